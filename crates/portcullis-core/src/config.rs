@@ -1,0 +1,701 @@
+//! Configuration from environment variables and an optional TOML file (`PORTCULLIS_CONFIG`).
+//! Every variable has a TOML key: its name in lower case. The environment wins.
+//! A bad value stops start-up with one line naming the variable.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use portcullis_storage::{Field, FieldType, Value};
+use serde::Deserialize;
+use url::Url;
+
+use crate::crypto::password::HashAlgorithm;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var} {problem}")]
+pub struct ConfigError {
+    pub var: String,
+    pub problem: String,
+}
+
+fn bad(var: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var: var.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+/// A secret that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: String) -> Self {
+        Secret(s)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// What to do with plain session tokens found in a Better Auth `session` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacyTokens {
+    /// Accept them and replace the stored token by its hash on first use.
+    Upgrade,
+    /// Accept them and leave the row as it is (a Better Auth server still shares the table).
+    Accept,
+    Reject,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub expires_in: i64,
+    pub update_age: i64,
+    pub fresh_age: i64,
+    /// 0 turns the signed `session_data` cookie cache off.
+    pub cookie_cache_max_age: i64,
+    pub legacy_tokens: LegacyTokens,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Brand {
+    pub name: String,
+    pub description: String,
+    pub tagline: String,
+    pub company_name: String,
+    pub domain: String,
+    pub logo_url: String,
+    pub favicon: String,
+    pub primary_color: String,
+    pub secondary_color: String,
+    pub support_email: String,
+    pub support_url: String,
+    pub privacy_url: String,
+    pub terms_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env: Environment,
+    pub secret: Secret,
+    /// True when the secret was generated and kept in the data directory.
+    pub secret_generated: bool,
+    pub base_url: Url,
+    pub base_path: String,
+    pub host: String,
+    pub port: u16,
+    pub database_url: String,
+    pub database_pool_size: u32,
+    pub redis_url: Option<String>,
+    pub trusted_origins: Vec<String>,
+    pub session: SessionConfig,
+    pub cookie_prefix: String,
+    pub cookie_domain: Option<String>,
+    pub secure_cookies: bool,
+    pub password_min_length: usize,
+    pub password_max_length: usize,
+    pub password_hash: HashAlgorithm,
+    pub password_hash_concurrency: usize,
+    pub email_password_enabled: bool,
+    pub sign_up_enabled: bool,
+    pub require_email_verification: bool,
+    pub delete_user_enabled: bool,
+    pub auto_migrate: bool,
+    pub max_body_bytes: usize,
+    pub trusted_proxies: Vec<ipnet_lite::Cidr>,
+    pub additional_user_fields: Vec<Field>,
+    pub brand: Brand,
+    pub log_level: String,
+    pub log_json: bool,
+    pub data_dir: PathBuf,
+    pub templates_dir: Option<PathBuf>,
+    pub enable_bearer: bool,
+}
+
+/// A Better Auth `additionalFields` entry, from TOML `[user.additional_fields.<name>]` or the
+/// `USER_ADDITIONAL_FIELDS` JSON object.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AdditionalField {
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(default)]
+    required: bool,
+    #[serde(default, alias = "default_value", alias = "default")]
+    default_value: Option<serde_json::Value>,
+    #[serde(default = "yes")]
+    input: bool,
+    #[serde(default = "yes")]
+    returned: bool,
+    #[serde(default)]
+    unique: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Names that the TOML file's `[user.additional_fields]` and the env var both accept.
+fn parse_additional_fields(
+    var: &str,
+    fields: HashMap<String, AdditionalField>,
+) -> Result<Vec<Field>, ConfigError> {
+    let reserved = ["id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt"];
+    let mut names: Vec<_> = fields.into_iter().collect();
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::new();
+    for (name, f) in names {
+        if reserved.contains(&name.as_str()) {
+            return Err(bad(var, format!("cannot redefine the core user field `{name}`")));
+        }
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(bad(var, format!("field name `{name}` must be letters, digits or _")));
+        }
+        let ty = FieldType::parse(&f.ty)
+            .ok_or_else(|| bad(var, format!("field `{name}` has unknown type `{}`", f.ty)))?;
+        let mut field = Field::new(&name, ty);
+        field.required = f.required;
+        field.unique = f.unique;
+        field.input = f.input;
+        field.returned = f.returned;
+        if let Some(d) = f.default_value {
+            field.default = Some(match (ty, d) {
+                (FieldType::String, serde_json::Value::String(s)) => Value::String(s),
+                (FieldType::Boolean, serde_json::Value::Bool(b)) => Value::Bool(b),
+                (FieldType::Number, serde_json::Value::Number(n)) if n.is_i64() => {
+                    Value::Int(n.as_i64().unwrap_or_default())
+                }
+                (FieldType::Json, v) => Value::Json(v),
+                _ => {
+                    return Err(bad(
+                        var,
+                        format!("field `{name}` has a default that is not a {}", ty.name()),
+                    ));
+                }
+            });
+        }
+        out.push(field);
+    }
+    Ok(out)
+}
+
+/// Where values come from: the environment first, then the TOML file.
+pub struct Sources {
+    env: HashMap<String, String>,
+    file: HashMap<String, String>,
+    file_user_fields: Option<toml::Value>,
+}
+
+impl Sources {
+    /// Reads the process environment and the TOML file named by `PORTCULLIS_CONFIG`.
+    pub fn from_process() -> Result<Self, ConfigError> {
+        Self::new(std::env::vars().collect())
+    }
+
+    pub fn new(env: HashMap<String, String>) -> Result<Self, ConfigError> {
+        let mut s = Sources {
+            env,
+            file: HashMap::new(),
+            file_user_fields: None,
+        };
+        if let Some(path) = s.env.get("PORTCULLIS_CONFIG").cloned() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| bad("PORTCULLIS_CONFIG", format!("cannot read {path}: {e}")))?;
+            s.load_toml(&text)?;
+        }
+        Ok(s)
+    }
+
+    fn load_toml(&mut self, text: &str) -> Result<(), ConfigError> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| bad("PORTCULLIS_CONFIG", format!("is not valid TOML: {}", e.message())))?;
+        for (k, v) in table {
+            match (k.as_str(), v) {
+                ("user", toml::Value::Table(t)) => {
+                    self.file_user_fields = t.get("additional_fields").cloned();
+                }
+                (_, toml::Value::String(s)) => {
+                    self.file.insert(k.to_uppercase(), s);
+                }
+                (_, toml::Value::Integer(i)) => {
+                    self.file.insert(k.to_uppercase(), i.to_string());
+                }
+                (_, toml::Value::Boolean(b)) => {
+                    self.file.insert(k.to_uppercase(), b.to_string());
+                }
+                (_, toml::Value::Array(a)) => {
+                    let items: Vec<String> = a
+                        .into_iter()
+                        .map(|v| match v {
+                            toml::Value::String(s) => s,
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    self.file.insert(k.to_uppercase(), items.join(","));
+                }
+                (key, _) => {
+                    return Err(bad(
+                        &key.to_uppercase(),
+                        "in the config file must be a string, number, boolean or list",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, var: &str) -> Option<&str> {
+        self.env
+            .get(var)
+            .or_else(|| self.file.get(var))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The first of several names that is set, with the name that supplied it.
+    fn first<'a>(&'a self, vars: &[&'a str]) -> Option<(&'a str, &'a str)> {
+        vars.iter().find_map(|v| self.get(v).map(|val| (*v, val)))
+    }
+
+    fn parse<T: std::str::FromStr>(&self, var: &str, default: T, what: &str) -> Result<T, ConfigError> {
+        match self.get(var) {
+            None => Ok(default),
+            Some(s) => s.parse().map_err(|_| bad(var, format!("must be {what}, got `{s}`"))),
+        }
+    }
+
+    fn flag(&self, var: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(var).map(|s| s.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(s) if ["1", "true", "yes", "on"].contains(&s.as_str()) => Ok(true),
+            Some(s) if ["0", "false", "no", "off"].contains(&s.as_str()) => Ok(false),
+            Some(s) => Err(bad(var, format!("must be true or false, got `{s}`"))),
+        }
+    }
+
+    fn string(&self, var: &str, default: &str) -> String {
+        self.get(var).unwrap_or(default).to_owned()
+    }
+}
+
+fn origin_of(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+impl Config {
+    pub fn load(src: &Sources) -> Result<Config, ConfigError> {
+        let env = match src.first(&["PORTCULLIS_ENV", "NODE_ENV"]) {
+            None => Environment::Development,
+            Some((_, "production")) => Environment::Production,
+            Some((_, "development" | "dev")) => Environment::Development,
+            Some((_, "test")) => Environment::Test,
+            Some((var, other)) => {
+                return Err(bad(var, format!("must be development, test or production, got `{other}`")));
+            }
+        };
+        let production = env == Environment::Production;
+
+        let port: u16 = src.parse("PORT", 8787, "a port number (0-65535)")?;
+        let host = src.string("HOST", "127.0.0.1");
+
+        let (url_var, base_url_str) = src
+            .first(&["BETTER_AUTH_URL", "PORTCULLIS_URL"])
+            .map(|(v, s)| (v, s.to_owned()))
+            .unwrap_or(("BETTER_AUTH_URL", format!("http://localhost:{port}")));
+        let mut base_url = Url::parse(&base_url_str)
+            .map_err(|_| bad(url_var, format!("must be an absolute http(s) URL, got `{base_url_str}`")))?;
+        if !matches!(base_url.scheme(), "http" | "https") || base_url.host().is_none() {
+            return Err(bad(url_var, "must be an absolute http(s) URL"));
+        }
+        if production
+            && base_url.scheme() != "https"
+            && !src.flag("ALLOW_INSECURE_BASE_URL", false)?
+        {
+            return Err(bad(
+                url_var,
+                "must use https in production (set ALLOW_INSECURE_BASE_URL=true to override)",
+            ));
+        }
+        // Better Auth: a URL without a path gets the base path appended.
+        let base_path = match base_url.path() {
+            "" | "/" => "/api/auth".to_owned(),
+            p => p.trim_end_matches('/').to_owned(),
+        };
+        base_url.set_path("");
+        base_url.set_query(None);
+
+        let data_dir = PathBuf::from(src.string("PORTCULLIS_DATA_DIR", ".portcullis"));
+
+        let (secret, secret_generated) = match src.first(&["BETTER_AUTH_SECRET", "PORTCULLIS_SECRET"]) {
+            Some((var, s)) => {
+                if s.len() < 32 && production {
+                    return Err(bad(var, "must be at least 32 characters in production"));
+                }
+                if production && (s.starts_with("better-auth-secret") || s.chars().all(|c| c == s.chars().next().unwrap_or('x'))) {
+                    return Err(bad(var, "is a default or trivial value; generate one with `portcullis secret generate`"));
+                }
+                (Secret::new(s.to_owned()), false)
+            }
+            None if production => {
+                return Err(bad("BETTER_AUTH_SECRET", "is required in production (generate one with `portcullis secret generate`)"));
+            }
+            None => (Secret::new(String::new()), true),
+        };
+
+        let database_url = src.string("DATABASE_URL", "sqlite://portcullis.db");
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
+            let scheme = database_url.split(':').next().unwrap_or_default();
+            return Err(bad("DATABASE_URL", format!("has unsupported scheme `{scheme}` (use sqlite:// or postgres://)")));
+        }
+        let database_pool_size: u32 = src.parse("DATABASE_POOL_SIZE", 10, "a positive integer")?;
+        if database_pool_size == 0 {
+            return Err(bad("DATABASE_POOL_SIZE", "must be at least 1"));
+        }
+
+        let mut trusted_origins = vec![origin_of(&base_url)];
+        for var in ["ALLOWED_ORIGINS", "TRUSTED_ORIGINS", "BETTER_AUTH_TRUSTED_ORIGINS"] {
+            if let Some(list) = src.get(var) {
+                for o in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                    if o == "*" && production {
+                        return Err(bad(var, "cannot be `*` in production: credentials need explicit origins"));
+                    }
+                    if !o.contains('*') && o != "*" {
+                        let u = Url::parse(o).map_err(|_| bad(var, format!("has an invalid origin `{o}`")))?;
+                        trusted_origins.push(origin_of(&u));
+                    } else {
+                        trusted_origins.push(o.to_owned());
+                    }
+                }
+            }
+        }
+        trusted_origins.dedup();
+
+        let secs = |var: &str, default: i64| -> Result<i64, ConfigError> {
+            let v: i64 = src.parse(var, default, "a number of seconds")?;
+            if v < 0 {
+                return Err(bad(var, "must not be negative"));
+            }
+            Ok(v)
+        };
+        let session = SessionConfig {
+            expires_in: secs("SESSION_EXPIRES_IN", 604_800)?,
+            update_age: secs("SESSION_UPDATE_AGE", 86_400)?,
+            fresh_age: secs("SESSION_FRESH_AGE", 86_400)?,
+            cookie_cache_max_age: secs("SESSION_COOKIE_CACHE_MAX_AGE", 300)?,
+            legacy_tokens: match src.get("LEGACY_SESSION_TOKENS").unwrap_or("upgrade") {
+                "upgrade" => LegacyTokens::Upgrade,
+                "accept" => LegacyTokens::Accept,
+                "reject" => LegacyTokens::Reject,
+                other => return Err(bad("LEGACY_SESSION_TOKENS", format!("must be upgrade, accept or reject, got `{other}`"))),
+            },
+        };
+        if session.expires_in == 0 {
+            return Err(bad("SESSION_EXPIRES_IN", "must be at least 1 second"));
+        }
+        if session.expires_in > 400 * 86_400 {
+            return Err(bad("SESSION_EXPIRES_IN", "must be at most 400 days (browsers cap cookie lifetimes)"));
+        }
+
+        let secure_cookies = match src.get("USE_SECURE_COOKIES") {
+            Some(_) => src.flag("USE_SECURE_COOKIES", false)?,
+            None => base_url.scheme() == "https" || production,
+        };
+
+        let password_min_length: usize = src.parse("PASSWORD_MIN_LENGTH", 8, "a positive integer")?;
+        let password_max_length: usize = src.parse("PASSWORD_MAX_LENGTH", 128, "a positive integer")?;
+        if password_min_length == 0 || password_min_length > password_max_length {
+            return Err(bad("PASSWORD_MIN_LENGTH", "must be at least 1 and not above PASSWORD_MAX_LENGTH"));
+        }
+        if password_max_length > 4096 {
+            return Err(bad("PASSWORD_MAX_LENGTH", "must be at most 4096"));
+        }
+        let password_hash = match src.get("PASSWORD_HASH") {
+            None => HashAlgorithm::Argon2id,
+            Some(s) => HashAlgorithm::parse(s)
+                .ok_or_else(|| bad("PASSWORD_HASH", format!("must be argon2id or scrypt, got `{s}`")))?,
+        };
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let password_hash_concurrency: usize =
+            src.parse("PASSWORD_HASH_CONCURRENCY", cores, "a positive integer")?;
+        if password_hash_concurrency == 0 {
+            return Err(bad("PASSWORD_HASH_CONCURRENCY", "must be at least 1"));
+        }
+
+        let mut trusted_proxies = Vec::new();
+        if let Some(list) = src.get("TRUSTED_PROXIES") {
+            for p in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                trusted_proxies.push(
+                    ipnet_lite::Cidr::parse(p)
+                        .ok_or_else(|| bad("TRUSTED_PROXIES", format!("has an invalid address or CIDR `{p}`")))?,
+                );
+            }
+        }
+
+        let mut additional_user_fields = Vec::new();
+        if let Some(json) = src.get("USER_ADDITIONAL_FIELDS") {
+            let map: HashMap<String, AdditionalField> = serde_json::from_str(json)
+                .map_err(|e| bad("USER_ADDITIONAL_FIELDS", format!("is not a valid JSON object of fields: {e}")))?;
+            additional_user_fields = parse_additional_fields("USER_ADDITIONAL_FIELDS", map)?;
+        } else if let Some(v) = &src.file_user_fields {
+            let map: HashMap<String, AdditionalField> = v
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| bad("user.additional_fields", format!("is invalid: {}", e.message())))?;
+            additional_user_fields = parse_additional_fields("user.additional_fields", map)?;
+        }
+
+        let log_level = src.string("LOG_LEVEL", "info");
+        let log_json = match src.get("LOG_FORMAT") {
+            None => production,
+            Some("json") => true,
+            Some("pretty" | "text") => false,
+            Some(other) => return Err(bad("LOG_FORMAT", format!("must be json or pretty, got `{other}`"))),
+        };
+        let max_body_bytes: usize = src.parse("MAX_BODY_BYTES", 1_048_576, "a number of bytes")?;
+
+        let color = |var: &str, default: &str| -> Result<String, ConfigError> {
+            let v = src.string(var, default);
+            let ok = v.starts_with('#')
+                && matches!(v.len(), 4 | 7 | 9)
+                && v[1..].chars().all(|c| c.is_ascii_hexdigit());
+            if ok { Ok(v) } else { Err(bad(var, format!("must be a hex colour like #4f46e5, got `{v}`"))) }
+        };
+        let brand = Brand {
+            name: src.string("APP_NAME", "Portcullis"),
+            description: src.string("APP_DESCRIPTION", "Accounts and sign-in for your apps, run on your own servers."),
+            tagline: src.string("APP_TAGLINE", "Your users, your sessions, your data."),
+            company_name: src.string("APP_COMPANY_NAME", ""),
+            domain: src.string("APP_DOMAIN", base_url.host_str().unwrap_or_default()),
+            logo_url: src.string("APP_LOGO_URL", ""),
+            favicon: src.string("APP_FAVICON", ""),
+            primary_color: color("APP_PRIMARY_COLOR", "#4f46e5")?,
+            secondary_color: color("APP_SECONDARY_COLOR", "#0f766e")?,
+            support_email: src.string("APP_SUPPORT_EMAIL", ""),
+            support_url: src.string("APP_SUPPORT_URL", ""),
+            privacy_url: src.string("APP_PRIVACY_URL", ""),
+            terms_url: src.string("APP_TERMS_URL", ""),
+        };
+
+        Ok(Config {
+            env,
+            secret,
+            secret_generated,
+            base_path,
+            host,
+            port,
+            database_url,
+            database_pool_size,
+            redis_url: src.get("REDIS_URL").map(str::to_owned),
+            trusted_origins,
+            session,
+            cookie_prefix: src.string("COOKIE_PREFIX", "better-auth"),
+            cookie_domain: src.get("COOKIE_DOMAIN").map(str::to_owned),
+            secure_cookies,
+            password_min_length,
+            password_max_length,
+            password_hash,
+            password_hash_concurrency,
+            email_password_enabled: src.flag("ENABLE_EMAIL_AUTH", true)?,
+            sign_up_enabled: !src.flag("DISABLE_SIGN_UP", false)?,
+            require_email_verification: src.flag("REQUIRE_EMAIL_VERIFICATION", false)?,
+            delete_user_enabled: src.flag("ENABLE_DELETE_USER", true)?,
+            auto_migrate: !src.flag("PORTCULLIS_NO_AUTO_MIGRATE", false)?,
+            max_body_bytes,
+            trusted_proxies,
+            additional_user_fields,
+            brand,
+            log_level,
+            log_json,
+            data_dir,
+            templates_dir: src.get("PORTCULLIS_TEMPLATES_DIR").map(PathBuf::from),
+            enable_bearer: src.flag("ENABLE_BEARER", true)?,
+            base_url,
+        })
+    }
+
+    /// Fills in a development secret: read from the data directory, or generated and kept there.
+    pub fn ensure_dev_secret(&mut self) -> Result<(), ConfigError> {
+        if !self.secret_generated {
+            return Ok(());
+        }
+        let path = self.data_dir.join("secret");
+        let var = "BETTER_AUTH_SECRET";
+        if let Ok(s) = std::fs::read_to_string(&path) {
+            let s = s.trim().to_owned();
+            if s.len() >= 32 {
+                self.secret = Secret::new(s);
+                return Ok(());
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| bad(var, format!("is unset and the data directory {} cannot be created: {e}", self.data_dir.display())))?;
+        let s = crate::crypto::token::generate_id(48);
+        write_private(&path, &s)
+            .map_err(|e| bad(var, format!("is unset and {} cannot be written: {e}", path.display())))?;
+        self.secret = Secret::new(s);
+        Ok(())
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == Environment::Production
+    }
+
+    /// `http://host:port/api/auth`
+    pub fn auth_url(&self) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), self.base_path)
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(s.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
+    std::fs::write(path, s)
+}
+
+/// Just enough CIDR matching for trusted proxies.
+pub mod ipnet_lite {
+    use std::net::IpAddr;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Cidr {
+        addr: IpAddr,
+        prefix: u8,
+    }
+
+    impl Cidr {
+        pub fn parse(s: &str) -> Option<Cidr> {
+            let (a, p) = match s.split_once('/') {
+                Some((a, p)) => (a, Some(p)),
+                None => (s, None),
+            };
+            let addr: IpAddr = a.parse().ok()?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let prefix = match p {
+                Some(p) => p.parse().ok().filter(|p| *p <= max)?,
+                None => max,
+            };
+            Some(Cidr { addr, prefix })
+        }
+
+        pub fn contains(&self, ip: IpAddr) -> bool {
+            match (self.addr, ip) {
+                (IpAddr::V4(n), IpAddr::V4(i)) => {
+                    let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                    u32::from(n) & mask == u32::from(i) & mask
+                }
+                (IpAddr::V6(n), IpAddr::V6(i)) => {
+                    let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                    u128::from(n) & mask == u128::from(i) & mask
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::load(&Sources::new(env)?)
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = load(&[]).expect("defaults");
+        assert_eq!(c.port, 8787);
+        assert_eq!(c.base_url.as_str(), "http://localhost:8787/");
+        assert_eq!(c.auth_url(), "http://localhost:8787/api/auth");
+        assert_eq!(c.database_url, "sqlite://portcullis.db");
+        assert_eq!(c.session.expires_in, 604_800);
+        assert_eq!(c.session.cookie_cache_max_age, 300);
+        assert_eq!(c.trusted_origins, vec!["http://localhost:8787".to_string()]);
+        assert!(!c.secure_cookies);
+        assert!(c.secret_generated);
+        assert!(!format!("{:?}", c.secret).contains(c.secret.expose()) || c.secret.expose().is_empty());
+    }
+
+    #[test]
+    fn production_refuses_weak_settings_naming_the_variable() {
+        let e = load(&[("PORTCULLIS_ENV", "production"), ("BETTER_AUTH_URL", "https://a.example"), ("BETTER_AUTH_SECRET", "short")]).unwrap_err();
+        assert_eq!(e.to_string(), "BETTER_AUTH_SECRET must be at least 32 characters in production");
+        let e = load(&[("NODE_ENV", "production"), ("BETTER_AUTH_SECRET", "k3J9x2LmQp8vR4tY7wZ1aB6cD0eF5gH3")]).unwrap_err();
+        assert_eq!(e.var, "BETTER_AUTH_URL");
+        let e = load(&[("PORT", "eighty")]).unwrap_err();
+        assert_eq!(e.to_string(), "PORT must be a port number (0-65535), got `eighty`");
+        let e = load(&[("DATABASE_URL", "mongodb://x")]).unwrap_err();
+        assert_eq!(e.var, "DATABASE_URL");
+        let e = load(&[("APP_PRIMARY_COLOR", "blue")]).unwrap_err();
+        assert_eq!(e.var, "APP_PRIMARY_COLOR");
+    }
+
+    #[test]
+    fn https_base_url_means_secure_cookies_and_secret_is_redacted() {
+        let c = load(&[("BETTER_AUTH_URL", "https://auth.example.com"), ("BETTER_AUTH_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t")]).expect("ok");
+        assert!(c.secure_cookies);
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn additional_fields_from_json_and_toml() {
+        let c = load(&[("USER_ADDITIONAL_FIELDS", r#"{"role":{"type":"string","defaultValue":"user","input":false},"displayName":{"type":"string","defaultValue":""}}"#)]).expect("ok");
+        let names: Vec<_> = c.additional_user_fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, vec!["displayName", "role"]);
+        assert!(!c.additional_user_fields[1].input);
+
+        let mut s = Sources::new(HashMap::new()).expect("sources");
+        s.load_toml("port = 9000\nallowed_origins = [\"http://app.test\"]\n[user.additional_fields.preferences]\ntype = \"string\"\ndefault_value = \"{}\"\n").expect("toml");
+        let c = Config::load(&s).expect("ok");
+        assert_eq!(c.port, 9000);
+        assert!(c.trusted_origins.contains(&"http://app.test".to_string()));
+        assert_eq!(c.additional_user_fields[0].default, Some(Value::String("{}".into())));
+
+        let e = load(&[("USER_ADDITIONAL_FIELDS", r#"{"email":{"type":"string"}}"#)]).unwrap_err();
+        assert_eq!(e.var, "USER_ADDITIONAL_FIELDS");
+    }
+
+    #[test]
+    fn cidr_matching() {
+        let c = ipnet_lite::Cidr::parse("10.0.0.0/8").expect("cidr");
+        assert!(c.contains("10.1.2.3".parse().expect("ip")));
+        assert!(!c.contains("11.0.0.1".parse().expect("ip")));
+        assert!(ipnet_lite::Cidr::parse("::1").expect("v6").contains("::1".parse().expect("ip")));
+        assert!(ipnet_lite::Cidr::parse("10.0.0.0/33").is_none());
+    }
+}

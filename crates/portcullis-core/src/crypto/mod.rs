@@ -1,0 +1,5 @@
+//! Cryptography built on RustCrypto: password hashing, random tokens, HMAC signing.
+
+pub mod password;
+pub mod sign;
+pub mod token;

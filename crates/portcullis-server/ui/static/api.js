@@ -1,0 +1,253 @@
+// Shared helpers for the Portcullis hosted pages.
+//
+// Every page talks to the same JSON API a client application would use
+// (Better Auth wire format, mounted under /api/auth). Nothing here touches
+// innerHTML with server or user data: text always goes through textContent.
+
+export const BASE_PATH = "/api/auth";
+
+const STATUS_MESSAGES = {
+  0: "Could not reach the server. Check your connection and try again.",
+  400: "The request was not valid.",
+  401: "You need to sign in first.",
+  403: "You are not allowed to do that.",
+  404: "Not found.",
+  413: "The request was too large.",
+  422: "Some of the information you entered is not valid.",
+  429: "Too many attempts. Wait a moment and try again.",
+  500: "The server ran into a problem. Try again later.",
+  502: "The server is not reachable right now. Try again later.",
+  503: "The server is not available right now. Try again later.",
+  504: "The server took too long to answer. Try again later.",
+};
+
+/** A readable message for an HTTP status with no usable body. */
+export function statusMessage(status) {
+  if (STATUS_MESSAGES[status]) return STATUS_MESSAGES[status];
+  if (status >= 500) return STATUS_MESSAGES[500];
+  return `Request failed (HTTP ${status}).`;
+}
+
+/**
+ * Call the auth API.
+ *
+ * @param {string} path  path below /api/auth, starting with "/"
+ * @param {{method?: string, body?: unknown, query?: Record<string, unknown>}} [options]
+ * @returns {Promise<{data: any, error: null | {code: string, message: string, status: number}}>}
+ */
+export async function api(path, { method = "GET", body, query } = {}) {
+  let url = BASE_PATH + path;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null) params.append(key, String(value));
+    }
+    const qs = params.toString();
+    if (qs) url += (url.includes("?") ? "&" : "?") + qs;
+  }
+
+  const verb = method.toUpperCase();
+  const init = {
+    method: verb,
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+  };
+  if (verb !== "GET" && verb !== "HEAD") {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body === undefined || body === null ? {} : body);
+  }
+
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    return { data: null, error: { code: "NETWORK_ERROR", message: statusMessage(0), status: 0 } };
+  }
+
+  let text = "";
+  try {
+    text = await response.text();
+  } catch {
+    text = "";
+  }
+  let parsed = null;
+  let parsedOk = false;
+  if (text.trim() !== "") {
+    try {
+      parsed = JSON.parse(text);
+      parsedOk = true;
+    } catch {
+      parsedOk = false;
+    }
+  }
+
+  if (response.ok) {
+    return { data: parsedOk ? parsed : text.trim() === "" ? null : text, error: null };
+  }
+
+  const body_ = parsedOk && parsed && typeof parsed === "object" ? parsed : {};
+  const message =
+    (typeof body_.message === "string" && body_.message) ||
+    (typeof body_.error === "string" && body_.error) ||
+    statusMessage(response.status);
+  const code = (typeof body_.code === "string" && body_.code) || `HTTP_${response.status}`;
+  return { data: null, error: { code, message, status: response.status } };
+}
+
+/**
+ * Turn an API error into a sentence for people. Validation messages arrive as
+ * "[body.email] Invalid email address"; the bracketed field prefix is dropped.
+ */
+export function errorText(error) {
+  if (!error) return "";
+  let message = String(error.message || "").trim();
+  message = message.replace(/^\[[^\]]*\]\s*/, "");
+  if (!message) message = statusMessage(error.status);
+  return message;
+}
+
+/**
+ * Show a message in a live region. kind: "error" | "success" | "info".
+ * `link` ({href, text}) appends a link after the text.
+ */
+export function showMessage(element, text, kind = "error", link) {
+  if (!element) return;
+  element.textContent = "";
+  element.classList.remove("message--error", "message--success", "message--info");
+  if (!text) return;
+  element.classList.add("message", `message--${kind}`);
+  element.append(document.createTextNode(text));
+  if (link && link.href) {
+    element.append(document.createTextNode(" "));
+    const a = document.createElement("a");
+    a.href = link.href;
+    a.textContent = link.text || link.href;
+    element.append(a);
+  }
+}
+
+export function clearMessage(element) {
+  showMessage(element, "");
+}
+
+/** Disable every control of a form while a request is in flight. */
+export function setBusy(form, busy) {
+  if (!form) return;
+  form.setAttribute("aria-busy", busy ? "true" : "false");
+  const controls = form.querySelectorAll("input, button, select, textarea, fieldset");
+  for (const control of controls) {
+    if (busy) {
+      if (control.disabled) {
+        control.dataset.wasDisabled = "true";
+      } else {
+        control.disabled = true;
+      }
+    } else if (control.dataset.wasDisabled === "true") {
+      delete control.dataset.wasDisabled;
+    } else {
+      control.disabled = false;
+    }
+  }
+  const submit = form.querySelector("[type=submit][data-busy-label]");
+  if (submit) {
+    if (busy) {
+      submit.dataset.idleLabel = submit.textContent;
+      submit.textContent = submit.dataset.busyLabel;
+    } else if (submit.dataset.idleLabel) {
+      submit.textContent = submit.dataset.idleLabel;
+    }
+  }
+}
+
+/** "12 Mar 2026, 14:05" in the reader's locale; "—" for a missing or bad date. */
+export function formatDate(value) {
+  if (!value) return "—";
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return "—";
+  try {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
+  } catch {
+    return date.toLocaleString();
+  }
+}
+
+/**
+ * The `?redirect=` target if it is a same-origin relative path ("/account",
+ * "/x?y=1"), otherwise `fallback`. Rejects "//host", "/\\host", absolute URLs
+ * and anything with control characters.
+ */
+export function safeRedirect(fallback = "/") {
+  let target;
+  try {
+    target = new URLSearchParams(window.location.search).get("redirect");
+  } catch {
+    return fallback;
+  }
+  return isSafeLocalPath(target) ? target : fallback;
+}
+
+export function isSafeLocalPath(target) {
+  if (typeof target !== "string" || target.length === 0 || target.length > 2048) return false;
+  if (target[0] !== "/") return false;
+  if (target[1] === "/" || target[1] === "\\") return false;
+  if (target.includes("\\")) return false;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(target)) return false;
+  try {
+    const url = new URL(target, window.location.origin);
+    return url.origin === window.location.origin;
+  } catch {
+    return false;
+  }
+}
+
+/** Carry a safe `?redirect=` over to links marked with data-keep-redirect. */
+export function keepRedirectOnLinks(root = document) {
+  const target = safeRedirect("");
+  if (!target) return;
+  for (const link of root.querySelectorAll("a[data-keep-redirect]")) {
+    const url = new URL(link.getAttribute("href"), window.location.origin);
+    url.searchParams.set("redirect", target);
+    link.setAttribute("href", url.pathname + url.search);
+  }
+}
+
+/** Show the nav items for signed-in or signed-out visitors. */
+export function setNavSignedIn(signedIn) {
+  for (const item of document.querySelectorAll("[data-nav=guest]")) item.hidden = signedIn;
+  for (const item of document.querySelectorAll("[data-nav=user]")) item.hidden = !signedIn;
+}
+
+/** The current session (`{session, user}`) or null. */
+export async function getSession() {
+  const { data, error } = await api("/get-session");
+  if (error || !data || typeof data !== "object" || !data.user) return { session: null, error };
+  return { session: data, error: null };
+}
+
+/** "Chrome on Linux" from a user agent string; "Unknown device" if unsure. */
+export function describeUserAgent(ua) {
+  if (!ua) return "Unknown device";
+  let browser = "";
+  if (/HeadlessChrome\//.test(ua)) browser = "Headless Chrome";
+  else if (/Edg(A|iOS)?\//.test(ua)) browser = "Edge";
+  else if (/OPR\/|Opera/.test(ua)) browser = "Opera";
+  else if (/SamsungBrowser\//.test(ua)) browser = "Samsung Internet";
+  else if (/Firefox\/|FxiOS\//.test(ua)) browser = "Firefox";
+  else if (/Chrome\/|CriOS\/|Chromium\//.test(ua)) browser = "Chrome";
+  else if (/Version\/[\d.]+.*Safari\//.test(ua)) browser = "Safari";
+  else if (/^curl\//.test(ua)) browser = "curl";
+  else if (/^node|undici/i.test(ua)) browser = "Node.js";
+  else if (/^Mozilla\//.test(ua) === false) browser = ua.split(/[\s/]/)[0];
+
+  let os = "";
+  if (/iPhone|iPad|iPod/.test(ua)) os = "iOS";
+  else if (/Android/.test(ua)) os = "Android";
+  else if (/CrOS/.test(ua)) os = "ChromeOS";
+  else if (/Windows/.test(ua)) os = "Windows";
+  else if (/Mac OS X|Macintosh/.test(ua)) os = "macOS";
+  else if (/Linux/.test(ua)) os = "Linux";
+
+  if (browser && os) return `${browser} on ${os}`;
+  return browser || os || "Unknown device";
+}

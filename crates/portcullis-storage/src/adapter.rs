@@ -1,0 +1,179 @@
+//! The storage adapter: a small CRUD surface in Better Auth's spirit, plus transactions.
+
+use async_trait::async_trait;
+
+use crate::schema::Schema;
+use crate::value::{Row, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("unknown table `{0}`")]
+    UnknownTable(String),
+    #[error("unknown field `{field}` on table `{table}`")]
+    UnknownField { table: String, field: String },
+    #[error("unique constraint violated")]
+    UniqueViolation,
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("unsupported database url: {0}")]
+    UnsupportedUrl(String),
+    #[error("bad stored value in {table}.{field}: {reason}")]
+    Decode {
+        table: String,
+        field: String,
+        reason: String,
+    },
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::UniqueViolation,
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => StorageError::Unavailable(e.to_string()),
+            _ => StorageError::Database(e.to_string()),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhereOp {
+    Eq,
+    Ne,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    In,
+    Contains,
+    StartsWith,
+    EndsWith,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Connector {
+    #[default]
+    And,
+    Or,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Where {
+    pub field: String,
+    pub op: WhereOp,
+    /// For `In`, a `Value::Json` array is not used: the list goes in `values`.
+    pub value: Value,
+    pub values: Vec<Value>,
+    pub connector: Connector,
+}
+
+impl Where {
+    pub fn eq(field: &str, value: impl Into<Value>) -> Self {
+        Self::op(field, WhereOp::Eq, value)
+    }
+    pub fn op(field: &str, op: WhereOp, value: impl Into<Value>) -> Self {
+        Where {
+            field: field.to_owned(),
+            op,
+            value: value.into(),
+            values: Vec::new(),
+            connector: Connector::And,
+        }
+    }
+    pub fn is_in(field: &str, values: Vec<Value>) -> Self {
+        Where {
+            field: field.to_owned(),
+            op: WhereOp::In,
+            value: Value::Null,
+            values,
+            connector: Connector::And,
+        }
+    }
+    pub fn or(mut self) -> Self {
+        self.connector = Connector::Or;
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub wheres: Vec<Where>,
+    pub sort_by: Option<(String, SortDirection)>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+impl Query {
+    pub fn filter(wheres: Vec<Where>) -> Self {
+        Query {
+            wheres,
+            ..Default::default()
+        }
+    }
+    pub fn sort(mut self, field: &str, dir: SortDirection) -> Self {
+        self.sort_by = Some((field.to_owned(), dir));
+        self
+    }
+    pub fn limit(mut self, n: i64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+}
+
+/// The CRUD surface shared by a pooled adapter and an open transaction.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Inserts `row` (which must carry `id`) and returns it as stored.
+    async fn create(&self, table: &str, row: Row) -> Result<Row>;
+    async fn find_one(&self, table: &str, wheres: &[Where]) -> Result<Option<Row>>;
+    async fn find_many(&self, table: &str, query: &Query) -> Result<Vec<Row>>;
+    async fn count(&self, table: &str, wheres: &[Where]) -> Result<i64>;
+    /// Updates the matching rows and returns one of them as updated, if any matched.
+    async fn update(&self, table: &str, wheres: &[Where], set: Row) -> Result<Option<Row>>;
+    async fn update_many(&self, table: &str, wheres: &[Where], set: Row) -> Result<u64>;
+    async fn delete_many(&self, table: &str, wheres: &[Where]) -> Result<u64>;
+}
+
+/// A transaction: the same surface, made durable only by `commit`. Dropping it rolls back.
+#[async_trait]
+pub trait Transaction: Store {
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Report of what `migrate` changed.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct MigrationReport {
+    pub created_tables: Vec<String>,
+    pub added_columns: Vec<String>,
+    pub created_indexes: Vec<String>,
+}
+
+impl MigrationReport {
+    pub fn is_empty(&self) -> bool {
+        self.created_tables.is_empty()
+            && self.added_columns.is_empty()
+            && self.created_indexes.is_empty()
+    }
+}
+
+#[async_trait]
+pub trait Adapter: Store {
+    async fn begin(&self) -> Result<Box<dyn Transaction>>;
+    /// Creates missing tables, columns and indexes. Never drops or alters what exists.
+    async fn migrate(&self, schema: &Schema) -> Result<MigrationReport>;
+    /// A cheap round trip for health checks.
+    async fn ping(&self) -> Result<()>;
+    fn backend_name(&self) -> &'static str;
+}

@@ -1,0 +1,15 @@
+//! Storage for Portcullis: the schema registry, the adapter trait with its SQL backends
+//! (SQLite, PostgreSQL) built on one SQL generator, migrations that only ever add, and
+//! secondary storage (short-lived values, counters, caches).
+
+pub mod adapter;
+pub mod schema;
+pub mod secondary;
+pub mod sql;
+pub mod value;
+
+pub use adapter::{Adapter, Query, SortDirection, Store, StorageError, Transaction, Where, WhereOp};
+pub use schema::{Field, FieldType, Schema, Table};
+pub use secondary::{MemoryStorage, SecondaryStorage};
+pub use sql::{Dialect, SqlAdapter};
+pub use value::{Row, Value};

@@ -1,0 +1,133 @@
+//! Secondary storage: short-lived values and counters shared by the instances that use the
+//! same backend. In memory by default; Redis plugs in behind the same trait.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use crate::adapter::{Result, StorageError};
+
+#[async_trait]
+pub trait SecondaryStorage: Send + Sync {
+    async fn get(&self, key: &str) -> Result<Option<String>>;
+    /// Stores `value`; with `ttl`, the value disappears after it.
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()>;
+    async fn delete(&self, key: &str) -> Result<()>;
+    /// Atomically adds one and returns the new count; the first increment starts the `ttl`.
+    async fn incr(&self, key: &str, ttl: Duration) -> Result<i64>;
+    async fn ping(&self) -> Result<()>;
+    fn backend_name(&self) -> &'static str;
+}
+
+struct Entry {
+    value: String,
+    expires: Option<Instant>,
+}
+
+impl Entry {
+    fn live(&self, now: Instant) -> bool {
+        self.expires.is_none_or(|e| e > now)
+    }
+}
+
+/// The in-process backend. Expired entries are dropped lazily and by a sweep every 1024 writes.
+#[derive(Default)]
+pub struct MemoryStorage {
+    map: Mutex<(HashMap<String, Entry>, u32)>,
+}
+
+impl MemoryStorage {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Entry>, Instant) -> T) -> Result<T> {
+        let mut guard = self
+            .map
+            .lock()
+            .map_err(|_| StorageError::Unavailable("memory storage lock poisoned".into()))?;
+        let now = Instant::now();
+        let (map, writes) = &mut *guard;
+        *writes = writes.wrapping_add(1);
+        if *writes % 1024 == 0 {
+            map.retain(|_, e| e.live(now));
+        }
+        Ok(f(map, now))
+    }
+}
+
+#[async_trait]
+impl SecondaryStorage for MemoryStorage {
+    async fn get(&self, key: &str) -> Result<Option<String>> {
+        self.with(|m, now| m.get(key).filter(|e| e.live(now)).map(|e| e.value.clone()))
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()> {
+        self.with(|m, now| {
+            m.insert(
+                key.to_owned(),
+                Entry {
+                    value: value.to_owned(),
+                    expires: ttl.map(|t| now + t),
+                },
+            );
+        })
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.with(|m, _| {
+            m.remove(key);
+        })
+    }
+
+    async fn incr(&self, key: &str, ttl: Duration) -> Result<i64> {
+        self.with(|m, now| {
+            let entry = m
+                .entry(key.to_owned())
+                .and_modify(|e| {
+                    if !e.live(now) {
+                        e.value = "0".into();
+                        e.expires = Some(now + ttl);
+                    }
+                })
+                .or_insert_with(|| Entry {
+                    value: "0".into(),
+                    expires: Some(now + ttl),
+                });
+            let n = entry.value.parse::<i64>().unwrap_or(0) + 1;
+            entry.value = n.to_string();
+            n
+        })
+    }
+
+    async fn ping(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "memory"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn values_expire_and_counters_restart() {
+        let s = MemoryStorage::new();
+        s.set("a", "1", Some(Duration::from_millis(30))).await.expect("set");
+        s.set("b", "2", None).await.expect("set");
+        assert_eq!(s.get("a").await.expect("get").as_deref(), Some("1"));
+        assert_eq!(s.incr("c", Duration::from_millis(30)).await.expect("incr"), 1);
+        assert_eq!(s.incr("c", Duration::from_millis(30)).await.expect("incr"), 2);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(s.get("a").await.expect("get"), None);
+        assert_eq!(s.get("b").await.expect("get").as_deref(), Some("2"));
+        assert_eq!(s.incr("c", Duration::from_millis(30)).await.expect("incr"), 1);
+        s.delete("b").await.expect("delete");
+        assert_eq!(s.get("b").await.expect("get"), None);
+    }
+}

@@ -1,0 +1,465 @@
+//! sqlx backends for SQLite and PostgreSQL. One generic CRUD implementation runs on both, on a
+//! pool or inside a transaction, through the small `Runner` seam.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqlitePoolOptions, SqliteRow};
+use sqlx::{PgPool, Postgres, Row as _, Sqlite, SqlitePool};
+use tokio::sync::Mutex;
+
+use super::generator::{Dialect, Generator, Statement};
+use super::migrate;
+use crate::adapter::{
+    Adapter, MigrationReport, Query, Result, StorageError, Store, Transaction, Where,
+};
+use crate::schema::{FieldType, Schema, Table};
+use crate::value::{Row, Value, iso, parse_date};
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The SQL adapter: a pool plus the schema used to decode rows.
+#[derive(Clone)]
+pub struct SqlAdapter {
+    pool: Pool,
+    schema: Arc<Schema>,
+}
+
+impl SqlAdapter {
+    /// Connects to `sqlite://…` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str, pool_size: u32, schema: Arc<Schema>) -> Result<Self> {
+        let pool = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StorageError::UnsupportedUrl(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                // FULL: a committed write survives a crash of the process or the machine.
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(pool_size.max(1))
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts)
+                .await?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(pool_size.max(1))
+                .acquire_timeout(Duration::from_secs(3))
+                .connect(url)
+                .await?;
+            Pool::Postgres(pool)
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            return Err(StorageError::UnsupportedUrl(format!(
+                "scheme `{scheme}` (expected sqlite:// or postgres://)"
+            )));
+        };
+        Ok(SqlAdapter { pool, schema })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.pool {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+}
+
+fn table<'s>(schema: &'s Schema, name: &str) -> Result<&'s Table> {
+    schema
+        .table(name)
+        .ok_or_else(|| StorageError::UnknownTable(name.to_owned()))
+}
+
+// ---- binding -------------------------------------------------------------------------------
+
+fn bind_sqlite<'q>(
+    mut q: sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>,
+    params: &'q [(Value, FieldType)],
+) -> sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>> {
+    for (v, ty) in params {
+        q = match (v, ty) {
+            (Value::Null, _) => q.bind(Option::<String>::None),
+            (Value::String(s), _) => q.bind(s.as_str()),
+            (Value::Int(i), _) => q.bind(*i),
+            (Value::Bool(b), _) => q.bind(i64::from(*b)),
+            // Better Auth's SQLite databases hold dates as ISO strings; keep that format so
+            // string comparison orders them correctly.
+            (Value::Date(d), _) => q.bind(iso(d)),
+            (Value::Json(j), _) => q.bind(j.to_string()),
+        };
+    }
+    q
+}
+
+fn bind_pg<'q>(
+    mut q: sqlx::query::Query<'q, Postgres, PgArguments>,
+    params: &'q [(Value, FieldType)],
+) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+    for (v, ty) in params {
+        q = match (v, ty) {
+            (Value::Null, FieldType::String) => q.bind(Option::<String>::None),
+            (Value::Null, FieldType::Number) => q.bind(Option::<i64>::None),
+            (Value::Null, FieldType::Boolean) => q.bind(Option::<bool>::None),
+            (Value::Null, FieldType::Date) => q.bind(Option::<DateTime<Utc>>::None),
+            (Value::Null, FieldType::Json) => {
+                q.bind(Option::<sqlx::types::Json<serde_json::Value>>::None)
+            }
+            (Value::Date(d), _) => q.bind(*d),
+            (Value::String(s), FieldType::Date) => q.bind(parse_date(s)),
+            (Value::String(s), _) => q.bind(s.as_str()),
+            (Value::Int(i), _) => q.bind(*i),
+            (Value::Bool(b), _) => q.bind(*b),
+            (Value::Json(j), FieldType::Json) => q.bind(sqlx::types::Json(j.clone())),
+            (Value::Json(j), _) => q.bind(j.to_string()),
+        };
+    }
+    q
+}
+
+// ---- decoding ------------------------------------------------------------------------------
+
+fn decode_err(t: &Table, field: &str, reason: impl ToString) -> StorageError {
+    StorageError::Decode {
+        table: t.name.clone(),
+        field: field.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+fn sqlite_date(row: &SqliteRow, i: usize) -> std::result::Result<Value, String> {
+    match row.try_get::<Option<String>, _>(i) {
+        Ok(None) => Ok(Value::Null),
+        Ok(Some(s)) => parse_date(&s)
+            .map(Value::Date)
+            .ok_or_else(|| format!("not a date: {s}")),
+        // Some writers store epoch milliseconds.
+        Err(_) => row
+            .try_get::<Option<i64>, _>(i)
+            .map(|o| o.and_then(DateTime::<Utc>::from_timestamp_millis).into())
+            .map_err(|e| e.to_string()),
+    }
+}
+
+fn json_from_text(o: Option<String>) -> Value {
+    match o {
+        None => Value::Null,
+        Some(s) => Value::Json(serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s))),
+    }
+}
+
+fn decode_sqlite(t: &Table, row: &SqliteRow) -> Result<Row> {
+    let mut out = Row::with_capacity(t.fields.len() + 1);
+    for (i, name) in t.column_names().enumerate() {
+        let ty = t.field_type(name).unwrap_or(FieldType::String);
+        let v = match ty {
+            FieldType::String => row
+                .try_get::<Option<String>, _>(i)
+                .map(Value::from)
+                .map_err(|e| e.to_string()),
+            FieldType::Number => row
+                .try_get::<Option<i64>, _>(i)
+                .map(Value::from)
+                .map_err(|e| e.to_string()),
+            FieldType::Boolean => row
+                .try_get::<Option<i64>, _>(i)
+                .map(|o| o.map(|n| n != 0).into())
+                .map_err(|e| e.to_string()),
+            FieldType::Date => sqlite_date(row, i),
+            FieldType::Json => row
+                .try_get::<Option<String>, _>(i)
+                .map(json_from_text)
+                .map_err(|e| e.to_string()),
+        }
+        .map_err(|e| decode_err(t, name, e))?;
+        out.insert(name.to_owned(), v);
+    }
+    Ok(out)
+}
+
+fn decode_pg(t: &Table, row: &PgRow) -> Result<Row> {
+    let mut out = Row::with_capacity(t.fields.len() + 1);
+    for (i, name) in t.column_names().enumerate() {
+        let ty = t.field_type(name).unwrap_or(FieldType::String);
+        let v = match ty {
+            FieldType::String => row.try_get::<Option<String>, _>(i).map(Value::from),
+            FieldType::Number => row
+                .try_get::<Option<i64>, _>(i)
+                .or_else(|_| row.try_get::<Option<i32>, _>(i).map(|o| o.map(i64::from)))
+                .or_else(|_| row.try_get::<Option<f64>, _>(i).map(|o| o.map(|f| f as i64)))
+                .map(Value::from),
+            FieldType::Boolean => row.try_get::<Option<bool>, _>(i).map(Value::from),
+            FieldType::Date => row
+                .try_get::<Option<DateTime<Utc>>, _>(i)
+                .or_else(|_| {
+                    row.try_get::<Option<NaiveDateTime>, _>(i)
+                        .map(|o| o.map(|n| n.and_utc()))
+                })
+                .map(Value::from),
+            FieldType::Json => row
+                .try_get::<Option<serde_json::Value>, _>(i)
+                .map(|o| o.map(Value::Json).unwrap_or(Value::Null))
+                .or_else(|_| row.try_get::<Option<String>, _>(i).map(json_from_text)),
+        }
+        .map_err(|e| decode_err(t, name, e))?;
+        out.insert(name.to_owned(), v);
+    }
+    Ok(out)
+}
+
+// ---- running -------------------------------------------------------------------------------
+
+/// What differs between a pool and an open transaction: where statements run.
+#[async_trait]
+trait Runner: Send + Sync {
+    fn dialect(&self) -> Dialect;
+    fn schema(&self) -> &Schema;
+    async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>>;
+    async fn fetch_count(&self, stmt: &Statement) -> Result<i64>;
+    async fn execute(&self, stmt: &Statement) -> Result<u64>;
+}
+
+macro_rules! run_on {
+    ($exec:expr, sqlite, fetch, $t:expr, $stmt:expr) => {{
+        let rows = bind_sqlite(sqlx::query(&$stmt.sql), &$stmt.params)
+            .fetch_all($exec)
+            .await?;
+        rows.iter().map(|r| decode_sqlite($t, r)).collect()
+    }};
+    ($exec:expr, pg, fetch, $t:expr, $stmt:expr) => {{
+        let rows = bind_pg(sqlx::query(&$stmt.sql), &$stmt.params)
+            .fetch_all($exec)
+            .await?;
+        rows.iter().map(|r| decode_pg($t, r)).collect()
+    }};
+    ($exec:expr, sqlite, count, $stmt:expr) => {{
+        let row = bind_sqlite(sqlx::query(&$stmt.sql), &$stmt.params)
+            .fetch_one($exec)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }};
+    ($exec:expr, pg, count, $stmt:expr) => {{
+        let row = bind_pg(sqlx::query(&$stmt.sql), &$stmt.params)
+            .fetch_one($exec)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }};
+    ($exec:expr, sqlite, execute, $stmt:expr) => {{
+        Ok(bind_sqlite(sqlx::query(&$stmt.sql), &$stmt.params)
+            .execute($exec)
+            .await?
+            .rows_affected())
+    }};
+    ($exec:expr, pg, execute, $stmt:expr) => {{
+        Ok(bind_pg(sqlx::query(&$stmt.sql), &$stmt.params)
+            .execute($exec)
+            .await?
+            .rows_affected())
+    }};
+}
+
+#[async_trait]
+impl Runner for SqlAdapter {
+    fn dialect(&self) -> Dialect {
+        SqlAdapter::dialect(self)
+    }
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+    async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>> {
+        match &self.pool {
+            Pool::Sqlite(p) => run_on!(p, sqlite, fetch, t, stmt),
+            Pool::Postgres(p) => run_on!(p, pg, fetch, t, stmt),
+        }
+    }
+    async fn fetch_count(&self, stmt: &Statement) -> Result<i64> {
+        match &self.pool {
+            Pool::Sqlite(p) => run_on!(p, sqlite, count, stmt),
+            Pool::Postgres(p) => run_on!(p, pg, count, stmt),
+        }
+    }
+    async fn execute(&self, stmt: &Statement) -> Result<u64> {
+        match &self.pool {
+            Pool::Sqlite(p) => run_on!(p, sqlite, execute, stmt),
+            Pool::Postgres(p) => run_on!(p, pg, execute, stmt),
+        }
+    }
+}
+
+enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// An open transaction; rolled back if dropped without `commit`.
+pub struct SqlTransaction {
+    tx: Mutex<Option<Tx>>,
+    dialect: Dialect,
+    schema: Arc<Schema>,
+}
+
+fn tx_gone() -> StorageError {
+    StorageError::Database("transaction already finished".into())
+}
+
+#[async_trait]
+impl Runner for SqlTransaction {
+    fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+    async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>> {
+        let mut guard = self.tx.lock().await;
+        match guard.as_mut().ok_or_else(tx_gone)? {
+            Tx::Sqlite(tx) => run_on!(&mut **tx, sqlite, fetch, t, stmt),
+            Tx::Postgres(tx) => run_on!(&mut **tx, pg, fetch, t, stmt),
+        }
+    }
+    async fn fetch_count(&self, stmt: &Statement) -> Result<i64> {
+        let mut guard = self.tx.lock().await;
+        match guard.as_mut().ok_or_else(tx_gone)? {
+            Tx::Sqlite(tx) => run_on!(&mut **tx, sqlite, count, stmt),
+            Tx::Postgres(tx) => run_on!(&mut **tx, pg, count, stmt),
+        }
+    }
+    async fn execute(&self, stmt: &Statement) -> Result<u64> {
+        let mut guard = self.tx.lock().await;
+        match guard.as_mut().ok_or_else(tx_gone)? {
+            Tx::Sqlite(tx) => run_on!(&mut **tx, sqlite, execute, stmt),
+            Tx::Postgres(tx) => run_on!(&mut **tx, pg, execute, stmt),
+        }
+    }
+}
+
+#[async_trait]
+impl<R: Runner> Store for R {
+    async fn create(&self, table_name: &str, row: Row) -> Result<Row> {
+        let t = table(self.schema(), table_name)?;
+        let stmt = Generator::new(self.dialect(), t).insert(&row)?;
+        if self.dialect().supports_returning() {
+            let mut rows = self.fetch(t, &stmt).await?;
+            rows.pop()
+                .ok_or_else(|| StorageError::Database("insert returned no row".into()))
+        } else {
+            self.execute(&stmt).await?;
+            Ok(row)
+        }
+    }
+
+    async fn find_one(&self, table_name: &str, wheres: &[Where]) -> Result<Option<Row>> {
+        let t = table(self.schema(), table_name)?;
+        let q = Query {
+            wheres: wheres.to_vec(),
+            limit: Some(1),
+            ..Default::default()
+        };
+        let stmt = Generator::new(self.dialect(), t).select(&q)?;
+        Ok(self.fetch(t, &stmt).await?.pop())
+    }
+
+    async fn find_many(&self, table_name: &str, query: &Query) -> Result<Vec<Row>> {
+        let t = table(self.schema(), table_name)?;
+        let stmt = Generator::new(self.dialect(), t).select(query)?;
+        self.fetch(t, &stmt).await
+    }
+
+    async fn count(&self, table_name: &str, wheres: &[Where]) -> Result<i64> {
+        let t = table(self.schema(), table_name)?;
+        let stmt = Generator::new(self.dialect(), t).count(wheres)?;
+        self.fetch_count(&stmt).await
+    }
+
+    async fn update(&self, table_name: &str, wheres: &[Where], set: Row) -> Result<Option<Row>> {
+        let t = table(self.schema(), table_name)?;
+        let g = Generator::new(self.dialect(), t);
+        if self.dialect().supports_returning() {
+            let stmt = g.update(wheres, &set, true)?;
+            return Ok(self.fetch(t, &stmt).await?.into_iter().next());
+        }
+        // Without RETURNING: pin the row by id first so a changed key cannot lose it.
+        let Some(found) = self.find_one(table_name, wheres).await? else {
+            return Ok(None);
+        };
+        let id = found.get("id").cloned().unwrap_or(Value::Null);
+        let by_id = [Where::eq("id", id)];
+        self.execute(&g.update(&by_id, &set, false)?).await?;
+        self.find_one(table_name, &by_id).await
+    }
+
+    async fn update_many(&self, table_name: &str, wheres: &[Where], set: Row) -> Result<u64> {
+        let t = table(self.schema(), table_name)?;
+        let stmt = Generator::new(self.dialect(), t).update(wheres, &set, false)?;
+        self.execute(&stmt).await
+    }
+
+    async fn delete_many(&self, table_name: &str, wheres: &[Where]) -> Result<u64> {
+        let t = table(self.schema(), table_name)?;
+        let stmt = Generator::new(self.dialect(), t).delete(wheres)?;
+        self.execute(&stmt).await
+    }
+}
+
+#[async_trait]
+impl Transaction for SqlTransaction {
+    async fn commit(self: Box<Self>) -> Result<()> {
+        let tx = self.tx.lock().await.take().ok_or_else(tx_gone)?;
+        match tx {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Adapter for SqlAdapter {
+    async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        let tx = match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        };
+        Ok(Box::new(SqlTransaction {
+            tx: Mutex::new(Some(tx)),
+            dialect: self.dialect(),
+            schema: self.schema.clone(),
+        }))
+    }
+
+    async fn migrate(&self, schema: &Schema) -> Result<MigrationReport> {
+        match &self.pool {
+            Pool::Sqlite(p) => migrate::run_sqlite(p, schema).await,
+            Pool::Postgres(p) => migrate::run_pg(p, schema).await,
+        }
+    }
+
+    async fn ping(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+        }
+        .map_err(StorageError::from)
+    }
+
+    fn backend_name(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! Turns adapter calls into SQL text plus typed parameters, for each dialect.
+
+use crate::adapter::{Connector, Query, Result, SortDirection, StorageError, Where, WhereOp};
+use crate::schema::{Field, FieldType, Table};
+use crate::value::{Row, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+/// SQL text with its parameters; each parameter carries the column type so NULLs bind typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<(Value, FieldType)>,
+}
+
+impl Dialect {
+    pub fn quote(self, ident: &str) -> String {
+        match self {
+            Dialect::Mysql => format!("`{}`", ident.replace('`', "``")),
+            _ => format!("\"{}\"", ident.replace('"', "\"\"")),
+        }
+    }
+
+    fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        }
+    }
+
+    pub fn supports_returning(self) -> bool {
+        !matches!(self, Dialect::Mysql)
+    }
+
+    /// Column type as Better Auth's migrator writes it for each engine.
+    pub fn column_type(self, field: &Field, is_key: bool) -> &'static str {
+        let indexed = field.unique || field.index || field.references.is_some();
+        match (self, field.ty) {
+            (Dialect::Sqlite, FieldType::String) => "text",
+            (Dialect::Sqlite, FieldType::Number) => "integer",
+            (Dialect::Sqlite, FieldType::Boolean) => "integer",
+            (Dialect::Sqlite, FieldType::Date) => "date",
+            (Dialect::Sqlite, FieldType::Json) => "text",
+            (Dialect::Postgres, FieldType::String) => "text",
+            (Dialect::Postgres, FieldType::Number) => "bigint",
+            (Dialect::Postgres, FieldType::Boolean) => "boolean",
+            (Dialect::Postgres, FieldType::Date) => "timestamptz",
+            (Dialect::Postgres, FieldType::Json) => "jsonb",
+            (Dialect::Mysql, FieldType::String) if is_key || field.references.is_some() => {
+                "varchar(36)"
+            }
+            (Dialect::Mysql, FieldType::String) if indexed => "varchar(255)",
+            (Dialect::Mysql, FieldType::String) => "text",
+            (Dialect::Mysql, FieldType::Number) => "bigint",
+            (Dialect::Mysql, FieldType::Boolean) => "boolean",
+            (Dialect::Mysql, FieldType::Date) => "timestamp(3)",
+            (Dialect::Mysql, FieldType::Json) => "json",
+        }
+    }
+}
+
+/// Builds statements against one table of the schema.
+pub struct Generator<'a> {
+    pub dialect: Dialect,
+    pub table: &'a Table,
+}
+
+impl<'a> Generator<'a> {
+    pub fn new(dialect: Dialect, table: &'a Table) -> Self {
+        Generator { dialect, table }
+    }
+
+    fn q(&self, ident: &str) -> String {
+        self.dialect.quote(ident)
+    }
+
+    fn field_type(&self, name: &str) -> Result<FieldType> {
+        self.table
+            .field_type(name)
+            .ok_or_else(|| StorageError::UnknownField {
+                table: self.table.name.clone(),
+                field: name.to_owned(),
+            })
+    }
+
+    fn columns(&self) -> String {
+        self.table
+            .column_names()
+            .map(|c| self.q(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn push_param(&self, params: &mut Vec<(Value, FieldType)>, v: Value, ty: FieldType) -> String {
+        params.push((v, ty));
+        self.dialect.placeholder(params.len())
+    }
+
+    fn where_clause(
+        &self,
+        wheres: &[Where],
+        params: &mut Vec<(Value, FieldType)>,
+    ) -> Result<String> {
+        if wheres.is_empty() {
+            return Ok(String::new());
+        }
+        let mut and = Vec::new();
+        let mut or = Vec::new();
+        for w in wheres {
+            let ty = self.field_type(&w.field)?;
+            let col = self.q(&w.field);
+            let clause = match (w.op, &w.value) {
+                (WhereOp::Eq, Value::Null) => format!("{col} IS NULL"),
+                (WhereOp::Ne, Value::Null) => format!("{col} IS NOT NULL"),
+                (WhereOp::In, _) => {
+                    if w.values.is_empty() {
+                        "1 = 0".to_owned()
+                    } else {
+                        let ph: Vec<String> = w
+                            .values
+                            .iter()
+                            .map(|v| self.push_param(params, v.clone(), ty))
+                            .collect();
+                        format!("{col} IN ({})", ph.join(", "))
+                    }
+                }
+                (WhereOp::Contains | WhereOp::StartsWith | WhereOp::EndsWith, v) => {
+                    let s = escape_like(v.as_str().unwrap_or_default());
+                    let pattern = match w.op {
+                        WhereOp::Contains => format!("%{s}%"),
+                        WhereOp::StartsWith => format!("{s}%"),
+                        _ => format!("%{s}"),
+                    };
+                    let p = self.push_param(params, Value::String(pattern), FieldType::String);
+                    format!("{col} LIKE {p} ESCAPE '\\'")
+                }
+                (op, v) => {
+                    let sym = match op {
+                        WhereOp::Eq => "=",
+                        WhereOp::Ne => "<>",
+                        WhereOp::Lt => "<",
+                        WhereOp::Lte => "<=",
+                        WhereOp::Gt => ">",
+                        _ => ">=",
+                    };
+                    let p = self.push_param(params, v.clone(), ty);
+                    format!("{col} {sym} {p}")
+                }
+            };
+            match w.connector {
+                Connector::And => and.push(clause),
+                Connector::Or => or.push(clause),
+            }
+        }
+        let mut parts = and;
+        if !or.is_empty() {
+            parts.push(format!("({})", or.join(" OR ")));
+        }
+        Ok(format!(" WHERE {}", parts.join(" AND ")))
+    }
+
+    pub fn insert(&self, row: &Row) -> Result<Statement> {
+        let mut params = Vec::new();
+        let mut cols = Vec::new();
+        let mut phs = Vec::new();
+        for (k, v) in row {
+            let ty = self.field_type(k)?;
+            cols.push(self.q(k));
+            phs.push(self.push_param(&mut params, v.clone(), ty));
+        }
+        let mut sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.q(&self.table.name),
+            cols.join(", "),
+            phs.join(", ")
+        );
+        if self.dialect.supports_returning() {
+            sql.push_str(&format!(" RETURNING {}", self.columns()));
+        }
+        Ok(Statement { sql, params })
+    }
+
+    pub fn select(&self, query: &Query) -> Result<Statement> {
+        let mut params = Vec::new();
+        let mut sql = format!(
+            "SELECT {} FROM {}",
+            self.columns(),
+            self.q(&self.table.name)
+        );
+        sql.push_str(&self.where_clause(&query.wheres, &mut params)?);
+        if let Some((field, dir)) = &query.sort_by {
+            self.field_type(field)?;
+            let d = match dir {
+                SortDirection::Asc => "ASC",
+                SortDirection::Desc => "DESC",
+            };
+            sql.push_str(&format!(" ORDER BY {} {d}", self.q(field)));
+        }
+        match (query.limit, query.offset) {
+            (Some(l), Some(o)) => sql.push_str(&format!(" LIMIT {} OFFSET {}", l.max(0), o.max(0))),
+            (Some(l), None) => sql.push_str(&format!(" LIMIT {}", l.max(0))),
+            // SQLite and MySQL need a LIMIT before OFFSET; -1 / a huge number means "no limit".
+            (None, Some(o)) => sql.push_str(&format!(" LIMIT {} OFFSET {}", i64::MAX, o.max(0))),
+            (None, None) => {}
+        }
+        Ok(Statement { sql, params })
+    }
+
+    pub fn count(&self, wheres: &[Where]) -> Result<Statement> {
+        let mut params = Vec::new();
+        let mut sql = format!("SELECT COUNT(*) FROM {}", self.q(&self.table.name));
+        sql.push_str(&self.where_clause(wheres, &mut params)?);
+        Ok(Statement { sql, params })
+    }
+
+    pub fn update(&self, wheres: &[Where], set: &Row, returning: bool) -> Result<Statement> {
+        let mut params = Vec::new();
+        let mut sets = Vec::new();
+        for (k, v) in set {
+            let ty = self.field_type(k)?;
+            let p = self.push_param(&mut params, v.clone(), ty);
+            sets.push(format!("{} = {p}", self.q(k)));
+        }
+        let mut sql = format!("UPDATE {} SET {}", self.q(&self.table.name), sets.join(", "));
+        sql.push_str(&self.where_clause(wheres, &mut params)?);
+        if returning && self.dialect.supports_returning() {
+            sql.push_str(&format!(" RETURNING {}", self.columns()));
+        }
+        Ok(Statement { sql, params })
+    }
+
+    pub fn delete(&self, wheres: &[Where]) -> Result<Statement> {
+        let mut params = Vec::new();
+        let mut sql = format!("DELETE FROM {}", self.q(&self.table.name));
+        sql.push_str(&self.where_clause(wheres, &mut params)?);
+        Ok(Statement { sql, params })
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Schema;
+
+    fn session() -> Table {
+        Schema::core().table("session").cloned().expect("session")
+    }
+
+    #[test]
+    fn select_with_and_or_groups_per_dialect() {
+        let t = session();
+        let q = Query::filter(vec![
+            Where::eq("userId", "u1"),
+            Where::eq("token", "a").or(),
+            Where::eq("token", "b").or(),
+        ])
+        .sort("createdAt", SortDirection::Desc)
+        .limit(10);
+        let pg = Generator::new(Dialect::Postgres, &t).select(&q).expect("sql");
+        assert!(pg.sql.ends_with(
+            "FROM \"session\" WHERE \"userId\" = $1 AND (\"token\" = $2 OR \"token\" = $3) ORDER BY \"createdAt\" DESC LIMIT 10"
+        ), "{}", pg.sql);
+        assert_eq!(pg.params.len(), 3);
+        let my = Generator::new(Dialect::Mysql, &t).select(&q).expect("sql");
+        assert!(my.sql.contains("WHERE `userId` = ? AND (`token` = ? OR `token` = ?)"));
+    }
+
+    #[test]
+    fn nulls_in_and_like_are_rendered_safely() {
+        let t = session();
+        let g = Generator::new(Dialect::Sqlite, &t);
+        let s = g
+            .select(&Query::filter(vec![
+                Where::eq("ipAddress", Value::Null),
+                Where::is_in("token", vec![]),
+                Where::op("userAgent", WhereOp::Contains, "50%_off"),
+            ]))
+            .expect("sql");
+        assert!(s.sql.contains("\"ipAddress\" IS NULL AND 1 = 0 AND \"userAgent\" LIKE ? ESCAPE '\\'"));
+        assert_eq!(s.params[0].0, Value::String("%50\\%\\_off%".into()));
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_not_interpolated() {
+        let t = session();
+        let g = Generator::new(Dialect::Postgres, &t);
+        let err = g.count(&[Where::eq("token\" OR 1=1 --", "x")]).unwrap_err();
+        assert!(matches!(err, StorageError::UnknownField { .. }));
+    }
+
+    #[test]
+    fn update_returns_rows_where_supported() {
+        let t = session();
+        let mut set = Row::new();
+        set.insert("userAgent".into(), Value::from("x"));
+        let pg = Generator::new(Dialect::Postgres, &t)
+            .update(&[Where::eq("id", "1")], &set, true)
+            .expect("sql");
+        assert!(pg.sql.starts_with("UPDATE \"session\" SET \"userAgent\" = $1 WHERE \"id\" = $2 RETURNING"));
+        let my = Generator::new(Dialect::Mysql, &t)
+            .update(&[Where::eq("id", "1")], &set, true)
+            .expect("sql");
+        assert!(!my.sql.contains("RETURNING"));
+    }
+}

@@ -1,0 +1,8 @@
+//! One SQL generator with a dialect per engine, and the sqlx backends that run its output.
+
+mod backend;
+mod generator;
+mod migrate;
+
+pub use backend::SqlAdapter;
+pub use generator::{Dialect, Statement};

@@ -1,0 +1,225 @@
+# shellcheck shell=bash disable=SC2034  # H_* results are read by the callers
+# Helpers shared by scripts/test, scripts/test-js-against-reference and tests/compat/*.sh.
+# Source it (it only defines functions and a few variables). Every server, database and
+# temporary directory made through these helpers is registered, and `h_cleanup` (install it with
+# `h_install_trap`) stops/drops/removes all of them, also when the caller fails or is interrupted.
+#
+# Env:
+#   PG_ADMIN_URL   superuser connection used to create/drop test databases
+#                  (default postgres://postgres@127.0.0.1:5432/postgres)
+#   BA_REF_START   start script of the reference Better Auth server
+#                  (default <repo>/../shared/bench/better-auth-ref/start.sh)
+#   PORTCULLIS_TEST_SERVER_ENV
+#                  extra VAR=value words (space-separated) put in the environment of every
+#                  Portcullis server these helpers start, e.g. "LOG_LEVEL=debug"
+
+H_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+PG_HOSTPORT=${PG_HOSTPORT:-127.0.0.1:5432}
+
+H_PIDS=()       # processes we started (children or not); stopped in reverse order
+H_REF_PORTS=()  # ports of reference servers we started (whatever listens there is ours)
+H_DBS=()        # PostgreSQL databases we created
+H_DIRS=()       # temporary directories we created
+H_CLEANED=0
+
+h_say() { printf '%s\n' "$*" >&2; }
+h_die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+h_rand_hex() { python3 -c 'import secrets,sys; print(secrets.token_hex(int(sys.argv[1])))' "${1:-4}"; }
+# 48 characters from [A-Za-z0-9_-]
+h_secret48() { python3 -c 'import secrets; print(secrets.token_urlsafe(36))'; }
+
+h_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# h_tmpdir VAR [LABEL] — creates a temporary directory, stores its path in VAR, registers it.
+# (Not usable as $(h_tmpdir): the registration must happen in this shell, not a subshell.)
+h_tmpdir() {
+  local __h_tmpdir
+  __h_tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-${2:-test}.XXXXXX") || return 1
+  H_DIRS+=("$__h_tmpdir")
+  printf -v "$1" '%s' "$__h_tmpdir"
+}
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+h_pg_ready() { pg_isready -h "${PG_HOSTPORT%%:*}" -p "${PG_HOSTPORT##*:}" -q; }
+
+h_psql_admin() { psql "$PG_ADMIN_URL" -v ON_ERROR_STOP=1 -qtAX -c "$1"; }
+
+# Role `ba` (password `ba`) as the reference server's start script creates it.
+h_ensure_role_ba() {
+  [ "$(h_psql_admin "select 1 from pg_roles where rolname='ba'")" = 1 ] ||
+    h_psql_admin "create role ba login password 'ba'"
+}
+
+# h_create_db NAME [OWNER] — creates a fresh database and registers it for dropping.
+h_create_db() {
+  local name=$1 owner=${2:-}
+  [[ $name =~ ^[a-z_][a-z0-9_]*$ ]] || h_die "bad database name: $name"
+  if [ -n "$owner" ]; then
+    h_psql_admin "create database \"$name\" owner \"$owner\"" || return 1
+  else
+    h_psql_admin "create database \"$name\"" || return 1
+  fi
+  H_DBS+=("$name")
+}
+
+h_drop_db() {
+  h_psql_admin "drop database if exists \"$1\" with (force)" >/dev/null 2>&1 ||
+    h_say "warning: could not drop database $1"
+}
+
+# --- processes --------------------------------------------------------------------------------
+
+# alive = exists and is not a zombie (an exited child we have not reaped yet)
+h_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1 || true)
+  [ "$state" != Z ]
+}
+
+# h_stop_pid PID — TERM, wait up to 10 s, then KILL. Works for non-children too.
+h_stop_pid() {
+  local pid=$1 i
+  h_alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    h_alive "$pid" || break
+    sleep 0.1
+  done
+  if h_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  # reap it if it is our child, so it does not linger as a zombie
+  wait "$pid" 2>/dev/null || true
+}
+
+h_port_owner() { { ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; } || true; }
+
+# h_wait_ok URL PID LOGFILE [TIMEOUT_S] — waits until URL answers 200; fails early if PID died.
+h_wait_ok() {
+  local url=$1 pid=$2 log=$3 timeout=${4:-30} deadline code
+  deadline=$(( $(date +%s) + timeout ))
+  while :; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null || true)
+    [ "$code" = 200 ] && return 0
+    if ! h_alive "$pid"; then
+      h_say "server (pid $pid) exited before $url answered 200; its log ($log):"
+      sed 's/^/    | /' "$log" >&2 2>/dev/null || true
+      return 1
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      h_say "timed out after ${timeout}s waiting for $url (last status: ${code:-none}); server log ($log):"
+      sed 's/^/    | /' "$log" >&2 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# --- Portcullis -------------------------------------------------------------------------------
+
+# h_start_portcullis BIN DATABASE_URL SECRET LOGFILE [extra env assignments...]
+# Sets H_LAST_PORT, H_LAST_PID, H_LAST_BASE. Returns non-zero (after printing the log) if the
+# server does not answer GET /api/auth/ok with 200 within 30 s.
+h_start_portcullis() {
+  local bin=$1 dburl=$2 secret=$3 log=$4; shift 4
+  local port extra=()
+  port=$(h_free_port)
+  [ -x "$bin" ] || { h_say "PORTCULLIS binary not executable: $bin"; return 1; }
+  # shellcheck disable=SC2206  # deliberate word splitting of VAR=value words
+  [ -n "${PORTCULLIS_TEST_SERVER_ENV:-}" ] && extra=($PORTCULLIS_TEST_SERVER_ENV)
+  env DATABASE_URL="$dburl" BETTER_AUTH_SECRET="$secret" PORT="$port" HOST=127.0.0.1 \
+    BETTER_AUTH_URL="http://127.0.0.1:$port" ${extra[@]+"${extra[@]}"} "$@" "$bin" serve >"$log" 2>&1 </dev/null &
+  H_LAST_PID=$!
+  H_PIDS+=("$H_LAST_PID")
+  H_LAST_PORT=$port
+  H_LAST_BASE="http://127.0.0.1:$port"
+  h_wait_ok "$H_LAST_BASE/api/auth/ok" "$H_LAST_PID" "$log" 30
+}
+
+# --- reference Better Auth server ----------------------------------------------------------------
+
+h_ref_start_script() { printf '%s\n' "${BA_REF_START:-$H_ROOT/../shared/bench/better-auth-ref/start.sh}"; }
+
+# h_start_reference DATABASE_URL SECRET — sets H_REF_PID, H_REF_PORT, H_REF_BASE.
+h_start_reference() {
+  local dburl=$1 secret=$2 script out port
+  script=$(h_ref_start_script)
+  [ -f "$script" ] || { h_say "reference start script not found: $script (set BA_REF_START)"; return 1; }
+  port=$(h_free_port)
+  H_REF_PORTS+=("$port")
+  if ! out=$(DATABASE_URL="$dburl" BETTER_AUTH_SECRET="$secret" bash "$script" "$port"); then
+    h_say "reference server failed to start on port $port:"; printf '%s\n' "$out" >&2
+    return 1
+  fi
+  H_REF_PID=$(printf '%s\n' "$out" | tail -1)
+  [[ $H_REF_PID =~ ^[0-9]+$ ]] || { h_say "unexpected start.sh output: $out"; return 1; }
+  H_PIDS+=("$H_REF_PID")
+  H_REF_PORT=$port
+  H_REF_BASE="http://127.0.0.1:$port"
+}
+
+h_stop_reference() {
+  local pid
+  h_stop_pid "$H_REF_PID"
+  for _ in $(seq 1 50); do
+    pid=$(h_port_owner "$H_REF_PORT"); [ -z "$pid" ] && return 0
+    h_stop_pid "$pid"
+  done
+}
+
+# --- cleanup ----------------------------------------------------------------------------------
+
+h_cleanup() {
+  local rc=$? i pid port d
+  [ "$H_CLEANED" = 1 ] && return "$rc"
+  H_CLEANED=1
+  set +e
+  for (( i=${#H_PIDS[@]}-1; i>=0; i-- )); do h_stop_pid "${H_PIDS[i]}"; done
+  for port in ${H_REF_PORTS[@]+"${H_REF_PORTS[@]}"}; do
+    # a reference server whose start script failed half-way is not in H_PIDS yet
+    pid=$(h_port_owner "$port"); [ -n "$pid" ] && h_stop_pid "$pid"
+    # start.sh leaves its log and pid file per port in its work directory
+    rm -f "${BA_REF_DIR:-/tmp/better-auth-ref}/pid-$port" "${BA_REF_DIR:-/tmp/better-auth-ref}/server-$port.log"
+  done
+  for d in ${H_DBS[@]+"${H_DBS[@]}"}; do h_drop_db "$d"; done
+  for d in ${H_DIRS[@]+"${H_DIRS[@]}"}; do rm -rf -- "$d"; done
+  return "$rc"
+}
+
+h_install_trap() {
+  trap h_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
+}
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+# h_json FILE EXPR — evaluates a Python expression over `d` (the parsed JSON); prints "" on error.
+h_json() {
+  python3 -c '
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    v = eval(sys.argv[2], {"d": d})
+except Exception:
+    v = ""
+print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))
+' "$1" "$2"
+}
+
+# --- npm ----------------------------------------------------------------------------------------
+
+# h_npm_ci_if_needed DIR — `npm ci` when node_modules is missing or older than package-lock.json.
+h_npm_ci_if_needed() {
+  local dir=$1
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    h_say "npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund) || return 1
+  fi
+}

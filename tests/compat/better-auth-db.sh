@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# "A Better Auth database can be read in place."
+#
+# 1. Create a fresh PostgreSQL database, run the reference Better Auth 1.7.25 server on it, sign a
+#    user up over HTTP and keep its `better-auth.session_token` cookie; stop the reference.
+# 2. Start Portcullis on the SAME database with the SAME secret and check that
+#    (a) GET /api/auth/get-session with the Better Auth cookie returns that user,
+#    (b) POST /api/auth/sign-in/email with the Better Auth password succeeds (same user id),
+#    (c) the original Better Auth cookie still works afterwards,
+#    (d) a second sign-in still works (e.g. after a rehash of the scrypt password on sign-in).
+#
+# Usage:  PORTCULLIS_BIN=target/debug/portcullis tests/compat/better-auth-db.sh
+# Env:    PORTCULLIS_BIN (required), BA_REF_START (reference start script, default
+#         ../shared/bench/better-auth-ref/start.sh from the repo root), PG_ADMIN_URL.
+# Everything started here is stopped, and the database dropped, on exit (trap), pass or fail.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib/harness.sh
+source "$here/../../scripts/lib/harness.sh"
+h_install_trap
+
+: "${PORTCULLIS_BIN:?set PORTCULLIS_BIN to the portcullis binary (e.g. target/debug/portcullis)}"
+case "$PORTCULLIS_BIN" in /*) ;; *) PORTCULLIS_BIN="$PWD/$PORTCULLIS_BIN" ;; esac
+
+failures=0
+pass() { printf 'PASS  %s\n' "$*"; }
+fail() { printf 'FAIL  %s\n' "$*"; failures=$((failures + 1)); }
+abort() { printf 'FAIL  %s\n' "$*"; printf 'better-auth-db: FAILED (setup)\n'; exit 1; }
+
+h_pg_ready || abort "PostgreSQL is not answering on $PG_HOSTPORT"
+work=""
+h_tmpdir work compat
+secret="compat-secret-$(h_rand_hex 16)"   # 46 characters
+db="ba_compat_$(h_rand_hex 6)"
+h_ensure_role_ba
+h_create_db "$db" ba
+dburl="postgres://ba:ba@$PG_HOSTPORT/$db"
+echo "database: $db"
+
+# --- 1. Better Auth writes the database ----------------------------------------------------------
+h_start_reference "$dburl" "$secret" || abort "could not start the reference Better Auth server"
+echo "reference Better Auth: $H_REF_BASE (pid $H_REF_PID)"
+
+email="compat-$(h_rand_hex 4)@example.com"
+password="compat password $(h_rand_hex 4)"
+curl -sS -o "$work/signup.json" -D "$work/signup.headers" -w '%{http_code}' \
+  -X POST "$H_REF_BASE/api/auth/sign-up/email" \
+  -H "Origin: $H_REF_BASE" -H 'Content-Type: application/json' \
+  --data "{\"name\":\"Compat User\",\"email\":\"$email\",\"password\":\"$password\"}" >"$work/signup.status" ||
+  abort "reference sign-up request failed"
+[ "$(cat "$work/signup.status")" = 200 ] ||
+  abort "reference sign-up answered $(cat "$work/signup.status"): $(cat "$work/signup.json")"
+user_id=$(h_json "$work/signup.json" 'd["user"]["id"]')
+ba_token=$(h_json "$work/signup.json" 'd["token"]')
+ba_cookie=$(tr -d '\r' <"$work/signup.headers" |
+  sed -n 's/^[Ss][Ee][Tt]-[Cc][Oo][Oo][Kk][Ii][Ee]: better-auth\.session_token=\([^;]*\).*/\1/p' | head -1)
+if [ -z "$user_id" ] || [ -z "$ba_token" ] || [ -z "$ba_cookie" ]; then
+  abort "reference sign-up response lacks user id / token / session cookie"
+fi
+echo "reference signed up $email as $user_id (cookie better-auth.session_token=${ba_cookie:0:12}…)"
+
+# sanity: the cookie works on the reference itself
+curl -sS -o "$work/ref-session.json" "$H_REF_BASE/api/auth/get-session" \
+  -H "Cookie: better-auth.session_token=$ba_cookie"
+[ "$(h_json "$work/ref-session.json" 'd["user"]["id"]')" = "$user_id" ] ||
+  abort "the reference does not accept its own cookie: $(cat "$work/ref-session.json")"
+
+h_stop_reference
+echo "reference stopped"
+
+# --- 2. Portcullis reads it in place ----------------------------------------------------------------
+h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" ||
+  abort "Portcullis did not become ready ($PORTCULLIS_BIN serve)"
+P=$H_LAST_BASE
+echo "portcullis: $P (pid $H_LAST_PID)"
+
+get_session() { # $1 = output file
+  curl -sS -o "$1" -w '%{http_code}' "$P/api/auth/get-session" \
+    -H "Cookie: better-auth.session_token=$ba_cookie" || true
+}
+
+# (a)
+code=$(get_session "$work/a.json")
+if [ "$code" = 200 ] && [ "$(h_json "$work/a.json" 'd["user"]["id"]')" = "$user_id" ] &&
+  [ "$(h_json "$work/a.json" 'd["user"]["email"]')" = "$email" ] &&
+  [ "$(h_json "$work/a.json" 'd["session"]["token"]')" = "$ba_token" ]; then
+  pass "(a) get-session with the Better Auth cookie returns the Better Auth user and session"
+else
+  fail "(a) get-session with the Better Auth cookie: HTTP $code $(head -c 600 "$work/a.json")"
+fi
+
+# (b)
+sign_in() { # $1 = output file
+  curl -sS -o "$1" -w '%{http_code}' -X POST "$P/api/auth/sign-in/email" \
+    -H "Origin: $P" -H 'Content-Type: application/json' \
+    --data "{\"email\":\"$email\",\"password\":\"$password\"}" || true
+}
+code=$(sign_in "$work/b.json")
+tok=$(h_json "$work/b.json" 'd["token"]')
+if [ "$code" = 200 ] && [ -n "$tok" ] && [ "$(h_json "$work/b.json" 'd["user"]["id"]')" = "$user_id" ]; then
+  pass "(b) sign-in with the Better Auth (scrypt) password: 200, token, same user id"
+else
+  fail "(b) sign-in with the Better Auth password: HTTP $code $(head -c 600 "$work/b.json")"
+fi
+
+# (c)
+code=$(get_session "$work/c.json")
+if [ "$code" = 200 ] && [ "$(h_json "$work/c.json" 'd["user"]["id"]')" = "$user_id" ]; then
+  pass "(c) the original Better Auth cookie still works after a Portcullis sign-in"
+else
+  fail "(c) second get-session with the Better Auth cookie: HTTP $code $(head -c 600 "$work/c.json")"
+fi
+
+# (d)
+code=$(sign_in "$work/d.json")
+if [ "$code" = 200 ] && [ "$(h_json "$work/d.json" 'd["user"]["id"]')" = "$user_id" ]; then
+  pass "(d) a second sign-in with the same password works"
+else
+  fail "(d) second sign-in: HTTP $code $(head -c 600 "$work/d.json")"
+fi
+
+if [ "$failures" -gt 0 ]; then
+  echo "--- portcullis log (last 60 lines) ---"; tail -n 60 "$work/portcullis.log" || true
+  echo "better-auth-db: FAILED ($failures check(s))"
+  exit 1
+fi
+echo "better-auth-db: OK"
