@@ -158,16 +158,30 @@ fn parse_additional_fields(
     var: &str,
     fields: HashMap<String, AdditionalField>,
 ) -> Result<Vec<Field>, ConfigError> {
-    let reserved = ["id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt"];
+    let reserved = [
+        "id",
+        "name",
+        "email",
+        "emailVerified",
+        "image",
+        "createdAt",
+        "updatedAt",
+    ];
     let mut names: Vec<_> = fields.into_iter().collect();
     names.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::new();
     for (name, f) in names {
         if reserved.contains(&name.as_str()) {
-            return Err(bad(var, format!("cannot redefine the core user field `{name}`")));
+            return Err(bad(
+                var,
+                format!("cannot redefine the core user field `{name}`"),
+            ));
         }
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(bad(var, format!("field name `{name}` must be letters, digits or _")));
+            return Err(bad(
+                var,
+                format!("field name `{name}` must be letters, digits or _"),
+            ));
         }
         let ty = FieldType::parse(&f.ty)
             .ok_or_else(|| bad(var, format!("field `{name}` has unknown type `{}`", f.ty)))?;
@@ -225,9 +239,12 @@ impl Sources {
     }
 
     fn load_toml(&mut self, text: &str) -> Result<(), ConfigError> {
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| bad("PORTCULLIS_CONFIG", format!("is not valid TOML: {}", e.message())))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            bad(
+                "PORTCULLIS_CONFIG",
+                format!("is not valid TOML: {}", e.message()),
+            )
+        })?;
         for (k, v) in table {
             match (k.as_str(), v) {
                 ("user", toml::Value::Table(t)) => {
@@ -276,10 +293,17 @@ impl Sources {
         vars.iter().find_map(|v| self.get(v).map(|val| (*v, val)))
     }
 
-    fn parse<T: std::str::FromStr>(&self, var: &str, default: T, what: &str) -> Result<T, ConfigError> {
+    fn parse<T: std::str::FromStr>(
+        &self,
+        var: &str,
+        default: T,
+        what: &str,
+    ) -> Result<T, ConfigError> {
         match self.get(var) {
             None => Ok(default),
-            Some(s) => s.parse().map_err(|_| bad(var, format!("must be {what}, got `{s}`"))),
+            Some(s) => s
+                .parse()
+                .map_err(|_| bad(var, format!("must be {what}, got `{s}`"))),
         }
     }
 
@@ -309,7 +333,10 @@ impl Config {
             Some((_, "development" | "dev")) => Environment::Development,
             Some((_, "test")) => Environment::Test,
             Some((var, other)) => {
-                return Err(bad(var, format!("must be development, test or production, got `{other}`")));
+                return Err(bad(
+                    var,
+                    format!("must be development, test or production, got `{other}`"),
+                ));
             }
         };
         let production = env == Environment::Production;
@@ -321,8 +348,12 @@ impl Config {
             .first(&["BETTER_AUTH_URL", "PORTCULLIS_URL"])
             .map(|(v, s)| (v, s.to_owned()))
             .unwrap_or(("BETTER_AUTH_URL", format!("http://localhost:{port}")));
-        let mut base_url = Url::parse(&base_url_str)
-            .map_err(|_| bad(url_var, format!("must be an absolute http(s) URL, got `{base_url_str}`")))?;
+        let mut base_url = Url::parse(&base_url_str).map_err(|_| {
+            bad(
+                url_var,
+                format!("must be an absolute http(s) URL, got `{base_url_str}`"),
+            )
+        })?;
         if !matches!(base_url.scheme(), "http" | "https") || base_url.host().is_none() {
             return Err(bad(url_var, "must be an absolute http(s) URL"));
         }
@@ -345,18 +376,29 @@ impl Config {
 
         let data_dir = PathBuf::from(src.string("PORTCULLIS_DATA_DIR", ".portcullis"));
 
-        let (secret, secret_generated) = match src.first(&["BETTER_AUTH_SECRET", "PORTCULLIS_SECRET"]) {
+        let (secret, secret_generated) = match src
+            .first(&["BETTER_AUTH_SECRET", "PORTCULLIS_SECRET"])
+        {
             Some((var, s)) => {
                 if s.len() < 32 && production {
                     return Err(bad(var, "must be at least 32 characters in production"));
                 }
-                if production && (s.starts_with("better-auth-secret") || s.chars().all(|c| c == s.chars().next().unwrap_or('x'))) {
-                    return Err(bad(var, "is a default or trivial value; generate one with `portcullis secret generate`"));
+                if production
+                    && (s.starts_with("better-auth-secret")
+                        || s.chars().all(|c| c == s.chars().next().unwrap_or('x')))
+                {
+                    return Err(bad(
+                        var,
+                        "is a default or trivial value; generate one with `portcullis secret generate`",
+                    ));
                 }
                 (Secret::new(s.to_owned()), false)
             }
             None if production => {
-                return Err(bad("BETTER_AUTH_SECRET", "is required in production (generate one with `portcullis secret generate`)"));
+                return Err(bad(
+                    "BETTER_AUTH_SECRET",
+                    "is required in production (generate one with `portcullis secret generate`)",
+                ));
             }
             None => (Secret::new(String::new()), true),
         };
@@ -367,7 +409,10 @@ impl Config {
             || database_url.starts_with("postgresql:"))
         {
             let scheme = database_url.split(':').next().unwrap_or_default();
-            return Err(bad("DATABASE_URL", format!("has unsupported scheme `{scheme}` (use sqlite:// or postgres://)")));
+            return Err(bad(
+                "DATABASE_URL",
+                format!("has unsupported scheme `{scheme}` (use sqlite:// or postgres://)"),
+            ));
         }
         let database_pool_size: u32 = src.parse("DATABASE_POOL_SIZE", 10, "a positive integer")?;
         if database_pool_size == 0 {
@@ -375,14 +420,22 @@ impl Config {
         }
 
         let mut trusted_origins = vec![origin_of(&base_url)];
-        for var in ["ALLOWED_ORIGINS", "TRUSTED_ORIGINS", "BETTER_AUTH_TRUSTED_ORIGINS"] {
+        for var in [
+            "ALLOWED_ORIGINS",
+            "TRUSTED_ORIGINS",
+            "BETTER_AUTH_TRUSTED_ORIGINS",
+        ] {
             if let Some(list) = src.get(var) {
                 for o in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
                     if o == "*" && production {
-                        return Err(bad(var, "cannot be `*` in production: credentials need explicit origins"));
+                        return Err(bad(
+                            var,
+                            "cannot be `*` in production: credentials need explicit origins",
+                        ));
                     }
                     if !o.contains('*') && o != "*" {
-                        let u = Url::parse(o).map_err(|_| bad(var, format!("has an invalid origin `{o}`")))?;
+                        let u = Url::parse(o)
+                            .map_err(|_| bad(var, format!("has an invalid origin `{o}`")))?;
                         trusted_origins.push(origin_of(&u));
                     } else {
                         trusted_origins.push(o.to_owned());
@@ -408,14 +461,22 @@ impl Config {
                 "upgrade" => LegacyTokens::Upgrade,
                 "accept" => LegacyTokens::Accept,
                 "reject" => LegacyTokens::Reject,
-                other => return Err(bad("LEGACY_SESSION_TOKENS", format!("must be upgrade, accept or reject, got `{other}`"))),
+                other => {
+                    return Err(bad(
+                        "LEGACY_SESSION_TOKENS",
+                        format!("must be upgrade, accept or reject, got `{other}`"),
+                    ));
+                }
             },
         };
         if session.expires_in == 0 {
             return Err(bad("SESSION_EXPIRES_IN", "must be at least 1 second"));
         }
         if session.expires_in > 400 * 86_400 {
-            return Err(bad("SESSION_EXPIRES_IN", "must be at most 400 days (browsers cap cookie lifetimes)"));
+            return Err(bad(
+                "SESSION_EXPIRES_IN",
+                "must be at most 400 days (browsers cap cookie lifetimes)",
+            ));
         }
 
         let secure_cookies = match src.get("USE_SECURE_COOKIES") {
@@ -423,20 +484,31 @@ impl Config {
             None => base_url.scheme() == "https" || production,
         };
 
-        let password_min_length: usize = src.parse("PASSWORD_MIN_LENGTH", 8, "a positive integer")?;
-        let password_max_length: usize = src.parse("PASSWORD_MAX_LENGTH", 128, "a positive integer")?;
+        let password_min_length: usize =
+            src.parse("PASSWORD_MIN_LENGTH", 8, "a positive integer")?;
+        let password_max_length: usize =
+            src.parse("PASSWORD_MAX_LENGTH", 128, "a positive integer")?;
         if password_min_length == 0 || password_min_length > password_max_length {
-            return Err(bad("PASSWORD_MIN_LENGTH", "must be at least 1 and not above PASSWORD_MAX_LENGTH"));
+            return Err(bad(
+                "PASSWORD_MIN_LENGTH",
+                "must be at least 1 and not above PASSWORD_MAX_LENGTH",
+            ));
         }
         if password_max_length > 4096 {
             return Err(bad("PASSWORD_MAX_LENGTH", "must be at most 4096"));
         }
         let password_hash = match src.get("PASSWORD_HASH") {
             None => HashAlgorithm::Argon2id,
-            Some(s) => HashAlgorithm::parse(s)
-                .ok_or_else(|| bad("PASSWORD_HASH", format!("must be argon2id or scrypt, got `{s}`")))?,
+            Some(s) => HashAlgorithm::parse(s).ok_or_else(|| {
+                bad(
+                    "PASSWORD_HASH",
+                    format!("must be argon2id or scrypt, got `{s}`"),
+                )
+            })?,
         };
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         let password_hash_concurrency: usize =
             src.parse("PASSWORD_HASH_CONCURRENCY", cores, "a positive integer")?;
         if password_hash_concurrency == 0 {
@@ -446,23 +518,33 @@ impl Config {
         let mut trusted_proxies = Vec::new();
         if let Some(list) = src.get("TRUSTED_PROXIES") {
             for p in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                trusted_proxies.push(
-                    ipnet_lite::Cidr::parse(p)
-                        .ok_or_else(|| bad("TRUSTED_PROXIES", format!("has an invalid address or CIDR `{p}`")))?,
-                );
+                trusted_proxies.push(ipnet_lite::Cidr::parse(p).ok_or_else(|| {
+                    bad(
+                        "TRUSTED_PROXIES",
+                        format!("has an invalid address or CIDR `{p}`"),
+                    )
+                })?);
             }
         }
 
         let mut additional_user_fields = Vec::new();
         if let Some(json) = src.get("USER_ADDITIONAL_FIELDS") {
-            let map: HashMap<String, AdditionalField> = serde_json::from_str(json)
-                .map_err(|e| bad("USER_ADDITIONAL_FIELDS", format!("is not a valid JSON object of fields: {e}")))?;
+            let map: HashMap<String, AdditionalField> =
+                serde_json::from_str(json).map_err(|e| {
+                    bad(
+                        "USER_ADDITIONAL_FIELDS",
+                        format!("is not a valid JSON object of fields: {e}"),
+                    )
+                })?;
             additional_user_fields = parse_additional_fields("USER_ADDITIONAL_FIELDS", map)?;
         } else if let Some(v) = &src.file_user_fields {
-            let map: HashMap<String, AdditionalField> = v
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| bad("user.additional_fields", format!("is invalid: {}", e.message())))?;
+            let map: HashMap<String, AdditionalField> =
+                v.clone().try_into().map_err(|e: toml::de::Error| {
+                    bad(
+                        "user.additional_fields",
+                        format!("is invalid: {}", e.message()),
+                    )
+                })?;
             additional_user_fields = parse_additional_fields("user.additional_fields", map)?;
         }
 
@@ -471,7 +553,12 @@ impl Config {
             None => production,
             Some("json") => true,
             Some("pretty" | "text") => false,
-            Some(other) => return Err(bad("LOG_FORMAT", format!("must be json or pretty, got `{other}`"))),
+            Some(other) => {
+                return Err(bad(
+                    "LOG_FORMAT",
+                    format!("must be json or pretty, got `{other}`"),
+                ));
+            }
         };
         let max_body_bytes: usize = src.parse("MAX_BODY_BYTES", 1_048_576, "a number of bytes")?;
 
@@ -480,11 +567,21 @@ impl Config {
             let ok = v.starts_with('#')
                 && matches!(v.len(), 4 | 7 | 9)
                 && v[1..].chars().all(|c| c.is_ascii_hexdigit());
-            if ok { Ok(v) } else { Err(bad(var, format!("must be a hex colour like #4f46e5, got `{v}`"))) }
+            if ok {
+                Ok(v)
+            } else {
+                Err(bad(
+                    var,
+                    format!("must be a hex colour like #4f46e5, got `{v}`"),
+                ))
+            }
         };
         let brand = Brand {
             name: src.string("APP_NAME", "Portcullis"),
-            description: src.string("APP_DESCRIPTION", "Accounts and sign-in for your apps, run on your own servers."),
+            description: src.string(
+                "APP_DESCRIPTION",
+                "Accounts and sign-in for your apps, run on your own servers.",
+            ),
             tagline: src.string("APP_TAGLINE", "Your users, your sessions, your data."),
             company_name: src.string("APP_COMPANY_NAME", ""),
             domain: src.string("APP_DOMAIN", base_url.host_str().unwrap_or_default()),
@@ -549,11 +646,22 @@ impl Config {
                 return Ok(());
             }
         }
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|e| bad(var, format!("is unset and the data directory {} cannot be created: {e}", self.data_dir.display())))?;
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+            bad(
+                var,
+                format!(
+                    "is unset and the data directory {} cannot be created: {e}",
+                    self.data_dir.display()
+                ),
+            )
+        })?;
         let s = crate::crypto::token::generate_id(48);
-        write_private(&path, &s)
-            .map_err(|e| bad(var, format!("is unset and {} cannot be written: {e}", path.display())))?;
+        write_private(&path, &s).map_err(|e| {
+            bad(
+                var,
+                format!("is unset and {} cannot be written: {e}", path.display()),
+            )
+        })?;
         self.secret = Secret::new(s);
         Ok(())
     }
@@ -564,7 +672,11 @@ impl Config {
 
     /// `http://host:port/api/auth`
     pub fn auth_url(&self) -> String {
-        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), self.base_path)
+        format!(
+            "{}{}",
+            self.base_url.as_str().trim_end_matches('/'),
+            self.base_path
+        )
     }
 }
 
@@ -614,11 +726,15 @@ pub mod ipnet_lite {
         pub fn contains(&self, ip: IpAddr) -> bool {
             match (self.addr, ip) {
                 (IpAddr::V4(n), IpAddr::V4(i)) => {
-                    let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                    let mask = u32::MAX
+                        .checked_shl(32 - u32::from(self.prefix))
+                        .unwrap_or(0);
                     u32::from(n) & mask == u32::from(i) & mask
                 }
                 (IpAddr::V6(n), IpAddr::V6(i)) => {
-                    let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                    let mask = u128::MAX
+                        .checked_shl(128 - u32::from(self.prefix))
+                        .unwrap_or(0);
                     u128::from(n) & mask == u128::from(i) & mask
                 }
                 _ => false,
@@ -632,7 +748,10 @@ mod tests {
     use super::*;
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let env = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::load(&Sources::new(env)?)
     }
 
@@ -648,17 +767,34 @@ mod tests {
         assert_eq!(c.trusted_origins, vec!["http://localhost:8787".to_string()]);
         assert!(!c.secure_cookies);
         assert!(c.secret_generated);
-        assert!(!format!("{:?}", c.secret).contains(c.secret.expose()) || c.secret.expose().is_empty());
+        assert!(
+            !format!("{:?}", c.secret).contains(c.secret.expose()) || c.secret.expose().is_empty()
+        );
     }
 
     #[test]
     fn production_refuses_weak_settings_naming_the_variable() {
-        let e = load(&[("PORTCULLIS_ENV", "production"), ("BETTER_AUTH_URL", "https://a.example"), ("BETTER_AUTH_SECRET", "short")]).unwrap_err();
-        assert_eq!(e.to_string(), "BETTER_AUTH_SECRET must be at least 32 characters in production");
-        let e = load(&[("NODE_ENV", "production"), ("BETTER_AUTH_SECRET", "k3J9x2LmQp8vR4tY7wZ1aB6cD0eF5gH3")]).unwrap_err();
+        let e = load(&[
+            ("PORTCULLIS_ENV", "production"),
+            ("BETTER_AUTH_URL", "https://a.example"),
+            ("BETTER_AUTH_SECRET", "short"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "BETTER_AUTH_SECRET must be at least 32 characters in production"
+        );
+        let e = load(&[
+            ("NODE_ENV", "production"),
+            ("BETTER_AUTH_SECRET", "k3J9x2LmQp8vR4tY7wZ1aB6cD0eF5gH3"),
+        ])
+        .unwrap_err();
         assert_eq!(e.var, "BETTER_AUTH_URL");
         let e = load(&[("PORT", "eighty")]).unwrap_err();
-        assert_eq!(e.to_string(), "PORT must be a port number (0-65535), got `eighty`");
+        assert_eq!(
+            e.to_string(),
+            "PORT must be a port number (0-65535), got `eighty`"
+        );
         let e = load(&[("DATABASE_URL", "mongodb://x")]).unwrap_err();
         assert_eq!(e.var, "DATABASE_URL");
         let e = load(&[("APP_PRIMARY_COLOR", "blue")]).unwrap_err();
@@ -667,7 +803,11 @@ mod tests {
 
     #[test]
     fn https_base_url_means_secure_cookies_and_secret_is_redacted() {
-        let c = load(&[("BETTER_AUTH_URL", "https://auth.example.com"), ("BETTER_AUTH_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t")]).expect("ok");
+        let c = load(&[
+            ("BETTER_AUTH_URL", "https://auth.example.com"),
+            ("BETTER_AUTH_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"),
+        ])
+        .expect("ok");
         assert!(c.secure_cookies);
         assert!(!format!("{c:?}").contains("s3cr3t"));
     }
@@ -675,7 +815,11 @@ mod tests {
     #[test]
     fn additional_fields_from_json_and_toml() {
         let c = load(&[("USER_ADDITIONAL_FIELDS", r#"{"role":{"type":"string","defaultValue":"user","input":false},"displayName":{"type":"string","defaultValue":""}}"#)]).expect("ok");
-        let names: Vec<_> = c.additional_user_fields.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<_> = c
+            .additional_user_fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
         assert_eq!(names, vec!["displayName", "role"]);
         assert!(!c.additional_user_fields[1].input);
 
@@ -684,7 +828,10 @@ mod tests {
         let c = Config::load(&s).expect("ok");
         assert_eq!(c.port, 9000);
         assert!(c.trusted_origins.contains(&"http://app.test".to_string()));
-        assert_eq!(c.additional_user_fields[0].default, Some(Value::String("{}".into())));
+        assert_eq!(
+            c.additional_user_fields[0].default,
+            Some(Value::String("{}".into()))
+        );
 
         let e = load(&[("USER_ADDITIONAL_FIELDS", r#"{"email":{"type":"string"}}"#)]).unwrap_err();
         assert_eq!(e.var, "USER_ADDITIONAL_FIELDS");
@@ -695,7 +842,11 @@ mod tests {
         let c = ipnet_lite::Cidr::parse("10.0.0.0/8").expect("cidr");
         assert!(c.contains("10.1.2.3".parse().expect("ip")));
         assert!(!c.contains("11.0.0.1".parse().expect("ip")));
-        assert!(ipnet_lite::Cidr::parse("::1").expect("v6").contains("::1".parse().expect("ip")));
+        assert!(
+            ipnet_lite::Cidr::parse("::1")
+                .expect("v6")
+                .contains("::1".parse().expect("ip"))
+        );
         assert!(ipnet_lite::Cidr::parse("10.0.0.0/33").is_none());
     }
 }

@@ -163,6 +163,9 @@ mod tests {
     #[test]
     fn cookie_header_first_wins_and_decodes() {
         let c = parse_cookie_header("a=1; b=x%2Fy; a=2; junk; =v");
-        assert_eq!(c, vec![("a".into(), "1".into()), ("b".into(), "x/y".into())]);
+        assert_eq!(
+            c,
+            vec![("a".into(), "1".into()), ("b".into(), "x/y".into())]
+        );
     }
 }

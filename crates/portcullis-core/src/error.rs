@@ -87,7 +87,11 @@ impl ApiError {
             cookies: Vec::new(),
         }
     }
-    pub fn with_message(status: u16, code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn with_message(
+        status: u16,
+        code: ErrorCode,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         ApiError {
             message: Some(message.into()),
             ..Self::new(status, code)

@@ -1,1 +1,25 @@
+//! The Portcullis engine: configuration, `AuthContext`, the plugin seam, the endpoint registry,
+//! Better Auth's errors, crypto, cookies, sessions and the core endpoints. It knows nothing of
+//! the HTTP server: requests come in as `RawRequest` and leave as `AuthResponse`.
 
+pub mod config;
+pub mod context;
+pub mod cookies;
+pub mod crypto;
+pub mod endpoint;
+pub mod engine;
+pub mod error;
+pub mod openapi;
+pub mod origin;
+pub mod plugin;
+pub mod routes;
+pub mod session;
+pub mod users;
+pub mod validate;
+
+pub use config::{Config, ConfigError, Sources};
+pub use context::AuthContext;
+pub use endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
+pub use engine::{EngineParts, RawRequest};
+pub use error::{ApiError, ErrorCode};
+pub use plugin::{PageRenderer, Plugin};

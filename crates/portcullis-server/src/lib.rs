@@ -1,1 +1,8 @@
+//! The HTTP face of Portcullis: builds the engine from configuration, mounts it under the base
+//! path with the security layers, serves health, the hosted UI and its assets.
 
+pub mod app;
+pub mod http_layer;
+pub mod ui;
+
+pub use app::{App, StartError, build_app, serve};

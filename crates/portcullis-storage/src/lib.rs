@@ -8,7 +8,9 @@ pub mod secondary;
 pub mod sql;
 pub mod value;
 
-pub use adapter::{Adapter, Query, SortDirection, Store, StorageError, Transaction, Where, WhereOp};
+pub use adapter::{
+    Adapter, Query, SortDirection, StorageError, Store, Transaction, Where, WhereOp,
+};
 pub use schema::{Field, FieldType, Schema, Table};
 pub use secondary::{MemoryStorage, SecondaryStorage};
 pub use sql::{Dialect, SqlAdapter};

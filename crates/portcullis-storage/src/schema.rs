@@ -170,8 +170,14 @@ impl Schema {
                     .default(false)
                     .no_input(),
                 Field::new("image", String),
-                Field::new("createdAt", Date).required().default_now().no_input(),
-                Field::new("updatedAt", Date).required().default_now().no_input(),
+                Field::new("createdAt", Date)
+                    .required()
+                    .default_now()
+                    .no_input(),
+                Field::new("updatedAt", Date)
+                    .required()
+                    .default_now()
+                    .no_input(),
             ],
         );
         let session = Table::new(
@@ -234,7 +240,11 @@ mod tests {
         let mut s = Schema::core();
         s.extend(Table::new(
             "user",
-            vec![Field::new("role", FieldType::String).default("user").no_input()],
+            vec![
+                Field::new("role", FieldType::String)
+                    .default("user")
+                    .no_input(),
+            ],
         ));
         let user = s.table("user").expect("user table");
         assert_eq!(user.fields.last().map(|f| f.name.as_str()), Some("role"));

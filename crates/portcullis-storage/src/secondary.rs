@@ -118,15 +118,26 @@ mod tests {
     #[tokio::test]
     async fn values_expire_and_counters_restart() {
         let s = MemoryStorage::new();
-        s.set("a", "1", Some(Duration::from_millis(30))).await.expect("set");
+        s.set("a", "1", Some(Duration::from_millis(30)))
+            .await
+            .expect("set");
         s.set("b", "2", None).await.expect("set");
         assert_eq!(s.get("a").await.expect("get").as_deref(), Some("1"));
-        assert_eq!(s.incr("c", Duration::from_millis(30)).await.expect("incr"), 1);
-        assert_eq!(s.incr("c", Duration::from_millis(30)).await.expect("incr"), 2);
+        assert_eq!(
+            s.incr("c", Duration::from_millis(30)).await.expect("incr"),
+            1
+        );
+        assert_eq!(
+            s.incr("c", Duration::from_millis(30)).await.expect("incr"),
+            2
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(s.get("a").await.expect("get"), None);
         assert_eq!(s.get("b").await.expect("get").as_deref(), Some("2"));
-        assert_eq!(s.incr("c", Duration::from_millis(30)).await.expect("incr"), 1);
+        assert_eq!(
+            s.incr("c", Duration::from_millis(30)).await.expect("incr"),
+            1
+        );
         s.delete("b").await.expect("delete");
         assert_eq!(s.get("b").await.expect("get"), None);
     }

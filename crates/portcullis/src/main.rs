@@ -1,1 +1,186 @@
-fn main() {}
+//! The `portcullis` binary: `serve`, `migrate`, `secret generate`, `healthcheck`, `openapi`.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use portcullis_core::{Config, Sources};
+
+#[derive(Parser)]
+#[command(
+    name = "portcullis",
+    version,
+    about = "Self-hosted authentication server, wire-compatible with Better Auth"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (migrates the database first unless PORTCULLIS_NO_AUTO_MIGRATE=true).
+    Serve,
+    /// Create missing tables, columns and indexes. Never drops anything.
+    Migrate,
+    /// Secrets.
+    Secret {
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
+    /// Probe the running server's /api/health; exit 0 when healthy, 1 otherwise.
+    Healthcheck,
+    /// Print the OpenAPI 3.1 document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum SecretCommand {
+    /// Print a new random secret for BETTER_AUTH_SECRET.
+    Generate,
+}
+
+fn load_config() -> anyhow::Result<Config> {
+    let sources = Sources::from_process()?;
+    let mut config = Config::load(&sources)?;
+    config.ensure_dev_secret()?;
+    Ok(config)
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.log_json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let config = load_config()?;
+    init_logging(&config);
+    if config.secret_generated {
+        tracing::warn!(
+            path = %config.data_dir.join("secret").display(),
+            "BETTER_AUTH_SECRET is not set: using a generated development secret kept in the data directory"
+        );
+    }
+    let addr = format!("{}:{}", config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let migrate = config.auto_migrate;
+    let app = portcullis_server::build_app(config, migrate).await?;
+    tracing::info!(
+        address = %format!("http://{local}"),
+        database = app.ctx.adapter.backend_name(),
+        base_url = %app.ctx.config.base_url,
+        "portcullis listening"
+    );
+    portcullis_server::serve(app, listener).await?;
+    Ok(())
+}
+
+async fn migrate() -> anyhow::Result<()> {
+    let config = load_config()?;
+    init_logging(&config);
+    let app = portcullis_server::build_app(config, false).await?;
+    let report = app
+        .ctx
+        .adapter
+        .migrate(&app.ctx.schema)
+        .await
+        .context("migration failed")?;
+    if report.is_empty() {
+        println!("database is up to date");
+    } else {
+        for t in &report.created_tables {
+            println!("created table {t}");
+        }
+        for c in &report.added_columns {
+            println!("added column {c}");
+        }
+        for i in &report.created_indexes {
+            println!("created index {i}");
+        }
+    }
+    Ok(())
+}
+
+/// A plain HTTP/1.1 GET to the local server; no client library needed for a probe.
+fn healthcheck() -> anyhow::Result<bool> {
+    let sources = Sources::from_process()?;
+    let config = Config::load(&sources)?;
+    let host = match config.host.as_str() {
+        "0.0.0.0" | "::" | "[::]" => "127.0.0.1".to_owned(),
+        h => h.to_owned(),
+    };
+    let mut stream = TcpStream::connect((host.as_str(), config.port))
+        .with_context(|| format!("cannot connect to {host}:{}", config.port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "GET /api/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status_line = response.lines().next().unwrap_or_default();
+    println!("{status_line}");
+    Ok(status_line.split_whitespace().nth(1) == Some("200"))
+}
+
+async fn openapi() -> anyhow::Result<()> {
+    let mut config = load_config()?;
+    // The document needs the routes, not a real database.
+    config.database_url = "sqlite::memory:".to_owned();
+    let app = portcullis_server::build_app(config, false).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&portcullis_core::openapi::document(&app.ctx))?
+    );
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Command::Serve => rt.block_on(serve()).map(|_| true),
+        Command::Migrate => rt.block_on(migrate()).map(|_| true),
+        Command::Openapi => rt.block_on(openapi()).map(|_| true),
+        Command::Healthcheck => healthcheck(),
+        Command::Secret {
+            command: SecretCommand::Generate,
+        } => {
+            use rand::RngCore;
+            let mut bytes = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            println!(
+                "{}",
+                bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            );
+            Ok(true)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            // One clear line; configuration errors already name their variable.
+            eprintln!("portcullis: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

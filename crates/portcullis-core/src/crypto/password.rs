@@ -105,7 +105,9 @@ fn verify_sync(algo: HashAlgorithm, password: &str, stored: &str) -> Verified {
         let Ok(parsed) = PasswordHash::new(stored) else {
             return fail;
         };
-        let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         let current = parsed.algorithm.as_str() == "argon2id"
             && parsed.params.get_decimal("m") == Some(ARGON2_M_KIB)
             && parsed.params.get_decimal("t") == Some(ARGON2_T)
@@ -203,9 +205,21 @@ mod tests {
     fn verifies_the_better_auth_scrypt_vector() {
         let stored = "00112233445566778899aabbccddeeff:73122e887cfc14f91396cdef78dfe4b9dec28d459037601c4904cedba5a637ab97b39b40c236df5d42881d0109ca8cf0f85e39dbaba2911c190915bd8f30fe85";
         let v = verify_sync(HashAlgorithm::Argon2id, "password123", stored);
-        assert_eq!(v, Verified { ok: true, needs_rehash: true });
+        assert_eq!(
+            v,
+            Verified {
+                ok: true,
+                needs_rehash: true
+            }
+        );
         let v = verify_sync(HashAlgorithm::Scrypt, "password123", stored);
-        assert_eq!(v, Verified { ok: true, needs_rehash: false });
+        assert_eq!(
+            v,
+            Verified {
+                ok: true,
+                needs_rehash: false
+            }
+        );
         assert!(!verify_sync(HashAlgorithm::Argon2id, "password124", stored).ok);
     }
 
@@ -215,7 +229,10 @@ mod tests {
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert_eq!(
             verify_sync(HashAlgorithm::Argon2id, "correct horse", &h),
-            Verified { ok: true, needs_rehash: false }
+            Verified {
+                ok: true,
+                needs_rehash: false
+            }
         );
         assert!(!verify_sync(HashAlgorithm::Argon2id, "wrong horse", &h).ok);
         // Switching the default to scrypt marks argon2 hashes for rehash.
@@ -235,7 +252,10 @@ mod tests {
         let h = bcrypt::hash("hunter22", 4).expect("bcrypt");
         assert_eq!(
             verify_sync(HashAlgorithm::Argon2id, "hunter22", &h),
-            Verified { ok: true, needs_rehash: true }
+            Verified {
+                ok: true,
+                needs_rehash: true
+            }
         );
         assert!(!verify_sync(HashAlgorithm::Argon2id, "hunter23", &h).ok);
         assert!(!verify_sync(HashAlgorithm::Argon2id, "x", "garbage").ok);

@@ -84,9 +84,16 @@ mod tests {
         assert_eq!(unsign(b"another-secret", &signed), None);
         assert_eq!(unsign(SECRET, &signed.replacen('A', "B", 1)), None);
         assert_eq!(unsign(SECRET, TOKEN), None);
-        assert_eq!(unsign(SECRET, ".Ti/xeH4hFO5G4Kofpp9E9KCgaAEDRZ5hrYLoq0FI2L8="), None);
+        assert_eq!(
+            unsign(SECRET, ".Ti/xeH4hFO5G4Kofpp9E9KCgaAEDRZ5hrYLoq0FI2L8="),
+            None
+        );
         let urlsafe = format!("{TOKEN}.{}", hmac_base64url(SECRET, TOKEN));
         assert_eq!(unsign(SECRET, &urlsafe), None);
-        assert!(verify_base64url(SECRET, TOKEN, &hmac_base64url(SECRET, TOKEN)));
+        assert!(verify_base64url(
+            SECRET,
+            TOKEN,
+            &hmac_base64url(SECRET, TOKEN)
+        ));
     }
 }

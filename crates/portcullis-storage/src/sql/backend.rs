@@ -200,7 +200,10 @@ fn decode_pg(t: &Table, row: &PgRow) -> Result<Row> {
             FieldType::Number => row
                 .try_get::<Option<i64>, _>(i)
                 .or_else(|_| row.try_get::<Option<i32>, _>(i).map(|o| o.map(i64::from)))
-                .or_else(|_| row.try_get::<Option<f64>, _>(i).map(|o| o.map(|f| f as i64)))
+                .or_else(|_| {
+                    row.try_get::<Option<f64>, _>(i)
+                        .map(|o| o.map(|f| f as i64))
+                })
                 .map(Value::from),
             FieldType::Boolean => row.try_get::<Option<bool>, _>(i).map(Value::from),
             FieldType::Date => row

@@ -226,7 +226,11 @@ impl<'a> Generator<'a> {
             let p = self.push_param(&mut params, v.clone(), ty);
             sets.push(format!("{} = {p}", self.q(k)));
         }
-        let mut sql = format!("UPDATE {} SET {}", self.q(&self.table.name), sets.join(", "));
+        let mut sql = format!(
+            "UPDATE {} SET {}",
+            self.q(&self.table.name),
+            sets.join(", ")
+        );
         sql.push_str(&self.where_clause(wheres, &mut params)?);
         if returning && self.dialect.supports_returning() {
             sql.push_str(&format!(" RETURNING {}", self.columns()));
@@ -272,13 +276,18 @@ mod tests {
         ])
         .sort("createdAt", SortDirection::Desc)
         .limit(10);
-        let pg = Generator::new(Dialect::Postgres, &t).select(&q).expect("sql");
+        let pg = Generator::new(Dialect::Postgres, &t)
+            .select(&q)
+            .expect("sql");
         assert!(pg.sql.ends_with(
             "FROM \"session\" WHERE \"userId\" = $1 AND (\"token\" = $2 OR \"token\" = $3) ORDER BY \"createdAt\" DESC LIMIT 10"
         ), "{}", pg.sql);
         assert_eq!(pg.params.len(), 3);
         let my = Generator::new(Dialect::Mysql, &t).select(&q).expect("sql");
-        assert!(my.sql.contains("WHERE `userId` = ? AND (`token` = ? OR `token` = ?)"));
+        assert!(
+            my.sql
+                .contains("WHERE `userId` = ? AND (`token` = ? OR `token` = ?)")
+        );
     }
 
     #[test]
@@ -292,7 +301,10 @@ mod tests {
                 Where::op("userAgent", WhereOp::Contains, "50%_off"),
             ]))
             .expect("sql");
-        assert!(s.sql.contains("\"ipAddress\" IS NULL AND 1 = 0 AND \"userAgent\" LIKE ? ESCAPE '\\'"));
+        assert!(
+            s.sql
+                .contains("\"ipAddress\" IS NULL AND 1 = 0 AND \"userAgent\" LIKE ? ESCAPE '\\'")
+        );
         assert_eq!(s.params[0].0, Value::String("%50\\%\\_off%".into()));
     }
 
@@ -312,7 +324,11 @@ mod tests {
         let pg = Generator::new(Dialect::Postgres, &t)
             .update(&[Where::eq("id", "1")], &set, true)
             .expect("sql");
-        assert!(pg.sql.starts_with("UPDATE \"session\" SET \"userAgent\" = $1 WHERE \"id\" = $2 RETURNING"));
+        assert!(
+            pg.sql.starts_with(
+                "UPDATE \"session\" SET \"userAgent\" = $1 WHERE \"id\" = $2 RETURNING"
+            )
+        );
         let my = Generator::new(Dialect::Mysql, &t)
             .update(&[Where::eq("id", "1")], &set, true)
             .expect("sql");

@@ -168,7 +168,9 @@ mod tests {
         let ddl = create_table_ddl(Dialect::Postgres, t);
         assert!(ddl.starts_with("CREATE TABLE \"session\" (\"id\" text NOT NULL PRIMARY KEY"));
         assert!(ddl.contains("\"token\" text NOT NULL UNIQUE"));
-        assert!(ddl.contains("\"userId\" text NOT NULL REFERENCES \"user\" (\"id\") ON DELETE CASCADE"));
+        assert!(
+            ddl.contains("\"userId\" text NOT NULL REFERENCES \"user\" (\"id\") ON DELETE CASCADE")
+        );
         assert!(ddl.contains("\"expiresAt\" timestamptz NOT NULL"));
     }
 
@@ -176,13 +178,29 @@ mod tests {
     fn existing_tables_only_gain_missing_nullable_columns() {
         let s = Schema::core();
         let t = s.table("user").expect("user");
-        let cols: HashSet<String> = ["id", "name", "email", "emailVerified", "createdAt", "updatedAt"]
-            .iter()
-            .map(|c| c.to_string())
-            .collect();
+        let cols: HashSet<String> = [
+            "id",
+            "name",
+            "email",
+            "emailVerified",
+            "createdAt",
+            "updatedAt",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
         let mut report = MigrationReport::default();
-        let stmts = plan_table(Dialect::Sqlite, t, Some(&cols), &HashSet::new(), &mut report);
-        assert_eq!(stmts, vec!["ALTER TABLE \"user\" ADD COLUMN \"image\" text".to_string()]);
+        let stmts = plan_table(
+            Dialect::Sqlite,
+            t,
+            Some(&cols),
+            &HashSet::new(),
+            &mut report,
+        );
+        assert_eq!(
+            stmts,
+            vec!["ALTER TABLE \"user\" ADD COLUMN \"image\" text".to_string()]
+        );
         assert_eq!(report.added_columns, vec!["user.image".to_string()]);
     }
 }

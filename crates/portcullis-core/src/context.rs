@@ -1,0 +1,79 @@
+//! `AuthContext`: everything a handler may use, built once at start-up.
+
+use std::sync::Arc;
+
+use portcullis_storage::{Adapter, Schema, SecondaryStorage, Table};
+
+use crate::config::Config;
+use crate::cookies::CookieJarConfig;
+use crate::crypto::password::PasswordHasher;
+use crate::endpoint::Endpoint;
+use crate::plugin::{PageRenderer, Plugin};
+use crate::routes;
+
+pub struct AuthContext {
+    pub config: Arc<Config>,
+    pub adapter: Arc<dyn Adapter>,
+    pub secondary: Arc<dyn SecondaryStorage>,
+    pub hasher: PasswordHasher,
+    pub schema: Arc<Schema>,
+    pub cookies: CookieJarConfig,
+    pub plugins: Vec<Arc<dyn Plugin>>,
+    /// Core endpoints followed by each plugin's, in plugin order.
+    pub endpoints: Vec<Endpoint>,
+    pub renderer: Option<Arc<dyn PageRenderer>>,
+}
+
+/// The full schema: Better Auth's core tables, then each plugin's additions, then the
+/// additional user fields from configuration.
+pub fn build_schema(config: &Config, plugins: &[Arc<dyn Plugin>]) -> Schema {
+    let mut schema = Schema::core();
+    for p in plugins {
+        for t in p.schema() {
+            schema.extend(t);
+        }
+    }
+    if !config.additional_user_fields.is_empty() {
+        schema.extend(Table::new("user", config.additional_user_fields.clone()));
+    }
+    schema
+}
+
+/// Collects the route table: core endpoints, then plugins' (a plugin may replace a core path).
+pub fn build_endpoints(plugins: &[Arc<dyn Plugin>]) -> Vec<Endpoint> {
+    let mut endpoints = routes::core_endpoints();
+    for p in plugins {
+        for e in p.endpoints() {
+            endpoints.retain(|x| !(x.path == e.path && x.method == e.method));
+            endpoints.push(e);
+        }
+    }
+    endpoints
+}
+
+impl AuthContext {
+    pub fn cookie_jar(config: &Config) -> CookieJarConfig {
+        CookieJarConfig {
+            prefix: config.cookie_prefix.clone(),
+            secure: config.secure_cookies,
+            domain: config.cookie_domain.clone(),
+        }
+    }
+
+    pub fn secret(&self) -> &[u8] {
+        self.config.secret.bytes()
+    }
+
+    pub fn user_table(&self) -> &Table {
+        // The core schema always has `user`; build_schema cannot remove it.
+        self.schema
+            .table("user")
+            .unwrap_or_else(|| unreachable!("core user table"))
+    }
+
+    pub fn session_table(&self) -> &Table {
+        self.schema
+            .table("session")
+            .unwrap_or_else(|| unreachable!("core session table"))
+    }
+}

@@ -1,0 +1,281 @@
+//! Endpoints as data: path, method, auth rule and body schema, plus the handler. The engine
+//! routes and validates from this; the OpenAPI document is generated from it.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use futures::future::BoxFuture;
+use http::{HeaderMap, Method};
+use serde_json::Value;
+
+use crate::context::AuthContext;
+use crate::cookies::SetCookie;
+use crate::error::ApiError;
+use crate::session::SessionWithUser;
+use crate::validate::BodySpec;
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// No session needed (the handler may still read one).
+    Public,
+    /// A valid session; the cookie cache may answer.
+    Session,
+    /// A valid session checked against the database, never the cookie cache.
+    Sensitive,
+    /// A session younger than `freshAge`.
+    Fresh,
+}
+
+pub type HandlerFn =
+    for<'a> fn(&'a AuthContext, &'a AuthRequest) -> BoxFuture<'a, Result<AuthResponse, ApiError>>;
+
+/// Wraps `async fn h(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError>`.
+#[macro_export]
+macro_rules! handler {
+    ($f:path) => {{
+        fn h<'a>(
+            ctx: &'a $crate::context::AuthContext,
+            req: &'a $crate::endpoint::AuthRequest,
+        ) -> ::futures::future::BoxFuture<
+            'a,
+            Result<$crate::endpoint::AuthResponse, $crate::error::ApiError>,
+        > {
+            Box::pin($f(ctx, req))
+        }
+        h as $crate::endpoint::HandlerFn
+    }};
+}
+
+#[derive(Clone)]
+pub struct Endpoint {
+    /// Relative to the base path, e.g. `/sign-in/email`; `:name` segments are parameters.
+    pub path: &'static str,
+    pub method: Method,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    pub description: &'static str,
+    pub tag: &'static str,
+    pub auth: Auth,
+    pub body: Option<BodySpec>,
+    /// Accepts `application/x-www-form-urlencoded` besides JSON.
+    pub accepts_form: bool,
+    /// Runs Better Auth's form-CSRF check (sign-in and sign-up).
+    pub form_csrf: bool,
+    /// Query parameters, for documentation: (name, description).
+    pub query: &'static [(&'static str, &'static str)],
+    pub handler: HandlerFn,
+}
+
+impl Endpoint {
+    pub fn new(
+        method: Method,
+        path: &'static str,
+        operation_id: &'static str,
+        handler: HandlerFn,
+    ) -> Self {
+        Endpoint {
+            path,
+            method,
+            operation_id,
+            summary: "",
+            description: "",
+            tag: "Default",
+            auth: Auth::Public,
+            body: None,
+            accepts_form: false,
+            form_csrf: false,
+            query: &[],
+            handler,
+        }
+    }
+    pub fn summary(mut self, s: &'static str, d: &'static str) -> Self {
+        self.summary = s;
+        self.description = d;
+        self
+    }
+    pub fn tag(mut self, t: &'static str) -> Self {
+        self.tag = t;
+        self
+    }
+    pub fn auth(mut self, a: Auth) -> Self {
+        self.auth = a;
+        self
+    }
+    pub fn body(mut self, b: BodySpec) -> Self {
+        self.body = Some(b);
+        self
+    }
+    pub fn form(mut self) -> Self {
+        self.accepts_form = true;
+        self.form_csrf = true;
+        self
+    }
+    pub fn query(mut self, q: &'static [(&'static str, &'static str)]) -> Self {
+        self.query = q;
+        self
+    }
+
+    /// Matches a relative path, returning path parameters.
+    pub fn match_path(&self, path: &str) -> Option<HashMap<String, String>> {
+        let mut params = HashMap::new();
+        let mut want = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return Some(params),
+                (Some(w), Some(g)) if w.starts_with(':') && !g.is_empty() => {
+                    params.insert(w[1..].to_owned(), g.to_owned());
+                }
+                (Some(w), Some(g)) if w == g => {}
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// A request as the engine sees it, independent of the HTTP server.
+#[derive(Debug, Clone, Default)]
+pub struct AuthRequest {
+    pub method: Method,
+    /// Relative to the base path.
+    pub path: String,
+    pub params: HashMap<String, String>,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Option<Value>,
+    /// The client's address, already resolved through trusted proxies.
+    pub ip: Option<IpAddr>,
+    /// Parsed request cookies; plugins (bearer) may replace the session cookie.
+    pub cookies: Vec<(String, String)>,
+    /// Whether the request *as sent* had a Cookie header (the origin check looks at that).
+    pub had_cookie_header: bool,
+    /// Set by the engine for endpoints that need a session.
+    pub session: Option<SessionWithUser>,
+}
+
+impl AuthRequest {
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn set_cookie(&mut self, name: &str, value: String) {
+        self.cookies.retain(|(n, _)| n != name);
+        self.cookies.insert(0, (name.to_owned(), value));
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+    /// A body field, if the body is an object.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        self.body.as_ref().and_then(|b| b.get(name))
+    }
+    pub fn str_field(&self, name: &str) -> Option<&str> {
+        self.field(name).and_then(Value::as_str)
+    }
+    pub fn bool_field(&self, name: &str) -> Option<bool> {
+        self.field(name).and_then(Value::as_bool)
+    }
+    /// The session resolved by the engine; endpoints with `Auth::Public` must not rely on it.
+    pub fn session(&self) -> Result<&SessionWithUser, ApiError> {
+        self.session.as_ref().ok_or_else(ApiError::unauthorized)
+    }
+    pub fn user_agent(&self) -> &str {
+        self.header("user-agent").unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Json(Value),
+    /// A status with no body (and no content type).
+    Empty,
+    Html(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthResponse {
+    pub status: u16,
+    pub body: Body,
+    pub headers: Vec<(String, String)>,
+    pub cookies: Vec<SetCookie>,
+}
+
+impl AuthResponse {
+    pub fn json(v: Value) -> Self {
+        AuthResponse {
+            status: 200,
+            body: Body::Json(v),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+        }
+    }
+    pub fn redirect(location: &str) -> Self {
+        AuthResponse {
+            status: 302,
+            body: Body::Empty,
+            headers: vec![("location".into(), location.to_owned())],
+            cookies: Vec::new(),
+        }
+    }
+    pub fn html(s: String) -> Self {
+        AuthResponse {
+            status: 200,
+            body: Body::Html(s),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+        }
+    }
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+    pub fn cookies(mut self, cookies: Vec<SetCookie>) -> Self {
+        self.cookies.extend(cookies);
+        self
+    }
+    pub fn no_store(self) -> Self {
+        self.header("cache-control", "no-store")
+            .header("pragma", "no-cache")
+    }
+    pub fn from_error(e: ApiError) -> Self {
+        AuthResponse {
+            status: e.status,
+            body: e.body().map(Body::Json).unwrap_or(Body::Empty),
+            headers: Vec::new(),
+            cookies: e.cookies,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn noop(_: &AuthContext, _: &AuthRequest) -> Result<AuthResponse, ApiError> {
+        Ok(AuthResponse::json(Value::Null))
+    }
+
+    #[test]
+    fn path_matching_with_params() {
+        let e = Endpoint::new(
+            Method::GET,
+            "/reset-password/:token",
+            "x",
+            crate::handler!(noop),
+        );
+        let p = e.match_path("/reset-password/abc").expect("match");
+        assert_eq!(p.get("token").map(String::as_str), Some("abc"));
+        assert!(e.match_path("/reset-password/").is_none());
+        assert!(e.match_path("/reset-password/a/b").is_none());
+        assert!(e.match_path("/reset-password").is_none());
+    }
+}

@@ -1,0 +1,251 @@
+//! The request pipeline, in Better Auth's order: route → body parse → origin checks → plugin
+//! before-hooks → schema validation → session / CSRF checks → handler → plugin after-hooks.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use http::{HeaderMap, Method};
+use portcullis_storage::{Adapter, SecondaryStorage};
+
+use crate::config::Config;
+use crate::context::{AuthContext, build_endpoints, build_schema};
+use crate::cookies::parse_cookie_header;
+use crate::crypto::password::{PasswordError, PasswordHasher};
+use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
+use crate::error::{ApiError, codes};
+use crate::origin;
+use crate::plugin::{PageRenderer, Plugin};
+use crate::session::{self, Lookup};
+use crate::validate;
+
+/// A request as it arrived, before the engine has interpreted it.
+#[derive(Debug, Clone, Default)]
+pub struct RawRequest {
+    pub method: Method,
+    /// The full path, e.g. `/api/auth/sign-in/email`.
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub peer: Option<IpAddr>,
+}
+
+pub struct EngineParts {
+    pub config: Config,
+    pub adapter: Arc<dyn Adapter>,
+    pub secondary: Arc<dyn SecondaryStorage>,
+    pub plugins: Vec<Arc<dyn Plugin>>,
+    pub renderer: Option<Arc<dyn PageRenderer>>,
+}
+
+/// Builds the context: schema and route table from core plus plugins, the hasher pool.
+pub fn build(
+    parts: EngineParts,
+    schema: Arc<portcullis_storage::Schema>,
+) -> Result<Arc<AuthContext>, PasswordError> {
+    let config = Arc::new(parts.config);
+    let hasher = PasswordHasher::new(config.password_hash, config.password_hash_concurrency)?;
+    Ok(Arc::new(AuthContext {
+        cookies: AuthContext::cookie_jar(&config),
+        endpoints: build_endpoints(&parts.plugins),
+        config,
+        adapter: parts.adapter,
+        secondary: parts.secondary,
+        hasher,
+        schema,
+        plugins: parts.plugins,
+        renderer: parts.renderer,
+    }))
+}
+
+/// The schema a configuration and plugin list need (for connecting and migrating first).
+pub fn schema_for(config: &Config, plugins: &[Arc<dyn Plugin>]) -> portcullis_storage::Schema {
+    build_schema(config, plugins)
+}
+
+fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
+    q.map(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn not_found() -> AuthResponse {
+    AuthResponse {
+        status: 404,
+        body: Body::Empty,
+        headers: Vec::new(),
+        cookies: Vec::new(),
+    }
+}
+
+fn media_types(e: &Endpoint) -> &'static str {
+    if e.accepts_form {
+        "application/x-www-form-urlencoded, application/json"
+    } else {
+        "application/json"
+    }
+}
+
+/// Parses the body per the endpoint's media types. Like Better Auth behind Node, a request
+/// without a Content-Type or with an empty body has no body.
+fn parse_body(
+    e: &Endpoint,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<serde_json::Value>, ApiError> {
+    let Some(ct) = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
+    if body.is_empty() {
+        return Ok(None);
+    }
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match mime.as_str() {
+        "application/json" => serde_json::from_slice(body)
+            .map(Some)
+            .map_err(|_| ApiError::new(400, codes::BAD_REQUEST)),
+        "application/x-www-form-urlencoded" if e.accepts_form => {
+            let map: serde_json::Map<String, serde_json::Value> = url::form_urlencoded::parse(body)
+                .into_owned()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect();
+            Ok(Some(serde_json::Value::Object(map)))
+        }
+        _ => Err(ApiError::with_message(
+            415,
+            codes::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "Content-Type \"{ct}\" is not allowed. Allowed types: {}",
+                media_types(e)
+            ),
+        )),
+    }
+}
+
+impl AuthContext {
+    /// Handles one request under the base path.
+    pub async fn handle(&self, raw: RawRequest) -> AuthResponse {
+        let base = self.config.base_path.as_str();
+        let Some(rel) = raw
+            .path
+            .strip_prefix(base)
+            .filter(|r| r.starts_with('/') && r.len() > 1 && !r.contains("//"))
+        else {
+            return not_found();
+        };
+        let mut matched = None;
+        for e in &self.endpoints {
+            if e.method == raw.method {
+                if let Some(params) = e.match_path(rel) {
+                    matched = Some((e, params));
+                    break;
+                }
+            }
+        }
+        let Some((endpoint, params)) = matched else {
+            return not_found();
+        };
+
+        let cookie_header = raw
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let had_cookie_header = raw.headers.contains_key(http::header::COOKIE);
+        let xff = raw
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let ip = origin::client_ip(&self.config, raw.peer, xff);
+        let mut req = AuthRequest {
+            method: raw.method.clone(),
+            path: rel.to_owned(),
+            params,
+            query: parse_query(raw.query.as_deref()),
+            cookies: parse_cookie_header(&cookie_header),
+            had_cookie_header,
+            ip,
+            body: None,
+            session: None,
+            headers: raw.headers,
+        };
+
+        let mut res = match self.run(endpoint, &mut req, &raw.body).await {
+            Ok(r) => r,
+            Err(e) => AuthResponse::from_error(e),
+        };
+        for p in &self.plugins {
+            p.after(self, &req, &mut res).await;
+        }
+        res
+    }
+
+    async fn run(
+        &self,
+        endpoint: &Endpoint,
+        req: &mut AuthRequest,
+        body: &[u8],
+    ) -> Result<AuthResponse, ApiError> {
+        if body.len() > self.config.max_body_bytes {
+            return Err(ApiError::new(413, codes::PAYLOAD_TOO_LARGE));
+        }
+        let has_body_method = !matches!(req.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if has_body_method {
+            req.body = parse_body(endpoint, &req.headers, body)?;
+            if req.had_cookie_header {
+                origin::check_origin(&self.config, req)?;
+            }
+        }
+        origin::check_callback_urls(&self.config, req)?;
+        for p in &self.plugins {
+            p.before(self, req).await?;
+        }
+        if let Some(spec) = &endpoint.body {
+            validate::validate(spec, req.body.as_ref()).map_err(ApiError::validation)?;
+        }
+        self.authorize(endpoint.auth, req).await?;
+        if endpoint.form_csrf {
+            origin::check_form_csrf(&self.config, req)?;
+        }
+        (endpoint.handler)(self, req).await
+    }
+
+    /// Applies the endpoint's session rule, storing the session on the request.
+    async fn authorize(&self, auth: Auth, req: &mut AuthRequest) -> Result<(), ApiError> {
+        if auth == Auth::Public {
+            return Ok(());
+        }
+        let use_cache = auth == Auth::Session;
+        match session::lookup(self, req, use_cache).await? {
+            Lookup::Found(s) => {
+                if auth == Auth::Fresh && self.config.session.fresh_age > 0 {
+                    let fresh = s.created_at().is_some_and(|c| {
+                        (chrono::Utc::now() - c).num_seconds() < self.config.session.fresh_age
+                    });
+                    if !fresh {
+                        return Err(ApiError::new(403, codes::SESSION_NOT_FRESH));
+                    }
+                }
+                req.session = Some(s);
+                Ok(())
+            }
+            Lookup::Gone => {
+                Err(ApiError::unauthorized().with_cookies(self.cookies.clear_session()))
+            }
+            Lookup::Absent => Err(ApiError::unauthorized()),
+        }
+    }
+}

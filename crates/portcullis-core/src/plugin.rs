@@ -1,0 +1,41 @@
+//! The plugin seam. A plugin adds tables and fields, endpoints, error codes, and hooks that run
+//! before validation (they may rewrite the request) and after the handler (they may add headers).
+
+use async_trait::async_trait;
+use portcullis_storage::Table;
+
+use crate::context::AuthContext;
+use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
+use crate::error::{ApiError, ErrorCode};
+
+#[async_trait]
+pub trait Plugin: Send + Sync {
+    fn id(&self) -> &'static str;
+
+    /// Tables this plugin adds, or fields it adds to existing tables.
+    fn schema(&self) -> Vec<Table> {
+        Vec::new()
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        Vec::new()
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        &[]
+    }
+
+    /// After routing and the origin check, before body validation and the session check.
+    async fn before(&self, _ctx: &AuthContext, _req: &mut AuthRequest) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// After the handler (or its error), in plugin order.
+    async fn after(&self, _ctx: &AuthContext, _req: &AuthRequest, _res: &mut AuthResponse) {}
+}
+
+/// Renders hosted pages for engine endpoints that answer with HTML (`/error`, `/reference`).
+/// Provided by the server layer, so the engine stays free of templates.
+pub trait PageRenderer: Send + Sync {
+    fn render(&self, template: &str, ctx: serde_json::Value) -> Option<String>;
+}

@@ -1,0 +1,68 @@
+//! `GET /list-accounts`
+
+use http::Method;
+use portcullis_storage::{Query, Value, Where};
+use serde_json::json;
+
+use crate::context::AuthContext;
+use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
+use crate::error::ApiError;
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(
+            Method::GET,
+            "/list-accounts",
+            "listUserAccounts",
+            crate::handler!(list_accounts),
+        )
+        .summary(
+            "List linked accounts",
+            "The user's accounts: `credential` for email and password, one per linked provider.",
+        )
+        .tag("User")
+        .auth(Auth::Session),
+    ]
+}
+
+async fn list_accounts(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    let rows = ctx
+        .adapter
+        .find_many(
+            "account",
+            &Query::filter(vec![Where::eq("userId", me.user_id())]),
+        )
+        .await?;
+    let list: Vec<_> = rows
+        .iter()
+        .map(|a| {
+            let get = |k: &str| {
+                a.get(k)
+                    .map(Value::to_json)
+                    .unwrap_or(serde_json::Value::Null)
+            };
+            let scopes: Vec<String> = a
+                .get("scope")
+                .and_then(Value::as_str)
+                .map(|s| {
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "id": get("id"),
+                "providerId": get("providerId"),
+                "accountId": get("accountId"),
+                "userId": get("userId"),
+                "createdAt": get("createdAt"),
+                "updatedAt": get("updatedAt"),
+                "scopes": scopes,
+            })
+        })
+        .collect();
+    Ok(AuthResponse::json(serde_json::Value::Array(list)).no_store())
+}

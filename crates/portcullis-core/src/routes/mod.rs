@@ -1,0 +1,21 @@
+//! Better Auth's core endpoints.
+
+mod account;
+mod misc;
+mod session;
+mod sign_in;
+mod sign_up;
+mod user;
+
+use crate::endpoint::Endpoint;
+
+pub fn core_endpoints() -> Vec<Endpoint> {
+    let mut v = Vec::new();
+    v.extend(sign_up::endpoints());
+    v.extend(sign_in::endpoints());
+    v.extend(session::endpoints());
+    v.extend(user::endpoints());
+    v.extend(account::endpoints());
+    v.extend(misc::endpoints());
+    v
+}

@@ -1,0 +1,167 @@
+//! Session endpoints: get-session, sign-out, list-sessions, revoke-session(s).
+
+use http::Method;
+use portcullis_storage::{Query, SortDirection, Value, Where, WhereOp};
+use serde_json::json;
+
+use crate::context::AuthContext;
+use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
+use crate::error::{ApiError, codes};
+use crate::session::{self, Lookup};
+use crate::validate::{BodySpec, FieldSpec, Ty};
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(Method::GET, "/get-session", "getSession", crate::handler!(get_session))
+            .summary("Get the current session", "Returns `{session, user}` or `null`. Extends the session when it is older than the update age.")
+            .tag("Session")
+            .query(&[("disableCookieCache", "Any non-empty value skips the signed cookie cache"), ("disableRefresh", "Any non-empty value skips extending the session")]),
+        Endpoint::new(Method::POST, "/get-session", "getSessionPost", crate::handler!(get_session_post))
+            .summary("Deferred session refresh", "Not enabled: answers 405 as Better Auth does without deferSessionRefresh.")
+            .tag("Session"),
+        Endpoint::new(Method::POST, "/sign-out", "signOut", crate::handler!(sign_out))
+            .summary("Sign out", "Deletes the current session and clears the session cookies. Works without a session.")
+            .tag("Session")
+            .body(BodySpec::optional(vec![FieldSpec::opt("callbackURL", Ty::String, "")])),
+        Endpoint::new(Method::GET, "/list-sessions", "listSessions", crate::handler!(list_sessions))
+            .summary("List the user's sessions", "Active sessions of the signed-in user. Requires a fresh session.")
+            .tag("Session")
+            .auth(Auth::Fresh),
+        Endpoint::new(Method::POST, "/revoke-session", "revokeSession", crate::handler!(revoke_session))
+            .summary("Revoke one session", "Deletes the caller's session with that token (as returned by list-sessions).")
+            .tag("Session")
+            .auth(Auth::Sensitive)
+            .body(BodySpec::object(vec![FieldSpec::req("token", Ty::String, "Session token from list-sessions")])),
+        Endpoint::new(Method::POST, "/revoke-sessions", "revokeSessions", crate::handler!(revoke_sessions))
+            .summary("Revoke all sessions", "Deletes every session of the user, this one included.")
+            .tag("Session")
+            .auth(Auth::Sensitive),
+        Endpoint::new(Method::POST, "/revoke-other-sessions", "revokeOtherSessions", crate::handler!(revoke_other_sessions))
+            .summary("Revoke other sessions", "Deletes every session of the user except this one.")
+            .tag("Session")
+            .auth(Auth::Sensitive),
+    ]
+}
+
+/// zod's `coerce.boolean` on a query string: any non-empty value is true.
+fn query_flag(req: &AuthRequest, name: &str) -> bool {
+    req.query_param(name).is_some_and(|v| !v.is_empty())
+}
+
+async fn get_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let use_cache = !query_flag(req, "disableCookieCache");
+    let res = match session::lookup(ctx, req, use_cache).await? {
+        Lookup::Absent => AuthResponse::json(serde_json::Value::Null),
+        Lookup::Gone => {
+            AuthResponse::json(serde_json::Value::Null).cookies(ctx.cookies.clear_session())
+        }
+        Lookup::Found(mut s) => {
+            let dont_remember = session::dont_remember(ctx, req);
+            let mut cookies = Vec::new();
+            if !s.from_cookie_cache
+                && !dont_remember
+                && !query_flag(req, "disableRefresh")
+                && session::refresh_if_due(ctx, &mut s).await?
+            {
+                cookies = session::session_cookies(ctx, &s, false);
+            } else if !s.from_cookie_cache && ctx.config.session.cookie_cache_max_age > 0 {
+                // Warm the cookie cache so the next check needs no database round trip.
+                cookies = session::session_cookies(ctx, &s, dont_remember)
+                    .into_iter()
+                    .filter(|c| c.name == ctx.cookies.session_data())
+                    .collect();
+            }
+            AuthResponse::json(session::session_with_user_json(ctx, &s)).cookies(cookies)
+        }
+    };
+    Ok(res.no_store())
+}
+
+async fn get_session_post(
+    _ctx: &AuthContext,
+    _req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    Ok(AuthResponse::from_error(ApiError::new(
+        405,
+        codes::METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED,
+    ))
+    .no_store())
+}
+
+async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    if let Some(token) = session::token_from_cookies(ctx, req) {
+        session::delete_by_token(ctx.adapter.as_ref(), &token).await?;
+    }
+    Ok(AuthResponse::json(json!({"success": true})).cookies(ctx.cookies.clear_session()))
+}
+
+async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    let rows = ctx
+        .adapter
+        .find_many(
+            "session",
+            &Query::filter(vec![
+                Where::eq("userId", me.user_id()),
+                Where::op("expiresAt", WhereOp::Gt, chrono::Utc::now()),
+            ])
+            .sort("createdAt", SortDirection::Asc),
+        )
+        .await?;
+    let list: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let current = r.get("id").and_then(Value::as_str) == Some(me.id());
+            // Only the caller's own raw token is known; other sessions carry their stored
+            // (hashed) identifier, which revoke-session accepts.
+            session::session_json(ctx, r, current.then_some(me.token.as_str()))
+        })
+        .collect();
+    Ok(AuthResponse::json(serde_json::Value::Array(list)).no_store())
+}
+
+async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    let token = req.str_field("token").unwrap_or_default();
+    let hashed = crate::crypto::token::hash_token(token);
+    ctx.adapter
+        .delete_many(
+            "session",
+            &[
+                Where::eq("userId", me.user_id()),
+                Where::eq("token", hashed).or(),
+                Where::eq("token", token).or(),
+            ],
+        )
+        .await?;
+    let mut res = AuthResponse::json(json!({"status": true}));
+    if token == me.token {
+        res = res.cookies(ctx.cookies.clear_session());
+    }
+    Ok(res)
+}
+
+async fn revoke_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    ctx.adapter
+        .delete_many("session", &[Where::eq("userId", me.user_id())])
+        .await?;
+    Ok(AuthResponse::json(json!({"status": true})).cookies(ctx.cookies.clear_session()))
+}
+
+async fn revoke_other_sessions(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    ctx.adapter
+        .delete_many(
+            "session",
+            &[
+                Where::eq("userId", me.user_id()),
+                Where::op("id", WhereOp::Ne, me.id()),
+            ],
+        )
+        .await?;
+    Ok(AuthResponse::json(json!({"status": true})))
+}

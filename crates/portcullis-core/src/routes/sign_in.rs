@@ -1,0 +1,115 @@
+//! `POST /sign-in/email`
+
+use http::Method;
+use portcullis_storage::Value;
+use serde_json::json;
+
+use crate::context::AuthContext;
+use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
+use crate::error::{ApiError, codes};
+use crate::session::{self, SessionWithUser};
+use crate::users;
+use crate::validate::{BodySpec, FieldSpec, Ty, is_email};
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(Method::POST, "/sign-in/email", "signInEmail", crate::handler!(sign_in_email))
+            .summary("Sign in with email and password", "Verifies the password and creates a session. Unknown emails take as long as wrong passwords.")
+            .tag("Email and password")
+            .body(BodySpec::object(vec![
+                FieldSpec::req("email", Ty::String, "Email address"),
+                FieldSpec::req("password", Ty::String, "Password"),
+                FieldSpec::opt("callbackURL", Ty::String, "Returned as `url` with `redirect: true`"),
+                FieldSpec::opt("rememberMe", Ty::Boolean, "Defaults to true; false gives a browser-session cookie and a one-day session"),
+            ]))
+            .form(),
+    ]
+}
+
+fn invalid() -> ApiError {
+    ApiError::new(401, codes::INVALID_EMAIL_OR_PASSWORD)
+}
+
+async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    if !ctx.config.email_password_enabled {
+        return Err(ApiError::bad_request(codes::EMAIL_PASSWORD_DISABLED));
+    }
+    let email = req.str_field("email").unwrap_or_default();
+    let password = req.str_field("password").unwrap_or_default();
+    if !is_email(email) {
+        return Err(ApiError::bad_request(codes::INVALID_EMAIL));
+    }
+    if password.encode_utf16().count() > ctx.config.password_max_length {
+        return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
+    }
+    let hash_failed = |_| ApiError::internal();
+
+    let Some(user) = users::find_user_by_email(ctx, email).await? else {
+        ctx.hasher
+            .verify_dummy(password)
+            .await
+            .map_err(hash_failed)?;
+        return Err(invalid());
+    };
+    let user_id = user
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let account = users::credential_account(ctx.adapter.as_ref(), &user_id).await?;
+    let stored = account
+        .as_ref()
+        .and_then(|a| a.get("password"))
+        .and_then(Value::as_str);
+    let Some(stored) = stored else {
+        ctx.hasher
+            .verify_dummy(password)
+            .await
+            .map_err(hash_failed)?;
+        return Err(invalid());
+    };
+    let verified = ctx
+        .hasher
+        .verify(password, stored)
+        .await
+        .map_err(hash_failed)?;
+    if !verified.ok {
+        return Err(invalid());
+    }
+    if verified.needs_rehash {
+        if let Some(id) = account
+            .as_ref()
+            .and_then(|a| a.get("id"))
+            .and_then(Value::as_str)
+        {
+            users::rehash_password(ctx, id, password).await;
+        }
+    }
+    if ctx.config.require_email_verification
+        && user.get("emailVerified").and_then(Value::as_bool) != Some(true)
+    {
+        return Err(ApiError::new(403, codes::EMAIL_NOT_VERIFIED));
+    }
+
+    let dont_remember = req.bool_field("rememberMe") == Some(false);
+    let (session_row, token) =
+        session::create_session(ctx, ctx.adapter.as_ref(), &user_id, req, dont_remember)
+            .await
+            .map_err(|_| ApiError::new(401, codes::FAILED_TO_CREATE_SESSION))?;
+    let user_json = session::user_json(ctx, &user);
+    let s = SessionWithUser {
+        session: session_row,
+        user,
+        token: token.clone(),
+        from_cookie_cache: false,
+    };
+    let cookies = session::session_cookies(ctx, &s, dont_remember);
+    let res = match req.str_field("callbackURL").filter(|u| !u.is_empty()) {
+        Some(url) => AuthResponse::json(
+            json!({"redirect": true, "token": token, "url": url, "user": user_json}),
+        )
+        .header("location", url),
+        None => AuthResponse::json(json!({"redirect": false, "token": token, "user": user_json})),
+    };
+    Ok(res.cookies(cookies))
+}

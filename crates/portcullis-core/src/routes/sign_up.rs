@@ -1,0 +1,115 @@
+//! `POST /sign-up/email`
+
+use http::Method;
+use serde_json::json;
+
+use crate::context::AuthContext;
+use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
+use crate::error::{ApiError, codes};
+use crate::session::{self, SessionWithUser};
+use crate::users;
+use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
+use portcullis_storage::StorageError;
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(Method::POST, "/sign-up/email", "signUpEmail", crate::handler!(sign_up_email))
+            .summary("Sign up with email and password", "Creates a user with a credential account and, unless email verification is required, signs them in.")
+            .tag("Email and password")
+            .body(BodySpec {
+                kind: BodyKind::ObjectAndRecord,
+                fields: vec![
+                    FieldSpec::req("name", Ty::String, "Display name"),
+                    FieldSpec::req("email", Ty::Email, "Email address; stored lower-cased"),
+                    FieldSpec::req("password", Ty::String, "Password").non_empty(),
+                    FieldSpec::opt("image", Ty::String, "Profile image URL"),
+                    FieldSpec::opt("callbackURL", Ty::String, "Where the verification email link leads"),
+                    FieldSpec::opt("rememberMe", Ty::Boolean, "false gives a browser-session cookie"),
+                ],
+                optional: false,
+            })
+            .form(),
+    ]
+}
+
+async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let cfg = &ctx.config;
+    if !cfg.email_password_enabled || !cfg.sign_up_enabled {
+        return Err(ApiError::bad_request(
+            codes::EMAIL_PASSWORD_SIGN_UP_DISABLED,
+        ));
+    }
+    let body = req
+        .body
+        .as_ref()
+        .and_then(|b| b.as_object())
+        .ok_or_else(|| ApiError::validation("[body] Invalid input".into()))?;
+    let name = req.str_field("name").unwrap_or_default();
+    let email = req.str_field("email").unwrap_or_default();
+    let password = req.str_field("password").unwrap_or_default();
+    users::check_password_length(ctx, password)?;
+    let user_row = users::new_user_row(ctx, name, email, req.str_field("image"), body)?;
+    let dont_remember = req.bool_field("rememberMe") == Some(false);
+
+    if users::find_user_by_email(ctx, email).await?.is_some() {
+        if cfg.require_email_verification {
+            // Enumeration protection, as Better Auth does when no session is issued.
+            return Ok(AuthResponse::json(
+                json!({"token": null, "user": session::user_json(ctx, &user_row)}),
+            ));
+        }
+        return Err(ApiError::new(
+            422,
+            codes::USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL,
+        ));
+    }
+
+    let hash = ctx
+        .hasher
+        .hash(password)
+        .await
+        .map_err(|_| ApiError::new(422, codes::FAILED_TO_CREATE_USER))?;
+    let user_id = user_row
+        .get("id")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+
+    // User, credential account and session belong together: one transaction.
+    let tx = ctx.adapter.begin().await?;
+    let user = match tx.create("user", user_row).await {
+        Ok(u) => u,
+        Err(StorageError::UniqueViolation) => {
+            return Err(ApiError::new(
+                422,
+                codes::USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.create("account", users::credential_account_row(&user_id, hash))
+        .await?;
+    let created = if cfg.require_email_verification {
+        None
+    } else {
+        Some(session::create_session(ctx, tx.as_ref(), &user_id, req, dont_remember).await?)
+    };
+    tx.commit().await?;
+
+    let user_json = session::user_json(ctx, &user);
+    let Some((session_row, token)) = created else {
+        return Ok(AuthResponse::json(
+            json!({"token": null, "user": user_json}),
+        ));
+    };
+    let s = SessionWithUser {
+        session: session_row,
+        user,
+        token: token.clone(),
+        from_cookie_cache: false,
+    };
+    Ok(
+        AuthResponse::json(json!({"token": token, "user": user_json}))
+            .cookies(session::session_cookies(ctx, &s, dont_remember)),
+    )
+}

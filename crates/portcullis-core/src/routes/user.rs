@@ -1,0 +1,258 @@
+//! User endpoints: update-user, change-password, set-password, delete-user.
+
+use chrono::Utc;
+use http::Method;
+use portcullis_storage::{Row, Value, Where};
+use serde_json::json;
+
+use crate::context::AuthContext;
+use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
+use crate::error::{ApiError, codes};
+use crate::session::{self, SessionWithUser};
+use crate::users;
+use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(Method::POST, "/update-user", "updateUser", crate::handler!(update_user))
+            .summary("Update the user", "Updates name, image and additional user fields. Email changes go through change-email.")
+            .tag("User")
+            .auth(Auth::Session)
+            .body(BodySpec {
+                kind: BodyKind::Record,
+                fields: vec![
+                    FieldSpec::opt("name", Ty::String, "Display name"),
+                    FieldSpec::opt("image", Ty::NullableString, "Profile image URL; null clears it"),
+                ],
+                optional: false,
+            }),
+        Endpoint::new(Method::POST, "/change-password", "changePassword", crate::handler!(change_password))
+            .summary("Change the password", "Verifies the current password. With revokeOtherSessions every session ends and a new one is issued.")
+            .tag("User")
+            .auth(Auth::Sensitive)
+            .body(BodySpec::object(vec![
+                FieldSpec::req("newPassword", Ty::String, "New password"),
+                FieldSpec::req("currentPassword", Ty::String, "Current password"),
+                FieldSpec::opt("revokeOtherSessions", Ty::Boolean, "End all other sessions"),
+            ])),
+        Endpoint::new(Method::POST, "/set-password", "setPassword", crate::handler!(set_password))
+            .summary("Set a password", "For a user without one (for example signed up with a social provider). Requires a fresh session. Server-only in Better Auth 1.7.")
+            .tag("User")
+            .auth(Auth::Fresh)
+            .body(BodySpec::object(vec![FieldSpec::req("newPassword", Ty::String, "New password")])),
+        Endpoint::new(Method::POST, "/delete-user", "deleteUser", crate::handler!(delete_user))
+            .summary("Delete the user", "Deletes the user, their accounts and sessions. A user with a password must confirm it; otherwise the session must be fresh.")
+            .tag("User")
+            .auth(Auth::Sensitive)
+            .body(BodySpec::optional(vec![
+                FieldSpec::opt("password", Ty::String, "Current password"),
+                FieldSpec::opt("callbackURL", Ty::String, ""),
+                FieldSpec::opt("token", Ty::String, "Deletion confirmation token"),
+            ])),
+    ]
+}
+
+async fn update_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    let body = req
+        .body
+        .as_ref()
+        .and_then(|b| b.as_object())
+        .cloned()
+        .unwrap_or_default();
+    if body
+        .get("email")
+        .is_some_and(|v| !v.is_null() && v != "" && v != false)
+    {
+        return Err(ApiError::bad_request(codes::EMAIL_CAN_NOT_BE_UPDATED));
+    }
+    let mut set: Row =
+        users::additional_input(ctx.user_table(), users::CORE_USER_FIELDS, &body, false)?;
+    if let Some(name) = req.str_field("name") {
+        set.insert("name".into(), name.into());
+    }
+    match req.field("image") {
+        Some(serde_json::Value::String(s)) => {
+            set.insert("image".into(), s.as_str().into());
+        }
+        Some(serde_json::Value::Null) => {
+            set.insert("image".into(), Value::Null);
+        }
+        _ => {}
+    }
+    if set.is_empty() {
+        return Err(ApiError::message_only(400, "No fields to update"));
+    }
+    set.insert("updatedAt".into(), Utc::now().into());
+    let user = ctx
+        .adapter
+        .update("user", &[Where::eq("id", me.user_id())], set)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
+    let dont_remember = session::dont_remember(ctx, req);
+    let s = SessionWithUser { user, ..me.clone() };
+    // The same token again, with a fresh cookie cache carrying the new user data.
+    Ok(
+        AuthResponse::json(json!({"status": true})).cookies(session::session_cookies(
+            ctx,
+            &s,
+            dont_remember,
+        )),
+    )
+}
+
+async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    let new_password = req.str_field("newPassword").unwrap_or_default();
+    let current = req.str_field("currentPassword").unwrap_or_default();
+    users::check_password_length(ctx, new_password)?;
+    if current.encode_utf16().count() > ctx.config.password_max_length {
+        return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
+    }
+    let account = users::credential_account(ctx.adapter.as_ref(), me.user_id())
+        .await?
+        .ok_or_else(|| ApiError::bad_request(codes::CREDENTIAL_ACCOUNT_NOT_FOUND))?;
+    let stored = account
+        .get("password")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad_request(codes::CREDENTIAL_ACCOUNT_NOT_FOUND))?;
+    let ok = ctx
+        .hasher
+        .verify(current, stored)
+        .await
+        .map_err(|_| ApiError::internal())?
+        .ok;
+    if !ok {
+        return Err(ApiError::bad_request(codes::INVALID_PASSWORD));
+    }
+    let hash = ctx
+        .hasher
+        .hash(new_password)
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let revoke = req.bool_field("revokeOtherSessions") == Some(true);
+
+    let tx = ctx.adapter.begin().await?;
+    let mut set = Row::new();
+    set.insert("password".into(), hash.into());
+    set.insert("updatedAt".into(), Utc::now().into());
+    let account_id = account.get("id").cloned().unwrap_or(Value::Null);
+    tx.update_many("account", &[Where::eq("id", account_id)], set)
+        .await?;
+    let new_session = if revoke {
+        tx.delete_many("session", &[Where::eq("userId", me.user_id())])
+            .await?;
+        Some(
+            session::create_session(
+                ctx,
+                tx.as_ref(),
+                me.user_id(),
+                req,
+                session::dont_remember(ctx, req),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    tx.commit().await?;
+
+    let user_json = session::user_json(ctx, &me.user);
+    match new_session {
+        None => Ok(AuthResponse::json(
+            json!({"token": null, "user": user_json}),
+        )),
+        Some((row, token)) => {
+            let dont_remember = session::dont_remember(ctx, req);
+            let s = SessionWithUser {
+                session: row,
+                user: me.user.clone(),
+                token: token.clone(),
+                from_cookie_cache: false,
+            };
+            Ok(
+                AuthResponse::json(json!({"token": token, "user": user_json}))
+                    .cookies(session::session_cookies(ctx, &s, dont_remember)),
+            )
+        }
+    }
+}
+
+async fn set_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    let new_password = req.str_field("newPassword").unwrap_or_default();
+    users::check_password_length(ctx, new_password)?;
+    let existing = users::credential_account(ctx.adapter.as_ref(), me.user_id()).await?;
+    if existing
+        .as_ref()
+        .and_then(|a| a.get("password"))
+        .is_some_and(|p| !p.is_null())
+    {
+        return Err(ApiError::bad_request(codes::PASSWORD_ALREADY_SET));
+    }
+    let hash = ctx
+        .hasher
+        .hash(new_password)
+        .await
+        .map_err(|_| ApiError::internal())?;
+    match existing {
+        Some(a) => {
+            let mut set = Row::new();
+            set.insert("password".into(), hash.into());
+            set.insert("updatedAt".into(), Utc::now().into());
+            ctx.adapter
+                .update_many(
+                    "account",
+                    &[Where::eq("id", a.get("id").cloned().unwrap_or(Value::Null))],
+                    set,
+                )
+                .await?;
+        }
+        None => {
+            ctx.adapter
+                .create("account", users::credential_account_row(me.user_id(), hash))
+                .await?;
+        }
+    }
+    Ok(AuthResponse::json(json!({"status": true})))
+}
+
+async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    if !ctx.config.delete_user_enabled {
+        return Err(ApiError::empty(404));
+    }
+    let me = req.session()?;
+    match req.str_field("password") {
+        Some(password) => match users::verify_user_password(ctx, me.user_id(), password).await? {
+            None => return Err(ApiError::bad_request(codes::CREDENTIAL_ACCOUNT_NOT_FOUND)),
+            Some(false) => return Err(ApiError::bad_request(codes::INVALID_PASSWORD)),
+            Some(true) => {}
+        },
+        None => {
+            let has_password = users::credential_account(ctx.adapter.as_ref(), me.user_id())
+                .await?
+                .is_some_and(|a| a.get("password").is_some_and(|p| !p.is_null()));
+            if has_password {
+                return Err(ApiError::bad_request(codes::USER_ALREADY_HAS_PASSWORD));
+            }
+            let fresh = me
+                .created_at()
+                .is_some_and(|c| (Utc::now() - c).num_seconds() < ctx.config.session.fresh_age);
+            if !fresh {
+                return Err(ApiError::bad_request(codes::SESSION_EXPIRED));
+            }
+        }
+    }
+    let tx = ctx.adapter.begin().await?;
+    let uid = me.user_id();
+    tx.delete_many("session", &[Where::eq("userId", uid)])
+        .await?;
+    tx.delete_many("account", &[Where::eq("userId", uid)])
+        .await?;
+    tx.delete_many("user", &[Where::eq("id", uid)]).await?;
+    tx.commit().await?;
+    Ok(
+        AuthResponse::json(json!({"success": true, "message": "User deleted"}))
+            .cookies(ctx.cookies.clear_session()),
+    )
+}

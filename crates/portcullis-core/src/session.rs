@@ -1,0 +1,395 @@
+//! Sessions: creation, lookup by the signed cookie (with legacy plain tokens), refresh, the
+//! signed `session_data` cookie cache, and the JSON shapes Better Auth returns.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use portcullis_storage::{Row, Store, Table, Value, Where};
+use serde_json::{Map, json};
+
+use crate::config::LegacyTokens;
+use crate::context::AuthContext;
+use crate::cookies::SetCookie;
+use crate::crypto::sign;
+use crate::crypto::token::{generate_id, hash_token, looks_hashed};
+use crate::endpoint::AuthRequest;
+use crate::error::ApiError;
+
+const COOKIE_CACHE_VERSION: &str = "1";
+
+/// A live session with its user. `token` is the raw token the client holds.
+#[derive(Debug, Clone)]
+pub struct SessionWithUser {
+    pub session: Row,
+    pub user: Row,
+    pub token: String,
+    pub from_cookie_cache: bool,
+}
+
+impl SessionWithUser {
+    pub fn id(&self) -> &str {
+        self.session
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+    pub fn user_id(&self) -> &str {
+        self.user
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+    pub fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.session.get("createdAt").and_then(Value::as_date)
+    }
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.session.get("expiresAt").and_then(Value::as_date)
+    }
+}
+
+/// What the session cookie led to.
+pub enum Lookup {
+    /// No cookie, or one whose signature does not verify: answer as signed out, set no cookies.
+    Absent,
+    /// A correctly signed token with no live session: clear the session cookies.
+    Gone,
+    Found(SessionWithUser),
+}
+
+/// JSON of a row, keeping only the fields a response may carry.
+pub fn public_json(table: &Table, row: &Row) -> serde_json::Value {
+    let mut m = Map::new();
+    for (k, v) in row {
+        let returned = k == "id" || table.field(k).is_some_and(|f| f.returned);
+        if returned {
+            m.insert(k.clone(), v.to_json());
+        }
+    }
+    serde_json::Value::Object(m)
+}
+
+pub fn user_json(ctx: &AuthContext, user: &Row) -> serde_json::Value {
+    public_json(ctx.user_table(), user)
+}
+
+/// Session JSON. The stored token is a hash; the response carries the raw token where known.
+pub fn session_json(
+    ctx: &AuthContext,
+    session: &Row,
+    raw_token: Option<&str>,
+) -> serde_json::Value {
+    let mut v = public_json(ctx.session_table(), session);
+    if let (Some(t), Some(o)) = (raw_token, v.as_object_mut()) {
+        o.insert("token".into(), t.into());
+    }
+    v
+}
+
+pub fn session_with_user_json(ctx: &AuthContext, s: &SessionWithUser) -> serde_json::Value {
+    json!({
+        "session": session_json(ctx, &s.session, Some(&s.token)),
+        "user": user_json(ctx, &s.user),
+    })
+}
+
+/// Better Auth's stored IP form: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 as its /64
+/// in expanded lower-case form.
+pub fn format_ip(ip: Option<std::net::IpAddr>) -> String {
+    use std::net::IpAddr;
+    match ip {
+        None => String::new(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!(
+                    "{:04x}:{:04x}:{:04x}:{:04x}:0000:0000:0000:0000",
+                    s[0], s[1], s[2], s[3]
+                )
+            }
+        },
+    }
+}
+
+/// Creates a session row in `store` and returns it with the raw token.
+pub async fn create_session(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    user_id: &str,
+    req: &AuthRequest,
+    dont_remember: bool,
+) -> Result<(Row, String), ApiError> {
+    let now = Utc::now();
+    let lifetime = if dont_remember {
+        86_400
+    } else {
+        ctx.config.session.expires_in
+    };
+    let token = generate_id(32);
+    let mut row = Row::new();
+    row.insert("id".into(), generate_id(32).into());
+    row.insert(
+        "expiresAt".into(),
+        (now + Duration::seconds(lifetime)).into(),
+    );
+    row.insert("token".into(), hash_token(&token).into());
+    row.insert("createdAt".into(), now.into());
+    row.insert("updatedAt".into(), now.into());
+    row.insert("ipAddress".into(), format_ip(req.ip).into());
+    row.insert("userAgent".into(), req.user_agent().into());
+    row.insert("userId".into(), user_id.into());
+    for f in &ctx.session_table().fields {
+        if !row.contains_key(&f.name) {
+            row.insert(f.name.clone(), f.default.clone().unwrap_or(Value::Null));
+        }
+    }
+    let row = store.create("session", row).await?;
+    Ok((row, token))
+}
+
+/// The cookies that carry a session: the signed token, `dont_remember`, and the cookie cache.
+pub fn session_cookies(
+    ctx: &AuthContext,
+    s: &SessionWithUser,
+    dont_remember: bool,
+) -> Vec<SetCookie> {
+    let jar = &ctx.cookies;
+    let secret = ctx.secret();
+    let max_age = (!dont_remember).then_some(ctx.config.session.expires_in);
+    let mut out = vec![jar.make("session_token", sign::sign(secret, &s.token), max_age)];
+    if dont_remember {
+        out.push(jar.make("dont_remember", sign::sign(secret, "true"), None));
+    }
+    let cache_age = ctx.config.session.cookie_cache_max_age;
+    if cache_age > 0 {
+        let value = encode_cookie_cache(ctx, s, if dont_remember { 60 } else { cache_age });
+        out.push(jar.make("session_data", value, (!dont_remember).then_some(cache_age)));
+    }
+    out
+}
+
+/// `compact` cookie cache: base64url(JSON{session: data, expiresAt, signature}).
+fn encode_cookie_cache(ctx: &AuthContext, s: &SessionWithUser, age: i64) -> String {
+    let now = Utc::now();
+    let expires_at = (now + Duration::seconds(age)).timestamp_millis();
+    let data = json!({
+        "session": session_json(ctx, &s.session, Some(&s.token)),
+        "user": user_json(ctx, &s.user),
+        "updatedAt": now.timestamp_millis(),
+        "version": COOKIE_CACHE_VERSION,
+    });
+    let mut signed = data.clone();
+    signed["expiresAt"] = expires_at.into();
+    let signature = sign::hmac_base64url(ctx.secret(), &signed.to_string());
+    let payload = json!({"session": data, "expiresAt": expires_at, "signature": signature});
+    URL_SAFE_NO_PAD.encode(payload.to_string())
+}
+
+/// Reads the cookie cache if it is valid for `token`; anything doubtful falls back to the DB.
+fn decode_cookie_cache(ctx: &AuthContext, raw: &str, token: &str) -> Option<SessionWithUser> {
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')).ok()?;
+    let payload: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let data = payload.get("session")?;
+    let expires_at = payload.get("expiresAt")?.as_i64()?;
+    let signature = payload.get("signature")?.as_str()?;
+    let mut signed = data.clone();
+    signed
+        .as_object_mut()?
+        .insert("expiresAt".into(), expires_at.into());
+    if !sign::verify_base64url(ctx.secret(), &signed.to_string(), signature) {
+        return None;
+    }
+    let now = Utc::now();
+    if expires_at <= now.timestamp_millis()
+        || data.get("version")?.as_str()? != COOKIE_CACHE_VERSION
+    {
+        return None;
+    }
+    let session = row_from_json(ctx.session_table(), data.get("session")?)?;
+    let user = row_from_json(ctx.user_table(), data.get("user")?)?;
+    let cached_token = session.get("token").and_then(Value::as_str)?;
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        cached_token.as_bytes(),
+        token.as_bytes(),
+    )) {
+        return None;
+    }
+    if session.get("expiresAt").and_then(Value::as_date)? <= now {
+        return None;
+    }
+    Some(SessionWithUser {
+        session,
+        user,
+        token: token.to_owned(),
+        from_cookie_cache: true,
+    })
+}
+
+/// Rebuilds a typed row from response JSON (dates come back from ISO strings).
+fn row_from_json(table: &Table, v: &serde_json::Value) -> Option<Row> {
+    let obj = v.as_object()?;
+    let mut row = Row::new();
+    for (k, val) in obj {
+        let ty = table.field_type(k);
+        let value = match (ty, val) {
+            (_, serde_json::Value::Null) => Value::Null,
+            (Some(portcullis_storage::FieldType::Date), serde_json::Value::String(s)) => {
+                Value::Date(portcullis_storage::value::parse_date(s)?)
+            }
+            (_, serde_json::Value::String(s)) => Value::String(s.clone()),
+            (_, serde_json::Value::Bool(b)) => Value::Bool(*b),
+            (_, serde_json::Value::Number(n)) => Value::Int(n.as_i64()?),
+            (_, other) => Value::Json(other.clone()),
+        };
+        row.insert(k.clone(), value);
+    }
+    Some(row)
+}
+
+/// Finds the live session row for a raw token, accepting legacy plain tokens as configured.
+pub async fn find_session_row(ctx: &AuthContext, token: &str) -> Result<Option<Row>, ApiError> {
+    let adapter = &ctx.adapter;
+    if let Some(row) = adapter
+        .find_one("session", &[Where::eq("token", hash_token(token))])
+        .await?
+    {
+        return Ok(Some(row));
+    }
+    // A stored hash must never work as a token, whatever the legacy setting.
+    if ctx.config.session.legacy_tokens == LegacyTokens::Reject || looks_hashed(token) {
+        return Ok(None);
+    }
+    let Some(row) = adapter
+        .find_one("session", &[Where::eq("token", token)])
+        .await?
+    else {
+        return Ok(None);
+    };
+    if ctx.config.session.legacy_tokens == LegacyTokens::Upgrade {
+        let mut set = Row::new();
+        set.insert("token".into(), hash_token(token).into());
+        let id = row.get("id").cloned().unwrap_or(Value::Null);
+        return Ok(adapter
+            .update("session", &[Where::eq("id", id)], set)
+            .await?);
+    }
+    Ok(Some(row))
+}
+
+/// The signed session token from the request's cookies, if its signature verifies.
+pub fn token_from_cookies(ctx: &AuthContext, req: &AuthRequest) -> Option<String> {
+    let raw = req.cookie(&ctx.cookies.session_token())?;
+    sign::unsign(ctx.secret(), raw)
+}
+
+pub fn dont_remember(ctx: &AuthContext, req: &AuthRequest) -> bool {
+    req.cookie(&ctx.cookies.dont_remember())
+        .and_then(|v| sign::unsign(ctx.secret(), v))
+        .is_some_and(|v| v == "true")
+}
+
+/// Resolves the request's session. `use_cache` lets a valid cookie cache answer without the DB.
+pub async fn lookup(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    use_cache: bool,
+) -> Result<Lookup, ApiError> {
+    let Some(token) = token_from_cookies(ctx, req) else {
+        return Ok(Lookup::Absent);
+    };
+    if use_cache && ctx.config.session.cookie_cache_max_age > 0 {
+        if let Some(cached) = req
+            .cookie(&ctx.cookies.session_data())
+            .and_then(|raw| decode_cookie_cache(ctx, raw, &token))
+        {
+            return Ok(Lookup::Found(cached));
+        }
+    }
+    let Some(session) = find_session_row(ctx, &token).await? else {
+        return Ok(Lookup::Gone);
+    };
+    let expires = session.get("expiresAt").and_then(Value::as_date);
+    if expires.is_none_or(|e| e <= Utc::now()) {
+        let id = session.get("id").cloned().unwrap_or(Value::Null);
+        ctx.adapter
+            .delete_many("session", &[Where::eq("id", id)])
+            .await?;
+        return Ok(Lookup::Gone);
+    }
+    let user_id = session.get("userId").cloned().unwrap_or(Value::Null);
+    let Some(user) = ctx
+        .adapter
+        .find_one("user", &[Where::eq("id", user_id)])
+        .await?
+    else {
+        return Ok(Lookup::Gone);
+    };
+    Ok(Lookup::Found(SessionWithUser {
+        session,
+        user,
+        token,
+        from_cookie_cache: false,
+    }))
+}
+
+/// Extends the session when more than `updateAge` has passed since the last extension.
+/// Returns true when it did (the caller then re-sets the cookies).
+pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Result<bool, ApiError> {
+    let cfg = &ctx.config.session;
+    let Some(expires) = s.expires_at() else {
+        return Ok(false);
+    };
+    let now = Utc::now();
+    let last_extended = expires - Duration::seconds(cfg.expires_in);
+    if last_extended + Duration::seconds(cfg.update_age) > now {
+        return Ok(false);
+    }
+    let mut set = Row::new();
+    set.insert(
+        "expiresAt".into(),
+        (now + Duration::seconds(cfg.expires_in)).into(),
+    );
+    set.insert("updatedAt".into(), now.into());
+    let id = Value::from(s.id());
+    if let Some(updated) = ctx
+        .adapter
+        .update("session", &[Where::eq("id", id)], set)
+        .await?
+    {
+        s.session = updated;
+    }
+    Ok(true)
+}
+
+/// Deletes one session by raw token (or stored identifier), ignoring whether it existed.
+pub async fn delete_by_token(store: &dyn Store, token: &str) -> Result<(), ApiError> {
+    store
+        .delete_many(
+            "session",
+            &[
+                Where::eq("token", hash_token(token)).or(),
+                Where::eq("token", token).or(),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_formats_match_better_auth() {
+        let f = |s: &str| format_ip(Some(s.parse().expect("ip")));
+        assert_eq!(f("1.2.3.4"), "1.2.3.4");
+        assert_eq!(f("::ffff:1.2.3.4"), "1.2.3.4");
+        assert_eq!(
+            f("2001:db8:1:2:3:4:5:6"),
+            "2001:0db8:0001:0002:0000:0000:0000:0000"
+        );
+        assert_eq!(f("::1"), "0000:0000:0000:0000:0000:0000:0000:0000");
+        assert_eq!(format_ip(None), "");
+    }
+}

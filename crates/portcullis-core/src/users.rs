@@ -1,0 +1,231 @@
+//! User and account helpers shared by the core routes and plugins.
+
+use chrono::Utc;
+use portcullis_storage::{FieldType, Row, Store, Table, Value, Where};
+use serde_json::Map;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::context::AuthContext;
+use crate::crypto::token::generate_id;
+use crate::error::{ApiError, codes};
+use crate::validate::received;
+
+/// Better Auth stores emails lower-cased; 1.7.25 also NFC-normalises them.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().nfc().collect::<String>().to_lowercase()
+}
+
+pub async fn find_user_by_email(ctx: &AuthContext, email: &str) -> Result<Option<Row>, ApiError> {
+    Ok(ctx
+        .adapter
+        .find_one("user", &[Where::eq("email", normalize_email(email))])
+        .await?)
+}
+
+pub async fn find_user(ctx: &AuthContext, id: &str) -> Result<Option<Row>, ApiError> {
+    Ok(ctx.adapter.find_one("user", &[Where::eq("id", id)]).await?)
+}
+
+/// The `credential` account (email and password) of a user.
+pub async fn credential_account(store: &dyn Store, user_id: &str) -> Result<Option<Row>, ApiError> {
+    Ok(store
+        .find_one(
+            "account",
+            &[
+                Where::eq("userId", user_id),
+                Where::eq("providerId", "credential"),
+            ],
+        )
+        .await?)
+}
+
+pub fn check_password_length(ctx: &AuthContext, password: &str) -> Result<(), ApiError> {
+    // Better Auth counts JS string length (UTF-16 units).
+    let len = password.encode_utf16().count();
+    if len < ctx.config.password_min_length {
+        return Err(ApiError::bad_request(codes::PASSWORD_TOO_SHORT));
+    }
+    if len > ctx.config.password_max_length {
+        return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
+    }
+    Ok(())
+}
+
+fn truthy(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => false,
+        serde_json::Value::Bool(b) => *b,
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        serde_json::Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+/// Converts API input for a schema field, with zod-style messages on a wrong type.
+fn input_value(field: &str, ty: FieldType, v: &serde_json::Value) -> Result<Value, ApiError> {
+    let wrong = |expected: &str| {
+        ApiError::validation(format!(
+            "[body.{field}] Invalid input: expected {expected}, received {}",
+            received(Some(v))
+        ))
+    };
+    Ok(match (ty, v) {
+        (_, serde_json::Value::Null) => Value::Null,
+        (FieldType::String, serde_json::Value::String(s)) => Value::String(s.clone()),
+        (FieldType::String, _) => return Err(wrong("string")),
+        (FieldType::Boolean, serde_json::Value::Bool(b)) => Value::Bool(*b),
+        (FieldType::Boolean, _) => return Err(wrong("boolean")),
+        (FieldType::Number, serde_json::Value::Number(n)) => {
+            Value::Int(n.as_i64().ok_or_else(|| wrong("integer"))?)
+        }
+        (FieldType::Number, _) => return Err(wrong("number")),
+        (FieldType::Date, serde_json::Value::String(s)) => {
+            Value::Date(portcullis_storage::value::parse_date(s).ok_or_else(|| wrong("date"))?)
+        }
+        (FieldType::Date, _) => return Err(wrong("date")),
+        (FieldType::Json, other) => Value::Json(other.clone()),
+    })
+}
+
+/// Applies Better Auth's input rules for the non-core fields of a table: a truthy value for an
+/// `input:false` field is refused; unknown keys are ignored; values are type-checked.
+pub fn additional_input(
+    table: &Table,
+    core: &[&str],
+    body: &Map<String, serde_json::Value>,
+    creating: bool,
+) -> Result<Row, ApiError> {
+    let mut row = Row::new();
+    for f in table
+        .fields
+        .iter()
+        .filter(|f| !core.contains(&f.name.as_str()))
+    {
+        match body.get(&f.name) {
+            Some(v) if !f.input => {
+                if truthy(v) {
+                    return Err(ApiError::with_message(
+                        400,
+                        codes::FIELD_NOT_ALLOWED,
+                        format!("{} is not allowed to be set", f.name),
+                    ));
+                }
+            }
+            Some(v) => {
+                let value = input_value(&f.name, f.ty, v)?;
+                if value.is_null() && f.required {
+                    return Err(ApiError::validation(format!(
+                        "[body.{}] Invalid input: expected {}, received null",
+                        f.name,
+                        f.ty.name()
+                    )));
+                }
+                row.insert(f.name.clone(), value);
+            }
+            None => {}
+        }
+        if creating && !row.contains_key(&f.name) {
+            match &f.default {
+                Some(d) => {
+                    row.insert(f.name.clone(), d.clone());
+                }
+                None if f.required => {
+                    return Err(ApiError::validation(format!(
+                        "[body.{}] Invalid input: expected {}, received undefined",
+                        f.name,
+                        f.ty.name()
+                    )));
+                }
+                None => {
+                    row.insert(f.name.clone(), Value::Null);
+                }
+            }
+        }
+    }
+    Ok(row)
+}
+
+pub const CORE_USER_FIELDS: &[&str] = &[
+    "name",
+    "email",
+    "emailVerified",
+    "image",
+    "createdAt",
+    "updatedAt",
+];
+
+/// A new user row from sign-up input.
+pub fn new_user_row(
+    ctx: &AuthContext,
+    name: &str,
+    email: &str,
+    image: Option<&str>,
+    body: &Map<String, serde_json::Value>,
+) -> Result<Row, ApiError> {
+    let extra = additional_input(ctx.user_table(), CORE_USER_FIELDS, body, true)?;
+    let now = Utc::now();
+    let mut row = Row::new();
+    row.insert("id".into(), generate_id(32).into());
+    row.insert("name".into(), name.into());
+    row.insert("email".into(), normalize_email(email).into());
+    row.insert("emailVerified".into(), false.into());
+    row.insert("image".into(), image.map(str::to_owned).into());
+    row.insert("createdAt".into(), now.into());
+    row.insert("updatedAt".into(), now.into());
+    row.extend(extra);
+    Ok(row)
+}
+
+pub fn credential_account_row(user_id: &str, password_hash: String) -> Row {
+    let now = Utc::now();
+    let mut row = Row::new();
+    row.insert("id".into(), generate_id(32).into());
+    row.insert("accountId".into(), user_id.into());
+    row.insert("providerId".into(), "credential".into());
+    row.insert("userId".into(), user_id.into());
+    row.insert("password".into(), password_hash.into());
+    row.insert("createdAt".into(), now.into());
+    row.insert("updatedAt".into(), now.into());
+    row
+}
+
+/// Replaces a verified password's stored hash with the current default, best effort.
+pub async fn rehash_password(ctx: &AuthContext, account_id: &str, password: &str) {
+    let Ok(hash) = ctx.hasher.hash(password).await else {
+        return;
+    };
+    let mut set = Row::new();
+    set.insert("password".into(), hash.into());
+    if let Err(e) = ctx
+        .adapter
+        .update_many("account", &[Where::eq("id", account_id)], set)
+        .await
+    {
+        tracing::warn!(error = %e, "password rehash failed");
+    }
+}
+
+/// Verifies a user's password against their credential account. `Ok(None)` when they have none.
+pub async fn verify_user_password(
+    ctx: &AuthContext,
+    user_id: &str,
+    password: &str,
+) -> Result<Option<bool>, ApiError> {
+    let Some(account) = credential_account(ctx.adapter.as_ref(), user_id).await? else {
+        return Ok(None);
+    };
+    let Some(stored) = account.get("password").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let v = ctx
+        .hasher
+        .verify(password, stored)
+        .await
+        .map_err(|_| ApiError::internal())?;
+    if v.ok && v.needs_rehash {
+        if let Some(id) = account.get("id").and_then(Value::as_str) {
+            rehash_password(ctx, id, password).await;
+        }
+    }
+    Ok(Some(v.ok))
+}

@@ -1,0 +1,111 @@
+//! `bearer`: `Authorization: Bearer <token>` authenticates like the session cookie, and every
+//! response that sets the session cookie also carries the token in `set-auth-token`.
+
+use async_trait::async_trait;
+use portcullis_core::crypto::sign;
+use portcullis_core::{AuthContext, AuthRequest, AuthResponse, Plugin};
+
+pub struct Bearer;
+
+/// The signed cookie value for a bearer token, if it authenticates.
+fn signed_value(secret: &[u8], token: &str) -> Option<String> {
+    let token = token.trim();
+    if token.is_empty() {
+        return None;
+    }
+    if token.contains('.') {
+        let decoded = if token.contains('%') {
+            percent_encoding::percent_decode_str(token)
+                .decode_utf8()
+                .ok()?
+                .into_owned()
+        } else {
+            token.to_owned()
+        };
+        // Only a correctly signed value is accepted; a bad signature leaves the request unauthenticated.
+        sign::unsign(secret, &decoded).map(|_| decoded)
+    } else {
+        Some(sign::sign(secret, token))
+    }
+}
+
+#[async_trait]
+impl Plugin for Bearer {
+    fn id(&self) -> &'static str {
+        "bearer"
+    }
+
+    async fn before(
+        &self,
+        ctx: &AuthContext,
+        req: &mut AuthRequest,
+    ) -> Result<(), portcullis_core::ApiError> {
+        let Some(auth) = req.header("authorization") else {
+            return Ok(());
+        };
+        let Some((scheme, token)) = auth.trim().split_once(' ') else {
+            return Ok(());
+        };
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Ok(());
+        }
+        if let Some(value) = signed_value(ctx.secret(), token) {
+            req.set_cookie(&ctx.cookies.session_token(), value);
+        }
+        Ok(())
+    }
+
+    async fn after(&self, ctx: &AuthContext, _req: &AuthRequest, res: &mut AuthResponse) {
+        let name = ctx.cookies.session_token();
+        let Some(cookie) = res
+            .cookies
+            .iter()
+            .find(|c| c.name == name && !c.value.is_empty() && !c.is_deletion())
+        else {
+            return;
+        };
+        let token = cookie.value.clone();
+        res.headers.push(("set-auth-token".into(), token));
+        match res
+            .headers
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case("access-control-expose-headers"))
+        {
+            Some((_, v)) => {
+                if !v
+                    .split(',')
+                    .any(|h| h.trim().eq_ignore_ascii_case("set-auth-token"))
+                {
+                    v.push_str(", set-auth-token");
+                }
+            }
+            None => res.headers.push((
+                "access-control-expose-headers".into(),
+                "set-auth-token".into(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"better-auth-secret-12345678901234567890";
+
+    #[test]
+    fn accepts_signed_encoded_and_raw_tokens() {
+        let signed =
+            "AbCdEfGhIjKlMnOpQrStUvWxYz012345.Ti/xeH4hFO5G4Kofpp9E9KCgaAEDRZ5hrYLoq0FI2L8=";
+        assert_eq!(signed_value(SECRET, signed).as_deref(), Some(signed));
+        let encoded =
+            "AbCdEfGhIjKlMnOpQrStUvWxYz012345.Ti%2FxeH4hFO5G4Kofpp9E9KCgaAEDRZ5hrYLoq0FI2L8%3D";
+        assert_eq!(signed_value(SECRET, encoded).as_deref(), Some(signed));
+        assert_eq!(
+            signed_value(SECRET, " AbCdEfGhIjKlMnOpQrStUvWxYz012345 ").as_deref(),
+            Some(signed)
+        );
+        assert_eq!(signed_value(SECRET, "AbCd.badsignature"), None);
+        assert_eq!(signed_value(SECRET, ""), None);
+    }
+}

@@ -1,0 +1,102 @@
+//! Start-up: connect and migrate storage, build the engine, run the server until a signal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use portcullis_core::engine::{self, EngineParts};
+use portcullis_core::{AuthContext, Config, PageRenderer};
+use portcullis_storage::{Adapter, MemoryStorage, SecondaryStorage, SqlAdapter, StorageError};
+
+use crate::ui::Ui;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("DATABASE_URL: {0}")]
+    Database(StorageError),
+    #[error("database migration failed: {0}")]
+    Migration(StorageError),
+    #[error("password hasher: {0}")]
+    Hasher(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A built application: the engine and the UI, ready to be served.
+#[derive(Clone)]
+pub struct App {
+    pub ctx: Arc<AuthContext>,
+    pub ui: Arc<Ui>,
+}
+
+/// Connects to the database (optionally migrating it) and builds the engine.
+pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError> {
+    let plugins = portcullis_plugins::registry(&config);
+    let schema = Arc::new(engine::schema_for(&config, &plugins));
+    let adapter = SqlAdapter::connect(
+        &config.database_url,
+        config.database_pool_size,
+        schema.clone(),
+    )
+    .await
+    .map_err(StartError::Database)?;
+    if migrate {
+        let report = adapter
+            .migrate(&schema)
+            .await
+            .map_err(StartError::Migration)?;
+        if !report.is_empty() {
+            tracing::info!(tables = ?report.created_tables, columns = ?report.added_columns, indexes = ?report.created_indexes, "database migrated");
+        }
+    }
+    let secondary: Arc<dyn SecondaryStorage> = Arc::new(MemoryStorage::new());
+    let ui = Ui::new(&config);
+    let renderer: Arc<dyn PageRenderer> = ui.clone();
+    let ctx = engine::build(
+        EngineParts {
+            config,
+            adapter: Arc::new(adapter),
+            secondary,
+            plugins,
+            renderer: Some(renderer),
+        },
+        schema,
+    )
+    .map_err(|e| StartError::Hasher(e.to_string()))?;
+    Ok(App { ctx, ui })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: draining in-flight requests");
+}
+
+/// Serves on `listener` until SIGTERM or Ctrl-C, then drains in-flight requests.
+pub async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<(), StartError> {
+    let router = crate::http_layer::router(app);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(StartError::Serve)
+}

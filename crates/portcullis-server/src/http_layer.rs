@@ -1,0 +1,302 @@
+//! axum glue: the auth API under the base path, health, hosted pages and assets, and the
+//! cross-cutting layers (request id and access log, CORS for trusted origins, security headers).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use portcullis_core::origin::is_trusted_origin;
+use portcullis_core::{Body as AuthBody, RawRequest};
+use serde_json::json;
+
+use crate::app::App;
+
+pub fn router(app: App) -> Router {
+    let base = app.ctx.config.base_path.clone();
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/health/live", get(live))
+        .route("/", get(|s| page(s, "index.html", "Welcome", "/")))
+        .route(
+            "/sign-in",
+            get(|s| page(s, "sign-in.html", "Sign in", "/sign-in")),
+        )
+        .route(
+            "/sign-up",
+            get(|s| page(s, "sign-up.html", "Create account", "/sign-up")),
+        )
+        .route(
+            "/account",
+            get(|s| page(s, "account.html", "Your account", "/account")),
+        )
+        .route("/assets/{file}", get(asset))
+        .route(&format!("{base}/{{*rest}}"), axum::routing::any(auth))
+        .route(&base, axum::routing::any(auth))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), cors))
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(access_log))
+        .with_state(app)
+}
+
+fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+async fn auth(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let limit = app.ctx.config.max_body_bytes;
+    let Ok(bytes) = to_bytes(body, limit).await else {
+        return json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({"message": "Request body is too large", "code": "PAYLOAD_TOO_LARGE"}),
+        );
+    };
+    let raw = RawRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body: bytes.to_vec(),
+        peer: Some(peer.ip()),
+    };
+    let res = app.ctx.handle(raw).await;
+    let mut builder = Response::builder().status(res.status);
+    for (k, v) in &res.headers {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::try_from(k.as_str()),
+            HeaderValue::try_from(v.as_str()),
+        ) {
+            builder = builder.header(k, v);
+        }
+    }
+    for c in &res.cookies {
+        if let Ok(v) = HeaderValue::try_from(c.header_value()) {
+            builder = builder.header(header::SET_COOKIE, v);
+        }
+    }
+    let body = match res.body {
+        AuthBody::Json(v) => {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        AuthBody::Html(h) => {
+            builder = builder.header(header::CONTENT_TYPE, "text/html; charset=utf-8");
+            Body::from(h)
+        }
+        AuthBody::Empty => Body::empty(),
+    };
+    builder
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// `{status, timestamp, services: {database, redis}}`, 200 when every configured service answers.
+async fn health(State(app): State<App>) -> Response {
+    let db = match tokio::time::timeout(std::time::Duration::from_secs(3), app.ctx.adapter.ping())
+        .await
+    {
+        Ok(Ok(())) => json!({"status": "healthy"}),
+        Ok(Err(e)) => json!({"status": "unhealthy", "error": e.to_string()}),
+        Err(_) => json!({"status": "unhealthy", "error": "timed out"}),
+    };
+    let secondary = match app.ctx.secondary.ping().await {
+        Ok(()) => json!({"status": "healthy", "backend": app.ctx.secondary.backend_name()}),
+        Err(e) => {
+            json!({"status": "unhealthy", "backend": app.ctx.secondary.backend_name(), "error": e.to_string()})
+        }
+    };
+    let healthy = db["status"] == "healthy" && secondary["status"] == "healthy";
+    let body = json!({
+        "status": if healthy { "healthy" } else { "unhealthy" },
+        "timestamp": portcullis_storage::value::iso(&chrono::Utc::now()),
+        "services": {"database": db, "redis": secondary},
+    });
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let mut res = json_response(status, body);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Liveness: the process answers; no dependency is checked.
+async fn live() -> Response {
+    json_response(StatusCode::OK, json!({"status": "alive"}))
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn page(
+    State(app): State<App>,
+    template: &'static str,
+    title: &'static str,
+    path: &'static str,
+) -> Response {
+    match app.ui.page(template, title, path) {
+        Some(body) => html(StatusCode::OK, body),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+async fn asset(State(app): State<App>, Path(file): Path<String>) -> Response {
+    let cache = (header::CACHE_CONTROL, "public, max-age=300");
+    if file == "brand.css" {
+        return (
+            [(header::CONTENT_TYPE, "text/css; charset=utf-8"), cache],
+            app.ui.brand_css.clone(),
+        )
+            .into_response();
+    }
+    match crate::ui::ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, ct, body)) => ([(header::CONTENT_TYPE, *ct), cache], *body).into_response(),
+        None => not_found_page(&app),
+    }
+}
+
+fn not_found_page(app: &App) -> Response {
+    match app.ui.page("not-found.html", "Not found", "") {
+        Some(body) => html(StatusCode::NOT_FOUND, body),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn not_found(State(app): State<App>, req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"message": "Not found", "code": "NOT_FOUND"}),
+        );
+    }
+    not_found_page(&app)
+}
+
+/// CORS with credentials, for trusted origins only. Preflights from them get 204; others get
+/// no CORS headers at all, so the browser blocks the call.
+async fn cors(State(app): State<App>, req: Request, next: Next) -> Response {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let trusted = origin
+        .as_deref()
+        .filter(|o| is_trusted_origin(&app.ctx.config, o));
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut res = if preflight && trusted.is_some() {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, authorization, x-requested-with"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        r
+    } else {
+        next.run(req).await
+    };
+    if let Some(o) = trusted {
+        if let Ok(v) = HeaderValue::from_str(o) {
+            let h = res.headers_mut();
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            );
+        }
+    }
+    if origin.is_some() {
+        res.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    res
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"))
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if is_html(h) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+            ),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    } else if !h.contains_key(header::CACHE_CONTROL) && h.contains_key(header::SET_COOKIE) {
+        // Anything that sets a session cookie carries a token: never cache it.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// One log line per request: id, method, path (never the query, which may hold tokens),
+/// status and latency.
+async fn access_log(mut req: Request, next: Next) -> Response {
+    let id = portcullis_core::crypto::token::generate_id(16);
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        req.headers_mut().insert("x-request-id", v);
+    }
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let start = Instant::now();
+    let mut res = next.run(req).await;
+    let status = res.status().as_u16();
+    tracing::info!(request_id = %id, %method, path = %path, status, latency_ms = start.elapsed().as_secs_f64() * 1000.0, "request");
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}

@@ -1,0 +1,146 @@
+//! The hosted UI: minijinja pages embedded in the binary (each overridable from
+//! `PORTCULLIS_TEMPLATES_DIR` by file name), static assets, and the brand stylesheet.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use minijinja::Environment;
+use portcullis_core::{Config, PageRenderer};
+use serde_json::{Value, json};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../ui/templates/base.html")),
+    ("index.html", include_str!("../ui/templates/index.html")),
+    ("sign-in.html", include_str!("../ui/templates/sign-in.html")),
+    ("sign-up.html", include_str!("../ui/templates/sign-up.html")),
+    ("account.html", include_str!("../ui/templates/account.html")),
+    (
+        "auth-error.html",
+        include_str!("../ui/templates/auth-error.html"),
+    ),
+    (
+        "reference.html",
+        include_str!("../ui/templates/reference.html"),
+    ),
+    (
+        "not-found.html",
+        include_str!("../ui/templates/not-found.html"),
+    ),
+];
+
+/// `(file name, content type, body)`
+pub const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "portcullis.css",
+        "text/css; charset=utf-8",
+        include_str!("../ui/static/portcullis.css"),
+    ),
+    (
+        "api.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/api.js"),
+    ),
+    (
+        "index.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/index.js"),
+    ),
+    (
+        "sign-in.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/sign-in.js"),
+    ),
+    (
+        "sign-up.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/sign-up.js"),
+    ),
+    (
+        "account.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/account.js"),
+    ),
+];
+
+pub struct Ui {
+    env: Environment<'static>,
+    globals: Value,
+    pub brand_css: String,
+}
+
+fn load_template(dir: Option<PathBuf>, name: &str) -> Result<Option<String>, minijinja::Error> {
+    // Only plain file names: an override directory must not be escaped with `../`.
+    let plain = !name.contains('/') && !name.contains('\\') && !name.starts_with('.');
+    if let (Some(dir), true) = (dir, plain) {
+        let path = dir.join(name);
+        if path.is_file() {
+            return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("cannot read template {name}: {e}"),
+                )
+            });
+        }
+    }
+    Ok(TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| (*s).to_owned()))
+}
+
+impl Ui {
+    pub fn new(config: &Config) -> Arc<Ui> {
+        let mut env = Environment::new();
+        let dir = config.templates_dir.clone();
+        env.set_loader(move |name| load_template(dir.clone(), name));
+        let b = &config.brand;
+        let globals = json!({
+            "brand": {
+                "name": b.name, "description": b.description, "tagline": b.tagline,
+                "company_name": b.company_name, "domain": b.domain, "logo_url": b.logo_url,
+                "favicon": b.favicon, "primary_color": b.primary_color, "secondary_color": b.secondary_color,
+                "support_email": b.support_email, "support_url": b.support_url,
+                "privacy_url": b.privacy_url, "terms_url": b.terms_url,
+            },
+            "base_path": config.base_path,
+            "config": {
+                "min_password_length": config.password_min_length,
+                "max_password_length": config.password_max_length,
+            },
+        });
+        // Colours were validated as hex at start-up, so they are safe inside CSS.
+        let brand_css = format!(
+            ":root{{--pc-primary:{};--pc-secondary:{};}}\n",
+            b.primary_color, b.secondary_color
+        );
+        Arc::new(Ui {
+            env,
+            globals,
+            brand_css,
+        })
+    }
+
+    pub fn page(&self, template: &str, title: &str, request_path: &str) -> Option<String> {
+        self.render(
+            template,
+            json!({"page_title": title, "request_path": request_path}),
+        )
+    }
+}
+
+impl PageRenderer for Ui {
+    fn render(&self, template: &str, ctx: Value) -> Option<String> {
+        let mut merged = self.globals.clone();
+        if let (Some(m), Value::Object(extra)) = (merged.as_object_mut(), ctx) {
+            m.extend(extra);
+        }
+        let tpl = self
+            .env
+            .get_template(template)
+            .map_err(|e| tracing::error!(error = %e, template, "template not found"))
+            .ok()?;
+        tpl.render(merged)
+            .map_err(|e| tracing::error!(error = %e, template, "template failed to render"))
+            .ok()
+    }
+}
