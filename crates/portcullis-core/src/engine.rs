@@ -146,11 +146,11 @@ impl AuthContext {
         };
         let mut matched = None;
         for e in &self.endpoints {
-            if e.method == raw.method {
-                if let Some(params) = e.match_path(rel) {
-                    matched = Some((e, params));
-                    break;
-                }
+            if e.method == raw.method
+                && let Some(params) = e.match_path(rel)
+            {
+                matched = Some((e, params));
+                break;
             }
         }
         let Some((endpoint, params)) = matched else {

@@ -298,13 +298,13 @@ pub async fn lookup(
     let Some(token) = token_from_cookies(ctx, req) else {
         return Ok(Lookup::Absent);
     };
-    if use_cache && ctx.config.session.cookie_cache_max_age > 0 {
-        if let Some(cached) = req
+    if use_cache
+        && ctx.config.session.cookie_cache_max_age > 0
+        && let Some(cached) = req
             .cookie(&ctx.cookies.session_data())
             .and_then(|raw| decode_cookie_cache(ctx, raw, &token))
-        {
-            return Ok(Lookup::Found(cached));
-        }
+    {
+        return Ok(Lookup::Found(cached));
     }
     let Some(session) = find_session_row(ctx, &token).await? else {
         return Ok(Lookup::Gone);

@@ -102,14 +102,12 @@ pub fn additional_input(
         .filter(|f| !core.contains(&f.name.as_str()))
     {
         match body.get(&f.name) {
-            Some(v) if !f.input => {
-                if truthy(v) {
-                    return Err(ApiError::with_message(
-                        400,
-                        codes::FIELD_NOT_ALLOWED,
-                        format!("{} is not allowed to be set", f.name),
-                    ));
-                }
+            Some(v) if !f.input && truthy(v) => {
+                return Err(ApiError::with_message(
+                    400,
+                    codes::FIELD_NOT_ALLOWED,
+                    format!("{} is not allowed to be set", f.name),
+                ));
             }
             Some(v) => {
                 let value = input_value(&f.name, f.ty, v)?;
@@ -222,10 +220,11 @@ pub async fn verify_user_password(
         .verify(password, stored)
         .await
         .map_err(|_| ApiError::internal())?;
-    if v.ok && v.needs_rehash {
-        if let Some(id) = account.get("id").and_then(Value::as_str) {
-            rehash_password(ctx, id, password).await;
-        }
+    if v.ok
+        && v.needs_rehash
+        && let Some(id) = account.get("id").and_then(Value::as_str)
+    {
+        rehash_password(ctx, id, password).await;
     }
     Ok(Some(v.ok))
 }

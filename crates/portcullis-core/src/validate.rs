@@ -137,12 +137,12 @@ fn check_field(spec: &FieldSpec, v: Option<&Value>, issues: &mut Vec<String>) {
         (Ty::String | Ty::Email | Ty::NullableString, Some(Value::String(s))) => {
             if spec.ty == Ty::Email && !is_email(s) {
                 issues.push(format!("{path} Invalid email address"));
-            } else if let Some(min) = spec.min_len {
-                if s.chars().count() < min {
-                    issues.push(format!(
-                        "{path} Too small: expected string to have >={min} characters"
-                    ));
-                }
+            } else if let Some(min) = spec.min_len
+                && s.chars().count() < min
+            {
+                issues.push(format!(
+                    "{path} Too small: expected string to have >={min} characters"
+                ));
             }
         }
         (Ty::Boolean, Some(Value::Bool(_))) | (Ty::Number, Some(Value::Number(_))) => {}
@@ -197,10 +197,10 @@ pub fn json_schema(spec: &BodySpec) -> Value {
         if let (Some(min), Some(o)) = (f.min_len, s.as_object_mut()) {
             o.insert("minLength".into(), min.into());
         }
-        if !f.description.is_empty() {
-            if let Some(o) = s.as_object_mut() {
-                o.insert("description".into(), f.description.into());
-            }
+        if !f.description.is_empty()
+            && let Some(o) = s.as_object_mut()
+        {
+            o.insert("description".into(), f.description.into());
         }
         props.insert(f.name.into(), s);
         if f.required {

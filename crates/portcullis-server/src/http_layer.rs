@@ -233,15 +233,15 @@ async fn cors(State(app): State<App>, req: Request, next: Next) -> Response {
     } else {
         next.run(req).await
     };
-    if let Some(o) = trusted {
-        if let Ok(v) = HeaderValue::from_str(o) {
-            let h = res.headers_mut();
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                HeaderValue::from_static("true"),
-            );
-        }
+    if let Some(o) = trusted
+        && let Ok(v) = HeaderValue::from_str(o)
+    {
+        let h = res.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
     }
     if origin.is_some() {
         res.headers_mut()

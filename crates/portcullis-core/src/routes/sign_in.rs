@@ -76,14 +76,13 @@ async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     if !verified.ok {
         return Err(invalid());
     }
-    if verified.needs_rehash {
-        if let Some(id) = account
+    if verified.needs_rehash
+        && let Some(id) = account
             .as_ref()
             .and_then(|a| a.get("id"))
             .and_then(Value::as_str)
-        {
-            users::rehash_password(ctx, id, password).await;
-        }
+    {
+        users::rehash_password(ctx, id, password).await;
     }
     if ctx.config.require_email_verification
         && user.get("emailVerified").and_then(Value::as_bool) != Some(true)

@@ -21,14 +21,12 @@ fn column_ddl(d: Dialect, f: &Field, new_table: bool) -> String {
     if f.unique && new_table {
         s.push_str(" UNIQUE");
     }
-    if let Some((rt, rc)) = &f.references {
-        if new_table {
-            s.push_str(&format!(
-                " REFERENCES {} ({}) ON DELETE CASCADE",
-                d.quote(rt),
-                d.quote(rc)
-            ));
-        }
+    if let (Some((rt, rc)), true) = (&f.references, new_table) {
+        s.push_str(&format!(
+            " REFERENCES {} ({}) ON DELETE CASCADE",
+            d.quote(rt),
+            d.quote(rc)
+        ));
     }
     s
 }
