@@ -1,0 +1,296 @@
+//! Engine tests: the pipeline called in-process (no HTTP server) on a temporary SQLite database.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use http::{HeaderMap, HeaderValue, Method};
+use portcullis_core::cookies::SetCookie;
+use portcullis_core::engine::{self, EngineParts};
+use portcullis_core::{AuthContext, AuthResponse, Body, Config, RawRequest, Sources};
+use portcullis_storage::{Adapter, MemoryStorage, SqlAdapter};
+use serde_json::{Value, json};
+
+const ORIGIN: &str = "http://127.0.0.1:9";
+
+struct Harness {
+    ctx: Arc<AuthContext>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn harness(extra: &[(&str, &str)]) -> Harness {
+    let dir = std::env::temp_dir().join(format!(
+        "portcullis-engine-{}",
+        portcullis_core::crypto::token::generate_id(10)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut env: HashMap<String, String> = [
+        ("BETTER_AUTH_URL", ORIGIN.to_owned()),
+        (
+            "BETTER_AUTH_SECRET",
+            "engine-test-secret-engine-test-secret-0123".to_owned(),
+        ),
+        ("DATABASE_URL", format!("sqlite://{}/p.db", dir.display())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::load(&Sources::new(env).expect("sources")).expect("config");
+    let schema = Arc::new(engine::schema_for(&config, &[]));
+    let adapter = SqlAdapter::connect(&config.database_url, 2, schema.clone())
+        .await
+        .expect("connect");
+    adapter.migrate(&schema).await.expect("migrate");
+    let ctx = engine::build(
+        EngineParts {
+            config,
+            adapter: Arc::new(adapter),
+            secondary: Arc::new(MemoryStorage::new()),
+            plugins: vec![],
+            renderer: None,
+        },
+        schema,
+    )
+    .expect("engine");
+    Harness { ctx, dir }
+}
+
+fn request(method: Method, path: &str, body: Option<Value>, cookies: &[SetCookie]) -> RawRequest {
+    let mut headers = HeaderMap::new();
+    if body.is_some() {
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+    }
+    if !cookies.is_empty() {
+        let jar: Vec<String> = cookies
+            .iter()
+            .filter(|c| !c.is_deletion())
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c.name,
+                    portcullis_core::cookies::encode_uri_component(&c.value)
+                )
+            })
+            .collect();
+        headers.insert(
+            "cookie",
+            HeaderValue::from_str(&jar.join("; ")).expect("cookie header"),
+        );
+        headers.insert("origin", HeaderValue::from_static(ORIGIN));
+    }
+    let (path, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q.to_owned())),
+        None => (path, None),
+    };
+    RawRequest {
+        method,
+        path: format!("/api/auth{path}"),
+        query,
+        headers,
+        body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
+        peer: Some("127.0.0.1".parse().expect("ip")),
+    }
+}
+
+fn json_of(res: &AuthResponse) -> Value {
+    match &res.body {
+        Body::Json(v) => v.clone(),
+        other => panic!("expected JSON, got {other:?}"),
+    }
+}
+
+async fn sign_up(h: &Harness, email: &str) -> AuthResponse {
+    let res = h
+        .ctx
+        .handle(request(
+            Method::POST,
+            "/sign-up/email",
+            Some(json!({"name": "Eve", "email": email, "password": "password123"})),
+            &[],
+        ))
+        .await;
+    assert_eq!(res.status, 200, "{:?}", res.body);
+    res
+}
+
+#[tokio::test]
+async fn sign_up_then_session_then_sign_out() {
+    let h = harness(&[]).await;
+    let res = sign_up(&h, "Eve@Example.com").await;
+    let body = json_of(&res);
+    assert_eq!(body["user"]["email"], "eve@example.com");
+    let token = body["token"].as_str().expect("token").to_owned();
+    let names: Vec<_> = res.cookies.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["better-auth.session_token", "better-auth.session_data"]
+    );
+
+    let got = h
+        .ctx
+        .handle(request(
+            Method::GET,
+            "/get-session?disableCookieCache=1",
+            None,
+            &res.cookies,
+        ))
+        .await;
+    assert_eq!(json_of(&got)["session"]["token"], token.as_str());
+    assert!(
+        got.headers
+            .iter()
+            .any(|(k, v)| k == "cache-control" && v == "no-store")
+    );
+
+    let out = h
+        .ctx
+        .handle(request(
+            Method::POST,
+            "/sign-out",
+            Some(json!({})),
+            &res.cookies,
+        ))
+        .await;
+    assert_eq!(json_of(&out), json!({"success": true}));
+    assert!(out.cookies.iter().all(SetCookie::is_deletion));
+
+    // The session row is gone: the signed cookie now gets null and clearing cookies.
+    let after = h
+        .ctx
+        .handle(request(
+            Method::GET,
+            "/get-session?disableCookieCache=1",
+            None,
+            &res.cookies,
+        ))
+        .await;
+    assert_eq!(json_of(&after), Value::Null);
+    assert_eq!(after.cookies.len(), 3);
+}
+
+#[tokio::test]
+async fn cookie_cache_answers_until_disabled() {
+    let h = harness(&[]).await;
+    let res = sign_up(&h, "cache@example.com").await;
+    // Delete every session behind the cache's back.
+    h.ctx
+        .adapter
+        .delete_many("session", &[])
+        .await
+        .expect("delete");
+    let cached = h
+        .ctx
+        .handle(request(Method::GET, "/get-session", None, &res.cookies))
+        .await;
+    assert_eq!(
+        json_of(&cached)["user"]["email"],
+        "cache@example.com",
+        "signed cache answers without the DB"
+    );
+    let fresh = h
+        .ctx
+        .handle(request(
+            Method::GET,
+            "/get-session?disableCookieCache=true",
+            None,
+            &res.cookies,
+        ))
+        .await;
+    assert_eq!(json_of(&fresh), Value::Null);
+    // Sensitive endpoints never trust the cache.
+    let revoke = h
+        .ctx
+        .handle(request(
+            Method::POST,
+            "/revoke-sessions",
+            Some(json!({})),
+            &res.cookies,
+        ))
+        .await;
+    assert_eq!(revoke.status, 401);
+}
+
+#[tokio::test]
+async fn cache_off_means_no_session_data_cookie() {
+    let h = harness(&[("SESSION_COOKIE_CACHE_MAX_AGE", "0")]).await;
+    let res = sign_up(&h, "nocache@example.com").await;
+    assert!(
+        res.cookies
+            .iter()
+            .all(|c| c.name != "better-auth.session_data")
+    );
+}
+
+#[tokio::test]
+async fn pipeline_order_matches_better_auth() {
+    let h = harness(&[]).await;
+    let res = sign_up(&h, "order@example.com").await;
+    // With a Cookie header, a foreign origin is refused before validation.
+    let mut req = request(Method::POST, "/update-user", Some(json!([])), &res.cookies);
+    req.headers
+        .insert("origin", HeaderValue::from_static("https://evil.example"));
+    let r = h.ctx.handle(req).await;
+    assert_eq!(
+        (r.status, json_of(&r)["code"].clone()),
+        (403, json!("INVALID_ORIGIN"))
+    );
+    // Without a session, an invalid body still gets 400 (validation precedes the session check).
+    let r = h
+        .ctx
+        .handle(request(Method::POST, "/update-user", Some(json!([])), &[]))
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        json_of(&r)["message"],
+        "[body] Invalid input: expected record, received array"
+    );
+    // Unknown path and wrong method: 404 with an empty body.
+    let r = h
+        .ctx
+        .handle(request(Method::GET, "/sign-in/email", None, &[]))
+        .await;
+    assert_eq!((r.status, r.body), (404, Body::Empty));
+}
+
+#[tokio::test]
+async fn short_sessions_for_remember_me_false() {
+    let h = harness(&[]).await;
+    sign_up(&h, "short@example.com").await;
+    let res = h
+        .ctx
+        .handle(request(Method::POST, "/sign-in/email", Some(json!({"email": "short@example.com", "password": "password123", "rememberMe": false})), &[]))
+        .await;
+    assert_eq!(res.status, 200);
+    let token = res
+        .cookies
+        .iter()
+        .find(|c| c.name == "better-auth.session_token")
+        .expect("session cookie");
+    assert_eq!(token.max_age, None);
+    assert!(
+        res.cookies
+            .iter()
+            .any(|c| c.name == "better-auth.dont_remember")
+    );
+    let expires = json_of(
+        &h.ctx
+            .handle(request(
+                Method::GET,
+                "/get-session?disableCookieCache=1",
+                None,
+                &res.cookies,
+            ))
+            .await,
+    )["session"]["expiresAt"]
+        .as_str()
+        .map(str::to_owned)
+        .expect("expiresAt");
+    let expires = chrono::DateTime::parse_from_rfc3339(&expires).expect("date");
+    assert!(expires.with_timezone(&chrono::Utc) <= chrono::Utc::now() + chrono::Duration::days(1));
+}
