@@ -294,3 +294,57 @@ async fn short_sessions_for_remember_me_false() {
     let expires = chrono::DateTime::parse_from_rfc3339(&expires).expect("date");
     assert!(expires.with_timezone(&chrono::Utc) <= chrono::Utc::now() + chrono::Duration::days(1));
 }
+
+#[tokio::test]
+async fn sessions_older_than_update_age_are_extended() {
+    let h = harness(&[
+        ("SESSION_UPDATE_AGE", "0"),
+        ("SESSION_COOKIE_CACHE_MAX_AGE", "0"),
+    ])
+    .await;
+    let res = sign_up(&h, "refresh@example.com").await;
+    let first = json_of(
+        &h.ctx
+            .handle(request(
+                Method::GET,
+                "/get-session?disableRefresh=1",
+                None,
+                &res.cookies,
+            ))
+            .await,
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let refreshed = h
+        .ctx
+        .handle(request(Method::GET, "/get-session", None, &res.cookies))
+        .await;
+    let cookie = refreshed
+        .cookies
+        .iter()
+        .find(|c| c.name == "better-auth.session_token")
+        .expect("cookie re-set on refresh");
+    assert_eq!(cookie.max_age, Some(604_800));
+    let second = json_of(&refreshed);
+    assert!(second["session"]["expiresAt"].as_str() > first["session"]["expiresAt"].as_str());
+    assert_eq!(
+        second["session"]["token"], first["session"]["token"],
+        "same token after refresh"
+    );
+}
+
+#[tokio::test]
+async fn https_base_url_uses_secure_prefixed_cookies() {
+    let h = harness(&[
+        ("BETTER_AUTH_URL", "https://auth.example.com"),
+        ("ALLOWED_ORIGINS", ORIGIN),
+    ])
+    .await;
+    let res = sign_up(&h, "secure@example.com").await;
+    let c = res
+        .cookies
+        .iter()
+        .find(|c| c.name.ends_with("session_token"))
+        .expect("cookie");
+    assert_eq!(c.name, "__Secure-better-auth.session_token");
+    assert!(c.header_value().contains("; Secure; SameSite=Lax"));
+}
