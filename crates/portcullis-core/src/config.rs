@@ -158,20 +158,11 @@ fn parse_additional_fields(
     var: &str,
     fields: HashMap<String, AdditionalField>,
 ) -> Result<Vec<Field>, ConfigError> {
-    let reserved = [
-        "id",
-        "name",
-        "email",
-        "emailVerified",
-        "image",
-        "createdAt",
-        "updatedAt",
-    ];
     let mut names: Vec<_> = fields.into_iter().collect();
     names.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::new();
     for (name, f) in names {
-        if reserved.contains(&name.as_str()) {
+        if name == "id" || crate::users::CORE_USER_FIELDS.contains(&name.as_str()) {
             return Err(bad(
                 var,
                 format!("cannot redefine the core user field `{name}`"),
