@@ -362,17 +362,15 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
     Ok(true)
 }
 
-/// Deletes one session by raw token (or stored identifier), ignoring whether it existed.
-pub async fn delete_by_token(store: &dyn Store, token: &str) -> Result<(), ApiError> {
-    store
-        .delete_many(
-            "session",
-            &[
-                Where::eq("token", hash_token(token)).or(),
-                Where::eq("token", token).or(),
-            ],
-        )
-        .await?;
+/// Deletes the session a raw token names, under the same rules as a lookup: a stored hash
+/// presented as a token names nothing.
+pub async fn delete_by_token(ctx: &AuthContext, token: &str) -> Result<(), ApiError> {
+    if let Some(row) = find_session_row(ctx, token).await? {
+        let id = row.get("id").cloned().unwrap_or(Value::Null);
+        ctx.adapter
+            .delete_many("session", &[Where::eq("id", id)])
+            .await?;
+    }
     Ok(())
 }
 

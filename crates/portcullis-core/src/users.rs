@@ -109,6 +109,7 @@ pub fn additional_input(
                     format!("{} is not allowed to be set", f.name),
                 ));
             }
+            Some(_) if !f.input => {}
             Some(v) => {
                 let value = input_value(&f.name, f.ty, v)?;
                 if value.is_null() && f.required {

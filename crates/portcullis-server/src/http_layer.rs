@@ -38,6 +38,7 @@ pub fn router(app: App) -> Router {
         .route("/assets/{file}", get(asset))
         .route(&format!("{base}/{{*rest}}"), axum::routing::any(auth))
         .route(&base, axum::routing::any(auth))
+        .route(&format!("{base}/"), axum::routing::any(auth))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), cors))
         .layer(middleware::from_fn(security_headers))

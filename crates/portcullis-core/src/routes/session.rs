@@ -90,7 +90,7 @@ async fn get_session_post(
 
 async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     if let Some(token) = session::token_from_cookies(ctx, req) {
-        session::delete_by_token(ctx.adapter.as_ref(), &token).await?;
+        session::delete_by_token(ctx, &token).await?;
     }
     Ok(AuthResponse::json(json!({"success": true})).cookies(ctx.cookies.clear_session()))
 }
@@ -123,20 +123,27 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
 async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
     let token = req.str_field("token").unwrap_or_default();
-    let hashed = crate::crypto::token::hash_token(token);
-    ctx.adapter
-        .delete_many(
+    // The caller's raw token, or the identifier list-sessions gave for another of their sessions.
+    let target = ctx
+        .adapter
+        .find_one(
             "session",
             &[
                 Where::eq("userId", me.user_id()),
-                Where::eq("token", hashed).or(),
+                Where::eq("token", crate::crypto::token::hash_token(token)).or(),
                 Where::eq("token", token).or(),
             ],
         )
         .await?;
     let mut res = AuthResponse::json(json!({"status": true}));
-    if token == me.token {
-        res = res.cookies(ctx.cookies.clear_session());
+    if let Some(target) = target {
+        let id = target.get("id").cloned().unwrap_or(Value::Null);
+        ctx.adapter
+            .delete_many("session", &[Where::eq("id", id.clone())])
+            .await?;
+        if id.as_str() == Some(me.id()) {
+            res = res.cookies(ctx.cookies.clear_session());
+        }
     }
     Ok(res)
 }

@@ -1,0 +1,89 @@
+//! HTTP-level integration tests: the real server (`build_app` + `serve`) on a random port,
+//! exercised over TCP like a browser, a Better Auth client or an attacker would.
+//!
+//! Every scenario runs on SQLite, and on PostgreSQL when `PORTCULLIS_TEST_POSTGRES_URL` is set
+//! (each test gets its own database, dropped afterwards). With `PORTCULLIS_REQUIRE_POSTGRES=1`
+//! the PostgreSQL tests fail instead of skipping when the URL is missing or unreachable.
+
+mod client;
+mod harness;
+mod scenarios;
+
+/// Generates one `#[tokio::test]` per scenario and backend: `sqlite::<name>`, `postgres::<name>`.
+macro_rules! per_backend {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(srv) = crate::harness::start(crate::harness::Backend::Sqlite).await {
+                        crate::scenarios::$module::$name(&srv).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(srv) = crate::harness::start(crate::harness::Backend::Postgres).await {
+                        crate::scenarios::$module::$name(&srv).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+per_backend! {
+    sign_up::sign_up_success_shape_and_cookies,
+    sign_up::sign_up_duplicate_email_is_422,
+    sign_up::sign_up_password_length_rules,
+    sign_up::sign_up_schema_errors,
+    sign_up::sign_up_body_encodings,
+    sign_up::sign_up_origin_and_csrf_rules,
+    sign_up::sign_up_callback_url_rules,
+    sign_up::sign_up_concurrent_duplicates,
+    sign_up::sign_up_ignores_protected_fields_and_remember_me,
+    sign_up::sign_up_pathological_json,
+    sign_in::sign_in_success_shape,
+    sign_in::sign_in_callback_url_redirects,
+    sign_in::sign_in_remember_me_false,
+    sign_in::sign_in_failures,
+    sign_in::sign_in_origin_rules,
+    sign_in::sign_in_form_urlencoded,
+    session::get_session_with_cookie,
+    session::get_session_without_valid_cookie,
+    session::get_session_with_bearer,
+    session::post_get_session_is_405,
+    session::cookie_cache_and_disable_cookie_cache,
+    session::list_sessions,
+    session::revoke_session,
+    session::revoke_sessions,
+    session::revoke_other_sessions,
+    session::sign_out,
+    user::update_user,
+    user::change_password,
+    user::set_password,
+    user::delete_user,
+    user::list_accounts,
+    misc::ok_endpoint,
+    misc::error_page_escapes_input,
+    misc::openapi_and_reference,
+    misc::health,
+    misc::unknown_routes_are_empty_404s,
+    misc::hosted_pages_and_assets,
+    misc::cors_for_trusted_origins_only,
+    storage::legacy_plain_token_is_upgraded,
+    storage::stored_hash_cannot_sign_out_a_session,
+    storage::better_auth_scrypt_hash_signs_in_and_is_upgraded,
+    storage::expired_session_is_cleared_and_deleted,
+    storage::session_refresh_after_update_age,
+    storage::passwordless_user_flows,
+    config::sign_up_disabled_delete_disabled_trusted_proxy,
+    config::email_password_disabled,
+    config::email_verification_required,
+    config::additional_user_fields,
+    config::legacy_session_token_modes,
+    misc::every_post_endpoint_rejects_bad_media_and_json,
+}

@@ -1,0 +1,9 @@
+//! Scenarios: each is an `async fn(&TestServer)`, run once per database backend.
+
+pub mod config;
+pub mod misc;
+pub mod session;
+pub mod sign_in;
+pub mod sign_up;
+pub mod storage;
+pub mod user;
