@@ -142,7 +142,16 @@ h_start_portcullis() {
 
 # --- reference Better Auth server ----------------------------------------------------------------
 
-h_ref_start_script() { printf '%s\n' "${BA_REF_START:-$H_ROOT/../shared/bench/better-auth-ref/start.sh}"; }
+# The reference server lives in the shared folder beside the checkout; a clone made elsewhere
+# (e.g. a CI scratch directory) finds it at the machine's shared location.
+h_ref_start_script() {
+  if [ -n "${BA_REF_START:-}" ]; then printf '%s\n' "$BA_REF_START"; return; fi
+  local c
+  for c in "$H_ROOT/../shared/bench/better-auth-ref/start.sh" /work/shared/bench/better-auth-ref/start.sh; do
+    if [ -f "$c" ]; then printf '%s\n' "$c"; return; fi
+  done
+  printf '%s\n' "$H_ROOT/../shared/bench/better-auth-ref/start.sh"
+}
 
 # h_start_reference DATABASE_URL SECRET — sets H_REF_PID, H_REF_PORT, H_REF_BASE.
 h_start_reference() {
