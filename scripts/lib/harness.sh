@@ -7,6 +7,8 @@
 # Env:
 #   PG_ADMIN_URL   superuser connection used to create/drop test databases
 #                  (default postgres://postgres@127.0.0.1:5432/postgres)
+#   MYSQL_HOSTPORT MySQL/MariaDB server (user root, no password) used to create/drop test
+#                  databases (default 127.0.0.1:3306)
 #   BA_REF_START   start script of the reference Better Auth server
 #                  (default <repo>/../shared/bench/better-auth-ref/start.sh)
 #   PORTCULLIS_TEST_SERVER_ENV
@@ -16,10 +18,12 @@
 H_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PG_HOSTPORT=${PG_HOSTPORT:-127.0.0.1:5432}
+MYSQL_HOSTPORT=${MYSQL_HOSTPORT:-127.0.0.1:3306}
 
 H_PIDS=()       # processes we started (children or not); stopped in reverse order
 H_REF_PORTS=()  # ports of reference servers we started (whatever listens there is ours)
 H_DBS=()        # PostgreSQL databases we created
+H_MYSQL_DBS=()  # MySQL/MariaDB databases we created
 H_DIRS=()       # temporary directories we created
 H_CLEANED=0
 
@@ -70,6 +74,34 @@ h_create_db() {
 h_drop_db() {
   h_psql_admin "drop database if exists \"$1\" with (force)" >/dev/null 2>&1 ||
     h_say "warning: could not drop database $1"
+}
+
+# --- MySQL / MariaDB --------------------------------------------------------------------------
+
+# The client is `mariadb` on current MariaDB installs and `mysql` elsewhere.
+h_mysql_bin() { if command -v mariadb >/dev/null 2>&1; then echo mariadb; else echo mysql; fi; }
+
+h_mysql_ready() {
+  local admin=mysqladmin
+  command -v mariadb-admin >/dev/null 2>&1 && admin=mariadb-admin
+  "$admin" -h "${MYSQL_HOSTPORT%%:*}" -P "${MYSQL_HOSTPORT##*:}" -u root --connect-timeout=3 ping >/dev/null 2>&1
+}
+
+h_mysql_admin() {
+  "$(h_mysql_bin)" -h "${MYSQL_HOSTPORT%%:*}" -P "${MYSQL_HOSTPORT##*:}" -u root -N -B -e "$1"
+}
+
+# h_create_mysql_db NAME — creates a fresh MySQL/MariaDB database and registers it for dropping.
+h_create_mysql_db() {
+  local name=$1
+  [[ $name =~ ^[a-z_][a-z0-9_]*$ ]] || h_die "bad database name: $name"
+  h_mysql_admin "create database \`$name\` character set utf8mb4" || return 1
+  H_MYSQL_DBS+=("$name")
+}
+
+h_drop_mysql_db() {
+  h_mysql_admin "drop database if exists \`$1\`" >/dev/null 2>&1 ||
+    h_say "warning: could not drop MySQL database $1"
 }
 
 # --- processes --------------------------------------------------------------------------------
@@ -195,6 +227,7 @@ h_cleanup() {
     rm -f "${BA_REF_DIR:-/tmp/better-auth-ref}/pid-$port" "${BA_REF_DIR:-/tmp/better-auth-ref}/server-$port.log"
   done
   for d in ${H_DBS[@]+"${H_DBS[@]}"}; do h_drop_db "$d"; done
+  for d in ${H_MYSQL_DBS[@]+"${H_MYSQL_DBS[@]}"}; do h_drop_mysql_db "$d"; done
   for d in ${H_DIRS[@]+"${H_DIRS[@]}"}; do rm -rf -- "$d"; done
   return "$rc"
 }

@@ -73,6 +73,10 @@ pub struct SessionConfig {
     /// 0 turns the signed `session_data` cookie cache off.
     pub cookie_cache_max_age: i64,
     pub legacy_tokens: LegacyTokens,
+    /// Seconds a looked-up session stays in secondary storage; 0 = no session cache.
+    /// On by default only with Redis: a per-process cache could outlive a revocation made on
+    /// another instance.
+    pub cache_ttl: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -105,6 +109,8 @@ pub struct Config {
     pub database_url: String,
     pub database_pool_size: u32,
     pub redis_url: Option<String>,
+    /// Namespace for every key this deployment writes to Redis.
+    pub redis_key_prefix: String,
     pub trusted_origins: Vec<String>,
     pub session: SessionConfig,
     pub cookie_prefix: String,
@@ -128,6 +134,18 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub templates_dir: Option<PathBuf>,
     pub enable_bearer: bool,
+    /// Rate limiting: Better Auth's rules, the `strict` preset, custom and plugin rules.
+    pub rate_limit: crate::rate_limit::RateLimitConfig,
+    /// Per-account lockout after repeated failed sign-ins.
+    pub lockout: crate::lockout::LockoutConfig,
+    /// Serve `GET /metrics` (`METRICS_ENABLED`, default true).
+    pub metrics_enabled: bool,
+    /// When set, `/metrics` needs `Authorization: Bearer <token>` (`METRICS_TOKEN`).
+    pub metrics_token: Option<Secret>,
+    /// Seconds between expired-row cleanups; 0 turns the job off (`CLEANUP_INTERVAL`).
+    pub cleanup_interval: u64,
+    /// Rows deleted per statement by the cleanup job (`CLEANUP_BATCH_SIZE`).
+    pub cleanup_batch_size: usize,
 }
 
 /// A Better Auth `additionalFields` entry, from TOML `[user.additional_fields.<name>]` or the
@@ -397,12 +415,16 @@ impl Config {
         let database_url = src.string("DATABASE_URL", "sqlite://portcullis.db");
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres:")
-            || database_url.starts_with("postgresql:"))
+            || database_url.starts_with("postgresql:")
+            || database_url.starts_with("mysql:")
+            || database_url.starts_with("mariadb:"))
         {
             let scheme = database_url.split(':').next().unwrap_or_default();
             return Err(bad(
                 "DATABASE_URL",
-                format!("has unsupported scheme `{scheme}` (use sqlite:// or postgres://)"),
+                format!(
+                    "has unsupported scheme `{scheme}` (use sqlite://, postgres://, mysql:// or mariadb://)"
+                ),
             ));
         }
         let database_pool_size: u32 = src.parse("DATABASE_POOL_SIZE", 10, "a positive integer")?;
@@ -411,6 +433,21 @@ impl Config {
         }
 
         let mut trusted_origins = vec![origin_of(&base_url)];
+        // In development, localhost and 127.0.0.1 on the same port are the same machine: trust
+        // both, as the Better Auth reference does, so either address works in a browser.
+        if !production {
+            let twin = match base_url.host_str() {
+                Some("localhost") => Some("127.0.0.1"),
+                Some("127.0.0.1") => Some("localhost"),
+                _ => None,
+            };
+            if let Some(twin) = twin {
+                let mut u = base_url.clone();
+                if u.set_host(Some(twin)).is_ok() {
+                    trusted_origins.push(origin_of(&u));
+                }
+            }
+        }
         for var in [
             "ALLOWED_ORIGINS",
             "TRUSTED_ORIGINS",
@@ -448,6 +485,17 @@ impl Config {
             update_age: secs("SESSION_UPDATE_AGE", 86_400)?,
             fresh_age: secs("SESSION_FRESH_AGE", 86_400)?,
             cookie_cache_max_age: secs("SESSION_COOKIE_CACHE_MAX_AGE", 300)?,
+            cache_ttl: match src.get("SESSION_CACHE").unwrap_or("auto") {
+                "auto" if src.get("REDIS_URL").is_some() => secs("SESSION_CACHE_TTL", 300)?,
+                "auto" | "off" => 0,
+                "on" => secs("SESSION_CACHE_TTL", 300)?,
+                other => {
+                    return Err(bad(
+                        "SESSION_CACHE",
+                        format!("must be auto, on or off, got `{other}`"),
+                    ));
+                }
+            },
             legacy_tokens: match src.get("LEGACY_SESSION_TOKENS").unwrap_or("upgrade") {
                 "upgrade" => LegacyTokens::Upgrade,
                 "accept" => LegacyTokens::Accept,
@@ -553,6 +601,30 @@ impl Config {
         };
         let max_body_bytes: usize = src.parse("MAX_BODY_BYTES", 1_048_576, "a number of bytes")?;
 
+        let metrics_token = match src.get("METRICS_TOKEN") {
+            None => None,
+            Some(t) if t.len() < 16 => {
+                return Err(bad("METRICS_TOKEN", "must be at least 16 characters"));
+            }
+            Some(t) if !t.chars().all(|c| c.is_ascii_graphic()) => {
+                return Err(bad(
+                    "METRICS_TOKEN",
+                    "must be printable ASCII without spaces (it is sent in a header)",
+                ));
+            }
+            Some(t) => Some(Secret::new(t.to_owned())),
+        };
+        let cleanup_interval: u64 =
+            src.parse("CLEANUP_INTERVAL", 300, "a number of seconds (0 disables)")?;
+        if cleanup_interval > 7 * 86_400 {
+            return Err(bad("CLEANUP_INTERVAL", "must be at most 604800 (7 days)"));
+        }
+        let cleanup_batch_size: usize =
+            src.parse("CLEANUP_BATCH_SIZE", 1000, "a positive integer")?;
+        if !(1..=100_000).contains(&cleanup_batch_size) {
+            return Err(bad("CLEANUP_BATCH_SIZE", "must be between 1 and 100000"));
+        }
+
         let color = |var: &str, default: &str| -> Result<String, ConfigError> {
             let v = src.string(var, default);
             let ok = v.starts_with('#')
@@ -595,7 +667,16 @@ impl Config {
             port,
             database_url,
             database_pool_size,
-            redis_url: src.get("REDIS_URL").map(str::to_owned),
+            redis_key_prefix: src.string("REDIS_KEY_PREFIX", "portcullis:"),
+            redis_url: match src.get("REDIS_URL") {
+                Some(u) if !u.starts_with("redis://") => {
+                    return Err(bad(
+                        "REDIS_URL",
+                        "must start with redis:// (TLS to Redis is not supported yet)",
+                    ));
+                }
+                other => other.map(str::to_owned),
+            },
             trusted_origins,
             session,
             cookie_prefix: src.string("COOKIE_PREFIX", "better-auth"),
@@ -619,6 +700,12 @@ impl Config {
             data_dir,
             templates_dir: src.get("PORTCULLIS_TEMPLATES_DIR").map(PathBuf::from),
             enable_bearer: src.flag("ENABLE_BEARER", true)?,
+            rate_limit: load_rate_limit(src, production)?,
+            lockout: load_lockout(src)?,
+            metrics_enabled: src.flag("METRICS_ENABLED", true)?,
+            metrics_token,
+            cleanup_interval,
+            cleanup_batch_size,
             base_url,
         })
     }
@@ -669,6 +756,99 @@ impl Config {
             self.base_path
         )
     }
+}
+
+/// A whole number of seconds (or requests) of at least 1, `default` when unset.
+fn positive(src: &Sources, var: &str, default: u64, what: &str) -> Result<u64, ConfigError> {
+    let v: u64 = src.parse(var, default, what)?;
+    if v == 0 {
+        return Err(bad(var, "must be at least 1"));
+    }
+    Ok(v)
+}
+
+/// `RATE_LIMIT_*`. Enabled by default in production only (Better Auth's rule).
+fn load_rate_limit(
+    src: &Sources,
+    production: bool,
+) -> Result<crate::rate_limit::RateLimitConfig, ConfigError> {
+    use crate::rate_limit::{KeyBy, Limit, Preset, RateLimitConfig, Storage};
+    let preset = match src.get("RATE_LIMIT_PRESET").map(str::to_ascii_lowercase) {
+        None => Preset::BetterAuth,
+        Some(p) if p == "better-auth" || p == "default" => Preset::BetterAuth,
+        Some(p) if p == "strict" => Preset::Strict,
+        Some(p) => {
+            return Err(bad(
+                "RATE_LIMIT_PRESET",
+                format!("must be better-auth or strict, got `{p}`"),
+            ));
+        }
+    };
+    let global = match preset {
+        Preset::BetterAuth => crate::rate_limit::DEFAULT_LIMIT,
+        Preset::Strict => crate::rate_limit::STRICT_GLOBAL,
+    };
+    let window = positive(
+        src,
+        "RATE_LIMIT_WINDOW",
+        global.window,
+        "a number of seconds",
+    )?;
+    let max = positive(
+        src,
+        "RATE_LIMIT_MAX_REQUESTS",
+        global.max,
+        "a number of requests",
+    )?;
+    let storage = match src.get("RATE_LIMIT_STORAGE") {
+        None if src.get("REDIS_URL").is_some() => Storage::Secondary,
+        None => Storage::Memory,
+        Some(s) => Storage::parse(s).ok_or_else(|| {
+            bad(
+                "RATE_LIMIT_STORAGE",
+                format!("must be memory, secondary or database, got `{s}`"),
+            )
+        })?,
+    };
+    let key_by = match src.get("RATE_LIMIT_KEY").map(str::to_ascii_lowercase) {
+        None => KeyBy::Ip,
+        Some(k) if k == "ip" => KeyBy::Ip,
+        Some(k) if k == "user" => KeyBy::User,
+        Some(k) => {
+            return Err(bad(
+                "RATE_LIMIT_KEY",
+                format!("must be ip or user, got `{k}`"),
+            ));
+        }
+    };
+    let custom_rules = match src.get("RATE_LIMIT_RULES") {
+        None => Vec::new(),
+        Some(s) => {
+            crate::rate_limit::parse_rules(s).map_err(|problem| bad("RATE_LIMIT_RULES", problem))?
+        }
+    };
+    Ok(RateLimitConfig {
+        enabled: src.flag("RATE_LIMIT_ENABLED", production)?,
+        global: Limit::new(window, max),
+        preset,
+        storage,
+        key_by,
+        custom_rules,
+    })
+}
+
+/// `LOCKOUT_*`: by default 5 failures within 15 minutes lock an email for 15 minutes.
+fn load_lockout(src: &Sources) -> Result<crate::lockout::LockoutConfig, ConfigError> {
+    let d = crate::lockout::LockoutConfig::default();
+    Ok(crate::lockout::LockoutConfig {
+        max_attempts: src.parse(
+            "LOCKOUT_MAX_ATTEMPTS",
+            d.max_attempts,
+            "a whole number (0 turns lockout off)",
+        )?,
+        window: positive(src, "LOCKOUT_WINDOW", d.window, "a number of seconds")?,
+        duration: positive(src, "LOCKOUT_DURATION", d.duration, "a number of seconds")?,
+    })
 }
 
 #[cfg(unix)]
@@ -755,7 +935,13 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://portcullis.db");
         assert_eq!(c.session.expires_in, 604_800);
         assert_eq!(c.session.cookie_cache_max_age, 300);
-        assert_eq!(c.trusted_origins, vec!["http://localhost:8787".to_string()]);
+        assert_eq!(
+            c.trusted_origins,
+            vec![
+                "http://localhost:8787".to_string(),
+                "http://127.0.0.1:8787".to_string()
+            ]
+        );
         assert!(!c.secure_cookies);
         assert!(c.secret_generated);
         assert!(
@@ -788,6 +974,14 @@ mod tests {
         );
         let e = load(&[("DATABASE_URL", "mongodb://x")]).unwrap_err();
         assert_eq!(e.var, "DATABASE_URL");
+        assert!(e.to_string().contains("mysql:// or mariadb://"), "{e}");
+        for url in [
+            "mysql://root@127.0.0.1:3306/auth",
+            "mariadb://root@127.0.0.1:3306/auth",
+        ] {
+            let c = load(&[("DATABASE_URL", url)]).expect("mysql url accepted");
+            assert_eq!(c.database_url, url);
+        }
         let e = load(&[("APP_PRIMARY_COLOR", "blue")]).unwrap_err();
         assert_eq!(e.var, "APP_PRIMARY_COLOR");
     }
@@ -829,6 +1023,79 @@ mod tests {
     }
 
     #[test]
+    fn rate_limit_and_lockout_settings() {
+        use crate::rate_limit::{KeyBy, Limit, Preset, Storage};
+        let c = load(&[]).expect("defaults");
+        assert!(!c.rate_limit.enabled, "off outside production");
+        assert_eq!(c.rate_limit.global, Limit::new(10, 100));
+        assert_eq!(c.rate_limit.storage, Storage::Memory);
+        assert_eq!(c.rate_limit.key_by, KeyBy::Ip);
+        assert_eq!(c.rate_limit.preset, Preset::BetterAuth);
+        assert!(c.rate_limit.custom_rules.is_empty());
+        assert_eq!(c.lockout, crate::lockout::LockoutConfig::default());
+        assert_eq!(
+            (c.lockout.max_attempts, c.lockout.window, c.lockout.duration),
+            (5, 900, 900)
+        );
+
+        let c = load(&[
+            ("PORTCULLIS_ENV", "production"),
+            ("BETTER_AUTH_URL", "https://a.example"),
+            ("BETTER_AUTH_SECRET", "k3J9x2LmQp8vR4tY7wZ1aB6cD0eF5gH3"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ])
+        .expect("production");
+        assert!(c.rate_limit.enabled, "on in production");
+        assert_eq!(c.rate_limit.storage, Storage::Secondary);
+
+        let c = load(&[
+            ("RATE_LIMIT_ENABLED", "true"),
+            ("RATE_LIMIT_PRESET", "strict"),
+            ("RATE_LIMIT_MAX_REQUESTS", "50"),
+            ("RATE_LIMIT_STORAGE", "database"),
+            ("RATE_LIMIT_KEY", "user"),
+            ("RATE_LIMIT_RULES", "/sign-in/email=5/900,/ok=off"),
+            ("LOCKOUT_MAX_ATTEMPTS", "0"),
+            ("LOCKOUT_WINDOW", "60"),
+            ("LOCKOUT_DURATION", "120"),
+        ])
+        .expect("custom");
+        assert!(c.rate_limit.enabled);
+        assert_eq!(c.rate_limit.preset, Preset::Strict);
+        assert_eq!(c.rate_limit.global, Limit::new(900, 50));
+        assert_eq!(c.rate_limit.storage, Storage::Database);
+        assert_eq!(c.rate_limit.key_by, KeyBy::User);
+        assert_eq!(c.rate_limit.custom_rules.len(), 2);
+        assert_eq!(
+            (c.lockout.max_attempts, c.lockout.window, c.lockout.duration),
+            (0, 60, 120)
+        );
+
+        for (var, value) in [
+            ("RATE_LIMIT_ENABLED", "maybe"),
+            ("RATE_LIMIT_WINDOW", "0"),
+            ("RATE_LIMIT_WINDOW", "ten"),
+            ("RATE_LIMIT_MAX_REQUESTS", "-1"),
+            ("RATE_LIMIT_PRESET", "paranoid"),
+            ("RATE_LIMIT_STORAGE", "disk"),
+            ("RATE_LIMIT_KEY", "email"),
+            ("RATE_LIMIT_RULES", "/sign-in/email=5"),
+            ("LOCKOUT_MAX_ATTEMPTS", "five"),
+            ("LOCKOUT_WINDOW", "0"),
+            ("LOCKOUT_DURATION", "-5"),
+        ] {
+            let e = load(&[(var, value)]).unwrap_err();
+            assert_eq!(e.var, var, "{var}={value}: {e}");
+        }
+        let e = load(&[("RATE_LIMIT_RULES", "sign-in=5/10")]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("RATE_LIMIT_RULES has path `sign-in`"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn cidr_matching() {
         let c = ipnet_lite::Cidr::parse("10.0.0.0/8").expect("cidr");
         assert!(c.contains("10.1.2.3".parse().expect("ip")));
@@ -839,5 +1106,55 @@ mod tests {
                 .contains("::1".parse().expect("ip"))
         );
         assert!(ipnet_lite::Cidr::parse("10.0.0.0/33").is_none());
+    }
+
+    #[test]
+    fn metrics_and_cleanup_settings() {
+        let c = load(&[]).expect("defaults");
+        assert!(c.metrics_enabled);
+        assert!(c.metrics_token.is_none());
+        assert_eq!(c.cleanup_interval, 300);
+        assert_eq!(c.cleanup_batch_size, 1000);
+
+        let c = load(&[
+            ("METRICS_ENABLED", "false"),
+            ("METRICS_TOKEN", "scrape-token-0123456789"),
+            ("CLEANUP_INTERVAL", "0"),
+            ("CLEANUP_BATCH_SIZE", "50"),
+        ])
+        .expect("ok");
+        assert!(!c.metrics_enabled);
+        assert_eq!(
+            c.metrics_token.as_ref().map(Secret::expose),
+            Some("scrape-token-0123456789")
+        );
+        assert!(!format!("{c:?}").contains("scrape-token"), "token redacted");
+        assert_eq!(c.cleanup_interval, 0);
+        assert_eq!(c.cleanup_batch_size, 50);
+
+        for (pairs, var) in [
+            (&[("METRICS_TOKEN", "short")][..], "METRICS_TOKEN"),
+            (
+                &[("METRICS_TOKEN", "has a space in it 0123")][..],
+                "METRICS_TOKEN",
+            ),
+            (&[("METRICS_ENABLED", "maybe")][..], "METRICS_ENABLED"),
+            (&[("CLEANUP_INTERVAL", "-5")][..], "CLEANUP_INTERVAL"),
+            (&[("CLEANUP_INTERVAL", "5m")][..], "CLEANUP_INTERVAL"),
+            (&[("CLEANUP_INTERVAL", "999999999")][..], "CLEANUP_INTERVAL"),
+            (&[("CLEANUP_BATCH_SIZE", "0")][..], "CLEANUP_BATCH_SIZE"),
+            (
+                &[("CLEANUP_BATCH_SIZE", "1000000")][..],
+                "CLEANUP_BATCH_SIZE",
+            ),
+        ] {
+            let e = load(pairs).expect_err(var);
+            assert_eq!(e.var, var, "{e}");
+        }
+        let e = load(&[("CLEANUP_INTERVAL", "5m")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "CLEANUP_INTERVAL must be a number of seconds (0 disables), got `5m`"
+        );
     }
 }

@@ -22,6 +22,10 @@ pub struct AuthContext {
     /// Core endpoints followed by each plugin's, in plugin order.
     pub endpoints: Vec<Endpoint>,
     pub renderer: Option<Arc<dyn PageRenderer>>,
+    /// The rate limiter, with its rules resolved from configuration and plugins.
+    pub rate_limiter: crate::rate_limit::RateLimiter,
+    /// Prometheus metrics, rendered at `GET /metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The full schema: Better Auth's core tables, then each plugin's additions, then the
@@ -35,6 +39,9 @@ pub fn build_schema(config: &Config, plugins: &[Arc<dyn Plugin>]) -> Schema {
     }
     if !config.additional_user_fields.is_empty() {
         schema.extend(Table::new("user", config.additional_user_fields.clone()));
+    }
+    if config.rate_limit.storage == crate::rate_limit::Storage::Database {
+        schema.extend(crate::rate_limit::table());
     }
     schema
 }

@@ -45,6 +45,12 @@ pub fn build(
 ) -> Result<Arc<AuthContext>, PasswordError> {
     let config = Arc::new(parts.config);
     let hasher = PasswordHasher::new(config.password_hash, config.password_hash_concurrency)?;
+    let plugin_rules = parts
+        .plugins
+        .iter()
+        .flat_map(|p| p.rate_limit_rules())
+        .collect();
+    let rate_limiter = crate::rate_limit::RateLimiter::new(&config.rate_limit, plugin_rules);
     Ok(Arc::new(AuthContext {
         cookies: AuthContext::cookie_jar(&config),
         endpoints: build_endpoints(&parts.plugins),
@@ -54,7 +60,9 @@ pub fn build(
         hasher,
         schema,
         plugins: parts.plugins,
+        rate_limiter,
         renderer: parts.renderer,
+        metrics: Arc::new(crate::metrics::Metrics::new()),
     }))
 }
 
@@ -133,15 +141,68 @@ fn parse_body(
     }
 }
 
+/// Tells the HTTP layer which endpoint answered and, when known, whose request it was (the
+/// session's user, or the user a sign-in/sign-up/get-session response names), through
+/// internal headers that the server strips before sending. Never a token or a body.
+fn annotate_for_access_log(res: &mut AuthResponse, endpoint_path: &str, req: &AuthRequest) {
+    use crate::metrics::{ROUTE_HEADER, USER_HEADER};
+    res.headers
+        .push((ROUTE_HEADER.to_owned(), endpoint_path.to_owned()));
+    let user_id = req
+        .session
+        .as_ref()
+        .map(|s| s.user_id().to_owned())
+        .or_else(|| match &res.body {
+            Body::Json(v) if res.status == 200 => v
+                .get("user")
+                .and_then(|u| u.get("id"))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
+            _ => None,
+        })
+        .filter(|id| !id.is_empty());
+    if let Some(id) = user_id {
+        res.headers.push((USER_HEADER.to_owned(), id));
+    }
+}
+
+/// The path relative to the base path (`/sign-in/email`), if the request is under it and
+/// routable at all (not the base path itself, no `//`).
+pub(crate) fn relative_path<'a>(base: &str, path: &'a str) -> Option<&'a str> {
+    path.strip_prefix(base)
+        .filter(|r| r.starts_with('/') && r.len() > 1 && !r.contains("//"))
+}
+
 impl AuthContext {
-    /// Handles one request under the base path.
+    /// Handles one request under the base path. As in Better Auth, the rate limiter runs
+    /// first, before route matching; a refused request gets its 429 and nothing else runs.
     pub async fn handle(&self, raw: RawRequest) -> AuthResponse {
-        let base = self.config.base_path.as_str();
-        let Some(rel) = raw
-            .path
-            .strip_prefix(base)
-            .filter(|r| r.starts_with('/') && r.len() > 1 && !r.contains("//"))
-        else {
+        let limit = self.rate_limiter.check(self, &raw).await;
+        if let Some(d) = limit.as_ref().filter(|d| !d.allowed) {
+            self.metrics.rate_limited(self.route_label(&raw));
+            return d.too_many_requests();
+        }
+        let mut res = self.dispatch(raw).await;
+        if let Some(d) = &limit {
+            d.apply(&mut res);
+        }
+        res
+    }
+
+    /// The endpoint path template a request would reach, for metric labels (never the raw path).
+    fn route_label(&self, raw: &RawRequest) -> &'static str {
+        relative_path(&self.config.base_path, &raw.path)
+            .and_then(|rel| {
+                self.endpoints
+                    .iter()
+                    .find(|e| e.method == raw.method && e.match_path(rel).is_some())
+            })
+            .map_or("unmatched", |e| e.path)
+    }
+
+    /// Routing and the rest of the pipeline.
+    async fn dispatch(&self, raw: RawRequest) -> AuthResponse {
+        let Some(rel) = relative_path(&self.config.base_path, &raw.path) else {
             return not_found();
         };
         let mut matched = None;
@@ -190,6 +251,8 @@ impl AuthContext {
         for p in &self.plugins {
             p.after(self, &req, &mut res).await;
         }
+        self.metrics.observe_endpoint(endpoint.path, res.status);
+        annotate_for_access_log(&mut res, endpoint.path, &req);
         res
     }
 

@@ -25,6 +25,12 @@ pub trait Plugin: Send + Sync {
         &[]
     }
 
+    /// Rate-limit rules for this plugin's paths, as Better Auth plugins declare `rateLimit`.
+    /// They override the built-in rules; configured custom rules override them.
+    fn rate_limit_rules(&self) -> Vec<crate::rate_limit::PathRule> {
+        Vec::new()
+    }
+
     /// After routing and the origin check, before body validation and the session check.
     async fn before(&self, _ctx: &AuthContext, _req: &mut AuthRequest) -> Result<(), ApiError> {
         Ok(())

@@ -289,6 +289,122 @@ pub fn dont_remember(ctx: &AuthContext, req: &AuthRequest) -> bool {
         .is_some_and(|v| v == "true")
 }
 
+// ---- session cache (secondary storage) ------------------------------------------------------
+//
+// With a shared secondary storage (Redis), a looked-up session and its user are kept there so
+// that later checks on any instance skip the database. Every change evicts: revocation and
+// sign-out evict the session, user updates evict the user. Redis errors count as misses.
+
+fn session_cache_key(stored_token: &str) -> String {
+    format!("session:{stored_token}")
+}
+
+fn user_cache_key(user_id: &str) -> String {
+    format!("user:{user_id}")
+}
+
+/// Every field, hidden ones included: the cache stands in for the row.
+fn full_json(row: &Row) -> serde_json::Value {
+    serde_json::Value::Object(row.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+}
+
+async fn cache_get(ctx: &AuthContext, key: &str, table: &Table) -> Option<Row> {
+    let raw = ctx.secondary.get(key).await.ok()??;
+    let v: serde_json::Value = serde_json::from_str(&raw).ok()?;
+    row_from_json(table, &v)
+}
+
+async fn cache_put(ctx: &AuthContext, session: &Row, user: &Row) {
+    let ttl = ctx.config.session.cache_ttl;
+    let (Some(stored), Some(expires)) = (
+        session.get("token").and_then(Value::as_str),
+        session.get("expiresAt").and_then(Value::as_date),
+    ) else {
+        return;
+    };
+    let left = (expires - Utc::now()).num_seconds().min(ttl);
+    if left <= 0 {
+        return;
+    }
+    let ttl = Some(std::time::Duration::from_secs(left.unsigned_abs()));
+    let uid = user.get("id").and_then(Value::as_str).unwrap_or_default();
+    // User first: a session entry never points at a user entry that was not written.
+    if ctx
+        .secondary
+        .set(&user_cache_key(uid), &full_json(user).to_string(), ttl)
+        .await
+        .is_ok()
+    {
+        let _ = ctx
+            .secondary
+            .set(
+                &session_cache_key(stored),
+                &full_json(session).to_string(),
+                ttl,
+            )
+            .await;
+    }
+}
+
+/// The cached session and user for a raw token, if both are cached and the session is live.
+async fn cache_lookup(ctx: &AuthContext, token: &str) -> Option<(Row, Row)> {
+    if ctx.config.session.cache_ttl == 0 {
+        return None;
+    }
+    let session = cache_get(
+        ctx,
+        &session_cache_key(&hash_token(token)),
+        ctx.session_table(),
+    )
+    .await?;
+    if session.get("expiresAt").and_then(Value::as_date)? <= Utc::now() {
+        return None;
+    }
+    let uid = session.get("userId").and_then(Value::as_str)?.to_owned();
+    let user = cache_get(ctx, &user_cache_key(&uid), ctx.user_table()).await?;
+    Some((session, user))
+}
+
+/// Removes sessions (by their stored token values) from the cache.
+pub async fn evict_sessions(ctx: &AuthContext, stored_tokens: &[String]) {
+    if ctx.config.session.cache_ttl == 0 {
+        return;
+    }
+    for t in stored_tokens {
+        if let Err(e) = ctx.secondary.delete(&session_cache_key(t)).await {
+            tracing::warn!(error = %e, "session cache eviction failed; the entry expires within SESSION_CACHE_TTL");
+        }
+    }
+}
+
+pub async fn evict_user(ctx: &AuthContext, user_id: &str) {
+    if ctx.config.session.cache_ttl == 0 {
+        return;
+    }
+    if let Err(e) = ctx.secondary.delete(&user_cache_key(user_id)).await {
+        tracing::warn!(error = %e, "user cache eviction failed; the entry expires within SESSION_CACHE_TTL");
+    }
+}
+
+/// Deletes the sessions matching `wheres` in `store` and returns their stored tokens, to be
+/// evicted from the cache once the surrounding transaction has committed.
+pub async fn delete_sessions(
+    store: &dyn Store,
+    wheres: Vec<Where>,
+) -> Result<Vec<String>, ApiError> {
+    let rows = store
+        .find_many(
+            "session",
+            &portcullis_storage::Query::filter(wheres.clone()),
+        )
+        .await?;
+    store.delete_many("session", &wheres).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.get("token").and_then(Value::as_str).map(str::to_owned))
+        .collect())
+}
+
 /// Resolves the request's session. `use_cache` lets a valid cookie cache answer without the DB.
 pub async fn lookup(
     ctx: &AuthContext,
@@ -305,6 +421,14 @@ pub async fn lookup(
             .and_then(|raw| decode_cookie_cache(ctx, raw, &token))
     {
         return Ok(Lookup::Found(cached));
+    }
+    if let Some((session, user)) = cache_lookup(ctx, &token).await {
+        return Ok(Lookup::Found(SessionWithUser {
+            session,
+            user,
+            token,
+            from_cookie_cache: false,
+        }));
     }
     let Some(session) = find_session_row(ctx, &token).await? else {
         return Ok(Lookup::Gone);
@@ -325,6 +449,9 @@ pub async fn lookup(
     else {
         return Ok(Lookup::Gone);
     };
+    if ctx.config.session.cache_ttl > 0 {
+        cache_put(ctx, &session, &user).await;
+    }
     Ok(Lookup::Found(SessionWithUser {
         session,
         user,
@@ -358,6 +485,9 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
         .await?
     {
         s.session = updated;
+        if ctx.config.session.cache_ttl > 0 {
+            cache_put(ctx, &s.session, &s.user).await;
+        }
     }
     Ok(true)
 }
@@ -365,12 +495,13 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
 /// Deletes the session a raw token names, under the same rules as a lookup: a stored hash
 /// presented as a token names nothing.
 pub async fn delete_by_token(ctx: &AuthContext, token: &str) -> Result<(), ApiError> {
+    let mut gone = vec![hash_token(token)];
     if let Some(row) = find_session_row(ctx, token).await? {
         let id = row.get("id").cloned().unwrap_or(Value::Null);
-        ctx.adapter
-            .delete_many("session", &[Where::eq("id", id)])
-            .await?;
+        gone.extend(delete_sessions(ctx.adapter.as_ref(), vec![Where::eq("id", id)]).await?);
     }
+    // Evict even when the row was already gone: a cached copy must not outlive a sign-out.
+    evict_sessions(ctx, &gone).await;
     Ok(())
 }
 

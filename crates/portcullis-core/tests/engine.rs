@@ -348,3 +348,99 @@ async fn https_base_url_uses_secure_prefixed_cookies() {
     assert_eq!(c.name, "__Secure-better-auth.session_token");
     assert!(c.header_value().contains("; Secure; SameSite=Lax"));
 }
+
+fn header<'a>(res: &'a AuthResponse, name: &str) -> Option<&'a str> {
+    res.headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Memory windows are aligned to multiples of their length: keep clear of a boundary.
+async fn fresh_window(window_secs: u64) {
+    let w = i64::try_from(window_secs * 1000).expect("ms");
+    let left = w - chrono::Utc::now().timestamp_millis() % w;
+    if left < 10_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(
+            u64::try_from(left).expect("ms") + 50,
+        ))
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn rate_limiter_runs_before_routing_with_database_storage() {
+    let h = harness(&[
+        ("RATE_LIMIT_ENABLED", "true"),
+        ("RATE_LIMIT_STORAGE", "database"),
+        ("RATE_LIMIT_RULES", "/no-such-path=1/3600"),
+    ])
+    .await;
+    let first = h
+        .ctx
+        .handle(request(Method::GET, "/no-such-path", None, &[]))
+        .await;
+    assert_eq!(first.status, 404);
+    assert_eq!(header(&first, "ratelimit-limit"), Some("1"));
+    assert_eq!(header(&first, "ratelimit-remaining"), Some("0"));
+    let second = h
+        .ctx
+        .handle(request(Method::GET, "/no-such-path", None, &[]))
+        .await;
+    assert_eq!(second.status, 429);
+    assert_eq!(
+        json_of(&second),
+        json!({"message": "Too many requests. Please try again later."})
+    );
+    let retry: u64 = header(&second, "x-retry-after")
+        .expect("x-retry-after")
+        .parse()
+        .expect("seconds");
+    assert!((3595..=3600).contains(&retry), "{retry}");
+    let rows = h
+        .ctx
+        .adapter
+        .count("rateLimit", &[])
+        .await
+        .expect("rateLimit table");
+    assert_eq!(rows, 1);
+}
+
+#[tokio::test]
+async fn rate_limit_by_user_falls_back_to_ip() {
+    let h = harness(&[
+        ("RATE_LIMIT_ENABLED", "true"),
+        ("RATE_LIMIT_KEY", "user"),
+        ("RATE_LIMIT_RULES", "/get-session=1/3600"),
+    ])
+    .await;
+    fresh_window(3600).await;
+    let a = sign_up(&h, "a@example.com").await;
+    let b = sign_up(&h, "b@example.com").await;
+    let get = |cookies: &[SetCookie]| request(Method::GET, "/get-session", None, cookies);
+    assert_eq!(h.ctx.handle(get(&a.cookies)).await.status, 200);
+    assert_eq!(h.ctx.handle(get(&a.cookies)).await.status, 429);
+    // Same address, another user: another bucket.
+    assert_eq!(h.ctx.handle(get(&b.cookies)).await.status, 200);
+    // No session: the address's bucket.
+    assert_eq!(h.ctx.handle(get(&[])).await.status, 200);
+    assert_eq!(h.ctx.handle(get(&[])).await.status, 429);
+}
+
+#[tokio::test]
+async fn limiter_is_off_by_default_outside_production() {
+    let h = harness(&[]).await;
+    for _ in 0..5 {
+        let res = h
+            .ctx
+            .handle(request(
+                Method::POST,
+                "/sign-in/email",
+                Some(json!({"email": "x@example.com", "password": "password123"})),
+                &[],
+            ))
+            .await;
+        assert_eq!(res.status, 401);
+        assert_eq!(header(&res, "ratelimit-limit"), None);
+    }
+}

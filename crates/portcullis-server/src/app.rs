@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use portcullis_core::engine::{self, EngineParts};
 use portcullis_core::{AuthContext, Config, PageRenderer};
-use portcullis_storage::{Adapter, MemoryStorage, SecondaryStorage, SqlAdapter, StorageError};
+use portcullis_storage::{
+    Adapter, MemoryStorage, RedisStorage, SecondaryStorage, SqlAdapter, StorageError,
+};
 
 use crate::ui::Ui;
 
@@ -13,6 +15,8 @@ use crate::ui::Ui;
 pub enum StartError {
     #[error("DATABASE_URL: {0}")]
     Database(StorageError),
+    #[error("{0}")]
+    Redis(StorageError),
     #[error("database migration failed: {0}")]
     Migration(StorageError),
     #[error("password hasher: {0}")]
@@ -53,7 +57,13 @@ pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError>
             tracing::info!(tables = ?report.created_tables, columns = ?report.added_columns, indexes = ?report.created_indexes, "database migrated");
         }
     }
-    let secondary: Arc<dyn SecondaryStorage> = Arc::new(MemoryStorage::new());
+    // Redis when configured (shared by every instance), else process memory.
+    let secondary: Arc<dyn SecondaryStorage> = match &config.redis_url {
+        Some(url) => {
+            Arc::new(RedisStorage::new(url, &config.redis_key_prefix).map_err(StartError::Redis)?)
+        }
+        None => Arc::new(MemoryStorage::new()),
+    };
     let ui = Ui::new(&config);
     let renderer: Arc<dyn PageRenderer> = ui.clone();
     let ctx = engine::build(
@@ -89,14 +99,18 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: draining in-flight requests");
 }
 
-/// Serves on `listener` until SIGTERM or Ctrl-C, then drains in-flight requests.
+/// Serves on `listener` until SIGTERM or Ctrl-C, then drains in-flight requests. The background
+/// jobs (expired-row cleanup) run alongside and stop once the requests have drained.
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<(), StartError> {
+    let jobs = crate::jobs::spawn(app.ctx.clone());
     let router = crate::http_layer::router(app);
-    axum::serve(
+    let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(StartError::Serve)
+    .map_err(StartError::Serve);
+    jobs.stop().await;
+    served
 }

@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Path, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use portcullis_core::metrics;
 use portcullis_core::origin::is_trusted_origin;
 use portcullis_core::{Body as AuthBody, RawRequest};
 use serde_json::json;
@@ -19,7 +20,11 @@ use crate::app::App;
 
 pub fn router(app: App) -> Router {
     let base = app.ctx.config.base_path.clone();
-    Router::new()
+    let mut router = Router::new();
+    if app.ctx.config.metrics_enabled {
+        router = router.route("/metrics", get(metrics));
+    }
+    router
         .route("/api/health", get(health))
         .route("/api/health/live", get(live))
         .route("/", get(|s| page(s, "index.html", "Welcome", "/")))
@@ -42,7 +47,7 @@ pub fn router(app: App) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), cors))
         .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(access_log))
+        .layer(middleware::from_fn_with_state(app.clone(), access_log))
         .with_state(app)
 }
 
@@ -78,7 +83,17 @@ async fn auth(
     };
     let res = app.ctx.handle(raw).await;
     let mut builder = Response::builder().status(res.status);
+    let mut labels = EngineLabels::default();
     for (k, v) in &res.headers {
+        // The engine's notes for the access log never leave the process.
+        if k.starts_with(metrics::INTERNAL_HEADER_PREFIX) {
+            match k.as_str() {
+                metrics::ROUTE_HEADER => labels.route = Some(v.clone()),
+                metrics::USER_HEADER => labels.user_id = Some(v.clone()),
+                _ => {}
+            }
+            continue;
+        }
         if let (Ok(k), Ok(v)) = (
             HeaderName::try_from(k.as_str()),
             HeaderValue::try_from(v.as_str()),
@@ -103,6 +118,7 @@ async fn auth(
         AuthBody::Empty => Body::empty(),
     };
     builder
+        .extension(labels)
         .body(body)
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
@@ -123,21 +139,58 @@ async fn health(State(app): State<App>) -> Response {
         Ok(()) => json!({"status": "healthy", "backend": backend}),
         Err(e) => json!({"status": "unhealthy", "backend": backend, "error": e.to_string()}),
     };
-    let healthy = db["status"] == "healthy" && secondary["status"] != "unhealthy";
+    // The database is required: without it, 503. Redis only accelerates and shares state:
+    // without it requests still succeed from the database, so the instance stays in rotation
+    // and reports itself degraded.
+    let (overall, status) = if db["status"] != "healthy" {
+        ("unhealthy", StatusCode::SERVICE_UNAVAILABLE)
+    } else if secondary["status"] == "unhealthy" {
+        ("degraded", StatusCode::OK)
+    } else {
+        ("healthy", StatusCode::OK)
+    };
     let body = json!({
-        "status": if healthy { "healthy" } else { "unhealthy" },
+        "status": overall,
         "timestamp": portcullis_storage::value::iso(&chrono::Utc::now()),
         "services": {"database": db, "redis": secondary},
     });
-    let status = if healthy {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
     let mut res = json_response(status, body);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// Prometheus text format. With `METRICS_TOKEN` set, only `Authorization: Bearer <token>` may
+/// read it.
+async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Some(token) = &app.ctx.config.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if !metrics::bearer_matches(token.expose(), given) {
+            let mut res = json_response(
+                StatusCode::UNAUTHORIZED,
+                json!({"message": "Unauthorized", "code": "UNAUTHORIZED"}),
+            );
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"metrics\""),
+            );
+            return res;
+        }
+    }
+    let body = metrics::scrape(&app.ctx).await;
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Liveness: the process answers; no dependency is checked.
@@ -285,18 +338,81 @@ async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
-/// One log line per request: id, method, path (never the query, which may hold tokens),
-/// status and latency.
-async fn access_log(mut req: Request, next: Next) -> Response {
-    let id = portcullis_core::crypto::token::generate_id(16);
+/// What the engine reported about an auth request: the endpoint's path template and the user
+/// id, when known. Carried from `auth` to `access_log` in the response extensions.
+#[derive(Debug, Clone, Default)]
+pub struct EngineLabels {
+    pub route: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// The `route` label and log field: an endpoint path template, a fixed word (`page`, `asset`,
+/// `other`) or another route's template — never a raw path, which may carry a token
+/// (`/reset-password/:token`) and would make the label set unbounded.
+pub fn route_label(base: &str, matched: Option<&str>, engine_route: Option<&str>) -> String {
+    if let Some(r) = engine_route {
+        return format!("{base}{r}");
+    }
+    match matched {
+        None => "other".to_owned(),
+        Some(m) if m == base || m.starts_with(&format!("{base}/")) => "other".to_owned(),
+        Some("/assets/{file}") => "asset".to_owned(),
+        Some(m) if m.starts_with("/api/") || m == "/metrics" => m.to_owned(),
+        Some(_) => "page".to_owned(),
+    }
+}
+
+/// One log line per request: request id, route template, method, status, latency and the user
+/// id when the engine knows it. Never the raw path, query, cookies, tokens or bodies. Also feeds
+/// `http_requests_total` and `http_request_duration_seconds`.
+async fn access_log(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    // A proxy's id (nginx's $request_id) is kept so that both logs correlate; anything that
+    // does not look like an id is replaced.
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| portcullis_core::crypto::token::generate_id(16));
     if let Ok(v) = HeaderValue::from_str(&id) {
         req.headers_mut().insert("x-request-id", v);
     }
-    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let method = req.method().clone();
+    let matched = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     let start = Instant::now();
     let mut res = next.run(req).await;
+    let elapsed = start.elapsed();
     let status = res.status().as_u16();
-    tracing::info!(request_id = %id, %method, path = %path, status, latency_ms = start.elapsed().as_secs_f64() * 1000.0, "request");
+    let labels = res
+        .extensions_mut()
+        .remove::<EngineLabels>()
+        .unwrap_or_default();
+    let route = route_label(
+        &app.ctx.config.base_path,
+        matched.as_deref(),
+        labels.route.as_deref(),
+    );
+    app.ctx
+        .metrics
+        .observe_request(&route, &method, status, elapsed.as_secs_f64());
+    tracing::info!(
+        request_id = %id,
+        route = %route,
+        method = %method,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        user_id = labels.user_id.as_deref(),
+        "request"
+    );
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert("x-request-id", v);
     }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod http_layer;
+pub mod jobs;
 pub mod ui;
 
 pub use app::{App, StartError, build_app, serve};

@@ -3,6 +3,7 @@
 //! secondary storage (short-lived values, counters, caches).
 
 pub mod adapter;
+pub mod redis_storage;
 pub mod schema;
 pub mod secondary;
 pub mod sql;
@@ -11,6 +12,7 @@ pub mod value;
 pub use adapter::{
     Adapter, Query, SortDirection, StorageError, Store, Transaction, Where, WhereOp,
 };
+pub use redis_storage::RedisStorage;
 pub use schema::{Field, FieldType, Schema, Table};
 pub use secondary::{MemoryStorage, SecondaryStorage};
 pub use sql::{Dialect, SqlAdapter};

@@ -15,6 +15,8 @@ pub trait SecondaryStorage: Send + Sync {
     /// Stores `value`; with `ttl`, the value disappears after it.
     async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()>;
     async fn delete(&self, key: &str) -> Result<()>;
+    /// Stores `value` only if `key` is absent (a lease); true when it was stored.
+    async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool>;
     /// Atomically adds one and returns the new count; the first increment starts the `ttl`.
     async fn incr(&self, key: &str, ttl: Duration) -> Result<i64>;
     async fn ping(&self) -> Result<()>;
@@ -82,6 +84,22 @@ impl SecondaryStorage for MemoryStorage {
         })
     }
 
+    async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
+        self.with(|m, now| {
+            if m.get(key).is_some_and(|e| e.live(now)) {
+                return false;
+            }
+            m.insert(
+                key.to_owned(),
+                Entry {
+                    value: value.to_owned(),
+                    expires: Some(now + ttl),
+                },
+            );
+            true
+        })
+    }
+
     async fn incr(&self, key: &str, ttl: Duration) -> Result<i64> {
         self.with(|m, now| {
             let entry = m
@@ -139,6 +157,17 @@ mod tests {
             1
         );
         s.delete("b").await.expect("delete");
+        assert!(
+            s.set_nx("lease", "a", Duration::from_millis(30))
+                .await
+                .expect("nx")
+        );
+        assert!(
+            !s.set_nx("lease", "b", Duration::from_millis(30))
+                .await
+                .expect("nx")
+        );
+        assert_eq!(s.get("lease").await.expect("get").as_deref(), Some("a"));
         assert_eq!(s.get("b").await.expect("get"), None);
     }
 }

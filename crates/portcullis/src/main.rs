@@ -138,7 +138,13 @@ fn healthcheck() -> anyhow::Result<bool> {
 }
 
 async fn openapi() -> anyhow::Result<()> {
-    let mut config = load_config()?;
+    let sources = Sources::from_process()?;
+    let mut config = Config::load(&sources)?;
+    // Printing the document needs no secret: don't create the development one as a side effect.
+    if config.secret_generated {
+        config.secret =
+            portcullis_core::config::Secret::new(portcullis_core::crypto::token::generate_id(48));
+    }
     // The document needs the routes, not a real database.
     config.database_url = "sqlite::memory:".to_owned();
     let app = portcullis_server::build_app(config, false).await?;

@@ -90,7 +90,16 @@ async fn get_session_post(
 
 async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     if let Some(token) = session::token_from_cookies(ctx, req) {
+        // The session's age feeds auth_session_duration_seconds; the delete goes through
+        // delete_by_token so that any session cache is invalidated with it.
+        let created = session::find_session_row(ctx, &token)
+            .await?
+            .and_then(|row| row.get("createdAt").and_then(Value::as_date));
         session::delete_by_token(ctx, &token).await?;
+        if let Some(created) = created {
+            let age = (chrono::Utc::now() - created).num_milliseconds() as f64 / 1000.0;
+            ctx.metrics.session_ended(age);
+        }
     }
     Ok(AuthResponse::json(json!({"success": true})).cookies(ctx.cookies.clear_session()))
 }
@@ -138,9 +147,10 @@ async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let mut res = AuthResponse::json(json!({"status": true}));
     if let Some(target) = target {
         let id = target.get("id").cloned().unwrap_or(Value::Null);
-        ctx.adapter
-            .delete_many("session", &[Where::eq("id", id.clone())])
-            .await?;
+        let gone =
+            session::delete_sessions(ctx.adapter.as_ref(), vec![Where::eq("id", id.clone())])
+                .await?;
+        session::evict_sessions(ctx, &gone).await;
         if id.as_str() == Some(me.id()) {
             res = res.cookies(ctx.cookies.clear_session());
         }
@@ -150,9 +160,12 @@ async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
 
 async fn revoke_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
-    ctx.adapter
-        .delete_many("session", &[Where::eq("userId", me.user_id())])
-        .await?;
+    let gone = session::delete_sessions(
+        ctx.adapter.as_ref(),
+        vec![Where::eq("userId", me.user_id())],
+    )
+    .await?;
+    session::evict_sessions(ctx, &gone).await;
     Ok(AuthResponse::json(json!({"status": true})).cookies(ctx.cookies.clear_session()))
 }
 
@@ -161,14 +174,14 @@ async fn revoke_other_sessions(
     req: &AuthRequest,
 ) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
-    ctx.adapter
-        .delete_many(
-            "session",
-            &[
-                Where::eq("userId", me.user_id()),
-                Where::op("id", WhereOp::Ne, me.id()),
-            ],
-        )
-        .await?;
+    let gone = session::delete_sessions(
+        ctx.adapter.as_ref(),
+        vec![
+            Where::eq("userId", me.user_id()),
+            Where::op("id", WhereOp::Ne, me.id()),
+        ],
+    )
+    .await?;
+    session::evict_sessions(ctx, &gone).await;
     Ok(AuthResponse::json(json!({"status": true})))
 }

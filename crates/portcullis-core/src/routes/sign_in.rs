@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::context::AuthContext;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
+use crate::lockout::Lockout;
 use crate::session::{self, SessionWithUser};
 use crate::users;
 use crate::validate::{BodySpec, FieldSpec, Ty, is_email};
@@ -44,11 +45,22 @@ async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     }
     let hash_failed = |_| ApiError::internal();
 
+    // A locked email answers like a wrong password, after the same hashing work.
+    let lockout = Lockout::new(ctx, email);
+    if lockout.is_locked().await {
+        ctx.hasher
+            .verify_dummy(password)
+            .await
+            .map_err(hash_failed)?;
+        return Err(invalid());
+    }
+
     let Some(user) = users::find_user_by_email(ctx, email).await? else {
         ctx.hasher
             .verify_dummy(password)
             .await
             .map_err(hash_failed)?;
+        lockout.failed().await;
         return Err(invalid());
     };
     let user_id = user
@@ -66,6 +78,7 @@ async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
             .verify_dummy(password)
             .await
             .map_err(hash_failed)?;
+        lockout.failed().await;
         return Err(invalid());
     };
     let verified = ctx
@@ -74,8 +87,10 @@ async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         .await
         .map_err(hash_failed)?;
     if !verified.ok {
+        lockout.failed().await;
         return Err(invalid());
     }
+    lockout.succeeded().await;
     if verified.needs_rehash
         && let Some(id) = account
             .as_ref()

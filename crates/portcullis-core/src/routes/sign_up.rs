@@ -95,6 +95,7 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         Some(session::create_session(ctx, tx.as_ref(), &user_id, req, dont_remember).await?)
     };
     tx.commit().await?;
+    ctx.metrics.registration("email");
 
     let user_json = session::user_json(ctx, &user);
     let Some((session_row, token)) = created else {

@@ -17,7 +17,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::POST, "/update-user", "updateUser", crate::handler!(update_user))
             .summary("Update the user", "Updates name, image and additional user fields. Email changes go through change-email.")
             .tag("User")
-            .auth(Auth::Session)
+            // State-changing: checked against the database, so a revoked session cannot use a
+            // still-valid cookie cache to edit the profile.
+            .auth(Auth::Sensitive)
             .body(BodySpec {
                 kind: BodyKind::Record,
                 fields: vec![
@@ -89,6 +91,7 @@ async fn update_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         .update("user", &[Where::eq("id", me.user_id())], set)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
+    session::evict_user(ctx, me.user_id()).await;
     let dont_remember = session::dont_remember(ctx, req);
     let s = SessionWithUser { user, ..me.clone() };
     // The same token again, with a fresh cookie cache carrying the new user data.
@@ -139,9 +142,10 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
     let account_id = account.get("id").cloned().unwrap_or(Value::Null);
     tx.update_many("account", &[Where::eq("id", account_id)], set)
         .await?;
+    let mut gone = Vec::new();
     let new_session = if revoke {
-        tx.delete_many("session", &[Where::eq("userId", me.user_id())])
-            .await?;
+        gone =
+            session::delete_sessions(tx.as_ref(), vec![Where::eq("userId", me.user_id())]).await?;
         Some(
             session::create_session(
                 ctx,
@@ -156,6 +160,7 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         None
     };
     tx.commit().await?;
+    session::evict_sessions(ctx, &gone).await;
 
     let user_json = session::user_json(ctx, &me.user);
     match new_session {
@@ -245,12 +250,13 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
     }
     let tx = ctx.adapter.begin().await?;
     let uid = me.user_id();
-    tx.delete_many("session", &[Where::eq("userId", uid)])
-        .await?;
+    let gone = session::delete_sessions(tx.as_ref(), vec![Where::eq("userId", uid)]).await?;
     tx.delete_many("account", &[Where::eq("userId", uid)])
         .await?;
     tx.delete_many("user", &[Where::eq("id", uid)]).await?;
     tx.commit().await?;
+    session::evict_sessions(ctx, &gone).await;
+    session::evict_user(ctx, uid).await;
     Ok(
         AuthResponse::json(json!({"success": true, "message": "User deleted"}))
             .cookies(ctx.cookies.clear_session()),

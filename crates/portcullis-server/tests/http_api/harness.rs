@@ -1,6 +1,6 @@
 //! Starts the real server (build_app + serve) on a random port against a fresh database, and
-//! tears everything down again — server task, temp directory, PostgreSQL database — even when
-//! the test panics.
+//! tears everything down again — server task, temp directory, PostgreSQL or MySQL database —
+//! even when the test panics.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -28,10 +28,13 @@ pub const DONT_REMEMBER_COOKIE: &str = "better-auth.dont_remember";
 pub enum Backend {
     Sqlite,
     Postgres,
+    Mysql,
 }
 
 const PG_URL_VAR: &str = "PORTCULLIS_TEST_POSTGRES_URL";
 const PG_REQUIRE_VAR: &str = "PORTCULLIS_REQUIRE_POSTGRES";
+const MYSQL_URL_VAR: &str = "PORTCULLIS_TEST_MYSQL_URL";
+const MYSQL_REQUIRE_VAR: &str = "PORTCULLIS_REQUIRE_MYSQL";
 
 /// CREATE DATABASE copies template1 and fails while another CREATE DATABASE uses it, so the
 /// tests of one binary create their databases one at a time.
@@ -49,6 +52,7 @@ fn random_lower(n: usize) -> String {
 enum Resource {
     TempDir(PathBuf),
     PgDatabase { admin_url: String, name: String },
+    MysqlDatabase { admin_url: String, name: String },
 }
 
 fn drop_pg_database(admin_url: String, name: String) {
@@ -78,6 +82,33 @@ fn drop_pg_database(admin_url: String, name: String) {
     }
 }
 
+fn drop_mysql_database(admin_url: String, name: String) {
+    // Same as for PostgreSQL: a thread with its own runtime, since Drop cannot block this one.
+    let res = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let mut conn = sqlx::MySqlConnection::connect(&admin_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS `{name}`"))
+                .execute(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+            let _ = conn.close().await;
+            Ok::<(), String>(())
+        })
+    })
+    .join();
+    match res {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("warning: could not drop test database {e}"),
+        Err(_) => eprintln!("warning: dropping the test database panicked"),
+    }
+}
+
 impl Drop for Resource {
     fn drop(&mut self) {
         match self {
@@ -86,6 +117,9 @@ impl Drop for Resource {
             }
             Resource::PgDatabase { admin_url, name } => {
                 drop_pg_database(admin_url.clone(), name.clone());
+            }
+            Resource::MysqlDatabase { admin_url, name } => {
+                drop_mysql_database(admin_url.clone(), name.clone());
             }
         }
     }
@@ -121,9 +155,19 @@ fn pg_admin_url() -> Option<String> {
     }
 }
 
-fn with_database(admin_url: &str, name: &str) -> String {
-    let mut u =
-        url::Url::parse(admin_url).unwrap_or_else(|e| panic!("{PG_URL_VAR} is not a URL ({e})"));
+fn mysql_admin_url() -> Option<String> {
+    let required = std::env::var(MYSQL_REQUIRE_VAR).is_ok_and(|v| v == "1");
+    match std::env::var(MYSQL_URL_VAR) {
+        Ok(u) if !u.trim().is_empty() => Some(u.trim().to_owned()),
+        _ if required => {
+            panic!("{MYSQL_REQUIRE_VAR}=1 but {MYSQL_URL_VAR} is not set: the MySQL tests must run")
+        }
+        _ => None,
+    }
+}
+
+fn with_database(var: &str, admin_url: &str, name: &str) -> String {
+    let mut u = url::Url::parse(admin_url).unwrap_or_else(|e| panic!("{var} is not a URL ({e})"));
     u.set_path(&format!("/{name}"));
     u.to_string()
 }
@@ -162,10 +206,41 @@ async fn create_pg_database(admin_url: &str) -> (String, Resource) {
         admin_url: admin_url.to_owned(),
         name: name.clone(),
     };
-    (with_database(admin_url, &name), guard)
+    (with_database(PG_URL_VAR, admin_url, &name), guard)
 }
 
-/// Starts a server on `backend`. `None` means: PostgreSQL was not asked for, skip.
+/// Creates a fresh MySQL/MariaDB database; the returned guard drops it. `mariadb://` URLs are
+/// accepted as the server accepts them.
+async fn create_mysql_database(admin_url: &str) -> (String, Resource) {
+    let name = format!("portcullis_it_{}", random_lower(12));
+    let connect_url = match admin_url.strip_prefix("mariadb:") {
+        Some(rest) => format!("mysql:{rest}"),
+        None => admin_url.to_owned(),
+    };
+    let mut conn = match tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sqlx::MySqlConnection::connect(&connect_url),
+    )
+    .await
+    {
+        Ok(Ok(c)) => c,
+        // A URL that was given but does not answer is a failure, never a skip.
+        Ok(Err(e)) => panic!("{MYSQL_URL_VAR} is set but MySQL is unreachable: {e}"),
+        Err(_) => panic!("{MYSQL_URL_VAR} is set but MySQL did not answer within 10 s"),
+    };
+    sqlx::query(&format!("CREATE DATABASE `{name}`"))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name} failed: {e}"));
+    let _ = conn.close().await;
+    let guard = Resource::MysqlDatabase {
+        admin_url: connect_url,
+        name: name.clone(),
+    };
+    (with_database(MYSQL_URL_VAR, admin_url, &name), guard)
+}
+
+/// Starts a server on `backend`. `None` means: PostgreSQL or MySQL was not asked for, skip.
 pub async fn start(backend: Backend) -> Option<TestServer> {
     start_with(backend, &[]).await
 }
@@ -181,12 +256,23 @@ pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> Option<Test
                 return None;
             }
         },
+        Backend::Mysql => match mysql_admin_url() {
+            Some(u) => Some(u),
+            None => {
+                eprintln!("skipped: {MYSQL_URL_VAR} is not set");
+                return None;
+            }
+        },
     };
     let dir = std::env::temp_dir().join(format!("portcullis-it-{}", random_lower(12)));
     std::fs::create_dir_all(&dir).expect("create temp dir");
     let dir_guard = Resource::TempDir(dir.clone());
     let (db_url, db_guard) = match admin {
         None => (format!("sqlite://{}/p.db", dir.display()), None),
+        Some(admin) if backend == Backend::Mysql => {
+            let (url, guard) = create_mysql_database(&admin).await;
+            (url, Some(guard))
+        }
         Some(admin) => {
             let (url, guard) = create_pg_database(&admin).await;
             (url, Some(guard))

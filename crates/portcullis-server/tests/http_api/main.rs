@@ -1,15 +1,18 @@
 //! HTTP-level integration tests: the real server (`build_app` + `serve`) on a random port,
 //! exercised over TCP like a browser, a Better Auth client or an attacker would.
 //!
-//! Every scenario runs on SQLite, and on PostgreSQL when `PORTCULLIS_TEST_POSTGRES_URL` is set
-//! (each test gets its own database, dropped afterwards). With `PORTCULLIS_REQUIRE_POSTGRES=1`
-//! the PostgreSQL tests fail instead of skipping when the URL is missing or unreachable.
+//! Every scenario runs on SQLite, on PostgreSQL when `PORTCULLIS_TEST_POSTGRES_URL` is set, and
+//! on MySQL/MariaDB when `PORTCULLIS_TEST_MYSQL_URL` is set (e.g.
+//! `mysql://root@127.0.0.1:3306/test`); each test gets its own database, dropped afterwards.
+//! With `PORTCULLIS_REQUIRE_POSTGRES=1` / `PORTCULLIS_REQUIRE_MYSQL=1` those tests fail instead
+//! of skipping when the URL is missing or unreachable.
 
 mod client;
 mod harness;
 mod scenarios;
 
-/// Generates one `#[tokio::test]` per scenario and backend: `sqlite::<name>`, `postgres::<name>`.
+/// Generates one `#[tokio::test]` per scenario and backend: `sqlite::<name>`, `postgres::<name>`,
+/// `mysql::<name>`.
 macro_rules! per_backend {
     ($($module:ident :: $name:ident),* $(,)?) => {
         mod sqlite {
@@ -27,6 +30,16 @@ macro_rules! per_backend {
                 #[tokio::test]
                 async fn $name() {
                     if let Some(srv) = crate::harness::start(crate::harness::Backend::Postgres).await {
+                        crate::scenarios::$module::$name(&srv).await;
+                    }
+                }
+            )*
+        }
+        mod mysql {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(srv) = crate::harness::start(crate::harness::Backend::Mysql).await {
                         crate::scenarios::$module::$name(&srv).await;
                     }
                 }
@@ -86,4 +99,10 @@ per_backend! {
     config::additional_user_fields,
     config::legacy_session_token_modes,
     misc::every_post_endpoint_rejects_bad_media_and_json,
+    rate_limit::rate_limit_builtin_sign_in_rule,
+    rate_limit::rate_limit_buckets_per_client_ip,
+    rate_limit::rate_limit_custom_rules,
+    rate_limit::rate_limit_database_storage,
+    rate_limit::account_lockout,
+    rate_limit::account_lockout_disabled,
 }

@@ -1,5 +1,5 @@
-//! sqlx backends for SQLite and PostgreSQL. One generic CRUD implementation runs on both, on a
-//! pool or inside a transaction, through the small `Runner` seam.
+//! sqlx backends for SQLite, PostgreSQL and MySQL/MariaDB. One generic CRUD implementation runs
+//! on all of them, on a pool or inside a transaction, through the small `Runner` seam.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqlitePoolOptions, SqliteRow};
-use sqlx::{PgPool, Postgres, Row as _, Sqlite, SqlitePool};
+use sqlx::{MySql, MySqlPool, PgPool, Postgres, Row as _, Sqlite, SqlitePool};
 use tokio::sync::Mutex;
 
 use super::generator::{Dialect, Generator, Statement};
@@ -24,6 +25,7 @@ use crate::value::{Row, Value, iso, parse_date};
 enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+    Mysql(MySqlPool),
 }
 
 /// The SQL adapter: a pool plus the schema used to decode rows.
@@ -34,7 +36,8 @@ pub struct SqlAdapter {
 }
 
 impl SqlAdapter {
-    /// Connects to `sqlite://…` (created if missing) or `postgres://…`.
+    /// Connects to `sqlite://…` (created if missing), `postgres://…`, or `mysql://…` /
+    /// `mariadb://…` (the same protocol; the database must exist).
     pub async fn connect(url: &str, pool_size: u32, schema: Arc<Schema>) -> Result<Self> {
         let pool = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
@@ -58,10 +61,27 @@ impl SqlAdapter {
                 .connect(url)
                 .await?;
             Pool::Postgres(pool)
+        } else if let Some(rest) = url
+            .strip_prefix("mysql:")
+            .or_else(|| url.strip_prefix("mariadb:"))
+        {
+            let opts = MySqlConnectOptions::from_str(&format!("mysql:{rest}"))
+                .map_err(|e| StorageError::UnsupportedUrl(e.to_string()))?
+                .charset("utf8mb4")
+                // MySQL stores TIMESTAMP/DATETIME without a zone and converts TIMESTAMP from the
+                // session's zone: pin every connection to UTC (whatever the URL or server says)
+                // so dates are written and read back as UTC.
+                .timezone(Some("+00:00".to_owned()));
+            let pool = MySqlPoolOptions::new()
+                .max_connections(pool_size.max(1))
+                .acquire_timeout(Duration::from_secs(3))
+                .connect_with(opts)
+                .await?;
+            Pool::Mysql(pool)
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
             return Err(StorageError::UnsupportedUrl(format!(
-                "scheme `{scheme}` (expected sqlite:// or postgres://)"
+                "scheme `{scheme}` (expected sqlite://, postgres://, mysql:// or mariadb://)"
             )));
         };
         Ok(SqlAdapter { pool, schema })
@@ -71,6 +91,7 @@ impl SqlAdapter {
         match self.pool {
             Pool::Sqlite(_) => Dialect::Sqlite,
             Pool::Postgres(_) => Dialect::Postgres,
+            Pool::Mysql(_) => Dialect::Mysql,
         }
     }
 
@@ -125,6 +146,35 @@ fn bind_pg<'q>(
             (Value::Int(i), _) => q.bind(*i),
             (Value::Bool(b), _) => q.bind(*b),
             (Value::Json(j), FieldType::Json) => q.bind(sqlx::types::Json(j.clone())),
+            (Value::Json(j), _) => q.bind(j.to_string()),
+        };
+    }
+    q
+}
+
+/// MySQL's `timestamp(3)` keeps milliseconds and *rounds* anything finer; truncate first so the
+/// stored value is the one `iso()` shows (and equal to what PostgreSQL and SQLite give back).
+fn mysql_millis(d: &DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(d.timestamp_millis()).unwrap_or(*d)
+}
+
+fn bind_mysql<'q>(
+    mut q: sqlx::query::Query<'q, MySql, MySqlArguments>,
+    params: &'q [(Value, FieldType)],
+) -> sqlx::query::Query<'q, MySql, MySqlArguments> {
+    for (v, ty) in params {
+        q = match (v, ty) {
+            (Value::Null, FieldType::Number) => q.bind(Option::<i64>::None),
+            (Value::Null, FieldType::Boolean) => q.bind(Option::<bool>::None),
+            (Value::Null, FieldType::Date) => q.bind(Option::<DateTime<Utc>>::None),
+            (Value::Null, _) => q.bind(Option::<String>::None),
+            // The session time zone is UTC (see `connect`): the naive UTC time is what is stored.
+            (Value::Date(d), _) => q.bind(mysql_millis(d)),
+            (Value::String(s), FieldType::Date) => q.bind(parse_date(s).map(|d| mysql_millis(&d))),
+            (Value::String(s), _) => q.bind(s.as_str()),
+            (Value::Int(i), _) => q.bind(*i),
+            (Value::Bool(b), _) => q.bind(*b),
+            // JSON travels as text; MySQL's `json` column (MariaDB: checked longtext) parses it.
             (Value::Json(j), _) => q.bind(j.to_string()),
         };
     }
@@ -224,6 +274,68 @@ fn decode_pg(t: &Table, row: &PgRow) -> Result<Row> {
     Ok(out)
 }
 
+/// Text from any MySQL string column. `try_get::<String>` refuses columns flagged BINARY, which
+/// includes every `_bin` collation (ours, and MariaDB's `json`), so read the bytes and check UTF-8.
+fn mysql_text(row: &MySqlRow, i: usize) -> std::result::Result<Option<String>, String> {
+    match row.try_get::<Option<Vec<u8>>, _>(i) {
+        Ok(None) => Ok(None),
+        Ok(Some(b)) => String::from_utf8(b)
+            .map(Some)
+            .map_err(|_| "not valid UTF-8".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn decode_mysql(t: &Table, row: &MySqlRow) -> Result<Row> {
+    let mut out = Row::with_capacity(t.fields.len() + 1);
+    for (i, name) in t.column_names().enumerate() {
+        let ty = t.field_type(name).unwrap_or(FieldType::String);
+        let v = match ty {
+            FieldType::String => mysql_text(row, i).map(Value::from),
+            FieldType::Number => row
+                .try_get::<Option<i64>, _>(i)
+                .or_else(|_| {
+                    row.try_get::<Option<u64>, _>(i)
+                        .map(|o| o.map(|n| i64::try_from(n).unwrap_or(i64::MAX)))
+                })
+                .or_else(|_| {
+                    row.try_get::<Option<f64>, _>(i)
+                        .map(|o| o.map(|f| f as i64))
+                })
+                .map(Value::from)
+                .map_err(|e| e.to_string()),
+            // `boolean` is `tinyint(1)`.
+            FieldType::Boolean => row
+                .try_get::<Option<bool>, _>(i)
+                .map(Value::from)
+                .map_err(|e| e.to_string()),
+            // timestamp/datetime hold UTC (the session zone is +00:00).
+            FieldType::Date => row
+                .try_get::<Option<DateTime<Utc>>, _>(i)
+                .or_else(|_| {
+                    row.try_get::<Option<NaiveDateTime>, _>(i)
+                        .map(|o| o.map(|n| n.and_utc()))
+                })
+                .map(Value::from)
+                .or_else(|e| match mysql_text(row, i) {
+                    Ok(None) => Ok(Value::Null),
+                    Ok(Some(s)) => parse_date(&s)
+                        .map(Value::Date)
+                        .ok_or_else(|| format!("not a date: {s}")),
+                    Err(_) => Err(e.to_string()),
+                }),
+            // MySQL's native `json` type first; MariaDB's json is text.
+            FieldType::Json => row
+                .try_get::<Option<sqlx::types::Json<serde_json::Value>>, _>(i)
+                .map(|o| o.map(|j| Value::Json(j.0)).unwrap_or(Value::Null))
+                .or_else(|_| mysql_text(row, i).map(json_from_text)),
+        }
+        .map_err(|e| decode_err(t, name, e))?;
+        out.insert(name.to_owned(), v);
+    }
+    Ok(out)
+}
+
 // ---- running -------------------------------------------------------------------------------
 
 /// What differs between a pool and an open transaction: where statements run.
@@ -249,6 +361,12 @@ macro_rules! run_on {
             .await?;
         rows.iter().map(|r| decode_pg($t, r)).collect()
     }};
+    ($exec:expr, mysql, fetch, $t:expr, $stmt:expr) => {{
+        let rows = bind_mysql(sqlx::query(&$stmt.sql), &$stmt.params)
+            .fetch_all($exec)
+            .await?;
+        rows.iter().map(|r| decode_mysql($t, r)).collect()
+    }};
     ($exec:expr, sqlite, count, $stmt:expr) => {{
         let row = bind_sqlite(sqlx::query(&$stmt.sql), &$stmt.params)
             .fetch_one($exec)
@@ -261,6 +379,12 @@ macro_rules! run_on {
             .await?;
         Ok(row.try_get::<i64, _>(0)?)
     }};
+    ($exec:expr, mysql, count, $stmt:expr) => {{
+        let row = bind_mysql(sqlx::query(&$stmt.sql), &$stmt.params)
+            .fetch_one($exec)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }};
     ($exec:expr, sqlite, execute, $stmt:expr) => {{
         Ok(bind_sqlite(sqlx::query(&$stmt.sql), &$stmt.params)
             .execute($exec)
@@ -269,6 +393,12 @@ macro_rules! run_on {
     }};
     ($exec:expr, pg, execute, $stmt:expr) => {{
         Ok(bind_pg(sqlx::query(&$stmt.sql), &$stmt.params)
+            .execute($exec)
+            .await?
+            .rows_affected())
+    }};
+    ($exec:expr, mysql, execute, $stmt:expr) => {{
+        Ok(bind_mysql(sqlx::query(&$stmt.sql), &$stmt.params)
             .execute($exec)
             .await?
             .rows_affected())
@@ -287,18 +417,21 @@ impl Runner for SqlAdapter {
         match &self.pool {
             Pool::Sqlite(p) => run_on!(p, sqlite, fetch, t, stmt),
             Pool::Postgres(p) => run_on!(p, pg, fetch, t, stmt),
+            Pool::Mysql(p) => run_on!(p, mysql, fetch, t, stmt),
         }
     }
     async fn fetch_count(&self, stmt: &Statement) -> Result<i64> {
         match &self.pool {
             Pool::Sqlite(p) => run_on!(p, sqlite, count, stmt),
             Pool::Postgres(p) => run_on!(p, pg, count, stmt),
+            Pool::Mysql(p) => run_on!(p, mysql, count, stmt),
         }
     }
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
         match &self.pool {
             Pool::Sqlite(p) => run_on!(p, sqlite, execute, stmt),
             Pool::Postgres(p) => run_on!(p, pg, execute, stmt),
+            Pool::Mysql(p) => run_on!(p, mysql, execute, stmt),
         }
     }
 }
@@ -306,6 +439,7 @@ impl Runner for SqlAdapter {
 enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
+    Mysql(sqlx::Transaction<'static, MySql>),
 }
 
 /// An open transaction; rolled back if dropped without `commit`.
@@ -332,6 +466,7 @@ impl Runner for SqlTransaction {
         match guard.as_mut().ok_or_else(tx_gone)? {
             Tx::Sqlite(tx) => run_on!(&mut **tx, sqlite, fetch, t, stmt),
             Tx::Postgres(tx) => run_on!(&mut **tx, pg, fetch, t, stmt),
+            Tx::Mysql(tx) => run_on!(&mut **tx, mysql, fetch, t, stmt),
         }
     }
     async fn fetch_count(&self, stmt: &Statement) -> Result<i64> {
@@ -339,6 +474,7 @@ impl Runner for SqlTransaction {
         match guard.as_mut().ok_or_else(tx_gone)? {
             Tx::Sqlite(tx) => run_on!(&mut **tx, sqlite, count, stmt),
             Tx::Postgres(tx) => run_on!(&mut **tx, pg, count, stmt),
+            Tx::Mysql(tx) => run_on!(&mut **tx, mysql, count, stmt),
         }
     }
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
@@ -346,6 +482,7 @@ impl Runner for SqlTransaction {
         match guard.as_mut().ok_or_else(tx_gone)? {
             Tx::Sqlite(tx) => run_on!(&mut **tx, sqlite, execute, stmt),
             Tx::Postgres(tx) => run_on!(&mut **tx, pg, execute, stmt),
+            Tx::Mysql(tx) => run_on!(&mut **tx, mysql, execute, stmt),
         }
     }
 }
@@ -361,7 +498,15 @@ impl<R: Runner> Store for R {
                 .ok_or_else(|| StorageError::Database("insert returned no row".into()))
         } else {
             self.execute(&stmt).await?;
-            Ok(row)
+            // Without RETURNING, read the row back by id (same connection or transaction) so the
+            // caller sees what was stored: defaults, NULL columns, dates at the column's precision.
+            match row.get("id").filter(|id| !id.is_null()).cloned() {
+                Some(id) => Ok(self
+                    .find_one(table_name, &[Where::eq("id", id)])
+                    .await?
+                    .unwrap_or(row)),
+                None => Ok(row),
+            }
         }
     }
 
@@ -425,6 +570,7 @@ impl Transaction for SqlTransaction {
         match tx {
             Tx::Sqlite(tx) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
+            Tx::Mysql(tx) => tx.commit().await?,
         }
         Ok(())
     }
@@ -436,6 +582,7 @@ impl Adapter for SqlAdapter {
         let tx = match &self.pool {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Mysql(p) => Tx::Mysql(p.begin().await?),
         };
         Ok(Box::new(SqlTransaction {
             tx: Mutex::new(Some(tx)),
@@ -448,6 +595,7 @@ impl Adapter for SqlAdapter {
         match &self.pool {
             Pool::Sqlite(p) => migrate::run_sqlite(p, schema).await,
             Pool::Postgres(p) => migrate::run_pg(p, schema).await,
+            Pool::Mysql(p) => migrate::run_mysql(p, schema).await,
         }
     }
 
@@ -455,6 +603,7 @@ impl Adapter for SqlAdapter {
         match &self.pool {
             Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
             Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+            Pool::Mysql(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
         }
         .map_err(StorageError::from)
     }
@@ -463,6 +612,7 @@ impl Adapter for SqlAdapter {
         match self.pool {
             Pool::Sqlite(_) => "sqlite",
             Pool::Postgres(_) => "postgres",
+            Pool::Mysql(_) => "mysql",
         }
     }
 }

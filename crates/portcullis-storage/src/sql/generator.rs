@@ -33,6 +33,15 @@ impl Dialect {
         }
     }
 
+    /// The LIKE escape character. Not `\` on MySQL: there a backslash inside a string literal
+    /// is itself an escape (unless NO_BACKSLASH_ESCAPES), so `'\'` would not even parse.
+    fn like_escape(self) -> char {
+        match self {
+            Dialect::Mysql => '!',
+            _ => '\\',
+        }
+    }
+
     pub fn supports_returning(self) -> bool {
         !matches!(self, Dialect::Mysql)
     }
@@ -130,14 +139,15 @@ impl<'a> Generator<'a> {
                     }
                 }
                 (WhereOp::Contains | WhereOp::StartsWith | WhereOp::EndsWith, v) => {
-                    let s = escape_like(v.as_str().unwrap_or_default());
+                    let esc = self.dialect.like_escape();
+                    let s = escape_like(v.as_str().unwrap_or_default(), esc);
                     let pattern = match w.op {
                         WhereOp::Contains => format!("%{s}%"),
                         WhereOp::StartsWith => format!("{s}%"),
                         _ => format!("%{s}"),
                     };
                     let p = self.push_param(params, Value::String(pattern), FieldType::String);
-                    format!("{col} LIKE {p} ESCAPE '\\'")
+                    format!("{col} LIKE {p} ESCAPE '{esc}'")
                 }
                 (op, v) => {
                     let sym = match op {
@@ -246,11 +256,11 @@ impl<'a> Generator<'a> {
     }
 }
 
-fn escape_like(s: &str) -> String {
+fn escape_like(s: &str, esc: char) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
+        if c == '%' || c == '_' || c == esc {
+            out.push(esc);
         }
         out.push(c);
     }
@@ -306,6 +316,19 @@ mod tests {
                 .contains("\"ipAddress\" IS NULL AND 1 = 0 AND \"userAgent\" LIKE ? ESCAPE '\\'")
         );
         assert_eq!(s.params[0].0, Value::String("%50\\%\\_off%".into()));
+        let my = Generator::new(Dialect::Mysql, &t)
+            .select(&Query::filter(vec![Where::op(
+                "userAgent",
+                WhereOp::StartsWith,
+                "a!b%c\\",
+            )]))
+            .expect("sql");
+        assert!(
+            my.sql.ends_with("WHERE `userAgent` LIKE ? ESCAPE '!'"),
+            "{}",
+            my.sql
+        );
+        assert_eq!(my.params[0].0, Value::String("a!!b!%c\\%".into()));
     }
 
     #[test]

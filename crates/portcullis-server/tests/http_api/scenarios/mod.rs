@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod misc;
+pub mod rate_limit;
 pub mod session;
 pub mod sign_in;
 pub mod sign_up;

@@ -1,0 +1,407 @@
+//! Observability and background jobs against the real server: `/metrics` (content, token),
+//! the JSON access log (fields present, secrets absent) and the expired-row cleanup job.
+//! Runs on SQLite, and on PostgreSQL when `PORTCULLIS_TEST_POSTGRES_URL` is set.
+
+#[allow(dead_code)]
+#[path = "http_api/client.rs"]
+mod client;
+#[allow(dead_code)]
+#[path = "http_api/harness.rs"]
+mod harness;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use chrono::{Duration, Utc};
+use portcullis_core::crypto::token::generate_id;
+use portcullis_server::jobs::{self, CLEANUP_LEASE_KEY, CleanupOutcome, CleanupReport};
+use portcullis_storage::{Row, Where, WhereOp};
+use serde_json::{Value, json};
+
+use client::Request;
+use harness::{Backend, TestServer, start, start_with};
+
+const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+const PASSWORD: &str = "Obs3rvab1lity-Passw0rd!";
+
+async fn scrape(srv: &TestServer) -> String {
+    let res = srv.send(Request::get("/metrics")).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(
+        res.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    res.text()
+}
+
+#[track_caller]
+fn assert_line(text: &str, line: &str) {
+    assert!(
+        text.lines().any(|l| l == line),
+        "missing line `{line}` in:\n{text}"
+    );
+}
+
+/// The value of the single sample named exactly `series` (name plus labels).
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+async fn metrics_count_auth_events_with_bounded_labels(srv: &TestServer) {
+    let mut a = srv.agent();
+    let (_, user_id) = a.sign_up("Obs", "obs@example.com", PASSWORD).await;
+    assert!(!user_id.is_empty());
+    a.sign_in("obs@example.com", PASSWORD).await;
+    let bad = srv
+        .send(
+            Request::post("/api/auth/sign-in/email")
+                .json(&json!({"email": "obs@example.com", "password": "wrong-password-1"})),
+        )
+        .await;
+    assert_eq!(bad.status, 401, "{}", bad.describe());
+    assert_eq!(a.get("/api/auth/get-session").await.status, 200);
+    let out = a.post("/api/auth/sign-out", json!({})).await;
+    assert_eq!(out.status, 200, "{}", out.describe());
+    // Raw paths must never become labels.
+    srv.send(Request::get("/api/auth/reset-password/PATHSECRET123"))
+        .await;
+    srv.send(Request::get("/no/such/PATHSECRET456")).await;
+    srv.send(Request::get("/sign-in")).await;
+    srv.send(Request::get("/assets/app.css")).await;
+    srv.send(Request::get("/api/health")).await;
+
+    let text = scrape(srv).await;
+    for line in [
+        "# TYPE http_requests_total counter",
+        r#"http_requests_total{route="/api/auth/sign-up/email",method="POST",status="200"} 1"#,
+        r#"http_requests_total{route="/api/auth/sign-in/email",method="POST",status="200"} 1"#,
+        r#"http_requests_total{route="/api/auth/sign-in/email",method="POST",status="401"} 1"#,
+        r#"http_requests_total{route="/api/auth/get-session",method="GET",status="200"} 1"#,
+        r#"http_requests_total{route="/api/auth/sign-out",method="POST",status="200"} 1"#,
+        r#"http_requests_total{route="/api/health",method="GET",status="200"} 1"#,
+        r#"http_requests_total{route="page",method="GET",status="200"} 1"#,
+        r#"http_request_duration_seconds_count{route="/api/auth/sign-in/email"} 2"#,
+        r#"auth_login_attempts_total{method="email",status="success"} 1"#,
+        r#"auth_login_attempts_total{method="email",status="failure"} 1"#,
+        r#"auth_registrations_total{method="email"} 1"#,
+        "# TYPE auth_session_duration_seconds histogram",
+        r#"auth_session_duration_seconds_bucket{le="60"} 1"#,
+        r#"auth_session_duration_seconds_bucket{le="+Inf"} 1"#,
+        "auth_session_duration_seconds_count 1",
+        // sign-up's session is live; sign-in's was ended by sign-out.
+        "auth_active_sessions 1",
+        "db_pool_healthy 1",
+        "secondary_storage_healthy 1",
+    ] {
+        assert_line(&text, line);
+    }
+    assert!(
+        sample(&text, "process_resident_memory_bytes").is_some_and(|b| b > 1_000_000.0),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"route="asset""#) && text.contains(r#"route="other""#),
+        "{text}"
+    );
+    assert!(!text.contains("PATHSECRET"), "raw path in labels:\n{text}");
+    // The scrape itself is counted on the next one.
+    let again = scrape(srv).await;
+    assert_line(
+        &again,
+        r#"http_requests_total{route="/metrics",method="GET",status="200"} 1"#,
+    );
+}
+
+#[tokio::test]
+async fn metrics_endpoint() {
+    for backend in BACKENDS {
+        if let Some(srv) = start(backend).await {
+            metrics_count_auth_events_with_bounded_labels(&srv).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn metrics_token_and_switch() {
+    let token = "scrape-token-0123456789abcdef";
+    let srv = start_with(Backend::Sqlite, &[("METRICS_TOKEN", token)])
+        .await
+        .expect("sqlite");
+    for auth in [None, Some("Bearer wrong-token-0123456789abc"), Some(token)] {
+        let mut req = Request::get("/metrics");
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let res = srv.send(req).await;
+        assert_eq!(res.status, 401, "{auth:?}: {}", res.describe());
+        assert_eq!(
+            res.header("www-authenticate"),
+            Some(r#"Bearer realm="metrics""#)
+        );
+        assert!(!res.text().contains("http_requests_total"));
+    }
+    let res = srv
+        .send(Request::get("/metrics").header("authorization", &format!("Bearer {token}")))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert!(
+        res.text()
+            .contains("# TYPE auth_login_attempts_total counter")
+    );
+
+    let off = start_with(Backend::Sqlite, &[("METRICS_ENABLED", "false")])
+        .await
+        .expect("sqlite");
+    let res = off.send(Request::get("/metrics")).await;
+    assert_eq!(res.status, 404, "{}", res.describe());
+}
+
+/// Collects everything a tracing subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+/// The JSON access log (as `LOG_FORMAT=json` writes it) has request id, route, method, status,
+/// latency and user id, and none of: password, session token, cookie, query string, raw path.
+/// A current-thread runtime keeps the server's tasks on this thread, under this subscriber.
+#[tokio::test]
+async fn json_access_log_has_fields_and_no_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let srv = start(Backend::Sqlite).await.expect("sqlite");
+    let mut a = srv.agent();
+    let (signup_token, user_id) = a.sign_up("Logs", "logs@example.com", PASSWORD).await;
+    let signin_token = a.sign_in("logs@example.com", PASSWORD).await;
+    let cookie = a.cookie_header();
+    let res = a
+        .get("/api/auth/get-session?disableCookieCache=QUERYSECRET789")
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = srv
+        .send(
+            Request::post("/api/auth/sign-in/email")
+                .header("x-request-id", "nginx-req-0001")
+                .json(&json!({"email": "logs@example.com", "password": "Wrong-Passw0rd-Secret"})),
+        )
+        .await;
+    assert_eq!(res.status, 401);
+    assert_eq!(res.header("x-request-id"), Some("nginx-req-0001"));
+    srv.send(Request::get("/api/auth/reset-password/PATHSECRET123"))
+        .await;
+    drop(srv);
+
+    let text = captured.text();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let access: Vec<&Value> = lines.iter().filter(|l| l["message"] == "request").collect();
+    let find = |route: &str, status: u64| {
+        access
+            .iter()
+            .find(|l| l["route"] == route && l["status"] == status)
+            .unwrap_or_else(|| panic!("no access line for {route} {status} in:\n{text}"))
+    };
+    let sign_in = find("/api/auth/sign-in/email", 200);
+    assert_eq!(sign_in["method"], "POST");
+    assert_eq!(sign_in["user_id"], user_id.as_str());
+    assert_eq!(sign_in["level"], "INFO");
+    assert!(sign_in["latency_ms"].as_f64().is_some(), "{sign_in}");
+    assert_eq!(sign_in["request_id"].as_str().map(str::len), Some(16));
+    assert_eq!(
+        find("/api/auth/sign-up/email", 200)["user_id"],
+        user_id.as_str()
+    );
+    assert_eq!(
+        find("/api/auth/get-session", 200)["user_id"],
+        user_id.as_str()
+    );
+    let failed = find("/api/auth/sign-in/email", 401);
+    assert_eq!(failed["request_id"], "nginx-req-0001");
+    assert!(failed.get("user_id").is_none(), "{failed}");
+    assert!(
+        access.iter().all(|l| l.get("path").is_none()),
+        "raw paths are not logged"
+    );
+
+    for secret in [
+        PASSWORD,
+        "Wrong-Passw0rd-Secret",
+        signup_token.as_str(),
+        signin_token.as_str(),
+        cookie.as_str(),
+        "QUERYSECRET789",
+        "PATHSECRET123",
+        "session_token",
+    ] {
+        assert!(!text.contains(secret), "log contains `{secret}`:\n{text}");
+    }
+}
+
+async fn insert_row(srv: &TestServer, table: &str, mut row: Row) {
+    let now = Utc::now();
+    row.insert("id".into(), generate_id(32).into());
+    row.insert("createdAt".into(), now.into());
+    row.insert("updatedAt".into(), now.into());
+    srv.adapter().create(table, row).await.expect("insert");
+}
+
+async fn insert_session(srv: &TestServer, user_id: &str, expires: chrono::DateTime<Utc>) {
+    let mut row = Row::new();
+    row.insert("expiresAt".into(), expires.into());
+    row.insert("token".into(), generate_id(32).into());
+    row.insert("ipAddress".into(), "".into());
+    row.insert("userAgent".into(), "".into());
+    row.insert("userId".into(), user_id.into());
+    insert_row(srv, "session", row).await;
+}
+
+async fn insert_verification(srv: &TestServer, expires: chrono::DateTime<Utc>) {
+    let mut row = Row::new();
+    row.insert(
+        "identifier".into(),
+        format!("reset:{}", generate_id(8)).into(),
+    );
+    row.insert("value".into(), generate_id(16).into());
+    row.insert("expiresAt".into(), expires.into());
+    insert_row(srv, "verification", row).await;
+}
+
+async fn expired(srv: &TestServer, table: &str) -> i64 {
+    srv.count(table, &[Where::op("expiresAt", WhereOp::Lt, Utc::now())])
+        .await
+}
+
+async fn cleanup_deletes_expired_rows_only(srv: &TestServer) {
+    let ctx = srv.app.ctx.clone();
+    let up = srv.sign_up("Clean", "clean@example.com", PASSWORD).await;
+    let now = Utc::now();
+    for _ in 0..5 {
+        insert_session(srv, &up.user_id, now - Duration::hours(1)).await;
+    }
+    for _ in 0..2 {
+        insert_session(srv, &up.user_id, now + Duration::hours(1)).await;
+    }
+    for _ in 0..3 {
+        insert_verification(srv, now - Duration::minutes(5)).await;
+    }
+    insert_verification(srv, now + Duration::minutes(5)).await;
+
+    // Batches of 2 (CLEANUP_BATCH_SIZE) still reach every expired row.
+    let lease = std::time::Duration::from_secs(60);
+    let out = jobs::run_cleanup(&ctx, "instance-a", lease)
+        .await
+        .expect("cleanup");
+    assert_eq!(
+        out,
+        CleanupOutcome::Ran(CleanupReport {
+            sessions: 5,
+            verifications: 3
+        })
+    );
+    assert_eq!(srv.count("session", &[]).await, 3, "sign-up's + 2 live");
+    assert_eq!(srv.count("verification", &[]).await, 1);
+    assert_eq!(expired(srv, "session").await, 0);
+    // The signed-up user's session still works.
+    assert!(srv.session_of(&up.token).await["user"]["id"] == up.user_id.as_str());
+
+    // Another instance within the lease skips; the lease names its holder.
+    assert_eq!(
+        jobs::run_cleanup(&ctx, "instance-b", lease)
+            .await
+            .expect("cleanup"),
+        CleanupOutcome::Skipped
+    );
+    assert_eq!(
+        ctx.secondary
+            .get(CLEANUP_LEASE_KEY)
+            .await
+            .expect("get")
+            .as_deref(),
+        Some("instance-a")
+    );
+
+    // Without the lease (in-memory storage on many instances) two runs at once are safe.
+    for _ in 0..7 {
+        insert_session(srv, &up.user_id, now - Duration::seconds(1)).await;
+    }
+    let (a, b) = tokio::join!(jobs::cleanup_expired(&ctx), jobs::cleanup_expired(&ctx));
+    let (a, b) = (a.expect("run a"), b.expect("run b"));
+    assert_eq!(a.sessions + b.sessions, 7, "{a:?} {b:?}");
+    assert_eq!(expired(srv, "session").await, 0);
+    assert_eq!(srv.count("session", &[]).await, 3);
+
+    let m = &ctx.metrics;
+    assert_eq!(m.cleanup_deleted.get(&["session"]), 12);
+    assert_eq!(m.cleanup_deleted.get(&["verification"]), 3);
+    assert_eq!(m.cleanup_runs.get(&["ok"]), 1);
+    assert_eq!(m.cleanup_runs.get(&["skipped"]), 1);
+    assert_eq!(m.active_sessions.get(), Some(3));
+    // Nothing left to do: a run deletes nothing and fails on nothing.
+    let r = jobs::cleanup_expired(&ctx).await.expect("idle run");
+    assert_eq!(r, CleanupReport::default());
+}
+
+#[tokio::test]
+async fn cleanup_job() {
+    for backend in BACKENDS {
+        if let Some(srv) = start_with(
+            backend,
+            &[("CLEANUP_BATCH_SIZE", "2"), ("CLEANUP_INTERVAL", "0")],
+        )
+        .await
+        {
+            cleanup_deletes_expired_rows_only(&srv).await;
+        }
+    }
+}
+
+/// The loop itself: with a 1 s interval the first run comes within a second and deletes.
+#[tokio::test]
+async fn cleanup_loop_runs_and_stops() {
+    let srv = start_with(Backend::Sqlite, &[("CLEANUP_INTERVAL", "1")])
+        .await
+        .expect("sqlite");
+    let up = srv.sign_up("Loop", "loop@example.com", PASSWORD).await;
+    insert_session(&srv, &up.user_id, Utc::now() - Duration::hours(1)).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while expired(&srv, "session").await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cleanup loop did not run"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(srv.count("session", &[]).await, 1);
+    let handle = jobs::spawn(srv.app.ctx.clone());
+    tokio::time::timeout(std::time::Duration::from_secs(5), handle.stop())
+        .await
+        .expect("stop returns promptly");
+}

@@ -1,0 +1,117 @@
+//! A fleet: three `portcullis` processes share PostgreSQL and Redis. A session made on one works
+//! on all; a revocation on one is seen by the others on the next request; a rate limit holds
+//! across the three together.
+//!
+//! Needs `PORTCULLIS_TEST_POSTGRES_URL` (an admin URL; the test creates its own database) and
+//! `PORTCULLIS_TEST_REDIS_URL`; `PORTCULLIS_REQUIRE_POSTGRES=1` / `PORTCULLIS_REQUIRE_REDIS=1`
+//! turn a missing service into a failure.
+
+mod support;
+
+use support::client::Request;
+use support::{Database, Instance};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_share_sessions_revocations_and_limits() {
+    let Some(pg) = support::service_url(
+        "PORTCULLIS_TEST_POSTGRES_URL",
+        "PORTCULLIS_REQUIRE_POSTGRES",
+    ) else {
+        return;
+    };
+    let Some(redis) = support::service_url("PORTCULLIS_TEST_REDIS_URL", "PORTCULLIS_REQUIRE_REDIS")
+    else {
+        return;
+    };
+    let db = Database::create(&pg).await;
+    let public = "http://127.0.0.1:8787".to_owned();
+    const LIMIT: usize = 12;
+    let env = vec![
+        ("DATABASE_URL", db.url.clone()),
+        ("REDIS_URL", redis.clone()),
+        // A namespace of its own: counters from other runs must not leak in.
+        (
+            "REDIS_KEY_PREFIX",
+            format!("fleet-{}:", portcullis_core::crypto::token::generate_id(8)),
+        ),
+        ("BETTER_AUTH_URL", public.clone()),
+        ("SESSION_COOKIE_CACHE_MAX_AGE", "0".to_owned()),
+        ("RATE_LIMIT_ENABLED", "true".to_owned()),
+        ("RATE_LIMIT_STORAGE", "secondary".to_owned()),
+        ("RATE_LIMIT_MAX_REQUESTS", "1000".to_owned()),
+        ("RATE_LIMIT_RULES", format!("/ok={LIMIT}/60")),
+    ];
+    // The first instance migrates; the others find the schema in place.
+    let a = Instance::start(&env).await;
+    let b = Instance::start(&env).await;
+    let c = Instance::start(&env).await;
+    let fleet = [&a, &b, &c];
+
+    // A session created on A works on B and C.
+    let email = format!(
+        "fleet-{}@example.com",
+        portcullis_core::crypto::token::generate_id(8).to_lowercase()
+    );
+    let token = support::sign_up(&a, &public, &email).await;
+    for i in fleet {
+        assert_eq!(
+            support::session_user(i, &token).await.as_deref(),
+            Some(email.as_str()),
+            "session on {}",
+            i.addr
+        );
+    }
+
+    // Revoked on B (sign-out): A and C see it on their next request, though they had it cached.
+    let out = b
+        .send(
+            Request::post("/api/auth/sign-out")
+                .bearer(&token)
+                .json(&serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(out.status, 200);
+    for i in [&a, &c] {
+        assert_eq!(
+            support::session_user(i, &token).await,
+            None,
+            "revoked session still alive on {}",
+            i.addr
+        );
+    }
+
+    // One limit of LIMIT per minute for /ok, enforced across the three together.
+    let mut served = [0usize; 3];
+    let mut limited = 0usize;
+    for n in 0..(LIMIT * 3) {
+        let i = n % 3;
+        let r = fleet[i]
+            .send(Request::get("/api/auth/ok").header("x-forwarded-for", "198.51.100.7"))
+            .await;
+        match r.status {
+            200 => served[i] += 1,
+            429 => {
+                limited += 1;
+                assert!(
+                    r.header("x-retry-after").is_some(),
+                    "429 without X-Retry-After"
+                );
+            }
+            s => panic!("unexpected {s}: {}", r.describe()),
+        }
+    }
+    eprintln!(
+        "fleet figures: limit {LIMIT}/60s, requests {}, served per instance {served:?}, 429s {limited}",
+        LIMIT * 3
+    );
+    assert_eq!(
+        served.iter().sum::<usize>(),
+        LIMIT,
+        "exactly the limit is served across the fleet"
+    );
+    assert_eq!(limited, LIMIT * 2);
+    assert!(
+        served.iter().all(|&s| s > 0),
+        "every instance served: {served:?}"
+    );
+}
