@@ -758,11 +758,20 @@ impl Config {
     }
 }
 
-/// A whole number of seconds (or requests) of at least 1, `default` when unset.
-fn positive(src: &Sources, var: &str, default: u64, what: &str) -> Result<u64, ConfigError> {
+/// A whole number of seconds (or requests) from 1 to `max`, `default` when unset.
+fn positive(
+    src: &Sources,
+    var: &str,
+    default: u64,
+    max: u64,
+    what: &str,
+) -> Result<u64, ConfigError> {
     let v: u64 = src.parse(var, default, what)?;
     if v == 0 {
         return Err(bad(var, "must be at least 1"));
+    }
+    if v > max {
+        return Err(bad(var, format!("must be at most {max}")));
     }
     Ok(v)
 }
@@ -792,12 +801,14 @@ fn load_rate_limit(
         src,
         "RATE_LIMIT_WINDOW",
         global.window,
+        crate::rate_limit::MAX_WINDOW,
         "a number of seconds",
     )?;
     let max = positive(
         src,
         "RATE_LIMIT_MAX_REQUESTS",
         global.max,
+        u64::from(u32::MAX),
         "a number of requests",
     )?;
     let storage = match src.get("RATE_LIMIT_STORAGE") {
@@ -846,8 +857,20 @@ fn load_lockout(src: &Sources) -> Result<crate::lockout::LockoutConfig, ConfigEr
             d.max_attempts,
             "a whole number (0 turns lockout off)",
         )?,
-        window: positive(src, "LOCKOUT_WINDOW", d.window, "a number of seconds")?,
-        duration: positive(src, "LOCKOUT_DURATION", d.duration, "a number of seconds")?,
+        window: positive(
+            src,
+            "LOCKOUT_WINDOW",
+            d.window,
+            crate::rate_limit::MAX_WINDOW,
+            "a number of seconds",
+        )?,
+        duration: positive(
+            src,
+            "LOCKOUT_DURATION",
+            d.duration,
+            crate::rate_limit::MAX_WINDOW,
+            "a number of seconds",
+        )?,
     })
 }
 
@@ -1083,6 +1106,8 @@ mod tests {
             ("LOCKOUT_MAX_ATTEMPTS", "five"),
             ("LOCKOUT_WINDOW", "0"),
             ("LOCKOUT_DURATION", "-5"),
+            ("LOCKOUT_DURATION", "99999999999"),
+            ("RATE_LIMIT_WINDOW", "31622401"),
         ] {
             let e = load(&[(var, value)]).unwrap_err();
             assert_eq!(e.var, var, "{var}={value}: {e}");

@@ -179,8 +179,18 @@ impl AuthContext {
     pub async fn handle(&self, raw: RawRequest) -> AuthResponse {
         let limit = self.rate_limiter.check(self, &raw).await;
         if let Some(d) = limit.as_ref().filter(|d| !d.allowed) {
-            self.metrics.rate_limited(self.route_label(&raw));
-            return d.too_many_requests();
+            let route = self.route_label(&raw);
+            let mut res = d.too_many_requests();
+            // Same label form as http_requests_total: base path + endpoint template.
+            if route == "unmatched" {
+                self.metrics.rate_limited("other");
+            } else {
+                self.metrics
+                    .rate_limited(&format!("{}{route}", self.config.base_path));
+                res.headers
+                    .push((crate::metrics::ROUTE_HEADER.to_owned(), route.to_owned()));
+            }
+            return res;
         }
         let mut res = self.dispatch(raw).await;
         if let Some(d) = &limit {

@@ -46,6 +46,8 @@ pub const TABLE: &str = "rateLimit";
 pub const DEFAULT_LIMIT: Limit = Limit::new(10, 100);
 /// Seed 003's global limit in the `strict` preset: 100 per 15 minutes.
 pub const STRICT_GLOBAL: Limit = Limit::new(900, 100);
+/// The longest window (and lockout period) accepted: 366 days.
+pub const MAX_WINDOW: u64 = 366 * 86_400;
 
 /// At most `max` requests per `window` seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,10 +217,10 @@ pub fn parse_rules(s: &str) -> Result<Vec<PathRule>, String> {
         let parsed = spec
             .split_once('/')
             .and_then(|(m, w)| Some((m.trim().parse::<u64>().ok()?, w.trim().parse::<u64>().ok()?)))
-            .filter(|(m, w)| *m > 0 && *w > 0);
+            .filter(|(m, w)| *m > 0 && *w > 0 && *w <= MAX_WINDOW);
         let Some((max, window)) = parsed else {
             return Err(format!(
-                "has `{item}`; expected <max>/<window seconds> with both at least 1, or off"
+                "has `{item}`; expected <max>/<window seconds> (both at least 1, the window at most {MAX_WINDOW}), or off"
             ));
         };
         out.push(PathRule {
@@ -726,6 +728,7 @@ mod tests {
             "/sign-in=0/10",
             "/sign-in=5/0",
             "/sign-in=a/b",
+            "/sign-in=5/99999999999",
         ] {
             assert!(parse_rules(bad).is_err(), "{bad}");
         }

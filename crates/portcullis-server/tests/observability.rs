@@ -1,5 +1,5 @@
-//! Observability and background jobs against the real server: `/metrics` (content, token),
-//! the JSON access log (fields present, secrets absent) and the expired-row cleanup job.
+//! Observability and background jobs against the real server: `/metrics` (content, token)
+//! and the expired-row cleanup job. The access log has its own binary (`access_log.rs`).
 //! Runs on SQLite, and on PostgreSQL when `PORTCULLIS_TEST_POSTGRES_URL` is set.
 
 #[allow(dead_code)]
@@ -9,14 +9,11 @@ mod client;
 #[path = "http_api/harness.rs"]
 mod harness;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use chrono::{Duration, Utc};
 use portcullis_core::crypto::token::generate_id;
 use portcullis_server::jobs::{self, CLEANUP_LEASE_KEY, CleanupOutcome, CleanupReport};
 use portcullis_storage::{Row, Where, WhereOp};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use client::Request;
 use harness::{Backend, TestServer, start, start_with};
@@ -157,114 +154,6 @@ async fn metrics_token_and_switch() {
     assert_eq!(res.status, 404, "{}", res.describe());
 }
 
-/// Collects everything a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
-    }
-}
-
-/// The JSON access log (as `LOG_FORMAT=json` writes it) has request id, route, method, status,
-/// latency and user id, and none of: password, session token, cookie, query string, raw path.
-/// A current-thread runtime keeps the server's tasks on this thread, under this subscriber.
-#[tokio::test]
-async fn json_access_log_has_fields_and_no_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    let srv = start(Backend::Sqlite).await.expect("sqlite");
-    let mut a = srv.agent();
-    let (signup_token, user_id) = a.sign_up("Logs", "logs@example.com", PASSWORD).await;
-    let signin_token = a.sign_in("logs@example.com", PASSWORD).await;
-    let cookie = a.cookie_header();
-    let res = a
-        .get("/api/auth/get-session?disableCookieCache=QUERYSECRET789")
-        .await;
-    assert_eq!(res.status, 200, "{}", res.describe());
-    let res = srv
-        .send(
-            Request::post("/api/auth/sign-in/email")
-                .header("x-request-id", "nginx-req-0001")
-                .json(&json!({"email": "logs@example.com", "password": "Wrong-Passw0rd-Secret"})),
-        )
-        .await;
-    assert_eq!(res.status, 401);
-    assert_eq!(res.header("x-request-id"), Some("nginx-req-0001"));
-    srv.send(Request::get("/api/auth/reset-password/PATHSECRET123"))
-        .await;
-    drop(srv);
-
-    let text = captured.text();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
-    let access: Vec<&Value> = lines.iter().filter(|l| l["message"] == "request").collect();
-    let find = |route: &str, status: u64| {
-        access
-            .iter()
-            .find(|l| l["route"] == route && l["status"] == status)
-            .unwrap_or_else(|| panic!("no access line for {route} {status} in:\n{text}"))
-    };
-    let sign_in = find("/api/auth/sign-in/email", 200);
-    assert_eq!(sign_in["method"], "POST");
-    assert_eq!(sign_in["user_id"], user_id.as_str());
-    assert_eq!(sign_in["level"], "INFO");
-    assert!(sign_in["latency_ms"].as_f64().is_some(), "{sign_in}");
-    assert_eq!(sign_in["request_id"].as_str().map(str::len), Some(16));
-    assert_eq!(
-        find("/api/auth/sign-up/email", 200)["user_id"],
-        user_id.as_str()
-    );
-    assert_eq!(
-        find("/api/auth/get-session", 200)["user_id"],
-        user_id.as_str()
-    );
-    let failed = find("/api/auth/sign-in/email", 401);
-    assert_eq!(failed["request_id"], "nginx-req-0001");
-    assert!(failed.get("user_id").is_none(), "{failed}");
-    assert!(
-        access.iter().all(|l| l.get("path").is_none()),
-        "raw paths are not logged"
-    );
-
-    for secret in [
-        PASSWORD,
-        "Wrong-Passw0rd-Secret",
-        signup_token.as_str(),
-        signin_token.as_str(),
-        cookie.as_str(),
-        "QUERYSECRET789",
-        "PATHSECRET123",
-        "session_token",
-    ] {
-        assert!(!text.contains(secret), "log contains `{secret}`:\n{text}");
-    }
-}
-
 async fn insert_row(srv: &TestServer, table: &str, mut row: Row) {
     let now = Utc::now();
     row.insert("id".into(), generate_id(32).into());
@@ -381,6 +270,40 @@ async fn cleanup_job() {
             cleanup_deletes_expired_rows_only(&srv).await;
         }
     }
+}
+
+/// Refused requests count in `rate_limit_hits_total` and, with their route, in
+/// `http_requests_total` (status 429) — and are not login attempts.
+#[tokio::test]
+async fn rate_limit_hits_are_counted() {
+    let srv = start_with(
+        Backend::Sqlite,
+        &[
+            ("RATE_LIMIT_ENABLED", "true"),
+            ("RATE_LIMIT_RULES", "/sign-in/email=1/86400"),
+        ],
+    )
+    .await
+    .expect("sqlite");
+    let attempt = || {
+        Request::post("/api/auth/sign-in/email")
+            .json(&json!({"email": "nobody@example.com", "password": "wrong-password-1"}))
+    };
+    assert_eq!(srv.send(attempt()).await.status, 401);
+    assert_eq!(srv.send(attempt()).await.status, 429);
+    let text = scrape(&srv).await;
+    assert_line(
+        &text,
+        r#"rate_limit_hits_total{route="/api/auth/sign-in/email"} 1"#,
+    );
+    assert_line(
+        &text,
+        r#"http_requests_total{route="/api/auth/sign-in/email",method="POST",status="429"} 1"#,
+    );
+    assert_line(
+        &text,
+        r#"auth_login_attempts_total{method="email",status="failure"} 1"#,
+    );
 }
 
 /// The loop itself: with a 1 s interval the first run comes within a second and deletes.

@@ -1,5 +1,5 @@
 //! Storage for Portcullis: the schema registry, the adapter trait with its SQL backends
-//! (SQLite, PostgreSQL) built on one SQL generator, migrations that only ever add, and
+//! (SQLite, PostgreSQL, MySQL/MariaDB) built on one SQL generator, migrations that only ever add, and
 //! secondary storage (short-lived values, counters, caches).
 
 pub mod adapter;

@@ -85,7 +85,7 @@ impl RedisStorage {
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(COMMAND_TIMEOUT)
             .set_response_timeout(COMMAND_TIMEOUT)
-            .set_number_of_retries(1);
+            .set_number_of_retries(0);
         let c = tokio::time::timeout(
             COMMAND_TIMEOUT * 2,
             ConnectionManager::new_with_config(self.client.clone(), config),
@@ -99,6 +99,8 @@ impl RedisStorage {
                 Ok(c)
             }
             Err(e) => {
+                // The back-off runs from the end of a failed attempt, not its start.
+                self.last_attempt_ms.store(now_ms(), Ordering::Relaxed);
                 self.mark(false);
                 Err(e)
             }
@@ -261,7 +263,11 @@ mod tests {
             r.get("k").await,
             Err(StorageError::Unavailable(_))
         ));
-        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "took {:?}",
+            started.elapsed()
+        );
         assert!(!r.is_healthy());
     }
 }
