@@ -13,9 +13,11 @@
 # Pinned toolchain tag; keep it at or above the version CI uses (rust-toolchain of the day).
 FROM rust:1.95.0-slim-bookworm AS builder
 WORKDIR /src
-# Manifests first, so that dependency builds are cached while only the sources change.
+# Cargo loads every workspace member, so each member directory is copied (deploy/check.sh
+# checks this list against Cargo.toml's `members`).
 COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
+COPY bench ./bench
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked -p portcullis \

@@ -418,3 +418,30 @@ async fn access_log(State(app): State<App>, mut req: Request, next: Next) -> Res
     }
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use super::route_label;
+
+    #[test]
+    fn route_labels_are_templates_or_fixed_words() {
+        let base = "/api/auth";
+        assert_eq!(
+            route_label(
+                base,
+                Some("/api/auth/{*rest}"),
+                Some("/reset-password/:token")
+            ),
+            "/api/auth/reset-password/:token"
+        );
+        // Under the base path but no endpoint answered: never the raw path.
+        assert_eq!(route_label(base, Some("/api/auth/{*rest}"), None), "other");
+        assert_eq!(route_label(base, Some("/api/auth"), None), "other");
+        assert_eq!(route_label(base, Some("/assets/{file}"), None), "asset");
+        assert_eq!(route_label(base, Some("/sign-in"), None), "page");
+        assert_eq!(route_label(base, Some("/"), None), "page");
+        assert_eq!(route_label(base, Some("/api/health"), None), "/api/health");
+        assert_eq!(route_label(base, Some("/metrics"), None), "/metrics");
+        assert_eq!(route_label(base, None, None), "other");
+    }
+}

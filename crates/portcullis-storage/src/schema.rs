@@ -183,7 +183,8 @@ impl Schema {
         let session = Table::new(
             "session",
             vec![
-                Field::new("expiresAt", Date).required(),
+                // Indexed for the expiry sweep and the active-session count.
+                Field::new("expiresAt", Date).required().index(),
                 Field::new("token", String).required().unique(),
                 Field::new("createdAt", Date).required().default_now(),
                 Field::new("updatedAt", Date).required(),
@@ -220,7 +221,7 @@ impl Schema {
             vec![
                 Field::new("identifier", String).required().index(),
                 Field::new("value", String).required(),
-                Field::new("expiresAt", Date).required(),
+                Field::new("expiresAt", Date).required().index(),
                 Field::new("createdAt", Date).required().default_now(),
                 Field::new("updatedAt", Date).required().default_now(),
             ],

@@ -1,0 +1,129 @@
+//! The raw password-hash rate on this machine: how many password verifications per second the
+//! cores can do in-process, without HTTP, a database or an async runtime. Sign-in cannot beat
+//! it, so the benchmark shows each server's sign-in rate as a fraction of it.
+//!
+//! Usage: `bench-kdf [--seconds S] [--threads T]` (defaults: 5 s, one thread per core).
+//! Prints one JSON object: for each hash, the parameters, the verifications done, the rate and
+//! the mean time of one verification on one thread.
+//!
+//! The parameters are Portcullis's: argon2id m=19456 KiB, t=2, p=1 (OWASP), and Better Auth's
+//! scrypt N=16384, r=16, p=1 with a 64-byte key and the hex salt used as text.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::RngCore;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("argon2 params");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn scrypt_key(password: &str, salt_hex: &str) -> [u8; 64] {
+    let params = scrypt::Params::new(14, 16, 1, 64).expect("scrypt params");
+    let mut out = [0u8; 64];
+    scrypt::scrypt(password.as_bytes(), salt_hex.as_bytes(), &params, &mut out).expect("scrypt");
+    out
+}
+
+/// Runs `verify` on `threads` threads until `seconds` have passed; returns the verifications
+/// done and the wall time from the start until the last one finished.
+fn run(threads: usize, seconds: f64, verify: &(dyn Fn() -> bool + Sync)) -> (u64, f64) {
+    // One verification per thread first: page in the code and the allocator.
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| assert!(verify(), "the reference hash does not verify"));
+        }
+    });
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(seconds);
+    let done: Vec<(u64, Instant)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut n = 0u64;
+                    loop {
+                        assert!(black_box(verify()));
+                        n += 1;
+                        let now = Instant::now();
+                        if now >= deadline {
+                            return (n, now);
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("worker"))
+            .collect()
+    });
+    let count = done.iter().map(|d| d.0).sum();
+    let end = done.iter().map(|d| d.1).max().unwrap_or(start);
+    (count, (end - start).as_secs_f64())
+}
+
+fn report(
+    name: &str,
+    params: &str,
+    threads: usize,
+    (count, secs): (u64, f64),
+) -> serde_json::Value {
+    let per_s = count as f64 / secs;
+    eprintln!("bench-kdf: {name} ({params}): {per_s:.1} verifications/s on {threads} threads");
+    serde_json::json!({
+        "params": params,
+        "verifications": count,
+        "seconds": secs,
+        "per_s": per_s,
+        "ms_each": 1000.0 * secs * threads as f64 / count as f64,
+    })
+}
+
+fn main() {
+    let mut seconds = 5.0;
+    let mut threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args.next();
+        match (arg.as_str(), value.as_deref().map(str::parse::<f64>)) {
+            ("--seconds", Some(Ok(v))) if v > 0.0 => seconds = v,
+            ("--threads", Some(Ok(v))) if v >= 1.0 => threads = v as usize,
+            _ => {
+                eprintln!("usage: bench-kdf [--seconds S] [--threads T]");
+                std::process::exit(2);
+            }
+        }
+    }
+
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let phc = argon2()
+        .hash_password(PASSWORD.as_bytes(), &salt)
+        .expect("argon2 hash")
+        .to_string();
+    let argon = run(threads, seconds, &|| {
+        let parsed = PasswordHash::new(&phc).expect("phc");
+        argon2()
+            .verify_password(PASSWORD.as_bytes(), &parsed)
+            .is_ok()
+    });
+
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let salt_hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    let expected = scrypt_key(PASSWORD, &salt_hex);
+    let scrypt = run(threads, seconds, &|| {
+        scrypt_key(black_box(PASSWORD), &salt_hex) == expected
+    });
+
+    let out = serde_json::json!({
+        "threads": threads,
+        "argon2id": report("argon2id", "m=19456 KiB, t=2, p=1", threads, argon),
+        "scrypt": report("scrypt", "N=16384, r=16, p=1, 64-byte key", threads, scrypt),
+    });
+    println!("{out}");
+}
