@@ -249,17 +249,24 @@ fn row_from_json(table: &Table, v: &serde_json::Value) -> Option<Row> {
 
 /// Finds the live session row for a raw token, accepting legacy plain tokens as configured.
 pub async fn find_session_row(ctx: &AuthContext, token: &str) -> Result<Option<Row>, ApiError> {
-    let adapter = &ctx.adapter;
-    if let Some(row) = adapter
+    if let Some(row) = ctx
+        .adapter
         .find_one("session", &[Where::eq("token", hash_token(token))])
         .await?
     {
         return Ok(Some(row));
     }
+    find_legacy_session_row(ctx, token).await
+}
+
+/// A session stored with its plain token, as Better Auth stores them; upgraded to the hash on
+/// first use when configured.
+async fn find_legacy_session_row(ctx: &AuthContext, token: &str) -> Result<Option<Row>, ApiError> {
     // A stored hash must never work as a token, whatever the legacy setting.
     if ctx.config.session.legacy_tokens == LegacyTokens::Reject || looks_hashed(token) {
         return Ok(None);
     }
+    let adapter = &ctx.adapter;
     let Some(row) = adapter
         .find_one("session", &[Where::eq("token", token)])
         .await?
@@ -430,7 +437,25 @@ pub async fn lookup(
             from_cookie_cache: false,
         }));
     }
-    let Some(session) = find_session_row(ctx, &token).await? else {
+    // One indexed join for hashed tokens; the legacy plain-token path only on a miss.
+    let found = match ctx
+        .adapter
+        .find_session_and_user(&hash_token(&token))
+        .await?
+    {
+        Some(pair) => Some(pair),
+        None => match find_legacy_session_row(ctx, &token).await? {
+            Some(session) => {
+                let user_id = session.get("userId").cloned().unwrap_or(Value::Null);
+                ctx.adapter
+                    .find_one("user", &[Where::eq("id", user_id)])
+                    .await?
+                    .map(|user| (session, user))
+            }
+            None => None,
+        },
+    };
+    let Some((session, user)) = found else {
         return Ok(Lookup::Gone);
     };
     let expires = session.get("expiresAt").and_then(Value::as_date);
@@ -441,14 +466,6 @@ pub async fn lookup(
             .await?;
         return Ok(Lookup::Gone);
     }
-    let user_id = session.get("userId").cloned().unwrap_or(Value::Null);
-    let Some(user) = ctx
-        .adapter
-        .find_one("user", &[Where::eq("id", user_id)])
-        .await?
-    else {
-        return Ok(Lookup::Gone);
-    };
     if ctx.config.session.cache_ttl > 0 {
         cache_put(ctx, &session, &user).await;
     }

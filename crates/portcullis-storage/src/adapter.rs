@@ -144,6 +144,22 @@ pub trait Store: Send + Sync {
     async fn update(&self, table: &str, wheres: &[Where], set: Row) -> Result<Option<Row>>;
     async fn update_many(&self, table: &str, wheres: &[Where], set: Row) -> Result<u64>;
     async fn delete_many(&self, table: &str, wheres: &[Where]) -> Result<u64>;
+
+    /// The session whose stored `token` equals `stored_token`, with its user: the hot path of
+    /// every session check. Backends answer it in one round trip where they can.
+    async fn find_session_and_user(&self, stored_token: &str) -> Result<Option<(Row, Row)>> {
+        let Some(session) = self
+            .find_one("session", &[Where::eq("token", stored_token)])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let user_id = session.get("userId").cloned().unwrap_or(Value::Null);
+        Ok(self
+            .find_one("user", &[Where::eq("id", user_id)])
+            .await?
+            .map(|user| (session, user)))
+    }
 }
 
 /// A transaction: the same surface, made durable only by `commit`. Dropping it rolls back.

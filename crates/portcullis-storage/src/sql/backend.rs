@@ -13,7 +13,7 @@ use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqlitePoolOptions, Sql
 use sqlx::{MySql, MySqlPool, PgPool, Postgres, Row as _, Sqlite, SqlitePool};
 use tokio::sync::Mutex;
 
-use super::generator::{Dialect, Generator, Statement};
+use super::generator::{self, Dialect, Generator, Statement};
 use super::migrate;
 use crate::adapter::{
     Adapter, MigrationReport, Query, Result, StorageError, Store, Transaction, Where,
@@ -554,6 +554,24 @@ impl<R: Runner> Store for R {
         let t = table(self.schema(), table_name)?;
         let stmt = Generator::new(self.dialect(), t).update(wheres, &set, false)?;
         self.execute(&stmt).await
+    }
+
+    async fn find_session_and_user(&self, stored_token: &str) -> Result<Option<(Row, Row)>> {
+        let schema = self.schema();
+        let (session, user) = (table(schema, "session")?, table(schema, "user")?);
+        let joined = generator::session_user_table(session, user);
+        let stmt = generator::session_with_user(self.dialect(), session, user, stored_token);
+        let Some(row) = self.fetch(&joined, &stmt).await?.pop() else {
+            return Ok(None);
+        };
+        let (mut s, mut u) = (Row::new(), Row::new());
+        for (k, v) in row {
+            match k.strip_prefix(generator::USER_PREFIX) {
+                Some(name) => u.insert(name.to_owned(), v),
+                None => s.insert(k, v),
+            };
+        }
+        Ok(Some((s, u)))
     }
 
     async fn delete_many(&self, table_name: &str, wheres: &[Where]) -> Result<u64> {
