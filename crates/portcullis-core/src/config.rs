@@ -77,6 +77,9 @@ pub struct SessionConfig {
     /// On by default only with Redis: a per-process cache could outlive a revocation made on
     /// another instance.
     pub cache_ttl: i64,
+    /// `SESSION_STORE=secondary`: sessions live only in secondary storage (Redis), as Better
+    /// Auth's `secondaryStorage` without `storeSessionInDatabase`.
+    pub store_in_secondary: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -485,6 +488,22 @@ impl Config {
             update_age: secs("SESSION_UPDATE_AGE", 86_400)?,
             fresh_age: secs("SESSION_FRESH_AGE", 86_400)?,
             cookie_cache_max_age: secs("SESSION_COOKIE_CACHE_MAX_AGE", 300)?,
+            store_in_secondary: match src.get("SESSION_STORE").unwrap_or("database") {
+                "database" => false,
+                "secondary" | "redis" if src.get("REDIS_URL").is_some() => true,
+                "secondary" | "redis" => {
+                    return Err(bad(
+                        "SESSION_STORE",
+                        "=secondary needs REDIS_URL: in process memory, sessions would not survive a restart",
+                    ));
+                }
+                other => {
+                    return Err(bad(
+                        "SESSION_STORE",
+                        format!("must be database or secondary, got `{other}`"),
+                    ));
+                }
+            },
             cache_ttl: match src.get("SESSION_CACHE").unwrap_or("auto") {
                 "auto" if src.get("REDIS_URL").is_some() => secs("SESSION_CACHE_TTL", 300)?,
                 "auto" | "off" => 0,

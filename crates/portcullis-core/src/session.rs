@@ -144,6 +144,10 @@ pub async fn create_session(
             row.insert(f.name.clone(), f.default.clone().unwrap_or(Value::Null));
         }
     }
+    if ctx.config.session.store_in_secondary {
+        put_secondary_session(ctx, &row).await?;
+        return Ok((row, token));
+    }
     let row = store.create("session", row).await?;
     Ok((row, token))
 }
@@ -249,6 +253,14 @@ fn row_from_json(table: &Table, v: &serde_json::Value) -> Option<Row> {
 
 /// Finds the live session row for a raw token, accepting legacy plain tokens as configured.
 pub async fn find_session_row(ctx: &AuthContext, token: &str) -> Result<Option<Row>, ApiError> {
+    if ctx.config.session.store_in_secondary {
+        return secondary_get(
+            ctx,
+            &session_cache_key(&hash_token(token)),
+            ctx.session_table(),
+        )
+        .await;
+    }
     if let Some(row) = ctx
         .adapter
         .find_one("session", &[Where::eq("token", hash_token(token))])
@@ -315,10 +327,178 @@ fn full_json(row: &Row) -> serde_json::Value {
     serde_json::Value::Object(row.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
 }
 
+/// A row kept in secondary storage; storage errors propagate (503), bad entries read as absent.
+async fn secondary_get(
+    ctx: &AuthContext,
+    key: &str,
+    table: &Table,
+) -> Result<Option<Row>, ApiError> {
+    let Some(raw) = ctx.secondary.get(key).await? else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_str::<serde_json::Value>(&raw)
+        .ok()
+        .and_then(|v| row_from_json(table, &v)))
+}
+
 async fn cache_get(ctx: &AuthContext, key: &str, table: &Table) -> Option<Row> {
-    let raw = ctx.secondary.get(key).await.ok()??;
-    let v: serde_json::Value = serde_json::from_str(&raw).ok()?;
-    row_from_json(table, &v)
+    secondary_get(ctx, key, table).await.ok().flatten()
+}
+
+// ---- sessions kept only in secondary storage (SESSION_STORE=secondary) -----------------------
+//
+// Better Auth's `secondaryStorage` without `storeSessionInDatabase`: the session row lives at
+// `session:<stored token>` until it expires, and `active-sessions:<user id>` is the set of the
+// user's stored tokens, for listing and revoking them all.
+
+fn user_sessions_key(user_id: &str) -> String {
+    format!("active-sessions:{user_id}")
+}
+
+fn seconds_left(row: &Row) -> Option<std::time::Duration> {
+    let expires = row.get("expiresAt").and_then(Value::as_date)?;
+    let left = (expires - Utc::now()).num_seconds();
+    (left > 0).then(|| std::time::Duration::from_secs(left.unsigned_abs()))
+}
+
+async fn put_secondary_session(ctx: &AuthContext, row: &Row) -> Result<(), ApiError> {
+    let (Some(stored), Some(uid), Some(ttl)) = (
+        row.get("token").and_then(Value::as_str),
+        row.get("userId").and_then(Value::as_str),
+        seconds_left(row),
+    ) else {
+        return Ok(());
+    };
+    ctx.secondary
+        .set(
+            &session_cache_key(stored),
+            &full_json(row).to_string(),
+            Some(ttl),
+        )
+        .await?;
+    ctx.secondary
+        .set_add(&user_sessions_key(uid), stored, ttl)
+        .await?;
+    Ok(())
+}
+
+/// The user's live sessions, oldest first, from the database or from secondary storage.
+pub async fn list_user_sessions(ctx: &AuthContext, user_id: &str) -> Result<Vec<Row>, ApiError> {
+    let now = Utc::now();
+    let mut rows = if ctx.config.session.store_in_secondary {
+        let mut rows = Vec::new();
+        for stored in ctx
+            .secondary
+            .set_members(&user_sessions_key(user_id))
+            .await?
+        {
+            match secondary_get(ctx, &session_cache_key(&stored), ctx.session_table()).await? {
+                Some(row) => rows.push(row),
+                // Expired entries leave the set here.
+                None => {
+                    ctx.secondary
+                        .set_remove(&user_sessions_key(user_id), &stored)
+                        .await?
+                }
+            }
+        }
+        rows
+    } else {
+        ctx.adapter
+            .find_many(
+                "session",
+                &portcullis_storage::Query::filter(vec![
+                    Where::eq("userId", user_id),
+                    Where::op("expiresAt", portcullis_storage::WhereOp::Gt, now),
+                ]),
+            )
+            .await?
+    };
+    rows.retain(|r| {
+        r.get("expiresAt")
+            .and_then(Value::as_date)
+            .is_some_and(|e| e > now)
+    });
+    rows.sort_by_key(|r| r.get("createdAt").and_then(Value::as_date));
+    Ok(rows)
+}
+
+/// Which sessions to end.
+#[derive(Clone, Copy)]
+pub enum Sessions<'a> {
+    /// One session of this user, by its stored token.
+    One {
+        stored_token: &'a str,
+        user_id: &'a str,
+    },
+    All {
+        user_id: &'a str,
+    },
+    AllBut {
+        user_id: &'a str,
+        keep_stored_token: &'a str,
+    },
+}
+
+/// Ends sessions. Returns the stored tokens to evict from the session cache once the
+/// surrounding transaction (if any) has committed.
+pub async fn delete_sessions(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    which: Sessions<'_>,
+) -> Result<Vec<String>, ApiError> {
+    let user_id = match which {
+        Sessions::One { user_id, .. }
+        | Sessions::All { user_id }
+        | Sessions::AllBut { user_id, .. } => user_id,
+    };
+    if ctx.config.session.store_in_secondary {
+        let members = match which {
+            Sessions::One { stored_token, .. } => vec![stored_token.to_owned()],
+            _ => {
+                ctx.secondary
+                    .set_members(&user_sessions_key(user_id))
+                    .await?
+            }
+        };
+        for stored in members {
+            if let Sessions::AllBut {
+                keep_stored_token, ..
+            } = which
+                && keep_stored_token == stored
+            {
+                continue;
+            }
+            ctx.secondary.delete(&session_cache_key(&stored)).await?;
+            ctx.secondary
+                .set_remove(&user_sessions_key(user_id), &stored)
+                .await?;
+        }
+        return Ok(Vec::new());
+    }
+    let mut wheres = vec![Where::eq("userId", user_id)];
+    match which {
+        Sessions::One { stored_token, .. } => wheres.push(Where::eq("token", stored_token)),
+        Sessions::AllBut {
+            keep_stored_token, ..
+        } => wheres.push(Where::op(
+            "token",
+            portcullis_storage::WhereOp::Ne,
+            keep_stored_token,
+        )),
+        Sessions::All { .. } => {}
+    }
+    let rows = store
+        .find_many(
+            "session",
+            &portcullis_storage::Query::filter(wheres.clone()),
+        )
+        .await?;
+    store.delete_many("session", &wheres).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.get("token").and_then(Value::as_str).map(str::to_owned))
+        .collect())
 }
 
 async fn cache_put(ctx: &AuthContext, session: &Row, user: &Row) {
@@ -385,31 +565,13 @@ pub async fn evict_sessions(ctx: &AuthContext, stored_tokens: &[String]) {
 }
 
 pub async fn evict_user(ctx: &AuthContext, user_id: &str) {
-    if ctx.config.session.cache_ttl == 0 {
+    // Sessions kept in secondary storage always cache their user there.
+    if ctx.config.session.cache_ttl == 0 && !ctx.config.session.store_in_secondary {
         return;
     }
     if let Err(e) = ctx.secondary.delete(&user_cache_key(user_id)).await {
         tracing::warn!(error = %e, "user cache eviction failed; the entry expires within SESSION_CACHE_TTL");
     }
-}
-
-/// Deletes the sessions matching `wheres` in `store` and returns their stored tokens, to be
-/// evicted from the cache once the surrounding transaction has committed.
-pub async fn delete_sessions(
-    store: &dyn Store,
-    wheres: Vec<Where>,
-) -> Result<Vec<String>, ApiError> {
-    let rows = store
-        .find_many(
-            "session",
-            &portcullis_storage::Query::filter(wheres.clone()),
-        )
-        .await?;
-    store.delete_many("session", &wheres).await?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| r.get("token").and_then(Value::as_str).map(str::to_owned))
-        .collect())
 }
 
 /// Resolves the request's session. `use_cache` lets a valid cookie cache answer without the DB.
@@ -436,6 +598,9 @@ pub async fn lookup(
             token,
             from_cookie_cache: false,
         }));
+    }
+    if ctx.config.session.store_in_secondary {
+        return lookup_in_secondary(ctx, token).await;
     }
     // One indexed join for hashed tokens; the legacy plain-token path only on a miss.
     let found = match ctx
@@ -477,6 +642,59 @@ pub async fn lookup(
     }))
 }
 
+async fn lookup_in_secondary(ctx: &AuthContext, token: String) -> Result<Lookup, ApiError> {
+    let stored = hash_token(&token);
+    let Some(session) =
+        secondary_get(ctx, &session_cache_key(&stored), ctx.session_table()).await?
+    else {
+        return Ok(Lookup::Gone);
+    };
+    let Some(user_id) = session
+        .get("userId")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return Ok(Lookup::Gone);
+    };
+    if seconds_left(&session).is_none() {
+        let one = Sessions::One {
+            stored_token: &stored,
+            user_id: &user_id,
+        };
+        delete_sessions(ctx, ctx.adapter.as_ref(), one).await?;
+        return Ok(Lookup::Gone);
+    }
+    let user = match cache_get(ctx, &user_cache_key(&user_id), ctx.user_table()).await {
+        Some(u) => u,
+        None => {
+            let Some(u) = ctx
+                .adapter
+                .find_one("user", &[Where::eq("id", user_id.as_str())])
+                .await?
+            else {
+                return Ok(Lookup::Gone);
+            };
+            let ttl =
+                std::time::Duration::from_secs(ctx.config.session.cache_ttl.max(60).unsigned_abs());
+            let _ = ctx
+                .secondary
+                .set(
+                    &user_cache_key(&user_id),
+                    &full_json(&u).to_string(),
+                    Some(ttl),
+                )
+                .await;
+            u
+        }
+    };
+    Ok(Lookup::Found(SessionWithUser {
+        session,
+        user,
+        token,
+        from_cookie_cache: false,
+    }))
+}
+
 /// Extends the session when more than `updateAge` has passed since the last extension.
 /// Returns true when it did (the caller then re-sets the cookies).
 pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Result<bool, ApiError> {
@@ -488,6 +706,15 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
     let last_extended = expires - Duration::seconds(cfg.expires_in);
     if last_extended + Duration::seconds(cfg.update_age) > now {
         return Ok(false);
+    }
+    if ctx.config.session.store_in_secondary {
+        s.session.insert(
+            "expiresAt".into(),
+            (now + Duration::seconds(cfg.expires_in)).into(),
+        );
+        s.session.insert("updatedAt".into(), now.into());
+        put_secondary_session(ctx, &s.session).await?;
+        return Ok(true);
     }
     let mut set = Row::new();
     set.insert(
@@ -514,8 +741,17 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
 pub async fn delete_by_token(ctx: &AuthContext, token: &str) -> Result<(), ApiError> {
     let mut gone = vec![hash_token(token)];
     if let Some(row) = find_session_row(ctx, token).await? {
-        let id = row.get("id").cloned().unwrap_or(Value::Null);
-        gone.extend(delete_sessions(ctx.adapter.as_ref(), vec![Where::eq("id", id)]).await?);
+        let (stored, uid) = (
+            row.get("token").and_then(Value::as_str).unwrap_or_default(),
+            row.get("userId")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
+        let one = Sessions::One {
+            stored_token: stored,
+            user_id: uid,
+        };
+        gone.extend(delete_sessions(ctx, ctx.adapter.as_ref(), one).await?);
     }
     // Evict even when the row was already gone: a cached copy must not outlive a sign-out.
     evict_sessions(ctx, &gone).await;

@@ -191,6 +191,35 @@ impl SecondaryStorage for RedisStorage {
         .await
     }
 
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()> {
+        let (k, m) = (self.key(key), member.to_owned());
+        // SADD, then extend (never shorten) the set's lifetime, atomically.
+        self.run(|mut c| async move {
+            redis::Script::new(
+                "redis.call('SADD', KEYS[1], ARGV[1]) local t = redis.call('PTTL', KEYS[1]) if t < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 1",
+            )
+            .key(k)
+            .arg(m)
+            .arg(ttl_ms(ttl))
+            .invoke_async::<i64>(&mut c)
+            .await
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn set_remove(&self, key: &str, member: &str) -> Result<()> {
+        let (k, m) = (self.key(key), member.to_owned());
+        self.run(|mut c| async move { c.srem::<_, _, ()>(k, m).await })
+            .await
+    }
+
+    async fn set_members(&self, key: &str) -> Result<Vec<String>> {
+        let k = self.key(key);
+        self.run(|mut c| async move { c.smembers::<_, Vec<String>>(k).await })
+            .await
+    }
+
     async fn ping(&self) -> Result<()> {
         self.run(|mut c| async move {
             redis::cmd("PING")
@@ -245,7 +274,18 @@ mod tests {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(r.get("a").await.expect("get"), None, "expired");
-        for k in ["n", "lease"] {
+        r.set_add("set", "x", Duration::from_secs(5))
+            .await
+            .expect("sadd");
+        r.set_add("set", "y", Duration::from_secs(5))
+            .await
+            .expect("sadd");
+        r.set_remove("set", "y").await.expect("srem");
+        assert_eq!(
+            r.set_members("set").await.expect("smembers"),
+            vec!["x".to_string()]
+        );
+        for k in ["n", "lease", "set"] {
             r.delete(k).await.expect("delete");
         }
     }

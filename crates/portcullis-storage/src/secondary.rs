@@ -19,6 +19,10 @@ pub trait SecondaryStorage: Send + Sync {
     async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool>;
     /// Atomically adds one and returns the new count; the first increment starts the `ttl`.
     async fn incr(&self, key: &str, ttl: Duration) -> Result<i64>;
+    /// Adds `member` to the set at `key`; the set lives at least `ttl` from now.
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()>;
+    async fn set_remove(&self, key: &str, member: &str) -> Result<()>;
+    async fn set_members(&self, key: &str) -> Result<Vec<String>>;
     async fn ping(&self) -> Result<()>;
     fn backend_name(&self) -> &'static str;
 }
@@ -120,6 +124,54 @@ impl SecondaryStorage for MemoryStorage {
         })
     }
 
+    // Sets are kept as newline-separated members; members never contain a newline.
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()> {
+        self.with(|m, now| {
+            let e = m.entry(key.to_owned()).or_insert_with(|| Entry {
+                value: String::new(),
+                expires: Some(now + ttl),
+            });
+            if !e.live(now) {
+                e.value.clear();
+            }
+            if !e.value.lines().any(|l| l == member) {
+                if !e.value.is_empty() {
+                    e.value.push('\n');
+                }
+                e.value.push_str(member);
+            }
+            e.expires = Some(e.expires.map_or(now + ttl, |x| x.max(now + ttl)));
+        })
+    }
+
+    async fn set_remove(&self, key: &str, member: &str) -> Result<()> {
+        self.with(|m, _| {
+            if let Some(e) = m.get_mut(key) {
+                e.value = e
+                    .value
+                    .lines()
+                    .filter(|l| *l != member)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
+        })
+    }
+
+    async fn set_members(&self, key: &str) -> Result<Vec<String>> {
+        self.with(|m, now| {
+            m.get(key)
+                .filter(|e| e.live(now))
+                .map(|e| {
+                    e.value
+                        .lines()
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
     async fn ping(&self) -> Result<()> {
         Ok(())
     }
@@ -168,6 +220,20 @@ mod tests {
                 .expect("nx")
         );
         assert_eq!(s.get("lease").await.expect("get").as_deref(), Some("a"));
+        s.set_add("set", "x", Duration::from_secs(5))
+            .await
+            .expect("add");
+        s.set_add("set", "y", Duration::from_secs(5))
+            .await
+            .expect("add");
+        s.set_add("set", "x", Duration::from_secs(5))
+            .await
+            .expect("add");
+        s.set_remove("set", "y").await.expect("remove");
+        assert_eq!(
+            s.set_members("set").await.expect("members"),
+            vec!["x".to_string()]
+        );
         assert_eq!(s.get("b").await.expect("get"), None);
     }
 }

@@ -115,3 +115,108 @@ async fn three_instances_share_sessions_revocations_and_limits() {
         "every instance served: {served:?}"
     );
 }
+
+/// `SESSION_STORE=secondary`: sessions live only in Redis (Better Auth's `secondaryStorage`
+/// without `storeSessionInDatabase`) and still work, list and revoke across the fleet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_kept_only_in_redis_work_across_instances() {
+    let Some(pg) = support::service_url(
+        "PORTCULLIS_TEST_POSTGRES_URL",
+        "PORTCULLIS_REQUIRE_POSTGRES",
+    ) else {
+        return;
+    };
+    let Some(redis) = support::service_url("PORTCULLIS_TEST_REDIS_URL", "PORTCULLIS_REQUIRE_REDIS")
+    else {
+        return;
+    };
+    let db = Database::create(&pg).await;
+    let public = "http://127.0.0.1:8787".to_owned();
+    let env = vec![
+        ("DATABASE_URL", db.url.clone()),
+        ("REDIS_URL", redis),
+        (
+            "REDIS_KEY_PREFIX",
+            format!("fleet-{}:", portcullis_core::crypto::token::generate_id(8)),
+        ),
+        ("SESSION_STORE", "secondary".to_owned()),
+        ("BETTER_AUTH_URL", public.clone()),
+        ("SESSION_COOKIE_CACHE_MAX_AGE", "0".to_owned()),
+    ];
+    let a = Instance::start(&env).await;
+    let b = Instance::start(&env).await;
+    let email = format!(
+        "redis-only-{}@example.com",
+        portcullis_core::crypto::token::generate_id(8).to_lowercase()
+    );
+    let first = support::sign_up(&a, &public, &email).await;
+    let second = {
+        let r = b
+            .send(
+                Request::post("/api/auth/sign-in/email")
+                    .json(&serde_json::json!({"email": email, "password": "fleet-password-1"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.describe());
+        r.header("set-auth-token")
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        support::session_user(&b, &first).await.as_deref(),
+        Some(email.as_str())
+    );
+
+    // No session row reaches the database.
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .expect("connect");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM session")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(rows, 0, "sessions must live only in Redis");
+
+    // Both sessions are listed, and revoking the other one from A ends it on B.
+    let list = a
+        .send(Request::get("/api/auth/list-sessions").bearer(&first))
+        .await;
+    assert_eq!(list.status, 200, "{}", list.describe());
+    let listed = list.json();
+    let listed = listed.as_array().cloned().unwrap_or_default();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let other = listed
+        .iter()
+        .filter_map(|s| s["token"].as_str())
+        .find(|t| !first.starts_with(&format!("{t}.")))
+        .expect("the other session")
+        .to_owned();
+    let r = a
+        .send(
+            Request::post("/api/auth/revoke-session")
+                .bearer(&first)
+                .json(&serde_json::json!({"token": other})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert_eq!(
+        support::session_user(&b, &second).await,
+        None,
+        "revoked in Redis, gone everywhere"
+    );
+    assert_eq!(
+        support::session_user(&b, &first).await.as_deref(),
+        Some(email.as_str())
+    );
+
+    // Sign-out removes the last one.
+    let out = b
+        .send(
+            Request::post("/api/auth/sign-out")
+                .bearer(&first)
+                .json(&serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(out.status, 200);
+    assert_eq!(support::session_user(&a, &first).await, None);
+}

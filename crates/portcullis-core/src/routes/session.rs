@@ -1,7 +1,7 @@
 //! Session endpoints: get-session, sign-out, list-sessions, revoke-session(s).
 
 use http::Method;
-use portcullis_storage::{Query, SortDirection, Value, Where, WhereOp};
+use portcullis_storage::Value;
 use serde_json::json;
 
 use crate::context::AuthContext;
@@ -106,17 +106,7 @@ async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
 
 async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
-    let rows = ctx
-        .adapter
-        .find_many(
-            "session",
-            &Query::filter(vec![
-                Where::eq("userId", me.user_id()),
-                Where::op("expiresAt", WhereOp::Gt, chrono::Utc::now()),
-            ])
-            .sort("createdAt", SortDirection::Asc),
-        )
-        .await?;
+    let rows = session::list_user_sessions(ctx, me.user_id()).await?;
     let list: Vec<_> = rows
         .iter()
         .map(|r| {
@@ -133,25 +123,28 @@ async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let me = req.session()?;
     let token = req.str_field("token").unwrap_or_default();
     // The caller's raw token, or the identifier list-sessions gave for another of their sessions.
-    let target = ctx
-        .adapter
-        .find_one(
-            "session",
-            &[
-                Where::eq("userId", me.user_id()),
-                Where::eq("token", crate::crypto::token::hash_token(token)).or(),
-                Where::eq("token", token).or(),
-            ],
-        )
-        .await?;
+    let hashed = crate::crypto::token::hash_token(token);
+    let target = session::list_user_sessions(ctx, me.user_id())
+        .await?
+        .into_iter()
+        .find(|r| {
+            r.get("token")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t == hashed || t == token)
+        });
     let mut res = AuthResponse::json(json!({"status": true}));
     if let Some(target) = target {
-        let id = target.get("id").cloned().unwrap_or(Value::Null);
-        let gone =
-            session::delete_sessions(ctx.adapter.as_ref(), vec![Where::eq("id", id.clone())])
-                .await?;
+        let stored = target
+            .get("token")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let one = session::Sessions::One {
+            stored_token: stored,
+            user_id: me.user_id(),
+        };
+        let gone = session::delete_sessions(ctx, ctx.adapter.as_ref(), one).await?;
         session::evict_sessions(ctx, &gone).await;
-        if id.as_str() == Some(me.id()) {
+        if target.get("id").and_then(Value::as_str) == Some(me.id()) {
             res = res.cookies(ctx.cookies.clear_session());
         }
     }
@@ -160,11 +153,10 @@ async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
 
 async fn revoke_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
-    let gone = session::delete_sessions(
-        ctx.adapter.as_ref(),
-        vec![Where::eq("userId", me.user_id())],
-    )
-    .await?;
+    let all = session::Sessions::All {
+        user_id: me.user_id(),
+    };
+    let gone = session::delete_sessions(ctx, ctx.adapter.as_ref(), all).await?;
     session::evict_sessions(ctx, &gone).await;
     Ok(AuthResponse::json(json!({"status": true})).cookies(ctx.cookies.clear_session()))
 }
@@ -174,14 +166,16 @@ async fn revoke_other_sessions(
     req: &AuthRequest,
 ) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
-    let gone = session::delete_sessions(
-        ctx.adapter.as_ref(),
-        vec![
-            Where::eq("userId", me.user_id()),
-            Where::op("id", WhereOp::Ne, me.id()),
-        ],
-    )
-    .await?;
+    let stored = me
+        .session
+        .get("token")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let others = session::Sessions::AllBut {
+        user_id: me.user_id(),
+        keep_stored_token: stored,
+    };
+    let gone = session::delete_sessions(ctx, ctx.adapter.as_ref(), others).await?;
     session::evict_sessions(ctx, &gone).await;
     Ok(AuthResponse::json(json!({"status": true})))
 }

@@ -144,8 +144,14 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         .await?;
     let mut gone = Vec::new();
     let new_session = if revoke {
-        gone =
-            session::delete_sessions(tx.as_ref(), vec![Where::eq("userId", me.user_id())]).await?;
+        gone = session::delete_sessions(
+            ctx,
+            tx.as_ref(),
+            session::Sessions::All {
+                user_id: me.user_id(),
+            },
+        )
+        .await?;
         Some(
             session::create_session(
                 ctx,
@@ -250,7 +256,8 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
     }
     let tx = ctx.adapter.begin().await?;
     let uid = me.user_id();
-    let gone = session::delete_sessions(tx.as_ref(), vec![Where::eq("userId", uid)]).await?;
+    let gone =
+        session::delete_sessions(ctx, tx.as_ref(), session::Sessions::All { user_id: uid }).await?;
     tx.delete_many("account", &[Where::eq("userId", uid)])
         .await?;
     tx.delete_many("user", &[Where::eq("id", uid)]).await?;

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""The benchmark's table, from the rows bench/run.sh collected.
+
+  report.py line ROWS.jsonl
+      Prints the last row, one line (progress while the run goes on).
+  report.py write --rows ROWS.jsonl --memory MEMORY.jsonl --kdf KDF.json --meta META.json NAME...
+      Prints the table and writes NAME.md and NAME.json for each NAME.
+
+Ratios: "vs Better Auth" is Portcullis's req/s over Better Auth's in the same workload and run,
+with the p99 ratio beside it. "vs floor" is req/s as a share of the floor's: the floor server's
+/ok for /ok, its in-memory session lookup for get-session, and the raw hash rate (bench/kdf,
+the best of 1..cores threads) for sign-in and sign-up.
+"""
+
+import argparse
+import json
+import sys
+
+MB = 1024.0
+
+
+def load_rows(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def fmt_rps(v):
+    if v is None:
+        return "—"
+    return f"{v:,.0f}" if v >= 100 else f"{v:.1f}"
+
+
+def fmt_ms(v):
+    if v is None:
+        return "—"
+    if v >= 1000:
+        return f"{v / 1000:.2f} s"
+    if v >= 10:
+        return f"{v:.0f} ms"
+    if v >= 1:
+        return f"{v:.1f} ms"
+    return f"{v:.2f} ms"
+
+
+def fmt_mb(kb):
+    return f"{kb / MB:.1f} MB" if kb else "—"
+
+
+def fmt_pct(x):
+    return f"{100 * x:.0f} %"
+
+
+def fmt_x(x):
+    return f"{x:.1f}×" if x < 100 else f"{x:.0f}×"
+
+
+def p99_ratio(mine, theirs):
+    """'p99 1/12' when mine is 12 times lower, 'p99 3.0×' when it is 3 times higher."""
+    if not mine or not theirs:
+        return ""
+    r = theirs / mine
+    if r >= 1:
+        return f"p99 1/{r:.0f}" if r >= 10 else f"p99 1/{r:.1f}"
+    return f"p99 {1 / r:.1f}×"
+
+
+def is_ba(row):
+    return row["server"].startswith("Better Auth")
+
+
+def is_floor(row):
+    return row["server"] == "floor"
+
+
+def is_portcullis(row):
+    return row["server"].startswith("Portcullis")
+
+
+def find(rows, workload, pred):
+    return next((r for r in rows if r["workload"] == workload and pred(r) and "rps" in r), None)
+
+
+def annotate(rows, kdf):
+    """Adds vs_ba, vs_floor (numbers and text) to each row."""
+    for r in rows:
+        if "rps" not in r:
+            continue
+        r["vs_ba"] = r["vs_ba_p99"] = r["vs_floor"] = None
+        r["vs_ba_text"] = r["vs_floor_text"] = ""
+        if is_portcullis(r):
+            ba = find(rows, r["workload"], is_ba)
+            if ba and ba["rps"]:
+                r["vs_ba"] = r["rps"] / ba["rps"]
+                r["vs_ba_p99"] = ba["p99_ms"] / r["p99_ms"] if r["p99_ms"] else None
+                r["vs_ba_text"] = f"{fmt_x(r['vs_ba'])} · {p99_ratio(r['p99_ms'], ba['p99_ms'])}"
+        base = None
+        if r.get("floor") == "ok":
+            base = find(rows, "ok", is_floor)
+        elif r.get("floor") == "session":
+            base = find(rows, "get-session-floor", is_floor)
+        if base and base["rps"]:
+            r["vs_floor"] = r["rps"] / base["rps"]
+            r["vs_floor_text"] = fmt_pct(r["vs_floor"])
+        if r.get("kdf") and kdf.get(r["kdf"]):
+            rate = kdf[r["kdf"]]["best_per_s"]
+            r["vs_floor"] = r["rps"] / rate
+            r["vs_floor_text"] = f"{fmt_pct(r['vs_floor'])} of {r['kdf']} KDF"
+        if r["workload"] == "mixed":
+            solo = next((s for s in rows if s["workload"] == "mixed-solo" and s["server"] == r["server"]), None)
+            if solo and solo["rps"]:
+                r["vs_solo"] = r["rps"] / solo["rps"]
+                r["vs_solo_p99"] = r["p99_ms"] / solo["p99_ms"] if solo["p99_ms"] else None
+                extra = f"{fmt_pct(r['vs_solo'])} of its req/s alone, p99 {r['vs_solo_p99']:.1f}× alone"
+                r["note"] = f"{r['note']}; {extra}" if r.get("note") else extra
+    return rows
+
+
+HEADER = ["workload", "server", "req/s", "p50", "p99", "errors", "RSS idle", "RSS peak",
+          "vs Better Auth", "vs floor", "notes"]
+
+
+def table_rows(rows, kdf):
+    out = []
+    for name in ("argon2id", "scrypt"):
+        k = kdf.get(name)
+        if not k:
+            continue
+        t = k["by_threads"][str(k["best_threads"])]
+        others = ", ".join(f"{v['per_s']:.1f}/s on {n}" for n, v in k["by_threads"].items()
+                           if n != str(k["best_threads"]))
+        out.append([f"raw KDF, in-process ({k['params']})", f"{name} · {k['best_threads']} thread(s)",
+                    fmt_rps(k["best_per_s"]), fmt_ms(t["ms_each"]), "—", "0", "—", "—", "—",
+                    "the floor of sign-in", f"hashes/s; {others}" if others else "hashes/s"])
+    for r in rows:
+        if "skipped" in r:
+            out.append([r["title"], r["server"], "—", "—", "—", "—", "—", "—", "—", "—",
+                        "skipped: " + r["skipped"]])
+            continue
+        errors = str(r["errors"])
+        if r["errors"]:
+            errors = f"**{r['errors']}**"
+        note = r.get("note") or ""
+        if r["errors"] and r.get("first_unexpected"):
+            note = (note + "; " if note else "") + "first error: " + r["first_unexpected"][:80]
+        out.append([r["title"], f"{r['server']} · {r['conns']}c", fmt_rps(r["rps"]), fmt_ms(r["p50_ms"]),
+                    fmt_ms(r["p99_ms"]), errors, fmt_mb(r.get("rss_idle_kb")), fmt_mb(r.get("rss_peak_kb")),
+                    r.get("vs_ba_text") or "", r.get("vs_floor_text") or "", note.replace("|", "/")])
+    return out
+
+
+def markdown_table(header, body):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def goals(rows, memory):
+    """Issue 7's goals, judged from this run's numbers."""
+    g = []
+
+    def add(goal, measured, met):
+        g.append({"goal": goal, "measured": measured,
+                  "status": "not measured" if met is None else ("met" if met else "missed")})
+
+    p_ok = find(rows, "ok", lambda r: r["server"] == "Portcullis (PostgreSQL)")
+    add("/ok ≥ 80 % of the floor's /ok",
+        f"{fmt_pct(p_ok['vs_floor'])} ({fmt_rps(p_ok['rps'])} vs floor)" if p_ok and p_ok["vs_floor"] else "—",
+        p_ok["vs_floor"] >= 0.8 if p_ok and p_ok["vs_floor"] else None)
+
+    gs = find(rows, "get-session-db", lambda r: r["server"] == "Portcullis (PostgreSQL)")
+    if gs and gs.get("vs_ba"):
+        add("get-session on PostgreSQL, every check reaching the database: ≥ 40× Better Auth's req/s, "
+            "p99 ≤ 1/40 of its p99",
+            f"{fmt_x(gs['vs_ba'])} req/s, {p99_ratio(gs['p99_ms'], gs['p99_ms'] * gs['vs_ba_p99'])}",
+            gs["vs_ba"] >= 40 and gs["vs_ba_p99"] >= 40)
+    else:
+        add("get-session on PostgreSQL: ≥ 40× Better Auth", "—", None)
+
+    for wl, label in (("get-session-cache-memory", "session cache in memory"),
+                      ("get-session-cache-redis", "session cache in Redis"),
+                      ("get-session-cookie-cache", "signed cookie cache")):
+        r = find(rows, wl, is_portcullis)
+        add(f"get-session with the {label} ≥ 50 % of the floor's lookup",
+            fmt_pct(r["vs_floor"]) if r and r["vs_floor"] else "—",
+            r["vs_floor"] >= 0.5 if r and r["vs_floor"] else None)
+
+    for server, kdf in (("Portcullis (PostgreSQL, argon2id)", "argon2id"),
+                        ("Portcullis (PostgreSQL, scrypt)", "scrypt")):
+        r = find(rows, "sign-in", lambda x, s=server: x["server"] == s)
+        add(f"sign-in ≥ 90 % of the raw {kdf} rate",
+            f"{fmt_pct(r['vs_floor'])} ({fmt_rps(r['rps'])}/s)" if r and r["vs_floor"] else "—",
+            r["vs_floor"] >= 0.9 if r and r["vs_floor"] else None)
+
+    m = find(rows, "mixed", lambda r: r["server"] == "Portcullis (PostgreSQL)")
+    if m and m.get("vs_solo"):
+        add("under the sign-in flood, get-session keeps ≥ 40 % of its solo req/s, p99 ≤ 3× solo",
+            f"{fmt_pct(m['vs_solo'])} of solo, p99 {m['vs_solo_p99']:.1f}× solo",
+            m["vs_solo"] >= 0.4 and m["vs_solo_p99"] <= 3)
+    else:
+        add("under the sign-in flood, get-session keeps ≥ 40 % of its solo req/s", "—", None)
+
+    ps = [x for x in memory if x["server"].startswith("Portcullis")]
+    if ps:
+        idle = max(x["idle_kb"] for x in ps)
+        peak = max(x["peak_kb"] for x in ps)
+        add("idle RSS ≤ 20 MB (every Portcullis process)", f"at most {fmt_mb(idle)}", idle <= 20 * MB)
+        add("peak RSS ≤ 64 MB through every workload (every Portcullis process)", f"at most {fmt_mb(peak)}",
+            peak <= 64 * MB)
+    add("1M users and sessions within 1.5× of 1k", "scale rows not built yet", None)
+    with_errors = [r for r in rows if r.get("errors")]
+    add("zero errors in every row", f"{len(with_errors)} row(s) with errors", not with_errors)
+    return g
+
+
+def render(rows, memory, kdf, meta):
+    annotate(rows, kdf)
+    body = table_rows(rows, kdf)
+    g = goals(rows, memory)
+    md = []
+    md.append(f"## Benchmark, {meta['date']} ({meta['mode']} run)")
+    md.append("")
+    md.append(f"Machine: {meta['cpu']}, {meta['cores']} cores shared by wrk, the servers and PostgreSQL, "
+              f"{meta['mem_gb']} GB, Linux {meta['kernel']}. PostgreSQL {meta['postgres']}, Node {meta['node']}, "
+              f"Better Auth {meta['better_auth']}, wrk {meta['wrk']}. Portcullis at {meta['commit']}. "
+              f"{meta['duration_s']} s per workload after {meta['warmup_s']} s of warm-up; {meta['users']} "
+              f"users seeded per server; every response checked (status and body).")
+    md.append("")
+    md.append(markdown_table(HEADER, body))
+    md.append("")
+    md.append("RSS idle: the server just after it started. RSS peak: its high-water mark (VmHWM) after "
+              "the row, so it covers every workload the process served until then. `Nc`: connections.")
+    md.append("")
+    md.append("### Memory per server process")
+    md.append("")
+    md.append(markdown_table(["process", "idle", "at the end", "peak (VmHWM)"],
+                             [[x["server"], fmt_mb(x["idle_kb"]), fmt_mb(x["final_kb"]), fmt_mb(x["peak_kb"])]
+                              for x in memory]))
+    md.append("")
+    md.append("### Issue 7's goals, from this run")
+    md.append("")
+    md.append(markdown_table(["goal", "measured", "status"], [[x["goal"], x["measured"], x["status"]] for x in g]))
+    md.append("")
+    doc = {"meta": meta, "kdf": kdf, "rows": rows, "memory": memory, "goals": g}
+    return "\n".join(md), doc, body
+
+
+def plain(header, body):
+    widths = [max(len(str(row[i])) for row in [header] + body) for i in range(len(header))]
+    fmt = lambda row: "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
+    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in body])
+
+
+def cmd_line(a):
+    rows = load_rows(a.rows)
+    r = rows[-1]
+    err = f" ERRORS {r['errors']} ({r.get('first_unexpected') or 'socket errors'})" if r["errors"] else ""
+    print(f"  {r['title']} · {r['server']}: {fmt_rps(r['rps'])} req/s, p50 {fmt_ms(r['p50_ms'])}, "
+          f"p99 {fmt_ms(r['p99_ms'])}, {r['requests']} requests{err}", file=sys.stderr)
+
+
+def cmd_write(a):
+    rows = load_rows(a.rows)
+    memory = load_rows(a.memory)
+    kdf = json.load(open(a.kdf))
+    meta = json.load(open(a.meta))
+    md, doc, body = render(rows, memory, kdf, meta)
+    print(plain(HEADER, body))
+    print()
+    for x in doc["goals"]:
+        print(f"{x['status']:>12}  {x['goal']}: {x['measured']}")
+    for name in a.names:
+        with open(name + ".md", "w") as f:
+            f.write(md + "\n")
+        with open(name + ".json", "w") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+
+
+def cmd_errors(a):
+    for r in load_rows(a.rows):
+        if r.get("errors"):
+            print(f"  {r['workload']} / {r['server']}: {r['errors']} errors "
+                  f"({r.get('first_unexpected') or 'socket errors'})")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("line")
+    s.add_argument("rows")
+    s = sub.add_parser("errors")
+    s.add_argument("rows")
+    s = sub.add_parser("write")
+    s.add_argument("--rows", required=True)
+    s.add_argument("--memory", required=True)
+    s.add_argument("--kdf", required=True)
+    s.add_argument("--meta", required=True)
+    s.add_argument("names", nargs="+")
+    a = p.parse_args()
+    {"line": cmd_line, "write": cmd_write, "errors": cmd_errors}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
