@@ -45,14 +45,7 @@ async fn wait_for(what: &str, timeout: Duration, mut check: impl AsyncFnMut() ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_gives_503_then_recovers_and_redis_outage_is_survived() {
-    let Some(pg) = support::service_url(
-        "PORTCULLIS_TEST_POSTGRES_URL",
-        "PORTCULLIS_REQUIRE_POSTGRES",
-    ) else {
-        return;
-    };
-    let Some(redis) = support::service_url("PORTCULLIS_TEST_REDIS_URL", "PORTCULLIS_REQUIRE_REDIS")
-    else {
+    let Some((pg, redis)) = support::postgres_and_redis() else {
         return;
     };
     let db = Database::create(&pg).await;

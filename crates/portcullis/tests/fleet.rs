@@ -13,14 +13,7 @@ use support::{Database, Instance};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_instances_share_sessions_revocations_and_limits() {
-    let Some(pg) = support::service_url(
-        "PORTCULLIS_TEST_POSTGRES_URL",
-        "PORTCULLIS_REQUIRE_POSTGRES",
-    ) else {
-        return;
-    };
-    let Some(redis) = support::service_url("PORTCULLIS_TEST_REDIS_URL", "PORTCULLIS_REQUIRE_REDIS")
-    else {
+    let Some((pg, redis)) = support::postgres_and_redis() else {
         return;
     };
     let db = Database::create(&pg).await;
@@ -120,14 +113,7 @@ async fn three_instances_share_sessions_revocations_and_limits() {
 /// without `storeSessionInDatabase`) and still work, list and revoke across the fleet.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_kept_only_in_redis_work_across_instances() {
-    let Some(pg) = support::service_url(
-        "PORTCULLIS_TEST_POSTGRES_URL",
-        "PORTCULLIS_REQUIRE_POSTGRES",
-    ) else {
-        return;
-    };
-    let Some(redis) = support::service_url("PORTCULLIS_TEST_REDIS_URL", "PORTCULLIS_REQUIRE_REDIS")
-    else {
+    let Some((pg, redis)) = support::postgres_and_redis() else {
         return;
     };
     let db = Database::create(&pg).await;

@@ -34,6 +34,16 @@ pub fn service_url(var: &str, require: &str) -> Option<String> {
     }
 }
 
+/// The PostgreSQL admin URL and the Redis URL these tests need, or `None` to skip.
+pub fn postgres_and_redis() -> Option<(String, String)> {
+    let pg = service_url(
+        "PORTCULLIS_TEST_POSTGRES_URL",
+        "PORTCULLIS_REQUIRE_POSTGRES",
+    )?;
+    let redis = service_url("PORTCULLIS_TEST_REDIS_URL", "PORTCULLIS_REQUIRE_REDIS")?;
+    Some((pg, redis))
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
