@@ -55,24 +55,19 @@ enum Resource {
     MysqlDatabase { admin_url: String, name: String },
 }
 
-fn drop_pg_database(admin_url: String, name: String) {
-    // Drop runs inside the test's runtime, which cannot be blocked on: use a thread with its own.
+/// Runs `work` to completion on a thread with its own runtime: Drop runs inside the test's
+/// runtime, which cannot be blocked on. Failures only warn; a test's verdict is already made.
+fn run_on_own_runtime<F, Fut>(work: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
     let res = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
-        rt.block_on(async {
-            let mut conn = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut conn)
-                .await
-                .map_err(|e| e.to_string())?;
-            let _ = conn.close().await;
-            Ok::<(), String>(())
-        })
+        rt.block_on(work())
     })
     .join();
     match res {
@@ -82,31 +77,32 @@ fn drop_pg_database(admin_url: String, name: String) {
     }
 }
 
-fn drop_mysql_database(admin_url: String, name: String) {
-    // Same as for PostgreSQL: a thread with its own runtime, since Drop cannot block this one.
-    let res = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+fn drop_pg_database(admin_url: String, name: String) {
+    run_on_own_runtime(move || async move {
+        let mut conn = sqlx::PgConnection::connect(&admin_url)
+            .await
             .map_err(|e| e.to_string())?;
-        rt.block_on(async {
-            let mut conn = sqlx::MySqlConnection::connect(&admin_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS `{name}`"))
-                .execute(&mut conn)
-                .await
-                .map_err(|e| e.to_string())?;
-            let _ = conn.close().await;
-            Ok::<(), String>(())
-        })
-    })
-    .join();
-    match res {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => eprintln!("warning: could not drop test database {e}"),
-        Err(_) => eprintln!("warning: dropping the test database panicked"),
-    }
+        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        let _ = conn.close().await;
+        Ok(())
+    });
+}
+
+fn drop_mysql_database(admin_url: String, name: String) {
+    run_on_own_runtime(move || async move {
+        let mut conn = sqlx::MySqlConnection::connect(&admin_url)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS `{name}`"))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        let _ = conn.close().await;
+        Ok(())
+    });
 }
 
 impl Drop for Resource {
