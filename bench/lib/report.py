@@ -3,8 +3,10 @@
 
   report.py line ROWS.jsonl
       Prints the last row, one line (progress while the run goes on).
-  report.py write --rows ROWS.jsonl --memory MEMORY.jsonl --kdf KDF.json --meta META.json NAME...
-      Prints the table and writes NAME.md and NAME.json for each NAME.
+  report.py write --rows ROWS.jsonl --memory MEMORY.jsonl --kdf KDF.json --meta META.json
+            [--readme README.md] NAME...
+      Prints the table and writes NAME.md and NAME.json for each NAME. With --readme, replaces
+      everything after the README's `<!-- latest-table -->` line with the Markdown.
 
 Ratios: "vs Better Auth" is Portcullis's req/s over Better Auth's in the same workload and run,
 with the p99 ratio beside it. "vs floor" is req/s as a share of the floor's: the floor server's
@@ -91,7 +93,7 @@ def annotate(rows, kdf):
             ba = find(rows, r["workload"], is_ba)
             if ba and ba["rps"]:
                 r["vs_ba"] = r["rps"] / ba["rps"]
-                r["vs_ba_p99"] = ba["p99_ms"] / r["p99_ms"] if r["p99_ms"] else None
+                r["vs_ba_p99"] = ba["p99_ms"] / r["p99_ms"] if r["p99_ms"] and ba["p99_ms"] else None
                 r["vs_ba_text"] = f"{fmt_x(r['vs_ba'])} · {p99_ratio(r['p99_ms'], ba['p99_ms'])}"
         base = None
         if r.get("floor") == "ok":
@@ -109,8 +111,10 @@ def annotate(rows, kdf):
             solo = next((s for s in rows if s["workload"] == "mixed-solo" and s["server"] == r["server"]), None)
             if solo and solo["rps"]:
                 r["vs_solo"] = r["rps"] / solo["rps"]
-                r["vs_solo_p99"] = r["p99_ms"] / solo["p99_ms"] if solo["p99_ms"] else None
-                extra = f"{fmt_pct(r['vs_solo'])} of its req/s alone, p99 {r['vs_solo_p99']:.1f}× alone"
+                r["vs_solo_p99"] = r["p99_ms"] / solo["p99_ms"] if r["p99_ms"] and solo["p99_ms"] else None
+                extra = f"{fmt_pct(r['vs_solo'])} of its req/s alone"
+                if r["vs_solo_p99"]:
+                    extra += f", p99 {r['vs_solo_p99']:.1f}× alone"
                 r["note"] = f"{r['note']}; {extra}" if r.get("note") else extra
     return rows
 
@@ -119,8 +123,9 @@ HEADER = ["workload", "server", "req/s", "p50", "p99", "errors", "RSS idle", "RS
           "vs Better Auth", "vs floor", "notes"]
 
 
-def table_rows(rows, kdf):
+def table_rows(rows, kdf, meta):
     out = []
+    kdf_note = "BUSY: a compiler ran during this measurement; " if meta.get("kdf_busy") else ""
     for name in ("argon2id", "scrypt"):
         k = kdf.get(name)
         if not k:
@@ -130,7 +135,7 @@ def table_rows(rows, kdf):
                            if n != str(k["best_threads"]))
         out.append([f"raw KDF, in-process ({k['params']})", f"{name} · {k['best_threads']} thread(s)",
                     fmt_rps(k["best_per_s"]), fmt_ms(t["ms_each"]), "—", "0", "—", "—", "—",
-                    "the floor of sign-in", f"hashes/s; {others}" if others else "hashes/s"])
+                    "the floor of sign-in", kdf_note + (f"hashes/s; {others}" if others else "hashes/s")])
     for r in rows:
         if "skipped" in r:
             out.append([r["title"], r["server"], "—", "—", "—", "—", "—", "—", "—", "—",
@@ -140,6 +145,8 @@ def table_rows(rows, kdf):
         if r["errors"]:
             errors = f"**{r['errors']}**"
         note = r.get("note") or ""
+        if r.get("busy") == "1":
+            note = "BUSY: a compiler ran during this row" + ("; " + note if note else "")
         if r["errors"] and r.get("first_unexpected"):
             note = (note + "; " if note else "") + "first error: " + r["first_unexpected"][:80]
         out.append([r["title"], f"{r['server']} · {r['conns']}c", fmt_rps(r["rps"]), fmt_ms(r["p50_ms"]),
@@ -168,7 +175,7 @@ def goals(rows, memory):
         p_ok["vs_floor"] >= 0.8 if p_ok and p_ok["vs_floor"] else None)
 
     gs = find(rows, "get-session-db", lambda r: r["server"] == "Portcullis (PostgreSQL)")
-    if gs and gs.get("vs_ba"):
+    if gs and gs.get("vs_ba") and gs.get("vs_ba_p99"):
         add("get-session on PostgreSQL, every check reaching the database: ≥ 40× Better Auth's req/s, "
             "p99 ≤ 1/40 of its p99",
             f"{fmt_x(gs['vs_ba'])} req/s, {p99_ratio(gs['p99_ms'], gs['p99_ms'] * gs['vs_ba_p99'])}",
@@ -192,7 +199,7 @@ def goals(rows, memory):
             r["vs_floor"] >= 0.9 if r and r["vs_floor"] else None)
 
     m = find(rows, "mixed", lambda r: r["server"] == "Portcullis (PostgreSQL)")
-    if m and m.get("vs_solo"):
+    if m and m.get("vs_solo") is not None and m.get("vs_solo_p99"):
         add("under the sign-in flood, get-session keeps ≥ 40 % of its solo req/s, p99 ≤ 3× solo",
             f"{fmt_pct(m['vs_solo'])} of solo, p99 {m['vs_solo_p99']:.1f}× solo",
             m["vs_solo"] >= 0.4 and m["vs_solo_p99"] <= 3)
@@ -206,7 +213,18 @@ def goals(rows, memory):
         add("idle RSS ≤ 20 MB (every Portcullis process)", f"at most {fmt_mb(idle)}", idle <= 20 * MB)
         add("peak RSS ≤ 64 MB through every workload (every Portcullis process)", f"at most {fmt_mb(peak)}",
             peak <= 64 * MB)
-    add("1M users and sessions within 1.5× of 1k", "scale rows not built yet", None)
+    for what in ("get-session", "sign-in"):
+        small = find(rows, f"scale-{what}-small", is_portcullis)
+        large = find(rows, f"scale-{what}-large", is_portcullis)
+        if small and large and small["rps"] and small["p99_ms"] and large["p99_ms"]:
+            share = large["rps"] / small["rps"]
+            p99 = large["p99_ms"] / small["p99_ms"]
+            add(f"{what} with the large database within 1.5× of the small one "
+                f"({large['title'].split(', ')[-1]} vs {small['title'].split(', ')[-1]})",
+                f"{fmt_pct(share)} of the small one's req/s, p99 {p99:.2f}× its p99",
+                share >= 1 / 1.5 and p99 <= 1.5)
+        else:
+            add(f"{what} with 1M users and sessions within 1.5× of 1k", "scale rows not run", None)
     with_errors = [r for r in rows if r.get("errors")]
     add("zero errors in every row", f"{len(with_errors)} row(s) with errors", not with_errors)
     return g
@@ -214,7 +232,7 @@ def goals(rows, memory):
 
 def render(rows, memory, kdf, meta):
     annotate(rows, kdf)
-    body = table_rows(rows, kdf)
+    body = table_rows(rows, kdf, meta)
     g = goals(rows, memory)
     md = []
     md.append(f"## Benchmark, {meta['date']} ({meta['mode']} run)")
@@ -227,6 +245,11 @@ def render(rows, memory, kdf, meta):
     md.append("")
     md.append(markdown_table(HEADER, body))
     md.append("")
+    busy = sum(1 for r in rows if r.get("busy") == "1") + (1 if meta.get("kdf_busy") else 0)
+    if busy:
+        md.append(f"**{busy} row(s) were measured while a compiler ran on this machine (marked BUSY): "
+                  "their numbers are low and their ratios unreliable.**")
+        md.append("")
     md.append("RSS idle: the server just after it started. RSS peak: its high-water mark (VmHWM) after "
               "the row, so it covers every workload the process served until then. `Nc`: connections.")
     md.append("")
@@ -274,13 +297,27 @@ def cmd_write(a):
         with open(name + ".json", "w") as f:
             json.dump(doc, f, indent=1)
             f.write("\n")
+    if a.readme:
+        marker = "<!-- latest-table -->"
+        text = open(a.readme).read()
+        if marker not in text:
+            sys.exit(f"report.py: no {marker} line in {a.readme}")
+        head = text[: text.index(marker) + len(marker)]
+        # one level down: the README's section is already "## Latest full run"
+        body = md.replace("\n### ", "\n#### ").replace("## Benchmark, ", "### Benchmark, ", 1)
+        with open(a.readme, "w") as f:
+            f.write(head + "\n\n" + body + "\n")
 
 
 def cmd_errors(a):
+    """Rows with errors: Portcullis's and the floor's on stdout (they fail the run), Better
+    Auth's on stderr (a warning: a reference starved by its own sign-in flood is a result; a
+    broken reference set-up fails earlier, at the probe before each workload)."""
     for r in load_rows(a.rows):
         if r.get("errors"):
-            print(f"  {r['workload']} / {r['server']}: {r['errors']} errors "
-                  f"({r.get('first_unexpected') or 'socket errors'})")
+            line = (f"  {r['workload']} / {r['server']}: {r['errors']} errors "
+                    f"({r.get('first_unexpected') or 'socket errors or timeouts'})")
+            print(line, file=sys.stderr if is_ba(r) else sys.stdout)
 
 
 def main():
@@ -295,6 +332,7 @@ def main():
     s.add_argument("--memory", required=True)
     s.add_argument("--kdf", required=True)
     s.add_argument("--meta", required=True)
+    s.add_argument("--readme")
     s.add_argument("names", nargs="+")
     a = p.parse_args()
     {"line": cmd_line, "write": cmd_write, "errors": cmd_errors}[a.cmd](a)

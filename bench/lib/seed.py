@@ -15,6 +15,11 @@
       replays the old cookies: prints "honoured" when get-session answers null, "not honoured"
       when the revoked session is still served (the signed cookie cache does this by design until
       it expires).
+  seed.py scale-reqs --origin ORIGIN --upto N --count K --dir DIR   (env BENCH_SECRET)
+      Request files for the scale rows: get-session and sign-in for K users drawn at random from
+      the first N bulk-seeded ones (bench/lib/scale.sql: user i has email scale-i@bench.test and
+      session token "scale" + i zero-padded to 27 digits; the cookie is signed here with the
+      server's secret, as Better Auth signs it).
   seed.py probe   --base URL --reqs FILE [--expect STATUS] [--has TEXT] [--limit K]
       Sends the first K requests of a file and fails, showing the answer, unless each has the
       expected status and body text. Runs before a workload, so a misconfigured one fails with
@@ -22,9 +27,14 @@
 """
 
 import argparse
+import base64
 import concurrent.futures
+import hashlib
+import hmac
 import http.client
 import json
+import os
+import random
 import secrets
 import sys
 import urllib.parse
@@ -189,6 +199,26 @@ def cmd_floor(a):
            for i in range(a.count)])
 
 
+def signed_cookie_value(secret, token):
+    """Better Auth's signed cookie value: encodeURIComponent(token + "." + base64(HMAC-SHA256))."""
+    sig = base64.b64encode(hmac.new(secret.encode(), token.encode(), hashlib.sha256).digest()).decode()
+    return urllib.parse.quote(f"{token}.{sig}", safe="-_.!~*'()")
+
+
+def cmd_scale_reqs(a):
+    secret = os.environ.get("BENCH_SECRET") or die("BENCH_SECRET is not set")
+    rng = random.Random(a.upto)
+    picks = [rng.randint(1, a.upto) for _ in range(a.count)]
+    js = "Content-Type: application/json"
+    write(f"{a.dir}/get-session.reqs",
+          [line("GET", "/api/auth/get-session", "",
+                [f"Cookie: {TOKEN_COOKIE}={signed_cookie_value(secret, f'scale{i:027d}')}"]) for i in picks])
+    write(f"{a.dir}/sign-in.reqs",
+          [line("POST", "/api/auth/sign-in/email",
+                json.dumps({"email": f"scale-{i}@bench.test", "password": PASSWORD}),
+                [f"Origin: {a.origin}", js]) for i in picks])
+
+
 def cmd_probe(a):
     with open(a.reqs) as f:
         lines = [ln.rstrip("\n") for ln in f if ln.strip()]
@@ -226,6 +256,11 @@ def main():
     s = sub.add_parser("revocation")
     s.add_argument("--base", required=True)
     s.add_argument("--origin", required=True)
+    s = sub.add_parser("scale-reqs")
+    s.add_argument("--origin", required=True)
+    s.add_argument("--upto", type=int, required=True)
+    s.add_argument("--count", type=int, default=100)
+    s.add_argument("--dir", required=True)
     s = sub.add_parser("probe")
     s.add_argument("--base", required=True)
     s.add_argument("--reqs", required=True)
@@ -234,7 +269,8 @@ def main():
     s.add_argument("--limit", type=int, default=2)
     a = p.parse_args()
     {"signup": cmd_signup, "cookie-cache": cmd_cookie_cache, "reqs": cmd_reqs,
-     "floor": cmd_floor, "revocation": cmd_revocation, "probe": cmd_probe}[a.cmd](a)
+     "floor": cmd_floor, "revocation": cmd_revocation, "scale-reqs": cmd_scale_reqs,
+     "probe": cmd_probe}[a.cmd](a)
 
 
 if __name__ == "__main__":
