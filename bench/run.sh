@@ -199,7 +199,13 @@ PY
 }
 
 # Other work on the machine skews every number: a row measured while a compiler ran is marked.
-busy_now() { pgrep -x 'rustc|cargo|cc1|cc1plus|ld|ld.lld|rust-lld' >/dev/null && echo 1 || echo 0; }
+busy_now() {
+  local p
+  for p in rustc cargo cc1 cc1plus ld ld.lld rust-lld; do
+    pgrep -x "$p" >/dev/null && { echo 1; return; }
+  done
+  echo 0
+}
 # wait_quiet SECONDS — waits until no compiler runs, for at most SECONDS
 wait_quiet() {
   local deadline=$((SECONDS + $1))
