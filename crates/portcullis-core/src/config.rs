@@ -12,6 +12,10 @@ use url::Url;
 
 use crate::crypto::password::HashAlgorithm;
 
+mod delivery;
+pub use delivery::EmailFlows;
+pub use portcullis_delivery::DeliveryConfig;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{var} {problem}")]
 pub struct ConfigError {
@@ -99,6 +103,23 @@ pub struct Brand {
     pub terms_url: String,
 }
 
+impl Brand {
+    /// The `brand` object pages and emails see, with the public base URL.
+    pub fn globals(&self, base_url: &Url) -> serde_json::Value {
+        serde_json::json!({
+            "brand": {
+                "name": self.name, "description": self.description, "tagline": self.tagline,
+                "company_name": self.company_name, "domain": self.domain, "logo_url": self.logo_url,
+                "favicon": self.favicon, "primary_color": self.primary_color,
+                "secondary_color": self.secondary_color, "support_email": self.support_email,
+                "support_url": self.support_url, "privacy_url": self.privacy_url,
+                "terms_url": self.terms_url,
+            },
+            "base_url": base_url.as_str().trim_end_matches('/'),
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub env: Environment,
@@ -149,6 +170,14 @@ pub struct Config {
     pub cleanup_interval: u64,
     /// Rows deleted per statement by the cleanup job (`CLEANUP_BATCH_SIZE`).
     pub cleanup_batch_size: usize,
+    /// Mail and SMS transports, the outbox, templates.
+    pub delivery: DeliveryConfig,
+    /// Verification, password reset, change email, account deletion by email.
+    pub email: EmailFlows,
+    /// Serve the development outbox at `/dev/outbox` (never in production).
+    pub dev_outbox_ui: bool,
+    /// The raw settings, for plugins that read their own variables.
+    pub sources: std::sync::Arc<Sources>,
 }
 
 /// A Better Auth `additionalFields` entry, from TOML `[user.additional_fields.<name>]` or the
@@ -224,10 +253,23 @@ fn parse_additional_fields(
 }
 
 /// Where values come from: the environment first, then the TOML file.
+#[derive(Clone)]
 pub struct Sources {
     env: HashMap<String, String>,
     file: HashMap<String, String>,
     file_user_fields: Option<toml::Value>,
+}
+
+impl fmt::Debug for Sources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values may be secrets: show only how many there are.
+        write!(
+            f,
+            "Sources({} env, {} file)",
+            self.env.len(),
+            self.file.len()
+        )
+    }
 }
 
 impl Sources {
@@ -301,11 +343,11 @@ impl Sources {
     }
 
     /// The first of several names that is set, with the name that supplied it.
-    fn first<'a>(&'a self, vars: &[&'a str]) -> Option<(&'a str, &'a str)> {
+    pub fn first<'a>(&'a self, vars: &[&'a str]) -> Option<(&'a str, &'a str)> {
         vars.iter().find_map(|v| self.get(v).map(|val| (*v, val)))
     }
 
-    fn parse<T: std::str::FromStr>(
+    pub fn parse<T: std::str::FromStr>(
         &self,
         var: &str,
         default: T,
@@ -319,7 +361,7 @@ impl Sources {
         }
     }
 
-    fn flag(&self, var: &str, default: bool) -> Result<bool, ConfigError> {
+    pub fn flag(&self, var: &str, default: bool) -> Result<bool, ConfigError> {
         match self.get(var).map(|s| s.to_ascii_lowercase()) {
             None => Ok(default),
             Some(s) if ["1", "true", "yes", "on"].contains(&s.as_str()) => Ok(true),
@@ -328,7 +370,7 @@ impl Sources {
         }
     }
 
-    fn string(&self, var: &str, default: &str) -> String {
+    pub fn string(&self, var: &str, default: &str) -> String {
         self.get(var).unwrap_or(default).to_owned()
     }
 }
@@ -677,6 +719,9 @@ impl Config {
             terms_url: src.string("APP_TERMS_URL", ""),
         };
 
+        let require_email_verification = src.flag("REQUIRE_EMAIL_VERIFICATION", false)?;
+        let delivery =
+            delivery::load_delivery(src, &data_dir, production, brand.globals(&base_url))?;
         Ok(Config {
             env,
             secret,
@@ -707,7 +752,11 @@ impl Config {
             password_hash_concurrency,
             email_password_enabled: src.flag("ENABLE_EMAIL_AUTH", true)?,
             sign_up_enabled: !src.flag("DISABLE_SIGN_UP", false)?,
-            require_email_verification: src.flag("REQUIRE_EMAIL_VERIFICATION", false)?,
+            require_email_verification,
+            email: delivery::load_email_flows(src, require_email_verification)?,
+            delivery,
+            dev_outbox_ui: !production,
+            sources: std::sync::Arc::new(src.clone()),
             delete_user_enabled: src.flag("ENABLE_DELETE_USER", true)?,
             auto_migrate: !src.flag("PORTCULLIS_NO_AUTO_MIGRATE", false)?,
             max_body_bytes,

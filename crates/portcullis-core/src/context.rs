@@ -26,6 +26,8 @@ pub struct AuthContext {
     pub rate_limiter: crate::rate_limit::RateLimiter,
     /// Prometheus metrics, rendered at `GET /metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Email and SMS: queued, sent in the background.
+    pub delivery: Arc<portcullis_delivery::Delivery>,
 }
 
 /// The full schema: Better Auth's core tables, then each plugin's additions, then the

@@ -36,6 +36,7 @@ pub struct EngineParts {
     pub secondary: Arc<dyn SecondaryStorage>,
     pub plugins: Vec<Arc<dyn Plugin>>,
     pub renderer: Option<Arc<dyn PageRenderer>>,
+    pub delivery: Arc<portcullis_delivery::Delivery>,
 }
 
 /// Builds the context: schema and route table from core plus plugins, the hasher pool.
@@ -63,6 +64,7 @@ pub fn build(
         rate_limiter,
         renderer: parts.renderer,
         metrics: Arc::new(crate::metrics::Metrics::new()),
+        delivery: parts.delivery,
     }))
 }
 

@@ -54,6 +54,10 @@ async fn harness(extra: &[(&str, &str)]) -> Harness {
             secondary: Arc::new(MemoryStorage::new()),
             plugins: vec![],
             renderer: None,
+            delivery: portcullis_delivery::Delivery::start(
+                portcullis_delivery::DeliveryConfig::outbox(dir.join("outbox")),
+            )
+            .expect("delivery"),
         },
         schema,
     )

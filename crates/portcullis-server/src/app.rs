@@ -26,6 +26,10 @@ pub enum StartError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Config(#[from] portcullis_core::ConfigError),
+    #[error("{0}")]
+    Delivery(portcullis_delivery::DeliveryError),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -64,6 +68,8 @@ pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError>
         }
         None => Arc::new(MemoryStorage::new()),
     };
+    let delivery = portcullis_delivery::Delivery::start(config.delivery.clone())
+        .map_err(StartError::Delivery)?;
     let ui = Ui::new(&config);
     let renderer: Arc<dyn PageRenderer> = ui.clone();
     let ctx = engine::build(
@@ -73,6 +79,7 @@ pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError>
             secondary,
             plugins,
             renderer: Some(renderer),
+            delivery,
         },
         schema,
     )
@@ -102,6 +109,7 @@ async fn shutdown_signal() {
 /// Serves on `listener` until SIGTERM or Ctrl-C, then drains in-flight requests. The background
 /// jobs (expired-row cleanup) run alongside and stop once the requests have drained.
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<(), StartError> {
+    let ctx = app.ctx.clone();
     let jobs = crate::jobs::spawn(app.ctx.clone());
     let router = crate::http_layer::router(app);
     let served = axum::serve(
@@ -112,5 +120,9 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<(), St
     .await
     .map_err(StartError::Serve);
     jobs.stop().await;
+    // Messages already accepted (a reset link, a code) should still go out.
+    if !ctx.delivery.flush(std::time::Duration::from_secs(10)).await {
+        tracing::warn!("some queued messages were not sent before shutdown");
+    }
     served
 }

@@ -94,20 +94,17 @@ impl Ui {
         let dir = config.templates_dir.clone();
         env.set_loader(move |name| load_template(dir.clone(), name));
         let b = &config.brand;
-        let globals = json!({
-            "brand": {
-                "name": b.name, "description": b.description, "tagline": b.tagline,
-                "company_name": b.company_name, "domain": b.domain, "logo_url": b.logo_url,
-                "favicon": b.favicon, "primary_color": b.primary_color, "secondary_color": b.secondary_color,
-                "support_email": b.support_email, "support_url": b.support_url,
-                "privacy_url": b.privacy_url, "terms_url": b.terms_url,
-            },
-            "base_path": config.base_path,
-            "config": {
-                "min_password_length": config.password_min_length,
-                "max_password_length": config.password_max_length,
-            },
-        });
+        let mut globals = b.globals(&config.base_url);
+        if let Some(m) = globals.as_object_mut() {
+            m.insert("base_path".into(), json!(config.base_path));
+            m.insert(
+                "config".into(),
+                json!({
+                    "min_password_length": config.password_min_length,
+                    "max_password_length": config.password_max_length,
+                }),
+            );
+        }
         // Colours were validated as hex at start-up, so they are safe inside CSS.
         let brand_css = format!(
             ":root{{--pc-primary:{};--pc-secondary:{};}}\n",

@@ -1,0 +1,241 @@
+//! Email/SMS delivery settings and the email-driven flows (verification, reset, change email).
+
+use std::path::Path;
+use std::time::Duration;
+
+use portcullis_delivery::config::{Credential, SmtpTls};
+use portcullis_delivery::{DeliveryConfig, MailBackend, SmsBackend};
+
+use super::{ConfigError, Sources, bad};
+
+/// Email-driven account flows.
+#[derive(Debug, Clone)]
+pub struct EmailFlows {
+    /// Send the verification email after sign-up (`EMAIL_VERIFICATION_ON_SIGN_UP`; default:
+    /// whether verification is required).
+    pub send_verification_on_sign_up: bool,
+    /// Sign the user in when they follow the verification link (`EMAIL_VERIFICATION_AUTO_SIGN_IN`).
+    pub auto_sign_in_after_verification: bool,
+    /// Lifetime of the verification link, seconds (`EMAIL_VERIFICATION_EXPIRES_IN`).
+    pub verification_expires_in: i64,
+    /// Lifetime of a password-reset link, seconds (`RESET_PASSWORD_TOKEN_EXPIRES_IN`).
+    pub reset_password_expires_in: i64,
+    /// End every session of the user on a password reset (`REVOKE_SESSIONS_ON_PASSWORD_RESET`).
+    pub revoke_sessions_on_password_reset: bool,
+    /// `/change-email` (`ENABLE_CHANGE_EMAIL`).
+    pub change_email_enabled: bool,
+    /// `/delete-user` sends a confirmation link instead of deleting at once
+    /// (`DELETE_USER_EMAIL_CONFIRMATION`).
+    pub delete_user_confirmation: bool,
+    /// Lifetime of the deletion link, seconds (`DELETE_USER_TOKEN_EXPIRES_IN`).
+    pub delete_user_expires_in: i64,
+    /// Greet new users (`EMAIL_WELCOME`).
+    pub welcome_email: bool,
+    /// Tell the user about a sign-in from a device none of their sessions used
+    /// (`EMAIL_NEW_SIGN_IN_ALERT`).
+    pub new_sign_in_alert: bool,
+}
+
+pub(super) fn load_email_flows(
+    src: &Sources,
+    require_verification: bool,
+) -> Result<EmailFlows, ConfigError> {
+    let lifetime = |var: &str, default: i64| -> Result<i64, ConfigError> {
+        let v: i64 = src.parse(var, default, "a number of seconds")?;
+        if !(60..=30 * 86_400).contains(&v) {
+            return Err(bad(var, "must be between 60 and 2592000 seconds"));
+        }
+        Ok(v)
+    };
+    Ok(EmailFlows {
+        send_verification_on_sign_up: src
+            .flag("EMAIL_VERIFICATION_ON_SIGN_UP", require_verification)?,
+        auto_sign_in_after_verification: src.flag("EMAIL_VERIFICATION_AUTO_SIGN_IN", true)?,
+        verification_expires_in: lifetime("EMAIL_VERIFICATION_EXPIRES_IN", 3600)?,
+        reset_password_expires_in: lifetime("RESET_PASSWORD_TOKEN_EXPIRES_IN", 3600)?,
+        revoke_sessions_on_password_reset: src.flag("REVOKE_SESSIONS_ON_PASSWORD_RESET", true)?,
+        change_email_enabled: src.flag("ENABLE_CHANGE_EMAIL", true)?,
+        delete_user_confirmation: src.flag("DELETE_USER_EMAIL_CONFIRMATION", false)?,
+        delete_user_expires_in: lifetime("DELETE_USER_TOKEN_EXPIRES_IN", 86_400)?,
+        welcome_email: src.flag("EMAIL_WELCOME", true)?,
+        new_sign_in_alert: src.flag("EMAIL_NEW_SIGN_IN_ALERT", true)?,
+    })
+}
+
+fn endpoint(src: &Sources, var: &str, default: &str) -> Result<String, ConfigError> {
+    let v = src.get(var).unwrap_or(default).trim_end_matches('/');
+    let parsed = url::Url::parse(v).map_err(|_| bad(var, format!("must be a URL, got `{v}`")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad(var, "must be an http(s) URL"));
+    }
+    Ok(v.to_owned())
+}
+
+fn credential(src: &Sources, var: &str) -> Option<Credential> {
+    src.get(var).map(Credential::new)
+}
+
+pub(super) fn load_delivery(
+    src: &Sources,
+    data_dir: &Path,
+    production: bool,
+    globals: serde_json::Value,
+) -> Result<DeliveryConfig, ConfigError> {
+    let providers: Vec<&str> = ["SMTP_HOST", "RESEND_API_KEY", "SENDGRID_API_KEY"]
+        .into_iter()
+        .filter(|v| src.get(v).is_some())
+        .collect();
+    if providers.len() > 1 {
+        return Err(bad(
+            providers[1],
+            format!(
+                "is set together with {}: choose one mail provider",
+                providers[0]
+            ),
+        ));
+    }
+    let mail = if let Some(host) = src.get("SMTP_HOST") {
+        let port: u16 = src.parse("SMTP_PORT", 587, "a port number")?;
+        let tls = match src.get("SMTP_TLS") {
+            None if port == 465 => SmtpTls::Wrapper,
+            None if port == 587 => SmtpTls::StartTls,
+            None => SmtpTls::Opportunistic,
+            Some("tls") => SmtpTls::Wrapper,
+            Some("starttls") => SmtpTls::StartTls,
+            Some("opportunistic") => SmtpTls::Opportunistic,
+            Some("none") if production => {
+                return Err(bad(
+                    "SMTP_TLS",
+                    "cannot be none in production: mail carries sign-in links",
+                ));
+            }
+            Some("none") => SmtpTls::None,
+            Some(other) => {
+                return Err(bad(
+                    "SMTP_TLS",
+                    format!("must be tls, starttls, opportunistic or none, got `{other}`"),
+                ));
+            }
+        };
+        let user = src.get("SMTP_USER").map(str::to_owned);
+        let password = credential(src, "SMTP_PASSWORD");
+        if user.is_some() != password.is_some() {
+            return Err(bad(
+                if user.is_some() {
+                    "SMTP_PASSWORD"
+                } else {
+                    "SMTP_USER"
+                },
+                "must be set together with its pair (SMTP_USER and SMTP_PASSWORD)",
+            ));
+        }
+        MailBackend::Smtp {
+            host: host.to_owned(),
+            port,
+            user,
+            password,
+            tls,
+        }
+    } else if let Some(key) = credential(src, "RESEND_API_KEY") {
+        MailBackend::Resend {
+            api_key: key,
+            endpoint: endpoint(src, "RESEND_API_URL", "https://api.resend.com")?,
+        }
+    } else if let Some(key) = credential(src, "SENDGRID_API_KEY") {
+        MailBackend::SendGrid {
+            api_key: key,
+            endpoint: endpoint(src, "SENDGRID_API_URL", "https://api.sendgrid.com")?,
+        }
+    } else {
+        MailBackend::Outbox
+    };
+
+    let twilio = [
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_PHONE_NUMBER",
+    ];
+    let twilio_set = twilio.iter().filter(|v| src.get(v).is_some()).count();
+    let sms = if twilio_set > 0 {
+        if let Some(missing) = twilio.iter().find(|v| src.get(v).is_none()) {
+            return Err(bad(
+                missing,
+                "is required when any TWILIO_* variable is set",
+            ));
+        }
+        if src.get("SMS_WEBHOOK_URL").is_some() {
+            return Err(bad(
+                "SMS_WEBHOOK_URL",
+                "is set together with TWILIO_ACCOUNT_SID: choose one SMS provider",
+            ));
+        }
+        SmsBackend::Twilio {
+            account_sid: src.get("TWILIO_ACCOUNT_SID").unwrap_or_default().to_owned(),
+            auth_token: credential(src, "TWILIO_AUTH_TOKEN").unwrap_or_else(|| Credential::new("")),
+            from: src
+                .get("TWILIO_PHONE_NUMBER")
+                .unwrap_or_default()
+                .to_owned(),
+            endpoint: endpoint(src, "TWILIO_API_URL", "https://api.twilio.com")?,
+        }
+    } else if src.get("SMS_WEBHOOK_URL").is_some() {
+        let secret = credential(src, "SMS_WEBHOOK_SECRET").ok_or_else(|| {
+            bad(
+                "SMS_WEBHOOK_SECRET",
+                "is required with SMS_WEBHOOK_URL (it signs each request)",
+            )
+        })?;
+        if secret.expose().len() < 16 {
+            return Err(bad("SMS_WEBHOOK_SECRET", "must be at least 16 characters"));
+        }
+        SmsBackend::Webhook {
+            url: endpoint(src, "SMS_WEBHOOK_URL", "")?,
+            secret,
+        }
+    } else {
+        SmsBackend::Outbox
+    };
+
+    let from_address = match src.get("EMAIL_FROM_ADDRESS") {
+        Some(a) if !crate::validate::is_email(a) => {
+            return Err(bad(
+                "EMAIL_FROM_ADDRESS",
+                format!("must be an email address, got `{a}`"),
+            ));
+        }
+        Some(a) => a.to_owned(),
+        None if production && !matches!(mail, MailBackend::Outbox) => {
+            return Err(bad(
+                "EMAIL_FROM_ADDRESS",
+                "is required in production when a mail provider is set",
+            ));
+        }
+        None => "no-reply@localhost".into(),
+    };
+    let max_attempts: u32 = src.parse("MAIL_MAX_ATTEMPTS", 5, "a positive integer")?;
+    if !(1..=20).contains(&max_attempts) {
+        return Err(bad("MAIL_MAX_ATTEMPTS", "must be between 1 and 20"));
+    }
+    let brand_name = globals["brand"]["name"]
+        .as_str()
+        .unwrap_or("Portcullis")
+        .to_owned();
+    Ok(DeliveryConfig {
+        mail,
+        sms,
+        from_name: src
+            .get("EMAIL_FROM_NAME")
+            .map(str::to_owned)
+            .unwrap_or(brand_name),
+        from_address,
+        outbox_dir: src
+            .get("MAIL_OUTBOX_DIR")
+            .map(Into::into)
+            .unwrap_or_else(|| data_dir.join("outbox")),
+        templates_dir: src.get("PORTCULLIS_TEMPLATES_DIR").map(Into::into),
+        max_attempts,
+        retry_delay: Duration::from_secs(1),
+        timeout: Duration::from_secs(15),
+        globals,
+    })
+}
