@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod endpoint;
 pub mod engine;
 pub mod error;
+pub mod links;
 pub mod lockout;
 pub mod metrics;
 pub mod openapi;
@@ -19,6 +20,7 @@ pub mod routes;
 pub mod session;
 pub mod users;
 pub mod validate;
+pub mod verification;
 
 pub use config::{Config, ConfigError, Sources};
 pub use context::AuthContext;

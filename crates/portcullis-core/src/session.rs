@@ -758,6 +758,67 @@ pub async fn delete_by_token(ctx: &AuthContext, token: &str) -> Result<(), ApiEr
     Ok(())
 }
 
+/// Signs a user in: creates a session, builds its cookies, and tells the user when the device
+/// is new to their account. Every sign-in path that is not a password check on sign-up ends here.
+pub async fn sign_in_user(
+    ctx: &AuthContext,
+    user: Row,
+    req: &AuthRequest,
+    dont_remember: bool,
+) -> Result<(SessionWithUser, Vec<SetCookie>), ApiError> {
+    let user_id = user
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if ctx.config.email.new_sign_in_alert {
+        notify_if_new_device(ctx, &user, req).await;
+    }
+    let (session, token) = create_session(ctx, ctx.adapter.as_ref(), &user_id, req, dont_remember)
+        .await
+        .map_err(|_| ApiError::new(401, crate::error::codes::FAILED_TO_CREATE_SESSION))?;
+    let s = SessionWithUser {
+        session,
+        user,
+        token,
+        from_cookie_cache: false,
+    };
+    let cookies = session_cookies(ctx, &s, dont_remember);
+    Ok((s, cookies))
+}
+
+/// A device is new when the user has sessions and none of them came from this user agent.
+async fn notify_if_new_device(ctx: &AuthContext, user: &Row, req: &AuthRequest) {
+    let (Some(user_id), Some(email)) = (
+        user.get("id").and_then(Value::as_str),
+        user.get("email").and_then(Value::as_str),
+    ) else {
+        return;
+    };
+    let sessions = match list_user_sessions(ctx, user_id).await {
+        Ok(s) => s,
+        Err(_) => return,
+    };
+    let agent = req.user_agent();
+    let known = sessions
+        .iter()
+        .any(|s| s.get("userAgent").and_then(Value::as_str) == Some(agent));
+    if sessions.is_empty() || known {
+        return;
+    }
+    ctx.delivery.send_email(
+        email,
+        portcullis_delivery::EmailTemplate::NewSignIn,
+        json!({
+            "user": user_json(ctx, user),
+            "ip": format_ip(req.ip),
+            "user_agent": agent,
+            "time": Utc::now().to_rfc3339(),
+            "url": format!("{}/account", ctx.config.base_url.as_str().trim_end_matches('/')),
+        }),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

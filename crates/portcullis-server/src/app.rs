@@ -43,7 +43,7 @@ pub struct App {
 
 /// Connects to the database (optionally migrating it) and builds the engine.
 pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError> {
-    let plugins = portcullis_plugins::registry(&config);
+    let plugins = portcullis_plugins::registry(&config)?;
     let schema = Arc::new(engine::schema_for(&config, &plugins));
     let adapter = SqlAdapter::connect(
         &config.database_url,

@@ -1,7 +1,9 @@
 //! Better Auth's core endpoints.
 
 mod account;
+pub mod email_verification;
 mod misc;
+mod password_reset;
 mod session;
 mod sign_in;
 mod sign_up;
@@ -17,5 +19,7 @@ pub fn core_endpoints() -> Vec<Endpoint> {
     v.extend(user::endpoints());
     v.extend(account::endpoints());
     v.extend(misc::endpoints());
+    v.extend(email_verification::endpoints());
+    v.extend(password_reset::endpoints());
     v
 }

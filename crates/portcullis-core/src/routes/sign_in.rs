@@ -8,7 +8,7 @@ use crate::context::AuthContext;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::lockout::Lockout;
-use crate::session::{self, SessionWithUser};
+use crate::session;
 use crate::users;
 use crate::validate::{BodySpec, FieldSpec, Ty, is_email};
 
@@ -102,22 +102,19 @@ async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     if ctx.config.require_email_verification
         && user.get("emailVerified").and_then(Value::as_bool) != Some(true)
     {
+        // The password was right: help the owner finish verifying.
+        crate::routes::email_verification::send_verification(
+            ctx,
+            &user,
+            req.str_field("callbackURL"),
+        )?;
         return Err(ApiError::new(403, codes::EMAIL_NOT_VERIFIED));
     }
 
     let dont_remember = req.bool_field("rememberMe") == Some(false);
-    let (session_row, token) =
-        session::create_session(ctx, ctx.adapter.as_ref(), &user_id, req, dont_remember)
-            .await
-            .map_err(|_| ApiError::new(401, codes::FAILED_TO_CREATE_SESSION))?;
     let user_json = session::user_json(ctx, &user);
-    let s = SessionWithUser {
-        session: session_row,
-        user,
-        token: token.clone(),
-        from_cookie_cache: false,
-    };
-    let cookies = session::session_cookies(ctx, &s, dont_remember);
+    let (s, cookies) = session::sign_in_user(ctx, user, req, dont_remember).await?;
+    let token = s.token.clone();
     let res = match req.str_field("callbackURL").filter(|u| !u.is_empty()) {
         Some(url) => AuthResponse::json(
             json!({"redirect": true, "token": token, "url": url, "user": user_json}),

@@ -96,6 +96,16 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     };
     tx.commit().await?;
     ctx.metrics.registration("email");
+    if cfg.email.send_verification_on_sign_up {
+        crate::routes::email_verification::send_verification(
+            ctx,
+            &user,
+            req.str_field("callbackURL"),
+        )?;
+    }
+    if cfg.email.welcome_email && !cfg.require_email_verification {
+        crate::routes::email_verification::send_welcome(ctx, &user);
+    }
 
     let user_json = session::user_json(ctx, &user);
     let Some((session_row, token)) = created else {

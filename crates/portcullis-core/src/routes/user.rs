@@ -51,7 +51,47 @@ pub fn endpoints() -> Vec<Endpoint> {
                 FieldSpec::opt("callbackURL", Ty::String, ""),
                 FieldSpec::opt("token", Ty::String, "Deletion confirmation token"),
             ])),
+        Endpoint::new(Method::GET, "/delete-user/callback", "deleteUserCallback", crate::handler!(delete_user_callback))
+            .summary("Confirm deletion from the emailed link", "Deletes the signed-in user when the token matches; redirects to callbackURL when given.")
+            .tag("User")
+            .query(&[("token", "The token from the email"), ("callbackURL", "Where to go afterwards")]),
+        Endpoint::new(Method::POST, "/change-email", "changeEmail", crate::handler!(change_email))
+            .summary("Change the email address", "A verified address must approve the change by email first; then the new address is verified by its own link.")
+            .tag("User")
+            .auth(Auth::Sensitive)
+            .body(BodySpec::object(vec![
+                FieldSpec::req("newEmail", Ty::Email, "The new address"),
+                FieldSpec::opt("callbackURL", Ty::String, "Where the links lead afterwards"),
+            ])),
     ]
+}
+
+const DELETE_PREFIX: &str = "delete-account-";
+
+async fn change_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    if !ctx.config.email.change_email_enabled {
+        return Err(ApiError::bad_request(codes::CHANGE_EMAIL_DISABLED));
+    }
+    let me = req.session()?;
+    let new_email = users::normalize_email(req.str_field("newEmail").unwrap_or_default());
+    let current = me
+        .user
+        .get("email")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if new_email == current {
+        return Err(ApiError::message_only(400, "Email is the same"));
+    }
+    // A taken address answers the same, so the endpoint cannot probe for accounts.
+    if users::find_user_by_email(ctx, &new_email).await?.is_none() {
+        crate::routes::email_verification::send_change_email(
+            ctx,
+            &me.user,
+            &new_email,
+            req.str_field("callbackURL"),
+        )?;
+    }
+    Ok(AuthResponse::json(json!({"status": true})))
 }
 
 async fn update_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -254,8 +294,51 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
             }
         }
     }
-    let tx = ctx.adapter.begin().await?;
     let uid = me.user_id();
+    if let Some(token) = req.str_field("token") {
+        return confirm_deletion(ctx, uid, token, None).await;
+    }
+    if ctx.config.email.delete_user_confirmation {
+        let token = crate::crypto::token::generate_id(32).to_lowercase();
+        let expires_in = ctx.config.email.delete_user_expires_in;
+        crate::verification::create(
+            ctx.adapter.as_ref(),
+            &crate::verification::identifier(DELETE_PREFIX, &token),
+            uid,
+            expires_in,
+        )
+        .await?;
+        let callback = req.str_field("callbackURL").unwrap_or("/");
+        let url = crate::links::api_url(
+            ctx,
+            "/delete-user/callback",
+            &[("token", token.as_str()), ("callbackURL", callback)],
+        );
+        if let Some(email) = me.user.get("email").and_then(Value::as_str) {
+            ctx.delivery.send_email(
+                email,
+                portcullis_delivery::EmailTemplate::DeleteAccount,
+                json!({
+                    "url": url,
+                    "user": session::user_json(ctx, &me.user),
+                    "expires_in_minutes": (expires_in + 59) / 60,
+                }),
+            );
+        }
+        return Ok(AuthResponse::json(
+            json!({"success": true, "message": "Verification email sent"}),
+        ));
+    }
+    delete_now(ctx, uid).await?;
+    Ok(
+        AuthResponse::json(json!({"success": true, "message": "User deleted"}))
+            .cookies(ctx.cookies.clear_session()),
+    )
+}
+
+/// Deletes the user, their accounts and sessions in one transaction.
+async fn delete_now(ctx: &AuthContext, uid: &str) -> Result<(), ApiError> {
+    let tx = ctx.adapter.begin().await?;
     let gone =
         session::delete_sessions(ctx, tx.as_ref(), session::Sessions::All { user_id: uid }).await?;
     tx.delete_many("account", &[Where::eq("userId", uid)])
@@ -264,8 +347,42 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
     tx.commit().await?;
     session::evict_sessions(ctx, &gone).await;
     session::evict_user(ctx, uid).await;
-    Ok(
-        AuthResponse::json(json!({"success": true, "message": "User deleted"}))
-            .cookies(ctx.cookies.clear_session()),
-    )
+    Ok(())
+}
+
+/// Deletes `uid` when `token` is their unused deletion token.
+async fn confirm_deletion(
+    ctx: &AuthContext,
+    uid: &str,
+    token: &str,
+    callback: Option<&str>,
+) -> Result<AuthResponse, ApiError> {
+    let identifier = crate::verification::identifier(DELETE_PREFIX, token);
+    let owner = crate::verification::find(ctx.adapter.as_ref(), &identifier).await?;
+    let Some(owner) = owner.filter(|f| !f.expired && f.value == uid) else {
+        return Err(ApiError::new(404, codes::INVALID_TOKEN));
+    };
+    if !crate::verification::delete(ctx.adapter.as_ref(), &owner.id).await? {
+        return Err(ApiError::new(404, codes::INVALID_TOKEN));
+    }
+    delete_now(ctx, uid).await?;
+    let res = match callback.filter(|c| !c.is_empty()) {
+        Some(cb) => AuthResponse::redirect(cb),
+        None => AuthResponse::json(json!({"success": true, "message": "User deleted"})),
+    };
+    Ok(res.cookies(ctx.cookies.clear_session()))
+}
+
+async fn delete_user_callback(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    if !ctx.config.delete_user_enabled {
+        return Err(ApiError::new(404, codes::NOT_FOUND));
+    }
+    let session::Lookup::Found(me) = session::lookup(ctx, req, false).await? else {
+        return Err(ApiError::new(404, codes::FAILED_TO_GET_USER_INFO));
+    };
+    let token = req.query_param("token").unwrap_or_default();
+    confirm_deletion(ctx, me.user_id(), token, req.query_param("callbackURL")).await
 }

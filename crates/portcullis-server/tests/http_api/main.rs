@@ -105,4 +105,12 @@ per_backend! {
     rate_limit::rate_limit_database_storage,
     rate_limit::account_lockout,
     rate_limit::account_lockout_disabled,
+    email_flows::email_verification_flow,
+    email_flows::verify_email_bad_tokens,
+    email_flows::send_verification_email_rules,
+    email_flows::password_reset_flow,
+    email_flows::password_reset_expiry_and_old_path,
+    email_flows::change_email_flow,
+    email_flows::delete_user_by_email,
+    email_flows::welcome_and_new_device_notices,
 }

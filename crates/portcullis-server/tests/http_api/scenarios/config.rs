@@ -12,9 +12,7 @@ use crate::harness::*;
 const SCRYPT_HASH: &str = "00112233445566778899aabbccddeeff:73122e887cfc14f91396cdef78dfe4b9dec28d459037601c4904cedba5a637ab97b39b40c236df5d42881d0109ca8cf0f85e39dbaba2911c190915bd8f30fe85";
 
 async fn with_config(srv: &TestServer, extra: &[(&str, &str)]) -> TestServer {
-    start_with(srv.backend, extra)
-        .await
-        .expect("the backend of the running test is available")
+    srv.with_config(extra).await
 }
 
 /// A user with the `password123` scrypt hash, inserted directly (sign-up may be disabled).

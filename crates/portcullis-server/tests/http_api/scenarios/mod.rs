@@ -1,6 +1,7 @@
 //! Scenarios: each is an `async fn(&TestServer)`, run once per database backend.
 
 pub mod config;
+pub mod email_flows;
 pub mod misc;
 pub mod rate_limit;
 pub mod session;

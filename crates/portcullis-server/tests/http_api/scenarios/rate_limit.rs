@@ -13,9 +13,7 @@ const SIGN_IN: &str = "/api/auth/sign-in/email";
 const BODY_429: &str = r#"{"message":"Too many requests. Please try again later."}"#;
 
 async fn with_config(srv: &TestServer, extra: &[(&str, &str)]) -> TestServer {
-    start_with(srv.backend, extra)
-        .await
-        .expect("the backend of the running test is available")
+    srv.with_config(extra).await
 }
 
 /// Windows are aligned to multiples of their length: wait until the current one has at least

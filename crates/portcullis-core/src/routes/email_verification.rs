@@ -1,0 +1,304 @@
+//! Email verification: `POST /send-verification-email` and `GET /verify-email`, including the
+//! two steps of a change of address.
+
+use chrono::Utc;
+use http::Method;
+use portcullis_delivery::EmailTemplate;
+use portcullis_storage::{Row, Value, Where};
+use serde_json::json;
+
+use crate::context::AuthContext;
+use crate::crypto::email_token::{self, EmailClaims, TokenError};
+use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
+use crate::error::{ApiError, ErrorCode, codes};
+use crate::session::{self, Lookup};
+use crate::validate::{BodySpec, FieldSpec, Ty};
+use crate::{links, users};
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(Method::POST, "/send-verification-email", "sendVerificationEmail", crate::handler!(send_verification_email))
+            .summary("Send the verification email", "Sends a link that verifies the address. Without a session the answer is the same whether the address exists or not.")
+            .tag("Email verification")
+            .body(BodySpec::object(vec![
+                FieldSpec::req("email", Ty::Email, "The address to verify"),
+                FieldSpec::opt("callbackURL", Ty::String, "Where the link leads after verifying"),
+            ])),
+        Endpoint::new(Method::GET, "/verify-email", "verifyEmail", crate::handler!(verify_email))
+            .summary("Verify an email address", "The link from the verification email. Redirects to callbackURL (with ?error=CODE on failure), or answers JSON without one.")
+            .tag("Email verification")
+            .query(&[("token", "The token from the email"), ("callbackURL", "Where to go afterwards")]),
+    ]
+}
+
+fn user_str<'a>(user: &'a Row, field: &str) -> &'a str {
+    user.get(field).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn minutes(secs: i64) -> i64 {
+    (secs + 59) / 60
+}
+
+/// Emails `to` a link carrying `claims`.
+fn send_link(
+    ctx: &AuthContext,
+    to: &str,
+    template: EmailTemplate,
+    claims: &EmailClaims,
+    callback_url: Option<&str>,
+    user: &Row,
+) -> Result<(), ApiError> {
+    let token = email_token::sign(ctx.secret(), claims)
+        .map_err(|_| ApiError::bad_request(codes::FAILED_TO_CREATE_VERIFICATION))?;
+    let url = links::api_url(
+        ctx,
+        "/verify-email",
+        &[
+            ("token", token.as_str()),
+            (
+                "callbackURL",
+                callback_url.filter(|c| !c.is_empty()).unwrap_or("/"),
+            ),
+        ],
+    );
+    ctx.delivery.send_email(
+        to,
+        template,
+        json!({
+            "url": url,
+            "new_email": claims.update_to,
+            "user": session::user_json(ctx, user),
+            "expires_in_minutes": minutes(ctx.config.email.verification_expires_in),
+        }),
+    );
+    Ok(())
+}
+
+/// Sends `user` the link that verifies their current address.
+pub fn send_verification(
+    ctx: &AuthContext,
+    user: &Row,
+    callback_url: Option<&str>,
+) -> Result<(), ApiError> {
+    let email = user_str(user, "email");
+    let claims = EmailClaims::new(
+        email,
+        user_str(user, "id"),
+        ctx.config.email.verification_expires_in,
+    );
+    send_link(
+        ctx,
+        email,
+        EmailTemplate::Verification,
+        &claims,
+        callback_url,
+        user,
+    )
+}
+
+/// Starts a change of address: approval by the old address when it is verified, else a
+/// verification link to the new one.
+pub fn send_change_email(
+    ctx: &AuthContext,
+    user: &Row,
+    new_email: &str,
+    callback_url: Option<&str>,
+) -> Result<(), ApiError> {
+    let email = user_str(user, "email");
+    let mut claims = EmailClaims::new(
+        email,
+        user_str(user, "id"),
+        ctx.config.email.verification_expires_in,
+    );
+    claims.update_to = Some(new_email.to_owned());
+    if user.get("emailVerified").and_then(Value::as_bool) == Some(true) {
+        claims.request_type = Some("change-email-confirmation".into());
+        send_link(
+            ctx,
+            email,
+            EmailTemplate::ChangeEmail,
+            &claims,
+            callback_url,
+            user,
+        )
+    } else {
+        claims.request_type = Some("change-email-verification".into());
+        send_link(
+            ctx,
+            new_email,
+            EmailTemplate::Verification,
+            &claims,
+            callback_url,
+            user,
+        )
+    }
+}
+
+async fn send_verification_email(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let email = users::normalize_email(req.str_field("email").unwrap_or_default());
+    let callback = req.str_field("callbackURL");
+    if let Lookup::Found(s) = session::lookup(ctx, req, false).await? {
+        if user_str(&s.user, "email") != email {
+            return Err(ApiError::bad_request(codes::EMAIL_MISMATCH));
+        }
+        if s.user.get("emailVerified").and_then(Value::as_bool) == Some(true) {
+            return Err(ApiError::bad_request(codes::EMAIL_ALREADY_VERIFIED));
+        }
+        send_verification(ctx, &s.user, callback)?;
+        return Ok(AuthResponse::json(json!({"status": true})));
+    }
+    // Without a session, the answer never says whether the address is known or verified.
+    if let Some(user) = users::find_user_by_email(ctx, &email).await?
+        && user.get("emailVerified").and_then(Value::as_bool) != Some(true)
+    {
+        send_verification(ctx, &user, callback)?;
+    }
+    Ok(AuthResponse::json(json!({"status": true})))
+}
+
+/// A failure: to `callbackURL?error=CODE` when there is one, else JSON 401.
+fn fail(req: &AuthRequest, code: ErrorCode) -> Result<AuthResponse, ApiError> {
+    match req.query_param("callbackURL").filter(|c| !c.is_empty()) {
+        Some(cb) => Ok(AuthResponse::redirect(&links::append_error(cb, code.code))),
+        None => Err(ApiError::new(401, code)),
+    }
+}
+
+fn done(req: &AuthRequest, body: serde_json::Value) -> AuthResponse {
+    match req.query_param("callbackURL").filter(|c| !c.is_empty()) {
+        Some(cb) => AuthResponse::redirect(cb),
+        None => AuthResponse::json(body),
+    }
+}
+
+async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let token = req.query_param("token").unwrap_or_default();
+    let claims = match email_token::verify(ctx.secret(), token) {
+        Ok(c) => c,
+        Err(TokenError::Expired) => return fail(req, codes::TOKEN_EXPIRED),
+        Err(TokenError::Invalid) => return fail(req, codes::INVALID_TOKEN),
+    };
+    let Some(user) = users::find_user_by_email(ctx, &claims.email).await? else {
+        return fail(req, codes::USER_NOT_FOUND);
+    };
+    let user_id = user_str(&user, "id").to_owned();
+    if claims.user_id.as_deref().is_some_and(|id| id != user_id) {
+        return fail(req, codes::INVALID_TOKEN);
+    }
+    if let Some(new_email) = claims.update_to.as_deref() {
+        return change_email_step(ctx, req, &claims, &user, new_email).await;
+    }
+
+    let was_verified = user.get("emailVerified").and_then(Value::as_bool) == Some(true);
+    let user = if was_verified {
+        user
+    } else {
+        let mut set = Row::new();
+        set.insert("emailVerified".into(), true.into());
+        set.insert("updatedAt".into(), Utc::now().into());
+        let updated = ctx
+            .adapter
+            .update("user", &[Where::eq("id", user_id.as_str())], set)
+            .await?
+            .ok_or_else(|| ApiError::new(401, codes::USER_NOT_FOUND))?;
+        session::evict_user(ctx, &user_id).await;
+        if ctx.config.email.welcome_email && ctx.config.require_email_verification {
+            send_welcome(ctx, &updated);
+        }
+        updated
+    };
+
+    let current = session::lookup(ctx, req, false).await?;
+    let signed_in_as_user = matches!(&current, Lookup::Found(s) if s.user_id() == user_id);
+    let mut res = done(req, json!({"status": true, "user": null}));
+    if signed_in_as_user {
+        if let Lookup::Found(mut s) = current {
+            // Refresh the cookie cache so the client sees emailVerified at once.
+            s.user = user;
+            let dont_remember = session::dont_remember(ctx, req);
+            res = res.cookies(session::session_cookies(ctx, &s, dont_remember));
+        }
+    } else if ctx.config.email.auto_sign_in_after_verification && !was_verified {
+        let (_, cookies) = session::sign_in_user(ctx, user, req, false).await?;
+        res = res.cookies(cookies);
+    }
+    Ok(res)
+}
+
+/// Steps two and three of a change of address.
+async fn change_email_step(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    claims: &EmailClaims,
+    user: &Row,
+    new_email: &str,
+) -> Result<AuthResponse, ApiError> {
+    match claims.request_type.as_deref() {
+        Some("change-email-confirmation") => {
+            // The old address approved: now prove the new one.
+            let mut next = claims.clone();
+            next.request_type = Some("change-email-verification".into());
+            let now = Utc::now().timestamp();
+            next.iat = now;
+            next.exp = now + ctx.config.email.verification_expires_in;
+            send_link(
+                ctx,
+                new_email,
+                EmailTemplate::Verification,
+                &next,
+                req.query_param("callbackURL"),
+                user,
+            )?;
+            Ok(done(req, json!({"status": true})))
+        }
+        Some("change-email-verification") => {
+            if users::find_user_by_email(ctx, new_email).await?.is_some() {
+                return fail(req, codes::USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL);
+            }
+            let user_id = user_str(user, "id");
+            let mut set = Row::new();
+            set.insert("email".into(), users::normalize_email(new_email).into());
+            // Following the link proved the new address.
+            set.insert("emailVerified".into(), true.into());
+            set.insert("updatedAt".into(), Utc::now().into());
+            let updated = match ctx
+                .adapter
+                .update("user", &[Where::eq("id", user_id)], set)
+                .await
+            {
+                Ok(Some(u)) => u,
+                Ok(None) => return fail(req, codes::USER_NOT_FOUND),
+                Err(portcullis_storage::StorageError::UniqueViolation) => {
+                    return fail(req, codes::USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            session::evict_user(ctx, user_id).await;
+            let mut res = done(
+                req,
+                json!({"status": true, "user": session::user_json(ctx, &updated)}),
+            );
+            if let Lookup::Found(mut s) = session::lookup(ctx, req, false).await?
+                && s.user_id() == user_id
+            {
+                s.user = updated;
+                let dont_remember = session::dont_remember(ctx, req);
+                res = res.cookies(session::session_cookies(ctx, &s, dont_remember));
+            }
+            Ok(res)
+        }
+        _ => fail(req, codes::INVALID_TOKEN),
+    }
+}
+
+/// Greets a new user.
+pub fn send_welcome(ctx: &AuthContext, user: &Row) {
+    ctx.delivery.send_email(
+        user_str(user, "email"),
+        EmailTemplate::Welcome,
+        json!({"user": session::user_json(ctx, user), "url": links::page_url(ctx, "/sign-in")}),
+    );
+}

@@ -1,0 +1,181 @@
+//! Password reset: request a link, follow it, set the new password.
+
+use chrono::Utc;
+use http::Method;
+use portcullis_delivery::EmailTemplate;
+use portcullis_storage::{Row, Value, Where};
+use serde_json::json;
+
+use crate::context::AuthContext;
+use crate::crypto::token::generate_id;
+use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
+use crate::error::{ApiError, codes};
+use crate::validate::{BodySpec, FieldSpec, Ty};
+use crate::{links, session, users, verification};
+
+const PREFIX: &str = "reset-password:";
+
+pub fn endpoints() -> Vec<Endpoint> {
+    let request_body = || {
+        BodySpec::object(vec![
+            FieldSpec::req("email", Ty::Email, "The account's email address"),
+            FieldSpec::opt(
+                "redirectTo",
+                Ty::String,
+                "The page that asks for the new password; the link adds ?token=",
+            ),
+        ])
+    };
+    vec![
+        Endpoint::new(Method::POST, "/request-password-reset", "requestPasswordReset", crate::handler!(request_password_reset))
+            .summary("Request a password reset", "Emails a single-use link. The answer is the same whether the address exists or not.")
+            .tag("Password reset")
+            .body(request_body()),
+        Endpoint::new(Method::POST, "/forget-password", "forgetPassword", crate::handler!(request_password_reset))
+            .summary("Request a password reset (old path)", "The path Better Auth used before 1.4; same as /request-password-reset.")
+            .tag("Password reset")
+            .body(request_body()),
+        Endpoint::new(Method::GET, "/reset-password/:token", "resetPasswordCallback", crate::handler!(reset_password_callback))
+            .summary("Follow a reset link", "Redirects to callbackURL with ?token=, or ?error=INVALID_TOKEN when the link is unknown, used or expired.")
+            .tag("Password reset")
+            .query(&[("callbackURL", "The page that asks for the new password")]),
+        Endpoint::new(Method::POST, "/reset-password", "resetPassword", crate::handler!(reset_password))
+            .summary("Set a new password with a reset token", "The token works once. By default every session of the user ends.")
+            .tag("Password reset")
+            .body(BodySpec::object(vec![
+                FieldSpec::req("newPassword", Ty::String, "The new password"),
+                FieldSpec::opt("token", Ty::String, "The token from the link (or ?token=)"),
+            ])),
+    ]
+}
+
+async fn request_password_reset(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    if !ctx.config.email_password_enabled {
+        return Err(ApiError::bad_request(codes::RESET_PASSWORD_DISABLED));
+    }
+    let email = req.str_field("email").unwrap_or_default();
+    if let Some(user) = users::find_user_by_email(ctx, email).await? {
+        let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
+        let token = generate_id(24);
+        let expires_in = ctx.config.email.reset_password_expires_in;
+        verification::create(
+            ctx.adapter.as_ref(),
+            &verification::identifier(PREFIX, &token),
+            user_id,
+            expires_in,
+        )
+        .await?;
+        let default_page = links::page_url(ctx, "/reset-password");
+        let callback = req
+            .str_field("redirectTo")
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&default_page);
+        let url = links::api_url(
+            ctx,
+            &format!("/reset-password/{token}"),
+            &[("callbackURL", callback)],
+        );
+        ctx.delivery.send_email(
+            email,
+            EmailTemplate::PasswordReset,
+            json!({
+                "url": url,
+                "token": token,
+                "user": session::user_json(ctx, &user),
+                "expires_in_minutes": (expires_in + 59) / 60,
+            }),
+        );
+    }
+    Ok(AuthResponse::json(json!({
+        "status": true,
+        "message": "If this email exists in our system, check your email for the reset link",
+    })))
+}
+
+async fn reset_password_callback(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let token = req
+        .params
+        .get("token")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let default_page = links::page_url(ctx, "/reset-password");
+    let callback = req
+        .query_param("callbackURL")
+        .filter(|c| !c.is_empty())
+        .unwrap_or(&default_page);
+    let live = verification::find(
+        ctx.adapter.as_ref(),
+        &verification::identifier(PREFIX, token),
+    )
+    .await?
+    .is_some_and(|f| !f.expired);
+    let target = if live {
+        links::resolve_with(ctx, callback, &[("token", token)])
+    } else {
+        links::resolve_with(ctx, callback, &[("error", "INVALID_TOKEN")])
+    };
+    Ok(AuthResponse::redirect(&target))
+}
+
+async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let token = req
+        .str_field("token")
+        .or_else(|| req.query_param("token"))
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::bad_request(codes::INVALID_TOKEN))?;
+    let new_password = req.str_field("newPassword").unwrap_or_default();
+    users::check_password_length(ctx, new_password)?;
+    let user_id = verification::consume(
+        ctx.adapter.as_ref(),
+        &verification::identifier(PREFIX, token),
+    )
+    .await?
+    .ok_or_else(|| ApiError::bad_request(codes::INVALID_TOKEN))?;
+    let user = users::find_user(ctx, &user_id)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
+    let hash = ctx
+        .hasher
+        .hash(new_password)
+        .await
+        .map_err(|_| ApiError::internal())?;
+
+    let tx = ctx.adapter.begin().await?;
+    match users::credential_account(tx.as_ref(), &user_id).await? {
+        Some(account) => {
+            let mut set = Row::new();
+            set.insert("password".into(), hash.into());
+            set.insert("updatedAt".into(), Utc::now().into());
+            let id = account.get("id").cloned().unwrap_or(Value::Null);
+            tx.update_many("account", &[Where::eq("id", id)], set)
+                .await?;
+        }
+        None => {
+            tx.create("account", users::credential_account_row(&user_id, hash))
+                .await?;
+        }
+    }
+    let gone = if ctx.config.email.revoke_sessions_on_password_reset {
+        session::delete_sessions(
+            ctx,
+            tx.as_ref(),
+            session::Sessions::All { user_id: &user_id },
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    tx.commit().await?;
+    session::evict_sessions(ctx, &gone).await;
+    // Whoever reset the password owns the mailbox: lift a lockout on it.
+    if let Some(email) = user.get("email").and_then(Value::as_str) {
+        crate::lockout::Lockout::new(ctx, email).succeeded().await;
+    }
+    Ok(AuthResponse::json(json!({"status": true})))
+}

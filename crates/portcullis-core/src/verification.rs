@@ -1,0 +1,113 @@
+//! One-time values in Better Auth's `verification` table: reset-password and delete-account
+//! tokens, magic links, one-time codes.
+//!
+//! The random part of an identifier is stored hashed (`hash_token`), so a copy of the table
+//! cannot be replayed. Consuming is atomic: the row is deleted, and only the request whose
+//! delete removed it may use it.
+
+use chrono::{Duration, Utc};
+use portcullis_storage::{Row, Store, Value, Where};
+
+use crate::crypto::token::{generate_id, hash_token};
+use crate::error::ApiError;
+
+/// `prefix` + the stored form of `token`, e.g. `reset-password:<hash>`.
+pub fn identifier(prefix: &str, token: &str) -> String {
+    format!("{prefix}{}", hash_token(token))
+}
+
+/// Inserts a verification row that expires after `expires_in` seconds.
+pub async fn create(
+    store: &dyn Store,
+    identifier: &str,
+    value: &str,
+    expires_in: i64,
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let mut row = Row::new();
+    row.insert("id".into(), generate_id(32).into());
+    row.insert("identifier".into(), identifier.into());
+    row.insert("value".into(), value.into());
+    row.insert(
+        "expiresAt".into(),
+        (now + Duration::seconds(expires_in)).into(),
+    );
+    row.insert("createdAt".into(), now.into());
+    row.insert("updatedAt".into(), now.into());
+    store.create("verification", row).await?;
+    Ok(())
+}
+
+/// Replaces every row for `identifier` by a new one (a fresh code cancels the previous one).
+pub async fn replace(
+    store: &dyn Store,
+    identifier: &str,
+    value: &str,
+    expires_in: i64,
+) -> Result<(), ApiError> {
+    store
+        .delete_many("verification", &[Where::eq("identifier", identifier)])
+        .await?;
+    create(store, identifier, value, expires_in).await
+}
+
+/// A live row: its value and row id.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub id: String,
+    pub value: String,
+    pub expired: bool,
+}
+
+fn found(row: &Row) -> Option<Found> {
+    let id = row.get("id").and_then(Value::as_str)?.to_owned();
+    let value = row.get("value").and_then(Value::as_str)?.to_owned();
+    let expired = row
+        .get("expiresAt")
+        .and_then(Value::as_date)
+        .is_none_or(|at| at <= Utc::now());
+    Some(Found { id, value, expired })
+}
+
+/// The newest row for `identifier`, expired or not.
+pub async fn find(store: &dyn Store, identifier: &str) -> Result<Option<Found>, ApiError> {
+    let rows = store
+        .find_many(
+            "verification",
+            &portcullis_storage::Query::filter(vec![Where::eq("identifier", identifier)])
+                .sort("createdAt", portcullis_storage::SortDirection::Desc)
+                .limit(1),
+        )
+        .await?;
+    Ok(rows.first().and_then(found))
+}
+
+/// Deletes the row with this id; true only for the one caller whose delete removed it.
+pub async fn delete(store: &dyn Store, id: &str) -> Result<bool, ApiError> {
+    Ok(store
+        .delete_many("verification", &[Where::eq("id", id)])
+        .await?
+        == 1)
+}
+
+/// Takes the value for `identifier` once. Expired or already used → `None`.
+pub async fn consume(store: &dyn Store, identifier: &str) -> Result<Option<String>, ApiError> {
+    let Some(f) = find(store, identifier).await? else {
+        return Ok(None);
+    };
+    if !delete(store, &f.id).await? || f.expired {
+        return Ok(None);
+    }
+    Ok(Some(f.value))
+}
+
+/// Overwrites a row's value (attempt counters).
+pub async fn update_value(store: &dyn Store, id: &str, value: &str) -> Result<(), ApiError> {
+    let mut set = Row::new();
+    set.insert("value".into(), value.into());
+    set.insert("updatedAt".into(), Utc::now().into());
+    store
+        .update_many("verification", &[Where::eq("id", id)], set)
+        .await?;
+    Ok(())
+}
