@@ -172,6 +172,39 @@ h_start_portcullis() {
   h_wait_ok "$H_LAST_BASE/api/auth/ok" "$H_LAST_PID" "$log" 30
 }
 
+# --- message sink (real SMTP + the SMS webhook) -------------------------------------------------
+
+# h_start_sink DIR — starts tests/sinks/message_sink.py writing one JSON file per message to DIR.
+# Sets H_SINK_PID, H_SINK_SMTP_PORT, H_SINK_HTTP_PORT, H_SINK_SMTP_USER, H_SINK_SMTP_PASSWORD,
+# H_SINK_WEBHOOK_SECRET, and H_SINK_ENV: the Portcullis variables that send everything there.
+h_start_sink() {
+  local dir=$1 log i
+  python3 -c 'import aiosmtpd' 2>/dev/null ||
+    { h_say "aiosmtpd is not installed: pip install -r .ci/requirements.txt"; return 1; }
+  mkdir -p "$dir"
+  log="$dir.log"
+  H_SINK_SMTP_PORT=$(h_free_port)
+  H_SINK_HTTP_PORT=$(h_free_port)
+  H_SINK_SMTP_USER="sink-$(h_rand_hex 4)"
+  H_SINK_SMTP_PASSWORD=$(h_rand_hex 12)
+  H_SINK_WEBHOOK_SECRET=$(h_rand_hex 16)
+  python3 "$H_ROOT/tests/sinks/message_sink.py" --dir "$dir" \
+    --smtp-port "$H_SINK_SMTP_PORT" --smtp-user "$H_SINK_SMTP_USER" --smtp-password "$H_SINK_SMTP_PASSWORD" \
+    --http-port "$H_SINK_HTTP_PORT" --webhook-secret "$H_SINK_WEBHOOK_SECRET" >"$log" 2>&1 </dev/null &
+  H_SINK_PID=$!
+  H_PIDS+=("$H_SINK_PID")
+  for i in $(seq 1 100); do
+    grep -q '^ready' "$log" 2>/dev/null && break
+    h_alive "$H_SINK_PID" || { h_say "message sink exited:"; cat "$log" >&2; return 1; }
+    sleep 0.1
+  done
+  grep -q '^ready' "$log" || { h_say "message sink did not start:"; cat "$log" >&2; return 1; }
+  H_SINK_ENV=(SMTP_HOST=127.0.0.1 "SMTP_PORT=$H_SINK_SMTP_PORT" SMTP_TLS=none
+    "SMTP_USER=$H_SINK_SMTP_USER" "SMTP_PASSWORD=$H_SINK_SMTP_PASSWORD"
+    EMAIL_FROM_ADDRESS=auth@portcullis.test
+    "SMS_WEBHOOK_URL=http://127.0.0.1:$H_SINK_HTTP_PORT/sms" "SMS_WEBHOOK_SECRET=$H_SINK_WEBHOOK_SECRET")
+}
+
 # --- reference Better Auth server ----------------------------------------------------------------
 
 # The reference server lives in the shared folder beside the checkout; a clone made elsewhere
