@@ -128,3 +128,76 @@ test("a newcomer signs up, manages the account, signs out and back in", { timeou
 
   assert.deepEqual(problems, [], "no CSP violations or uncaught errors");
 });
+
+test("a forgotten password is reset through the emailed link", { timeout: 120_000 }, async () => {
+  const email = `forgetful-${Date.now()}-${process.pid}@example.com`;
+  const oldPassword = "first password of many";
+  const newPassword = "second password, remembered";
+  const problemsBefore = problems.length;
+
+  // A fresh account, created through the API, then signed out.
+  await context.clearCookies();
+  const signUp = await page.request.post("/api/auth/sign-up/email", {
+    data: { name: "Forgetful Person", email, password: oldPassword },
+    headers: { Origin: BASE_URL },
+  });
+  assert.equal(signUp.status(), 200, "the account is created");
+  await context.clearCookies();
+
+  // Sign-in page → "Forgot password?".
+  await page.goto("/sign-in");
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await page.waitForURL((url) => pathOf(url) === "/forgot-password");
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await page.locator("#forgot-password-message").getByText("Check your email").waitFor();
+
+  // The development outbox lists the email (delivery runs in the background).
+  const row = page.locator(`#outbox-table tr[data-kind="password-reset"][data-to="${email}"]`);
+  for (let attempt = 0; ; attempt += 1) {
+    await page.goto("/dev/outbox");
+    if ((await row.count()) > 0) break;
+    assert.ok(attempt < 40, "the reset email reaches the outbox");
+    await page.waitForTimeout(250);
+  }
+  await row.first().getByRole("link").click();
+  await page.waitForURL((url) => pathOf(url).startsWith("/dev/outbox/"));
+  await page.locator("#outbox-to").getByText(email, { exact: true }).waitFor();
+  assert.equal(await page.locator("iframe#outbox-html").getAttribute("sandbox"), "");
+
+  // Follow the link in the email: it leads to the reset page, with the token.
+  const link = await page.locator("#outbox-links a").first().getAttribute("href");
+  assert.match(link, /\/api\/auth\/reset-password\//);
+  await page.goto(link);
+  await page.waitForURL((url) => pathOf(url) === "/reset-password");
+  assert.equal(new URL(page.url()).search, "", "the token is taken out of the address bar");
+
+  // Mismatch first, then the real thing.
+  await page.getByLabel("New password", { exact: true }).fill(newPassword);
+  await page.getByLabel("Confirm new password").fill(newPassword + " typo");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await page.getByText("Passwords don't match").waitFor();
+  await page.getByLabel("Confirm new password").fill(newPassword);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await page.locator("#reset-password-message").getByText("Your password has been changed").waitFor();
+
+  // The old password no longer works; the new one does.
+  await page.getByRole("link", { name: "Sign in with your new password" }).click();
+  await page.waitForURL((url) => pathOf(url) === "/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(oldPassword);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByText("Invalid email or password").waitFor();
+  await page.getByLabel("Password", { exact: true }).fill(newPassword);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((url) => pathOf(url) === "/account");
+  await page.locator("#summary-email").getByText(email, { exact: true }).waitFor();
+
+  // The same link a second time is refused, with the way to a new one.
+  await page.goto(link);
+  await page.waitForURL((url) => pathOf(url) === "/reset-password");
+  await page.getByText("This reset link is invalid or has expired").waitFor();
+  await page.getByRole("link", { name: "Ask for a new link" }).waitFor();
+
+  assert.deepEqual(problems.slice(problemsBefore), [], "no CSP violations or uncaught errors");
+});

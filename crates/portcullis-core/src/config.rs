@@ -23,6 +23,13 @@ pub struct ConfigError {
     pub problem: String,
 }
 
+impl ConfigError {
+    /// A bad value of `var`, for settings read outside this module (plugins).
+    pub fn new(var: &str, problem: impl Into<String>) -> Self {
+        bad(var, problem)
+    }
+}
+
 fn bad(var: &str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
         var: var.to_owned(),
@@ -368,6 +375,15 @@ impl Sources {
             Some(s) if ["0", "false", "no", "off"].contains(&s.as_str()) => Ok(false),
             Some(s) => Err(bad(var, format!("must be true or false, got `{s}`"))),
         }
+    }
+
+    /// A lifetime in seconds, between one minute and 30 days.
+    pub fn lifetime(&self, var: &str, default: i64) -> Result<i64, ConfigError> {
+        let v: i64 = self.parse(var, default, "a number of seconds")?;
+        if !(60..=30 * 86_400).contains(&v) {
+            return Err(bad(var, "must be between 60 and 2592000 seconds"));
+        }
+        Ok(v)
     }
 
     pub fn string(&self, var: &str, default: &str) -> String {

@@ -69,6 +69,13 @@ impl AuthContext {
         }
     }
 
+    /// The registered plugin of type `T`, for its settings.
+    pub fn plugin<T: 'static>(&self) -> Option<&T> {
+        self.plugins
+            .iter()
+            .find_map(|p| p.as_any().and_then(|a| a.downcast_ref::<T>()))
+    }
+
     pub fn secret(&self) -> &[u8] {
         self.config.secret.bytes()
     }

@@ -11,6 +11,15 @@ pub struct ErrorCode {
     pub message: &'static str,
 }
 
+/// Declares error codes outside the core list (plugins): `pub const NAME: ErrorCode` each.
+#[macro_export]
+macro_rules! error_codes {
+    ($($name:ident => $msg:expr),* $(,)?) => {
+        $(pub const $name: $crate::ErrorCode =
+            $crate::ErrorCode { code: stringify!($name), message: $msg };)*
+    };
+}
+
 macro_rules! codes {
     ($($name:ident => $msg:expr),* $(,)?) => {
         $(pub const $name: ErrorCode = ErrorCode { code: stringify!($name), message: $msg };)*

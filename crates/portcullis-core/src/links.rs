@@ -42,7 +42,9 @@ pub fn resolve_with(ctx: &AuthContext, target: &str, set: &[(&str, &str)]) -> St
         .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    {
+    if kept.is_empty() && set.is_empty() {
+        url.set_query(None);
+    } else {
         let mut q = url.query_pairs_mut();
         q.clear();
         q.extend_pairs(kept);

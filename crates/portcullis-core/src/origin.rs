@@ -112,10 +112,10 @@ pub fn check_callback_urls(config: &Config, req: &AuthRequest) -> Result<(), Api
     for (field, label, code) in fields {
         let value = match req.field(field) {
             Some(v) => Some(v.clone()),
-            None if field == "callbackURL" => req
+            // Links carry their redirects in the query (magic-link/verify, verify-email).
+            None => req
                 .query_param(field)
                 .map(|s| serde_json::Value::String(s.to_owned())),
-            None => None,
         };
         let Some(value) = value else { continue };
         if value.is_null() {

@@ -12,6 +12,12 @@ use crate::error::{ApiError, ErrorCode};
 pub trait Plugin: Send + Sync {
     fn id(&self) -> &'static str;
 
+    /// `Some(self)` for a plugin whose endpoints read its settings back through
+    /// `AuthContext::plugin` (endpoint handlers are plain functions).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// Tables this plugin adds, or fields it adds to existing tables.
     fn schema(&self) -> Vec<Table> {
         Vec::new()

@@ -1,7 +1,11 @@
 //! Portcullis plugins. Each lives in its own folder and is registered in `registry`.
 
 pub mod bearer;
+pub mod email_otp;
+pub mod magic_link;
 pub mod open_api;
+pub mod phone_number;
+pub mod username;
 
 use std::sync::Arc;
 
@@ -13,6 +17,19 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     let mut plugins: Vec<Arc<dyn Plugin>> = Vec::new();
     if config.enable_bearer {
         plugins.push(Arc::new(bearer::Bearer));
+    }
+    if let Some(s) = magic_link::MagicLinkSettings::load(config)? {
+        plugins.push(Arc::new(magic_link::MagicLink::new(s)));
+    }
+    if let Some(s) = email_otp::EmailOtpSettings::load(config)? {
+        plugins.push(Arc::new(email_otp::EmailOtp::new(s)));
+    }
+    // After bearer: its hook sees the session a bearer token carries.
+    if config.sources.flag("ENABLE_USERNAME", true)? {
+        plugins.push(Arc::new(username::Username));
+    }
+    if let Some(s) = phone_number::PhoneNumberSettings::load(config)? {
+        plugins.push(Arc::new(phone_number::PhoneNumber::new(s)));
     }
     plugins.push(Arc::new(open_api::OpenApi));
     Ok(plugins)

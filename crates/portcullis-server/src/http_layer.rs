@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, MatchedPath, Path, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Path, RawQuery, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,6 +14,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use portcullis_core::metrics;
 use portcullis_core::origin::is_trusted_origin;
 use portcullis_core::{Body as AuthBody, RawRequest};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::app::App;
@@ -27,19 +28,86 @@ pub fn router(app: App) -> Router {
     router
         .route("/api/health", get(health))
         .route("/api/health/live", get(live))
-        .route("/", get(|s| page(s, "index.html", "Welcome", "/")))
+        .route("/", get(|s, q| page(s, q, "index.html", "Welcome", "/")))
         .route(
             "/sign-in",
-            get(|s| page(s, "sign-in.html", "Sign in", "/sign-in")),
+            get(|s, q| page(s, q, "sign-in.html", "Sign in", "/sign-in")),
         )
         .route(
             "/sign-up",
-            get(|s| page(s, "sign-up.html", "Create account", "/sign-up")),
+            get(|s, q| page(s, q, "sign-up.html", "Create account", "/sign-up")),
         )
         .route(
             "/account",
-            get(|s| page(s, "account.html", "Your account", "/account")),
+            get(|s, q| page(s, q, "account.html", "Your account", "/account")),
         )
+        .route(
+            "/forgot-password",
+            get(|s, q| {
+                feature_page(
+                    s,
+                    q,
+                    Feature::PasswordReset,
+                    "forgot-password.html",
+                    "Forgot password",
+                    "/forgot-password",
+                )
+            }),
+        )
+        .route(
+            "/reset-password",
+            get(|s, q| {
+                feature_page(
+                    s,
+                    q,
+                    Feature::PasswordReset,
+                    "reset-password.html",
+                    "Choose a new password",
+                    "/reset-password",
+                )
+            }),
+        )
+        .route(
+            "/verify-email",
+            get(|s, q| {
+                feature_page(
+                    s,
+                    q,
+                    Feature::EmailVerification,
+                    "verify-email.html",
+                    "Verify your email",
+                    "/verify-email",
+                )
+            }),
+        )
+        .route(
+            "/magic-link",
+            get(|s, q| {
+                feature_page(
+                    s,
+                    q,
+                    Feature::MagicLink,
+                    "magic-link.html",
+                    "Email me a sign-in link",
+                    "/magic-link",
+                )
+            }),
+        )
+        .route(
+            "/email-otp",
+            get(|s, q| {
+                feature_page(
+                    s,
+                    q,
+                    Feature::EmailOtp,
+                    "email-otp.html",
+                    "Sign in with a code",
+                    "/email-otp",
+                )
+            }),
+        )
+        .route("/dev/outbox", get(dev_outbox))
+        .route("/dev/outbox/{id}", get(dev_outbox_message))
         .route("/assets/{file}", get(asset))
         .route(&format!("{base}/{{*rest}}"), axum::routing::any(auth))
         .route(&base, axum::routing::any(auth))
@@ -210,16 +278,259 @@ fn html(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
+/// The optional hosted flows this server offers, decided from the engine's registered
+/// endpoints (a plugin that is off registers nothing) and the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Features {
+    /// `POST /request-password-reset` with email and password sign-in on.
+    pub password_reset: bool,
+    /// `GET /verify-email`.
+    pub email_verification: bool,
+    /// `POST /sign-in/magic-link` (magic-link plugin).
+    pub magic_link: bool,
+    /// `POST /email-otp/send-verification-otp` and `POST /sign-in/email-otp` (email-OTP plugin).
+    pub email_otp: bool,
+    /// `/dev/outbox`: outside production, with messages delivered to the outbox.
+    pub dev_outbox: bool,
+}
+
+impl Features {
+    pub fn of(app: &App) -> Features {
+        let has = |method: Method, path: &str| {
+            app.ctx
+                .endpoints
+                .iter()
+                .any(|e| e.method == method && e.path == path)
+        };
+        let config = &app.ctx.config;
+        Features {
+            password_reset: config.email_password_enabled
+                && has(Method::POST, "/request-password-reset")
+                && has(Method::POST, "/reset-password"),
+            email_verification: has(Method::GET, "/verify-email"),
+            magic_link: has(Method::POST, "/sign-in/magic-link"),
+            email_otp: has(Method::POST, "/email-otp/send-verification-otp")
+                && has(Method::POST, "/sign-in/email-otp"),
+            dev_outbox: config.dev_outbox_ui && app.ctx.delivery.outbox().is_some(),
+        }
+    }
+
+    fn has(&self, feature: Feature) -> bool {
+        match feature {
+            Feature::PasswordReset => self.password_reset,
+            Feature::EmailVerification => self.email_verification,
+            Feature::MagicLink => self.magic_link,
+            Feature::EmailOtp => self.email_otp,
+        }
+    }
+}
+
+/// A hosted page that only exists while its flow is offered.
+#[derive(Debug, Clone, Copy)]
+enum Feature {
+    PasswordReset,
+    EmailVerification,
+    MagicLink,
+    EmailOtp,
+}
+
+/// What a page may learn from its query string: `error`, limited to an error code
+/// (`[A-Za-z0-9_]`, else `UNKNOWN`), and whether a `token` is present. Tokens themselves are
+/// never rendered; the page scripts read them from the address.
+fn query_context(query: Option<&str>) -> serde_json::Value {
+    let mut error = None;
+    let mut has_token = false;
+    for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "error" if error.is_none() && !v.is_empty() => {
+                let code =
+                    if v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                        v.into_owned()
+                    } else {
+                        "UNKNOWN".to_owned()
+                    };
+                error = Some(code);
+            }
+            "token" if !v.is_empty() => has_token = true,
+            _ => {}
+        }
+    }
+    json!({"error": error, "has_token": has_token})
+}
+
+fn render_page(
+    app: &App,
+    query: Option<&str>,
+    template: &str,
+    title: &str,
+    path: &str,
+) -> Response {
+    let extra = json!({"features": Features::of(app), "query": query_context(query)});
+    match app.ui.page_with(template, title, path, extra) {
+        Some(body) => html(StatusCode::OK, body),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
 async fn page(
     State(app): State<App>,
+    RawQuery(query): RawQuery,
     template: &'static str,
     title: &'static str,
     path: &'static str,
 ) -> Response {
-    match app.ui.page(template, title, path) {
+    render_page(&app, query.as_deref(), template, title, path)
+}
+
+/// Like `page`, but the not-found page (404) while `feature` is off.
+async fn feature_page(
+    State(app): State<App>,
+    RawQuery(query): RawQuery,
+    feature: Feature,
+    template: &'static str,
+    title: &'static str,
+    path: &'static str,
+) -> Response {
+    if !Features::of(&app).has(feature) {
+        return not_found_page(&app);
+    }
+    render_page(&app, query.as_deref(), template, title, path)
+}
+
+/// The outbox pages' own policy: as strict as the others, except that the message shown in the
+/// sandboxed `srcdoc` frame (which inherits this policy) may use inline styles, as emails do.
+const OUTBOX_CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'";
+
+/// The outbox, when `/dev/outbox` is served at all.
+fn dev_outbox_of(app: &App) -> Option<&portcullis_delivery::Outbox> {
+    if !app.ctx.config.dev_outbox_ui {
+        return None;
+    }
+    app.ctx.delivery.outbox()
+}
+
+fn outbox_page(
+    app: &App,
+    template: &str,
+    title: &str,
+    path: &str,
+    extra: serde_json::Value,
+) -> Response {
+    let mut ctx = json!({"features": Features::of(app)});
+    if let (Some(m), serde_json::Value::Object(extra)) = (ctx.as_object_mut(), extra) {
+        m.extend(extra);
+    }
+    let mut res = match app.ui.page_with(template, title, path, ctx) {
         Some(body) => html(StatusCode::OK, body),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(OUTBOX_CSP),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    res
+}
+
+fn outbox_time(m: &portcullis_delivery::OutboxMessage) -> (String, String) {
+    (
+        m.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        portcullis_storage::value::iso(&m.created_at),
+    )
+}
+
+/// `GET /dev/outbox`: every message delivered to the outbox, newest first.
+async fn dev_outbox(State(app): State<App>) -> Response {
+    let Some(outbox) = dev_outbox_of(&app) else {
+        return not_found_page(&app);
+    };
+    let messages = match outbox.list(500).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the outbox");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let rows: Vec<_> = messages
+        .iter()
+        .map(|m| {
+            let (time, iso) = outbox_time(m);
+            json!({
+                "id": m.id, "channel": m.channel, "kind": m.kind, "to": m.to,
+                "subject": m.subject, "time": time, "iso": iso,
+            })
+        })
+        .collect();
+    outbox_page(
+        &app,
+        "dev-outbox.html",
+        "Outbox",
+        "/dev/outbox",
+        json!({"messages": rows, "outbox_dir": outbox.dir().display().to_string()}),
+    )
+}
+
+/// Outbox ids are file stems written by the outbox: `20261123T105500123456-004217`.
+fn valid_outbox_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// The `http(s)://` links in a plain-text message, in order, without repeats.
+fn links_in(text: &str) -> Vec<String> {
+    let mut links: Vec<String> = Vec::new();
+    for word in text.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'')) {
+        let Some(start) = word.find("http://").or_else(|| word.find("https://")) else {
+            continue;
+        };
+        let link = word[start..].trim_end_matches(['.', ',', ')', ';', ':', '!', '?']);
+        if url::Url::parse(link).is_ok() && !links.iter().any(|l| l == link) {
+            links.push(link.to_owned());
+        }
     }
+    links
+}
+
+/// `GET /dev/outbox/{id}`: one message, its HTML body in a sandboxed frame.
+async fn dev_outbox_message(State(app): State<App>, Path(id): Path<String>) -> Response {
+    let Some(outbox) = dev_outbox_of(&app) else {
+        return not_found_page(&app);
+    };
+    if !valid_outbox_id(&id) {
+        return not_found_page(&app);
+    }
+    let message = match outbox.get(&id).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return not_found_page(&app),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the outbox");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let (time, iso) = outbox_time(&message);
+    let title = if message.subject.is_empty() {
+        "Message".to_owned()
+    } else {
+        message.subject.clone()
+    };
+    outbox_page(
+        &app,
+        "dev-outbox-message.html",
+        &title,
+        "/dev/outbox",
+        json!({
+            "message": {
+                "id": message.id, "channel": message.channel, "kind": message.kind,
+                "to": message.to, "subject": message.subject, "text": message.text,
+                "html": message.html, "time": time, "iso": iso,
+            },
+            "links": links_in(&message.text),
+        }),
+    )
 }
 
 async fn asset(State(app): State<App>, Path(file): Path<String>) -> Response {
@@ -320,12 +631,15 @@ async fn security_headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     if is_html(h) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
+        // A page may bring a policy of its own (the dev outbox); every other gets this one.
+        if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
             ),
         );
+        }
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         h.insert(
             header::REFERRER_POLICY,
@@ -421,7 +735,59 @@ async fn access_log(State(app): State<App>, mut req: Request, next: Next) -> Res
 
 #[cfg(test)]
 mod tests {
-    use super::route_label;
+    use super::{links_in, query_context, route_label, valid_outbox_id};
+    use serde_json::json;
+
+    #[test]
+    fn query_context_keeps_error_codes_only() {
+        assert_eq!(
+            query_context(Some("error=INVALID_TOKEN&token=abc")),
+            json!({"error": "INVALID_TOKEN", "has_token": true})
+        );
+        assert_eq!(
+            query_context(Some("error=%3Cscript%3E")),
+            json!({"error": "UNKNOWN", "has_token": false})
+        );
+        assert_eq!(
+            query_context(Some(&format!("error={}", "A".repeat(65)))),
+            json!({"error": "UNKNOWN", "has_token": false})
+        );
+        assert_eq!(
+            query_context(Some("error=&token=")),
+            json!({"error": null, "has_token": false})
+        );
+        assert_eq!(
+            query_context(None),
+            json!({"error": null, "has_token": false})
+        );
+    }
+
+    #[test]
+    fn outbox_ids_and_links() {
+        assert!(valid_outbox_id("20261123T105500123456-004217"));
+        for bad in [
+            "",
+            "../x",
+            "a.json",
+            "a/b",
+            "a%2Fb",
+            "a\\b",
+            &"a".repeat(65),
+        ] {
+            assert!(!valid_outbox_id(bad), "{bad}");
+        }
+        assert_eq!(
+            links_in(
+                "Reset: https://a.test/r/T?x=1.\n(see http://b.test/p) https://a.test/r/T?x=1 <https://c.test/\">x"
+            ),
+            vec![
+                "https://a.test/r/T?x=1",
+                "http://b.test/p",
+                "https://c.test/"
+            ]
+        );
+        assert!(links_in("no links, javascript:alert(1) ftp://x").is_empty());
+    }
 
     #[test]
     fn route_labels_are_templates_or_fixed_words() {

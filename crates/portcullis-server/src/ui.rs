@@ -26,6 +26,34 @@ const TEMPLATES: &[(&str, &str)] = &[
         "not-found.html",
         include_str!("../ui/templates/not-found.html"),
     ),
+    (
+        "forgot-password.html",
+        include_str!("../ui/templates/forgot-password.html"),
+    ),
+    (
+        "reset-password.html",
+        include_str!("../ui/templates/reset-password.html"),
+    ),
+    (
+        "verify-email.html",
+        include_str!("../ui/templates/verify-email.html"),
+    ),
+    (
+        "magic-link.html",
+        include_str!("../ui/templates/magic-link.html"),
+    ),
+    (
+        "email-otp.html",
+        include_str!("../ui/templates/email-otp.html"),
+    ),
+    (
+        "dev-outbox.html",
+        include_str!("../ui/templates/dev-outbox.html"),
+    ),
+    (
+        "dev-outbox-message.html",
+        include_str!("../ui/templates/dev-outbox-message.html"),
+    ),
 ];
 
 /// `(file name, content type, body)`
@@ -59,6 +87,31 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
         "account.js",
         "text/javascript; charset=utf-8",
         include_str!("../ui/static/account.js"),
+    ),
+    (
+        "forgot-password.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/forgot-password.js"),
+    ),
+    (
+        "reset-password.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/reset-password.js"),
+    ),
+    (
+        "verify-email.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/verify-email.js"),
+    ),
+    (
+        "magic-link.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/magic-link.js"),
+    ),
+    (
+        "email-otp.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/email-otp.js"),
     ),
 ];
 
@@ -118,10 +171,22 @@ impl Ui {
     }
 
     pub fn page(&self, template: &str, title: &str, request_path: &str) -> Option<String> {
-        self.render(
-            template,
-            json!({"page_title": title, "request_path": request_path}),
-        )
+        self.page_with(template, title, request_path, json!({}))
+    }
+
+    /// A page with extra context (`features`, `query`, page data) merged over the globals.
+    pub fn page_with(
+        &self,
+        template: &str,
+        title: &str,
+        request_path: &str,
+        extra: Value,
+    ) -> Option<String> {
+        let mut ctx = json!({"page_title": title, "request_path": request_path});
+        if let (Some(m), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
+            m.extend(extra);
+        }
+        self.render(template, ctx)
     }
 }
 

@@ -40,13 +40,7 @@ pub(super) fn load_email_flows(
     src: &Sources,
     require_verification: bool,
 ) -> Result<EmailFlows, ConfigError> {
-    let lifetime = |var: &str, default: i64| -> Result<i64, ConfigError> {
-        let v: i64 = src.parse(var, default, "a number of seconds")?;
-        if !(60..=30 * 86_400).contains(&v) {
-            return Err(bad(var, "must be between 60 and 2592000 seconds"));
-        }
-        Ok(v)
-    };
+    let lifetime = |var: &str, default: i64| src.lifetime(var, default);
     Ok(EmailFlows {
         send_verification_on_sign_up: src
             .flag("EMAIL_VERIFICATION_ON_SIGN_UP", require_verification)?,

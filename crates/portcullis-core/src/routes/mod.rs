@@ -3,9 +3,9 @@
 mod account;
 pub mod email_verification;
 mod misc;
-mod password_reset;
+pub mod password_reset;
 mod session;
-mod sign_in;
+pub mod sign_in;
 mod sign_up;
 mod user;
 

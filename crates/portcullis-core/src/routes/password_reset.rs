@@ -140,6 +140,22 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let user = users::find_user(ctx, &user_id)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
+    set_new_password(ctx, &user, new_password).await?;
+    Ok(AuthResponse::json(json!({"status": true})))
+}
+
+/// Replaces (or creates) the user's password after a proven reset, ending their sessions when
+/// configured; one transaction. The caller has checked the password's length.
+pub async fn set_new_password(
+    ctx: &AuthContext,
+    user: &Row,
+    new_password: &str,
+) -> Result<(), ApiError> {
+    let user_id = user
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let hash = ctx
         .hasher
         .hash(new_password)
@@ -177,5 +193,5 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     if let Some(email) = user.get("email").and_then(Value::as_str) {
         crate::lockout::Lockout::new(ctx, email).succeeded().await;
     }
-    Ok(AuthResponse::json(json!({"status": true})))
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `POST /sign-in/email`
 
 use http::Method;
-use portcullis_storage::Value;
+use portcullis_storage::{Row, Value};
 use serde_json::json;
 
 use crate::context::AuthContext;
@@ -43,19 +43,55 @@ async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     if password.encode_utf16().count() > ctx.config.password_max_length {
         return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
     }
-    let hash_failed = |_| ApiError::internal();
+    let user = users::find_user_by_email(ctx, email).await?;
+    let signed_in = password_sign_in(ctx, req, user, email, password, invalid).await?;
+    Ok(signed_in.redirect_response(req))
+}
 
-    // A locked email answers like a wrong password, after the same hashing work.
-    let lockout = Lockout::new(ctx, email);
-    if lockout.is_locked().await {
-        ctx.hasher
-            .verify_dummy(password)
-            .await
-            .map_err(hash_failed)?;
-        return Err(invalid());
+/// A successful password sign-in: the user as the API shows it, and the new session.
+pub struct SignedIn {
+    pub user: serde_json::Value,
+    pub token: String,
+    pub cookies: Vec<crate::cookies::SetCookie>,
+}
+
+impl SignedIn {
+    /// `/sign-in/email`'s answer: `{redirect, token, url?, user}`, with `location` when a
+    /// `callbackURL` was given.
+    pub fn redirect_response(self, req: &AuthRequest) -> AuthResponse {
+        let res = match req.str_field("callbackURL").filter(|u| !u.is_empty()) {
+            Some(url) => AuthResponse::json(
+                json!({"redirect": true, "token": self.token, "url": url, "user": self.user}),
+            )
+            .header("location", url),
+            None => AuthResponse::json(
+                json!({"redirect": false, "token": self.token, "user": self.user}),
+            ),
+        };
+        res.cookies(self.cookies)
     }
+}
 
-    let Some(user) = users::find_user_by_email(ctx, email).await? else {
+/// The password check every identifier-based sign-in shares (email, username, phone number):
+/// lockout, equal work for unknown users, rehash on an old hash, the verification requirement,
+/// then a session. `lockout_key` is the identifier as typed; `invalid` is the route's 401.
+pub async fn password_sign_in(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    user: Option<Row>,
+    lockout_key: &str,
+    password: &str,
+    invalid: fn() -> ApiError,
+) -> Result<SignedIn, ApiError> {
+    let hash_failed = |_| ApiError::internal();
+    // A locked identifier answers like a wrong password, after the same hashing work.
+    let lockout = Lockout::new(ctx, lockout_key);
+    let user = if lockout.is_locked().await {
+        None
+    } else {
+        user
+    };
+    let Some(user) = user else {
         ctx.hasher
             .verify_dummy(password)
             .await
@@ -114,13 +150,9 @@ async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     let dont_remember = req.bool_field("rememberMe") == Some(false);
     let user_json = session::user_json(ctx, &user);
     let (s, cookies) = session::sign_in_user(ctx, user, req, dont_remember).await?;
-    let token = s.token.clone();
-    let res = match req.str_field("callbackURL").filter(|u| !u.is_empty()) {
-        Some(url) => AuthResponse::json(
-            json!({"redirect": true, "token": token, "url": url, "user": user_json}),
-        )
-        .header("location", url),
-        None => AuthResponse::json(json!({"redirect": false, "token": token, "user": user_json})),
-    };
-    Ok(res.cookies(cookies))
+    Ok(SignedIn {
+        user: user_json,
+        token: s.token,
+        cookies,
+    })
 }

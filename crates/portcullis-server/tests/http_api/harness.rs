@@ -374,7 +374,6 @@ impl TestServer {
     }
 
     /// The first run of six digits in the newest `kind` message to `to`.
-    #[allow(dead_code)] // for the one-time-code scenarios
     pub async fn last_code(&self, to: &str, kind: &str) -> String {
         let m = self
             .last_message(to, kind)

@@ -186,6 +186,33 @@ export function safeRedirect(fallback = "/") {
   return isSafeLocalPath(target) ? target : fallback;
 }
 
+/**
+ * The first of the query parameters `names` (e.g. ["redirect", "callbackURL"])
+ * that holds a same-origin relative path, otherwise `fallback`.
+ */
+export function safeRedirectFrom(names, fallback = "/") {
+  let params;
+  try {
+    params = new URLSearchParams(window.location.search);
+  } catch {
+    return fallback;
+  }
+  for (const name of names) {
+    const target = params.get(name);
+    if (isSafeLocalPath(target)) return target;
+  }
+  return fallback;
+}
+
+/** A query parameter of the current address, or "". */
+export function queryParam(name) {
+  try {
+    return new URLSearchParams(window.location.search).get(name) || "";
+  } catch {
+    return "";
+  }
+}
+
 export function isSafeLocalPath(target) {
   if (typeof target !== "string" || target.length === 0 || target.length > 2048) return false;
   if (target[0] !== "/") return false;

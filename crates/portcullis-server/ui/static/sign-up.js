@@ -70,7 +70,7 @@ if (form) {
     if (data && data.token === null) {
       form.reset();
       setBusy(form, false);
-      showMessage(message, "Account created. Check your email for a link to verify your address, then sign in.", "success");
+      showMessage(message, "Account created. Check your email to verify your address, then sign in.", "success");
       return;
     }
 

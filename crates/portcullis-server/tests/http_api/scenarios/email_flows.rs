@@ -10,13 +10,13 @@ use crate::client::Request;
 use crate::harness::*;
 
 /// The path and query of an absolute link on this server.
-fn local(srv: &TestServer, link: &str) -> String {
+pub fn local(srv: &TestServer, link: &str) -> String {
     link.strip_prefix(&srv.base)
         .unwrap_or_else(|| panic!("{link} is not on {}", srv.base))
         .to_owned()
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
+pub fn query_param(url: &str, name: &str) -> Option<String> {
     let parsed = url::Url::parse(url)
         .or_else(|_| url::Url::parse(&format!("http://x{url}")))
         .ok()?;
@@ -26,7 +26,7 @@ fn query_param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-async fn user_row(srv: &TestServer, email: &str) -> Row {
+pub async fn user_row(srv: &TestServer, email: &str) -> Row {
     srv.adapter()
         .find_one("user", &[Where::eq("email", email)])
         .await
@@ -34,8 +34,21 @@ async fn user_row(srv: &TestServer, email: &str) -> Row {
         .unwrap_or_else(|| panic!("no user {email}"))
 }
 
-fn verified(row: &Row) -> bool {
+pub fn verified(row: &Row) -> bool {
     row.get("emailVerified").and_then(|v| v.as_bool()) == Some(true)
+}
+
+/// Moves every pending link and code past its expiry.
+pub async fn expire_verifications(srv: &TestServer) {
+    let mut set = Row::new();
+    set.insert(
+        "expiresAt".into(),
+        (Utc::now() - Duration::seconds(5)).into(),
+    );
+    srv.adapter()
+        .update_many("verification", &[], set)
+        .await
+        .expect("expire verifications");
 }
 
 pub async fn email_verification_flow(srv: &TestServer) {

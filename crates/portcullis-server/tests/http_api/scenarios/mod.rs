@@ -2,10 +2,15 @@
 
 pub mod config;
 pub mod email_flows;
+pub mod email_otp;
+pub mod hosted_flows;
+pub mod magic_link;
 pub mod misc;
+pub mod phone_number;
 pub mod rate_limit;
 pub mod session;
 pub mod sign_in;
 pub mod sign_up;
 pub mod storage;
 pub mod user;
+pub mod username;

@@ -49,14 +49,18 @@ pub async fn sign_up_success_shape_and_cookies(srv: &TestServer) {
         keys(user),
         [
             "createdAt",
+            "displayUsername",
             "email",
             "emailVerified",
             "id",
             "image",
             "name",
-            "updatedAt"
+            "updatedAt",
+            "username"
         ]
     );
+    // Plugin fields are present, as null when not given (the username plugin is on by default).
+    assert_eq!(user["username"], Value::Null);
     assert_eq!(user["email"], "alice.smith@example.com");
     assert_eq!(user["name"], "Alice Smith");
     assert_eq!(user["emailVerified"], false);

@@ -1,0 +1,83 @@
+//! Sign-in by proof of a mailbox (magic link, email one-time code): find or create the user
+//! the address belongs to.
+
+use chrono::Utc;
+use portcullis_storage::{Row, Value, Where};
+
+use crate::context::AuthContext;
+use crate::error::ApiError;
+use crate::{session, users};
+
+/// The user an address proved by a link or code belongs to.
+pub enum ProvenUser {
+    Existing(Row),
+    /// Created just now (with `emailVerified: true`).
+    Created(Row),
+    /// No such user, and passwordless sign-up is off.
+    SignUpRefused,
+}
+
+/// Finds the user for a proven `email`, or creates one when `sign_up` allows it.
+///
+/// An existing user whose address was never verified loses every account (including a password
+/// set at sign-up) and every session before being marked verified: whoever signed up with
+/// someone else's address must not keep a way in beside the mailbox's owner.
+pub async fn user_for_proven_email(
+    ctx: &AuthContext,
+    email: &str,
+    name: Option<&str>,
+    image: Option<&str>,
+    sign_up: bool,
+) -> Result<ProvenUser, ApiError> {
+    if let Some(user) = users::find_user_by_email(ctx, email).await? {
+        if user.get("emailVerified").and_then(Value::as_bool) == Some(true) {
+            return Ok(ProvenUser::Existing(user));
+        }
+        return take_over_unverified(ctx, user)
+            .await
+            .map(ProvenUser::Existing);
+    }
+    if !sign_up || !ctx.config.sign_up_enabled {
+        return Ok(ProvenUser::SignUpRefused);
+    }
+    let mut row = users::new_user_row(
+        ctx,
+        name.unwrap_or_default(),
+        email,
+        image,
+        &serde_json::Map::new(),
+    )?;
+    row.insert("emailVerified".into(), true.into());
+    ctx.adapter.create("user", row.clone()).await?;
+    crate::routes::email_verification::send_welcome(ctx, &row);
+    Ok(ProvenUser::Created(row))
+}
+
+async fn take_over_unverified(ctx: &AuthContext, mut user: Row) -> Result<Row, ApiError> {
+    let user_id = user
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let now = Utc::now();
+    let tx = ctx.adapter.begin().await?;
+    tx.delete_many("account", &[Where::eq("userId", user_id.as_str())])
+        .await?;
+    let gone = session::delete_sessions(
+        ctx,
+        tx.as_ref(),
+        session::Sessions::All { user_id: &user_id },
+    )
+    .await?;
+    let mut set = Row::new();
+    set.insert("emailVerified".into(), true.into());
+    set.insert("updatedAt".into(), now.into());
+    tx.update_many("user", &[Where::eq("id", user_id.as_str())], set)
+        .await?;
+    tx.commit().await?;
+    session::evict_sessions(ctx, &gone).await;
+    session::evict_user(ctx, &user_id).await;
+    user.insert("emailVerified".into(), true.into());
+    user.insert("updatedAt".into(), now.into());
+    Ok(user)
+}

@@ -1,0 +1,384 @@
+//! `email-otp`: six-digit codes by email to verify an address, sign in, or reset a password.
+//!
+//! A code is stored under `<type>-otp-<email>` (see `portcullis_core::one_time_code`): five
+//! minutes, three wrong guesses. Sending answers the same whether the address has an account
+//! or not.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use http::Method;
+use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
+use portcullis_core::error::{ErrorCode, codes};
+use portcullis_core::one_time_code::{
+    self, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
+};
+use portcullis_core::passwordless::{self, ProvenUser};
+use portcullis_core::rate_limit::PathRule;
+use portcullis_core::routes::{email_verification, password_reset};
+use portcullis_core::validate::{BodySpec, FieldSpec, Ty, is_email};
+use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin, session, users};
+use portcullis_delivery::EmailTemplate;
+use portcullis_storage::{Row, Value, Where};
+use serde_json::json;
+
+#[derive(Debug, Clone)]
+pub struct EmailOtpSettings {
+    pub policy: CodePolicy,
+    /// Only existing users may sign in with a code (`EMAIL_OTP_DISABLE_SIGN_UP`).
+    pub disable_sign_up: bool,
+}
+
+impl EmailOtpSettings {
+    /// `None` when `ENABLE_EMAIL_OTP` is off.
+    pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
+        let src = &config.sources;
+        if !src.flag("ENABLE_EMAIL_OTP", true)? {
+            return Ok(None);
+        }
+        let attempts: u32 = src.parse("EMAIL_OTP_ALLOWED_ATTEMPTS", 3, "a number of attempts")?;
+        let digits: u32 = src.parse("EMAIL_OTP_LENGTH", 6, "a number of digits")?;
+        if !(4..=10).contains(&digits) {
+            return Err(ConfigError::new(
+                "EMAIL_OTP_LENGTH",
+                "must be between 4 and 10",
+            ));
+        }
+        if attempts == 0 {
+            return Err(ConfigError::new(
+                "EMAIL_OTP_ALLOWED_ATTEMPTS",
+                "must be at least 1",
+            ));
+        }
+        Ok(Some(EmailOtpSettings {
+            policy: CodePolicy {
+                digits,
+                expires_in: src.lifetime("EMAIL_OTP_EXPIRES_IN", 300)?,
+                allowed_attempts: attempts,
+            },
+            disable_sign_up: src.flag("EMAIL_OTP_DISABLE_SIGN_UP", false)?,
+        }))
+    }
+}
+
+pub struct EmailOtp {
+    settings: EmailOtpSettings,
+}
+
+impl EmailOtp {
+    pub fn new(settings: EmailOtpSettings) -> Self {
+        EmailOtp { settings }
+    }
+}
+
+fn settings(ctx: &AuthContext) -> EmailOtpSettings {
+    ctx.plugin::<EmailOtp>()
+        .map(|p| p.settings.clone())
+        .unwrap_or(EmailOtpSettings {
+            policy: CodePolicy::default(),
+            disable_sign_up: false,
+        })
+}
+
+/// What a code is for; part of its identifier, so a sign-in code cannot reset a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OtpType {
+    EmailVerification,
+    SignIn,
+    ForgetPassword,
+}
+
+impl OtpType {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email-verification" => Some(OtpType::EmailVerification),
+            "sign-in" => Some(OtpType::SignIn),
+            "forget-password" => Some(OtpType::ForgetPassword),
+            _ => None,
+        }
+    }
+    fn as_str(self) -> &'static str {
+        match self {
+            OtpType::EmailVerification => "email-verification",
+            OtpType::SignIn => "sign-in",
+            OtpType::ForgetPassword => "forget-password",
+        }
+    }
+    fn identifier(self, email: &str) -> String {
+        format!("{}-otp-{email}", self.as_str())
+    }
+}
+
+fn invalid_type() -> ApiError {
+    ApiError::message_only(400, "Invalid OTP type")
+}
+
+/// The request's `email`, lower-cased; a malformed one is `400 INVALID_EMAIL`.
+fn email_field(req: &AuthRequest) -> Result<String, ApiError> {
+    let email = req.str_field("email").unwrap_or_default();
+    if !is_email(email) {
+        return Err(ApiError::bad_request(codes::INVALID_EMAIL));
+    }
+    Ok(users::normalize_email(email))
+}
+
+fn otp_type_field(req: &AuthRequest) -> Result<OtpType, ApiError> {
+    OtpType::parse(req.str_field("type").unwrap_or_default()).ok_or_else(invalid_type)
+}
+
+#[async_trait]
+impl Plugin for EmailOtp {
+    fn id(&self) -> &'static str {
+        "email-otp"
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        &[OTP_EXPIRED, INVALID_OTP, TOO_MANY_ATTEMPTS]
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        let email = || FieldSpec::req("email", Ty::String, "Email address");
+        let otp = || FieldSpec::req("otp", Ty::String, "The code from the email");
+        let otp_type = || {
+            FieldSpec::req(
+                "type",
+                Ty::String,
+                "email-verification, sign-in or forget-password",
+            )
+        };
+        let request_reset_body = || BodySpec::object(vec![email()]);
+        vec![
+            Endpoint::new(Method::POST, "/email-otp/send-verification-otp", "sendVerificationOTP", portcullis_core::handler!(send_verification_otp))
+                .summary("Email a one-time code", "Sends a code for verifying the address, signing in, or resetting the password. The answer is {success:true} whether or not the address has an account.")
+                .tag("Email OTP")
+                .body(BodySpec::object(vec![email(), otp_type()]))
+                .form(),
+            Endpoint::new(Method::POST, "/email-otp/check-verification-otp", "checkVerificationOTP", portcullis_core::handler!(check_verification_otp))
+                .summary("Check a code without using it", "A wrong code counts as an attempt.")
+                .tag("Email OTP")
+                .body(BodySpec::object(vec![email(), otp_type(), otp()])),
+            Endpoint::new(Method::POST, "/email-otp/verify-email", "verifyEmailOTP", portcullis_core::handler!(verify_email))
+                .summary("Verify an email address with a code", "Marks the address verified and, when auto sign-in is on, signs in.")
+                .tag("Email OTP")
+                .body(BodySpec::object(vec![email(), otp()])),
+            Endpoint::new(Method::POST, "/sign-in/email-otp", "signInEmailOTP", portcullis_core::handler!(sign_in))
+                .summary("Sign in with a code", "Creates the account on first use unless sign-up by code is off.")
+                .tag("Email OTP")
+                .body(BodySpec::object(vec![
+                    email(),
+                    otp(),
+                    FieldSpec::opt("name", Ty::String, "The name of a new user"),
+                    FieldSpec::opt("image", Ty::String, "The image of a new user"),
+                ])),
+            Endpoint::new(Method::POST, "/email-otp/request-password-reset", "requestPasswordResetEmailOTP", portcullis_core::handler!(request_password_reset))
+                .summary("Email a password-reset code", "Same answer whether the address has an account or not.")
+                .tag("Email OTP")
+                .body(request_reset_body()),
+            Endpoint::new(Method::POST, "/forget-password/email-otp", "forgetPasswordEmailOTP", portcullis_core::handler!(request_password_reset))
+                .summary("Email a password-reset code (old path)", "Same as /email-otp/request-password-reset.")
+                .tag("Email OTP")
+                .body(request_reset_body()),
+            Endpoint::new(Method::POST, "/email-otp/reset-password", "resetPasswordEmailOTP", portcullis_core::handler!(reset_password))
+                .summary("Set a new password with a code", "Proves the mailbox, so an unverified address becomes verified.")
+                .tag("Email OTP")
+                .body(BodySpec::object(vec![
+                    email(),
+                    otp(),
+                    FieldSpec::req("password", Ty::String, "The new password"),
+                ])),
+        ]
+    }
+
+    fn rate_limit_rules(&self) -> Vec<PathRule> {
+        vec![
+            PathRule::prefix("/email-otp/", 60, 3),
+            PathRule::exact("/sign-in/email-otp", 60, 3),
+            PathRule::exact("/forget-password/email-otp", 60, 3),
+        ]
+    }
+}
+
+/// Emails a fresh code of `otp_type` to `email`.
+async fn send_code(ctx: &AuthContext, email: &str, otp_type: OtpType) -> Result<(), ApiError> {
+    let policy = settings(ctx).policy;
+    let code = one_time_code::issue(ctx, &otp_type.identifier(email), policy).await?;
+    ctx.delivery.send_email(
+        email,
+        EmailTemplate::EmailOtp,
+        json!({
+            "otp": code,
+            "otp_type": otp_type.as_str(),
+            "expires_in_minutes": (policy.expires_in + 59) / 60,
+        }),
+    );
+    Ok(())
+}
+
+/// Checks (and by default uses up) a code, answering Better Auth's errors.
+async fn take_code(
+    ctx: &AuthContext,
+    email: &str,
+    otp_type: OtpType,
+    otp: &str,
+    consume: bool,
+) -> Result<(), ApiError> {
+    let policy = settings(ctx).policy;
+    one_time_code::check(ctx, &otp_type.identifier(email), otp, policy, consume)
+        .await?
+        .map_err(|e| e.api_error(INVALID_OTP))
+}
+
+fn success() -> AuthResponse {
+    AuthResponse::json(json!({"success": true}))
+}
+
+async fn send_verification_otp(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let email = email_field(req)?;
+    let otp_type = otp_type_field(req)?;
+    let user = users::find_user_by_email(ctx, &email).await?;
+    let send = match otp_type {
+        // A code that could create an account is sent only when sign-up is possible.
+        OtpType::SignIn => {
+            user.is_some() || (!settings(ctx).disable_sign_up && ctx.config.sign_up_enabled)
+        }
+        OtpType::EmailVerification | OtpType::ForgetPassword => user.is_some(),
+    };
+    if send {
+        send_code(ctx, &email, otp_type).await?;
+    }
+    Ok(success())
+}
+
+async fn check_verification_otp(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let email = email_field(req)?;
+    let otp_type = otp_type_field(req)?;
+    take_code(
+        ctx,
+        &email,
+        otp_type,
+        req.str_field("otp").unwrap_or_default(),
+        false,
+    )
+    .await?;
+    Ok(success())
+}
+
+/// Marks the user's address verified; returns the updated row.
+async fn mark_verified(ctx: &AuthContext, mut user: Row) -> Result<Row, ApiError> {
+    if user.get("emailVerified").and_then(Value::as_bool) == Some(true) {
+        return Ok(user);
+    }
+    let id = user.get("id").cloned().unwrap_or(Value::Null);
+    let now = Utc::now();
+    let mut set = Row::new();
+    set.insert("emailVerified".into(), true.into());
+    set.insert("updatedAt".into(), now.into());
+    ctx.adapter
+        .update_many("user", &[Where::eq("id", id.clone())], set)
+        .await?;
+    if let Some(id) = id.as_str() {
+        session::evict_user(ctx, id).await;
+    }
+    user.insert("emailVerified".into(), true.into());
+    user.insert("updatedAt".into(), now.into());
+    Ok(user)
+}
+
+async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let email = email_field(req)?;
+    take_code(
+        ctx,
+        &email,
+        OtpType::EmailVerification,
+        req.str_field("otp").unwrap_or_default(),
+        true,
+    )
+    .await?;
+    let user = users::find_user_by_email(ctx, &email)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
+    let was_verified = user.get("emailVerified").and_then(Value::as_bool) == Some(true);
+    let user = mark_verified(ctx, user).await?;
+    if !was_verified && ctx.config.email.welcome_email {
+        email_verification::send_welcome(ctx, &user);
+    }
+    let user_json = session::user_json(ctx, &user);
+    if !ctx.config.email.auto_sign_in_after_verification {
+        return Ok(AuthResponse::json(
+            json!({"status": true, "token": null, "user": user_json}),
+        ));
+    }
+    let (s, cookies) = session::sign_in_user(ctx, user, req, false).await?;
+    Ok(
+        AuthResponse::json(json!({"status": true, "token": s.token, "user": user_json}))
+            .cookies(cookies),
+    )
+}
+
+async fn sign_in(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let email = email_field(req)?;
+    take_code(
+        ctx,
+        &email,
+        OtpType::SignIn,
+        req.str_field("otp").unwrap_or_default(),
+        true,
+    )
+    .await?;
+    let sign_up = !settings(ctx).disable_sign_up;
+    let user = match passwordless::user_for_proven_email(
+        ctx,
+        &email,
+        req.str_field("name"),
+        req.str_field("image"),
+        sign_up,
+    )
+    .await?
+    {
+        ProvenUser::Existing(u) | ProvenUser::Created(u) => u,
+        ProvenUser::SignUpRefused => return Err(ApiError::bad_request(codes::USER_NOT_FOUND)),
+    };
+    let user_json = session::user_json(ctx, &user);
+    let (s, cookies) = session::sign_in_user(ctx, user, req, false).await?;
+    Ok(AuthResponse::json(json!({"token": s.token, "user": user_json})).cookies(cookies))
+}
+
+async fn request_password_reset(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let email = email_field(req)?;
+    if users::find_user_by_email(ctx, &email).await?.is_some() {
+        send_code(ctx, &email, OtpType::ForgetPassword).await?;
+    }
+    Ok(success())
+}
+
+async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let email = email_field(req)?;
+    let password = req.str_field("password").unwrap_or_default();
+    users::check_password_length(ctx, password)?;
+    take_code(
+        ctx,
+        &email,
+        OtpType::ForgetPassword,
+        req.str_field("otp").unwrap_or_default(),
+        true,
+    )
+    .await?;
+    let user = users::find_user_by_email(ctx, &email)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
+    password_reset::set_new_password(ctx, &user, password).await?;
+    mark_verified(ctx, user).await?;
+    Ok(success())
+}

@@ -1,0 +1,216 @@
+//! `magic-link`: sign in from a single-use link sent by email.
+//!
+//! `POST /sign-in/magic-link` stores `magic-link:<hash of token>` → `{"email","name"}` for five
+//! minutes and emails `GET /magic-link/verify?token=…&callbackURL=…`. Following the link
+//! consumes the token once, creates the user if needed, signs them in and redirects.
+
+use async_trait::async_trait;
+use http::Method;
+use portcullis_core::crypto::token::random_string;
+use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
+use portcullis_core::error::codes;
+use portcullis_core::passwordless::{self, ProvenUser};
+use portcullis_core::rate_limit::PathRule;
+use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
+use portcullis_core::{
+    ApiError, AuthContext, Config, ConfigError, Plugin, links, session, users, verification,
+};
+use portcullis_delivery::EmailTemplate;
+use serde_json::{Value, json};
+
+const PREFIX: &str = "magic-link:";
+
+#[derive(Debug, Clone)]
+pub struct MagicLinkSettings {
+    /// Seconds a link stays valid (`MAGIC_LINK_EXPIRES_IN`, default 300).
+    pub expires_in: i64,
+    /// Only existing users may sign in by link (`MAGIC_LINK_DISABLE_SIGN_UP`).
+    pub disable_sign_up: bool,
+}
+
+impl MagicLinkSettings {
+    /// `None` when `ENABLE_MAGIC_LINKS` is off.
+    pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
+        let src = &config.sources;
+        if !src.flag("ENABLE_MAGIC_LINKS", true)? {
+            return Ok(None);
+        }
+        Ok(Some(MagicLinkSettings {
+            expires_in: src.lifetime("MAGIC_LINK_EXPIRES_IN", 300)?,
+            disable_sign_up: src.flag("MAGIC_LINK_DISABLE_SIGN_UP", false)?,
+        }))
+    }
+}
+
+pub struct MagicLink {
+    settings: MagicLinkSettings,
+}
+
+impl MagicLink {
+    pub fn new(settings: MagicLinkSettings) -> Self {
+        MagicLink { settings }
+    }
+}
+
+/// The endpoints are plain fns; they find the plugin's settings through the context.
+fn settings(ctx: &AuthContext) -> MagicLinkSettings {
+    ctx.plugin::<MagicLink>()
+        .map(|p| p.settings.clone())
+        .unwrap_or(MagicLinkSettings {
+            expires_in: 300,
+            disable_sign_up: false,
+        })
+}
+
+#[async_trait]
+impl Plugin for MagicLink {
+    fn id(&self) -> &'static str {
+        "magic-link"
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        vec![
+            Endpoint::new(Method::POST, "/sign-in/magic-link", "signInMagicLink", portcullis_core::handler!(send_link))
+                .summary("Email a sign-in link", "Sends a single-use link that signs the address in (creating the account unless sign-up by link is off). Always answers {status:true}.")
+                .tag("Magic link")
+                .body(BodySpec::object(vec![
+                    FieldSpec::req("email", Ty::Email, "The address to send the link to"),
+                    FieldSpec::opt("name", Ty::String, "The name of a new user"),
+                    FieldSpec::opt("callbackURL", Ty::String, "Where the link lands after signing in (default /)"),
+                    FieldSpec::opt("newUserCallbackURL", Ty::String, "Where a newly created user lands"),
+                    FieldSpec::opt("errorCallbackURL", Ty::String, "Where a failed link lands, with ?error="),
+                    FieldSpec::opt("metadata", Ty::Any, "Accepted for compatibility; not stored"),
+                ]))
+                .form(),
+            Endpoint::new(Method::GET, "/magic-link/verify", "magicLinkVerify", portcullis_core::handler!(verify))
+                .summary("Follow a sign-in link", "Consumes the token, signs in and redirects to callbackURL (or answers {token, user, session} without one). Failures redirect with ?error=INVALID_TOKEN, new_user_signup_disabled, failed_to_create_user or failed_to_create_session.")
+                .tag("Magic link")
+                .query(&[
+                    ("token", "The token from the email"),
+                    ("callbackURL", "Where to land after signing in"),
+                    ("newUserCallbackURL", "Where a new user lands"),
+                    ("errorCallbackURL", "Where a failure lands"),
+                ]),
+        ]
+    }
+
+    fn rate_limit_rules(&self) -> Vec<PathRule> {
+        vec![PathRule::exact("/sign-in/magic-link", 60, 5)]
+    }
+}
+
+async fn send_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let s = settings(ctx);
+    let email = users::normalize_email(req.str_field("email").unwrap_or_default());
+    // Without sign-up by link, an unknown address gets the same answer and no email.
+    let known = users::find_user_by_email(ctx, &email).await?;
+    if known.is_none() && (s.disable_sign_up || !ctx.config.sign_up_enabled) {
+        return Ok(AuthResponse::json(json!({"status": true})));
+    }
+    let token = random_string(32);
+    let mut value = json!({"type": "magic-link", "email": email});
+    if let Some(name) = req.str_field("name") {
+        value["name"] = Value::String(name.to_owned());
+    }
+    verification::create(
+        ctx.adapter.as_ref(),
+        &verification::identifier(PREFIX, &token),
+        &value.to_string(),
+        s.expires_in,
+    )
+    .await?;
+    let mut query = vec![
+        ("token", token.as_str()),
+        (
+            "callbackURL",
+            req.str_field("callbackURL")
+                .filter(|c| !c.is_empty())
+                .unwrap_or("/"),
+        ),
+    ];
+    for field in ["newUserCallbackURL", "errorCallbackURL"] {
+        if let Some(v) = req.str_field(field).filter(|c| !c.is_empty()) {
+            query.push((field, v));
+        }
+    }
+    let url = links::api_url(ctx, "/magic-link/verify", &query);
+    ctx.delivery.send_email(
+        &email,
+        EmailTemplate::MagicLink,
+        json!({
+            "url": url,
+            "token": token,
+            "user": known.as_ref().map(|u| session::user_json(ctx, u)),
+            "expires_in_minutes": (s.expires_in + 59) / 60,
+        }),
+    );
+    Ok(AuthResponse::json(json!({"status": true})))
+}
+
+async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let callback = req.query_param("callbackURL").filter(|c| !c.is_empty());
+    let error_target = req
+        .query_param("errorCallbackURL")
+        .filter(|c| !c.is_empty())
+        .or(callback)
+        .unwrap_or("/");
+    let fail = |code: &str| {
+        AuthResponse::redirect(&links::resolve_with(ctx, error_target, &[("error", code)]))
+    };
+
+    let token = req.query_param("token").unwrap_or_default();
+    let stored = if token.is_empty() {
+        None
+    } else {
+        verification::consume(
+            ctx.adapter.as_ref(),
+            &verification::identifier(PREFIX, token),
+        )
+        .await?
+    };
+    let Some(claims) = stored.and_then(|v| serde_json::from_str::<Value>(&v).ok()) else {
+        return Ok(fail("INVALID_TOKEN"));
+    };
+    let Some(email) = claims.get("email").and_then(Value::as_str) else {
+        return Ok(fail("INVALID_TOKEN"));
+    };
+    let name = claims.get("name").and_then(Value::as_str);
+    let sign_up = !settings(ctx).disable_sign_up;
+    let (user, created) =
+        match passwordless::user_for_proven_email(ctx, email, name, None, sign_up).await {
+            Ok(ProvenUser::Existing(u)) => (u, false),
+            Ok(ProvenUser::Created(u)) => (u, true),
+            Ok(ProvenUser::SignUpRefused) => return Ok(fail("new_user_signup_disabled")),
+            Err(e) if e.code.as_deref() == Some(codes::FIELD_NOT_ALLOWED.code) => {
+                return Ok(fail("failed_to_create_user"));
+            }
+            Err(e) => return Err(e),
+        };
+    let user_json = session::user_json(ctx, &user);
+    let (s, cookies) = match session::sign_in_user(ctx, user, req, false).await {
+        Ok(v) => v,
+        Err(_) => return Ok(fail("failed_to_create_session")),
+    };
+    let target = match (
+        callback,
+        req.query_param("newUserCallbackURL")
+            .filter(|c| !c.is_empty()),
+    ) {
+        (_, Some(new_user)) if created => Some(new_user),
+        (Some(cb), _) => Some(cb),
+        (None, _) => None,
+    };
+    let res = match target {
+        Some(t) => AuthResponse::redirect(&links::resolve_with(ctx, t, &[])),
+        None => AuthResponse::json(json!({
+            "token": s.token,
+            "user": user_json,
+            "session": session::session_json(ctx, &s.session, Some(&s.token)),
+        })),
+    };
+    Ok(res.cookies(cookies))
+}

@@ -1,0 +1,369 @@
+//! `phone-number`: an E.164 phone number on the user, verified by SMS code; sign in with it and
+//! a password; reset the password by SMS.
+//!
+//! Codes use `portcullis_core::one_time_code` under the identifier `<number>` (verification)
+//! or `<number>-request-password-reset`: six digits, five minutes, three wrong guesses.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use http::Method;
+use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
+use portcullis_core::error::{ErrorCode, codes};
+use portcullis_core::one_time_code::{
+    self, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
+};
+use portcullis_core::rate_limit::PathRule;
+use portcullis_core::routes::password_reset::set_new_password;
+use portcullis_core::routes::sign_in::password_sign_in;
+use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
+use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin, session, users};
+use portcullis_storage::{Field, FieldType, Row, Table, Value, Where};
+use serde_json::json;
+
+portcullis_core::error_codes! {
+    INVALID_PHONE_NUMBER => "Invalid phone number",
+    PHONE_NUMBER_EXIST => "Phone number already exists",
+    PHONE_NUMBER_CANNOT_BE_UPDATED => "Phone number can not be updated",
+    INVALID_PHONE_NUMBER_OR_PASSWORD => "Invalid phone number or password",
+    OTP_NOT_FOUND => "OTP not found",
+}
+
+const ALL: &[ErrorCode] = &[
+    INVALID_PHONE_NUMBER,
+    PHONE_NUMBER_EXIST,
+    PHONE_NUMBER_CANNOT_BE_UPDATED,
+    INVALID_PHONE_NUMBER_OR_PASSWORD,
+    OTP_NOT_FOUND,
+    OTP_EXPIRED,
+    INVALID_OTP,
+    TOO_MANY_ATTEMPTS,
+];
+
+/// E.164: `+`, a non-zero country digit, at most 15 digits in all.
+pub fn is_e164(s: &str) -> bool {
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
+    (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+#[derive(Debug, Clone)]
+pub struct PhoneNumberSettings {
+    pub policy: CodePolicy,
+}
+
+impl PhoneNumberSettings {
+    /// `None` unless `ENABLE_PHONE_AUTH` is on.
+    pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
+        let src = &config.sources;
+        if !src.flag("ENABLE_PHONE_AUTH", false)? {
+            return Ok(None);
+        }
+        let attempts: u32 = src.parse("PHONE_OTP_ALLOWED_ATTEMPTS", 3, "a number of attempts")?;
+        if attempts == 0 {
+            return Err(ConfigError::new(
+                "PHONE_OTP_ALLOWED_ATTEMPTS",
+                "must be at least 1",
+            ));
+        }
+        Ok(Some(PhoneNumberSettings {
+            policy: CodePolicy {
+                digits: 6,
+                expires_in: src.lifetime("PHONE_OTP_EXPIRES_IN", 300)?,
+                allowed_attempts: attempts,
+            },
+        }))
+    }
+}
+
+pub struct PhoneNumber {
+    settings: PhoneNumberSettings,
+}
+
+impl PhoneNumber {
+    pub fn new(settings: PhoneNumberSettings) -> Self {
+        PhoneNumber { settings }
+    }
+}
+
+fn policy(ctx: &AuthContext) -> CodePolicy {
+    ctx.plugin::<PhoneNumber>()
+        .map(|p| p.settings.policy)
+        .unwrap_or_default()
+}
+
+fn reset_identifier(number: &str) -> String {
+    format!("{number}-request-password-reset")
+}
+
+/// The request's `phoneNumber`, which must be E.164.
+fn number_field(req: &AuthRequest) -> Result<&str, ApiError> {
+    let n = req.str_field("phoneNumber").unwrap_or_default();
+    if !is_e164(n) {
+        return Err(ApiError::bad_request(INVALID_PHONE_NUMBER));
+    }
+    Ok(n)
+}
+
+async fn find_by_number(ctx: &AuthContext, number: &str) -> Result<Option<Row>, ApiError> {
+    Ok(ctx
+        .adapter
+        .find_one("user", &[Where::eq("phoneNumber", number)])
+        .await?)
+}
+
+#[async_trait]
+impl Plugin for PhoneNumber {
+    fn id(&self) -> &'static str {
+        "phone-number"
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn schema(&self) -> Vec<Table> {
+        vec![Table::new(
+            "user",
+            vec![
+                Field::new("phoneNumber", FieldType::String).unique(),
+                Field::new("phoneNumberVerified", FieldType::Boolean).no_input(),
+            ],
+        )]
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        ALL
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        let number = || {
+            FieldSpec::req(
+                "phoneNumber",
+                Ty::String,
+                "E.164 phone number, e.g. +14155550123",
+            )
+        };
+        vec![
+            Endpoint::new(Method::POST, "/sign-in/phone-number", "signInPhoneNumber", portcullis_core::handler!(sign_in))
+                .summary("Sign in with phone number and password", "Answers {token, user} with the session cookie.")
+                .tag("Phone number")
+                .body(BodySpec::object(vec![
+                    number(),
+                    FieldSpec::req("password", Ty::String, "Password"),
+                    FieldSpec::opt("rememberMe", Ty::Boolean, "Defaults to true"),
+                ])),
+            Endpoint::new(Method::POST, "/phone-number/send-otp", "sendPhoneNumberOTP", portcullis_core::handler!(send_otp))
+                .summary("Text a verification code", "Sends a six-digit code to the number.")
+                .tag("Phone number")
+                .body(BodySpec::object(vec![number()])),
+            Endpoint::new(Method::POST, "/phone-number/verify", "verifyPhoneNumber", portcullis_core::handler!(verify))
+                .summary("Verify a phone number with its code", "Marks the number verified and signs its user in; with updatePhoneNumber, sets it on the signed-in user instead.")
+                .tag("Phone number")
+                .body(BodySpec::object(vec![
+                    number(),
+                    FieldSpec::req("code", Ty::String, "The code from the SMS"),
+                    FieldSpec::opt("disableSession", Ty::Boolean, "Do not sign in"),
+                    FieldSpec::opt("updatePhoneNumber", Ty::Boolean, "Set the number on the signed-in user"),
+                ])),
+            Endpoint::new(Method::POST, "/phone-number/request-password-reset", "requestPasswordResetPhoneNumber", portcullis_core::handler!(request_password_reset))
+                .summary("Text a password-reset code", "Same answer whether the number has an account or not.")
+                .tag("Phone number")
+                .body(BodySpec::object(vec![number()])),
+            Endpoint::new(Method::POST, "/phone-number/reset-password", "resetPasswordPhoneNumber", portcullis_core::handler!(reset_password))
+                .summary("Set a new password with a texted code", "The code works once.")
+                .tag("Phone number")
+                .body(BodySpec::object(vec![
+                    number(),
+                    FieldSpec::req("otp", Ty::String, "The code from the SMS"),
+                    FieldSpec::req("newPassword", Ty::String, "The new password"),
+                ])),
+        ]
+    }
+
+    fn rate_limit_rules(&self) -> Vec<PathRule> {
+        vec![
+            PathRule::prefix("/phone-number/", 60, 10),
+            PathRule::exact("/phone-number/send-otp", 60, 3),
+            PathRule::exact("/phone-number/request-password-reset", 60, 3),
+        ]
+    }
+
+    /// A number reaches a user only through a verified code: sign-up may carry one (checked
+    /// and unique), update-user may not.
+    async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<(), ApiError> {
+        let Some(number) = req
+            .body
+            .as_ref()
+            .and_then(|b| b.get("phoneNumber"))
+            .filter(|v| !v.is_null())
+        else {
+            return Ok(());
+        };
+        match req.path.as_str() {
+            "/update-user" => Err(ApiError::bad_request(PHONE_NUMBER_CANNOT_BE_UPDATED)),
+            "/sign-up/email" => {
+                let number = number.as_str().unwrap_or_default();
+                if !is_e164(number) {
+                    return Err(ApiError::bad_request(INVALID_PHONE_NUMBER));
+                }
+                if find_by_number(ctx, number).await?.is_some() {
+                    return Err(ApiError::bad_request(PHONE_NUMBER_EXIST));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+async fn send_code(ctx: &AuthContext, number: &str, identifier: &str) -> Result<(), ApiError> {
+    let policy = policy(ctx);
+    let code = one_time_code::issue(ctx, identifier, policy).await?;
+    ctx.delivery.send_sms(
+        number,
+        "otp",
+        json!({"otp": code, "expires_in_minutes": (policy.expires_in + 59) / 60}),
+    );
+    Ok(())
+}
+
+async fn take_code(ctx: &AuthContext, identifier: &str, code: &str) -> Result<(), ApiError> {
+    one_time_code::check(ctx, identifier, code, policy(ctx), true)
+        .await?
+        .map_err(|e| e.api_error(OTP_NOT_FOUND))
+}
+
+async fn sign_in(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let number = number_field(req)?;
+    let password = req.str_field("password").unwrap_or_default();
+    if password.encode_utf16().count() > ctx.config.password_max_length {
+        return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
+    }
+    let user = find_by_number(ctx, number).await?;
+    let invalid = || ApiError::new(401, INVALID_PHONE_NUMBER_OR_PASSWORD);
+    let s = password_sign_in(ctx, req, user, number, password, invalid).await?;
+    Ok(AuthResponse::json(json!({"token": s.token, "user": s.user})).cookies(s.cookies))
+}
+
+async fn send_otp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let number = number_field(req)?;
+    send_code(ctx, number, number).await?;
+    Ok(AuthResponse::json(json!({"message": "code sent"})))
+}
+
+async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let number = number_field(req)?;
+    let code = req.str_field("code").unwrap_or_default();
+    if req.bool_field("updatePhoneNumber") == Some(true) {
+        return update_number(ctx, req, number, code).await;
+    }
+    take_code(ctx, number, code).await?;
+    let user = find_by_number(ctx, number)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
+    let user = mark_verified(ctx, user, number).await?;
+    let user_json = session::user_json(ctx, &user);
+    if req.bool_field("disableSession") == Some(true) {
+        return Ok(AuthResponse::json(
+            json!({"status": true, "token": null, "user": user_json}),
+        ));
+    }
+    let (s, cookies) = session::sign_in_user(ctx, user, req, false).await?;
+    Ok(
+        AuthResponse::json(json!({"status": true, "token": s.token, "user": user_json}))
+            .cookies(cookies),
+    )
+}
+
+/// `updatePhoneNumber`: the signed-in user proves the number and takes it.
+async fn update_number(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    number: &str,
+    code: &str,
+) -> Result<AuthResponse, ApiError> {
+    let s = match session::lookup(ctx, req, false).await? {
+        session::Lookup::Found(s) => s,
+        _ => return Err(ApiError::new(401, codes::UNAUTHORIZED)),
+    };
+    if let Some(owner) = find_by_number(ctx, number).await?
+        && owner.get("id").and_then(Value::as_str) != Some(s.user_id())
+    {
+        return Err(ApiError::bad_request(PHONE_NUMBER_EXIST));
+    }
+    take_code(ctx, number, code).await?;
+    let user = mark_verified(ctx, s.user.clone(), number).await?;
+    Ok(AuthResponse::json(json!({
+        "status": true,
+        "token": s.token,
+        "user": session::user_json(ctx, &user),
+    })))
+}
+
+/// Sets the number on the user and marks it verified; returns the updated row.
+async fn mark_verified(ctx: &AuthContext, mut user: Row, number: &str) -> Result<Row, ApiError> {
+    let id = user
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let now = Utc::now();
+    let mut set = Row::new();
+    set.insert("phoneNumber".into(), number.into());
+    set.insert("phoneNumberVerified".into(), true.into());
+    set.insert("updatedAt".into(), now.into());
+    user.extend(set.clone());
+    ctx.adapter
+        .update_many("user", &[Where::eq("id", id.as_str())], set)
+        .await?;
+    session::evict_user(ctx, &id).await;
+    Ok(user)
+}
+
+async fn request_password_reset(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let number = number_field(req)?;
+    if find_by_number(ctx, number).await?.is_some() {
+        send_code(ctx, number, &reset_identifier(number)).await?;
+    }
+    Ok(AuthResponse::json(json!({"status": true})))
+}
+
+async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let number = number_field(req)?;
+    let new_password = req.str_field("newPassword").unwrap_or_default();
+    users::check_password_length(ctx, new_password)?;
+    take_code(
+        ctx,
+        &reset_identifier(number),
+        req.str_field("otp").unwrap_or_default(),
+    )
+    .await?;
+    let user = find_by_number(ctx, number)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
+    set_new_password(ctx, &user, new_password).await?;
+    Ok(AuthResponse::json(json!({"status": true})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e164_numbers() {
+        assert!(is_e164("+14155550123"));
+        assert!(is_e164("+447911123456"));
+        assert!(!is_e164("14155550123"));
+        assert!(!is_e164("+0123456789"));
+        assert!(!is_e164("+1415555012345678"));
+        assert!(!is_e164("+1 415 555 0123"));
+        assert!(!is_e164("+1234"));
+        assert!(!is_e164(""));
+    }
+}

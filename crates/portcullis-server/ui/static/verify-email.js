@@ -1,0 +1,37 @@
+// Verify-email landing page, when it was opened with ?token=: verify through
+// GET /api/auth/verify-email?token=... (JSON answer) and show the outcome.
+import { api, queryParam, showMessage } from "./api.js";
+
+const title = document.getElementById("verify-email-title");
+const message = document.getElementById("verify-email-message");
+const loading = document.getElementById("verify-email-loading");
+const actions = document.getElementById("verify-email-actions");
+const card = document.getElementById("verify-email-card");
+
+const EXPLANATIONS = {
+  INVALID_TOKEN: "This verification link is invalid or has already been used.",
+  TOKEN_EXPIRED: "This verification link has expired.",
+  USER_NOT_FOUND: "The account for this link no longer exists.",
+};
+
+async function verify() {
+  const token = queryParam("token");
+  if (window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", window.location.pathname);
+  }
+  const { data, error } = await api("/verify-email", { query: { token } });
+  if (loading) loading.hidden = true;
+  if (actions) actions.hidden = false;
+  if (error || !data || data.status !== true) {
+    const code = (error && error.code) || "INVALID_TOKEN";
+    if (title) title.textContent = "Email not verified";
+    if (card) card.dataset.state = "error";
+    showMessage(message, EXPLANATIONS[code] || "We couldn't verify your email address with this link.");
+    return;
+  }
+  if (title) title.textContent = "Email verified";
+  if (card) card.dataset.state = "verified";
+  showMessage(message, "Thank you: your email address is verified.", "success");
+}
+
+if (message) verify();
