@@ -9,6 +9,7 @@
 use rand::Rng;
 use subtle::ConstantTimeEq;
 
+use crate::config::{ConfigError, Sources};
 use crate::context::AuthContext;
 use crate::crypto::sign::hmac_base64url;
 use crate::error::{ApiError, ErrorCode};
@@ -36,6 +37,30 @@ impl Default for CodePolicy {
             expires_in: 300,
             allowed_attempts: 3,
         }
+    }
+}
+
+impl CodePolicy {
+    /// Reads `<prefix>_LENGTH` (4–10), `<prefix>_EXPIRES_IN` (seconds) and
+    /// `<prefix>_ALLOWED_ATTEMPTS` (≥ 1), each defaulting to Better Auth's value.
+    pub fn load(src: &Sources, prefix: &str) -> Result<Self, ConfigError> {
+        let d = CodePolicy::default();
+        let length_var = format!("{prefix}_LENGTH");
+        let digits: u32 = src.parse(&length_var, d.digits, "a number of digits")?;
+        if !(4..=10).contains(&digits) {
+            return Err(ConfigError::new(&length_var, "must be between 4 and 10"));
+        }
+        let attempts_var = format!("{prefix}_ALLOWED_ATTEMPTS");
+        let allowed_attempts: u32 =
+            src.parse(&attempts_var, d.allowed_attempts, "a number of attempts")?;
+        if allowed_attempts == 0 {
+            return Err(ConfigError::new(&attempts_var, "must be at least 1"));
+        }
+        Ok(CodePolicy {
+            digits,
+            expires_in: src.lifetime(&format!("{prefix}_EXPIRES_IN"), d.expires_in)?,
+            allowed_attempts,
+        })
     }
 }
 
@@ -132,5 +157,32 @@ mod tests {
             assert!(c.bytes().all(|b| b.is_ascii_digit()));
         }
         assert_eq!(random_code(8).len(), 8);
+    }
+
+    fn sources(pairs: &[(&str, &str)]) -> Sources {
+        let env = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Sources::new(env).expect("sources")
+    }
+
+    #[test]
+    fn policy_settings_name_the_bad_variable() {
+        let p = CodePolicy::load(&sources(&[]), "EMAIL_OTP").expect("defaults");
+        assert_eq!((p.digits, p.expires_in, p.allowed_attempts), (6, 300, 3));
+        let p = CodePolicy::load(&sources(&[("PHONE_OTP_LENGTH", "8")]), "PHONE_OTP")
+            .expect("eight digits");
+        assert_eq!(p.digits, 8);
+        for (var, value) in [
+            ("EMAIL_OTP_LENGTH", "3"),
+            ("EMAIL_OTP_ALLOWED_ATTEMPTS", "0"),
+            ("EMAIL_OTP_EXPIRES_IN", "5"),
+            ("EMAIL_OTP_EXPIRES_IN", "soon"),
+        ] {
+            let e = CodePolicy::load(&sources(&[(var, value)]), "EMAIL_OTP")
+                .expect_err("bad value");
+            assert_eq!(e.var, var);
+        }
     }
 }

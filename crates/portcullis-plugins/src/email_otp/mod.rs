@@ -35,26 +35,8 @@ impl EmailOtpSettings {
         if !src.flag("ENABLE_EMAIL_OTP", true)? {
             return Ok(None);
         }
-        let attempts: u32 = src.parse("EMAIL_OTP_ALLOWED_ATTEMPTS", 3, "a number of attempts")?;
-        let digits: u32 = src.parse("EMAIL_OTP_LENGTH", 6, "a number of digits")?;
-        if !(4..=10).contains(&digits) {
-            return Err(ConfigError::new(
-                "EMAIL_OTP_LENGTH",
-                "must be between 4 and 10",
-            ));
-        }
-        if attempts == 0 {
-            return Err(ConfigError::new(
-                "EMAIL_OTP_ALLOWED_ATTEMPTS",
-                "must be at least 1",
-            ));
-        }
         Ok(Some(EmailOtpSettings {
-            policy: CodePolicy {
-                digits,
-                expires_in: src.lifetime("EMAIL_OTP_EXPIRES_IN", 300)?,
-                allowed_attempts: attempts,
-            },
+            policy: CodePolicy::load(src, "EMAIL_OTP")?,
             disable_sign_up: src.flag("EMAIL_OTP_DISABLE_SIGN_UP", false)?,
         }))
     }
@@ -217,15 +199,16 @@ async fn send_code(ctx: &AuthContext, email: &str, otp_type: OtpType) -> Result<
     Ok(())
 }
 
-/// Checks (and by default uses up) a code, answering Better Auth's errors.
+/// Checks the request's `otp` (using it up when `consume`), answering Better Auth's errors.
 async fn take_code(
     ctx: &AuthContext,
+    req: &AuthRequest,
     email: &str,
     otp_type: OtpType,
-    otp: &str,
     consume: bool,
 ) -> Result<(), ApiError> {
     let policy = settings(ctx).policy;
+    let otp = req.str_field("otp").unwrap_or_default();
     one_time_code::check(ctx, &otp_type.identifier(email), otp, policy, consume)
         .await?
         .map_err(|e| e.api_error(INVALID_OTP))
@@ -261,14 +244,7 @@ async fn check_verification_otp(
 ) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
     let otp_type = otp_type_field(req)?;
-    take_code(
-        ctx,
-        &email,
-        otp_type,
-        req.str_field("otp").unwrap_or_default(),
-        false,
-    )
-    .await?;
+    take_code(ctx, req, &email, otp_type, false).await?;
     Ok(success())
 }
 
@@ -295,14 +271,7 @@ async fn mark_verified(ctx: &AuthContext, mut user: Row) -> Result<Row, ApiError
 
 async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
-    take_code(
-        ctx,
-        &email,
-        OtpType::EmailVerification,
-        req.str_field("otp").unwrap_or_default(),
-        true,
-    )
-    .await?;
+    take_code(ctx, req, &email, OtpType::EmailVerification, true).await?;
     let user = users::find_user_by_email(ctx, &email)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
@@ -326,14 +295,7 @@ async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
 
 async fn sign_in(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
-    take_code(
-        ctx,
-        &email,
-        OtpType::SignIn,
-        req.str_field("otp").unwrap_or_default(),
-        true,
-    )
-    .await?;
+    take_code(ctx, req, &email, OtpType::SignIn, true).await?;
     let sign_up = !settings(ctx).disable_sign_up;
     let user = match passwordless::user_for_proven_email(
         ctx,
@@ -367,14 +329,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let email = email_field(req)?;
     let password = req.str_field("password").unwrap_or_default();
     users::check_password_length(ctx, password)?;
-    take_code(
-        ctx,
-        &email,
-        OtpType::ForgetPassword,
-        req.str_field("otp").unwrap_or_default(),
-        true,
-    )
-    .await?;
+    take_code(ctx, req, &email, OtpType::ForgetPassword, true).await?;
     let user = users::find_user_by_email(ctx, &email)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;

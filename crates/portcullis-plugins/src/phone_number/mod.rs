@@ -61,19 +61,8 @@ impl PhoneNumberSettings {
         if !src.flag("ENABLE_PHONE_AUTH", false)? {
             return Ok(None);
         }
-        let attempts: u32 = src.parse("PHONE_OTP_ALLOWED_ATTEMPTS", 3, "a number of attempts")?;
-        if attempts == 0 {
-            return Err(ConfigError::new(
-                "PHONE_OTP_ALLOWED_ATTEMPTS",
-                "must be at least 1",
-            ));
-        }
         Ok(Some(PhoneNumberSettings {
-            policy: CodePolicy {
-                digits: 6,
-                expires_in: src.lifetime("PHONE_OTP_EXPIRES_IN", 300)?,
-                allowed_attempts: attempts,
-            },
+            policy: CodePolicy::load(src, "PHONE_OTP")?,
         }))
     }
 }

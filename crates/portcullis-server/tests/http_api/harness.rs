@@ -391,6 +391,12 @@ impl TestServer {
             .unwrap_or_else(|| panic!("no code in {kind} message: {text}"))
     }
 
+    /// `POST /api/auth<path>` with a JSON body, no cookies, no Origin.
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.send(Request::post(&format!("/api/auth{path}")).json(&body))
+            .await
+    }
+
     pub async fn send(&self, req: Request) -> Response {
         client::send(self.addr, &req).await
     }
@@ -567,6 +573,22 @@ impl Agent<'_> {
 }
 
 // ---- assertions ---------------------------------------------------------------------------
+
+/// A hosted HTML page: 200, text/html, with the CSP that forbids framing.
+#[track_caller]
+pub fn assert_html(res: &Response) {
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert!(
+        res.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html")),
+        "{}",
+        res.describe()
+    );
+    let csp = res
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("no CSP: {}", res.describe()));
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+}
 
 /// Status, JSON content type, and the exact body.
 #[track_caller]

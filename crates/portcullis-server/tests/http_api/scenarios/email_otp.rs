@@ -2,24 +2,18 @@
 //! wrong codes counted, expiry, reuse and unknown addresses.
 
 use portcullis_storage::Where;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::email_flows::{expire_verifications, user_row, verified};
-use crate::client::{Request, Response};
 use crate::harness::*;
 
-async fn post(srv: &TestServer, path: &str, body: Value) -> Response {
-    srv.send(Request::post(&format!("/api/auth{path}")).json(&body))
-        .await
-}
-
 async fn send_code(srv: &TestServer, email: &str, otp_type: &str) {
-    let res = post(
-        srv,
-        "/email-otp/send-verification-otp",
-        json!({"email": email, "type": otp_type}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/send-verification-otp",
+            json!({"email": email, "type": otp_type}),
+        )
+        .await;
     assert_json(&res, 200, json!({"success": true}));
 }
 
@@ -52,19 +46,16 @@ pub async fn email_otp_sign_in(srv: &TestServer) {
         .to_owned();
     assert!(value.ends_with(":0") && !value.contains(&code), "{value}");
 
-    let res = post(
-        srv,
-        "/sign-in/email-otp",
-        json!({"email": email, "otp": wrong(&code)}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/email-otp",
+            json!({"email": email, "otp": wrong(&code)}),
+        )
+        .await;
     assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
-    let res = post(
-        srv,
-        "/sign-in/email-otp",
-        json!({"email": email, "otp": code}),
-    )
-    .await;
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let body = res.json();
     assert_eq!(keys(&body), ["token", "user"]);
@@ -77,12 +68,9 @@ pub async fn email_otp_sign_in(srv: &TestServer) {
         email
     );
     // Used up.
-    let res = post(
-        srv,
-        "/sign-in/email-otp",
-        json!({"email": email, "otp": code}),
-    )
-    .await;
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .await;
     assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
 }
 
@@ -91,28 +79,22 @@ pub async fn email_otp_attempts_expiry_and_bad_input(srv: &TestServer) {
     send_code(srv, email, "sign-in").await;
     let code = srv.last_code(email, "email-otp").await;
     for _ in 0..3 {
-        let res = post(
-            srv,
-            "/sign-in/email-otp",
-            json!({"email": email, "otp": wrong(&code)}),
-        )
-        .await;
+        let res = srv
+            .post(
+                "/sign-in/email-otp",
+                json!({"email": email, "otp": wrong(&code)}),
+            )
+            .await;
         assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
     }
     // Three wrong guesses burn the code, even for the right one.
-    let res = post(
-        srv,
-        "/sign-in/email-otp",
-        json!({"email": email, "otp": code}),
-    )
-    .await;
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .await;
     assert_error(&res, 403, "TOO_MANY_ATTEMPTS", "Too many attempts");
-    let res = post(
-        srv,
-        "/sign-in/email-otp",
-        json!({"email": email, "otp": code}),
-    )
-    .await;
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .await;
     assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
     assert_eq!(srv.count("user", &[Where::eq("email", email)]).await, 0);
 
@@ -120,30 +102,29 @@ pub async fn email_otp_attempts_expiry_and_bad_input(srv: &TestServer) {
     send_code(srv, email, "sign-in").await;
     let code = srv.last_code(email, "email-otp").await;
     expire_verifications(srv).await;
-    let res = post(
-        srv,
-        "/sign-in/email-otp",
-        json!({"email": email, "otp": code}),
-    )
-    .await;
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .await;
     assert_error(&res, 400, "OTP_EXPIRED", "OTP expired");
     assert_eq!(srv.count("verification", &[]).await, 0);
 
-    let res = post(
-        srv,
-        "/email-otp/send-verification-otp",
-        json!({"email": email, "type": "bogus"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/send-verification-otp",
+            json!({"email": email, "type": "bogus"}),
+        )
+        .await;
     assert_json(&res, 400, json!({"message": "Invalid OTP type"}));
-    let res = post(
-        srv,
-        "/email-otp/send-verification-otp",
-        json!({"email": "nope", "type": "sign-in"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/send-verification-otp",
+            json!({"email": "nope", "type": "sign-in"}),
+        )
+        .await;
     assert_error(&res, 400, "INVALID_EMAIL", "Invalid email");
-    let res = post(srv, "/sign-in/email-otp", json!({"email": email})).await;
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email}))
+        .await;
     assert_validation(
         &res,
         "[body.otp] Invalid input: expected string, received undefined",
@@ -153,12 +134,12 @@ pub async fn email_otp_attempts_expiry_and_bad_input(srv: &TestServer) {
     let sent = srv.outbox().await.len();
     send_code(srv, "nobody@example.com", "email-verification").await;
     send_code(srv, "nobody@example.com", "forget-password").await;
-    let res = post(
-        srv,
-        "/email-otp/request-password-reset",
-        json!({"email": "nobody@example.com"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/request-password-reset",
+            json!({"email": "nobody@example.com"}),
+        )
+        .await;
     assert_json(&res, 200, json!({"success": true}));
     assert_eq!(srv.outbox().await.len(), sent);
 }
@@ -169,27 +150,24 @@ pub async fn email_otp_verify_email_and_reset_password(srv: &TestServer) {
     send_code(srv, email, "email-verification").await;
     let code = srv.last_code(email, "email-otp").await;
     // Checking does not use the code up.
-    let res = post(
-        srv,
-        "/email-otp/check-verification-otp",
-        json!({"email": email, "type": "email-verification", "otp": code}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/check-verification-otp",
+            json!({"email": email, "type": "email-verification", "otp": code}),
+        )
+        .await;
     assert_json(&res, 200, json!({"success": true}));
     // A code of one type does not work for another.
-    let res = post(
-        srv,
-        "/sign-in/email-otp",
-        json!({"email": email, "otp": code}),
-    )
-    .await;
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .await;
     assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
-    let res = post(
-        srv,
-        "/email-otp/verify-email",
-        json!({"email": email, "otp": code}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/verify-email",
+            json!({"email": email, "otp": code}),
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let body = res.json();
     assert_eq!(body["status"], true);
@@ -198,47 +176,46 @@ pub async fn email_otp_verify_email_and_reset_password(srv: &TestServer) {
     assert!(verified(&user_row(srv, email).await));
 
     let (old_session, _) = srv.sign_in(email, "vera-password-1").await;
-    let res = post(
-        srv,
-        "/email-otp/request-password-reset",
-        json!({"email": email}),
-    )
-    .await;
+    let res = srv
+        .post("/email-otp/request-password-reset", json!({"email": email}))
+        .await;
     assert_json(&res, 200, json!({"success": true}));
     let code = srv.last_code(email, "email-otp").await;
-    let res = post(
-        srv,
-        "/email-otp/reset-password",
-        json!({"email": email, "otp": code, "password": "short"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/reset-password",
+            json!({"email": email, "otp": code, "password": "short"}),
+        )
+        .await;
     assert_error(&res, 400, "PASSWORD_TOO_SHORT", "Password too short");
-    let res = post(
-        srv,
-        "/email-otp/reset-password",
-        json!({"email": email, "otp": code, "password": "vera-new-password"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/reset-password",
+            json!({"email": email, "otp": code, "password": "vera-new-password"}),
+        )
+        .await;
     assert_json(&res, 200, json!({"success": true}));
-    let res = post(
-        srv,
-        "/email-otp/reset-password",
-        json!({"email": email, "otp": code, "password": "vera-other-password"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/reset-password",
+            json!({"email": email, "otp": code, "password": "vera-other-password"}),
+        )
+        .await;
     assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
     assert!(srv.session_of(&old_session).await.is_null());
     srv.sign_in(email, "vera-new-password").await;
 
     // The old path sends a reset code too.
-    let res = post(srv, "/forget-password/email-otp", json!({"email": email})).await;
+    let res = srv
+        .post("/forget-password/email-otp", json!({"email": email}))
+        .await;
     assert_json(&res, 200, json!({"success": true}));
     let code = srv.last_code(email, "email-otp").await;
-    let res = post(
-        srv,
-        "/email-otp/check-verification-otp",
-        json!({"email": email, "type": "forget-password", "otp": code}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/email-otp/check-verification-otp",
+            json!({"email": email, "type": "forget-password", "otp": code}),
+        )
+        .await;
     assert_json(&res, 200, json!({"success": true}));
 }

@@ -10,17 +10,7 @@ use crate::harness::*;
 /// A 200 hosted page: HTML, strict policy, never cached.
 #[track_caller]
 fn assert_page(res: &Response) {
-    assert_eq!(res.status, 200, "{}", res.describe());
-    assert!(
-        res.header("content-type")
-            .is_some_and(|c| c.starts_with("text/html")),
-        "{}",
-        res.describe()
-    );
-    let csp = res
-        .header("content-security-policy")
-        .unwrap_or_else(|| panic!("no CSP: {}", res.describe()));
-    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_html(res);
     assert_eq!(res.header("cache-control"), Some("no-store"));
 }
 

@@ -2,23 +2,8 @@
 
 use serde_json::json;
 
-use crate::client::{Request, Response};
+use crate::client::Request;
 use crate::harness::*;
-
-#[track_caller]
-fn assert_html(res: &Response) {
-    assert_eq!(res.status, 200, "{}", res.describe());
-    assert!(
-        res.header("content-type")
-            .is_some_and(|c| c.starts_with("text/html")),
-        "{}",
-        res.describe()
-    );
-    let csp = res
-        .header("content-security-policy")
-        .unwrap_or_else(|| panic!("no CSP: {}", res.describe()));
-    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-}
 
 pub async fn ok_endpoint(srv: &TestServer) {
     let res = srv.send(Request::get("/api/auth/ok")).await;

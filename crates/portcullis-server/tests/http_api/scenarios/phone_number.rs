@@ -4,23 +4,15 @@
 use serde_json::{Value, json};
 
 use super::email_flows::expire_verifications;
-use crate::client::{Request, Response};
+use crate::client::Request;
 use crate::harness::*;
 
 const PHONE: &str = "+14155550123";
 
-async fn post(srv: &TestServer, path: &str, body: Value) -> Response {
-    srv.send(Request::post(&format!("/api/auth{path}")).json(&body))
-        .await
-}
-
 async fn send_otp(srv: &TestServer, number: &str) -> String {
-    let res = post(
-        srv,
-        "/phone-number/send-otp",
-        json!({"phoneNumber": number}),
-    )
-    .await;
+    let res = srv
+        .post("/phone-number/send-otp", json!({"phoneNumber": number}))
+        .await;
     assert_json(&res, 200, json!({"message": "code sent"}));
     srv.last_code(number, "otp").await
 }
@@ -28,18 +20,14 @@ async fn send_otp(srv: &TestServer, number: &str) -> String {
 pub async fn phone_number_verify_sign_in_and_reset(srv: &TestServer) {
     let srv = srv.with_config(&[("ENABLE_PHONE_AUTH", "true")]).await;
     let srv = &srv;
-    let res = post(
-        srv,
-        "/sign-up/email",
+    let res = srv.post("/sign-up/email",
         json!({"name": "Pat", "email": "pat@example.com", "password": "pat-password-1", "phoneNumber": PHONE}),
     )
     .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(res.json()["user"]["phoneNumber"], PHONE);
     assert_eq!(res.json()["user"]["phoneNumberVerified"], Value::Null);
-    let res = post(
-        srv,
-        "/sign-up/email",
+    let res = srv.post("/sign-up/email",
         json!({"name": "Dup", "email": "dup@example.com", "password": "dup-password-1", "phoneNumber": PHONE}),
     )
     .await;
@@ -49,161 +37,157 @@ pub async fn phone_number_verify_sign_in_and_reset(srv: &TestServer) {
         "PHONE_NUMBER_EXIST",
         "Phone number already exists",
     );
-    let res = post(
-        srv,
-        "/sign-up/email",
+    let res = srv.post("/sign-up/email",
         json!({"name": "Bad", "email": "bad@example.com", "password": "bad-password-1", "phoneNumber": "555-0123"}),
     )
     .await;
     assert_error(&res, 400, "INVALID_PHONE_NUMBER", "Invalid phone number");
 
     let code = send_otp(srv, PHONE).await;
-    let res = post(
-        srv,
-        "/phone-number/verify",
-        json!({"phoneNumber": PHONE, "code": "000000x"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/phone-number/verify",
+            json!({"phoneNumber": PHONE, "code": "000000x"}),
+        )
+        .await;
     assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
-    let res = post(
-        srv,
-        "/phone-number/verify",
-        json!({"phoneNumber": PHONE, "code": code}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/phone-number/verify",
+            json!({"phoneNumber": PHONE, "code": code}),
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let body = res.json();
     assert_eq!(body["status"], true);
     assert_eq!(body["user"]["phoneNumberVerified"], true);
     assert!(body["token"].is_string());
     assert!(res.set_cookie(SESSION_COOKIE).is_some());
-    let res = post(
-        srv,
-        "/phone-number/verify",
-        json!({"phoneNumber": PHONE, "code": code}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/phone-number/verify",
+            json!({"phoneNumber": PHONE, "code": code}),
+        )
+        .await;
     assert_error(&res, 400, "OTP_NOT_FOUND", "OTP not found");
 
-    let res = post(
-        srv,
-        "/sign-in/phone-number",
-        json!({"phoneNumber": PHONE, "password": "pat-password-1"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/phone-number",
+            json!({"phoneNumber": PHONE, "password": "pat-password-1"}),
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(keys(&res.json()), ["token", "user"]);
-    let res = post(
-        srv,
-        "/sign-in/phone-number",
-        json!({"phoneNumber": PHONE, "password": "wrong-password"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/phone-number",
+            json!({"phoneNumber": PHONE, "password": "wrong-password"}),
+        )
+        .await;
     assert_error(
         &res,
         401,
         "INVALID_PHONE_NUMBER_OR_PASSWORD",
         "Invalid phone number or password",
     );
-    let res = post(
-        srv,
-        "/sign-in/phone-number",
-        json!({"phoneNumber": "+15005550006", "password": "pat-password-1"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/phone-number",
+            json!({"phoneNumber": "+15005550006", "password": "pat-password-1"}),
+        )
+        .await;
     assert_error(
         &res,
         401,
         "INVALID_PHONE_NUMBER_OR_PASSWORD",
         "Invalid phone number or password",
     );
-    let res = post(
-        srv,
-        "/sign-in/phone-number",
-        json!({"phoneNumber": "4155550123", "password": "x"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/phone-number",
+            json!({"phoneNumber": "4155550123", "password": "x"}),
+        )
+        .await;
     assert_error(&res, 400, "INVALID_PHONE_NUMBER", "Invalid phone number");
 
     // Reset by SMS: no code yet, then a wrong one three times, then expiry, then success.
     let reset = |otp: &str, password: &str| json!({"phoneNumber": PHONE, "otp": otp, "newPassword": password});
-    let res = post(
-        srv,
-        "/phone-number/reset-password",
-        reset("123456", "pat-new-password"),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/phone-number/reset-password",
+            reset("123456", "pat-new-password"),
+        )
+        .await;
     assert_error(&res, 400, "OTP_NOT_FOUND", "OTP not found");
-    let res = post(
-        srv,
-        "/phone-number/request-password-reset",
-        json!({"phoneNumber": PHONE}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/phone-number/request-password-reset",
+            json!({"phoneNumber": PHONE}),
+        )
+        .await;
     assert_json(&res, 200, json!({"status": true}));
     let code = srv.last_code(PHONE, "otp").await;
     let other = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..3 {
-        let res = post(
-            srv,
-            "/phone-number/reset-password",
-            reset(other, "pat-new-password"),
-        )
-        .await;
+        let res = srv
+            .post(
+                "/phone-number/reset-password",
+                reset(other, "pat-new-password"),
+            )
+            .await;
         assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
     }
-    let res = post(
-        srv,
-        "/phone-number/reset-password",
-        reset(&code, "pat-new-password"),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/phone-number/reset-password",
+            reset(&code, "pat-new-password"),
+        )
+        .await;
     assert_error(&res, 403, "TOO_MANY_ATTEMPTS", "Too many attempts");
-    post(
-        srv,
+    srv.post(
         "/phone-number/request-password-reset",
         json!({"phoneNumber": PHONE}),
     )
     .await;
     let code = srv.last_code(PHONE, "otp").await;
     expire_verifications(srv).await;
-    let res = post(
-        srv,
-        "/phone-number/reset-password",
-        reset(&code, "pat-new-password"),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/phone-number/reset-password",
+            reset(&code, "pat-new-password"),
+        )
+        .await;
     assert_error(&res, 400, "OTP_EXPIRED", "OTP expired");
-    post(
-        srv,
+    srv.post(
         "/phone-number/request-password-reset",
         json!({"phoneNumber": PHONE}),
     )
     .await;
     let code = srv.last_code(PHONE, "otp").await;
-    let res = post(
-        srv,
-        "/phone-number/reset-password",
-        reset(&code, "pat-new-password"),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/phone-number/reset-password",
+            reset(&code, "pat-new-password"),
+        )
+        .await;
     assert_json(&res, 200, json!({"status": true}));
-    let res = post(
-        srv,
-        "/sign-in/phone-number",
-        json!({"phoneNumber": PHONE, "password": "pat-new-password"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/phone-number",
+            json!({"phoneNumber": PHONE, "password": "pat-new-password"}),
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.describe());
 
     // Unknown numbers get the same answer and no SMS.
     let sent = srv.outbox().await.len();
-    let res = post(
-        srv,
-        "/phone-number/request-password-reset",
-        json!({"phoneNumber": "+15005550006"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/phone-number/request-password-reset",
+            json!({"phoneNumber": "+15005550006"}),
+        )
+        .await;
     assert_json(&res, 200, json!({"status": true}));
     assert_eq!(srv.outbox().await.len(), sent);
 }
@@ -230,7 +214,7 @@ pub async fn phone_number_update_on_own_account(srv: &TestServer) {
 
     let code = send_otp(srv, PHONE).await;
     let verify = json!({"phoneNumber": PHONE, "code": code, "updatePhoneNumber": true});
-    assert_unauthorized(&post(srv, "/phone-number/verify", verify.clone()).await);
+    assert_unauthorized(&srv.post("/phone-number/verify", verify.clone()).await);
     let res = srv
         .send(
             Request::post("/api/auth/phone-number/verify")
@@ -266,11 +250,7 @@ pub async fn phone_number_update_on_own_account(srv: &TestServer) {
     // Off by default.
     let off = srv.with_config(&[]).await;
     assert_empty_404(
-        &post(
-            &off,
-            "/phone-number/send-otp",
-            json!({"phoneNumber": PHONE}),
-        )
-        .await,
+        &off.post("/phone-number/send-otp", json!({"phoneNumber": PHONE}))
+            .await,
     );
 }

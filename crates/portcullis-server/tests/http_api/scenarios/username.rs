@@ -5,15 +5,8 @@ use serde_json::{Value, json};
 use crate::client::{Request, Response};
 use crate::harness::*;
 
-async fn post(srv: &TestServer, path: &str, body: Value) -> Response {
-    srv.send(Request::post(&format!("/api/auth{path}")).json(&body))
-        .await
-}
-
 pub async fn username_sign_up_and_sign_in(srv: &TestServer) {
-    let res = post(
-        srv,
-        "/sign-up/email",
+    let res = srv.post("/sign-up/email",
         json!({"name": "Bob", "email": "bob@example.com", "password": "bob-password-1", "username": "Bobby_1"}),
     )
     .await;
@@ -22,24 +15,24 @@ pub async fn username_sign_up_and_sign_in(srv: &TestServer) {
     assert_eq!(user["username"], "bobby_1");
     assert_eq!(user["displayUsername"], "Bobby_1");
 
-    let res = post(
-        srv,
-        "/sign-in/username",
-        json!({"username": "BOBBY_1", "password": "bob-password-1"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/username",
+            json!({"username": "BOBBY_1", "password": "bob-password-1"}),
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let body = res.json();
     assert_eq!(keys(&body), ["redirect", "token", "user"]);
     assert_eq!(body["redirect"], false);
     assert_eq!(body["user"]["email"], "bob@example.com");
     assert!(res.set_cookie(SESSION_COOKIE).is_some());
-    let res = post(
-        srv,
-        "/sign-in/username",
-        json!({"username": "bobby_1", "password": "bob-password-1", "callbackURL": "/home"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/username",
+            json!({"username": "bobby_1", "password": "bob-password-1", "callbackURL": "/home"}),
+        )
+        .await;
     assert_eq!(res.json()["url"], "/home");
 
     let invalid = |res: &Response| {
@@ -51,76 +44,67 @@ pub async fn username_sign_up_and_sign_in(srv: &TestServer) {
         )
     };
     invalid(
-        &post(
-            srv,
+        &srv.post(
             "/sign-in/username",
             json!({"username": "bobby_1", "password": "wrong-password"}),
         )
         .await,
     );
     invalid(
-        &post(
-            srv,
+        &srv.post(
             "/sign-in/username",
             json!({"username": "nobody_here", "password": "bob-password-1"}),
         )
         .await,
     );
     invalid(
-        &post(
-            srv,
+        &srv.post(
             "/sign-in/username",
             json!({"username": "", "password": "x"}),
         )
         .await,
     );
-    let res = post(
-        srv,
-        "/sign-in/username",
-        json!({"username": "ab", "password": "bob-password-1"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/username",
+            json!({"username": "ab", "password": "bob-password-1"}),
+        )
+        .await;
     assert_error(&res, 422, "USERNAME_TOO_SHORT", "Username is too short");
-    let res = post(
-        srv,
-        "/sign-in/username",
-        json!({"username": "bob by", "password": "bob-password-1"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/username",
+            json!({"username": "bob by", "password": "bob-password-1"}),
+        )
+        .await;
     assert_error(&res, 422, "INVALID_USERNAME", "Username is invalid");
-    let res = post(srv, "/sign-in/username", json!({"password": "x"})).await;
+    let res = srv
+        .post("/sign-in/username", json!({"password": "x"}))
+        .await;
     assert_validation(
         &res,
         "[body.username] Invalid input: expected string, received undefined",
     );
 
-    let res = post(
-        srv,
-        "/is-username-available",
-        json!({"username": "BOBBY_1"}),
-    )
-    .await;
+    let res = srv
+        .post("/is-username-available", json!({"username": "BOBBY_1"}))
+        .await;
     assert_json(&res, 200, json!({"available": false}));
-    let res = post(
-        srv,
-        "/is-username-available",
-        json!({"username": "free.name"}),
-    )
-    .await;
+    let res = srv
+        .post("/is-username-available", json!({"username": "free.name"}))
+        .await;
     assert_json(&res, 200, json!({"available": true}));
-    let res = post(
-        srv,
-        "/is-username-available",
-        json!({"username": "x".repeat(31)}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/is-username-available",
+            json!({"username": "x".repeat(31)}),
+        )
+        .await;
     assert_error(&res, 422, "USERNAME_TOO_LONG", "Username is too long");
 }
 
 pub async fn username_rules_on_sign_up_and_update(srv: &TestServer) {
-    let res = post(
-        srv,
-        "/sign-up/email",
+    let res = srv.post("/sign-up/email",
         json!({"name": "Ann", "email": "ann@example.com", "password": "ann-password-1", "username": "ann.one"}),
     )
     .await;
@@ -128,31 +112,31 @@ pub async fn username_rules_on_sign_up_and_update(srv: &TestServer) {
     let ann_bearer = res.header("set-auth-token").expect("bearer").to_owned();
 
     let sign_up = |username: Value, email: &str| json!({"name": "X", "email": email, "password": "x-password-123", "username": username});
-    let res = post(
-        srv,
-        "/sign-up/email",
-        sign_up(json!("ANN.ONE"), "x1@example.com"),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-up/email",
+            sign_up(json!("ANN.ONE"), "x1@example.com"),
+        )
+        .await;
     assert_error(
         &res,
         400,
         "USERNAME_IS_ALREADY_TAKEN",
         "Username is already taken. Please try another.",
     );
-    let res = post(srv, "/sign-up/email", sign_up(json!("a"), "x2@example.com")).await;
+    let res = srv
+        .post("/sign-up/email", sign_up(json!("a"), "x2@example.com"))
+        .await;
     assert_error(&res, 400, "USERNAME_TOO_SHORT", "Username is too short");
-    let res = post(
-        srv,
-        "/sign-up/email",
-        sign_up(json!("no spaces"), "x3@example.com"),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-up/email",
+            sign_up(json!("no spaces"), "x3@example.com"),
+        )
+        .await;
     assert_error(&res, 400, "INVALID_USERNAME", "Username is invalid");
     // A display username that is a valid username becomes the username.
-    let res = post(
-        srv,
-        "/sign-up/email",
+    let res = srv.post("/sign-up/email",
         json!({"name": "Cy", "email": "cy@example.com", "password": "cy-password-12", "displayUsername": "Cy.Sees"}),
     )
     .await;
@@ -188,12 +172,12 @@ pub async fn username_rules_on_sign_up_and_update(srv: &TestServer) {
         .json();
     assert_eq!(me["user"]["username"], "ann.two");
     assert_eq!(me["user"]["displayUsername"], "ann.one");
-    let res = post(
-        srv,
-        "/sign-in/username",
-        json!({"username": "ann.two", "password": "ann-password-1"}),
-    )
-    .await;
+    let res = srv
+        .post(
+            "/sign-in/username",
+            json!({"username": "ann.two", "password": "ann-password-1"}),
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.describe());
 
     let off = srv.with_config(&[("ENABLE_USERNAME", "false")]).await;
