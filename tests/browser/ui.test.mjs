@@ -65,6 +65,22 @@ function pathOf(url) {
   return new URL(url).pathname;
 }
 
+/** Opens, on /dev/outbox in `tab`, the newest message of `kind` to `to`, waiting for delivery. */
+async function openNewestMessage(kind, to, tab = page) {
+  const page = tab;
+  const row = page.locator(`#outbox-table tr[data-kind="${kind}"][data-to="${to}"]`);
+  for (let attempt = 0; ; attempt += 1) {
+    await page.goto("/dev/outbox");
+    if ((await row.count()) > 0) break;
+    assert.ok(attempt < 40, `the ${kind} message to ${to} reaches the outbox`);
+    await page.waitForTimeout(250);
+  }
+  await row.first().getByRole("link").click();
+  await page.waitForURL((url) => pathOf(url).startsWith("/dev/outbox/"));
+  await page.locator("#outbox-to").getByText(to, { exact: true }).waitFor();
+  assert.equal(await page.locator("iframe#outbox-html").getAttribute("sandbox"), "");
+}
+
 test("a newcomer signs up, manages the account, signs out and back in", { timeout: 120_000 }, async () => {
   const email = `newcomer-${Date.now()}-${process.pid}@example.com`;
   const password = "correct horse battery staple";
@@ -153,17 +169,7 @@ test("a forgotten password is reset through the emailed link", { timeout: 120_00
   await page.locator("#forgot-password-message").getByText("Check your email").waitFor();
 
   // The development outbox lists the email (delivery runs in the background).
-  const row = page.locator(`#outbox-table tr[data-kind="password-reset"][data-to="${email}"]`);
-  for (let attempt = 0; ; attempt += 1) {
-    await page.goto("/dev/outbox");
-    if ((await row.count()) > 0) break;
-    assert.ok(attempt < 40, "the reset email reaches the outbox");
-    await page.waitForTimeout(250);
-  }
-  await row.first().getByRole("link").click();
-  await page.waitForURL((url) => pathOf(url).startsWith("/dev/outbox/"));
-  await page.locator("#outbox-to").getByText(email, { exact: true }).waitFor();
-  assert.equal(await page.locator("iframe#outbox-html").getAttribute("sandbox"), "");
+  await openNewestMessage("password-reset", email);
 
   // Follow the link in the email: it leads to the reset page, with the token.
   const link = await page.locator("#outbox-links a").first().getAttribute("href");
@@ -199,5 +205,63 @@ test("a forgotten password is reset through the emailed link", { timeout: 120_00
   await page.getByText("This reset link is invalid or has expired").waitFor();
   await page.getByRole("link", { name: "Ask for a new link" }).waitFor();
 
+  assert.deepEqual(problems.slice(problemsBefore), [], "no CSP violations or uncaught errors");
+});
+
+
+test("a newcomer signs in with an emailed code, then with an emailed link", { timeout: 120_000 }, async () => {
+  const email = `passwordless-${Date.now()}-${process.pid}@example.com`;
+  const problemsBefore = problems.length;
+  await context.clearCookies();
+  // The mailbox, in a second tab, as a user would keep it open.
+  const mailbox = await context.newPage();
+  const codeIn = async () => {
+    await openNewestMessage("email-otp", email, mailbox);
+    return (await mailbox.locator("#outbox-subject").innerText()).match(/\b(\d{6})\b/)[1];
+  };
+  try {
+    // Sign-in page → "Sign in with a code".
+    await page.goto("/sign-in");
+    await page.getByRole("link", { name: "Sign in with a code" }).click();
+    await page.waitForURL((url) => pathOf(url) === "/email-otp");
+    await page.getByLabel("Email").fill(email);
+    await page.getByRole("button", { name: "Send code" }).click();
+    await page.locator("#email-otp-sent-to").getByText(email, { exact: true }).waitFor();
+    const code = await codeIn();
+
+    // A wrong code is refused and the form stays; the right one signs in.
+    const wrong = code === "000000" ? "111111" : "000000";
+    await page.locator("#email-otp-code").fill(wrong);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.locator("#email-otp-message").getByText("That code is not right").waitFor();
+    await page.locator("#email-otp-code").fill(code);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.waitForURL((url) => pathOf(url) === "/account");
+    await page.locator("#summary-email").getByText(email, { exact: true }).waitFor();
+
+    // Signed out, the same account comes back through a magic link.
+    await context.clearCookies();
+    await page.goto("/sign-in");
+    await page.getByRole("link", { name: "Email me a sign-in link" }).click();
+    await page.waitForURL((url) => pathOf(url) === "/magic-link");
+    await page.locator("#magic-link-email").fill(email);
+    await page.getByRole("button", { name: "Send sign-in link" }).click();
+    await page.locator("#magic-link-message").getByText("Check your email").waitFor();
+    await openNewestMessage("magic-link", email, mailbox);
+    const link = await mailbox.locator("#outbox-links a").first().getAttribute("href");
+    assert.match(link, /\/api\/auth\/magic-link\/verify\?token=/);
+    await page.goto(link);
+    await page.waitForURL((url) => pathOf(url) === "/account");
+    await page.locator("#summary-email").getByText(email, { exact: true }).waitFor();
+
+    // The link works once.
+    await context.clearCookies();
+    await page.goto(link);
+    await page.waitForURL((url) => pathOf(url) === "/magic-link");
+    assert.equal(new URL(page.url()).searchParams.get("error"), "INVALID_TOKEN");
+    await page.locator("#magic-link-message").getByText("Ask for a new one below").waitFor();
+  } finally {
+    await mailbox.close();
+  }
   assert.deepEqual(problems.slice(problemsBefore), [], "no CSP violations or uncaught errors");
 });

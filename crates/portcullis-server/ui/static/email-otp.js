@@ -57,8 +57,8 @@ if (emailForm && codeForm) {
     clearMessage(message);
     const input = codeForm.elements.namedItem("otp");
     const otp = input.value.replace(/\s+/g, "");
-    if (!/^[0-9]{6}$/.test(otp)) {
-      showMessage(message, "Enter the six-digit code from the email.");
+    if (!/^[0-9]{4,10}$/.test(otp)) {
+      showMessage(message, "Enter the code from the email.");
       input.focus();
       return;
     }
