@@ -180,8 +180,8 @@ mod tests {
             ("EMAIL_OTP_EXPIRES_IN", "5"),
             ("EMAIL_OTP_EXPIRES_IN", "soon"),
         ] {
-            let e = CodePolicy::load(&sources(&[(var, value)]), "EMAIL_OTP")
-                .expect_err("bad value");
+            let e =
+                CodePolicy::load(&sources(&[(var, value)]), "EMAIL_OTP").expect_err("bad value");
             assert_eq!(e.var, var);
         }
     }

@@ -103,6 +103,7 @@ per_backend! {
     rate_limit::rate_limit_buckets_per_client_ip,
     rate_limit::rate_limit_custom_rules,
     rate_limit::rate_limit_database_storage,
+    rate_limit::rate_limit_plugin_rules,
     rate_limit::account_lockout,
     rate_limit::account_lockout_disabled,
     email_flows::email_verification_flow,

@@ -290,3 +290,28 @@ pub async fn account_lockout_disabled(srv: &TestServer) {
     let (_, res) = srv.sign_in("open@example.com", password).await;
     assert_eq!(res.json()["user"]["email"], Value::from("open@example.com"));
 }
+
+/// Plugins bring Better Auth's limits for their paths: 5 magic links and 3 email codes per
+/// minute from one client.
+pub async fn rate_limit_plugin_rules(srv: &TestServer) {
+    let srv = with_config(srv, &[("RATE_LIMIT_ENABLED", "true")]).await;
+    fresh_window(60, Duration::from_secs(5)).await;
+    let link = || {
+        Request::post("/api/auth/sign-in/magic-link").json(&json!({"email": "link@example.com"}))
+    };
+    for _ in 0..5 {
+        let res = srv.send(link()).await;
+        assert_json(&res, 200, json!({"status": true}));
+        assert_eq!(header_num(&res, "ratelimit-limit"), 5);
+    }
+    assert_429(&srv.send(link()).await, 5, 60);
+
+    let code = || {
+        Request::post("/api/auth/email-otp/send-verification-otp")
+            .json(&json!({"email": "code@example.com", "type": "sign-in"}))
+    };
+    for _ in 0..3 {
+        assert_json(&srv.send(code()).await, 200, json!({"success": true}));
+    }
+    assert_429(&srv.send(code()).await, 3, 60);
+}
