@@ -1,11 +1,15 @@
 //! Password hashing: argon2id (OWASP parameters) by default; Better Auth's scrypt as an option
 //! and for verifying imported hashes; bcrypt for verifying. Hashing runs on a bounded pool of
 //! blocking threads so that a sign-in flood cannot starve the async workers.
+//!
+//! Argon2's 19 MiB working memory comes from a pool of buffers, one per permit, reused by every
+//! hash. Allocating it per hash left freed 19 MiB blocks in each blocking thread's malloc arena:
+//! a few dozen sign-ins grew the process to hundreds of megabytes.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
@@ -57,14 +61,85 @@ fn nfkc(password: &str) -> String {
     password.nfkc().collect()
 }
 
-fn hash_sync(algo: HashAlgorithm, password: &str) -> Result<String, PasswordError> {
+/// Argon2 working memory, reused across hashes.
+type Workspace = Vec<Block>;
+
+/// An argon2 PHC hash of `password` with `salt`, computed in `memory` (grown if needed), as
+/// `PasswordHasher::hash_password` computes it.
+fn argon2_phc<'a>(
+    hasher: &Argon2<'_>,
+    algorithm: Algorithm,
+    version: Version,
+    params: &Params,
+    password: &[u8],
+    salt: argon2::password_hash::Salt<'a>,
+    memory: &mut Workspace,
+) -> Result<PasswordHash<'a>, argon2::password_hash::Error> {
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_buf)?;
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let hash = Output::init_with(len, |out| {
+        hasher
+            .hash_password_into_with_memory(password, salt_bytes, out, &mut memory[..blocks])
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })?;
+    Ok(PasswordHash {
+        algorithm: algorithm.ident(),
+        version: Some(version.into()),
+        params: argon2::password_hash::ParamsString::try_from(params)?,
+        salt: Some(salt),
+        hash: Some(hash),
+    })
+}
+
+/// Verifies `password` against a parsed argon2 hash; the comparison is constant-time
+/// (`Output`'s equality).
+fn argon2_verify(password: &[u8], stored: &PasswordHash<'_>, memory: &mut Workspace) -> bool {
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(stored.algorithm),
+        Params::try_from(stored),
+    ) else {
+        return false;
+    };
+    let version = match stored.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let hasher = Argon2::new(algorithm, version, params.clone());
+    argon2_phc(&hasher, algorithm, version, &params, password, salt, memory)
+        .ok()
+        .and_then(|h| h.hash)
+        .is_some_and(|computed| computed == expected)
+}
+
+fn hash_sync(
+    algo: HashAlgorithm,
+    password: &str,
+    memory: &mut Workspace,
+) -> Result<String, PasswordError> {
     match algo {
         HashAlgorithm::Argon2id => {
             let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            argon2()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| PasswordError::Hash(e.to_string()))
+            let hasher = argon2();
+            argon2_phc(
+                &hasher,
+                Algorithm::Argon2id,
+                Version::V0x13,
+                hasher.params(),
+                password.as_bytes(),
+                salt.as_salt(),
+                memory,
+            )
+            .map(|h| h.to_string())
+            .map_err(|e| PasswordError::Hash(e.to_string()))
         }
         HashAlgorithm::Scrypt => {
             let mut salt = [0u8; 16];
@@ -96,7 +171,12 @@ pub struct Verified {
     pub needs_rehash: bool,
 }
 
-fn verify_sync(algo: HashAlgorithm, password: &str, stored: &str) -> Verified {
+fn verify_sync(
+    algo: HashAlgorithm,
+    password: &str,
+    stored: &str,
+    memory: &mut Workspace,
+) -> Verified {
     let fail = Verified {
         ok: false,
         needs_rehash: false,
@@ -105,9 +185,7 @@ fn verify_sync(algo: HashAlgorithm, password: &str, stored: &str) -> Verified {
         let Ok(parsed) = PasswordHash::new(stored) else {
             return fail;
         };
-        let ok = argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        let ok = argon2_verify(password.as_bytes(), &parsed, memory);
         let current = parsed.algorithm.as_str() == "argon2id"
             && parsed.params.get_decimal("m") == Some(ARGON2_M_KIB)
             && parsed.params.get_decimal("t") == Some(ARGON2_T)
@@ -145,6 +223,8 @@ fn verify_sync(algo: HashAlgorithm, password: &str, stored: &str) -> Verified {
 pub struct PasswordHasher {
     algo: HashAlgorithm,
     permits: Arc<Semaphore>,
+    /// At most one buffer per permit: a job takes one (or starts one) and puts it back.
+    workspaces: Arc<Mutex<Vec<Workspace>>>,
     /// A hash of a random password, verified when the account does not exist so that both
     /// paths cost the same.
     dummy: Arc<String>,
@@ -152,10 +232,15 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(algo: HashAlgorithm, concurrency: usize) -> Result<Self, PasswordError> {
-        let dummy = hash_sync(algo, &crate::crypto::token::generate_id(24))?;
+        let dummy = hash_sync(
+            algo,
+            &crate::crypto::token::generate_id(24),
+            &mut Workspace::new(),
+        )?;
         Ok(PasswordHasher {
             algo,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            workspaces: Arc::new(Mutex::new(Vec::new())),
             dummy: Arc::new(dummy),
         })
     }
@@ -166,33 +251,42 @@ impl PasswordHasher {
 
     async fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce() -> T + Send + 'static,
+        f: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| PasswordError::Worker)?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|_| PasswordError::Worker)
+        let pool = self.workspaces.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = pool.lock().ok().and_then(|mut p| p.pop());
+            let mut memory = taken.unwrap_or_default();
+            let out = f(&mut memory);
+            if let Ok(mut p) = pool.lock() {
+                p.push(memory);
+            }
+            out
+        })
+        .await
+        .map_err(|_| PasswordError::Worker)
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
         let (algo, pw) = (self.algo, password.to_owned());
-        self.run(move || hash_sync(algo, &pw)).await?
+        self.run(move |m| hash_sync(algo, &pw, m)).await?
     }
 
     pub async fn verify(&self, password: &str, stored: &str) -> Result<Verified, PasswordError> {
         let (algo, pw, stored) = (self.algo, password.to_owned(), stored.to_owned());
-        self.run(move || verify_sync(algo, &pw, &stored)).await
+        self.run(move |m| verify_sync(algo, &pw, &stored, m)).await
     }
 
     /// Spends the time of a real verification, for accounts that do not exist.
     pub async fn verify_dummy(&self, password: &str) -> Result<(), PasswordError> {
         let dummy = self.dummy.clone();
         let (algo, pw) = (self.algo, password.to_owned());
-        self.run(move || verify_sync(algo, &pw, &dummy)).await?;
+        self.run(move |m| verify_sync(algo, &pw, &dummy, m)).await?;
         Ok(())
     }
 }
@@ -204,7 +298,7 @@ mod tests {
     #[test]
     fn verifies_the_better_auth_scrypt_vector() {
         let stored = "00112233445566778899aabbccddeeff:73122e887cfc14f91396cdef78dfe4b9dec28d459037601c4904cedba5a637ab97b39b40c236df5d42881d0109ca8cf0f85e39dbaba2911c190915bd8f30fe85";
-        let v = verify_sync(HashAlgorithm::Argon2id, "password123", stored);
+        let v = verify_sync(HashAlgorithm::Argon2id, "password123", stored, &mut vec![]);
         assert_eq!(
             v,
             Verified {
@@ -212,7 +306,7 @@ mod tests {
                 needs_rehash: true
             }
         );
-        let v = verify_sync(HashAlgorithm::Scrypt, "password123", stored);
+        let v = verify_sync(HashAlgorithm::Scrypt, "password123", stored, &mut vec![]);
         assert_eq!(
             v,
             Verified {
@@ -220,44 +314,76 @@ mod tests {
                 needs_rehash: false
             }
         );
-        assert!(!verify_sync(HashAlgorithm::Argon2id, "password124", stored).ok);
+        assert!(!verify_sync(HashAlgorithm::Argon2id, "password124", stored, &mut vec![]).ok);
     }
 
     #[test]
     fn argon2id_round_trip_uses_owasp_parameters() {
-        let h = hash_sync(HashAlgorithm::Argon2id, "correct horse").expect("hash");
+        let h = hash_sync(HashAlgorithm::Argon2id, "correct horse", &mut vec![]).expect("hash");
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert_eq!(
-            verify_sync(HashAlgorithm::Argon2id, "correct horse", &h),
+            verify_sync(HashAlgorithm::Argon2id, "correct horse", &h, &mut vec![]),
             Verified {
                 ok: true,
                 needs_rehash: false
             }
         );
-        assert!(!verify_sync(HashAlgorithm::Argon2id, "wrong horse", &h).ok);
+        assert!(!verify_sync(HashAlgorithm::Argon2id, "wrong horse", &h, &mut vec![]).ok);
         // Switching the default to scrypt marks argon2 hashes for rehash.
-        assert!(verify_sync(HashAlgorithm::Scrypt, "correct horse", &h).needs_rehash);
+        assert!(verify_sync(HashAlgorithm::Scrypt, "correct horse", &h, &mut vec![]).needs_rehash);
+    }
+
+    #[test]
+    fn pooled_argon2_matches_the_crates_own_hashing() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let mut memory = Workspace::new();
+        // Ours verifies with the crate's verifier...
+        let ours = hash_sync(HashAlgorithm::Argon2id, "s3cret", &mut memory).expect("hash");
+        let parsed = PasswordHash::new(&ours).expect("phc");
+        assert!(argon2().verify_password(b"s3cret", &parsed).is_ok());
+        // ...and the crate's hashes, at other parameters too, verify in the same buffer.
+        for params in [
+            Params::new(4096, 3, 1, None),
+            Params::new(65536, 1, 2, None),
+        ] {
+            let params = params.expect("params");
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password(b"s3cret", &salt)
+                .expect("hash")
+                .to_string();
+            let v = verify_sync(HashAlgorithm::Argon2id, "s3cret", &theirs, &mut memory);
+            assert_eq!(
+                v,
+                Verified {
+                    ok: true,
+                    needs_rehash: true
+                }
+            );
+            assert!(!verify_sync(HashAlgorithm::Argon2id, "s3creT", &theirs, &mut memory).ok);
+        }
+        assert!(verify_sync(HashAlgorithm::Argon2id, "s3cret", &ours, &mut memory).ok);
     }
 
     #[test]
     fn scrypt_hashes_have_better_auths_format() {
-        let h = hash_sync(HashAlgorithm::Scrypt, "pässwörd").expect("hash");
+        let h = hash_sync(HashAlgorithm::Scrypt, "pässwörd", &mut vec![]).expect("hash");
         let (salt, key) = h.split_once(':').expect("colon");
         assert_eq!((salt.len(), key.len()), (32, 128));
-        assert!(verify_sync(HashAlgorithm::Scrypt, "pässwörd", &h).ok);
+        assert!(verify_sync(HashAlgorithm::Scrypt, "pässwörd", &h, &mut vec![]).ok);
     }
 
     #[test]
     fn bcrypt_verifies_and_asks_for_rehash() {
         let h = bcrypt::hash("hunter22", 4).expect("bcrypt");
         assert_eq!(
-            verify_sync(HashAlgorithm::Argon2id, "hunter22", &h),
+            verify_sync(HashAlgorithm::Argon2id, "hunter22", &h, &mut vec![]),
             Verified {
                 ok: true,
                 needs_rehash: true
             }
         );
-        assert!(!verify_sync(HashAlgorithm::Argon2id, "hunter23", &h).ok);
-        assert!(!verify_sync(HashAlgorithm::Argon2id, "x", "garbage").ok);
+        assert!(!verify_sync(HashAlgorithm::Argon2id, "hunter23", &h, &mut vec![]).ok);
+        assert!(!verify_sync(HashAlgorithm::Argon2id, "x", "garbage", &mut vec![]).ok);
     }
 }
