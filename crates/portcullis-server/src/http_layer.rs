@@ -113,9 +113,9 @@ pub fn router(app: App) -> Router {
         .route(&base, axum::routing::any(auth))
         .route(&format!("{base}/"), axum::routing::any(auth))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(app.clone(), cors))
-        .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn_with_state(app.clone(), access_log))
+        // One layer for request id, CORS, security headers, metrics and the access log: each
+        // `from_fn` layer costs a boxed future and a service clone per request.
+        .layer(middleware::from_fn_with_state(app.clone(), edge))
         .with_state(app)
 }
 
@@ -567,53 +567,36 @@ async fn not_found(State(app): State<App>, req: Request) -> Response {
 
 /// CORS with credentials, for trusted origins only. Preflights from them get 204; others get
 /// no CORS headers at all, so the browser blocks the call.
-async fn cors(State(app): State<App>, req: Request, next: Next) -> Response {
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let trusted = origin
-        .as_deref()
-        .filter(|o| is_trusted_origin(&app.ctx.config, o));
-    let preflight = req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    let mut res = if preflight && trusted.is_some() {
-        let mut r = StatusCode::NO_CONTENT.into_response();
-        let h = r.headers_mut();
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, POST, OPTIONS"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("content-type, authorization, x-requested-with"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
-        r
-    } else {
-        next.run(req).await
-    };
-    if let Some(o) = trusted
-        && let Ok(v) = HeaderValue::from_str(o)
-    {
-        let h = res.headers_mut();
+/// A CORS preflight from a trusted origin, answered without routing.
+fn preflight_response() -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type, authorization, x-requested-with"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    r
+}
+
+/// CORS response headers: only a trusted origin is echoed, with credentials.
+fn apply_cors(h: &mut HeaderMap, origin: Option<&str>, trusted: bool) {
+    let Some(origin) = origin else { return };
+    if trusted && let Ok(v) = HeaderValue::from_str(origin) {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
         h.insert(
             header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
             HeaderValue::from_static("true"),
         );
     }
-    if origin.is_some() {
-        res.headers_mut()
-            .append(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    res
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
 }
 
 fn is_html(headers: &HeaderMap) -> bool {
@@ -623,9 +606,7 @@ fn is_html(headers: &HeaderMap) -> bool {
         .is_some_and(|ct| ct.starts_with("text/html"))
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
+fn apply_security_headers(h: &mut HeaderMap) {
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -649,7 +630,6 @@ async fn security_headers(req: Request, next: Next) -> Response {
         // Anything that sets a session cookie carries a token: never cache it.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    res
 }
 
 /// What the engine reported about an auth request: the endpoint's path template and the user
@@ -679,7 +659,7 @@ pub fn route_label(base: &str, matched: Option<&str>, engine_route: Option<&str>
 /// One log line per request: request id, route template, method, status, latency and the user
 /// id when the engine knows it. Never the raw path, query, cookies, tokens or bodies. Also feeds
 /// `http_requests_total` and `http_request_duration_seconds`.
-async fn access_log(State(app): State<App>, mut req: Request, next: Next) -> Response {
+async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response {
     // A proxy's id (nginx's $request_id) is kept so that both logs correlate; anything that
     // does not look like an id is replaced.
     let id = req
@@ -702,8 +682,26 @@ async fn access_log(State(app): State<App>, mut req: Request, next: Next) -> Res
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned());
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let trusted = origin
+        .as_deref()
+        .is_some_and(|o| is_trusted_origin(&app.ctx.config, o));
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     let start = Instant::now();
-    let mut res = next.run(req).await;
+    let mut res = if preflight && trusted {
+        preflight_response()
+    } else {
+        next.run(req).await
+    };
+    apply_cors(res.headers_mut(), origin.as_deref(), trusted);
+    apply_security_headers(res.headers_mut());
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
     let labels = res
