@@ -244,6 +244,10 @@ async fn check_verification_otp(
 ) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
     let otp_type = otp_type_field(req)?;
+    // As Better Auth: a code is only checked for an existing account.
+    if users::find_user_by_email(ctx, &email).await?.is_none() {
+        return Err(ApiError::bad_request(codes::USER_NOT_FOUND));
+    }
     take_code(ctx, req, &email, otp_type, false).await?;
     Ok(success())
 }

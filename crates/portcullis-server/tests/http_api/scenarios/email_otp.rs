@@ -205,6 +205,15 @@ pub async fn email_otp_verify_email_and_reset_password(srv: &TestServer) {
     assert!(srv.session_of(&old_session).await.is_null());
     srv.sign_in(email, "vera-new-password").await;
 
+    // Checking a code needs an account.
+    let res = srv
+        .post(
+            "/email-otp/check-verification-otp",
+            json!({"email": "nobody@example.com", "type": "sign-in", "otp": "123456"}),
+        )
+        .await;
+    assert_error(&res, 400, "USER_NOT_FOUND", "User not found");
+
     // The old path sends a reset code too.
     let res = srv
         .post("/forget-password/email-otp", json!({"email": email}))
