@@ -153,7 +153,7 @@ test("email OTP: sign-in code, wrong code, attempt limit", async () => {
   let since = Date.now();
   const sent = await dev.client.emailOtp.sendVerificationOtp({ email, type: "sign-in" });
   assert.equal(sent.error, null, JSON.stringify(sent.error));
-  const otp = codeIn(await waitForMessage(email, since));
+  const otp = codeIn(await waitForMessage(email, since, /code/i));
   const wrong = otp === "000000" ? "111111" : "000000";
   const bad = await dev.client.signIn.emailOtp({ email, otp: wrong });
   assert.equal(bad.error.code, "INVALID_OTP");
@@ -165,7 +165,7 @@ test("email OTP: sign-in code, wrong code, attempt limit", async () => {
   // Three wrong codes use up the budget; then even the right one is refused.
   since = Date.now();
   await dev.client.emailOtp.sendVerificationOtp({ email, type: "forget-password" });
-  const reset = codeIn(await waitForMessage(email, since));
+  const reset = codeIn(await waitForMessage(email, since, /code/i));
   const other = reset === "000000" ? "111111" : "000000";
   for (let i = 0; i < 3; i++) {
     const r = await dev.client.emailOtp.resetPassword({ email, otp: other, password: `${PASSWORD}-x` });
@@ -182,7 +182,7 @@ test("email OTP: forget-password and reset with the code", async () => {
   const since = Date.now();
   const asked = await app().client.forgetPassword.emailOtp({ email });
   assert.equal(asked.error, null, JSON.stringify(asked.error));
-  const otp = codeIn(await waitForMessage(email, since));
+  const otp = codeIn(await waitForMessage(email, since, /code/i));
   const done = await app().client.emailOtp.resetPassword({ email, otp, password: `${PASSWORD}-otp` });
   assert.equal(done.error, null, JSON.stringify(done.error));
   const signedIn = await app().client.signIn.email({ email, password: `${PASSWORD}-otp` });
