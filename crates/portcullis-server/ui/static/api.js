@@ -278,3 +278,31 @@ export function describeUserAgent(ua) {
   if (browser && os) return `${browser} on ${os}`;
   return browser || os || "Unknown device";
 }
+
+/**
+ * Wires a one-field form that emails something (a reset link, a sign-in link): checks the
+ * address, POSTs `body(email)` to `path`, then shows the server's error or `sent(email)`.
+ */
+export function emailRequestForm({ formId, messageId, path, body, sent }) {
+  const form = document.getElementById(formId);
+  const message = document.getElementById(messageId);
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessage(message);
+    const email = form.elements.namedItem("email").value.trim();
+    if (!email) {
+      showMessage(message, "Enter your email address.");
+      return;
+    }
+    setBusy(form, true);
+    const { error } = await api(path, { method: "POST", body: body(email) });
+    setBusy(form, false);
+    if (error) {
+      showMessage(message, errorText(error));
+      return;
+    }
+    form.reset();
+    showMessage(message, sent(email), "success");
+  });
+}
