@@ -110,8 +110,13 @@ pub async fn issue(
     Ok(code)
 }
 
-/// Checks `code`. On success the code is used up when `consume` is set (only one concurrent
-/// caller can win it); a wrong code counts an attempt.
+/// Checks `code`. On success the code is used up when `consume` is set; a wrong code counts an
+/// attempt.
+///
+/// The row is taken (deleted) before the code is compared, and put back with the attempt
+/// counted (or unchanged, for a right code that is not consumed). Of concurrent guesses only
+/// the one that took the row is compared; the others are refused. So a flood of parallel
+/// guesses cannot try more codes than the attempt limit allows.
 pub async fn check(
     ctx: &AuthContext,
     identifier: &str,
@@ -123,26 +128,35 @@ pub async fn check(
     let Some(found) = verification::find(store, identifier).await? else {
         return Ok(Err(CodeError::NotFound));
     };
-    if found.expired {
+    let (Some(expires_at), false) = (found.expires_at, found.expired) else {
         verification::delete(store, &found.id).await?;
         return Ok(Err(CodeError::Expired));
-    }
+    };
     let (hash, attempts) = found.value.rsplit_once(':').unwrap_or((&found.value, "0"));
     let attempts: u32 = attempts.parse().unwrap_or(u32::MAX);
     if attempts >= policy.allowed_attempts {
         verification::delete(store, &found.id).await?;
         return Ok(Err(CodeError::TooManyAttempts));
     }
-    let expected = keyed_hash(ctx, identifier, code.trim());
-    if !bool::from(expected.as_bytes().ct_eq(hash.as_bytes())) {
-        let value = format!("{hash}:{}", attempts + 1);
-        verification::update_value(store, &found.id, &value).await?;
+    if !verification::delete(store, &found.id).await? {
+        // Another request holds it right now.
         return Ok(Err(CodeError::Invalid));
     }
-    if consume && !verification::delete(store, &found.id).await? {
-        return Ok(Err(CodeError::NotFound));
+    let expected = keyed_hash(ctx, identifier, code.trim());
+    let right = bool::from(expected.as_bytes().ct_eq(hash.as_bytes()));
+    let put_back = match (right, consume) {
+        (true, true) => None,
+        (true, false) => Some(found.value.clone()),
+        (false, _) => Some(format!("{hash}:{}", attempts + 1)),
+    };
+    if let Some(value) = put_back {
+        verification::create_until(store, identifier, &value, expires_at).await?;
     }
-    Ok(Ok(()))
+    Ok(if right {
+        Ok(())
+    } else {
+        Err(CodeError::Invalid)
+    })
 }
 
 #[cfg(test)]

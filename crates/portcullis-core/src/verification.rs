@@ -5,7 +5,7 @@
 //! cannot be replayed. Consuming is atomic: the row is deleted, and only the request whose
 //! delete removed it may use it.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use portcullis_storage::{Row, Store, Value, Where};
 
 use crate::crypto::token::{generate_id, hash_token};
@@ -23,15 +23,28 @@ pub async fn create(
     value: &str,
     expires_in: i64,
 ) -> Result<(), ApiError> {
+    create_until(
+        store,
+        identifier,
+        value,
+        Utc::now() + Duration::seconds(expires_in),
+    )
+    .await
+}
+
+/// Inserts a verification row that expires at `expires_at`.
+pub async fn create_until(
+    store: &dyn Store,
+    identifier: &str,
+    value: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let now = Utc::now();
     let mut row = Row::new();
     row.insert("id".into(), generate_id(32).into());
     row.insert("identifier".into(), identifier.into());
     row.insert("value".into(), value.into());
-    row.insert(
-        "expiresAt".into(),
-        (now + Duration::seconds(expires_in)).into(),
-    );
+    row.insert("expiresAt".into(), expires_at.into());
     row.insert("createdAt".into(), now.into());
     row.insert("updatedAt".into(), now.into());
     store.create("verification", row).await?;
@@ -56,17 +69,21 @@ pub async fn replace(
 pub struct Found {
     pub id: String,
     pub value: String,
+    pub expires_at: Option<DateTime<Utc>>,
     pub expired: bool,
 }
 
 fn found(row: &Row) -> Option<Found> {
     let id = row.get("id").and_then(Value::as_str)?.to_owned();
     let value = row.get("value").and_then(Value::as_str)?.to_owned();
-    let expired = row
-        .get("expiresAt")
-        .and_then(Value::as_date)
-        .is_none_or(|at| at <= Utc::now());
-    Some(Found { id, value, expired })
+    let expires_at = row.get("expiresAt").and_then(Value::as_date);
+    let expired = expires_at.is_none_or(|at| at <= Utc::now());
+    Some(Found {
+        id,
+        value,
+        expires_at,
+        expired,
+    })
 }
 
 /// The newest row for `identifier`, expired or not.
@@ -99,15 +116,4 @@ pub async fn consume(store: &dyn Store, identifier: &str) -> Result<Option<Strin
         return Ok(None);
     }
     Ok(Some(f.value))
-}
-
-/// Overwrites a row's value (attempt counters).
-pub async fn update_value(store: &dyn Store, id: &str, value: &str) -> Result<(), ApiError> {
-    let mut set = Row::new();
-    set.insert("value".into(), value.into());
-    set.insert("updatedAt".into(), Utc::now().into());
-    store
-        .update_many("verification", &[Where::eq("id", id)], set)
-        .await?;
-    Ok(())
 }
