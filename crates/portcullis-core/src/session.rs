@@ -58,14 +58,7 @@ pub enum Lookup {
 
 /// JSON of a row, keeping only the fields a response may carry.
 pub fn public_json(table: &Table, row: &Row) -> serde_json::Value {
-    let mut m = Map::new();
-    for (k, v) in row {
-        let returned = k == "id" || table.field(k).is_some_and(|f| f.returned);
-        if returned {
-            m.insert(k.clone(), v.to_json());
-        }
-    }
-    serde_json::Value::Object(m)
+    into_public_json(table, row.clone())
 }
 
 pub fn user_json(ctx: &AuthContext, user: &Row) -> serde_json::Value {
@@ -83,6 +76,29 @@ pub fn session_json(
         o.insert("token".into(), t.into());
     }
     v
+}
+
+/// `public_json`, consuming the row (the hot get-session path answers from rows it owns).
+pub fn into_public_json(table: &Table, row: Row) -> serde_json::Value {
+    let mut m = Map::with_capacity(row.len());
+    for (k, v) in row {
+        if k == "id" || table.field(&k).is_some_and(|f| f.returned) {
+            m.insert(k, v.into_json());
+        }
+    }
+    serde_json::Value::Object(m)
+}
+
+/// `session_with_user_json`, consuming the session.
+pub fn into_session_with_user_json(ctx: &AuthContext, s: SessionWithUser) -> serde_json::Value {
+    let mut session = into_public_json(ctx.session_table(), s.session);
+    if let Some(o) = session.as_object_mut() {
+        o.insert("token".into(), s.token.into());
+    }
+    json!({
+        "session": session,
+        "user": into_public_json(ctx.user_table(), s.user),
+    })
 }
 
 pub fn session_with_user_json(ctx: &AuthContext, s: &SessionWithUser) -> serde_json::Value {
@@ -193,15 +209,14 @@ fn encode_cookie_cache(ctx: &AuthContext, s: &SessionWithUser, age: i64) -> Stri
 /// Reads the cookie cache if it is valid for `token`; anything doubtful falls back to the DB.
 fn decode_cookie_cache(ctx: &AuthContext, raw: &str, token: &str) -> Option<SessionWithUser> {
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')).ok()?;
-    let payload: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let data = payload.get("session")?;
+    let mut payload: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let expires_at = payload.get("expiresAt")?.as_i64()?;
-    let signature = payload.get("signature")?.as_str()?;
-    let mut signed = data.clone();
-    signed
-        .as_object_mut()?
-        .insert("expiresAt".into(), expires_at.into());
-    if !sign::verify_base64url(ctx.secret(), &signed.to_string(), signature) {
+    let signature = payload.get("signature")?.as_str()?.to_owned();
+    let mut data = payload.get_mut("session")?.take();
+    // The signature covers the data with `expiresAt` added; the key is removed again after.
+    let fields = data.as_object_mut()?;
+    fields.insert("expiresAt".into(), expires_at.into());
+    if !sign::verify_base64url(ctx.secret(), &data.to_string(), &signature) {
         return None;
     }
     let now = Utc::now();
@@ -210,8 +225,8 @@ fn decode_cookie_cache(ctx: &AuthContext, raw: &str, token: &str) -> Option<Sess
     {
         return None;
     }
-    let session = row_from_json(ctx.session_table(), data.get("session")?)?;
-    let user = row_from_json(ctx.user_table(), data.get("user")?)?;
+    let session = row_from_json(ctx.session_table(), data.get_mut("session")?.take())?;
+    let user = row_from_json(ctx.user_table(), data.get_mut("user")?.take())?;
     let cached_token = session.get("token").and_then(Value::as_str)?;
     if !bool::from(subtle::ConstantTimeEq::ct_eq(
         cached_token.as_bytes(),
@@ -231,22 +246,25 @@ fn decode_cookie_cache(ctx: &AuthContext, raw: &str, token: &str) -> Option<Sess
 }
 
 /// Rebuilds a typed row from response JSON (dates come back from ISO strings).
-fn row_from_json(table: &Table, v: &serde_json::Value) -> Option<Row> {
-    let obj = v.as_object()?;
-    let mut row = Row::new();
+/// Takes the JSON by value: every string moves into the row instead of being copied (this runs
+/// on each session-cache and cookie-cache hit).
+fn row_from_json(table: &Table, v: serde_json::Value) -> Option<Row> {
+    let serde_json::Value::Object(obj) = v else {
+        return None;
+    };
+    let mut row = Row::with_capacity(obj.len());
     for (k, val) in obj {
-        let ty = table.field_type(k);
-        let value = match (ty, val) {
+        let value = match (table.field_type(&k), val) {
             (_, serde_json::Value::Null) => Value::Null,
             (Some(portcullis_storage::FieldType::Date), serde_json::Value::String(s)) => {
-                Value::Date(portcullis_storage::value::parse_date(s)?)
+                Value::Date(portcullis_storage::value::parse_date(&s)?)
             }
-            (_, serde_json::Value::String(s)) => Value::String(s.clone()),
-            (_, serde_json::Value::Bool(b)) => Value::Bool(*b),
+            (_, serde_json::Value::String(s)) => Value::String(s),
+            (_, serde_json::Value::Bool(b)) => Value::Bool(b),
             (_, serde_json::Value::Number(n)) => Value::Int(n.as_i64()?),
-            (_, other) => Value::Json(other.clone()),
+            (_, other) => Value::Json(other),
         };
-        row.insert(k.clone(), value);
+        row.insert(k, value);
     }
     Some(row)
 }
@@ -338,7 +356,7 @@ async fn secondary_get(
     };
     Ok(serde_json::from_str::<serde_json::Value>(&raw)
         .ok()
-        .and_then(|v| row_from_json(table, &v)))
+        .and_then(|v| row_from_json(table, v)))
 }
 
 async fn cache_get(ctx: &AuthContext, key: &str, table: &Table) -> Option<Row> {

@@ -57,6 +57,15 @@ impl Value {
             Value::Json(j) => j.clone(),
         }
     }
+
+    /// As `to_json`, moving strings instead of copying them.
+    pub fn into_json(self) -> serde_json::Value {
+        match self {
+            Value::String(s) => serde_json::Value::String(s),
+            Value::Json(j) => j,
+            other => other.to_json(),
+        }
+    }
 }
 
 /// `2026-08-23T10:11:12.345Z`, the format JSON.stringify gives a JS Date.

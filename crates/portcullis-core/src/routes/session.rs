@@ -71,7 +71,7 @@ async fn get_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
                     .filter(|c| c.name == ctx.cookies.session_data())
                     .collect();
             }
-            AuthResponse::json(session::session_with_user_json(ctx, &s)).cookies(cookies)
+            AuthResponse::json(session::into_session_with_user_json(ctx, s)).cookies(cookies)
         }
     };
     Ok(res.no_store())
