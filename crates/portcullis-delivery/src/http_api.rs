@@ -36,6 +36,22 @@ impl Http {
         Ok(Http { client, transport })
     }
 
+    /// POSTs an email as JSON with a bearer API key (Resend and SendGrid).
+    async fn post_email_json(
+        &self,
+        url: &Url,
+        api_key: &Credential,
+        body: &serde_json::Value,
+        to: &str,
+    ) -> Result<(), DeliveryError> {
+        let req = self
+            .client
+            .post(url.clone())
+            .bearer_auth(api_key.expose())
+            .json(body);
+        self.send(req, &[to, api_key.expose()]).await
+    }
+
     /// Sends the request; 2xx is success, 408/429/5xx and network trouble are temporary, any
     /// other answer is permanent. `secrets` are scrubbed from whatever the error quotes.
     async fn send(&self, req: RequestBuilder, secrets: &[&str]) -> Result<(), DeliveryError> {
@@ -138,14 +154,8 @@ impl MailTransport for ResendMailer {
             "html": email.html,
             "text": email.text,
         });
-        let req = self
-            .http
-            .client
-            .post(self.url.clone())
-            .bearer_auth(self.api_key.expose())
-            .json(&body);
         self.http
-            .send(req, &[&email.to, self.api_key.expose()])
+            .post_email_json(&self.url, &self.api_key, &body, &email.to)
             .await
     }
 }
@@ -195,14 +205,8 @@ impl MailTransport for SendGridMailer {
                 { "type": "text/html", "value": email.html },
             ],
         });
-        let req = self
-            .http
-            .client
-            .post(self.url.clone())
-            .bearer_auth(self.api_key.expose())
-            .json(&body);
         self.http
-            .send(req, &[&email.to, self.api_key.expose()])
+            .post_email_json(&self.url, &self.api_key, &body, &email.to)
             .await
     }
 }

@@ -15,7 +15,7 @@
 //! chainable (`user.name` with no `user` is just empty), so an override template that uses an
 //! optional value does not fail when it is missing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use minijinja::{AutoEscape, Environment, Output, State, Value as MjValue};
 use serde_json::Value;
@@ -119,7 +119,13 @@ pub struct Templates {
     globals: Value,
 }
 
-fn load(dir: Option<PathBuf>, name: &str) -> Result<Option<String>, minijinja::Error> {
+/// A template by file name: the file in the override directory (`PORTCULLIS_TEMPLATES_DIR`) if
+/// there is one, else the embedded default from `embedded`. Also serves the hosted UI's pages.
+pub fn load_override(
+    dir: Option<&Path>,
+    embedded: &[(&str, &str)],
+    name: &str,
+) -> Result<Option<String>, minijinja::Error> {
     // Only plain file names: an override directory must not be escaped with `../`.
     let plain = !name.contains('/') && !name.contains('\\') && !name.starts_with('.');
     if let (Some(dir), true) = (dir, plain) {
@@ -133,7 +139,7 @@ fn load(dir: Option<PathBuf>, name: &str) -> Result<Option<String>, minijinja::E
             });
         }
     }
-    Ok(EMBEDDED
+    Ok(embedded
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, s)| (*s).to_owned()))
@@ -190,7 +196,7 @@ fn duration_words(minutes: u64) -> String {
 impl Templates {
     pub fn new(dir: Option<PathBuf>, globals: Value) -> Self {
         let mut env = Environment::new();
-        env.set_loader(move |name| load(dir.clone(), name));
+        env.set_loader(move |name| load_override(dir.as_deref(), EMBEDDED, name));
         // Block tags on their own line leave no blank line behind: the text parts stay tidy.
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
@@ -525,9 +531,21 @@ mod tests {
             "{% block subject %}s{% endblock %}{% include '../secret.txt' %}",
         )
         .unwrap();
-        assert!(load(Some(dir.clone()), "../secret.txt").unwrap().is_none());
-        assert!(load(Some(dir.clone()), "..\\secret.txt").unwrap().is_none());
-        assert!(load(Some(dir.clone()), ".hidden").unwrap().is_none());
+        assert!(
+            load_override(Some(&dir), EMBEDDED, "../secret.txt")
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            load_override(Some(&dir), EMBEDDED, "..\\secret.txt")
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            load_override(Some(&dir), EMBEDDED, ".hidden")
+                .unwrap()
+                .is_none()
+        );
         let t = Templates::new(Some(dir), brand());
         let err = t
             .render_email(EmailTemplate::Welcome, vars(EmailTemplate::Welcome, "Bob"))

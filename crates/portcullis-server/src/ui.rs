@@ -1,7 +1,6 @@
 //! The hosted UI: minijinja pages embedded in the binary (each overridable from
 //! `PORTCULLIS_TEMPLATES_DIR` by file name), static assets, and the brand stylesheet.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use minijinja::Environment;
@@ -121,31 +120,13 @@ pub struct Ui {
     pub brand_css: String,
 }
 
-fn load_template(dir: Option<PathBuf>, name: &str) -> Result<Option<String>, minijinja::Error> {
-    // Only plain file names: an override directory must not be escaped with `../`.
-    let plain = !name.contains('/') && !name.contains('\\') && !name.starts_with('.');
-    if let (Some(dir), true) = (dir, plain) {
-        let path = dir.join(name);
-        if path.is_file() {
-            return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::InvalidOperation,
-                    format!("cannot read template {name}: {e}"),
-                )
-            });
-        }
-    }
-    Ok(TEMPLATES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, s)| (*s).to_owned()))
-}
-
 impl Ui {
     pub fn new(config: &Config) -> Arc<Ui> {
         let mut env = Environment::new();
         let dir = config.templates_dir.clone();
-        env.set_loader(move |name| load_template(dir.clone(), name));
+        env.set_loader(move |name| {
+            portcullis_delivery::templates::load_override(dir.as_deref(), TEMPLATES, name)
+        });
         let b = &config.brand;
         let mut globals = b.globals(&config.base_url);
         if let Some(m) = globals.as_object_mut() {
