@@ -7,7 +7,7 @@ use portcullis_storage::{Adapter, Schema, SecondaryStorage, Table};
 use crate::config::Config;
 use crate::cookies::CookieJarConfig;
 use crate::crypto::password::PasswordHasher;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, RouteIndex};
 use crate::plugin::{PageRenderer, Plugin};
 use crate::routes;
 
@@ -21,6 +21,8 @@ pub struct AuthContext {
     pub plugins: Vec<Arc<dyn Plugin>>,
     /// Core endpoints followed by each plugin's, in plugin order.
     pub endpoints: Vec<Endpoint>,
+    /// `endpoints` indexed by method and path.
+    pub routes: RouteIndex,
     pub renderer: Option<Arc<dyn PageRenderer>>,
     /// The rate limiter, with its rules resolved from configuration and plugins.
     pub rate_limiter: crate::rate_limit::RateLimiter,
@@ -62,11 +64,11 @@ pub fn build_endpoints(plugins: &[Arc<dyn Plugin>]) -> Vec<Endpoint> {
 
 impl AuthContext {
     pub fn cookie_jar(config: &Config) -> CookieJarConfig {
-        CookieJarConfig {
-            prefix: config.cookie_prefix.clone(),
-            secure: config.secure_cookies,
-            domain: config.cookie_domain.clone(),
-        }
+        CookieJarConfig::new(
+            config.cookie_prefix.clone(),
+            config.secure_cookies,
+            config.cookie_domain.clone(),
+        )
     }
 
     /// The registered plugin of type `T`, for its settings.

@@ -65,9 +65,28 @@ pub struct CookieJarConfig {
     pub prefix: String,
     pub secure: bool,
     pub domain: Option<String>,
+    /// The names every request looks for, built once.
+    session_token: String,
+    session_data: String,
+    dont_remember: String,
 }
 
 impl CookieJarConfig {
+    pub fn new(prefix: String, secure: bool, domain: Option<String>) -> Self {
+        let mut jar = CookieJarConfig {
+            prefix,
+            secure,
+            domain,
+            session_token: String::new(),
+            session_data: String::new(),
+            dont_remember: String::new(),
+        };
+        jar.session_token = jar.name("session_token");
+        jar.session_data = jar.name("session_data");
+        jar.dont_remember = jar.name("dont_remember");
+        jar
+    }
+
     /// `[__Secure-]better-auth.<name>`
     pub fn name(&self, short: &str) -> String {
         if self.secure {
@@ -76,14 +95,14 @@ impl CookieJarConfig {
             format!("{}.{short}", self.prefix)
         }
     }
-    pub fn session_token(&self) -> String {
-        self.name("session_token")
+    pub fn session_token(&self) -> &str {
+        &self.session_token
     }
-    pub fn session_data(&self) -> String {
-        self.name("session_data")
+    pub fn session_data(&self) -> &str {
+        &self.session_data
     }
-    pub fn dont_remember(&self) -> String {
-        self.name("dont_remember")
+    pub fn dont_remember(&self) -> &str {
+        &self.dont_remember
     }
 
     pub fn make(&self, short: &str, value: String, max_age: Option<i64>) -> SetCookie {
@@ -139,21 +158,13 @@ mod tests {
 
     #[test]
     fn set_cookie_matches_better_auth_order_and_encoding() {
-        let jar = CookieJarConfig {
-            prefix: "better-auth".into(),
-            secure: false,
-            domain: None,
-        };
+        let jar = CookieJarConfig::new("better-auth".into(), false, None);
         let c = jar.make("session_token", "abc.x/y+z=".into(), Some(604800));
         assert_eq!(
             c.header_value(),
             "better-auth.session_token=abc.x%2Fy%2Bz%3D; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax"
         );
-        let secure = CookieJarConfig {
-            secure: true,
-            domain: Some("example.com".into()),
-            ..jar
-        };
+        let secure = CookieJarConfig::new(jar.prefix, true, Some("example.com".into()));
         assert_eq!(
             secure.delete("session_data").header_value(),
             "__Secure-better-auth.session_data=; Max-Age=0; Domain=example.com; Path=/; HttpOnly; Secure; SameSite=Lax"

@@ -134,6 +134,47 @@ impl Endpoint {
     }
 }
 
+/// Finds endpoints by method and relative path without trying each in turn: paths without
+/// parameters are looked up directly, and only the few with `:name` segments are matched. The
+/// answer is the one a scan in registration order would give.
+#[derive(Default)]
+pub struct RouteIndex {
+    exact: HashMap<(Method, &'static str), usize>,
+    with_params: Vec<usize>,
+}
+
+impl RouteIndex {
+    pub fn new(endpoints: &[Endpoint]) -> Self {
+        let mut index = RouteIndex::default();
+        for (i, e) in endpoints.iter().enumerate() {
+            if e.path.split('/').any(|seg| seg.starts_with(':')) {
+                index.with_params.push(i);
+            } else {
+                index.exact.entry((e.method.clone(), e.path)).or_insert(i);
+            }
+        }
+        index
+    }
+
+    /// The endpoint (an index into the slice the index was built from) and its path parameters.
+    pub fn find(
+        &self,
+        endpoints: &[Endpoint],
+        method: &Method,
+        path: &str,
+    ) -> Option<(usize, HashMap<String, String>)> {
+        let exact = self.exact.get(&(method.clone(), path)).copied();
+        let with_params = self.with_params.iter().find_map(|&i| {
+            let e = endpoints.get(i)?;
+            if exact.is_some_and(|x| x < i) || e.method != *method {
+                return None;
+            }
+            e.match_path(path).map(|params| (i, params))
+        });
+        with_params.or_else(|| exact.map(|i| (i, HashMap::new())))
+    }
+}
+
 /// A request as the engine sees it, independent of the HTTP server.
 #[derive(Debug, Clone, Default)]
 pub struct AuthRequest {
@@ -196,6 +237,8 @@ impl AuthRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Json(Value),
+    /// JSON already written out, for hot paths that serialize straight from rows.
+    JsonBytes(Vec<u8>),
     /// A status with no body (and no content type).
     Empty,
     Html(String),
@@ -207,32 +250,37 @@ pub struct AuthResponse {
     pub body: Body,
     pub headers: Vec<(String, String)>,
     pub cookies: Vec<SetCookie>,
+    /// For the access log and metrics, never sent: which endpoint answered and whose request
+    /// it was. Set by the engine.
+    pub log: AccessNote,
+}
+
+/// What the engine tells the HTTP layer about a request for its log line and metric labels.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccessNote {
+    /// The endpoint's path template (`/reset-password/:token`), never the raw path.
+    pub route: Option<&'static str>,
+    pub user_id: Option<String>,
 }
 
 impl AuthResponse {
-    pub fn json(v: Value) -> Self {
+    pub fn new(status: u16, body: Body) -> Self {
         AuthResponse {
-            status: 200,
-            body: Body::Json(v),
+            status,
+            body,
             headers: Vec::new(),
             cookies: Vec::new(),
+            log: AccessNote::default(),
         }
+    }
+    pub fn json(v: Value) -> Self {
+        Self::new(200, Body::Json(v))
     }
     pub fn redirect(location: &str) -> Self {
-        AuthResponse {
-            status: 302,
-            body: Body::Empty,
-            headers: vec![("location".into(), location.to_owned())],
-            cookies: Vec::new(),
-        }
+        Self::new(302, Body::Empty).header("location", location)
     }
     pub fn html(s: String) -> Self {
-        AuthResponse {
-            status: 200,
-            body: Body::Html(s),
-            headers: Vec::new(),
-            cookies: Vec::new(),
-        }
+        Self::new(200, Body::Html(s))
     }
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_owned(), value.into()));
@@ -247,12 +295,9 @@ impl AuthResponse {
             .header("pragma", "no-cache")
     }
     pub fn from_error(e: ApiError) -> Self {
-        AuthResponse {
-            status: e.status,
-            body: e.body().map(Body::Json).unwrap_or(Body::Empty),
-            headers: Vec::new(),
-            cookies: e.cookies,
-        }
+        let mut res = Self::new(e.status, e.body().map(Body::Json).unwrap_or(Body::Empty));
+        res.cookies = e.cookies;
+        res
     }
 }
 

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::context::{AuthContext, build_endpoints, build_schema};
 use crate::cookies::parse_cookie_header;
 use crate::crypto::password::{PasswordError, PasswordHasher};
-use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
+use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint, RouteIndex};
 use crate::error::{ApiError, codes};
 use crate::origin;
 use crate::plugin::{PageRenderer, Plugin};
@@ -52,9 +52,11 @@ pub fn build(
         .flat_map(|p| p.rate_limit_rules())
         .collect();
     let rate_limiter = crate::rate_limit::RateLimiter::new(&config.rate_limit, plugin_rules);
+    let endpoints = build_endpoints(&parts.plugins);
     Ok(Arc::new(AuthContext {
         cookies: AuthContext::cookie_jar(&config),
-        endpoints: build_endpoints(&parts.plugins),
+        routes: RouteIndex::new(&endpoints),
+        endpoints,
         config,
         adapter: parts.adapter,
         secondary: parts.secondary,
@@ -83,12 +85,7 @@ fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
 }
 
 fn not_found() -> AuthResponse {
-    AuthResponse {
-        status: 404,
-        body: Body::Empty,
-        headers: Vec::new(),
-        cookies: Vec::new(),
-    }
+    AuthResponse::new(404, Body::Empty)
 }
 
 fn media_types(e: &Endpoint) -> &'static str {
@@ -144,13 +141,14 @@ fn parse_body(
 }
 
 /// Tells the HTTP layer which endpoint answered and, when known, whose request it was (the
-/// session's user, or the user a sign-in/sign-up/get-session response names), through
-/// internal headers that the server strips before sending. Never a token or a body.
-fn annotate_for_access_log(res: &mut AuthResponse, endpoint_path: &str, req: &AuthRequest) {
-    use crate::metrics::{ROUTE_HEADER, USER_HEADER};
-    res.headers
-        .push((ROUTE_HEADER.to_owned(), endpoint_path.to_owned()));
-    let user_id = req
+/// session's user, or the user a sign-in/sign-up/get-session response names). Never a token
+/// or a body.
+fn annotate_for_access_log(res: &mut AuthResponse, endpoint_path: &'static str, req: &AuthRequest) {
+    res.log.route = Some(endpoint_path);
+    if res.log.user_id.is_some() {
+        return;
+    }
+    res.log.user_id = req
         .session
         .as_ref()
         .map(|s| s.user_id().to_owned())
@@ -163,9 +161,6 @@ fn annotate_for_access_log(res: &mut AuthResponse, endpoint_path: &str, req: &Au
             _ => None,
         })
         .filter(|id| !id.is_empty());
-    if let Some(id) = user_id {
-        res.headers.push((USER_HEADER.to_owned(), id));
-    }
 }
 
 /// The path relative to the base path (`/sign-in/email`), if the request is under it and
@@ -189,8 +184,7 @@ impl AuthContext {
             } else {
                 self.metrics
                     .rate_limited(&format!("{}{route}", self.config.base_path));
-                res.headers
-                    .push((crate::metrics::ROUTE_HEADER.to_owned(), route.to_owned()));
+                res.log.route = Some(route);
             }
             return res;
         }
@@ -204,11 +198,8 @@ impl AuthContext {
     /// The endpoint path template a request would reach, for metric labels (never the raw path).
     fn route_label(&self, raw: &RawRequest) -> &'static str {
         relative_path(&self.config.base_path, &raw.path)
-            .and_then(|rel| {
-                self.endpoints
-                    .iter()
-                    .find(|e| e.method == raw.method && e.match_path(rel).is_some())
-            })
+            .and_then(|rel| self.routes.find(&self.endpoints, &raw.method, rel))
+            .and_then(|(i, _)| self.endpoints.get(i))
             .map_or("unmatched", |e| e.path)
     }
 
@@ -217,16 +208,11 @@ impl AuthContext {
         let Some(rel) = relative_path(&self.config.base_path, &raw.path) else {
             return not_found();
         };
-        let mut matched = None;
-        for e in &self.endpoints {
-            if e.method == raw.method
-                && let Some(params) = e.match_path(rel)
-            {
-                matched = Some((e, params));
-                break;
-            }
-        }
-        let Some((endpoint, params)) = matched else {
+        let Some((endpoint, params)) = self
+            .routes
+            .find(&self.endpoints, &raw.method, rel)
+            .and_then(|(i, params)| Some((self.endpoints.get(i)?, params)))
+        else {
             return not_found();
         };
 
@@ -260,7 +246,7 @@ impl AuthContext {
             Ok(r) => r,
             Err(e) => AuthResponse::from_error(e),
         };
-        for p in &self.plugins {
+        for p in self.plugins.iter().filter(|p| p.hooks().after) {
             p.after(self, &req, &mut res).await;
         }
         self.metrics.observe_endpoint(endpoint.path, res.status);
@@ -285,7 +271,7 @@ impl AuthContext {
             }
         }
         origin::check_callback_urls(&self.config, req)?;
-        for p in &self.plugins {
+        for p in self.plugins.iter().filter(|p| p.hooks().before) {
             p.before(self, req).await?;
         }
         if let Some(spec) = &endpoint.body {

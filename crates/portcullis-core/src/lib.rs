@@ -19,6 +19,7 @@ pub mod passwordless;
 pub mod plugin;
 pub mod rate_limit;
 pub mod routes;
+pub mod row_json;
 pub mod session;
 pub mod users;
 pub mod validate;
@@ -26,7 +27,7 @@ pub mod verification;
 
 pub use config::{Config, ConfigError, Sources};
 pub use context::AuthContext;
-pub use endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
+pub use endpoint::{AccessNote, Auth, AuthRequest, AuthResponse, Body, Endpoint};
 pub use engine::{EngineParts, RawRequest};
 pub use error::{ApiError, ErrorCode};
 pub use plugin::{PageRenderer, Plugin};

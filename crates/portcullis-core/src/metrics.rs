@@ -58,10 +58,10 @@ fn escape(v: &str) -> String {
     out
 }
 
-fn labels(names: &[&str], values: &[String], extra: Option<(&str, &str)>) -> String {
+fn labels(names: &[&str], key: &str, extra: Option<(&str, &str)>) -> String {
     let mut parts: Vec<String> = names
         .iter()
-        .zip(values)
+        .zip(key.split(KEY_SEPARATOR))
         .map(|(n, v)| format!("{n}=\"{}\"", escape(v)))
         .collect();
     if let Some((n, v)) = extra {
@@ -87,18 +87,30 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-fn owned(values: &[&str]) -> Vec<String> {
-    values.iter().map(|v| (*v).to_owned()).collect()
+/// Joins label values into one series key. One string rather than a `Vec<String>`: a
+/// lookup on every request then costs one allocation and one comparison per tree level.
+/// Label values are route templates, methods, statuses and fixed words, never this character.
+const KEY_SEPARATOR: char = '\u{1f}';
+
+fn owned(values: &[&str]) -> String {
+    let mut key = String::with_capacity(values.iter().map(|v| v.len() + 1).sum());
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            key.push(KEY_SEPARATOR);
+        }
+        key.push_str(v);
+    }
+    key
 }
 
 /// The series key for `values`: as given when known or while the family has room, otherwise
 /// every label folded into `"other"`.
-fn series_key<V>(series: &BTreeMap<Vec<String>, V>, values: &[&str]) -> Vec<String> {
+fn series_key<V>(series: &BTreeMap<String, V>, values: &[&str]) -> String {
     let k = owned(values);
     if series.len() < MAX_SERIES || series.contains_key(&k) {
         k
     } else {
-        values.iter().map(|_| "other".to_owned()).collect()
+        owned(&vec!["other"; values.len()])
     }
 }
 
@@ -107,7 +119,7 @@ pub struct CounterVec {
     name: &'static str,
     help: &'static str,
     label_names: &'static [&'static str],
-    series: Mutex<BTreeMap<Vec<String>, u64>>,
+    series: Mutex<BTreeMap<String, u64>>,
 }
 
 impl CounterVec {
@@ -182,7 +194,7 @@ pub struct HistogramVec {
     help: &'static str,
     label_names: &'static [&'static str],
     bounds: &'static [f64],
-    series: Mutex<BTreeMap<Vec<String>, HistogramData>>,
+    series: Mutex<BTreeMap<String, HistogramData>>,
 }
 
 impl HistogramVec {
@@ -235,7 +247,7 @@ impl HistogramVec {
 
     fn render(&self, out: &mut String) {
         header(out, self.name, "histogram", self.help);
-        let series: Vec<(Vec<String>, HistogramData)> = lock(&self.series)
+        let series: Vec<(String, HistogramData)> = lock(&self.series)
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();

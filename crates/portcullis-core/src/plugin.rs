@@ -37,13 +37,27 @@ pub trait Plugin: Send + Sync {
         Vec::new()
     }
 
+    /// Which of `before` and `after` this plugin implements. The engine calls only those: each
+    /// call is a boxed future on every request.
+    fn hooks(&self) -> Hooks {
+        Hooks::default()
+    }
+
     /// After routing and the origin check, before body validation and the session check.
+    /// Runs only when `hooks().before` is set.
     async fn before(&self, _ctx: &AuthContext, _req: &mut AuthRequest) -> Result<(), ApiError> {
         Ok(())
     }
 
-    /// After the handler (or its error), in plugin order.
+    /// After the handler (or its error), in plugin order. Runs only when `hooks().after` is set.
     async fn after(&self, _ctx: &AuthContext, _req: &AuthRequest, _res: &mut AuthResponse) {}
+}
+
+/// The request hooks a plugin implements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hooks {
+    pub before: bool,
+    pub after: bool,
 }
 
 /// Renders hosted pages for engine endpoints that answer with HTML (`/error`, `/reference`).

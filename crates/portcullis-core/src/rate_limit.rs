@@ -336,15 +336,9 @@ impl Decision {
     /// Better Auth's 429: `{"message": …}` without a code, `X-Retry-After`, plus the IETF
     /// `Retry-After` and `RateLimit-*` headers.
     pub fn too_many_requests(&self) -> AuthResponse {
-        let mut res = AuthResponse {
-            status: 429,
-            body: Body::Json(json!({ "message": MESSAGE })),
-            headers: vec![
-                ("x-retry-after".into(), self.reset.to_string()),
-                ("retry-after".into(), self.reset.to_string()),
-            ],
-            cookies: Vec::new(),
-        };
+        let mut res = AuthResponse::new(429, Body::Json(json!({ "message": MESSAGE })))
+            .header("x-retry-after", self.reset.to_string())
+            .header("retry-after", self.reset.to_string());
         self.apply(&mut res);
         res
     }

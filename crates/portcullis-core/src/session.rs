@@ -14,6 +14,7 @@ use crate::crypto::sign;
 use crate::crypto::token::{generate_id, hash_token, looks_hashed};
 use crate::endpoint::AuthRequest;
 use crate::error::ApiError;
+use crate::row_json::{PublicRow, full_json_string};
 
 const COOKIE_CACHE_VERSION: &str = "1";
 
@@ -89,16 +90,27 @@ pub fn into_public_json(table: &Table, row: Row) -> serde_json::Value {
     serde_json::Value::Object(m)
 }
 
-/// `session_with_user_json`, consuming the session.
-pub fn into_session_with_user_json(ctx: &AuthContext, s: SessionWithUser) -> serde_json::Value {
-    let mut session = into_public_json(ctx.session_table(), s.session);
-    if let Some(o) = session.as_object_mut() {
-        o.insert("token".into(), s.token.into());
+/// `session_with_user_json` written straight to JSON text (the get-session answer).
+pub fn session_with_user_bytes(ctx: &AuthContext, s: &SessionWithUser) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Answer<'a> {
+        session: PublicRow<'a>,
+        user: PublicRow<'a>,
     }
-    json!({
-        "session": session,
-        "user": into_public_json(ctx.user_table(), s.user),
-    })
+    let answer = Answer {
+        session: PublicRow {
+            table: ctx.session_table(),
+            row: &s.session,
+            token: Some(&s.token),
+        },
+        user: PublicRow {
+            table: ctx.user_table(),
+            row: &s.user,
+            token: None,
+        },
+    };
+    // Rows hold strings, numbers and JSON values only: serializing them cannot fail.
+    serde_json::to_vec(&answer).unwrap_or_default()
 }
 
 pub fn session_with_user_json(ctx: &AuthContext, s: &SessionWithUser) -> serde_json::Value {
@@ -207,66 +219,67 @@ fn encode_cookie_cache(ctx: &AuthContext, s: &SessionWithUser, age: i64) -> Stri
 }
 
 /// Reads the cookie cache if it is valid for `token`; anything doubtful falls back to the DB.
+///
+/// The signature covers the `session` object's JSON with `expiresAt` appended, as
+/// `JSON.stringify({...data, expiresAt})` writes it. That text is rebuilt from the object's
+/// own bytes in the cookie, so nothing is parsed until the signature has verified.
 fn decode_cookie_cache(ctx: &AuthContext, raw: &str, token: &str) -> Option<SessionWithUser> {
+    #[derive(serde::Deserialize)]
+    struct Payload<'a> {
+        #[serde(borrow)]
+        session: &'a serde_json::value::RawValue,
+        #[serde(rename = "expiresAt")]
+        expires_at: i64,
+        signature: String,
+    }
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')).ok()?;
-    let mut payload: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let expires_at = payload.get("expiresAt")?.as_i64()?;
-    let signature = payload.get("signature")?.as_str()?.to_owned();
-    let mut data = payload.get_mut("session")?.take();
-    // The signature covers the data with `expiresAt` added; the key is removed again after.
-    let fields = data.as_object_mut()?;
-    fields.insert("expiresAt".into(), expires_at.into());
-    if !sign::verify_base64url(ctx.secret(), &data.to_string(), &signature) {
+    let payload: Payload = serde_json::from_slice(&bytes).ok()?;
+    let data = payload.session.get();
+    let body = data.strip_prefix('{')?.strip_suffix('}')?;
+    let mut signed = String::with_capacity(data.len() + 32);
+    signed.push('{');
+    signed.push_str(body);
+    if !body.trim().is_empty() {
+        signed.push(',');
+    }
+    signed.push_str("\"expiresAt\":");
+    signed.push_str(&payload.expires_at.to_string());
+    signed.push('}');
+    if !sign::verify_base64url(ctx.secret(), &signed, &payload.signature) {
         return None;
     }
     let now = Utc::now();
-    if expires_at <= now.timestamp_millis()
-        || data.get("version")?.as_str()? != COOKIE_CACHE_VERSION
-    {
+    if payload.expires_at <= now.timestamp_millis() {
         return None;
     }
-    let session = row_from_json(ctx.session_table(), data.get_mut("session")?.take())?;
-    let user = row_from_json(ctx.user_table(), data.get_mut("user")?.take())?;
-    let cached_token = session.get("token").and_then(Value::as_str)?;
+    let mut de = serde_json::Deserializer::from_str(data);
+    let cached = serde::de::DeserializeSeed::deserialize(
+        crate::row_json::CookieCacheSeed {
+            session_table: ctx.session_table(),
+            user_table: ctx.user_table(),
+        },
+        &mut de,
+    )
+    .ok()?;
+    if cached.version.as_deref() != Some(COOKIE_CACHE_VERSION) {
+        return None;
+    }
+    let cached_token = cached.session.get("token").and_then(Value::as_str)?;
     if !bool::from(subtle::ConstantTimeEq::ct_eq(
         cached_token.as_bytes(),
         token.as_bytes(),
     )) {
         return None;
     }
-    if session.get("expiresAt").and_then(Value::as_date)? <= now {
+    if cached.session.get("expiresAt").and_then(Value::as_date)? <= now {
         return None;
     }
     Some(SessionWithUser {
-        session,
-        user,
+        session: cached.session,
+        user: cached.user,
         token: token.to_owned(),
         from_cookie_cache: true,
     })
-}
-
-/// Rebuilds a typed row from response JSON (dates come back from ISO strings).
-/// Takes the JSON by value: every string moves into the row instead of being copied (this runs
-/// on each session-cache and cookie-cache hit).
-fn row_from_json(table: &Table, v: serde_json::Value) -> Option<Row> {
-    let serde_json::Value::Object(obj) = v else {
-        return None;
-    };
-    let mut row = Row::with_capacity(obj.len());
-    for (k, val) in obj {
-        let value = match (table.field_type(&k), val) {
-            (_, serde_json::Value::Null) => Value::Null,
-            (Some(portcullis_storage::FieldType::Date), serde_json::Value::String(s)) => {
-                Value::Date(portcullis_storage::value::parse_date(&s)?)
-            }
-            (_, serde_json::Value::String(s)) => Value::String(s),
-            (_, serde_json::Value::Bool(b)) => Value::Bool(b),
-            (_, serde_json::Value::Number(n)) => Value::Int(n.as_i64()?),
-            (_, other) => Value::Json(other),
-        };
-        row.insert(k, value);
-    }
-    Some(row)
 }
 
 /// Finds the live session row for a raw token, accepting legacy plain tokens as configured.
@@ -316,12 +329,12 @@ async fn find_legacy_session_row(ctx: &AuthContext, token: &str) -> Result<Optio
 
 /// The signed session token from the request's cookies, if its signature verifies.
 pub fn token_from_cookies(ctx: &AuthContext, req: &AuthRequest) -> Option<String> {
-    let raw = req.cookie(&ctx.cookies.session_token())?;
+    let raw = req.cookie(ctx.cookies.session_token())?;
     sign::unsign(ctx.secret(), raw)
 }
 
 pub fn dont_remember(ctx: &AuthContext, req: &AuthRequest) -> bool {
-    req.cookie(&ctx.cookies.dont_remember())
+    req.cookie(ctx.cookies.dont_remember())
         .and_then(|v| sign::unsign(ctx.secret(), v))
         .is_some_and(|v| v == "true")
 }
@@ -336,13 +349,10 @@ fn session_cache_key(stored_token: &str) -> String {
     format!("session:{stored_token}")
 }
 
-fn user_cache_key(user_id: &str) -> String {
-    format!("user:{user_id}")
-}
+const USER_CACHE_PREFIX: &str = "user:";
 
-/// Every field, hidden ones included: the cache stands in for the row.
-fn full_json(row: &Row) -> serde_json::Value {
-    serde_json::Value::Object(row.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+fn user_cache_key(user_id: &str) -> String {
+    format!("{USER_CACHE_PREFIX}{user_id}")
 }
 
 /// A row kept in secondary storage; storage errors propagate (503), bad entries read as absent.
@@ -354,9 +364,7 @@ async fn secondary_get(
     let Some(raw) = ctx.secondary.get(key).await? else {
         return Ok(None);
     };
-    Ok(serde_json::from_str::<serde_json::Value>(&raw)
-        .ok()
-        .and_then(|v| row_from_json(table, v)))
+    Ok(crate::row_json::row_from_str(table, &raw))
 }
 
 async fn cache_get(ctx: &AuthContext, key: &str, table: &Table) -> Option<Row> {
@@ -390,7 +398,7 @@ async fn put_secondary_session(ctx: &AuthContext, row: &Row) -> Result<(), ApiEr
     ctx.secondary
         .set(
             &session_cache_key(stored),
-            &full_json(row).to_string(),
+            &full_json_string(row),
             Some(ttl),
         )
         .await?;
@@ -536,38 +544,39 @@ async fn cache_put(ctx: &AuthContext, session: &Row, user: &Row) {
     // User first: a session entry never points at a user entry that was not written.
     if ctx
         .secondary
-        .set(&user_cache_key(uid), &full_json(user).to_string(), ttl)
+        .set(&user_cache_key(uid), &full_json_string(user), ttl)
         .await
         .is_ok()
     {
         let _ = ctx
             .secondary
-            .set(
-                &session_cache_key(stored),
-                &full_json(session).to_string(),
-                ttl,
-            )
+            .set(&session_cache_key(stored), &full_json_string(session), ttl)
             .await;
     }
 }
 
 /// The cached session and user for a raw token, if both are cached and the session is live.
+/// Storage errors count as misses.
 async fn cache_lookup(ctx: &AuthContext, token: &str) -> Option<(Row, Row)> {
     if ctx.config.session.cache_ttl == 0 {
         return None;
     }
-    let session = cache_get(
-        ctx,
-        &session_cache_key(&hash_token(token)),
-        ctx.session_table(),
-    )
-    .await?;
+    let key = session_cache_key(&hash_token(token));
+    let (Some(session), Some(user)) = ctx
+        .secondary
+        .get_linked(&key, "userId", USER_CACHE_PREFIX)
+        .await
+        .ok()?
+    else {
+        return None;
+    };
+    let session = crate::row_json::row_from_str(ctx.session_table(), &session)?;
     if session.get("expiresAt").and_then(Value::as_date)? <= Utc::now() {
         return None;
     }
-    let uid = session.get("userId").and_then(Value::as_str)?.to_owned();
-    let user = cache_get(ctx, &user_cache_key(&uid), ctx.user_table()).await?;
-    Some((session, user))
+    let user = crate::row_json::row_from_str(ctx.user_table(), &user)?;
+    // The entries are written user first and evicted independently: check they still agree.
+    (user.get("id") == session.get("userId")).then_some((session, user))
 }
 
 /// Removes sessions (by their stored token values) from the cache.
@@ -604,7 +613,7 @@ pub async fn lookup(
     if use_cache
         && ctx.config.session.cookie_cache_max_age > 0
         && let Some(cached) = req
-            .cookie(&ctx.cookies.session_data())
+            .cookie(ctx.cookies.session_data())
             .and_then(|raw| decode_cookie_cache(ctx, raw, &token))
     {
         return Ok(Lookup::Found(cached));
@@ -696,11 +705,7 @@ async fn lookup_in_secondary(ctx: &AuthContext, token: String) -> Result<Lookup,
                 std::time::Duration::from_secs(ctx.config.session.cache_ttl.max(60).unsigned_abs());
             let _ = ctx
                 .secondary
-                .set(
-                    &user_cache_key(&user_id),
-                    &full_json(&u).to_string(),
-                    Some(ttl),
-                )
+                .set(&user_cache_key(&user_id), &full_json_string(&u), Some(ttl))
                 .await;
             u
         }

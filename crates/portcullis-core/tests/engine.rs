@@ -105,6 +105,7 @@ fn request(method: Method, path: &str, body: Option<Value>, cookies: &[SetCookie
 fn json_of(res: &AuthResponse) -> Value {
     match &res.body {
         Body::Json(v) => v.clone(),
+        Body::JsonBytes(b) => serde_json::from_slice(b).expect("valid JSON"),
         other => panic!("expected JSON, got {other:?}"),
     }
 }

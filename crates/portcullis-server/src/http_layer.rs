@@ -13,7 +13,7 @@ use axum::routing::get;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use portcullis_core::metrics;
 use portcullis_core::origin::is_trusted_origin;
-use portcullis_core::{Body as AuthBody, RawRequest};
+use portcullis_core::{AccessNote, Body as AuthBody, RawRequest};
 use serde::Serialize;
 use serde_json::json;
 
@@ -151,17 +151,7 @@ async fn auth(
     };
     let res = app.ctx.handle(raw).await;
     let mut builder = Response::builder().status(res.status);
-    let mut labels = EngineLabels::default();
     for (k, v) in &res.headers {
-        // The engine's notes for the access log never leave the process.
-        if k.starts_with(metrics::INTERNAL_HEADER_PREFIX) {
-            match k.as_str() {
-                metrics::ROUTE_HEADER => labels.route = Some(v.clone()),
-                metrics::USER_HEADER => labels.user_id = Some(v.clone()),
-                _ => {}
-            }
-            continue;
-        }
         if let (Ok(k), Ok(v)) = (
             HeaderName::try_from(k.as_str()),
             HeaderValue::try_from(v.as_str()),
@@ -177,7 +167,12 @@ async fn auth(
     let body = match res.body {
         AuthBody::Json(v) => {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
+            // Straight to bytes: `to_string` would go through the `fmt` machinery.
+            Body::from(serde_json::to_vec(&v).unwrap_or_default())
+        }
+        AuthBody::JsonBytes(b) => {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+            Body::from(b)
         }
         AuthBody::Html(h) => {
             builder = builder.header(header::CONTENT_TYPE, "text/html; charset=utf-8");
@@ -186,7 +181,7 @@ async fn auth(
         AuthBody::Empty => Body::empty(),
     };
     builder
-        .extension(labels)
+        .extension(res.log)
         .body(body)
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
@@ -632,20 +627,12 @@ fn apply_security_headers(h: &mut HeaderMap) {
     }
 }
 
-/// What the engine reported about an auth request: the endpoint's path template and the user
-/// id, when known. Carried from `auth` to `access_log` in the response extensions.
-#[derive(Debug, Clone, Default)]
-pub struct EngineLabels {
-    pub route: Option<String>,
-    pub user_id: Option<String>,
-}
-
 /// The `route` label and log field: an endpoint path template, a fixed word (`page`, `asset`,
 /// `other`) or another route's template — never a raw path, which may carry a token
 /// (`/reset-password/:token`) and would make the label set unbounded.
 pub fn route_label(base: &str, matched: Option<&str>, engine_route: Option<&str>) -> String {
     if let Some(r) = engine_route {
-        return format!("{base}{r}");
+        return [base, r].concat();
     }
     match matched {
         None => "other".to_owned(),
@@ -673,9 +660,10 @@ async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response 
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .map(str::to_owned)
-        .unwrap_or_else(|| portcullis_core::crypto::token::generate_id(16));
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        req.headers_mut().insert("x-request-id", v);
+        .unwrap_or_else(new_request_id);
+    let id_header = HeaderValue::from_str(&id).ok();
+    if let Some(v) = &id_header {
+        req.headers_mut().insert("x-request-id", v.clone());
     }
     let method = req.method().clone();
     let matched = req
@@ -706,13 +694,9 @@ async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response 
     let status = res.status().as_u16();
     let labels = res
         .extensions_mut()
-        .remove::<EngineLabels>()
+        .remove::<AccessNote>()
         .unwrap_or_default();
-    let route = route_label(
-        &app.ctx.config.base_path,
-        matched.as_deref(),
-        labels.route.as_deref(),
-    );
+    let route = route_label(&app.ctx.config.base_path, matched.as_deref(), labels.route);
     app.ctx
         .metrics
         .observe_request(&route, &method, status, elapsed.as_secs_f64());
@@ -725,15 +709,32 @@ async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response 
         user_id = labels.user_id.as_deref(),
         "request"
     );
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    if let Some(v) = id_header {
         res.headers_mut().insert("x-request-id", v);
     }
     res
 }
 
+/// A request id: a random prefix per process and a counter. Unique across instances without
+/// asking the CSPRNG on every request; an id labels log lines, it is not a secret.
+fn new_request_id() -> String {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| portcullis_core::crypto::token::generate_id(10));
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(6);
+    let mut id = String::with_capacity(prefix.len() + 16);
+    id.push_str(prefix);
+    for i in (0..digits).rev() {
+        let nibble = (n >> (i * 4)) & 0xf;
+        id.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
+    }
+    id
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{links_in, query_context, route_label, valid_outbox_id};
+    use super::{links_in, new_request_id, query_context, route_label, valid_outbox_id};
     use serde_json::json;
 
     #[test]
@@ -758,6 +759,18 @@ mod tests {
             query_context(None),
             json!({"error": null, "has_token": false})
         );
+    }
+
+    #[test]
+    fn request_ids_are_unique_and_pass_our_own_filter() {
+        let ids: Vec<String> = (0..1000).map(|_| new_request_id()).collect();
+        let unique: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
+        for id in &ids {
+            assert!(id.len() >= 16 && id.len() <= 64, "{id}");
+            assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+        }
+        assert_eq!(ids[0][..10], ids[999][..10], "one prefix per process");
     }
 
     #[test]

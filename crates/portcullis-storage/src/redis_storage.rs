@@ -143,6 +143,40 @@ impl SecondaryStorage for RedisStorage {
             .await
     }
 
+    async fn get_linked(
+        &self,
+        key: &str,
+        field: &str,
+        then_prefix: &str,
+    ) -> Result<(Option<String>, Option<String>)> {
+        let (k, field, then) = (self.key(key), field.to_owned(), self.key(then_prefix));
+        // Both reads in one round trip. The second key is computed inside the script, so this
+        // needs the entries on one node (a standalone Redis or one shard), as every key of one
+        // deployment is.
+        static SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+            redis::Script::new(
+                "local v = redis.call('GET', KEYS[1]) \
+                 if not v then return {} end \
+                 local ok, obj = pcall(cjson.decode, v) \
+                 if not ok or type(obj) ~= 'table' or type(obj[ARGV[1]]) ~= 'string' then return {v} end \
+                 local w = redis.call('GET', ARGV[2] .. obj[ARGV[1]]) \
+                 if not w then return {v} end \
+                 return {v, w}",
+            )
+        });
+        self.run(|mut c| async move {
+            let found: Vec<String> = SCRIPT
+                .key(k)
+                .arg(field)
+                .arg(then)
+                .invoke_async(&mut c)
+                .await?;
+            let mut found = found.into_iter();
+            Ok((found.next(), found.next()))
+        })
+        .await
+    }
+
     async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()> {
         let (k, v) = (self.key(key), value.to_owned());
         self.run(|mut c| async move {
@@ -288,6 +322,14 @@ mod tests {
         for k in ["n", "lease", "set"] {
             r.delete(k).await.expect("delete");
         }
+    }
+
+    #[tokio::test]
+    async fn linked_entries_come_back_in_one_script() {
+        let Some(url) = redis_url() else { return };
+        let prefix = format!("portcullis-test-linked-{}:", now_ms());
+        let r = RedisStorage::new(&url, &prefix).expect("client");
+        crate::secondary::check_get_linked(&r).await;
     }
 
     #[tokio::test]

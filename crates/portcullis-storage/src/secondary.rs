@@ -12,6 +12,24 @@ use crate::adapter::{Result, StorageError};
 #[async_trait]
 pub trait SecondaryStorage: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<String>>;
+    /// The value at `key` and, when that value is a JSON object whose `field` is a string, the
+    /// value at `then_prefix` + that string: an entry and the entry it points at (a cached
+    /// session and its user). Backends across a network answer both in one round trip.
+    async fn get_linked(
+        &self,
+        key: &str,
+        field: &str,
+        then_prefix: &str,
+    ) -> Result<(Option<String>, Option<String>)> {
+        let Some(first) = self.get(key).await? else {
+            return Ok((None, None));
+        };
+        let second = match string_field(&first, field) {
+            Some(id) => self.get(&format!("{then_prefix}{id}")).await?,
+            None => None,
+        };
+        Ok((Some(first), second))
+    }
     /// Stores `value`; with `ttl`, the value disappears after it.
     async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()>;
     async fn delete(&self, key: &str) -> Result<()>;
@@ -25,6 +43,85 @@ pub trait SecondaryStorage: Send + Sync {
     async fn set_members(&self, key: &str) -> Result<Vec<String>>;
     async fn ping(&self) -> Result<()>;
     fn backend_name(&self) -> &'static str;
+}
+
+/// The string at `field` of a JSON object, reading past every other value without building it.
+pub fn string_field(json: &str, field: &str) -> Option<String> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Find<'f>(&'f str);
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == self.0 {
+                    found = map.next_value::<Option<String>>().ok().flatten();
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Find<'_> {
+        type Value = Option<String>;
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    Find(field).deserialize(&mut de).ok().flatten()
+}
+
+/// What every backend's `get_linked` must answer, for the backend tests.
+#[cfg(test)]
+pub(crate) async fn check_get_linked(s: &dyn SecondaryStorage) {
+    s.set(
+        "session:t1",
+        r#"{"id":"s1","userId":"u1","n":[1,{"x":2}]}"#,
+        None,
+    )
+    .await
+    .expect("set");
+    s.set("user:u1", r#"{"id":"u1"}"#, None).await.expect("set");
+    s.set("session:t2", r#"{"id":"s2","userId":"gone"}"#, None)
+        .await
+        .expect("set");
+    s.set("session:t3", r#"{"id":"s3","userId":7}"#, None)
+        .await
+        .expect("set");
+    s.set("session:t4", "not json", None).await.expect("set");
+    let get = |k: &'static str| s.get_linked(k, "userId", "user:");
+    assert_eq!(
+        get("session:t1").await.expect("both"),
+        (
+            Some(r#"{"id":"s1","userId":"u1","n":[1,{"x":2}]}"#.to_owned()),
+            Some(r#"{"id":"u1"}"#.to_owned())
+        )
+    );
+    assert_eq!(get("session:t2").await.expect("dangling").1, None);
+    assert!(get("session:t2").await.expect("dangling").0.is_some());
+    assert_eq!(get("session:t3").await.expect("not a string").1, None);
+    assert_eq!(get("session:t4").await.expect("not json").1, None);
+    assert_eq!(get("session:none").await.expect("absent"), (None, None));
+    for k in [
+        "session:t1",
+        "user:u1",
+        "session:t2",
+        "session:t3",
+        "session:t4",
+    ] {
+        s.delete(k).await.expect("delete");
+    }
 }
 
 struct Entry {
@@ -184,6 +281,17 @@ impl SecondaryStorage for MemoryStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn linked_entries_come_back_together() {
+        check_get_linked(&MemoryStorage::new()).await;
+        assert_eq!(
+            string_field(r#"{"a":{"userId":"inner"},"userId":"outer"}"#, "userId").as_deref(),
+            Some("outer")
+        );
+        assert_eq!(string_field(r#"{"userId":null}"#, "userId"), None);
+        assert_eq!(string_field("[]", "userId"), None);
+    }
 
     #[tokio::test]
     async fn values_expire_and_counters_restart() {

@@ -5,7 +5,7 @@ use portcullis_storage::Value;
 use serde_json::json;
 
 use crate::context::AuthContext;
-use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
+use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::session::{self, Lookup};
 use crate::validate::{BodySpec, FieldSpec, Ty};
@@ -71,7 +71,13 @@ async fn get_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
                     .filter(|c| c.name == ctx.cookies.session_data())
                     .collect();
             }
-            AuthResponse::json(session::into_session_with_user_json(ctx, s)).cookies(cookies)
+            let mut res = AuthResponse::new(
+                200,
+                Body::JsonBytes(session::session_with_user_bytes(ctx, &s)),
+            )
+            .cookies(cookies);
+            res.log.user_id = Some(s.user_id().to_owned());
+            res
         }
     };
     Ok(res.no_store())

@@ -35,6 +35,13 @@ impl Plugin for Bearer {
         "bearer"
     }
 
+    fn hooks(&self) -> portcullis_core::plugin::Hooks {
+        portcullis_core::plugin::Hooks {
+            before: true,
+            after: true,
+        }
+    }
+
     async fn before(
         &self,
         ctx: &AuthContext,
@@ -50,12 +57,15 @@ impl Plugin for Bearer {
             return Ok(());
         }
         if let Some(value) = signed_value(ctx.secret(), token) {
-            req.set_cookie(&ctx.cookies.session_token(), value);
+            req.set_cookie(ctx.cookies.session_token(), value);
         }
         Ok(())
     }
 
     async fn after(&self, ctx: &AuthContext, _req: &AuthRequest, res: &mut AuthResponse) {
+        if res.cookies.is_empty() {
+            return;
+        }
         let name = ctx.cookies.session_token();
         let Some(cookie) = res
             .cookies

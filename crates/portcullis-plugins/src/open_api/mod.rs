@@ -3,7 +3,6 @@
 
 use async_trait::async_trait;
 use http::Method;
-use portcullis_core::endpoint::Body;
 use portcullis_core::{
     ApiError, AuthContext, AuthRequest, AuthResponse, Endpoint, Plugin, openapi,
 };
@@ -27,10 +26,7 @@ async fn reference(ctx: &AuthContext, _req: &AuthRequest) -> Result<AuthResponse
             )
         })
         .ok_or_else(|| ApiError::empty(404))?;
-    Ok(AuthResponse {
-        body: Body::Html(html),
-        ..AuthResponse::json(serde_json::Value::Null)
-    })
+    Ok(AuthResponse::html(html))
 }
 
 #[async_trait]

@@ -182,6 +182,13 @@ impl Plugin for PhoneNumber {
 
     /// A number reaches a user only through a verified code: sign-up may carry one (checked
     /// and unique), update-user may not.
+    fn hooks(&self) -> portcullis_core::plugin::Hooks {
+        portcullis_core::plugin::Hooks {
+            before: true,
+            after: false,
+        }
+    }
+
     async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<(), ApiError> {
         let Some(number) = req
             .body

@@ -123,6 +123,13 @@ impl Plugin for Username {
         ]
     }
 
+    fn hooks(&self) -> portcullis_core::plugin::Hooks {
+        portcullis_core::plugin::Hooks {
+            before: true,
+            after: false,
+        }
+    }
+
     async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<(), ApiError> {
         let updating = match req.path.as_str() {
             "/sign-up/email" => false,
