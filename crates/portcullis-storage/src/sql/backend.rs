@@ -58,6 +58,10 @@ impl SqlAdapter {
             let pool = PgPoolOptions::new()
                 .max_connections(pool_size.max(1))
                 .acquire_timeout(Duration::from_secs(3))
+                // sqlx pings a connection when it goes back to the pool and, by default, again
+                // before handing it out: three round trips for a one-query session check. The
+                // ping on release already closes a broken connection, so the second is dropped.
+                .test_before_acquire(false)
                 .connect(url)
                 .await?;
             Pool::Postgres(pool)
@@ -75,6 +79,8 @@ impl SqlAdapter {
             let pool = MySqlPoolOptions::new()
                 .max_connections(pool_size.max(1))
                 .acquire_timeout(Duration::from_secs(3))
+                // As for PostgreSQL: the ping on release is enough.
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             Pool::Mysql(pool)
