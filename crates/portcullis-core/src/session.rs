@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use portcullis_storage::{Row, Store, Table, Value, Where};
-use serde_json::{Map, json};
+use serde_json::json;
 
 use crate::config::LegacyTokens;
 use crate::context::AuthContext;
@@ -57,9 +57,13 @@ pub enum Lookup {
     Found(SessionWithUser),
 }
 
-/// JSON of a row, keeping only the fields a response may carry.
+/// JSON of a row, keeping only the fields a response may carry (`PublicRow` decides which).
 pub fn public_json(table: &Table, row: &Row) -> serde_json::Value {
-    into_public_json(table, row.clone())
+    public_row_value(PublicRow {
+        table,
+        row,
+        token: None,
+    })
 }
 
 pub fn user_json(ctx: &AuthContext, user: &Row) -> serde_json::Value {
@@ -72,22 +76,16 @@ pub fn session_json(
     session: &Row,
     raw_token: Option<&str>,
 ) -> serde_json::Value {
-    let mut v = public_json(ctx.session_table(), session);
-    if let (Some(t), Some(o)) = (raw_token, v.as_object_mut()) {
-        o.insert("token".into(), t.into());
-    }
-    v
+    public_row_value(PublicRow {
+        table: ctx.session_table(),
+        row: session,
+        token: raw_token,
+    })
 }
 
-/// `public_json`, consuming the row (the hot get-session path answers from rows it owns).
-pub fn into_public_json(table: &Table, row: Row) -> serde_json::Value {
-    let mut m = Map::with_capacity(row.len());
-    for (k, v) in row {
-        if k == "id" || table.field(&k).is_some_and(|f| f.returned) {
-            m.insert(k, v.into_json());
-        }
-    }
-    serde_json::Value::Object(m)
+fn public_row_value(row: PublicRow<'_>) -> serde_json::Value {
+    // Rows hold strings, numbers and JSON values only: serializing them cannot fail.
+    serde_json::to_value(row).unwrap_or_default()
 }
 
 /// `session_with_user_json` written straight to JSON text (the get-session answer).
