@@ -6,6 +6,7 @@
 //! into a failure.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{TimeZone, Utc};
@@ -44,7 +45,11 @@ impl Db {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        let name = format!("portcullis_st_{}_{nanos}", std::process::id());
+        // Tests run in parallel threads and the clock can tick coarsely: the counter keeps two
+        // databases created in the same instant apart.
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("portcullis_st_{}_{nanos}_{n}", std::process::id());
         let mut conn = sqlx::MySqlConnection::connect(admin)
             .await
             .unwrap_or_else(|e| panic!("{URL_VAR} is set but MySQL is unreachable: {e}"));

@@ -222,6 +222,8 @@ fn verify_sync(
 #[derive(Clone)]
 pub struct PasswordHasher {
     algo: HashAlgorithm,
+    /// How many hashes run at once: the permits, and the most buffers kept.
+    concurrency: usize,
     permits: Arc<Semaphore>,
     /// At most one buffer per permit: a job takes one (or starts one) and puts it back.
     workspaces: Arc<Mutex<Vec<Workspace>>>,
@@ -237,9 +239,11 @@ impl PasswordHasher {
             &crate::crypto::token::generate_id(24),
             &mut Workspace::new(),
         )?;
+        let concurrency = concurrency.max(1);
         Ok(PasswordHasher {
             algo,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            concurrency,
+            permits: Arc::new(Semaphore::new(concurrency)),
             workspaces: Arc::new(Mutex::new(Vec::new())),
             dummy: Arc::new(dummy),
         })
@@ -253,19 +257,28 @@ impl PasswordHasher {
         &self,
         f: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
-        let _permit = self
+        // The permit moves into the job: if the request is dropped mid-hash (the client went
+        // away), the job still runs to the end and holds its permit and its buffer until then,
+        // so no new job can start a buffer beside it.
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| PasswordError::Worker)?;
-        let pool = self.workspaces.clone();
+        let (pool, limit) = (self.workspaces.clone(), self.concurrency);
         tokio::task::spawn_blocking(move || {
             let taken = pool.lock().ok().and_then(|mut p| p.pop());
             let mut memory = taken.unwrap_or_default();
             let out = f(&mut memory);
-            if let Ok(mut p) = pool.lock() {
+            // A buffer grown for an imported hash with larger parameters is not kept.
+            if memory.len() <= ARGON2_M_KIB as usize
+                && let Ok(mut p) = pool.lock()
+                && p.len() < limit
+            {
                 p.push(memory);
             }
+            drop(permit);
             out
         })
         .await
@@ -331,6 +344,50 @@ mod tests {
         assert!(!verify_sync(HashAlgorithm::Argon2id, "wrong horse", &h, &mut vec![]).ok);
         // Switching the default to scrypt marks argon2 hashes for rehash.
         assert!(verify_sync(HashAlgorithm::Scrypt, "correct horse", &h, &mut vec![]).needs_rehash);
+    }
+
+    fn pooled(hasher: &PasswordHasher) -> usize {
+        hasher
+            .workspaces
+            .lock()
+            .map(|p| p.len())
+            .unwrap_or(usize::MAX)
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_keeps_its_permit_and_buffer_until_its_hash_ends() {
+        let hasher = PasswordHasher::new(HashAlgorithm::Argon2id, 1).expect("hasher");
+        assert_eq!(pooled(&hasher), 0);
+        // The first poll takes the permit and starts the job; the timeout then drops the request.
+        let dropped =
+            tokio::time::timeout(std::time::Duration::from_millis(1), hasher.hash("a")).await;
+        assert!(dropped.is_err(), "the hash should outlast 1 ms");
+        assert_eq!(
+            hasher.permits.available_permits(),
+            0,
+            "the job still holds it"
+        );
+        // The next hash waits for that job, then reuses its buffer instead of starting a second.
+        let h = hasher.hash("b").await.expect("hash");
+        assert!(hasher.verify("b", &h).await.expect("verify").ok);
+        assert_eq!(pooled(&hasher), 1);
+        assert_eq!(hasher.permits.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_buffer_grown_for_larger_parameters_is_not_kept() {
+        use argon2::password_hash::PasswordHasher as _;
+        let hasher = PasswordHasher::new(HashAlgorithm::Argon2id, 2).expect("hasher");
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let params = Params::new(65536, 1, 1, None).expect("params");
+        let imported = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"pw", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(hasher.verify("pw", &imported).await.expect("verify").ok);
+        assert_eq!(pooled(&hasher), 0);
+        hasher.hash("pw").await.expect("hash");
+        assert_eq!(pooled(&hasher), 1);
     }
 
     #[test]

@@ -28,11 +28,23 @@ enum Pool {
     Mysql(MySqlPool),
 }
 
+impl Pool {
+    fn dialect(&self) -> Dialect {
+        match self {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
+            Pool::Mysql(_) => Dialect::Mysql,
+        }
+    }
+}
+
 /// The SQL adapter: a pool plus the schema used to decode rows.
 #[derive(Clone)]
 pub struct SqlAdapter {
     pool: Pool,
     schema: Arc<Schema>,
+    /// The session check's statement, built once (None when the schema lacks the tables).
+    session_check: Option<Arc<str>>,
 }
 
 impl SqlAdapter {
@@ -90,15 +102,20 @@ impl SqlAdapter {
                 "scheme `{scheme}` (expected sqlite://, postgres://, mysql:// or mariadb://)"
             )));
         };
-        Ok(SqlAdapter { pool, schema })
+        let dialect = pool.dialect();
+        let session_check = match (schema.table("session"), schema.table("user")) {
+            (Some(s), Some(u)) => Some(generator::session_with_user_sql(dialect, s, u).into()),
+            _ => None,
+        };
+        Ok(SqlAdapter {
+            pool,
+            schema,
+            session_check,
+        })
     }
 
     pub fn dialect(&self) -> Dialect {
-        match self.pool {
-            Pool::Sqlite(_) => Dialect::Sqlite,
-            Pool::Postgres(_) => Dialect::Postgres,
-            Pool::Mysql(_) => Dialect::Mysql,
-        }
+        self.pool.dialect()
     }
 
     pub fn schema(&self) -> &Arc<Schema> {
@@ -218,9 +235,10 @@ fn json_from_text(o: Option<String>) -> Value {
     }
 }
 
-fn decode_sqlite(t: &Table, row: &SqliteRow) -> Result<Row> {
+/// `t`'s columns, read from `row` starting at column `start`.
+fn decode_sqlite(t: &Table, row: &SqliteRow, start: usize) -> Result<Row> {
     let mut out = Row::with_capacity(t.fields.len() + 1);
-    for (i, name) in t.column_names().enumerate() {
+    for (i, name) in (start..).zip(t.column_names()) {
         let ty = t.field_type(name).unwrap_or(FieldType::String);
         let v = match ty {
             FieldType::String => row
@@ -247,9 +265,10 @@ fn decode_sqlite(t: &Table, row: &SqliteRow) -> Result<Row> {
     Ok(out)
 }
 
-fn decode_pg(t: &Table, row: &PgRow) -> Result<Row> {
+/// `t`'s columns, read from `row` starting at column `start`.
+fn decode_pg(t: &Table, row: &PgRow, start: usize) -> Result<Row> {
     let mut out = Row::with_capacity(t.fields.len() + 1);
-    for (i, name) in t.column_names().enumerate() {
+    for (i, name) in (start..).zip(t.column_names()) {
         let ty = t.field_type(name).unwrap_or(FieldType::String);
         let v = match ty {
             FieldType::String => row.try_get::<Option<String>, _>(i).map(Value::from),
@@ -292,9 +311,10 @@ fn mysql_text(row: &MySqlRow, i: usize) -> std::result::Result<Option<String>, S
     }
 }
 
-fn decode_mysql(t: &Table, row: &MySqlRow) -> Result<Row> {
+/// `t`'s columns, read from `row` starting at column `start`.
+fn decode_mysql(t: &Table, row: &MySqlRow, start: usize) -> Result<Row> {
     let mut out = Row::with_capacity(t.fields.len() + 1);
-    for (i, name) in t.column_names().enumerate() {
+    for (i, name) in (start..).zip(t.column_names()) {
         let ty = t.field_type(name).unwrap_or(FieldType::String);
         let v = match ty {
             FieldType::String => mysql_text(row, i).map(Value::from),
@@ -349,6 +369,15 @@ fn decode_mysql(t: &Table, row: &MySqlRow) -> Result<Row> {
 trait Runner: Send + Sync {
     fn dialect(&self) -> Dialect;
     fn schema(&self) -> &Schema;
+    fn session_check_sql(&self) -> Option<&str>;
+    /// The first row of a join, split into `first`'s columns and then `second`'s.
+    async fn fetch_joined(
+        &self,
+        first: &Table,
+        second: &Table,
+        sql: &str,
+        params: &[(Value, FieldType)],
+    ) -> Result<Option<(Row, Row)>>;
     async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>>;
     async fn fetch_count(&self, stmt: &Statement) -> Result<i64>;
     async fn execute(&self, stmt: &Statement) -> Result<u64>;
@@ -359,19 +388,19 @@ macro_rules! run_on {
         let rows = bind_sqlite(sqlx::query(&$stmt.sql), &$stmt.params)
             .fetch_all($exec)
             .await?;
-        rows.iter().map(|r| decode_sqlite($t, r)).collect()
+        rows.iter().map(|r| decode_sqlite($t, r, 0)).collect()
     }};
     ($exec:expr, pg, fetch, $t:expr, $stmt:expr) => {{
         let rows = bind_pg(sqlx::query(&$stmt.sql), &$stmt.params)
             .fetch_all($exec)
             .await?;
-        rows.iter().map(|r| decode_pg($t, r)).collect()
+        rows.iter().map(|r| decode_pg($t, r, 0)).collect()
     }};
     ($exec:expr, mysql, fetch, $t:expr, $stmt:expr) => {{
         let rows = bind_mysql(sqlx::query(&$stmt.sql), &$stmt.params)
             .fetch_all($exec)
             .await?;
-        rows.iter().map(|r| decode_mysql($t, r)).collect()
+        rows.iter().map(|r| decode_mysql($t, r, 0)).collect()
     }};
     ($exec:expr, sqlite, count, $stmt:expr) => {{
         let row = bind_sqlite(sqlx::query(&$stmt.sql), &$stmt.params)
@@ -411,6 +440,22 @@ macro_rules! run_on {
     }};
 }
 
+/// The first row of a join, decoded as `first`'s columns followed by `second`'s.
+macro_rules! run_joined {
+    ($exec:expr, $bind:ident, $decode:ident, $first:expr, $second:expr, $sql:expr, $params:expr) => {{
+        match $bind(sqlx::query($sql), $params)
+            .fetch_optional($exec)
+            .await?
+        {
+            None => Ok(None),
+            Some(r) => Ok(Some((
+                $decode($first, &r, 0)?,
+                $decode($second, &r, $first.column_names().count())?,
+            ))),
+        }
+    }};
+}
+
 #[async_trait]
 impl Runner for SqlAdapter {
     fn dialect(&self) -> Dialect {
@@ -418,6 +463,24 @@ impl Runner for SqlAdapter {
     }
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+    fn session_check_sql(&self) -> Option<&str> {
+        self.session_check.as_deref()
+    }
+    async fn fetch_joined(
+        &self,
+        first: &Table,
+        second: &Table,
+        sql: &str,
+        params: &[(Value, FieldType)],
+    ) -> Result<Option<(Row, Row)>> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                run_joined!(p, bind_sqlite, decode_sqlite, first, second, sql, params)
+            }
+            Pool::Postgres(p) => run_joined!(p, bind_pg, decode_pg, first, second, sql, params),
+            Pool::Mysql(p) => run_joined!(p, bind_mysql, decode_mysql, first, second, sql, params),
+        }
     }
     async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>> {
         match &self.pool {
@@ -453,6 +516,7 @@ pub struct SqlTransaction {
     tx: Mutex<Option<Tx>>,
     dialect: Dialect,
     schema: Arc<Schema>,
+    session_check: Option<Arc<str>>,
 }
 
 fn tx_gone() -> StorageError {
@@ -466,6 +530,41 @@ impl Runner for SqlTransaction {
     }
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+    fn session_check_sql(&self) -> Option<&str> {
+        self.session_check.as_deref()
+    }
+    async fn fetch_joined(
+        &self,
+        first: &Table,
+        second: &Table,
+        sql: &str,
+        params: &[(Value, FieldType)],
+    ) -> Result<Option<(Row, Row)>> {
+        let mut guard = self.tx.lock().await;
+        match guard.as_mut().ok_or_else(tx_gone)? {
+            Tx::Sqlite(tx) => run_joined!(
+                &mut **tx,
+                bind_sqlite,
+                decode_sqlite,
+                first,
+                second,
+                sql,
+                params
+            ),
+            Tx::Postgres(tx) => {
+                run_joined!(&mut **tx, bind_pg, decode_pg, first, second, sql, params)
+            }
+            Tx::Mysql(tx) => run_joined!(
+                &mut **tx,
+                bind_mysql,
+                decode_mysql,
+                first,
+                second,
+                sql,
+                params
+            ),
+        }
     }
     async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>> {
         let mut guard = self.tx.lock().await;
@@ -565,19 +664,11 @@ impl<R: Runner> Store for R {
     async fn find_session_and_user(&self, stored_token: &str) -> Result<Option<(Row, Row)>> {
         let schema = self.schema();
         let (session, user) = (table(schema, "session")?, table(schema, "user")?);
-        let joined = generator::session_user_table(session, user);
-        let stmt = generator::session_with_user(self.dialect(), session, user, stored_token);
-        let Some(row) = self.fetch(&joined, &stmt).await?.pop() else {
-            return Ok(None);
-        };
-        let (mut s, mut u) = (Row::new(), Row::new());
-        for (k, v) in row {
-            match k.strip_prefix(generator::USER_PREFIX) {
-                Some(name) => u.insert(name.to_owned(), v),
-                None => s.insert(k, v),
-            };
-        }
-        Ok(Some((s, u)))
+        let sql = self
+            .session_check_sql()
+            .ok_or_else(|| StorageError::UnknownTable("session".to_owned()))?;
+        let params = [(Value::String(stored_token.to_owned()), FieldType::String)];
+        self.fetch_joined(session, user, sql, &params).await
     }
 
     async fn delete_many(&self, table_name: &str, wheres: &[Where]) -> Result<u64> {
@@ -612,6 +703,7 @@ impl Adapter for SqlAdapter {
             tx: Mutex::new(Some(tx)),
             dialect: self.dialect(),
             schema: self.schema.clone(),
+            session_check: self.session_check.clone(),
         }))
     }
 
