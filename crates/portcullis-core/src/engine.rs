@@ -246,7 +246,11 @@ impl AuthContext {
             Ok(r) => r,
             Err(e) => AuthResponse::from_error(e),
         };
-        for p in self.plugins.iter().filter(|p| p.hooks().after) {
+        for p in self
+            .plugins
+            .iter()
+            .filter(|p| p.hooks().after.covers(&req.path))
+        {
             p.after(self, &req, &mut res).await;
         }
         self.metrics.observe_endpoint(endpoint.path, res.status);
@@ -271,8 +275,10 @@ impl AuthContext {
             }
         }
         origin::check_callback_urls(&self.config, req)?;
-        for p in self.plugins.iter().filter(|p| p.hooks().before) {
-            p.before(self, req).await?;
+        for p in self.plugins.iter() {
+            if p.hooks().before.covers(&req.path) {
+                p.before(self, req).await?;
+            }
         }
         if let Some(spec) = &endpoint.body {
             validate::validate(spec, req.body.as_ref()).map_err(ApiError::validation)?;

@@ -19,10 +19,6 @@ use crate::context::AuthContext;
 
 /// Response headers the engine adds for the HTTP layer (route template, user id). The server
 /// strips every header with this prefix before a response leaves the process.
-pub const INTERNAL_HEADER_PREFIX: &str = "x-portcullis-internal-";
-pub const ROUTE_HEADER: &str = "x-portcullis-internal-route";
-pub const USER_HEADER: &str = "x-portcullis-internal-user-id";
-
 /// Most series one labelled family keeps before folding new label sets into `"other"`.
 pub const MAX_SERIES: usize = 512;
 
@@ -92,29 +88,48 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
 /// Label values are route templates, methods, statuses and fixed words, never this character.
 const KEY_SEPARATOR: char = '\u{1f}';
 
-fn owned(values: &[&str]) -> String {
-    let mut key = String::with_capacity(values.iter().map(|v| v.len() + 1).sum());
+fn join_into(key: &mut String, values: &[&str]) {
     for (i, v) in values.iter().enumerate() {
         if i > 0 {
             key.push(KEY_SEPARATOR);
         }
         key.push_str(v);
     }
+}
+
+fn owned(values: &[&str]) -> String {
+    let mut key = String::with_capacity(values.iter().map(|v| v.len() + 1).sum());
+    join_into(&mut key, values);
     key
 }
 
-/// The series key for `values`: as given when known or while the family has room, otherwise
-/// every label folded into `"other"`.
-fn series_key<V>(series: &BTreeMap<String, V>, values: &[&str]) -> String {
-    let k = owned(values);
-    if series.len() < MAX_SERIES || series.contains_key(&k) {
-        k
-    } else {
-        owned(&vec!["other"; values.len()])
+/// The series for `values`, created when new, or the `"other"` series once the family holds
+/// [`MAX_SERIES`]. Finding an existing series allocates nothing: its key is joined in a buffer
+/// each thread reuses. Every request records three series, so this is on the hot path.
+fn series_entry<'m, V>(
+    series: &'m mut BTreeMap<String, V>,
+    values: &[&str],
+    new: impl FnOnce() -> V,
+) -> Option<&'m mut V> {
+    thread_local! {
+        static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
+    KEY.with(move |buf| {
+        let mut key = buf.borrow_mut();
+        key.clear();
+        join_into(&mut key, values);
+        if series.contains_key(key.as_str()) {
+            return series.get_mut(key.as_str());
+        }
+        let k = if series.len() < MAX_SERIES {
+            key.clone()
+        } else {
+            owned(&vec!["other"; values.len()])
+        };
+        Some(series.entry(k).or_insert_with(new))
+    })
 }
 
-/// A counter family with fixed label names.
 pub struct CounterVec {
     name: &'static str,
     help: &'static str,
@@ -147,9 +162,9 @@ impl CounterVec {
     }
 
     pub fn inc_by(&self, values: &[&str], n: u64) {
-        let mut s = lock(&self.series);
-        let k = series_key(&s, values);
-        *s.entry(k).or_insert(0) += n;
+        if let Some(count) = series_entry(&mut lock(&self.series), values, || 0) {
+            *count += n;
+        }
     }
 
     /// The value of one series (0 if absent).
@@ -218,10 +233,10 @@ impl HistogramVec {
             return;
         }
         let mut s = lock(&self.series);
-        let k = series_key(&s, values);
-        let data = s
-            .entry(k)
-            .or_insert_with(|| HistogramData::new(self.bounds.len()));
+        let Some(data) = series_entry(&mut s, values, || HistogramData::new(self.bounds.len()))
+        else {
+            return;
+        };
         if let Some(i) = self.bounds.iter().position(|b| v <= *b) {
             data.counts[i] += 1;
         }
@@ -406,8 +421,9 @@ impl Metrics {
             http::Method::OPTIONS => "OPTIONS",
             _ => "other",
         };
-        let status = status.to_string();
-        self.http_requests.inc(&[route, method, &status]);
+        let status = http::StatusCode::from_u16(status);
+        let status = status.as_ref().map_or("other", http::StatusCode::as_str);
+        self.http_requests.inc(&[route, method, status]);
         self.http_duration.observe(&[route], secs);
     }
 

@@ -37,31 +37,69 @@ pub trait Plugin: Send + Sync {
         Vec::new()
     }
 
-    /// Which of `before` and `after` this plugin implements. The engine calls only those: each
-    /// call is a boxed future on every request.
+    /// Which of `before` and `after` this plugin implements, and on which paths. The engine
+    /// calls only those: each call is a boxed future.
     fn hooks(&self) -> Hooks {
         Hooks::default()
     }
 
     /// After routing and the origin check, before body validation and the session check.
-    /// Runs only when `hooks().before` is set.
+    /// Runs only where `hooks().before` covers the request's path.
     async fn before(&self, _ctx: &AuthContext, _req: &mut AuthRequest) -> Result<(), ApiError> {
         Ok(())
     }
 
-    /// After the handler (or its error), in plugin order. Runs only when `hooks().after` is set.
+    /// After the handler (or its error), in plugin order. Runs only where `hooks().after` covers
+    /// the request's path.
     async fn after(&self, _ctx: &AuthContext, _req: &AuthRequest, _res: &mut AuthResponse) {}
 }
 
 /// The request hooks a plugin implements.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Hooks {
-    pub before: bool,
-    pub after: bool,
+    pub before: HookScope,
+    pub after: HookScope,
+}
+
+/// The requests a hook runs on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HookScope {
+    #[default]
+    Never,
+    Always,
+    /// Only these endpoint paths (relative to the base path, as `AuthRequest::path`).
+    Paths(&'static [&'static str]),
+}
+
+impl HookScope {
+    pub fn covers(self, path: &str) -> bool {
+        match self {
+            HookScope::Never => false,
+            HookScope::Always => true,
+            HookScope::Paths(paths) => paths.contains(&path),
+        }
+    }
 }
 
 /// Renders hosted pages for engine endpoints that answer with HTML (`/error`, `/reference`).
 /// Provided by the server layer, so the engine stays free of templates.
 pub trait PageRenderer: Send + Sync {
     fn render(&self, template: &str, ctx: serde_json::Value) -> Option<String>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HookScope;
+
+    #[test]
+    fn hook_scopes_cover_their_paths_only() {
+        let only = HookScope::Paths(&["/sign-up/email", "/update-user"]);
+        assert!(only.covers("/sign-up/email"));
+        assert!(only.covers("/update-user"));
+        assert!(!only.covers("/ok"));
+        assert!(!only.covers("/sign-up/email/"));
+        assert!(HookScope::Always.covers("/anything"));
+        assert!(!HookScope::Never.covers("/sign-up/email"));
+        assert_eq!(HookScope::default(), HookScope::Never);
+    }
 }

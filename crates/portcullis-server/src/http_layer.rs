@@ -135,7 +135,12 @@ async fn auth(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let limit = app.ctx.config.max_body_bytes;
-    let Ok(bytes) = to_bytes(body, limit).await else {
+    // Most requests (every GET) carry no body: nothing to collect.
+    let body = if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
+        Vec::new()
+    } else if let Ok(bytes) = to_bytes(body, limit).await {
+        bytes.to_vec()
+    } else {
         return json_response(
             StatusCode::PAYLOAD_TOO_LARGE,
             json!({"message": "Request body is too large", "code": "PAYLOAD_TOO_LARGE"}),
@@ -146,45 +151,49 @@ async fn auth(
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
         headers: parts.headers,
-        body: bytes.to_vec(),
+        body,
         peer: Some(peer.ip()),
     };
     let res = app.ctx.handle(raw).await;
-    let mut builder = Response::builder().status(res.status);
+    let (content_type, body) = match res.body {
+        // Straight to bytes: `to_string` would go through the `fmt` machinery.
+        AuthBody::Json(v) => (
+            Some(APPLICATION_JSON),
+            Body::from(serde_json::to_vec(&v).unwrap_or_default()),
+        ),
+        AuthBody::JsonBytes(b) => (Some(APPLICATION_JSON), Body::from(b)),
+        AuthBody::Html(h) => (Some(TEXT_HTML), Body::from(h)),
+        AuthBody::Empty => (None, Body::empty()),
+    };
+    // Built in place rather than through `Response::builder`, which checks each step.
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        StatusCode::from_u16(res.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
     for (k, v) in &res.headers {
         if let (Ok(k), Ok(v)) = (
             HeaderName::try_from(k.as_str()),
             HeaderValue::try_from(v.as_str()),
         ) {
-            builder = builder.header(k, v);
+            headers.append(k, v);
         }
     }
     for c in &res.cookies {
         if let Ok(v) = HeaderValue::try_from(c.header_value()) {
-            builder = builder.header(header::SET_COOKIE, v);
+            headers.append(header::SET_COOKIE, v);
         }
     }
-    let body = match res.body {
-        AuthBody::Json(v) => {
-            builder = builder.header(header::CONTENT_TYPE, "application/json");
-            // Straight to bytes: `to_string` would go through the `fmt` machinery.
-            Body::from(serde_json::to_vec(&v).unwrap_or_default())
-        }
-        AuthBody::JsonBytes(b) => {
-            builder = builder.header(header::CONTENT_TYPE, "application/json");
-            Body::from(b)
-        }
-        AuthBody::Html(h) => {
-            builder = builder.header(header::CONTENT_TYPE, "text/html; charset=utf-8");
-            Body::from(h)
-        }
-        AuthBody::Empty => Body::empty(),
-    };
-    builder
-        .extension(res.log)
-        .body(body)
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    if let Some(ct) = content_type {
+        headers
+            .entry(header::CONTENT_TYPE)
+            .or_insert(HeaderValue::from_static(ct));
+    }
+    response.extensions_mut().insert(res.log);
+    response
 }
+
+const APPLICATION_JSON: &str = "application/json";
+const TEXT_HTML: &str = "text/html; charset=utf-8";
 
 /// `{status, timestamp, services: {database, redis}}`, 200 when every configured service answers.
 async fn health(State(app): State<App>) -> Response {
@@ -651,7 +660,7 @@ async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response 
     // does not look like an id is replaced.
     let id = req
         .headers()
-        .get("x-request-id")
+        .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| {
             !v.is_empty()
@@ -663,7 +672,7 @@ async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response 
         .unwrap_or_else(new_request_id);
     let id_header = HeaderValue::from_str(&id).ok();
     if let Some(v) = &id_header {
-        req.headers_mut().insert("x-request-id", v.clone());
+        req.headers_mut().insert(X_REQUEST_ID.clone(), v.clone());
     }
     let method = req.method().clone();
     let matched = req
@@ -710,10 +719,12 @@ async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response 
         "request"
     );
     if let Some(v) = id_header {
-        res.headers_mut().insert("x-request-id", v);
+        res.headers_mut().insert(X_REQUEST_ID.clone(), v);
     }
     res
 }
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A request id: a random prefix per process and a counter. Unique across instances without
 /// asking the CSPRNG on every request; an id labels log lines, it is not a secret.

@@ -20,7 +20,11 @@ pub fn endpoints() -> Vec<Endpoint> {
 }
 
 async fn ok(_ctx: &AuthContext, _req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    Ok(AuthResponse::json(json!({"ok": true})))
+    // The same bytes every time: no map to build (the liveness probe is called often).
+    Ok(AuthResponse::new(
+        200,
+        crate::endpoint::Body::JsonBytes(br#"{"ok":true}"#.to_vec()),
+    ))
 }
 
 /// Better Auth's sanitising: `[A-Za-z0-9_'-]+`, else `UNKNOWN`.

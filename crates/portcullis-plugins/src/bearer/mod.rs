@@ -36,9 +36,10 @@ impl Plugin for Bearer {
     }
 
     fn hooks(&self) -> portcullis_core::plugin::Hooks {
+        use portcullis_core::plugin::HookScope;
         portcullis_core::plugin::Hooks {
-            before: true,
-            after: true,
+            before: HookScope::Always,
+            after: HookScope::Always,
         }
     }
 

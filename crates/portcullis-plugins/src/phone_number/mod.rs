@@ -184,8 +184,8 @@ impl Plugin for PhoneNumber {
     /// and unique), update-user may not.
     fn hooks(&self) -> portcullis_core::plugin::Hooks {
         portcullis_core::plugin::Hooks {
-            before: true,
-            after: false,
+            before: portcullis_core::plugin::HookScope::Paths(&["/sign-up/email", "/update-user"]),
+            ..Default::default()
         }
     }
 

@@ -125,8 +125,8 @@ impl Plugin for Username {
 
     fn hooks(&self) -> portcullis_core::plugin::Hooks {
         portcullis_core::plugin::Hooks {
-            before: true,
-            after: false,
+            before: portcullis_core::plugin::HookScope::Paths(&["/sign-up/email", "/update-user"]),
+            ..Default::default()
         }
     }
 
