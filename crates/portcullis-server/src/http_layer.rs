@@ -1,21 +1,25 @@
 //! axum glue: the auth API under the base path, health, hosted pages and assets, and the
 //! cross-cutting layers (request id and access log, CORS for trusted origins, security headers).
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, MatchedPath, Path, RawQuery, Request, State};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use portcullis_core::metrics;
 use portcullis_core::origin::is_trusted_origin;
-use portcullis_core::{AccessNote, Body as AuthBody, RawRequest};
+use portcullis_core::{AccessNote, AuthContext, Body as AuthBody, RawRequest};
 use serde::Serialize;
 use serde_json::json;
+use tower::{Layer, Service};
 
 use crate::app::App;
 
@@ -113,9 +117,10 @@ pub fn router(app: App) -> Router {
         .route(&base, axum::routing::any(auth))
         .route(&format!("{base}/"), axum::routing::any(auth))
         .fallback(not_found)
-        // One layer for request id, CORS, security headers, metrics and the access log: each
-        // `from_fn` layer costs a boxed future and a service clone per request.
-        .layer(middleware::from_fn_with_state(app.clone(), edge))
+        // One layer for request id, CORS, security headers, metrics and the access log.
+        .layer(EdgeLayer {
+            ctx: app.ctx.clone(),
+        })
         .with_state(app)
 }
 
@@ -655,7 +660,77 @@ pub fn route_label(base: &str, matched: Option<&str>, engine_route: Option<&str>
 /// One log line per request: request id, route template, method, status, latency and the user
 /// id when the engine knows it. Never the raw path, query, cookies, tokens or bodies. Also feeds
 /// `http_requests_total` and `http_request_duration_seconds`.
-async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response {
+/// The edge of every request: request id, CORS, security headers, metrics and the access log.
+/// A hand-written layer rather than `middleware::from_fn`, which clones the inner service and
+/// boxes two futures per request: the request side runs before the inner service is called,
+/// so that service is called in place, and only the response side is one boxed future.
+#[derive(Clone)]
+struct EdgeLayer {
+    ctx: Arc<AuthContext>,
+}
+
+impl<S> Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
+    fn layer(&self, inner: S) -> Edge<S> {
+        Edge {
+            inner,
+            ctx: self.ctx.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Edge<S> {
+    inner: S,
+    ctx: Arc<AuthContext>,
+}
+
+/// What the request side of the edge hands to the response side.
+struct EdgeRequest {
+    id_header: Option<HeaderValue>,
+    id: String,
+    method: Method,
+    matched: Option<String>,
+    origin: Option<String>,
+    trusted: bool,
+    start: Instant,
+}
+
+impl<S> Service<Request> for Edge<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let edge = edge_request(&self.ctx, &mut req);
+        let preflight = req.method() == Method::OPTIONS
+            && req
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        let inner = (!(preflight && edge.trusted)).then(|| self.inner.call(req));
+        let ctx = self.ctx.clone();
+        Box::pin(async move {
+            let res = match inner {
+                Some(future) => match future.await {
+                    Ok(res) => res,
+                    Err(never) => match never {},
+                },
+                None => preflight_response(),
+            };
+            Ok(edge_response(&ctx, edge, res))
+        })
+    }
+}
+
+fn edge_request(ctx: &AuthContext, req: &mut Request) -> EdgeRequest {
     // A proxy's id (nginx's $request_id) is kept so that both logs correlate; anything that
     // does not look like an id is replaced.
     let id = req
@@ -674,11 +749,6 @@ async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response 
     if let Some(v) = &id_header {
         req.headers_mut().insert(X_REQUEST_ID.clone(), v.clone());
     }
-    let method = req.method().clone();
-    let matched = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
     let origin = req
         .headers()
         .get(header::ORIGIN)
@@ -686,39 +756,43 @@ async fn edge(State(app): State<App>, mut req: Request, next: Next) -> Response 
         .map(str::to_owned);
     let trusted = origin
         .as_deref()
-        .is_some_and(|o| is_trusted_origin(&app.ctx.config, o));
-    let preflight = req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    let start = Instant::now();
-    let mut res = if preflight && trusted {
-        preflight_response()
-    } else {
-        next.run(req).await
-    };
-    apply_cors(res.headers_mut(), origin.as_deref(), trusted);
+        .is_some_and(|o| is_trusted_origin(&ctx.config, o));
+    EdgeRequest {
+        id_header,
+        id,
+        method: req.method().clone(),
+        matched: req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned()),
+        origin,
+        trusted,
+        start: Instant::now(),
+    }
+}
+
+fn edge_response(ctx: &AuthContext, edge: EdgeRequest, mut res: Response) -> Response {
+    apply_cors(res.headers_mut(), edge.origin.as_deref(), edge.trusted);
     apply_security_headers(res.headers_mut());
-    let elapsed = start.elapsed();
+    let elapsed = edge.start.elapsed();
     let status = res.status().as_u16();
     let labels = res
         .extensions_mut()
         .remove::<AccessNote>()
         .unwrap_or_default();
-    let route = route_label(&app.ctx.config.base_path, matched.as_deref(), labels.route);
-    app.ctx
-        .metrics
-        .observe_request(&route, &method, status, elapsed.as_secs_f64());
+    let route = route_label(&ctx.config.base_path, edge.matched.as_deref(), labels.route);
+    ctx.metrics
+        .observe_request(&route, &edge.method, status, elapsed.as_secs_f64());
     tracing::info!(
-        request_id = %id,
+        request_id = %edge.id,
         route = %route,
-        method = %method,
+        method = %edge.method,
         status,
         latency_ms = elapsed.as_secs_f64() * 1000.0,
         user_id = labels.user_id.as_deref(),
         "request"
     );
-    if let Some(v) = id_header {
+    if let Some(v) = edge.id_header {
         res.headers_mut().insert(X_REQUEST_ID.clone(), v);
     }
     res
