@@ -17,8 +17,6 @@ use subtle::ConstantTimeEq;
 
 use crate::context::AuthContext;
 
-/// Response headers the engine adds for the HTTP layer (route template, user id). The server
-/// strips every header with this prefix before a response leaves the process.
 /// Most series one labelled family keeps before folding new label sets into `"other"`.
 pub const MAX_SERIES: usize = 512;
 
@@ -130,6 +128,7 @@ fn series_entry<'m, V>(
     })
 }
 
+/// A counter family with fixed label names.
 pub struct CounterVec {
     name: &'static str,
     help: &'static str,
