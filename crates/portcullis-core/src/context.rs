@@ -30,6 +30,8 @@ pub struct AuthContext {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Email and SMS: queued, sent in the background.
     pub delivery: Arc<portcullis_delivery::Delivery>,
+    /// Session and user rows decoded from the session cache and the cookie cache.
+    pub decoded_rows: crate::decoded_rows::DecodedRows,
 }
 
 /// The full schema: Better Auth's core tables, then each plugin's additions, then the

@@ -66,6 +66,7 @@ pub fn build(
         rate_limiter,
         renderer: parts.renderer,
         metrics: Arc::new(crate::metrics::Metrics::new()),
+        decoded_rows: Default::default(),
         delivery: parts.delivery,
     }))
 }

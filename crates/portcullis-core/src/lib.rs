@@ -6,6 +6,7 @@ pub mod config;
 pub mod context;
 pub mod cookies;
 pub mod crypto;
+pub mod decoded_rows;
 pub mod endpoint;
 pub mod engine;
 pub mod error;

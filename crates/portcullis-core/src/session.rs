@@ -3,6 +3,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use portcullis_storage::{Row, Store, Table, Value, Where};
 use serde_json::json;
@@ -18,11 +20,13 @@ use crate::row_json::{PublicRow, full_json_string};
 
 const COOKIE_CACHE_VERSION: &str = "1";
 
-/// A live session with its user. `token` is the raw token the client holds.
+/// A live session with its user. `token` is the raw token the client holds. The rows are
+/// shared: a cached check hands out the rows it decoded earlier without copying them, and a
+/// change (a refresh, an update) replaces or copies on write (`Arc::make_mut`).
 #[derive(Debug, Clone)]
 pub struct SessionWithUser {
-    pub session: Row,
-    pub user: Row,
+    pub session: Arc<Row>,
+    pub user: Arc<Row>,
     pub token: String,
     pub from_cookie_cache: bool,
 }
@@ -250,6 +254,18 @@ fn decode_cookie_cache(ctx: &AuthContext, raw: &str, token: &str) -> Option<Sess
     if payload.expires_at <= now.timestamp_millis() {
         return None;
     }
+    // Decoded before from this very text: its version and token were checked then.
+    if let Some((session, user)) = ctx.decoded_rows.get(token, &[data]) {
+        if session.get("expiresAt").and_then(Value::as_date)? <= now {
+            return None;
+        }
+        return Some(SessionWithUser {
+            session,
+            user,
+            token: token.to_owned(),
+            from_cookie_cache: true,
+        });
+    }
     let mut de = serde_json::Deserializer::from_str(data);
     let cached = serde::de::DeserializeSeed::deserialize(
         crate::row_json::CookieCacheSeed {
@@ -272,9 +288,12 @@ fn decode_cookie_cache(ctx: &AuthContext, raw: &str, token: &str) -> Option<Sess
     if cached.session.get("expiresAt").and_then(Value::as_date)? <= now {
         return None;
     }
+    let (session, user) = (Arc::new(cached.session), Arc::new(cached.user));
+    ctx.decoded_rows
+        .put(token, &[data], session.clone(), user.clone());
     Some(SessionWithUser {
-        session: cached.session,
-        user: cached.user,
+        session,
+        user,
         token: token.to_owned(),
         from_cookie_cache: true,
     })
@@ -555,12 +574,12 @@ async fn cache_put(ctx: &AuthContext, session: &Row, user: &Row) {
 
 /// The cached session and user for a raw token, if both are cached and the session is live.
 /// Storage errors count as misses.
-async fn cache_lookup(ctx: &AuthContext, token: &str) -> Option<(Row, Row)> {
+async fn cache_lookup(ctx: &AuthContext, token: &str) -> Option<(Arc<Row>, Arc<Row>)> {
     if ctx.config.session.cache_ttl == 0 {
         return None;
     }
     let key = session_cache_key(&hash_token(token));
-    let (Some(session), Some(user)) = ctx
+    let (Some(session_text), Some(user_text)) = ctx
         .secondary
         .get_linked(&key, "userId", USER_CACHE_PREFIX)
         .await
@@ -568,13 +587,27 @@ async fn cache_lookup(ctx: &AuthContext, token: &str) -> Option<(Row, Row)> {
     else {
         return None;
     };
-    let session = crate::row_json::row_from_str(ctx.session_table(), &session)?;
+    let texts = [session_text.as_str(), user_text.as_str()];
+    let (session, user) = match ctx.decoded_rows.get(&key, &texts) {
+        Some(rows) => rows,
+        None => {
+            let session = crate::row_json::row_from_str(ctx.session_table(), &session_text)?;
+            let user = crate::row_json::row_from_str(ctx.user_table(), &user_text)?;
+            // The entries are written user first and evicted independently: check they
+            // still agree.
+            if user.get("id") != session.get("userId") {
+                return None;
+            }
+            let (session, user) = (Arc::new(session), Arc::new(user));
+            ctx.decoded_rows
+                .put(&key, &texts, session.clone(), user.clone());
+            (session, user)
+        }
+    };
     if session.get("expiresAt").and_then(Value::as_date)? <= Utc::now() {
         return None;
     }
-    let user = crate::row_json::row_from_str(ctx.user_table(), &user)?;
-    // The entries are written user first and evicted independently: check they still agree.
-    (user.get("id") == session.get("userId")).then_some((session, user))
+    Some((session, user))
 }
 
 /// Removes sessions (by their stored token values) from the cache.
@@ -660,8 +693,8 @@ pub async fn lookup(
         cache_put(ctx, &session, &user).await;
     }
     Ok(Lookup::Found(SessionWithUser {
-        session,
-        user,
+        session: session.into(),
+        user: user.into(),
         token,
         from_cookie_cache: false,
     }))
@@ -709,8 +742,8 @@ async fn lookup_in_secondary(ctx: &AuthContext, token: String) -> Result<Lookup,
         }
     };
     Ok(Lookup::Found(SessionWithUser {
-        session,
-        user,
+        session: session.into(),
+        user: user.into(),
         token,
         from_cookie_cache: false,
     }))
@@ -729,11 +762,12 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
         return Ok(false);
     }
     if ctx.config.session.store_in_secondary {
-        s.session.insert(
+        let session = Arc::make_mut(&mut s.session);
+        session.insert(
             "expiresAt".into(),
             (now + Duration::seconds(cfg.expires_in)).into(),
         );
-        s.session.insert("updatedAt".into(), now.into());
+        session.insert("updatedAt".into(), now.into());
         put_secondary_session(ctx, &s.session).await?;
         return Ok(true);
     }
@@ -749,7 +783,7 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
         .update("session", &[Where::eq("id", id)], set)
         .await?
     {
-        s.session = updated;
+        s.session = updated.into();
         if ctx.config.session.cache_ttl > 0 {
             cache_put(ctx, &s.session, &s.user).await;
         }
@@ -799,8 +833,8 @@ pub async fn sign_in_user(
         .await
         .map_err(|_| ApiError::new(401, crate::error::codes::FAILED_TO_CREATE_SESSION))?;
     let s = SessionWithUser {
-        session,
-        user,
+        session: session.into(),
+        user: user.into(),
         token,
         from_cookie_cache: false,
     };

@@ -24,7 +24,6 @@ use tower::{Layer, Service};
 use crate::app::App;
 
 pub fn router(app: App) -> Router {
-    let base = app.ctx.config.base_path.clone();
     let mut router = Router::new();
     if app.ctx.config.metrics_enabled {
         router = router.route("/metrics", get(metrics));
@@ -113,10 +112,9 @@ pub fn router(app: App) -> Router {
         .route("/dev/outbox", get(dev_outbox))
         .route("/dev/outbox/{id}", get(dev_outbox_message))
         .route("/assets/{file}", get(asset))
-        .route(&format!("{base}/{{*rest}}"), axum::routing::any(auth))
-        .route(&base, axum::routing::any(auth))
-        .route(&format!("{base}/"), axum::routing::any(auth))
-        .fallback(not_found)
+        // The auth API is the fallback rather than a `{base}/{*rest}` route: the engine routes it
+        // itself, and a wildcard route would capture and store the path's tail on every request.
+        .fallback(auth_or_not_found)
         // One layer for request id, CORS, security headers, metrics and the access log.
         .layer(EdgeLayer {
             ctx: app.ctx.clone(),
@@ -133,11 +131,26 @@ fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
         .into_response()
 }
 
-async fn auth(
+/// The base path and everything under it go to the engine; anything else is not found.
+async fn auth_or_not_found(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
+    let base = app.ctx.config.base_path.as_str();
+    let under_base = req
+        .uri()
+        .path()
+        .strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if under_base {
+        auth(app, peer, req).await
+    } else {
+        not_found(&app, &req)
+    }
+}
+
+async fn auth(app: App, peer: SocketAddr, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let limit = app.ctx.config.max_body_bytes;
     // Most requests (every GET) carry no body: nothing to collect.
@@ -159,7 +172,9 @@ async fn auth(
         body,
         peer: Some(peer.ip()),
     };
-    let res = app.ctx.handle(raw).await;
+    // Boxed: the engine's future spans every endpoint's state and is large; on the heap it is
+    // written once instead of being moved through each layer's future.
+    let res = Box::pin(app.ctx.handle(raw)).await;
     let (content_type, body) = match res.body {
         // Straight to bytes: `to_string` would go through the `fmt` machinery.
         AuthBody::Json(v) => (
@@ -193,8 +208,16 @@ async fn auth(
             .entry(header::CONTENT_TYPE)
             .or_insert(HeaderValue::from_static(ct));
     }
-    response.extensions_mut().insert(res.log);
+    // For the edge's log line and metrics; outside an edge (never in the server) it is dropped.
+    let _ = ACCESS_NOTE.try_with(|note| *note.borrow_mut() = res.log);
     response
+}
+
+tokio::task_local! {
+    /// What the engine told the edge about the request it is answering (`AccessNote`). A
+    /// request-scoped slot rather than a response extension, which would allocate a map for
+    /// every response.
+    static ACCESS_NOTE: std::cell::RefCell<AccessNote>;
 }
 
 const APPLICATION_JSON: &str = "application/json";
@@ -564,14 +587,14 @@ fn not_found_page(app: &App) -> Response {
     }
 }
 
-async fn not_found(State(app): State<App>, req: Request) -> Response {
+fn not_found(app: &App, req: &Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         return json_response(
             StatusCode::NOT_FOUND,
             json!({"message": "Not found", "code": "NOT_FOUND"}),
         );
     }
-    not_found_page(&app)
+    not_found_page(app)
 }
 
 /// CORS with credentials, for trusted origins only. Preflights from them get 204; others get
@@ -687,11 +710,11 @@ struct Edge<S> {
 
 /// What the request side of the edge hands to the response side.
 struct EdgeRequest {
-    id_header: Option<HeaderValue>,
-    id: String,
+    /// The request id (only ever built from `[A-Za-z0-9_-]`, so always a valid header value).
+    id: HeaderValue,
     method: Method,
-    matched: Option<String>,
-    origin: Option<String>,
+    matched: Option<MatchedPath>,
+    origin: Option<HeaderValue>,
     trusted: bool,
     start: Instant,
 }
@@ -709,15 +732,15 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request) -> Self::Future {
-        let edge = edge_request(&self.ctx, &mut req);
+    fn call(&mut self, req: Request) -> Self::Future {
+        let edge = edge_request(&self.ctx, &req);
         let preflight = req.method() == Method::OPTIONS
             && req
                 .headers()
                 .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
         let inner = (!(preflight && edge.trusted)).then(|| self.inner.call(req));
         let ctx = self.ctx.clone();
-        Box::pin(async move {
+        Box::pin(ACCESS_NOTE.scope(Default::default(), async move {
             let res = match inner {
                 Some(future) => match future.await {
                     Ok(res) => res,
@@ -725,66 +748,62 @@ where
                 },
                 None => preflight_response(),
             };
-            Ok(edge_response(&ctx, edge, res))
-        })
+            let note = ACCESS_NOTE.with(|note| note.take());
+            Ok(edge_response(&ctx, edge, note, res))
+        }))
     }
 }
 
-fn edge_request(ctx: &AuthContext, req: &mut Request) -> EdgeRequest {
+fn edge_request(ctx: &AuthContext, req: &Request) -> EdgeRequest {
     // A proxy's id (nginx's $request_id) is kept so that both logs correlate; anything that
     // does not look like an id is replaced.
     let id = req
         .headers()
         .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
         .filter(|v| {
+            let v = v.as_bytes();
             !v.is_empty()
                 && v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && v.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
         })
-        .map(str::to_owned)
+        .cloned()
         .unwrap_or_else(new_request_id);
-    let id_header = HeaderValue::from_str(&id).ok();
-    if let Some(v) = &id_header {
-        req.headers_mut().insert(X_REQUEST_ID.clone(), v.clone());
-    }
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let origin = req.headers().get(header::ORIGIN).cloned();
     let trusted = origin
-        .as_deref()
+        .as_ref()
+        .and_then(|o| o.to_str().ok())
         .is_some_and(|o| is_trusted_origin(&ctx.config, o));
     EdgeRequest {
-        id_header,
         id,
         method: req.method().clone(),
-        matched: req
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|m| m.as_str().to_owned()),
+        matched: req.extensions().get::<MatchedPath>().cloned(),
         origin,
         trusted,
         start: Instant::now(),
     }
 }
 
-fn edge_response(ctx: &AuthContext, edge: EdgeRequest, mut res: Response) -> Response {
-    apply_cors(res.headers_mut(), edge.origin.as_deref(), edge.trusted);
+fn edge_response(
+    ctx: &AuthContext,
+    edge: EdgeRequest,
+    labels: AccessNote,
+    mut res: Response,
+) -> Response {
+    let origin = edge.origin.as_ref().and_then(|o| o.to_str().ok());
+    apply_cors(res.headers_mut(), origin, edge.trusted);
     apply_security_headers(res.headers_mut());
     let elapsed = edge.start.elapsed();
     let status = res.status().as_u16();
-    let labels = res
-        .extensions_mut()
-        .remove::<AccessNote>()
-        .unwrap_or_default();
-    let route = route_label(&ctx.config.base_path, edge.matched.as_deref(), labels.route);
+    let route = route_label(
+        &ctx.config.base_path,
+        edge.matched.as_ref().map(MatchedPath::as_str),
+        labels.route,
+    );
     ctx.metrics
         .observe_request(&route, &edge.method, status, elapsed.as_secs_f64());
     tracing::info!(
-        request_id = %edge.id,
+        request_id = edge.id.to_str().unwrap_or_default(),
         route = %route,
         method = %edge.method,
         status,
@@ -792,9 +811,7 @@ fn edge_response(ctx: &AuthContext, edge: EdgeRequest, mut res: Response) -> Res
         user_id = labels.user_id.as_deref(),
         "request"
     );
-    if let Some(v) = edge.id_header {
-        res.headers_mut().insert(X_REQUEST_ID.clone(), v);
-    }
+    res.headers_mut().insert(X_REQUEST_ID.clone(), edge.id);
     res
 }
 
@@ -802,7 +819,7 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A request id: a random prefix per process and a counter. Unique across instances without
 /// asking the CSPRNG on every request; an id labels log lines, it is not a secret.
-fn new_request_id() -> String {
+fn new_request_id() -> HeaderValue {
     static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let prefix = PREFIX.get_or_init(|| portcullis_core::crypto::token::generate_id(10));
@@ -814,7 +831,10 @@ fn new_request_id() -> String {
         let nibble = (n >> (i * 4)) & 0xf;
         id.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
     }
-    id
+    // The prefix is an id (`[A-Za-z0-9]`) and the rest hex digits: always a valid value, taken
+    // without a copy.
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(id))
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid-request-id"))
 }
 
 #[cfg(test)]
@@ -848,7 +868,9 @@ mod tests {
 
     #[test]
     fn request_ids_are_unique_and_pass_our_own_filter() {
-        let ids: Vec<String> = (0..1000).map(|_| new_request_id()).collect();
+        let ids: Vec<String> = (0..1000)
+            .map(|_| new_request_id().to_str().expect("ascii").to_owned())
+            .collect();
         let unique: std::collections::HashSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len());
         for id in &ids {

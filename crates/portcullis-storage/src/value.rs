@@ -75,35 +75,41 @@ pub fn iso(d: &DateTime<Utc>) -> String {
     out
 }
 
-/// Appends `iso(d)`. Every date in every session response goes through here, so the common
-/// case (years 0–9999, no leap second) is written digit by digit rather than through `fmt`.
+/// Appends `iso(d)`.
 pub fn write_iso(d: &DateTime<Utc>, out: &mut String) {
+    match iso_common(d) {
+        Some(buf) => out.push_str(std::str::from_utf8(&buf).unwrap_or_default()),
+        None => out.push_str(&d.to_rfc3339_opts(SecondsFormat::Millis, true)),
+    }
+}
+
+/// `iso(d)` for years 0–9999 without a leap second, into a stack buffer. Every date in every
+/// session response goes through here, so it is written by arithmetic rather than through
+/// `fmt` or a growing `String`.
+fn iso_common(d: &DateTime<Utc>) -> Option<[u8; 24]> {
     use chrono::{Datelike, Timelike};
-    let millis = d.timestamp_subsec_millis();
-    let Ok(year) = u32::try_from(d.year()) else {
-        out.push_str(&d.to_rfc3339_opts(SecondsFormat::Millis, true));
-        return;
-    };
-    if year > 9999 || millis > 999 {
-        out.push_str(&d.to_rfc3339_opts(SecondsFormat::Millis, true));
-        return;
+    let naive = d.naive_utc();
+    let year = u32::try_from(naive.year()).ok().filter(|y| *y <= 9999)?;
+    let millis = naive.nanosecond() / 1_000_000;
+    if millis > 999 {
+        return None;
     }
-    let parts = [
-        (year, 4, '-'),
-        (d.month(), 2, '-'),
-        (d.day(), 2, 'T'),
-        (d.hour(), 2, ':'),
-        (d.minute(), 2, ':'),
-        (d.second(), 2, '.'),
-        (millis, 3, 'Z'),
-    ];
-    for (n, width, then) in parts {
-        for i in (0..width).rev() {
-            let digit = n / 10u32.pow(i) % 10;
-            out.push(char::from_digit(digit, 10).unwrap_or('0'));
+    let mut buf = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for i in (at..at + width).rev() {
+            // n % 10 < 10: the cast cannot truncate.
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
         }
-        out.push(then);
-    }
+    };
+    put(0, 4, year);
+    put(5, 2, naive.month());
+    put(8, 2, naive.day());
+    put(11, 2, naive.hour());
+    put(14, 2, naive.minute());
+    put(17, 2, naive.second());
+    put(20, 3, millis);
+    Some(buf)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` exactly (what `iso` writes), without the general parser.
@@ -178,7 +184,10 @@ impl serde::Serialize for Value {
             Value::String(v) => s.serialize_str(v),
             Value::Int(i) => s.serialize_i64(*i),
             Value::Bool(b) => s.serialize_bool(*b),
-            Value::Date(d) => s.serialize_str(&iso(d)),
+            Value::Date(d) => match iso_common(d) {
+                Some(buf) => s.serialize_str(std::str::from_utf8(&buf).unwrap_or_default()),
+                None => s.serialize_str(&iso(d)),
+            },
             Value::Json(j) => j.serialize(s),
         }
     }
@@ -214,7 +223,16 @@ mod tests {
             assert_eq!(parse_date(&ours), Some(d), "{ours}");
             t += 7_777_777_777_123;
         }
+        let d = DateTime::from_timestamp_millis(1_787_479_872_345).expect("in range");
+        assert_eq!(
+            serde_json::to_string(&Value::Date(d)).expect("serializes"),
+            format!("\"{}\"", d.to_rfc3339_opts(SecondsFormat::Millis, true))
+        );
         let far = DateTime::from_timestamp_millis(300_000_000_000_000).expect("in range");
+        assert_eq!(
+            serde_json::to_string(&Value::Date(far)).expect("serializes"),
+            format!("\"{}\"", far.to_rfc3339_opts(SecondsFormat::Millis, true))
+        );
         assert_eq!(iso(&far), far.to_rfc3339_opts(SecondsFormat::Millis, true));
         for bad in [
             "2026-02-30T10:11:12.345Z",

@@ -217,7 +217,7 @@ async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
     if signed_in_as_user {
         if let Lookup::Found(mut s) = current {
             // Refresh the cookie cache so the client sees emailVerified at once.
-            s.user = user;
+            s.user = user.into();
             let dont_remember = session::dont_remember(ctx, req);
             res = res.cookies(session::session_cookies(ctx, &s, dont_remember));
         }
@@ -284,7 +284,7 @@ async fn change_email_step(
             if let Lookup::Found(mut s) = session::lookup(ctx, req, false).await?
                 && s.user_id() == user_id
             {
-                s.user = updated;
+                s.user = updated.into();
                 let dont_remember = session::dont_remember(ctx, req);
                 res = res.cookies(session::session_cookies(ctx, &s, dont_remember));
             }

@@ -114,8 +114,8 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         ));
     };
     let s = SessionWithUser {
-        session: session_row,
-        user,
+        session: session_row.into(),
+        user: user.into(),
         token: token.clone(),
         from_cookie_cache: false,
     };

@@ -133,7 +133,10 @@ async fn update_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
     session::evict_user(ctx, me.user_id()).await;
     let dont_remember = session::dont_remember(ctx, req);
-    let s = SessionWithUser { user, ..me.clone() };
+    let s = SessionWithUser {
+        user: user.into(),
+        ..me.clone()
+    };
     // The same token again, with a fresh cookie cache carrying the new user data.
     Ok(
         AuthResponse::json(json!({"status": true})).cookies(session::session_cookies(
@@ -216,7 +219,7 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         Some((row, token)) => {
             let dont_remember = session::dont_remember(ctx, req);
             let s = SessionWithUser {
-                session: row,
+                session: row.into(),
                 user: me.user.clone(),
                 token: token.clone(),
                 from_cookie_cache: false,

@@ -291,7 +291,7 @@ async fn update_number(
         return Err(ApiError::bad_request(PHONE_NUMBER_EXIST));
     }
     take_code(ctx, number, code).await?;
-    let user = mark_verified(ctx, s.user.clone(), number).await?;
+    let user = mark_verified(ctx, Row::clone(&s.user), number).await?;
     Ok(AuthResponse::json(json!({
         "status": true,
         "token": s.token,
