@@ -76,6 +76,17 @@ impl DecodedRows {
         Some(rows)
     }
 
+    /// The user id of the session `key`, if its rows are kept: a session's user never changes,
+    /// so its user's entry can be read by name alongside the session's.
+    pub fn user_id(&self, key: &str) -> Option<String> {
+        let g = self.generations.lock().ok()?;
+        let d = g.current.get(key).or_else(|| g.previous.get(key))?;
+        d.session
+            .get("userId")
+            .and_then(portcullis_storage::Value::as_str)
+            .map(str::to_owned)
+    }
+
     /// Keeps the rows decoded from `texts` for the session `key`.
     pub fn put(&self, key: &str, texts: &[&str], session: Arc<Row>, user: Arc<Row>) {
         let Ok(mut g) = self.generations.lock() else {
@@ -122,6 +133,7 @@ mod tests {
     fn answers_only_for_the_exact_texts() {
         let memo = DecodedRows::default();
         memo.put("t1", &["{s}", "{u}"], row("s1"), row("u1"));
+        assert_eq!(memo.user_id("t1"), None, "no userId in these rows");
         let (s, u) = memo.get("t1", &["{s}", "{u}"]).expect("kept");
         assert_eq!(s.get("id"), Some(&Value::String("s1".into())));
         assert_eq!(u.get("id"), Some(&Value::String("u1".into())));
@@ -129,6 +141,16 @@ mod tests {
         assert!(memo.get("t1", &["{s}", "{u2}"]).is_none());
         assert!(memo.get("t1", &["{s}"]).is_none());
         assert!(memo.get("t2", &["{s}", "{u}"]).is_none());
+    }
+
+    #[test]
+    fn names_the_user_of_a_kept_session() {
+        let memo = DecodedRows::default();
+        let mut session = Row::default();
+        session.insert("userId".into(), Value::String("u9".into()));
+        memo.put("session:t9", &["{s}", "{u}"], Arc::new(session), row("u9"));
+        assert_eq!(memo.user_id("session:t9").as_deref(), Some("u9"));
+        assert_eq!(memo.user_id("session:other"), None);
     }
 
     #[test]

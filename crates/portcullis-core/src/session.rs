@@ -579,13 +579,28 @@ async fn cache_lookup(ctx: &AuthContext, token: &str) -> Option<(Arc<Row>, Arc<R
         return None;
     }
     let key = session_cache_key(&hash_token(token));
-    let (Some(session_text), Some(user_text)) = ctx
-        .secondary
-        .get_linked(&key, "userId", USER_CACHE_PREFIX)
-        .await
-        .ok()?
-    else {
-        return None;
+    let (session_text, user_text) = match ctx.decoded_rows.user_id(&key) {
+        // Seen before: both entries by name in one plain read. Cheaper for Redis than the
+        // script that finds the user through the session's entry.
+        Some(user_id) => {
+            let user_key = user_cache_key(&user_id);
+            let mut found = ctx
+                .secondary
+                .get_many(&[&key, &user_key])
+                .await
+                .ok()?
+                .into_iter();
+            (found.next().flatten()?, found.next().flatten()?)
+        }
+        None => match ctx
+            .secondary
+            .get_linked(&key, "userId", USER_CACHE_PREFIX)
+            .await
+            .ok()?
+        {
+            (Some(session), Some(user)) => (session, user),
+            _ => return None,
+        },
     };
     let texts = [session_text.as_str(), user_text.as_str()];
     let (session, user) = match ctx.decoded_rows.get(&key, &texts) {

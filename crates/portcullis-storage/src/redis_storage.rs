@@ -143,6 +143,21 @@ impl SecondaryStorage for RedisStorage {
             .await
     }
 
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        // MGET answers a list even for one key (a plain GET would not).
+        self.run(|mut c| async move {
+            redis::cmd("MGET")
+                .arg(&keys)
+                .query_async::<Vec<Option<String>>>(&mut c)
+                .await
+        })
+        .await
+    }
+
     async fn get_linked(
         &self,
         key: &str,

@@ -12,6 +12,14 @@ use crate::adapter::{Result, StorageError};
 #[async_trait]
 pub trait SecondaryStorage: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<String>>;
+    /// The values at `keys`, in order. Backends across a network read them in one round trip.
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.get(k).await?);
+        }
+        Ok(out)
+    }
     /// The value at `key` and, when that value is a JSON object whose `field` is a string, the
     /// value at `then_prefix` + that string: an entry and the entry it points at (a cached
     /// session and its user). Backends across a network answer both in one round trip.
@@ -113,6 +121,17 @@ pub(crate) async fn check_get_linked(s: &dyn SecondaryStorage) {
     assert_eq!(get("session:t3").await.expect("not a string").1, None);
     assert_eq!(get("session:t4").await.expect("not json").1, None);
     assert_eq!(get("session:none").await.expect("absent"), (None, None));
+    assert_eq!(
+        s.get_many(&["user:u1", "session:none", "session:t2"])
+            .await
+            .expect("many"),
+        vec![
+            Some(r#"{"id":"u1"}"#.to_owned()),
+            None,
+            Some(r#"{"id":"s2","userId":"gone"}"#.to_owned())
+        ]
+    );
+    assert!(s.get_many(&[]).await.expect("none").is_empty());
     for k in [
         "session:t1",
         "user:u1",

@@ -55,6 +55,28 @@ async fn three_instances_share_sessions_revocations_and_limits() {
         );
     }
 
+    // Renamed on C: A and B, which hold the session and its user cached (and decoded), answer
+    // with the new name on their next check, twice in a row.
+    let renamed = c
+        .send(
+            Request::post("/api/auth/update-user")
+                .bearer(&token)
+                .json(&serde_json::json!({"name": "Renamed On C"})),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "update-user: {}", renamed.describe());
+    for i in [&a, &b, &a, &b] {
+        let res = i
+            .send(Request::get("/api/auth/get-session").bearer(&token))
+            .await;
+        assert_eq!(
+            res.json()["user"]["name"],
+            "Renamed On C",
+            "stale user on {}",
+            i.addr
+        );
+    }
+
     // Revoked on B (sign-out): A and C see it on their next request, though they had it cached.
     let out = b
         .send(
