@@ -11,7 +11,9 @@
 Ratios: "vs Better Auth" is Portcullis's req/s over Better Auth's in the same workload and run,
 with the p99 ratio beside it. "vs floor" is req/s as a share of the floor's: the floor server's
 /ok for /ok, its in-memory session lookup for get-session, and the raw hash rate (bench/kdf,
-the best of 1..cores threads) for sign-in and sign-up.
+the best of 1..cores threads) for sign-in and sign-up. Rows measured in interleaved rounds
+(/ok and the cached get-session rows, against the floor) show the median round, and their floor
+ratio is the median of the per-round ratios (see collapse_rounds).
 """
 
 import argparse
@@ -82,6 +84,60 @@ def find(rows, workload, pred):
     return next((r for r in rows if r["workload"] == workload and pred(r) and "rps" in r), None)
 
 
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def floor_round(rows, r, floor_workload):
+    """The floor's row from the same round as r (measured beside it), if r has a round."""
+    return next((f for f in rows if f["workload"] == floor_workload and is_floor(f)
+                 and f.get("round") == r.get("round") and "rps" in f), None)
+
+
+def collapse_rounds(rows):
+    """Rows measured in interleaved rounds (key `round`) become one row per workload and server:
+    the round with the median req/s, with every round's req/s kept in `rounds`. Its floor ratio
+    is the median of the per-round ratios, each against the floor's run in the same round, so
+    that a slow minute on the machine moves both sides of a ratio together."""
+    out, groups = [], {}
+    for r in rows:
+        if "round" in r and "rps" in r:
+            key = (r["workload"], r["server"])
+            if key not in groups:
+                groups[key] = []
+                out.append(key)
+            groups[key].append(r)
+        else:
+            out.append(r)
+    floors = {"ok": "ok", "session": "get-session-floor"}
+    result = []
+    for item in out:
+        if not isinstance(item, tuple):
+            result.append(item)
+            continue
+        rounds = groups[item]
+        mid = sorted(rounds, key=lambda x: x["rps"])[(len(rounds) - 1) // 2]
+        row = dict(mid)
+        row["rounds"] = [x["rps"] for x in rounds]
+        row["errors"] = sum(x["errors"] for x in rounds)
+        row["first_unexpected"] = next((x["first_unexpected"] for x in rounds if x.get("first_unexpected")), "")
+        row["busy"] = "1" if any(x.get("busy") == "1" for x in rounds) else "0"
+        row["rss_peak_kb"] = max(x.get("rss_peak_kb") or 0 for x in rounds)
+        fw = floors.get(row.get("floor"))
+        if fw:
+            ratios = [x["rps"] / f["rps"] for x in rounds
+                      if (f := floor_round(rows, x, fw)) and f["rps"]]
+            if ratios:
+                row["paired_vs_floor"] = median(ratios)
+        if len(rounds) > 1:
+            extra = f"median of {len(rounds)} interleaved rounds: " + " / ".join(fmt_rps(x) for x in row["rounds"])
+            row["note"] = f"{row['note']}; {extra}" if row.get("note") else extra
+        result.append(row)
+    return result
+
+
 def annotate(rows, kdf):
     """Adds vs_ba, vs_floor (numbers and text) to each row."""
     for r in rows:
@@ -100,7 +156,10 @@ def annotate(rows, kdf):
             base = find(rows, "ok", is_floor)
         elif r.get("floor") == "session":
             base = find(rows, "get-session-floor", is_floor)
-        if base and base["rps"]:
+        if r.get("paired_vs_floor") is not None:
+            r["vs_floor"] = r["paired_vs_floor"]
+            r["vs_floor_text"] = fmt_pct(r["vs_floor"])
+        elif base and base["rps"]:
             r["vs_floor"] = r["rps"] / base["rps"]
             r["vs_floor_text"] = fmt_pct(r["vs_floor"])
         if r.get("kdf") and kdf.get(r["kdf"]):
@@ -231,6 +290,7 @@ def goals(rows, memory):
 
 
 def render(rows, memory, kdf, meta):
+    rows = collapse_rounds(rows)
     annotate(rows, kdf)
     body = table_rows(rows, kdf, meta)
     g = goals(rows, memory)
