@@ -45,6 +45,50 @@ pub struct SqlAdapter {
     schema: Arc<Schema>,
     /// The session check's statement, built once (None when the schema lacks the tables).
     session_check: Option<Arc<str>>,
+    /// PostgreSQL connections the session check keeps to itself.
+    check_lanes: Arc<CheckLanes>,
+}
+
+/// Connections the session check keeps to itself on PostgreSQL.
+///
+/// sqlx tests every connection with a round trip when it goes back to its pool, so a check
+/// that is one query cost two round trips, and a task to run the second. A lane holds a pooled
+/// connection and never hands it back, so a check on a lane is one round trip. Lanes are
+/// taken with `try_lock`: when every lane is busy the check runs on the pool as before, so they
+/// only ever add capacity. A lane whose query fails drops its connection (the pool tests it and
+/// closes it if broken), and the check runs again on the pool, so a stale connection never
+/// shows as an error. A check cancelled mid-query leaves its reply on the connection, which
+/// sqlx reads past before the next query.
+struct CheckLanes {
+    lanes: Vec<Mutex<Option<sqlx::pool::PoolConnection<Postgres>>>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl CheckLanes {
+    /// Half the pool (none for a pool of one): the rest serves everything else.
+    fn for_pool(dialect: Dialect, pool_size: u32) -> Self {
+        let n = if dialect == Dialect::Postgres {
+            usize::try_from(pool_size / 2).unwrap_or(0)
+        } else {
+            0
+        };
+        CheckLanes {
+            lanes: (0..n).map(|_| Mutex::new(None)).collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// A free lane, if any, trying each once from the next in turn.
+    fn try_take(
+        &self,
+    ) -> Option<tokio::sync::MutexGuard<'_, Option<sqlx::pool::PoolConnection<Postgres>>>> {
+        let n = self.lanes.len();
+        if n == 0 {
+            return None;
+        }
+        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (0..n).find_map(|i| self.lanes[(start + i) % n].try_lock().ok())
+    }
 }
 
 impl SqlAdapter {
@@ -108,6 +152,7 @@ impl SqlAdapter {
             _ => None,
         };
         Ok(SqlAdapter {
+            check_lanes: Arc::new(CheckLanes::for_pool(dialect, pool_size)),
             pool,
             schema,
             session_check,
@@ -378,6 +423,16 @@ trait Runner: Send + Sync {
         sql: &str,
         params: &[(Value, FieldType)],
     ) -> Result<Option<(Row, Row)>>;
+    /// The session check's join: `fetch_joined`, unless the runner has a connection for it.
+    async fn fetch_session_check(
+        &self,
+        session: &Table,
+        user: &Table,
+        sql: &str,
+        params: &[(Value, FieldType)],
+    ) -> Result<Option<(Row, Row)>> {
+        self.fetch_joined(session, user, sql, params).await
+    }
     async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>>;
     async fn fetch_count(&self, stmt: &Statement) -> Result<i64>;
     async fn execute(&self, stmt: &Statement) -> Result<u64>;
@@ -481,6 +536,34 @@ impl Runner for SqlAdapter {
             Pool::Postgres(p) => run_joined!(p, bind_pg, decode_pg, first, second, sql, params),
             Pool::Mysql(p) => run_joined!(p, bind_mysql, decode_mysql, first, second, sql, params),
         }
+    }
+    async fn fetch_session_check(
+        &self,
+        session: &Table,
+        user: &Table,
+        sql: &str,
+        params: &[(Value, FieldType)],
+    ) -> Result<Option<(Row, Row)>> {
+        if let Pool::Postgres(pool) = &self.pool
+            && let Some(mut lane) = self.check_lanes.try_take()
+        {
+            if lane.is_none() {
+                // Only an idle connection: a lane never waits for the pool.
+                *lane = pool.try_acquire();
+            }
+            if let Some(conn) = lane.as_mut() {
+                let on_lane: Result<Option<(Row, Row)>> =
+                    run_joined!(&mut **conn, bind_pg, decode_pg, session, user, sql, params);
+                match on_lane {
+                    Ok(found) => return Ok(found),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "session check failed on its own connection; retrying on the pool");
+                        *lane = None;
+                    }
+                }
+            }
+        }
+        self.fetch_joined(session, user, sql, params).await
     }
     async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>> {
         match &self.pool {
@@ -668,7 +751,7 @@ impl<R: Runner> Store for R {
             .session_check_sql()
             .ok_or_else(|| StorageError::UnknownTable("session".to_owned()))?;
         let params = [(Value::String(stored_token.to_owned()), FieldType::String)];
-        self.fetch_joined(session, user, sql, &params).await
+        self.fetch_session_check(session, user, sql, &params).await
     }
 
     async fn delete_many(&self, table_name: &str, wheres: &[Where]) -> Result<u64> {
@@ -730,5 +813,40 @@ impl Adapter for SqlAdapter {
             Pool::Postgres(_) => "postgres",
             Pool::Mysql(_) => "mysql",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_postgres_gets_lanes_and_half_the_pool() {
+        assert_eq!(CheckLanes::for_pool(Dialect::Postgres, 10).lanes.len(), 5);
+        assert_eq!(CheckLanes::for_pool(Dialect::Postgres, 1).lanes.len(), 0);
+        assert_eq!(CheckLanes::for_pool(Dialect::Mysql, 10).lanes.len(), 0);
+        assert_eq!(CheckLanes::for_pool(Dialect::Sqlite, 10).lanes.len(), 0);
+    }
+
+    #[test]
+    fn a_busy_lane_is_skipped_and_none_is_free_when_all_are_busy() {
+        let lanes = CheckLanes::for_pool(Dialect::Postgres, 4);
+        let first = lanes.try_take().expect("a free lane");
+        let second = lanes.try_take().expect("the other lane");
+        assert!(
+            lanes.try_take().is_none(),
+            "both busy: the check uses the pool"
+        );
+        drop(first);
+        assert!(
+            lanes.try_take().is_some(),
+            "a lane given back is taken again"
+        );
+        drop(second);
+        assert!(
+            CheckLanes::for_pool(Dialect::Postgres, 1)
+                .try_take()
+                .is_none()
+        );
     }
 }
