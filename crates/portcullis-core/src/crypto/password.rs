@@ -1,12 +1,13 @@
 //! Password hashing: argon2id (OWASP parameters) by default; Better Auth's scrypt as an option
-//! and for verifying imported hashes; bcrypt for verifying. Hashing runs on a bounded pool of
-//! blocking threads so that a sign-in flood cannot starve the async workers.
+//! and for verifying imported hashes; bcrypt for verifying. Hashing runs on threads of its own,
+//! as many as hashes may run at once and at a lower scheduling priority than the async workers,
+//! so that a sign-in flood cannot starve session checks.
 //!
 //! Argon2's 19 MiB working memory comes from a pool of buffers, one per permit, reused by every
 //! hash. Allocating it per hash left freed 19 MiB blocks in each blocking thread's malloc arena:
 //! a few dozen sign-ins grew the process to hundreds of megabytes.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -218,10 +219,70 @@ fn verify_sync(
     fail
 }
 
-/// Hashes and verifies on a bounded pool of blocking threads.
+/// How much less CPU a hash thread gets than an async worker when both want it: nice 5 is a
+/// third of the share (CFS weights 335 against 1024), and a waking worker preempts a hash.
+const HASH_THREAD_NICE: libc::c_int = 5;
+
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// Threads that only hash. Tokio's blocking pool would do, but its threads are shared with
+/// other blocking work, and a thread's priority, once lowered, cannot be raised again without
+/// privileges: these threads are lowered once, at start.
+struct HashThreads {
+    jobs: mpsc::Sender<HashJob>,
+}
+
+impl HashThreads {
+    fn start(n: usize) -> Result<Self, PasswordError> {
+        let (jobs, queue) = mpsc::channel::<HashJob>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..n {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("portcullis-hash-{i}"))
+                .spawn(move || {
+                    lower_this_threads_priority();
+                    // Ends when every sender is gone (the hasher was dropped).
+                    while let Ok(job) = queue
+                        .lock()
+                        .map_err(|_| mpsc::RecvError)
+                        .and_then(|q| q.recv())
+                    {
+                        job();
+                    }
+                })
+                .map_err(|_| PasswordError::Worker)?;
+        }
+        Ok(HashThreads { jobs })
+    }
+
+    /// Runs `f` on a hash thread and waits for it without blocking the async worker.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(f());
+            }))
+            .map_err(|_| PasswordError::Worker)?;
+        result.await.map_err(|_| PasswordError::Worker)
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (Linux keeps a nice value per thread; the
+/// call is best effort, and elsewhere it may apply to the process, which is still correct).
+fn lower_this_threads_priority() {
+    // SAFETY: setpriority reads only its integer arguments; `who = 0` is the calling thread.
+    let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, HASH_THREAD_NICE) };
+}
+
+/// Hashes and verifies on a bounded set of hash threads.
 #[derive(Clone)]
 pub struct PasswordHasher {
     algo: HashAlgorithm,
+    threads: Arc<HashThreads>,
     /// How many hashes run at once: the permits, and the most buffers kept.
     concurrency: usize,
     permits: Arc<Semaphore>,
@@ -242,6 +303,7 @@ impl PasswordHasher {
         let concurrency = concurrency.max(1);
         Ok(PasswordHasher {
             algo,
+            threads: Arc::new(HashThreads::start(concurrency)?),
             concurrency,
             permits: Arc::new(Semaphore::new(concurrency)),
             workspaces: Arc::new(Mutex::new(Vec::new())),
@@ -267,22 +329,22 @@ impl PasswordHasher {
             .await
             .map_err(|_| PasswordError::Worker)?;
         let (pool, limit) = (self.workspaces.clone(), self.concurrency);
-        tokio::task::spawn_blocking(move || {
-            let taken = pool.lock().ok().and_then(|mut p| p.pop());
-            let mut memory = taken.unwrap_or_default();
-            let out = f(&mut memory);
-            // A buffer grown for an imported hash with larger parameters is not kept.
-            if memory.len() <= ARGON2_M_KIB as usize
-                && let Ok(mut p) = pool.lock()
-                && p.len() < limit
-            {
-                p.push(memory);
-            }
-            drop(permit);
-            out
-        })
-        .await
-        .map_err(|_| PasswordError::Worker)
+        self.threads
+            .run(move || {
+                let taken = pool.lock().ok().and_then(|mut p| p.pop());
+                let mut memory = taken.unwrap_or_default();
+                let out = f(&mut memory);
+                // A buffer grown for an imported hash with larger parameters is not kept.
+                if memory.len() <= ARGON2_M_KIB as usize
+                    && let Ok(mut p) = pool.lock()
+                    && p.len() < limit
+                {
+                    p.push(memory);
+                }
+                drop(permit);
+                out
+            })
+            .await
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
@@ -372,6 +434,46 @@ mod tests {
         assert!(hasher.verify("b", &h).await.expect("verify").ok);
         assert_eq!(pooled(&hasher), 1);
         assert_eq!(hasher.permits.available_permits(), 1);
+    }
+
+    /// The nice values of this process's hash threads, from `/proc`.
+    #[cfg(target_os = "linux")]
+    fn hash_thread_nices() -> Vec<i64> {
+        let mut out = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task")
+            .expect("tasks")
+            .flatten()
+        {
+            let path = task.path();
+            let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+            if !comm.starts_with("portcullis-hash") {
+                continue;
+            }
+            let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+            // Fields after the parenthesised name: state is field 3, nice is field 19.
+            let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+            let nice = after
+                .split_whitespace()
+                .nth(16)
+                .and_then(|n| n.parse::<i64>().ok());
+            out.extend(nice);
+        }
+        out
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashes_run_on_their_own_threads_below_the_workers_priority() {
+        let hasher = PasswordHasher::new(HashAlgorithm::Argon2id, 2).expect("hasher");
+        let h = hasher.hash("pw").await.expect("hash");
+        assert!(hasher.verify("pw", &h).await.expect("verify").ok);
+        let nices = hash_thread_nices();
+        assert!(nices.len() >= 2, "hash threads: {nices:?}");
+        // At least HASH_THREAD_NICE: a process started at a lower priority stays there.
+        assert!(
+            nices.iter().all(|n| *n >= i64::from(HASH_THREAD_NICE)),
+            "{nices:?}"
+        );
     }
 
     #[tokio::test]
