@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use portcullis_core::crypto::hash_memory::KeepHashMemory;
 use portcullis_core::{Config, Sources};
 
 /// mimalloc rather than glibc's malloc: allocation is a large share of each request's own work
-/// (see bench/README.md, "Where the time goes").
+/// (see bench/README.md, "Where the time goes"). Wrapped so that a hash thread keeps its large
+/// working buffer between back-to-back hashes (`hash_memory`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: KeepHashMemory<mimalloc::MiMalloc> = KeepHashMemory(mimalloc::MiMalloc);
 
 /// Keeps mimalloc's resident set small. Its default backs arenas with transparent huge pages,
 /// so a few KiB touched cost 2 MiB resident, and it hands freed pages back a second late. Under

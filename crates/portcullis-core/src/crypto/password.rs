@@ -16,6 +16,8 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::crypto::hash_memory;
+
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
     #[error("password hashing failed: {0}")]
@@ -62,7 +64,7 @@ fn nfkc(password: &str) -> String {
     password.nfkc().collect()
 }
 
-/// Argon2 working memory, reused across hashes.
+/// Argon2 working memory: each hash thread keeps one between back-to-back hashes.
 type Workspace = Vec<Block>;
 
 /// An argon2 PHC hash of `password` with `salt`, computed in `memory` (grown if needed), as
@@ -219,15 +221,22 @@ fn verify_sync(
     fail
 }
 
-/// How much less CPU a hash thread gets than an async worker when both want it: nice 5 is a
-/// third of the share (CFS weights 335 against 1024), and a waking worker preempts a hash.
-const HASH_THREAD_NICE: libc::c_int = 5;
+/// How much less CPU a hash thread gets than an async worker when both want it: nice 10 is about
+/// a tenth of the share (scheduler weights 110 against 1024), and a waking worker preempts a
+/// hash. Measured under a sign-in flood, nice 10 kept the session checks' p99 lower than nice 5
+/// while sign-ins still went on; SCHED_IDLE starved them (p99 of 5-8 s).
+const HASH_THREAD_NICE: libc::c_int = 10;
 
-type HashJob = Box<dyn FnOnce() + Send>;
+type HashJob = Box<dyn FnOnce(&mut Workspace) + Send>;
 
 /// Threads that only hash. Tokio's blocking pool would do, but its threads are shared with
 /// other blocking work, and a thread's priority, once lowered, cannot be raised again without
 /// privileges: these threads are lowered once, at start.
+///
+/// Each thread owns its working memory: the argon2 workspace it hands to its jobs, and the
+/// scrypt crate's buffer, kept by the allocator (`hash_memory`). Back-to-back jobs reuse both;
+/// both go back to the allocator as soon as no job waits, so an idle server holds none and a
+/// busy one at most one set per thread.
 struct HashThreads {
     jobs: mpsc::Sender<HashJob>,
 }
@@ -242,33 +251,56 @@ impl HashThreads {
                 .name(format!("portcullis-hash-{i}"))
                 .spawn(move || {
                     lower_this_threads_priority();
-                    // Ends when every sender is gone (the hasher was dropped).
-                    while let Ok(job) = queue
-                        .lock()
-                        .map_err(|_| mpsc::RecvError)
-                        .and_then(|q| q.recv())
-                    {
-                        job();
+                    hash_memory::keep_on_this_thread();
+                    let mut memory = Workspace::new();
+                    // The queue is locked by whichever thread waits on it, so a busy lock
+                    // also means that no job is waiting.
+                    let queued = || queue.try_lock().ok().and_then(|q| q.try_recv().ok());
+                    let wait = || queue.lock().ok().and_then(|q| q.recv().ok());
+                    loop {
+                        let job = match queued() {
+                            Some(job) => job,
+                            None => {
+                                give_back(&mut memory);
+                                // None when every sender is gone (the hasher was dropped).
+                                let Some(job) = wait() else { break };
+                                job
+                            }
+                        };
+                        job(&mut memory);
+                        // A workspace grown for an imported hash with larger parameters is
+                        // not kept.
+                        if memory.len() > ARGON2_M_KIB as usize {
+                            memory = Workspace::new();
+                        }
                     }
+                    give_back(&mut memory);
                 })
                 .map_err(|_| PasswordError::Worker)?;
         }
         Ok(HashThreads { jobs })
     }
 
-    /// Runs `f` on a hash thread and waits for it without blocking the async worker.
+    /// Runs `f` with the thread's workspace on a hash thread, and waits for it without blocking
+    /// the async worker.
     async fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce() -> T + Send + 'static,
+        f: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
         let (done, result) = tokio::sync::oneshot::channel();
         self.jobs
-            .send(Box::new(move || {
-                let _ = done.send(f());
+            .send(Box::new(move |memory: &mut Workspace| {
+                let _ = done.send(f(memory));
             }))
             .map_err(|_| PasswordError::Worker)?;
         result.await.map_err(|_| PasswordError::Worker)
     }
+}
+
+/// Gives a hash thread's working memory back to the allocator.
+fn give_back(memory: &mut Workspace) {
+    *memory = Workspace::new();
+    hash_memory::release_kept();
 }
 
 /// Lowers the calling thread's scheduling priority (Linux keeps a nice value per thread; the
@@ -282,12 +314,11 @@ fn lower_this_threads_priority() {
 #[derive(Clone)]
 pub struct PasswordHasher {
     algo: HashAlgorithm,
+    /// One per permit: the hash threads, each with its own working memory.
     threads: Arc<HashThreads>,
-    /// How many hashes run at once: the permits, and the most buffers kept.
-    concurrency: usize,
+    /// How many hashes run at once. Requests wait here, where a dropped request simply stops
+    /// waiting, rather than in the threads' queue, where its job would still run.
     permits: Arc<Semaphore>,
-    /// At most one buffer per permit: a job takes one (or starts one) and puts it back.
-    workspaces: Arc<Mutex<Vec<Workspace>>>,
     /// A hash of a random password, verified when the account does not exist so that both
     /// paths cost the same.
     dummy: Arc<String>,
@@ -304,9 +335,7 @@ impl PasswordHasher {
         Ok(PasswordHasher {
             algo,
             threads: Arc::new(HashThreads::start(concurrency)?),
-            concurrency,
             permits: Arc::new(Semaphore::new(concurrency)),
-            workspaces: Arc::new(Mutex::new(Vec::new())),
             dummy: Arc::new(dummy),
         })
     }
@@ -320,27 +349,17 @@ impl PasswordHasher {
         f: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
         // The permit moves into the job: if the request is dropped mid-hash (the client went
-        // away), the job still runs to the end and holds its permit and its buffer until then,
-        // so no new job can start a buffer beside it.
+        // away), the job still runs to the end and holds its permit until then, so the next
+        // request waits for that thread instead of queueing behind it.
         let permit = self
             .permits
             .clone()
             .acquire_owned()
             .await
             .map_err(|_| PasswordError::Worker)?;
-        let (pool, limit) = (self.workspaces.clone(), self.concurrency);
         self.threads
-            .run(move || {
-                let taken = pool.lock().ok().and_then(|mut p| p.pop());
-                let mut memory = taken.unwrap_or_default();
-                let out = f(&mut memory);
-                // A buffer grown for an imported hash with larger parameters is not kept.
-                if memory.len() <= ARGON2_M_KIB as usize
-                    && let Ok(mut p) = pool.lock()
-                    && p.len() < limit
-                {
-                    p.push(memory);
-                }
+            .run(move |memory| {
+                let out = f(memory);
                 drop(permit);
                 out
             })
@@ -408,18 +427,9 @@ mod tests {
         assert!(verify_sync(HashAlgorithm::Scrypt, "correct horse", &h, &mut vec![]).needs_rehash);
     }
 
-    fn pooled(hasher: &PasswordHasher) -> usize {
-        hasher
-            .workspaces
-            .lock()
-            .map(|p| p.len())
-            .unwrap_or(usize::MAX)
-    }
-
     #[tokio::test]
-    async fn a_dropped_request_keeps_its_permit_and_buffer_until_its_hash_ends() {
+    async fn a_dropped_request_keeps_its_permit_until_its_hash_ends() {
         let hasher = PasswordHasher::new(HashAlgorithm::Argon2id, 1).expect("hasher");
-        assert_eq!(pooled(&hasher), 0);
         // The first poll takes the permit and starts the job; the timeout then drops the request.
         let dropped =
             tokio::time::timeout(std::time::Duration::from_millis(1), hasher.hash("a")).await;
@@ -429,10 +439,9 @@ mod tests {
             0,
             "the job still holds it"
         );
-        // The next hash waits for that job, then reuses its buffer instead of starting a second.
+        // The next hash waits for that job.
         let h = hasher.hash("b").await.expect("hash");
         assert!(hasher.verify("b", &h).await.expect("verify").ok);
-        assert_eq!(pooled(&hasher), 1);
         assert_eq!(hasher.permits.available_permits(), 1);
     }
 
@@ -476,20 +485,49 @@ mod tests {
         );
     }
 
+    /// The argon2 workspace a job finds on its hash thread, in blocks.
+    async fn workspace_seen(threads: &HashThreads) -> usize {
+        threads.run(|m| m.len()).await.expect("job")
+    }
+
     #[tokio::test]
-    async fn a_buffer_grown_for_larger_parameters_is_not_kept() {
+    async fn a_hash_thread_keeps_its_workspace_only_while_jobs_wait() {
+        let threads = HashThreads::start(1).expect("threads");
+        let blocks = ARGON2_M_KIB as usize;
+        // A job queued behind a hash finds the workspace the hash used.
+        let (h, seen) = tokio::join!(
+            threads.run(|m| hash_sync(HashAlgorithm::Argon2id, "pw", m)),
+            workspace_seen(&threads)
+        );
+        assert!(h.expect("job").is_ok());
+        assert_eq!(seen, blocks);
+        // Once no job waited, the thread gave it back. (A job sent right after the last one
+        // ended may still find it: the thread may not have looked at the queue yet.)
+        let mut given_back = false;
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            if workspace_seen(&threads).await == 0 {
+                given_back = true;
+                break;
+            }
+        }
+        assert!(given_back, "the idle thread kept its workspace");
+
+        // A workspace grown for an imported hash with larger parameters is not kept, even for
+        // a job that waits behind it.
         use argon2::password_hash::PasswordHasher as _;
-        let hasher = PasswordHasher::new(HashAlgorithm::Argon2id, 2).expect("hasher");
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         let params = Params::new(65536, 1, 1, None).expect("params");
         let imported = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
             .hash_password(b"pw", &salt)
             .expect("hash")
             .to_string();
-        assert!(hasher.verify("pw", &imported).await.expect("verify").ok);
-        assert_eq!(pooled(&hasher), 0);
-        hasher.hash("pw").await.expect("hash");
-        assert_eq!(pooled(&hasher), 1);
+        let (v, seen) = tokio::join!(
+            threads.run(move |m| verify_sync(HashAlgorithm::Argon2id, "pw", &imported, m)),
+            workspace_seen(&threads)
+        );
+        assert!(v.expect("job").ok);
+        assert_eq!(seen, 0);
     }
 
     #[test]
