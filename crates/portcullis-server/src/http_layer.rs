@@ -680,9 +680,6 @@ pub fn route_label(base: &str, matched: Option<&str>, engine_route: Option<&str>
     }
 }
 
-/// One log line per request: request id, route template, method, status, latency and the user
-/// id when the engine knows it. Never the raw path, query, cookies, tokens or bodies. Also feeds
-/// `http_requests_total` and `http_request_duration_seconds`.
 /// The edge of every request: request id, CORS, security headers, metrics and the access log.
 /// A hand-written layer rather than `middleware::from_fn`, which clones the inner service and
 /// boxes two futures per request: the request side runs before the inner service is called,
@@ -784,6 +781,10 @@ fn edge_request(ctx: &AuthContext, req: &Request) -> EdgeRequest {
     }
 }
 
+/// The response side of the edge: CORS and security headers, the request id, and one log line
+/// per request (request id, route template, method, status, latency and the user id when the
+/// engine knows it; never the raw path, query, cookies, tokens or bodies). Also feeds
+/// `http_requests_total` and `http_request_duration_seconds`.
 fn edge_response(
     ctx: &AuthContext,
     edge: EdgeRequest,

@@ -10,9 +10,9 @@
 //! [`KeepHashMemory`] wraps the global allocator instead. On a thread that asked for it (the hash
 //! threads, see `password.rs`), one freed block of at least [`KEEP_AT_LEAST`] bytes is kept in a
 //! thread-local slot and handed back by the next allocation of the same layout (zeroed when the
-//! caller asks for zeroed memory, as `vec![0; n]` does). The hash thread releases the block as
-//! soon as no job waits, so an idle server holds none, and at most one block per hash thread is
-//! ever kept. Every other thread and every smaller allocation goes straight through.
+//! caller asks for zeroed memory, as `vec![0; n]` does). A hash thread releases the block when it
+//! has had no job for a moment (`KEEP_WORKING_MEMORY_FOR` in `password.rs`), so an idle server
+//! holds none, and at most one block per hash thread is ever kept. Every other thread and every smaller allocation goes straight through.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
@@ -71,16 +71,17 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for KeepHashMemory<A> {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if layout.size() >= KEEP_AT_LEAST && KEEPING.get() {
-            if let Some(block) = NonNull::new(ptr) {
-                // The block in the slot, if any, makes room for the newer one.
-                if let Some((old, old_layout)) = KEPT.replace(Some((block, layout))) {
-                    // SAFETY: the old block came from `A` with `old_layout` and is owned by
-                    // the slot alone.
-                    unsafe { self.0.dealloc(old.as_ptr(), old_layout) };
-                }
-                return;
+        if layout.size() >= KEEP_AT_LEAST
+            && KEEPING.get()
+            && let Some(block) = NonNull::new(ptr)
+        {
+            // The block in the slot, if any, makes room for the newer one.
+            if let Some((old, old_layout)) = KEPT.replace(Some((block, layout))) {
+                // SAFETY: the old block came from `A` with `old_layout` and is owned by the
+                // slot alone.
+                unsafe { self.0.dealloc(old.as_ptr(), old_layout) };
             }
+            return;
         }
         // SAFETY: forwarded as given: `ptr` came from this allocator with `layout`.
         unsafe { self.0.dealloc(ptr, layout) }

@@ -8,12 +8,13 @@
 //! a few dozen sign-ins grew the process to hundreds of megabytes.
 
 use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::crypto::hash_memory;
@@ -227,74 +228,124 @@ fn verify_sync(
 /// while sign-ins still went on; SCHED_IDLE starved them (p99 of 5-8 s).
 const HASH_THREAD_NICE: libc::c_int = 10;
 
-type HashJob = Box<dyn FnOnce(&mut Workspace) + Send>;
+/// How long a hash thread keeps its working memory after its last job. Under load the next job
+/// comes within a millisecond; after the load, the memory goes back to the allocator this late.
+const KEEP_WORKING_MEMORY_FOR: Duration = Duration::from_millis(100);
 
-/// Threads that only hash. Tokio's blocking pool would do, but its threads are shared with
-/// other blocking work, and a thread's priority, once lowered, cannot be raised again without
-/// privileges: these threads are lowered once, at start.
+/// One hash for one thread, with the permit that allowed it.
+struct HashJob {
+    work: Box<dyn FnOnce(&mut Workspace) + Send>,
+    permit: OwnedSemaphorePermit,
+}
+
+/// Threads that only hash, one job each at a time. Tokio's blocking pool would do, but its
+/// threads are shared with other blocking work, and a thread's priority, once lowered, cannot be
+/// raised again without privileges: these threads are lowered once, at start.
 ///
 /// Each thread owns its working memory: the argon2 workspace it hands to its jobs, and the
 /// scrypt crate's buffer, kept by the allocator (`hash_memory`). Back-to-back jobs reuse both;
-/// both go back to the allocator as soon as no job waits, so an idle server holds none and a
-/// busy one at most one set per thread.
+/// a thread that had no job for [`KEEP_WORKING_MEMORY_FOR`] gives both back, so an idle server
+/// holds none and a busy one at most one set per thread. Jobs go to the idle thread used last,
+/// so a light load keeps one set warm rather than all of them.
 struct HashThreads {
-    jobs: mpsc::Sender<HashJob>,
+    /// One per thread. Requests wait here, where a dropped request simply stops waiting, and
+    /// not in a queue, where its job would still run.
+    permits: Arc<Semaphore>,
+    /// The threads without a job, the one that finished last on top. A permit holder always
+    /// finds one: a thread puts itself back before it lets its job's permit go.
+    idle: Arc<Mutex<Vec<usize>>>,
+    jobs: Vec<mpsc::Sender<HashJob>>,
 }
 
 impl HashThreads {
     fn start(n: usize) -> Result<Self, PasswordError> {
-        let (jobs, queue) = mpsc::channel::<HashJob>();
-        let queue = Arc::new(Mutex::new(queue));
+        let idle = Arc::new(Mutex::new((0..n).rev().collect::<Vec<_>>()));
+        let mut jobs = Vec::with_capacity(n);
         for i in 0..n {
-            let queue = queue.clone();
+            let (sender, queue) = mpsc::channel::<HashJob>();
+            let idle = idle.clone();
             std::thread::Builder::new()
                 .name(format!("portcullis-hash-{i}"))
-                .spawn(move || {
-                    lower_this_threads_priority();
-                    hash_memory::keep_on_this_thread();
-                    let mut memory = Workspace::new();
-                    // The queue is locked by whichever thread waits on it, so a busy lock
-                    // also means that no job is waiting.
-                    let queued = || queue.try_lock().ok().and_then(|q| q.try_recv().ok());
-                    let wait = || queue.lock().ok().and_then(|q| q.recv().ok());
-                    loop {
-                        let job = match queued() {
-                            Some(job) => job,
-                            None => {
-                                give_back(&mut memory);
-                                // None when every sender is gone (the hasher was dropped).
-                                let Some(job) = wait() else { break };
-                                job
-                            }
-                        };
-                        job(&mut memory);
-                        // A workspace grown for an imported hash with larger parameters is
-                        // not kept.
-                        if memory.len() > ARGON2_M_KIB as usize {
-                            memory = Workspace::new();
-                        }
-                    }
-                    give_back(&mut memory);
-                })
+                .spawn(move || hash_thread(i, &queue, &idle))
                 .map_err(|_| PasswordError::Worker)?;
+            jobs.push(sender);
         }
-        Ok(HashThreads { jobs })
+        Ok(HashThreads {
+            permits: Arc::new(Semaphore::new(n)),
+            idle,
+            jobs,
+        })
     }
 
     /// Runs `f` with the thread's workspace on a hash thread, and waits for it without blocking
-    /// the async worker.
+    /// the async worker. The permit moves into the job: if the request is dropped mid-hash (the
+    /// client went away), the job still runs to the end and holds its permit until then, so no
+    /// job starts beside it.
     async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| PasswordError::Worker)?;
+        let thread = self
+            .idle
+            .lock()
+            .ok()
+            .and_then(|mut idle| idle.pop())
+            .ok_or(PasswordError::Worker)?;
         let (done, result) = tokio::sync::oneshot::channel();
+        let work = Box::new(move |memory: &mut Workspace| {
+            let _ = done.send(f(memory));
+        });
         self.jobs
-            .send(Box::new(move |memory: &mut Workspace| {
-                let _ = done.send(f(memory));
-            }))
+            .get(thread)
+            .ok_or(PasswordError::Worker)?
+            .send(HashJob { work, permit })
             .map_err(|_| PasswordError::Worker)?;
         result.await.map_err(|_| PasswordError::Worker)
     }
+}
+
+/// The loop of hash thread `me`: ends when its sender is gone (the hasher was dropped).
+fn hash_thread(me: usize, queue: &mpsc::Receiver<HashJob>, idle: &Mutex<Vec<usize>>) {
+    lower_this_threads_priority();
+    hash_memory::keep_on_this_thread();
+    let mut memory = Workspace::new();
+    let mut holding = false;
+    loop {
+        let next = if holding {
+            match queue.recv_timeout(KEEP_WORKING_MEMORY_FOR) {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match queue.recv() {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvError) => break,
+            }
+        };
+        let Some(HashJob { work, permit }) = next else {
+            give_back(&mut memory);
+            holding = false;
+            continue;
+        };
+        work(&mut memory);
+        // A workspace grown for an imported hash with larger parameters is not kept.
+        if memory.len() > ARGON2_M_KIB as usize {
+            memory = Workspace::new();
+        }
+        holding = true;
+        if let Ok(mut idle) = idle.lock() {
+            idle.push(me);
+        }
+        drop(permit);
+    }
+    give_back(&mut memory);
 }
 
 /// Gives a hash thread's working memory back to the allocator.
@@ -314,11 +365,8 @@ fn lower_this_threads_priority() {
 #[derive(Clone)]
 pub struct PasswordHasher {
     algo: HashAlgorithm,
-    /// One per permit: the hash threads, each with its own working memory.
+    /// As many as hashes may run at once, each with its own working memory.
     threads: Arc<HashThreads>,
-    /// How many hashes run at once. Requests wait here, where a dropped request simply stops
-    /// waiting, rather than in the threads' queue, where its job would still run.
-    permits: Arc<Semaphore>,
     /// A hash of a random password, verified when the account does not exist so that both
     /// paths cost the same.
     dummy: Arc<String>,
@@ -335,7 +383,6 @@ impl PasswordHasher {
         Ok(PasswordHasher {
             algo,
             threads: Arc::new(HashThreads::start(concurrency)?),
-            permits: Arc::new(Semaphore::new(concurrency)),
             dummy: Arc::new(dummy),
         })
     }
@@ -344,43 +391,25 @@ impl PasswordHasher {
         self.algo
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Workspace) -> T + Send + 'static,
-    ) -> Result<T, PasswordError> {
-        // The permit moves into the job: if the request is dropped mid-hash (the client went
-        // away), the job still runs to the end and holds its permit until then, so the next
-        // request waits for that thread instead of queueing behind it.
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| PasswordError::Worker)?;
-        self.threads
-            .run(move |memory| {
-                let out = f(memory);
-                drop(permit);
-                out
-            })
-            .await
-    }
-
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
         let (algo, pw) = (self.algo, password.to_owned());
-        self.run(move |m| hash_sync(algo, &pw, m)).await?
+        self.threads.run(move |m| hash_sync(algo, &pw, m)).await?
     }
 
     pub async fn verify(&self, password: &str, stored: &str) -> Result<Verified, PasswordError> {
         let (algo, pw, stored) = (self.algo, password.to_owned(), stored.to_owned());
-        self.run(move |m| verify_sync(algo, &pw, &stored, m)).await
+        self.threads
+            .run(move |m| verify_sync(algo, &pw, &stored, m))
+            .await
     }
 
     /// Spends the time of a real verification, for accounts that do not exist.
     pub async fn verify_dummy(&self, password: &str) -> Result<(), PasswordError> {
         let dummy = self.dummy.clone();
         let (algo, pw) = (self.algo, password.to_owned());
-        self.run(move |m| verify_sync(algo, &pw, &dummy, m)).await?;
+        self.threads
+            .run(move |m| verify_sync(algo, &pw, &dummy, m))
+            .await?;
         Ok(())
     }
 }
@@ -435,14 +464,14 @@ mod tests {
             tokio::time::timeout(std::time::Duration::from_millis(1), hasher.hash("a")).await;
         assert!(dropped.is_err(), "the hash should outlast 1 ms");
         assert_eq!(
-            hasher.permits.available_permits(),
+            hasher.threads.permits.available_permits(),
             0,
             "the job still holds it"
         );
         // The next hash waits for that job.
         let h = hasher.hash("b").await.expect("hash");
         assert!(hasher.verify("b", &h).await.expect("verify").ok);
-        assert_eq!(hasher.permits.available_permits(), 1);
+        assert_eq!(hasher.threads.permits.available_permits(), 1);
     }
 
     /// The nice values of this process's hash threads, from `/proc`.
@@ -491,21 +520,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_hash_thread_keeps_its_workspace_only_while_jobs_wait() {
+    async fn a_hash_thread_keeps_its_workspace_between_jobs_and_gives_it_back_when_idle() {
         let threads = HashThreads::start(1).expect("threads");
         let blocks = ARGON2_M_KIB as usize;
-        // A job queued behind a hash finds the workspace the hash used.
+        // A job that waited for a hash finds the workspace the hash used.
         let (h, seen) = tokio::join!(
             threads.run(|m| hash_sync(HashAlgorithm::Argon2id, "pw", m)),
             workspace_seen(&threads)
         );
         assert!(h.expect("job").is_ok());
         assert_eq!(seen, blocks);
-        // Once no job waited, the thread gave it back. (A job sent right after the last one
-        // ended may still find it: the thread may not have looked at the queue yet.)
+        // After KEEP_WORKING_MEMORY_FOR without a job, the thread has given it back. (Each
+        // look is a job of its own, so the looks are spaced further apart.)
         let mut given_back = false;
-        for _ in 0..100 {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        for attempt in 2..8 {
+            tokio::time::sleep(KEEP_WORKING_MEMORY_FOR * attempt).await;
             if workspace_seen(&threads).await == 0 {
                 given_back = true;
                 break;
@@ -514,7 +543,7 @@ mod tests {
         assert!(given_back, "the idle thread kept its workspace");
 
         // A workspace grown for an imported hash with larger parameters is not kept, even for
-        // a job that waits behind it.
+        // a job that waited for it.
         use argon2::password_hash::PasswordHasher as _;
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         let params = Params::new(65536, 1, 1, None).expect("params");
