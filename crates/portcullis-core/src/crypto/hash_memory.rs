@@ -70,6 +70,14 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for KeepHashMemory<A> {
         unsafe { self.0.alloc_zeroed(layout) }
     }
 
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // A live block never sits in the slot, so the inner allocator resizes it as it would
+        // (in place when it can; the trait's default would always copy).
+        // SAFETY: forwarded as given: `ptr` came from `A` (directly or through the slot) with
+        // `layout`, and the caller upholds `new_size`'s requirements.
+        unsafe { self.0.realloc(ptr, layout, new_size) }
+    }
+
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if layout.size() >= KEEP_AT_LEAST
             && KEEPING.get()
