@@ -234,7 +234,9 @@ const KEEP_WORKING_MEMORY_FOR: Duration = Duration::from_millis(100);
 
 /// One hash for one thread, with the permit that allowed it.
 struct HashJob {
-    work: Box<dyn FnOnce(&mut Workspace) + Send>,
+    /// Hashes in the workspace, calls its second argument (which frees the thread and lets the
+    /// permit go), then answers: the next request can start before this one is answered.
+    work: Box<dyn FnOnce(&mut Workspace, &mut dyn FnMut()) + Send>,
     permit: OwnedSemaphorePermit,
 }
 
@@ -298,8 +300,10 @@ impl HashThreads {
             .and_then(|mut idle| idle.pop())
             .ok_or(PasswordError::Worker)?;
         let (done, result) = tokio::sync::oneshot::channel();
-        let work = Box::new(move |memory: &mut Workspace| {
-            let _ = done.send(f(memory));
+        let work = Box::new(move |memory: &mut Workspace, finish: &mut dyn FnMut()| {
+            let out = f(memory);
+            finish();
+            let _ = done.send(out);
         });
         self.jobs
             .get(thread)
@@ -334,16 +338,24 @@ fn hash_thread(me: usize, queue: &mpsc::Receiver<HashJob>, idle: &Mutex<Vec<usiz
             holding = false;
             continue;
         };
-        work(&mut memory);
+        // Back on the idle list before the permit goes, so that a permit holder always finds
+        // an idle thread.
+        let mut permit = Some(permit);
+        let mut finish = || {
+            if let Some(permit) = permit.take() {
+                if let Ok(mut idle) = idle.lock() {
+                    idle.push(me);
+                }
+                drop(permit);
+            }
+        };
+        work(&mut memory, &mut finish);
+        finish();
         // A workspace grown for an imported hash with larger parameters is not kept.
         if memory.len() > ARGON2_M_KIB as usize {
             memory = Workspace::new();
         }
         holding = true;
-        if let Ok(mut idle) = idle.lock() {
-            idle.push(me);
-        }
-        drop(permit);
     }
     give_back(&mut memory);
 }
