@@ -232,11 +232,13 @@ const HASH_THREAD_NICE: libc::c_int = 10;
 /// comes within a millisecond; after the load, the memory goes back to the allocator this late.
 const KEEP_WORKING_MEMORY_FOR: Duration = Duration::from_millis(100);
 
+/// Hashes in the workspace, calls its second argument (which frees the thread and lets the
+/// permit go), then answers: the next request can start before this one is answered.
+type HashWork = Box<dyn FnOnce(&mut Workspace, &mut dyn FnMut()) + Send>;
+
 /// One hash for one thread, with the permit that allowed it.
 struct HashJob {
-    /// Hashes in the workspace, calls its second argument (which frees the thread and lets the
-    /// permit go), then answers: the next request can start before this one is answered.
-    work: Box<dyn FnOnce(&mut Workspace, &mut dyn FnMut()) + Send>,
+    work: HashWork,
     permit: OwnedSemaphorePermit,
 }
 
