@@ -49,12 +49,12 @@ done
 
 if [ "$mode" = smoke ]; then
   DURATION=${BENCH_DURATION:-2} WARMUP=${BENCH_WARMUP:-0} USERS=${BENCH_USERS:-8}
-  KDF_SECONDS=${BENCH_KDF_SECONDS:-1} ROUNDS=${BENCH_ROUNDS:-1}
+  KDF_SECONDS=${BENCH_KDF_SECONDS:-1} ROUNDS=${BENCH_ROUNDS:-1} KDF_BESIDE_SECONDS=1
   SCALE_SMALL=${BENCH_SCALE_SMALL:-1000} SCALE_LARGE=${BENCH_SCALE_LARGE:-20000}
 else
   SCALE_SMALL=${BENCH_SCALE_SMALL:-1000} SCALE_LARGE=${BENCH_SCALE_LARGE:-1000000}
   DURATION=${BENCH_DURATION:-10} WARMUP=${BENCH_WARMUP:-3} USERS=${BENCH_USERS:-100}
-  KDF_SECONDS=${BENCH_KDF_SECONDS:-4} ROUNDS=${BENCH_ROUNDS:-3}
+  KDF_SECONDS=${BENCH_KDF_SECONDS:-4} ROUNDS=${BENCH_ROUNDS:-3} KDF_BESIDE_SECONDS=3
 fi
 REDIS_URL_BENCH=${BENCH_REDIS_URL:-redis://127.0.0.1:6379}
 LUA=$here/lib/wrk.lua
@@ -216,9 +216,17 @@ wait_quiet() {
   [ "$(busy_now)" = 0 ] || say "warning: still busy; rows measured while a compiler ran are marked"
 }
 
+# kdf_rate HASH — the raw rate of HASH on all cores now (hashes/s), for a row measured beside it
+kdf_rate() {
+  "$KDF_BIN" --seconds "$KDF_BESIDE_SECONDS" --threads "$(nproc)" --hash "$1" 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]]["best_per_s"])' "$1"
+}
+
 # measure key=value... — probe, warm up, measure, record. Keys: workload title server pid base reqs
 #   conns threads expect has timeout floor kdf note probe(=number of requests probed first)
 #   warmup(seconds) round(=its number, for rows measured in interleaved rounds)
+# A row with kdf=HASH is judged against HASH's raw rate measured just before and just after it
+# (the machine's speed drifts by 15-30 % over the minutes between the first KDF run and the row).
 measure() {
   local workload="" title="" server="" pid="" base="" reqs="" conns=32 threads=2 expect=200 has=""
   local timeout=10 floor="" kdf="" note="" probe=2 warmup=$WARMUP round=""
@@ -229,14 +237,22 @@ measure() {
   if [ "$warmup" != 0 ]; then
     run_wrk "$work/warmup.txt" "$conns" "$threads" "$warmup" "$timeout" "$base" "$reqs" "$expect" "$has"
   fi
-  local before busy result=$work/result-$RANDOM.txt
+  local before busy result=$work/result-$RANDOM.txt kdf_beside=""
+  [ -n "$kdf" ] && kdf_beside=$(kdf_rate "$kdf")
   before=$(mem_kb "$pid" VmRSS)
   busy=$(busy_now)
   run_wrk "$result" "$conns" "$threads" "$DURATION" "$timeout" "$base" "$reqs" "$expect" "$has"
   [ "$(busy_now)" = 1 ] && busy=1
+  local peak
+  peak=$(mem_kb "$pid" VmHWM)
+  if [ -n "$kdf" ]; then
+    # requests cut off by wrk's end finish their hash first
+    sleep 0.3
+    kdf_beside="$kdf_beside,$(kdf_rate "$kdf")"
+  fi
   record_row "$result" workload="$workload" title="$title" server="$server" conns="$conns" \
     floor="$floor" kdf="$kdf" note="$note" rss_idle_kb="${IDLE_KB[$pid]:-}" rss_before_kb="$before" \
-    rss_peak_kb="$(mem_kb "$pid" VmHWM)" busy="$busy" ${round:+round="$round"}
+    rss_peak_kb="$peak" busy="$busy" ${round:+round="$round"} ${kdf_beside:+kdf_beside="$kdf_beside"}
   python3 "$REPORT" line "$ROWS"
 }
 
