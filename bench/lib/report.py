@@ -162,19 +162,17 @@ def annotate(rows, kdf):
         elif base and base["rps"]:
             r["vs_floor"] = r["rps"] / base["rps"]
             r["vs_floor_text"] = fmt_pct(r["vs_floor"])
+        # the raw rate measured just before and just after the row, on the same cores, or else
+        # the one measured at the start of the run
         beside = [float(v) for v in (r.get("kdf_beside") or "").split(",") if v]
-        if r.get("kdf") and beside:
-            # the raw rate measured just before and just after the row, on the same cores
-            rate = sum(beside) / len(beside)
-            r["kdf_rate"] = rate
+        rate = sum(beside) / len(beside) if beside else kdf.get(r.get("kdf"), {}).get("best_per_s")
+        if r.get("kdf") and rate:
             r["vs_floor"] = r["rps"] / rate
             r["vs_floor_text"] = f"{fmt_pct(r['vs_floor'])} of {r['kdf']} KDF"
+        if r.get("kdf") and beside:
+            r["kdf_rate"] = rate
             extra = f"raw {r['kdf']} beside it: " + " / ".join(f"{v:.1f}" for v in beside) + "/s"
             r["note"] = f"{r['note']}; {extra}" if r.get("note") else extra
-        elif r.get("kdf") and kdf.get(r["kdf"]):
-            rate = kdf[r["kdf"]]["best_per_s"]
-            r["vs_floor"] = r["rps"] / rate
-            r["vs_floor_text"] = f"{fmt_pct(r['vs_floor'])} of {r['kdf']} KDF"
         if r["workload"] == "mixed":
             solo = next((s for s in rows if s["workload"] == "mixed-solo" and s["server"] == r["server"]), None)
             if solo and solo["rps"]:
