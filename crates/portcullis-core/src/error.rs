@@ -167,7 +167,8 @@ impl ApiError {
 impl From<portcullis_storage::StorageError> for ApiError {
     fn from(e: portcullis_storage::StorageError) -> Self {
         match e {
-            portcullis_storage::StorageError::Unavailable(_) => {
+            portcullis_storage::StorageError::Unavailable(_)
+            | portcullis_storage::StorageError::ConnectionLost(_) => {
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::new(503, codes::SERVICE_UNAVAILABLE)
             }

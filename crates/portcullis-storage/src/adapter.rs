@@ -15,6 +15,10 @@ pub enum StorageError {
     UniqueViolation,
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The connection broke under the statement (the server restarted, or a proxy or firewall
+    /// dropped the connection while it sat idle in the pool). Another connection may work.
+    #[error("database connection lost: {0}")]
+    ConnectionLost(String),
     #[error("database error: {0}")]
     Database(String),
     #[error("unsupported database url: {0}")]
@@ -31,10 +35,15 @@ impl From<sqlx::Error> for StorageError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::UniqueViolation,
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => StorageError::Unavailable(e.to_string()),
+            // PostgreSQL's "terminating connection" (57P01 admin shutdown, 57P02 crash, 57P03
+            // not accepting connections yet): the connection ends with the error.
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("57P0")) => {
+                StorageError::ConnectionLost(e.to_string())
+            }
+            sqlx::Error::Io(_) => StorageError::ConnectionLost(e.to_string()),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
+                StorageError::Unavailable(e.to_string())
+            }
             _ => StorageError::Database(e.to_string()),
         }
     }

@@ -316,3 +316,43 @@ async fn transactions_commit_or_roll_back() {
     tx.commit().await.expect("commit");
     assert_eq!(a.count("user", &[]).await.expect("count"), 1);
 }
+
+#[tokio::test]
+async fn reads_get_past_pooled_connections_that_died_while_idle() {
+    let Some((db, a)) = setup().await else {
+        return;
+    };
+    a.create("user", user("u1", "idle@example.com"))
+        .await
+        .expect("create");
+    let everyone = Query::default();
+    // Several reads at once leave several connections idle in the pool.
+    let read = || a.find_many("user", &everyone);
+    let (r1, r2, r3, r4) = tokio::join!(read(), read(), read(), read());
+    for r in [r1, r2, r3, r4] {
+        assert_eq!(r.expect("read").len(), 1);
+    }
+    // The server drops every one of them, as a restart or a firewall's idle timeout would.
+    let mut admin = sqlx::MySqlConnection::connect(&db.admin)
+        .await
+        .expect("admin");
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()",
+    )
+    .bind(&db.name)
+    .fetch_all(&mut admin)
+    .await
+    .expect("processlist");
+    assert!(ids.len() >= 2, "idle connections: {ids:?}");
+    for id in ids {
+        sqlx::query(&format!("KILL {id}"))
+            .execute(&mut admin)
+            .await
+            .expect("kill");
+    }
+    let _ = admin.close().await;
+    for _ in 0..5 {
+        let found = a.find_many("user", &everyone).await;
+        assert_eq!(found.expect("read after the kill").len(), 1);
+    }
+}

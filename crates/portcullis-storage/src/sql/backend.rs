@@ -47,6 +47,8 @@ pub struct SqlAdapter {
     session_check: Option<Arc<str>>,
     /// PostgreSQL connections the session check keeps to itself.
     check_lanes: Arc<CheckLanes>,
+    /// The pool's size: how many dead connections one read may have to get past.
+    pool_size: u32,
 }
 
 /// Connections the session check keeps to itself on PostgreSQL.
@@ -153,6 +155,7 @@ impl SqlAdapter {
         };
         Ok(SqlAdapter {
             check_lanes: Arc::new(CheckLanes::for_pool(dialect, pool_size)),
+            pool_size: pool_size.max(1),
             pool,
             schema,
             session_check,
@@ -511,6 +514,30 @@ macro_rules! run_joined {
     }};
 }
 
+impl SqlAdapter {
+    /// Runs a read, or the start of a transaction, again when the pooled connection it got
+    /// turns out to be dead. After the database or the network to it has been away, the pool
+    /// can still hold connections that broke while idle (the pool does not ping before handing
+    /// one out: see `connect`). Nothing reached the database over a dead connection, and the
+    /// pool closes it when it comes back, so the next try gets another connection, or a fresh
+    /// one: at most one try more than the pool holds. Writes are never run twice.
+    async fn again_past_dead_connections<T, Fut>(&self, mut op: impl FnMut() -> Fut) -> Result<T>
+    where
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut left = self.pool_size;
+        loop {
+            match op().await {
+                Err(StorageError::ConnectionLost(e)) if left > 0 => {
+                    tracing::debug!(error = %e, "dead pooled connection; trying another");
+                    left -= 1;
+                }
+                done => return done,
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Runner for SqlAdapter {
     fn dialect(&self) -> Dialect {
@@ -529,13 +556,20 @@ impl Runner for SqlAdapter {
         sql: &str,
         params: &[(Value, FieldType)],
     ) -> Result<Option<(Row, Row)>> {
-        match &self.pool {
-            Pool::Sqlite(p) => {
-                run_joined!(p, bind_sqlite, decode_sqlite, first, second, sql, params)
+        self.again_past_dead_connections(|| async {
+            match &self.pool {
+                Pool::Sqlite(p) => {
+                    run_joined!(p, bind_sqlite, decode_sqlite, first, second, sql, params)
+                }
+                Pool::Postgres(p) => {
+                    run_joined!(p, bind_pg, decode_pg, first, second, sql, params)
+                }
+                Pool::Mysql(p) => {
+                    run_joined!(p, bind_mysql, decode_mysql, first, second, sql, params)
+                }
             }
-            Pool::Postgres(p) => run_joined!(p, bind_pg, decode_pg, first, second, sql, params),
-            Pool::Mysql(p) => run_joined!(p, bind_mysql, decode_mysql, first, second, sql, params),
-        }
+        })
+        .await
     }
     async fn fetch_session_check(
         &self,
@@ -566,18 +600,24 @@ impl Runner for SqlAdapter {
         self.fetch_joined(session, user, sql, params).await
     }
     async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>> {
-        match &self.pool {
-            Pool::Sqlite(p) => run_on!(p, sqlite, fetch, t, stmt),
-            Pool::Postgres(p) => run_on!(p, pg, fetch, t, stmt),
-            Pool::Mysql(p) => run_on!(p, mysql, fetch, t, stmt),
-        }
+        self.again_past_dead_connections(|| async {
+            match &self.pool {
+                Pool::Sqlite(p) => run_on!(p, sqlite, fetch, t, stmt),
+                Pool::Postgres(p) => run_on!(p, pg, fetch, t, stmt),
+                Pool::Mysql(p) => run_on!(p, mysql, fetch, t, stmt),
+            }
+        })
+        .await
     }
     async fn fetch_count(&self, stmt: &Statement) -> Result<i64> {
-        match &self.pool {
-            Pool::Sqlite(p) => run_on!(p, sqlite, count, stmt),
-            Pool::Postgres(p) => run_on!(p, pg, count, stmt),
-            Pool::Mysql(p) => run_on!(p, mysql, count, stmt),
-        }
+        self.again_past_dead_connections(|| async {
+            match &self.pool {
+                Pool::Sqlite(p) => run_on!(p, sqlite, count, stmt),
+                Pool::Postgres(p) => run_on!(p, pg, count, stmt),
+                Pool::Mysql(p) => run_on!(p, mysql, count, stmt),
+            }
+        })
+        .await
     }
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
         match &self.pool {
@@ -777,11 +817,15 @@ impl Transaction for SqlTransaction {
 #[async_trait]
 impl Adapter for SqlAdapter {
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
-        let tx = match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
-            Pool::Mysql(p) => Tx::Mysql(p.begin().await?),
-        };
+        let tx = self
+            .again_past_dead_connections(|| async {
+                Ok(match &self.pool {
+                    Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+                    Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+                    Pool::Mysql(p) => Tx::Mysql(p.begin().await?),
+                })
+            })
+            .await?;
         Ok(Box::new(SqlTransaction {
             tx: Mutex::new(Some(tx)),
             dialect: self.dialect(),
