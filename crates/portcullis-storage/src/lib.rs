@@ -3,6 +3,7 @@
 //! secondary storage (short-lived values, counters, caches).
 
 pub mod adapter;
+mod redis_mirror;
 pub mod redis_storage;
 pub mod schema;
 pub mod secondary;

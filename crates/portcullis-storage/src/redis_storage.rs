@@ -4,16 +4,21 @@
 //! timeout, a failure answers `StorageError::Unavailable` (callers fall back to the database
 //! or to local state), and the connection is re-established in the background of later
 //! calls, so Redis is used again as soon as it returns, without a restart.
+//!
+//! `get_many`, the session check's read, answers from a local copy that Redis keeps true by
+//! invalidation (client-side caching, see [`crate::redis_mirror`]), over a second connection.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::{AsyncCommands, PushInfo, PushKind};
 use tokio::sync::RwLock;
 
 use crate::adapter::{Result, StorageError};
+use crate::redis_mirror::{HOLD_AT_MOST_ENTRIES, Mirror};
 use crate::secondary::SecondaryStorage;
 
 const COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
@@ -26,6 +31,54 @@ pub struct RedisStorage {
     prefix: String,
     last_attempt_ms: AtomicI64,
     healthy: AtomicBool,
+    tracking: Tracking,
+}
+
+/// The RESP3 connection with `CLIENT TRACKING ON` that `get_many` reads over, and the copies
+/// Redis keeps true through it.
+struct Tracking {
+    client: redis::Client,
+    conn: RwLock<Option<TrackedConnection>>,
+    mirror: Arc<Mirror>,
+    /// Set when the server refuses RESP3 or tracking (before Redis 6): reads go the plain way.
+    unsupported: AtomicBool,
+}
+
+#[derive(Clone)]
+struct TrackedConnection {
+    conn: MultiplexedConnection,
+    /// Cleared by the push handler when the connection is lost.
+    alive: Arc<AtomicBool>,
+    #[cfg_attr(not(test), allow(dead_code))]
+    client_id: i64,
+}
+
+/// Applies what Redis pushes on the tracking connection. It runs on the connection's own task,
+/// before any reply that follows the push in the stream is handed to its reader.
+fn on_push(mirror: &Mirror, alive: &AtomicBool, push: PushInfo) {
+    match push.kind {
+        PushKind::Invalidate => match push.data.first() {
+            Some(redis::Value::Array(keys)) => {
+                for key in keys {
+                    match key {
+                        redis::Value::BulkString(bytes) => {
+                            mirror.forget(&String::from_utf8_lossy(bytes))
+                        }
+                        redis::Value::SimpleString(s) => mirror.forget(s),
+                        // A key this instance cannot name: forget everything rather than guess.
+                        _ => mirror.forget_all(),
+                    }
+                }
+            }
+            // A null list: the whole database was flushed.
+            _ => mirror.forget_all(),
+        },
+        PushKind::Disconnection => {
+            alive.store(false, Ordering::Relaxed);
+            mirror.forget_all();
+        }
+        _ => {}
+    }
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StorageError {
@@ -39,14 +92,24 @@ fn now_ms() -> i64 {
 impl RedisStorage {
     /// Parses the URL; connecting happens on first use, so start-up never waits on Redis.
     pub fn new(url: &str, prefix: &str) -> Result<Self> {
-        let client = redis::Client::open(url)
-            .map_err(|e| StorageError::UnsupportedUrl(format!("REDIS_URL: {e}")))?;
+        let bad_url =
+            |e: redis::RedisError| StorageError::UnsupportedUrl(format!("REDIS_URL: {e}"));
+        let client = redis::Client::open(url).map_err(bad_url)?;
+        let mut resp3 = client.get_connection_info().clone();
+        resp3.redis.protocol = redis::ProtocolVersion::RESP3;
+        let tracking_client = redis::Client::open(resp3).map_err(bad_url)?;
         Ok(RedisStorage {
             client,
             conn: RwLock::new(None),
             prefix: prefix.to_owned(),
             last_attempt_ms: AtomicI64::new(0),
             healthy: AtomicBool::new(false),
+            tracking: Tracking {
+                client: tracking_client,
+                conn: RwLock::new(None),
+                mirror: Arc::new(Mirror::new(HOLD_AT_MOST_ENTRIES)),
+                unsupported: AtomicBool::new(false),
+            },
         })
     }
 
@@ -107,6 +170,143 @@ impl RedisStorage {
         }
     }
 
+    /// The tracking connection, opened (with `CLIENT TRACKING ON`) when there is none or the
+    /// last one was lost. `None` when the server does not support tracking.
+    async fn tracked_connection(&self) -> Result<Option<TrackedConnection>> {
+        let t = &self.tracking;
+        if t.unsupported.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        if let Some(c) = t.conn.read().await.as_ref()
+            && c.alive.load(Ordering::Relaxed)
+        {
+            return Ok(Some(c.clone()));
+        }
+        // Connect only while the main connection is up, so a Redis that is away is tried at the
+        // main connection's pace and not once per request.
+        self.connection().await?;
+        let mut guard = t.conn.write().await;
+        if let Some(c) = guard.as_ref()
+            && c.alive.load(Ordering::Relaxed)
+        {
+            return Ok(Some(c.clone()));
+        }
+        *guard = None;
+        let alive = Arc::new(AtomicBool::new(true));
+        let (mirror, flag) = (t.mirror.clone(), alive.clone());
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(COMMAND_TIMEOUT)
+            .set_response_timeout(COMMAND_TIMEOUT)
+            .set_push_sender(move |push: PushInfo| {
+                on_push(&mirror, &flag, push);
+                Ok::<(), std::convert::Infallible>(())
+            });
+        let opened = tokio::time::timeout(COMMAND_TIMEOUT * 2, async {
+            let mut conn = t
+                .client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
+            let client_id: i64 = redis::cmd("CLIENT")
+                .arg("ID")
+                .query_async(&mut conn)
+                .await?;
+            redis::cmd("CLIENT")
+                .arg("TRACKING")
+                .arg("ON")
+                .query_async::<()>(&mut conn)
+                .await?;
+            Ok::<_, redis::RedisError>((conn, client_id))
+        })
+        .await
+        .map_err(|_| unavailable("tracking connect timed out"))?;
+        match opened {
+            Ok((conn, client_id)) => {
+                let c = TrackedConnection {
+                    conn,
+                    alive,
+                    client_id,
+                };
+                *guard = Some(c.clone());
+                Ok(Some(c))
+            }
+            // The server answered, and refused: an older Redis, or a proxy without RESP3.
+            Err(e) if e.kind() == redis::ErrorKind::ResponseError => {
+                tracing::warn!(
+                    "redis refused client tracking ({e}); session checks read Redis every time"
+                );
+                t.unsupported.store(true, Ordering::Relaxed);
+                Ok(None)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Reads `keys` over the tracking connection, with their remaining lives, and keeps copies.
+    async fn read_tracked(
+        &self,
+        mut c: TrackedConnection,
+        keys: &[String],
+    ) -> Result<Vec<Option<String>>> {
+        let mirror = &self.tracking.mirror;
+        let token = mirror.begin_read(keys);
+        let sent_at = Instant::now();
+        let mut pipe = redis::pipe();
+        pipe.cmd("MGET").arg(keys);
+        for k in keys {
+            pipe.cmd("PTTL").arg(k);
+        }
+        let reply = tokio::time::timeout(
+            COMMAND_TIMEOUT,
+            pipe.query_async::<Vec<redis::Value>>(&mut c.conn),
+        )
+        .await
+        .map_err(|_| unavailable("command timed out"))
+        .and_then(|r| r.map_err(unavailable))
+        .and_then(|mut replies| {
+            if replies.len() != keys.len() + 1 {
+                return Err(unavailable("tracked read: unexpected reply"));
+            }
+            let ttls = replies
+                .split_off(1)
+                .iter()
+                .map(redis::from_redis_value::<i64>)
+                .collect::<redis::RedisResult<Vec<i64>>>()
+                .map_err(unavailable)?;
+            let values =
+                redis::from_redis_value::<Vec<Option<String>>>(&replies[0]).map_err(unavailable)?;
+            Ok((values, ttls))
+        });
+        match reply {
+            Ok((values, ttls)) => {
+                self.mark(true);
+                mirror.store(token, keys, &values, &ttls, sent_at);
+                mirror.heard_at(sent_at);
+                Ok(values)
+            }
+            Err(e) => {
+                // Whatever became of the connection, copies are not trusted past this point.
+                c.alive.store(false, Ordering::Relaxed);
+                mirror.forget_all();
+                self.mark(false);
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs a write of `key`. Its copy is dropped before (cancelling reads under way, which may
+    /// see the old value) and after (a read begun meanwhile may have been answered first).
+    async fn write<T, F, Fut>(&self, key: &str, f: F) -> Result<T>
+    where
+        F: FnOnce(ConnectionManager, String) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        let k = self.key(key);
+        self.tracking.mirror.forget(&k);
+        let written = self.run(|c| f(c, k.clone())).await;
+        self.tracking.mirror.forget(&k);
+        written
+    }
+
     /// Runs one command with a timeout, tracking health.
     async fn run<T, F, Fut>(&self, f: F) -> Result<T>
     where
@@ -148,6 +348,12 @@ impl SecondaryStorage for RedisStorage {
             return Ok(Vec::new());
         }
         let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        if let Some(values) = self.tracking.mirror.lookup(&keys) {
+            return Ok(values);
+        }
+        if let Some(c) = self.tracked_connection().await? {
+            return self.read_tracked(c, &keys).await;
+        }
         // MGET answers a list even for one key (a plain GET would not).
         self.run(|mut c| async move {
             redis::cmd("MGET")
@@ -193,8 +399,8 @@ impl SecondaryStorage for RedisStorage {
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()> {
-        let (k, v) = (self.key(key), value.to_owned());
-        self.run(|mut c| async move {
+        let v = value.to_owned();
+        self.write(key, |mut c, k| async move {
             match ttl {
                 Some(t) => c.pset_ex::<_, _, ()>(k, v, ttl_ms(t)).await,
                 None => c.set::<_, _, ()>(k, v).await,
@@ -204,14 +410,13 @@ impl SecondaryStorage for RedisStorage {
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
-        let k = self.key(key);
-        self.run(|mut c| async move { c.del::<_, ()>(k).await })
+        self.write(key, |mut c, k| async move { c.del::<_, ()>(k).await })
             .await
     }
 
     async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
-        let (k, v) = (self.key(key), value.to_owned());
-        self.run(|mut c| async move {
+        let v = value.to_owned();
+        self.write(key, |mut c, k| async move {
             let r: Option<String> = redis::cmd("SET")
                 .arg(k)
                 .arg(v)
@@ -226,9 +431,8 @@ impl SecondaryStorage for RedisStorage {
     }
 
     async fn incr(&self, key: &str, ttl: Duration) -> Result<i64> {
-        let k = self.key(key);
         // INCR and the first PEXPIRE in one atomic round trip: the window starts at the first hit.
-        self.run(|mut c| async move {
+        self.write(key, |mut c, k| async move {
             redis::Script::new(
                 "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n",
             )
@@ -241,9 +445,9 @@ impl SecondaryStorage for RedisStorage {
     }
 
     async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()> {
-        let (k, m) = (self.key(key), member.to_owned());
+        let m = member.to_owned();
         // SADD, then extend (never shorten) the set's lifetime, atomically.
-        self.run(|mut c| async move {
+        self.write(key, |mut c, k| async move {
             redis::Script::new(
                 "redis.call('SADD', KEYS[1], ARGV[1]) local t = redis.call('PTTL', KEYS[1]) if t < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 1",
             )
@@ -258,9 +462,12 @@ impl SecondaryStorage for RedisStorage {
     }
 
     async fn set_remove(&self, key: &str, member: &str) -> Result<()> {
-        let (k, m) = (self.key(key), member.to_owned());
-        self.run(|mut c| async move { c.srem::<_, _, ()>(k, m).await })
-            .await
+        let m = member.to_owned();
+        self.write(
+            key,
+            |mut c, k| async move { c.srem::<_, _, ()>(k, m).await },
+        )
+        .await
     }
 
     async fn set_members(&self, key: &str) -> Result<Vec<String>> {
@@ -345,6 +552,120 @@ mod tests {
         let prefix = format!("portcullis-test-linked-{}:", now_ms());
         let r = RedisStorage::new(&url, &prefix).expect("client");
         crate::secondary::check_get_linked(&r).await;
+    }
+
+    /// Two instances of one deployment, as two servers behind a load balancer.
+    fn two_instances(url: &str, name: &str) -> (RedisStorage, RedisStorage) {
+        let prefix = format!("portcullis-test-{name}-{}:", now_ms());
+        let a = RedisStorage::new(url, &prefix).expect("client");
+        let b = RedisStorage::new(url, &prefix).expect("client");
+        (a, b)
+    }
+
+    async fn read(r: &RedisStorage, key: &str) -> Option<String> {
+        let mut v = r.get_many(&[key]).await.expect("get_many");
+        v.pop().flatten()
+    }
+
+    /// Waits (at most a second) until `r` holds no copy: only Redis's invalidation, a write by
+    /// `r` itself or a lost connection drops one, never a read or the passing of time.
+    async fn copies_dropped(r: &RedisStorage) {
+        let started = Instant::now();
+        while r.tracking.mirror.held() > 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "copies still held"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn copies_answer_until_another_instance_changes_or_deletes_the_entry() {
+        let Some(url) = redis_url() else { return };
+        let (a, b) = two_instances(&url, "mirror");
+        b.set("s", "v1", Some(Duration::from_secs(30)))
+            .await
+            .expect("set");
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v1"));
+        let hits = a.tracking.mirror.hits();
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v1"));
+        assert_eq!(a.tracking.mirror.hits(), hits + 1, "answered from the copy");
+
+        b.set("s", "v2", Some(Duration::from_secs(30)))
+            .await
+            .expect("set");
+        copies_dropped(&a).await;
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v2"));
+        assert_eq!(a.tracking.mirror.held(), 1);
+        b.delete("s").await.expect("delete");
+        copies_dropped(&a).await;
+        assert_eq!(read(&a, "s").await, None);
+    }
+
+    #[tokio::test]
+    async fn an_instance_reads_its_own_writes_at_once() {
+        let Some(url) = redis_url() else { return };
+        let (a, _) = two_instances(&url, "own-writes");
+        a.set("s", "v1", None).await.expect("set");
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v1"));
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v1"));
+        a.set("s", "v2", None).await.expect("set");
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v2"));
+        a.delete("s").await.expect("delete");
+        assert_eq!(read(&a, "s").await, None);
+    }
+
+    #[tokio::test]
+    async fn a_copy_lives_no_longer_than_its_entry() {
+        let Some(url) = redis_url() else { return };
+        let (a, b) = two_instances(&url, "mirror-ttl");
+        b.set("s", "v", Some(Duration::from_millis(150)))
+            .await
+            .expect("set");
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v"));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(read(&a, "s").await, None);
+    }
+
+    #[tokio::test]
+    async fn a_lost_tracking_connection_drops_every_copy_and_reads_go_to_redis_again() {
+        let Some(url) = redis_url() else { return };
+        let (a, b) = two_instances(&url, "mirror-lost");
+        b.set("s", "v1", None).await.expect("set");
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v1"));
+        let killed = a
+            .tracking
+            .conn
+            .read()
+            .await
+            .as_ref()
+            .map(|c| c.client_id)
+            .expect("tracking connection");
+        let admin = redis::Client::open(url.as_str()).expect("client");
+        let mut admin = admin
+            .get_multiplexed_async_connection()
+            .await
+            .expect("admin connection");
+        redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("ID")
+            .arg(killed)
+            .query_async::<()>(&mut admin)
+            .await
+            .expect("client kill");
+        copies_dropped(&a).await;
+        // Redis could not tell this instance about this write: it must read it anyway.
+        b.set("s", "v2", None).await.expect("set");
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v2"));
+        let reopened = a.tracking.conn.read().await.as_ref().map(|c| c.client_id);
+        assert!(reopened.is_some_and(|id| id != killed));
+        // And the new connection tracks again.
+        assert_eq!(a.tracking.mirror.held(), 1);
+        b.set("s", "v3", None).await.expect("set");
+        copies_dropped(&a).await;
+        assert_eq!(read(&a, "s").await.as_deref(), Some("v3"));
+        b.delete("s").await.expect("delete");
     }
 
     #[tokio::test]
