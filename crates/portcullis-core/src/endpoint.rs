@@ -208,7 +208,9 @@ impl AuthRequest {
         self.cookies.retain(|(n, _)| n != name);
         self.cookies.insert(0, (name.to_owned(), value));
     }
-    pub fn header(&self, name: &str) -> Option<&str> {
+    /// A request header as text. Pass an `http::header` constant where there is one: a `&str`
+    /// name is parsed on every call.
+    pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
     pub fn query_param(&self, name: &str) -> Option<&str> {
@@ -232,7 +234,7 @@ impl AuthRequest {
         self.session.as_ref().ok_or_else(ApiError::unauthorized)
     }
     pub fn user_agent(&self) -> &str {
-        self.header("user-agent").unwrap_or_default()
+        self.header(http::header::USER_AGENT).unwrap_or_default()
     }
 }
 

@@ -225,9 +225,10 @@ impl AuthContext {
             .collect::<Vec<_>>()
             .join("; ");
         let had_cookie_header = raw.headers.contains_key(http::header::COOKIE);
+        static X_FORWARDED_FOR: http::HeaderName = http::HeaderName::from_static("x-forwarded-for");
         let xff = raw
             .headers
-            .get("x-forwarded-for")
+            .get(&X_FORWARDED_FOR)
             .and_then(|v| v.to_str().ok());
         let ip = origin::client_ip(&self.config, raw.peer, xff);
         let mut req = AuthRequest {

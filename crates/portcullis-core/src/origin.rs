@@ -2,11 +2,16 @@
 
 use std::net::IpAddr;
 
+use http::header::{self, HeaderName};
 use url::Url;
 
 use crate::config::Config;
 use crate::endpoint::AuthRequest;
 use crate::error::{ApiError, ErrorCode, codes};
+
+static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+static SEC_FETCH_MODE: HeaderName = HeaderName::from_static("sec-fetch-mode");
+static SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
 
 fn glob_match(pattern: &str, s: &str) -> bool {
     // `*` matches any run, `?` one character.
@@ -43,7 +48,9 @@ pub fn is_trusted_origin(config: &Config, origin: &str) -> bool {
 
 /// The request's origin: `Origin`, else the origin of `Referer`.
 fn request_origin(req: &AuthRequest) -> Option<String> {
-    let origin = req.header("origin").or_else(|| req.header("referer"))?;
+    let origin = req
+        .header(header::ORIGIN)
+        .or_else(|| req.header(header::REFERER))?;
     if origin == "null" {
         // Better Auth 1.7.25: `Origin: null` from the same origin counts as the request's own.
         return None;
@@ -54,8 +61,8 @@ fn request_origin(req: &AuthRequest) -> Option<String> {
 /// Rejects requests from untrusted origins: 403 MISSING_OR_NULL_ORIGIN or INVALID_ORIGIN.
 pub fn check_origin(config: &Config, req: &AuthRequest) -> Result<(), ApiError> {
     match request_origin(req) {
-        None if req.header("origin") == Some("null")
-            && req.header("sec-fetch-site") == Some("same-origin") =>
+        None if req.header(header::ORIGIN) == Some("null")
+            && req.header(&SEC_FETCH_SITE) == Some("same-origin") =>
         {
             Ok(())
         }
@@ -140,12 +147,12 @@ pub fn check_form_csrf(config: &Config, req: &AuthRequest) -> Result<(), ApiErro
     if req.had_cookie_header {
         return check_origin(config, req);
     }
-    let fetch_meta = ["sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest"]
-        .iter()
+    let fetch_meta = [&SEC_FETCH_SITE, &SEC_FETCH_MODE, &SEC_FETCH_DEST]
+        .into_iter()
         .any(|h| req.header(h).is_some_and(|v| !v.is_empty()));
     if fetch_meta {
-        if req.header("sec-fetch-site") == Some("cross-site")
-            && req.header("sec-fetch-mode") == Some("navigate")
+        if req.header(&SEC_FETCH_SITE) == Some("cross-site")
+            && req.header(&SEC_FETCH_MODE) == Some("navigate")
         {
             return Err(ApiError::new(
                 403,
@@ -154,7 +161,7 @@ pub fn check_form_csrf(config: &Config, req: &AuthRequest) -> Result<(), ApiErro
         }
         return check_origin(config, req);
     }
-    if req.header("origin").is_some() || req.header("referer").is_some() {
+    if req.header(header::ORIGIN).is_some() || req.header(header::REFERER).is_some() {
         return check_origin(config, req);
     }
     Ok(())

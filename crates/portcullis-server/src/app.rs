@@ -1,6 +1,5 @@
 //! Start-up: connect and migrate storage, build the engine, run the server until a signal.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use portcullis_core::engine::{self, EngineParts};
@@ -111,14 +110,10 @@ async fn shutdown_signal() {
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<(), StartError> {
     let ctx = app.ctx.clone();
     let jobs = crate::jobs::spawn(app.ctx.clone());
-    let router = crate::http_layer::router(app);
-    let served = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(StartError::Serve);
+    let served = axum::serve(listener, crate::http_layer::make_front(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartError::Serve);
     jobs.stop().await;
     // Messages already accepted (a reset link, a code) should still go out.
     if !ctx.delivery.flush(std::time::Duration::from_secs(10)).await {

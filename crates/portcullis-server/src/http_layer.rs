@@ -13,6 +13,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, MatchedPath, Path, RawQuery, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::IncomingStream;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use portcullis_core::metrics;
 use portcullis_core::origin::is_trusted_origin;
@@ -23,7 +24,7 @@ use tower::{Layer, Service};
 
 use crate::app::App;
 
-pub fn router(app: App) -> Router {
+fn router(app: App) -> Router {
     let mut router = Router::new();
     if app.ctx.config.metrics_enabled {
         router = router.route("/metrics", get(metrics));
@@ -112,14 +113,87 @@ pub fn router(app: App) -> Router {
         .route("/dev/outbox", get(dev_outbox))
         .route("/dev/outbox/{id}", get(dev_outbox_message))
         .route("/assets/{file}", get(asset))
-        // The auth API is the fallback rather than a `{base}/{*rest}` route: the engine routes it
-        // itself, and a wildcard route would capture and store the path's tail on every request.
-        .fallback(auth_or_not_found)
+        // The auth API never reaches this router: `Front` hands it to the engine first.
+        .fallback(|State(app): State<App>, req: Request| async move { not_found(&app, &req) })
         // One layer for request id, CORS, security headers, metrics and the access log.
         .layer(EdgeLayer {
             ctx: app.ctx.clone(),
         })
         .with_state(app)
+}
+
+/// What `axum::serve` runs: one [`Front`] per connection, which knows the peer's address.
+#[derive(Clone)]
+pub struct MakeFront {
+    app: App,
+    router: Router,
+}
+
+/// The service `serve` runs, for `app`.
+pub fn make_front(app: App) -> MakeFront {
+    MakeFront {
+        router: router(app.clone()),
+        app,
+    }
+}
+
+impl<'a> Service<IncomingStream<'a, tokio::net::TcpListener>> for MakeFront {
+    type Response = Front;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Front, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, stream: IncomingStream<'a, tokio::net::TcpListener>) -> Self::Future {
+        std::future::ready(Ok(Front {
+            app: self.app.clone(),
+            router: self.router.clone(),
+            peer: *stream.remote_addr(),
+        }))
+    }
+}
+
+/// The front of every request. The auth API goes straight to the engine, inside the edge
+/// (request id, CORS, headers, metrics, access log): the engine routes it itself, so the
+/// router's matching, its boxed route service and the handler's extractors would be pure
+/// overhead on the hottest paths. Everything else goes through the router, whose routes have
+/// the same edge as a layer.
+#[derive(Clone)]
+pub struct Front {
+    app: App,
+    router: Router,
+    peer: SocketAddr,
+}
+
+impl Service<Request> for Front {
+    type Response = Response;
+    type Error = Infallible;
+    type Future =
+        futures::future::Either<EdgeFuture, axum::routing::future::RouteFuture<Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        <Router as Service<Request>>::poll_ready(&mut self.router, cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let base = self.app.ctx.config.base_path.as_str();
+        let under_base = req
+            .uri()
+            .path()
+            .strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if under_base {
+            let (app, peer) = (self.app.clone(), self.peer);
+            futures::future::Either::Left(edged(&self.app.ctx, req, move |req| {
+                auth(app, peer, req)
+            }))
+        } else {
+            req.extensions_mut().insert(ConnectInfo(self.peer));
+            futures::future::Either::Right(self.router.call(req))
+        }
+    }
 }
 
 fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
@@ -129,25 +203,6 @@ fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
         v.to_string(),
     )
         .into_response()
-}
-
-/// The base path and everything under it go to the engine; anything else is not found.
-async fn auth_or_not_found(
-    State(app): State<App>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-) -> Response {
-    let base = app.ctx.config.base_path.as_str();
-    let under_base = req
-        .uri()
-        .path()
-        .strip_prefix(base)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    if under_base {
-        auth(app, peer, req).await
-    } else {
-        not_found(&app, &req)
-    }
 }
 
 async fn auth(app: App, peer: SocketAddr, req: Request) -> Response {
@@ -723,32 +778,50 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = EdgeFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let edge = edge_request(&self.ctx, &req);
-        let preflight = req.method() == Method::OPTIONS
-            && req
-                .headers()
-                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-        let inner = (!(preflight && edge.trusted)).then(|| self.inner.call(req));
-        let ctx = self.ctx.clone();
-        Box::pin(ACCESS_NOTE.scope(Default::default(), async move {
-            let res = match inner {
-                Some(future) => match future.await {
+        let inner = &mut self.inner;
+        edged(&self.ctx, req, move |req| {
+            let future = inner.call(req);
+            async move {
+                match future.await {
                     Ok(res) => res,
                     Err(never) => match never {},
-                },
-                None => preflight_response(),
-            };
-            let note = ACCESS_NOTE.with(|note| note.take());
-            Ok(edge_response(&ctx, edge, note, res))
-        }))
+                }
+            }
+        })
     }
+}
+
+/// A request's whole way through the edge, in one allocation.
+pub type EdgeFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+/// Runs `answer` for `req` inside the edge: a trusted CORS preflight is answered here, without
+/// it; everything else gets the edge's headers, metrics and log line around its response.
+fn edged<F>(ctx: &Arc<AuthContext>, req: Request, answer: impl FnOnce(Request) -> F) -> EdgeFuture
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    let edge = edge_request(ctx, &req);
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let inner = (!(preflight && edge.trusted)).then(|| answer(req));
+    let ctx = ctx.clone();
+    Box::pin(ACCESS_NOTE.scope(Default::default(), async move {
+        let res = match inner {
+            Some(future) => future.await,
+            None => preflight_response(),
+        };
+        let note = ACCESS_NOTE.with(|note| note.take());
+        Ok(edge_response(&ctx, edge, note, res))
+    }))
 }
 
 fn edge_request(ctx: &AuthContext, req: &Request) -> EdgeRequest {

@@ -48,7 +48,7 @@ impl Plugin for Bearer {
         ctx: &AuthContext,
         req: &mut AuthRequest,
     ) -> Result<(), portcullis_core::ApiError> {
-        let Some(auth) = req.header("authorization") else {
+        let Some(auth) = req.header(http::header::AUTHORIZATION) else {
             return Ok(());
         };
         let Some((scheme, token)) = auth.trim().split_once(' ') else {
