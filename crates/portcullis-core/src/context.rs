@@ -23,6 +23,9 @@ pub struct AuthContext {
     pub endpoints: Vec<Endpoint>,
     /// `endpoints` indexed by method and path.
     pub routes: RouteIndex,
+    /// Each endpoint's `route` label in the HTTP metrics and access log: the base path and the
+    /// path template (`/api/auth/reset-password/:token`), built once.
+    pub route_labels: Vec<Box<str>>,
     pub renderer: Option<Arc<dyn PageRenderer>>,
     /// The rate limiter, with its rules resolved from configuration and plugins.
     pub rate_limiter: crate::rate_limit::RateLimiter,

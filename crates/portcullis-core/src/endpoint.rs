@@ -262,8 +262,9 @@ pub struct AuthResponse {
 /// What the engine tells the HTTP layer about a request for its log line and metric labels.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccessNote {
-    /// The endpoint's path template (`/reset-password/:token`), never the raw path.
-    pub route: Option<&'static str>,
+    /// The endpoint that answered, as an index into `AuthContext::endpoints` (its route label
+    /// is `AuthContext::route_labels` at the same index), never the raw path.
+    pub endpoint: Option<usize>,
     pub user_id: Option<String>,
 }
 

@@ -56,6 +56,10 @@ pub fn build(
     Ok(Arc::new(AuthContext {
         cookies: AuthContext::cookie_jar(&config),
         routes: RouteIndex::new(&endpoints),
+        route_labels: endpoints
+            .iter()
+            .map(|e| [config.base_path.as_str(), e.path].concat().into())
+            .collect(),
         endpoints,
         config,
         adapter: parts.adapter,
@@ -144,8 +148,8 @@ fn parse_body(
 /// Tells the HTTP layer which endpoint answered and, when known, whose request it was (the
 /// session's user, or the user a sign-in/sign-up/get-session response names). Never a token
 /// or a body.
-fn annotate_for_access_log(res: &mut AuthResponse, endpoint_path: &'static str, req: &AuthRequest) {
-    res.log.route = Some(endpoint_path);
+fn annotate_for_access_log(res: &mut AuthResponse, endpoint: usize, req: &AuthRequest) {
+    res.log.endpoint = Some(endpoint);
     if res.log.user_id.is_some() {
         return;
     }
@@ -177,16 +181,14 @@ impl AuthContext {
     pub async fn handle(&self, raw: RawRequest) -> AuthResponse {
         let limit = self.rate_limiter.check(self, &raw).await;
         if let Some(d) = limit.as_ref().filter(|d| !d.allowed) {
-            let route = self.route_label(&raw);
+            let endpoint = self.endpoint_index(&raw);
             let mut res = d.too_many_requests();
-            // Same label form as http_requests_total: base path + endpoint template.
-            if route == "unmatched" {
-                self.metrics.rate_limited("other");
-            } else {
-                self.metrics
-                    .rate_limited(&format!("{}{route}", self.config.base_path));
-                res.log.route = Some(route);
+            // Same label as http_requests_total: base path + endpoint template.
+            match endpoint.and_then(|i| self.route_labels.get(i)) {
+                Some(label) => self.metrics.rate_limited(label),
+                None => self.metrics.rate_limited("other"),
             }
+            res.log.endpoint = endpoint;
             return res;
         }
         let mut res = self.dispatch(raw).await;
@@ -196,12 +198,11 @@ impl AuthContext {
         res
     }
 
-    /// The endpoint path template a request would reach, for metric labels (never the raw path).
-    fn route_label(&self, raw: &RawRequest) -> &'static str {
+    /// The endpoint a request would reach, for metric labels (never the raw path).
+    fn endpoint_index(&self, raw: &RawRequest) -> Option<usize> {
         relative_path(&self.config.base_path, &raw.path)
             .and_then(|rel| self.routes.find(&self.endpoints, &raw.method, rel))
-            .and_then(|(i, _)| self.endpoints.get(i))
-            .map_or("unmatched", |e| e.path)
+            .map(|(i, _)| i)
     }
 
     /// Routing and the rest of the pipeline.
@@ -209,10 +210,10 @@ impl AuthContext {
         let Some(rel) = relative_path(&self.config.base_path, &raw.path) else {
             return not_found();
         };
-        let Some((endpoint, params)) = self
+        let Some((index, endpoint, params)) = self
             .routes
             .find(&self.endpoints, &raw.method, rel)
-            .and_then(|(i, params)| Some((self.endpoints.get(i)?, params)))
+            .and_then(|(i, params)| Some((i, self.endpoints.get(i)?, params)))
         else {
             return not_found();
         };
@@ -256,7 +257,7 @@ impl AuthContext {
             p.after(self, &req, &mut res).await;
         }
         self.metrics.observe_endpoint(endpoint.path, res.status);
-        annotate_for_access_log(&mut res, endpoint.path, &req);
+        annotate_for_access_log(&mut res, index, &req);
         res
     }
 

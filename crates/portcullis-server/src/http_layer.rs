@@ -722,16 +722,25 @@ fn apply_security_headers(h: &mut HeaderMap) {
 /// The `route` label and log field: an endpoint path template, a fixed word (`page`, `asset`,
 /// `other`) or another route's template — never a raw path, which may carry a token
 /// (`/reset-password/:token`) and would make the label set unbounded.
-pub fn route_label(base: &str, matched: Option<&str>, engine_route: Option<&str>) -> String {
-    if let Some(r) = engine_route {
-        return [base, r].concat();
+pub fn route_label<'a>(
+    base: &str,
+    matched: Option<&'a str>,
+    engine_label: Option<&'a str>,
+) -> &'a str {
+    if let Some(label) = engine_label {
+        return label;
     }
     match matched {
-        None => "other".to_owned(),
-        Some(m) if m == base || m.starts_with(&format!("{base}/")) => "other".to_owned(),
-        Some("/assets/{file}") => "asset".to_owned(),
-        Some(m) if m.starts_with("/api/") || m == "/metrics" => m.to_owned(),
-        Some(_) => "page".to_owned(),
+        None => "other",
+        Some(m)
+            if m.strip_prefix(base)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')) =>
+        {
+            "other"
+        }
+        Some("/assets/{file}") => "asset",
+        Some(m) if m.starts_with("/api/") || m == "/metrics" => m,
+        Some(_) => "page",
     }
 }
 
@@ -872,10 +881,13 @@ fn edge_response(
     let route = route_label(
         &ctx.config.base_path,
         edge.matched.as_ref().map(MatchedPath::as_str),
-        labels.route,
+        labels
+            .endpoint
+            .and_then(|i| ctx.route_labels.get(i))
+            .map(|label| &**label),
     );
     ctx.metrics
-        .observe_request(&route, &edge.method, status, elapsed.as_secs_f64());
+        .observe_request(route, &edge.method, status, elapsed.as_secs_f64());
     tracing::info!(
         request_id = edge.id.to_str().unwrap_or_default(),
         route = %route,
@@ -988,7 +1000,7 @@ mod tests {
             route_label(
                 base,
                 Some("/api/auth/{*rest}"),
-                Some("/reset-password/:token")
+                Some("/api/auth/reset-password/:token")
             ),
             "/api/auth/reset-password/:token"
         );
