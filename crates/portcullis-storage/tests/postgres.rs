@@ -1,0 +1,169 @@
+//! The SQL adapter against a live PostgreSQL: the batched session check.
+//!
+//! Runs when `PORTCULLIS_TEST_POSTGRES_URL` is set; the test creates its own database and drops
+//! it. `PORTCULLIS_REQUIRE_POSTGRES=1` turns a missing URL into a failure.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{Duration, Utc};
+use portcullis_storage::{Adapter, Row, Schema, SqlAdapter, Store, Value};
+use sqlx::Connection;
+
+const URL_VAR: &str = "PORTCULLIS_TEST_POSTGRES_URL";
+const REQUIRE_VAR: &str = "PORTCULLIS_REQUIRE_POSTGRES";
+
+/// A fresh database, dropped (from a thread with its own runtime) when this goes away.
+struct Db {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Db {
+    async fn create() -> Option<Db> {
+        let admin = match std::env::var(URL_VAR) {
+            Ok(u) if !u.trim().is_empty() => u.trim().to_owned(),
+            _ if std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1") => {
+                panic!("{REQUIRE_VAR}=1 but {URL_VAR} is not set")
+            }
+            _ => {
+                eprintln!("skipped: {URL_VAR} is not set");
+                return None;
+            }
+        };
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let name = format!("portcullis_st_{}_{nanos}", std::process::id());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("{URL_VAR} is set but PostgreSQL is unreachable: {e}"));
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+        let _ = conn.close().await;
+        let mut u = url::Url::parse(&admin).expect("url");
+        u.set_path(&format!("/{name}"));
+        Some(Db {
+            admin,
+            name,
+            url: u.to_string(),
+        })
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&mut c)
+                            .await;
+                    let _ = c.close().await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+fn row(fields: &[(&str, Value)]) -> Row {
+    let mut r = Row::new();
+    for (k, v) in fields {
+        r.insert((*k).into(), v.clone());
+    }
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_session_checks_each_get_their_own_session_and_see_deletions_at_once() {
+    let Some(db) = Db::create().await else {
+        return;
+    };
+    let schema = Arc::new(Schema::core());
+    let a = Arc::new(
+        SqlAdapter::connect(&db.url, 10, schema.clone())
+            .await
+            .expect("connect"),
+    );
+    a.migrate(&schema).await.expect("migrate");
+    let now = Utc::now();
+    let users = 40;
+    for i in 0..users {
+        let id = format!("u{i}");
+        a.create(
+            "user",
+            row(&[
+                ("id", id.as_str().into()),
+                ("name", format!("User {i}").as_str().into()),
+                ("email", format!("u{i}@example.com").as_str().into()),
+                ("emailVerified", false.into()),
+                ("createdAt", now.into()),
+                ("updatedAt", now.into()),
+            ]),
+        )
+        .await
+        .expect("user");
+        a.create(
+            "session",
+            row(&[
+                ("id", format!("s{i}").as_str().into()),
+                ("token", format!("t{i}").as_str().into()),
+                ("userId", id.as_str().into()),
+                ("expiresAt", (now + Duration::days(1)).into()),
+                ("createdAt", now.into()),
+                ("updatedAt", now.into()),
+            ]),
+        )
+        .await
+        .expect("session");
+    }
+
+    // Far more checks at once than there are lanes, so they are answered in batches; some of
+    // the same token twice in one batch, some of tokens that do not exist.
+    let checks: Vec<_> = (0..400)
+        .map(|n| {
+            let a = a.clone();
+            tokio::spawn(async move {
+                let token = format!("t{}", n % (users + 5));
+                let found = a.find_session_and_user(&token).await.expect("check");
+                (token, found)
+            })
+        })
+        .collect();
+    for check in checks {
+        let (token, found) = check.await.expect("task");
+        let i: usize = token[1..].parse().expect("number");
+        match found {
+            Some((session, user)) => {
+                assert!(i < users, "{token} does not exist, yet was found");
+                assert_eq!(session.get("token"), Some(&Value::from(token.as_str())));
+                assert_eq!(user.get("id"), Some(&Value::from(format!("u{i}").as_str())));
+                assert_eq!(session.get("userId"), user.get("id"));
+            }
+            None => assert!(i >= users, "{token} exists, yet was not found"),
+        }
+    }
+
+    // A session deleted is refused by the very next check.
+    a.delete_many("session", &[portcullis_storage::Where::eq("token", "t3")])
+        .await
+        .expect("delete");
+    assert_eq!(a.find_session_and_user("t3").await.expect("check"), None);
+    assert!(
+        a.find_session_and_user("t4")
+            .await
+            .expect("check")
+            .is_some()
+    );
+}
