@@ -15,7 +15,6 @@ use tokio::sync::Mutex;
 
 use super::generator::{self, Dialect, Generator, Statement};
 use super::migrate;
-use super::session_checks::{Answer, SessionChecks};
 use crate::adapter::{
     Adapter, MigrationReport, Query, Result, StorageError, Store, Transaction, Where,
 };
@@ -46,11 +45,52 @@ pub struct SqlAdapter {
     schema: Arc<Schema>,
     /// The session check's statement, built once (None when the schema lacks the tables).
     session_check: Option<Arc<str>>,
-    /// PostgreSQL: the session checks' lanes, started on the first check (a runtime is needed
-    /// to spawn them), shared by every clone of the adapter.
-    session_checks: Arc<std::sync::OnceLock<Option<SessionChecks>>>,
+    /// PostgreSQL connections the session check keeps to itself.
+    check_lanes: Arc<CheckLanes>,
     /// The pool's size: how many dead connections one read may have to get past.
     pool_size: u32,
+}
+
+/// Connections the session check keeps to itself on PostgreSQL.
+///
+/// sqlx tests every connection with a round trip when it goes back to its pool, so a check
+/// that is one query cost two round trips, and a task to run the second. A lane holds a pooled
+/// connection and never hands it back, so a check on a lane is one round trip. Lanes are
+/// taken with `try_lock`: when every lane is busy the check runs on the pool as before, so they
+/// only ever add capacity. A lane whose query fails drops its connection (the pool tests it and
+/// closes it if broken), and the check runs again on the pool, so a stale connection never
+/// shows as an error. A check cancelled mid-query leaves its reply on the connection, which
+/// sqlx reads past before the next query.
+struct CheckLanes {
+    lanes: Vec<Mutex<Option<sqlx::pool::PoolConnection<Postgres>>>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl CheckLanes {
+    /// Half the pool (none for a pool of one): the rest serves everything else.
+    fn for_pool(dialect: Dialect, pool_size: u32) -> Self {
+        let n = if dialect == Dialect::Postgres {
+            usize::try_from(pool_size / 2).unwrap_or(0)
+        } else {
+            0
+        };
+        CheckLanes {
+            lanes: (0..n).map(|_| Mutex::new(None)).collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// A free lane, if any, trying each once from the next in turn.
+    fn try_take(
+        &self,
+    ) -> Option<tokio::sync::MutexGuard<'_, Option<sqlx::pool::PoolConnection<Postgres>>>> {
+        let n = self.lanes.len();
+        if n == 0 {
+            return None;
+        }
+        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (0..n).find_map(|i| self.lanes[(start + i) % n].try_lock().ok())
+    }
 }
 
 impl SqlAdapter {
@@ -114,7 +154,7 @@ impl SqlAdapter {
             _ => None,
         };
         Ok(SqlAdapter {
-            session_checks: Arc::default(),
+            check_lanes: Arc::new(CheckLanes::for_pool(dialect, pool_size)),
             pool_size: pool_size.max(1),
             pool,
             schema,
@@ -274,7 +314,7 @@ fn decode_sqlite(t: &Table, row: &SqliteRow, start: usize) -> Result<Row> {
 }
 
 /// `t`'s columns, read from `row` starting at column `start`.
-pub(super) fn decode_pg(t: &Table, row: &PgRow, start: usize) -> Result<Row> {
+fn decode_pg(t: &Table, row: &PgRow, start: usize) -> Result<Row> {
     let mut out = Row::with_capacity(t.fields.len() + 1);
     for (i, name) in (start..).zip(t.column_names()) {
         let ty = t.field_type(name).unwrap_or(FieldType::String);
@@ -474,34 +514,7 @@ macro_rules! run_joined {
     }};
 }
 
-/// How many lanes answer session checks: half the pool, on PostgreSQL only (the rest of the
-/// pool serves everything else, and the checks a lane hands back).
-fn session_check_lanes(dialect: Dialect, pool_size: u32) -> usize {
-    match dialect {
-        Dialect::Postgres => usize::try_from(pool_size / 2).unwrap_or(0),
-        _ => 0,
-    }
-}
-
 impl SqlAdapter {
-    /// The lanes that answer session checks in batches, started on first use; `None` when there
-    /// are none (not PostgreSQL, a pool of one, no session table).
-    fn session_checks(&self) -> Option<&SessionChecks> {
-        self.session_checks
-            .get_or_init(|| {
-                let Pool::Postgres(pool) = &self.pool else {
-                    return None;
-                };
-                let lanes = session_check_lanes(self.dialect(), self.pool_size);
-                let (session, user) = (self.schema.table("session")?, self.schema.table("user")?);
-                (lanes > 0).then(|| {
-                    let sql = generator::sessions_with_users_sql(session, user);
-                    SessionChecks::start(pool.clone(), lanes, session.clone(), user.clone(), sql)
-                })
-            })
-            .as_ref()
-    }
-
     /// Runs a read, or the start of a transaction, again when the pooled connection it got
     /// turns out to be dead. After the database or the network to it has been away, the pool
     /// can still hold connections that broke while idle (the pool does not ping before handing
@@ -565,11 +578,24 @@ impl Runner for SqlAdapter {
         sql: &str,
         params: &[(Value, FieldType)],
     ) -> Result<Option<(Row, Row)>> {
-        if let [(Value::String(token), _)] = params
-            && let Some(checks) = self.session_checks()
-            && let Answer::Found(found) = checks.check(token).await
+        if let Pool::Postgres(pool) = &self.pool
+            && let Some(mut lane) = self.check_lanes.try_take()
         {
-            return Ok(found);
+            if lane.is_none() {
+                // Only an idle connection: a lane never waits for the pool.
+                *lane = pool.try_acquire();
+            }
+            if let Some(conn) = lane.as_mut() {
+                let on_lane: Result<Option<(Row, Row)>> =
+                    run_joined!(&mut **conn, bind_pg, decode_pg, session, user, sql, params);
+                match on_lane {
+                    Ok(found) => return Ok(found),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "session check failed on its own connection; retrying on the pool");
+                        *lane = None;
+                    }
+                }
+            }
         }
         self.fetch_joined(session, user, sql, params).await
     }
@@ -840,9 +866,31 @@ mod tests {
 
     #[test]
     fn only_postgres_gets_lanes_and_half_the_pool() {
-        assert_eq!(session_check_lanes(Dialect::Postgres, 10), 5);
-        assert_eq!(session_check_lanes(Dialect::Postgres, 1), 0);
-        assert_eq!(session_check_lanes(Dialect::Mysql, 10), 0);
-        assert_eq!(session_check_lanes(Dialect::Sqlite, 10), 0);
+        assert_eq!(CheckLanes::for_pool(Dialect::Postgres, 10).lanes.len(), 5);
+        assert_eq!(CheckLanes::for_pool(Dialect::Postgres, 1).lanes.len(), 0);
+        assert_eq!(CheckLanes::for_pool(Dialect::Mysql, 10).lanes.len(), 0);
+        assert_eq!(CheckLanes::for_pool(Dialect::Sqlite, 10).lanes.len(), 0);
+    }
+
+    #[test]
+    fn a_busy_lane_is_skipped_and_none_is_free_when_all_are_busy() {
+        let lanes = CheckLanes::for_pool(Dialect::Postgres, 4);
+        let first = lanes.try_take().expect("a free lane");
+        let second = lanes.try_take().expect("the other lane");
+        assert!(
+            lanes.try_take().is_none(),
+            "both busy: the check uses the pool"
+        );
+        drop(first);
+        assert!(
+            lanes.try_take().is_some(),
+            "a lane given back is taken again"
+        );
+        drop(second);
+        assert!(
+            CheckLanes::for_pool(Dialect::Postgres, 1)
+                .try_take()
+                .is_none()
+        );
     }
 }

@@ -3,7 +3,6 @@
 mod backend;
 mod generator;
 mod migrate;
-mod session_checks;
 
 pub use backend::SqlAdapter;
 pub use generator::{Dialect, Statement};
