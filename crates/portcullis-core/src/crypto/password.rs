@@ -351,8 +351,18 @@ fn hash_thread(me: usize, queue: &mpsc::Receiver<HashJob>, idle: &Mutex<Vec<usiz
                 drop(permit);
             }
         };
-        work(&mut memory, &mut finish);
+        // A hash that panics costs its own request (its reply is dropped: PasswordError::Worker),
+        // never the thread: the thread and its place on the idle list carry on.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            work(&mut memory, &mut finish)
+        }));
         finish();
+        if ran.is_err() {
+            tracing::error!(
+                "a password hash panicked; its request failed, the hash thread goes on"
+            );
+            memory = Workspace::new();
+        }
         // A workspace grown for an imported hash with larger parameters is not kept.
         if memory.len() > ARGON2_M_KIB as usize {
             memory = Workspace::new();
@@ -484,6 +494,20 @@ mod tests {
         );
         // The next hash waits for that job.
         let h = hasher.hash("b").await.expect("hash");
+        assert!(hasher.verify("b", &h).await.expect("verify").ok);
+        assert_eq!(hasher.threads.permits.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_panics_fails_its_request_and_the_thread_goes_on() {
+        let hasher = PasswordHasher::new(HashAlgorithm::Argon2id, 1).expect("hasher");
+        let panicked = hasher
+            .threads
+            .run(|_: &mut Workspace| -> bool { panic!("a hash went wrong") })
+            .await;
+        assert!(matches!(panicked, Err(PasswordError::Worker)));
+        // The one hash thread is still there, and back on the idle list with its permit.
+        let h = hasher.hash("b").await.expect("hash after the panic");
         assert!(hasher.verify("b", &h).await.expect("verify").ok);
         assert_eq!(hasher.threads.permits.available_permits(), 1);
     }
