@@ -42,6 +42,9 @@ struct Tracking {
     mirror: Arc<Mirror>,
     /// Set when the server refuses RESP3 or tracking (before Redis 6): reads go the plain way.
     unsupported: AtomicBool,
+    /// When the tracking connection last failed to open or to answer: a new one is tried at
+    /// most once a second after that, as for the main connection.
+    last_failure_ms: AtomicI64,
 }
 
 #[derive(Clone)]
@@ -109,6 +112,7 @@ impl RedisStorage {
                 conn: RwLock::new(None),
                 mirror: Arc::new(Mirror::new(HOLD_AT_MOST_ENTRIES)),
                 unsupported: AtomicBool::new(false),
+                last_failure_ms: AtomicI64::new(0),
             },
         })
     }
@@ -171,7 +175,8 @@ impl RedisStorage {
     }
 
     /// The tracking connection, opened (with `CLIENT TRACKING ON`) when there is none or the
-    /// last one was lost. `None` when the server does not support tracking.
+    /// last one was lost. `None` when there is none to use now: the server does not support
+    /// tracking, another request is opening it, or the last attempt failed under a second ago.
     async fn tracked_connection(&self) -> Result<Option<TrackedConnection>> {
         let t = &self.tracking;
         if t.unsupported.load(Ordering::Relaxed) {
@@ -182,10 +187,15 @@ impl RedisStorage {
         {
             return Ok(Some(c.clone()));
         }
-        // Connect only while the main connection is up, so a Redis that is away is tried at the
-        // main connection's pace and not once per request.
-        self.connection().await?;
-        let mut guard = t.conn.write().await;
+        // A new connection is tried at most once a second after a failure, and by one request
+        // at a time; the others read the plain way meanwhile (which fails fast on its own
+        // back-off when Redis is away).
+        if now_ms() - t.last_failure_ms.load(Ordering::Relaxed) < RECONNECT_EVERY_MS {
+            return Ok(None);
+        }
+        let Ok(mut guard) = t.conn.try_write() else {
+            return Ok(None);
+        };
         if let Some(c) = guard.as_ref()
             && c.alive.load(Ordering::Relaxed)
         {
@@ -218,7 +228,10 @@ impl RedisStorage {
             Ok::<_, redis::RedisError>((conn, client_id))
         })
         .await
-        .map_err(|_| unavailable("tracking connect timed out"))?;
+        .map_err(|_| {
+            t.last_failure_ms.store(now_ms(), Ordering::Relaxed);
+            unavailable("tracking connect timed out")
+        })?;
         match opened {
             Ok((conn, client_id)) => {
                 let c = TrackedConnection {
@@ -237,7 +250,10 @@ impl RedisStorage {
                 t.unsupported.store(true, Ordering::Relaxed);
                 Ok(None)
             }
-            Err(e) => Err(unavailable(e)),
+            Err(e) => {
+                t.last_failure_ms.store(now_ms(), Ordering::Relaxed);
+                Err(unavailable(e))
+            }
         }
     }
 
@@ -286,6 +302,9 @@ impl RedisStorage {
             Err(e) => {
                 // Whatever became of the connection, copies are not trusted past this point.
                 c.alive.store(false, Ordering::Relaxed);
+                self.tracking
+                    .last_failure_ms
+                    .store(now_ms(), Ordering::Relaxed);
                 mirror.forget_all();
                 self.mark(false);
                 Err(e)

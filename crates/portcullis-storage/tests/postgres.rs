@@ -170,3 +170,73 @@ async fn concurrent_session_checks_each_get_their_own_session_and_see_deletions_
             .is_some()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_checks_get_past_connections_the_server_dropped() {
+    let Some(db) = Db::create().await else {
+        return;
+    };
+    let schema = Arc::new(Schema::core());
+    let a = Arc::new(
+        SqlAdapter::connect(&db.url, 10, schema.clone())
+            .await
+            .expect("connect"),
+    );
+    a.migrate(&schema).await.expect("migrate");
+    let now = Utc::now();
+    a.create(
+        "user",
+        row(&[
+            ("id", "u1".into()),
+            ("name", "User".into()),
+            ("email", "u1@example.com".into()),
+            ("emailVerified", false.into()),
+            ("createdAt", now.into()),
+            ("updatedAt", now.into()),
+        ]),
+    )
+    .await
+    .expect("user");
+    a.create(
+        "session",
+        row(&[
+            ("id", "s1".into()),
+            ("token", "t1".into()),
+            ("userId", "u1".into()),
+            ("expiresAt", (now + Duration::days(1)).into()),
+            ("createdAt", now.into()),
+            ("updatedAt", now.into()),
+        ]),
+    )
+    .await
+    .expect("session");
+    // Checks at once, twice, so that the check's own connections (lanes) and the pool hold
+    // several connections.
+    for _ in 0..2 {
+        let checks: Vec<_> = (0..40)
+            .map(|_| {
+                let a = a.clone();
+                tokio::spawn(async move { a.find_session_and_user("t1").await })
+            })
+            .collect();
+        for c in checks {
+            assert!(c.await.expect("task").expect("check").is_some());
+        }
+    }
+    // The server ends every one of them, as a restart or a failover would.
+    let mut admin = sqlx::PgConnection::connect(&db.admin).await.expect("admin");
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&db.name)
+    .fetch_all(&mut admin)
+    .await
+    .expect("terminate");
+    assert!(ended.len() >= 2, "connections ended: {}", ended.len());
+    let _ = admin.close().await;
+    // Every check after that still answers: none is lost to a connection that died.
+    for _ in 0..20 {
+        let found = a.find_session_and_user("t1").await;
+        assert!(found.expect("check after the restart").is_some());
+    }
+}

@@ -586,8 +586,12 @@ impl Runner for SqlAdapter {
                 *lane = pool.try_acquire();
             }
             if let Some(conn) = lane.as_mut() {
-                let on_lane: Result<Option<(Row, Row)>> =
-                    run_joined!(&mut **conn, bind_pg, decode_pg, session, user, sql, params);
+                // In a block of its own: the macro's `?` must end the lane's attempt, not the
+                // check (it returned the lane's error, and kept its dead connection).
+                let on_lane: Result<Option<(Row, Row)>> = async {
+                    run_joined!(&mut **conn, bind_pg, decode_pg, session, user, sql, params)
+                }
+                .await;
                 match on_lane {
                     Ok(found) => return Ok(found),
                     Err(e) => {
