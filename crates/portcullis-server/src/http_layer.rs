@@ -122,6 +122,12 @@ fn router(app: App) -> Router {
         .with_state(app)
 }
 
+/// Whether `path` is the base path or under it (`/api/auth`, `/api/auth/…`, not `/api/authx`).
+fn under_base(base: &str, path: &str) -> bool {
+    path.strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// What `axum::serve` runs: one [`Front`] per connection, which knows the peer's address.
 #[derive(Clone)]
 pub struct MakeFront {
@@ -178,13 +184,7 @@ impl Service<Request> for Front {
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        let base = self.app.ctx.config.base_path.as_str();
-        let under_base = req
-            .uri()
-            .path()
-            .strip_prefix(base)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-        if under_base {
+        if under_base(&self.app.ctx.config.base_path, req.uri().path()) {
             let (app, peer) = (self.app.clone(), self.peer);
             futures::future::Either::Left(edged(&self.app.ctx, req, move |req| {
                 auth(app, peer, req)
@@ -732,12 +732,7 @@ pub fn route_label<'a>(
     }
     match matched {
         None => "other",
-        Some(m)
-            if m.strip_prefix(base)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')) =>
-        {
-            "other"
-        }
+        Some(m) if under_base(base, m) => "other",
         Some("/assets/{file}") => "asset",
         Some(m) if m.starts_with("/api/") || m == "/metrics" => m,
         Some(_) => "page",

@@ -271,27 +271,22 @@ impl RedisStorage {
         for k in keys {
             pipe.cmd("PTTL").arg(k);
         }
-        let reply = tokio::time::timeout(
-            COMMAND_TIMEOUT,
-            pipe.query_async::<Vec<redis::Value>>(&mut c.conn),
-        )
-        .await
-        .map_err(|_| unavailable("command timed out"))
-        .and_then(|r| r.map_err(unavailable))
-        .and_then(|mut replies| {
-            if replies.len() != keys.len() + 1 {
-                return Err(unavailable("tracked read: unexpected reply"));
-            }
-            let ttls = replies
-                .split_off(1)
-                .iter()
-                .map(redis::from_redis_value::<i64>)
-                .collect::<redis::RedisResult<Vec<i64>>>()
-                .map_err(unavailable)?;
-            let values =
-                redis::from_redis_value::<Vec<Option<String>>>(&replies[0]).map_err(unavailable)?;
-            Ok((values, ttls))
-        });
+        let reply = within_timeout(pipe.query_async::<Vec<redis::Value>>(&mut c.conn))
+            .await
+            .and_then(|mut replies| {
+                if replies.len() != keys.len() + 1 {
+                    return Err(unavailable("tracked read: unexpected reply"));
+                }
+                let ttls = replies
+                    .split_off(1)
+                    .iter()
+                    .map(redis::from_redis_value::<i64>)
+                    .collect::<redis::RedisResult<Vec<i64>>>()
+                    .map_err(unavailable)?;
+                let values = redis::from_redis_value::<Vec<Option<String>>>(&replies[0])
+                    .map_err(unavailable)?;
+                Ok((values, ttls))
+            });
         match reply {
             Ok((values, ttls)) => {
                 self.mark(true);
@@ -333,20 +328,19 @@ impl RedisStorage {
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
         let conn = self.connection().await?;
-        match tokio::time::timeout(COMMAND_TIMEOUT, f(conn)).await {
-            Ok(Ok(v)) => {
-                self.mark(true);
-                Ok(v)
-            }
-            Ok(Err(e)) => {
-                self.mark(false);
-                Err(unavailable(e))
-            }
-            Err(_) => {
-                self.mark(false);
-                Err(unavailable("command timed out"))
-            }
-        }
+        let done = within_timeout(f(conn)).await;
+        self.mark(done.is_ok());
+        done
+    }
+}
+
+/// A command's reply, or `Unavailable` when it fails or takes longer than `COMMAND_TIMEOUT`.
+async fn within_timeout<T>(
+    command: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T> {
+    match tokio::time::timeout(COMMAND_TIMEOUT, command).await {
+        Ok(reply) => reply.map_err(unavailable),
+        Err(_) => Err(unavailable("command timed out")),
     }
 }
 

@@ -77,6 +77,48 @@ impl Drop for Db {
     }
 }
 
+/// The adapter on `db`, migrated to Better Auth's core tables, with a pool of 10 (5 lanes).
+async fn connect(db: &Db) -> Arc<SqlAdapter> {
+    let schema = Arc::new(Schema::core());
+    let a = SqlAdapter::connect(&db.url, 10, schema.clone())
+        .await
+        .expect("connect");
+    a.migrate(&schema).await.expect("migrate");
+    Arc::new(a)
+}
+
+/// User `u{i}` and its session `s{i}`, whose stored token is `t{i}`, valid for a day.
+async fn add_user_with_session(a: &SqlAdapter, i: usize) {
+    let now = Utc::now();
+    let id = format!("u{i}");
+    a.create(
+        "user",
+        row(&[
+            ("id", id.as_str().into()),
+            ("name", format!("User {i}").as_str().into()),
+            ("email", format!("u{i}@example.com").as_str().into()),
+            ("emailVerified", false.into()),
+            ("createdAt", now.into()),
+            ("updatedAt", now.into()),
+        ]),
+    )
+    .await
+    .expect("user");
+    a.create(
+        "session",
+        row(&[
+            ("id", format!("s{i}").as_str().into()),
+            ("token", format!("t{i}").as_str().into()),
+            ("userId", id.as_str().into()),
+            ("expiresAt", (now + Duration::days(1)).into()),
+            ("createdAt", now.into()),
+            ("updatedAt", now.into()),
+        ]),
+    )
+    .await
+    .expect("session");
+}
+
 fn row(fields: &[(&str, Value)]) -> Row {
     let mut r = Row::new();
     for (k, v) in fields {
@@ -90,43 +132,10 @@ async fn concurrent_session_checks_each_get_their_own_session_and_see_deletions_
     let Some(db) = Db::create().await else {
         return;
     };
-    let schema = Arc::new(Schema::core());
-    let a = Arc::new(
-        SqlAdapter::connect(&db.url, 10, schema.clone())
-            .await
-            .expect("connect"),
-    );
-    a.migrate(&schema).await.expect("migrate");
-    let now = Utc::now();
+    let a = connect(&db).await;
     let users = 40;
     for i in 0..users {
-        let id = format!("u{i}");
-        a.create(
-            "user",
-            row(&[
-                ("id", id.as_str().into()),
-                ("name", format!("User {i}").as_str().into()),
-                ("email", format!("u{i}@example.com").as_str().into()),
-                ("emailVerified", false.into()),
-                ("createdAt", now.into()),
-                ("updatedAt", now.into()),
-            ]),
-        )
-        .await
-        .expect("user");
-        a.create(
-            "session",
-            row(&[
-                ("id", format!("s{i}").as_str().into()),
-                ("token", format!("t{i}").as_str().into()),
-                ("userId", id.as_str().into()),
-                ("expiresAt", (now + Duration::days(1)).into()),
-                ("createdAt", now.into()),
-                ("updatedAt", now.into()),
-            ]),
-        )
-        .await
-        .expect("session");
+        add_user_with_session(&a, i).await;
     }
 
     // Far more checks at once than there are lanes, so some run on lanes and the rest on the
@@ -176,40 +185,8 @@ async fn session_checks_get_past_connections_the_server_dropped() {
     let Some(db) = Db::create().await else {
         return;
     };
-    let schema = Arc::new(Schema::core());
-    let a = Arc::new(
-        SqlAdapter::connect(&db.url, 10, schema.clone())
-            .await
-            .expect("connect"),
-    );
-    a.migrate(&schema).await.expect("migrate");
-    let now = Utc::now();
-    a.create(
-        "user",
-        row(&[
-            ("id", "u1".into()),
-            ("name", "User".into()),
-            ("email", "u1@example.com".into()),
-            ("emailVerified", false.into()),
-            ("createdAt", now.into()),
-            ("updatedAt", now.into()),
-        ]),
-    )
-    .await
-    .expect("user");
-    a.create(
-        "session",
-        row(&[
-            ("id", "s1".into()),
-            ("token", "t1".into()),
-            ("userId", "u1".into()),
-            ("expiresAt", (now + Duration::days(1)).into()),
-            ("createdAt", now.into()),
-            ("updatedAt", now.into()),
-        ]),
-    )
-    .await
-    .expect("session");
+    let a = connect(&db).await;
+    add_user_with_session(&a, 1).await;
     // Checks at once, twice, so that the check's own connections (lanes) and the pool hold
     // several connections.
     for _ in 0..2 {
