@@ -217,3 +217,81 @@ async fn session_checks_get_past_connections_the_server_dropped() {
         assert!(found.expect("check after the restart").is_some());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_whose_requests_go_away_leave_every_lane_working() {
+    let Some(db) = Db::create().await else {
+        return;
+    };
+    let a = connect(&db).await;
+    for i in 0..4 {
+        add_user_with_session(&a, i).await;
+    }
+    let lanes = a.free_session_check_lanes();
+    assert_eq!(lanes, 5, "a pool of 10 has 5 lanes");
+    let ms = std::time::Duration::from_millis;
+    let spawn_check = |n: usize| {
+        let a = a.clone();
+        tokio::spawn(async move {
+            let token = format!("t{}", n % 5);
+            (token.clone(), a.find_session_and_user(&token).await)
+        })
+    };
+
+    // The session table locked: checks wait in PostgreSQL, so the first five hold the lanes
+    // (their queries running) and the rest queue.
+    let mut locker = sqlx::PgConnection::connect(&db.url).await.expect("locker");
+    sqlx::query("BEGIN")
+        .execute(&mut locker)
+        .await
+        .expect("begin");
+    sqlx::query("LOCK TABLE \"session\" IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut locker)
+        .await
+        .expect("lock");
+    let leaders: Vec<_> = (0..lanes).map(spawn_check).collect();
+    tokio::time::sleep(ms(200)).await;
+    assert_eq!(a.free_session_check_lanes(), 0, "every lane is busy");
+    let queued: Vec<_> = (lanes..100).map(spawn_check).collect();
+    tokio::time::sleep(ms(200)).await;
+    // Requests that go away: the oldest queued checks (each would be handed a lane next) and
+    // every third after them, then every check holding a lane, mid-query.
+    let mut kept = Vec::new();
+    for (i, check) in queued.into_iter().enumerate() {
+        if i < 20 || i % 3 == 0 {
+            check.abort();
+        } else {
+            kept.push(check);
+        }
+    }
+    tokio::time::sleep(ms(100)).await;
+    for check in leaders {
+        check.abort();
+    }
+    tokio::time::sleep(ms(100)).await;
+    sqlx::query("COMMIT")
+        .execute(&mut locker)
+        .await
+        .expect("unlock");
+
+    for check in kept {
+        let (token, found) = tokio::time::timeout(std::time::Duration::from_secs(20), check)
+            .await
+            .expect("a check that stays is answered")
+            .expect("task");
+        let found = found.expect("check");
+        assert_eq!(found.is_some(), token != "t4", "{token}: {found:?}");
+    }
+    // Every lane came back: none was lost with a check that went away.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while a.free_session_check_lanes() < lanes && std::time::Instant::now() < deadline {
+        tokio::time::sleep(ms(20)).await;
+    }
+    assert_eq!(a.free_session_check_lanes(), lanes);
+    // And they answer: more checks at once than there are lanes.
+    let checks: Vec<_> = (0..lanes * 3).map(spawn_check).collect();
+    for c in checks {
+        let (token, found) = c.await.expect("task");
+        assert_eq!(found.expect("check").is_some(), token != "t4");
+    }
+}

@@ -15,6 +15,7 @@ use tokio::sync::Mutex;
 
 use super::generator::{self, Dialect, Generator, Statement};
 use super::migrate;
+use super::session_checks::{Answer, SessionChecks, Statements};
 use crate::adapter::{
     Adapter, MigrationReport, Query, Result, StorageError, Store, Transaction, Where,
 };
@@ -45,52 +46,11 @@ pub struct SqlAdapter {
     schema: Arc<Schema>,
     /// The session check's statement, built once (None when the schema lacks the tables).
     session_check: Option<Arc<str>>,
-    /// PostgreSQL connections the session check keeps to itself.
-    check_lanes: Arc<CheckLanes>,
+    /// PostgreSQL: the session check's own connections (none on other engines, on a pool of
+    /// one, or without the session tables).
+    session_checks: Option<SessionChecks>,
     /// The pool's size: how many dead connections one read may have to get past.
     pool_size: u32,
-}
-
-/// Connections the session check keeps to itself on PostgreSQL.
-///
-/// sqlx tests every connection with a round trip when it goes back to its pool, so a check
-/// that is one query cost two round trips, and a task to run the second. A lane holds a pooled
-/// connection and never hands it back, so a check on a lane is one round trip. Lanes are
-/// taken with `try_lock`: when every lane is busy the check runs on the pool as before, so they
-/// only ever add capacity. A lane whose query fails drops its connection (the pool tests it and
-/// closes it if broken), and the check runs again on the pool, so a stale connection never
-/// shows as an error. A check cancelled mid-query leaves its reply on the connection, which
-/// sqlx reads past before the next query.
-struct CheckLanes {
-    lanes: Vec<Mutex<Option<sqlx::pool::PoolConnection<Postgres>>>>,
-    next: std::sync::atomic::AtomicUsize,
-}
-
-impl CheckLanes {
-    /// Half the pool (none for a pool of one): the rest serves everything else.
-    fn for_pool(dialect: Dialect, pool_size: u32) -> Self {
-        let n = if dialect == Dialect::Postgres {
-            usize::try_from(pool_size / 2).unwrap_or(0)
-        } else {
-            0
-        };
-        CheckLanes {
-            lanes: (0..n).map(|_| Mutex::new(None)).collect(),
-            next: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
-
-    /// A free lane, if any, trying each once from the next in turn.
-    fn try_take(
-        &self,
-    ) -> Option<tokio::sync::MutexGuard<'_, Option<sqlx::pool::PoolConnection<Postgres>>>> {
-        let n = self.lanes.len();
-        if n == 0 {
-            return None;
-        }
-        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        (0..n).find_map(|i| self.lanes[(start + i) % n].try_lock().ok())
-    }
 }
 
 impl SqlAdapter {
@@ -149,12 +109,27 @@ impl SqlAdapter {
             )));
         };
         let dialect = pool.dialect();
-        let session_check = match (schema.table("session"), schema.table("user")) {
+        let session_check: Option<Arc<str>> = match (schema.table("session"), schema.table("user"))
+        {
             (Some(s), Some(u)) => Some(generator::session_with_user_sql(dialect, s, u).into()),
             _ => None,
         };
+        let lanes = session_check_lanes(dialect, pool_size);
+        let tables = (schema.table("session"), schema.table("user"));
+        let session_checks = match (&pool, &session_check, tables) {
+            (Pool::Postgres(pg), Some(one), (Some(s), Some(u))) if lanes > 0 => {
+                let statements = Statements {
+                    one: one.clone(),
+                    many: generator::sessions_with_users_sql(s, u),
+                    session: s.clone(),
+                    user: u.clone(),
+                };
+                Some(SessionChecks::new(pg.clone(), lanes, statements))
+            }
+            _ => None,
+        };
         Ok(SqlAdapter {
-            check_lanes: Arc::new(CheckLanes::for_pool(dialect, pool_size)),
+            session_checks,
             pool_size: pool_size.max(1),
             pool,
             schema,
@@ -168,6 +143,14 @@ impl SqlAdapter {
 
     pub fn schema(&self) -> &Arc<Schema> {
         &self.schema
+    }
+
+    /// Session-check lanes that no check holds now (PostgreSQL; 0 elsewhere). For diagnostics
+    /// and tests: once no check runs, every lane is free.
+    pub fn free_session_check_lanes(&self) -> usize {
+        self.session_checks
+            .as_ref()
+            .map_or(0, SessionChecks::free_lanes)
     }
 }
 
@@ -314,7 +297,7 @@ fn decode_sqlite(t: &Table, row: &SqliteRow, start: usize) -> Result<Row> {
 }
 
 /// `t`'s columns, read from `row` starting at column `start`.
-fn decode_pg(t: &Table, row: &PgRow, start: usize) -> Result<Row> {
+pub(super) fn decode_pg(t: &Table, row: &PgRow, start: usize) -> Result<Row> {
     let mut out = Row::with_capacity(t.fields.len() + 1);
     for (i, name) in (start..).zip(t.column_names()) {
         let ty = t.field_type(name).unwrap_or(FieldType::String);
@@ -514,6 +497,15 @@ macro_rules! run_joined {
     }};
 }
 
+/// How many lanes answer session checks: half the pool, on PostgreSQL only (the rest of the
+/// pool serves everything else, and the checks a failed lane hands back).
+fn session_check_lanes(dialect: Dialect, pool_size: u32) -> usize {
+    match dialect {
+        Dialect::Postgres => usize::try_from(pool_size / 2).unwrap_or(0),
+        _ => 0,
+    }
+}
+
 impl SqlAdapter {
     /// Runs a read, or the start of a transaction, again when the pooled connection it got
     /// turns out to be dead. After the database or the network to it has been away, the pool
@@ -578,28 +570,11 @@ impl Runner for SqlAdapter {
         sql: &str,
         params: &[(Value, FieldType)],
     ) -> Result<Option<(Row, Row)>> {
-        if let Pool::Postgres(pool) = &self.pool
-            && let Some(mut lane) = self.check_lanes.try_take()
+        if let Some(checks) = &self.session_checks
+            && let [(Value::String(token), _)] = params
+            && let Answer::Found(found) = checks.check(token).await
         {
-            if lane.is_none() {
-                // Only an idle connection: a lane never waits for the pool.
-                *lane = pool.try_acquire();
-            }
-            if let Some(conn) = lane.as_mut() {
-                // In a block of its own: the macro's `?` must end the lane's attempt, not the
-                // check (it returned the lane's error, and kept its dead connection).
-                let on_lane: Result<Option<(Row, Row)>> = async {
-                    run_joined!(&mut **conn, bind_pg, decode_pg, session, user, sql, params)
-                }
-                .await;
-                match on_lane {
-                    Ok(found) => return Ok(found),
-                    Err(e) => {
-                        tracing::debug!(error = %e, "session check failed on its own connection; retrying on the pool");
-                        *lane = None;
-                    }
-                }
-            }
+            return Ok(found);
         }
         self.fetch_joined(session, user, sql, params).await
     }
@@ -870,31 +845,9 @@ mod tests {
 
     #[test]
     fn only_postgres_gets_lanes_and_half_the_pool() {
-        assert_eq!(CheckLanes::for_pool(Dialect::Postgres, 10).lanes.len(), 5);
-        assert_eq!(CheckLanes::for_pool(Dialect::Postgres, 1).lanes.len(), 0);
-        assert_eq!(CheckLanes::for_pool(Dialect::Mysql, 10).lanes.len(), 0);
-        assert_eq!(CheckLanes::for_pool(Dialect::Sqlite, 10).lanes.len(), 0);
-    }
-
-    #[test]
-    fn a_busy_lane_is_skipped_and_none_is_free_when_all_are_busy() {
-        let lanes = CheckLanes::for_pool(Dialect::Postgres, 4);
-        let first = lanes.try_take().expect("a free lane");
-        let second = lanes.try_take().expect("the other lane");
-        assert!(
-            lanes.try_take().is_none(),
-            "both busy: the check uses the pool"
-        );
-        drop(first);
-        assert!(
-            lanes.try_take().is_some(),
-            "a lane given back is taken again"
-        );
-        drop(second);
-        assert!(
-            CheckLanes::for_pool(Dialect::Postgres, 1)
-                .try_take()
-                .is_none()
-        );
+        assert_eq!(session_check_lanes(Dialect::Postgres, 10), 5);
+        assert_eq!(session_check_lanes(Dialect::Postgres, 1), 0);
+        assert_eq!(session_check_lanes(Dialect::Mysql, 10), 0);
+        assert_eq!(session_check_lanes(Dialect::Sqlite, 10), 0);
     }
 }

@@ -260,6 +260,18 @@ impl<'a> Generator<'a> {
 /// joined to its user. The session's columns come first, then the user's, each in
 /// `Table::column_names` order. Built once per adapter: the schema does not change while it runs.
 pub fn session_with_user_sql(dialect: Dialect, session: &Table, user: &Table) -> String {
+    let one = format!("= {} LIMIT 1", dialect.placeholder(1));
+    session_join_sql(dialect, session, user, &one)
+}
+
+/// The session check for many stored tokens at once (PostgreSQL: `token = ANY($1)`, one text
+/// array), with the same columns as [`session_with_user_sql`].
+pub fn sessions_with_users_sql(session: &Table, user: &Table) -> String {
+    session_join_sql(Dialect::Postgres, session, user, "= ANY($1)")
+}
+
+/// Every session column, then every user column, of the sessions whose token passes `token_test`.
+fn session_join_sql(dialect: Dialect, session: &Table, user: &Table, token_test: &str) -> String {
     let q = |i: &str| dialect.quote(i);
     let cols: Vec<String> = session
         .column_names()
@@ -267,14 +279,13 @@ pub fn session_with_user_sql(dialect: Dialect, session: &Table, user: &Table) ->
         .chain(user.column_names().map(|c| format!("u.{}", q(c))))
         .collect();
     format!(
-        "SELECT {} FROM {} s JOIN {} u ON u.{} = s.{} WHERE s.{} = {} LIMIT 1",
+        "SELECT {} FROM {} s JOIN {} u ON u.{} = s.{} WHERE s.{} {token_test}",
         cols.join(", "),
         q(&session.name),
         q(&user.name),
         q("id"),
         q("userId"),
         q("token"),
-        dialect.placeholder(1)
     )
 }
 
@@ -369,6 +380,9 @@ mod tests {
             sql.matches(", ").count() + 1,
             session.column_names().count() + user.column_names().count()
         );
+        let many = sessions_with_users_sql(session, user);
+        assert!(many.ends_with("WHERE s.\"token\" = ANY($1)"), "{many}");
+        assert_eq!(many.split(" FROM ").next(), sql.split(" FROM ").next());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod backend;
 mod generator;
 mod migrate;
+mod session_checks;
 
 pub use backend::SqlAdapter;
 pub use generator::{Dialect, Statement};

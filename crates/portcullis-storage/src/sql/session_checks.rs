@@ -1,0 +1,276 @@
+//! Session checks on PostgreSQL: a few connections of their own ("lanes"), and, when every lane
+//! is busy, the checks waiting for one answered together by one query.
+//!
+//! The check is the hottest query: one indexed join per request. Run one at a time, PostgreSQL
+//! spends most of each on what every statement costs (a round trip, a snapshot, starting and
+//! ending the executor), and both processes wake up for each.
+//!
+//! - A check that finds a free lane runs its own query on it at once, in its own task: a lone
+//!   check costs one round trip, as without lanes. A lane keeps its connection and never hands
+//!   it back, so a check also skips the ping sqlx makes whenever a connection returns to the
+//!   pool.
+//! - A check that finds every lane busy queues. Nothing waits for a batch to fill, and no task
+//!   of its own drives a lane: the check that finishes with a lane hands it, with the right to
+//!   lead, to the oldest queued check. That check takes every check queued at that moment (up
+//!   to [`MOST_PER_BATCH`]) and answers them all with one `token = ANY($1)` query, then hands
+//!   the lane on in turn. Each check's task is woken once, for its answer or for the lane, so
+//!   batching adds no wake-up; and a check only ever waits on a query that is running.
+//! - Each check still reads the database after it arrived: a session revoked before the check
+//!   is refused by it, exactly as when each check runs its own query.
+//! - A failed query (a connection lost) drops the lane's connection (the pool tests it and
+//!   closes it if it is broken) and answers `RunAlone`: each check it held runs again on the
+//!   pool, as without lanes. A check whose request goes away mid-query leaves its reply on the
+//!   connection, which sqlx reads past before the next query; its lane is handed on by a drop
+//!   guard, and the checks it was answering run alone.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use sqlx::Postgres;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgPool, PgRow};
+use tokio::sync::oneshot;
+
+use super::backend::decode_pg;
+use crate::adapter::Result;
+use crate::schema::Table;
+use crate::value::{Row, Value};
+
+/// The most checks one query answers.
+pub(super) const MOST_PER_BATCH: usize = 64;
+
+/// A check's answer from the lanes.
+#[derive(Debug)]
+pub(super) enum Answer {
+    /// The session with this stored token and its user, or none.
+    Found(Option<(Row, Row)>),
+    /// Not answered here: run the check alone, on the pool.
+    RunAlone,
+}
+
+/// What a queued check is sent.
+enum Reply {
+    Answer(Answer),
+    /// A lane, and with it the turn to answer the queue.
+    Lead(LaneGuard),
+}
+
+struct Pending {
+    token: String,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// The statements a lane runs and the tables their rows are decoded with.
+pub(super) struct Statements {
+    pub session: Table,
+    pub user: Table,
+    /// One token: `= $1 LIMIT 1`.
+    pub one: Arc<str>,
+    /// Many tokens: `= ANY($1)`.
+    pub many: String,
+}
+
+/// A lane's connection, taken from the pool when the lane is first used or after a failure.
+type Lane = Option<PoolConnection<Postgres>>;
+
+struct Queue {
+    waiting: VecDeque<Pending>,
+    free: Vec<Lane>,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    pool: PgPool,
+    statements: Statements,
+}
+
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        // The lock is only held to move entries; a panic cannot leave the queue half-changed.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Passes a lane to the oldest queued check that is still waiting, or frees it.
+    fn hand_on(self: &Arc<Self>, mut lane: Lane) {
+        loop {
+            let next = {
+                let mut q = self.queue();
+                match q.waiting.pop_front() {
+                    Some(next) => next,
+                    None => {
+                        q.free.push(lane);
+                        return;
+                    }
+                }
+            };
+            match next.reply.send(Reply::Lead(LaneGuard::new(self, lane))) {
+                Ok(()) => return,
+                // That check's request went away: take the lane back, try the next.
+                Err(Reply::Lead(mut guard)) => lane = guard.take_back(),
+                Err(Reply::Answer(_)) => return,
+            }
+        }
+    }
+}
+
+/// A lane held by the check leading it. Dropped, on any path, it hands the lane on.
+struct LaneGuard {
+    lane: Lane,
+    /// Where to hand the lane on; `None` once taken back.
+    shared: Option<Arc<Shared>>,
+}
+
+impl LaneGuard {
+    fn new(shared: &Arc<Shared>, lane: Lane) -> Self {
+        LaneGuard {
+            lane,
+            shared: Some(shared.clone()),
+        }
+    }
+
+    /// The lane, without handing it on.
+    fn take_back(&mut self) -> Lane {
+        self.shared = None;
+        self.lane.take()
+    }
+}
+
+impl Drop for LaneGuard {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            shared.hand_on(self.lane.take());
+        }
+    }
+}
+
+/// PostgreSQL's session-check lanes. Cheap to share: clones see the same lanes and queue.
+#[derive(Clone)]
+pub(super) struct SessionChecks {
+    shared: Arc<Shared>,
+}
+
+impl SessionChecks {
+    /// `lanes` lanes on `pool`; none of them holds a connection until it is first used.
+    pub(super) fn new(pool: PgPool, lanes: usize, statements: Statements) -> Self {
+        let queue = Queue {
+            waiting: VecDeque::new(),
+            free: (0..lanes).map(|_| None).collect(),
+        };
+        SessionChecks {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(queue),
+                pool,
+                statements,
+            }),
+        }
+    }
+
+    /// Lanes no check holds now.
+    pub(super) fn free_lanes(&self) -> usize {
+        self.shared.queue().free.len()
+    }
+
+    /// The session with `stored_token` and its user.
+    pub(super) async fn check(&self, stored_token: &str) -> Answer {
+        let waiting = {
+            let mut q = self.shared.queue();
+            match q.free.pop() {
+                Some(lane) => Err(lane),
+                None => {
+                    let (reply, answer) = oneshot::channel();
+                    q.waiting.push_back(Pending {
+                        token: stored_token.to_owned(),
+                        reply,
+                    });
+                    Ok(answer)
+                }
+            }
+        };
+        let guard = match waiting {
+            Err(lane) => LaneGuard::new(&self.shared, lane),
+            Ok(answer) => match answer.await {
+                Ok(Reply::Answer(answer)) => return answer,
+                Ok(Reply::Lead(guard)) => guard,
+                // Whoever held the check dropped it unanswered.
+                Err(_) => return Answer::RunAlone,
+            },
+        };
+        self.lead(guard, stored_token).await
+    }
+
+    /// Answers this check and every check queued now (up to the batch's size) on the lane.
+    async fn lead(&self, mut guard: LaneGuard, own: &str) -> Answer {
+        let mut batch: Vec<Pending> = {
+            let mut q = self.shared.queue();
+            let n = q.waiting.len().min(MOST_PER_BATCH - 1);
+            q.waiting.drain(..n).collect()
+        };
+        // Requests that went away need no answer.
+        batch.retain(|p| !p.reply.is_closed());
+        let found = self.run(&mut guard.lane, own, &batch).await;
+        if found.is_err() {
+            guard.lane = None;
+        }
+        let own_answer = match found {
+            Ok(found) => {
+                for p in batch {
+                    let _ = p
+                        .reply
+                        .send(Reply::Answer(Answer::Found(pick(&found, &p.token))));
+                }
+                Answer::Found(pick(&found, own))
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "session check failed on its lane; each check runs alone");
+                for p in batch {
+                    let _ = p.reply.send(Reply::Answer(Answer::RunAlone));
+                }
+                Answer::RunAlone
+            }
+        };
+        drop(guard);
+        own_answer
+    }
+
+    /// Runs one check, or a batch, on the lane's connection (taken from the pool if it has none).
+    async fn run(&self, lane: &mut Lane, own: &str, batch: &[Pending]) -> Result<Vec<(Row, Row)>> {
+        let conn = match lane {
+            Some(conn) => conn,
+            None => lane.insert(self.shared.pool.acquire().await?),
+        };
+        let st = &self.shared.statements;
+        let rows: Vec<PgRow> = if batch.is_empty() {
+            sqlx::query(&st.one)
+                .bind(own)
+                .fetch_optional(&mut **conn)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            let tokens: Vec<&str> = std::iter::once(own)
+                .chain(batch.iter().map(|p| p.token.as_str()))
+                .collect();
+            sqlx::query(&st.many)
+                .bind(tokens)
+                .fetch_all(&mut **conn)
+                .await?
+        };
+        let user_starts = st.session.column_names().count();
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    decode_pg(&st.session, r, 0)?,
+                    decode_pg(&st.user, r, user_starts)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The session with `token`, and its user, among the rows a query found.
+fn pick(found: &[(Row, Row)], token: &str) -> Option<(Row, Row)> {
+    found
+        .iter()
+        .find(|(s, _)| matches!(s.get("token"), Some(Value::String(t)) if t == token))
+        .cloned()
+}
