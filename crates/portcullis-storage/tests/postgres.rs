@@ -219,7 +219,7 @@ async fn session_checks_get_past_connections_the_server_dropped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn checks_whose_requests_go_away_leave_every_lane_working() {
+async fn queued_checks_turn_to_the_pool_and_checks_that_go_away_leave_every_lane_working() {
     let Some(db) = Db::create().await else {
         return;
     };
@@ -239,7 +239,7 @@ async fn checks_whose_requests_go_away_leave_every_lane_working() {
     };
 
     // The session table locked: checks wait in PostgreSQL, so the first five hold the lanes
-    // (their queries running) and the rest queue.
+    // (their queries running) and the rest queue, then turn to the pool.
     let mut locker = sqlx::PgConnection::connect(&db.url).await.expect("locker");
     sqlx::query("BEGIN")
         .execute(&mut locker)
@@ -254,6 +254,23 @@ async fn checks_whose_requests_go_away_leave_every_lane_working() {
     assert_eq!(a.free_session_check_lanes(), 0, "every lane is busy");
     let queued: Vec<_> = (lanes..100).map(spawn_check).collect();
     tokio::time::sleep(ms(200)).await;
+    // Queued checks do not wait behind lanes that are held up: after a few milliseconds they
+    // run alone on the rest of the pool, so more checks reach the database than there are lanes.
+    let mut watcher = sqlx::PgConnection::connect(&db.admin)
+        .await
+        .expect("watcher");
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+    )
+    .bind(&db.name)
+    .fetch_one(&mut watcher)
+    .await
+    .expect("activity");
+    let _ = watcher.close().await;
+    assert!(
+        waiting > i64::try_from(lanes).expect("lanes"),
+        "{waiting} checks reach the database"
+    );
     // Requests that go away: the oldest queued checks (each would be handed a lane next) and
     // every third after them, then every check holding a lane, mid-query.
     let mut kept = Vec::new();

@@ -260,33 +260,46 @@ impl<'a> Generator<'a> {
 /// joined to its user. The session's columns come first, then the user's, each in
 /// `Table::column_names` order. Built once per adapter: the schema does not change while it runs.
 pub fn session_with_user_sql(dialect: Dialect, session: &Table, user: &Table) -> String {
-    let one = format!("= {} LIMIT 1", dialect.placeholder(1));
-    session_join_sql(dialect, session, user, &one)
+    let q = |i: &str| dialect.quote(i);
+    format!(
+        "SELECT {} FROM {} s JOIN {} u ON u.{} = s.{} WHERE s.{} = {} LIMIT 1",
+        session_and_user_columns(dialect, session, user),
+        q(&session.name),
+        q(&user.name),
+        q("id"),
+        q("userId"),
+        q("token"),
+        dialect.placeholder(1),
+    )
 }
 
 /// The session check for many stored tokens at once (PostgreSQL: `token = ANY($1)`, one text
-/// array), with the same columns as [`session_with_user_sql`].
+/// array), with the same columns as [`session_with_user_sql`]. The user is joined laterally, by
+/// its primary key: a plain join lets the planner hash the whole user table for a batch of a
+/// few sessions once it has a few hundred users, which costs more the more users there are.
 pub fn sessions_with_users_sql(session: &Table, user: &Table) -> String {
-    session_join_sql(Dialect::Postgres, session, user, "= ANY($1)")
-}
-
-/// Every session column, then every user column, of the sessions whose token passes `token_test`.
-fn session_join_sql(dialect: Dialect, session: &Table, user: &Table, token_test: &str) -> String {
-    let q = |i: &str| dialect.quote(i);
-    let cols: Vec<String> = session
-        .column_names()
-        .map(|c| format!("s.{}", q(c)))
-        .chain(user.column_names().map(|c| format!("u.{}", q(c))))
-        .collect();
+    let q = |i: &str| Dialect::Postgres.quote(i);
     format!(
-        "SELECT {} FROM {} s JOIN {} u ON u.{} = s.{} WHERE s.{} {token_test}",
-        cols.join(", "),
+        "SELECT {} FROM {} s CROSS JOIN LATERAL (SELECT * FROM {} WHERE {} = s.{} LIMIT 1) u \
+         WHERE s.{} = ANY($1)",
+        session_and_user_columns(Dialect::Postgres, session, user),
         q(&session.name),
         q(&user.name),
         q("id"),
         q("userId"),
         q("token"),
     )
+}
+
+/// Every session column (as `s.…`), then every user column (as `u.…`).
+fn session_and_user_columns(dialect: Dialect, session: &Table, user: &Table) -> String {
+    let q = |i: &str| dialect.quote(i);
+    let cols: Vec<String> = session
+        .column_names()
+        .map(|c| format!("s.{}", q(c)))
+        .chain(user.column_names().map(|c| format!("u.{}", q(c))))
+        .collect();
+    cols.join(", ")
 }
 
 fn escape_like(s: &str, esc: char) -> String {
@@ -381,7 +394,12 @@ mod tests {
             session.column_names().count() + user.column_names().count()
         );
         let many = sessions_with_users_sql(session, user);
-        assert!(many.ends_with("WHERE s.\"token\" = ANY($1)"), "{many}");
+        assert!(
+            many.ends_with(
+                "FROM \"session\" s CROSS JOIN LATERAL (SELECT * FROM \"user\" WHERE \"id\" = s.\"userId\" LIMIT 1) u WHERE s.\"token\" = ANY($1)"
+            ),
+            "{many}"
+        );
         assert_eq!(many.split(" FROM ").next(), sql.split(" FROM ").next());
     }
 

@@ -14,7 +14,12 @@
 //!   lead, to the oldest queued check. That check takes every check queued at that moment (up
 //!   to [`MOST_PER_BATCH`]) and answers them all with one `token = ANY($1)` query, then hands
 //!   the lane on in turn. Each check's task is woken once, for its answer or for the lane, so
-//!   batching adds no wake-up; and a check only ever waits on a query that is running.
+//!   batching adds no wake-up. A check that has waited [`LONGEST_WAIT_FOR_A_LANE`] leaves the
+//!   queue and runs alone on the pool, so the queue never stalls behind lanes whose checks are
+//!   held up (their worker thread lost its core, or PostgreSQL is slow). The pool is then the
+//!   overflow it was before lanes batched.
+//! - The batch joins each session's user laterally, by primary key (see
+//!   `generator::sessions_with_users_sql`).
 //! - Each check still reads the database after it arrived: a session revoked before the check
 //!   is refused by it, exactly as when each check runs its own query.
 //! - A failed query (a connection lost) drops the lane's connection (the pool tests it and
@@ -38,6 +43,12 @@ use crate::value::{Row, Value};
 
 /// The most checks one query answers.
 pub(super) const MOST_PER_BATCH: usize = 64;
+
+/// How long a queued check waits for a lane before it runs alone on the pool. A batch normally
+/// comes within a query or two (under a millisecond); this bounds the wait when the checks
+/// holding the lanes are held up (a worker thread that lost its core), so that the queue
+/// cannot stall behind them.
+const LONGEST_WAIT_FOR_A_LANE: std::time::Duration = std::time::Duration::from_millis(3);
 
 /// A check's answer from the lanes.
 #[derive(Debug)]
@@ -188,12 +199,23 @@ impl SessionChecks {
         };
         let guard = match waiting {
             Err(lane) => LaneGuard::new(&self.shared, lane),
-            Ok(answer) => match answer.await {
-                Ok(Reply::Answer(answer)) => return answer,
-                Ok(Reply::Lead(guard)) => guard,
-                // Whoever held the check dropped it unanswered.
-                Err(_) => return Answer::RunAlone,
-            },
+            Ok(mut answer) => {
+                let reply = match tokio::time::timeout(LONGEST_WAIT_FOR_A_LANE, &mut answer).await {
+                    Ok(reply) => reply.ok(),
+                    Err(_) => {
+                        // No lane came: leave the queue (a closed check is skipped), unless the
+                        // answer or the lane arrived just now.
+                        answer.close();
+                        answer.try_recv().ok()
+                    }
+                };
+                match reply {
+                    Some(Reply::Answer(answer)) => return answer,
+                    Some(Reply::Lead(guard)) => guard,
+                    // Whoever held the check dropped it unanswered, or it waited too long.
+                    None => return Answer::RunAlone,
+                }
+            }
         };
         self.lead(guard, stored_token).await
     }
