@@ -109,13 +109,12 @@ impl SqlAdapter {
             )));
         };
         let dialect = pool.dialect();
-        let session_check: Option<Arc<str>> = match (schema.table("session"), schema.table("user"))
-        {
+        let tables = (schema.table("session"), schema.table("user"));
+        let session_check: Option<Arc<str>> = match tables {
             (Some(s), Some(u)) => Some(generator::session_with_user_sql(dialect, s, u).into()),
             _ => None,
         };
         let lanes = session_check_lanes(dialect, pool_size);
-        let tables = (schema.table("session"), schema.table("user"));
         let session_checks = match (&pool, &session_check, tables) {
             (Pool::Postgres(pg), Some(one), (Some(s), Some(u))) if lanes > 0 => {
                 let statements = Statements {
