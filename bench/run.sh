@@ -34,6 +34,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 # shellcheck source=scripts/lib/harness.sh
 source "$root/scripts/lib/harness.sh"
+# every server in a session of its own, as Better Auth's start script does (see h_launcher)
+H_OWN_SESSION=1
 
 mode=full build=1 out=$here/results
 while [ $# -gt 0 ]; do
@@ -272,11 +274,15 @@ P_DBURL="${PG_ADMIN_URL%/*}/$p_db"
 BA_DBURL="postgres://ba:ba@$PG_HOSTPORT/$ba_db"
 
 floor_port=$(h_free_port)
-env HOST=127.0.0.1 PORT="$floor_port" FLOOR_SESSIONS=10000 "$FLOOR_BIN" >"$work/floor.log" 2>&1 </dev/null &
+mapfile -t launcher < <(h_launcher)
+env HOST=127.0.0.1 PORT="$floor_port" FLOOR_SESSIONS=10000 ${launcher[@]+"${launcher[@]}"} "$FLOOR_BIN" \
+  >"$work/floor.log" 2>&1 </dev/null &
 FLOOR_PID=$!
 H_PIDS+=("$FLOOR_PID")
 FLOOR_BASE="http://127.0.0.1:$floor_port"
 h_wait_ok "$FLOOR_BASE/ok" "$FLOOR_PID" "$work/floor.log" 30 || h_die "the floor did not start"
+h_server_pid "$FLOOR_PID" "$floor_port"
+FLOOR_PID=$H_SERVER_PID
 note_idle "$FLOOR_PID" "floor (axum, in-memory map)"
 
 start_portcullis "Portcullis (PostgreSQL)" "$P_DBURL"

@@ -130,6 +130,23 @@ h_stop_pid() {
 
 h_port_owner() { { ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; } || true; }
 
+# Servers a benchmark starts run in a session of their own (H_OWN_SESSION=1), as a service does
+# under systemd and as the reference server's start script does: with the kernel's autogroup
+# scheduling (sched_autogroup_enabled) CPU is then shared fairly between the server, the load
+# generator and the database, instead of the server and wrk splitting one group's share.
+# h_launcher prints the words to put before a server's command.
+h_launcher() { [ "${H_OWN_SESSION:-0}" = 1 ] && printf '%s\n' setsid --wait; return 0; }
+
+# h_server_pid PID PORT — sets H_SERVER_PID to the server's own pid: `setsid` forks when its
+# caller leads a process group (a shell with job control), and the process that listens on PORT
+# is then its child (registered for cleanup here).
+h_server_pid() {
+  local owner
+  owner=$(h_port_owner "$2")
+  H_SERVER_PID=$1
+  if [ -n "$owner" ] && [ "$owner" != "$1" ]; then H_SERVER_PID=$owner; H_PIDS+=("$owner"); fi
+}
+
 # h_wait_ok URL PID LOGFILE [TIMEOUT_S] — waits until URL answers 200; fails early if PID died.
 h_wait_ok() {
   local url=$1 pid=$2 log=$3 timeout=${4:-30} deadline code
@@ -158,18 +175,22 @@ h_wait_ok() {
 # server does not answer GET /api/auth/ok with 200 within 30 s.
 h_start_portcullis() {
   local bin=$1 dburl=$2 secret=$3 log=$4; shift 4
-  local port extra=()
+  local port extra=() launcher=()
   port=$(h_free_port)
+  mapfile -t launcher < <(h_launcher)
   [ -x "$bin" ] || { h_say "PORTCULLIS binary not executable: $bin"; return 1; }
   # shellcheck disable=SC2206  # deliberate word splitting of VAR=value words
   [ -n "${PORTCULLIS_TEST_SERVER_ENV:-}" ] && extra=($PORTCULLIS_TEST_SERVER_ENV)
   env DATABASE_URL="$dburl" BETTER_AUTH_SECRET="$secret" PORT="$port" HOST=127.0.0.1 \
-    BETTER_AUTH_URL="http://127.0.0.1:$port" ${extra[@]+"${extra[@]}"} "$@" "$bin" serve >"$log" 2>&1 </dev/null &
+    BETTER_AUTH_URL="http://127.0.0.1:$port" ${extra[@]+"${extra[@]}"} "$@" \
+    ${launcher[@]+"${launcher[@]}"} "$bin" serve >"$log" 2>&1 </dev/null &
   H_LAST_PID=$!
   H_PIDS+=("$H_LAST_PID")
   H_LAST_PORT=$port
   H_LAST_BASE="http://127.0.0.1:$port"
-  h_wait_ok "$H_LAST_BASE/api/auth/ok" "$H_LAST_PID" "$log" 30
+  h_wait_ok "$H_LAST_BASE/api/auth/ok" "$H_LAST_PID" "$log" 30 || return 1
+  h_server_pid "$H_LAST_PID" "$port"
+  H_LAST_PID=$H_SERVER_PID
 }
 
 # --- message sink (real SMTP + the SMS webhook) -------------------------------------------------
