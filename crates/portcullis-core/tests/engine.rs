@@ -43,7 +43,7 @@ async fn harness(extra: &[(&str, &str)]) -> Harness {
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::load(&Sources::new(env).expect("sources")).expect("config");
     let schema = Arc::new(engine::schema_for(&config, &[]));
-    let adapter = SqlAdapter::connect(&config.database_url, 2, schema.clone())
+    let adapter = SqlAdapter::connect(&config.database_url, 2, 1, schema.clone())
         .await
         .expect("connect");
     adapter.migrate(&schema).await.expect("migrate");

@@ -47,6 +47,7 @@ pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError>
     let adapter = SqlAdapter::connect(
         &config.database_url,
         config.database_pool_size,
+        config.database_session_check_lanes,
         schema.clone(),
     )
     .await

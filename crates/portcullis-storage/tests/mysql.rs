@@ -105,7 +105,7 @@ async fn setup() -> Option<(Db, SqlAdapter)> {
     let admin = admin_url()?;
     let db = Db::create(&admin).await;
     let s = schema();
-    let a = SqlAdapter::connect(&db.url, 4, s.clone())
+    let a = SqlAdapter::connect(&db.url, 4, 0, s.clone())
         .await
         .expect("connect");
     let report = a.migrate(&s).await.expect("migrate");
@@ -248,7 +248,7 @@ async fn migrations_are_idempotent_serialised_and_cascade_deletes() {
     };
     let s = schema();
     // Two more instances at once: the lock serialises them and both find nothing to do.
-    let b = SqlAdapter::connect(&db.url, 2, s.clone())
+    let b = SqlAdapter::connect(&db.url, 2, 0, s.clone())
         .await
         .expect("connect");
     let (r1, r2) = tokio::join!(a.migrate(&s), b.migrate(&s));

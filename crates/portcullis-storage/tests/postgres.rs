@@ -80,7 +80,7 @@ impl Drop for Db {
 /// The adapter on `db`, migrated to Better Auth's core tables, with a pool of 10 (5 lanes).
 async fn connect(db: &Db) -> Arc<SqlAdapter> {
     let schema = Arc::new(Schema::core());
-    let a = SqlAdapter::connect(&db.url, 10, schema.clone())
+    let a = SqlAdapter::connect(&db.url, 10, 5, schema.clone())
         .await
         .expect("connect");
     a.migrate(&schema).await.expect("migrate");
@@ -228,7 +228,7 @@ async fn queued_checks_turn_to_the_pool_and_checks_that_go_away_leave_every_lane
         add_user_with_session(&a, i).await;
     }
     let lanes = a.free_session_check_lanes();
-    assert_eq!(lanes, 5, "a pool of 10 has 5 lanes");
+    assert_eq!(lanes, 5, "5 lanes were asked for");
     let ms = std::time::Duration::from_millis;
     let spawn_check = |n: usize| {
         let a = a.clone();

@@ -55,8 +55,15 @@ pub struct SqlAdapter {
 
 impl SqlAdapter {
     /// Connects to `sqlite://…` (created if missing), `postgres://…`, or `mysql://…` /
-    /// `mariadb://…` (the same protocol; the database must exist).
-    pub async fn connect(url: &str, pool_size: u32, schema: Arc<Schema>) -> Result<Self> {
+    /// `mariadb://…` (the same protocol; the database must exist). On PostgreSQL,
+    /// `session_check_lanes` of the pool's connections are kept for session checks (at most
+    /// half the pool; 0: none).
+    pub async fn connect(
+        url: &str,
+        pool_size: u32,
+        session_check_lanes: usize,
+        schema: Arc<Schema>,
+    ) -> Result<Self> {
         let pool = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StorageError::UnsupportedUrl(e.to_string()))?
@@ -114,7 +121,7 @@ impl SqlAdapter {
             (Some(s), Some(u)) => Some(generator::session_with_user_sql(dialect, s, u).into()),
             _ => None,
         };
-        let lanes = session_check_lanes(dialect, pool_size);
+        let lanes = lanes_to_keep(dialect, pool_size, session_check_lanes);
         let session_checks = match (&pool, &session_check, tables) {
             (Pool::Postgres(pg), Some(one), (Some(s), Some(u))) if lanes > 0 => {
                 let statements = Statements {
@@ -496,11 +503,11 @@ macro_rules! run_joined {
     }};
 }
 
-/// How many lanes answer session checks: half the pool, on PostgreSQL only (the rest of the
-/// pool serves everything else, and the checks a failed lane hands back).
-fn session_check_lanes(dialect: Dialect, pool_size: u32) -> usize {
+/// How many lanes answer session checks: as many as asked for, on PostgreSQL only, and at most
+/// half the pool (the rest serves everything else, and the checks a failed lane hands back).
+fn lanes_to_keep(dialect: Dialect, pool_size: u32, wanted: usize) -> usize {
     match dialect {
-        Dialect::Postgres => usize::try_from(pool_size / 2).unwrap_or(0),
+        Dialect::Postgres => wanted.min(usize::try_from(pool_size / 2).unwrap_or(0)),
         _ => 0,
     }
 }
@@ -843,10 +850,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_postgres_gets_lanes_and_half_the_pool() {
-        assert_eq!(session_check_lanes(Dialect::Postgres, 10), 5);
-        assert_eq!(session_check_lanes(Dialect::Postgres, 1), 0);
-        assert_eq!(session_check_lanes(Dialect::Mysql, 10), 0);
-        assert_eq!(session_check_lanes(Dialect::Sqlite, 10), 0);
+    fn only_postgres_gets_lanes_and_at_most_half_the_pool() {
+        assert_eq!(lanes_to_keep(Dialect::Postgres, 10, 1), 1);
+        assert_eq!(lanes_to_keep(Dialect::Postgres, 10, 9), 5);
+        assert_eq!(lanes_to_keep(Dialect::Postgres, 10, 0), 0);
+        assert_eq!(lanes_to_keep(Dialect::Postgres, 1, 1), 0);
+        assert_eq!(lanes_to_keep(Dialect::Mysql, 10, 5), 0);
+        assert_eq!(lanes_to_keep(Dialect::Sqlite, 10, 5), 0);
     }
 }

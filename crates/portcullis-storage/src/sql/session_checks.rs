@@ -14,10 +14,12 @@
 //!   lead, to the oldest queued check. That check takes every check queued at that moment (up
 //!   to [`MOST_PER_BATCH`]) and answers them all with one `token = ANY($1)` query, then hands
 //!   the lane on in turn. Each check's task is woken once, for its answer or for the lane, so
-//!   batching adds no wake-up. A check that has waited [`LONGEST_WAIT_FOR_A_LANE`] leaves the
-//!   queue and runs alone on the pool, so the queue never stalls behind lanes whose checks are
-//!   held up (their worker thread lost its core, or PostgreSQL is slow). The pool is then the
-//!   overflow it was before lanes batched.
+//!   batching adds no wake-up. A check still queued after [`LONGEST_WAIT_FOR_A_LANE`] leaves the
+//!   queue and leads it on a connection from the pool instead (one batch, the connection given
+//!   back afterwards), so the queue never stalls behind lanes whose checks are held up (their
+//!   worker thread lost its core, or PostgreSQL is slow). One batch, not each check alone: a
+//!   stalled lane then costs one more backend, not dozens competing for the same cores (a
+//!   1 ms limit, which spilled more often, doubled the p99 under the sign-in flood).
 //! - The batch joins each session's user laterally, by primary key (see
 //!   `generator::sessions_with_users_sql`).
 //! - Each check still reads the database after it arrived: a session revoked before the check
@@ -44,7 +46,7 @@ use crate::value::{Row, Value};
 /// The most checks one query answers.
 pub(super) const MOST_PER_BATCH: usize = 64;
 
-/// How long a queued check waits for a lane before it runs alone on the pool. A batch normally
+/// How long a queued check waits for a lane before it leads the queue on the pool. A batch normally
 /// comes within a query or two (under a millisecond); this bounds the wait when the checks
 /// holding the lanes are held up (a worker thread that lost its core), so that the queue
 /// cannot stall behind them.
@@ -67,6 +69,8 @@ enum Reply {
 }
 
 struct Pending {
+    /// Tells a queued check's entry apart from the others (see `SessionChecks::leave_queue`).
+    id: u64,
     token: String,
     reply: oneshot::Sender<Reply>,
 }
@@ -87,6 +91,8 @@ type Lane = Option<PoolConnection<Postgres>>;
 struct Queue {
     waiting: VecDeque<Pending>,
     free: Vec<Lane>,
+    /// The next queued check's id.
+    next_id: u64,
 }
 
 struct Shared {
@@ -166,6 +172,7 @@ impl SessionChecks {
         let queue = Queue {
             waiting: VecDeque::new(),
             free: (0..lanes).map(|_| None).collect(),
+            next_id: 0,
         };
         SessionChecks {
             shared: Arc::new(Shared {
@@ -189,39 +196,55 @@ impl SessionChecks {
                 Some(lane) => Err(lane),
                 None => {
                     let (reply, answer) = oneshot::channel();
+                    let id = q.next_id;
+                    q.next_id = q.next_id.wrapping_add(1);
                     q.waiting.push_back(Pending {
+                        id,
                         token: stored_token.to_owned(),
                         reply,
                     });
-                    Ok(answer)
+                    Ok((id, answer))
                 }
             }
         };
-        let guard = match waiting {
+        let mut guard = match waiting {
             Err(lane) => LaneGuard::new(&self.shared, lane),
-            Ok(mut answer) => {
+            Ok((id, mut answer)) => {
                 let reply = match tokio::time::timeout(LONGEST_WAIT_FOR_A_LANE, &mut answer).await {
                     Ok(reply) => reply.ok(),
-                    Err(_) => {
-                        // No lane came: leave the queue (a closed check is skipped), unless the
-                        // answer or the lane arrived just now.
-                        answer.close();
-                        answer.try_recv().ok()
+                    // Still queued: the lanes are held up. Lead the queue on a connection from
+                    // the pool instead, given back afterwards.
+                    Err(_) if self.leave_queue(id) => {
+                        return self.lead(&mut None, stored_token).await;
                     }
+                    // Already in a batch, or handed a lane just now: its answer is coming.
+                    Err(_) => answer.await.ok(),
                 };
                 match reply {
                     Some(Reply::Answer(answer)) => return answer,
                     Some(Reply::Lead(guard)) => guard,
-                    // Whoever held the check dropped it unanswered, or it waited too long.
+                    // Whoever held the check dropped it unanswered.
                     None => return Answer::RunAlone,
                 }
             }
         };
-        self.lead(guard, stored_token).await
+        let answer = self.lead(&mut guard.lane, stored_token).await;
+        drop(guard);
+        answer
     }
 
-    /// Answers this check and every check queued now (up to the batch's size) on the lane.
-    async fn lead(&self, mut guard: LaneGuard, own: &str) -> Answer {
+    /// Takes queued check `id` out of the queue; false when it is no longer there.
+    fn leave_queue(&self, id: u64) -> bool {
+        let mut q = self.shared.queue();
+        match q.waiting.iter().position(|p| p.id == id) {
+            Some(at) => q.waiting.remove(at).is_some(),
+            None => false,
+        }
+    }
+
+    /// Answers this check and every check queued now (up to the batch's size) on `lane`: a
+    /// lane's connection, or none to take one from the pool for this batch only.
+    async fn lead(&self, lane: &mut Lane, own: &str) -> Answer {
         let mut batch: Vec<Pending> = {
             let mut q = self.shared.queue();
             let n = q.waiting.len().min(MOST_PER_BATCH - 1);
@@ -229,11 +252,11 @@ impl SessionChecks {
         };
         // Requests that went away need no answer.
         batch.retain(|p| !p.reply.is_closed());
-        let found = self.run(&mut guard.lane, own, &batch).await;
+        let found = self.run(lane, own, &batch).await;
         if found.is_err() {
-            guard.lane = None;
+            *lane = None;
         }
-        let own_answer = match found {
+        match found {
             Ok(found) => {
                 for p in batch {
                     let _ = p
@@ -249,9 +272,7 @@ impl SessionChecks {
                 }
                 Answer::RunAlone
             }
-        };
-        drop(guard);
-        own_answer
+        }
     }
 
     /// Runs one check, or a batch, on the lane's connection (taken from the pool if it has none).
