@@ -939,17 +939,13 @@ fn load_rate_limit(
 /// `DATABASE_SESSION_CHECK_LANES`: how many of the pool's connections are kept for session
 /// checks on PostgreSQL. Each lane is one database backend; when every lane is busy, the checks
 /// waiting are answered together in one query, so a single lane carries tens of thousands of
-/// checks a second and more lanes pay only when the database has cores to spare. By default one
-/// lane per core of this machine, at most half the pool, which the rest of the server needs.
-/// (Measured on two cores shared with PostgreSQL: 2 lanes served 25-40 % more checks than 5,
-/// at a lower p99; see bench/README.md.)
+/// checks a second. By default half the pool; the rest serves everything else. At most half.
+/// (On two cores shared with PostgreSQL, 2 lanes served more checks than 5 in hand-runs, but
+/// a full benchmark run gave a worse tail under a sign-in flood; see bench/README.md.)
 fn session_check_lanes(src: &Sources, pool_size: u32) -> Result<usize, ConfigError> {
     let half_the_pool = usize::try_from(pool_size / 2).unwrap_or(usize::MAX);
     match src.get("DATABASE_SESSION_CHECK_LANES") {
-        None => {
-            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            Ok(cores.min(half_the_pool))
-        }
+        None => Ok(half_the_pool),
         Some(_) => {
             let lanes: usize = src.parse(
                 "DATABASE_SESSION_CHECK_LANES",
@@ -1242,10 +1238,9 @@ mod tests {
     }
 
     #[test]
-    fn session_check_lanes_default_to_one_per_core_and_fit_in_half_the_pool() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    fn session_check_lanes_default_to_half_the_pool_and_fit_in_it() {
         let c = load(&[]).expect("defaults");
-        assert_eq!(c.database_session_check_lanes, cores.min(5));
+        assert_eq!(c.database_session_check_lanes, 5);
         let c = load(&[("DATABASE_POOL_SIZE", "2")]).expect("small pool");
         assert_eq!(c.database_session_check_lanes, 1);
         let c = load(&[("DATABASE_POOL_SIZE", "1")]).expect("pool of one");
