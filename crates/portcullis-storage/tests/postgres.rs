@@ -79,8 +79,13 @@ impl Drop for Db {
 
 /// The adapter on `db`, migrated to Better Auth's core tables, with a pool of 10 (5 lanes).
 async fn connect(db: &Db) -> Arc<SqlAdapter> {
+    connect_with_pool(db, 10).await
+}
+
+/// The adapter on `db`, migrated, with a pool of `pool_size` and 5 lanes.
+async fn connect_with_pool(db: &Db, pool_size: u32) -> Arc<SqlAdapter> {
     let schema = Arc::new(Schema::core());
-    let a = SqlAdapter::connect(&db.url, 10, 5, schema.clone())
+    let a = SqlAdapter::connect(&db.url, pool_size, 5, schema.clone())
         .await
         .expect("connect");
     a.migrate(&schema).await.expect("migrate");
@@ -223,7 +228,9 @@ async fn queued_checks_turn_to_the_pool_and_checks_that_go_away_leave_every_lane
     let Some(db) = Db::create().await else {
         return;
     };
-    let a = connect(&db).await;
+    // A pool far larger than the lanes, so that checks each running alone would show as
+    // dozens of backends.
+    let a = connect_with_pool(&db, 40).await;
     for i in 0..4 {
         add_user_with_session(&a, i).await;
     }
@@ -255,7 +262,9 @@ async fn queued_checks_turn_to_the_pool_and_checks_that_go_away_leave_every_lane
     let queued: Vec<_> = (lanes..100).map(spawn_check).collect();
     tokio::time::sleep(ms(200)).await;
     // Queued checks do not wait behind lanes that are held up: after a few milliseconds they
-    // run alone on the rest of the pool, so more checks reach the database than there are lanes.
+    // leave the queue and answer it on the rest of the pool, so more checks reach the database
+    // than there are lanes. They go as a few batches (95 checks, at most 64 a batch, a couple
+    // more where two checks time out at once), not one backend per check.
     let mut watcher = sqlx::PgConnection::connect(&db.admin)
         .await
         .expect("watcher");
@@ -267,9 +276,10 @@ async fn queued_checks_turn_to_the_pool_and_checks_that_go_away_leave_every_lane
     .await
     .expect("activity");
     let _ = watcher.close().await;
+    let lanes_i64 = i64::try_from(lanes).expect("lanes");
     assert!(
-        waiting > i64::try_from(lanes).expect("lanes"),
-        "{waiting} checks reach the database"
+        waiting > lanes_i64 && waiting <= lanes_i64 + 8,
+        "{waiting} backends wait for the lock: the {lanes} lanes and a few spilled batches"
     );
     // Requests that go away: the oldest queued checks (each would be handed a lane next) and
     // every third after them, then every check holding a lane, mid-query.
