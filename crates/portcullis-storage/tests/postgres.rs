@@ -40,10 +40,17 @@ impl Db {
         let mut conn = sqlx::PgConnection::connect(&admin)
             .await
             .unwrap_or_else(|e| panic!("{URL_VAR} is set but PostgreSQL is unreachable: {e}"));
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        // PostgreSQL refuses to copy its template while another CREATE DATABASE (a test beside
+        // this one) copies it: try again shortly.
+        let mut attempt = 0;
+        while let Err(e) = sqlx::query(&format!("CREATE DATABASE \"{name}\""))
             .execute(&mut conn)
             .await
-            .expect("create database");
+        {
+            attempt += 1;
+            assert!(attempt < 10, "create database: {e}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         let _ = conn.close().await;
         let mut u = url::Url::parse(&admin).expect("url");
         u.set_path(&format!("/{name}"));
@@ -192,18 +199,33 @@ async fn session_checks_get_past_connections_the_server_dropped() {
     };
     let a = connect(&db).await;
     add_user_with_session(&a, 1).await;
-    // Checks at once, twice, so that the check's own connections (lanes) and the pool hold
-    // several connections.
-    for _ in 0..2 {
-        let checks: Vec<_> = (0..40)
-            .map(|_| {
-                let a = a.clone();
-                tokio::spawn(async move { a.find_session_and_user("t1").await })
-            })
-            .collect();
-        for c in checks {
-            assert!(c.await.expect("task").expect("check").is_some());
-        }
+    // Checks held up behind a lock, arriving one after another, so that they take every lane
+    // (the check's own connections) and spill onto the pool: both hold several connections.
+    let mut locker = sqlx::PgConnection::connect(&db.url).await.expect("locker");
+    sqlx::query("BEGIN")
+        .execute(&mut locker)
+        .await
+        .expect("begin");
+    sqlx::query("LOCK TABLE \"session\" IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut locker)
+        .await
+        .expect("lock");
+    let mut checks = Vec::new();
+    for _ in 0..40 {
+        let a = a.clone();
+        checks.push(tokio::spawn(
+            async move { a.find_session_and_user("t1").await },
+        ));
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    sqlx::query("COMMIT")
+        .execute(&mut locker)
+        .await
+        .expect("unlock");
+    let _ = locker.close().await;
+    for c in checks {
+        assert!(c.await.expect("task").expect("check").is_some());
     }
     // The server ends every one of them, as a restart or a failover would.
     let mut admin = sqlx::PgConnection::connect(&db.admin).await.expect("admin");
@@ -256,7 +278,18 @@ async fn queued_checks_turn_to_the_pool_and_checks_that_go_away_leave_every_lane
         .execute(&mut locker)
         .await
         .expect("lock");
-    let leaders: Vec<_> = (0..lanes).map(spawn_check).collect();
+    // One check takes one lane; each check queued behind a lane that does not move takes
+    // another after a millisecond, until every lane is held.
+    let mut leaders = Vec::new();
+    for n in 0..lanes {
+        leaders.push(spawn_check(n));
+        tokio::time::sleep(ms(30)).await;
+        assert_eq!(
+            a.free_session_check_lanes(),
+            lanes - n - 1,
+            "lanes held after {n} checks"
+        );
+    }
     tokio::time::sleep(ms(200)).await;
     assert_eq!(a.free_session_check_lanes(), 0, "every lane is busy");
     let queued: Vec<_> = (lanes..100).map(spawn_check).collect();
