@@ -139,7 +139,8 @@ pub struct Config {
     pub port: u16,
     pub database_url: String,
     pub database_pool_size: u32,
-    /// PostgreSQL: connections kept for session checks (see `DATABASE_SESSION_CHECK_LANES`).
+    /// PostgreSQL: the most connections kept for session checks (see
+    /// `DATABASE_SESSION_CHECK_LANES`).
     pub database_session_check_lanes: usize,
     pub redis_url: Option<String>,
     /// Namespace for every key this deployment writes to Redis.
@@ -936,12 +937,11 @@ fn load_rate_limit(
     })
 }
 
-/// `DATABASE_SESSION_CHECK_LANES`: how many of the pool's connections are kept for session
-/// checks on PostgreSQL. Each lane is one database backend; when every lane is busy, the checks
-/// waiting are answered together in one query, so a single lane carries tens of thousands of
-/// checks a second. By default half the pool; the rest serves everything else. At most half.
-/// (On two cores shared with PostgreSQL, 2 lanes served more checks than 5 in hand-runs, but
-/// a full benchmark run gave a worse tail under a sign-in flood; see bench/README.md.)
+/// `DATABASE_SESSION_CHECK_LANES`: the most of the pool's connections kept for session checks
+/// on PostgreSQL. Each lane is one database backend. Checks use one lane while it keeps up, and
+/// the checks waiting behind it are answered together in one query, so a single lane carries
+/// tens of thousands of checks a second; another is taken only when the queue stalls. By
+/// default half the pool; the rest serves everything else. At most half.
 fn session_check_lanes(src: &Sources, pool_size: u32) -> Result<usize, ConfigError> {
     let half_the_pool = usize::try_from(pool_size / 2).unwrap_or(usize::MAX);
     match src.get("DATABASE_SESSION_CHECK_LANES") {
