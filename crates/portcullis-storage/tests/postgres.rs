@@ -84,6 +84,26 @@ impl Drop for Db {
     }
 }
 
+/// A connection holding the session table locked (in an open transaction), so that session
+/// checks wait inside PostgreSQL until [`unlock`].
+async fn lock_session_table(db: &Db) -> sqlx::PgConnection {
+    let mut locker = sqlx::PgConnection::connect(&db.url).await.expect("locker");
+    sqlx::query("BEGIN")
+        .execute(&mut locker)
+        .await
+        .expect("begin");
+    sqlx::query("LOCK TABLE \"session\" IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut locker)
+        .await
+        .expect("lock");
+    locker
+}
+
+/// Ends `locker`'s transaction, and with it the lock.
+async fn unlock(locker: &mut sqlx::PgConnection) {
+    sqlx::query("COMMIT").execute(locker).await.expect("unlock");
+}
+
 /// The adapter on `db`, migrated to Better Auth's core tables, with a pool of 10 (5 lanes).
 async fn connect(db: &Db) -> Arc<SqlAdapter> {
     connect_with_pool(db, 10).await
@@ -201,15 +221,7 @@ async fn session_checks_get_past_connections_the_server_dropped() {
     add_user_with_session(&a, 1).await;
     // Checks held up behind a lock, arriving one after another, so that they take every lane
     // (the check's own connections) and spill onto the pool: both hold several connections.
-    let mut locker = sqlx::PgConnection::connect(&db.url).await.expect("locker");
-    sqlx::query("BEGIN")
-        .execute(&mut locker)
-        .await
-        .expect("begin");
-    sqlx::query("LOCK TABLE \"session\" IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut locker)
-        .await
-        .expect("lock");
+    let mut locker = lock_session_table(&db).await;
     let mut checks = Vec::new();
     for _ in 0..40 {
         let a = a.clone();
@@ -219,10 +231,7 @@ async fn session_checks_get_past_connections_the_server_dropped() {
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    sqlx::query("COMMIT")
-        .execute(&mut locker)
-        .await
-        .expect("unlock");
+    unlock(&mut locker).await;
     let _ = locker.close().await;
     for c in checks {
         assert!(c.await.expect("task").expect("check").is_some());
@@ -269,15 +278,7 @@ async fn queued_checks_turn_to_the_pool_and_checks_that_go_away_leave_every_lane
 
     // The session table locked: checks wait in PostgreSQL, so the first five hold the lanes
     // (their queries running) and the rest queue, then turn to the pool.
-    let mut locker = sqlx::PgConnection::connect(&db.url).await.expect("locker");
-    sqlx::query("BEGIN")
-        .execute(&mut locker)
-        .await
-        .expect("begin");
-    sqlx::query("LOCK TABLE \"session\" IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut locker)
-        .await
-        .expect("lock");
+    let mut locker = lock_session_table(&db).await;
     // One check takes one lane; each check queued behind a lane that does not move takes
     // another after a millisecond, until every lane is held.
     let mut leaders = Vec::new();
@@ -329,10 +330,7 @@ async fn queued_checks_turn_to_the_pool_and_checks_that_go_away_leave_every_lane
         check.abort();
     }
     tokio::time::sleep(ms(100)).await;
-    sqlx::query("COMMIT")
-        .execute(&mut locker)
-        .await
-        .expect("unlock");
+    unlock(&mut locker).await;
 
     for check in kept {
         let (token, found) = tokio::time::timeout(std::time::Duration::from_secs(20), check)

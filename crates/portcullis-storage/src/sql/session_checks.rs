@@ -108,6 +108,16 @@ struct Queue {
     next_id: u64,
 }
 
+impl Queue {
+    /// Takes queued check `id` out of the queue; false when it is no longer there.
+    fn remove_waiting(&mut self, id: u64) -> bool {
+        match self.waiting.iter().position(|p| p.id == id) {
+            Some(at) => self.waiting.remove(at).is_some(),
+            None => false,
+        }
+    }
+}
+
 struct Shared {
     queue: Mutex<Queue>,
     pool: PgPool,
@@ -204,94 +214,82 @@ impl SessionChecks {
 
     /// The session with `stored_token` and its user.
     pub(super) async fn check(&self, stored_token: &str) -> Answer {
-        let waiting = {
+        let queued = {
             let mut q = self.shared.queue();
             let held = q.lanes - q.free.len();
-            match q.free.pop() {
-                Some(lane) if held < LANES_IN_USE && q.waiting.is_empty() => Err(lane),
-                free => {
-                    if let Some(lane) = free {
-                        q.free.push(lane);
-                    }
-                    let (reply, answer) = oneshot::channel();
-                    let id = q.next_id;
-                    q.next_id = q.next_id.wrapping_add(1);
-                    q.waiting.push_back(Pending {
-                        id,
-                        token: stored_token.to_owned(),
-                        reply,
-                    });
-                    Ok((id, answer))
-                }
+            if held < LANES_IN_USE
+                && q.waiting.is_empty()
+                && let Some(lane) = q.free.pop()
+            {
+                Err(lane)
+            } else {
+                let (reply, answer) = oneshot::channel();
+                let id = q.next_id;
+                q.next_id = q.next_id.wrapping_add(1);
+                q.waiting.push_back(Pending {
+                    id,
+                    token: stored_token.to_owned(),
+                    reply,
+                });
+                Ok((id, answer))
             }
         };
-        let mut guard = match waiting {
+        let mut guard = match queued {
             Err(lane) => LaneGuard::new(&self.shared, lane),
-            Ok((id, mut answer)) => {
-                let reply = match tokio::time::timeout(WAIT_BEFORE_ANOTHER_LANE, &mut answer).await
-                {
-                    Ok(reply) => Some(reply),
-                    Err(_) => match self.take_free_lane(id) {
-                        // The queue has not moved: lead it on another lane.
-                        Some(lane) => {
-                            let mut guard = LaneGuard::new(&self.shared, lane);
-                            let answer = self.lead(&mut guard.lane, stored_token).await;
-                            drop(guard);
-                            return answer;
-                        }
-                        None => None,
-                    },
-                };
-                let reply = match reply {
-                    Some(reply) => reply.ok(),
-                    None => match tokio::time::timeout(
-                        LONGEST_WAIT_FOR_A_LANE - WAIT_BEFORE_ANOTHER_LANE,
-                        &mut answer,
-                    )
-                    .await
-                    {
-                        Ok(reply) => reply.ok(),
-                        // Still queued: the lanes are held up. Lead the queue on a connection from
-                        // the pool instead, given back afterwards.
-                        Err(_) if self.leave_queue(id) => {
-                            return self.lead(&mut None, stored_token).await;
-                        }
-                        // Already in a batch, or handed a lane just now: its answer is coming.
-                        Err(_) => answer.await.ok(),
-                    },
-                };
-                match reply {
-                    Some(Reply::Answer(answer)) => return answer,
-                    Some(Reply::Lead(guard)) => guard,
-                    // Whoever held the check dropped it unanswered.
-                    None => return Answer::RunAlone,
-                }
-            }
+            Ok((id, answer)) => match self.wait_in_queue(id, answer, stored_token).await {
+                Reply::Lead(guard) => guard,
+                Reply::Answer(answer) => return answer,
+            },
         };
         let answer = self.lead(&mut guard.lane, stored_token).await;
         drop(guard);
         answer
     }
 
+    /// What queued check `id` gets: its answer, or a lane to lead the queue on.
+    async fn wait_in_queue(
+        &self,
+        id: u64,
+        mut answer: oneshot::Receiver<Reply>,
+        own: &str,
+    ) -> Reply {
+        let reply = match tokio::time::timeout(WAIT_BEFORE_ANOTHER_LANE, &mut answer).await {
+            Ok(reply) => reply.ok(),
+            Err(_) => {
+                // The queue has not moved: lead it on another lane, if one is free.
+                if let Some(lane) = self.take_free_lane(id) {
+                    return Reply::Lead(LaneGuard::new(&self.shared, lane));
+                }
+                let rest = LONGEST_WAIT_FOR_A_LANE - WAIT_BEFORE_ANOTHER_LANE;
+                match tokio::time::timeout(rest, &mut answer).await {
+                    Ok(reply) => reply.ok(),
+                    // Still queued: the lanes are held up. Lead the queue on a connection from
+                    // the pool instead, given back afterwards.
+                    Err(_) if self.leave_queue(id) => {
+                        return Reply::Answer(self.lead(&mut None, own).await);
+                    }
+                    // Already in a batch, or handed a lane just now: its answer is coming.
+                    Err(_) => answer.await.ok(),
+                }
+            }
+        };
+        // None: whoever held the check dropped it unanswered.
+        reply.unwrap_or(Reply::Answer(Answer::RunAlone))
+    }
+
     /// A free lane for queued check `id`, taken out of the queue; none when every lane is held
     /// or the check is no longer queued.
     fn take_free_lane(&self, id: u64) -> Option<Lane> {
         let mut q = self.shared.queue();
-        if q.free.is_empty() {
+        if q.free.is_empty() || !q.remove_waiting(id) {
             return None;
         }
-        let at = q.waiting.iter().position(|p| p.id == id)?;
-        q.waiting.remove(at);
         q.free.pop()
     }
 
     /// Takes queued check `id` out of the queue; false when it is no longer there.
     fn leave_queue(&self, id: u64) -> bool {
-        let mut q = self.shared.queue();
-        match q.waiting.iter().position(|p| p.id == id) {
-            Some(at) => q.waiting.remove(at).is_some(),
-            None => false,
-        }
+        self.shared.queue().remove_waiting(id)
     }
 
     /// Answers this check and every check queued now (up to the batch's size) on `lane`: a
