@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{Duration, Utc};
-use portcullis_storage::{Adapter, Row, Schema, SqlAdapter, Store, Value};
+use portcullis_storage::{Adapter, Query, Row, Schema, SqlAdapter, Store, Value, Where};
 use sqlx::Connection;
 
 const URL_VAR: &str = "PORTCULLIS_TEST_POSTGRES_URL";
@@ -351,5 +351,95 @@ async fn queued_checks_turn_to_the_pool_and_checks_that_go_away_leave_every_lane
     for c in checks {
         let (token, found) = c.await.expect("task");
         assert_eq!(found.expect("check").is_some(), token != "t4");
+    }
+}
+
+/// A query keeps its connection for the next one (no release ping), and a transaction first
+/// hands a kept connection back: with a pool of 4 (2 lanes, unused here, so 1 kept at most),
+/// four transactions still open at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_keep_their_connection_and_transactions_still_get_the_whole_pool() {
+    let Some(db) = Db::create().await else { return };
+    let a = connect_with_pool(&db, 4).await;
+    add_user_with_session(&a, 1).await;
+    assert!(
+        a.find_one("user", &[Where::eq("id", "u1")])
+            .await
+            .expect("find")
+            .is_some()
+    );
+    assert_eq!(a.kept_connections(), 1);
+
+    let mut open = Vec::new();
+    for i in 0..4 {
+        let tx = tokio::time::timeout(std::time::Duration::from_secs(2), a.begin())
+            .await
+            .unwrap_or_else(|_| panic!("transaction {i} waited for a kept connection"))
+            .expect("begin");
+        open.push(tx);
+    }
+    assert_eq!(a.kept_connections(), 0);
+    for tx in &open {
+        assert_eq!(tx.count("user", &[]).await.expect("count in tx"), 1);
+    }
+    drop(open);
+    assert_eq!(a.count("session", &[]).await.expect("count"), 1);
+}
+
+/// Only a connection whose query completed is kept. One whose statement failed, or whose
+/// caller went away mid-query, goes back to the pool (which reads past what was left on it),
+/// and the queries after it get their own answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_and_abandoned_queries_do_not_keep_their_connection() {
+    let Some(db) = Db::create().await else { return };
+    let a = connect(&db).await;
+    add_user_with_session(&a, 1).await;
+    add_user_with_session(&a, 2).await;
+    assert_eq!(a.kept_connections(), 1);
+
+    let duplicate = row(&[
+        ("id", "u1".into()),
+        ("name", "Again".into()),
+        ("email", "again@example.com".into()),
+        ("emailVerified", false.into()),
+        ("createdAt", Utc::now().into()),
+        ("updatedAt", Utc::now().into()),
+    ]);
+    assert!(a.create("user", duplicate).await.is_err());
+    assert_eq!(a.kept_connections(), 0);
+    assert_eq!(a.count("user", &[]).await.expect("count"), 2);
+    assert_eq!(a.kept_connections(), 1);
+
+    let mut locker = lock_session_table(&db).await;
+    let abandoned = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        a.find_many("session", &Query::default()),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the locked table answered");
+    assert_eq!(a.kept_connections(), 0);
+    unlock(&mut locker).await;
+    for i in [2, 1, 2] {
+        let user = a
+            .find_one("user", &[Where::eq("id", format!("u{i}"))])
+            .await
+            .expect("find user")
+            .expect("user");
+        assert_eq!(
+            user.get("email"),
+            Some(&Value::from(format!("u{i}@example.com")))
+        );
+        let sessions = a
+            .find_many(
+                "session",
+                &Query::filter(vec![Where::eq("userId", format!("u{i}"))]),
+            )
+            .await
+            .expect("sessions");
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(
+            sessions[0].get("token"),
+            Some(&Value::from(format!("t{i}")))
+        );
     }
 }

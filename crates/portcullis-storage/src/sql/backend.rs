@@ -10,10 +10,11 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqlitePoolOptions, SqliteRow};
-use sqlx::{MySql, MySqlPool, PgPool, Postgres, Row as _, Sqlite, SqlitePool};
+use sqlx::{MySql, Postgres, Row as _, Sqlite};
 use tokio::sync::Mutex;
 
 use super::generator::{self, Dialect, Generator, Statement};
+use super::kept::{KeptConnections, most_to_keep, on_kept};
 use super::migrate;
 use super::session_checks::{Answer, SessionChecks, Statements};
 use crate::adapter::{
@@ -22,11 +23,12 @@ use crate::adapter::{
 use crate::schema::{FieldType, Schema, Table};
 use crate::value::{Row, Value, iso, parse_date};
 
+/// The pool of each engine, with the connections kept out of it between queries.
 #[derive(Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
-    Mysql(MySqlPool),
+    Sqlite(Arc<KeptConnections<Sqlite>>),
+    Postgres(Arc<KeptConnections<Postgres>>),
+    Mysql(Arc<KeptConnections<MySql>>),
 }
 
 impl Pool {
@@ -64,6 +66,13 @@ impl SqlAdapter {
         session_check_lanes: usize,
         schema: Arc<Schema>,
     ) -> Result<Self> {
+        // Connections kept between queries: fewer than the lanes leave to the pool.
+        let kept = |dialect: Dialect| {
+            most_to_keep(
+                pool_size.max(1),
+                lanes_to_keep(dialect, pool_size, session_check_lanes),
+            )
+        };
         let pool = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StorageError::UnsupportedUrl(e.to_string()))?
@@ -78,18 +87,22 @@ impl SqlAdapter {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(opts)
                 .await?;
-            Pool::Sqlite(pool)
+            Pool::Sqlite(Arc::new(KeptConnections::new(pool, kept(Dialect::Sqlite))))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(pool_size.max(1))
                 .acquire_timeout(Duration::from_secs(3))
                 // sqlx pings a connection when it goes back to the pool and, by default, again
-                // before handing it out: three round trips for a one-query session check. The
-                // ping on release already closes a broken connection, so the second is dropped.
+                // before handing it out: three round trips for a one-query statement. The ping
+                // on release already closes a broken connection, so the second is dropped (and
+                // connections kept between queries skip the first: see `kept`).
                 .test_before_acquire(false)
                 .connect(url)
                 .await?;
-            Pool::Postgres(pool)
+            Pool::Postgres(Arc::new(KeptConnections::new(
+                pool,
+                kept(Dialect::Postgres),
+            )))
         } else if let Some(rest) = url
             .strip_prefix("mysql:")
             .or_else(|| url.strip_prefix("mariadb:"))
@@ -108,7 +121,7 @@ impl SqlAdapter {
                 .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
-            Pool::Mysql(pool)
+            Pool::Mysql(Arc::new(KeptConnections::new(pool, kept(Dialect::Mysql))))
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
             return Err(StorageError::UnsupportedUrl(format!(
@@ -157,6 +170,15 @@ impl SqlAdapter {
         self.session_checks
             .as_ref()
             .map_or(0, SessionChecks::free_lanes)
+    }
+
+    /// Connections kept between queries now, out of the pool. For diagnostics and tests.
+    pub fn kept_connections(&self) -> usize {
+        match &self.pool {
+            Pool::Sqlite(p) => p.kept(),
+            Pool::Postgres(p) => p.kept(),
+            Pool::Mysql(p) => p.kept(),
+        }
     }
 }
 
@@ -557,13 +579,31 @@ impl Runner for SqlAdapter {
         self.again_past_dead_connections(|| async {
             match &self.pool {
                 Pool::Sqlite(p) => {
-                    run_joined!(p, bind_sqlite, decode_sqlite, first, second, sql, params)
+                    on_kept!(p, Result<Option<(Row, Row)>>, |c| run_joined!(
+                        c,
+                        bind_sqlite,
+                        decode_sqlite,
+                        first,
+                        second,
+                        sql,
+                        params
+                    ))
                 }
                 Pool::Postgres(p) => {
-                    run_joined!(p, bind_pg, decode_pg, first, second, sql, params)
+                    on_kept!(p, Result<Option<(Row, Row)>>, |c| run_joined!(
+                        c, bind_pg, decode_pg, first, second, sql, params
+                    ))
                 }
                 Pool::Mysql(p) => {
-                    run_joined!(p, bind_mysql, decode_mysql, first, second, sql, params)
+                    on_kept!(p, Result<Option<(Row, Row)>>, |c| run_joined!(
+                        c,
+                        bind_mysql,
+                        decode_mysql,
+                        first,
+                        second,
+                        sql,
+                        params
+                    ))
                 }
             }
         })
@@ -587,9 +627,15 @@ impl Runner for SqlAdapter {
     async fn fetch(&self, t: &Table, stmt: &Statement) -> Result<Vec<Row>> {
         self.again_past_dead_connections(|| async {
             match &self.pool {
-                Pool::Sqlite(p) => run_on!(p, sqlite, fetch, t, stmt),
-                Pool::Postgres(p) => run_on!(p, pg, fetch, t, stmt),
-                Pool::Mysql(p) => run_on!(p, mysql, fetch, t, stmt),
+                Pool::Sqlite(p) => {
+                    on_kept!(p, Result<Vec<Row>>, |c| run_on!(c, sqlite, fetch, t, stmt))
+                }
+                Pool::Postgres(p) => {
+                    on_kept!(p, Result<Vec<Row>>, |c| run_on!(c, pg, fetch, t, stmt))
+                }
+                Pool::Mysql(p) => {
+                    on_kept!(p, Result<Vec<Row>>, |c| run_on!(c, mysql, fetch, t, stmt))
+                }
             }
         })
         .await
@@ -597,18 +643,18 @@ impl Runner for SqlAdapter {
     async fn fetch_count(&self, stmt: &Statement) -> Result<i64> {
         self.again_past_dead_connections(|| async {
             match &self.pool {
-                Pool::Sqlite(p) => run_on!(p, sqlite, count, stmt),
-                Pool::Postgres(p) => run_on!(p, pg, count, stmt),
-                Pool::Mysql(p) => run_on!(p, mysql, count, stmt),
+                Pool::Sqlite(p) => on_kept!(p, Result<i64>, |c| run_on!(c, sqlite, count, stmt)),
+                Pool::Postgres(p) => on_kept!(p, Result<i64>, |c| run_on!(c, pg, count, stmt)),
+                Pool::Mysql(p) => on_kept!(p, Result<i64>, |c| run_on!(c, mysql, count, stmt)),
             }
         })
         .await
     }
     async fn execute(&self, stmt: &Statement) -> Result<u64> {
         match &self.pool {
-            Pool::Sqlite(p) => run_on!(p, sqlite, execute, stmt),
-            Pool::Postgres(p) => run_on!(p, pg, execute, stmt),
-            Pool::Mysql(p) => run_on!(p, mysql, execute, stmt),
+            Pool::Sqlite(p) => on_kept!(p, Result<u64>, |c| run_on!(c, sqlite, execute, stmt)),
+            Pool::Postgres(p) => on_kept!(p, Result<u64>, |c| run_on!(c, pg, execute, stmt)),
+            Pool::Mysql(p) => on_kept!(p, Result<u64>, |c| run_on!(c, mysql, execute, stmt)),
         }
     }
 }
@@ -805,9 +851,18 @@ impl Adapter for SqlAdapter {
         let tx = self
             .again_past_dead_connections(|| async {
                 Ok(match &self.pool {
-                    Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-                    Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
-                    Pool::Mysql(p) => Tx::Mysql(p.begin().await?),
+                    Pool::Sqlite(p) => {
+                        p.give_one_back();
+                        Tx::Sqlite(p.pool().begin().await?)
+                    }
+                    Pool::Postgres(p) => {
+                        p.give_one_back();
+                        Tx::Postgres(p.pool().begin().await?)
+                    }
+                    Pool::Mysql(p) => {
+                        p.give_one_back();
+                        Tx::Mysql(p.pool().begin().await?)
+                    }
                 })
             })
             .await?;
@@ -821,17 +876,17 @@ impl Adapter for SqlAdapter {
 
     async fn migrate(&self, schema: &Schema) -> Result<MigrationReport> {
         match &self.pool {
-            Pool::Sqlite(p) => migrate::run_sqlite(p, schema).await,
-            Pool::Postgres(p) => migrate::run_pg(p, schema).await,
-            Pool::Mysql(p) => migrate::run_mysql(p, schema).await,
+            Pool::Sqlite(p) => migrate::run_sqlite(p.pool(), schema).await,
+            Pool::Postgres(p) => migrate::run_pg(p.pool(), schema).await,
+            Pool::Mysql(p) => migrate::run_mysql(p.pool(), schema).await,
         }
     }
 
     async fn ping(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
-            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
-            Pool::Mysql(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p.pool()).await.map(|_| ()),
+            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p.pool()).await.map(|_| ()),
+            Pool::Mysql(p) => sqlx::query("SELECT 1").execute(p.pool()).await.map(|_| ()),
         }
         .map_err(StorageError::from)
     }

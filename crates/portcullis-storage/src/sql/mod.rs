@@ -2,6 +2,7 @@
 
 mod backend;
 mod generator;
+mod kept;
 mod migrate;
 mod session_checks;
 

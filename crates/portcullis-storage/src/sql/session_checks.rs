@@ -21,7 +21,7 @@
 //!   lane's query is held up, its backend or worker thread waiting for a core) takes a free lane,
 //!   if any, and leads the queue on it. A check still queued after [`LONGEST_WAIT_FOR_A_LANE`]
 //!   leads it on a connection from the pool instead (one batch, the connection given back
-//!   afterwards), so the queue never stalls behind lanes whose checks are held up. One batch,
+//!   afterwards, or kept for the next query: see `kept`), so the queue never stalls behind lanes whose checks are held up. One batch,
 //!   not each check alone: a stalled lane then costs one more backend, not dozens competing for
 //!   the same cores (a 1 ms limit, which spilled more often, doubled the p99 under the sign-in
 //!   flood).
@@ -40,10 +40,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgPool, PgRow};
+use sqlx::postgres::PgRow;
 use tokio::sync::oneshot;
 
 use super::backend::decode_pg;
+use super::kept::KeptConnections;
 use crate::adapter::Result;
 use crate::schema::Table;
 use crate::value::{Row, Value};
@@ -120,7 +121,8 @@ impl Queue {
 
 struct Shared {
     queue: Mutex<Queue>,
-    pool: PgPool,
+    /// Where lanes and spilled batches get their connections.
+    connections: Arc<KeptConnections<Postgres>>,
     statements: Statements,
 }
 
@@ -191,7 +193,11 @@ pub(super) struct SessionChecks {
 
 impl SessionChecks {
     /// `lanes` lanes on `pool`; none of them holds a connection until it is first used.
-    pub(super) fn new(pool: PgPool, lanes: usize, statements: Statements) -> Self {
+    pub(super) fn new(
+        connections: Arc<KeptConnections<Postgres>>,
+        lanes: usize,
+        statements: Statements,
+    ) -> Self {
         let queue = Queue {
             waiting: VecDeque::new(),
             free: (0..lanes).map(|_| None).collect(),
@@ -201,7 +207,7 @@ impl SessionChecks {
         SessionChecks {
             shared: Arc::new(Shared {
                 queue: Mutex::new(queue),
-                pool,
+                connections,
                 statements,
             }),
         }
@@ -266,7 +272,14 @@ impl SessionChecks {
                     // Still queued: the lanes are held up. Lead the queue on a connection from
                     // the pool instead, given back afterwards.
                     Err(_) if self.leave_queue(id) => {
-                        return Reply::Answer(self.lead(&mut None, own).await);
+                        let mut borrowed = None;
+                        let answer = self.lead(&mut borrowed, own).await;
+                        // Its batch succeeded (`lead` drops a failed connection): kept for
+                        // the next query rather than pinged back into the pool.
+                        if let Some(conn) = borrowed {
+                            self.shared.connections.keep(conn);
+                        }
+                        return Reply::Answer(answer);
                     }
                     // Already in a batch, or handed a lane just now: its answer is coming.
                     Err(_) => answer.await.ok(),
@@ -329,7 +342,7 @@ impl SessionChecks {
     async fn run(&self, lane: &mut Lane, own: &str, batch: &[Pending]) -> Result<Vec<(Row, Row)>> {
         let conn = match lane {
             Some(conn) => conn,
-            None => lane.insert(self.shared.pool.acquire().await?),
+            None => lane.insert(self.shared.connections.take().await?),
         };
         let st = &self.shared.statements;
         let rows: Vec<PgRow> = if batch.is_empty() {

@@ -567,6 +567,26 @@ pub async fn welcome_and_new_device_notices(srv: &TestServer) {
         .expect("new device notice");
     assert!(notice.text.contains("SomePhone/2.0"), "{}", notice.text);
     assert!(!notice.text.contains("nora-password-1"));
+    let notices = |outbox: Vec<portcullis_delivery::OutboxMessage>| {
+        outbox
+            .iter()
+            .filter(|m| m.to == email && m.kind == "new-sign-in")
+            .count()
+    };
+    assert_eq!(notices(srv.outbox().await), 1);
+    // The phone again, now one of two devices with sessions: no second notice.
+    let sign_in_from = |agent: &'static str| {
+        Request::post("/api/auth/sign-in/email")
+            .header("user-agent", agent)
+            .json(&json!({"email": email, "password": "nora-password-1"}))
+    };
+    assert_eq!(srv.send(sign_in_from("SomePhone/2.0")).await.status, 200);
+    assert_eq!(notices(srv.outbox().await), 1);
+    // Every session revoked: a sign-in from yet another device has nothing to be new against.
+    let res = laptop.post("/api/auth/revoke-sessions", json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(srv.send(sign_in_from("SomeTablet/1.0")).await.status, 200);
+    assert_eq!(notices(srv.outbox().await), 1);
 
     let quiet = srv
         .with_config(&[
