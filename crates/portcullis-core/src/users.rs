@@ -26,6 +26,9 @@ pub async fn find_user(ctx: &AuthContext, id: &str) -> Result<Option<Row>, ApiEr
     Ok(ctx.adapter.find_one("user", &[Where::eq("id", id)]).await?)
 }
 
+/// The `providerId` of the account that holds a user's password.
+pub const CREDENTIAL_PROVIDER: &str = "credential";
+
 /// The `credential` account (email and password) of a user.
 pub async fn credential_account(store: &dyn Store, user_id: &str) -> Result<Option<Row>, ApiError> {
     Ok(store
@@ -33,7 +36,7 @@ pub async fn credential_account(store: &dyn Store, user_id: &str) -> Result<Opti
             "account",
             &[
                 Where::eq("userId", user_id),
-                Where::eq("providerId", "credential"),
+                Where::eq("providerId", CREDENTIAL_PROVIDER),
             ],
         )
         .await?)

@@ -169,6 +169,29 @@ pub trait Store: Send + Sync {
             .await?
             .map(|user| (session, user)))
     }
+
+    /// The user matching `wheres`, with its account of `provider_id` if it has one: the
+    /// password sign-in's lookup. Backends answer it in one round trip where they can.
+    async fn find_user_and_account(
+        &self,
+        wheres: &[Where],
+        provider_id: &str,
+    ) -> Result<Option<(Row, Option<Row>)>> {
+        let Some(user) = self.find_one("user", wheres).await? else {
+            return Ok(None);
+        };
+        let user_id = user.get("id").cloned().unwrap_or(Value::Null);
+        let account = self
+            .find_one(
+                "account",
+                &[
+                    Where::eq("userId", user_id),
+                    Where::eq("providerId", provider_id),
+                ],
+            )
+            .await?;
+        Ok(Some((user, account)))
+    }
 }
 
 /// A transaction: the same surface, made durable only by `commit`. Dropping it rolls back.

@@ -1,7 +1,7 @@
 //! `POST /sign-in/email`
 
 use http::Method;
-use portcullis_storage::{Row, Value};
+use portcullis_storage::{Value, Where};
 use serde_json::json;
 
 use crate::context::AuthContext;
@@ -43,8 +43,8 @@ async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     if password.encode_utf16().count() > ctx.config.password_max_length {
         return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
     }
-    let user = users::find_user_by_email(ctx, email).await?;
-    let signed_in = password_sign_in(ctx, req, user, email, password, invalid).await?;
+    let by_email = [Where::eq("email", users::normalize_email(email))];
+    let signed_in = password_sign_in(ctx, req, &by_email, email, password, invalid).await?;
     Ok(signed_in.redirect_response(req))
 }
 
@@ -74,11 +74,13 @@ impl SignedIn {
 
 /// The password check every identifier-based sign-in shares (email, username, phone number):
 /// lockout, equal work for unknown users, rehash on an old hash, the verification requirement,
-/// then a session. `lockout_key` is the identifier as typed; `invalid` is the route's 401.
+/// then a session. The user is the one matching `user_wheres`, found with its credential
+/// account in one lookup. `lockout_key` is the identifier as typed; `invalid` is the route's
+/// 401.
 pub async fn password_sign_in(
     ctx: &AuthContext,
     req: &AuthRequest,
-    user: Option<Row>,
+    user_wheres: &[Where],
     lockout_key: &str,
     password: &str,
     invalid: fn() -> ApiError,
@@ -86,12 +88,16 @@ pub async fn password_sign_in(
     let hash_failed = |_| ApiError::internal();
     // A locked identifier answers like a wrong password, after the same hashing work.
     let lockout = Lockout::new(ctx, lockout_key);
-    let user = if lockout.is_locked().await {
+    let found = ctx
+        .adapter
+        .find_user_and_account(user_wheres, users::CREDENTIAL_PROVIDER)
+        .await?;
+    let found = if lockout.is_locked().await {
         None
     } else {
-        user
+        found
     };
-    let Some(user) = user else {
+    let Some((user, account)) = found else {
         ctx.hasher
             .verify_dummy(password)
             .await
@@ -99,12 +105,6 @@ pub async fn password_sign_in(
         lockout.failed().await;
         return Err(invalid());
     };
-    let user_id = user
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let account = users::credential_account(ctx.adapter.as_ref(), &user_id).await?;
     let stored = account
         .as_ref()
         .and_then(|a| a.get("password"))

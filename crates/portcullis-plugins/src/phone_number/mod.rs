@@ -238,9 +238,9 @@ async fn sign_in(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
     if password.encode_utf16().count() > ctx.config.password_max_length {
         return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
     }
-    let user = find_by_number(ctx, number).await?;
+    let by_number = [Where::eq("phoneNumber", number)];
     let invalid = || ApiError::new(401, INVALID_PHONE_NUMBER_OR_PASSWORD);
-    let s = password_sign_in(ctx, req, user, number, password, invalid).await?;
+    let s = password_sign_in(ctx, req, &by_number, number, password, invalid).await?;
     Ok(AuthResponse::json(json!({"token": s.token, "user": s.user})).cookies(s.cookies))
 }
 

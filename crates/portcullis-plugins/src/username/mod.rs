@@ -210,9 +210,9 @@ async fn sign_in_username(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRe
     if password.encode_utf16().count() > ctx.config.password_max_length {
         return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
     }
-    let user = find_by_username(ctx, username).await?;
-    let signed_in =
-        password_sign_in(ctx, req, user, &normalize(username), password, invalid).await?;
+    let stored = normalize(username);
+    let by_username = [Where::eq("username", stored.as_str())];
+    let signed_in = password_sign_in(ctx, req, &by_username, &stored, password, invalid).await?;
     Ok(signed_in.redirect_response(req))
 }
 

@@ -825,6 +825,30 @@ impl<R: Runner> Store for R {
         self.fetch_session_check(session, user, sql, &params).await
     }
 
+    async fn find_user_and_account(
+        &self,
+        wheres: &[Where],
+        provider_id: &str,
+    ) -> Result<Option<(Row, Option<Row>)>> {
+        let schema = self.schema();
+        let (user, account) = (table(schema, "user")?, table(schema, "account")?);
+        let one_user = Query {
+            wheres: wheres.to_vec(),
+            limit: Some(1),
+            ..Default::default()
+        };
+        let Statement { sql, mut params } =
+            Generator::new(self.dialect(), user).select(&one_user)?;
+        let sql =
+            generator::user_with_account_sql(self.dialect(), &sql, user, account, params.len() + 1);
+        params.push((Value::from(provider_id), FieldType::String));
+        Ok(self
+            .fetch_joined(user, account, &sql, &params)
+            .await?
+            // No account: the left join's columns are all NULL.
+            .map(|(u, a)| (u, a.get("id").is_some_and(|id| !id.is_null()).then_some(a))))
+    }
+
     async fn delete_many(&self, table_name: &str, wheres: &[Where]) -> Result<u64> {
         let t = table(self.schema(), table_name)?;
         let stmt = Generator::new(self.dialect(), t).delete(wheres)?;
@@ -912,5 +936,104 @@ mod tests {
         assert_eq!(lanes_to_keep(Dialect::Postgres, 1, 1), 0);
         assert_eq!(lanes_to_keep(Dialect::Mysql, 10, 5), 0);
         assert_eq!(lanes_to_keep(Dialect::Sqlite, 10, 5), 0);
+    }
+
+    /// A SQLite file in the temporary directory, removed (with its WAL files) when dropped.
+    struct TempDb(std::path::PathBuf);
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = self.0.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+
+    fn row(fields: &[(&str, Value)]) -> Row {
+        let mut r = Row::new();
+        for (k, v) in fields {
+            r.insert((*k).into(), v.clone());
+        }
+        r
+    }
+
+    #[tokio::test]
+    async fn a_user_is_found_with_its_account_of_one_provider_in_one_lookup() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let db = TempDb(std::env::temp_dir().join(format!(
+            "portcullis-user-account-{}-{nanos}.db",
+            std::process::id()
+        )));
+        let schema = Arc::new(Schema::core());
+        let a = SqlAdapter::connect(
+            &format!("sqlite://{}", db.0.display()),
+            2,
+            0,
+            schema.clone(),
+        )
+        .await
+        .expect("connect");
+        a.migrate(&schema).await.expect("migrate");
+        let now = Utc::now();
+        for (id, email) in [("u1", "one@example.com"), ("u2", "two@example.com")] {
+            let user = row(&[
+                ("id", id.into()),
+                ("name", id.into()),
+                ("email", email.into()),
+                ("emailVerified", true.into()),
+                ("createdAt", now.into()),
+                ("updatedAt", now.into()),
+            ]);
+            a.create("user", user).await.expect("user");
+        }
+        for (id, user, provider, password) in [
+            ("a1", "u1", "github", None),
+            ("a2", "u1", "credential", Some("stored-hash")),
+            ("a3", "u2", "github", None),
+        ] {
+            let mut account = row(&[
+                ("id", id.into()),
+                ("accountId", user.into()),
+                ("providerId", provider.into()),
+                ("userId", user.into()),
+                ("createdAt", now.into()),
+                ("updatedAt", now.into()),
+            ]);
+            if let Some(p) = password {
+                account.insert("password".into(), p.into());
+            }
+            a.create("account", account).await.expect("account");
+        }
+        let find = |email: &'static str, provider: &'static str| {
+            let a = &a;
+            async move {
+                a.find_user_and_account(&[Where::eq("email", email)], provider)
+                    .await
+                    .expect("lookup")
+            }
+        };
+
+        let (user, account) = find("one@example.com", "credential").await.expect("u1");
+        assert_eq!(user.get("id"), Some(&Value::from("u1")));
+        assert_eq!(user.get("email"), Some(&Value::from("one@example.com")));
+        let account = account.expect("u1's credential account");
+        assert_eq!(account.get("id"), Some(&Value::from("a2")));
+        assert_eq!(account.get("password"), Some(&Value::from("stored-hash")));
+
+        let (user, account) = find("two@example.com", "credential").await.expect("u2");
+        assert_eq!(user.get("id"), Some(&Value::from("u2")));
+        assert!(account.is_none(), "u2 has only a github account");
+        let (_, account) = find("two@example.com", "github").await.expect("u2");
+        assert_eq!(
+            account.and_then(|a| a.get("id").cloned()),
+            Some(Value::from("a3"))
+        );
+
+        assert!(find("nobody@example.com", "credential").await.is_none());
     }
 }

@@ -293,6 +293,33 @@ pub fn sessions_with_users_sql(session: &Table, user: &Table) -> String {
     )
 }
 
+/// The user found by `user_select` (a `SELECT` of every user column, limited to one row), with
+/// its account whose `providerId` is the parameter at `provider_at`, or NULL account columns
+/// when it has none. The user's own conditions stay inside the subquery, unqualified.
+pub fn user_with_account_sql(
+    dialect: Dialect,
+    user_select: &str,
+    user: &Table,
+    account: &Table,
+    provider_at: usize,
+) -> String {
+    let q = |i: &str| dialect.quote(i);
+    let cols: Vec<String> = user
+        .column_names()
+        .map(|c| format!("u.{}", q(c)))
+        .chain(account.column_names().map(|c| format!("a.{}", q(c))))
+        .collect();
+    format!(
+        "SELECT {} FROM ({user_select}) u LEFT JOIN {} a ON a.{} = u.{} AND a.{} = {} LIMIT 1",
+        cols.join(", "),
+        q(&account.name),
+        q("userId"),
+        q("id"),
+        q("providerId"),
+        dialect.placeholder(provider_at),
+    )
+}
+
 /// Every session column (as `s.…`), then every user column (as `u.…`).
 fn session_and_user_columns(dialect: Dialect, session: &Table, user: &Table) -> String {
     let q = |i: &str| dialect.quote(i);
