@@ -14,7 +14,7 @@ use sqlx::{MySql, Postgres, Row as _, Sqlite};
 use tokio::sync::Mutex;
 
 use super::generator::{self, Dialect, Generator, Statement};
-use super::kept::{KeptConnections, most_to_keep, on_kept};
+use super::kept::{KEEP_IDLE_FOR, KeptConnections, most_to_keep, on_kept};
 use super::migrate;
 use super::session_checks::{Answer, SessionChecks, Statements};
 use crate::adapter::{
@@ -87,7 +87,11 @@ impl SqlAdapter {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(opts)
                 .await?;
-            Pool::Sqlite(Arc::new(KeptConnections::new(pool, kept(Dialect::Sqlite))))
+            Pool::Sqlite(Arc::new(KeptConnections::new(
+                pool,
+                kept(Dialect::Sqlite),
+                KEEP_IDLE_FOR,
+            )))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(pool_size.max(1))
@@ -102,6 +106,7 @@ impl SqlAdapter {
             Pool::Postgres(Arc::new(KeptConnections::new(
                 pool,
                 kept(Dialect::Postgres),
+                KEEP_IDLE_FOR,
             )))
         } else if let Some(rest) = url
             .strip_prefix("mysql:")
@@ -121,7 +126,11 @@ impl SqlAdapter {
                 .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
-            Pool::Mysql(Arc::new(KeptConnections::new(pool, kept(Dialect::Mysql))))
+            Pool::Mysql(Arc::new(KeptConnections::new(
+                pool,
+                kept(Dialect::Mysql),
+                KEEP_IDLE_FOR,
+            )))
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
             return Err(StorageError::UnsupportedUrl(format!(

@@ -13,7 +13,9 @@
 //! `most` (fewer than the connections the session-check lanes leave to the pool), and one is
 //! kept only while the pool could still serve someone else at once (it has an idle connection,
 //! or room to open one). Whoever takes connections from the pool directly (a transaction) first
-//! hands one kept connection back.
+//! hands one kept connection back. And they are kept only briefly ([`KEEP_IDLE_FOR`]): one idle
+//! longer goes back to the pool, whose idle timeout and ping deal with connections a database
+//! or a proxy closes after a quiet night, instead of a request finding it dead.
 //!
 //! Measured side by side (three rounds; two cores shared with PostgreSQL and wrk): per
 //! sign-in, besides its hash, PostgreSQL's CPU 0.75–0.82 → 0.57–0.62 ms and the server's
@@ -21,24 +23,32 @@
 //! list-sessions 10.0–11.0k → 11.7–12.1k req/s, update-user 5.4–5.7k → 5.6–6.0k.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool};
 
-/// The pool, and the connections kept out of it between queries.
+/// How long a connection is kept without a query. Under load the next query comes within a
+/// millisecond; a connection idle longer goes back to the pool.
+pub(super) const KEEP_IDLE_FOR: Duration = Duration::from_secs(10);
+
+/// The pool, and the connections kept out of it between queries (each with when it was kept).
 pub(super) struct KeptConnections<DB: Database> {
     pool: Pool<DB>,
-    idle: Mutex<Vec<PoolConnection<DB>>>,
+    idle: Mutex<Vec<(PoolConnection<DB>, Instant)>>,
     most: usize,
+    idle_for: Duration,
 }
 
 impl<DB: Database> KeptConnections<DB> {
-    /// Keeps at most `most` connections of `pool` between queries.
-    pub(super) fn new(pool: Pool<DB>, most: usize) -> Self {
+    /// Keeps at most `most` connections of `pool` between queries, each for at most
+    /// `idle_for` without a query.
+    pub(super) fn new(pool: Pool<DB>, most: usize, idle_for: Duration) -> Self {
         KeptConnections {
             pool,
             idle: Mutex::new(Vec::new()),
             most,
+            idle_for,
         }
     }
 
@@ -47,14 +57,28 @@ impl<DB: Database> KeptConnections<DB> {
         &self.pool
     }
 
-    fn idle(&self) -> MutexGuard<'_, Vec<PoolConnection<DB>>> {
+    fn idle(&self) -> MutexGuard<'_, Vec<(PoolConnection<DB>, Instant)>> {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A kept connection, or one from the pool.
+    /// The connection kept last, or one from the pool. Connections kept too long go back to
+    /// the pool on the way (the ones below the last were kept earlier still).
     pub(super) async fn take(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
-        let kept = self.idle().pop();
-        match kept {
+        let (fresh, stale) = {
+            let mut idle = self.idle();
+            match idle.pop() {
+                Some((conn, at)) if at.elapsed() <= self.idle_for => (Some(conn), Vec::new()),
+                Some((conn, _)) => {
+                    let mut stale: Vec<_> = idle.drain(..).map(|(c, _)| c).collect();
+                    stale.push(conn);
+                    (None, stale)
+                }
+                None => (None, Vec::new()),
+            }
+        };
+        // Dropped outside the lock: sqlx pings each and puts it back in the pool.
+        drop(stale);
+        match fresh {
             Some(conn) => Ok(conn),
             None => self.pool.acquire().await,
         }
@@ -68,7 +92,7 @@ impl<DB: Database> KeptConnections<DB> {
         let given_back = {
             let mut idle = self.idle();
             if idle.len() < self.most && pool_can_serve {
-                idle.push(conn);
+                idle.push((conn, Instant::now()));
                 None
             } else {
                 Some(conn)
@@ -120,7 +144,66 @@ pub(super) use on_kept;
 
 #[cfg(test)]
 mod tests {
-    use super::most_to_keep;
+    use super::*;
+
+    /// A SQLite file of its own, removed (with its WAL files) at the end.
+    struct TempSqlite(std::path::PathBuf);
+
+    impl Drop for TempSqlite {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = self.0.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+
+    /// A pool of four on a SQLite file of its own.
+    async fn small_pool() -> (TempSqlite, sqlx::SqlitePool) {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let file = TempSqlite(
+            std::env::temp_dir().join(format!("portcullis-kept-{}-{nanos}.db", std::process::id())),
+        );
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect(&format!("sqlite://{}?mode=rwc", file.0.display()))
+            .await
+            .expect("sqlite pool");
+        (file, pool)
+    }
+
+    #[tokio::test]
+    async fn connections_are_kept_briefly_and_up_to_the_most() {
+        let (_file, pool) = small_pool().await;
+        let kept = KeptConnections::new(pool.clone(), 2, Duration::from_millis(50));
+        let mut taken = Vec::new();
+        for _ in 0..3 {
+            taken.push(kept.take().await.expect("connection"));
+        }
+        for conn in taken {
+            kept.keep(conn);
+        }
+        assert_eq!(kept.kept(), 2, "at most two are kept");
+        let again = kept.take().await.expect("kept one");
+        assert_eq!(kept.kept(), 1);
+        kept.keep(again);
+        assert_eq!(kept.kept(), 2);
+
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        // Both kept longer than 50 ms: back to the pool, and the query gets a pooled one.
+        let pooled = kept.take().await.expect("pooled");
+        assert_eq!(kept.kept(), 0, "stale connections went back to the pool");
+        drop(pooled);
+
+        kept.keep(kept.take().await.expect("one more"));
+        assert_eq!(kept.kept(), 1);
+        kept.give_one_back();
+        assert_eq!(kept.kept(), 0);
+    }
 
     #[test]
     fn one_connection_the_lanes_leave_is_never_kept() {
