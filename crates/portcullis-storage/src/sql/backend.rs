@@ -936,6 +936,7 @@ impl Adapter for SqlAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::temp_sqlite::TempSqlite;
 
     #[test]
     fn only_postgres_gets_lanes_and_at_most_half_the_pool() {
@@ -945,19 +946,6 @@ mod tests {
         assert_eq!(lanes_to_keep(Dialect::Postgres, 1, 1), 0);
         assert_eq!(lanes_to_keep(Dialect::Mysql, 10, 5), 0);
         assert_eq!(lanes_to_keep(Dialect::Sqlite, 10, 5), 0);
-    }
-
-    /// A SQLite file in the temporary directory, removed (with its WAL files) when dropped.
-    struct TempDb(std::path::PathBuf);
-
-    impl Drop for TempDb {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = self.0.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
-        }
     }
 
     fn row(fields: &[(&str, Value)]) -> Row {
@@ -970,23 +958,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_user_is_found_with_its_account_of_one_provider_in_one_lookup() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        let db = TempDb(std::env::temp_dir().join(format!(
-            "portcullis-user-account-{}-{nanos}.db",
-            std::process::id()
-        )));
+        let db = TempSqlite::new("user-account");
         let schema = Arc::new(Schema::core());
-        let a = SqlAdapter::connect(
-            &format!("sqlite://{}", db.0.display()),
-            2,
-            0,
-            schema.clone(),
-        )
-        .await
-        .expect("connect");
+        let a = SqlAdapter::connect(&db.url(), 2, 0, schema.clone())
+            .await
+            .expect("connect");
         a.migrate(&schema).await.expect("migrate");
         let now = Utc::now();
         for (id, email) in [("u1", "one@example.com"), ("u2", "two@example.com")] {

@@ -145,32 +145,14 @@ pub(super) use on_kept;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A SQLite file of its own, removed (with its WAL files) at the end.
-    struct TempSqlite(std::path::PathBuf);
-
-    impl Drop for TempSqlite {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = self.0.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
-        }
-    }
+    use crate::sql::temp_sqlite::TempSqlite;
 
     /// A pool of four on a SQLite file of its own.
     async fn small_pool() -> (TempSqlite, sqlx::SqlitePool) {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        let file = TempSqlite(
-            std::env::temp_dir().join(format!("portcullis-kept-{}-{nanos}.db", std::process::id())),
-        );
+        let file = TempSqlite::new("kept");
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(4)
-            .connect(&format!("sqlite://{}?mode=rwc", file.0.display()))
+            .connect(&file.url())
             .await
             .expect("sqlite pool");
         (file, pool)

@@ -5,6 +5,8 @@ mod generator;
 mod kept;
 mod migrate;
 mod session_checks;
+#[cfg(test)]
+mod temp_sqlite;
 
 pub use backend::SqlAdapter;
 pub use generator::{Dialect, Statement};
