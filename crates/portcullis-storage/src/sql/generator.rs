@@ -304,14 +304,9 @@ pub fn user_with_account_sql(
     provider_at: usize,
 ) -> String {
     let q = |i: &str| dialect.quote(i);
-    let cols: Vec<String> = user
-        .column_names()
-        .map(|c| format!("u.{}", q(c)))
-        .chain(account.column_names().map(|c| format!("a.{}", q(c))))
-        .collect();
     format!(
         "SELECT {} FROM ({user_select}) u LEFT JOIN {} a ON a.{} = u.{} AND a.{} = {} LIMIT 1",
-        cols.join(", "),
+        joined_columns(dialect, ("u", user), ("a", account)),
         q(&account.name),
         q("userId"),
         q("id"),
@@ -322,11 +317,16 @@ pub fn user_with_account_sql(
 
 /// Every session column (as `s.…`), then every user column (as `u.…`).
 fn session_and_user_columns(dialect: Dialect, session: &Table, user: &Table) -> String {
+    joined_columns(dialect, ("s", session), ("u", user))
+}
+
+/// Every column of the first table under its alias, then every column of the second: the
+/// order in which a joined row is decoded.
+fn joined_columns(dialect: Dialect, first: (&str, &Table), second: (&str, &Table)) -> String {
     let q = |i: &str| dialect.quote(i);
-    let cols: Vec<String> = session
-        .column_names()
-        .map(|c| format!("s.{}", q(c)))
-        .chain(user.column_names().map(|c| format!("u.{}", q(c))))
+    let cols: Vec<String> = [first, second]
+        .iter()
+        .flat_map(|(alias, t)| t.column_names().map(move |c| format!("{alias}.{}", q(c))))
         .collect();
     cols.join(", ")
 }

@@ -21,8 +21,8 @@
 //!   lane's query is held up, its backend or worker thread waiting for a core) takes a free lane,
 //!   if any, and leads the queue on it. A check still queued after [`LONGEST_WAIT_FOR_A_LANE`]
 //!   leads it on a connection from the pool instead (one batch, the connection given back
-//!   afterwards, or kept for the next query: see `kept`), so the queue never stalls behind lanes whose checks are held up. One batch,
-//!   not each check alone: a stalled lane then costs one more backend, not dozens competing for
+//!   afterwards, or kept for the next query: see `kept`), so the queue never stalls behind
+//!   lanes whose checks are held up. One batch, not each check alone: a stalled lane then costs one more backend, not dozens competing for
 //!   the same cores (a 1 ms limit, which spilled more often, doubled the p99 under the sign-in
 //!   flood).
 //! - The batch finds each session by its token's index and its user by primary key, laterally
