@@ -2,7 +2,7 @@
 # Portcullis benchmark: Portcullis, the reference Better Auth server and the floor, side by side,
 # in one run, on this machine. See bench/README.md for what each row means.
 #
-#   bench/run.sh            the full run (about 10 s per workload; about 9 minutes in all)
+#   bench/run.sh            the full run (about 10 s per workload; about 17 minutes in all)
 #   bench/run.sh --smoke    every workload for about 2 s with small seeds (CI; about 2 minutes)
 #   Options: --no-build (use the binaries already in $CARGO_TARGET_DIR/release)
 #            --out DIR  (default bench/results)
@@ -460,15 +460,17 @@ for s in pg ba; do
   python3 "$REPORT" line "$ROWS"
 done
 
-# --- scale: the same get-session and sign-in with SCALE_SMALL, then SCALE_LARGE users and sessions --------
-# A database of its own, grown in place by bulk SQL (bench/lib/scale.sql), with a progress bar.
-# seed_scale FROM TO — inserts users FROM..TO in batches
+# --- scale: the same get-session and sign-in with SCALE_SMALL and with SCALE_LARGE users and sessions ----
+# Two databases, each seeded in bulk by SQL (bench/lib/scale.sql) with a progress bar, and one
+# Portcullis on each. Their rows run in interleaved rounds, small then large, so that the
+# machine's drift from one minute to the next moves both sides of the ratio together.
+# seed_scale DATABASE_URL FROM TO — inserts users FROM..TO in batches
 seed_scale() {
-  local from=$1 to=$2 batch=100000 lo hi total done_ width=40 filled
+  local dburl=$1 from=$2 to=$3 batch=100000 lo hi total done_ width=40 filled
   total=$((to - from + 1))
   for ((lo = from; lo <= to; lo += batch)); do
     hi=$((lo + batch - 1)); [ "$hi" -gt "$to" ] && hi=$to
-    psql "$SCALE_DBURL" -v ON_ERROR_STOP=1 -qtAX -v from="$lo" -v to="$hi" -v hash="$scale_hash" \
+    psql "$dburl" -v ON_ERROR_STOP=1 -qtAX -v from="$lo" -v to="$hi" -v hash="$scale_hash" \
       -f "$here/lib/scale.sql" >/dev/null || h_die "bulk seeding $lo..$hi failed"
     done_=$((hi - from + 1)); filled=$((width * done_ / total))
     printf '\r[bench] seeding users %s..%s [%-*s] %3d %%' "$from" "$to" "$width" \
@@ -477,38 +479,47 @@ seed_scale() {
   printf '\n' >&2
   # What an operator does after a bulk load: without it, autovacuum's pass over the new rows and
   # the checkpoint that flushes them land inside the next rows' measurement.
-  psql "$SCALE_DBURL" -qtAX -c 'vacuum (analyze)' -c 'checkpoint' >/dev/null
+  psql "$dburl" -qtAX -c 'vacuum (analyze)' -c 'checkpoint' >/dev/null
 }
-# scale_rows N LABEL — get-session and sign-in for users drawn from the first N
 commas() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
+# scale_rows N LABEL PID BASE ROUND — get-session and sign-in for users drawn from the first N
 scale_rows() {
-  local n=$1 label=$2 dir=$work/scale-$1
-  mkdir -p "$dir"
-  BENCH_SECRET=$secret python3 "$SEED" scale-reqs --origin "$P_BASE" --upto "$n" --count "$USERS" --dir "$dir"
+  local n=$1 label=$2 pid=$3 base=$4 round=$5 dir=$work/scale-$1
   measure workload="scale-get-session-$label" title="scale: get-session, database, $(commas "$n") users and sessions" \
-    server="Portcullis (PostgreSQL)" pid="$P_PID" base="$P_BASE" reqs="$dir/get-session.reqs" has="$USER_JSON" \
-    floor=session
+    server="Portcullis (PostgreSQL)" pid="$pid" base="$base" reqs="$dir/get-session.reqs" has="$USER_JSON" \
+    floor=session round="$round" warmup="$(round_warmup "$round")"
   measure workload="scale-sign-in-$label" title="scale: sign-in, $(commas "$n") users" \
-    server="Portcullis (PostgreSQL, argon2id)" pid="$P_PID" base="$P_BASE" reqs="$dir/sign-in.reqs" has='"token"' \
-    conns=8 threads=1 timeout=30 kdf=argon2id probe=1
+    server="Portcullis (PostgreSQL, argon2id)" pid="$pid" base="$base" reqs="$dir/sign-in.reqs" has='"token"' \
+    conns=8 threads=1 timeout=30 kdf=argon2id probe=1 round="$round" warmup="$(round_warmup "$round")"
 }
 if [ "$SCALE_LARGE" -gt 0 ]; then
-  scale_db="bench_scale_$run_id"
-  h_create_db "$scale_db" || h_die "could not create database $scale_db"
-  SCALE_DBURL="${PG_ADMIN_URL%/*}/$scale_db"
-  start_portcullis "Portcullis (PostgreSQL, scale)" "$SCALE_DBURL"
-  # one real sign-up gives the password hash every bulk user shares
-  python3 "$SEED" signup --base "$P_BASE" --origin "$P_BASE" --count 1 --prefix "scale-hash-$run_id" \
-    --out "$work/scale-hash.json"
-  scale_hash=$(psql "$SCALE_DBURL" -qtAX -c "select password from account where \"providerId\" = 'credential' limit 1")
-  [[ $scale_hash == "\$argon2id\$"* ]] || h_die "unexpected password hash in the scale database: $scale_hash"
-  seed_scale 1 "$SCALE_SMALL"
-  scale_rows "$SCALE_SMALL" small
-  t0=$SECONDS
-  seed_scale $((SCALE_SMALL + 1)) "$SCALE_LARGE"
-  say "seeded $(commas "$SCALE_LARGE") users, accounts and sessions in $((SECONDS - t0)) s"
-  scale_rows "$SCALE_LARGE" large
-  stop_server "$P_PID"
+  declare -A SCALE_PID=() SCALE_BASE=()
+  for size in "$SCALE_SMALL" "$SCALE_LARGE"; do
+    db="bench_scale_${size}_$run_id"
+    h_create_db "$db" || h_die "could not create database $db"
+    dburl="${PG_ADMIN_URL%/*}/$db"
+    start_portcullis "Portcullis (PostgreSQL, $(commas "$size") users)" "$dburl"
+    SCALE_PID[$size]=$P_PID SCALE_BASE[$size]=$P_BASE
+    if [ -z "${scale_hash:-}" ]; then
+      # one real sign-up gives the password hash every bulk user shares
+      python3 "$SEED" signup --base "$P_BASE" --origin "$P_BASE" --count 1 --prefix "scale-hash-$run_id" \
+        --out "$work/scale-hash.json"
+      scale_hash=$(psql "$dburl" -qtAX -c "select password from account where \"providerId\" = 'credential' limit 1")
+      [[ $scale_hash == "\$argon2id\$"* ]] || h_die "unexpected password hash in the scale database: $scale_hash"
+    fi
+    t0=$SECONDS
+    seed_scale "$dburl" 1 "$size"
+    say "seeded $(commas "$size") users, accounts and sessions in $((SECONDS - t0)) s"
+    mkdir -p "$work/scale-$size"
+    BENCH_SECRET=$secret python3 "$SEED" scale-reqs --origin "$P_BASE" --upto "$size" --count "$USERS" \
+      --dir "$work/scale-$size"
+  done
+  for ((i = 1; i <= ROUNDS; i++)); do
+    scale_rows "$SCALE_SMALL" small "${SCALE_PID[$SCALE_SMALL]}" "${SCALE_BASE[$SCALE_SMALL]}" "$i"
+    scale_rows "$SCALE_LARGE" large "${SCALE_PID[$SCALE_LARGE]}" "${SCALE_BASE[$SCALE_LARGE]}" "$i"
+  done
+  stop_server "${SCALE_PID[$SCALE_SMALL]}"
+  stop_server "${SCALE_PID[$SCALE_LARGE]}"
 fi
 
 # --- the table ------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ use portcullis_core::crypto::hash_memory::KeepHashMemory;
 use portcullis_core::{Config, Sources};
 
 /// mimalloc rather than glibc's malloc: allocation is a large share of each request's own work
-/// (see bench/README.md, "Where the time goes"). Wrapped so that a hash thread keeps its large
+/// (see bench/tuning-log.md, "Allocator"). Wrapped so that a hash thread keeps its large
 /// working buffer between back-to-back hashes (`hash_memory`).
 #[global_allocator]
 static ALLOCATOR: KeepHashMemory<mimalloc::MiMalloc> = KeepHashMemory(mimalloc::MiMalloc);
