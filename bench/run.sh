@@ -2,7 +2,7 @@
 # Portcullis benchmark: Portcullis, the reference Better Auth server and the floor, side by side,
 # in one run, on this machine. See bench/README.md for what each row means.
 #
-#   bench/run.sh            the full run (about 10 s per workload; about 17 minutes in all)
+#   bench/run.sh            the full run (about 10 s per workload; about 16 minutes in all)
 #   bench/run.sh --smoke    every workload for about 2 s with small seeds (CI; about 2 minutes)
 #   Options: --no-build (use the binaries already in $CARGO_TARGET_DIR/release)
 #            --out DIR  (default bench/results)
