@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use portcullis_storage::{Adapter, Schema, SecondaryStorage, Table};
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::cookies::CookieJarConfig;
 use crate::crypto::password::PasswordHasher;
@@ -35,6 +36,8 @@ pub struct AuthContext {
     pub delivery: Arc<portcullis_delivery::Delivery>,
     /// Session and user rows decoded from the session cache and the cookie cache.
     pub decoded_rows: crate::decoded_rows::DecodedRows,
+    /// Where every time stamp and expiry check reads the time (tests move it).
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The full schema: Better Auth's core tables, then each plugin's additions, then the
@@ -81,6 +84,11 @@ impl AuthContext {
         self.plugins
             .iter()
             .find_map(|p| p.as_any().and_then(|a| a.downcast_ref::<T>()))
+    }
+
+    /// The current time, from the context's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     pub fn secret(&self) -> &[u8] {

@@ -193,8 +193,11 @@ pub struct AuthRequest {
     pub cookies: Vec<(String, String)>,
     /// Whether the request *as sent* had a Cookie header (the origin check looks at that).
     pub had_cookie_header: bool,
-    /// Set by the engine for endpoints that need a session.
+    /// Set by the engine for endpoints that need a session (or by a before-hook that
+    /// authenticated the request).
     pub session: Option<SessionWithUser>,
+    /// What this request issued or created, and plugins' own values.
+    pub state: crate::request_state::RequestState,
 }
 
 impl AuthRequest {

@@ -14,7 +14,7 @@ use crate::crypto::password::{PasswordError, PasswordHasher};
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint, RouteIndex};
 use crate::error::{ApiError, codes};
 use crate::origin;
-use crate::plugin::{PageRenderer, Plugin};
+use crate::plugin::{Before, PageRenderer, Plugin};
 use crate::session::{self, Lookup};
 use crate::validate;
 
@@ -37,6 +37,8 @@ pub struct EngineParts {
     pub plugins: Vec<Arc<dyn Plugin>>,
     pub renderer: Option<Arc<dyn PageRenderer>>,
     pub delivery: Arc<portcullis_delivery::Delivery>,
+    /// `SystemClock` in production; a `MovableClock` in tests.
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 /// Builds the context: schema and route table from core plus plugins, the hasher pool.
@@ -72,6 +74,7 @@ pub fn build(
         metrics: Arc::new(crate::metrics::Metrics::new()),
         decoded_rows: Default::default(),
         delivery: parts.delivery,
+        clock: parts.clock,
     }))
 }
 
@@ -146,7 +149,7 @@ fn parse_body(
 }
 
 /// Tells the HTTP layer which endpoint answered and, when known, whose request it was (the
-/// session's user, or the user a sign-in/sign-up/get-session response names). Never a token
+/// session's user, or the user this request issued a session to or created). Never a token
 /// or a body.
 fn annotate_for_access_log(res: &mut AuthResponse, endpoint: usize, req: &AuthRequest) {
     res.log.endpoint = Some(endpoint);
@@ -157,13 +160,14 @@ fn annotate_for_access_log(res: &mut AuthResponse, endpoint: usize, req: &AuthRe
         .session
         .as_ref()
         .map(|s| s.user_id().to_owned())
-        .or_else(|| match &res.body {
-            Body::Json(v) if res.status == 200 => v
-                .get("user")
-                .and_then(|u| u.get("id"))
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned),
-            _ => None,
+        .or_else(|| {
+            let state = &req.state;
+            match state.issued() {
+                Some(issued) => Some(issued.session.user_id().to_owned()),
+                None => state
+                    .created_user()
+                    .and_then(|u| u.get("id").and_then(|v| v.as_str()).map(str::to_owned)),
+            }
         })
         .filter(|id| !id.is_empty());
 }
@@ -243,12 +247,16 @@ impl AuthContext {
             body: None,
             session: None,
             headers: raw.headers,
+            state: Default::default(),
         };
 
         let mut res = match self.run(endpoint, &mut req, &raw.body).await {
             Ok(r) => r,
             Err(e) => AuthResponse::from_error(e),
         };
+        if res.status < 400 {
+            crate::issue::announce(self, &req).await;
+        }
         for p in self
             .plugins
             .iter()
@@ -280,7 +288,11 @@ impl AuthContext {
         origin::check_callback_urls(&self.config, req)?;
         for p in self.plugins.iter() {
             if p.hooks().before.covers(&req.path) {
-                p.before(self, req).await?;
+                match p.before(self, req).await? {
+                    Before::Continue => {}
+                    Before::Respond(res) => return Ok(res),
+                    Before::Authenticate(s) => req.session = Some(s),
+                }
             }
         }
         if let Some(spec) = &endpoint.body {
@@ -298,12 +310,16 @@ impl AuthContext {
         if auth == Auth::Public {
             return Ok(());
         }
-        let use_cache = auth == Auth::Session;
-        match session::lookup(self, req, use_cache).await? {
+        // A before-hook may have authenticated the request already (an API key).
+        let found = match req.session.take() {
+            Some(s) => Lookup::Found(s),
+            None => session::lookup(self, req, auth == Auth::Session).await?,
+        };
+        match found {
             Lookup::Found(s) => {
                 if auth == Auth::Fresh && self.config.session.fresh_age > 0 {
                     let fresh = s.created_at().is_some_and(|c| {
-                        (chrono::Utc::now() - c).num_seconds() < self.config.session.fresh_age
+                        (self.now() - c).num_seconds() < self.config.session.fresh_age
                     });
                     if !fresh {
                         return Err(ApiError::new(403, codes::SESSION_NOT_FRESH));

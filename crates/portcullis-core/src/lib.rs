@@ -2,6 +2,7 @@
 //! Better Auth's errors, crypto, cookies, sessions and the core endpoints. It knows nothing of
 //! the HTTP server: requests come in as `RawRequest` and leave as `AuthResponse`.
 
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod cookies;
@@ -10,6 +11,7 @@ pub mod decoded_rows;
 pub mod endpoint;
 pub mod engine;
 pub mod error;
+pub mod issue;
 pub mod links;
 pub mod lockout;
 pub mod metrics;
@@ -19,16 +21,21 @@ pub mod origin;
 pub mod passwordless;
 pub mod plugin;
 pub mod rate_limit;
+pub mod request_state;
 pub mod routes;
 pub mod row_json;
 pub mod session;
 pub mod users;
 pub mod validate;
 pub mod verification;
+pub mod writes;
 
 pub use config::{Config, ConfigError, Sources};
 pub use context::AuthContext;
 pub use endpoint::{AccessNote, Auth, AuthRequest, AuthResponse, Body, Endpoint};
 pub use engine::{EngineParts, RawRequest};
 pub use error::{ApiError, ErrorCode};
-pub use plugin::{PageRenderer, Plugin};
+pub use issue::{Issued, SignIn, issue_session};
+pub use plugin::{Before, PageRenderer, Plugin};
+pub use request_state::{IssuedSession, RequestState};
+pub use writes::{AfterCommit, Writes};

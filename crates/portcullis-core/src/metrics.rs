@@ -545,7 +545,7 @@ pub enum CountError {
 
 /// Counts unexpired sessions and stores the result in `auth_active_sessions`.
 pub async fn refresh_active_sessions(ctx: &AuthContext) -> Result<i64, CountError> {
-    let live = [Where::op("expiresAt", WhereOp::Gt, chrono::Utc::now())];
+    let live = [Where::op("expiresAt", WhereOp::Gt, ctx.now())];
     let count = ctx.adapter.count("session", &live);
     let n = tokio::time::timeout(COUNT_TIMEOUT, count)
         .await

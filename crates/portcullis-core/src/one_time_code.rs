@@ -106,7 +106,14 @@ pub async fn issue(
 ) -> Result<String, ApiError> {
     let code = random_code(policy.digits);
     let value = format!("{}:0", keyed_hash(ctx, identifier, &code));
-    verification::replace(ctx.adapter.as_ref(), identifier, &value, policy.expires_in).await?;
+    verification::replace(
+        ctx,
+        ctx.adapter.as_ref(),
+        identifier,
+        &value,
+        policy.expires_in,
+    )
+    .await?;
     Ok(code)
 }
 
@@ -125,7 +132,7 @@ pub async fn check(
     consume: bool,
 ) -> Result<Result<(), CodeError>, ApiError> {
     let store = ctx.adapter.as_ref();
-    let Some(found) = verification::find(store, identifier).await? else {
+    let Some(found) = verification::find(ctx, store, identifier).await? else {
         return Ok(Err(CodeError::NotFound));
     };
     let (Some(expires_at), false) = (found.expires_at, found.expired) else {
@@ -150,7 +157,7 @@ pub async fn check(
         (false, _) => Some(format!("{hash}:{}", attempts + 1)),
     };
     if let Some(value) = put_back {
-        verification::create_until(store, identifier, &value, expires_at).await?;
+        verification::create_until(ctx, store, identifier, &value, expires_at).await?;
     }
     Ok(if right {
         Ok(())

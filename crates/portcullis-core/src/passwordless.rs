@@ -1,10 +1,10 @@
 //! Sign-in by proof of a mailbox (magic link, email one-time code): find or create the user
 //! the address belongs to.
 
-use chrono::Utc;
 use portcullis_storage::{Row, Value, Where};
 
 use crate::context::AuthContext;
+use crate::endpoint::AuthRequest;
 use crate::error::ApiError;
 use crate::{session, users};
 
@@ -24,6 +24,7 @@ pub enum ProvenUser {
 /// someone else's address must not keep a way in beside the mailbox's owner.
 pub async fn user_for_proven_email(
     ctx: &AuthContext,
+    req: &AuthRequest,
     email: &str,
     name: Option<&str>,
     image: Option<&str>,
@@ -49,6 +50,7 @@ pub async fn user_for_proven_email(
     )?;
     row.insert("emailVerified".into(), true.into());
     ctx.adapter.create("user", row.clone()).await?;
+    req.state.set_created_user(std::sync::Arc::new(row.clone()));
     crate::routes::email_verification::send_welcome(ctx, &row);
     Ok(ProvenUser::Created(row))
 }
@@ -59,24 +61,17 @@ async fn take_over_unverified(ctx: &AuthContext, mut user: Row) -> Result<Row, A
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let now = Utc::now();
-    let tx = ctx.adapter.begin().await?;
+    let now = ctx.now();
+    let mut tx = ctx.begin().await?;
     tx.delete_many("account", &[Where::eq("userId", user_id.as_str())])
         .await?;
-    let gone = session::delete_sessions(
-        ctx,
-        tx.as_ref(),
-        session::Sessions::All { user_id: &user_id },
-    )
-    .await?;
+    tx.delete_sessions(session::Sessions::All { user_id: &user_id })
+        .await?;
     let mut set = Row::new();
     set.insert("emailVerified".into(), true.into());
     set.insert("updatedAt".into(), now.into());
-    tx.update_many("user", &[Where::eq("id", user_id.as_str())], set)
-        .await?;
+    tx.update_user(&user_id, set).await?;
     tx.commit().await?;
-    session::evict_sessions(ctx, &gone).await;
-    session::evict_user(ctx, &user_id).await;
     user.insert("emailVerified".into(), true.into());
     user.insert("updatedAt".into(), now.into());
     Ok(user)

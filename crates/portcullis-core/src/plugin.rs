@@ -1,5 +1,9 @@
-//! The plugin seam. A plugin adds tables and fields, endpoints, error codes, and hooks that run
-//! before validation (they may rewrite the request) and after the handler (they may add headers).
+//! The plugin seam. A plugin adds tables and fields, endpoints, error codes, and hooks:
+//! - `before`, after routing and the origin check: rewrite the request, answer it at once, or
+//!   give it a session (an API key or service token that stands for a user);
+//! - `hold_session` and `session_issued`, around the one place sessions are issued
+//!   (`issue.rs`): hold a session back with a challenge, or act once it is really issued;
+//! - `after`, after the handler: read the request's typed state, change the response.
 
 use async_trait::async_trait;
 use portcullis_storage::Table;
@@ -7,6 +11,21 @@ use portcullis_storage::Table;
 use crate::context::AuthContext;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, ErrorCode};
+use crate::issue::PendingSession;
+use crate::request_state::IssuedSession;
+use crate::session::SessionWithUser;
+
+/// What a `before` hook decided.
+#[derive(Debug)]
+pub enum Before {
+    /// Go on with the pipeline (the hook may have changed the request).
+    Continue,
+    /// Answer now with this response; the handler does not run, the after-hooks do.
+    Respond(AuthResponse),
+    /// Go on, with this session standing for the caller: the endpoint's session rule is met by
+    /// it instead of a cookie lookup (an API key, a service token).
+    Authenticate(SessionWithUser),
+}
 
 #[async_trait]
 pub trait Plugin: Send + Sync {
@@ -44,13 +63,35 @@ pub trait Plugin: Send + Sync {
     }
 
     /// After routing and the origin check, before body validation and the session check.
-    /// Runs only where `hooks().before` covers the request's path.
-    async fn before(&self, _ctx: &AuthContext, _req: &mut AuthRequest) -> Result<(), ApiError> {
-        Ok(())
+    /// Runs only where `hooks().before` covers the request's path. An error answers the
+    /// request with it.
+    async fn before(&self, _ctx: &AuthContext, _req: &mut AuthRequest) -> Result<Before, ApiError> {
+        Ok(Before::Continue)
+    }
+
+    /// Before any session is created, on every path that issues one (`hooks().issue`):
+    /// `Some(answer)` holds it back and answers instead (two-factor's challenge).
+    async fn hold_session(
+        &self,
+        _ctx: &AuthContext,
+        _req: &AuthRequest,
+        _pending: &PendingSession<'_>,
+    ) -> Result<Option<AuthResponse>, ApiError> {
+        Ok(None)
+    }
+
+    /// Once a session is really issued: the handler answered with success, after its writes
+    /// committed (`hooks().issue`). For audit events and notices.
+    async fn session_issued(
+        &self,
+        _ctx: &AuthContext,
+        _req: &AuthRequest,
+        _issued: &IssuedSession,
+    ) {
     }
 
     /// After the handler (or its error), in plugin order. Runs only where `hooks().after` covers
-    /// the request's path.
+    /// the request's path. `req.state` says what the request issued or created.
     async fn after(&self, _ctx: &AuthContext, _req: &AuthRequest, _res: &mut AuthResponse) {}
 }
 
@@ -59,6 +100,8 @@ pub trait Plugin: Send + Sync {
 pub struct Hooks {
     pub before: HookScope,
     pub after: HookScope,
+    /// Whether `hold_session` and `session_issued` run (on every session issued).
+    pub issue: bool,
 }
 
 /// The requests a hook runs on.
@@ -69,6 +112,8 @@ pub enum HookScope {
     Always,
     /// Only these endpoint paths (relative to the base path, as `AuthRequest::path`).
     Paths(&'static [&'static str]),
+    /// Paths that start with one of these (`/sign-in` covers `/sign-in/email`).
+    Prefixes(&'static [&'static str]),
 }
 
 impl HookScope {
@@ -77,6 +122,7 @@ impl HookScope {
             HookScope::Never => false,
             HookScope::Always => true,
             HookScope::Paths(paths) => paths.contains(&path),
+            HookScope::Prefixes(prefixes) => prefixes.iter().any(|p| path.starts_with(p)),
         }
     }
 }
@@ -101,5 +147,9 @@ mod tests {
         assert!(HookScope::Always.covers("/anything"));
         assert!(!HookScope::Never.covers("/sign-up/email"));
         assert_eq!(HookScope::default(), HookScope::Never);
+        let prefixed = HookScope::Prefixes(&["/sign-in"]);
+        assert!(prefixed.covers("/sign-in/email"));
+        assert!(prefixed.covers("/sign-in/anonymous"));
+        assert!(!prefixed.covers("/sign-up/email"));
     }
 }

@@ -150,7 +150,7 @@ pub async fn create_session(
     req: &AuthRequest,
     dont_remember: bool,
 ) -> Result<(Row, String), ApiError> {
-    let now = Utc::now();
+    let now = ctx.now();
     let lifetime = if dont_remember {
         86_400
     } else {
@@ -205,7 +205,7 @@ pub fn session_cookies(
 
 /// `compact` cookie cache: base64url(JSON{session: data, expiresAt, signature}).
 fn encode_cookie_cache(ctx: &AuthContext, s: &SessionWithUser, age: i64) -> String {
-    let now = Utc::now();
+    let now = ctx.now();
     let expires_at = (now + Duration::seconds(age)).timestamp_millis();
     let data = json!({
         "session": session_json(ctx, &s.session, Some(&s.token)),
@@ -250,7 +250,7 @@ fn decode_cookie_cache(ctx: &AuthContext, raw: &str, token: &str) -> Option<Sess
     if !sign::verify_base64url(ctx.secret(), &signed, &payload.signature) {
         return None;
     }
-    let now = Utc::now();
+    let now = ctx.now();
     if payload.expires_at <= now.timestamp_millis() {
         return None;
     }
@@ -400,7 +400,7 @@ fn user_sessions_key(user_id: &str) -> String {
 
 fn seconds_left(row: &Row) -> Option<std::time::Duration> {
     let expires = row.get("expiresAt").and_then(Value::as_date)?;
-    let left = (expires - Utc::now()).num_seconds();
+    let left = (expires - chrono::Utc::now()).num_seconds();
     (left > 0).then(|| std::time::Duration::from_secs(left.unsigned_abs()))
 }
 
@@ -427,7 +427,7 @@ async fn put_secondary_session(ctx: &AuthContext, row: &Row) -> Result<(), ApiEr
 
 /// The user's live sessions, oldest first, from the database or from secondary storage.
 pub async fn list_user_sessions(ctx: &AuthContext, user_id: &str) -> Result<Vec<Row>, ApiError> {
-    let now = Utc::now();
+    let now = ctx.now();
     let mut rows = if ctx.config.session.store_in_secondary {
         let mut rows = Vec::new();
         for stored in ctx
@@ -485,7 +485,7 @@ pub enum Sessions<'a> {
 
 /// Ends sessions. Returns the stored tokens to evict from the session cache once the
 /// surrounding transaction (if any) has committed.
-pub async fn delete_sessions(
+pub(crate) async fn delete_sessions(
     ctx: &AuthContext,
     store: &dyn Store,
     which: Sessions<'_>,
@@ -552,7 +552,7 @@ async fn cache_put(ctx: &AuthContext, session: &Row, user: &Row) {
     ) else {
         return;
     };
-    let left = (expires - Utc::now()).num_seconds().min(ttl);
+    let left = (expires - ctx.now()).num_seconds().min(ttl);
     if left <= 0 {
         return;
     }
@@ -619,14 +619,14 @@ async fn cache_lookup(ctx: &AuthContext, token: &str) -> Option<(Arc<Row>, Arc<R
             (session, user)
         }
     };
-    if session.get("expiresAt").and_then(Value::as_date)? <= Utc::now() {
+    if session.get("expiresAt").and_then(Value::as_date)? <= ctx.now() {
         return None;
     }
     Some((session, user))
 }
 
 /// Removes sessions (by their stored token values) from the cache.
-pub async fn evict_sessions(ctx: &AuthContext, stored_tokens: &[String]) {
+pub(crate) async fn evict_sessions(ctx: &AuthContext, stored_tokens: &[String]) {
     if ctx.config.session.cache_ttl == 0 {
         return;
     }
@@ -637,7 +637,7 @@ pub async fn evict_sessions(ctx: &AuthContext, stored_tokens: &[String]) {
     }
 }
 
-pub async fn evict_user(ctx: &AuthContext, user_id: &str) {
+pub(crate) async fn evict_user(ctx: &AuthContext, user_id: &str) {
     // Sessions kept in secondary storage always cache their user there.
     if ctx.config.session.cache_ttl == 0 && !ctx.config.session.store_in_secondary {
         return;
@@ -697,7 +697,7 @@ pub async fn lookup(
         return Ok(Lookup::Gone);
     };
     let expires = session.get("expiresAt").and_then(Value::as_date);
-    if expires.is_none_or(|e| e <= Utc::now()) {
+    if expires.is_none_or(|e| e <= ctx.now()) {
         let id = session.get("id").cloned().unwrap_or(Value::Null);
         ctx.adapter
             .delete_many("session", &[Where::eq("id", id)])
@@ -771,7 +771,7 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
     let Some(expires) = s.expires_at() else {
         return Ok(false);
     };
-    let now = Utc::now();
+    let now = ctx.now();
     let last_extended = expires - Duration::seconds(cfg.expires_in);
     if last_extended + Duration::seconds(cfg.update_age) > now {
         return Ok(false);
@@ -826,88 +826,6 @@ pub async fn delete_by_token(ctx: &AuthContext, token: &str) -> Result<(), ApiEr
     // Evict even when the row was already gone: a cached copy must not outlive a sign-out.
     evict_sessions(ctx, &gone).await;
     Ok(())
-}
-
-/// Signs a user in: creates a session, builds its cookies, and tells the user when the device
-/// is new to their account. Every sign-in path that is not a password check on sign-up ends here.
-pub async fn sign_in_user(
-    ctx: &AuthContext,
-    user: Row,
-    req: &AuthRequest,
-    dont_remember: bool,
-) -> Result<(SessionWithUser, Vec<SetCookie>), ApiError> {
-    let user_id = user
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    if ctx.config.email.new_sign_in_alert {
-        notify_if_new_device(ctx, &user, req).await;
-    }
-    let (session, token) = create_session(ctx, ctx.adapter.as_ref(), &user_id, req, dont_remember)
-        .await
-        .map_err(|_| ApiError::new(401, crate::error::codes::FAILED_TO_CREATE_SESSION))?;
-    let s = SessionWithUser {
-        session: session.into(),
-        user: user.into(),
-        token,
-        from_cookie_cache: false,
-    };
-    let cookies = session_cookies(ctx, &s, dont_remember);
-    Ok((s, cookies))
-}
-
-/// A device is new when the user has sessions and none of them came from this user agent.
-async fn notify_if_new_device(ctx: &AuthContext, user: &Row, req: &AuthRequest) {
-    let (Some(user_id), Some(email)) = (
-        user.get("id").and_then(Value::as_str),
-        user.get("email").and_then(Value::as_str),
-    ) else {
-        return;
-    };
-    let agent = req.user_agent();
-    if !matches!(is_new_device(ctx, user_id, agent).await, Ok(true)) {
-        return;
-    }
-    ctx.delivery.send_email(
-        email,
-        portcullis_delivery::EmailTemplate::NewSignIn,
-        json!({
-            "user": user_json(ctx, user),
-            "ip": format_ip(req.ip),
-            "user_agent": agent,
-            "time": Utc::now().to_rfc3339(),
-            "url": format!("{}/account", ctx.config.base_url.as_str().trim_end_matches('/')),
-        }),
-    );
-}
-
-/// Whether `user_id` has live sessions and none from `agent`. In the database this is one or
-/// two indexed lookups of a single row, not a read of every session: a user who signs in often
-/// (a script, a test account) gathers sessions, and each sign-in would otherwise cost as much as
-/// listing them all (it was a tenth of a sign-in's CPU, beside the password hash, in the bench).
-async fn is_new_device(ctx: &AuthContext, user_id: &str, agent: &str) -> Result<bool, ApiError> {
-    if ctx.config.session.store_in_secondary {
-        let sessions = list_user_sessions(ctx, user_id).await?;
-        let known = sessions
-            .iter()
-            .any(|s| s.get("userAgent").and_then(Value::as_str) == Some(agent));
-        return Ok(!sessions.is_empty() && !known);
-    }
-    let live = [
-        Where::eq("userId", user_id),
-        Where::op("expiresAt", portcullis_storage::WhereOp::Gt, Utc::now()),
-    ];
-    let from_agent = [live.as_slice(), &[Where::eq("userAgent", agent)]].concat();
-    if ctx
-        .adapter
-        .find_one("session", &from_agent)
-        .await?
-        .is_some()
-    {
-        return Ok(false);
-    }
-    Ok(ctx.adapter.find_one("session", &live).await?.is_some())
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! User and account helpers shared by the core routes and plugins.
 
-use chrono::Utc;
 use portcullis_storage::{FieldType, Row, Store, Table, Value, Where};
 use serde_json::Map;
 use unicode_normalization::UnicodeNormalization;
@@ -165,7 +164,7 @@ pub fn new_user_row(
     body: &Map<String, serde_json::Value>,
 ) -> Result<Row, ApiError> {
     let extra = additional_input(ctx.user_table(), CORE_USER_FIELDS, body, true)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let mut row = Row::new();
     row.insert("id".into(), generate_id(32).into());
     row.insert("name".into(), name.into());
@@ -178,8 +177,8 @@ pub fn new_user_row(
     Ok(row)
 }
 
-pub fn credential_account_row(user_id: &str, password_hash: String) -> Row {
-    let now = Utc::now();
+pub fn credential_account_row(ctx: &AuthContext, user_id: &str, password_hash: String) -> Row {
+    let now = ctx.now();
     let mut row = Row::new();
     row.insert("id".into(), generate_id(32).into());
     row.insert("accountId".into(), user_id.into());

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use portcullis_storage::{Row, Store, Value, Where};
 
+use crate::context::AuthContext;
 use crate::crypto::token::{generate_id, hash_token};
 use crate::error::ApiError;
 
@@ -18,28 +19,31 @@ pub fn identifier(prefix: &str, token: &str) -> String {
 
 /// Inserts a verification row that expires after `expires_in` seconds.
 pub async fn create(
+    ctx: &AuthContext,
     store: &dyn Store,
     identifier: &str,
     value: &str,
     expires_in: i64,
 ) -> Result<(), ApiError> {
     create_until(
+        ctx,
         store,
         identifier,
         value,
-        Utc::now() + Duration::seconds(expires_in),
+        ctx.now() + Duration::seconds(expires_in),
     )
     .await
 }
 
 /// Inserts a verification row that expires at `expires_at`.
 pub async fn create_until(
+    ctx: &AuthContext,
     store: &dyn Store,
     identifier: &str,
     value: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let now = Utc::now();
+    let now = ctx.now();
     let mut row = Row::new();
     row.insert("id".into(), generate_id(32).into());
     row.insert("identifier".into(), identifier.into());
@@ -53,6 +57,7 @@ pub async fn create_until(
 
 /// Replaces every row for `identifier` by a new one (a fresh code cancels the previous one).
 pub async fn replace(
+    ctx: &AuthContext,
     store: &dyn Store,
     identifier: &str,
     value: &str,
@@ -61,7 +66,7 @@ pub async fn replace(
     store
         .delete_many("verification", &[Where::eq("identifier", identifier)])
         .await?;
-    create(store, identifier, value, expires_in).await
+    create(ctx, store, identifier, value, expires_in).await
 }
 
 /// A live row: its value and row id.
@@ -73,11 +78,11 @@ pub struct Found {
     pub expired: bool,
 }
 
-fn found(row: &Row) -> Option<Found> {
+fn found(row: &Row, now: DateTime<Utc>) -> Option<Found> {
     let id = row.get("id").and_then(Value::as_str)?.to_owned();
     let value = row.get("value").and_then(Value::as_str)?.to_owned();
     let expires_at = row.get("expiresAt").and_then(Value::as_date);
-    let expired = expires_at.is_none_or(|at| at <= Utc::now());
+    let expired = expires_at.is_none_or(|at| at <= now);
     Some(Found {
         id,
         value,
@@ -87,7 +92,11 @@ fn found(row: &Row) -> Option<Found> {
 }
 
 /// The newest row for `identifier`, expired or not.
-pub async fn find(store: &dyn Store, identifier: &str) -> Result<Option<Found>, ApiError> {
+pub async fn find(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    identifier: &str,
+) -> Result<Option<Found>, ApiError> {
     let rows = store
         .find_many(
             "verification",
@@ -96,7 +105,7 @@ pub async fn find(store: &dyn Store, identifier: &str) -> Result<Option<Found>, 
                 .limit(1),
         )
         .await?;
-    Ok(rows.first().and_then(found))
+    Ok(rows.first().and_then(|r| found(r, ctx.now())))
 }
 
 /// Deletes the row with this id; true only for the one caller whose delete removed it.
@@ -108,8 +117,12 @@ pub async fn delete(store: &dyn Store, id: &str) -> Result<bool, ApiError> {
 }
 
 /// Takes the value for `identifier` once. Expired or already used → `None`.
-pub async fn consume(store: &dyn Store, identifier: &str) -> Result<Option<String>, ApiError> {
-    let Some(f) = find(store, identifier).await? else {
+pub async fn consume(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    identifier: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some(f) = find(ctx, store, identifier).await? else {
         return Ok(None);
     };
     if !delete(store, &f.id).await? || f.expired {

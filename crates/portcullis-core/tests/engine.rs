@@ -58,6 +58,7 @@ async fn harness(extra: &[(&str, &str)]) -> Harness {
                 portcullis_delivery::DeliveryConfig::outbox(dir.join("outbox")),
             )
             .expect("delivery"),
+            clock: Arc::new(portcullis_core::clock::SystemClock),
         },
         schema,
     )

@@ -1,5 +1,6 @@
 //! Portcullis plugins. Each lives in its own folder and is registered in `registry`.
 
+pub mod anonymous;
 pub mod bearer;
 pub mod email_otp;
 pub mod magic_link;
@@ -30,6 +31,9 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     if let Some(s) = phone_number::PhoneNumberSettings::load(config)? {
         plugins.push(Arc::new(phone_number::PhoneNumber::new(s)));
+    }
+    if let Some(s) = anonymous::AnonymousSettings::load(config)? {
+        plugins.push(Arc::new(anonymous::Anonymous::new(s)));
     }
     plugins.push(Arc::new(open_api::OpenApi));
     Ok(plugins)

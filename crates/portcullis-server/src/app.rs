@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::engine::{self, EngineParts};
-use portcullis_core::{AuthContext, Config, PageRenderer};
+use portcullis_core::{AuthContext, Config, PageRenderer, Plugin};
 use portcullis_storage::{
     Adapter, MemoryStorage, RedisStorage, SecondaryStorage, SqlAdapter, StorageError,
 };
@@ -40,9 +41,30 @@ pub struct App {
     pub ui: Arc<Ui>,
 }
 
+/// What a caller may add to the configuration when building an app: tests and embedders.
+#[derive(Default)]
+pub struct AppOptions {
+    /// The clock the engine reads; the system's when `None`.
+    pub clock: Option<Arc<dyn Clock>>,
+    /// The plugins to run instead of the registry's (a test server with a chosen set).
+    pub plugins: Option<Vec<Arc<dyn Plugin>>>,
+}
+
 /// Connects to the database (optionally migrating it) and builds the engine.
 pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError> {
-    let plugins = portcullis_plugins::registry(&config)?;
+    build_app_with(config, migrate, AppOptions::default()).await
+}
+
+/// `build_app` with a chosen clock or plugin set.
+pub async fn build_app_with(
+    config: Config,
+    migrate: bool,
+    options: AppOptions,
+) -> Result<App, StartError> {
+    let plugins = match options.plugins {
+        Some(plugins) => plugins,
+        None => portcullis_plugins::registry(&config)?,
+    };
     let schema = Arc::new(engine::schema_for(&config, &plugins));
     let adapter = SqlAdapter::connect(
         &config.database_url,
@@ -80,6 +102,7 @@ pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError>
             plugins,
             renderer: Some(renderer),
             delivery,
+            clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
         },
         schema,
     )

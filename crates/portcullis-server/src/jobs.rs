@@ -82,7 +82,7 @@ pub async fn delete_expired(
 
 /// One cleanup pass over every table, without a lease. Updates the metrics.
 pub async fn cleanup_expired(ctx: &AuthContext) -> Result<CleanupReport, StorageError> {
-    let now = Utc::now();
+    let now = ctx.now();
     let batch = ctx.config.cleanup_batch_size;
     let adapter = ctx.adapter.as_ref();
     let report = CleanupReport {

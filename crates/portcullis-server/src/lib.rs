@@ -6,4 +6,4 @@ pub mod http_layer;
 pub mod jobs;
 pub mod ui;
 
-pub use app::{App, StartError, build_app, serve};
+pub use app::{App, AppOptions, StartError, build_app, build_app_with, serve};

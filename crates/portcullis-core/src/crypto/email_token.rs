@@ -33,8 +33,14 @@ pub enum TokenError {
 }
 
 impl EmailClaims {
-    pub fn new(email: &str, user_id: &str, expires_in: i64) -> Self {
-        let now = chrono::Utc::now().timestamp();
+    /// Claims issued at `now` (the context's clock) for `expires_in` seconds.
+    pub fn new(
+        email: &str,
+        user_id: &str,
+        expires_in: i64,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let now = now.timestamp();
         EmailClaims {
             email: email.to_lowercase(),
             update_to: None,
@@ -55,16 +61,23 @@ pub fn sign(secret: &[u8], claims: &EmailClaims) -> Result<String, TokenError> {
     .map_err(|_| TokenError::Invalid)
 }
 
-pub fn verify(secret: &[u8], token: &str) -> Result<EmailClaims, TokenError> {
+/// Verifies the signature, then the expiry against `now` (the context's clock, so that tests can
+/// move it; the crate's own check would read the system's).
+pub fn verify(
+    secret: &[u8],
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<EmailClaims, TokenError> {
     let mut v = Validation::new(Algorithm::HS256);
-    v.leeway = 0;
+    v.validate_exp = false;
     v.set_required_spec_claims(&["exp"]);
-    jsonwebtoken::decode::<EmailClaims>(token, &DecodingKey::from_secret(secret), &v)
+    let claims = jsonwebtoken::decode::<EmailClaims>(token, &DecodingKey::from_secret(secret), &v)
         .map(|d| d.claims)
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-            _ => TokenError::Invalid,
-        })
+        .map_err(|_| TokenError::Invalid)?;
+    if claims.exp <= now.timestamp() {
+        return Err(TokenError::Expired);
+    }
+    Ok(claims)
 }
 
 #[cfg(test)]
@@ -75,24 +88,35 @@ mod tests {
 
     #[test]
     fn round_trip_expiry_and_tampering() {
-        let mut c = EmailClaims::new("A@Example.com", "u1", 60);
+        let mut c = EmailClaims::new("A@Example.com", "u1", 60, chrono::Utc::now());
         c.update_to = Some("b@example.com".into());
         let t = sign(SECRET, &c).expect("sign");
-        let back = verify(SECRET, &t).expect("verify");
+        let back = verify(SECRET, &t, chrono::Utc::now()).expect("verify");
         assert_eq!(back.email, "a@example.com");
         assert_eq!(back.update_to.as_deref(), Some("b@example.com"));
         assert_eq!(
-            verify(b"another-secret-another-secret-000000", &t),
+            verify(
+                b"another-secret-another-secret-000000",
+                &t,
+                chrono::Utc::now()
+            ),
             Err(TokenError::Invalid)
         );
-        assert_eq!(verify(SECRET, &format!("{t}x")), Err(TokenError::Invalid));
+        assert_eq!(
+            verify(SECRET, &format!("{t}x"), chrono::Utc::now()),
+            Err(TokenError::Invalid)
+        );
         let old = EmailClaims {
             iat: 1,
             exp: 2,
-            ..EmailClaims::new("a@example.com", "u1", 60)
+            ..EmailClaims::new("a@example.com", "u1", 60, chrono::Utc::now())
         };
         assert_eq!(
-            verify(SECRET, &sign(SECRET, &old).expect("sign")),
+            verify(
+                SECRET,
+                &sign(SECRET, &old).expect("sign"),
+                chrono::Utc::now()
+            ),
             Err(TokenError::Expired)
         );
     }
@@ -111,7 +135,8 @@ mod tests {
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET).expect("key");
         mac.update(format!("{head}.{body}").as_bytes());
         let sig = b64.encode(mac.finalize().into_bytes());
-        let c = verify(SECRET, &format!("{head}.{body}.{sig}")).expect("verify");
+        let c =
+            verify(SECRET, &format!("{head}.{body}.{sig}"), chrono::Utc::now()).expect("verify");
         assert_eq!(c.email, "x@example.com");
         assert_eq!(c.user_id.as_deref(), Some("u9"));
     }

@@ -1,16 +1,16 @@
 //! Email verification: `POST /send-verification-email` and `GET /verify-email`, including the
 //! two steps of a change of address.
 
-use chrono::Utc;
 use http::Method;
 use portcullis_delivery::EmailTemplate;
-use portcullis_storage::{Row, Value, Where};
+use portcullis_storage::{Row, Value};
 use serde_json::json;
 
 use crate::context::AuthContext;
 use crate::crypto::email_token::{self, EmailClaims, TokenError};
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, ErrorCode, codes};
+use crate::issue::{Issued, SignIn, issue_session};
 use crate::session::{self, Lookup};
 use crate::validate::{BodySpec, FieldSpec, Ty};
 use crate::{links, users};
@@ -85,6 +85,7 @@ pub fn send_verification(
         email,
         user_str(user, "id"),
         ctx.config.email.verification_expires_in,
+        ctx.now(),
     );
     send_link(
         ctx,
@@ -109,6 +110,7 @@ pub fn send_change_email(
         email,
         user_str(user, "id"),
         ctx.config.email.verification_expires_in,
+        ctx.now(),
     );
     claims.update_to = Some(new_email.to_owned());
     if user.get("emailVerified").and_then(Value::as_bool) == Some(true) {
@@ -176,7 +178,7 @@ fn done(req: &AuthRequest, body: serde_json::Value) -> AuthResponse {
 
 async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let token = req.query_param("token").unwrap_or_default();
-    let claims = match email_token::verify(ctx.secret(), token) {
+    let claims = match email_token::verify(ctx.secret(), token, ctx.now()) {
         Ok(c) => c,
         Err(TokenError::Expired) => return fail(req, codes::TOKEN_EXPIRED),
         Err(TokenError::Invalid) => return fail(req, codes::INVALID_TOKEN),
@@ -198,13 +200,12 @@ async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
     } else {
         let mut set = Row::new();
         set.insert("emailVerified".into(), true.into());
-        set.insert("updatedAt".into(), Utc::now().into());
+        set.insert("updatedAt".into(), ctx.now().into());
         let updated = ctx
-            .adapter
-            .update("user", &[Where::eq("id", user_id.as_str())], set)
+            .writes()
+            .update_user(&user_id, set)
             .await?
             .ok_or_else(|| ApiError::new(401, codes::USER_NOT_FOUND))?;
-        session::evict_user(ctx, &user_id).await;
         if ctx.config.email.welcome_email && ctx.config.require_email_verification {
             send_welcome(ctx, &updated);
         }
@@ -222,8 +223,10 @@ async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
             res = res.cookies(session::session_cookies(ctx, &s, dont_remember));
         }
     } else if ctx.config.email.auto_sign_in_after_verification && !was_verified {
-        let (_, cookies) = session::sign_in_user(ctx, user, req, false).await?;
-        res = res.cookies(cookies);
+        match issue_session(ctx, req, SignIn::new(user, "email-verification")).await? {
+            Issued::Session { cookies, .. } => res = res.cookies(cookies),
+            Issued::Held(answer) => return Ok(answer),
+        }
     }
     Ok(res)
 }
@@ -241,7 +244,7 @@ async fn change_email_step(
             // The old address approved: now prove the new one.
             let mut next = claims.clone();
             next.request_type = Some("change-email-verification".into());
-            let now = Utc::now().timestamp();
+            let now = ctx.now().timestamp();
             next.iat = now;
             next.exp = now + ctx.config.email.verification_expires_in;
             send_link(
@@ -263,12 +266,8 @@ async fn change_email_step(
             set.insert("email".into(), users::normalize_email(new_email).into());
             // Following the link proved the new address.
             set.insert("emailVerified".into(), true.into());
-            set.insert("updatedAt".into(), Utc::now().into());
-            let updated = match ctx
-                .adapter
-                .update("user", &[Where::eq("id", user_id)], set)
-                .await
-            {
+            set.insert("updatedAt".into(), ctx.now().into());
+            let updated = match ctx.writes().update_user(user_id, set).await {
                 Ok(Some(u)) => u,
                 Ok(None) => return fail(req, codes::USER_NOT_FOUND),
                 Err(portcullis_storage::StorageError::UniqueViolation) => {
@@ -276,7 +275,6 @@ async fn change_email_step(
                 }
                 Err(e) => return Err(e.into()),
             };
-            session::evict_user(ctx, user_id).await;
             let mut res = done(
                 req,
                 json!({"status": true, "user": session::user_json(ctx, &updated)}),

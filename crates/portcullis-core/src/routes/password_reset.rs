@@ -1,6 +1,5 @@
 //! Password reset: request a link, follow it, set the new password.
 
-use chrono::Utc;
 use http::Method;
 use portcullis_delivery::EmailTemplate;
 use portcullis_storage::{Row, Value, Where};
@@ -62,6 +61,7 @@ async fn request_password_reset(
         let token = generate_id(24);
         let expires_in = ctx.config.email.reset_password_expires_in;
         verification::create(
+            ctx,
             ctx.adapter.as_ref(),
             &verification::identifier(PREFIX, &token),
             user_id,
@@ -110,6 +110,7 @@ async fn reset_password_callback(
         .filter(|c| !c.is_empty())
         .unwrap_or(&default_page);
     let live = verification::find(
+        ctx,
         ctx.adapter.as_ref(),
         &verification::identifier(PREFIX, token),
     )
@@ -132,6 +133,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let new_password = req.str_field("newPassword").unwrap_or_default();
     users::check_password_length(ctx, new_password)?;
     let user_id = verification::consume(
+        ctx,
         ctx.adapter.as_ref(),
         &verification::identifier(PREFIX, token),
     )
@@ -162,33 +164,29 @@ pub async fn set_new_password(
         .await
         .map_err(|_| ApiError::internal())?;
 
-    let tx = ctx.adapter.begin().await?;
-    match users::credential_account(tx.as_ref(), &user_id).await? {
+    let mut tx = ctx.begin().await?;
+    match users::credential_account(tx.store(), &user_id).await? {
         Some(account) => {
             let mut set = Row::new();
             set.insert("password".into(), hash.into());
-            set.insert("updatedAt".into(), Utc::now().into());
+            set.insert("updatedAt".into(), ctx.now().into());
             let id = account.get("id").cloned().unwrap_or(Value::Null);
             tx.update_many("account", &[Where::eq("id", id)], set)
                 .await?;
         }
         None => {
-            tx.create("account", users::credential_account_row(&user_id, hash))
-                .await?;
+            tx.create(
+                "account",
+                users::credential_account_row(ctx, &user_id, hash),
+            )
+            .await?;
         }
     }
-    let gone = if ctx.config.email.revoke_sessions_on_password_reset {
-        session::delete_sessions(
-            ctx,
-            tx.as_ref(),
-            session::Sessions::All { user_id: &user_id },
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
+    if ctx.config.email.revoke_sessions_on_password_reset {
+        tx.delete_sessions(session::Sessions::All { user_id: &user_id })
+            .await?;
+    }
     tx.commit().await?;
-    session::evict_sessions(ctx, &gone).await;
     // Whoever reset the password owns the mailbox: lift a lockout on it.
     if let Some(email) = user.get("email").and_then(Value::as_str) {
         crate::lockout::Lockout::new(ctx, email).succeeded().await;

@@ -103,7 +103,7 @@ async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
             .and_then(|row| row.get("createdAt").and_then(Value::as_date));
         session::delete_by_token(ctx, &token).await?;
         if let Some(created) = created {
-            let age = (chrono::Utc::now() - created).num_milliseconds() as f64 / 1000.0;
+            let age = (ctx.now() - created).num_milliseconds() as f64 / 1000.0;
             ctx.metrics.session_ended(age);
         }
     }
@@ -148,8 +148,7 @@ async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
             stored_token: stored,
             user_id: me.user_id(),
         };
-        let gone = session::delete_sessions(ctx, ctx.adapter.as_ref(), one).await?;
-        session::evict_sessions(ctx, &gone).await;
+        ctx.writes().delete_sessions(one).await?;
         if target.get("id").and_then(Value::as_str) == Some(me.id()) {
             res = res.cookies(ctx.cookies.clear_session());
         }
@@ -162,8 +161,7 @@ async fn revoke_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
     let all = session::Sessions::All {
         user_id: me.user_id(),
     };
-    let gone = session::delete_sessions(ctx, ctx.adapter.as_ref(), all).await?;
-    session::evict_sessions(ctx, &gone).await;
+    ctx.writes().delete_sessions(all).await?;
     Ok(AuthResponse::json(json!({"status": true})).cookies(ctx.cookies.clear_session()))
 }
 
@@ -181,7 +179,6 @@ async fn revoke_other_sessions(
         user_id: me.user_id(),
         keep_stored_token: stored,
     };
-    let gone = session::delete_sessions(ctx, ctx.adapter.as_ref(), others).await?;
-    session::evict_sessions(ctx, &gone).await;
+    ctx.writes().delete_sessions(others).await?;
     Ok(AuthResponse::json(json!({"status": true})))
 }

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::context::AuthContext;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
+use crate::issue::{Issued, SignIn, issue_session};
 use crate::lockout::Lockout;
 use crate::session;
 use crate::users;
@@ -44,8 +45,24 @@ async fn sign_in_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
     }
     let by_email = [Where::eq("email", users::normalize_email(email))];
-    let signed_in = password_sign_in(ctx, req, &by_email, email, password, invalid).await?;
-    Ok(signed_in.redirect_response(req))
+    let signed = password_sign_in(ctx, req, "email", &by_email, email, password, invalid).await?;
+    Ok(signed.respond(|s| s.redirect_response(req)))
+}
+
+/// A right password: signed in, or held back by a plugin (a second factor's challenge).
+pub enum PasswordSignIn {
+    SignedIn(SignedIn),
+    Held(AuthResponse),
+}
+
+impl PasswordSignIn {
+    /// The answer: built by `signed_in`, or the plugin's.
+    pub fn respond(self, signed_in: impl FnOnce(SignedIn) -> AuthResponse) -> AuthResponse {
+        match self {
+            PasswordSignIn::SignedIn(s) => signed_in(s),
+            PasswordSignIn::Held(answer) => answer,
+        }
+    }
 }
 
 /// A successful password sign-in: the user as the API shows it, and the new session.
@@ -75,17 +92,22 @@ impl SignedIn {
 /// The password check every identifier-based sign-in shares (email, username, phone number):
 /// lockout, equal work for unknown users, rehash on an old hash, the verification requirement,
 /// then a session. The user is the one matching `user_wheres`, found with its credential
-/// account in one lookup. `lockout_key` is the identifier as typed; `invalid` is the route's
-/// 401.
+/// account in one lookup. `method` is the login metric's label; `lockout_key` is the identifier
+/// as typed; `invalid` is the route's 401.
 pub async fn password_sign_in(
     ctx: &AuthContext,
     req: &AuthRequest,
+    method: &'static str,
     user_wheres: &[Where],
     lockout_key: &str,
     password: &str,
     invalid: fn() -> ApiError,
-) -> Result<SignedIn, ApiError> {
+) -> Result<PasswordSignIn, ApiError> {
     let hash_failed = |_| ApiError::internal();
+    let refused = || {
+        ctx.metrics.login_attempt(method, false);
+        invalid()
+    };
     // A locked identifier answers like a wrong password, after the same hashing work.
     let lockout = Lockout::new(ctx, lockout_key);
     let found = ctx
@@ -103,7 +125,7 @@ pub async fn password_sign_in(
             .await
             .map_err(hash_failed)?;
         lockout.failed().await;
-        return Err(invalid());
+        return Err(refused());
     };
     let stored = account
         .as_ref()
@@ -115,7 +137,7 @@ pub async fn password_sign_in(
             .await
             .map_err(hash_failed)?;
         lockout.failed().await;
-        return Err(invalid());
+        return Err(refused());
     };
     let verified = ctx
         .hasher
@@ -124,7 +146,7 @@ pub async fn password_sign_in(
         .map_err(hash_failed)?;
     if !verified.ok {
         lockout.failed().await;
-        return Err(invalid());
+        return Err(refused());
     }
     lockout.succeeded().await;
     if verified.needs_rehash
@@ -144,15 +166,19 @@ pub async fn password_sign_in(
             &user,
             req.str_field("callbackURL"),
         )?;
+        ctx.metrics.login_attempt(method, false);
         return Err(ApiError::new(403, codes::EMAIL_NOT_VERIFIED));
     }
 
     let dont_remember = req.bool_field("rememberMe") == Some(false);
     let user_json = session::user_json(ctx, &user);
-    let (s, cookies) = session::sign_in_user(ctx, user, req, dont_remember).await?;
-    Ok(SignedIn {
-        user: user_json,
-        token: s.token,
-        cookies,
+    let sign_in = SignIn::new(user, method).dont_remember(dont_remember);
+    Ok(match issue_session(ctx, req, sign_in).await? {
+        Issued::Session { session, cookies } => PasswordSignIn::SignedIn(SignedIn {
+            user: user_json,
+            token: session.token,
+            cookies,
+        }),
+        Issued::Held(answer) => PasswordSignIn::Held(answer),
     })
 }

@@ -6,7 +6,8 @@ use serde_json::json;
 use crate::context::AuthContext;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
-use crate::session::{self, SessionWithUser};
+use crate::issue::{SignIn, issue_session_in};
+use crate::session;
 use crate::users;
 use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
 use portcullis_storage::StorageError;
@@ -76,7 +77,7 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         .to_owned();
 
     // User, credential account and session belong together: one transaction.
-    let tx = ctx.adapter.begin().await?;
+    let mut tx = ctx.begin().await?;
     let user = match tx.create("user", user_row).await {
         Ok(u) => u,
         Err(StorageError::UniqueViolation) => {
@@ -87,12 +88,18 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         }
         Err(e) => return Err(e.into()),
     };
-    tx.create("account", users::credential_account_row(&user_id, hash))
-        .await?;
-    let created = if cfg.require_email_verification {
+    tx.create(
+        "account",
+        users::credential_account_row(ctx, &user_id, hash),
+    )
+    .await?;
+    req.state
+        .set_created_user(std::sync::Arc::new(user.clone()));
+    let issued = if cfg.require_email_verification {
         None
     } else {
-        Some(session::create_session(ctx, tx.as_ref(), &user_id, req, dont_remember).await?)
+        let sign_in = SignIn::sign_up(user.clone(), "email").dont_remember(dont_remember);
+        Some(issue_session_in(ctx, req, &mut tx, sign_in).await?)
     };
     tx.commit().await?;
     ctx.metrics.registration("email");
@@ -108,19 +115,12 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     }
 
     let user_json = session::user_json(ctx, &user);
-    let Some((session_row, token)) = created else {
+    let Some(issued) = issued else {
         return Ok(AuthResponse::json(
             json!({"token": null, "user": user_json}),
         ));
     };
-    let s = SessionWithUser {
-        session: session_row.into(),
-        user: user.into(),
-        token: token.clone(),
-        from_cookie_cache: false,
-    };
-    Ok(
-        AuthResponse::json(json!({"token": token, "user": user_json}))
-            .cookies(session::session_cookies(ctx, &s, dont_remember)),
-    )
+    Ok(issued.respond(|s, cookies| {
+        AuthResponse::json(json!({"token": s.token, "user": user_json})).cookies(cookies)
+    }))
 }

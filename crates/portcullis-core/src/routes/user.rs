@@ -1,6 +1,5 @@
 //! User endpoints: update-user, change-password, set-password, delete-user.
 
-use chrono::Utc;
 use http::Method;
 use portcullis_storage::{Row, Value, Where};
 use serde_json::json;
@@ -125,13 +124,12 @@ async fn update_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
     if set.is_empty() {
         return Err(ApiError::message_only(400, "No fields to update"));
     }
-    set.insert("updatedAt".into(), Utc::now().into());
+    set.insert("updatedAt".into(), ctx.now().into());
     let user = ctx
-        .adapter
-        .update("user", &[Where::eq("id", me.user_id())], set)
+        .writes()
+        .update_user(me.user_id(), set)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
-    session::evict_user(ctx, me.user_id()).await;
     let dont_remember = session::dont_remember(ctx, req);
     let s = SessionWithUser {
         user: user.into(),
@@ -178,27 +176,23 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         .map_err(|_| ApiError::internal())?;
     let revoke = req.bool_field("revokeOtherSessions") == Some(true);
 
-    let tx = ctx.adapter.begin().await?;
+    let mut tx = ctx.begin().await?;
     let mut set = Row::new();
     set.insert("password".into(), hash.into());
-    set.insert("updatedAt".into(), Utc::now().into());
+    set.insert("updatedAt".into(), ctx.now().into());
     let account_id = account.get("id").cloned().unwrap_or(Value::Null);
     tx.update_many("account", &[Where::eq("id", account_id)], set)
         .await?;
-    let mut gone = Vec::new();
+    // A replacement for the caller's own session, not a new sign-in: no issuance hooks.
     let new_session = if revoke {
-        gone = session::delete_sessions(
-            ctx,
-            tx.as_ref(),
-            session::Sessions::All {
-                user_id: me.user_id(),
-            },
-        )
+        tx.delete_sessions(session::Sessions::All {
+            user_id: me.user_id(),
+        })
         .await?;
         Some(
             session::create_session(
                 ctx,
-                tx.as_ref(),
+                tx.store(),
                 me.user_id(),
                 req,
                 session::dont_remember(ctx, req),
@@ -209,7 +203,6 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         None
     };
     tx.commit().await?;
-    session::evict_sessions(ctx, &gone).await;
 
     let user_json = session::user_json(ctx, &me.user);
     match new_session {
@@ -253,7 +246,7 @@ async fn set_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
         Some(a) => {
             let mut set = Row::new();
             set.insert("password".into(), hash.into());
-            set.insert("updatedAt".into(), Utc::now().into());
+            set.insert("updatedAt".into(), ctx.now().into());
             ctx.adapter
                 .update_many(
                     "account",
@@ -264,7 +257,10 @@ async fn set_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
         }
         None => {
             ctx.adapter
-                .create("account", users::credential_account_row(me.user_id(), hash))
+                .create(
+                    "account",
+                    users::credential_account_row(ctx, me.user_id(), hash),
+                )
                 .await?;
         }
     }
@@ -291,7 +287,7 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
             }
             let fresh = me
                 .created_at()
-                .is_some_and(|c| (Utc::now() - c).num_seconds() < ctx.config.session.fresh_age);
+                .is_some_and(|c| (ctx.now() - c).num_seconds() < ctx.config.session.fresh_age);
             if !fresh {
                 return Err(ApiError::bad_request(codes::SESSION_EXPIRED));
             }
@@ -305,6 +301,7 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         let token = crate::crypto::token::generate_id(32).to_lowercase();
         let expires_in = ctx.config.email.delete_user_expires_in;
         crate::verification::create(
+            ctx,
             ctx.adapter.as_ref(),
             &crate::verification::identifier(DELETE_PREFIX, &token),
             uid,
@@ -341,16 +338,11 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
 
 /// Deletes the user, their accounts and sessions in one transaction.
 async fn delete_now(ctx: &AuthContext, uid: &str) -> Result<(), ApiError> {
-    let tx = ctx.adapter.begin().await?;
-    let gone =
-        session::delete_sessions(ctx, tx.as_ref(), session::Sessions::All { user_id: uid }).await?;
+    let mut tx = ctx.begin().await?;
     tx.delete_many("account", &[Where::eq("userId", uid)])
         .await?;
-    tx.delete_many("user", &[Where::eq("id", uid)]).await?;
-    tx.commit().await?;
-    session::evict_sessions(ctx, &gone).await;
-    session::evict_user(ctx, uid).await;
-    Ok(())
+    tx.delete_user(uid).await?;
+    tx.commit().await
 }
 
 /// Deletes `uid` when `token` is their unused deletion token.
@@ -361,7 +353,7 @@ async fn confirm_deletion(
     callback: Option<&str>,
 ) -> Result<AuthResponse, ApiError> {
     let identifier = crate::verification::identifier(DELETE_PREFIX, token);
-    let owner = crate::verification::find(ctx.adapter.as_ref(), &identifier).await?;
+    let owner = crate::verification::find(ctx, ctx.adapter.as_ref(), &identifier).await?;
     let Some(owner) = owner.filter(|f| !f.expired && f.value == uid) else {
         return Err(ApiError::new(404, codes::INVALID_TOKEN));
     };

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use portcullis_core::crypto::sign;
-use portcullis_core::{AuthContext, AuthRequest, AuthResponse, Plugin};
+use portcullis_core::{AuthContext, AuthRequest, AuthResponse, Before, Plugin};
 
 pub struct Bearer;
 
@@ -40,6 +40,7 @@ impl Plugin for Bearer {
         portcullis_core::plugin::Hooks {
             before: HookScope::Always,
             after: HookScope::Always,
+            issue: false,
         }
     }
 
@@ -47,20 +48,20 @@ impl Plugin for Bearer {
         &self,
         ctx: &AuthContext,
         req: &mut AuthRequest,
-    ) -> Result<(), portcullis_core::ApiError> {
+    ) -> Result<Before, portcullis_core::ApiError> {
         let Some(auth) = req.header(http::header::AUTHORIZATION) else {
-            return Ok(());
+            return Ok(Before::Continue);
         };
         let Some((scheme, token)) = auth.trim().split_once(' ') else {
-            return Ok(());
+            return Ok(Before::Continue);
         };
         if !scheme.eq_ignore_ascii_case("bearer") {
-            return Ok(());
+            return Ok(Before::Continue);
         }
         if let Some(value) = signed_value(ctx.secret(), token) {
             req.set_cookie(ctx.cookies.session_token(), value);
         }
-        Ok(())
+        Ok(Before::Continue)
     }
 
     async fn after(&self, ctx: &AuthContext, _req: &AuthRequest, res: &mut AuthResponse) {

@@ -5,7 +5,6 @@
 //! or not.
 
 use async_trait::async_trait;
-use chrono::Utc;
 use http::Method;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::{ErrorCode, codes};
@@ -16,9 +15,11 @@ use portcullis_core::passwordless::{self, ProvenUser};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::{email_verification, password_reset};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty, is_email};
-use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin, session, users};
+use portcullis_core::{
+    ApiError, AuthContext, Config, ConfigError, Plugin, SignIn, issue_session, session, users,
+};
 use portcullis_delivery::EmailTemplate;
-use portcullis_storage::{Row, Value, Where};
+use portcullis_storage::{Row, Value};
 use serde_json::json;
 
 #[derive(Debug, Clone)]
@@ -257,17 +258,16 @@ async fn mark_verified(ctx: &AuthContext, mut user: Row) -> Result<Row, ApiError
     if user.get("emailVerified").and_then(Value::as_bool) == Some(true) {
         return Ok(user);
     }
-    let id = user.get("id").cloned().unwrap_or(Value::Null);
-    let now = Utc::now();
+    let id = user
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let now = ctx.now();
     let mut set = Row::new();
     set.insert("emailVerified".into(), true.into());
     set.insert("updatedAt".into(), now.into());
-    ctx.adapter
-        .update_many("user", &[Where::eq("id", id.clone())], set)
-        .await?;
-    if let Some(id) = id.as_str() {
-        session::evict_user(ctx, id).await;
-    }
+    ctx.writes().update_user(&id, set).await?;
     user.insert("emailVerified".into(), true.into());
     user.insert("updatedAt".into(), now.into());
     Ok(user)
@@ -290,19 +290,20 @@ async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
             json!({"status": true, "token": null, "user": user_json}),
         ));
     }
-    let (s, cookies) = session::sign_in_user(ctx, user, req, false).await?;
-    Ok(
+    let issued = issue_session(ctx, req, SignIn::new(user, "email-otp")).await?;
+    Ok(issued.respond(|s, cookies| {
         AuthResponse::json(json!({"status": true, "token": s.token, "user": user_json}))
-            .cookies(cookies),
-    )
+            .cookies(cookies)
+    }))
 }
 
 async fn sign_in(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
     take_code(ctx, req, &email, OtpType::SignIn, true).await?;
     let sign_up = !settings(ctx).disable_sign_up;
-    let user = match passwordless::user_for_proven_email(
+    let sign_in = match passwordless::user_for_proven_email(
         ctx,
+        req,
         &email,
         req.str_field("name"),
         req.str_field("image"),
@@ -310,12 +311,15 @@ async fn sign_in(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
     )
     .await?
     {
-        ProvenUser::Existing(u) | ProvenUser::Created(u) => u,
+        ProvenUser::Existing(u) => SignIn::new(u, "email-otp"),
+        ProvenUser::Created(u) => SignIn::sign_up(u, "email-otp"),
         ProvenUser::SignUpRefused => return Err(ApiError::bad_request(codes::USER_NOT_FOUND)),
     };
-    let user_json = session::user_json(ctx, &user);
-    let (s, cookies) = session::sign_in_user(ctx, user, req, false).await?;
-    Ok(AuthResponse::json(json!({"token": s.token, "user": user_json})).cookies(cookies))
+    let user_json = session::user_json(ctx, &sign_in.user);
+    let issued = issue_session(ctx, req, sign_in).await?;
+    Ok(issued.respond(|s, cookies| {
+        AuthResponse::json(json!({"token": s.token, "user": user_json})).cookies(cookies)
+    }))
 }
 
 async fn request_password_reset(

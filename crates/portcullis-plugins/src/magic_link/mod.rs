@@ -13,7 +13,8 @@ use portcullis_core::passwordless::{self, ProvenUser};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{
-    ApiError, AuthContext, Config, ConfigError, Plugin, links, session, users, verification,
+    ApiError, AuthContext, Config, ConfigError, Issued, Plugin, SignIn, issue_session, links,
+    session, users, verification,
 };
 use portcullis_delivery::EmailTemplate;
 use serde_json::{Value, json};
@@ -117,6 +118,7 @@ async fn send_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse,
         value["name"] = Value::String(name.to_owned());
     }
     verification::create(
+        ctx,
         ctx.adapter.as_ref(),
         &verification::identifier(PREFIX, &token),
         &value.to_string(),
@@ -167,6 +169,7 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         None
     } else {
         verification::consume(
+            ctx,
             ctx.adapter.as_ref(),
             &verification::identifier(PREFIX, token),
         )
@@ -181,7 +184,7 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let name = claims.get("name").and_then(Value::as_str);
     let sign_up = !settings(ctx).disable_sign_up;
     let (user, created) =
-        match passwordless::user_for_proven_email(ctx, email, name, None, sign_up).await {
+        match passwordless::user_for_proven_email(ctx, req, email, name, None, sign_up).await {
             Ok(ProvenUser::Existing(u)) => (u, false),
             Ok(ProvenUser::Created(u)) => (u, true),
             Ok(ProvenUser::SignUpRefused) => return Ok(fail("new_user_signup_disabled")),
@@ -191,8 +194,14 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
             Err(e) => return Err(e),
         };
     let user_json = session::user_json(ctx, &user);
-    let (s, cookies) = match session::sign_in_user(ctx, user, req, false).await {
-        Ok(v) => v,
+    let sign_in = if created {
+        SignIn::sign_up(user, "magic-link")
+    } else {
+        SignIn::new(user, "magic-link")
+    };
+    let (s, cookies) = match issue_session(ctx, req, sign_in).await {
+        Ok(Issued::Session { session, cookies }) => (session, cookies),
+        Ok(Issued::Held(answer)) => return Ok(answer),
         Err(_) => return Ok(fail("failed_to_create_session")),
     };
     let target = match (

@@ -5,7 +5,6 @@
 //! or `<number>-request-password-reset`: six digits, five minutes, three wrong guesses.
 
 use async_trait::async_trait;
-use chrono::Utc;
 use http::Method;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::{ErrorCode, codes};
@@ -16,7 +15,10 @@ use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::password_reset::set_new_password;
 use portcullis_core::routes::sign_in::password_sign_in;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
-use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin, session, users};
+use portcullis_core::{
+    ApiError, AuthContext, Before, Config, ConfigError, Plugin, SignIn, issue_session, session,
+    users,
+};
 use portcullis_storage::{Field, FieldType, Row, Table, Value, Where};
 use serde_json::json;
 
@@ -189,14 +191,14 @@ impl Plugin for PhoneNumber {
         }
     }
 
-    async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<(), ApiError> {
+    async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<Before, ApiError> {
         let Some(number) = req
             .body
             .as_ref()
             .and_then(|b| b.get("phoneNumber"))
             .filter(|v| !v.is_null())
         else {
-            return Ok(());
+            return Ok(Before::Continue);
         };
         match req.path.as_str() {
             "/update-user" => Err(ApiError::bad_request(PHONE_NUMBER_CANNOT_BE_UPDATED)),
@@ -208,9 +210,9 @@ impl Plugin for PhoneNumber {
                 if find_by_number(ctx, number).await?.is_some() {
                     return Err(ApiError::bad_request(PHONE_NUMBER_EXIST));
                 }
-                Ok(())
+                Ok(Before::Continue)
             }
-            _ => Ok(()),
+            _ => Ok(Before::Continue),
         }
     }
 }
@@ -240,8 +242,19 @@ async fn sign_in(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
     }
     let by_number = [Where::eq("phoneNumber", number)];
     let invalid = || ApiError::new(401, INVALID_PHONE_NUMBER_OR_PASSWORD);
-    let s = password_sign_in(ctx, req, &by_number, number, password, invalid).await?;
-    Ok(AuthResponse::json(json!({"token": s.token, "user": s.user})).cookies(s.cookies))
+    let signed = password_sign_in(
+        ctx,
+        req,
+        "phone-number",
+        &by_number,
+        number,
+        password,
+        invalid,
+    )
+    .await?;
+    Ok(signed.respond(|s| {
+        AuthResponse::json(json!({"token": s.token, "user": s.user})).cookies(s.cookies)
+    }))
 }
 
 async fn send_otp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -267,11 +280,11 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
             json!({"status": true, "token": null, "user": user_json}),
         ));
     }
-    let (s, cookies) = session::sign_in_user(ctx, user, req, false).await?;
-    Ok(
+    let issued = issue_session(ctx, req, SignIn::new(user, "phone-number")).await?;
+    Ok(issued.respond(|s, cookies| {
         AuthResponse::json(json!({"status": true, "token": s.token, "user": user_json}))
-            .cookies(cookies),
-    )
+            .cookies(cookies)
+    }))
 }
 
 /// `updatePhoneNumber`: the signed-in user proves the number and takes it.
@@ -306,16 +319,12 @@ async fn mark_verified(ctx: &AuthContext, mut user: Row, number: &str) -> Result
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let now = Utc::now();
     let mut set = Row::new();
     set.insert("phoneNumber".into(), number.into());
     set.insert("phoneNumberVerified".into(), true.into());
-    set.insert("updatedAt".into(), now.into());
+    set.insert("updatedAt".into(), ctx.now().into());
     user.extend(set.clone());
-    ctx.adapter
-        .update_many("user", &[Where::eq("id", id.as_str())], set)
-        .await?;
-    session::evict_user(ctx, &id).await;
+    ctx.writes().update_user(&id, set).await?;
     Ok(user)
 }
 

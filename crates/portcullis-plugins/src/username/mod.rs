@@ -11,7 +11,7 @@ use portcullis_core::error::{ErrorCode, codes};
 use portcullis_core::routes::sign_in::password_sign_in;
 use portcullis_core::session::{self, Lookup};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
-use portcullis_core::{ApiError, AuthContext, Plugin};
+use portcullis_core::{ApiError, AuthContext, Before, Plugin};
 use portcullis_storage::{Field, FieldType, Row, Table, Value, Where};
 use serde_json::json;
 
@@ -130,15 +130,15 @@ impl Plugin for Username {
         }
     }
 
-    async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<(), ApiError> {
+    async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<Before, ApiError> {
         let updating = match req.path.as_str() {
             "/sign-up/email" => false,
             "/update-user" => true,
-            _ => return Ok(()),
+            _ => return Ok(Before::Continue),
         };
         let Some(body) = req.body.as_ref().and_then(serde_json::Value::as_object) else {
             // The schema's own 400 answers a missing or non-object body.
-            return Ok(());
+            return Ok(Before::Continue);
         };
         let given = |k: &str| {
             body.get(k)
@@ -155,7 +155,7 @@ impl Plugin for Username {
             _ => None,
         };
         let Some(raw) = username else {
-            return Ok(());
+            return Ok(Before::Continue);
         };
         check_username(&raw).map_err(ApiError::bad_request)?;
         let stored = normalize(&raw);
@@ -177,7 +177,7 @@ impl Plugin for Username {
                 body.insert("displayUsername".into(), raw.into());
             }
         }
-        Ok(())
+        Ok(Before::Continue)
     }
 }
 
@@ -212,8 +212,17 @@ async fn sign_in_username(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRe
     }
     let stored = normalize(username);
     let by_username = [Where::eq("username", stored.as_str())];
-    let signed_in = password_sign_in(ctx, req, &by_username, &stored, password, invalid).await?;
-    Ok(signed_in.redirect_response(req))
+    let signed = password_sign_in(
+        ctx,
+        req,
+        "username",
+        &by_username,
+        &stored,
+        password,
+        invalid,
+    )
+    .await?;
+    Ok(signed.respond(|s| s.redirect_response(req)))
 }
 
 async fn is_username_available(

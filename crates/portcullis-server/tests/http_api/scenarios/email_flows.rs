@@ -132,7 +132,7 @@ pub async fn verify_email_bad_tokens(srv: &TestServer) {
     let expired = EmailClaims {
         iat: Utc::now().timestamp() - 7200,
         exp: Utc::now().timestamp() - 3600,
-        ..EmailClaims::new("tok@example.com", &su.user_id, 3600)
+        ..EmailClaims::new("tok@example.com", &su.user_id, 3600, chrono::Utc::now())
     };
     let t = email_token::sign(SECRET.as_bytes(), &expired).expect("sign");
     let res = srv
@@ -143,7 +143,7 @@ pub async fn verify_email_bad_tokens(srv: &TestServer) {
     // Signed with another secret.
     let forged = email_token::sign(
         b"not-the-server-secret-not-the-server-secret",
-        &EmailClaims::new("tok@example.com", &su.user_id, 3600),
+        &EmailClaims::new("tok@example.com", &su.user_id, 3600, chrono::Utc::now()),
     )
     .expect("sign");
     let res = srv
@@ -157,7 +157,7 @@ pub async fn verify_email_bad_tokens(srv: &TestServer) {
     // A token for a user id that is not the address's owner.
     let wrong_user = email_token::sign(
         SECRET.as_bytes(),
-        &EmailClaims::new("tok@example.com", "someone-else", 3600),
+        &EmailClaims::new("tok@example.com", "someone-else", 3600, chrono::Utc::now()),
     )
     .expect("sign");
     let res = srv
@@ -168,7 +168,7 @@ pub async fn verify_email_bad_tokens(srv: &TestServer) {
     assert_error(&res, 401, "INVALID_TOKEN", "Invalid token");
     let gone = email_token::sign(
         SECRET.as_bytes(),
-        &EmailClaims::new("nobody@example.com", "x", 3600),
+        &EmailClaims::new("nobody@example.com", "x", 3600, chrono::Utc::now()),
     )
     .expect("sign");
     let res = srv

@@ -1,0 +1,218 @@
+//! Session issuance, in one place. Every first factor ends here before a session exists:
+//! password sign-in of every kind, sign-up, magic link, e-mail and phone codes, anonymous
+//! sign-in, and later OAuth callbacks.
+//!
+//! 1. Each plugin whose `hooks().issue` is set may hold the session back and answer instead
+//!    (two-factor answers with its challenge): nothing is created, nothing is announced.
+//! 2. The new-device check reads the user's sessions before the new one exists.
+//! 3. The session is created (in the caller's transaction, if it has one), its cookies built,
+//!    and the request's state records it.
+//! 4. Only once the handler has answered with success does the engine announce it (`announce`):
+//!    the login metric, the new-sign-in notice, and plugins' `session_issued` hooks (the audit
+//!    log). A handler that fails after issuing, or a transaction that rolls back, announces
+//!    nothing.
+
+use portcullis_storage::{Row, Value, Where};
+use serde_json::json;
+
+use crate::context::AuthContext;
+use crate::cookies::SetCookie;
+use crate::endpoint::{AuthRequest, AuthResponse};
+use crate::error::{ApiError, codes};
+use crate::request_state::IssuedSession;
+use crate::session::{self, SessionWithUser};
+use crate::writes::Writes;
+
+/// A first factor that has succeeded: who, how, and for how long.
+pub struct SignIn {
+    pub user: Row,
+    /// The login metric's `method` label, e.g. `email`, `magic-link`.
+    pub method: &'static str,
+    /// `rememberMe: false`: a one-day session whose cookie ends with the browser.
+    pub dont_remember: bool,
+    /// The user was created by this request: it has no other session to compare the device
+    /// with, and its session is a registration, not a login.
+    pub sign_up: bool,
+}
+
+impl SignIn {
+    pub fn new(user: Row, method: &'static str) -> Self {
+        SignIn {
+            user,
+            method,
+            dont_remember: false,
+            sign_up: false,
+        }
+    }
+
+    /// The first session of a user created by this request.
+    pub fn sign_up(user: Row, method: &'static str) -> Self {
+        SignIn {
+            sign_up: true,
+            ..SignIn::new(user, method)
+        }
+    }
+
+    pub fn dont_remember(mut self, dont_remember: bool) -> Self {
+        self.dont_remember = dont_remember;
+        self
+    }
+}
+
+/// What a plugin's issue hook sees: the session about to be created.
+pub struct PendingSession<'a> {
+    pub user: &'a Row,
+    pub method: &'static str,
+    pub dont_remember: bool,
+}
+
+impl PendingSession<'_> {
+    pub fn user_id(&self) -> &str {
+        self.user
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// The outcome of issuance.
+pub enum Issued {
+    /// The session exists; send these cookies.
+    Session {
+        session: SessionWithUser,
+        cookies: Vec<SetCookie>,
+    },
+    /// A plugin held the session back: answer with this instead (a challenge).
+    Held(AuthResponse),
+}
+
+impl Issued {
+    /// The handler's answer: built by `signed_in` from the session and its cookies, or the
+    /// plugin's answer when one held the session back.
+    pub fn respond(
+        self,
+        signed_in: impl FnOnce(SessionWithUser, Vec<SetCookie>) -> AuthResponse,
+    ) -> AuthResponse {
+        match self {
+            Issued::Session { session, cookies } => signed_in(session, cookies),
+            Issued::Held(answer) => answer,
+        }
+    }
+}
+
+/// Issues a session for `sign_in`, committing it at once.
+pub async fn issue_session(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    sign_in: SignIn,
+) -> Result<Issued, ApiError> {
+    let mut writes = ctx.writes();
+    issue_session_in(ctx, req, &mut writes, sign_in).await
+}
+
+/// Issues a session inside the caller's writes (sign-up creates the user, its account and the
+/// session in one transaction).
+pub async fn issue_session_in(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    writes: &mut Writes<'_>,
+    sign_in: SignIn,
+) -> Result<Issued, ApiError> {
+    let pending = PendingSession {
+        user: &sign_in.user,
+        method: sign_in.method,
+        dont_remember: sign_in.dont_remember,
+    };
+    for p in ctx.plugins.iter().filter(|p| p.hooks().issue) {
+        if let Some(answer) = p.hold_session(ctx, req, &pending).await? {
+            return Ok(Issued::Held(answer));
+        }
+    }
+    let user_id = pending.user_id().to_owned();
+    let new_device = !sign_in.sign_up
+        && ctx.config.email.new_sign_in_alert
+        && matches!(
+            is_new_device(ctx, &user_id, req.user_agent()).await,
+            Ok(true)
+        );
+    let (row, token) =
+        session::create_session(ctx, writes.store(), &user_id, req, sign_in.dont_remember)
+            .await
+            .map_err(|_| ApiError::new(401, codes::FAILED_TO_CREATE_SESSION))?;
+    let session = SessionWithUser {
+        session: row.into(),
+        user: sign_in.user.into(),
+        token,
+        from_cookie_cache: false,
+    };
+    let cookies = session::session_cookies(ctx, &session, sign_in.dont_remember);
+    req.state.set_issued(IssuedSession {
+        session: session.clone(),
+        method: sign_in.method,
+        new_device,
+        sign_up: sign_in.sign_up,
+    });
+    Ok(Issued::Session { session, cookies })
+}
+
+/// Run by the engine after a handler answered with success: the effects of the session the
+/// request issued, if any.
+pub(crate) async fn announce(ctx: &AuthContext, req: &AuthRequest) {
+    let Some(issued) = req.state.issued() else {
+        return;
+    };
+    if !issued.sign_up {
+        ctx.metrics.login_attempt(issued.method, true);
+    }
+    if issued.new_device {
+        notify_new_device(ctx, &issued.session.user, req);
+    }
+    for p in ctx.plugins.iter().filter(|p| p.hooks().issue) {
+        p.session_issued(ctx, req, &issued).await;
+    }
+}
+
+fn notify_new_device(ctx: &AuthContext, user: &Row, req: &AuthRequest) {
+    let Some(email) = user.get("email").and_then(Value::as_str) else {
+        return;
+    };
+    ctx.delivery.send_email(
+        email,
+        portcullis_delivery::EmailTemplate::NewSignIn,
+        json!({
+            "user": session::user_json(ctx, user),
+            "ip": session::format_ip(req.ip),
+            "user_agent": req.user_agent(),
+            "time": ctx.now().to_rfc3339(),
+            "url": format!("{}/account", ctx.config.base_url.as_str().trim_end_matches('/')),
+        }),
+    );
+}
+
+/// Whether `user_id` has live sessions and none from `agent`. In the database this is one or
+/// two indexed lookups of a single row, not a read of every session: a user who signs in often
+/// (a script, a test account) gathers sessions, and each sign-in would otherwise cost as much as
+/// listing them all (it was a tenth of a sign-in's CPU, beside the password hash, in the bench).
+async fn is_new_device(ctx: &AuthContext, user_id: &str, agent: &str) -> Result<bool, ApiError> {
+    if ctx.config.session.store_in_secondary {
+        let sessions = session::list_user_sessions(ctx, user_id).await?;
+        let known = sessions
+            .iter()
+            .any(|s| s.get("userAgent").and_then(Value::as_str) == Some(agent));
+        return Ok(!sessions.is_empty() && !known);
+    }
+    let live = [
+        Where::eq("userId", user_id),
+        Where::op("expiresAt", portcullis_storage::WhereOp::Gt, ctx.now()),
+    ];
+    let from_agent = [live.as_slice(), &[Where::eq("userAgent", agent)]].concat();
+    if ctx
+        .adapter
+        .find_one("session", &from_agent)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    Ok(ctx.adapter.find_one("session", &live).await?.is_some())
+}

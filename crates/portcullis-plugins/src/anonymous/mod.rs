@@ -1,0 +1,328 @@
+//! `anonymous`: a session without any personal data, as Better Auth's `anonymous` plugin.
+//!
+//! - `POST /sign-in/anonymous` creates a user marked `isAnonymous`, with a placeholder address
+//!   that can never receive mail (`<id>@anonymous.placeholder.invalid`, RFC 6761), and issues
+//!   its session through the one issuance path.
+//! - When that user later signs in or up for real, the after-hook sees the session the request
+//!   issued (`req.state`) beside the anonymous session its cookie still names, and deletes the
+//!   anonymous user, its sessions and accounts (unless configured not to).
+//! - `POST /delete-anonymous-user` lets an anonymous user leave.
+//!
+//! Settings: `ENABLE_ANONYMOUS` (off by default), `ANONYMOUS_EMAIL_DOMAIN` (addresses become
+//! `temp-<id>@<domain>`), `ANONYMOUS_NAME` (default `Anonymous`),
+//! `ANONYMOUS_DELETE_ON_LINK` (default true), `ANONYMOUS_ALLOW_DELETE` (default true).
+
+use async_trait::async_trait;
+use http::Method;
+use portcullis_core::crypto::token::generate_id;
+use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
+use portcullis_core::error::ErrorCode;
+use portcullis_core::plugin::{HookScope, Hooks};
+use portcullis_core::session::{self, Lookup, SessionWithUser};
+use portcullis_core::{
+    ApiError, AuthContext, Config, ConfigError, Plugin, SignIn, issue_session, users,
+};
+use portcullis_storage::{Field, FieldType, Table, Value};
+use serde_json::json;
+
+portcullis_core::error_codes! {
+    INVALID_EMAIL_FORMAT => "Email was not generated in a valid format",
+    FAILED_TO_CREATE_USER => "Failed to create user",
+    COULD_NOT_CREATE_SESSION => "Could not create session",
+    ANONYMOUS_USERS_CANNOT_SIGN_IN_AGAIN_ANONYMOUSLY => "Anonymous users cannot sign in again anonymously",
+    FAILED_TO_DELETE_ANONYMOUS_USER => "Failed to delete anonymous user",
+    FAILED_TO_DELETE_ANONYMOUS_USER_SESSIONS => "Failed to delete anonymous user sessions",
+    USER_IS_NOT_ANONYMOUS => "User is not anonymous",
+    DELETE_ANONYMOUS_USER_DISABLED => "Deleting anonymous users is disabled",
+}
+
+const ALL_CODES: &[ErrorCode] = &[
+    INVALID_EMAIL_FORMAT,
+    FAILED_TO_CREATE_USER,
+    COULD_NOT_CREATE_SESSION,
+    ANONYMOUS_USERS_CANNOT_SIGN_IN_AGAIN_ANONYMOUSLY,
+    FAILED_TO_DELETE_ANONYMOUS_USER,
+    FAILED_TO_DELETE_ANONYMOUS_USER_SESSIONS,
+    USER_IS_NOT_ANONYMOUS,
+    DELETE_ANONYMOUS_USER_DISABLED,
+];
+
+/// The paths after which Better Auth links an anonymous user: every way a real sign-in or
+/// sign-up can end.
+const LINKING_PATHS: &[&str] = &[
+    "/sign-in",
+    "/sign-up",
+    "/callback",
+    "/magic-link/verify",
+    "/email-otp/verify-email",
+    "/one-tap/callback",
+    "/passkey/verify-authentication",
+    "/phone-number/verify",
+    "/verify-email",
+];
+
+/// The namespace and reserved domain of Better Auth's placeholder addresses.
+const PLACEHOLDER_DOMAIN: &str = "anonymous.placeholder.invalid";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnonymousSettings {
+    /// `temp-<id>@<domain>` when set; `<id>@anonymous.placeholder.invalid` otherwise.
+    pub email_domain: Option<String>,
+    pub name: String,
+    /// Delete the anonymous user once it has signed in for real.
+    pub delete_on_link: bool,
+    /// Whether `/delete-anonymous-user` may be used.
+    pub allow_delete: bool,
+}
+
+impl AnonymousSettings {
+    /// `None` unless `ENABLE_ANONYMOUS` is on.
+    pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
+        let src = &config.sources;
+        if !src.flag("ENABLE_ANONYMOUS", false)? {
+            return Ok(None);
+        }
+        let email_domain = match src.get("ANONYMOUS_EMAIL_DOMAIN").map(str::trim) {
+            None | Some("") => None,
+            Some(d) => {
+                // The address must pass the same email rules as any other.
+                if !portcullis_core::validate::is_email(&format!("temp-x@{d}")) {
+                    return Err(ConfigError::new(
+                        "ANONYMOUS_EMAIL_DOMAIN",
+                        "must be a domain name, e.g. guests.example.com",
+                    ));
+                }
+                Some(d.to_ascii_lowercase())
+            }
+        };
+        let name = src.string("ANONYMOUS_NAME", "Anonymous");
+        if name.trim().is_empty() {
+            return Err(ConfigError::new("ANONYMOUS_NAME", "must not be empty"));
+        }
+        Ok(Some(AnonymousSettings {
+            email_domain,
+            name,
+            delete_on_link: src.flag("ANONYMOUS_DELETE_ON_LINK", true)?,
+            allow_delete: src.flag("ANONYMOUS_ALLOW_DELETE", true)?,
+        }))
+    }
+
+    fn placeholder_email(&self) -> String {
+        let id = generate_id(32);
+        match &self.email_domain {
+            Some(domain) => format!("temp-{id}@{domain}"),
+            None => format!("{id}@{PLACEHOLDER_DOMAIN}").to_ascii_lowercase(),
+        }
+    }
+}
+
+pub struct Anonymous {
+    settings: AnonymousSettings,
+}
+
+impl Anonymous {
+    pub fn new(settings: AnonymousSettings) -> Self {
+        Anonymous { settings }
+    }
+}
+
+fn settings(ctx: &AuthContext) -> &AnonymousSettings {
+    // Handlers are registered only with the plugin, so it is there.
+    match ctx.plugin::<Anonymous>() {
+        Some(p) => &p.settings,
+        None => unreachable!("anonymous handlers run only with the anonymous plugin registered"),
+    }
+}
+
+fn is_anonymous(s: &SessionWithUser) -> bool {
+    s.user.get("isAnonymous").and_then(Value::as_bool) == Some(true)
+}
+
+/// The session the request's cookie names, if it is an anonymous user's. Never refreshed here.
+async fn anonymous_session(ctx: &AuthContext, req: &AuthRequest) -> Option<SessionWithUser> {
+    match session::lookup(ctx, req, false).await {
+        Ok(Lookup::Found(s)) if is_anonymous(&s) => Some(s),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl Plugin for Anonymous {
+    fn id(&self) -> &'static str {
+        "anonymous"
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn schema(&self) -> Vec<Table> {
+        vec![Table::new(
+            "user",
+            vec![
+                Field::new("isAnonymous", FieldType::Boolean)
+                    .default(false)
+                    .no_input(),
+            ],
+        )]
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        ALL_CODES
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        vec![
+            Endpoint::new(
+                Method::POST,
+                "/sign-in/anonymous",
+                "signInAnonymous",
+                portcullis_core::handler!(sign_in_anonymous),
+            )
+            .summary(
+                "Sign in anonymously",
+                "Creates a user without personal data and signs it in. A later real sign-in \
+                 or sign-up from the same browser replaces it.",
+            )
+            .tag("Anonymous"),
+            Endpoint::new(
+                Method::POST,
+                "/delete-anonymous-user",
+                "deleteAnonymousUser",
+                portcullis_core::handler!(delete_anonymous_user),
+            )
+            .summary(
+                "Delete an anonymous user",
+                "Deletes the signed-in anonymous user, its sessions and accounts.",
+            )
+            .tag("Anonymous")
+            .auth(Auth::Sensitive),
+        ]
+    }
+
+    fn hooks(&self) -> Hooks {
+        Hooks {
+            after: HookScope::Prefixes(LINKING_PATHS),
+            ..Hooks::default()
+        }
+    }
+
+    /// A real sign-in replaced an anonymous session: delete the anonymous user.
+    async fn after(&self, ctx: &AuthContext, req: &AuthRequest, res: &mut AuthResponse) {
+        let Some(issued) = req.state.issued() else {
+            return;
+        };
+        if res.status >= 400 || !self.settings.delete_on_link {
+            return;
+        }
+        let Some(anonymous) = anonymous_session(ctx, req).await else {
+            return;
+        };
+        if issued.session.user_id() == anonymous.user_id() || is_anonymous(&issued.session) {
+            return;
+        }
+        let mut writes = ctx.writes();
+        if let Err(e) = writes.delete_user(anonymous.user_id()).await {
+            // Better Auth logs and answers the sign-in anyway: the new session is valid.
+            tracing::error!(error = %e.status, "could not delete the anonymous user after linking");
+        }
+    }
+}
+
+async fn sign_in_anonymous(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    if anonymous_session(ctx, req).await.is_some() {
+        return Err(ApiError::bad_request(
+            ANONYMOUS_USERS_CANNOT_SIGN_IN_AGAIN_ANONYMOUSLY,
+        ));
+    }
+    let s = settings(ctx);
+    let email = s.placeholder_email();
+    let mut row = users::new_user_row(ctx, &s.name, &email, None, &serde_json::Map::new())
+        .map_err(|_| ApiError::bad_request(INVALID_EMAIL_FORMAT))?;
+    row.insert("isAnonymous".into(), true.into());
+    row.insert("emailVerified".into(), false.into());
+    let user = ctx
+        .adapter
+        .create("user", row)
+        .await
+        .map_err(|_| ApiError::new(500, FAILED_TO_CREATE_USER))?;
+    req.state
+        .set_created_user(std::sync::Arc::new(user.clone()));
+    ctx.metrics.registration("anonymous");
+    let user_json = session::user_json(ctx, &user);
+    let issued = issue_session(ctx, req, SignIn::sign_up(user, "anonymous"))
+        .await
+        .map_err(|_| ApiError::bad_request(COULD_NOT_CREATE_SESSION))?;
+    Ok(issued.respond(|s, cookies| {
+        AuthResponse::json(json!({"token": s.token, "user": user_json})).cookies(cookies)
+    }))
+}
+
+async fn delete_anonymous_user(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    if !settings(ctx).allow_delete {
+        return Err(ApiError::bad_request(DELETE_ANONYMOUS_USER_DISABLED));
+    }
+    if !is_anonymous(me) {
+        return Err(ApiError::new(403, USER_IS_NOT_ANONYMOUS));
+    }
+    let mut tx = ctx
+        .begin()
+        .await
+        .map_err(|_| ApiError::new(500, FAILED_TO_DELETE_ANONYMOUS_USER))?;
+    tx.delete_user(me.user_id())
+        .await
+        .map_err(|_| ApiError::new(500, FAILED_TO_DELETE_ANONYMOUS_USER))?;
+    tx.commit()
+        .await
+        .map_err(|_| ApiError::new(500, FAILED_TO_DELETE_ANONYMOUS_USER))?;
+    Ok(AuthResponse::json(json!({"success": true})).cookies(ctx.cookies.clear_session()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings_from(pairs: &[(&str, &str)]) -> Result<Option<AnonymousSettings>, ConfigError> {
+        let env = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .chain([("BETTER_AUTH_SECRET".into(), "x".repeat(40))])
+            .collect();
+        let config = Config::load(&portcullis_core::Sources::new(env)?)?;
+        AnonymousSettings::load(&config)
+    }
+
+    #[test]
+    fn off_unless_enabled_and_bad_domains_name_the_variable() {
+        assert_eq!(settings_from(&[]).expect("load"), None);
+        let on = settings_from(&[("ENABLE_ANONYMOUS", "true")])
+            .expect("load")
+            .expect("on");
+        assert_eq!(on.name, "Anonymous");
+        assert!(on.delete_on_link && on.allow_delete);
+        let email = on.placeholder_email();
+        assert!(email.ends_with("@anonymous.placeholder.invalid"), "{email}");
+        let with_domain = settings_from(&[
+            ("ENABLE_ANONYMOUS", "true"),
+            ("ANONYMOUS_EMAIL_DOMAIN", "Guests.Example.com"),
+        ])
+        .expect("load")
+        .expect("on");
+        assert!(with_domain.placeholder_email().starts_with("temp-"));
+        assert!(
+            with_domain
+                .placeholder_email()
+                .ends_with("@guests.example.com")
+        );
+        let bad = settings_from(&[
+            ("ENABLE_ANONYMOUS", "true"),
+            ("ANONYMOUS_EMAIL_DOMAIN", "not a domain"),
+        ])
+        .expect_err("bad domain");
+        assert_eq!(bad.var, "ANONYMOUS_EMAIL_DOMAIN");
+    }
+}
