@@ -160,7 +160,7 @@ pub struct Config {
     pub delete_user_enabled: bool,
     pub auto_migrate: bool,
     pub max_body_bytes: usize,
-    pub trusted_proxies: Vec<ipnet_lite::Cidr>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub additional_user_fields: Vec<Field>,
     pub brand: Brand,
     pub log_level: String,
@@ -638,7 +638,7 @@ impl Config {
         let mut trusted_proxies = Vec::new();
         if let Some(list) = src.get("TRUSTED_PROXIES") {
             for p in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                trusted_proxies.push(ipnet_lite::Cidr::parse(p).ok_or_else(|| {
+                trusted_proxies.push(parse_proxy(p).ok_or_else(|| {
                     bad(
                         "TRUSTED_PROXIES",
                         format!("has an invalid address or CIDR `{p}`"),
@@ -1010,47 +1010,19 @@ fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
 }
 
 /// Just enough CIDR matching for trusted proxies.
-pub mod ipnet_lite {
-    use std::net::IpAddr;
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub struct Cidr {
-        addr: IpAddr,
-        prefix: u8,
-    }
-
-    impl Cidr {
-        pub fn parse(s: &str) -> Option<Cidr> {
-            let (a, p) = match s.split_once('/') {
-                Some((a, p)) => (a, Some(p)),
-                None => (s, None),
-            };
-            let addr: IpAddr = a.parse().ok()?;
-            let max = if addr.is_ipv4() { 32 } else { 128 };
-            let prefix = match p {
-                Some(p) => p.parse().ok().filter(|p| *p <= max)?,
-                None => max,
-            };
-            Some(Cidr { addr, prefix })
+/// One `TRUSTED_PROXIES` entry: a network in CIDR form, or a bare address meaning that one
+/// host (/32 or /128). The network may have host bits set (`10.1.2.3/8` is `10.0.0.0/8`).
+///
+/// The address part must also be one the standard parser accepts: `ipnet`'s own parser takes
+/// IPv4 octets with leading zeros (`010.0.0.0/8`), which some resolvers read as octal, and an
+/// ambiguous proxy range is refused rather than guessed.
+fn parse_proxy(s: &str) -> Option<ipnet::IpNet> {
+    match s.split_once('/') {
+        Some((addr, _)) => {
+            addr.parse::<std::net::IpAddr>().ok()?;
+            s.parse().ok()
         }
-
-        pub fn contains(&self, ip: IpAddr) -> bool {
-            match (self.addr, ip) {
-                (IpAddr::V4(n), IpAddr::V4(i)) => {
-                    let mask = u32::MAX
-                        .checked_shl(32 - u32::from(self.prefix))
-                        .unwrap_or(0);
-                    u32::from(n) & mask == u32::from(i) & mask
-                }
-                (IpAddr::V6(n), IpAddr::V6(i)) => {
-                    let mask = u128::MAX
-                        .checked_shl(128 - u32::from(self.prefix))
-                        .unwrap_or(0);
-                    u128::from(n) & mask == u128::from(i) & mask
-                }
-                _ => false,
-            }
-        }
+        None => s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from),
     }
 }
 
@@ -1263,16 +1235,59 @@ mod tests {
     }
 
     #[test]
-    fn cidr_matching() {
-        let c = ipnet_lite::Cidr::parse("10.0.0.0/8").expect("cidr");
-        assert!(c.contains("10.1.2.3".parse().expect("ip")));
-        assert!(!c.contains("11.0.0.1".parse().expect("ip")));
+    fn trusted_proxy_networks() {
+        let net = |s: &str| parse_proxy(s).expect(s);
+        let ip = |s: &str| -> std::net::IpAddr { s.parse().expect(s) };
+        let c = net("10.0.0.0/8");
+        assert!(c.contains(&ip("10.1.2.3")));
+        assert!(!c.contains(&ip("11.0.0.1")));
         assert!(
-            ipnet_lite::Cidr::parse("::1")
-                .expect("v6")
-                .contains("::1".parse().expect("ip"))
+            net("10.9.9.9/8").contains(&ip("10.1.2.3")),
+            "host bits are ignored"
         );
-        assert!(ipnet_lite::Cidr::parse("10.0.0.0/33").is_none());
+        assert!(net("0.0.0.0/0").contains(&ip("203.0.113.7")));
+        // A bare address is that one host.
+        assert_eq!(net("192.0.2.1").prefix_len(), 32);
+        assert!(net("192.0.2.1").contains(&ip("192.0.2.1")));
+        assert!(!net("192.0.2.1").contains(&ip("192.0.2.2")));
+        assert_eq!(net("::1").prefix_len(), 128);
+        assert!(net("::1").contains(&ip("::1")));
+        assert!(net("fd00::/8").contains(&ip("fd12::1")));
+        assert!(!net("fd00::/8").contains(&ip("fe80::1")));
+        // IPv4-mapped IPv6 addresses are IPv6: an IPv4 network does not contain them, nor does
+        // an IPv6 network contain a plain IPv4 address; ::ffff:0:0/96 matches the mapped form.
+        assert!(!c.contains(&ip("::ffff:10.1.2.3")));
+        assert!(!net("::/0").contains(&ip("10.1.2.3")));
+        assert!(net("::ffff:10.0.0.0/104").contains(&ip("::ffff:10.1.2.3")));
+        assert!(!net("::ffff:10.0.0.0/104").contains(&ip("10.1.2.3")));
+        for bad in [
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/",
+            "10.0.0.0/-1",
+            "10.0.0/8",
+            "010.0.0.0/8",
+            "010.0.0.1",
+            "10.0.0.1/8/8",
+            "fe80::1%eth0",
+            "example.com",
+            "",
+        ] {
+            assert!(parse_proxy(bad).is_none(), "`{bad}` accepted");
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_setting() {
+        let c = load(&[("TRUSTED_PROXIES", " 10.0.0.0/8, ::1 ,,192.0.2.1")]).expect("ok");
+        let shown: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "::1/128", "192.0.2.1/32"]);
+        let e = load(&[("TRUSTED_PROXIES", "10.0.0.0/8,10.0.0.0/33")]).unwrap_err();
+        assert_eq!(e.var, "TRUSTED_PROXIES");
+        assert_eq!(
+            e.to_string(),
+            "TRUSTED_PROXIES has an invalid address or CIDR `10.0.0.0/33`"
+        );
     }
 
     #[test]

@@ -1,21 +1,45 @@
-//! A small Prometheus registry: counters and histograms with bounded label sets, a few gauges
-//! refreshed at scrape time, and the text exposition format (version 0.0.4).
+//! Portcullis' metrics, on the `prometheus-client` crate: counters and histograms with bounded
+//! label sets, a few gauges refreshed at scrape time, rendered in the Prometheus text format
+//! (version 0.0.4, [`CONTENT_TYPE`]).
 //!
 //! Label values come from fixed sets (endpoint path templates, HTTP methods, status codes), never
 //! from raw request data. As a second guard every labelled family keeps at most
 //! [`MAX_SERIES`] series; anything beyond lands in one `"other"` series.
+//!
+//! The crate's `Family` has no such cap and takes an owned label set for every lookup, which on
+//! the request path would mean copying the route label each time. So the labelled families here
+//! ([`CounterVec`], [`HistogramVec`]) keep the crate's `Counter`s and `Histogram`s in a capped
+//! map that is searched with the caller's `&[&str]` as is, and encode through the crate as a
+//! `Family` does. Recording into an existing series takes a read lock, one hash of the label
+//! values, and the crate's atomic add or histogram update: no allocation
+//! (`tests/metrics_hot_path.rs` checks that).
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
+use indexmap::{Equivalent, IndexMap};
 use portcullis_storage::{StorageError, Where, WhereOp};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeMetric, LabelSetEncoder, MetricEncoder,
+    prometheus_text,
+};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::{self, ConstGauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use rustc_hash::FxBuildHasher;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::context::AuthContext;
+
+/// The `Content-Type` of [`Metrics::render`]'s output: the Prometheus text format 0.0.4.
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
 
 /// Most series one labelled family keeps before folding new label sets into `"other"`.
 pub const MAX_SERIES: usize = 512;
@@ -33,110 +57,160 @@ pub const ACTIVE_SESSIONS_MAX_AGE: Duration = Duration::from_secs(30);
 const SCRAPE_PING_TIMEOUT: Duration = Duration::from_secs(1);
 const COUNT_TIMEOUT: Duration = Duration::from_secs(3);
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The data is plain numbers: a panic elsewhere cannot leave it inconsistent.
-    m.lock().unwrap_or_else(|e| e.into_inner())
+// The data behind the locks is plain numbers and label strings: a panic elsewhere cannot leave
+// it inconsistent, so a poisoned lock is used as is.
+fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Escapes a label value for the text format.
-fn escape(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
+fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The registry appends a period to every help text; ours are written as sentences already.
+fn help_text(help: &'static str) -> &'static str {
+    help.strip_suffix('.').unwrap_or(help)
+}
+
+/// The label values of one series, with its family's label names for encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Labels {
+    names: &'static [&'static str],
+    values: Box<[Box<str>]>,
+}
+
+impl Labels {
+    fn new(names: &'static [&'static str], values: &[&str]) -> Self {
+        Labels {
+            names,
+            values: values.iter().map(|v| Box::from(*v)).collect(),
         }
     }
-    out
 }
 
-fn labels(names: &[&str], key: &str, extra: Option<(&str, &str)>) -> String {
-    let mut parts: Vec<String> = names
-        .iter()
-        .zip(key.split(KEY_SEPARATOR))
-        .map(|(n, v)| format!("{n}=\"{}\"", escape(v)))
-        .collect();
-    if let Some((n, v)) = extra {
-        parts.push(format!("{n}=\"{}\"", escape(v)));
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("{{{}}}", parts.join(","))
+/// The one hash of label values, for the stored [`Labels`] and the borrowed [`Lookup`] alike.
+fn hash_values<'a, H: Hasher>(values: impl ExactSizeIterator<Item = &'a str>, state: &mut H) {
+    state.write_usize(values.len());
+    for v in values {
+        v.hash(state);
     }
 }
 
-fn fmt_f64(v: f64) -> String {
-    if v.is_infinite() {
-        if v > 0.0 { "+Inf" } else { "-Inf" }.to_owned()
-    } else {
-        format!("{v}")
+impl Hash for Labels {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_values(self.values.iter().map(|v| &**v), state);
     }
 }
 
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-/// Joins label values into one series key. One string rather than a `Vec<String>`: a
-/// lookup on every request then costs one allocation and one comparison per tree level.
-/// Label values are route templates, methods, statuses and fixed words, never this character.
-const KEY_SEPARATOR: char = '\u{1f}';
-
-fn join_into(key: &mut String, values: &[&str]) {
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            key.push(KEY_SEPARATOR);
+impl EncodeLabelSet for Labels {
+    fn encode(&self, encoder: &mut LabelSetEncoder) -> fmt::Result {
+        for (name, value) in self.names.iter().zip(self.values.iter()) {
+            (*name, &**value).encode(encoder.encode_label())?;
         }
-        key.push_str(v);
+        Ok(())
     }
 }
 
-fn owned(values: &[&str]) -> String {
-    let mut key = String::with_capacity(values.iter().map(|v| v.len() + 1).sum());
-    join_into(&mut key, values);
-    key
+/// The caller's label values, used as a map key without copying them.
+struct Lookup<'a>(&'a [&'a str]);
+
+impl Hash for Lookup<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_values(self.0.iter().copied(), state);
+    }
 }
 
-/// The series for `values`, created when new, or the `"other"` series once the family holds
-/// [`MAX_SERIES`]. Finding an existing series allocates nothing: its key is joined in a buffer
-/// each thread reuses. Every request records three series, so this is on the hot path.
-fn series_entry<'m, V>(
-    series: &'m mut BTreeMap<String, V>,
-    values: &[&str],
-    new: impl FnOnce() -> V,
-) -> Option<&'m mut V> {
-    thread_local! {
-        static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+impl Equivalent<Labels> for Lookup<'_> {
+    fn equivalent(&self, key: &Labels) -> bool {
+        self.0.len() == key.values.len()
+            && self
+                .0
+                .iter()
+                .zip(key.values.iter())
+                .all(|(a, b)| *a == &**b)
     }
-    KEY.with(move |buf| {
-        let mut key = buf.borrow_mut();
-        key.clear();
-        join_into(&mut key, values);
-        if series.contains_key(key.as_str()) {
-            return series.get_mut(key.as_str());
+}
+
+/// The series of one labelled family, capped at [`MAX_SERIES`] (plus the `"other"` series).
+#[derive(Debug)]
+struct Series<M> {
+    names: &'static [&'static str],
+    /// `"other"` for every label: where label sets beyond the cap are counted.
+    other: Box<[&'static str]>,
+    map: RwLock<IndexMap<Labels, M, FxBuildHasher>>,
+}
+
+impl<M> Series<M> {
+    fn new(names: &'static [&'static str]) -> Self {
+        Series {
+            names,
+            other: vec!["other"; names.len()].into(),
+            map: RwLock::new(IndexMap::default()),
         }
-        let k = if series.len() < MAX_SERIES {
-            key.clone()
+    }
+
+    /// Runs `f` on the series for `values`, made by `new` when absent, or on the `"other"`
+    /// series once the family holds [`MAX_SERIES`]. An existing series is found under the read
+    /// lock without allocating; only a new series takes the write lock.
+    fn with<R>(&self, values: &[&str], new: impl FnOnce() -> M, f: impl FnOnce(&M) -> R) -> R {
+        {
+            let map = read(&self.map);
+            if let Some(m) = map.get(&Lookup(values)) {
+                return f(m);
+            }
+            if map.len() >= MAX_SERIES
+                && let Some(m) = map.get(&Lookup(&self.other))
+            {
+                return f(m);
+            }
+        }
+        let mut map = write(&self.map);
+        let values = if map.len() < MAX_SERIES || map.contains_key(&Lookup(values)) {
+            values
         } else {
-            owned(&vec!["other"; values.len()])
+            &self.other
         };
-        Some(series.entry(k).or_insert_with(new))
-    })
+        let i = match map.get_index_of(&Lookup(values)) {
+            Some(i) => i,
+            None => map.insert_full(Labels::new(self.names, values), new()).0,
+        };
+        f(&map[i])
+    }
+
+    fn get<R>(&self, values: &[&str], f: impl FnOnce(&M) -> R) -> Option<R> {
+        read(&self.map).get(&Lookup(values)).map(f)
+    }
+
+    /// Encodes every series as the crate's `Family` would, in label-value order.
+    fn encode(&self, mut encoder: MetricEncoder) -> fmt::Result
+    where
+        M: EncodeMetric,
+    {
+        let map = read(&self.map);
+        let mut series: Vec<(&Labels, &M)> = map.iter().collect();
+        series.sort_unstable_by(|a, b| a.0.values.cmp(&b.0.values));
+        for (labels, metric) in series {
+            metric.encode(encoder.encode_family(labels)?)?;
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        read(&self.map).len()
+    }
 }
 
-/// A counter family with fixed label names.
+/// A counter family with fixed label names. Clones share the series (the registry holds one).
+#[derive(Clone, Debug)]
 pub struct CounterVec {
     name: &'static str,
     help: &'static str,
-    label_names: &'static [&'static str],
-    series: Mutex<BTreeMap<String, u64>>,
+    series: Arc<Series<Counter>>,
 }
 
 impl CounterVec {
+    /// `name` is the exported name, `_total` included.
     pub fn new(
         name: &'static str,
         help: &'static str,
@@ -145,14 +219,13 @@ impl CounterVec {
         CounterVec {
             name,
             help,
-            label_names,
-            series: Mutex::new(BTreeMap::new()),
+            series: Arc::new(Series::new(label_names)),
         }
     }
 
     /// Declares a series at zero so that it is exported before the first event.
     fn declare(self, values: &[&str]) -> Self {
-        lock(&self.series).entry(owned(values)).or_insert(0);
+        self.series.with(values, Counter::default, |_| ());
         self
     }
 
@@ -161,54 +234,40 @@ impl CounterVec {
     }
 
     pub fn inc_by(&self, values: &[&str], n: u64) {
-        if let Some(count) = series_entry(&mut lock(&self.series), values, || 0) {
-            *count += n;
-        }
+        self.series.with(values, Counter::default, |c| {
+            c.inc_by(n);
+        });
     }
 
     /// The value of one series (0 if absent).
     pub fn get(&self, values: &[&str]) -> u64 {
-        lock(&self.series).get(&owned(values)).copied().unwrap_or(0)
+        self.series.get(values, Counter::get).unwrap_or(0)
     }
 
-    fn render(&self, out: &mut String) {
-        header(out, self.name, "counter", self.help);
-        for (values, n) in lock(&self.series).iter() {
-            let _ = writeln!(
-                out,
-                "{}{} {n}",
-                self.name,
-                labels(self.label_names, values, None)
-            );
-        }
+    fn register(&self, registry: &mut Registry) {
+        // The crate adds `_total` to a counter's name when it encodes it.
+        let name = self.name.strip_suffix("_total").unwrap_or(self.name);
+        registry.register(name, help_text(self.help), self.clone());
     }
 }
 
-/// Bucket counts (not cumulative), sum and count of one histogram series.
-#[derive(Clone)]
-struct HistogramData {
-    counts: Vec<u64>,
-    sum: f64,
-    count: u64,
-}
+impl EncodeMetric for CounterVec {
+    fn encode(&self, encoder: MetricEncoder) -> fmt::Result {
+        self.series.encode(encoder)
+    }
 
-impl HistogramData {
-    fn new(buckets: usize) -> Self {
-        HistogramData {
-            counts: vec![0; buckets],
-            sum: 0.0,
-            count: 0,
-        }
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
     }
 }
 
-/// A histogram family with fixed buckets and fixed label names.
+/// A histogram family with fixed buckets and fixed label names. Clones share the series.
+#[derive(Clone, Debug)]
 pub struct HistogramVec {
     name: &'static str,
     help: &'static str,
-    label_names: &'static [&'static str],
     bounds: &'static [f64],
-    series: Mutex<BTreeMap<String, HistogramData>>,
+    series: Arc<Series<Histogram>>,
 }
 
 impl HistogramVec {
@@ -221,103 +280,108 @@ impl HistogramVec {
         HistogramVec {
             name,
             help,
-            label_names,
             bounds,
-            series: Mutex::new(BTreeMap::new()),
+            series: Arc::new(Series::new(label_names)),
         }
     }
 
+    /// Records `v` (ignored unless finite).
     pub fn observe(&self, values: &[&str], v: f64) {
         if !v.is_finite() {
             return;
         }
-        let mut s = lock(&self.series);
-        let Some(data) = series_entry(&mut s, values, || HistogramData::new(self.bounds.len()))
-        else {
-            return;
-        };
-        if let Some(i) = self.bounds.iter().position(|b| v <= *b) {
-            data.counts[i] += 1;
-        }
-        data.sum += v;
-        data.count += 1;
+        let bounds = self.bounds;
+        self.series.with(
+            values,
+            || Histogram::new(bounds.iter().copied()),
+            |h| h.observe(v),
+        );
     }
 
-    /// (cumulative bucket counts, sum, count) of one series.
-    pub fn snapshot(&self, values: &[&str]) -> Option<(Vec<u64>, f64, u64)> {
-        lock(&self.series).get(&owned(values)).map(|d| {
-            let mut acc = 0;
-            let cumulative = d
-                .counts
-                .iter()
-                .map(|c| {
-                    acc += c;
-                    acc
-                })
-                .collect();
-            (cumulative, d.sum, d.count)
-        })
-    }
-
-    fn render(&self, out: &mut String) {
-        header(out, self.name, "histogram", self.help);
-        let series: Vec<(String, HistogramData)> = lock(&self.series)
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (values, d) in series {
-            let mut acc = 0;
-            for (bound, c) in self.bounds.iter().zip(&d.counts) {
-                acc += c;
-                let _ = writeln!(
-                    out,
-                    "{}_bucket{} {acc}",
-                    self.name,
-                    labels(self.label_names, &values, Some(("le", &fmt_f64(*bound))))
-                );
-            }
-            let _ = writeln!(
-                out,
-                "{}_bucket{} {}",
-                self.name,
-                labels(self.label_names, &values, Some(("le", "+Inf"))),
-                d.count
-            );
-            let l = labels(self.label_names, &values, None);
-            let _ = writeln!(out, "{}_sum{l} {}", self.name, fmt_f64(d.sum));
-            let _ = writeln!(out, "{}_count{l} {}", self.name, d.count);
-        }
+    fn register(&self, registry: &mut Registry) {
+        registry.register(self.name, help_text(self.help), self.clone());
     }
 }
 
-/// A gauge; `i64::MIN` means "never measured" and is not exported.
+impl EncodeMetric for HistogramVec {
+    fn encode(&self, encoder: MetricEncoder) -> fmt::Result {
+        self.series.encode(encoder)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+}
+
+/// A gauge that is not exported until it is first set. Clones share the value.
+#[derive(Clone, Debug)]
 pub struct Gauge {
     name: &'static str,
     help: &'static str,
-    value: AtomicI64,
+    value: gauge::Gauge<i64, AtomicI64>,
 }
 
 impl Gauge {
+    /// "Never measured".
     const UNSET: i64 = i64::MIN;
 
     pub fn new(name: &'static str, help: &'static str) -> Self {
-        Gauge {
-            name,
-            help,
-            value: AtomicI64::new(Self::UNSET),
-        }
+        let value = gauge::Gauge::default();
+        value.set(Self::UNSET);
+        Gauge { name, help, value }
     }
     pub fn set(&self, v: i64) {
-        self.value.store(v, Ordering::Relaxed);
+        self.value.set(v);
     }
     pub fn get(&self) -> Option<i64> {
-        Some(self.value.load(Ordering::Relaxed)).filter(|v| *v != Self::UNSET)
+        Some(self.value.get()).filter(|v| *v != Self::UNSET)
     }
-    fn render(&self, out: &mut String) {
-        if let Some(v) = self.get() {
-            header(out, self.name, "gauge", self.help);
-            let _ = writeln!(out, "{} {v}", self.name);
+
+    fn register(&self, registry: &mut Registry) {
+        registry.register(self.name, help_text(self.help), self.clone());
+    }
+}
+
+impl EncodeMetric for Gauge {
+    fn encode(&self, encoder: MetricEncoder) -> fmt::Result {
+        match self.get() {
+            Some(v) => ConstGauge::new(v).encode(encoder),
+            None => Ok(()),
         }
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Gauge
+    }
+
+    fn is_empty(&self) -> bool {
+        self.get().is_none()
+    }
+}
+
+/// The gauges read when a scrape is encoded: resident memory (Linux) and the build version.
+#[derive(Debug)]
+struct ProcessCollector;
+
+impl Collector for ProcessCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        if let Some(rss) = resident_memory_bytes() {
+            let rss = ConstGauge::new(rss);
+            rss.encode(encoder.encode_descriptor(
+                "process_resident_memory_bytes",
+                "Resident memory size in bytes.",
+                None,
+                MetricType::Gauge,
+            )?)?;
+        }
+        let mut build = encoder.encode_descriptor(
+            "portcullis_build_info",
+            "Always 1; the version is a label.",
+            None,
+            MetricType::Gauge,
+        )?;
+        let version = [("version", env!("CARGO_PKG_VERSION"))];
+        ConstGauge::new(1_i64).encode(build.encode_family(&version)?)
     }
 }
 
@@ -336,6 +400,8 @@ pub struct Metrics {
     pub secondary_healthy: Gauge,
     /// Unix milliseconds of the last `auth_active_sessions` count (0: never).
     active_sessions_at: AtomicU64,
+    /// Everything above (shared handles), in export order, then [`ProcessCollector`].
+    registry: Registry,
 }
 
 impl Default for Metrics {
@@ -346,65 +412,92 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
+        let http_requests = CounterVec::new(
+            "http_requests_total",
+            "HTTP requests by route template, method and status.",
+            &["route", "method", "status"],
+        );
+        let http_duration = HistogramVec::new(
+            "http_request_duration_seconds",
+            "HTTP request latency by route template.",
+            &["route"],
+            LATENCY_BUCKETS,
+        );
+        let login_attempts = CounterVec::new(
+            "auth_login_attempts_total",
+            "Sign-in attempts by method and outcome.",
+            &["method", "status"],
+        )
+        .declare(&["email", "failure"])
+        .declare(&["email", "success"]);
+        let registrations = CounterVec::new(
+            "auth_registrations_total",
+            "Accounts created, by method.",
+            &["method"],
+        )
+        .declare(&["email"]);
+        let session_duration = HistogramVec::new(
+            "auth_session_duration_seconds",
+            "Age of sessions when they end by sign-out.",
+            &[],
+            SESSION_DURATION_BUCKETS,
+        );
+        let rate_limit_hits = CounterVec::new(
+            "rate_limit_hits_total",
+            "Requests refused by the rate limiter, by route.",
+            &["route"],
+        );
+        let cleanup_deleted = CounterVec::new(
+            "portcullis_cleanup_deleted_total",
+            "Expired rows deleted by the cleanup job, by table.",
+            &["table"],
+        );
+        let cleanup_runs = CounterVec::new(
+            "portcullis_cleanup_runs_total",
+            "Cleanup job runs: ok, skipped (another instance holds the lease) or error.",
+            &["result"],
+        );
+        let active_sessions = Gauge::new(
+            "auth_active_sessions",
+            "Unexpired sessions (counted at most every 30 s).",
+        );
+        let db_healthy = Gauge::new(
+            "db_pool_healthy",
+            "1 when the database answered a ping at scrape time, else 0.",
+        );
+        let secondary_healthy = Gauge::new(
+            "secondary_storage_healthy",
+            "1 when the secondary storage answered a ping at scrape time, else 0.",
+        );
+
+        let mut registry = Registry::default();
+        http_requests.register(&mut registry);
+        http_duration.register(&mut registry);
+        login_attempts.register(&mut registry);
+        registrations.register(&mut registry);
+        session_duration.register(&mut registry);
+        rate_limit_hits.register(&mut registry);
+        cleanup_deleted.register(&mut registry);
+        cleanup_runs.register(&mut registry);
+        active_sessions.register(&mut registry);
+        db_healthy.register(&mut registry);
+        secondary_healthy.register(&mut registry);
+        registry.register_collector(Box::new(ProcessCollector));
+
         Metrics {
-            http_requests: CounterVec::new(
-                "http_requests_total",
-                "HTTP requests by route template, method and status.",
-                &["route", "method", "status"],
-            ),
-            http_duration: HistogramVec::new(
-                "http_request_duration_seconds",
-                "HTTP request latency by route template.",
-                &["route"],
-                LATENCY_BUCKETS,
-            ),
-            login_attempts: CounterVec::new(
-                "auth_login_attempts_total",
-                "Sign-in attempts by method and outcome.",
-                &["method", "status"],
-            )
-            .declare(&["email", "failure"])
-            .declare(&["email", "success"]),
-            registrations: CounterVec::new(
-                "auth_registrations_total",
-                "Accounts created, by method.",
-                &["method"],
-            )
-            .declare(&["email"]),
-            session_duration: HistogramVec::new(
-                "auth_session_duration_seconds",
-                "Age of sessions when they end by sign-out.",
-                &[],
-                SESSION_DURATION_BUCKETS,
-            ),
-            rate_limit_hits: CounterVec::new(
-                "rate_limit_hits_total",
-                "Requests refused by the rate limiter, by route.",
-                &["route"],
-            ),
-            cleanup_deleted: CounterVec::new(
-                "portcullis_cleanup_deleted_total",
-                "Expired rows deleted by the cleanup job, by table.",
-                &["table"],
-            ),
-            cleanup_runs: CounterVec::new(
-                "portcullis_cleanup_runs_total",
-                "Cleanup job runs: ok, skipped (another instance holds the lease) or error.",
-                &["result"],
-            ),
-            active_sessions: Gauge::new(
-                "auth_active_sessions",
-                "Unexpired sessions (counted at most every 30 s).",
-            ),
-            db_healthy: Gauge::new(
-                "db_pool_healthy",
-                "1 when the database answered a ping at scrape time, else 0.",
-            ),
-            secondary_healthy: Gauge::new(
-                "secondary_storage_healthy",
-                "1 when the secondary storage answered a ping at scrape time, else 0.",
-            ),
+            http_requests,
+            http_duration,
+            login_attempts,
+            registrations,
+            session_duration,
+            rate_limit_hits,
+            cleanup_deleted,
+            cleanup_runs,
+            active_sessions,
+            db_healthy,
+            secondary_healthy,
             active_sessions_at: AtomicU64::new(0),
+            registry,
         }
     }
 
@@ -426,6 +519,8 @@ impl Metrics {
         self.http_duration.observe(&[route], secs);
     }
 
+    /// One sign-in attempt by `method` (`email`, `username`, …), counted where the outcome is
+    /// known: a session issued is a success.
     pub fn login_attempt(&self, method: &str, success: bool) {
         let status = if success { "success" } else { "failure" };
         self.login_attempts.inc(&[method, status]);
@@ -446,12 +541,10 @@ impl Metrics {
         self.rate_limit_hits.inc(&[path]);
     }
 
-    /// What the engine counts for one routed auth request (after plugin hooks).
-    pub fn observe_endpoint(&self, endpoint_path: &str, status: u16) {
-        if endpoint_path == "/sign-in/email" {
-            self.login_attempt("email", status == 200);
-        }
-    }
+    /// What the engine counts for one routed auth request (after plugin hooks). Nothing at
+    /// present: sign-in attempts are counted through [`Metrics::login_attempt`] where sessions
+    /// are issued, for every sign-in method, rather than by endpoint path here.
+    pub fn observe_endpoint(&self, _endpoint_path: &str, _status: u16) {}
 
     pub fn set_active_sessions(&self, n: i64) {
         self.active_sessions.set(n);
@@ -473,40 +566,14 @@ impl Metrics {
             .is_ok()
     }
 
-    /// The exposition text of everything recorded so far, plus the process gauges.
+    /// The exposition text ([`CONTENT_TYPE`]) of everything recorded so far, plus the process
+    /// gauges.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(8192);
-        self.http_requests.render(&mut out);
-        self.http_duration.render(&mut out);
-        self.login_attempts.render(&mut out);
-        self.registrations.render(&mut out);
-        self.session_duration.render(&mut out);
-        self.rate_limit_hits.render(&mut out);
-        self.cleanup_deleted.render(&mut out);
-        self.cleanup_runs.render(&mut out);
-        self.active_sessions.render(&mut out);
-        self.db_healthy.render(&mut out);
-        self.secondary_healthy.render(&mut out);
-        if let Some(rss) = resident_memory_bytes() {
-            header(
-                &mut out,
-                "process_resident_memory_bytes",
-                "gauge",
-                "Resident memory size in bytes.",
-            );
-            let _ = writeln!(out, "process_resident_memory_bytes {rss}");
+        // Writing into a `String` cannot fail, and no metric here returns an error.
+        if let Err(e) = prometheus_text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "metrics: cannot encode the registry");
         }
-        header(
-            &mut out,
-            "portcullis_build_info",
-            "gauge",
-            "Always 1; the version is a label.",
-        );
-        let _ = writeln!(
-            out,
-            "portcullis_build_info{{version=\"{}\"}} 1",
-            escape(env!("CARGO_PKG_VERSION"))
-        );
         out
     }
 }
@@ -602,15 +669,16 @@ mod tests {
             404,
             0.001,
         );
-        m.observe_endpoint("/sign-in/email", 401);
-        m.observe_endpoint("/sign-in/email", 200);
-        m.observe_endpoint("/sign-up/email", 200);
+        m.login_attempt("email", false);
+        m.login_attempt("email", true);
+        m.login_attempt("username", true);
         m.registration("email");
         m.session_ended(120.0);
         m.session_ended(100_000.0);
         m.rate_limited("/sign-in/email");
         let text = m.render();
         for line in [
+            "# HELP http_requests_total HTTP requests by route template, method and status.",
             "# TYPE http_requests_total counter",
             "http_requests_total{route=\"/api/auth/sign-in/email\",method=\"POST\",status=\"200\"} 2",
             "http_requests_total{route=\"page\",method=\"other\",status=\"404\"} 1",
@@ -621,22 +689,91 @@ mod tests {
             "http_request_duration_seconds_count{route=\"/api/auth/sign-in/email\"} 2",
             "auth_login_attempts_total{method=\"email\",status=\"failure\"} 1",
             "auth_login_attempts_total{method=\"email\",status=\"success\"} 1",
+            "auth_login_attempts_total{method=\"username\",status=\"success\"} 1",
             "auth_registrations_total{method=\"email\"} 1",
+            "# HELP auth_session_duration_seconds Age of sessions when they end by sign-out.",
             "auth_session_duration_seconds_bucket{le=\"60\"} 0",
             "auth_session_duration_seconds_bucket{le=\"300\"} 1",
             "auth_session_duration_seconds_bucket{le=\"86400\"} 1",
             "auth_session_duration_seconds_bucket{le=\"+Inf\"} 2",
-            "auth_session_duration_seconds_sum 100120",
+            "auth_session_duration_seconds_sum 100120.0",
             "auth_session_duration_seconds_count 2",
             "rate_limit_hits_total{route=\"/sign-in/email\"} 1",
-            "portcullis_build_info{version=",
+            // Families without a series yet still say what they are.
+            "# TYPE portcullis_cleanup_runs_total counter",
+            "# HELP portcullis_build_info Always 1; the version is a label.",
+            "# TYPE portcullis_build_info gauge",
         ] {
-            assert!(text.contains(line), "missing `{line}` in:\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in:\n{text}"
+            );
         }
+        assert!(
+            text.contains("\nportcullis_build_info{version=\""),
+            "{text}"
+        );
+        assert!(
+            !text.contains("_total_total") && !text.contains(".."),
+            "{text}"
+        );
+        // Series come out in label order, whatever order they were made in.
+        let routes: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("http_requests_total{"))
+            .collect();
+        assert!(routes[0].contains("/api/auth/") && routes[1].contains("page"));
         // Gauges never measured are not exported.
         assert!(!text.contains("db_pool_healthy"), "{text}");
         m.db_healthy.set(1);
-        assert!(m.render().contains("db_pool_healthy 1"));
+        m.db_healthy.set(0);
+        let text = m.render();
+        assert!(text.contains("\n# TYPE db_pool_healthy gauge\ndb_pool_healthy 0\n"));
+        #[cfg(target_os = "linux")]
+        assert!(text.contains("\n# TYPE process_resident_memory_bytes gauge\n"));
+        assert!(text.ends_with(&format!(
+            "portcullis_build_info{{version=\"{}\"}} 1\n",
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+
+    #[test]
+    fn one_family_renders_byte_for_byte() {
+        let mut registry = Registry::default();
+        let c = CounterVec::new("t_total", "A test counter.", &["route", "method"]);
+        c.register(&mut registry);
+        c.inc(&["/b", "GET"]);
+        c.inc_by(&["/a", "POST"], 3);
+        let h = HistogramVec::new("t_seconds", "A test histogram.", &[], &[0.5, 1.0]);
+        h.register(&mut registry);
+        h.observe(&[], 0.25);
+        h.observe(&[], f64::NAN);
+        h.observe(&[], 2.0);
+        let mut out = String::new();
+        prometheus_text::encode(&mut out, &registry).expect("encode");
+        assert_eq!(
+            out,
+            "# HELP t_total A test counter.\n\
+             # TYPE t_total counter\n\
+             t_total{route=\"/a\",method=\"POST\"} 3\n\
+             t_total{route=\"/b\",method=\"GET\"} 1\n\
+             # HELP t_seconds A test histogram.\n\
+             # TYPE t_seconds histogram\n\
+             t_seconds_bucket{le=\"0.5\"} 1\n\
+             t_seconds_bucket{le=\"1\"} 1\n\
+             t_seconds_bucket{le=\"+Inf\"} 2\n\
+             t_seconds_sum 2.25\n\
+             t_seconds_count 2\n"
+        );
+    }
+
+    #[test]
+    fn endpoints_no_longer_count_sign_ins_by_path() {
+        let m = Metrics::new();
+        m.observe_endpoint("/sign-in/email", 200);
+        m.observe_endpoint("/sign-in/email", 401);
+        assert_eq!(m.login_attempts.get(&["email", "success"]), 0);
+        assert_eq!(m.login_attempts.get(&["email", "failure"]), 0);
     }
 
     #[test]
@@ -655,15 +792,26 @@ mod tests {
             "known series still counts"
         );
         assert_eq!(m.rate_limit_hits.get(&["other"]), 50);
-        assert_eq!(lock(&m.rate_limit_hits.series).len(), MAX_SERIES + 1);
+        assert_eq!(m.rate_limit_hits.series.len(), MAX_SERIES + 1);
+        // The same for a histogram family, and for several labels.
+        for i in 0..(MAX_SERIES + 5) {
+            m.observe_request(&format!("/y/{i}"), &http::Method::GET, 200, 0.1);
+        }
+        assert_eq!(m.http_duration.series.len(), MAX_SERIES + 1);
+        assert_eq!(m.http_requests.series.len(), MAX_SERIES + 1);
+        assert_eq!(m.http_requests.get(&["other", "other", "other"]), 5);
+        let text = m.render();
+        assert!(text.contains("\nhttp_request_duration_seconds_count{route=\"other\"} 5\n"));
     }
 
     #[test]
     fn label_values_are_escaped() {
+        let mut registry = Registry::default();
         let c = CounterVec::new("t_total", "t", &["route"]);
+        c.register(&mut registry);
         c.inc(&["a\"b\\c\nd"]);
         let mut out = String::new();
-        c.render(&mut out);
+        prometheus_text::encode(&mut out, &registry).expect("encode");
         assert!(out.contains(r#"t_total{route="a\"b\\c\nd"} 1"#), "{out}");
     }
 

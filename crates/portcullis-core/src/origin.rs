@@ -171,7 +171,7 @@ pub fn check_form_csrf(config: &Config, req: &AuthRequest) -> Result<(), ApiErro
 /// right-most `X-Forwarded-For` hop that is not itself a trusted proxy.
 pub fn client_ip(config: &Config, peer: Option<IpAddr>, xff: Option<&str>) -> Option<IpAddr> {
     let peer = peer?;
-    let trusted = |ip: IpAddr| config.trusted_proxies.iter().any(|c| c.contains(ip));
+    let trusted = |ip: IpAddr| config.trusted_proxies.iter().any(|c| c.contains(&ip));
     if !trusted(peer) {
         return Some(peer);
     }

@@ -337,10 +337,8 @@ async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
     let body = metrics::scrape(&app.ctx).await;
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            ),
+            // The type `render` encodes: Prometheus text format 0.0.4.
+            (header::CONTENT_TYPE, metrics::CONTENT_TYPE),
             (header::CACHE_CONTROL, "no-store"),
         ],
         body,
