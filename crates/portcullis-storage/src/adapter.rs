@@ -29,6 +29,29 @@ pub enum StorageError {
         field: String,
         reason: String,
     },
+    /// `migrate` would create a unique index over columns whose existing rows repeat.
+    #[error(
+        "cannot create unique index `{index}` on {table} ({}): existing rows share the same \
+         values in these columns; remove or merge the duplicates, then migrate again",
+        .columns.join(", ")
+    )]
+    DuplicateRows {
+        table: String,
+        columns: Vec<String>,
+        index: String,
+    },
+    /// The schema declares something `migrate` cannot apply (an index without columns, two
+    /// migrations with the same version, a version below 1).
+    #[error("invalid schema: {0}")]
+    InvalidSchema(String),
+    /// A numbered migration failed; nothing of it was recorded as applied.
+    #[error("migration {component} {version} ({description}) failed: {source}")]
+    MigrationFailed {
+        component: String,
+        version: i64,
+        description: String,
+        source: Box<StorageError>,
+    },
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -200,12 +223,32 @@ pub trait Transaction: Store {
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 
+/// A numbered migration `migrate` applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedMigration {
+    pub component: String,
+    pub version: i64,
+    pub description: String,
+}
+
+impl std::fmt::Display for AppliedMigration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.component, self.version, self.description
+        )
+    }
+}
+
 /// Report of what `migrate` changed.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct MigrationReport {
     pub created_tables: Vec<String>,
     pub added_columns: Vec<String>,
     pub created_indexes: Vec<String>,
+    /// Numbered migrations applied by this run, in the order they ran.
+    pub applied_migrations: Vec<AppliedMigration>,
 }
 
 impl MigrationReport {
@@ -213,13 +256,15 @@ impl MigrationReport {
         self.created_tables.is_empty()
             && self.added_columns.is_empty()
             && self.created_indexes.is_empty()
+            && self.applied_migrations.is_empty()
     }
 }
 
 #[async_trait]
 pub trait Adapter: Store {
     async fn begin(&self) -> Result<Box<dyn Transaction>>;
-    /// Creates missing tables, columns and indexes. Never drops or alters what exists.
+    /// Creates missing tables, columns and indexes (never dropping or altering what exists),
+    /// then runs the schema's numbered migrations not yet recorded, once each, in order.
     async fn migrate(&self, schema: &Schema) -> Result<MigrationReport>;
     /// A cheap round trip for health checks.
     async fn ping(&self) -> Result<()>;

@@ -1,6 +1,7 @@
 //! Storage for Portcullis: the schema registry, the adapter trait with its SQL backends
-//! (SQLite, PostgreSQL, MySQL/MariaDB) built on one SQL generator, migrations that only ever add, and
-//! secondary storage (short-lived values, counters, caches).
+//! (SQLite, PostgreSQL, MySQL/MariaDB) built on one SQL generator, migrations that add what is
+//! missing and run numbered migrations once, and secondary storage (short-lived values,
+//! counters, caches).
 
 pub mod adapter;
 mod redis_mirror;
@@ -11,10 +12,13 @@ pub mod sql;
 pub mod value;
 
 pub use adapter::{
-    Adapter, Query, SortDirection, StorageError, Store, Transaction, Where, WhereOp,
+    Adapter, AppliedMigration, MigrationReport, Query, SortDirection, StorageError, Store,
+    Transaction, Where, WhereOp,
 };
 pub use redis_storage::RedisStorage;
-pub use schema::{Field, FieldType, Schema, Table};
+pub use schema::{
+    DialectSql, Field, FieldType, Migration, MigrationStep, Schema, Table, TableIndex,
+};
 pub use secondary::{MemoryStorage, SecondaryStorage};
-pub use sql::{Dialect, SqlAdapter};
+pub use sql::{Dialect, SCHEMA_VERSION_TABLE, SqlAdapter};
 pub use value::{Row, Value};

@@ -5,6 +5,8 @@
 //! test creates its own database and drops it. `PORTCULLIS_REQUIRE_MYSQL=1` turns a missing URL
 //! into a failure.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -355,4 +357,53 @@ async fn reads_get_past_pooled_connections_that_died_while_idle() {
         let found = a.find_many("user", &everyone).await;
         assert_eq!(found.expect("read after the kill").len(), 1);
     }
+}
+
+// ---- indexes over several columns and numbered migrations (scenarios in `common`) ----------
+
+/// A fresh, empty database (no tables yet).
+async fn empty_db() -> Option<Db> {
+    let admin = admin_url()?;
+    Some(Db::create(&admin).await)
+}
+
+#[tokio::test]
+async fn composite_unique_is_enforced() {
+    let Some(db) = empty_db().await else {
+        return;
+    };
+    common::composite_unique_is_enforced(&db.url).await;
+}
+
+#[tokio::test]
+async fn indexes_are_added_to_existing_tables_once() {
+    let Some(db) = empty_db().await else {
+        return;
+    };
+    common::indexes_are_added_to_existing_tables_once(&db.url).await;
+}
+
+#[tokio::test]
+async fn duplicate_rows_refuse_a_unique_index_clearly() {
+    let Some(db) = empty_db().await else {
+        return;
+    };
+    common::duplicate_rows_refuse_a_unique_index_clearly(&db.url).await;
+}
+
+#[tokio::test]
+async fn migrations_run_once_in_order() {
+    let Some(db) = empty_db().await else {
+        return;
+    };
+    common::migrations_run_once_in_order(&db.url).await;
+}
+
+/// Three instances start at once: GET_LOCK lets exactly one apply each version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_apply_each_version_once() {
+    let Some(db) = empty_db().await else {
+        return;
+    };
+    common::concurrent_migrations_apply_each_version_once(&db.url, 3).await;
 }

@@ -3,6 +3,8 @@
 //! Runs when `PORTCULLIS_TEST_POSTGRES_URL` is set; the test creates its own database and drops
 //! it. `PORTCULLIS_REQUIRE_POSTGRES=1` turns a missing URL into a failure.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -442,4 +444,47 @@ async fn failed_and_abandoned_queries_do_not_keep_their_connection() {
             Some(&Value::from(format!("t{i}")))
         );
     }
+}
+
+// ---- indexes over several columns and numbered migrations (scenarios in `common`) ----------
+
+#[tokio::test]
+async fn composite_unique_is_enforced() {
+    let Some(db) = Db::create().await else {
+        return;
+    };
+    common::composite_unique_is_enforced(&db.url).await;
+}
+
+#[tokio::test]
+async fn indexes_are_added_to_existing_tables_once() {
+    let Some(db) = Db::create().await else {
+        return;
+    };
+    common::indexes_are_added_to_existing_tables_once(&db.url).await;
+}
+
+#[tokio::test]
+async fn duplicate_rows_refuse_a_unique_index_clearly() {
+    let Some(db) = Db::create().await else {
+        return;
+    };
+    common::duplicate_rows_refuse_a_unique_index_clearly(&db.url).await;
+}
+
+#[tokio::test]
+async fn migrations_run_once_in_order() {
+    let Some(db) = Db::create().await else {
+        return;
+    };
+    common::migrations_run_once_in_order(&db.url).await;
+}
+
+/// Four instances start at once: the advisory lock lets exactly one apply each version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_apply_each_version_once() {
+    let Some(db) = Db::create().await else {
+        return;
+    };
+    common::concurrent_migrations_apply_each_version_once(&db.url, 4).await;
 }

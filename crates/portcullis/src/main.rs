@@ -134,6 +134,9 @@ async fn migrate() -> anyhow::Result<()> {
         for i in &report.created_indexes {
             println!("created index {i}");
         }
+        for m in &report.applied_migrations {
+            println!("applied migration {m}");
+        }
     }
     Ok(())
 }

@@ -199,7 +199,7 @@ fn table<'s>(schema: &'s Schema, name: &str) -> Result<&'s Table> {
 
 // ---- binding -------------------------------------------------------------------------------
 
-fn bind_sqlite<'q>(
+pub(super) fn bind_sqlite<'q>(
     mut q: sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>,
     params: &'q [(Value, FieldType)],
 ) -> sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>> {
@@ -218,7 +218,7 @@ fn bind_sqlite<'q>(
     q
 }
 
-fn bind_pg<'q>(
+pub(super) fn bind_pg<'q>(
     mut q: sqlx::query::Query<'q, Postgres, PgArguments>,
     params: &'q [(Value, FieldType)],
 ) -> sqlx::query::Query<'q, Postgres, PgArguments> {
@@ -249,7 +249,7 @@ fn mysql_millis(d: &DateTime<Utc>) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(d.timestamp_millis()).unwrap_or(*d)
 }
 
-fn bind_mysql<'q>(
+pub(super) fn bind_mysql<'q>(
     mut q: sqlx::query::Query<'q, MySql, MySqlArguments>,
     params: &'q [(Value, FieldType)],
 ) -> sqlx::query::Query<'q, MySql, MySqlArguments> {

@@ -1,8 +1,15 @@
 //! Turns adapter calls into SQL text plus typed parameters, for each dialect.
 
+use chrono::{DateTime, Utc};
+
 use crate::adapter::{Connector, Query, Result, SortDirection, StorageError, Where, WhereOp};
-use crate::schema::{Field, FieldType, Table};
+use crate::schema::{Field, FieldType, Table, TableIndex};
 use crate::value::{Row, Value};
+
+/// Where `migrate` records the migration version each component (`core`, a plugin id) has
+/// reached: `component` (primary key), `version`, `appliedAt`. A table of Portcullis's own,
+/// created only once a schema declares a migration; Better Auth never reads it.
+pub const SCHEMA_VERSION_TABLE: &str = "portcullis_schema_version";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -70,6 +77,21 @@ impl Dialect {
             (Dialect::Mysql, FieldType::Date) => "timestamp(3)",
             (Dialect::Mysql, FieldType::Json) => "json",
         }
+    }
+
+    /// [`Dialect::column_type`] for `field` of `table`, where an index over several columns
+    /// also counts: MySQL cannot index a `text` column, so a string column such an index
+    /// covers is `varchar(255)` there, as Better Auth makes indexed strings.
+    pub fn table_column_type(self, table: &Table, field: &Field, is_key: bool) -> &'static str {
+        if self == Dialect::Mysql
+            && field.ty == FieldType::String
+            && !is_key
+            && field.references.is_none()
+            && table.in_table_index(&field.name)
+        {
+            return "varchar(255)";
+        }
+        self.column_type(field, is_key)
     }
 }
 
@@ -248,6 +270,19 @@ impl<'a> Generator<'a> {
         Ok(Statement { sql, params })
     }
 
+    /// A backfill: `column` set to `value` in every row where it is NULL.
+    pub fn backfill(&self, column: &str, value: Value) -> Result<Statement> {
+        let ty = self.field_type(column)?;
+        let mut params = Vec::new();
+        let p = self.push_param(&mut params, value, ty);
+        let col = self.q(column);
+        let sql = format!(
+            "UPDATE {} SET {col} = {p} WHERE {col} IS NULL",
+            self.q(&self.table.name)
+        );
+        Ok(Statement { sql, params })
+    }
+
     pub fn delete(&self, wheres: &[Where]) -> Result<Statement> {
         let mut params = Vec::new();
         let mut sql = format!("DELETE FROM {}", self.q(&self.table.name));
@@ -329,6 +364,144 @@ fn joined_columns(dialect: Dialect, first: (&str, &Table), second: (&str, &Table
         .flat_map(|(alias, t)| t.column_names().map(move |c| format!("{alias}.{}", q(c))))
         .collect();
     cols.join(", ")
+}
+
+/// `index`'s columns, quoted, once each is known to be `id` or a field of `table`.
+fn index_columns(dialect: Dialect, table: &Table, index: &TableIndex) -> Result<Vec<String>> {
+    if index.columns.is_empty() {
+        return Err(StorageError::InvalidSchema(format!(
+            "an index on `{}` has no columns",
+            table.name
+        )));
+    }
+    index
+        .columns
+        .iter()
+        .map(|c| match table.field_type(c) {
+            Some(_) => Ok(dialect.quote(c)),
+            None => Err(StorageError::UnknownField {
+                table: table.name.clone(),
+                field: c.clone(),
+            }),
+        })
+        .collect()
+}
+
+/// The name and the `CREATE [UNIQUE] INDEX` statement of an index over several columns (see
+/// [`TableIndex::name`]). MySQL 8 has no `CREATE INDEX IF NOT EXISTS` (MariaDB has): there
+/// `migrate` checks the live index names first, under its lock.
+pub fn create_index_sql(
+    dialect: Dialect,
+    table: &Table,
+    index: &TableIndex,
+) -> Result<(String, String)> {
+    let cols = index_columns(dialect, table, index)?;
+    let name = index.name(&table.name);
+    let sql = format!(
+        "CREATE {}INDEX {}{} ON {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        if dialect == Dialect::Mysql {
+            ""
+        } else {
+            "IF NOT EXISTS "
+        },
+        dialect.quote(&name),
+        dialect.quote(&table.name),
+        cols.join(", ")
+    );
+    Ok((name, sql))
+}
+
+/// How many groups of rows share the same values in all of `index`'s columns, none NULL: the
+/// rows a unique index over them would refuse (each engine lets NULLs repeat).
+pub fn duplicate_groups_sql(dialect: Dialect, table: &Table, index: &TableIndex) -> Result<String> {
+    let cols = index_columns(dialect, table, index)?;
+    let not_null: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    Ok(format!(
+        "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) dups",
+        dialect.quote(&table.name),
+        not_null.join(" AND "),
+        cols.join(", ")
+    ))
+}
+
+/// The migration version table (see [`SCHEMA_VERSION_TABLE`]), with column types as the
+/// schema's own tables get them on each engine.
+pub fn schema_version_table_sql(dialect: Dialect) -> String {
+    let q = |i: &str| dialect.quote(i);
+    let (key, number, date, options) = match dialect {
+        Dialect::Sqlite => ("text", "integer", "date", ""),
+        Dialect::Postgres => ("text", "bigint", "timestamptz", ""),
+        Dialect::Mysql => (
+            "varchar(255)",
+            "bigint",
+            "timestamp(3)",
+            " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        ),
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} ({} {key} NOT NULL PRIMARY KEY, {} {number} NOT NULL, \
+         {} {date} NOT NULL){options}",
+        q(SCHEMA_VERSION_TABLE),
+        q("component"),
+        q("version"),
+        q("appliedAt"),
+    )
+}
+
+/// Every component's recorded version: `component`, `version`.
+pub fn schema_versions_sql(dialect: Dialect) -> String {
+    format!(
+        "SELECT {}, {} FROM {}",
+        dialect.quote("component"),
+        dialect.quote("version"),
+        dialect.quote(SCHEMA_VERSION_TABLE)
+    )
+}
+
+/// Records that `component` reached `version` at `at`: an update of its row when it has one
+/// (`exists`), else an insert.
+pub fn record_schema_version(
+    dialect: Dialect,
+    component: &str,
+    version: i64,
+    at: DateTime<Utc>,
+    exists: bool,
+) -> Statement {
+    let q = |i: &str| dialect.quote(i);
+    let ph = |n| dialect.placeholder(n);
+    let component = (Value::from(component), FieldType::String);
+    let version = (Value::Int(version), FieldType::Number);
+    let at = (Value::Date(at), FieldType::Date);
+    if exists {
+        Statement {
+            sql: format!(
+                "UPDATE {} SET {} = {}, {} = {} WHERE {} = {}",
+                q(SCHEMA_VERSION_TABLE),
+                q("version"),
+                ph(1),
+                q("appliedAt"),
+                ph(2),
+                q("component"),
+                ph(3)
+            ),
+            params: vec![version, at, component],
+        }
+    } else {
+        Statement {
+            sql: format!(
+                "INSERT INTO {} ({}, {}, {}) VALUES ({}, {}, {})",
+                q(SCHEMA_VERSION_TABLE),
+                q("component"),
+                q("version"),
+                q("appliedAt"),
+                ph(1),
+                ph(2),
+                ph(3)
+            ),
+            params: vec![component, version, at],
+        }
+    }
 }
 
 fn escape_like(s: &str, esc: char) -> String {
@@ -459,5 +632,176 @@ mod tests {
             .update(&[Where::eq("id", "1")], &set, true)
             .expect("sql");
         assert!(!my.sql.contains("RETURNING"));
+    }
+
+    fn member() -> Table {
+        Table::new(
+            "member",
+            vec![
+                Field::new("organizationId", FieldType::String).required(),
+                Field::new("userId", FieldType::String).references("user", "id"),
+                Field::new("role", FieldType::String),
+                Field::new("createdAt", FieldType::Date),
+            ],
+        )
+        .unique(&["organizationId", "userId"])
+        .index(&["userId", "createdAt"])
+    }
+
+    #[test]
+    fn table_indexes_per_dialect() {
+        let t = member();
+        let (unique, plain) = (&t.indexes[0], &t.indexes[1]);
+        let (name, sql) = create_index_sql(Dialect::Sqlite, &t, unique).expect("sql");
+        assert_eq!(name, "member_organizationId_userId_uidx");
+        assert_eq!(
+            sql,
+            "CREATE UNIQUE INDEX IF NOT EXISTS \"member_organizationId_userId_uidx\" \
+             ON \"member\" (\"organizationId\", \"userId\")"
+        );
+        let (_, pg) = create_index_sql(Dialect::Postgres, &t, plain).expect("sql");
+        assert_eq!(
+            pg,
+            "CREATE INDEX IF NOT EXISTS \"member_userId_createdAt_idx\" \
+             ON \"member\" (\"userId\", \"createdAt\")"
+        );
+        let (_, my) = create_index_sql(Dialect::Mysql, &t, unique).expect("sql");
+        assert_eq!(
+            my,
+            "CREATE UNIQUE INDEX `member_organizationId_userId_uidx` \
+             ON `member` (`organizationId`, `userId`)"
+        );
+
+        let dups = duplicate_groups_sql(Dialect::Mysql, &t, unique).expect("sql");
+        assert_eq!(
+            dups,
+            "SELECT COUNT(*) FROM (SELECT 1 AS one FROM `member` \
+             WHERE `organizationId` IS NOT NULL AND `userId` IS NOT NULL \
+             GROUP BY `organizationId`, `userId` HAVING COUNT(*) > 1) dups"
+        );
+        let dups = duplicate_groups_sql(Dialect::Postgres, &t, unique).expect("sql");
+        assert!(
+            dups.contains("GROUP BY \"organizationId\", \"userId\" HAVING COUNT(*) > 1"),
+            "{dups}"
+        );
+
+        let bad = TableIndex::new(&["organizationId", "x\"); DROP TABLE user; --"], true);
+        assert!(matches!(
+            create_index_sql(Dialect::Postgres, &t, &bad),
+            Err(StorageError::UnknownField { .. })
+        ));
+        assert!(matches!(
+            create_index_sql(Dialect::Postgres, &t, &TableIndex::new(&[], false)),
+            Err(StorageError::InvalidSchema(_))
+        ));
+    }
+
+    #[test]
+    fn mysql_column_type_counts_table_indexes() {
+        let t = member();
+        let field = |n: &str| t.field(n).expect("field");
+        let my = Dialect::Mysql;
+        assert_eq!(
+            my.table_column_type(&t, field("organizationId"), false),
+            "varchar(255)"
+        );
+        assert_eq!(my.column_type(field("organizationId"), false), "text");
+        assert_eq!(
+            my.table_column_type(&t, field("userId"), false),
+            "varchar(36)"
+        );
+        assert_eq!(my.table_column_type(&t, field("role"), false), "text");
+        assert_eq!(
+            my.table_column_type(&t, field("createdAt"), false),
+            "timestamp(3)"
+        );
+        let pg = Dialect::Postgres;
+        assert_eq!(
+            pg.table_column_type(&t, field("organizationId"), false),
+            "text"
+        );
+    }
+
+    #[test]
+    fn backfill_sets_only_nulls_with_a_typed_parameter() {
+        let t = member();
+        let pg = Generator::new(Dialect::Postgres, &t)
+            .backfill("role", Value::from("member"))
+            .expect("sql");
+        assert_eq!(
+            pg.sql,
+            "UPDATE \"member\" SET \"role\" = $1 WHERE \"role\" IS NULL"
+        );
+        assert_eq!(pg.params, vec![(Value::from("member"), FieldType::String)]);
+        let my = Generator::new(Dialect::Mysql, &t)
+            .backfill("createdAt", Value::Null)
+            .expect("sql");
+        assert_eq!(
+            my.sql,
+            "UPDATE `member` SET `createdAt` = ? WHERE `createdAt` IS NULL"
+        );
+        assert_eq!(my.params, vec![(Value::Null, FieldType::Date)]);
+        let sqlite = Generator::new(Dialect::Sqlite, &t)
+            .backfill("role", Value::from("x"))
+            .expect("sql");
+        assert_eq!(
+            sqlite.sql,
+            "UPDATE \"member\" SET \"role\" = ? WHERE \"role\" IS NULL"
+        );
+        assert!(matches!(
+            Generator::new(Dialect::Sqlite, &t).backfill("nope", Value::Null),
+            Err(StorageError::UnknownField { .. })
+        ));
+    }
+
+    #[test]
+    fn schema_version_table_per_dialect() {
+        assert_eq!(
+            schema_version_table_sql(Dialect::Sqlite),
+            "CREATE TABLE IF NOT EXISTS \"portcullis_schema_version\" (\"component\" text NOT NULL \
+             PRIMARY KEY, \"version\" integer NOT NULL, \"appliedAt\" date NOT NULL)"
+        );
+        assert_eq!(
+            schema_version_table_sql(Dialect::Postgres),
+            "CREATE TABLE IF NOT EXISTS \"portcullis_schema_version\" (\"component\" text NOT NULL \
+             PRIMARY KEY, \"version\" bigint NOT NULL, \"appliedAt\" timestamptz NOT NULL)"
+        );
+        assert_eq!(
+            schema_version_table_sql(Dialect::Mysql),
+            "CREATE TABLE IF NOT EXISTS `portcullis_schema_version` (`component` varchar(255) \
+             NOT NULL PRIMARY KEY, `version` bigint NOT NULL, `appliedAt` timestamp(3) NOT NULL) \
+             ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+        );
+        assert_eq!(
+            schema_versions_sql(Dialect::Mysql),
+            "SELECT `component`, `version` FROM `portcullis_schema_version`"
+        );
+
+        let at = Utc::now();
+        let insert = record_schema_version(Dialect::Postgres, "organization", 2, at, false);
+        assert_eq!(
+            insert.sql,
+            "INSERT INTO \"portcullis_schema_version\" (\"component\", \"version\", \"appliedAt\") \
+             VALUES ($1, $2, $3)"
+        );
+        assert_eq!(
+            insert.params,
+            vec![
+                (Value::from("organization"), FieldType::String),
+                (Value::Int(2), FieldType::Number),
+                (Value::Date(at), FieldType::Date),
+            ]
+        );
+        let update = record_schema_version(Dialect::Mysql, "organization", 3, at, true);
+        assert_eq!(
+            update.sql,
+            "UPDATE `portcullis_schema_version` SET `version` = ?, `appliedAt` = ? \
+             WHERE `component` = ?"
+        );
+        assert_eq!(update.params[0], (Value::Int(3), FieldType::Number));
+        assert_eq!(
+            update.params[2],
+            (Value::from("organization"), FieldType::String)
+        );
     }
 }

@@ -1,16 +1,20 @@
-//! `migrate`: compare the schema with the live database and create what is missing.
-//! It never drops, renames or alters an existing column.
+//! `migrate`: compare the schema with the live database and create what is missing, then run
+//! the schema's numbered migrations that have not run yet. Adding never drops, renames or alters
+//! an existing column; only a numbered migration, written for the purpose, changes what exists.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use sqlx::{MySqlPool, PgPool, SqlitePool};
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::{MySqlPool, PgPool, Row as _, SqlitePool};
 
-use super::generator::Dialect;
-use crate::adapter::{MigrationReport, Result, StorageError};
-use crate::schema::{Field, FieldType, Schema, Table};
+use super::backend::{bind_mysql, bind_pg, bind_sqlite};
+use super::generator::{self, Dialect, Generator, SCHEMA_VERSION_TABLE, Statement};
+use crate::adapter::{AppliedMigration, MigrationReport, Result, StorageError};
+use crate::schema::{Field, FieldType, Migration, MigrationStep, Schema, Table, TableIndex};
 
-fn column_ddl(d: Dialect, f: &Field, new_table: bool) -> String {
-    let mut s = format!("{} {}", d.quote(&f.name), d.column_type(f, false));
+fn column_ddl(d: Dialect, t: &Table, f: &Field, new_table: bool) -> String {
+    let mut s = format!("{} {}", d.quote(&f.name), d.table_column_type(t, f, false));
     // Columns added to an existing table stay nullable: its old rows have no value for them.
     let not_null = f.required && new_table;
     if not_null {
@@ -48,7 +52,7 @@ fn create_table_ddl(d: Dialect, t: &Table) -> String {
         d.quote("id"),
         d.column_type(&id, true)
     )];
-    cols.extend(t.fields.iter().map(|f| column_ddl(d, f, true)));
+    cols.extend(t.fields.iter().map(|f| column_ddl(d, t, f, true)));
     if d != Dialect::Mysql {
         return format!("CREATE TABLE {} ({})", d.quote(&t.name), cols.join(", "));
     }
@@ -114,7 +118,7 @@ fn plan_table(
                 stmts.push(format!(
                     "ALTER TABLE {} ADD COLUMN {}",
                     d.quote(&t.name),
-                    column_ddl(d, f, false)
+                    column_ddl(d, t, f, false)
                 ));
                 report.added_columns.push(format!("{}.{}", t.name, f.name));
                 if f.unique {
@@ -135,63 +139,225 @@ fn plan_table(
     stmts
 }
 
-pub async fn run_sqlite(pool: &SqlitePool, schema: &Schema) -> Result<MigrationReport> {
-    let mut report = MigrationReport::default();
-    let mut tx = pool.begin().await?;
-    let indexes: HashSet<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index'")
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
+/// Checks what the schema declares before anything runs: index columns and backfilled columns
+/// exist, and each component's migration versions are distinct and start at 1.
+fn check(schema: &Schema) -> Result<()> {
     for t in &schema.tables {
-        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
-            .bind(&t.name)
-            .fetch_all(&mut *tx)
-            .await?;
-        let cols: HashSet<String> = cols.into_iter().collect();
-        let existing = (!cols.is_empty()).then_some(&cols);
-        for stmt in plan_table(Dialect::Sqlite, t, existing, &indexes, &mut report) {
-            sqlx::query(&stmt).execute(&mut *tx).await?;
+        for index in &t.indexes {
+            generator::create_index_sql(Dialect::Sqlite, t, index)?;
         }
     }
-    tx.commit().await?;
-    Ok(report)
+    let mut seen = HashSet::new();
+    for m in &schema.migrations {
+        if m.component.is_empty() {
+            return Err(StorageError::InvalidSchema(format!(
+                "migration {} (`{}`) names no component",
+                m.version, m.description
+            )));
+        }
+        if m.version < 1 {
+            return Err(StorageError::InvalidSchema(format!(
+                "migration {} {} (`{}`): versions start at 1",
+                m.component, m.version, m.description
+            )));
+        }
+        if !seen.insert((m.component.as_str(), m.version)) {
+            return Err(StorageError::InvalidSchema(format!(
+                "two migrations of {} have version {}",
+                m.component, m.version
+            )));
+        }
+        for step in &m.steps {
+            if let MigrationStep::Backfill { table, column, .. } = step {
+                let t = schema
+                    .table(table)
+                    .ok_or_else(|| StorageError::UnknownTable(table.clone()))?;
+                if t.field_type(column).is_none() {
+                    return Err(StorageError::UnknownField {
+                        table: table.clone(),
+                        field: column.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
-pub async fn run_pg(pool: &PgPool, schema: &Schema) -> Result<MigrationReport> {
-    let mut report = MigrationReport::default();
-    let mut tx = pool.begin().await?;
-    // Several instances may start at once: one migrates, the others wait and then find nothing to do.
-    sqlx::query("SELECT pg_advisory_xact_lock(7270011)")
-        .execute(&mut *tx)
-        .await?;
-    let indexes: HashSet<String> = sqlx::query_scalar(
-        "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()",
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
-    for t in &schema.tables {
+/// The migrations still to run, given each component's recorded version: components in the
+/// order their first migration was added to the schema, each one's in version order.
+fn pending_migrations<'m>(
+    migrations: &'m [Migration],
+    versions: &HashMap<String, i64>,
+) -> Vec<&'m Migration> {
+    let mut components: Vec<&str> = Vec::new();
+    for m in migrations {
+        if !components.contains(&m.component.as_str()) {
+            components.push(&m.component);
+        }
+    }
+    let mut pending = Vec::new();
+    for component in components {
+        let done = versions.get(component).copied().unwrap_or(0);
+        let mut theirs: Vec<&Migration> = migrations
+            .iter()
+            .filter(|m| m.component == component && m.version > done)
+            .collect();
+        theirs.sort_by_key(|m| m.version);
+        pending.extend(theirs);
+    }
+    pending
+}
+
+fn duplicate_rows(t: &Table, index: &TableIndex, name: &str) -> StorageError {
+    StorageError::DuplicateRows {
+        table: t.name.clone(),
+        columns: index.columns.clone(),
+        index: name.to_owned(),
+    }
+}
+
+/// The connection `migrate` works on, holding the migration lock. On PostgreSQL and SQLite it
+/// is inside the one transaction of the whole run.
+#[async_trait]
+trait MigrateConn: Send {
+    const DIALECT: Dialect;
+    /// One statement, without parameters.
+    async fn run(&mut self, sql: &str) -> Result<()>;
+    /// A migration's own SQL, sent as text without parameters (not prepared), so it may hold
+    /// several statements.
+    async fn run_script(&mut self, sql: &str) -> Result<()>;
+    async fn run_statement(&mut self, stmt: &Statement) -> Result<u64>;
+    async fn count(&mut self, sql: &str) -> Result<i64>;
+    /// The columns of `table`; empty when it does not exist.
+    async fn columns(&mut self, table: &str) -> Result<HashSet<String>>;
+    /// Every index name of the database (of the current schema on PostgreSQL).
+    async fn index_names(&mut self) -> Result<HashSet<String>>;
+    /// Each component's recorded migration version.
+    async fn versions(&mut self) -> Result<HashMap<String, i64>>;
+    /// Where a migration runs in a transaction of its own (MySQL), its start and end.
+    async fn begin_migration(&mut self) -> Result<()> {
+        Ok(())
+    }
+    async fn commit_migration(&mut self) -> Result<()> {
+        Ok(())
+    }
+    async fn abort_migration(&mut self) {}
+}
+
+fn version_decode(field: &str, e: impl ToString) -> StorageError {
+    StorageError::Decode {
+        table: SCHEMA_VERSION_TABLE.to_owned(),
+        field: field.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+#[async_trait]
+impl MigrateConn for sqlx::SqliteConnection {
+    const DIALECT: Dialect = Dialect::Sqlite;
+    async fn run(&mut self, sql: &str) -> Result<()> {
+        sqlx::query(sql).execute(&mut *self).await?;
+        Ok(())
+    }
+    async fn run_script(&mut self, sql: &str) -> Result<()> {
+        sqlx::Executor::execute(&mut *self, sql).await?;
+        Ok(())
+    }
+    async fn run_statement(&mut self, stmt: &Statement) -> Result<u64> {
+        Ok(bind_sqlite(sqlx::query(&stmt.sql), &stmt.params)
+            .execute(&mut *self)
+            .await?
+            .rows_affected())
+    }
+    async fn count(&mut self, sql: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(sql).fetch_one(&mut *self).await?)
+    }
+    async fn columns(&mut self, table: &str) -> Result<HashSet<String>> {
+        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+            .bind(table)
+            .fetch_all(&mut *self)
+            .await?;
+        Ok(cols.into_iter().collect())
+    }
+    async fn index_names(&mut self) -> Result<HashSet<String>> {
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index'")
+                .fetch_all(&mut *self)
+                .await?;
+        Ok(names.into_iter().collect())
+    }
+    async fn versions(&mut self) -> Result<HashMap<String, i64>> {
+        let rows = sqlx::query(&generator::schema_versions_sql(Self::DIALECT))
+            .fetch_all(&mut *self)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>(0)
+                        .map_err(|e| version_decode("component", e))?,
+                    r.try_get::<i64, _>(1)
+                        .map_err(|e| version_decode("version", e))?,
+                ))
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl MigrateConn for sqlx::PgConnection {
+    const DIALECT: Dialect = Dialect::Postgres;
+    async fn run(&mut self, sql: &str) -> Result<()> {
+        sqlx::query(sql).execute(&mut *self).await?;
+        Ok(())
+    }
+    async fn run_script(&mut self, sql: &str) -> Result<()> {
+        sqlx::Executor::execute(&mut *self, sql).await?;
+        Ok(())
+    }
+    async fn run_statement(&mut self, stmt: &Statement) -> Result<u64> {
+        Ok(bind_pg(sqlx::query(&stmt.sql), &stmt.params)
+            .execute(&mut *self)
+            .await?
+            .rows_affected())
+    }
+    async fn count(&mut self, sql: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(sql).fetch_one(&mut *self).await?)
+    }
+    async fn columns(&mut self, table: &str) -> Result<HashSet<String>> {
         let cols: Vec<String> = sqlx::query_scalar(
             "SELECT column_name::text FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = $1",
         )
-        .bind(&t.name)
-        .fetch_all(&mut *tx)
+        .bind(table)
+        .fetch_all(&mut *self)
         .await?;
-        let cols: HashSet<String> = cols.into_iter().collect();
-        let existing = (!cols.is_empty()).then_some(&cols);
-        for stmt in plan_table(Dialect::Postgres, t, existing, &indexes, &mut report) {
-            sqlx::query(&stmt).execute(&mut *tx).await?;
-        }
+        Ok(cols.into_iter().collect())
     }
-    tx.commit().await?;
-    Ok(report)
+    async fn index_names(&mut self) -> Result<HashSet<String>> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()",
+        )
+        .fetch_all(&mut *self)
+        .await?;
+        Ok(names.into_iter().collect())
+    }
+    async fn versions(&mut self) -> Result<HashMap<String, i64>> {
+        let rows = sqlx::query(&generator::schema_versions_sql(Self::DIALECT))
+            .fetch_all(&mut *self)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>(0)
+                        .map_err(|e| version_decode("component", e))?,
+                    r.try_get::<i64, _>(1)
+                        .map_err(|e| version_decode("version", e))?,
+                ))
+            })
+            .collect()
+    }
 }
-
-const MYSQL_LOCK: &str = "portcullis_migrate";
 
 /// Decodes a MySQL string as bytes: information_schema columns come back flagged BINARY on
 /// some servers, which `String` refuses.
@@ -210,6 +376,247 @@ async fn mysql_names(
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .collect())
 }
+
+#[async_trait]
+impl MigrateConn for sqlx::MySqlConnection {
+    const DIALECT: Dialect = Dialect::Mysql;
+    async fn run(&mut self, sql: &str) -> Result<()> {
+        sqlx::query(sql).execute(&mut *self).await?;
+        Ok(())
+    }
+    async fn run_script(&mut self, sql: &str) -> Result<()> {
+        sqlx::Executor::execute(&mut *self, sql).await?;
+        Ok(())
+    }
+    async fn run_statement(&mut self, stmt: &Statement) -> Result<u64> {
+        Ok(bind_mysql(sqlx::query(&stmt.sql), &stmt.params)
+            .execute(&mut *self)
+            .await?
+            .rows_affected())
+    }
+    async fn count(&mut self, sql: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(sql).fetch_one(&mut *self).await?)
+    }
+    async fn columns(&mut self, table: &str) -> Result<HashSet<String>> {
+        mysql_names(
+            self,
+            "SELECT column_name FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = ?",
+            Some(table),
+        )
+        .await
+    }
+    async fn index_names(&mut self) -> Result<HashSet<String>> {
+        mysql_names(
+            self,
+            "SELECT DISTINCT index_name FROM information_schema.statistics \
+             WHERE table_schema = DATABASE()",
+            None,
+        )
+        .await
+    }
+    async fn versions(&mut self) -> Result<HashMap<String, i64>> {
+        let rows = sqlx::query(&generator::schema_versions_sql(Self::DIALECT))
+            .fetch_all(&mut *self)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                // `_bin` collations come back flagged BINARY: read bytes, check UTF-8.
+                let component = r
+                    .try_get::<Vec<u8>, _>(0)
+                    .map_err(|e| version_decode("component", e))
+                    .and_then(|b| {
+                        String::from_utf8(b).map_err(|e| version_decode("component", e))
+                    })?;
+                let version = r
+                    .try_get::<i64, _>(1)
+                    .map_err(|e| version_decode("version", e))?;
+                Ok((component, version))
+            })
+            .collect()
+    }
+    // DDL commits implicitly in MySQL, so a migration's DDL is not undone if a later step
+    // fails; its data changes and the version it records commit together.
+    async fn begin_migration(&mut self) -> Result<()> {
+        sqlx::Executor::execute(&mut *self, "BEGIN").await?;
+        Ok(())
+    }
+    async fn commit_migration(&mut self) -> Result<()> {
+        sqlx::Executor::execute(&mut *self, "COMMIT").await?;
+        Ok(())
+    }
+    async fn abort_migration(&mut self) {
+        // The caller closes the connection after a failed run, which rolls back as well.
+        let _ = sqlx::Executor::execute(&mut *self, "ROLLBACK").await;
+    }
+}
+
+/// The whole of `migrate` once the lock is held: missing tables and columns (with Better
+/// Auth's single-column indexes), then pending numbered migrations, then missing indexes over
+/// several columns (after the migrations, which may first have to clean up duplicates).
+async fn migrate_locked<C: MigrateConn>(c: &mut C, schema: &Schema) -> Result<MigrationReport> {
+    check(schema)?;
+    let mut report = MigrationReport::default();
+    let mut indexes = c.index_names().await?;
+    for t in &schema.tables {
+        let cols = c.columns(&t.name).await?;
+        let existing = (!cols.is_empty()).then_some(&cols);
+        // MySQL: DDL commits implicitly, so each statement is checked against the live schema
+        // first, and a rerun picks up where a failed run stopped.
+        for stmt in plan_table(C::DIALECT, t, existing, &indexes, &mut report) {
+            c.run(&stmt).await?;
+        }
+    }
+    if run_migrations(c, schema, &mut report).await? > 0 {
+        // A migration may have created or dropped indexes of its own.
+        indexes = c.index_names().await?;
+    }
+    for t in &schema.tables {
+        create_table_indexes(c, t, &indexes, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// Runs the migrations not yet recorded and records each; returns how many ran. The version
+/// table is created with the first migration a schema declares, not before.
+async fn run_migrations<C: MigrateConn>(
+    c: &mut C,
+    schema: &Schema,
+    report: &mut MigrationReport,
+) -> Result<usize> {
+    if schema.migrations.is_empty() {
+        return Ok(0);
+    }
+    if c.columns(SCHEMA_VERSION_TABLE).await?.is_empty() {
+        c.run(&generator::schema_version_table_sql(C::DIALECT))
+            .await?;
+        report.created_tables.push(SCHEMA_VERSION_TABLE.to_owned());
+    }
+    let mut versions = c.versions().await?;
+    let pending = pending_migrations(&schema.migrations, &versions);
+    for m in &pending {
+        c.begin_migration().await?;
+        let recorded = versions.contains_key(&m.component);
+        if let Err(e) = apply_migration(c, schema, m, recorded).await {
+            c.abort_migration().await;
+            return Err(StorageError::MigrationFailed {
+                component: m.component.clone(),
+                version: m.version,
+                description: m.description.clone(),
+                source: Box::new(e),
+            });
+        }
+        c.commit_migration().await?;
+        versions.insert(m.component.clone(), m.version);
+        tracing::info!(component = %m.component, version = m.version, description = %m.description, "migration applied");
+        report.applied_migrations.push(AppliedMigration {
+            component: m.component.clone(),
+            version: m.version,
+            description: m.description.clone(),
+        });
+    }
+    Ok(pending.len())
+}
+
+/// `m`'s steps, then its version recorded (an update when the component has a row).
+async fn apply_migration<C: MigrateConn>(
+    c: &mut C,
+    schema: &Schema,
+    m: &Migration,
+    recorded: bool,
+) -> Result<()> {
+    for step in &m.steps {
+        match step {
+            MigrationStep::Sql(sql) => {
+                if let Some(text) = sql.for_dialect(C::DIALECT) {
+                    c.run_script(text).await?;
+                }
+            }
+            MigrationStep::Backfill {
+                table,
+                column,
+                value,
+            } => {
+                let t = schema
+                    .table(table)
+                    .ok_or_else(|| StorageError::UnknownTable(table.clone()))?;
+                let stmt = Generator::new(C::DIALECT, t).backfill(column, value.clone())?;
+                c.run_statement(&stmt).await?;
+            }
+        }
+    }
+    let record =
+        generator::record_schema_version(C::DIALECT, &m.component, m.version, Utc::now(), recorded);
+    c.run_statement(&record).await?;
+    Ok(())
+}
+
+/// Creates `t`'s indexes over several columns that the database lacks (by name). A unique one
+/// is refused with [`StorageError::DuplicateRows`] when existing rows already repeat.
+async fn create_table_indexes<C: MigrateConn>(
+    c: &mut C,
+    t: &Table,
+    existing: &HashSet<String>,
+    report: &mut MigrationReport,
+) -> Result<()> {
+    for index in &t.indexes {
+        let (name, sql) = generator::create_index_sql(C::DIALECT, t, index)?;
+        if existing.contains(&name) || report.created_indexes.contains(&name) {
+            continue;
+        }
+        // Counted first: PostgreSQL's own error would abort the transaction and names only
+        // one duplicated key, and each engine words it differently.
+        if index.unique
+            && c.count(&generator::duplicate_groups_sql(C::DIALECT, t, index)?)
+                .await?
+                > 0
+        {
+            return Err(duplicate_rows(t, index, &name));
+        }
+        c.run(&sql).await.map_err(|e| match e {
+            // A duplicate written since the count.
+            StorageError::UniqueViolation if index.unique => duplicate_rows(t, index, &name),
+            StorageError::Database(reason) => StorageError::Database(format!(
+                "cannot create index `{name}` on {} ({}): {reason}{}",
+                t.name,
+                index.columns.join(", "),
+                if reason.contains("BLOB/TEXT") {
+                    " (MySQL indexes only sized string columns: a column created before the \
+                     index was declared is `text`; a numbered migration can alter it to \
+                     varchar(255) first)"
+                } else {
+                    ""
+                }
+            )),
+            other => other,
+        })?;
+        report.created_indexes.push(name);
+    }
+    Ok(())
+}
+
+pub async fn run_sqlite(pool: &SqlitePool, schema: &Schema) -> Result<MigrationReport> {
+    // IMMEDIATE takes the write lock at once: two processes starting on one file take turns
+    // (the busy timeout waits) rather than both reading the versions and one failing later.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let report = migrate_locked(&mut *tx, schema).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+pub async fn run_pg(pool: &PgPool, schema: &Schema) -> Result<MigrationReport> {
+    let mut tx = pool.begin().await?;
+    // Several instances may start at once: one migrates, the others wait and then find nothing
+    // to do (each reads the live schema and the recorded versions only once it holds the lock).
+    sqlx::query("SELECT pg_advisory_xact_lock(7270011)")
+        .execute(&mut *tx)
+        .await?;
+    let report = migrate_locked(&mut *tx, schema).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+const MYSQL_LOCK: &str = "portcullis_migrate";
 
 async fn migrate_mysql_locked(
     conn: &mut sqlx::MySqlConnection,
@@ -241,31 +648,9 @@ async fn migrate_mysql_locked(
                 ))
             })?;
     }
-    let mut report = MigrationReport::default();
-    let indexes = mysql_names(
-        conn,
-        "SELECT DISTINCT index_name FROM information_schema.statistics \
-         WHERE table_schema = DATABASE()",
-        None,
-    )
-    .await?;
-    for t in &schema.tables {
-        let cols = mysql_names(
-            conn,
-            "SELECT column_name FROM information_schema.columns \
-             WHERE table_schema = DATABASE() AND table_name = ?",
-            Some(&t.name),
-        )
-        .await?;
-        let existing = (!cols.is_empty()).then_some(&cols);
-        // DDL commits implicitly in MySQL: there is no transaction to wrap this in. Each
-        // statement is checked against the live schema first, so a rerun picks up where a
-        // failed run stopped.
-        for stmt in plan_table(Dialect::Mysql, t, existing, &indexes, &mut report) {
-            sqlx::query(&stmt).execute(&mut *conn).await?;
-        }
-    }
-    Ok(report)
+    // DDL commits implicitly in MySQL: there is no transaction around the whole run (each
+    // numbered migration gets its own, for its data changes and its recorded version).
+    migrate_locked(conn, schema).await
 }
 
 pub async fn run_mysql(pool: &MySqlPool, schema: &Schema) -> Result<MigrationReport> {
@@ -287,8 +672,9 @@ pub async fn run_mysql(pool: &MySqlPool, schema: &Schema) -> Result<MigrationRep
         .bind(MYSQL_LOCK)
         .execute(&mut *conn)
         .await;
-    if released.is_err() {
-        // Closing the session frees its locks; never hand a lock-holding connection back.
+    if released.is_err() || res.is_err() {
+        // Closing the session frees its locks and ends any transaction a failed migration left
+        // open; never hand such a connection back to the pool.
         let _ = conn.close().await;
     }
     res
@@ -437,5 +823,129 @@ mod tests {
                 "ALTER TABLE `user` ADD COLUMN `banExpires` timestamp(3) NULL".to_string(),
             ]
         );
+    }
+
+    fn member() -> Table {
+        Table::new(
+            "member",
+            vec![
+                Field::new("organizationId", FieldType::String).required(),
+                Field::new("userId", FieldType::String)
+                    .required()
+                    .references("user", "id"),
+                Field::new("role", FieldType::String),
+                Field::new("createdAt", FieldType::Date).required(),
+            ],
+        )
+        .unique(&["organizationId", "userId"])
+        .index(&["userId", "createdAt"])
+    }
+
+    #[test]
+    fn mysql_sizes_string_columns_that_a_table_index_covers() {
+        let ddl = create_table_ddl(Dialect::Mysql, &member());
+        assert!(
+            ddl.contains("`organizationId` varchar(255) NOT NULL, "),
+            "{ddl}"
+        );
+        assert!(ddl.contains("`userId` varchar(36) NOT NULL, "), "{ddl}");
+        assert!(ddl.contains("`role` text, "), "{ddl}");
+        // The indexes are separate statements, with their own names.
+        assert!(!ddl.contains("UNIQUE"), "{ddl}");
+        let pg = create_table_ddl(Dialect::Postgres, &member());
+        assert!(pg.contains("\"organizationId\" text NOT NULL, "), "{pg}");
+
+        // A column added later to a table where an index covers it is sized as well.
+        let t = member();
+        let cols: HashSet<String> = ["id", "userId", "role", "createdAt"]
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let mut report = MigrationReport::default();
+        let stmts = plan_table(
+            Dialect::Mysql,
+            &t,
+            Some(&cols),
+            &HashSet::new(),
+            &mut report,
+        );
+        assert_eq!(
+            stmts,
+            vec!["ALTER TABLE `member` ADD COLUMN `organizationId` varchar(255)".to_string()]
+        );
+    }
+
+    #[test]
+    fn pending_migrations_follow_components_then_versions_and_skip_recorded_ones() {
+        let migrations = vec![
+            Migration::new("organization", 2, "b"),
+            Migration::new("core", 1, "c1"),
+            Migration::new("organization", 1, "a"),
+            Migration::new("organization", 3, "c"),
+            Migration::new("two-factor", 1, "t"),
+        ];
+        let order = |versions: &HashMap<String, i64>| {
+            pending_migrations(&migrations, versions)
+                .iter()
+                .map(|m| format!("{}{}", m.component, m.version))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            order(&HashMap::new()),
+            [
+                "organization1",
+                "organization2",
+                "organization3",
+                "core1",
+                "two-factor1"
+            ]
+        );
+        let recorded: HashMap<String, i64> =
+            [("organization".to_owned(), 2), ("core".to_owned(), 1)].into();
+        assert_eq!(order(&recorded), ["organization3", "two-factor1"]);
+        // A database ahead of this build (a newer release ran): nothing to do.
+        let ahead: HashMap<String, i64> = [
+            ("organization".to_owned(), 9),
+            ("core".to_owned(), 9),
+            ("two-factor".to_owned(), 9),
+        ]
+        .into();
+        assert!(order(&ahead).is_empty());
+    }
+
+    #[test]
+    fn invalid_declarations_fail_before_anything_runs() {
+        let with = |migrations: Vec<Migration>| {
+            let mut s = Schema::core();
+            s.extend(member());
+            s.add_migrations(migrations);
+            check(&s)
+        };
+        assert!(with(vec![Migration::new("org", 1, "a")]).is_ok());
+        let err = with(vec![
+            Migration::new("org", 1, "a"),
+            Migration::new("org", 1, "b"),
+        ])
+        .unwrap_err();
+        assert!(matches!(err, StorageError::InvalidSchema(_)), "{err:?}");
+        let err = with(vec![Migration::new("org", 0, "a")]).unwrap_err();
+        assert!(matches!(err, StorageError::InvalidSchema(_)), "{err:?}");
+        let err = with(vec![Migration::new("", 1, "a")]).unwrap_err();
+        assert!(matches!(err, StorageError::InvalidSchema(_)), "{err:?}");
+        let err = with(vec![
+            Migration::new("org", 1, "a").backfill("member", "nope", 1),
+        ])
+        .unwrap_err();
+        assert!(matches!(err, StorageError::UnknownField { .. }), "{err:?}");
+        let err = with(vec![Migration::new("org", 1, "a").backfill("nope", "x", 1)]).unwrap_err();
+        assert!(matches!(err, StorageError::UnknownTable(_)), "{err:?}");
+
+        let mut s = Schema::core();
+        s.extend(member().unique(&["organizationId", "team\" OR 1=1"]));
+        let err = check(&s).unwrap_err();
+        assert!(matches!(err, StorageError::UnknownField { .. }), "{err:?}");
+        let mut s = Schema::core();
+        s.extend(member().index(&[]));
+        assert!(matches!(check(&s), Err(StorageError::InvalidSchema(_))));
     }
 }

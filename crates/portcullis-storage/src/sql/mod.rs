@@ -9,4 +9,4 @@ mod session_checks;
 mod temp_sqlite;
 
 pub use backend::SqlAdapter;
-pub use generator::{Dialect, Statement};
+pub use generator::{Dialect, SCHEMA_VERSION_TABLE, Statement};
