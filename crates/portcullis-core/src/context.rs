@@ -48,6 +48,7 @@ pub fn build_schema(config: &Config, plugins: &[Arc<dyn Plugin>]) -> Schema {
         for t in p.schema() {
             schema.extend(t);
         }
+        schema.add_migrations(p.migrations());
     }
     if !config.additional_user_fields.is_empty() {
         schema.extend(Table::new("user", config.additional_user_fields.clone()));

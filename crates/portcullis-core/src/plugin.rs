@@ -42,6 +42,12 @@ pub trait Plugin: Send + Sync {
         Vec::new()
     }
 
+    /// Numbered migrations that alter or backfill this plugin's tables, run once each, in
+    /// order, by `migrate` (component = the plugin's id).
+    fn migrations(&self) -> Vec<portcullis_storage::Migration> {
+        Vec::new()
+    }
+
     fn endpoints(&self) -> Vec<Endpoint> {
         Vec::new()
     }
