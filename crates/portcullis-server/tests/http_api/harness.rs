@@ -128,6 +128,8 @@ pub struct TestServer {
     /// `http://127.0.0.1:<port>`: the server's own (trusted) origin.
     pub base: String,
     pub app: App,
+    /// The engine's clock: `advance` it to expire sessions, codes and tokens without waiting.
+    pub clock: std::sync::Arc<portcullis_core::clock::MovableClock>,
     task: tokio::task::JoinHandle<()>,
     // Order matters: the temp dir (holding the data dir and SQLite file) goes last.
     _db: Option<Resource>,
@@ -243,6 +245,15 @@ pub async fn start(backend: Backend) -> Option<TestServer> {
 
 /// Like `start`, with extra configuration variables.
 pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestServer> {
+    start_with_plugins(backend, extra, Vec::new()).await
+}
+
+/// Like `start_with`, with test plugins registered after the configured ones.
+pub async fn start_with_plugins(
+    backend: Backend,
+    extra: &[(&str, &str)],
+    test_plugins: Vec<std::sync::Arc<dyn portcullis_core::Plugin>>,
+) -> Option<TestServer> {
     let admin = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => match pg_admin_url() {
@@ -300,7 +311,14 @@ pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> Option<Test
     }
     let sources = portcullis_core::Sources::new(env).expect("config sources");
     let config = portcullis_core::Config::load(&sources).expect("config");
-    let app = portcullis_server::build_app(config, true)
+    let mut plugins = portcullis_plugins::registry(&config).expect("plugins");
+    plugins.extend(test_plugins);
+    let clock = std::sync::Arc::new(portcullis_core::clock::MovableClock::new());
+    let options = portcullis_server::AppOptions {
+        clock: Some(clock.clone()),
+        plugins: Some(plugins),
+    };
+    let app = portcullis_server::build_app_with(config, true, options)
         .await
         .unwrap_or_else(|e| panic!("build_app on {backend:?}: {e}"));
     let served = app.clone();
@@ -314,6 +332,7 @@ pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> Option<Test
         addr,
         base,
         app,
+        clock,
         task,
         _db: db_guard,
         _dir: dir_guard,

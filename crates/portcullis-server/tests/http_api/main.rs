@@ -129,4 +129,9 @@ per_backend! {
     hosted_flows::dev_outbox_pages,
     hosted_flows::dev_outbox_escapes_messages,
     hosted_flows::dev_outbox_hidden_in_production,
+    seam::issuance_is_held_or_announced_once,
+    seam::before_hooks_answer_or_authenticate,
+    seam::the_clock_expires_sessions_without_waiting,
+    anonymous::anonymous_sign_in_and_link_on_sign_up,
+    anonymous::anonymous_link_on_sign_in_and_delete,
 }

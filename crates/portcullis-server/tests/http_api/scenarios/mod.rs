@@ -1,5 +1,6 @@
 //! Scenarios: each is an `async fn(&TestServer)`, run once per database backend.
 
+pub mod anonymous;
 pub mod config;
 pub mod email_flows;
 pub mod email_otp;
@@ -8,6 +9,7 @@ pub mod magic_link;
 pub mod misc;
 pub mod phone_number;
 pub mod rate_limit;
+pub mod seam;
 pub mod session;
 pub mod sign_in;
 pub mod sign_up;
