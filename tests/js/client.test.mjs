@@ -381,6 +381,23 @@ test("unauthenticated listSessions / updateUser → 401 UNAUTHORIZED", async () 
   assertApiError(upd.error, 401, "UNAUTHORIZED", "Unauthorized");
 });
 
+test("links with a bad token redirect with an empty application/json answer", async () => {
+  const dev = device();
+  const magic = await dev.client.magicLink.verify({ query: { token: "not-a-token" } });
+  assert.equal(magic.data, null);
+  assert.equal(magic.error.status, 302);
+  const m = dev.last("/magic-link/verify");
+  assert.equal(m.headers.get("content-type"), "application/json");
+  assert.equal(m.headers.get("location"), `${BASE}/?error=INVALID_TOKEN`);
+  const verify = await dev.client.verifyEmail({
+    query: { token: "not-a-token", callbackURL: "/done" },
+  });
+  assert.equal(verify.error.status, 302);
+  const v = dev.last("/verify-email");
+  assert.equal(v.headers.get("content-type"), "application/json");
+  assert.equal(v.headers.get("location"), "/done?error=INVALID_TOKEN");
+});
+
 test("bearer: set-auth-token from sign-in authenticates a cookie-less client", async () => {
   const { email, user } = await signedUpUser("bearer");
   const dev = device();

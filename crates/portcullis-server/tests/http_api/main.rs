@@ -85,6 +85,7 @@ per_backend! {
     misc::openapi_and_reference,
     misc::health,
     misc::unknown_routes_are_empty_404s,
+    misc::empty_endpoint_answers_are_json,
     misc::hosted_pages_and_assets,
     misc::cors_for_trusted_origins_only,
     storage::legacy_plain_token_is_upgraded,
