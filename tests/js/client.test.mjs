@@ -381,6 +381,21 @@ test("unauthenticated listSessions / updateUser → 401 UNAUTHORIZED", async () 
   assertApiError(upd.error, 401, "UNAUTHORIZED", "Unauthorized");
 });
 
+test("verifyPassword: the right password, a wrong one, a too long one, no session", async () => {
+  const { dev } = await signedUpUser("verifypw");
+  const ok = await dev.client.verifyPassword({ password: PASSWORD });
+  assert.equal(ok.error, null, JSON.stringify(ok.error));
+  assert.deepEqual(ok.data, { status: true });
+  assert.equal(dev.last("/verify-password").setCookies.length, 0, "no cookie");
+  const wrong = await dev.client.verifyPassword({ password: `${PASSWORD}-not-it` });
+  assert.equal(wrong.data, null);
+  assertApiError(wrong.error, 400, "INVALID_PASSWORD", "Invalid password");
+  const long = await dev.client.verifyPassword({ password: "x".repeat(129) });
+  assertApiError(long.error, 400, "PASSWORD_TOO_LONG", "Password too long");
+  const anon = await device().client.verifyPassword({ password: PASSWORD });
+  assertApiError(anon.error, 401, "UNAUTHORIZED", "Unauthorized");
+});
+
 test("links with a bad token redirect with an empty application/json answer", async () => {
   const dev = device();
   const magic = await dev.client.magicLink.verify({ query: { token: "not-a-token" } });

@@ -77,6 +77,7 @@ per_backend! {
     session::sign_out,
     user::update_user,
     user::change_password,
+    user::verify_password,
     user::set_password,
     user::delete_user,
     user::list_accounts,
