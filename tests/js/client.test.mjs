@@ -396,6 +396,18 @@ test("verifyPassword: the right password, a wrong one, a too long one, no sessio
   assertApiError(anon.error, 401, "UNAUTHORIZED", "Unauthorized");
 });
 
+test("updateSession: nothing settable → 400 without a code; no session → 401", async () => {
+  const { dev } = await signedUpUser("updsession");
+  // Core session fields and unknown keys are ignored.
+  const res = await dev.client.updateSession({ notASessionField: "x", token: "ignored" });
+  assert.equal(res.data, null);
+  assertApiError(res.error, 400, undefined, "No fields to update");
+  assert.equal(res.error.code, undefined, "no code");
+  assert.equal(dev.last("/update-session").setCookies.length, 0, "no cookie");
+  const anon = await device().client.updateSession({ notASessionField: "x" });
+  assertApiError(anon.error, 401, "UNAUTHORIZED", "Unauthorized");
+});
+
 test("links with a bad token redirect with an empty application/json answer", async () => {
   const dev = device();
   const magic = await dev.client.magicLink.verify({ query: { token: "not-a-token" } });

@@ -69,6 +69,7 @@ per_backend! {
     session::get_session_without_valid_cookie,
     session::get_session_with_bearer,
     session::post_get_session_is_405,
+    session::update_session,
     session::cookie_cache_and_disable_cookie_cache,
     session::list_sessions,
     session::revoke_session,
