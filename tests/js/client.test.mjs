@@ -408,6 +408,18 @@ test("updateSession: nothing settable → 400 without a code; no session → 401
   assertApiError(anon.error, 401, "UNAUTHORIZED", "Unauthorized");
 });
 
+test("signUp.email: a username that is not a string → 422 FAILED_TO_CREATE_USER", async () => {
+  const dev = device();
+  const email = uniqueEmail("numuser");
+  const res = await dev.client.signUp.email({ name: "Num", email, password: PASSWORD, username: 12345 });
+  assert.equal(res.data, null);
+  assertApiError(res.error, 422, "FAILED_TO_CREATE_USER", "Failed to create user");
+  assert.equal(dev.last("/sign-up/email").setCookies.length, 0, "no cookie");
+  // Nothing was created: the address is still free.
+  const again = await dev.client.signUp.email({ name: "Num", email, password: PASSWORD });
+  assert.equal(again.error, null, JSON.stringify(again.error));
+});
+
 test("links with a bad token redirect with an empty application/json answer", async () => {
   const dev = device();
   const magic = await dev.client.magicLink.verify({ query: { token: "not-a-token" } });

@@ -125,6 +125,7 @@ per_backend! {
     email_otp::email_otp_verify_email_and_reset_password,
     username::username_sign_up_and_sign_in,
     username::username_rules_on_sign_up_and_update,
+    username::username_that_is_not_a_string,
     phone_number::phone_number_verify_sign_in_and_reset,
     phone_number::phone_number_update_on_own_account,
     hosted_flows::hosted_email_pages,
