@@ -420,6 +420,20 @@ test("signUp.email: a username that is not a string → 422 FAILED_TO_CREATE_USE
   assert.equal(again.error, null, JSON.stringify(again.error));
 });
 
+test("emailOtp.sendVerificationOtp: an unknown type → 400 VALIDATION_ERROR, the schema's message", async () => {
+  const res = await device().client.emailOtp.sendVerificationOtp({
+    email: uniqueEmail("otptype"),
+    type: "bogus",
+  });
+  assert.equal(res.data, null);
+  assertApiError(
+    res.error,
+    400,
+    "VALIDATION_ERROR",
+    '[body.type] Invalid option: expected one of "email-verification"|"sign-in"|"forget-password"|"change-email"',
+  );
+});
+
 test("links with a bad token redirect with an empty application/json answer", async () => {
   const dev = device();
   const magic = await dev.client.magicLink.verify({ query: { token: "not-a-token" } });
