@@ -211,21 +211,22 @@ async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
         updated
     };
 
-    let current = session::lookup(ctx, req, false).await?;
-    let signed_in_as_user = matches!(&current, Lookup::Found(s) if s.user_id() == user_id);
-    let mut res = done(req, json!({"status": true, "user": null}));
-    if signed_in_as_user {
-        if let Lookup::Found(mut s) = current {
-            // Refresh the cookie cache so the client sees emailVerified at once.
+    let res = done(req, json!({"status": true, "user": null}));
+    // As Better Auth: cookies only with auto sign-in, and only when this link verified the
+    // address. The caller's own session is set again (its cookie cache then shows
+    // emailVerified); anyone else gets a new session for this user.
+    if !ctx.config.email.auto_sign_in_after_verification || was_verified {
+        return Ok(res);
+    }
+    let cookies = match session::lookup(ctx, req, false).await? {
+        Lookup::Found(mut s) if s.user_id() == user_id => {
             s.user = user.into();
             let dont_remember = session::dont_remember(ctx, req);
-            res = res.cookies(session::session_cookies(ctx, &s, dont_remember));
+            session::session_cookies(ctx, &s, dont_remember)
         }
-    } else if ctx.config.email.auto_sign_in_after_verification && !was_verified {
-        let (_, cookies) = session::sign_in_user(ctx, user, req, false).await?;
-        res = res.cookies(cookies);
-    }
-    Ok(res)
+        _ => session::sign_in_user(ctx, user, req, false).await?.1,
+    };
+    Ok(res.cookies(cookies))
 }
 
 /// Steps two and three of a change of address.

@@ -111,6 +111,7 @@ per_backend! {
     rate_limit::account_lockout_disabled,
     email_flows::email_verification_flow,
     email_flows::verify_email_bad_tokens,
+    email_flows::verify_email_when_signed_in,
     email_flows::send_verification_email_rules,
     email_flows::password_reset_flow,
     email_flows::password_reset_expiry_and_old_path,
