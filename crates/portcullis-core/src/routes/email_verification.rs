@@ -262,8 +262,10 @@ async fn change_email_step(
             let user_id = user_str(user, "id");
             let mut set = Row::new();
             set.insert("email".into(), users::normalize_email(new_email).into());
-            // Following the link proved the new address.
-            set.insert("emailVerified".into(), true.into());
+            // As Better Auth, emailVerified stays as it was. An unverified account stays
+            // unverified: whoever created it has not proven the address it was created with,
+            // so it must not become a verified account for the new one either (which would
+            // spare it the clean-up a proven mailbox's passwordless sign-in does).
             set.insert("updatedAt".into(), Utc::now().into());
             let updated = match ctx
                 .adapter

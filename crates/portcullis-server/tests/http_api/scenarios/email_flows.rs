@@ -487,6 +487,21 @@ pub async fn change_email_flow(srv: &TestServer) {
     assert_eq!(res.status, 302, "{}", res.describe());
     let session = me.get("/api/auth/get-session").await.json();
     assert_eq!(session["user"]["email"], "cora.new@example.com");
+    // As Better Auth: an unverified account stays unverified (it never proved the address it
+    // was created with) until the new address is verified on its own.
+    assert_eq!(session["user"]["emailVerified"], false);
+    assert!(!verified(&user_row(srv, "cora.new@example.com").await));
+    let res = me
+        .post(
+            "/api/auth/send-verification-email",
+            json!({"email": "cora.new@example.com"}),
+        )
+        .await;
+    assert_json(&res, 200, json!({"status": true}));
+    let link = srv.last_link("cora.new@example.com", "verification").await;
+    let res = me.get(&local(srv, &link)).await;
+    assert_eq!(res.status, 302, "{}", res.describe());
+    let session = me.get("/api/auth/get-session").await.json();
     assert_eq!(session["user"]["emailVerified"], true);
 
     // A verified address approves first, then the new one is verified.
@@ -525,6 +540,8 @@ pub async fn change_email_flow(srv: &TestServer) {
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(res.json()["user"]["email"], "cora.third@example.com");
+    // A verified account stays verified.
+    assert_eq!(res.json()["user"]["emailVerified"], true);
 
     // A taken address answers the same and sends nothing.
     srv.sign_up("Taken", "taken@example.com", "taken-password-1")
