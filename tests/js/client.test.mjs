@@ -381,6 +381,76 @@ test("unauthenticated listSessions / updateUser → 401 UNAUTHORIZED", async () 
   assertApiError(upd.error, 401, "UNAUTHORIZED", "Unauthorized");
 });
 
+test("verifyPassword: the right password, a wrong one, a too long one, no session", async () => {
+  const { dev } = await signedUpUser("verifypw");
+  const ok = await dev.client.verifyPassword({ password: PASSWORD });
+  assert.equal(ok.error, null, JSON.stringify(ok.error));
+  assert.deepEqual(ok.data, { status: true });
+  assert.equal(dev.last("/verify-password").setCookies.length, 0, "no cookie");
+  const wrong = await dev.client.verifyPassword({ password: `${PASSWORD}-not-it` });
+  assert.equal(wrong.data, null);
+  assertApiError(wrong.error, 400, "INVALID_PASSWORD", "Invalid password");
+  const long = await dev.client.verifyPassword({ password: "x".repeat(129) });
+  assertApiError(long.error, 400, "PASSWORD_TOO_LONG", "Password too long");
+  const anon = await device().client.verifyPassword({ password: PASSWORD });
+  assertApiError(anon.error, 401, "UNAUTHORIZED", "Unauthorized");
+});
+
+test("updateSession: nothing settable → 400 without a code; no session → 401", async () => {
+  const { dev } = await signedUpUser("updsession");
+  // Core session fields and unknown keys are ignored.
+  const res = await dev.client.updateSession({ notASessionField: "x", token: "ignored" });
+  assert.equal(res.data, null);
+  assertApiError(res.error, 400, undefined, "No fields to update");
+  assert.equal(res.error.code, undefined, "no code");
+  assert.equal(dev.last("/update-session").setCookies.length, 0, "no cookie");
+  const anon = await device().client.updateSession({ notASessionField: "x" });
+  assertApiError(anon.error, 401, "UNAUTHORIZED", "Unauthorized");
+});
+
+test("signUp.email: a username that is not a string → 422 FAILED_TO_CREATE_USER", async () => {
+  const dev = device();
+  const email = uniqueEmail("numuser");
+  const res = await dev.client.signUp.email({ name: "Num", email, password: PASSWORD, username: 12345 });
+  assert.equal(res.data, null);
+  assertApiError(res.error, 422, "FAILED_TO_CREATE_USER", "Failed to create user");
+  assert.equal(dev.last("/sign-up/email").setCookies.length, 0, "no cookie");
+  // Nothing was created: the address is still free.
+  const again = await dev.client.signUp.email({ name: "Num", email, password: PASSWORD });
+  assert.equal(again.error, null, JSON.stringify(again.error));
+});
+
+test("emailOtp.sendVerificationOtp: an unknown type → 400 VALIDATION_ERROR, the schema's message", async () => {
+  const res = await device().client.emailOtp.sendVerificationOtp({
+    email: uniqueEmail("otptype"),
+    type: "bogus",
+  });
+  assert.equal(res.data, null);
+  assertApiError(
+    res.error,
+    400,
+    "VALIDATION_ERROR",
+    '[body.type] Invalid option: expected one of "email-verification"|"sign-in"|"forget-password"|"change-email"',
+  );
+});
+
+test("links with a bad token redirect with an empty application/json answer", async () => {
+  const dev = device();
+  const magic = await dev.client.magicLink.verify({ query: { token: "not-a-token" } });
+  assert.equal(magic.data, null);
+  assert.equal(magic.error.status, 302);
+  const m = dev.last("/magic-link/verify");
+  assert.equal(m.headers.get("content-type"), "application/json");
+  assert.equal(m.headers.get("location"), `${BASE}/?error=INVALID_TOKEN`);
+  const verify = await dev.client.verifyEmail({
+    query: { token: "not-a-token", callbackURL: "/done" },
+  });
+  assert.equal(verify.error.status, 302);
+  const v = dev.last("/verify-email");
+  assert.equal(v.headers.get("content-type"), "application/json");
+  assert.equal(v.headers.get("location"), "/done?error=INVALID_TOKEN");
+});
+
 test("bearer: set-auth-token from sign-in authenticates a cookie-less client", async () => {
   const { email, user } = await signedUpUser("bearer");
   const dev = device();

@@ -162,6 +162,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub additional_user_fields: Vec<Field>,
+    /// Better Auth's `session.additionalFields`: columns on the session table, settable through
+    /// `/update-session` when `input` allows.
+    pub additional_session_fields: Vec<Field>,
     pub brand: Brand,
     pub log_level: String,
     pub log_json: bool,
@@ -191,7 +194,7 @@ pub struct Config {
 }
 
 /// A Better Auth `additionalFields` entry, from TOML `[user.additional_fields.<name>]` or the
-/// `USER_ADDITIONAL_FIELDS` JSON object.
+/// `USER_ADDITIONAL_FIELDS` JSON object (likewise `session` and `SESSION_ADDITIONAL_FIELDS`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct AdditionalField {
@@ -213,19 +216,50 @@ fn yes() -> bool {
     true
 }
 
-/// Names that the TOML file's `[user.additional_fields]` and the env var both accept.
+/// Which table's additional fields are being read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FieldsOf {
+    User,
+    Session,
+}
+
+impl FieldsOf {
+    fn name(self) -> &'static str {
+        match self {
+            FieldsOf::User => "user",
+            FieldsOf::Session => "session",
+        }
+    }
+    fn core(self) -> &'static [&'static str] {
+        match self {
+            FieldsOf::User => crate::users::CORE_USER_FIELDS,
+            FieldsOf::Session => crate::session::CORE_SESSION_FIELDS,
+        }
+    }
+}
+
+/// Names that the TOML file's `[user.additional_fields]` (or `[session.additional_fields]`)
+/// and the env var both accept.
 fn parse_additional_fields(
     var: &str,
+    of: FieldsOf,
     fields: HashMap<String, AdditionalField>,
 ) -> Result<Vec<Field>, ConfigError> {
     let mut names: Vec<_> = fields.into_iter().collect();
     names.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::new();
     for (name, f) in names {
-        if name == "id" || crate::users::CORE_USER_FIELDS.contains(&name.as_str()) {
+        if name == "id" || of.core().contains(&name.as_str()) {
             return Err(bad(
                 var,
-                format!("cannot redefine the core user field `{name}`"),
+                format!("cannot redefine the core {} field `{name}`", of.name()),
+            ));
+        }
+        // Sessions are created without input: a required field must have a value to start with.
+        if of == FieldsOf::Session && f.required && f.default_value.is_none() {
+            return Err(bad(
+                var,
+                format!("field `{name}` is required, so it needs a default_value"),
             ));
         }
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -262,12 +296,37 @@ fn parse_additional_fields(
     Ok(out)
 }
 
+/// Additional fields from the env var `var` (a JSON object), else from the TOML file's
+/// `[<table>.additional_fields]`.
+fn load_additional_fields(
+    src: &Sources,
+    var: &str,
+    file: Option<&toml::Value>,
+    of: FieldsOf,
+) -> Result<Vec<Field>, ConfigError> {
+    if let Some(json) = src.get(var) {
+        let map: HashMap<String, AdditionalField> = serde_json::from_str(json)
+            .map_err(|e| bad(var, format!("is not a valid JSON object of fields: {e}")))?;
+        return parse_additional_fields(var, of, map);
+    }
+    let Some(v) = file else {
+        return Ok(Vec::new());
+    };
+    let key = format!("{}.additional_fields", of.name());
+    let map: HashMap<String, AdditionalField> = v
+        .clone()
+        .try_into()
+        .map_err(|e: toml::de::Error| bad(&key, format!("is invalid: {}", e.message())))?;
+    parse_additional_fields(&key, of, map)
+}
+
 /// Where values come from: the environment first, then the TOML file.
 #[derive(Clone)]
 pub struct Sources {
     env: HashMap<String, String>,
     file: HashMap<String, String>,
     file_user_fields: Option<toml::Value>,
+    file_session_fields: Option<toml::Value>,
 }
 
 impl fmt::Debug for Sources {
@@ -293,6 +352,7 @@ impl Sources {
             env,
             file: HashMap::new(),
             file_user_fields: None,
+            file_session_fields: None,
         };
         if let Some(path) = s.env.get("PORTCULLIS_CONFIG").cloned() {
             let text = std::fs::read_to_string(&path)
@@ -313,6 +373,9 @@ impl Sources {
             match (k.as_str(), v) {
                 ("user", toml::Value::Table(t)) => {
                     self.file_user_fields = t.get("additional_fields").cloned();
+                }
+                ("session", toml::Value::Table(t)) => {
+                    self.file_session_fields = t.get("additional_fields").cloned();
                 }
                 (_, toml::Value::String(s)) => {
                     self.file.insert(k.to_uppercase(), s);
@@ -647,26 +710,18 @@ impl Config {
             }
         }
 
-        let mut additional_user_fields = Vec::new();
-        if let Some(json) = src.get("USER_ADDITIONAL_FIELDS") {
-            let map: HashMap<String, AdditionalField> =
-                serde_json::from_str(json).map_err(|e| {
-                    bad(
-                        "USER_ADDITIONAL_FIELDS",
-                        format!("is not a valid JSON object of fields: {e}"),
-                    )
-                })?;
-            additional_user_fields = parse_additional_fields("USER_ADDITIONAL_FIELDS", map)?;
-        } else if let Some(v) = &src.file_user_fields {
-            let map: HashMap<String, AdditionalField> =
-                v.clone().try_into().map_err(|e: toml::de::Error| {
-                    bad(
-                        "user.additional_fields",
-                        format!("is invalid: {}", e.message()),
-                    )
-                })?;
-            additional_user_fields = parse_additional_fields("user.additional_fields", map)?;
-        }
+        let additional_user_fields = load_additional_fields(
+            src,
+            "USER_ADDITIONAL_FIELDS",
+            src.file_user_fields.as_ref(),
+            FieldsOf::User,
+        )?;
+        let additional_session_fields = load_additional_fields(
+            src,
+            "SESSION_ADDITIONAL_FIELDS",
+            src.file_session_fields.as_ref(),
+            FieldsOf::Session,
+        )?;
 
         let log_level = src.string("LOG_LEVEL", "info");
         let log_json = match src.get("LOG_FORMAT") {
@@ -783,6 +838,7 @@ impl Config {
             max_body_bytes,
             trusted_proxies,
             additional_user_fields,
+            additional_session_fields,
             brand,
             log_level,
             log_json,
@@ -1132,6 +1188,33 @@ mod tests {
 
         let e = load(&[("USER_ADDITIONAL_FIELDS", r#"{"email":{"type":"string"}}"#)]).unwrap_err();
         assert_eq!(e.var, "USER_ADDITIONAL_FIELDS");
+    }
+
+    #[test]
+    fn additional_session_fields() {
+        let c = load(&[("SESSION_ADDITIONAL_FIELDS", r#"{"theme":{"type":"string"},"tier":{"type":"number","required":true,"defaultValue":1,"input":false}}"#)]).expect("ok");
+        let names: Vec<_> = c
+            .additional_session_fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names, vec!["theme", "tier"]);
+        assert!(c.additional_user_fields.is_empty());
+
+        let mut s = Sources::new(HashMap::new()).expect("sources");
+        s.load_toml("[session.additional_fields.theme]\ntype = \"string\"\n")
+            .expect("toml");
+        let c = Config::load(&s).expect("ok");
+        assert_eq!(c.additional_session_fields[0].name, "theme");
+
+        for bad in [
+            r#"{"token":{"type":"string"}}"#,
+            r#"{"id":{"type":"string"}}"#,
+            r#"{"tier":{"type":"number","required":true}}"#,
+        ] {
+            let e = load(&[("SESSION_ADDITIONAL_FIELDS", bad)]).unwrap_err();
+            assert_eq!(e.var, "SESSION_ADDITIONAL_FIELDS", "{bad}");
+        }
     }
 
     #[test]

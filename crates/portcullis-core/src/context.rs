@@ -41,7 +41,7 @@ pub struct AuthContext {
 }
 
 /// The full schema: Better Auth's core tables, then each plugin's additions, then the
-/// additional user fields from configuration.
+/// additional user and session fields from configuration.
 pub fn build_schema(config: &Config, plugins: &[Arc<dyn Plugin>]) -> Schema {
     let mut schema = Schema::core();
     for p in plugins {
@@ -52,6 +52,12 @@ pub fn build_schema(config: &Config, plugins: &[Arc<dyn Plugin>]) -> Schema {
     }
     if !config.additional_user_fields.is_empty() {
         schema.extend(Table::new("user", config.additional_user_fields.clone()));
+    }
+    if !config.additional_session_fields.is_empty() {
+        schema.extend(Table::new(
+            "session",
+            config.additional_session_fields.clone(),
+        ));
     }
     if config.rate_limit.storage == crate::rate_limit::Storage::Database {
         schema.extend(crate::rate_limit::table());

@@ -246,8 +246,12 @@ pub enum Body {
     Json(Value),
     /// JSON already written out, for hot paths that serialize straight from rows.
     JsonBytes(Vec<u8>),
-    /// A status with no body (and no content type).
+    /// A status with no body and no content type: the router's own 404 for a path or method
+    /// no endpoint serves.
     Empty,
+    /// A zero-length body sent as `application/json`: what an endpoint answers when it has
+    /// nothing to say (an error without a body, a redirect), as Better Auth's endpoints do.
+    EmptyJson,
     Html(String),
 }
 
@@ -285,7 +289,7 @@ impl AuthResponse {
         Self::new(200, Body::Json(v))
     }
     pub fn redirect(location: &str) -> Self {
-        Self::new(302, Body::Empty).header("location", location)
+        Self::new(302, Body::EmptyJson).header("location", location)
     }
     pub fn html(s: String) -> Self {
         Self::new(200, Body::Html(s))
@@ -303,7 +307,10 @@ impl AuthResponse {
             .header("pragma", "no-cache")
     }
     pub fn from_error(e: ApiError) -> Self {
-        let mut res = Self::new(e.status, e.body().map(Body::Json).unwrap_or(Body::Empty));
+        let mut res = Self::new(
+            e.status,
+            e.body().map(Body::Json).unwrap_or(Body::EmptyJson),
+        );
         res.cookies = e.cookies;
         res
     }

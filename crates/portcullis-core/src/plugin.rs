@@ -99,6 +99,16 @@ pub trait Plugin: Send + Sync {
     /// After the handler (or its error), in plugin order. Runs only where `hooks().after` covers
     /// the request's path. `req.state` says what the request issued or created.
     async fn after(&self, _ctx: &AuthContext, _req: &AuthRequest, _res: &mut AuthResponse) {}
+
+    /// Better Auth's `databaseHooks.user.create.before` as `/sign-up/email` meets it: called
+    /// with the request body once the sign-up's own checks have passed (password length, input
+    /// fields, an existing email), just before the user is built. An error fails the sign-up.
+    fn check_sign_up(
+        &self,
+        _body: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
 }
 
 /// The request hooks a plugin implements.

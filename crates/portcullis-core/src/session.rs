@@ -20,6 +20,17 @@ use crate::row_json::{PublicRow, full_json_string};
 
 const COOKIE_CACHE_VERSION: &str = "1";
 
+/// Better Auth's own session fields: never set from API input (`/update-session` ignores them).
+pub const CORE_SESSION_FIELDS: &[&str] = &[
+    "expiresAt",
+    "token",
+    "createdAt",
+    "updatedAt",
+    "ipAddress",
+    "userAgent",
+    "userId",
+];
+
 /// A live session with its user. `token` is the raw token the client holds. The rows are
 /// shared: a cached check hands out the rows it decoded earlier without copying them, and a
 /// change (a refresh, an update) replaces or copies on write (`Arc::make_mut`).
@@ -803,6 +814,44 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
             cache_put(ctx, &s.session, &s.user).await;
         }
     }
+    Ok(true)
+}
+
+/// Writes `set` (with a new `updatedAt`) to the session `s` holds and takes the updated row into
+/// `s`. Returns false when the session no longer exists (revoked meanwhile, or only the cookie
+/// cache still knew it).
+pub async fn update_fields(
+    ctx: &AuthContext,
+    s: &mut SessionWithUser,
+    mut set: Row,
+) -> Result<bool, ApiError> {
+    set.insert("updatedAt".into(), Utc::now().into());
+    if ctx.config.session.store_in_secondary {
+        let key = session_cache_key(&hash_token(&s.token));
+        let Some(mut row) = secondary_get(ctx, &key, ctx.session_table()).await? else {
+            return Ok(false);
+        };
+        if seconds_left(&row).is_none() {
+            return Ok(false);
+        }
+        row.extend(set);
+        put_secondary_session(ctx, &row).await?;
+        s.session = row.into();
+        return Ok(true);
+    }
+    let Some(updated) = ctx
+        .adapter
+        .update("session", &[Where::eq("id", s.id())], set)
+        .await?
+    else {
+        return Ok(false);
+    };
+    // The cached copy is stale now; the next check reads the row again.
+    if let Some(t) = updated.get("token").and_then(Value::as_str) {
+        evict_sessions(ctx, &[t.to_owned()]).await;
+    }
+    s.session = updated.into();
+    s.from_cookie_cache = false;
     Ok(true)
 }
 

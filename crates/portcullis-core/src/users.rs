@@ -89,6 +89,33 @@ fn input_value(field: &str, ty: FieldType, v: &serde_json::Value) -> Result<Valu
     })
 }
 
+fn field_not_allowed(name: &str) -> ApiError {
+    ApiError::with_message(
+        400,
+        codes::FIELD_NOT_ALLOWED,
+        format!("{name} is not allowed to be set"),
+    )
+}
+
+/// Better Auth's first input rule alone: a truthy value for an `input:false` non-core field is
+/// refused (`FIELD_NOT_ALLOWED`). `additional_input` applies it too.
+pub fn check_input_allowed(
+    table: &Table,
+    core: &[&str],
+    body: &Map<String, serde_json::Value>,
+) -> Result<(), ApiError> {
+    for f in table
+        .fields
+        .iter()
+        .filter(|f| !f.input && !core.contains(&f.name.as_str()))
+    {
+        if body.get(&f.name).is_some_and(truthy) {
+            return Err(field_not_allowed(&f.name));
+        }
+    }
+    Ok(())
+}
+
 /// Applies Better Auth's input rules for the non-core fields of a table: a truthy value for an
 /// `input:false` field is refused; unknown keys are ignored; values are type-checked.
 pub fn additional_input(
@@ -104,13 +131,7 @@ pub fn additional_input(
         .filter(|f| !core.contains(&f.name.as_str()))
     {
         match body.get(&f.name) {
-            Some(v) if !f.input && truthy(v) => {
-                return Err(ApiError::with_message(
-                    400,
-                    codes::FIELD_NOT_ALLOWED,
-                    format!("{} is not allowed to be set", f.name),
-                ));
-            }
+            Some(v) if !f.input && truthy(v) => return Err(field_not_allowed(&f.name)),
             Some(_) if !f.input => {}
             Some(v) => {
                 let value = input_value(&f.name, f.ty, v)?;

@@ -13,6 +13,8 @@ pub enum Ty {
     NullableString,
     /// Any JSON value (additional fields are typed by the schema registry).
     Any,
+    /// One of these strings (zod's `enum`).
+    OneOf(&'static [&'static str]),
 }
 
 #[derive(Debug, Clone)]
@@ -125,11 +127,27 @@ pub fn is_email(s: &str) -> bool {
 
 fn check_field(spec: &FieldSpec, v: Option<&Value>, issues: &mut Vec<String>) {
     let path = format!("[body.{}]", spec.name);
+    if let Ty::OneOf(options) = spec.ty {
+        // zod says the same whatever it received instead, a missing value included.
+        let ok = match v {
+            None => !spec.required,
+            Some(Value::String(s)) => options.contains(&s.as_str()),
+            Some(_) => false,
+        };
+        if !ok {
+            let expected: Vec<String> = options.iter().map(|o| format!("\"{o}\"")).collect();
+            issues.push(format!(
+                "{path} Invalid option: expected one of {}",
+                expected.join("|")
+            ));
+        }
+        return;
+    }
     let expected = match spec.ty {
         Ty::String | Ty::Email | Ty::NullableString => "string",
         Ty::Boolean => "boolean",
         Ty::Number => "number",
-        Ty::Any => return,
+        Ty::Any | Ty::OneOf(_) => return,
     };
     match (spec.ty, v) {
         (_, None) if !spec.required => {}
@@ -193,6 +211,7 @@ pub fn json_schema(spec: &BodySpec) -> Value {
             Ty::Number => json!({"type": "number"}),
             Ty::NullableString => json!({"type": ["string", "null"]}),
             Ty::Any => json!({}),
+            Ty::OneOf(options) => json!({"type": "string", "enum": options}),
         };
         if let (Some(min), Some(o)) = (f.min_len, s.as_object_mut()) {
             o.insert("minLength".into(), min.into());
@@ -264,6 +283,25 @@ mod tests {
                 Some(&json!({"email": "A@Example.com", "password": "x"}))
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn enum_messages_match_zod() {
+        let spec = BodySpec::object(vec![FieldSpec::req("type", Ty::OneOf(&["a", "b-c"]), "")]);
+        let msg = r#"[body.type] Invalid option: expected one of "a"|"b-c""#;
+        for bad in [
+            json!({}),
+            json!({"type": "x"}),
+            json!({"type": 5}),
+            json!({"type": null}),
+        ] {
+            assert_eq!(validate(&spec, Some(&bad)).unwrap_err(), msg, "{bad}");
+        }
+        assert!(validate(&spec, Some(&json!({"type": "b-c"}))).is_ok());
+        assert_eq!(
+            json_schema(&spec)["properties"]["type"]["enum"],
+            json!(["a", "b-c"])
         );
     }
 

@@ -238,6 +238,7 @@ async fn auth(app: App, peer: SocketAddr, req: Request) -> Response {
         ),
         AuthBody::JsonBytes(b) => (Some(APPLICATION_JSON), Body::from(b)),
         AuthBody::Html(h) => (Some(TEXT_HTML), Body::from(h)),
+        AuthBody::EmptyJson => (Some(APPLICATION_JSON), Body::empty()),
         AuthBody::Empty => (None, Body::empty()),
     };
     // Built in place rather than through `Response::builder`, which checks each step.

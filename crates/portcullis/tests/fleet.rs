@@ -33,6 +33,10 @@ async fn three_instances_share_sessions_revocations_and_limits() {
         ("RATE_LIMIT_STORAGE", "secondary".to_owned()),
         ("RATE_LIMIT_MAX_REQUESTS", "1000".to_owned()),
         ("RATE_LIMIT_RULES", format!("/ok={LIMIT}/60")),
+        (
+            "SESSION_ADDITIONAL_FIELDS",
+            r#"{"theme":{"type":"string"}}"#.to_owned(),
+        ),
     ];
     // The first instance migrates; the others find the schema in place.
     let a = Instance::start(&env).await;
@@ -73,6 +77,32 @@ async fn three_instances_share_sessions_revocations_and_limits() {
             res.json()["user"]["name"],
             "Renamed On C",
             "stale user on {}",
+            i.addr
+        );
+    }
+
+    // A session field set on A: B and C, which hold the session cached, see it next time.
+    let updated = a
+        .send(
+            Request::post("/api/auth/update-session")
+                .bearer(&token)
+                .json(&serde_json::json!({"theme": "dark"})),
+        )
+        .await;
+    assert_eq!(
+        updated.status,
+        200,
+        "update-session: {}",
+        updated.describe()
+    );
+    for i in [&b, &c, &b, &c] {
+        let res = i
+            .send(Request::get("/api/auth/get-session").bearer(&token))
+            .await;
+        assert_eq!(
+            res.json()["session"]["theme"],
+            "dark",
+            "stale session on {}",
             i.addr
         );
     }
@@ -150,6 +180,10 @@ async fn sessions_kept_only_in_redis_work_across_instances() {
         ("SESSION_STORE", "secondary".to_owned()),
         ("BETTER_AUTH_URL", public.clone()),
         ("SESSION_COOKIE_CACHE_MAX_AGE", "0".to_owned()),
+        (
+            "SESSION_ADDITIONAL_FIELDS",
+            r#"{"theme":{"type":"string"}}"#.to_owned(),
+        ),
     ];
     let a = Instance::start(&env).await;
     let b = Instance::start(&env).await;
@@ -216,6 +250,26 @@ async fn sessions_kept_only_in_redis_work_across_instances() {
         support::session_user(&b, &first).await.as_deref(),
         Some(email.as_str())
     );
+
+    // A session field set on A is in Redis for B.
+    let updated = a
+        .send(
+            Request::post("/api/auth/update-session")
+                .bearer(&first)
+                .json(&serde_json::json!({"theme": "dark"})),
+        )
+        .await;
+    assert_eq!(
+        updated.status,
+        200,
+        "update-session: {}",
+        updated.describe()
+    );
+    assert_eq!(updated.json()["session"]["theme"], "dark");
+    let res = b
+        .send(Request::get("/api/auth/get-session").bearer(&first))
+        .await;
+    assert_eq!(res.json()["session"]["theme"], "dark", "{}", res.describe());
 
     // Sign-out removes the last one.
     let out = b

@@ -212,23 +212,25 @@ async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
         updated
     };
 
-    let current = session::lookup(ctx, req, false).await?;
-    let signed_in_as_user = matches!(&current, Lookup::Found(s) if s.user_id() == user_id);
-    let mut res = done(req, json!({"status": true, "user": null}));
-    if signed_in_as_user {
-        if let Lookup::Found(mut s) = current {
-            // Refresh the cookie cache so the client sees emailVerified at once.
+    let res = done(req, json!({"status": true, "user": null}));
+    // As Better Auth: cookies only with auto sign-in, and only when this link verified the
+    // address. The caller's own session is set again (its cookie cache then shows
+    // emailVerified); anyone else gets a new session for this user.
+    if !ctx.config.email.auto_sign_in_after_verification || was_verified {
+        return Ok(res);
+    }
+    let cookies = match session::lookup(ctx, req, false).await? {
+        Lookup::Found(mut s) if s.user_id() == user_id => {
             s.user = user.into();
             let dont_remember = session::dont_remember(ctx, req);
-            res = res.cookies(session::session_cookies(ctx, &s, dont_remember));
+            session::session_cookies(ctx, &s, dont_remember)
         }
-    } else if ctx.config.email.auto_sign_in_after_verification && !was_verified {
-        match issue_session(ctx, req, SignIn::new(user, "email-verification")).await? {
-            Issued::Session { cookies, .. } => res = res.cookies(cookies),
+        _ => match issue_session(ctx, req, SignIn::new(user, "email-verification")).await? {
+            Issued::Session { cookies, .. } => cookies,
             Issued::Held(answer) => return Ok(answer),
-        }
-    }
-    Ok(res)
+        },
+    };
+    Ok(res.cookies(cookies))
 }
 
 /// Steps two and three of a change of address.
@@ -264,8 +266,10 @@ async fn change_email_step(
             let user_id = user_str(user, "id");
             let mut set = Row::new();
             set.insert("email".into(), users::normalize_email(new_email).into());
-            // Following the link proved the new address.
-            set.insert("emailVerified".into(), true.into());
+            // As Better Auth, emailVerified stays as it was. An unverified account stays
+            // unverified: whoever created it has not proven the address it was created with,
+            // so it must not become a verified account for the new one either (which would
+            // spare it the clean-up a proven mailbox's passwordless sign-in does).
             set.insert("updatedAt".into(), ctx.now().into());
             let updated = match ctx.writes().update_user(user_id, set).await {
                 Ok(Some(u)) => u,

@@ -1,4 +1,4 @@
-//! Session endpoints: get-session, sign-out, list-sessions, revoke-session(s).
+//! Session endpoints: get-session, update-session, sign-out, list-sessions, revoke-session(s).
 
 use http::Method;
 use portcullis_storage::Value;
@@ -8,7 +8,8 @@ use crate::context::AuthContext;
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::session::{self, Lookup};
-use crate::validate::{BodySpec, FieldSpec, Ty};
+use crate::users;
+use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -19,6 +20,15 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::POST, "/get-session", "getSessionPost", crate::handler!(get_session_post))
             .summary("Deferred session refresh", "Not enabled: answers 405 as Better Auth does without deferSessionRefresh.")
             .tag("Session"),
+        Endpoint::new(Method::POST, "/update-session", "updateSession", crate::handler!(update_session))
+            .summary("Update the session", "Sets additional session fields (SESSION_ADDITIONAL_FIELDS) whose input is allowed; answers `{session}`.")
+            .tag("Session")
+            .auth(Auth::Session)
+            .body(BodySpec {
+                kind: BodyKind::Record,
+                fields: Vec::new(),
+                optional: false,
+            }),
         Endpoint::new(Method::POST, "/sign-out", "signOut", crate::handler!(sign_out))
             .summary("Sign out", "Deletes the current session and clears the session cookies. Works without a session.")
             .tag("Session")
@@ -92,6 +102,37 @@ async fn get_session_post(
         codes::METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED,
     ))
     .no_store())
+}
+
+/// Better Auth's update-session: only additional session fields are input; core fields and
+/// unknown keys are ignored, and nothing left to set is a 400 without a code.
+async fn update_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let mut s = req.session()?.clone();
+    let body = req
+        .body
+        .as_ref()
+        .and_then(|b| b.as_object())
+        .cloned()
+        .unwrap_or_default();
+    let set = users::additional_input(
+        ctx.session_table(),
+        session::CORE_SESSION_FIELDS,
+        &body,
+        false,
+    )?;
+    if set.is_empty() {
+        return Err(ApiError::message_only(400, "No fields to update"));
+    }
+    if !session::update_fields(ctx, &mut s, set).await? {
+        return Err(ApiError::new(401, codes::FAILED_TO_GET_SESSION)
+            .with_cookies(ctx.cookies.clear_session()));
+    }
+    let dont_remember = session::dont_remember(ctx, req);
+    // The same token again, with a cookie cache that carries the new fields.
+    Ok(AuthResponse::json(
+        json!({"session": session::session_json(ctx, &s.session, Some(&s.token))}),
+    )
+    .cookies(session::session_cookies(ctx, &s, dont_remember)))
 }
 
 async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {

@@ -49,19 +49,25 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     let email = req.str_field("email").unwrap_or_default();
     let password = req.str_field("password").unwrap_or_default();
     users::check_password_length(ctx, password)?;
-    let user_row = users::new_user_row(ctx, name, email, req.str_field("image"), body)?;
-    let dont_remember = req.bool_field("rememberMe") == Some(false);
-
-    if users::find_user_by_email(ctx, email).await?.is_some() {
-        if cfg.require_email_verification {
-            // Enumeration protection, as Better Auth does when no session is issued.
-            return Ok(AuthResponse::json(
-                json!({"token": null, "user": session::user_json(ctx, &user_row)}),
-            ));
-        }
+    users::check_input_allowed(ctx.user_table(), users::CORE_USER_FIELDS, body)?;
+    let exists = users::find_user_by_email(ctx, email).await?.is_some();
+    if exists && !cfg.require_email_verification {
         return Err(ApiError::new(
             422,
             codes::USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL,
+        ));
+    }
+    // Better Auth's user-create hooks run here, after the existing-email check. With
+    // enumeration protection they run for an existing email too, so that they answer the same.
+    for p in ctx.plugins.iter() {
+        p.check_sign_up(body)?;
+    }
+    let user_row = users::new_user_row(ctx, name, email, req.str_field("image"), body)?;
+    let dont_remember = req.bool_field("rememberMe") == Some(false);
+    if exists {
+        // Enumeration protection, as Better Auth does when no session is issued.
+        return Ok(AuthResponse::json(
+            json!({"token": null, "user": session::user_json(ctx, &user_row)}),
         ));
     }
 

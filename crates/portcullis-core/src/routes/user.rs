@@ -1,4 +1,4 @@
-//! User endpoints: update-user, change-password, set-password, delete-user.
+//! User endpoints: update-user, change-password, verify-password, set-password, delete-user.
 
 use http::Method;
 use portcullis_storage::{Row, Value, Where};
@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::context::AuthContext;
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
+use crate::lockout::Lockout;
 use crate::session::{self, SessionWithUser};
 use crate::users;
 use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
@@ -36,6 +37,11 @@ pub fn endpoints() -> Vec<Endpoint> {
                 FieldSpec::req("currentPassword", Ty::String, "Current password"),
                 FieldSpec::opt("revokeOtherSessions", Ty::Boolean, "End all other sessions"),
             ])),
+        Endpoint::new(Method::POST, "/verify-password", "verifyPassword", crate::handler!(verify_password))
+            .summary("Verify the current password", "Checks the signed-in user's password, for example before a sensitive action. A wrong one is 400 INVALID_PASSWORD and counts toward the sign-in lockout.")
+            .tag("User")
+            .auth(Auth::Sensitive)
+            .body(BodySpec::object(vec![FieldSpec::req("password", Ty::String, "The password to verify")])),
         Endpoint::new(Method::POST, "/set-password", "setPassword", crate::handler!(set_password))
             .summary("Set a password", "For a user without one (for example signed up with a social provider). Requires a fresh session. Server-only in Better Auth 1.7.")
             .tag("User")
@@ -222,6 +228,43 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
                     .cookies(session::session_cookies(ctx, &s, dont_remember)),
             )
         }
+    }
+}
+
+async fn verify_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let me = req.session()?;
+    let password = req.str_field("password").unwrap_or_default();
+    if password.encode_utf16().count() > ctx.config.password_max_length {
+        return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
+    }
+    let wrong = || ApiError::bad_request(codes::INVALID_PASSWORD);
+    // Sign-in's lockout, under the account's email: a stolen session cannot guess the password
+    // here without limit, and a locked account answers like a wrong password after the same
+    // hashing work.
+    let email = me
+        .user
+        .get("email")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let lockout = Lockout::new(ctx, email);
+    if lockout.is_locked().await {
+        ctx.hasher
+            .verify_dummy(password)
+            .await
+            .map_err(|_| ApiError::internal())?;
+        return Err(wrong());
+    }
+    match users::verify_user_password(ctx, me.user_id(), password).await? {
+        Some(true) => {
+            lockout.succeeded().await;
+            Ok(AuthResponse::json(json!({"status": true})))
+        }
+        Some(false) => {
+            lockout.failed().await;
+            Err(wrong())
+        }
+        // No password to guess: Better Auth answers the same.
+        None => Err(wrong()),
     }
 }
 

@@ -123,6 +123,19 @@ impl Plugin for Username {
         ]
     }
 
+    /// Better Auth's create hook lower-cases the username, so a `username` that is not a string
+    /// fails the sign-up there: 422 FAILED_TO_CREATE_USER, after the sign-up's own checks.
+    /// (Better Auth stores the falsy ones, `0` and `false`, as text; they fail here too.)
+    fn check_sign_up(
+        &self,
+        body: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), ApiError> {
+        match body.get("username") {
+            None | Some(serde_json::Value::Null | serde_json::Value::String(_)) => Ok(()),
+            Some(_) => Err(ApiError::new(422, codes::FAILED_TO_CREATE_USER)),
+        }
+    }
+
     fn hooks(&self) -> portcullis_core::plugin::Hooks {
         portcullis_core::plugin::Hooks {
             before: portcullis_core::plugin::HookScope::Paths(&["/sign-up/email", "/update-user"]),
@@ -145,13 +158,23 @@ impl Plugin for Username {
                 .and_then(serde_json::Value::as_str)
                 .filter(|s| !s.is_empty())
         };
-        let username = given("username").map(str::to_owned);
+        // An empty username is checked (too short), as Better Auth checks every string.
+        let username = body
+            .get("username")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
         let display = given("displayUsername").map(str::to_owned);
 
-        // A display name that passes the username rules becomes the username on sign-up.
+        // A display name that passes the username rules becomes the username on sign-up, when
+        // no `username` was sent at all (one that is not a string fails later, as it does in
+        // Better Auth).
         let username = match (username, &display) {
             (Some(u), _) => Some(u),
-            (None, Some(d)) if !updating && check_username(d).is_ok() => Some(d.clone()),
+            (None, Some(d))
+                if !updating && !body.contains_key("username") && check_username(d).is_ok() =>
+            {
+                Some(d.clone())
+            }
             _ => None,
         };
         let Some(raw) = username else {

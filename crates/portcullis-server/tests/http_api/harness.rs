@@ -649,6 +649,20 @@ pub fn assert_empty_404(res: &Response) {
     assert_eq!(res.header("content-type"), None, "{}", res.describe());
 }
 
+/// An endpoint's answer with nothing to say (an error without a body, a redirect): a
+/// zero-length body still sent as `application/json`, as Better Auth's endpoints send it.
+#[track_caller]
+pub fn assert_empty_json(res: &Response, status: u16) {
+    assert_eq!(res.status, status, "{}", res.describe());
+    assert!(res.body.is_empty(), "{}", res.describe());
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/json"),
+        "{}",
+        res.describe()
+    );
+}
+
 /// The three cookies Better Auth clears when a session ends or is not found.
 #[track_caller]
 pub fn assert_clears_session(res: &Response) {

@@ -91,7 +91,7 @@ pub async fn sign_up_disabled_delete_disabled_trusted_proxy(srv: &TestServer) {
         assert_eq!(s["user"]["id"], uid.as_str());
     }
 
-    // Deletion disabled: 401 without a session, then an empty 404.
+    // Deletion disabled: 401 without a session, then an empty 404 (sent as JSON).
     assert_unauthorized(
         &srv.send(Request::post("/api/auth/delete-user").json(&json!({})))
             .await,
@@ -101,7 +101,7 @@ pub async fn sign_up_disabled_delete_disabled_trusted_proxy(srv: &TestServer) {
     let res = a
         .post("/api/auth/delete-user", json!({"password": "password123"}))
         .await;
-    assert_empty_404(&res);
+    assert_empty_json(&res, 404);
     assert_eq!(srv.count("user", &[Where::eq("id", uid.as_str())]).await, 1);
 }
 

@@ -113,6 +113,81 @@ pub async fn email_verification_flow(srv: &TestServer) {
     assert_eq!(res.status, 200);
 }
 
+/// Following the link while signed in: as Better Auth, cookies only with auto sign-in and only
+/// when the link verified the address (the caller's own session is set again, so its cookie
+/// cache shows emailVerified). Without auto sign-in, no cookie at all.
+pub async fn verify_email_when_signed_in(srv: &TestServer) {
+    async fn link_for(srv: &TestServer, me: &mut Agent<'_>, email: &str) -> String {
+        let res = me
+            .post(
+                "/api/auth/send-verification-email",
+                json!({"email": email, "callbackURL": "/verified"}),
+            )
+            .await;
+        assert_json(&res, 200, json!({"status": true}));
+        local(srv, &srv.last_link(email, "verification").await)
+    }
+
+    // Auto sign-in off: no cookie, whoever is signed in.
+    let off = srv
+        .with_config(&[("EMAIL_VERIFICATION_AUTO_SIGN_IN", "false")])
+        .await;
+    let mut me = off.agent();
+    let (token, _) = me
+        .sign_up("Otto", "otto@example.com", "otto-password-1")
+        .await;
+    let link = link_for(&off, &mut me, "otto@example.com").await;
+    let res = me.get(&link).await;
+    assert_empty_json(&res, 302);
+    assert_eq!(res.header("location"), Some("/verified"));
+    assert!(res.set_cookies().is_empty(), "{}", res.describe());
+    assert_eq!(res.header("set-auth-token"), None);
+    assert!(verified(&user_row(&off, "otto@example.com").await));
+    assert_eq!(off.session_of(&token).await["user"]["emailVerified"], true);
+
+    // Auto sign-in on (the default): the caller's own session is set again, same token.
+    let mut me = srv.agent();
+    let (token, _) = me.sign_up("Una", "una@example.com", "una-password-1").await;
+    let link = link_for(srv, &mut me, "una@example.com").await;
+    let res = me.get(&link).await;
+    assert_empty_json(&res, 302);
+    let cookie = res.set_cookie(SESSION_COOKIE).expect("session cookie");
+    assert_eq!(
+        cookie.value,
+        portcullis_core::cookies::encode_uri_component(&srv.signed(&token))
+    );
+    assert!(res.set_cookie(DATA_COOKIE).is_some(), "{}", res.describe());
+    let cached = me.get("/api/auth/get-session").await.json();
+    assert_eq!(cached["session"]["token"], token.as_str());
+    assert_eq!(cached["user"]["emailVerified"], true);
+    assert_eq!(srv.count("session", &[]).await, 1);
+    // Already verified: nothing is set.
+    let res = me.get(&link).await;
+    assert_empty_json(&res, 302);
+    assert!(res.set_cookies().is_empty(), "{}", res.describe());
+
+    // Signed in as someone else: a session for the verified user.
+    let mut other = srv.agent();
+    let (other_token, _) = other
+        .sign_up("Ivo", "ivo@example.com", "ivo-password-1")
+        .await;
+    let link = link_for(srv, &mut other, "ivo@example.com").await;
+    let mut stranger = srv.agent();
+    stranger
+        .sign_up("Sal", "sal@example.com", "sal-password-1")
+        .await;
+    let res = stranger.get(&link).await;
+    assert_empty_json(&res, 302);
+    assert!(
+        res.set_cookie(SESSION_COOKIE).is_some(),
+        "{}",
+        res.describe()
+    );
+    let now = stranger.get("/api/auth/get-session").await.json();
+    assert_eq!(now["user"]["email"], "ivo@example.com");
+    assert_ne!(now["session"]["token"], other_token.as_str());
+}
+
 pub async fn verify_email_bad_tokens(srv: &TestServer) {
     let su = srv
         .sign_up("Tok", "tok@example.com", "tok-password-1")
@@ -412,6 +487,21 @@ pub async fn change_email_flow(srv: &TestServer) {
     assert_eq!(res.status, 302, "{}", res.describe());
     let session = me.get("/api/auth/get-session").await.json();
     assert_eq!(session["user"]["email"], "cora.new@example.com");
+    // As Better Auth: an unverified account stays unverified (it never proved the address it
+    // was created with) until the new address is verified on its own.
+    assert_eq!(session["user"]["emailVerified"], false);
+    assert!(!verified(&user_row(srv, "cora.new@example.com").await));
+    let res = me
+        .post(
+            "/api/auth/send-verification-email",
+            json!({"email": "cora.new@example.com"}),
+        )
+        .await;
+    assert_json(&res, 200, json!({"status": true}));
+    let link = srv.last_link("cora.new@example.com", "verification").await;
+    let res = me.get(&local(srv, &link)).await;
+    assert_eq!(res.status, 302, "{}", res.describe());
+    let session = me.get("/api/auth/get-session").await.json();
     assert_eq!(session["user"]["emailVerified"], true);
 
     // A verified address approves first, then the new one is verified.
@@ -450,6 +540,8 @@ pub async fn change_email_flow(srv: &TestServer) {
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(res.json()["user"]["email"], "cora.third@example.com");
+    // A verified account stays verified.
+    assert_eq!(res.json()["user"]["emailVerified"], true);
 
     // A taken address answers the same and sends nothing.
     srv.sign_up("Taken", "taken@example.com", "taken-password-1")

@@ -108,13 +108,45 @@ pub async fn email_otp_attempts_expiry_and_bad_input(srv: &TestServer) {
     assert_error(&res, 400, "OTP_EXPIRED", "OTP expired");
     assert_eq!(srv.count("verification", &[]).await, 0);
 
+    // A type outside the schema's list is zod's enum error, whatever was sent instead.
+    let bad_type = r#"[body.type] Invalid option: expected one of "email-verification"|"sign-in"|"forget-password"|"change-email""#;
+    for body in [
+        json!({"email": email, "type": "bogus"}),
+        json!({"email": email, "type": 5}),
+        json!({"email": email, "type": null}),
+        json!({"email": email}),
+    ] {
+        let mut check = body.clone();
+        check["otp"] = "123456".into();
+        let res = srv.post("/email-otp/send-verification-otp", body).await;
+        assert_validation(&res, bad_type);
+        let res = srv.post("/email-otp/check-verification-otp", check).await;
+        assert_validation(&res, bad_type);
+    }
+    let res = srv
+        .post("/email-otp/send-verification-otp", json!({"type": "bogus"}))
+        .await;
+    assert_validation(
+        &res,
+        &format!("[body.email] Invalid input: expected string, received undefined; {bad_type}"),
+    );
+    // change-email passes the schema, but its codes come from other endpoints.
     let res = srv
         .post(
             "/email-otp/send-verification-otp",
-            json!({"email": email, "type": "bogus"}),
+            json!({"email": email, "type": "change-email"}),
         )
         .await;
     assert_json(&res, 400, json!({"message": "Invalid OTP type"}));
+    srv.sign_up("Typ", "otp-type@example.com", "typ-password-1")
+        .await;
+    let res = srv
+        .post(
+            "/email-otp/check-verification-otp",
+            json!({"email": "otp-type@example.com", "type": "change-email", "otp": "123456"}),
+        )
+        .await;
+    assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
     let res = srv
         .post(
             "/email-otp/send-verification-otp",

@@ -99,6 +99,67 @@ pub async fn health(srv: &TestServer) {
     assert_json(&res, 200, json!({"status": "alive"}));
 }
 
+/// Endpoints that answer with an empty body (errors without one, redirects) send it as
+/// `application/json`, as Better Auth's endpoints do; only the router's own 404 has no type.
+pub async fn empty_endpoint_answers_are_json(srv: &TestServer) {
+    // Bad tokens in links: redirects with the error.
+    let res = srv
+        .send(Request::get(
+            "/api/auth/reset-password/not-a-token?callbackURL=/reset",
+        ))
+        .await;
+    assert_empty_json(&res, 302);
+    assert_eq!(
+        res.header("location"),
+        Some(format!("{}/reset?error=INVALID_TOKEN", srv.base).as_str())
+    );
+    let res = srv
+        .send(Request::get(
+            "/api/auth/verify-email?token=nonsense&callbackURL=/done",
+        ))
+        .await;
+    assert_empty_json(&res, 302);
+    assert_eq!(res.header("location"), Some("/done?error=INVALID_TOKEN"));
+    let res = srv
+        .send(Request::get("/api/auth/magic-link/verify?token=nonsense"))
+        .await;
+    assert_empty_json(&res, 302);
+    assert_eq!(
+        res.header("location"),
+        Some(format!("{}/?error=INVALID_TOKEN", srv.base).as_str())
+    );
+    // A good link's redirect too.
+    srv.sign_up("Ray", "ray@example.com", "ray-password-1")
+        .await;
+    let res = srv
+        .post(
+            "/request-password-reset",
+            json!({"email": "ray@example.com", "redirectTo": "/reset"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let link = srv.last_link("ray@example.com", "password-reset").await;
+    let path = link.strip_prefix(&srv.base).expect("a link to this server");
+    let res = srv.send(Request::get(path)).await;
+    assert_empty_json(&res, 302);
+    // Deletion turned off: the endpoint's empty 404.
+    let off = srv.with_config(&[("ENABLE_DELETE_USER", "false")]).await;
+    let bearer = off
+        .sign_up("Del", "del@example.com", "del-password-1")
+        .await
+        .bearer;
+    let res = off
+        .send(
+            Request::post("/api/auth/delete-user")
+                .bearer(&bearer)
+                .json(&json!({"password": "del-password-1"})),
+        )
+        .await;
+    assert_empty_json(&res, 404);
+    // The router's own 404 has no content type.
+    assert_empty_404(&srv.send(Request::get("/api/auth/nope")).await);
+}
+
 pub async fn unknown_routes_are_empty_404s(srv: &TestServer) {
     for (method, path) in [
         ("GET", "/api/auth/x"),

@@ -1,4 +1,4 @@
-//! get-session (cookie, bearer, cookie cache), list/revoke sessions, sign-out.
+//! get-session (cookie, bearer, cookie cache), update-session, list/revoke sessions, sign-out.
 
 use portcullis_core::cookies::encode_uri_component;
 use portcullis_core::crypto::sign;
@@ -341,6 +341,151 @@ pub async fn cookie_cache_and_disable_cookie_cache(srv: &TestServer) {
     );
     let res = srv.send(Request::get(GET_SESSION).cookie(&mixed)).await;
     assert_null_session(&res);
+}
+
+pub async fn update_session(srv: &TestServer) {
+    const PATH: &str = "/api/auth/update-session";
+    // Without a session: 401, but an invalid body is reported first.
+    assert_unauthorized(
+        &srv.send(Request::post(PATH).json(&json!({"theme": "x"})))
+            .await,
+    );
+    assert_validation(
+        &srv.send(Request::post(PATH).json(&json!([]))).await,
+        "[body] Invalid input: expected record, received array",
+    );
+    // Without additional session fields nothing is settable; core fields are ignored.
+    let mut a = srv.agent();
+    let (token, _) = a.sign_up("Sue", "sue@example.com", "sue-password-1").await;
+    for b in [
+        json!({}),
+        json!({"unknown": 1}),
+        json!({"token": "x", "userId": "y", "expiresAt": "2099-01-01T00:00:00.000Z", "ipAddress": "1.2.3.4", "id": "z"}),
+    ] {
+        let res = a.post(PATH, b).await;
+        assert_json(&res, 400, json!({"message": "No fields to update"}));
+        assert_eq!(res.text(), r#"{"message":"No fields to update"}"#);
+        assert!(res.set_cookies().is_empty(), "{}", res.describe());
+    }
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!([]),
+            "[body] Invalid input: expected record, received array",
+        ),
+        (
+            Value::Null,
+            "[body] Invalid input: expected record, received null",
+        ),
+        (
+            json!("x"),
+            "[body] Invalid input: expected record, received string",
+        ),
+    ];
+    for (b, message) in cases {
+        assert_validation(&a.post(PATH, b).await, message);
+    }
+    assert_validation(
+        &a.send(Request::post(PATH)).await,
+        "[body] Invalid input: expected record, received undefined",
+    );
+    assert_eq!(srv.session_of(&token).await["session"]["token"], token);
+
+    // With additional session fields, those that allow input are set.
+    let srv = srv
+        .with_config(&[(
+            "SESSION_ADDITIONAL_FIELDS",
+            r#"{"theme":{"type":"string"},"locked":{"type":"string","input":false},"seen":{"type":"boolean","defaultValue":false,"returned":false}}"#,
+        )])
+        .await;
+    let mut a = srv.agent();
+    let (token, uid) = a.sign_up("Sue", "sue@example.com", "sue-password-1").await;
+    let before = a.get(GET_SESSION).await.json()["session"].clone();
+    assert_eq!(before["theme"], Value::Null);
+    assert!(before.get("seen").is_none(), "not returned: {before}");
+    let res = a
+        .post(PATH, json!({"theme": "dark", "token": "ignored"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let body = res.json();
+    let session = &body["session"];
+    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
+    assert_eq!(session["theme"], "dark");
+    assert_eq!(session["token"], token.as_str());
+    assert_eq!(session["id"], before["id"]);
+    assert_eq!(session["userId"], uid.as_str());
+    assert_eq!(session["locked"], Value::Null);
+    assert!(session.get("seen").is_none(), "{session}");
+    assert!(parse_date(&session["updatedAt"]) >= parse_date(&before["updatedAt"]));
+    // The same token again, with a cookie cache that carries the new field.
+    let signed = srv.signed(&token);
+    assert_eq!(res.header("set-auth-token"), Some(signed.as_str()));
+    let cookie = res.set_cookie(SESSION_COOKIE).expect("session cookie");
+    assert_eq!(cookie.value, encode_uri_component(&signed));
+    assert_eq!(cookie.max_age, Some(604_800));
+    assert!(res.set_cookie(DATA_COOKIE).is_some(), "{}", res.describe());
+    assert_eq!(a.get(GET_SESSION).await.json()["session"]["theme"], "dark");
+    assert_eq!(srv.session_of(&token).await["session"]["theme"], "dark");
+
+    let res = a.post(PATH, json!({"locked": "yes"})).await;
+    assert_error(
+        &res,
+        400,
+        "FIELD_NOT_ALLOWED",
+        "locked is not allowed to be set",
+    );
+    let res = a.post(PATH, json!({"locked": ""})).await;
+    assert_json(&res, 400, json!({"message": "No fields to update"}));
+    let res = a.post(PATH, json!({"theme": 5})).await;
+    assert_validation(
+        &res,
+        "[body.theme] Invalid input: expected string, received number",
+    );
+    let res = a.post(PATH, json!({"theme": null})).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["session"]["theme"], Value::Null);
+    assert_eq!(
+        srv.session_of(&token).await["session"]["theme"],
+        Value::Null
+    );
+    // By bearer too.
+    let other = srv
+        .sign_up("Sam", "sam@example.com", "sam-password-1")
+        .await;
+    let res = srv
+        .send(
+            Request::post(PATH)
+                .bearer(&other.bearer)
+                .json(&json!({"theme": "light"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["session"]["token"], other.token.as_str());
+    assert_eq!(
+        srv.session_of(&other.token).await["session"]["theme"],
+        "light"
+    );
+    assert_eq!(
+        srv.session_of(&token).await["session"]["theme"],
+        Value::Null
+    );
+
+    // A session revoked while its cookie cache still answers: 401, and the cookies go.
+    let cookies = a.cookie_header();
+    assert!(cookies.contains(DATA_COOKIE), "{cookies}");
+    srv.adapter()
+        .delete_many("session", &[Where::eq("token", hash_token(&token))])
+        .await
+        .expect("revoke");
+    let res = srv
+        .send(
+            Request::post(PATH)
+                .cookie(&cookies)
+                .origin(&srv.base)
+                .json(&json!({"theme": "dark"})),
+        )
+        .await;
+    assert_error(&res, 401, "FAILED_TO_GET_SESSION", "Failed to get session");
+    assert_clears_session(&res);
 }
 
 pub async fn list_sessions(srv: &TestServer) {

@@ -1,4 +1,4 @@
-//! update-user, change-password, set-password, delete-user, list-accounts.
+//! update-user, change-password, verify-password, set-password, delete-user, list-accounts.
 
 use portcullis_storage::Where;
 use serde_json::{Value, json};
@@ -263,6 +263,111 @@ pub async fn change_password(srv: &TestServer) {
     assert_eq!(res.header("set-auth-token"), None);
     assert!(srv.session_of(&new_token).await.is_object());
     srv.sign_in("wes@example.com", "third-password-1").await;
+}
+
+pub async fn verify_password(srv: &TestServer) {
+    const PATH: &str = "/api/auth/verify-password";
+    // Without a session: 401, but an invalid body is reported first.
+    assert_unauthorized(
+        &srv.send(Request::post(PATH).json(&json!({"password": "x"})))
+            .await,
+    );
+    assert_validation(
+        &srv.send(Request::post(PATH).json(&json!({}))).await,
+        "[body.password] Invalid input: expected string, received undefined",
+    );
+
+    let mut a = srv.agent();
+    a.sign_up("Vera", "vp@example.com", "vp-password-1").await;
+    let res = a.post(PATH, json!({"password": "vp-password-1"})).await;
+    assert_json(&res, 200, json!({"status": true}));
+    assert!(res.set_cookies().is_empty(), "{}", res.describe());
+    assert_eq!(res.header("set-auth-token"), None);
+    for wrong in ["vp-password-2", ""] {
+        let res = a.post(PATH, json!({"password": wrong})).await;
+        assert_error(&res, 400, "INVALID_PASSWORD", "Invalid password");
+    }
+    let res = a.post(PATH, json!({"password": "x".repeat(129)})).await;
+    assert_error(&res, 400, "PASSWORD_TOO_LONG", "Password too long");
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"password": 5}),
+            "[body.password] Invalid input: expected string, received number",
+        ),
+        (
+            json!([]),
+            "[body] Invalid input: expected object, received array",
+        ),
+    ];
+    for (b, message) in cases {
+        assert_validation(&a.post(PATH, b).await, message);
+    }
+    assert_validation(
+        &a.send(Request::post(PATH)).await,
+        "[body] Invalid input: expected object, received undefined",
+    );
+    // By bearer too.
+    let bob = srv
+        .sign_up("Bob", "vp-bob@example.com", "bob-password-1")
+        .await;
+    let res = srv
+        .send(
+            Request::post(PATH)
+                .bearer(&bob.bearer)
+                .json(&json!({"password": "bob-password-1"})),
+        )
+        .await;
+    assert_json(&res, 200, json!({"status": true}));
+    // A user without a password has nothing to verify.
+    let mut set = portcullis_storage::Row::new();
+    set.insert("password".into(), portcullis_storage::Value::Null);
+    srv.adapter()
+        .update_many("account", &[Where::eq("userId", bob.user_id.as_str())], set)
+        .await
+        .expect("drop the password");
+    let res = srv
+        .send(
+            Request::post(PATH)
+                .bearer(&bob.bearer)
+                .json(&json!({"password": "bob-password-1"})),
+        )
+        .await;
+    assert_error(&res, 400, "INVALID_PASSWORD", "Invalid password");
+
+    // Wrong guesses count toward the sign-in lockout (5 by default): then even the right
+    // password is refused here, and sign-in is locked too.
+    for _ in 0..4 {
+        let res = a.post(PATH, json!({"password": "guess-password"})).await;
+        assert_error(&res, 400, "INVALID_PASSWORD", "Invalid password");
+    }
+    let res = a.post(PATH, json!({"password": "vp-password-1"})).await;
+    assert_error(&res, 400, "INVALID_PASSWORD", "Invalid password");
+    let res = srv
+        .send(
+            Request::post("/api/auth/sign-in/email")
+                .json(&json!({"email": "vp@example.com", "password": "vp-password-1"})),
+        )
+        .await;
+    assert_error(
+        &res,
+        401,
+        "INVALID_EMAIL_OR_PASSWORD",
+        "Invalid email or password",
+    );
+    // A revoked session is refused, even with a cookie cache that is still valid.
+    let cookies = a.cookie_header();
+    assert!(cookies.contains(DATA_COOKIE), "{cookies}");
+    let res = a.post("/api/auth/revoke-sessions", json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = srv
+        .send(
+            Request::post(PATH)
+                .cookie(&cookies)
+                .origin(&srv.base)
+                .json(&json!({"password": "vp-password-1"})),
+        )
+        .await;
+    assert_unauthorized(&res);
 }
 
 pub async fn set_password(srv: &TestServer) {

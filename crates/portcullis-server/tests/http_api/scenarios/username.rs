@@ -1,5 +1,6 @@
 //! The username plugin: usernames on sign-up and update-user, sign-in by username, availability.
 
+use portcullis_storage::Where;
 use serde_json::{Value, json};
 
 use crate::client::{Request, Response};
@@ -188,4 +189,108 @@ pub async fn username_rules_on_sign_up_and_update(srv: &TestServer) {
         )
         .await,
     );
+}
+
+/// A `username` that is not a string fails where Better Auth's create hook fails on it: 422
+/// FAILED_TO_CREATE_USER, after the sign-up's own checks. An empty one is too short.
+pub async fn username_that_is_not_a_string(srv: &TestServer) {
+    let body = |username: Value, email: &str| json!({"name": "N", "email": email, "password": "n-password-123", "username": username});
+    for (i, username) in [
+        json!(12345),
+        json!(12),
+        json!(true),
+        json!(0),
+        json!(false),
+        json!({}),
+        json!(["abc"]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let email = format!("num{i}@example.com");
+        let res = srv
+            .post("/sign-up/email", body(username.clone(), &email))
+            .await;
+        assert_error(&res, 422, "FAILED_TO_CREATE_USER", "Failed to create user");
+        assert!(
+            res.set_cookies().is_empty(),
+            "{username}: {}",
+            res.describe()
+        );
+        assert_eq!(
+            srv.count("user", &[Where::eq("email", email.as_str())])
+                .await,
+            0,
+            "{username}"
+        );
+    }
+    // Not promoted over by a display username.
+    let res = srv
+        .post("/sign-up/email",
+            json!({"name": "N", "email": "num-d@example.com", "password": "n-password-123", "username": 123, "displayUsername": "valid.name"}),
+        )
+        .await;
+    assert_error(&res, 422, "FAILED_TO_CREATE_USER", "Failed to create user");
+    // The sign-up's own errors come first.
+    let res = srv
+        .post(
+            "/sign-up/email",
+            json!({"email": "num-s@example.com", "password": "n-password-123", "username": 123}),
+        )
+        .await;
+    assert_validation(
+        &res,
+        "[body.name] Invalid input: expected string, received undefined",
+    );
+    let res = srv
+        .post("/sign-up/email",
+            json!({"name": "N", "email": "num-s@example.com", "password": "short", "username": 123}),
+        )
+        .await;
+    assert_error(&res, 400, "PASSWORD_TOO_SHORT", "Password too short");
+    srv.sign_up("Taken", "num-taken@example.com", "n-password-123")
+        .await;
+    let res = srv
+        .post("/sign-up/email", body(json!(123), "num-taken@example.com"))
+        .await;
+    assert_error(
+        &res,
+        422,
+        "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+        "User already exists. Use another email.",
+    );
+    // null is no username; "" is a username, and too short.
+    let res = srv
+        .post("/sign-up/email", body(Value::Null, "num-null@example.com"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["user"]["username"], Value::Null);
+    let bearer = res.header("set-auth-token").expect("bearer").to_owned();
+    let res = srv
+        .post("/sign-up/email", body(json!(""), "num-empty@example.com"))
+        .await;
+    assert_error(&res, 400, "USERNAME_TOO_SHORT", "Username is too short");
+    let res = srv
+        .send(
+            Request::post("/api/auth/update-user")
+                .bearer(&bearer)
+                .json(&json!({"username": ""})),
+        )
+        .await;
+    assert_error(&res, 400, "USERNAME_TOO_SHORT", "Username is too short");
+
+    // With enumeration protection, a taken and a new address answer alike.
+    let guarded = srv
+        .with_config(&[("REQUIRE_EMAIL_VERIFICATION", "true")])
+        .await;
+    let res = guarded
+        .post("/sign-up/email", body(Value::Null, "num-taken@example.com"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    for email in ["num-taken@example.com", "num-new@example.com"] {
+        let res = guarded
+            .post("/sign-up/email", body(json!(123), email))
+            .await;
+        assert_error(&res, 422, "FAILED_TO_CREATE_USER", "Failed to create user");
+    }
 }
