@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod origin;
 pub mod passwordless;
 pub mod plugin;
+pub mod plugin_parts;
 pub mod rate_limit;
 pub mod routes;
 pub mod row_json;

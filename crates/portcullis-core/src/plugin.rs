@@ -52,6 +52,19 @@ pub trait Plugin: Send + Sync {
     /// After the handler (or its error), in plugin order. Runs only where `hooks().after` covers
     /// the request's path.
     async fn after(&self, _ctx: &AuthContext, _req: &AuthRequest, _res: &mut AuthResponse) {}
+
+    /// Email and SMS templates this plugin brings (`email-<name>.html` + `email-<name>.txt`,
+    /// `sms-<name>.txt`), registered with the core ones at start-up and overridable from
+    /// `PORTCULLIS_TEMPLATES_DIR` by file name.
+    fn templates(&self) -> Vec<crate::plugin_parts::TemplateSource> {
+        Vec::new()
+    }
+
+    /// The emails and text messages this plugin sends; start-up fails, naming the file, if one
+    /// has no template.
+    fn sends(&self) -> Vec<crate::plugin_parts::Sends> {
+        Vec::new()
+    }
 }
 
 /// The request hooks a plugin implements.

@@ -34,3 +34,6 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     plugins.push(Arc::new(open_api::OpenApi));
     Ok(plugins)
 }
+
+#[cfg(test)]
+mod tests;

@@ -29,6 +29,12 @@ pub enum StartError {
     Config(#[from] portcullis_core::ConfigError),
     #[error("{0}")]
     Delivery(portcullis_delivery::DeliveryError),
+    /// Something a plugin brings does not fit (a template, page, asset, table or route).
+    #[error("plugin {plugin}: {problem}")]
+    Plugin {
+        plugin: &'static str,
+        problem: String,
+    },
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -68,8 +74,7 @@ pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError>
         }
         None => Arc::new(MemoryStorage::new()),
     };
-    let delivery = portcullis_delivery::Delivery::start(config.delivery.clone())
-        .map_err(StartError::Delivery)?;
+    let delivery = crate::plugin_seams::start_delivery(&config, &plugins)?;
     let ui = Ui::new(&config);
     let renderer: Arc<dyn PageRenderer> = ui.clone();
     let ctx = engine::build(

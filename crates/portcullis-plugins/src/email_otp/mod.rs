@@ -13,11 +13,16 @@ use portcullis_core::one_time_code::{
     self, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
 };
 use portcullis_core::passwordless::{self, ProvenUser};
+use portcullis_core::plugin_parts::{Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::{email_verification, password_reset};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty, is_email};
 use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin, session, users};
 use portcullis_delivery::EmailTemplate;
+
+/// `templates/email-email-otp.html` and `.txt`: `otp`, `otp_type` (`sign-in`,
+/// `email-verification`, `forget-password`, `change-email`), `expires_in_minutes`.
+pub const EMAIL: EmailTemplate = EmailTemplate::named("email-otp");
 use portcullis_storage::{Row, Value, Where};
 use serde_json::json;
 
@@ -181,6 +186,17 @@ impl Plugin for EmailOtp {
             PathRule::exact("/forget-password/email-otp", 60, 3),
         ]
     }
+
+    fn templates(&self) -> Vec<TemplateSource> {
+        vec![
+            portcullis_core::template_source!("src/email_otp/templates", "email-email-otp.html"),
+            portcullis_core::template_source!("src/email_otp/templates", "email-email-otp.txt"),
+        ]
+    }
+
+    fn sends(&self) -> Vec<Sends> {
+        vec![Sends::Email(EMAIL)]
+    }
 }
 
 /// Emails a fresh code of `otp_type` to `email`.
@@ -189,7 +205,7 @@ async fn send_code(ctx: &AuthContext, email: &str, otp_type: OtpType) -> Result<
     let code = one_time_code::issue(ctx, &otp_type.identifier(email), policy).await?;
     ctx.delivery.send_email(
         email,
-        EmailTemplate::EmailOtp,
+        EMAIL,
         json!({
             "otp": code,
             "otp_type": otp_type.as_str(),

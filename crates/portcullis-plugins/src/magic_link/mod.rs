@@ -10,6 +10,7 @@ use portcullis_core::crypto::token::random_string;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::codes;
 use portcullis_core::passwordless::{self, ProvenUser};
+use portcullis_core::plugin_parts::{Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{
@@ -19,6 +20,8 @@ use portcullis_delivery::EmailTemplate;
 use serde_json::{Value, json};
 
 const PREFIX: &str = "magic-link:";
+/// `templates/email-magic-link.html` and `.txt`: `url`, `token`, `expires_in_minutes`.
+pub const EMAIL: EmailTemplate = EmailTemplate::named("magic-link");
 
 #[derive(Debug, Clone)]
 pub struct MagicLinkSettings {
@@ -101,6 +104,17 @@ impl Plugin for MagicLink {
     fn rate_limit_rules(&self) -> Vec<PathRule> {
         vec![PathRule::exact("/sign-in/magic-link", 60, 5)]
     }
+
+    fn templates(&self) -> Vec<TemplateSource> {
+        vec![
+            portcullis_core::template_source!("src/magic_link/templates", "email-magic-link.html"),
+            portcullis_core::template_source!("src/magic_link/templates", "email-magic-link.txt"),
+        ]
+    }
+
+    fn sends(&self) -> Vec<Sends> {
+        vec![Sends::Email(EMAIL)]
+    }
 }
 
 async fn send_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -140,7 +154,7 @@ async fn send_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse,
     let url = links::api_url(ctx, "/magic-link/verify", &query);
     ctx.delivery.send_email(
         &email,
-        EmailTemplate::MagicLink,
+        EMAIL,
         json!({
             "url": url,
             "token": token,
