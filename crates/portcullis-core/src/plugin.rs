@@ -65,6 +65,21 @@ pub trait Plugin: Send + Sync {
     fn sends(&self) -> Vec<crate::plugin_parts::Sends> {
         Vec::new()
     }
+
+    /// Hosted pages this plugin brings, served outside the base path while it is registered.
+    fn pages(&self) -> Vec<crate::plugin_parts::Page> {
+        Vec::new()
+    }
+
+    /// Pieces of core pages this plugin fills (`sign-in.buttons`, `account.sections`, ...).
+    fn fragments(&self) -> Vec<crate::plugin_parts::Fragment> {
+        Vec::new()
+    }
+
+    /// Static files this plugin brings, served at `/assets/<file>`.
+    fn assets(&self) -> Vec<crate::plugin_parts::Asset> {
+        Vec::new()
+    }
 }
 
 /// The request hooks a plugin implements.

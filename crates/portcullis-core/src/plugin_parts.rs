@@ -44,3 +44,73 @@ pub enum Sends {
     /// `sms-<name>.txt`, sent with `ctx.delivery.send_sms(to, name, vars)`.
     Sms(&'static str),
 }
+
+/// A hosted page a plugin brings: served at `path` (outside the base path, e.g. `/magic-link`)
+/// while the plugin is registered, rendered from `template` inside the core layout
+/// (`{% extends "base.html" %}`), under the same CSP as every page (no inline scripts: a page's
+/// script is an [`Asset`]). It sees what core pages see (`brand`, `base_path`, `config`,
+/// `features`, `query` {error, has_token}, `slots`) plus `context`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub path: &'static str,
+    pub template: TemplateSource,
+    /// The `<title>`, before the brand name.
+    pub title: &'static str,
+    /// Extra values for the template, merged over the rest.
+    pub context: serde_json::Value,
+}
+
+impl Page {
+    pub fn new(path: &'static str, template: TemplateSource, title: &'static str) -> Self {
+        Page {
+            path,
+            template,
+            title,
+            context: serde_json::Value::Null,
+        }
+    }
+
+    pub fn context(mut self, context: serde_json::Value) -> Self {
+        self.context = context;
+        self
+    }
+}
+
+/// A piece of a core page a plugin fills: `template` is rendered where the page has `slot`,
+/// with the page's own context, after the fragments of plugins registered earlier. The slots:
+/// - `sign-in.buttons`: other ways to sign in, each an `<li>` in the sign-in page's list;
+/// - `sign-up.buttons`: the same on the sign-up page, under its form;
+/// - `account.sections`: `<section class="card">`s on the account page, before "Sign out".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fragment {
+    pub slot: &'static str,
+    pub template: TemplateSource,
+}
+
+impl Fragment {
+    pub const fn new(slot: &'static str, template: TemplateSource) -> Self {
+        Fragment { slot, template }
+    }
+}
+
+/// A static file a plugin brings, served at `/assets/<file>` like the core ones (a page's
+/// script, a stylesheet, an image).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asset {
+    pub file: &'static str,
+    pub content_type: &'static str,
+    pub body: &'static [u8],
+}
+
+/// An [`Asset`] for a file in the calling crate's `<dir>/`, embedded at compile time:
+/// `asset!("src/magic_link/assets", "magic-link.js", "text/javascript; charset=utf-8")`.
+#[macro_export]
+macro_rules! asset {
+    ($dir:literal, $file:literal, $content_type:expr) => {
+        $crate::plugin_parts::Asset {
+            file: $file,
+            content_type: $content_type,
+            body: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir, "/", $file)),
+        }
+    };
+}

@@ -75,7 +75,7 @@ pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError>
         None => Arc::new(MemoryStorage::new()),
     };
     let delivery = crate::plugin_seams::start_delivery(&config, &plugins)?;
-    let ui = Ui::new(&config);
+    let ui = Ui::with_plugins(&config, &plugins)?;
     let renderer: Arc<dyn PageRenderer> = ui.clone();
     let ctx = engine::build(
         EngineParts {

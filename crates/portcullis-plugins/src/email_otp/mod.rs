@@ -13,7 +13,7 @@ use portcullis_core::one_time_code::{
     self, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
 };
 use portcullis_core::passwordless::{self, ProvenUser};
-use portcullis_core::plugin_parts::{Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::{email_verification, password_reset};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty, is_email};
@@ -196,6 +196,32 @@ impl Plugin for EmailOtp {
 
     fn sends(&self) -> Vec<Sends> {
         vec![Sends::Email(EMAIL)]
+    }
+
+    fn pages(&self) -> Vec<Page> {
+        vec![Page::new(
+            "/email-otp",
+            portcullis_core::template_source!("src/email_otp/templates", "email-otp.html"),
+            "Sign in with a code",
+        )]
+    }
+
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![Fragment::new(
+            "sign-in.buttons",
+            portcullis_core::template_source!(
+                "src/email_otp/templates",
+                "email-otp-sign-in-button.html"
+            ),
+        )]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![portcullis_core::asset!(
+            "src/email_otp/assets",
+            "email-otp.js",
+            "text/javascript; charset=utf-8"
+        )]
     }
 }
 

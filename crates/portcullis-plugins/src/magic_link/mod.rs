@@ -10,7 +10,7 @@ use portcullis_core::crypto::token::random_string;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::codes;
 use portcullis_core::passwordless::{self, ProvenUser};
-use portcullis_core::plugin_parts::{Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{
@@ -114,6 +114,32 @@ impl Plugin for MagicLink {
 
     fn sends(&self) -> Vec<Sends> {
         vec![Sends::Email(EMAIL)]
+    }
+
+    fn pages(&self) -> Vec<Page> {
+        vec![Page::new(
+            "/magic-link",
+            portcullis_core::template_source!("src/magic_link/templates", "magic-link.html"),
+            "Email me a sign-in link",
+        )]
+    }
+
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![Fragment::new(
+            "sign-in.buttons",
+            portcullis_core::template_source!(
+                "src/magic_link/templates",
+                "magic-link-sign-in-button.html"
+            ),
+        )]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![portcullis_core::asset!(
+            "src/magic_link/assets",
+            "magic-link.js",
+            "text/javascript; charset=utf-8"
+        )]
     }
 }
 
