@@ -80,6 +80,17 @@ pub trait Plugin: Send + Sync {
     fn assets(&self) -> Vec<crate::plugin_parts::Asset> {
         Vec::new()
     }
+
+    /// Tables whose expired rows the cleanup job deletes, besides core's `session` and
+    /// `verification`.
+    fn expiring_tables(&self) -> Vec<crate::plugin_parts::ExpiringTable> {
+        Vec::new()
+    }
+
+    /// Periodic jobs, run by the server under a lease like the cleanup job.
+    fn jobs(&self) -> Vec<crate::plugin_parts::Job> {
+        Vec::new()
+    }
 }
 
 /// The request hooks a plugin implements.

@@ -114,3 +114,67 @@ macro_rules! asset {
         }
     };
 }
+
+/// A table whose rows the cleanup job deletes once `column` (a date) is in the past, as it
+/// does for core's `session` and `verification` (`expiresAt`): in batches of
+/// `CLEANUP_BATCH_SIZE`, each "these ids, if still expired", under the cleanup lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiringTable {
+    pub table: &'static str,
+    pub column: &'static str,
+}
+
+impl ExpiringTable {
+    pub const fn new(table: &'static str, column: &'static str) -> Self {
+        ExpiringTable { table, column }
+    }
+}
+
+/// Why a run of a plugin's job failed; logged, and the job runs again at its next interval.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Storage(#[from] portcullis_storage::StorageError),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// One run of a job: `async fn(&AuthContext) -> Result<(), JobError>`, wrapped by [`job!`].
+pub type JobFn = for<'a> fn(
+    &'a crate::context::AuthContext,
+) -> futures::future::BoxFuture<'a, Result<(), JobError>>;
+
+/// Wraps `async fn run(ctx: &AuthContext) -> Result<(), JobError>` as a [`JobFn`].
+#[macro_export]
+macro_rules! job {
+    ($f:path) => {{
+        fn run<'a>(
+            ctx: &'a $crate::context::AuthContext,
+        ) -> ::futures::future::BoxFuture<'a, Result<(), $crate::plugin_parts::JobError>> {
+            Box::pin($f(ctx))
+        }
+        run as $crate::plugin_parts::JobFn
+    }};
+}
+
+/// A periodic job a plugin runs, with the cleanup job's discipline: every `interval` (the
+/// first run after a random 50-100 % of `min(interval, 60 s)`), only by the instance that takes
+/// the lease `portcullis:lease:job:<name>` in secondary storage (a TTL a tenth shorter than the
+/// interval; without an answer from the storage it runs anyway, so a run must be safe to
+/// repeat), and stopped with the server after the requests have drained.
+#[derive(Clone, Copy)]
+pub struct Job {
+    /// `[a-z0-9_-]`, unique across plugins: names the lease and the log lines.
+    pub name: &'static str,
+    pub interval: std::time::Duration,
+    pub run: JobFn,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("name", &self.name)
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
+    }
+}

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use portcullis_core::engine::{self, EngineParts};
-use portcullis_core::{AuthContext, Config, PageRenderer};
+use portcullis_core::{AuthContext, Config, PageRenderer, Plugin};
 use portcullis_storage::{
     Adapter, MemoryStorage, RedisStorage, SecondaryStorage, SqlAdapter, StorageError,
 };
@@ -48,8 +48,20 @@ pub struct App {
 
 /// Connects to the database (optionally migrating it) and builds the engine.
 pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError> {
-    let plugins = portcullis_plugins::registry(&config)?;
+    build_app_with(config, migrate, Vec::new()).await
+}
+
+/// As [`build_app`], with `extra` plugins registered after the configured ones (an embedder's
+/// own plugins, or a test's).
+pub async fn build_app_with(
+    config: Config,
+    migrate: bool,
+    extra: Vec<Arc<dyn Plugin>>,
+) -> Result<App, StartError> {
+    let mut plugins = portcullis_plugins::registry(&config)?;
+    plugins.extend(extra);
     let schema = Arc::new(engine::schema_for(&config, &plugins));
+    crate::plugin_seams::check_jobs(&schema, &plugins)?;
     let adapter = SqlAdapter::connect(
         &config.database_url,
         config.database_pool_size,

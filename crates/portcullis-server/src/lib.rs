@@ -7,4 +7,4 @@ pub mod jobs;
 pub mod plugin_seams;
 pub mod ui;
 
-pub use app::{App, StartError, build_app, serve};
+pub use app::{App, StartError, build_app, build_app_with, serve};

@@ -50,3 +50,50 @@ pub fn start_delivery(
     }
     Ok(delivery)
 }
+
+/// Checks what plugins bring for the background jobs: each expiring table is in the schema
+/// with a date column of that name, and each job has a unique `[a-z0-9_-]` name and an interval
+/// of at least a second.
+pub fn check_jobs(
+    schema: &portcullis_storage::Schema,
+    plugins: &[Arc<dyn Plugin>],
+) -> Result<(), StartError> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for p in plugins {
+        let refuse = |problem: String| StartError::Plugin {
+            plugin: p.id(),
+            problem,
+        };
+        for t in p.expiring_tables() {
+            let column = schema
+                .table(t.table)
+                .and_then(|table| table.field(t.column));
+            if column.is_none_or(|f| f.ty != portcullis_storage::FieldType::Date) {
+                return Err(refuse(format!(
+                    "expiring table {}: the schema has no date column {}.{}",
+                    t.table, t.table, t.column
+                )));
+            }
+        }
+        for job in p.jobs() {
+            let plain = !job.name.is_empty()
+                && job.name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_')
+                });
+            if !plain || names.contains(&job.name) {
+                return Err(refuse(format!(
+                    "job {:?}: the name must be [a-z0-9_-] and unique",
+                    job.name
+                )));
+            }
+            if job.interval < std::time::Duration::from_secs(1) {
+                return Err(refuse(format!(
+                    "job {}: the interval must be at least a second",
+                    job.name
+                )));
+            }
+            names.push(job.name);
+        }
+    }
+    Ok(())
+}

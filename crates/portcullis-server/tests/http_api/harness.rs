@@ -243,6 +243,15 @@ pub async fn start(backend: Backend) -> Option<TestServer> {
 
 /// Like `start`, with extra configuration variables.
 pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestServer> {
+    start_with_plugins(backend, extra, Vec::new()).await
+}
+
+/// Like `start_with`, with plugins registered after the configured ones.
+pub async fn start_with_plugins(
+    backend: Backend,
+    extra: &[(&str, &str)],
+    plugins: Vec<std::sync::Arc<dyn portcullis_core::Plugin>>,
+) -> Option<TestServer> {
     let admin = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => match pg_admin_url() {
@@ -300,7 +309,7 @@ pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> Option<Test
     }
     let sources = portcullis_core::Sources::new(env).expect("config sources");
     let config = portcullis_core::Config::load(&sources).expect("config");
-    let app = portcullis_server::build_app(config, true)
+    let app = portcullis_server::build_app_with(config, true, plugins)
         .await
         .unwrap_or_else(|e| panic!("build_app on {backend:?}: {e}"));
     let served = app.clone();
@@ -324,6 +333,17 @@ impl TestServer {
     /// Another server on the same backend, with extra configuration.
     pub async fn with_config(&self, extra: &[(&str, &str)]) -> TestServer {
         start_with(self.backend, extra)
+            .await
+            .expect("the backend of the running test is available")
+    }
+
+    /// Another server on the same backend, with extra configuration and plugins.
+    pub async fn with_plugins(
+        &self,
+        extra: &[(&str, &str)],
+        plugins: Vec<std::sync::Arc<dyn portcullis_core::Plugin>>,
+    ) -> TestServer {
+        start_with_plugins(self.backend, extra, plugins)
             .await
             .expect("the backend of the running test is available")
     }
