@@ -20,6 +20,7 @@ pub mod passwordless;
 pub mod plugin;
 pub mod plugin_parts;
 pub mod rate_limit;
+pub mod root_routes;
 pub mod routes;
 pub mod row_json;
 pub mod session;

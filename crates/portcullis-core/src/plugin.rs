@@ -91,6 +91,13 @@ pub trait Plugin: Send + Sync {
     fn jobs(&self) -> Vec<crate::plugin_parts::Job> {
         Vec::new()
     }
+
+    /// Endpoints at absolute paths outside the base path (`/.well-known/jwks.json`), served
+    /// through the same pipeline as the others; hook scopes and rate-limit rules name them by
+    /// that whole path.
+    fn root_endpoints(&self) -> Vec<Endpoint> {
+        Vec::new()
+    }
 }
 
 /// The request hooks a plugin implements.

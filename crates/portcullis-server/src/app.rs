@@ -62,6 +62,7 @@ pub async fn build_app_with(
     plugins.extend(extra);
     let schema = Arc::new(engine::schema_for(&config, &plugins));
     crate::plugin_seams::check_jobs(&schema, &plugins)?;
+    crate::plugin_seams::check_root_endpoints(&config, &plugins)?;
     let adapter = SqlAdapter::connect(
         &config.database_url,
         config.database_pool_size,

@@ -140,7 +140,8 @@ impl<'a> Service<IncomingStream<'a, tokio::net::TcpListener>> for MakeFront {
     }
 }
 
-/// The front of every request. The auth API goes straight to the engine, inside the edge
+/// The front of every request. The auth API (and plugins' root endpoints) goes straight to
+/// the engine, inside the edge
 /// (request id, CORS, headers, metrics, access log): the engine routes it itself, so the
 /// router's matching, its boxed route service and the handler's extractors would be pure
 /// overhead on the hottest paths. Everything else goes through the router, whose routes have
@@ -163,7 +164,9 @@ impl Service<Request> for Front {
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        if under_base(&self.app.ctx.config.base_path, req.uri().path()) {
+        let path = req.uri().path();
+        // The base path, and the paths of plugins' root endpoints (`/.well-known/…`).
+        if under_base(&self.app.ctx.config.base_path, path) || self.app.ctx.serves_root_path(path) {
             let (app, peer) = (self.app.clone(), self.peer);
             futures::future::Either::Left(edged(&self.app.ctx, req, move |req| {
                 auth(app, peer, req)

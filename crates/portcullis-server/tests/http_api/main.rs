@@ -10,6 +10,7 @@
 mod client;
 mod harness;
 mod scenarios;
+mod seam_plugin;
 
 /// Generates one `#[tokio::test]` per scenario and backend: `sqlite::<name>`, `postgres::<name>`,
 /// `mysql::<name>`.
@@ -129,4 +130,5 @@ per_backend! {
     hosted_flows::dev_outbox_pages,
     hosted_flows::dev_outbox_escapes_messages,
     hosted_flows::dev_outbox_hidden_in_production,
+    plugin_seams::plugins_bring_routes_pages_and_templates,
 }
