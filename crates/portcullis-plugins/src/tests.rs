@@ -118,3 +118,62 @@ fn sms_otp_renders() {
     assert!(body.ends_with("@acme.test #123456"), "{body}");
     assert!(t.render_sms("nope", json!({})).is_err());
 }
+
+fn config_from(env: &[(&str, &str)], toml: &str) -> Result<Config, portcullis_core::ConfigError> {
+    let file = std::env::temp_dir().join(format!(
+        "portcullis-plugins-{}-{}.toml",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::write(&file, toml).expect("write");
+    let mut env: HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    env.insert("PORTCULLIS_CONFIG".into(), file.display().to_string());
+    let config = Sources::new(env).and_then(|s| Config::load(&s));
+    let _ = std::fs::remove_file(file);
+    config
+}
+
+fn ids(config: &Config) -> Vec<&'static str> {
+    crate::registry(config)
+        .expect("registry")
+        .iter()
+        .map(|p| p.id())
+        .collect()
+}
+
+/// Plugin settings from `[plugins.<id>]`, the variables winning, a bad value named by its key.
+#[test]
+fn plugin_settings_from_nested_tables() {
+    let on = config_from(&[], "").expect("config");
+    assert!(ids(&on).contains(&"bearer") && ids(&on).contains(&"magic-link"));
+    let file = "[plugins.bearer]\nenabled = false\n[plugins.magic_link]\nexpires_in = 600\ndisable_sign_up = true\n";
+    let off = config_from(&[], file).expect("config");
+    assert!(!ids(&off).contains(&"bearer"));
+    let s = crate::magic_link::MagicLinkSettings::load(&off)
+        .expect("valid")
+        .expect("on");
+    assert_eq!((s.expires_in, s.disable_sign_up), (600, true));
+    // ENABLE_BEARER still works, and wins over the table.
+    let env_on = config_from(&[("ENABLE_BEARER", "true")], file).expect("config");
+    assert!(ids(&env_on).contains(&"bearer"));
+    let env_off = config_from(&[("ENABLE_BEARER", "false")], "").expect("config");
+    assert!(!ids(&env_off).contains(&"bearer"));
+    let flat_off = config_from(&[], "enable_bearer = false\n").expect("config");
+    assert!(
+        !ids(&flat_off).contains(&"bearer"),
+        "the flat file key as before"
+    );
+
+    let bad = config_from(&[], "[plugins.bearer]\nenabled = \"sometimes\"\n").expect("config");
+    let err = crate::registry(&bad).err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "plugins.bearer.enabled must be true or false, got `sometimes`"
+    );
+    let bad = config_from(&[], "[plugins.magic_link]\nexpires_in = 5\n").expect("config");
+    let err = crate::registry(&bad).err().expect("refused");
+    assert_eq!(err.var, "plugins.magic_link.expires_in");
+}

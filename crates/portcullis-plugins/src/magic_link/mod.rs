@@ -32,15 +32,20 @@ pub struct MagicLinkSettings {
 }
 
 impl MagicLinkSettings {
-    /// `None` when `ENABLE_MAGIC_LINKS` is off.
+    /// `None` when `ENABLE_MAGIC_LINKS` is off. Each variable may also be set as a key of
+    /// `[plugins.magic_link]` (`enabled`, `expires_in`, `disable_sign_up`); the variable wins.
     pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
-        let src = &config.sources;
-        if !src.flag("ENABLE_MAGIC_LINKS", true)? {
+        let src = config.sources.plugin("magic_link");
+        if !src.flag("enabled", Some("ENABLE_MAGIC_LINKS"), true)? {
             return Ok(None);
         }
         Ok(Some(MagicLinkSettings {
-            expires_in: src.lifetime("MAGIC_LINK_EXPIRES_IN", 300)?,
-            disable_sign_up: src.flag("MAGIC_LINK_DISABLE_SIGN_UP", false)?,
+            expires_in: src.lifetime("expires_in", Some("MAGIC_LINK_EXPIRES_IN"), 300)?,
+            disable_sign_up: src.flag(
+                "disable_sign_up",
+                Some("MAGIC_LINK_DISABLE_SIGN_UP"),
+                false,
+            )?,
         }))
     }
 }
