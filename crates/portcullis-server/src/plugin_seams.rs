@@ -217,7 +217,7 @@ mod tests {
     }
 
     fn refused(r: Result<(), StartError>) -> String {
-        r.err().expect("refused").to_string()
+        r.expect_err("refused").to_string()
     }
 
     #[tokio::test]
