@@ -13,8 +13,10 @@ use url::Url;
 use crate::crypto::password::HashAlgorithm;
 
 mod delivery;
+mod tables;
 pub use delivery::EmailFlows;
 pub use portcullis_delivery::DeliveryConfig;
+pub use tables::TableSource;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{var} {problem}")]
@@ -170,7 +172,6 @@ pub struct Config {
     pub log_json: bool,
     pub data_dir: PathBuf,
     pub templates_dir: Option<PathBuf>,
-    pub enable_bearer: bool,
     /// Rate limiting: Better Auth's rules, the `strict` preset, custom and plugin rules.
     pub rate_limit: crate::rate_limit::RateLimitConfig,
     /// Per-account lockout after repeated failed sign-ins.
@@ -327,6 +328,8 @@ pub struct Sources {
     file: HashMap<String, String>,
     file_user_fields: Option<toml::Value>,
     file_session_fields: Option<toml::Value>,
+    /// `[plugins.<id>]` tables and top-level arrays of tables, for plugins (`tables.rs`).
+    file_tables: toml::Table,
 }
 
 impl fmt::Debug for Sources {
@@ -353,6 +356,7 @@ impl Sources {
             file: HashMap::new(),
             file_user_fields: None,
             file_session_fields: None,
+            file_tables: toml::Table::new(),
         };
         if let Some(path) = s.env.get("PORTCULLIS_CONFIG").cloned() {
             let text = std::fs::read_to_string(&path)
@@ -370,6 +374,9 @@ impl Sources {
             )
         })?;
         for (k, v) in table {
+            if tables::keep_table(&mut self.file_tables, &k, &v)? {
+                continue;
+            }
             match (k.as_str(), v) {
                 ("user", toml::Value::Table(t)) => {
                     self.file_user_fields = t.get("additional_fields").cloned();
@@ -844,7 +851,6 @@ impl Config {
             log_json,
             data_dir,
             templates_dir: src.get("PORTCULLIS_TEMPLATES_DIR").map(PathBuf::from),
-            enable_bearer: src.flag("ENABLE_BEARER", true)?,
             rate_limit: load_rate_limit(src, production)?,
             lockout: load_lockout(src)?,
             metrics_enabled: src.flag("METRICS_ENABLED", true)?,

@@ -24,6 +24,8 @@ pub struct AuthContext {
     pub endpoints: Vec<Endpoint>,
     /// `endpoints` indexed by method and path.
     pub routes: RouteIndex,
+    /// The plugins' endpoints outside the base path, at the end of `endpoints`.
+    pub root_routes: crate::root_routes::RootRoutes,
     /// Each endpoint's `route` label in the HTTP metrics and access log: the base path and the
     /// path template (`/api/auth/reset-password/:token`), built once.
     pub route_labels: Vec<Box<str>>,

@@ -55,13 +55,13 @@ pub fn build(
         .collect();
     let rate_limiter = crate::rate_limit::RateLimiter::new(&config.rate_limit, plugin_rules);
     let endpoints = build_endpoints(&parts.plugins);
+    let (endpoints, root_routes) =
+        crate::root_routes::add_root_endpoints(endpoints, &parts.plugins);
     Ok(Arc::new(AuthContext {
         cookies: AuthContext::cookie_jar(&config),
-        routes: RouteIndex::new(&endpoints),
-        route_labels: endpoints
-            .iter()
-            .map(|e| [config.base_path.as_str(), e.path].concat().into())
-            .collect(),
+        routes: RouteIndex::new(root_routes.base_endpoints(&endpoints)),
+        route_labels: crate::root_routes::route_labels(&config.base_path, &endpoints, &root_routes),
+        root_routes,
         endpoints,
         config,
         adapter: parts.adapter,
@@ -204,20 +204,15 @@ impl AuthContext {
 
     /// The endpoint a request would reach, for metric labels (never the raw path).
     fn endpoint_index(&self, raw: &RawRequest) -> Option<usize> {
-        relative_path(&self.config.base_path, &raw.path)
-            .and_then(|rel| self.routes.find(&self.endpoints, &raw.method, rel))
-            .map(|(i, _)| i)
+        self.find_route(&raw.method, &raw.path).map(|(i, _, _)| i)
     }
 
     /// Routing and the rest of the pipeline.
     async fn dispatch(&self, raw: RawRequest) -> AuthResponse {
-        let Some(rel) = relative_path(&self.config.base_path, &raw.path) else {
-            return not_found();
-        };
-        let Some((index, endpoint, params)) = self
-            .routes
-            .find(&self.endpoints, &raw.method, rel)
-            .and_then(|(i, params)| Some((i, self.endpoints.get(i)?, params)))
+        // Under the base path, or a plugin's root endpoint (`root_routes.rs`).
+        let Some((index, endpoint, rel, params)) = self
+            .find_route(&raw.method, &raw.path)
+            .and_then(|(i, rel, params)| Some((i, self.endpoints.get(i)?, rel, params)))
         else {
             return not_found();
         };

@@ -15,7 +15,7 @@ fn error_response(description: &str) -> Value {
 
 pub fn document(ctx: &AuthContext) -> Value {
     let mut paths = Map::new();
-    for e in &ctx.endpoints {
+    for (i, e) in ctx.endpoints.iter().enumerate() {
         let mut op = Map::new();
         op.insert("operationId".into(), e.operation_id.into());
         op.insert("summary".into(), e.summary.into());
@@ -80,6 +80,11 @@ pub fn document(ctx: &AuthContext) -> Value {
             .or_insert_with(|| Value::Object(Map::new()));
         if let Some(m) = entry.as_object_mut() {
             m.insert(e.method.as_str().to_ascii_lowercase(), Value::Object(op));
+            // A plugin's endpoint outside the base path is served from the site's root.
+            if ctx.root_routes.contains(i) {
+                let root = ctx.config.base_url.as_str().trim_end_matches('/');
+                m.insert("servers".into(), json!([{"url": root}]));
+            }
         }
     }
     let brand = &ctx.config.brand;

@@ -109,6 +109,52 @@ pub trait Plugin: Send + Sync {
     ) -> Result<(), ApiError> {
         Ok(())
     }
+
+    /// Email and SMS templates this plugin brings (`email-<name>.html` + `email-<name>.txt`,
+    /// `sms-<name>.txt`), registered with the core ones at start-up and overridable from
+    /// `PORTCULLIS_TEMPLATES_DIR` by file name.
+    fn templates(&self) -> Vec<crate::plugin_parts::TemplateSource> {
+        Vec::new()
+    }
+
+    /// The emails and text messages this plugin sends; start-up fails, naming the file, if one
+    /// has no template.
+    fn sends(&self) -> Vec<crate::plugin_parts::Sends> {
+        Vec::new()
+    }
+
+    /// Hosted pages this plugin brings, served outside the base path while it is registered.
+    fn pages(&self) -> Vec<crate::plugin_parts::Page> {
+        Vec::new()
+    }
+
+    /// Pieces of core pages this plugin fills (`sign-in.buttons`, `account.sections`, ...).
+    fn fragments(&self) -> Vec<crate::plugin_parts::Fragment> {
+        Vec::new()
+    }
+
+    /// Static files this plugin brings, served at `/assets/<file>`.
+    fn assets(&self) -> Vec<crate::plugin_parts::Asset> {
+        Vec::new()
+    }
+
+    /// Tables whose expired rows the cleanup job deletes, besides core's `session` and
+    /// `verification`.
+    fn expiring_tables(&self) -> Vec<crate::plugin_parts::ExpiringTable> {
+        Vec::new()
+    }
+
+    /// Periodic jobs, run by the server under a lease like the cleanup job.
+    fn jobs(&self) -> Vec<crate::plugin_parts::Job> {
+        Vec::new()
+    }
+
+    /// Endpoints at absolute paths outside the base path (`/.well-known/jwks.json`), served
+    /// through the same pipeline as the others; hook scopes and rate-limit rules name them by
+    /// that whole path.
+    fn root_endpoints(&self) -> Vec<Endpoint> {
+        Vec::new()
+    }
 }
 
 /// The request hooks a plugin implements.

@@ -450,7 +450,7 @@ impl RateLimiter {
         if !self.enabled {
             return None;
         }
-        let rel = crate::engine::relative_path(&ctx.config.base_path, &raw.path)?;
+        let rel = ctx.rate_limited_path(&raw.path)?;
         let limit = self.limit_for(rel)?;
         let subject = self.subject(ctx, raw).await;
         let key = format!("{subject}|{rel}");

@@ -91,6 +91,10 @@ pub struct DeliveryConfig {
     pub timeout: Duration,
     /// Values every template sees: `brand` (APP_* values), `base_url`.
     pub globals: serde_json::Value,
+    /// Templates plugins bring, `(file name, source)`: `email-<name>.html` and `.txt`,
+    /// `sms-<name>.txt`. Set by the server from `Plugin::templates`; overridable from
+    /// `templates_dir` like the built-in ones.
+    pub plugin_templates: Vec<(&'static str, &'static str)>,
 }
 
 impl DeliveryConfig {
@@ -107,6 +111,7 @@ impl DeliveryConfig {
             retry_delay: Duration::from_millis(500),
             timeout: Duration::from_secs(10),
             globals: serde_json::json!({}),
+            plugin_templates: Vec::new(),
         }
     }
 

@@ -47,6 +47,11 @@ pub struct Sms {
 pub enum DeliveryError {
     #[error("template {name}: {reason}")]
     Template { name: String, reason: String },
+    /// A message asked for a template file that nothing provides.
+    #[error(
+        "no template {name}: not built in, not brought by a plugin, and not in PORTCULLIS_TEMPLATES_DIR"
+    )]
+    UnknownTemplate { name: String },
     /// Worth another try later (connection refused, timeout, 5xx, 429).
     #[error("{transport}: temporary failure: {reason}")]
     Temporary {

@@ -187,6 +187,7 @@ fn build_sms(cfg: &DeliveryConfig) -> Result<Arc<dyn SmsTransport>, DeliveryErro
 impl Delivery {
     /// Builds the transports and starts the dispatcher on the current tokio runtime.
     pub fn start(cfg: DeliveryConfig) -> Result<Arc<Delivery>, DeliveryError> {
+        crate::templates::check_plugin_templates(&cfg.plugin_templates)?;
         let mail = build_mail(&cfg)?;
         let sms = build_sms(&cfg)?;
         Ok(Delivery::with_transports(cfg, mail, sms))
@@ -203,7 +204,11 @@ impl Delivery {
         let counters = Arc::new(Counters::default());
         let delivery = Arc::new(Delivery {
             tx,
-            templates: Templates::new(cfg.templates_dir.clone(), cfg.globals.clone()),
+            templates: Templates::with_plugin_templates(
+                cfg.templates_dir.clone(),
+                cfg.globals.clone(),
+                &cfg.plugin_templates,
+            ),
             counters: counters.clone(),
             tracker: Tracker::new(),
             outbox: cfg
@@ -250,7 +255,8 @@ impl Delivery {
         }
     }
 
-    /// Renders `sms-<name>.txt` and queues it.
+    /// Renders `sms-<name>.txt` and queues it. An unknown name is logged and counted as failed,
+    /// like any template error; start-up checks the names plugins declare (`Plugin::sends`).
     pub fn send_sms(&self, to: &str, name: &str, vars: Value) {
         match self.templates.render_sms(name, vars) {
             Ok(body) => self.enqueue(Message::Sms(Sms {
@@ -421,6 +427,8 @@ mod tests {
         let mut cfg = DeliveryConfig::outbox(dir);
         cfg.retry_delay = Duration::from_millis(5);
         cfg.globals = json!({ "brand": { "name": "Acme" } });
+        // The phone-number plugin brings `sms-otp.txt`; these tests bring their own.
+        cfg.plugin_templates = vec![("sms-otp.txt", "{{ otp }} is your {{ brand.name }} code.")];
         cfg
     }
 

@@ -16,6 +16,7 @@
 //! optional value does not fail when it is missing.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use minijinja::{AutoEscape, Environment, Output, State, Value as MjValue};
 use serde_json::Value;
@@ -32,52 +33,47 @@ macro_rules! embed {
     };
 }
 
-/// Every email the server sends. The variables each one receives, besides `brand`, `base_url`,
-/// `to` and (when known) `user` `{name, email}`:
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EmailTemplate {
-    /// `url`, `expires_in_minutes`
-    Verification,
-    /// `url`, `expires_in_minutes`
-    PasswordReset,
-    /// `url`, `expires_in_minutes`
-    MagicLink,
-    /// `otp`, `otp_type` (`sign-in`, `email-verification`, `forget-password`, `change-email`),
-    /// `expires_in_minutes`
-    EmailOtp,
-    /// Sent to the current address to approve a change: `url`, `new_email`, `expires_in_minutes`
-    ChangeEmail,
-    /// `url`, `expires_in_minutes`
-    DeleteAccount,
-    /// `url` (where to sign in)
-    Welcome,
-    /// `ip`, `user_agent`, `time` (RFC 3339, UTC), `url` (account page)
-    NewSignIn,
-}
+/// An email by name: `email-<name>.html` and `email-<name>.txt`. Core's own are the constants
+/// below; a plugin names its own with [`EmailTemplate::named`] and brings the two files through
+/// `Plugin::templates`. The variables each core one receives, besides `brand`, `base_url`, `to`
+/// and (when known) `user` `{name, email}`, are listed on each constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EmailTemplate(&'static str);
 
+// The constants keep the names the call sites have always used (`EmailTemplate::Welcome`).
+#[allow(non_upper_case_globals)]
 impl EmailTemplate {
-    pub const ALL: [EmailTemplate; 8] = [
+    /// `url`, `expires_in_minutes`
+    pub const Verification: EmailTemplate = EmailTemplate("verification");
+    /// `url`, `expires_in_minutes`
+    pub const PasswordReset: EmailTemplate = EmailTemplate("password-reset");
+    /// Sent to the current address to approve a change: `url`, `new_email`, `expires_in_minutes`
+    pub const ChangeEmail: EmailTemplate = EmailTemplate("change-email");
+    /// `url`, `expires_in_minutes`
+    pub const DeleteAccount: EmailTemplate = EmailTemplate("delete-account");
+    /// `url` (where to sign in)
+    pub const Welcome: EmailTemplate = EmailTemplate("welcome");
+    /// `ip`, `user_agent`, `time` (RFC 3339, UTC), `url` (account page)
+    pub const NewSignIn: EmailTemplate = EmailTemplate("new-sign-in");
+
+    /// The emails core sends, whose templates are embedded here.
+    pub const CORE: [EmailTemplate; 6] = [
         EmailTemplate::Verification,
         EmailTemplate::PasswordReset,
-        EmailTemplate::MagicLink,
-        EmailTemplate::EmailOtp,
         EmailTemplate::ChangeEmail,
         EmailTemplate::DeleteAccount,
         EmailTemplate::Welcome,
         EmailTemplate::NewSignIn,
     ];
 
+    /// A template by name (`magic-link` for `email-magic-link.html` and `.txt`).
+    pub const fn named(name: &'static str) -> EmailTemplate {
+        EmailTemplate(name)
+    }
+
+    /// The name: `email-<kind>.html`, and the `kind` of the sent message.
     pub fn kind(self) -> &'static str {
-        match self {
-            EmailTemplate::Verification => "verification",
-            EmailTemplate::PasswordReset => "password-reset",
-            EmailTemplate::MagicLink => "magic-link",
-            EmailTemplate::EmailOtp => "email-otp",
-            EmailTemplate::ChangeEmail => "change-email",
-            EmailTemplate::DeleteAccount => "delete-account",
-            EmailTemplate::Welcome => "welcome",
-            EmailTemplate::NewSignIn => "new-sign-in",
-        }
+        self.0
     }
 }
 
@@ -96,10 +92,6 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("email-verification.txt"),
     embed!("email-password-reset.html"),
     embed!("email-password-reset.txt"),
-    embed!("email-magic-link.html"),
-    embed!("email-magic-link.txt"),
-    embed!("email-email-otp.html"),
-    embed!("email-email-otp.txt"),
     embed!("email-change-email.html"),
     embed!("email-change-email.txt"),
     embed!("email-delete-account.html"),
@@ -108,7 +100,6 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("email-welcome.txt"),
     embed!("email-new-sign-in.html"),
     embed!("email-new-sign-in.txt"),
-    embed!("sms-otp.txt"),
 ];
 
 /// Used when the configuration gives no `brand.name` or a colour that is not one.
@@ -117,6 +108,33 @@ const DEFAULT_BRAND_NAME: &str = "Portcullis";
 pub struct Templates {
     env: Environment<'static>,
     globals: Value,
+    dir: Option<PathBuf>,
+    /// The embedded core templates, then those plugins brought: (file name, source).
+    sources: Arc<Vec<(&'static str, &'static str)>>,
+}
+
+/// Checks the templates plugins bring: plain `email-<name>.html`, `email-<name>.txt` or
+/// `sms-<name>.txt` file names, none twice and none replacing a core one (an operator replaces
+/// templates through `PORTCULLIS_TEMPLATES_DIR`, not a plugin).
+pub fn check_plugin_templates(
+    plugin: &[(&'static str, &'static str)],
+) -> Result<(), DeliveryError> {
+    for (i, (name, _)) in plugin.iter().enumerate() {
+        let shaped = (name.starts_with("email-")
+            && (name.ends_with(".html") || name.ends_with(".txt")))
+            || (name.starts_with("sms-") && name.ends_with(".txt"));
+        if !shaped || name.contains(['/', '\\']) {
+            return Err(DeliveryError::Config(format!(
+                "plugin template {name}: must be named email-<name>.html, email-<name>.txt or sms-<name>.txt"
+            )));
+        }
+        if EMBEDDED.iter().any(|(n, _)| n == name) || plugin[..i].iter().any(|(n, _)| n == name) {
+            return Err(DeliveryError::Config(format!(
+                "plugin template {name} is defined twice"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A template by file name: the file in the override directory (`PORTCULLIS_TEMPLATES_DIR`) if
@@ -194,15 +212,77 @@ fn duration_words(minutes: u64) -> String {
 }
 
 impl Templates {
+    /// The embedded core templates, each overridable from `dir`.
     pub fn new(dir: Option<PathBuf>, globals: Value) -> Self {
+        Templates::with_plugin_templates(dir, globals, &[])
+    }
+
+    /// The core templates and those plugins bring (`(file name, source)`; see
+    /// [`check_plugin_templates`]), each overridable from `dir` by file name. A name already
+    /// known keeps its first source.
+    pub fn with_plugin_templates(
+        dir: Option<PathBuf>,
+        globals: Value,
+        plugin: &[(&'static str, &'static str)],
+    ) -> Self {
+        let mut sources = EMBEDDED.to_vec();
+        for t in plugin {
+            if !sources.iter().any(|(n, _)| *n == t.0) {
+                sources.push(*t);
+            }
+        }
+        let sources = Arc::new(sources);
         let mut env = Environment::new();
-        env.set_loader(move |name| load_override(dir.as_deref(), EMBEDDED, name));
+        let (loader_dir, loader_sources) = (dir.clone(), sources.clone());
+        env.set_loader(move |name| load_override(loader_dir.as_deref(), &loader_sources, name));
         // Block tags on their own line leave no blank line behind: the text parts stay tidy.
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.set_formatter(formatter);
-        Templates { env, globals }
+        Templates {
+            env,
+            globals,
+            dir,
+            sources,
+        }
+    }
+
+    /// Whether a template file exists: built in, from a plugin, or in the override directory.
+    fn exists(&self, file: &str) -> bool {
+        self.sources.iter().any(|(n, _)| *n == file)
+            || self.dir.as_deref().is_some_and(|d| {
+                !file.contains(['/', '\\']) && !file.starts_with('.') && d.join(file).is_file()
+            })
+    }
+
+    /// `file`, loaded and compiled; a missing one is [`DeliveryError::UnknownTemplate`].
+    fn template(&self, file: &str) -> Result<minijinja::Template<'_, '_>, DeliveryError> {
+        if !self.exists(file) {
+            return Err(DeliveryError::UnknownTemplate {
+                name: file.to_owned(),
+            });
+        }
+        self.env
+            .get_template(file)
+            .map_err(|e| DeliveryError::Template {
+                name: file.to_owned(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Start-up check for an email something will send: both files exist and compile.
+    pub fn check_email(&self, template: EmailTemplate) -> Result<(), DeliveryError> {
+        for ext in ["html", "txt"] {
+            self.template(&format!("email-{}.{ext}", template.kind()))?;
+        }
+        Ok(())
+    }
+
+    /// Start-up check for a text message something will send: `sms-<name>.txt` exists and
+    /// compiles.
+    pub fn check_sms(&self, name: &str) -> Result<(), DeliveryError> {
+        self.template(&format!("sms-{name}.txt")).map(|_| ())
     }
 
     fn context(&self, vars: Value) -> Value {
@@ -257,10 +337,7 @@ impl Templates {
         };
         let text_name = format!("email-{}.txt", template.kind());
         let html_name = format!("email-{}.html", template.kind());
-        let text_tpl = self
-            .env
-            .get_template(&text_name)
-            .map_err(|e| err(&text_name, e))?;
+        let text_tpl = self.template(&text_name)?;
         let mut captured = text_tpl
             .render_captured(&ctx)
             .map_err(|e| err(&text_name, e))?;
@@ -269,9 +346,8 @@ impl Templates {
             .map_err(|e| err(&text_name, e))?;
         let text = captured.into_output();
         let html = self
-            .env
-            .get_template(&html_name)
-            .and_then(|t| t.render(&ctx))
+            .template(&html_name)?
+            .render(&ctx)
             .map_err(|e| err(&html_name, e))?;
         Ok(RenderedEmail {
             subject: subject.trim().replace(['\r', '\n'], " "),
@@ -280,12 +356,12 @@ impl Templates {
         })
     }
 
-    /// `sms-otp.txt` with `otp`, `expires_in_minutes`.
+    /// `sms-<name>.txt` (the phone-number plugin's `sms-otp.txt` gets `otp`,
+    /// `expires_in_minutes`).
     pub fn render_sms(&self, name: &str, vars: Value) -> Result<String, DeliveryError> {
         let file = format!("sms-{name}.txt");
-        self.env
-            .get_template(&file)
-            .and_then(|t| t.render(self.context(vars)))
+        self.template(&file)?
+            .render(self.context(vars))
             .map(|s| s.trim().to_owned())
             .map_err(|e| DeliveryError::Template {
                 name: file,
@@ -328,10 +404,6 @@ mod tests {
             "expires_in_minutes": 60,
         });
         match t {
-            EmailTemplate::EmailOtp => {
-                v["otp"] = json!("482913");
-                v["otp_type"] = json!("sign-in");
-            }
             EmailTemplate::ChangeEmail => v["new_email"] = json!("new@example.com"),
             EmailTemplate::NewSignIn => {
                 v["ip"] = json!("203.0.113.9");
@@ -346,7 +418,7 @@ mod tests {
     #[test]
     fn every_email_renders() {
         let t = Templates::new(None, brand());
-        for kind in EmailTemplate::ALL {
+        for kind in EmailTemplate::CORE {
             let r = t
                 .render_email(kind, vars(kind, "Bob"))
                 .unwrap_or_else(|e| panic!("{}: {e}", kind.kind()));
@@ -361,25 +433,17 @@ mod tests {
             assert!(r.html.contains("https://acme.test/privacy"));
             assert!(r.html.contains("https://acme.test/terms"));
             assert!(r.text.contains("help@acme.test"));
-            if kind == EmailTemplate::EmailOtp {
-                assert_eq!(r.subject, "Your Acme code: 482913");
-                assert!(r.text.contains("482913"));
-                assert!(r.html.contains("482913"));
-                assert!(r.text.contains("to sign in"));
-                assert!(r.text.contains("1 hour"));
-            } else {
-                // The raw link in the text part, the escaped one twice in the HTML (button and
-                // the plain link below it), with the brand colour on the button.
-                assert!(
-                    r.text
-                        .contains("https://auth.acme.test/x?token=abc&next=%2F"),
-                    "{}",
-                    kind.kind()
-                );
-                let escaped = "https://auth.acme.test/x?token=abc&amp;next=%2F";
-                assert_eq!(r.html.matches(escaped).count(), 3, "{}", kind.kind());
-                assert!(r.html.contains("background-color:#ff5500"));
-            }
+            // The raw link in the text part, the escaped one twice in the HTML (button and
+            // the plain link below it), with the brand colour on the button.
+            assert!(
+                r.text
+                    .contains("https://auth.acme.test/x?token=abc&next=%2F"),
+                "{}",
+                kind.kind()
+            );
+            let escaped = "https://auth.acme.test/x?token=abc&amp;next=%2F";
+            assert_eq!(r.html.matches(escaped).count(), 3, "{}", kind.kind());
+            assert!(r.html.contains("background-color:#ff5500"));
             assert!(!r.text.contains("\n\n\n"), "{}:\n{}", kind.kind(), r.text);
         }
         let v = t
@@ -399,7 +463,7 @@ mod tests {
     #[test]
     fn html_escapes_user_values() {
         let t = Templates::new(None, brand());
-        for kind in EmailTemplate::ALL {
+        for kind in EmailTemplate::CORE {
             let r = t
                 .render_email(kind, vars(kind, "<script>alert(1)</script>"))
                 .unwrap();
@@ -414,7 +478,7 @@ mod tests {
     fn optional_values_may_be_missing() {
         // No brand at all, no user, no expiry: still renders, with a default name.
         let t = Templates::new(None, json!({}));
-        for kind in EmailTemplate::ALL {
+        for kind in EmailTemplate::CORE {
             let r = t
                 .render_email(kind, json!({ "url": "https://x.test/a", "otp": "1" }))
                 .unwrap_or_else(|e| panic!("{}: {e}", kind.kind()));
@@ -450,15 +514,24 @@ mod tests {
     }
 
     #[test]
-    fn sms_otp_renders() {
+    fn unknown_names_are_refused() {
         let t = Templates::new(None, brand());
-        let body = t
-            .render_sms("otp", json!({ "otp": "123456", "expires_in_minutes": 5 }))
-            .unwrap();
-        assert!(body.starts_with("123456 is your Acme code."), "{body}");
-        assert!(body.contains("5 min"));
-        assert!(body.ends_with("@acme.test #123456"), "{body}");
-        assert!(t.render_sms("nope", json!({})).is_err());
+        assert!(matches!(
+            t.render_sms("nope", json!({})),
+            Err(DeliveryError::UnknownTemplate { .. })
+        ));
+        let err = t
+            .render_email(EmailTemplate::named("nope"), json!({}))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no template email-nope.txt: not built in, not brought by a plugin, and not in PORTCULLIS_TEMPLATES_DIR"
+        );
+        assert!(t.check_email(EmailTemplate::named("nope")).is_err());
+        assert!(t.check_sms("otp").is_err());
+        for kind in EmailTemplate::CORE {
+            t.check_email(kind).unwrap();
+        }
     }
 
     fn temp_dir(tag: &str) -> PathBuf {
@@ -511,8 +584,8 @@ mod tests {
         let t = Templates::new(Some(dir.clone()), brand());
         let r = t
             .render_email(
-                EmailTemplate::MagicLink,
-                vars(EmailTemplate::MagicLink, "Bob"),
+                EmailTemplate::PasswordReset,
+                vars(EmailTemplate::PasswordReset, "Bob"),
             )
             .unwrap();
         assert!(r.html.starts_with("<div>"), "{}", r.html);
@@ -555,9 +628,67 @@ mod tests {
         std::fs::remove_dir_all(root).unwrap();
     }
 
+    /// A plugin's own template (here an SMS and an email extending the core layout) renders
+    /// like a core one, and `PORTCULLIS_TEMPLATES_DIR` overrides it by file name.
+    #[test]
+    fn plugin_templates_render_and_are_overridable() {
+        const PLUGIN: &[(&str, &str)] = &[
+            ("sms-ping.txt", "Ping {{ code }} from {{ brand.name }}"),
+            (
+                "email-ping.txt",
+                "{% extends 'email-base.txt' %}{% block subject %}Ping for {{ brand.name }}{% endblock %}{% block content %}Code {{ code }}{% endblock %}",
+            ),
+            (
+                "email-ping.html",
+                "{% extends 'email-base.html' %}{% block content %}<p>Code {{ code }}</p>{% endblock %}",
+            ),
+        ];
+        check_plugin_templates(PLUGIN).unwrap();
+        let ping = EmailTemplate::named("ping");
+        let t = Templates::with_plugin_templates(None, brand(), PLUGIN);
+        t.check_email(ping).unwrap();
+        t.check_sms("ping").unwrap();
+        assert_eq!(
+            t.render_sms("ping", json!({"code": "42"})).unwrap(),
+            "Ping 42 from Acme"
+        );
+        let r = t
+            .render_email(ping, json!({"code": "42", "user": {"name": "Bob"}}))
+            .unwrap();
+        assert_eq!(r.subject, "Ping for Acme");
+        assert!(
+            r.text.contains("Hi Bob,") && r.text.contains("Code 42"),
+            "{}",
+            r.text
+        );
+        assert!(r.html.contains("<p>Code 42</p>") && r.html.contains("Acme Inc."));
+
+        let dir = temp_dir("plugin");
+        std::fs::write(dir.join("sms-ping.txt"), "Overridden {{ code }}").unwrap();
+        let t = Templates::with_plugin_templates(Some(dir.clone()), brand(), PLUGIN);
+        assert_eq!(
+            t.render_sms("ping", json!({"code": "42"})).unwrap(),
+            "Overridden 42"
+        );
+        // An override directory may also add a name nothing built in has.
+        std::fs::write(dir.join("sms-extra.txt"), "Extra").unwrap();
+        t.check_sms("extra").unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+
+        // A plugin may not replace a core template, bring one twice or misname one.
+        for bad in [
+            &[("email-welcome.txt", "")][..],
+            &[("sms-a.txt", ""), ("sms-a.txt", "")],
+            &[("page.html", "")],
+            &[("sms-a.html", "")],
+        ] {
+            assert!(check_plugin_templates(bad).is_err(), "{bad:?}");
+        }
+    }
+
     #[test]
     fn embedded_list_is_complete() {
-        for kind in EmailTemplate::ALL {
+        for kind in EmailTemplate::CORE {
             for ext in ["html", "txt"] {
                 let name = format!("email-{}.{ext}", kind.kind());
                 assert!(EMBEDDED.iter().any(|(n, _)| *n == name), "{name}");

@@ -16,7 +16,7 @@ use portcullis_core::{Config, ConfigError, Plugin};
 /// settings are read from `config.sources` and a bad one stops start-up.
 pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     let mut plugins: Vec<Arc<dyn Plugin>> = Vec::new();
-    if config.enable_bearer {
+    if bearer::BearerSettings::load(config)?.is_some() {
         plugins.push(Arc::new(bearer::Bearer));
     }
     if let Some(s) = magic_link::MagicLinkSettings::load(config)? {
@@ -38,3 +38,6 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     plugins.push(Arc::new(open_api::OpenApi));
     Ok(plugins)
 }
+
+#[cfg(test)]
+mod tests;

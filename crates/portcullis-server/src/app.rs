@@ -30,6 +30,12 @@ pub enum StartError {
     Config(#[from] portcullis_core::ConfigError),
     #[error("{0}")]
     Delivery(portcullis_delivery::DeliveryError),
+    /// Something a plugin brings does not fit (a template, page, asset, table or route).
+    #[error("plugin {plugin}: {problem}")]
+    Plugin {
+        plugin: &'static str,
+        problem: String,
+    },
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -46,8 +52,8 @@ pub struct App {
 pub struct AppOptions {
     /// The clock the engine reads; the system's when `None`.
     pub clock: Option<Arc<dyn Clock>>,
-    /// The plugins to run instead of the registry's (a test server with a chosen set).
-    pub plugins: Option<Vec<Arc<dyn Plugin>>>,
+    /// Plugins registered after the configured ones (an embedder's own, or a test's).
+    pub extra_plugins: Vec<Arc<dyn Plugin>>,
 }
 
 /// Connects to the database (optionally migrating it) and builds the engine.
@@ -55,17 +61,18 @@ pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError>
     build_app_with(config, migrate, AppOptions::default()).await
 }
 
-/// `build_app` with a chosen clock or plugin set.
+/// As [`build_app`], with a chosen clock, or with `extra_plugins` registered after the
+/// configured ones (an embedder's own plugins, or a test's).
 pub async fn build_app_with(
     config: Config,
     migrate: bool,
     options: AppOptions,
 ) -> Result<App, StartError> {
-    let plugins = match options.plugins {
-        Some(plugins) => plugins,
-        None => portcullis_plugins::registry(&config)?,
-    };
+    let mut plugins = portcullis_plugins::registry(&config)?;
+    plugins.extend(options.extra_plugins);
     let schema = Arc::new(engine::schema_for(&config, &plugins));
+    crate::plugin_seams::check_jobs(&schema, &plugins)?;
+    crate::plugin_seams::check_root_endpoints(&config, &plugins)?;
     let adapter = SqlAdapter::connect(
         &config.database_url,
         config.database_pool_size,
@@ -90,9 +97,8 @@ pub async fn build_app_with(
         }
         None => Arc::new(MemoryStorage::new()),
     };
-    let delivery = portcullis_delivery::Delivery::start(config.delivery.clone())
-        .map_err(StartError::Delivery)?;
-    let ui = Ui::new(&config);
+    let delivery = crate::plugin_seams::start_delivery(&config, &plugins)?;
+    let ui = Ui::with_plugins(&config, &plugins)?;
     let renderer: Arc<dyn PageRenderer> = ui.clone();
     let ctx = engine::build(
         EngineParts {

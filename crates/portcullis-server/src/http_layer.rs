@@ -29,7 +29,7 @@ fn router(app: App) -> Router {
     if app.ctx.config.metrics_enabled {
         router = router.route("/metrics", get(metrics));
     }
-    router
+    router = router
         .route("/api/health", get(health))
         .route("/api/health/live", get(live))
         .route("/", get(|s, q| page(s, q, "index.html", "Welcome", "/")))
@@ -84,35 +84,14 @@ fn router(app: App) -> Router {
                 )
             }),
         )
-        .route(
-            "/magic-link",
-            get(|s, q| {
-                feature_page(
-                    s,
-                    q,
-                    Feature::MagicLink,
-                    "magic-link.html",
-                    "Email me a sign-in link",
-                    "/magic-link",
-                )
-            }),
-        )
-        .route(
-            "/email-otp",
-            get(|s, q| {
-                feature_page(
-                    s,
-                    q,
-                    Feature::EmailOtp,
-                    "email-otp.html",
-                    "Sign in with a code",
-                    "/email-otp",
-                )
-            }),
-        )
         .route("/dev/outbox", get(dev_outbox))
         .route("/dev/outbox/{id}", get(dev_outbox_message))
-        .route("/assets/{file}", get(asset))
+        .route("/assets/{file}", get(asset));
+    // The plugins' pages, while their plugin is registered.
+    for (i, p) in app.ui.plugin_pages().iter().enumerate() {
+        router = router.route(p.path, get(move |s, q| plugin_page(s, q, i)));
+    }
+    router
         // The auth API never reaches this router: `Front` hands it to the engine first.
         .fallback(|State(app): State<App>, req: Request| async move { not_found(&app, &req) })
         // One layer for request id, CORS, security headers, metrics and the access log.
@@ -123,7 +102,7 @@ fn router(app: App) -> Router {
 }
 
 /// Whether `path` is the base path or under it (`/api/auth`, `/api/auth/…`, not `/api/authx`).
-fn under_base(base: &str, path: &str) -> bool {
+pub(crate) fn under_base(base: &str, path: &str) -> bool {
     path.strip_prefix(base)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
@@ -161,7 +140,8 @@ impl<'a> Service<IncomingStream<'a, tokio::net::TcpListener>> for MakeFront {
     }
 }
 
-/// The front of every request. The auth API goes straight to the engine, inside the edge
+/// The front of every request. The auth API (and plugins' root endpoints) goes straight to
+/// the engine, inside the edge
 /// (request id, CORS, headers, metrics, access log): the engine routes it itself, so the
 /// router's matching, its boxed route service and the handler's extractors would be pure
 /// overhead on the hottest paths. Everything else goes through the router, whose routes have
@@ -184,7 +164,9 @@ impl Service<Request> for Front {
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        if under_base(&self.app.ctx.config.base_path, req.uri().path()) {
+        let path = req.uri().path();
+        // The base path, and the paths of plugins' root endpoints (`/.well-known/…`).
+        if under_base(&self.app.ctx.config.base_path, path) || self.app.ctx.serves_root_path(path) {
             let (app, peer) = (self.app.clone(), self.peer);
             futures::future::Either::Left(edged(&self.app.ctx, req, move |req| {
                 auth(app, peer, req)
@@ -364,18 +346,15 @@ fn html(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-/// The optional hosted flows this server offers, decided from the engine's registered
-/// endpoints (a plugin that is off registers nothing) and the configuration.
+/// The optional core hosted flows this server offers, decided from the engine's registered
+/// endpoints and the configuration. A plugin's flows are its own pages and fragments, present
+/// exactly while it is registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Features {
     /// `POST /request-password-reset` with email and password sign-in on.
     pub password_reset: bool,
     /// `GET /verify-email`.
     pub email_verification: bool,
-    /// `POST /sign-in/magic-link` (magic-link plugin).
-    pub magic_link: bool,
-    /// `POST /email-otp/send-verification-otp` and `POST /sign-in/email-otp` (email-OTP plugin).
-    pub email_otp: bool,
     /// `/dev/outbox`: outside production, with messages delivered to the outbox.
     pub dev_outbox: bool,
 }
@@ -394,9 +373,6 @@ impl Features {
                 && has(Method::POST, "/request-password-reset")
                 && has(Method::POST, "/reset-password"),
             email_verification: has(Method::GET, "/verify-email"),
-            magic_link: has(Method::POST, "/sign-in/magic-link"),
-            email_otp: has(Method::POST, "/email-otp/send-verification-otp")
-                && has(Method::POST, "/sign-in/email-otp"),
             dev_outbox: config.dev_outbox_ui && app.ctx.delivery.outbox().is_some(),
         }
     }
@@ -405,8 +381,6 @@ impl Features {
         match feature {
             Feature::PasswordReset => self.password_reset,
             Feature::EmailVerification => self.email_verification,
-            Feature::MagicLink => self.magic_link,
-            Feature::EmailOtp => self.email_otp,
         }
     }
 }
@@ -416,8 +390,6 @@ impl Features {
 enum Feature {
     PasswordReset,
     EmailVerification,
-    MagicLink,
-    EmailOtp,
 }
 
 /// What a page may learn from its query string: `error`, limited to an error code
@@ -451,7 +423,22 @@ fn render_page(
     title: &str,
     path: &str,
 ) -> Response {
-    let extra = json!({"features": Features::of(app), "query": query_context(query)});
+    render_page_with(app, query, template, title, path, serde_json::Value::Null)
+}
+
+/// `render_page` with the page's own values merged over the rest (a plugin page's context).
+fn render_page_with(
+    app: &App,
+    query: Option<&str>,
+    template: &str,
+    title: &str,
+    path: &str,
+    context: serde_json::Value,
+) -> Response {
+    let mut extra = json!({"features": Features::of(app), "query": query_context(query)});
+    if let (Some(m), serde_json::Value::Object(own)) = (extra.as_object_mut(), context) {
+        m.extend(own);
+    }
     match app.ui.page_with(template, title, path, extra) {
         Some(body) => html(StatusCode::OK, body),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -466,6 +453,21 @@ async fn page(
     path: &'static str,
 ) -> Response {
     render_page(&app, query.as_deref(), template, title, path)
+}
+
+/// A plugin's page (`Plugin::pages`), by its index in `Ui::plugin_pages`.
+async fn plugin_page(State(app): State<App>, RawQuery(query): RawQuery, index: usize) -> Response {
+    let Some(p) = app.ui.plugin_pages().get(index) else {
+        return not_found_page(&app);
+    };
+    render_page_with(
+        &app,
+        query.as_deref(),
+        p.template.file,
+        p.title,
+        p.path,
+        p.context.clone(),
+    )
 }
 
 /// Like `page`, but the not-found page (404) while `feature` is off.
@@ -628,8 +630,8 @@ async fn asset(State(app): State<App>, Path(file): Path<String>) -> Response {
         )
             .into_response();
     }
-    match crate::ui::ASSETS.iter().find(|(name, _, _)| *name == file) {
-        Some((_, ct, body)) => ([(header::CONTENT_TYPE, *ct), cache], *body).into_response(),
+    match app.ui.asset(&file) {
+        Some((ct, body)) => ([(header::CONTENT_TYPE, ct), cache], body).into_response(),
         None => not_found_page(&app),
     }
 }

@@ -1,5 +1,7 @@
 //! Background jobs, started by `serve`: every `CLEANUP_INTERVAL` seconds, delete expired
-//! `session` and `verification` rows.
+//! `session` and `verification` rows and the expired rows of the tables plugins name
+//! (`Plugin::expiring_tables`); and each plugin's own periodic jobs (`Plugin::jobs`), under the
+//! same lease discipline.
 //!
 //! Many instances may share one database. Each run first takes a lease in the secondary storage
 //! (`set_nx` with a TTL just under the interval), so with Redis one instance cleans per interval.
@@ -14,14 +16,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use portcullis_core::AuthContext;
+use portcullis_core::plugin_parts::{ExpiringTable, Job};
 use portcullis_storage::{Adapter, Query, StorageError, Value, Where, WhereOp};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// The secondary-storage key of the cleanup lease; its value names the instance holding it.
 pub const CLEANUP_LEASE_KEY: &str = "portcullis:lease:cleanup";
-/// Tables whose expired rows the job deletes (both have `expiresAt`).
+/// Core tables whose expired rows the job deletes (both have `expiresAt`).
 pub const CLEANED_TABLES: [&str; 2] = ["session", "verification"];
+/// The secondary-storage key of a plugin job's lease: this prefix and the job's name.
+pub const JOB_LEASE_PREFIX: &str = "portcullis:lease:job:";
 /// Upper bound on batches per table and run, so that one run always ends.
 const MAX_BATCHES_PER_RUN: usize = 1000;
 /// The longest the first run waits after start-up (scaled down for shorter intervals).
@@ -49,6 +54,18 @@ pub async fn delete_expired(
     now: DateTime<Utc>,
     batch: usize,
 ) -> Result<u64, StorageError> {
+    delete_expired_by(adapter, table, "expiresAt", now, batch).await
+}
+
+/// Deletes rows of `table` whose date `column` is before `now`, `batch` rows per statement,
+/// as [`delete_expired`] does with `expiresAt`.
+pub async fn delete_expired_by(
+    adapter: &dyn Adapter,
+    table: &str,
+    column: &str,
+    now: DateTime<Utc>,
+    batch: usize,
+) -> Result<u64, StorageError> {
     let batch = batch.max(1);
     let limit = i64::try_from(batch).unwrap_or(i64::MAX);
     let mut total = 0;
@@ -56,7 +73,7 @@ pub async fn delete_expired(
         let rows = adapter
             .find_many(
                 table,
-                &Query::filter(vec![Where::op("expiresAt", WhereOp::Lt, now)]).limit(limit),
+                &Query::filter(vec![Where::op(column, WhereOp::Lt, now)]).limit(limit),
             )
             .await?;
         let ids: Vec<Value> = rows.iter().filter_map(|r| r.get("id").cloned()).collect();
@@ -66,10 +83,7 @@ pub async fn delete_expired(
         total += adapter
             .delete_many(
                 table,
-                &[
-                    Where::is_in("id", ids),
-                    Where::op("expiresAt", WhereOp::Lt, now),
-                ],
+                &[Where::is_in("id", ids), Where::op(column, WhereOp::Lt, now)],
             )
             .await?;
         if rows.len() < batch {
@@ -80,19 +94,35 @@ pub async fn delete_expired(
     Ok(total)
 }
 
-/// One cleanup pass over every table, without a lease. Updates the metrics.
+/// Every table the cleanup job deletes expired rows from: core's, then each plugin's.
+pub fn expiring_tables(ctx: &AuthContext) -> Vec<ExpiringTable> {
+    CLEANED_TABLES
+        .iter()
+        .map(|t| ExpiringTable::new(t, "expiresAt"))
+        .chain(ctx.plugins.iter().flat_map(|p| p.expiring_tables()))
+        .collect()
+}
+
+/// One cleanup pass over every table, without a lease. Updates the metrics
+/// (`portcullis_cleanup_deleted_total{table}`, plugin tables included) and logs what a plugin
+/// table lost; the report counts core's two tables.
 pub async fn cleanup_expired(ctx: &AuthContext) -> Result<CleanupReport, StorageError> {
     let now = ctx.now();
     let batch = ctx.config.cleanup_batch_size;
     let adapter = ctx.adapter.as_ref();
-    let report = CleanupReport {
-        sessions: delete_expired(adapter, "session", now, batch).await?,
-        verifications: delete_expired(adapter, "verification", now, batch).await?,
-    };
-    let m = &ctx.metrics;
-    m.cleanup_deleted.inc_by(&["session"], report.sessions);
-    m.cleanup_deleted
-        .inc_by(&["verification"], report.verifications);
+    let mut report = CleanupReport::default();
+    for t in expiring_tables(ctx) {
+        let deleted = delete_expired_by(adapter, t.table, t.column, now, batch).await?;
+        ctx.metrics.cleanup_deleted.inc_by(&[t.table], deleted);
+        match t.table {
+            "session" => report.sessions += deleted,
+            "verification" => report.verifications += deleted,
+            table if deleted > 0 => {
+                tracing::info!(table, deleted, "cleanup: deleted expired rows");
+            }
+            _ => {}
+        }
+    }
     Ok(report)
 }
 
@@ -151,35 +181,123 @@ fn random_fraction() -> f64 {
 pub struct Jobs {
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    /// The plugins' jobs, by name.
+    plugin_tasks: Vec<(&'static str, JoinHandle<()>)>,
 }
 
 impl Jobs {
-    /// Asks the jobs to stop and waits (up to 10 s) for a run in progress to finish.
+    /// Asks the jobs to stop and waits (up to 10 s in all) for runs in progress to finish.
     pub async fn stop(mut self) {
         let _ = self.stop.send(true);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         if let Some(task) = self.task.take()
-            && tokio::time::timeout(Duration::from_secs(10), task)
-                .await
-                .is_err()
+            && tokio::time::timeout_at(deadline, task).await.is_err()
         {
             tracing::warn!("cleanup job did not stop within 10 s");
         }
+        for (job, task) in self.plugin_tasks.drain(..) {
+            if tokio::time::timeout_at(deadline, task).await.is_err() {
+                tracing::warn!(job, "job did not stop within 10 s");
+            }
+        }
     }
+
+    /// The names of the plugin jobs running.
+    pub fn plugin_jobs(&self) -> Vec<&'static str> {
+        self.plugin_tasks.iter().map(|(name, _)| *name).collect()
+    }
+}
+
+/// What one tick of a plugin job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    Ran,
+    /// Another instance holds the job's lease for this interval.
+    Skipped,
+}
+
+/// Takes the job's lease (`portcullis:lease:job:<name>`) and, if this instance got it or the
+/// storage does not answer, runs the job once.
+pub async fn run_job(
+    ctx: &AuthContext,
+    job: &Job,
+    instance: &str,
+) -> Result<JobOutcome, portcullis_core::plugin_parts::JobError> {
+    let key = format!("{JOB_LEASE_PREFIX}{}", job.name);
+    match ctx
+        .secondary
+        .set_nx(&key, instance, lease_ttl(job.interval))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return Ok(JobOutcome::Skipped),
+        Err(e) => {
+            tracing::warn!(job = job.name, error = %e, "job: lease unavailable; running without it");
+        }
+    }
+    (job.run)(ctx).await.map(|()| JobOutcome::Ran)
+}
+
+/// The first wait before a loop's first run: a random 50-100 % of `min(interval, 60 s)`.
+fn first_delay(interval: Duration) -> Duration {
+    let first = interval.min(MAX_FIRST_DELAY);
+    first / 2 + first.mul_f64(random_fraction() / 2.0)
+}
+
+fn spawn_plugin_job(
+    ctx: Arc<AuthContext>,
+    job: Job,
+    instance: String,
+    mut stopped: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let interval = job.interval.max(Duration::from_secs(1));
+    let mut delay = first_delay(interval);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                // A stop request, or the handle was dropped.
+                _ = stopped.changed() => break,
+            }
+            delay = interval;
+            match run_job(&ctx, &job, &instance).await {
+                Ok(JobOutcome::Ran) => tracing::debug!(job = job.name, "job ran"),
+                Ok(JobOutcome::Skipped) => {
+                    tracing::debug!(job = job.name, "job: another instance holds the lease");
+                }
+                Err(e) => {
+                    tracing::warn!(job = job.name, error = %e, "job failed; retrying next interval");
+                }
+            }
+        }
+    })
 }
 
 /// Starts the cleanup loop unless `CLEANUP_INTERVAL` is 0. The first run waits a random part of
 /// a minute (less for short intervals), so that instances started together do not all race.
 pub fn spawn(ctx: Arc<AuthContext>) -> Jobs {
     let (stop, mut stopped) = watch::channel(false);
+    let instance = portcullis_core::crypto::token::generate_id(16);
+    let plugin_tasks = ctx
+        .plugins
+        .iter()
+        .flat_map(|p| p.jobs())
+        .map(|job| {
+            let task = spawn_plugin_job(ctx.clone(), job, instance.clone(), stop.subscribe());
+            (job.name, task)
+        })
+        .collect();
     let interval = Duration::from_secs(ctx.config.cleanup_interval);
     if interval.is_zero() {
         tracing::info!("cleanup job disabled (CLEANUP_INTERVAL=0)");
-        return Jobs { stop, task: None };
+        return Jobs {
+            stop,
+            task: None,
+            plugin_tasks,
+        };
     }
-    let instance = portcullis_core::crypto::token::generate_id(16);
     let lease = lease_ttl(interval);
-    let first = interval.min(MAX_FIRST_DELAY);
-    let mut delay = first / 2 + first.mul_f64(random_fraction() / 2.0);
+    let mut delay = first_delay(interval);
     let task = tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -207,6 +325,7 @@ pub fn spawn(ctx: Arc<AuthContext>) -> Jobs {
     Jobs {
         stop,
         task: Some(task),
+        plugin_tasks,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod http_layer;
 pub mod jobs;
+pub mod plugin_seams;
 pub mod ui;
 
 pub use app::{App, AppOptions, StartError, build_app, build_app_with, serve};

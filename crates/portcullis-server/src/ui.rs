@@ -1,11 +1,17 @@
 //! The hosted UI: minijinja pages embedded in the binary (each overridable from
-//! `PORTCULLIS_TEMPLATES_DIR` by file name), static assets, and the brand stylesheet.
+//! `PORTCULLIS_TEMPLATES_DIR` by file name), static assets, and the brand stylesheet. Plugins
+//! add pages, fragments of core pages (by slot) and assets (`Plugin::pages`, `fragments`,
+//! `assets`), checked here at start-up.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use minijinja::Environment;
-use portcullis_core::{Config, PageRenderer};
+use portcullis_core::plugin_parts::Page;
+use portcullis_core::{Config, PageRenderer, Plugin};
 use serde_json::{Value, json};
+
+use crate::app::StartError;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../ui/templates/base.html")),
@@ -36,14 +42,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "verify-email.html",
         include_str!("../ui/templates/verify-email.html"),
-    ),
-    (
-        "magic-link.html",
-        include_str!("../ui/templates/magic-link.html"),
-    ),
-    (
-        "email-otp.html",
-        include_str!("../ui/templates/email-otp.html"),
     ),
     (
         "dev-outbox.html",
@@ -102,30 +100,144 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../ui/static/verify-email.js"),
     ),
-    (
-        "magic-link.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../ui/static/magic-link.js"),
-    ),
-    (
-        "email-otp.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../ui/static/email-otp.js"),
-    ),
 ];
+
+/// The slots core pages render plugin fragments into.
+pub const SLOTS: &[&str] = &["sign-in.buttons", "sign-up.buttons", "account.sections"];
+
+/// Paths the server itself answers outside the base path: no plugin page may take them.
+pub const RESERVED_PATHS: &[&str] = &[
+    "/",
+    "/sign-in",
+    "/sign-up",
+    "/account",
+    "/forgot-password",
+    "/reset-password",
+    "/verify-email",
+    "/metrics",
+];
+
+/// Path prefixes the server keeps for itself.
+pub const RESERVED_PREFIXES: &[&str] = &["/assets/", "/api/", "/dev/"];
 
 pub struct Ui {
     env: Environment<'static>,
     globals: Value,
     pub brand_css: String,
+    /// `(file name, content type, body)`: the core assets, then the plugins'.
+    assets: Vec<(&'static str, &'static str, &'static [u8])>,
+    /// The plugins' pages, served by the router while their plugin is registered.
+    pages: Vec<Page>,
+}
+
+/// A plain file name: what `PORTCULLIS_TEMPLATES_DIR` overrides by, and what `/assets/` serves.
+fn plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// A fixed page path: `/` and segments of `[A-Za-z0-9._-]`, none empty, `.` or `..`.
+fn plain_page_path(path: &str) -> bool {
+    path.strip_prefix('/').is_some_and(|rest| {
+        rest.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && plain_file_name(seg.trim_start_matches('.'))
+        })
+    })
 }
 
 impl Ui {
+    /// The core pages and assets only.
     pub fn new(config: &Config) -> Arc<Ui> {
+        // Nothing a plugin brings can fail when there is none.
+        Ui::with_plugins(config, &[]).unwrap_or_else(|_| unreachable!("no plugin to refuse"))
+    }
+
+    /// The core pages and assets, and those the plugins bring: each page template and fragment
+    /// a plain `.html` file name that nothing else uses, each page path free (not a core page,
+    /// not under the base path, `/assets/`, `/api/` or `/dev/`, not another plugin's), each
+    /// fragment in a known slot, each asset a new plain file name. A plugin that breaks one of
+    /// these stops start-up, named.
+    pub fn with_plugins(
+        config: &Config,
+        plugins: &[Arc<dyn Plugin>],
+    ) -> Result<Arc<Ui>, StartError> {
+        let mut templates: Vec<(&'static str, &'static str)> = TEMPLATES.to_vec();
+        let mut assets: Vec<(&'static str, &'static str, &'static [u8])> = ASSETS
+            .iter()
+            .map(|(name, ct, body)| (*name, *ct, body.as_bytes()))
+            .collect();
+        let mut pages: Vec<Page> = Vec::new();
+        let mut slots: BTreeMap<&'static str, Vec<&'static str>> =
+            SLOTS.iter().map(|s| (*s, Vec::new())).collect();
+        for p in plugins {
+            let refuse = |problem: String| StartError::Plugin {
+                plugin: p.id(),
+                problem,
+            };
+            let mut add_template =
+                |file: &'static str, source: &'static str| -> Result<(), StartError> {
+                    if !plain_file_name(file) || !file.ends_with(".html") {
+                        return Err(refuse(format!(
+                            "page template {file}: must be a plain file name ending in .html"
+                        )));
+                    }
+                    if templates.iter().any(|(n, _)| *n == file) {
+                        return Err(refuse(format!("page template {file} is defined twice")));
+                    }
+                    templates.push((file, source));
+                    Ok(())
+                };
+            for page in p.pages() {
+                add_template(page.template.file, page.template.source)?;
+                let path = page.path;
+                let taken = RESERVED_PATHS.contains(&path)
+                    || RESERVED_PREFIXES
+                        .iter()
+                        .any(|pre| path.starts_with(pre) || path == pre.trim_end_matches('/'))
+                    || crate::http_layer::under_base(&config.base_path, path)
+                    || pages.iter().any(|q| q.path == path);
+                if !plain_page_path(path) || taken {
+                    return Err(refuse(format!(
+                        "page {path}: must be a free fixed path such as /my-page"
+                    )));
+                }
+                pages.push(page);
+            }
+            for fragment in p.fragments() {
+                add_template(fragment.template.file, fragment.template.source)?;
+                let Some(list) = slots.get_mut(fragment.slot) else {
+                    return Err(refuse(format!(
+                        "fragment {}: no slot {:?} (slots: {})",
+                        fragment.template.file,
+                        fragment.slot,
+                        SLOTS.join(", ")
+                    )));
+                };
+                list.push(fragment.template.file);
+            }
+            for asset in p.assets() {
+                if !plain_file_name(asset.file)
+                    || asset.file == "brand.css"
+                    || assets.iter().any(|(n, _, _)| *n == asset.file)
+                {
+                    return Err(refuse(format!(
+                        "asset {}: must be a plain file name nothing else serves",
+                        asset.file
+                    )));
+                }
+                assets.push((asset.file, asset.content_type, asset.body));
+            }
+        }
         let mut env = Environment::new();
         let dir = config.templates_dir.clone();
         env.set_loader(move |name| {
-            portcullis_delivery::templates::load_override(dir.as_deref(), TEMPLATES, name)
+            portcullis_delivery::templates::load_override(dir.as_deref(), &templates, name)
         });
         let b = &config.brand;
         let mut globals = b.globals(&config.base_url);
@@ -138,17 +250,33 @@ impl Ui {
                     "max_password_length": config.password_max_length,
                 }),
             );
+            m.insert("slots".into(), json!(slots));
         }
         // Colours were validated as hex at start-up, so they are safe inside CSS.
         let brand_css = format!(
             ":root{{--pc-primary:{};--pc-secondary:{};}}\n",
             b.primary_color, b.secondary_color
         );
-        Arc::new(Ui {
+        Ok(Arc::new(Ui {
             env,
             globals,
             brand_css,
-        })
+            assets,
+            pages,
+        }))
+    }
+
+    /// A static asset by file name: `(content type, body)`.
+    pub fn asset(&self, file: &str) -> Option<(&'static str, &'static [u8])> {
+        self.assets
+            .iter()
+            .find(|(name, _, _)| *name == file)
+            .map(|(_, ct, body)| (*ct, *body))
+    }
+
+    /// The pages plugins bring.
+    pub fn plugin_pages(&self) -> &[Page] {
+        &self.pages
     }
 
     pub fn page(&self, template: &str, title: &str, request_path: &str) -> Option<String> {
@@ -185,5 +313,188 @@ impl PageRenderer for Ui {
         tpl.render(merged)
             .map_err(|e| tracing::error!(error = %e, template, "template failed to render"))
             .ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use portcullis_core::plugin_parts::{Asset, Fragment, Page, TemplateSource};
+
+    use super::*;
+
+    /// A plugin bringing exactly the given pages, fragments and assets.
+    struct Brings(Vec<Page>, Vec<Fragment>, Vec<Asset>);
+
+    impl Plugin for Brings {
+        fn id(&self) -> &'static str {
+            "brings"
+        }
+        fn pages(&self) -> Vec<Page> {
+            self.0.clone()
+        }
+        fn fragments(&self) -> Vec<Fragment> {
+            self.1.clone()
+        }
+        fn assets(&self) -> Vec<Asset> {
+            self.2.clone()
+        }
+    }
+
+    fn config(extra: &[(&str, &str)]) -> Config {
+        let env = extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<HashMap<_, _>>();
+        Config::load(&portcullis_core::Sources::new(env).unwrap()).unwrap()
+    }
+
+    fn page(path: &'static str, file: &'static str) -> Page {
+        Page::new(
+            path,
+            TemplateSource::new(
+                file,
+                "{% extends 'base.html' %}{% block content %}<p id=x>{{ greeting }}</p>{% endblock %}",
+            ),
+            "Hello",
+        )
+        .context(json!({"greeting": "hi there"}))
+    }
+
+    fn build_ui(brings: Brings, extra: &[(&str, &str)]) -> Result<Arc<Ui>, StartError> {
+        Ui::with_plugins(&config(extra), &[Arc::new(brings)])
+    }
+
+    #[test]
+    fn plugin_pages_fragments_and_assets_render_and_override() {
+        let button = Fragment::new(
+            "sign-in.buttons",
+            TemplateSource::new("x-button.html", "<li id=\"x-button\">{{ brand.name }}</li>"),
+        );
+        let asset = Asset {
+            file: "x.js",
+            content_type: "text/javascript; charset=utf-8",
+            body: b"export {};",
+        };
+        let make = || Brings(vec![page("/x", "x.html")], vec![button], vec![asset]);
+        let ui = build_ui(make(), &[("APP_NAME", "Acme")]).unwrap();
+        assert_eq!(ui.plugin_pages().len(), 1);
+        assert_eq!(
+            ui.asset("x.js"),
+            Some(("text/javascript; charset=utf-8", &b"export {};"[..]))
+        );
+        assert!(ui.asset("api.js").is_some() && ui.asset("nope.js").is_none());
+        let p = &ui.plugin_pages()[0];
+        let html = ui
+            .page_with(p.template.file, p.title, p.path, p.context.clone())
+            .unwrap();
+        assert!(html.contains("<p id=x>hi there</p>") && html.contains("Hello · Acme"));
+        let sign_in_page = |ui: &Ui| {
+            ui.page_with(
+                "sign-in.html",
+                "Sign in",
+                "/sign-in",
+                json!({"features": {}}),
+            )
+            .unwrap()
+        };
+        let sign_in = sign_in_page(&ui);
+        assert!(
+            sign_in.contains("<li id=\"x-button\">Acme</li>"),
+            "{sign_in}"
+        );
+        assert!(sign_in.contains("Other ways to sign in"));
+        // Without the plugin: no list at all.
+        let bare = Ui::new(&config(&[]));
+        let sign_in = sign_in_page(&bare);
+        assert!(!sign_in.contains("auth-options"));
+        assert!(bare.asset("x.js").is_none());
+
+        // PORTCULLIS_TEMPLATES_DIR overrides a plugin's page and fragment by file name.
+        let dir = std::env::temp_dir().join(format!("portcullis-ui-{}", rand::random::<u32>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("x-button.html"), "<li id=\"mine\"></li>").unwrap();
+        std::fs::write(dir.join("x.html"), "own page").unwrap();
+        let ui = build_ui(
+            make(),
+            &[("PORTCULLIS_TEMPLATES_DIR", dir.to_str().unwrap())],
+        )
+        .unwrap();
+        let sign_in = sign_in_page(&ui);
+        assert!(sign_in.contains("<li id=\"mine\"></li>") && !sign_in.contains("x-button"));
+        assert_eq!(ui.page("x.html", "", "/x").as_deref(), Some("own page"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn plugins_that_do_not_fit_stop_start_up() {
+        let frag = |slot, file| Fragment::new(slot, TemplateSource::new(file, ""));
+        let asset = |file| Asset {
+            file,
+            content_type: "text/plain",
+            body: b"",
+        };
+        let cases = [
+            (
+                Brings(vec![page("/sign-in", "a.html")], vec![], vec![]),
+                "page /sign-in",
+            ),
+            (
+                Brings(vec![page("/api/auth/x", "a.html")], vec![], vec![]),
+                "page /api/auth/x",
+            ),
+            (
+                Brings(vec![page("/assets/a", "a.html")], vec![], vec![]),
+                "page /assets/a",
+            ),
+            (
+                Brings(vec![page("/a/{id}", "a.html")], vec![], vec![]),
+                "page /a/{id}",
+            ),
+            (
+                Brings(vec![page("/a/../b", "a.html")], vec![], vec![]),
+                "page /a/../b",
+            ),
+            (
+                Brings(
+                    vec![page("/a", "a.html"), page("/a", "b.html")],
+                    vec![],
+                    vec![],
+                ),
+                "page /a",
+            ),
+            (
+                Brings(vec![page("/a", "sign-in.html")], vec![], vec![]),
+                "sign-in.html is defined twice",
+            ),
+            (
+                Brings(vec![page("/a", "../a.html")], vec![], vec![]),
+                "page template ../a.html",
+            ),
+            (
+                Brings(vec![], vec![frag("nowhere", "f.html")], vec![]),
+                "no slot \"nowhere\"",
+            ),
+            (
+                Brings(vec![], vec![], vec![asset("api.js")]),
+                "asset api.js",
+            ),
+            (
+                Brings(vec![], vec![], vec![asset("brand.css")]),
+                "asset brand.css",
+            ),
+            (
+                Brings(vec![], vec![], vec![asset("a/b.js")]),
+                "asset a/b.js",
+            ),
+        ];
+        for (brings, want) in cases {
+            let err = build_ui(brings, &[]).err().expect(want).to_string();
+            assert!(
+                err.starts_with("plugin brings: ") && err.contains(want),
+                "{err}"
+            );
+        }
     }
 }

@@ -8,6 +8,9 @@ mod client;
 #[allow(dead_code)]
 #[path = "http_api/harness.rs"]
 mod harness;
+#[allow(dead_code)]
+#[path = "http_api/seam_plugin.rs"]
+mod seam_plugin;
 
 use chrono::{Duration, Utc};
 use portcullis_core::crypto::token::generate_id;
@@ -16,7 +19,7 @@ use portcullis_storage::{Row, Where, WhereOp};
 use serde_json::json;
 
 use client::Request;
-use harness::{Backend, TestServer, start, start_with};
+use harness::{Backend, TestServer, start, start_with, start_with_plugins};
 
 const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 const PASSWORD: &str = "Obs3rvab1lity-Passw0rd!";
@@ -371,4 +374,89 @@ async fn cleanup_loop_runs_and_stops() {
     tokio::time::timeout(std::time::Duration::from_secs(5), handle.stop())
         .await
         .expect("stop returns promptly");
+}
+
+/// A plugin's expiring table is cleaned with core's, and its job runs under its own lease and
+/// stops with the others.
+#[tokio::test]
+async fn plugin_tables_and_jobs() {
+    for backend in BACKENDS {
+        let Some(srv) = start_with_plugins(
+            backend,
+            &[("CLEANUP_BATCH_SIZE", "2"), ("CLEANUP_INTERVAL", "0")],
+            vec![std::sync::Arc::new(seam_plugin::Seam)],
+        )
+        .await
+        else {
+            continue;
+        };
+        let ctx = srv.app.ctx.clone();
+        let now = Utc::now();
+        for (expires, n) in [
+            (now - Duration::minutes(5), 5),
+            (now + Duration::minutes(5), 2),
+        ] {
+            for _ in 0..n {
+                let mut row = Row::new();
+                row.insert("value".into(), generate_id(8).into());
+                row.insert("expiresAt".into(), expires.into());
+                insert_row(&srv, seam_plugin::TABLE, row).await;
+            }
+        }
+        let tables: Vec<_> = jobs::expiring_tables(&ctx)
+            .iter()
+            .map(|t| t.table)
+            .collect();
+        assert_eq!(tables, ["session", "verification", seam_plugin::TABLE]);
+        let out = jobs::run_cleanup(&ctx, "instance-a", std::time::Duration::from_secs(60))
+            .await
+            .expect("cleanup");
+        assert_eq!(out, CleanupOutcome::Ran(CleanupReport::default()));
+        assert_eq!(srv.count(seam_plugin::TABLE, &[]).await, 2, "{backend:?}");
+        assert_eq!(expired(&srv, seam_plugin::TABLE).await, 0);
+        assert_eq!(ctx.metrics.cleanup_deleted.get(&[seam_plugin::TABLE]), 5);
+        let text = scrape(&srv).await;
+        assert_line(
+            &text,
+            r#"portcullis_cleanup_deleted_total{table="seamToken"} 5"#,
+        );
+
+        // The job: run by the server's loop (first run within a second), under its lease.
+        let ticks = || async {
+            ctx.secondary
+                .get(seam_plugin::TICKS_KEY)
+                .await
+                .expect("get")
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while ticks().await == 0 {
+            assert!(std::time::Instant::now() < deadline, "the job did not run");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let lease = format!("{}seam-tick", jobs::JOB_LEASE_PREFIX);
+        assert!(ctx.secondary.get(&lease).await.expect("get").is_some());
+        let job = ctx
+            .plugins
+            .iter()
+            .flat_map(|p| p.jobs())
+            .next()
+            .expect("job");
+        assert_eq!(
+            jobs::run_job(&ctx, &job, "another-instance")
+                .await
+                .expect("run"),
+            jobs::JobOutcome::Skipped,
+            "the lease is held"
+        );
+
+        // A handle of its own starts the job too, and stops promptly.
+        ctx.secondary.delete(&lease).await.expect("delete");
+        let handle = jobs::spawn(ctx.clone());
+        assert_eq!(handle.plugin_jobs(), ["seam-tick"]);
+        tokio::time::timeout(std::time::Duration::from_secs(5), handle.stop())
+            .await
+            .expect("stop returns promptly");
+    }
 }

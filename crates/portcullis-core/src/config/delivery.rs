@@ -231,5 +231,6 @@ pub(super) fn load_delivery(
         retry_delay: Duration::from_secs(1),
         timeout: Duration::from_secs(15),
         globals,
+        plugin_templates: Vec::new(),
     })
 }

@@ -3,9 +3,27 @@
 
 use async_trait::async_trait;
 use portcullis_core::crypto::sign;
-use portcullis_core::{AuthContext, AuthRequest, AuthResponse, Before, Plugin};
+use portcullis_core::{
+    AuthContext, AuthRequest, AuthResponse, Before, Config, ConfigError, Plugin,
+};
 
 pub struct Bearer;
+
+/// The bearer plugin's settings: only whether it is on (`ENABLE_BEARER`, or `enabled` in
+/// `[plugins.bearer]`; default on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BearerSettings;
+
+impl BearerSettings {
+    /// `None` when the plugin is off.
+    pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
+        let on = config
+            .sources
+            .plugin("bearer")
+            .flag("enabled", Some("ENABLE_BEARER"), true)?;
+        Ok(on.then_some(BearerSettings))
+    }
+}
 
 /// The signed cookie value for a bearer token, if it authenticates.
 fn signed_value(secret: &[u8], token: &str) -> Option<String> {

@@ -12,6 +12,7 @@ use portcullis_core::one_time_code::{
     self, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
 };
 use portcullis_core::passwordless::{self, ProvenUser};
+use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::{email_verification, password_reset};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty, is_email};
@@ -19,6 +20,10 @@ use portcullis_core::{
     ApiError, AuthContext, Config, ConfigError, Plugin, SignIn, issue_session, session, users,
 };
 use portcullis_delivery::EmailTemplate;
+
+/// `templates/email-email-otp.html` and `.txt`: `otp`, `otp_type` (`sign-in`,
+/// `email-verification`, `forget-password`, `change-email`), `expires_in_minutes`.
+pub const EMAIL: EmailTemplate = EmailTemplate::named("email-otp");
 use portcullis_storage::{Row, Value};
 use serde_json::json;
 
@@ -191,6 +196,43 @@ impl Plugin for EmailOtp {
             PathRule::exact("/forget-password/email-otp", 60, 3),
         ]
     }
+
+    fn templates(&self) -> Vec<TemplateSource> {
+        vec![
+            portcullis_core::template_source!("src/email_otp/templates", "email-email-otp.html"),
+            portcullis_core::template_source!("src/email_otp/templates", "email-email-otp.txt"),
+        ]
+    }
+
+    fn sends(&self) -> Vec<Sends> {
+        vec![Sends::Email(EMAIL)]
+    }
+
+    fn pages(&self) -> Vec<Page> {
+        vec![Page::new(
+            "/email-otp",
+            portcullis_core::template_source!("src/email_otp/templates", "email-otp.html"),
+            "Sign in with a code",
+        )]
+    }
+
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![Fragment::new(
+            "sign-in.buttons",
+            portcullis_core::template_source!(
+                "src/email_otp/templates",
+                "email-otp-sign-in-button.html"
+            ),
+        )]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![portcullis_core::asset!(
+            "src/email_otp/assets",
+            "email-otp.js",
+            "text/javascript; charset=utf-8"
+        )]
+    }
 }
 
 /// Emails a fresh code of `otp_type` to `email`.
@@ -199,7 +241,7 @@ async fn send_code(ctx: &AuthContext, email: &str, otp_type: OtpType) -> Result<
     let code = one_time_code::issue(ctx, &otp_type.identifier(email), policy).await?;
     ctx.delivery.send_email(
         email,
-        EmailTemplate::EmailOtp,
+        EMAIL,
         json!({
             "otp": code,
             "otp_type": otp_type.as_str(),

@@ -10,6 +10,7 @@ use portcullis_core::crypto::token::random_string;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::codes;
 use portcullis_core::passwordless::{self, ProvenUser};
+use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{
@@ -20,6 +21,8 @@ use portcullis_delivery::EmailTemplate;
 use serde_json::{Value, json};
 
 const PREFIX: &str = "magic-link:";
+/// `templates/email-magic-link.html` and `.txt`: `url`, `token`, `expires_in_minutes`.
+pub const EMAIL: EmailTemplate = EmailTemplate::named("magic-link");
 
 #[derive(Debug, Clone)]
 pub struct MagicLinkSettings {
@@ -30,15 +33,20 @@ pub struct MagicLinkSettings {
 }
 
 impl MagicLinkSettings {
-    /// `None` when `ENABLE_MAGIC_LINKS` is off.
+    /// `None` when `ENABLE_MAGIC_LINKS` is off. Each variable may also be set as a key of
+    /// `[plugins.magic_link]` (`enabled`, `expires_in`, `disable_sign_up`); the variable wins.
     pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
-        let src = &config.sources;
-        if !src.flag("ENABLE_MAGIC_LINKS", true)? {
+        let src = config.sources.plugin("magic_link");
+        if !src.flag("enabled", Some("ENABLE_MAGIC_LINKS"), true)? {
             return Ok(None);
         }
         Ok(Some(MagicLinkSettings {
-            expires_in: src.lifetime("MAGIC_LINK_EXPIRES_IN", 300)?,
-            disable_sign_up: src.flag("MAGIC_LINK_DISABLE_SIGN_UP", false)?,
+            expires_in: src.lifetime("expires_in", Some("MAGIC_LINK_EXPIRES_IN"), 300)?,
+            disable_sign_up: src.flag(
+                "disable_sign_up",
+                Some("MAGIC_LINK_DISABLE_SIGN_UP"),
+                false,
+            )?,
         }))
     }
 }
@@ -102,6 +110,43 @@ impl Plugin for MagicLink {
     fn rate_limit_rules(&self) -> Vec<PathRule> {
         vec![PathRule::exact("/sign-in/magic-link", 60, 5)]
     }
+
+    fn templates(&self) -> Vec<TemplateSource> {
+        vec![
+            portcullis_core::template_source!("src/magic_link/templates", "email-magic-link.html"),
+            portcullis_core::template_source!("src/magic_link/templates", "email-magic-link.txt"),
+        ]
+    }
+
+    fn sends(&self) -> Vec<Sends> {
+        vec![Sends::Email(EMAIL)]
+    }
+
+    fn pages(&self) -> Vec<Page> {
+        vec![Page::new(
+            "/magic-link",
+            portcullis_core::template_source!("src/magic_link/templates", "magic-link.html"),
+            "Email me a sign-in link",
+        )]
+    }
+
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![Fragment::new(
+            "sign-in.buttons",
+            portcullis_core::template_source!(
+                "src/magic_link/templates",
+                "magic-link-sign-in-button.html"
+            ),
+        )]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![portcullis_core::asset!(
+            "src/magic_link/assets",
+            "magic-link.js",
+            "text/javascript; charset=utf-8"
+        )]
+    }
 }
 
 async fn send_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -142,7 +187,7 @@ async fn send_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse,
     let url = links::api_url(ctx, "/magic-link/verify", &query);
     ctx.delivery.send_email(
         &email,
-        EmailTemplate::MagicLink,
+        EMAIL,
         json!({
             "url": url,
             "token": token,

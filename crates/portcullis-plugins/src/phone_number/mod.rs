@@ -11,6 +11,7 @@ use portcullis_core::error::{ErrorCode, codes};
 use portcullis_core::one_time_code::{
     self, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
 };
+use portcullis_core::plugin_parts::{Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::password_reset::set_new_password;
 use portcullis_core::routes::sign_in::password_sign_in;
@@ -21,6 +22,9 @@ use portcullis_core::{
 };
 use portcullis_storage::{Field, FieldType, Row, Table, Value, Where};
 use serde_json::json;
+
+/// `templates/sms-otp.txt`: `otp`, `expires_in_minutes`.
+pub const SMS: &str = "otp";
 
 portcullis_core::error_codes! {
     INVALID_PHONE_NUMBER => "Invalid phone number",
@@ -182,6 +186,17 @@ impl Plugin for PhoneNumber {
         ]
     }
 
+    fn templates(&self) -> Vec<TemplateSource> {
+        vec![portcullis_core::template_source!(
+            "src/phone_number/templates",
+            "sms-otp.txt"
+        )]
+    }
+
+    fn sends(&self) -> Vec<Sends> {
+        vec![Sends::Sms(SMS)]
+    }
+
     /// A number reaches a user only through a verified code: sign-up may carry one (checked
     /// and unique), update-user may not.
     fn hooks(&self) -> portcullis_core::plugin::Hooks {
@@ -222,7 +237,7 @@ async fn send_code(ctx: &AuthContext, number: &str, identifier: &str) -> Result<
     let code = one_time_code::issue(ctx, identifier, policy).await?;
     ctx.delivery.send_sms(
         number,
-        "otp",
+        SMS,
         json!({"otp": code, "expires_in_minutes": (policy.expires_in + 59) / 60}),
     );
     Ok(())

@@ -311,12 +311,10 @@ pub async fn start_with_plugins(
     }
     let sources = portcullis_core::Sources::new(env).expect("config sources");
     let config = portcullis_core::Config::load(&sources).expect("config");
-    let mut plugins = portcullis_plugins::registry(&config).expect("plugins");
-    plugins.extend(test_plugins);
     let clock = std::sync::Arc::new(portcullis_core::clock::MovableClock::new());
     let options = portcullis_server::AppOptions {
         clock: Some(clock.clone()),
-        plugins: Some(plugins),
+        extra_plugins: test_plugins,
     };
     let app = portcullis_server::build_app_with(config, true, options)
         .await
@@ -343,6 +341,17 @@ impl TestServer {
     /// Another server on the same backend, with extra configuration.
     pub async fn with_config(&self, extra: &[(&str, &str)]) -> TestServer {
         start_with(self.backend, extra)
+            .await
+            .expect("the backend of the running test is available")
+    }
+
+    /// Another server on the same backend, with extra configuration and plugins.
+    pub async fn with_plugins(
+        &self,
+        extra: &[(&str, &str)],
+        plugins: Vec<std::sync::Arc<dyn portcullis_core::Plugin>>,
+    ) -> TestServer {
+        start_with_plugins(self.backend, extra, plugins)
             .await
             .expect("the backend of the running test is available")
     }

@@ -10,6 +10,7 @@
 mod client;
 mod harness;
 mod scenarios;
+mod seam_plugin;
 
 /// Generates one `#[tokio::test]` per scenario and backend: `sqlite::<name>`, `postgres::<name>`,
 /// `mysql::<name>`.
@@ -139,4 +140,5 @@ per_backend! {
     seam::the_clock_expires_sessions_without_waiting,
     anonymous::anonymous_sign_in_and_link_on_sign_up,
     anonymous::anonymous_link_on_sign_in_and_delete,
+    plugin_seams::plugins_bring_routes_pages_and_templates,
 }

@@ -1,0 +1,179 @@
+//! The plugins' own message templates, rendered as delivery renders them at run time (moved
+//! here from the delivery crate with the templates).
+
+use std::collections::HashMap;
+
+use portcullis_core::plugin_parts::Sends;
+use portcullis_core::{Config, Sources};
+use portcullis_delivery::Templates;
+use serde_json::{Value, json};
+
+fn templates() -> (Templates, Vec<Sends>) {
+    let config = Config::load(
+        &Sources::new(HashMap::from([(
+            "ENABLE_PHONE_AUTH".to_owned(),
+            "true".to_owned(),
+        )]))
+        .expect("sources"),
+    )
+    .expect("config");
+    let plugins = crate::registry(&config).expect("registry");
+    let sources: Vec<(&'static str, &'static str)> = plugins
+        .iter()
+        .flat_map(|p| p.templates())
+        .map(|t| (t.file, t.source))
+        .collect();
+    portcullis_delivery::templates::check_plugin_templates(&sources).expect("well-formed");
+    let sends = plugins.iter().flat_map(|p| p.sends()).collect();
+    let globals = json!({
+        "brand": {
+            "name": "Acme", "company_name": "Acme Inc.", "domain": "acme.test",
+            "logo_url": "https://acme.test/logo.png", "primary_color": "#ff5500",
+            "support_email": "help@acme.test", "privacy_url": "https://acme.test/privacy",
+            "terms_url": "https://acme.test/terms",
+        },
+        "base_url": "https://auth.acme.test",
+    });
+    (
+        Templates::with_plugin_templates(None, globals, &sources),
+        sends,
+    )
+}
+
+fn vars(user_name: &str) -> Value {
+    json!({
+        "to": "bob@example.com",
+        "user": { "name": user_name, "email": "bob@example.com" },
+        "url": "https://auth.acme.test/x?token=abc&next=%2F",
+        "expires_in_minutes": 60,
+        "otp": "482913",
+        "otp_type": "sign-in",
+    })
+}
+
+#[test]
+fn every_plugin_message_has_its_templates() {
+    let (t, sends) = templates();
+    assert!(sends.contains(&Sends::Email(crate::magic_link::EMAIL)));
+    assert!(sends.contains(&Sends::Email(crate::email_otp::EMAIL)));
+    assert!(sends.contains(&Sends::Sms(crate::phone_number::SMS)));
+    for s in sends {
+        match s {
+            Sends::Email(e) => t.check_email(e).unwrap_or_else(|err| panic!("{err}")),
+            Sends::Sms(name) => t.check_sms(name).unwrap_or_else(|err| panic!("{err}")),
+        }
+    }
+}
+
+#[test]
+fn plugin_emails_render() {
+    let (t, _) = templates();
+    let link = crate::magic_link::EMAIL;
+    let otp = crate::email_otp::EMAIL;
+    for kind in [link, otp] {
+        let r = t
+            .render_email(kind, vars("Bob"))
+            .unwrap_or_else(|e| panic!("{}: {e}", kind.kind()));
+        assert!(r.subject.contains("Acme"), "{}: {}", kind.kind(), r.subject);
+        assert!(!r.subject.contains('\n'));
+        assert!(r.text.contains("Hi Bob,") && r.html.contains("Hi Bob,"));
+        assert!(r.html.contains("Acme Inc.") && r.html.contains("mailto:help@acme.test"));
+        assert!(!r.text.contains("\n\n\n"), "{}:\n{}", kind.kind(), r.text);
+        let escaped = t
+            .render_email(kind, vars("<script>alert(1)</script>"))
+            .unwrap();
+        assert!(!escaped.html.contains("<script>") && escaped.html.contains("&lt;script&gt;"));
+        // No brand, no user, no expiry: still renders.
+        let bare = Templates::with_plugin_templates(None, json!({}), &[]);
+        assert!(
+            bare.render_email(kind, json!({})).is_err(),
+            "not without the plugin"
+        );
+    }
+    let r = t.render_email(otp, vars("Bob")).unwrap();
+    assert_eq!(r.subject, "Your Acme code: 482913");
+    assert!(r.text.contains("482913") && r.html.contains("482913"));
+    assert!(r.text.contains("to sign in") && r.text.contains("1 hour"));
+    let r = t.render_email(link, vars("Bob")).unwrap();
+    assert!(
+        r.text
+            .contains("https://auth.acme.test/x?token=abc&next=%2F")
+    );
+    let escaped = "https://auth.acme.test/x?token=abc&amp;next=%2F";
+    assert_eq!(r.html.matches(escaped).count(), 3);
+    assert!(r.html.contains("background-color:#ff5500"));
+}
+
+#[test]
+fn sms_otp_renders() {
+    let (t, _) = templates();
+    let body = t
+        .render_sms(
+            crate::phone_number::SMS,
+            json!({ "otp": "123456", "expires_in_minutes": 5 }),
+        )
+        .unwrap();
+    assert!(body.starts_with("123456 is your Acme code."), "{body}");
+    assert!(body.contains("5 min"));
+    assert!(body.ends_with("@acme.test #123456"), "{body}");
+    assert!(t.render_sms("nope", json!({})).is_err());
+}
+
+fn config_from(env: &[(&str, &str)], toml: &str) -> Result<Config, portcullis_core::ConfigError> {
+    let file = std::env::temp_dir().join(format!(
+        "portcullis-plugins-{}-{}.toml",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::write(&file, toml).expect("write");
+    let mut env: HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    env.insert("PORTCULLIS_CONFIG".into(), file.display().to_string());
+    let config = Sources::new(env).and_then(|s| Config::load(&s));
+    let _ = std::fs::remove_file(file);
+    config
+}
+
+fn ids(config: &Config) -> Vec<&'static str> {
+    crate::registry(config)
+        .expect("registry")
+        .iter()
+        .map(|p| p.id())
+        .collect()
+}
+
+/// Plugin settings from `[plugins.<id>]`, the variables winning, a bad value named by its key.
+#[test]
+fn plugin_settings_from_nested_tables() {
+    let on = config_from(&[], "").expect("config");
+    assert!(ids(&on).contains(&"bearer") && ids(&on).contains(&"magic-link"));
+    let file = "[plugins.bearer]\nenabled = false\n[plugins.magic_link]\nexpires_in = 600\ndisable_sign_up = true\n";
+    let off = config_from(&[], file).expect("config");
+    assert!(!ids(&off).contains(&"bearer"));
+    let s = crate::magic_link::MagicLinkSettings::load(&off)
+        .expect("valid")
+        .expect("on");
+    assert_eq!((s.expires_in, s.disable_sign_up), (600, true));
+    // ENABLE_BEARER still works, and wins over the table.
+    let env_on = config_from(&[("ENABLE_BEARER", "true")], file).expect("config");
+    assert!(ids(&env_on).contains(&"bearer"));
+    let env_off = config_from(&[("ENABLE_BEARER", "false")], "").expect("config");
+    assert!(!ids(&env_off).contains(&"bearer"));
+    let flat_off = config_from(&[], "enable_bearer = false\n").expect("config");
+    assert!(
+        !ids(&flat_off).contains(&"bearer"),
+        "the flat file key as before"
+    );
+
+    let bad = config_from(&[], "[plugins.bearer]\nenabled = \"sometimes\"\n").expect("config");
+    let err = crate::registry(&bad).err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "plugins.bearer.enabled must be true or false, got `sometimes`"
+    );
+    let bad = config_from(&[], "[plugins.magic_link]\nexpires_in = 5\n").expect("config");
+    let err = crate::registry(&bad).err().expect("refused");
+    assert_eq!(err.var, "plugins.magic_link.expires_in");
+}
