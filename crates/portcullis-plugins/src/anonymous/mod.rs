@@ -8,6 +8,9 @@
 //!   anonymous user, its sessions and accounts (unless configured not to).
 //! - `POST /delete-anonymous-user` lets an anonymous user leave.
 //!
+//! - The hosted sign-in page offers "Continue as a guest" (a `sign-in.buttons` fragment and its
+//!   script); the account page tells a guest how to keep the account.
+//!
 //! Settings: `ENABLE_ANONYMOUS` (off by default), `ANONYMOUS_EMAIL_DOMAIN` (addresses become
 //! `temp-<id>@<domain>`), `ANONYMOUS_NAME` (default `Anonymous`),
 //! `ANONYMOUS_DELETE_ON_LINK` (default true), `ANONYMOUS_ALLOW_DELETE` (default true).
@@ -18,6 +21,7 @@ use portcullis_core::crypto::token::generate_id;
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::plugin::{HookScope, Hooks};
+use portcullis_core::plugin_parts::{Asset, Fragment};
 use portcullis_core::session::{self, Lookup, SessionWithUser};
 use portcullis_core::{
     ApiError, AuthContext, Config, ConfigError, Plugin, SignIn, issue_session, users,
@@ -197,6 +201,42 @@ impl Plugin for Anonymous {
             )
             .tag("Anonymous")
             .auth(Auth::Sensitive),
+        ]
+    }
+
+    /// "Continue as a guest" on the hosted sign-in page; on the account page, a notice for
+    /// guests on how to keep their account.
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![
+            Fragment::new(
+                "sign-in.buttons",
+                portcullis_core::template_source!(
+                    "src/anonymous/templates",
+                    "anonymous-sign-in-button.html"
+                ),
+            ),
+            Fragment::new(
+                "account.sections",
+                portcullis_core::template_source!(
+                    "src/anonymous/templates",
+                    "anonymous-account-section.html"
+                ),
+            ),
+        ]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![
+            portcullis_core::asset!(
+                "src/anonymous/assets",
+                "anonymous.js",
+                "text/javascript; charset=utf-8"
+            ),
+            portcullis_core::asset!(
+                "src/anonymous/assets",
+                "anonymous-account.js",
+                "text/javascript; charset=utf-8"
+            ),
         ]
     }
 
