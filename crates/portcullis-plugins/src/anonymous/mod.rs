@@ -216,10 +216,10 @@ impl Plugin for Anonymous {
                 ),
             ),
             Fragment::new(
-                "account.sections",
+                "account.notices",
                 portcullis_core::template_source!(
                     "src/anonymous/templates",
-                    "anonymous-account-section.html"
+                    "anonymous-account-notice.html"
                 ),
             ),
         ]
