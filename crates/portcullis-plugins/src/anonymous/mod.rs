@@ -80,34 +80,33 @@ pub struct AnonymousSettings {
 }
 
 impl AnonymousSettings {
-    /// `None` unless `ENABLE_ANONYMOUS` is on.
+    /// `None` unless `ENABLE_ANONYMOUS` is on. Each variable may also be set as a key of
+    /// `[plugins.anonymous]` (`enabled`, `email_domain`, `name`, `delete_on_link`,
+    /// `allow_delete`); the variable wins.
     pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
-        let src = &config.sources;
-        if !src.flag("ENABLE_ANONYMOUS", false)? {
+        let src = config.sources.plugin("anonymous");
+        if !src.flag("enabled", Some("ENABLE_ANONYMOUS"), false)? {
             return Ok(None);
         }
-        let email_domain = match src.get("ANONYMOUS_EMAIL_DOMAIN").map(str::trim) {
-            None | Some("") => None,
-            Some(d) => {
+        let email_domain = match src.get("email_domain", Some("ANONYMOUS_EMAIL_DOMAIN"))? {
+            None => None,
+            Some((var, d)) => {
                 // The address must pass the same email rules as any other.
                 if !portcullis_core::validate::is_email(&format!("temp-x@{d}")) {
                     return Err(ConfigError::new(
-                        "ANONYMOUS_EMAIL_DOMAIN",
+                        &var,
                         "must be a domain name, e.g. guests.example.com",
                     ));
                 }
                 Some(d.to_ascii_lowercase())
             }
         };
-        let name = src.string("ANONYMOUS_NAME", "Anonymous");
-        if name.trim().is_empty() {
-            return Err(ConfigError::new("ANONYMOUS_NAME", "must not be empty"));
-        }
+        let name = src.string("name", Some("ANONYMOUS_NAME"), "Anonymous")?;
         Ok(Some(AnonymousSettings {
             email_domain,
             name,
-            delete_on_link: src.flag("ANONYMOUS_DELETE_ON_LINK", true)?,
-            allow_delete: src.flag("ANONYMOUS_ALLOW_DELETE", true)?,
+            delete_on_link: src.flag("delete_on_link", Some("ANONYMOUS_DELETE_ON_LINK"), true)?,
+            allow_delete: src.flag("allow_delete", Some("ANONYMOUS_ALLOW_DELETE"), true)?,
         }))
     }
 
