@@ -216,7 +216,11 @@ export function checkDeclaration(d, where) {
 
 // --- the comparison --------------------------------------------------------------------------------
 
-/** Does one side's answer satisfy an `answer` declaration {status, code, message, body, cookies}? */
+/**
+ * Does one side's answer satisfy an `answer` declaration {status, code?, message?, body?,
+ * contentType?, cookies?}? body: a matcher on the parsed JSON, or on the text when it is not
+ * JSON ("" = empty); cookies: the exact list of Set-Cookie names, "name (deletion)" for removals.
+ */
 function checkDeclaredAnswer(side, ans, exp, issues) {
   if (ans.status !== exp.status) issues.push(`${side}: status ${ans.status}, declared ${exp.status}`);
   for (const key of ["code", "message"]) {
@@ -227,8 +231,11 @@ function checkDeclaredAnswer(side, ans, exp, issues) {
     }
   }
   if (exp.body !== undefined) {
-    const found = ans.isJson ? { exists: true, at: ans.json } : { exists: ans.text !== "", at: ans.text };
+    const found = { exists: true, at: ans.isJson ? ans.json : ans.text };
     if (!matches(exp.body, found)) issues.push(`${side}: body ${ans.text.slice(0, 300)} does not match declared ${describe(exp.body)}`);
+  }
+  if (exp.contentType !== undefined && !matches(exp.contentType, { exists: ans.contentType !== null, at: ans.contentType })) {
+    issues.push(`${side}: content-type ${ans.contentType}, declared ${describe(exp.contentType)}`);
   }
   if (exp.cookies !== undefined) {
     const got = ans.setCookies.map((c) => `${c.name}${isDeletion(c) ? " (deletion)" : ""}`).sort();

@@ -16,7 +16,7 @@ export default {
       body: { name: "{{name}}", email: "{{email}}", password: "{{password}}" },
       status: 200,
       values: ["user.name", "user.email", "user.image"],
-      capture: { token: "token", userId: "user.id" },
+      capture: { token: "token", userId: "user.id", bearer: "header:set-auth-token" },
     },
     {
       name: "sign up again with the same address (another case)",
@@ -50,6 +50,47 @@ export default {
       status: 200,
       values: ["user.id", "user.email", "redirect"],
       capture: { token2: "token" },
+    },
+    {
+      name: "sign in without remembering: a browser-session cookie and dont_remember",
+      device: "forgetful",
+      path: "/sign-in/email",
+      body: { email: "{{email}}", password: "{{password}}", rememberMe: false },
+      status: 200,
+      values: ["user.id", "redirect"],
+    },
+    {
+      name: "sign in with a callbackURL: redirect and url",
+      device: "redirected",
+      path: "/sign-in/email",
+      body: { email: "{{email}}", password: "{{password}}", callbackURL: "/dashboard" },
+      status: 200,
+      values: ["user.id", "redirect", "url"],
+      expect: { redirect: true },
+    },
+    {
+      name: "sign in with a callbackURL on a foreign origin",
+      device: "stranger",
+      path: "/sign-in/email",
+      body: { email: "{{email}}", password: "{{password}}", callbackURL: "https://evil.example/" },
+      status: 403,
+      expect: { code: "INVALID_CALLBACK_URL" },
+    },
+    {
+      name: "sign up with an empty body",
+      device: "stranger",
+      path: "/sign-up/email",
+      body: "",
+      headers: { "Content-Type": "application/json" },
+      differences: [
+        {
+          reason: "wire spec §2.1: the username plugin's hook throws on a missing body (500); README \"Reference bugs are fixed\"",
+          answer: {
+            portcullis: { status: 400, code: "VALIDATION_ERROR" },
+            reference: { status: 500, body: "" },
+          },
+        },
+      ],
     },
     {
       name: "sign in with a wrong password",
@@ -94,6 +135,21 @@ export default {
       ],
     },
     {
+      name: "list-sessions without a session",
+      device: "stranger",
+      path: "/list-sessions",
+      status: 401,
+      expect: { code: "UNAUTHORIZED" },
+    },
+    {
+      name: "get-session with a tampered cookie",
+      device: "tampered",
+      path: "/get-session",
+      headers: { Cookie: "better-auth.session_token={{token}}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D" },
+      status: 200,
+      expect: { "": null },
+    },
+    {
       name: "update-user name",
       path: "/update-user",
       body: { name: "Renamed User" },
@@ -101,11 +157,33 @@ export default {
       expect: { status: true },
     },
     {
-      name: "get-session shows the new name",
+      name: "update-user image, then null",
+      path: "/update-user",
+      body: { image: "https://example.com/a.png" },
+      status: 200,
+      expect: { status: true },
+    },
+    {
+      name: "get-session shows the new name and image",
       path: "/get-session",
       query: { disableCookieCache: "true" },
       status: 200,
-      values: ["user.name", "session.token"],
+      values: ["user.name", "user.image", "session.token"],
+    },
+    {
+      name: "update-user image null clears it",
+      path: "/update-user",
+      body: { image: null },
+      status: 200,
+      expect: { status: true },
+    },
+    {
+      name: "get-session shows no image",
+      path: "/get-session",
+      query: { disableCookieCache: "true" },
+      status: 200,
+      values: ["user.image"],
+      expect: { "user.image": null },
     },
     {
       name: "update-user with a name that is not a string",
@@ -124,6 +202,28 @@ export default {
           },
         },
       ],
+    },
+    {
+      name: "update-user with a null name",
+      path: "/update-user",
+      body: { name: null },
+      differences: [
+        {
+          reason: "wire spec §2.1: the reference fails on the NOT NULL column (500, empty body); README \"Reference bugs are fixed\"",
+          answer: {
+            portcullis: { status: 400, code: "VALIDATION_ERROR", message: "[body.name] Invalid input: expected string, received null" },
+            reference: { status: 500, body: "" },
+          },
+        },
+      ],
+    },
+    {
+      name: "get-session by bearer token, no cookie",
+      device: "bearer-only",
+      path: "/get-session",
+      headers: { Authorization: "Bearer {{bearer}}" },
+      status: 200,
+      values: ["user.id", "session.token"],
     },
     {
       name: "update-user with nothing to update",
@@ -147,6 +247,12 @@ export default {
       status: 400,
     },
     {
+      name: "update-session with a field that is not a session field",
+      path: "/update-session",
+      body: { notASessionField: "x" },
+      status: 400,
+    },
+    {
       name: "update-session without a session",
       device: "stranger",
       path: "/update-session",
@@ -167,6 +273,12 @@ export default {
       body: { password: "wrong-password-2" },
       status: 400,
       expect: { code: "INVALID_PASSWORD" },
+    },
+    {
+      name: "verify-password, too long",
+      path: "/verify-password",
+      body: { password: "x".repeat(129) },
+      status: 400,
     },
     {
       name: "verify-password without a session",

@@ -18,7 +18,7 @@ export default {
       status: 200,
       values: ["user.username", "user.displayUsername", "user.name"],
       expect: { "user.username": (u) => u === u.toLowerCase() },
-      capture: { userId: "user.id" },
+      capture: { userId: "user.id", bearer: "header:set-auth-token" },
     },
     {
       name: "sign up with the same username in another case",
@@ -188,6 +188,29 @@ export default {
       path: "/get-session",
       status: 200,
       values: ["user.username", "user.displayUsername", "user.id"],
+    },
+    {
+      name: "update-user by bearer token to one's own current username",
+      device: "bearer-only",
+      path: "/update-user",
+      headers: { Authorization: "Bearer {{bearer}}" },
+      body: { username: "{{username}}" },
+      differences: [
+        {
+          reason: "wire spec §2.1: the reference's username hook runs before the bearer hook and sees no session",
+          answer: {
+            portcullis: { status: 200, body: { status: true } },
+            reference: { status: 400, code: "USERNAME_IS_ALREADY_TAKEN" },
+          },
+        },
+      ],
+    },
+    {
+      name: "update-user by cookie to one's own current username",
+      path: "/update-user",
+      body: { username: "{{username}}" },
+      status: 200,
+      expect: { status: true },
     },
     {
       name: "update-user to a username that is too short",
