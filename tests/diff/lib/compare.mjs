@@ -275,12 +275,14 @@ export function compareAnswers({ step, p, r, vars = {}, profile = {} }) {
     return { issues, notes, pending };
   }
 
+  if (step.status === undefined) {
+    throw new Error(`step "${step.name}": give the status both sides must answer (status: 200), or declare an answer difference`);
+  }
+
   // --- status, content type, headers
   if (p.status !== r.status) issues.push(`status: portcullis ${p.status}, reference ${r.status}`);
-  if (step.status !== undefined) {
-    for (const s of SIDES) {
-      if (ans[s].status !== step.status) issues.push(`${s}: status ${ans[s].status}, the step expects ${step.status}`);
-    }
+  for (const s of SIDES) {
+    if (ans[s].status !== step.status) issues.push(`${s}: status ${ans[s].status}, the step expects ${step.status}`);
   }
   const ct = (v) => (v === null ? "(none)" : v.toLowerCase().replace(/\s+/g, ""));
   if (ct(p.contentType) !== ct(r.contentType)) {

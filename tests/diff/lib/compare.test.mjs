@@ -35,7 +35,8 @@ function answer({ status = 200, json, text, contentType = "application/json", co
 }
 
 const user = (extra = {}) => ({ id: "u1", email: "a@example.com", emailVerified: false, name: "A", createdAt: "2026-01-01T00:00:00.000Z", ...extra });
-const run = (step, p, r, extra = {}) => compareAnswers({ step: { name: "t", ...step }, p, r, ...extra });
+// Most cases compare two answers with the same status; the step's own status is the first one's.
+const run = (step, p, r, extra = {}) => compareAnswers({ step: { name: "t", status: p.status, ...step }, p, r, ...extra });
 const clean = (res) => assert.deepEqual(res.issues, [], res.issues.join("\n"));
 const caught = (res, re) => assert.ok(res.issues.some((i) => re.test(i)), `expected an issue matching ${re}, got:\n${res.issues.join("\n")}`);
 
@@ -48,6 +49,7 @@ test("equal answers with different ids, tokens and dates agree", () => {
 test("status, content type, header presence and the step's own status are checked", () => {
   caught(run({}, answer({ status: 400, json: {} }), answer({ status: 401, json: {} })), /^status: portcullis 400, reference 401/);
   caught(run({ status: 200 }, answer({ status: 201, json: {} }), answer({ status: 201, json: {} })), /the step expects 200/);
+  assert.throws(() => compareAnswers({ step: { name: "t" }, p: answer({ json: {} }), r: answer({ json: {} }) }), /give the status/);
   caught(run({}, answer({ json: {}, contentType: "text/plain" }), answer({ json: {} })), /content-type/);
   caught(run({}, answer({ json: {}, headers: { "set-auth-token": "x" } }), answer({ json: {} })), /header set-auth-token/);
 });
