@@ -247,8 +247,10 @@ function checkDeclaredAnswer(side, ans, exp, issues) {
 }
 
 /**
- * Compares two answers to one step. Returns {issues: [string], notes: [string]}: issues are
- * mismatches (the step fails), notes name the declared differences that occurred.
+ * Compares two answers to one step. Returns {issues, notes, pending, shown}: issues are the
+ * mismatches (the step fails), notes name the declared differences that occurred, pending the
+ * `pending` declarations among them, shown the two bodies without the declared keys (for the
+ * report). An `answer` declaration replaces the whole comparison: each side is held to its own.
  *
  * ctx: {step, p, r (answers from http.mjs), vars: {portcullis, reference}, profile}
  */
