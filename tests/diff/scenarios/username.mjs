@@ -106,17 +106,7 @@ export default {
       path: "/is-username-available",
       body: { username: "" },
       status: 422,
-      differences: [
-        {
-          pending: 'is-username-available {"username":""}: Better Auth answers 422 INVALID_USERNAME ' +
-            '"Username is invalid", Portcullis 422 USERNAME_TOO_SHORT (sign-up with an empty ' +
-            "username is USERNAME_TOO_SHORT on both)",
-          values: {
-            code: { portcullis: "USERNAME_TOO_SHORT", reference: "INVALID_USERNAME" },
-            message: { portcullis: "Username is too short", reference: "Username is invalid" },
-          },
-        },
-      ],
+      expect: { code: "INVALID_USERNAME" },
     },
     {
       name: "is-username-available: blanks only",
