@@ -9,7 +9,7 @@
 use rand::Rng;
 use subtle::ConstantTimeEq;
 
-use crate::config::{ConfigError, Sources, TableSource};
+use crate::config::{ConfigError, TableSource};
 use crate::context::AuthContext;
 use crate::crypto::sign::hmac_base64url;
 use crate::error::{ApiError, ErrorCode};
@@ -203,12 +203,12 @@ mod tests {
         assert_eq!(random_code(8).len(), 8);
     }
 
-    fn sources(pairs: &[(&str, &str)]) -> Sources {
+    fn sources(pairs: &[(&str, &str)]) -> crate::config::Sources {
         let env = pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Sources::new(env).expect("sources")
+        crate::config::Sources::new(env).expect("sources")
     }
 
     #[test]

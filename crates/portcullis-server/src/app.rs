@@ -140,7 +140,7 @@ async fn shutdown_signal() {
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<(), StartError> {
     let ctx = app.ctx.clone();
     let jobs = crate::jobs::spawn(app.ctx.clone());
-    let served = axum::serve(listener, crate::http_layer::make_front(app))
+    let served = axum::serve(listener, crate::http::make_front(app))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(StartError::Serve);

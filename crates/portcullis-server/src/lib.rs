@@ -2,9 +2,13 @@
 //! path with the security layers, serves health, the hosted UI and its assets.
 
 pub mod app;
-pub mod http_layer;
+pub mod http;
 pub mod jobs;
 pub mod plugin_seams;
 pub mod ui;
 
 pub use app::{App, AppOptions, StartError, build_app, build_app_with, serve};
+
+/// The old path of `http` (it was one file, `http_layer.rs`), kept so that code
+/// written against it still builds.
+pub use self::http as http_layer;

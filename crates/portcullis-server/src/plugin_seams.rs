@@ -124,7 +124,7 @@ pub fn check_root_endpoints(
                 || path.contains("//")
                 || first.is_empty()
                 || first.starts_with(':')
-                || crate::http_layer::under_base(&config.base_path, path)
+                || crate::http::under_base(&config.base_path, path)
                 || crate::ui::RESERVED_PATHS.contains(&path)
                 || crate::ui::RESERVED_PREFIXES
                     .iter()

@@ -205,7 +205,7 @@ impl Ui {
                     || RESERVED_PREFIXES
                         .iter()
                         .any(|pre| path.starts_with(pre) || path == pre.trim_end_matches('/'))
-                    || crate::http_layer::under_base(&config.base_path, path)
+                    || crate::http::under_base(&config.base_path, path)
                     || pages.iter().any(|q| q.path == path);
                 if !plain_page_path(path) || taken {
                     return Err(refuse(format!(

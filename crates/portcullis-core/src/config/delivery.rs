@@ -1,4 +1,6 @@
-//! Email/SMS delivery settings and the email-driven flows (verification, reset, change email).
+//! Email and SMS delivery (`SMTP_*`, `RESEND_*`, `SENDGRID_*`, `TWILIO_*`, `SMS_WEBHOOK_*`,
+//! `EMAIL_FROM_*`, `MAIL_*`): one mail provider and one SMS provider, else the outbox. Which
+//! emails the account flows send is `email`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -7,54 +9,6 @@ use portcullis_delivery::config::{Credential, SmtpTls};
 use portcullis_delivery::{DeliveryConfig, MailBackend, SmsBackend};
 
 use super::{ConfigError, Sources, bad};
-
-/// Email-driven account flows.
-#[derive(Debug, Clone)]
-pub struct EmailFlows {
-    /// Send the verification email after sign-up (`EMAIL_VERIFICATION_ON_SIGN_UP`; default:
-    /// whether verification is required).
-    pub send_verification_on_sign_up: bool,
-    /// Sign the user in when they follow the verification link (`EMAIL_VERIFICATION_AUTO_SIGN_IN`).
-    pub auto_sign_in_after_verification: bool,
-    /// Lifetime of the verification link, seconds (`EMAIL_VERIFICATION_EXPIRES_IN`).
-    pub verification_expires_in: i64,
-    /// Lifetime of a password-reset link, seconds (`RESET_PASSWORD_TOKEN_EXPIRES_IN`).
-    pub reset_password_expires_in: i64,
-    /// End every session of the user on a password reset (`REVOKE_SESSIONS_ON_PASSWORD_RESET`).
-    pub revoke_sessions_on_password_reset: bool,
-    /// `/change-email` (`ENABLE_CHANGE_EMAIL`).
-    pub change_email_enabled: bool,
-    /// `/delete-user` sends a confirmation link instead of deleting at once
-    /// (`DELETE_USER_EMAIL_CONFIRMATION`).
-    pub delete_user_confirmation: bool,
-    /// Lifetime of the deletion link, seconds (`DELETE_USER_TOKEN_EXPIRES_IN`).
-    pub delete_user_expires_in: i64,
-    /// Greet new users (`EMAIL_WELCOME`).
-    pub welcome_email: bool,
-    /// Tell the user about a sign-in from a device none of their sessions used
-    /// (`EMAIL_NEW_SIGN_IN_ALERT`).
-    pub new_sign_in_alert: bool,
-}
-
-pub(super) fn load_email_flows(
-    src: &Sources,
-    require_verification: bool,
-) -> Result<EmailFlows, ConfigError> {
-    let lifetime = |var: &str, default: i64| src.lifetime(var, default);
-    Ok(EmailFlows {
-        send_verification_on_sign_up: src
-            .flag("EMAIL_VERIFICATION_ON_SIGN_UP", require_verification)?,
-        auto_sign_in_after_verification: src.flag("EMAIL_VERIFICATION_AUTO_SIGN_IN", true)?,
-        verification_expires_in: lifetime("EMAIL_VERIFICATION_EXPIRES_IN", 3600)?,
-        reset_password_expires_in: lifetime("RESET_PASSWORD_TOKEN_EXPIRES_IN", 3600)?,
-        revoke_sessions_on_password_reset: src.flag("REVOKE_SESSIONS_ON_PASSWORD_RESET", true)?,
-        change_email_enabled: src.flag("ENABLE_CHANGE_EMAIL", true)?,
-        delete_user_confirmation: src.flag("DELETE_USER_EMAIL_CONFIRMATION", false)?,
-        delete_user_expires_in: lifetime("DELETE_USER_TOKEN_EXPIRES_IN", 86_400)?,
-        welcome_email: src.flag("EMAIL_WELCOME", true)?,
-        new_sign_in_alert: src.flag("EMAIL_NEW_SIGN_IN_ALERT", true)?,
-    })
-}
 
 fn endpoint(src: &Sources, var: &str, default: &str) -> Result<String, ConfigError> {
     let v = src.get(var).unwrap_or(default).trim_end_matches('/');
@@ -69,7 +23,7 @@ fn credential(src: &Sources, var: &str) -> Option<Credential> {
     src.get(var).map(Credential::new)
 }
 
-pub(super) fn load_delivery(
+pub(super) fn load(
     src: &Sources,
     data_dir: &Path,
     production: bool,

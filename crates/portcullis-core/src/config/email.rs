@@ -1,0 +1,50 @@
+//! The email-driven account flows (`EMAIL_VERIFICATION_*`, `RESET_PASSWORD_TOKEN_EXPIRES_IN`,
+//! `ENABLE_CHANGE_EMAIL`, `DELETE_USER_*`, `EMAIL_WELCOME`, `EMAIL_NEW_SIGN_IN_ALERT`): which
+//! are on and how long their links live. How mail is sent is `delivery`.
+
+use super::{ConfigError, Sources};
+
+/// Email-driven account flows.
+#[derive(Debug, Clone)]
+pub struct EmailFlows {
+    /// Send the verification email after sign-up (`EMAIL_VERIFICATION_ON_SIGN_UP`; default:
+    /// whether verification is required).
+    pub send_verification_on_sign_up: bool,
+    /// Sign the user in when they follow the verification link (`EMAIL_VERIFICATION_AUTO_SIGN_IN`).
+    pub auto_sign_in_after_verification: bool,
+    /// Lifetime of the verification link, seconds (`EMAIL_VERIFICATION_EXPIRES_IN`).
+    pub verification_expires_in: i64,
+    /// Lifetime of a password-reset link, seconds (`RESET_PASSWORD_TOKEN_EXPIRES_IN`).
+    pub reset_password_expires_in: i64,
+    /// End every session of the user on a password reset (`REVOKE_SESSIONS_ON_PASSWORD_RESET`).
+    pub revoke_sessions_on_password_reset: bool,
+    /// `/change-email` (`ENABLE_CHANGE_EMAIL`).
+    pub change_email_enabled: bool,
+    /// `/delete-user` sends a confirmation link instead of deleting at once
+    /// (`DELETE_USER_EMAIL_CONFIRMATION`).
+    pub delete_user_confirmation: bool,
+    /// Lifetime of the deletion link, seconds (`DELETE_USER_TOKEN_EXPIRES_IN`).
+    pub delete_user_expires_in: i64,
+    /// Greet new users (`EMAIL_WELCOME`).
+    pub welcome_email: bool,
+    /// Tell the user about a sign-in from a device none of their sessions used
+    /// (`EMAIL_NEW_SIGN_IN_ALERT`).
+    pub new_sign_in_alert: bool,
+}
+
+pub(super) fn load(src: &Sources, require_verification: bool) -> Result<EmailFlows, ConfigError> {
+    let lifetime = |var: &str, default: i64| src.lifetime(var, default);
+    Ok(EmailFlows {
+        send_verification_on_sign_up: src
+            .flag("EMAIL_VERIFICATION_ON_SIGN_UP", require_verification)?,
+        auto_sign_in_after_verification: src.flag("EMAIL_VERIFICATION_AUTO_SIGN_IN", true)?,
+        verification_expires_in: lifetime("EMAIL_VERIFICATION_EXPIRES_IN", 3600)?,
+        reset_password_expires_in: lifetime("RESET_PASSWORD_TOKEN_EXPIRES_IN", 3600)?,
+        revoke_sessions_on_password_reset: src.flag("REVOKE_SESSIONS_ON_PASSWORD_RESET", true)?,
+        change_email_enabled: src.flag("ENABLE_CHANGE_EMAIL", true)?,
+        delete_user_confirmation: src.flag("DELETE_USER_EMAIL_CONFIRMATION", false)?,
+        delete_user_expires_in: lifetime("DELETE_USER_TOKEN_EXPIRES_IN", 86_400)?,
+        welcome_email: src.flag("EMAIL_WELCOME", true)?,
+        new_sign_in_alert: src.flag("EMAIL_NEW_SIGN_IN_ALERT", true)?,
+    })
+}

@@ -1,0 +1,98 @@
+//! Sessions: their lifetimes (`SESSION_EXPIRES_IN`, `_UPDATE_AGE`, `_FRESH_AGE`), the cookie
+//! cache (`SESSION_COOKIE_CACHE_MAX_AGE`), where sessions live (`SESSION_STORE`), the session
+//! cache (`SESSION_CACHE`, `SESSION_CACHE_TTL`) and Better Auth's plain tokens
+//! (`LEGACY_SESSION_TOKENS`). The session table's additional fields are in `fields`.
+
+use super::{ConfigError, Sources, bad};
+
+/// What to do with plain session tokens found in a Better Auth `session` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacyTokens {
+    /// Accept them and replace the stored token by its hash on first use.
+    Upgrade,
+    /// Accept them and leave the row as it is (a Better Auth server still shares the table).
+    Accept,
+    Reject,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub expires_in: i64,
+    pub update_age: i64,
+    pub fresh_age: i64,
+    /// 0 turns the signed `session_data` cookie cache off.
+    pub cookie_cache_max_age: i64,
+    pub legacy_tokens: LegacyTokens,
+    /// Seconds a looked-up session stays in secondary storage; 0 = no session cache.
+    /// On by default only with Redis: a per-process cache could outlive a revocation made on
+    /// another instance.
+    pub cache_ttl: i64,
+    /// `SESSION_STORE=secondary`: sessions live only in secondary storage (Redis), as Better
+    /// Auth's `secondaryStorage` without `storeSessionInDatabase`.
+    pub store_in_secondary: bool,
+}
+
+pub(super) fn load(src: &Sources) -> Result<SessionConfig, ConfigError> {
+    let secs = |var: &str, default: i64| -> Result<i64, ConfigError> {
+        let v: i64 = src.parse(var, default, "a number of seconds")?;
+        if v < 0 {
+            return Err(bad(var, "must not be negative"));
+        }
+        Ok(v)
+    };
+    let session = SessionConfig {
+        expires_in: secs("SESSION_EXPIRES_IN", 604_800)?,
+        update_age: secs("SESSION_UPDATE_AGE", 86_400)?,
+        fresh_age: secs("SESSION_FRESH_AGE", 86_400)?,
+        cookie_cache_max_age: secs("SESSION_COOKIE_CACHE_MAX_AGE", 300)?,
+        store_in_secondary: match src.get("SESSION_STORE").unwrap_or("database") {
+            "database" => false,
+            "secondary" | "redis" if src.get("REDIS_URL").is_some() => true,
+            "secondary" | "redis" => {
+                return Err(bad(
+                    "SESSION_STORE",
+                    "=secondary needs REDIS_URL: in process memory, sessions would not survive a restart",
+                ));
+            }
+            other => {
+                return Err(bad(
+                    "SESSION_STORE",
+                    format!("must be database or secondary, got `{other}`"),
+                ));
+            }
+        },
+        cache_ttl: match src.get("SESSION_CACHE").unwrap_or("auto") {
+            "auto" if src.get("REDIS_URL").is_some() => secs("SESSION_CACHE_TTL", 300)?,
+            "auto" | "off" => 0,
+            "on" => secs("SESSION_CACHE_TTL", 300)?,
+            other => {
+                return Err(bad(
+                    "SESSION_CACHE",
+                    format!("must be auto, on or off, got `{other}`"),
+                ));
+            }
+        },
+        legacy_tokens: match src.get("LEGACY_SESSION_TOKENS").unwrap_or("upgrade") {
+            "upgrade" => LegacyTokens::Upgrade,
+            "accept" => LegacyTokens::Accept,
+            "reject" => LegacyTokens::Reject,
+            other => {
+                return Err(bad(
+                    "LEGACY_SESSION_TOKENS",
+                    format!("must be upgrade, accept or reject, got `{other}`"),
+                ));
+            }
+        },
+    };
+    if session.expires_in == 0 {
+        return Err(bad("SESSION_EXPIRES_IN", "must be at least 1 second"));
+    }
+    if session.expires_in > 400 * 86_400 {
+        return Err(bad(
+            "SESSION_EXPIRES_IN",
+            "must be at most 400 days (browsers cap cookie lifetimes)",
+        ));
+    }
+
+    Ok(session)
+}

@@ -1,0 +1,43 @@
+//! The cookies that carry a session: the signed `session_token`, `dont_remember` and the
+//! cookie cache, written when a session is issued or refreshed, and the signed ones read back
+//! from a request.
+
+use super::SessionWithUser;
+use super::cookie_cache::encode_cookie_cache;
+use crate::context::AuthContext;
+use crate::cookies::SetCookie;
+use crate::crypto::sign;
+use crate::endpoint::AuthRequest;
+
+/// The cookies that carry a session: the signed token, `dont_remember`, and the cookie cache.
+pub fn session_cookies(
+    ctx: &AuthContext,
+    s: &SessionWithUser,
+    dont_remember: bool,
+) -> Vec<SetCookie> {
+    let jar = &ctx.cookies;
+    let secret = ctx.secret();
+    let max_age = (!dont_remember).then_some(ctx.config.session.expires_in);
+    let mut out = vec![jar.make("session_token", sign::sign(secret, &s.token), max_age)];
+    if dont_remember {
+        out.push(jar.make("dont_remember", sign::sign(secret, "true"), None));
+    }
+    let cache_age = ctx.config.session.cookie_cache_max_age;
+    if cache_age > 0 {
+        let value = encode_cookie_cache(ctx, s, if dont_remember { 60 } else { cache_age });
+        out.push(jar.make("session_data", value, (!dont_remember).then_some(cache_age)));
+    }
+    out
+}
+
+/// The signed session token from the request's cookies, if its signature verifies.
+pub fn token_from_cookies(ctx: &AuthContext, req: &AuthRequest) -> Option<String> {
+    let raw = req.cookie(ctx.cookies.session_token())?;
+    sign::unsign(ctx.secret(), raw)
+}
+
+pub fn dont_remember(ctx: &AuthContext, req: &AuthRequest) -> bool {
+    req.cookie(ctx.cookies.dont_remember())
+        .and_then(|v| sign::unsign(ctx.secret(), v))
+        .is_some_and(|v| v == "true")
+}

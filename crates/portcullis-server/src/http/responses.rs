@@ -1,0 +1,47 @@
+//! The plain answers the routes share: JSON with a status, an HTML page that is never cached,
+//! and not found (the page, or JSON under `/api/`).
+
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use http::{StatusCode, header};
+use serde_json::json;
+
+use crate::app::App;
+
+pub(super) fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+pub(super) fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(super) fn not_found_page(app: &App) -> Response {
+    match app.ui.page("not-found.html", "Not found", "") {
+        Some(body) => html(StatusCode::NOT_FOUND, body),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+pub(super) fn not_found(app: &App, req: &Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"message": "Not found", "code": "NOT_FOUND"}),
+        );
+    }
+    not_found_page(app)
+}
