@@ -4,7 +4,7 @@
 use portcullis_storage::Where;
 use serde_json::{Value, json};
 
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 const ON: &[(&str, &str)] = &[("ENABLE_ANONYMOUS", "true")];
 
