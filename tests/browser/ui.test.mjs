@@ -265,3 +265,27 @@ test("a newcomer signs in with an emailed code, then with an emailed link", { ti
   }
   assert.deepEqual(problems.slice(problemsBefore), [], "no CSP violations or uncaught errors");
 });
+
+test("a guest continues without an account, then signs up to keep it", { timeout: 120_000 }, async () => {
+  const email = `guest-${Date.now()}-${process.pid}@example.com`;
+  const problemsBefore = problems.length;
+  await context.clearCookies();
+  await page.goto("/sign-in");
+  await page.getByRole("button", { name: "Continue as a guest" }).click();
+  await page.waitForURL((url) => pathOf(url) === "/account");
+  // The account page names a guest as such and says how to keep the account.
+  await page.locator("#summary-email").getByText("Guest", { exact: true }).waitFor();
+  const notice = page.getByRole("region", { name: "You are using a guest account" });
+  await notice.waitFor();
+  await notice.getByRole("link", { name: "Create an account" }).click();
+  await page.waitForURL((url) => pathOf(url) === "/sign-up");
+  await page.getByLabel("Name").fill("Kept Guest");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("kept-guest-password-1");
+  await page.getByLabel("Confirm password").fill("kept-guest-password-1");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL((url) => pathOf(url) === "/account");
+  await page.locator("#summary-email").getByText(email, { exact: true }).waitFor();
+  assert.equal(await page.locator("#guest-notice").isVisible(), false, "no guest notice for a real account");
+  assert.deepEqual(problems.slice(problemsBefore), [], "no CSP violations or uncaught errors");
+});

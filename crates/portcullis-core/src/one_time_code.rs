@@ -9,7 +9,7 @@
 use rand::Rng;
 use subtle::ConstantTimeEq;
 
-use crate::config::{ConfigError, Sources};
+use crate::config::{ConfigError, TableSource};
 use crate::context::AuthContext;
 use crate::crypto::sign::hmac_base64url;
 use crate::error::{ApiError, ErrorCode};
@@ -43,22 +43,45 @@ impl Default for CodePolicy {
 impl CodePolicy {
     /// Reads `<prefix>_LENGTH` (4–10), `<prefix>_EXPIRES_IN` (seconds) and
     /// `<prefix>_ALLOWED_ATTEMPTS` (≥ 1), each defaulting to Better Auth's value.
-    pub fn load(src: &Sources, prefix: &str) -> Result<Self, ConfigError> {
+    /// Reads `length`, `expires_in` and `allowed_attempts` from a plugin's table, each
+    /// overridden by `<prefix>_LENGTH`, `<prefix>_EXPIRES_IN` and `<prefix>_ALLOWED_ATTEMPTS`.
+    pub fn load(src: &TableSource<'_>, prefix: &str) -> Result<Self, ConfigError> {
         let d = CodePolicy::default();
+        // The name a bad value is reported under: the variable if set, else the table key.
+        let reported = |key: &str, env: &str| -> Result<String, ConfigError> {
+            Ok(src
+                .get(key, Some(env))?
+                .map(|(var, _)| var)
+                .unwrap_or_else(|| src.var(key)))
+        };
         let length_var = format!("{prefix}_LENGTH");
-        let digits: u32 = src.parse(&length_var, d.digits, "a number of digits")?;
+        let digits: u32 = src.parse("length", Some(&length_var), d.digits, "a number of digits")?;
         if !(4..=10).contains(&digits) {
-            return Err(ConfigError::new(&length_var, "must be between 4 and 10"));
+            return Err(ConfigError::new(
+                &reported("length", &length_var)?,
+                "must be between 4 and 10",
+            ));
         }
         let attempts_var = format!("{prefix}_ALLOWED_ATTEMPTS");
-        let allowed_attempts: u32 =
-            src.parse(&attempts_var, d.allowed_attempts, "a number of attempts")?;
+        let allowed_attempts: u32 = src.parse(
+            "allowed_attempts",
+            Some(&attempts_var),
+            d.allowed_attempts,
+            "a number of attempts",
+        )?;
         if allowed_attempts == 0 {
-            return Err(ConfigError::new(&attempts_var, "must be at least 1"));
+            return Err(ConfigError::new(
+                &reported("allowed_attempts", &attempts_var)?,
+                "must be at least 1",
+            ));
         }
         Ok(CodePolicy {
             digits,
-            expires_in: src.lifetime(&format!("{prefix}_EXPIRES_IN"), d.expires_in)?,
+            expires_in: src.lifetime(
+                "expires_in",
+                Some(&format!("{prefix}_EXPIRES_IN")),
+                d.expires_in,
+            )?,
             allowed_attempts,
         })
     }
@@ -169,6 +192,7 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Sources;
 
     #[test]
     fn codes_have_the_requested_digits() {
@@ -190,10 +214,13 @@ mod tests {
 
     #[test]
     fn policy_settings_name_the_bad_variable() {
-        let p = CodePolicy::load(&sources(&[]), "EMAIL_OTP").expect("defaults");
+        let p = CodePolicy::load(&sources(&[]).plugin("email_otp"), "EMAIL_OTP").expect("defaults");
         assert_eq!((p.digits, p.expires_in, p.allowed_attempts), (6, 300, 3));
-        let p = CodePolicy::load(&sources(&[("PHONE_OTP_LENGTH", "8")]), "PHONE_OTP")
-            .expect("eight digits");
+        let p = CodePolicy::load(
+            &sources(&[("PHONE_OTP_LENGTH", "8")]).plugin("phone_number"),
+            "PHONE_OTP",
+        )
+        .expect("eight digits");
         assert_eq!(p.digits, 8);
         for (var, value) in [
             ("EMAIL_OTP_LENGTH", "3"),
@@ -201,9 +228,33 @@ mod tests {
             ("EMAIL_OTP_EXPIRES_IN", "5"),
             ("EMAIL_OTP_EXPIRES_IN", "soon"),
         ] {
-            let e =
-                CodePolicy::load(&sources(&[(var, value)]), "EMAIL_OTP").expect_err("bad value");
+            let src = sources(&[(var, value)]);
+            let e = CodePolicy::load(&src.plugin("email_otp"), "EMAIL_OTP").expect_err("bad value");
             assert_eq!(e.var, var);
         }
+    }
+
+    #[test]
+    fn policy_settings_from_the_plugin_table_name_the_key() {
+        let dir = std::env::temp_dir().join(format!("pc-otp-{}", random_code(8)));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("portcullis.toml");
+        std::fs::write(
+            &file,
+            "[plugins.email_otp]\nlength = 8\nallowed_attempts = 0\n",
+        )
+        .expect("write");
+        let path = file.display().to_string();
+        let src = sources(&[("PORTCULLIS_CONFIG", path.as_str())]);
+        let e = CodePolicy::load(&src.plugin("email_otp"), "EMAIL_OTP").expect_err("zero");
+        assert_eq!(e.var, "plugins.email_otp.allowed_attempts");
+        // The variable wins over the table.
+        let src = sources(&[
+            ("PORTCULLIS_CONFIG", path.as_str()),
+            ("EMAIL_OTP_ALLOWED_ATTEMPTS", "5"),
+        ]);
+        let p = CodePolicy::load(&src.plugin("email_otp"), "EMAIL_OTP").expect("table + variable");
+        assert_eq!((p.digits, p.allowed_attempts), (8, 5));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

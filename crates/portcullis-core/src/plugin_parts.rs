@@ -80,6 +80,8 @@ impl Page {
 /// with the page's own context, after the fragments of plugins registered earlier. The slots:
 /// - `sign-in.buttons`: other ways to sign in, each an `<li>` in the sign-in page's list;
 /// - `sign-up.buttons`: the same on the sign-up page, under its form;
+/// - `account.notices`: `<section class="card">`s at the top of the account page, under its
+///   heading (what the user should know first);
 /// - `account.sections`: `<section class="card">`s on the account page, before "Sign out".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fragment {

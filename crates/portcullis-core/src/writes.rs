@@ -13,6 +13,9 @@ use crate::context::AuthContext;
 use crate::error::ApiError;
 use crate::session::{self, Sessions};
 
+/// An effect that needs the context, run after commit.
+pub type Effect = Box<dyn for<'a> FnOnce(&'a AuthContext) -> BoxFuture<'a, ()> + Send>;
+
 /// Something to do once the writes it follows are durable.
 pub enum AfterCommit {
     /// The user's cached row is stale.
@@ -20,7 +23,7 @@ pub enum AfterCommit {
     /// These sessions (by stored token) are gone.
     EvictSessions(Vec<String>),
     /// Any other effect, given the context.
-    Run(Box<dyn for<'a> FnOnce(&'a AuthContext) -> BoxFuture<'a, ()> + Send>),
+    Run(Effect),
 }
 
 impl AfterCommit {

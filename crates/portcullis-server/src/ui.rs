@@ -103,7 +103,12 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
 ];
 
 /// The slots core pages render plugin fragments into.
-pub const SLOTS: &[&str] = &["sign-in.buttons", "sign-up.buttons", "account.sections"];
+pub const SLOTS: &[&str] = &[
+    "sign-in.buttons",
+    "sign-up.buttons",
+    "account.notices",
+    "account.sections",
+];
 
 /// Paths the server itself answers outside the base path: no plugin page may take them.
 pub const RESERVED_PATHS: &[&str] = &[

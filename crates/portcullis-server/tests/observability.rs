@@ -85,6 +85,21 @@ async fn metrics_count_auth_events_with_bounded_labels(srv: &TestServer) {
     let (_, user_id) = a.sign_up("Obs", "obs@example.com", PASSWORD).await;
     assert!(!user_id.is_empty());
     a.sign_in("obs@example.com", PASSWORD).await;
+    // Every way in is counted where its session is issued, under its own method.
+    let named = srv
+        .send(Request::post("/api/auth/sign-up/email").json(&json!({
+            "name": "Named", "email": "named@example.com", "password": PASSWORD,
+            "username": "obs_named",
+        })))
+        .await;
+    assert_eq!(named.status, 200, "{}", named.describe());
+    for password in [PASSWORD, "wrong-password-1", "wrong-password-2"] {
+        srv.send(
+            Request::post("/api/auth/sign-in/username")
+                .json(&json!({"username": "obs_named", "password": password})),
+        )
+        .await;
+    }
     let bad = srv
         .send(
             Request::post("/api/auth/sign-in/email")
@@ -106,7 +121,7 @@ async fn metrics_count_auth_events_with_bounded_labels(srv: &TestServer) {
     let text = scrape(srv).await;
     for line in [
         "# TYPE http_requests_total counter",
-        r#"http_requests_total{route="/api/auth/sign-up/email",method="POST",status="200"} 1"#,
+        r#"http_requests_total{route="/api/auth/sign-up/email",method="POST",status="200"} 2"#,
         r#"http_requests_total{route="/api/auth/sign-in/email",method="POST",status="200"} 1"#,
         r#"http_requests_total{route="/api/auth/sign-in/email",method="POST",status="401"} 1"#,
         r#"http_requests_total{route="/api/auth/get-session",method="GET",status="200"} 1"#,
@@ -114,13 +129,18 @@ async fn metrics_count_auth_events_with_bounded_labels(srv: &TestServer) {
         r#"http_requests_total{route="/api/health",method="GET",status="200"} 1"#,
         r#"http_requests_total{route="page",method="GET",status="200"} 1"#,
         r#"http_request_duration_seconds_count{route="/api/auth/sign-in/email"} 2"#,
-        r#"auth_registrations_total{method="email"} 1"#,
+        r#"auth_registrations_total{method="email"} 2"#,
+        r#"auth_login_attempts_total{method="email",status="success"} 1"#,
+        r#"auth_login_attempts_total{method="email",status="failure"} 1"#,
+        r#"auth_login_attempts_total{method="username",status="success"} 1"#,
+        r#"auth_login_attempts_total{method="username",status="failure"} 2"#,
         "# TYPE auth_session_duration_seconds histogram",
         r#"auth_session_duration_seconds_bucket{le="60"} 1"#,
         r#"auth_session_duration_seconds_bucket{le="+Inf"} 1"#,
         "auth_session_duration_seconds_count 1",
-        // sign-up's session is live; sign-in's was ended by sign-out.
-        "auth_active_sessions 1",
+        // The sign-ups' sessions and the username sign-in's are live; the email sign-in's was
+        // ended by sign-out.
+        "auth_active_sessions 3",
         "db_pool_healthy 1",
         "secondary_storage_healthy 1",
     ] {
@@ -135,17 +155,6 @@ async fn metrics_count_auth_events_with_bounded_labels(srv: &TestServer) {
         "{text}"
     );
     assert!(!text.contains("PATHSECRET"), "raw path in labels:\n{text}");
-    // The sign-in series are declared from the start. Their counts (1 success, 1 failure
-    // here) are not asserted: sign-ins are no longer counted by endpoint path, and the call
-    // to `Metrics::login_attempt` where sessions are issued is still to come. Re-assert
-    // them over HTTP (email and username sign-in) once it lands.
-    for outcome in ["success", "failure"] {
-        let series = format!(r#"auth_login_attempts_total{{method="email",status="{outcome}"}}"#);
-        assert!(
-            sample(&text, &series).is_some(),
-            "{series} missing:\n{text}"
-        );
-    }
     // The scrape itself is counted on the next one.
     let again = scrape(srv).await;
     assert_line(
@@ -350,8 +359,11 @@ async fn rate_limit_hits_are_counted() {
         &text,
         r#"http_requests_total{route="/api/auth/sign-in/email",method="POST",status="429"} 1"#,
     );
-    // That the refused attempt is not a login attempt (and the 401 is one) is for the test
-    // of `Metrics::login_attempt` at session issuance, once that call is in place.
+    // The 401 was a login attempt; the refused one never reached sign-in.
+    assert_line(
+        &text,
+        r#"auth_login_attempts_total{method="email",status="failure"} 1"#,
+    );
 }
 
 /// The loop itself: with a 1 s interval the first run comes within a second and deletes.

@@ -246,6 +246,8 @@ pub fn last_segment(path: &'static str) -> &'static str {
 ///     magic_link_over_smtp,
 /// }
 /// ```
+// `crate::scenarios` is meant as the calling test crate's module, not this crate's.
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! per_backend {
     (in $($root:ident)::+ ; $($($seg:ident)::+),* $(,)?) => {

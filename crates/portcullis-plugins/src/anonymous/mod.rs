@@ -8,6 +8,9 @@
 //!   anonymous user, its sessions and accounts (unless configured not to).
 //! - `POST /delete-anonymous-user` lets an anonymous user leave.
 //!
+//! - The hosted sign-in page offers "Continue as a guest" (a `sign-in.buttons` fragment and its
+//!   script); the account page tells a guest how to keep the account.
+//!
 //! Settings: `ENABLE_ANONYMOUS` (off by default), `ANONYMOUS_EMAIL_DOMAIN` (addresses become
 //! `temp-<id>@<domain>`), `ANONYMOUS_NAME` (default `Anonymous`),
 //! `ANONYMOUS_DELETE_ON_LINK` (default true), `ANONYMOUS_ALLOW_DELETE` (default true).
@@ -18,6 +21,7 @@ use portcullis_core::crypto::token::generate_id;
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::plugin::{HookScope, Hooks};
+use portcullis_core::plugin_parts::{Asset, Fragment};
 use portcullis_core::session::{self, Lookup, SessionWithUser};
 use portcullis_core::{
     ApiError, AuthContext, Config, ConfigError, Plugin, SignIn, issue_session, users,
@@ -76,34 +80,33 @@ pub struct AnonymousSettings {
 }
 
 impl AnonymousSettings {
-    /// `None` unless `ENABLE_ANONYMOUS` is on.
+    /// `None` unless `ENABLE_ANONYMOUS` is on. Each variable may also be set as a key of
+    /// `[plugins.anonymous]` (`enabled`, `email_domain`, `name`, `delete_on_link`,
+    /// `allow_delete`); the variable wins.
     pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
-        let src = &config.sources;
-        if !src.flag("ENABLE_ANONYMOUS", false)? {
+        let src = config.sources.plugin("anonymous");
+        if !src.flag("enabled", Some("ENABLE_ANONYMOUS"), false)? {
             return Ok(None);
         }
-        let email_domain = match src.get("ANONYMOUS_EMAIL_DOMAIN").map(str::trim) {
-            None | Some("") => None,
-            Some(d) => {
+        let email_domain = match src.get("email_domain", Some("ANONYMOUS_EMAIL_DOMAIN"))? {
+            None => None,
+            Some((var, d)) => {
                 // The address must pass the same email rules as any other.
                 if !portcullis_core::validate::is_email(&format!("temp-x@{d}")) {
                     return Err(ConfigError::new(
-                        "ANONYMOUS_EMAIL_DOMAIN",
+                        &var,
                         "must be a domain name, e.g. guests.example.com",
                     ));
                 }
                 Some(d.to_ascii_lowercase())
             }
         };
-        let name = src.string("ANONYMOUS_NAME", "Anonymous");
-        if name.trim().is_empty() {
-            return Err(ConfigError::new("ANONYMOUS_NAME", "must not be empty"));
-        }
+        let name = src.string("name", Some("ANONYMOUS_NAME"), "Anonymous")?;
         Ok(Some(AnonymousSettings {
             email_domain,
             name,
-            delete_on_link: src.flag("ANONYMOUS_DELETE_ON_LINK", true)?,
-            allow_delete: src.flag("ANONYMOUS_ALLOW_DELETE", true)?,
+            delete_on_link: src.flag("delete_on_link", Some("ANONYMOUS_DELETE_ON_LINK"), true)?,
+            allow_delete: src.flag("allow_delete", Some("ANONYMOUS_ALLOW_DELETE"), true)?,
         }))
     }
 
@@ -197,6 +200,42 @@ impl Plugin for Anonymous {
             )
             .tag("Anonymous")
             .auth(Auth::Sensitive),
+        ]
+    }
+
+    /// "Continue as a guest" on the hosted sign-in page; on the account page, a notice for
+    /// guests on how to keep their account.
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![
+            Fragment::new(
+                "sign-in.buttons",
+                portcullis_core::template_source!(
+                    "src/anonymous/templates",
+                    "anonymous-sign-in-button.html"
+                ),
+            ),
+            Fragment::new(
+                "account.notices",
+                portcullis_core::template_source!(
+                    "src/anonymous/templates",
+                    "anonymous-account-notice.html"
+                ),
+            ),
+        ]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![
+            portcullis_core::asset!(
+                "src/anonymous/assets",
+                "anonymous.js",
+                "text/javascript; charset=utf-8"
+            ),
+            portcullis_core::asset!(
+                "src/anonymous/assets",
+                "anonymous-account.js",
+                "text/javascript; charset=utf-8"
+            ),
         ]
     }
 

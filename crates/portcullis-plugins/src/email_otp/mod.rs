@@ -35,15 +35,21 @@ pub struct EmailOtpSettings {
 }
 
 impl EmailOtpSettings {
-    /// `None` when `ENABLE_EMAIL_OTP` is off.
+    /// `None` when `ENABLE_EMAIL_OTP` is off. Each variable may also be set as a key of
+    /// `[plugins.email_otp]` (`enabled`, `length`, `expires_in`, `allowed_attempts`,
+    /// `disable_sign_up`); the variable wins.
     pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
-        let src = &config.sources;
-        if !src.flag("ENABLE_EMAIL_OTP", true)? {
+        let src = config.sources.plugin("email_otp");
+        if !src.flag("enabled", Some("ENABLE_EMAIL_OTP"), true)? {
             return Ok(None);
         }
         Ok(Some(EmailOtpSettings {
-            policy: CodePolicy::load(src, "EMAIL_OTP")?,
-            disable_sign_up: src.flag("EMAIL_OTP_DISABLE_SIGN_UP", false)?,
+            policy: CodePolicy::load(&src, "EMAIL_OTP")?,
+            disable_sign_up: src.flag(
+                "disable_sign_up",
+                Some("EMAIL_OTP_DISABLE_SIGN_UP"),
+                false,
+            )?,
         }))
     }
 }

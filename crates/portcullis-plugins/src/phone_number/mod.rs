@@ -61,14 +61,16 @@ pub struct PhoneNumberSettings {
 }
 
 impl PhoneNumberSettings {
-    /// `None` unless `ENABLE_PHONE_AUTH` is on.
+    /// `None` unless `ENABLE_PHONE_AUTH` is on. Each variable may also be set as a key of
+    /// `[plugins.phone_number]` (`enabled`, `length`, `expires_in`, `allowed_attempts`); the
+    /// variable wins.
     pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
-        let src = &config.sources;
-        if !src.flag("ENABLE_PHONE_AUTH", false)? {
+        let src = config.sources.plugin("phone_number");
+        if !src.flag("enabled", Some("ENABLE_PHONE_AUTH"), false)? {
             return Ok(None);
         }
         Ok(Some(PhoneNumberSettings {
-            policy: CodePolicy::load(src, "PHONE_OTP")?,
+            policy: CodePolicy::load(&src, "PHONE_OTP")?,
         }))
     }
 }

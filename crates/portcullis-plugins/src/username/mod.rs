@@ -253,6 +253,10 @@ async fn is_username_available(
     req: &AuthRequest,
 ) -> Result<AuthResponse, ApiError> {
     let username = req.str_field("username").unwrap_or_default();
+    // As Better Auth: an empty name is invalid before it is short.
+    if username.is_empty() {
+        return Err(ApiError::new(422, INVALID_USERNAME));
+    }
     check_username(username).map_err(|c| ApiError::new(422, c))?;
     let taken = find_by_username(ctx, username).await?.is_some();
     Ok(AuthResponse::json(json!({"available": !taken})))

@@ -253,26 +253,36 @@ fn version_decode(field: &str, e: impl ToString) -> StorageError {
     }
 }
 
-#[async_trait]
-impl MigrateConn for sqlx::SqliteConnection {
-    const DIALECT: Dialect = Dialect::Sqlite;
-    async fn run(&mut self, sql: &str) -> Result<()> {
-        sqlx::query(sql).execute(&mut *self).await?;
-        Ok(())
-    }
-    async fn run_script(&mut self, sql: &str) -> Result<()> {
-        sqlx::Executor::execute(&mut *self, sql).await?;
-        Ok(())
-    }
-    async fn run_statement(&mut self, stmt: &Statement) -> Result<u64> {
-        Ok(bind_sqlite(sqlx::query(&stmt.sql), &stmt.params)
-            .execute(&mut *self)
-            .await?
-            .rows_affected())
-    }
-    async fn count(&mut self, sql: &str) -> Result<i64> {
-        Ok(sqlx::query_scalar(sql).fetch_one(&mut *self).await?)
-    }
+/// A `MigrateConn` impl: the statements every engine runs alike (only the connection type and
+/// its bind function differ), then the engine's own catalogue reads.
+macro_rules! migrate_conn {
+    ($conn:ty, $dialect:expr, $bind:ident, { $($own:tt)* }) => {
+        #[async_trait]
+        impl MigrateConn for $conn {
+            const DIALECT: Dialect = $dialect;
+            async fn run(&mut self, sql: &str) -> Result<()> {
+                sqlx::query(sql).execute(&mut *self).await?;
+                Ok(())
+            }
+            async fn run_script(&mut self, sql: &str) -> Result<()> {
+                sqlx::Executor::execute(&mut *self, sql).await?;
+                Ok(())
+            }
+            async fn run_statement(&mut self, stmt: &Statement) -> Result<u64> {
+                Ok($bind(sqlx::query(&stmt.sql), &stmt.params)
+                    .execute(&mut *self)
+                    .await?
+                    .rows_affected())
+            }
+            async fn count(&mut self, sql: &str) -> Result<i64> {
+                Ok(sqlx::query_scalar(sql).fetch_one(&mut *self).await?)
+            }
+            $($own)*
+        }
+    };
+}
+
+migrate_conn!(sqlx::SqliteConnection, Dialect::Sqlite, bind_sqlite, {
     async fn columns(&mut self, table: &str) -> Result<HashSet<String>> {
         let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
             .bind(table)
@@ -302,28 +312,9 @@ impl MigrateConn for sqlx::SqliteConnection {
             })
             .collect()
     }
-}
+});
 
-#[async_trait]
-impl MigrateConn for sqlx::PgConnection {
-    const DIALECT: Dialect = Dialect::Postgres;
-    async fn run(&mut self, sql: &str) -> Result<()> {
-        sqlx::query(sql).execute(&mut *self).await?;
-        Ok(())
-    }
-    async fn run_script(&mut self, sql: &str) -> Result<()> {
-        sqlx::Executor::execute(&mut *self, sql).await?;
-        Ok(())
-    }
-    async fn run_statement(&mut self, stmt: &Statement) -> Result<u64> {
-        Ok(bind_pg(sqlx::query(&stmt.sql), &stmt.params)
-            .execute(&mut *self)
-            .await?
-            .rows_affected())
-    }
-    async fn count(&mut self, sql: &str) -> Result<i64> {
-        Ok(sqlx::query_scalar(sql).fetch_one(&mut *self).await?)
-    }
+migrate_conn!(sqlx::PgConnection, Dialect::Postgres, bind_pg, {
     async fn columns(&mut self, table: &str) -> Result<HashSet<String>> {
         let cols: Vec<String> = sqlx::query_scalar(
             "SELECT column_name::text FROM information_schema.columns \
@@ -357,7 +348,7 @@ impl MigrateConn for sqlx::PgConnection {
             })
             .collect()
     }
-}
+});
 
 /// Decodes a MySQL string as bytes: information_schema columns come back flagged BINARY on
 /// some servers, which `String` refuses.
@@ -377,26 +368,7 @@ async fn mysql_names(
         .collect())
 }
 
-#[async_trait]
-impl MigrateConn for sqlx::MySqlConnection {
-    const DIALECT: Dialect = Dialect::Mysql;
-    async fn run(&mut self, sql: &str) -> Result<()> {
-        sqlx::query(sql).execute(&mut *self).await?;
-        Ok(())
-    }
-    async fn run_script(&mut self, sql: &str) -> Result<()> {
-        sqlx::Executor::execute(&mut *self, sql).await?;
-        Ok(())
-    }
-    async fn run_statement(&mut self, stmt: &Statement) -> Result<u64> {
-        Ok(bind_mysql(sqlx::query(&stmt.sql), &stmt.params)
-            .execute(&mut *self)
-            .await?
-            .rows_affected())
-    }
-    async fn count(&mut self, sql: &str) -> Result<i64> {
-        Ok(sqlx::query_scalar(sql).fetch_one(&mut *self).await?)
-    }
+migrate_conn!(sqlx::MySqlConnection, Dialect::Mysql, bind_mysql, {
     async fn columns(&mut self, table: &str) -> Result<HashSet<String>> {
         mysql_names(
             self,
@@ -449,7 +421,7 @@ impl MigrateConn for sqlx::MySqlConnection {
         // The caller closes the connection after a failed run, which rolls back as well.
         let _ = sqlx::Executor::execute(&mut *self, "ROLLBACK").await;
     }
-}
+});
 
 /// The whole of `migrate` once the lock is held: missing tables and columns (with Better
 /// Auth's single-column indexes), then pending numbered migrations, then missing indexes over

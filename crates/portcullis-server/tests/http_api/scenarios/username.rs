@@ -101,6 +101,14 @@ pub async fn username_sign_up_and_sign_in(srv: &TestServer) {
         )
         .await;
     assert_error(&res, 422, "USERNAME_TOO_LONG", "Username is too long");
+    let res = srv
+        .post("/is-username-available", json!({"username": ""}))
+        .await;
+    assert_error(&res, 422, "INVALID_USERNAME", "Username is invalid");
+    let res = srv
+        .post("/is-username-available", json!({"username": "ab"}))
+        .await;
+    assert_error(&res, 422, "USERNAME_TOO_SHORT", "Username is too short");
 }
 
 pub async fn username_rules_on_sign_up_and_update(srv: &TestServer) {

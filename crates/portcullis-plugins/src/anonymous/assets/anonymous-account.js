@@ -1,0 +1,21 @@
+// Account page: shows the guest notice when the signed-in user is anonymous, and names the
+// account "Guest" instead of its placeholder address, which no mail reaches. The page's own
+// script fills the address in when its session arrives, so the name is kept by watching it.
+import { getSession } from "./api.js";
+
+const notice = document.getElementById("guest-notice");
+const summary = document.getElementById("summary-email");
+const { session } = await getSession();
+if (notice && session && session.user && session.user.isAnonymous === true) {
+  notice.hidden = false;
+  if (summary) {
+    const placeholder = session.user.email;
+    const rename = () => {
+      if (summary.textContent === placeholder || summary.textContent === "") {
+        summary.textContent = "Guest";
+      }
+    };
+    rename();
+    new MutationObserver(rename).observe(summary, { childList: true, characterData: true, subtree: true });
+  }
+}

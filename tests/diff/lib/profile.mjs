@@ -1,0 +1,64 @@
+// What differs between the two servers because of how they are configured, not because of a
+// request: the reference runs Better Auth's full profile (../../../../shared/bench/README.md,
+// BA_REF_PROFILE=full), which has plugins Portcullis does not have, and Portcullis runs with its
+// own defaults (README "Differences from Better Auth, on purpose").
+//
+// Each rule is asserted wherever it applies, never just skipped: a key rule holds for every
+// object of its kind in every answer (present on one side, absent on the other), a cookie rule
+// for every Set-Cookie (sent by one side only). When Portcullis gains one of these plugins, its
+// rule starts failing: delete the rule and let the plugin's scenario compare it.
+
+const isUser = (o) => "email" in o && "emailVerified" in o;
+const isSession = (o) => "token" in o && "expiresAt" in o && "userId" in o;
+isUser.description = "a user object";
+isSession.description = "a session object";
+
+const onlyReference = (plugin) => `profile: the reference's full profile runs ${plugin}, which Portcullis does not have`;
+
+export const profile = {
+  keys: [
+    { where: isUser, keys: ["twoFactorEnabled"], onlyIn: "reference", reason: onlyReference("twoFactor") },
+    { where: isUser, keys: ["role", "banned", "banReason", "banExpires"], onlyIn: "reference", reason: onlyReference("admin") },
+    { where: isSession, keys: ["impersonatedBy"], onlyIn: "reference", reason: onlyReference("admin") },
+    {
+      where: isSession,
+      keys: ["activeOrganizationId", "activeTeamId"],
+      onlyIn: "reference",
+      reason: onlyReference("organization (with teams)"),
+    },
+  ],
+  cookies: [
+    {
+      // Not kept in the reference's jars either: with them, multiSession deletes a browser's
+      // earlier session of the same user on every new sign-in (wire spec §8.13), which
+      // Portcullis, without the plugin, does not do. A client that keeps only session_token
+      // sees the plugin-free behaviour on both.
+      name: /^better-auth\.session_token_multi-/,
+      onlyIn: "reference",
+      notKept: true,
+      reason: onlyReference("multiSession"),
+    },
+    {
+      name: "better-auth.last_used_login_method",
+      onlyIn: "reference",
+      notKept: true,
+      reason: onlyReference("lastLoginMethod"),
+    },
+    {
+      // Set by Portcullis only; both servers expire it the same way (sign-out, dead sessions),
+      // so deletions are still compared.
+      name: /^better-auth\.session_data(\.\d+)?$/,
+      onlyIn: "portcullis",
+      setOnly: true,
+      reason: 'README "The cookie cache is on by default" (Better Auth leaves it off with a database)',
+    },
+  ],
+};
+
+/** One line per profile rule and how many answers it applied to (after a run). */
+export function profileSummary(p = profile) {
+  return [...p.keys, ...p.cookies].map((rule) => {
+    const what = rule.keys ? `${rule.where.description}: ${rule.keys.join(", ")}` : `cookie ${rule.name}`;
+    return `${what} only on ${rule.onlyIn}: ${rule.seen || 0} answer(s) — ${rule.reason}`;
+  });
+}
