@@ -193,6 +193,40 @@ h_start_portcullis() {
   H_LAST_PID=$H_SERVER_PID
 }
 
+# --- Python packages ----------------------------------------------------------------------------
+
+# The interpreter that runs the message sink; h_python_deps_if_needed may point it at a venv.
+H_PYTHON=${H_PYTHON:-python3}
+
+# h_python_deps_if_needed — makes .ci/requirements.txt (aiosmtpd, for the message sink) importable,
+# as .ci/run does: nothing when the import works; else `pip install -r .ci/requirements.txt` into
+# python3; and where pip may not install there (an "externally managed" system Python, or no pip),
+# into a venv kept at ${XDG_CACHE_HOME:-~/.cache}/portcullis/test-venv. Sets H_PYTHON.
+h_python_deps_if_needed() {
+  local req="$H_ROOT/.ci/requirements.txt"
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/portcullis/test-venv"
+  "$H_PYTHON" -c 'import aiosmtpd' 2>/dev/null && return 0
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    H_PYTHON="$venv/bin/python"
+    return 0
+  fi
+  h_say "aiosmtpd is not installed: pip install -r .ci/requirements.txt"
+  if python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$req" 2>/dev/null &&
+    python3 -c 'import aiosmtpd' 2>/dev/null; then
+    H_PYTHON=python3
+    return 0
+  fi
+  h_say "pip cannot install into python3 here; installing into a venv at $venv"
+  if python3 -m venv "$venv" >/dev/null &&
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req" &&
+    "$venv/bin/python" -c 'import aiosmtpd'; then
+    H_PYTHON="$venv/bin/python"
+    return 0
+  fi
+  h_say "could not install .ci/requirements.txt: python3 needs pip, or the venv module (Debian: apt-get install python3-venv)"
+  return 1
+}
+
 # --- message sink (real SMTP + the SMS webhook) -------------------------------------------------
 
 # h_start_sink DIR — starts tests/sinks/message_sink.py writing one JSON file per message to DIR.
@@ -200,8 +234,7 @@ h_start_portcullis() {
 # H_SINK_WEBHOOK_SECRET, and H_SINK_ENV: the Portcullis variables that send everything there.
 h_start_sink() {
   local dir=$1 log i
-  python3 -c 'import aiosmtpd' 2>/dev/null ||
-    { h_say "aiosmtpd is not installed: pip install -r .ci/requirements.txt"; return 1; }
+  h_python_deps_if_needed || return 1
   mkdir -p "$dir"
   log="$dir.log"
   H_SINK_SMTP_PORT=$(h_free_port)
@@ -209,7 +242,7 @@ h_start_sink() {
   H_SINK_SMTP_USER="sink-$(h_rand_hex 4)"
   H_SINK_SMTP_PASSWORD=$(h_rand_hex 12)
   H_SINK_WEBHOOK_SECRET=$(h_rand_hex 16)
-  python3 "$H_ROOT/tests/sinks/message_sink.py" --dir "$dir" \
+  "$H_PYTHON" "$H_ROOT/tests/sinks/message_sink.py" --dir "$dir" \
     --smtp-port "$H_SINK_SMTP_PORT" --smtp-user "$H_SINK_SMTP_USER" --smtp-password "$H_SINK_SMTP_PASSWORD" \
     --http-port "$H_SINK_HTTP_PORT" --webhook-secret "$H_SINK_WEBHOOK_SECRET" >"$log" 2>&1 </dev/null &
   H_SINK_PID=$!

@@ -54,6 +54,9 @@ pub struct AppOptions {
     pub clock: Option<Arc<dyn Clock>>,
     /// Plugins registered after the configured ones (an embedder's own, or a test's).
     pub extra_plugins: Vec<Arc<dyn Plugin>>,
+    /// When set, exactly these plugins (then `extra_plugins`) instead of the registry built from
+    /// the configuration: a test of one plugin on its own.
+    pub plugins: Option<Vec<Arc<dyn Plugin>>>,
 }
 
 /// Connects to the database (optionally migrating it) and builds the engine.
@@ -61,14 +64,18 @@ pub async fn build_app(config: Config, migrate: bool) -> Result<App, StartError>
     build_app_with(config, migrate, AppOptions::default()).await
 }
 
-/// As [`build_app`], with a chosen clock, or with `extra_plugins` registered after the
-/// configured ones (an embedder's own plugins, or a test's).
+/// As [`build_app`], with a chosen clock, with `extra_plugins` registered after the configured
+/// ones (an embedder's own plugins, or a test's), or with a given plugin list instead of the
+/// configured one.
 pub async fn build_app_with(
     config: Config,
     migrate: bool,
     options: AppOptions,
 ) -> Result<App, StartError> {
-    let mut plugins = portcullis_plugins::registry(&config)?;
+    let mut plugins = match options.plugins {
+        Some(plugins) => plugins,
+        None => portcullis_plugins::registry(&config)?,
+    };
     plugins.extend(options.extra_plugins);
     let schema = Arc::new(engine::schema_for(&config, &plugins));
     crate::plugin_seams::check_jobs(&schema, &plugins)?;

@@ -5,20 +5,13 @@
 //! with only one (thread-scoped) subscriber in the process another test thread could cache
 //! "never" for the access-log callsite.
 
-#[allow(dead_code)]
-#[path = "http_api/client.rs"]
-mod client;
-#[allow(dead_code)]
-#[path = "http_api/harness.rs"]
-mod harness;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use client::Request;
-use harness::{Backend, start};
+use portcullis_testkit::client::Request;
+use portcullis_testkit::{Backend, TestServer};
 
 const PASSWORD: &str = "Obs3rvab1lity-Passw0rd!";
 
@@ -58,7 +51,7 @@ async fn json_access_log_has_fields_and_no_secrets() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let srv = start(Backend::Sqlite).await.expect("sqlite");
+    let srv = TestServer::start(Backend::Sqlite).await;
     let mut a = srv.agent();
     let (signup_token, user_id) = a.sign_up("Logs", "logs@example.com", PASSWORD).await;
     let signin_token = a.sign_in("logs@example.com", PASSWORD).await;

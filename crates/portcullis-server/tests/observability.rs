@@ -1,13 +1,9 @@
 //! Observability and background jobs against the real server: `/metrics` (content, token)
 //! and the expired-row cleanup job. The access log has its own binary (`access_log.rs`).
-//! Runs on SQLite, and on PostgreSQL when `PORTCULLIS_TEST_POSTGRES_URL` is set.
+//! Runs on SQLite, and on PostgreSQL when `PORTCULLIS_TEST_POSTGRES_URL` is set (reported as
+//! ignored when it is not; a failure under `PORTCULLIS_REQUIRE_POSTGRES=1`). Its own `main`
+//! (`harness = false`): a `portcullis_testkit::Suite`.
 
-#[allow(dead_code)]
-#[path = "http_api/client.rs"]
-mod client;
-#[allow(dead_code)]
-#[path = "http_api/harness.rs"]
-mod harness;
 #[allow(dead_code)]
 #[path = "http_api/seam_plugin.rs"]
 mod seam_plugin;
@@ -18,8 +14,7 @@ use portcullis_server::jobs::{self, CLEANUP_LEASE_KEY, CleanupOutcome, CleanupRe
 use portcullis_storage::{Row, Where, WhereOp};
 use serde_json::json;
 
-use client::Request;
-use harness::{Backend, TestServer, start, start_with, start_with_plugins};
+use portcullis_testkit::{Backend, Suite, TestServer, client::Request};
 
 const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 const PASSWORD: &str = "Obs3rvab1lity-Passw0rd!";
@@ -168,21 +163,40 @@ async fn metrics_count_auth_events_with_bounded_labels(srv: &TestServer) {
     );
 }
 
-#[tokio::test]
-async fn metrics_endpoint() {
-    for backend in BACKENDS {
-        if let Some(srv) = start(backend).await {
-            metrics_count_auth_events_with_bounded_labels(&srv).await;
-        }
-    }
+fn main() -> std::process::ExitCode {
+    Suite::new()
+        .scenario_on(&BACKENDS, "metrics_endpoint", |srv| {
+            Box::pin(metrics_count_auth_events_with_bounded_labels(srv))
+        })
+        .test("metrics_token_and_switch", || {
+            Box::pin(metrics_token_and_switch())
+        })
+        .per_backend_on(&BACKENDS, "cleanup_job", |backend| {
+            Box::pin(cleanup_job(backend))
+        })
+        .test("rate_limit_hits_are_counted", || {
+            Box::pin(rate_limit_hits_are_counted())
+        })
+        .test("cleanup_loop_runs_and_stops", || {
+            Box::pin(cleanup_loop_runs_and_stops())
+        })
+        .per_backend_on(&BACKENDS, "plugin_tables_and_jobs", |backend| {
+            Box::pin(plugin_tables_and_jobs(backend))
+        })
+        .run()
 }
 
-#[tokio::test]
+/// A SQLite server with extra configuration.
+async fn sqlite_with(extra: &[(&str, &str)]) -> TestServer {
+    TestServer::builder(Backend::Sqlite)
+        .envs(extra.iter().copied())
+        .start()
+        .await
+}
+
 async fn metrics_token_and_switch() {
     let token = "scrape-token-0123456789abcdef";
-    let srv = start_with(Backend::Sqlite, &[("METRICS_TOKEN", token)])
-        .await
-        .expect("sqlite");
+    let srv = sqlite_with(&[("METRICS_TOKEN", token)]).await;
     for auth in [None, Some("Bearer wrong-token-0123456789abc"), Some(token)] {
         let mut req = Request::get("/metrics");
         if let Some(a) = auth {
@@ -205,9 +219,7 @@ async fn metrics_token_and_switch() {
             .contains("# TYPE auth_login_attempts_total counter")
     );
 
-    let off = start_with(Backend::Sqlite, &[("METRICS_ENABLED", "false")])
-        .await
-        .expect("sqlite");
+    let off = sqlite_with(&[("METRICS_ENABLED", "false")]).await;
     let res = off.send(Request::get("/metrics")).await;
     assert_eq!(res.status, 404, "{}", res.describe());
 }
@@ -316,33 +328,22 @@ async fn cleanup_deletes_expired_rows_only(srv: &TestServer) {
     assert_eq!(r, CleanupReport::default());
 }
 
-#[tokio::test]
-async fn cleanup_job() {
-    for backend in BACKENDS {
-        if let Some(srv) = start_with(
-            backend,
-            &[("CLEANUP_BATCH_SIZE", "2"), ("CLEANUP_INTERVAL", "0")],
-        )
-        .await
-        {
-            cleanup_deletes_expired_rows_only(&srv).await;
-        }
-    }
+async fn cleanup_job(backend: Backend) {
+    let srv = TestServer::builder(backend)
+        .envs([("CLEANUP_BATCH_SIZE", "2"), ("CLEANUP_INTERVAL", "0")])
+        .start()
+        .await;
+    cleanup_deletes_expired_rows_only(&srv).await;
 }
 
 /// Refused requests count in `rate_limit_hits_total` and, with their route, in
 /// `http_requests_total` (status 429).
-#[tokio::test]
 async fn rate_limit_hits_are_counted() {
-    let srv = start_with(
-        Backend::Sqlite,
-        &[
-            ("RATE_LIMIT_ENABLED", "true"),
-            ("RATE_LIMIT_RULES", "/sign-in/email=1/86400"),
-        ],
-    )
-    .await
-    .expect("sqlite");
+    let srv = sqlite_with(&[
+        ("RATE_LIMIT_ENABLED", "true"),
+        ("RATE_LIMIT_RULES", "/sign-in/email=1/86400"),
+    ])
+    .await;
     let attempt = || {
         Request::post("/api/auth/sign-in/email")
             .json(&json!({"email": "nobody@example.com", "password": "wrong-password-1"}))
@@ -366,11 +367,8 @@ async fn rate_limit_hits_are_counted() {
 }
 
 /// The loop itself: with a 1 s interval the first run comes within a second and deletes.
-#[tokio::test]
 async fn cleanup_loop_runs_and_stops() {
-    let srv = start_with(Backend::Sqlite, &[("CLEANUP_INTERVAL", "1")])
-        .await
-        .expect("sqlite");
+    let srv = sqlite_with(&[("CLEANUP_INTERVAL", "1")]).await;
     let up = srv.sign_up("Loop", "loop@example.com", PASSWORD).await;
     insert_session(&srv, &up.user_id, Utc::now() - Duration::hours(1)).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -390,85 +388,78 @@ async fn cleanup_loop_runs_and_stops() {
 
 /// A plugin's expiring table is cleaned with core's, and its job runs under its own lease and
 /// stops with the others.
-#[tokio::test]
-async fn plugin_tables_and_jobs() {
-    for backend in BACKENDS {
-        let Some(srv) = start_with_plugins(
-            backend,
-            &[("CLEANUP_BATCH_SIZE", "2"), ("CLEANUP_INTERVAL", "0")],
-            vec![std::sync::Arc::new(seam_plugin::Seam)],
-        )
-        .await
-        else {
-            continue;
-        };
-        let ctx = srv.app.ctx.clone();
-        let now = Utc::now();
-        for (expires, n) in [
-            (now - Duration::minutes(5), 5),
-            (now + Duration::minutes(5), 2),
-        ] {
-            for _ in 0..n {
-                let mut row = Row::new();
-                row.insert("value".into(), generate_id(8).into());
-                row.insert("expiresAt".into(), expires.into());
-                insert_row(&srv, seam_plugin::TABLE, row).await;
-            }
+async fn plugin_tables_and_jobs(backend: Backend) {
+    let srv = TestServer::builder(backend)
+        .envs([("CLEANUP_BATCH_SIZE", "2"), ("CLEANUP_INTERVAL", "0")])
+        .plugin(std::sync::Arc::new(seam_plugin::Seam))
+        .start()
+        .await;
+    let ctx = srv.app.ctx.clone();
+    let now = Utc::now();
+    for (expires, n) in [
+        (now - Duration::minutes(5), 5),
+        (now + Duration::minutes(5), 2),
+    ] {
+        for _ in 0..n {
+            let mut row = Row::new();
+            row.insert("value".into(), generate_id(8).into());
+            row.insert("expiresAt".into(), expires.into());
+            insert_row(&srv, seam_plugin::TABLE, row).await;
         }
-        let tables: Vec<_> = jobs::expiring_tables(&ctx)
-            .iter()
-            .map(|t| t.table)
-            .collect();
-        assert_eq!(tables, ["session", "verification", seam_plugin::TABLE]);
-        let out = jobs::run_cleanup(&ctx, "instance-a", std::time::Duration::from_secs(60))
-            .await
-            .expect("cleanup");
-        assert_eq!(out, CleanupOutcome::Ran(CleanupReport::default()));
-        assert_eq!(srv.count(seam_plugin::TABLE, &[]).await, 2, "{backend:?}");
-        assert_eq!(expired(&srv, seam_plugin::TABLE).await, 0);
-        assert_eq!(ctx.metrics.cleanup_deleted.get(&[seam_plugin::TABLE]), 5);
-        let text = scrape(&srv).await;
-        assert_line(
-            &text,
-            r#"portcullis_cleanup_deleted_total{table="seamToken"} 5"#,
-        );
-
-        // The job: run by the server's loop (first run within a second), under its lease.
-        let ticks = || async {
-            ctx.secondary
-                .get(seam_plugin::TICKS_KEY)
-                .await
-                .expect("get")
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(0)
-        };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while ticks().await == 0 {
-            assert!(std::time::Instant::now() < deadline, "the job did not run");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        let lease = format!("{}seam-tick", jobs::JOB_LEASE_PREFIX);
-        assert!(ctx.secondary.get(&lease).await.expect("get").is_some());
-        let job = ctx
-            .plugins
-            .iter()
-            .flat_map(|p| p.jobs())
-            .next()
-            .expect("job");
-        assert_eq!(
-            jobs::run_job(&ctx, &job, "another-instance")
-                .await
-                .expect("run"),
-            jobs::JobOutcome::Skipped,
-            "the lease is held"
-        );
-
-        // A handle of its own starts the job too, and stops promptly.
-        ctx.secondary.delete(&lease).await.expect("delete");
-        let handle = jobs::spawn(ctx.clone());
-        assert_eq!(handle.plugin_jobs(), ["seam-tick"]);
-        tokio::time::timeout(std::time::Duration::from_secs(5), handle.stop())
-            .await
-            .expect("stop returns promptly");
     }
+    let tables: Vec<_> = jobs::expiring_tables(&ctx)
+        .iter()
+        .map(|t| t.table)
+        .collect();
+    assert_eq!(tables, ["session", "verification", seam_plugin::TABLE]);
+    let out = jobs::run_cleanup(&ctx, "instance-a", std::time::Duration::from_secs(60))
+        .await
+        .expect("cleanup");
+    assert_eq!(out, CleanupOutcome::Ran(CleanupReport::default()));
+    assert_eq!(srv.count(seam_plugin::TABLE, &[]).await, 2, "{backend:?}");
+    assert_eq!(expired(&srv, seam_plugin::TABLE).await, 0);
+    assert_eq!(ctx.metrics.cleanup_deleted.get(&[seam_plugin::TABLE]), 5);
+    let text = scrape(&srv).await;
+    assert_line(
+        &text,
+        r#"portcullis_cleanup_deleted_total{table="seamToken"} 5"#,
+    );
+
+    // The job: run by the server's loop (first run within a second), under its lease.
+    let ticks = || async {
+        ctx.secondary
+            .get(seam_plugin::TICKS_KEY)
+            .await
+            .expect("get")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while ticks().await == 0 {
+        assert!(std::time::Instant::now() < deadline, "the job did not run");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let lease = format!("{}seam-tick", jobs::JOB_LEASE_PREFIX);
+    assert!(ctx.secondary.get(&lease).await.expect("get").is_some());
+    let job = ctx
+        .plugins
+        .iter()
+        .flat_map(|p| p.jobs())
+        .next()
+        .expect("job");
+    assert_eq!(
+        jobs::run_job(&ctx, &job, "another-instance")
+            .await
+            .expect("run"),
+        jobs::JobOutcome::Skipped,
+        "the lease is held"
+    );
+
+    // A handle of its own starts the job too, and stops promptly.
+    ctx.secondary.delete(&lease).await.expect("delete");
+    let handle = jobs::spawn(ctx.clone());
+    assert_eq!(handle.plugin_jobs(), ["seam-tick"]);
+    tokio::time::timeout(std::time::Duration::from_secs(5), handle.stop())
+        .await
+        .expect("stop returns promptly");
 }

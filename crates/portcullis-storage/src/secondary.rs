@@ -90,59 +90,6 @@ pub fn string_field(json: &str, field: &str) -> Option<String> {
     Find(field).deserialize(&mut de).ok().flatten()
 }
 
-/// What every backend's `get_linked` must answer, for the backend tests.
-#[cfg(test)]
-pub(crate) async fn check_get_linked(s: &dyn SecondaryStorage) {
-    s.set(
-        "session:t1",
-        r#"{"id":"s1","userId":"u1","n":[1,{"x":2}]}"#,
-        None,
-    )
-    .await
-    .expect("set");
-    s.set("user:u1", r#"{"id":"u1"}"#, None).await.expect("set");
-    s.set("session:t2", r#"{"id":"s2","userId":"gone"}"#, None)
-        .await
-        .expect("set");
-    s.set("session:t3", r#"{"id":"s3","userId":7}"#, None)
-        .await
-        .expect("set");
-    s.set("session:t4", "not json", None).await.expect("set");
-    let get = |k: &'static str| s.get_linked(k, "userId", "user:");
-    assert_eq!(
-        get("session:t1").await.expect("both"),
-        (
-            Some(r#"{"id":"s1","userId":"u1","n":[1,{"x":2}]}"#.to_owned()),
-            Some(r#"{"id":"u1"}"#.to_owned())
-        )
-    );
-    assert_eq!(get("session:t2").await.expect("dangling").1, None);
-    assert!(get("session:t2").await.expect("dangling").0.is_some());
-    assert_eq!(get("session:t3").await.expect("not a string").1, None);
-    assert_eq!(get("session:t4").await.expect("not json").1, None);
-    assert_eq!(get("session:none").await.expect("absent"), (None, None));
-    assert_eq!(
-        s.get_many(&["user:u1", "session:none", "session:t2"])
-            .await
-            .expect("many"),
-        vec![
-            Some(r#"{"id":"u1"}"#.to_owned()),
-            None,
-            Some(r#"{"id":"s2","userId":"gone"}"#.to_owned())
-        ]
-    );
-    assert!(s.get_many(&[]).await.expect("none").is_empty());
-    for k in [
-        "session:t1",
-        "user:u1",
-        "session:t2",
-        "session:t3",
-        "session:t4",
-    ] {
-        s.delete(k).await.expect("delete");
-    }
-}
-
 struct Entry {
     value: String,
     expires: Option<Instant>,
@@ -297,70 +244,19 @@ impl SecondaryStorage for MemoryStorage {
     }
 }
 
+// The behaviour every backend shares (expiry, leases, counters, sets, get_many, get_linked) is
+// one contract run against MemoryStorage and RedisStorage: tests/secondary_contract.rs.
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn linked_entries_come_back_together() {
-        check_get_linked(&MemoryStorage::new()).await;
+    #[test]
+    fn string_field_reads_a_top_level_string() {
         assert_eq!(
             string_field(r#"{"a":{"userId":"inner"},"userId":"outer"}"#, "userId").as_deref(),
             Some("outer")
         );
         assert_eq!(string_field(r#"{"userId":null}"#, "userId"), None);
         assert_eq!(string_field("[]", "userId"), None);
-    }
-
-    #[tokio::test]
-    async fn values_expire_and_counters_restart() {
-        let s = MemoryStorage::new();
-        s.set("a", "1", Some(Duration::from_millis(30)))
-            .await
-            .expect("set");
-        s.set("b", "2", None).await.expect("set");
-        assert_eq!(s.get("a").await.expect("get").as_deref(), Some("1"));
-        assert_eq!(
-            s.incr("c", Duration::from_millis(30)).await.expect("incr"),
-            1
-        );
-        assert_eq!(
-            s.incr("c", Duration::from_millis(30)).await.expect("incr"),
-            2
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(s.get("a").await.expect("get"), None);
-        assert_eq!(s.get("b").await.expect("get").as_deref(), Some("2"));
-        assert_eq!(
-            s.incr("c", Duration::from_millis(30)).await.expect("incr"),
-            1
-        );
-        s.delete("b").await.expect("delete");
-        assert!(
-            s.set_nx("lease", "a", Duration::from_millis(30))
-                .await
-                .expect("nx")
-        );
-        assert!(
-            !s.set_nx("lease", "b", Duration::from_millis(30))
-                .await
-                .expect("nx")
-        );
-        assert_eq!(s.get("lease").await.expect("get").as_deref(), Some("a"));
-        s.set_add("set", "x", Duration::from_secs(5))
-            .await
-            .expect("add");
-        s.set_add("set", "y", Duration::from_secs(5))
-            .await
-            .expect("add");
-        s.set_add("set", "x", Duration::from_secs(5))
-            .await
-            .expect("add");
-        s.set_remove("set", "y").await.expect("remove");
-        assert_eq!(
-            s.set_members("set").await.expect("members"),
-            vec!["x".to_string()]
-        );
-        assert_eq!(s.get("b").await.expect("get"), None);
     }
 }

@@ -11,6 +11,24 @@ use std::time::{Duration, Instant};
 use support::client::Request;
 use support::{Database, Instance, Proxy};
 
+use portcullis_testkit::Suite;
+use portcullis_testkit::runner::{Flavor, Service};
+
+/// Ignored when PostgreSQL or Redis was not asked for, failed when one asked for is missing.
+const NEEDS: &[Service] = &[Service::POSTGRES, Service::REDIS];
+const FLAVOR: Flavor = Flavor::MultiThread { workers: 2 };
+
+fn main() -> std::process::ExitCode {
+    Suite::new()
+        .test_needing(
+            "database_outage_gives_503_then_recovers_and_redis_outage_is_survived",
+            NEEDS,
+            FLAVOR,
+            || Box::pin(database_outage_gives_503_then_recovers_and_redis_outage_is_survived()),
+        )
+        .run()
+}
+
 fn socket_of(url: &str, default_port: u16) -> SocketAddr {
     let after_scheme = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let host_port = after_scheme
@@ -43,7 +61,6 @@ async fn wait_for(what: &str, timeout: Duration, mut check: impl AsyncFnMut() ->
     panic!("timed out waiting for {what}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_gives_503_then_recovers_and_redis_outage_is_survived() {
     let Some((pg, redis)) = support::postgres_and_redis() else {
         return;

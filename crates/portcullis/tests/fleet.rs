@@ -11,7 +11,30 @@ mod support;
 use support::client::Request;
 use support::{Database, Instance};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+use portcullis_testkit::Suite;
+use portcullis_testkit::runner::{Flavor, Service};
+
+/// Ignored when PostgreSQL or Redis was not asked for, failed when one asked for is missing.
+const NEEDS: &[Service] = &[Service::POSTGRES, Service::REDIS];
+const FLAVOR: Flavor = Flavor::MultiThread { workers: 2 };
+
+fn main() -> std::process::ExitCode {
+    Suite::new()
+        .test_needing(
+            "three_instances_share_sessions_revocations_and_limits",
+            NEEDS,
+            FLAVOR,
+            || Box::pin(three_instances_share_sessions_revocations_and_limits()),
+        )
+        .test_needing(
+            "sessions_kept_only_in_redis_work_across_instances",
+            NEEDS,
+            FLAVOR,
+            || Box::pin(sessions_kept_only_in_redis_work_across_instances()),
+        )
+        .run()
+}
+
 async fn three_instances_share_sessions_revocations_and_limits() {
     let Some((pg, redis)) = support::postgres_and_redis() else {
         return;
@@ -163,7 +186,6 @@ async fn three_instances_share_sessions_revocations_and_limits() {
 
 /// `SESSION_STORE=secondary`: sessions live only in Redis (Better Auth's `secondaryStorage`
 /// without `storeSessionInDatabase`) and still work, list and revoke across the fleet.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_kept_only_in_redis_work_across_instances() {
     let Some((pg, redis)) = support::postgres_and_redis() else {
         return;

@@ -4,52 +4,17 @@
 //! Every scenario runs on SQLite, on PostgreSQL when `PORTCULLIS_TEST_POSTGRES_URL` is set, and
 //! on MySQL/MariaDB when `PORTCULLIS_TEST_MYSQL_URL` is set (e.g.
 //! `mysql://root@127.0.0.1:3306/test`); each test gets its own database, dropped afterwards.
-//! With `PORTCULLIS_REQUIRE_POSTGRES=1` / `PORTCULLIS_REQUIRE_MYSQL=1` those tests fail instead
-//! of skipping when the URL is missing or unreachable.
+//! A backend whose URL is not set is reported as ignored, with the reason. With
+//! `PORTCULLIS_REQUIRE_POSTGRES=1` / `PORTCULLIS_REQUIRE_MYSQL=1` those tests fail instead, and a
+//! URL that is set but does not answer always fails. The server, client and runner are
+//! `portcullis_testkit`'s; this binary sets `harness = false` (see Cargo.toml).
 
-mod client;
-mod harness;
 mod scenarios;
 mod seam_plugin;
 
-/// Generates one `#[tokio::test]` per scenario and backend: `sqlite::<name>`, `postgres::<name>`,
-/// `mysql::<name>`.
-macro_rules! per_backend {
-    ($($module:ident :: $name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(srv) = crate::harness::start(crate::harness::Backend::Sqlite).await {
-                        crate::scenarios::$module::$name(&srv).await;
-                    }
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(srv) = crate::harness::start(crate::harness::Backend::Postgres).await {
-                        crate::scenarios::$module::$name(&srv).await;
-                    }
-                }
-            )*
-        }
-        mod mysql {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(srv) = crate::harness::start(crate::harness::Backend::Mysql).await {
-                        crate::scenarios::$module::$name(&srv).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-per_backend! {
+// One test per scenario and backend: `sqlite::<name>`, `postgres::<name>`, `mysql::<name>`. A
+// backend whose URL is not set is reported as ignored; with PORTCULLIS_REQUIRE_* it fails.
+portcullis_testkit::per_backend! {
     sign_up::sign_up_success_shape_and_cookies,
     sign_up::sign_up_duplicate_email_is_422,
     sign_up::sign_up_password_length_rules,

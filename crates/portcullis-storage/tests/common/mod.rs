@@ -428,3 +428,56 @@ pub async fn concurrent_migrations_apply_each_version_once(url: &str, instances:
     assert_eq!(version_tables, 1);
     assert_eq!(scores(&a).await, vec![Value::Int(10), Value::Int(10)]);
 }
+
+/// A test of a binary whose tests need one service (PostgreSQL or MySQL): its name, its
+/// runtime's worker threads (0: a current-thread runtime, as `#[tokio::test]`), and its body.
+pub type ServiceTest = (
+    &'static str,
+    usize,
+    fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
+);
+
+/// The `main` of such a binary (`harness = false`), on libtest-mimic: each test runs when
+/// `url_var` is set, fails when `require_var=1` and it is not, and is otherwise reported as
+/// ignored with the reason, never as passed. (libtest decides `#[ignore]` when the binary is
+/// compiled; the URL is known when it runs.)
+pub fn run_service_tests(
+    url_var: &'static str,
+    require_var: &'static str,
+    tests: &[ServiceTest],
+) -> std::process::ExitCode {
+    use libtest_mimic::{Arguments, Completion, Failed, Trial};
+    let set = std::env::var(url_var).is_ok_and(|u| !u.trim().is_empty());
+    let required = std::env::var(require_var).is_ok_and(|v| v == "1");
+    let trials = tests
+        .iter()
+        .map(|&(name, workers, test)| {
+            if set {
+                Trial::test(name, move || {
+                    let mut builder = if workers == 0 {
+                        tokio::runtime::Builder::new_current_thread()
+                    } else {
+                        let mut b = tokio::runtime::Builder::new_multi_thread();
+                        b.worker_threads(workers);
+                        b
+                    };
+                    let rt = builder
+                        .enable_all()
+                        .build()
+                        .map_err(|e| Failed::from(e.to_string()))?;
+                    rt.block_on(test());
+                    Ok(())
+                })
+            } else if required {
+                Trial::test(name, move || {
+                    Err(format!("{require_var}=1 but {url_var} is not set").into())
+                })
+            } else {
+                Trial::ignorable_test(name, move || {
+                    Ok(Completion::ignored_with(format!("{url_var} is not set")))
+                })
+            }
+        })
+        .collect();
+    libtest_mimic::run(&Arguments::from_args(), trials).exit_code()
+}

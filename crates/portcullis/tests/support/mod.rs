@@ -4,8 +4,7 @@
 
 #![allow(dead_code)]
 
-#[path = "../../../portcullis-server/tests/http_api/client.rs"]
-pub mod client;
+pub use portcullis_testkit::client;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -19,8 +18,9 @@ use tokio::sync::Notify;
 
 pub const SECRET: &str = "fleet-test-secret-fleet-test-secret-0123456789";
 
-/// An environment variable naming a service, or `None` to skip; with `require` set to "1"
-/// a missing service fails the test instead.
+/// An environment variable naming a service, or `None` when it is not set. The tests' `main`
+/// (the test kit's runner) has already reported such a test as ignored, or failed it when the
+/// service was required, before it runs.
 pub fn service_url(var: &str, require: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(u) if !u.is_empty() => Some(u),

@@ -4,17 +4,14 @@
 use portcullis_storage::Where;
 use serde_json::{Value, json};
 
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 const ON: &[(&str, &str)] = &[("ENABLE_ANONYMOUS", "true")];
 
 pub async fn anonymous_sign_in_and_link_on_sign_up(srv: &TestServer) {
     // Off unless configured.
     assert_empty_404(&srv.post("/sign-in/anonymous", json!({})).await);
-    let page = srv
-        .send(crate::client::Request::get("/sign-in"))
-        .await
-        .text();
+    let page = srv.send(Request::get("/sign-in")).await.text();
     assert!(
         !page.contains("anonymous-sign-in"),
         "no guest button while off"
@@ -22,14 +19,12 @@ pub async fn anonymous_sign_in_and_link_on_sign_up(srv: &TestServer) {
     let srv = srv.with_config(ON).await;
 
     // The hosted sign-in page offers it, with its script.
-    let page = srv.send(crate::client::Request::get("/sign-in")).await;
+    let page = srv.send(Request::get("/sign-in")).await;
     assert_html(&page);
     let html = page.text();
     assert!(html.contains(r#"id="anonymous-sign-in""#), "{html}");
     assert!(html.contains(r#"src="/assets/anonymous.js""#));
-    let script = srv
-        .send(crate::client::Request::get("/assets/anonymous.js"))
-        .await;
+    let script = srv.send(Request::get("/assets/anonymous.js")).await;
     assert_eq!(script.status, 200);
     assert!(script.text().contains("/sign-in/anonymous"));
 

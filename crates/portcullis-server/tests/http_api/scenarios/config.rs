@@ -6,8 +6,7 @@ use portcullis_core::crypto::token::generate_id;
 use portcullis_storage::{Row, Value as DbValue, Where};
 use serde_json::{Value, json};
 
-use crate::client::Request;
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 const SCRYPT_HASH: &str = "00112233445566778899aabbccddeeff:73122e887cfc14f91396cdef78dfe4b9dec28d459037601c4904cedba5a637ab97b39b40c236df5d42881d0109ca8cf0f85e39dbaba2911c190915bd8f30fe85";
 

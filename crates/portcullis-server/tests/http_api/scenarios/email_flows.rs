@@ -6,8 +6,7 @@ use portcullis_core::crypto::email_token::{self, EmailClaims};
 use portcullis_storage::{Row, Where};
 use serde_json::{Value, json};
 
-use crate::client::Request;
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 /// The path and query of an absolute link on this server.
 pub fn local(srv: &TestServer, link: &str) -> String {

@@ -5,7 +5,7 @@ use portcullis_storage::Where;
 use serde_json::json;
 
 use super::email_flows::{expire_verifications, user_row, verified};
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 async fn send_code(srv: &TestServer, email: &str, otp_type: &str) {
     let res = srv

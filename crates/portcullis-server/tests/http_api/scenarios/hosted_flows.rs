@@ -4,8 +4,7 @@
 use http::Method;
 use serde_json::json;
 
-use crate::client::{Request, Response};
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 /// A 200 hosted page: HTML, strict policy, never cached.
 #[track_caller]

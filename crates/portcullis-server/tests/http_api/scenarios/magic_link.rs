@@ -3,8 +3,7 @@
 use serde_json::json;
 
 use super::email_flows::{expire_verifications, local, query_param, user_row, verified};
-use crate::client::Request;
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 async fn request_link(srv: &TestServer, body: serde_json::Value) {
     let res = srv

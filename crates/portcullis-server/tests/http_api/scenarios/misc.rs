@@ -2,8 +2,7 @@
 
 use serde_json::json;
 
-use crate::client::Request;
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 pub async fn ok_endpoint(srv: &TestServer) {
     let res = srv.send(Request::get("/api/auth/ok")).await;

@@ -4,8 +4,7 @@
 use serde_json::{Value, json};
 
 use super::email_flows::expire_verifications;
-use crate::client::Request;
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 const PHONE: &str = "+14155550123";
 

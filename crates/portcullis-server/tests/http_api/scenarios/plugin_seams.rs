@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::client::Request;
-use crate::harness::{APP_NAME, TestServer, assert_html};
 use crate::seam_plugin::{CONFIGURATION, Seam};
+use portcullis_testkit::prelude::{APP_NAME, Request, TestServer, assert_html};
 
 const PASSWORD: &str = "Seam-Passw0rd-1234";
 

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::client::{Request, Response};
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 const SIGN_IN: &str = "/api/auth/sign-in/email";
 const BODY_429: &str = r#"{"message":"Too many requests. Please try again later."}"#;

@@ -15,8 +15,7 @@ use portcullis_core::{
 use portcullis_storage::{Value, Where};
 use serde_json::{Value as Json, json};
 
-use crate::client::Request;
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 /// A plugin written the way a real one would be, to prove what the seam lets it do.
 #[derive(Default)]

@@ -6,8 +6,7 @@ use portcullis_core::crypto::token::hash_token;
 use portcullis_storage::Where;
 use serde_json::{Value, json};
 
-use crate::client::{Request, Response};
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 const GET_SESSION: &str = "/api/auth/get-session";
 

@@ -4,8 +4,7 @@ use chrono::Utc;
 use portcullis_core::cookies::encode_uri_component;
 use serde_json::{Value, json};
 
-use crate::client::Request;
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 const PATH: &str = "/api/auth/sign-in/email";
 
@@ -133,7 +132,7 @@ pub async fn sign_in_failures(srv: &TestServer) {
     srv.sign_up("Fay", "fay@example.com", "fay-password-1")
         .await;
     let attempt = |b: Value| Request::post(PATH).json(&b);
-    let invalid = |res: &crate::client::Response| {
+    let invalid = |res: &Response| {
         assert_error(
             res,
             401,

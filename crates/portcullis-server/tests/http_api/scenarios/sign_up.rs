@@ -6,8 +6,7 @@ use portcullis_core::crypto::token::hash_token;
 use portcullis_storage::{Value as DbValue, Where};
 use serde_json::{Value, json};
 
-use crate::client::Request;
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 const PATH: &str = "/api/auth/sign-up/email";
 

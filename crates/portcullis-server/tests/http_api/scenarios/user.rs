@@ -3,8 +3,7 @@
 use portcullis_storage::Where;
 use serde_json::{Value, json};
 
-use crate::client::Request;
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 pub async fn update_user(srv: &TestServer) {
     const PATH: &str = "/api/auth/update-user";

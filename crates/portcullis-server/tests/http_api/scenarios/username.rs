@@ -3,8 +3,7 @@
 use portcullis_storage::Where;
 use serde_json::{Value, json};
 
-use crate::client::{Request, Response};
-use crate::harness::*;
+use portcullis_testkit::prelude::*;
 
 pub async fn username_sign_up_and_sign_in(srv: &TestServer) {
     let res = srv.post("/sign-up/email",

@@ -1,6 +1,7 @@
 //! A tiny HTTP/1.1 client over `tokio::net::TcpStream`: one request per connection
 //! (`Connection: close`), full control over every header and byte of the body, so that the
-//! tests can send exactly the malformed requests a browser or an attacker might.
+//! tests can send exactly the malformed requests a browser or an attacker might. Every response
+//! is checked for `X-Content-Type-Options: nosniff`, which Portcullis sends on every route.
 
 use std::net::SocketAddr;
 use std::time::Duration;
