@@ -192,7 +192,6 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Sources;
 
     #[test]
     fn codes_have_the_requested_digits() {
