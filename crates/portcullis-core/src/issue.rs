@@ -132,13 +132,16 @@ pub async fn issue_session_in(
     let new_device = !sign_in.sign_up
         && ctx.config.email.new_sign_in_alert
         && matches!(
-            is_new_device(ctx, &user_id, req.user_agent()).await,
+            is_new_device(ctx, writes.store(), &user_id, req.user_agent()).await,
             Ok(true)
         );
     let (row, token) =
         session::create_session(ctx, writes.store(), &user_id, req, sign_in.dont_remember)
             .await
-            .map_err(|_| ApiError::new(401, codes::FAILED_TO_CREATE_SESSION))?;
+            .map_err(|e| {
+                tracing::warn!(error = ?e, "session could not be created");
+                ApiError::new(401, codes::FAILED_TO_CREATE_SESSION)
+            })?;
     let session = SessionWithUser {
         session: row.into(),
         user: sign_in.user.into(),
@@ -193,7 +196,15 @@ fn notify_new_device(ctx: &AuthContext, user: &Row, req: &AuthRequest) {
 /// two indexed lookups of a single row, not a read of every session: a user who signs in often
 /// (a script, a test account) gathers sessions, and each sign-in would otherwise cost as much as
 /// listing them all (it was a tenth of a sign-in's CPU, beside the password hash, in the bench).
-async fn is_new_device(ctx: &AuthContext, user_id: &str, agent: &str) -> Result<bool, ApiError> {
+///
+/// Read through `store`, the issuing writes: inside a transaction, a second connection could
+/// wait for a pool that transactions like this one hold.
+async fn is_new_device(
+    ctx: &AuthContext,
+    store: &dyn portcullis_storage::Store,
+    user_id: &str,
+    agent: &str,
+) -> Result<bool, ApiError> {
     if ctx.config.session.store_in_secondary {
         let sessions = session::list_user_sessions(ctx, user_id).await?;
         let known = sessions
@@ -206,13 +217,8 @@ async fn is_new_device(ctx: &AuthContext, user_id: &str, agent: &str) -> Result<
         Where::op("expiresAt", portcullis_storage::WhereOp::Gt, ctx.now()),
     ];
     let from_agent = [live.as_slice(), &[Where::eq("userAgent", agent)]].concat();
-    if ctx
-        .adapter
-        .find_one("session", &from_agent)
-        .await?
-        .is_some()
-    {
+    if store.find_one("session", &from_agent).await?.is_some() {
         return Ok(false);
     }
-    Ok(ctx.adapter.find_one("session", &live).await?.is_some())
+    Ok(store.find_one("session", &live).await?.is_some())
 }

@@ -4,15 +4,23 @@
 //! still spends one password-hash verification, and unknown emails are counted the same way,
 //! so the lockout reveals nothing about which accounts exist.
 //!
+//! The same counter is the guess budget of one-time codes (`Lockout::codes`): wrong codes for
+//! one account and method (`email-otp`, `phone-otp`) are counted across fresh codes, since a
+//! new code does not reset it, and `CODE_GUESS_LIMIT` of them within `CODE_GUESS_WINDOW` lock
+//! that method for the account for `CODE_LOCK_DURATION`.
+//!
 //! State lives in the secondary storage (Redis when configured, so it holds across instances)
-//! under `lockout:<sha256(normalized email)>` (the failure counter) and `…:locked` (the lock);
-//! raw emails are never used as keys or logged. A storage failure lets the attempt through.
+//! under `lockout:<sha256(normalized email)>` (sign-in) or `lockout:<method>:<sha256>` (codes)
+//! for the failure counter and `…:locked` for the lock; raw emails and numbers are never used
+//! as keys or logged. A storage failure lets the attempt through. Reaching the limit is a
+//! security event (`security_event`), so an audit log can record it.
 
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
 use crate::context::AuthContext;
+use crate::security_event::SecurityEvent;
 use crate::users::normalize_email;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,29 +48,65 @@ pub fn email_hash(email: &str) -> String {
     hex::encode(Sha256::digest(normalize_email(email).as_bytes()))
 }
 
-/// The lockout state of one email for one sign-in attempt.
+/// What is locked: password sign-ins, or one method of one-time codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guarded {
+    SignIn,
+    Codes(&'static str),
+}
+
+/// The lockout state of one account for one attempt.
 pub struct Lockout<'a> {
     ctx: &'a AuthContext,
-    /// `None` when lockout is off.
-    hash: Option<String>,
+    guarded: Guarded,
+    cfg: LockoutConfig,
+    /// The key's stem, `lockout:[<method>:]<hash>`; `None` when this lockout is off.
+    stem: Option<String>,
+    hash: String,
 }
 
 impl<'a> Lockout<'a> {
+    /// Password sign-ins for `email`.
     pub fn new(ctx: &'a AuthContext, email: &str) -> Self {
-        let hash = (ctx.config.lockout.max_attempts > 0).then(|| email_hash(email));
-        Lockout { ctx, hash }
+        Self::build(ctx, Guarded::SignIn, ctx.config.lockout, email)
     }
 
-    fn counter_key(hash: &str) -> String {
-        format!("lockout:{hash}")
+    /// The guess budget of one-time codes of `method` (`email-otp`, `phone-otp`) for the
+    /// account `identity` (its e-mail address or phone number).
+    pub fn codes(ctx: &'a AuthContext, method: &'static str, identity: &str) -> Self {
+        Self::build(
+            ctx,
+            Guarded::Codes(method),
+            ctx.config.code_lockout,
+            identity,
+        )
     }
 
-    fn lock_key(hash: &str) -> String {
-        format!("lockout:{hash}:locked")
+    fn build(ctx: &'a AuthContext, guarded: Guarded, cfg: LockoutConfig, identity: &str) -> Self {
+        let hash = email_hash(identity);
+        let stem = (cfg.max_attempts > 0).then(|| match guarded {
+            Guarded::SignIn => format!("lockout:{hash}"),
+            Guarded::Codes(method) => format!("lockout:{method}:{hash}"),
+        });
+        Lockout {
+            ctx,
+            guarded,
+            cfg,
+            stem,
+            hash,
+        }
+    }
+
+    fn counter_key(stem: &str) -> String {
+        stem.to_owned()
+    }
+
+    fn lock_key(stem: &str) -> String {
+        format!("{stem}:locked")
     }
 
     pub async fn is_locked(&self) -> bool {
-        let Some(h) = &self.hash else { return false };
+        let Some(h) = &self.stem else { return false };
         match self.ctx.secondary.get(&Self::lock_key(h)).await {
             Ok(v) => v.is_some(),
             Err(e) => {
@@ -74,8 +118,8 @@ impl<'a> Lockout<'a> {
 
     /// Counts a failed attempt; the one that reaches the limit locks the account.
     pub async fn failed(&self) {
-        let Some(h) = &self.hash else { return };
-        let cfg = self.ctx.config.lockout;
+        let Some(h) = &self.stem else { return };
+        let cfg = self.cfg;
         let store = &self.ctx.secondary;
         let n = match store
             .incr(&Self::counter_key(h), Duration::from_secs(cfg.window))
@@ -99,22 +143,32 @@ impl<'a> Lockout<'a> {
             .await;
         let _ = store.delete(&Self::counter_key(h)).await;
         match locked {
-            // Exactly one increment reaches the limit, so the event is logged once.
-            Ok(()) if n == i64::from(cfg.max_attempts) => tracing::warn!(
-                event = "account_locked",
-                email_hash = %h,
-                attempts = n,
-                duration = cfg.duration,
-                "account locked after repeated failed sign-ins"
-            ),
+            // Exactly one increment reaches the limit, so the event is emitted once.
+            Ok(()) if n == i64::from(cfg.max_attempts) => {
+                let event = match self.guarded {
+                    Guarded::SignIn => SecurityEvent::AccountLocked {
+                        email_hash: self.hash.clone(),
+                        attempts: n,
+                        duration: cfg.duration,
+                    },
+                    Guarded::Codes(method) => SecurityEvent::CodeGuessesExhausted {
+                        method,
+                        account_hash: self.hash.clone(),
+                        attempts: n,
+                        duration: cfg.duration,
+                    },
+                };
+                crate::security_event::emit(self.ctx, event).await;
+            }
             Ok(()) => {}
             Err(e) => tracing::warn!(error = %e, "lockout could not be stored"),
         }
     }
 
-    /// A correct password: the failure count starts again.
+    /// A correct password: the failure count starts again. (Not used for codes: their budget
+    /// spans fresh codes, so only time restores it.)
     pub async fn succeeded(&self) {
-        let Some(h) = &self.hash else { return };
+        let Some(h) = &self.stem else { return };
         if let Err(e) = self.ctx.secondary.delete(&Self::counter_key(h)).await {
             tracing::warn!(error = %e, "lockout counter reset failed");
         }

@@ -13,7 +13,10 @@ use crate::config::{ConfigError, TableSource};
 use crate::context::AuthContext;
 use crate::crypto::sign::hmac_base64url;
 use crate::error::{ApiError, ErrorCode};
+use crate::lockout::Lockout;
 use crate::verification;
+use crate::writes::Writes;
+use portcullis_storage::Store;
 
 crate::error_codes! {
     OTP_EXPIRED => "OTP expired",
@@ -140,21 +143,71 @@ pub async fn issue(
     Ok(code)
 }
 
-/// Checks `code`. On success the code is used up when `consume` is set; a wrong code counts an
-/// attempt.
-///
-/// The row is taken (deleted) before the code is compared, and put back with the attempt
-/// counted (or unchanged, for a right code that is not consumed). Of concurrent guesses only
-/// the one that took the row is compared; the others are refused. So a flood of parallel
-/// guesses cannot try more codes than the attempt limit allows.
+/// Whose code it is: wrong guesses also count against this account's budget for the method,
+/// across fresh codes (`Lockout::codes`).
+#[derive(Debug, Clone, Copy)]
+pub struct CodeAccount<'a> {
+    /// `email-otp` or `phone-otp`.
+    pub method: &'static str,
+    /// The e-mail address or phone number the codes go to.
+    pub identity: &'a str,
+}
+
+/// Checks `code` without using it up (Better Auth's check-verification-otp). A wrong code
+/// counts an attempt.
 pub async fn check(
     ctx: &AuthContext,
     identifier: &str,
     code: &str,
     policy: CodePolicy,
+    account: CodeAccount<'_>,
+) -> Result<Result<(), CodeError>, ApiError> {
+    let tx = ctx.begin().await?;
+    let checked = check_in(ctx, tx.store(), identifier, code, policy, account, false).await?;
+    tx.commit().await?;
+    Ok(checked)
+}
+
+/// Checks `code` in a new transaction and, when it is right, hands that transaction back for
+/// the code's effect: the code is used up only if the effect commits with it, so a failure
+/// leaves it usable. A wrong code's counted attempt is committed before the error returns.
+pub async fn redeem<'c>(
+    ctx: &'c AuthContext,
+    identifier: &str,
+    code: &str,
+    policy: CodePolicy,
+    account: CodeAccount<'_>,
+) -> Result<Result<Writes<'c>, CodeError>, ApiError> {
+    let tx = ctx.begin().await?;
+    match check_in(ctx, tx.store(), identifier, code, policy, account, true).await? {
+        Ok(()) => Ok(Ok(tx)),
+        Err(refused) => {
+            tx.commit().await?;
+            Ok(Err(refused))
+        }
+    }
+}
+
+/// Checks `code` in `store`. On success the code is used up when `consume` is set; a wrong code
+/// counts an attempt, for the code and for the account's budget.
+///
+/// The row is taken (deleted) before the code is compared, and put back with the attempt
+/// counted (or unchanged, for a right code that is not consumed). Of concurrent guesses only
+/// the one that took the row is compared; the others are refused. So a flood of parallel
+/// guesses cannot try more codes than the attempt limit allows.
+async fn check_in(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    identifier: &str,
+    code: &str,
+    policy: CodePolicy,
+    account: CodeAccount<'_>,
     consume: bool,
 ) -> Result<Result<(), CodeError>, ApiError> {
-    let store = ctx.adapter.as_ref();
+    let budget = Lockout::codes(ctx, account.method, account.identity);
+    if budget.is_locked().await {
+        return Ok(Err(CodeError::TooManyAttempts));
+    }
     let Some(found) = verification::find(ctx, store, identifier).await? else {
         return Ok(Err(CodeError::NotFound));
     };
@@ -181,6 +234,9 @@ pub async fn check(
     };
     if let Some(value) = put_back {
         verification::create_until(ctx, store, identifier, &value, expires_at).await?;
+    }
+    if !right {
+        budget.failed().await;
     }
     Ok(if right {
         Ok(())

@@ -100,6 +100,9 @@ fn is_safe_relative(s: &str) -> bool {
     path_ok && query_ok
 }
 
+/// The longest callback or redirect URL accepted.
+pub const URL_MAX_BYTES: usize = 2048;
+
 /// Checks the URL fields a request may carry against the trusted origins.
 pub fn check_callback_urls(config: &Config, req: &AuthRequest) -> Result<(), ApiError> {
     let fields: [(&str, &str, ErrorCode); 4] = [
@@ -134,6 +137,10 @@ pub fn check_callback_urls(config: &Config, req: &AuthRequest) -> Result<(), Api
                 format!("Invalid {label}: expected a string"),
             ));
         };
+        // A redirect target longer than this would make a Location header some clients refuse.
+        if s.len() > URL_MAX_BYTES {
+            return Err(ApiError::new(403, code));
+        }
         if s.is_empty() || is_safe_relative(s) || is_trusted_origin(config, s) {
             continue;
         }

@@ -96,6 +96,15 @@ pub trait Plugin: Send + Sync {
     ) {
     }
 
+    /// A security event (an account locked, a code budget spent), once, for audit logs and
+    /// alerts. Rare, so every plugin is called.
+    async fn security_event(
+        &self,
+        _ctx: &AuthContext,
+        _event: &crate::security_event::SecurityEvent,
+    ) {
+    }
+
     /// After the handler (or its error), in plugin order. Runs only where `hooks().after` covers
     /// the request's path. `req.state` says what the request issued or created.
     async fn after(&self, _ctx: &AuthContext, _req: &AuthRequest, _res: &mut AuthResponse) {}

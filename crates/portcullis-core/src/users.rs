@@ -73,7 +73,17 @@ fn input_value(field: &str, ty: FieldType, v: &serde_json::Value) -> Result<Valu
     };
     Ok(match (ty, v) {
         (_, serde_json::Value::Null) => Value::Null,
-        (FieldType::String, serde_json::Value::String(s)) => Value::String(s.clone()),
+        (FieldType::String, serde_json::Value::String(s)) => {
+            if s.len() > ADDITIONAL_STRING_MAX_CHARS
+                && s.chars().count() > ADDITIONAL_STRING_MAX_CHARS
+            {
+                return Err(ApiError::validation(crate::validate::too_big(
+                    &format!("[body.{field}]"),
+                    ADDITIONAL_STRING_MAX_CHARS,
+                )));
+            }
+            Value::String(s.clone())
+        }
         (FieldType::String, _) => return Err(wrong("string")),
         (FieldType::Boolean, serde_json::Value::Bool(b)) => Value::Bool(*b),
         (FieldType::Boolean, _) => return Err(wrong("boolean")),
@@ -85,7 +95,14 @@ fn input_value(field: &str, ty: FieldType, v: &serde_json::Value) -> Result<Valu
             Value::Date(portcullis_storage::value::parse_date(s).ok_or_else(|| wrong("date"))?)
         }
         (FieldType::Date, _) => return Err(wrong("date")),
-        (FieldType::Json, other) => Value::Json(other.clone()),
+        (FieldType::Json, other) => {
+            if other.to_string().len() > ADDITIONAL_JSON_MAX_BYTES {
+                return Err(ApiError::validation(format!(
+                    "[body.{field}] Too big: expected JSON of at most {ADDITIONAL_JSON_MAX_BYTES} bytes"
+                )));
+            }
+            Value::Json(other.clone())
+        }
     })
 }
 
@@ -166,6 +183,18 @@ pub fn additional_input(
     }
     Ok(row)
 }
+
+/// The most characters a user's `name` may have. Keycloak's profile fields allow 255; the
+/// cookie cache and e-mail templates stay small with it.
+pub const NAME_MAX_CHARS: usize = 256;
+/// The most characters of a user's `image` URL (what browsers and CDNs reliably accept).
+pub const IMAGE_MAX_CHARS: usize = 2048;
+/// The most characters of an e-mail address (RFC 5321's path limit).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// The most characters of an additional string field, for the user or the session.
+pub const ADDITIONAL_STRING_MAX_CHARS: usize = 1024;
+/// The most bytes of an additional JSON field, serialised.
+pub const ADDITIONAL_JSON_MAX_BYTES: usize = 4096;
 
 pub const CORE_USER_FIELDS: &[&str] = &[
     "name",

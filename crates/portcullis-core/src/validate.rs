@@ -23,6 +23,8 @@ pub struct FieldSpec {
     pub ty: Ty,
     pub required: bool,
     pub min_len: Option<usize>,
+    /// The most characters a string may have (zod's `.max`).
+    pub max_len: Option<usize>,
     pub description: &'static str,
 }
 
@@ -33,6 +35,7 @@ impl FieldSpec {
             ty,
             required: true,
             min_len: None,
+            max_len: None,
             description,
         }
     }
@@ -42,11 +45,16 @@ impl FieldSpec {
             ty,
             required: false,
             min_len: None,
+            max_len: None,
             description,
         }
     }
     pub const fn non_empty(mut self) -> Self {
         self.min_len = Some(1);
+        self
+    }
+    pub const fn max_len(mut self, max: usize) -> Self {
+        self.max_len = Some(max);
         self
     }
 }
@@ -153,7 +161,13 @@ fn check_field(spec: &FieldSpec, v: Option<&Value>, issues: &mut Vec<String>) {
         (_, None) if !spec.required => {}
         (Ty::NullableString, Some(Value::Null)) => {}
         (Ty::String | Ty::Email | Ty::NullableString, Some(Value::String(s))) => {
-            if spec.ty == Ty::Email && !is_email(s) {
+            // Counted in bytes first: a string has at least as many bytes as characters.
+            if let Some(max) = spec.max_len
+                && s.len() > max
+                && s.chars().count() > max
+            {
+                issues.push(too_big(&path, max));
+            } else if spec.ty == Ty::Email && !is_email(s) {
                 issues.push(format!("{path} Invalid email address"));
             } else if let Some(min) = spec.min_len
                 && s.chars().count() < min
@@ -169,6 +183,11 @@ fn check_field(spec: &FieldSpec, v: Option<&Value>, issues: &mut Vec<String>) {
             received(other)
         )),
     }
+}
+
+/// zod 4's message for a string over its `.max`.
+pub fn too_big(path: &str, max: usize) -> String {
+    format!("{path} Too big: expected string to have <={max} characters")
 }
 
 /// Validates a body against its spec. `Err` carries zod's joined message.
@@ -215,6 +234,9 @@ pub fn json_schema(spec: &BodySpec) -> Value {
         };
         if let (Some(min), Some(o)) = (f.min_len, s.as_object_mut()) {
             o.insert("minLength".into(), min.into());
+        }
+        if let (Some(max), Some(o)) = (f.max_len, s.as_object_mut()) {
+            o.insert("maxLength".into(), max.into());
         }
         if !f.description.is_empty()
             && let Some(o) = s.as_object_mut()
@@ -283,6 +305,25 @@ mod tests {
                 Some(&json!({"email": "A@Example.com", "password": "x"}))
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn too_long_strings_get_zods_message() {
+        let spec = BodySpec::object(vec![
+            FieldSpec::opt("name", Ty::String, "").max_len(3),
+            FieldSpec::opt("email", Ty::Email, "").max_len(8),
+        ]);
+        assert!(validate(&spec, Some(&json!({"name": "abc"}))).is_ok());
+        // Characters, not bytes: three two-byte letters are three.
+        assert!(validate(&spec, Some(&json!({"name": "äöü"}))).is_ok());
+        assert_eq!(
+            validate(&spec, Some(&json!({"name": "abcd", "email": "ab@cd.efgh"}))).unwrap_err(),
+            "[body.name] Too big: expected string to have <=3 characters; [body.email] Too big: expected string to have <=8 characters"
+        );
+        assert_eq!(
+            json_schema(&spec)["properties"]["name"]["maxLength"],
+            json!(3)
         );
     }
 

@@ -3,7 +3,8 @@
 //!
 //! The random part of an identifier is stored hashed (`hash_token`), so a copy of the table
 //! cannot be replayed. Consuming is atomic: the row is deleted, and only the request whose
-//! delete removed it may use it.
+//! delete removed it may use it. A redemption takes its row in the same transaction as its
+//! effect, so a failure rolls the delete back and leaves the token usable.
 
 use chrono::{DateTime, Duration, Utc};
 use portcullis_storage::{Row, Store, Value, Where};
@@ -114,6 +115,13 @@ pub async fn delete(store: &dyn Store, id: &str) -> Result<bool, ApiError> {
         .delete_many("verification", &[Where::eq("id", id)])
         .await?
         == 1)
+}
+
+/// Takes a row found earlier (by `find`), usually in the transaction that applies its effect:
+/// true only for the one caller whose delete removed it. Concurrent takers of the same row wait
+/// for the first one's transaction and then find nothing to delete.
+pub async fn take(store: &dyn Store, found: &Found) -> Result<bool, ApiError> {
+    delete(store, &found.id).await
 }
 
 /// Takes the value for `identifier` once. Expired or already used → `None`.

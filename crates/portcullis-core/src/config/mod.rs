@@ -119,6 +119,8 @@ pub struct Config {
     pub rate_limit: crate::rate_limit::RateLimitConfig,
     /// Per-account lockout after repeated failed sign-ins.
     pub lockout: crate::lockout::LockoutConfig,
+    /// Per-account guess budget of one-time codes, across fresh codes (`CODE_GUESS_*`).
+    pub code_lockout: crate::lockout::LockoutConfig,
     /// Serve `GET /metrics` (`METRICS_ENABLED`, default true).
     pub metrics_enabled: bool,
     /// When set, `/metrics` needs `Authorization: Bearer <token>` (`METRICS_TOKEN`).
@@ -193,6 +195,7 @@ impl Config {
             templates_dir: src.get("PORTCULLIS_TEMPLATES_DIR").map(PathBuf::from),
             rate_limit: rate_limit::load(src, production)?,
             lockout: rate_limit::load_lockout(src)?,
+            code_lockout: rate_limit::load_code_lockout(src)?,
             metrics_enabled: operations.metrics_enabled,
             metrics_token: operations.metrics_token,
             cleanup_interval: operations.cleanup_interval,
@@ -235,7 +238,14 @@ mod tests {
         assert_eq!(c.auth_url(), "http://localhost:8787/api/auth");
         assert_eq!(c.database_url, "sqlite://portcullis.db");
         assert_eq!(c.session.expires_in, 604_800);
-        assert_eq!(c.session.cookie_cache_max_age, 300);
+        assert_eq!(
+            c.session.cookie_cache_max_age, 0,
+            "off, as Better Auth with a database"
+        );
+        assert_eq!(
+            c.session.cache_ttl, 300,
+            "SQLite: a session cache in process memory"
+        );
         assert_eq!(
             c.trusted_origins,
             vec![

@@ -101,6 +101,35 @@ pub(super) fn load_lockout(src: &Sources) -> Result<crate::lockout::LockoutConfi
     })
 }
 
+/// `CODE_GUESS_*`: by default 10 wrong one-time codes for one account and method within an
+/// hour, however many codes were sent, lock that method for the account for 15 minutes.
+/// Better Auth limits guesses per code only (3), so a fresh code reset the count.
+pub(super) fn load_code_lockout(
+    src: &Sources,
+) -> Result<crate::lockout::LockoutConfig, ConfigError> {
+    Ok(crate::lockout::LockoutConfig {
+        max_attempts: src.parse(
+            "CODE_GUESS_LIMIT",
+            10,
+            "a whole number (0 turns the budget off)",
+        )?,
+        window: positive(
+            src,
+            "CODE_GUESS_WINDOW",
+            3600,
+            crate::rate_limit::MAX_WINDOW,
+            "a number of seconds",
+        )?,
+        duration: positive(
+            src,
+            "CODE_LOCK_DURATION",
+            900,
+            crate::rate_limit::MAX_WINDOW,
+            "a number of seconds",
+        )?,
+    })
+}
+
 /// A whole number of seconds (or requests) from 1 to `max`, `default` when unset.
 fn positive(
     src: &Sources,

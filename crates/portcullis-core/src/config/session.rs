@@ -20,12 +20,14 @@ pub struct SessionConfig {
     pub expires_in: i64,
     pub update_age: i64,
     pub fresh_age: i64,
-    /// 0 turns the signed `session_data` cookie cache off.
+    /// 0 (the default, as Better Auth's with a database) turns the signed `session_data`
+    /// cookie cache off: while on, a revoked session answers from it until it expires.
     pub cookie_cache_max_age: i64,
     pub legacy_tokens: LegacyTokens,
     /// Seconds a looked-up session stays in secondary storage; 0 = no session cache.
-    /// On by default only with Redis: a per-process cache could outlive a revocation made on
-    /// another instance.
+    /// On by default with Redis (shared by every instance) and with SQLite (one process owns
+    /// the file). Off by default on PostgreSQL and MySQL without Redis: several instances may
+    /// share that database, and a per-process cache could outlive a revocation made on another.
     pub cache_ttl: i64,
     /// `SESSION_STORE=secondary`: sessions live only in secondary storage (Redis), as Better
     /// Auth's `secondaryStorage` without `storeSessionInDatabase`.
@@ -44,7 +46,7 @@ pub(super) fn load(src: &Sources) -> Result<SessionConfig, ConfigError> {
         expires_in: secs("SESSION_EXPIRES_IN", 604_800)?,
         update_age: secs("SESSION_UPDATE_AGE", 86_400)?,
         fresh_age: secs("SESSION_FRESH_AGE", 86_400)?,
-        cookie_cache_max_age: secs("SESSION_COOKIE_CACHE_MAX_AGE", 300)?,
+        cookie_cache_max_age: secs("SESSION_COOKIE_CACHE_MAX_AGE", 0)?,
         store_in_secondary: match src.get("SESSION_STORE").unwrap_or("database") {
             "database" => false,
             "secondary" | "redis" if src.get("REDIS_URL").is_some() => true,
@@ -62,7 +64,9 @@ pub(super) fn load(src: &Sources) -> Result<SessionConfig, ConfigError> {
             }
         },
         cache_ttl: match src.get("SESSION_CACHE").unwrap_or("auto") {
-            "auto" if src.get("REDIS_URL").is_some() => secs("SESSION_CACHE_TTL", 300)?,
+            "auto" if src.get("REDIS_URL").is_some() || single_process_database(src) => {
+                secs("SESSION_CACHE_TTL", 300)?
+            }
             "auto" | "off" => 0,
             "on" => secs("SESSION_CACHE_TTL", 300)?,
             other => {
@@ -95,4 +99,11 @@ pub(super) fn load(src: &Sources) -> Result<SessionConfig, ConfigError> {
     }
 
     Ok(session)
+}
+
+/// SQLite: the database is a file that one process serves, so a cache in that process sees
+/// every revocation.
+fn single_process_database(src: &Sources) -> bool {
+    src.get("DATABASE_URL")
+        .is_none_or(|url| url.starts_with("sqlite:"))
 }

@@ -10,6 +10,7 @@ use crate::crypto::token::generate_id;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::validate::{BodySpec, FieldSpec, Ty};
+use crate::writes::Writes;
 use crate::{links, session, users, verification};
 
 const PREFIX: &str = "reset-password:";
@@ -132,40 +133,46 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
         .ok_or_else(|| ApiError::bad_request(codes::INVALID_TOKEN))?;
     let new_password = req.str_field("newPassword").unwrap_or_default();
     users::check_password_length(ctx, new_password)?;
-    let user_id = verification::consume(
-        ctx,
-        ctx.adapter.as_ref(),
-        &verification::identifier(PREFIX, token),
-    )
-    .await?
-    .ok_or_else(|| ApiError::bad_request(codes::INVALID_TOKEN))?;
-    let user = users::find_user(ctx, &user_id)
+    let identifier = verification::identifier(PREFIX, token);
+    // Looked at first, so a dead token costs no password hash; taken only below, in the
+    // transaction that changes the password, so that a failure leaves it usable.
+    let found = verification::find(ctx, ctx.adapter.as_ref(), &identifier)
+        .await?
+        .filter(|f| !f.expired)
+        .ok_or_else(|| ApiError::bad_request(codes::INVALID_TOKEN))?;
+    let user = users::find_user(ctx, &found.value)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
-    set_new_password(ctx, &user, new_password).await?;
+    let hash = hash_new_password(ctx, new_password).await?;
+    let mut tx = ctx.begin().await?;
+    if !verification::take(tx.store(), &found).await? {
+        // A concurrent request used it first.
+        return Err(ApiError::bad_request(codes::INVALID_TOKEN));
+    }
+    replace_password(ctx, &mut tx, &found.value, hash).await?;
+    tx.commit().await?;
+    password_was_reset(ctx, &user).await;
     Ok(AuthResponse::json(json!({"status": true})))
 }
 
-/// Replaces (or creates) the user's password after a proven reset, ending their sessions when
-/// configured; one transaction. The caller has checked the password's length.
-pub async fn set_new_password(
-    ctx: &AuthContext,
-    user: &Row,
-    new_password: &str,
-) -> Result<(), ApiError> {
-    let user_id = user
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let hash = ctx
-        .hasher
+/// Hashes a new password; the caller has checked it.
+pub async fn hash_new_password(ctx: &AuthContext, new_password: &str) -> Result<String, ApiError> {
+    ctx.hasher
         .hash(new_password)
         .await
-        .map_err(|_| ApiError::internal())?;
+        .map_err(|_| ApiError::internal())
+}
 
-    let mut tx = ctx.begin().await?;
-    match users::credential_account(tx.store(), &user_id).await? {
+/// Replaces (or creates) the user's password after a proven reset, ending their sessions when
+/// configured, in the caller's transaction: the one that also takes the token or code that
+/// proved it.
+pub async fn replace_password(
+    ctx: &AuthContext,
+    tx: &mut Writes<'_>,
+    user_id: &str,
+    hash: String,
+) -> Result<(), ApiError> {
+    match users::credential_account(tx.store(), user_id).await? {
         Some(account) => {
             let mut set = Row::new();
             set.insert("password".into(), hash.into());
@@ -175,21 +182,21 @@ pub async fn set_new_password(
                 .await?;
         }
         None => {
-            tx.create(
-                "account",
-                users::credential_account_row(ctx, &user_id, hash),
-            )
-            .await?;
+            tx.create("account", users::credential_account_row(ctx, user_id, hash))
+                .await?;
         }
     }
     if ctx.config.email.revoke_sessions_on_password_reset {
-        tx.delete_sessions(session::Sessions::All { user_id: &user_id })
+        tx.delete_sessions(session::Sessions::All { user_id })
             .await?;
     }
-    tx.commit().await?;
-    // Whoever reset the password owns the mailbox: lift a lockout on it.
+    Ok(())
+}
+
+/// Once a reset committed: whoever reset the password owns the mailbox (or phone), so a
+/// sign-in lockout on the address is lifted.
+pub async fn password_was_reset(ctx: &AuthContext, user: &Row) {
     if let Some(email) = user.get("email").and_then(Value::as_str) {
         crate::lockout::Lockout::new(ctx, email).succeeded().await;
     }
-    Ok(())
 }

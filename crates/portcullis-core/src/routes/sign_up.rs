@@ -20,10 +20,10 @@ pub fn endpoints() -> Vec<Endpoint> {
             .body(BodySpec {
                 kind: BodyKind::ObjectAndRecord,
                 fields: vec![
-                    FieldSpec::req("name", Ty::String, "Display name"),
-                    FieldSpec::req("email", Ty::Email, "Email address; stored lower-cased"),
+                    FieldSpec::req("name", Ty::String, "Display name").max_len(users::NAME_MAX_CHARS),
+                    FieldSpec::req("email", Ty::Email, "Email address; stored lower-cased").max_len(users::EMAIL_MAX_CHARS),
                     FieldSpec::req("password", Ty::String, "Password").non_empty(),
-                    FieldSpec::opt("image", Ty::String, "Profile image URL"),
+                    FieldSpec::opt("image", Ty::String, "Profile image URL").max_len(users::IMAGE_MAX_CHARS),
                     FieldSpec::opt("callbackURL", Ty::String, "Where the verification email link leads"),
                     FieldSpec::opt("rememberMe", Ty::Boolean, "false gives a browser-session cookie"),
                 ],

@@ -23,8 +23,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             .body(BodySpec {
                 kind: BodyKind::Record,
                 fields: vec![
-                    FieldSpec::opt("name", Ty::String, "Display name"),
-                    FieldSpec::opt("image", Ty::NullableString, "Profile image URL; null clears it"),
+                    FieldSpec::opt("name", Ty::String, "Display name").max_len(users::NAME_MAX_CHARS),
+                    FieldSpec::opt("image", Ty::NullableString, "Profile image URL; null clears it").max_len(users::IMAGE_MAX_CHARS),
                 ],
                 optional: false,
             }),
@@ -65,7 +65,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .tag("User")
             .auth(Auth::Sensitive)
             .body(BodySpec::object(vec![
-                FieldSpec::req("newEmail", Ty::Email, "The new address"),
+                FieldSpec::req("newEmail", Ty::Email, "The new address").max_len(users::EMAIL_MAX_CHARS),
                 FieldSpec::opt("callbackURL", Ty::String, "Where the links lead afterwards"),
             ])),
     ]
@@ -372,16 +372,26 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
             json!({"success": true, "message": "Verification email sent"}),
         ));
     }
-    delete_now(ctx, uid).await?;
+    delete_now(ctx, uid, None).await?;
     Ok(
         AuthResponse::json(json!({"success": true, "message": "User deleted"}))
             .cookies(ctx.cookies.clear_session()),
     )
 }
 
-/// Deletes the user, their accounts and sessions in one transaction.
-async fn delete_now(ctx: &AuthContext, uid: &str) -> Result<(), ApiError> {
+/// Deletes the user, their accounts and sessions in one transaction, which also takes the
+/// confirmation token when there is one. Err(INVALID_TOKEN) when another request took it.
+async fn delete_now(
+    ctx: &AuthContext,
+    uid: &str,
+    token: Option<&crate::verification::Found>,
+) -> Result<(), ApiError> {
     let mut tx = ctx.begin().await?;
+    if let Some(token) = token
+        && !crate::verification::take(tx.store(), token).await?
+    {
+        return Err(ApiError::new(404, codes::INVALID_TOKEN));
+    }
     tx.delete_many("account", &[Where::eq("userId", uid)])
         .await?;
     tx.delete_user(uid).await?;
@@ -400,10 +410,7 @@ async fn confirm_deletion(
     let Some(owner) = owner.filter(|f| !f.expired && f.value == uid) else {
         return Err(ApiError::new(404, codes::INVALID_TOKEN));
     };
-    if !crate::verification::delete(ctx.adapter.as_ref(), &owner.id).await? {
-        return Err(ApiError::new(404, codes::INVALID_TOKEN));
-    }
-    delete_now(ctx, uid).await?;
+    delete_now(ctx, uid, Some(&owner)).await?;
     let res = match callback.filter(|c| !c.is_empty()) {
         Some(cb) => AuthResponse::redirect(cb),
         None => AuthResponse::json(json!({"success": true, "message": "User deleted"})),

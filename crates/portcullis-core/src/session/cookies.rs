@@ -25,10 +25,22 @@ pub fn session_cookies(
     let cache_age = ctx.config.session.cookie_cache_max_age;
     if cache_age > 0 {
         let value = encode_cookie_cache(ctx, s, if dont_remember { 60 } else { cache_age });
-        out.push(jar.make("session_data", value, (!dont_remember).then_some(cache_age)));
+        let cookie = jar.make("session_data", value, (!dont_remember).then_some(cache_age));
+        if cookie.header_value().len() <= MAX_SET_COOKIE_BYTES {
+            out.push(cookie);
+        } else {
+            // Too big for one cookie: go without the cache for this session, and clear an
+            // earlier one so that it cannot answer with what this change replaced.
+            out.push(jar.delete("session_data"));
+        }
     }
     out
 }
+
+/// The longest `Set-Cookie` value written for the cookie cache, attributes included. Browsers
+/// keep at most 4096 bytes of name and value per cookie and drop bigger ones silently, and
+/// common HTTP clients refuse long headers.
+pub const MAX_SET_COOKIE_BYTES: usize = 4096;
 
 /// The signed session token from the request's cookies, if its signature verifies.
 pub fn token_from_cookies(ctx: &AuthContext, req: &AuthRequest) -> Option<String> {

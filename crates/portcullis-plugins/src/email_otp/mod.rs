@@ -9,7 +9,7 @@ use http::Method;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::{ErrorCode, codes};
 use portcullis_core::one_time_code::{
-    self, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
+    self, CodeAccount, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
 };
 use portcullis_core::passwordless::{self, ProvenUser};
 use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
@@ -17,14 +17,15 @@ use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::{email_verification, password_reset};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty, is_email};
 use portcullis_core::{
-    ApiError, AuthContext, Config, ConfigError, Plugin, SignIn, issue_session, session, users,
+    ApiError, AuthContext, Config, ConfigError, Plugin, SignIn, Writes, issue_session_in, session,
+    users,
 };
 use portcullis_delivery::EmailTemplate;
 
 /// `templates/email-email-otp.html` and `.txt`: `otp`, `otp_type` (`sign-in`,
 /// `email-verification`, `forget-password`, `change-email`), `expires_in_minutes`.
 pub const EMAIL: EmailTemplate = EmailTemplate::named("email-otp");
-use portcullis_storage::{Row, Value};
+use portcullis_storage::{Row, Value, Where};
 use serde_json::json;
 
 #[derive(Debug, Clone)]
@@ -173,8 +174,8 @@ impl Plugin for EmailOtp {
                 .body(BodySpec::object(vec![
                     email(),
                     otp(),
-                    FieldSpec::opt("name", Ty::String, "The name of a new user"),
-                    FieldSpec::opt("image", Ty::String, "The image of a new user"),
+                    FieldSpec::opt("name", Ty::String, "The name of a new user").max_len(users::NAME_MAX_CHARS),
+                    FieldSpec::opt("image", Ty::String, "The image of a new user").max_len(users::IMAGE_MAX_CHARS),
                 ])),
             Endpoint::new(Method::POST, "/email-otp/request-password-reset", "requestPasswordResetEmailOTP", portcullis_core::handler!(request_password_reset))
                 .summary("Email a password-reset code", "Same answer whether the address has an account or not.")
@@ -257,19 +258,51 @@ async fn send_code(ctx: &AuthContext, email: &str, otp_type: OtpType) -> Result<
     Ok(())
 }
 
-/// Checks the request's `otp` (using it up when `consume`), answering Better Auth's errors.
-async fn take_code(
+/// The budget a wrong code counts against: every code type for one address.
+fn account(email: &str) -> CodeAccount<'_> {
+    CodeAccount {
+        method: "email-otp",
+        identity: email,
+    }
+}
+
+/// Checks the request's `otp` without using it up, answering Better Auth's errors.
+async fn check_code(
     ctx: &AuthContext,
     req: &AuthRequest,
     email: &str,
     otp_type: OtpType,
-    consume: bool,
 ) -> Result<(), ApiError> {
-    let policy = settings(ctx).policy;
     let otp = req.str_field("otp").unwrap_or_default();
-    one_time_code::check(ctx, &otp_type.identifier(email), otp, policy, consume)
-        .await?
-        .map_err(|e| e.api_error(INVALID_OTP))
+    one_time_code::check(
+        ctx,
+        &otp_type.identifier(email),
+        otp,
+        settings(ctx).policy,
+        account(email),
+    )
+    .await?
+    .map_err(|e| e.api_error(INVALID_OTP))
+}
+
+/// Takes the request's `otp`, answering Better Auth's errors; the code's effect goes in the
+/// transaction returned, which uses the code up when it commits.
+async fn redeem_code<'c>(
+    ctx: &'c AuthContext,
+    req: &AuthRequest,
+    email: &str,
+    otp_type: OtpType,
+) -> Result<Writes<'c>, ApiError> {
+    let otp = req.str_field("otp").unwrap_or_default();
+    one_time_code::redeem(
+        ctx,
+        &otp_type.identifier(email),
+        otp,
+        settings(ctx).policy,
+        account(email),
+    )
+    .await?
+    .map_err(|e| e.api_error(INVALID_OTP))
 }
 
 fn success() -> AuthResponse {
@@ -309,12 +342,16 @@ async fn check_verification_otp(
     let Ok(otp_type) = otp_type_field(req) else {
         return Err(ApiError::bad_request(INVALID_OTP));
     };
-    take_code(ctx, req, &email, otp_type, false).await?;
+    check_code(ctx, req, &email, otp_type).await?;
     Ok(success())
 }
 
-/// Marks the user's address verified; returns the updated row.
-async fn mark_verified(ctx: &AuthContext, mut user: Row) -> Result<Row, ApiError> {
+/// Marks the user's address verified in `tx`; returns the updated row.
+async fn mark_verified(
+    ctx: &AuthContext,
+    tx: &mut Writes<'_>,
+    mut user: Row,
+) -> Result<Row, ApiError> {
     if user.get("emailVerified").and_then(Value::as_bool) == Some(true) {
         return Ok(user);
     }
@@ -327,7 +364,7 @@ async fn mark_verified(ctx: &AuthContext, mut user: Row) -> Result<Row, ApiError
     let mut set = Row::new();
     set.insert("emailVerified".into(), true.into());
     set.insert("updatedAt".into(), now.into());
-    ctx.writes().update_user(&id, set).await?;
+    tx.update_user(&id, set).await?;
     user.insert("emailVerified".into(), true.into());
     user.insert("updatedAt".into(), now.into());
     Ok(user)
@@ -335,22 +372,28 @@ async fn mark_verified(ctx: &AuthContext, mut user: Row) -> Result<Row, ApiError
 
 async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
-    take_code(ctx, req, &email, OtpType::EmailVerification, true).await?;
-    let user = users::find_user_by_email(ctx, &email)
+    let mut tx = redeem_code(ctx, req, &email, OtpType::EmailVerification).await?;
+    let user = tx
+        .find_one("user", &[Where::eq("email", email.as_str())])
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
     let was_verified = user.get("emailVerified").and_then(Value::as_bool) == Some(true);
-    let user = mark_verified(ctx, user).await?;
+    let user = mark_verified(ctx, &mut tx, user).await?;
+    let user_json = session::user_json(ctx, &user);
+    let issued = if ctx.config.email.auto_sign_in_after_verification {
+        Some(issue_session_in(ctx, req, &mut tx, SignIn::new(user.clone(), "email-otp")).await?)
+    } else {
+        None
+    };
+    tx.commit().await?;
     if !was_verified && ctx.config.email.welcome_email {
         email_verification::send_welcome(ctx, &user);
     }
-    let user_json = session::user_json(ctx, &user);
-    if !ctx.config.email.auto_sign_in_after_verification {
+    let Some(issued) = issued else {
         return Ok(AuthResponse::json(
             json!({"status": true, "token": null, "user": user_json}),
         ));
-    }
-    let issued = issue_session(ctx, req, SignIn::new(user, "email-otp")).await?;
+    };
     Ok(issued.respond(|s, cookies| {
         AuthResponse::json(json!({"status": true, "token": s.token, "user": user_json}))
             .cookies(cookies)
@@ -359,10 +402,11 @@ async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
 
 async fn sign_in(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
-    take_code(ctx, req, &email, OtpType::SignIn, true).await?;
+    let mut tx = redeem_code(ctx, req, &email, OtpType::SignIn).await?;
     let sign_up = !settings(ctx).disable_sign_up;
     let sign_in = match passwordless::user_for_proven_email(
         ctx,
+        &mut tx,
         req,
         &email,
         req.str_field("name"),
@@ -376,7 +420,8 @@ async fn sign_in(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
         ProvenUser::SignUpRefused => return Err(ApiError::bad_request(codes::USER_NOT_FOUND)),
     };
     let user_json = session::user_json(ctx, &sign_in.user);
-    let issued = issue_session(ctx, req, sign_in).await?;
+    let issued = issue_session_in(ctx, req, &mut tx, sign_in).await?;
+    tx.commit().await?;
     Ok(issued.respond(|s, cookies| {
         AuthResponse::json(json!({"token": s.token, "user": user_json})).cookies(cookies)
     }))
@@ -397,11 +442,17 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let email = email_field(req)?;
     let password = req.str_field("password").unwrap_or_default();
     users::check_password_length(ctx, password)?;
-    take_code(ctx, req, &email, OtpType::ForgetPassword, true).await?;
-    let user = users::find_user_by_email(ctx, &email)
+    let hash = password_reset::hash_new_password(ctx, password).await?;
+    let mut tx = redeem_code(ctx, req, &email, OtpType::ForgetPassword).await?;
+    let user = tx
+        .find_one("user", &[Where::eq("email", email.as_str())])
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
-    password_reset::set_new_password(ctx, &user, password).await?;
-    mark_verified(ctx, user).await?;
+    let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
+    password_reset::replace_password(ctx, &mut tx, user_id, hash).await?;
+    // The code came to this mailbox: it is proven.
+    let user = mark_verified(ctx, &mut tx, user).await?;
+    tx.commit().await?;
+    password_reset::password_was_reset(ctx, &user).await;
     Ok(success())
 }

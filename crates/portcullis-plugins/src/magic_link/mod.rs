@@ -14,7 +14,7 @@ use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{
-    ApiError, AuthContext, Config, ConfigError, Issued, Plugin, SignIn, issue_session, links,
+    ApiError, AuthContext, Config, ConfigError, Issued, Plugin, SignIn, issue_session_in, links,
     session, users, verification,
 };
 use portcullis_delivery::EmailTemplate;
@@ -87,8 +87,8 @@ impl Plugin for MagicLink {
                 .summary("Email a sign-in link", "Sends a single-use link that signs the address in (creating the account unless sign-up by link is off). Always answers {status:true}.")
                 .tag("Magic link")
                 .body(BodySpec::object(vec![
-                    FieldSpec::req("email", Ty::Email, "The address to send the link to"),
-                    FieldSpec::opt("name", Ty::String, "The name of a new user"),
+                    FieldSpec::req("email", Ty::Email, "The address to send the link to").max_len(users::EMAIL_MAX_CHARS),
+                    FieldSpec::opt("name", Ty::String, "The name of a new user").max_len(users::NAME_MAX_CHARS),
                     FieldSpec::opt("callbackURL", Ty::String, "Where the link lands after signing in (default /)"),
                     FieldSpec::opt("newUserCallbackURL", Ty::String, "Where a newly created user lands"),
                     FieldSpec::opt("errorCallbackURL", Ty::String, "Where a failed link lands, with ?error="),
@@ -210,17 +210,23 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     };
 
     let token = req.query_param("token").unwrap_or_default();
-    let stored = if token.is_empty() {
+    // Looked at here, taken below in the transaction that signs in: a failure on the way
+    // leaves the link usable.
+    let found = if token.is_empty() {
         None
     } else {
-        verification::consume(
+        verification::find(
             ctx,
             ctx.adapter.as_ref(),
             &verification::identifier(PREFIX, token),
         )
         .await?
+        .filter(|f| !f.expired)
     };
-    let Some(claims) = stored.and_then(|v| serde_json::from_str::<Value>(&v).ok()) else {
+    let Some(found) = found else {
+        return Ok(fail("INVALID_TOKEN"));
+    };
+    let Ok(claims) = serde_json::from_str::<Value>(&found.value) else {
         return Ok(fail("INVALID_TOKEN"));
     };
     let Some(email) = claims.get("email").and_then(Value::as_str) else {
@@ -228,27 +234,40 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     };
     let name = claims.get("name").and_then(Value::as_str);
     let sign_up = !settings(ctx).disable_sign_up;
-    let (user, created) =
-        match passwordless::user_for_proven_email(ctx, req, email, name, None, sign_up).await {
-            Ok(ProvenUser::Existing(u)) => (u, false),
-            Ok(ProvenUser::Created(u)) => (u, true),
-            Ok(ProvenUser::SignUpRefused) => return Ok(fail("new_user_signup_disabled")),
-            Err(e) if e.code.as_deref() == Some(codes::FIELD_NOT_ALLOWED.code) => {
-                return Ok(fail("failed_to_create_user"));
-            }
-            Err(e) => return Err(e),
-        };
+    let mut tx = ctx.begin().await?;
+    if !verification::take(tx.store(), &found).await? {
+        return Ok(fail("INVALID_TOKEN"));
+    }
+    let proven =
+        passwordless::user_for_proven_email(ctx, &mut tx, req, email, name, None, sign_up).await;
+    let (user, created) = match proven {
+        Ok(ProvenUser::Existing(u)) => (u, false),
+        Ok(ProvenUser::Created(u)) => (u, true),
+        Ok(ProvenUser::SignUpRefused) => {
+            // The link is spent, as Better Auth spends it: it can never create the account.
+            tx.commit().await?;
+            return Ok(fail("new_user_signup_disabled"));
+        }
+        Err(e) if e.code.as_deref() == Some(codes::FIELD_NOT_ALLOWED.code) => {
+            return Ok(fail("failed_to_create_user"));
+        }
+        Err(e) => return Err(e),
+    };
     let user_json = session::user_json(ctx, &user);
     let sign_in = if created {
         SignIn::sign_up(user, "magic-link")
     } else {
         SignIn::new(user, "magic-link")
     };
-    let (s, cookies) = match issue_session(ctx, req, sign_in).await {
+    let (s, cookies) = match issue_session_in(ctx, req, &mut tx, sign_in).await {
         Ok(Issued::Session { session, cookies }) => (session, cookies),
-        Ok(Issued::Held(answer)) => return Ok(answer),
+        Ok(Issued::Held(answer)) => {
+            tx.commit().await?;
+            return Ok(answer);
+        }
         Err(_) => return Ok(fail("failed_to_create_session")),
     };
+    tx.commit().await?;
     let target = match (
         callback,
         req.query_param("newUserCallbackURL")

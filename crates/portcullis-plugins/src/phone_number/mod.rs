@@ -9,16 +9,16 @@ use http::Method;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::{ErrorCode, codes};
 use portcullis_core::one_time_code::{
-    self, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
+    self, CodeAccount, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
 };
 use portcullis_core::plugin_parts::{Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
-use portcullis_core::routes::password_reset::set_new_password;
+use portcullis_core::routes::password_reset;
 use portcullis_core::routes::sign_in::password_sign_in;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{
-    ApiError, AuthContext, Before, Config, ConfigError, Plugin, SignIn, issue_session, session,
-    users,
+    ApiError, AuthContext, Before, Config, ConfigError, Plugin, SignIn, Writes, issue_session_in,
+    session, users,
 };
 use portcullis_storage::{Field, FieldType, Row, Table, Value, Where};
 use serde_json::json;
@@ -245,8 +245,20 @@ async fn send_code(ctx: &AuthContext, number: &str, identifier: &str) -> Result<
     Ok(())
 }
 
-async fn take_code(ctx: &AuthContext, identifier: &str, code: &str) -> Result<(), ApiError> {
-    one_time_code::check(ctx, identifier, code, policy(ctx), true)
+/// Takes `code`, answering Better Auth's errors; the code's effect goes in the transaction
+/// returned, which uses the code up when it commits. Wrong codes count against the number's
+/// budget, whichever code they were for.
+async fn redeem_code<'c>(
+    ctx: &'c AuthContext,
+    number: &str,
+    identifier: &str,
+    code: &str,
+) -> Result<Writes<'c>, ApiError> {
+    let account = CodeAccount {
+        method: "phone-otp",
+        identity: number,
+    };
+    one_time_code::redeem(ctx, identifier, code, policy(ctx), account)
         .await?
         .map_err(|e| e.api_error(OTP_NOT_FOUND))
 }
@@ -286,18 +298,21 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     if req.bool_field("updatePhoneNumber") == Some(true) {
         return update_number(ctx, req, number, code).await;
     }
-    take_code(ctx, number, code).await?;
-    let user = find_by_number(ctx, number)
+    let mut tx = redeem_code(ctx, number, number, code).await?;
+    let user = tx
+        .find_one("user", &[Where::eq("phoneNumber", number)])
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
-    let user = mark_verified(ctx, user, number).await?;
+    let user = mark_verified(ctx, &mut tx, user, number).await?;
     let user_json = session::user_json(ctx, &user);
     if req.bool_field("disableSession") == Some(true) {
+        tx.commit().await?;
         return Ok(AuthResponse::json(
             json!({"status": true, "token": null, "user": user_json}),
         ));
     }
-    let issued = issue_session(ctx, req, SignIn::new(user, "phone-number")).await?;
+    let issued = issue_session_in(ctx, req, &mut tx, SignIn::new(user, "phone-number")).await?;
+    tx.commit().await?;
     Ok(issued.respond(|s, cookies| {
         AuthResponse::json(json!({"status": true, "token": s.token, "user": user_json}))
             .cookies(cookies)
@@ -320,8 +335,10 @@ async fn update_number(
     {
         return Err(ApiError::bad_request(PHONE_NUMBER_EXIST));
     }
-    take_code(ctx, number, code).await?;
-    let user = mark_verified(ctx, Row::clone(&s.user), number).await?;
+    let mut tx = redeem_code(ctx, number, number, code).await?;
+    // A number taken meanwhile fails the unique index: PHONE_NUMBER_EXIST, code still usable.
+    let user = mark_verified(ctx, &mut tx, Row::clone(&s.user), number).await?;
+    tx.commit().await?;
     Ok(AuthResponse::json(json!({
         "status": true,
         "token": s.token,
@@ -329,8 +346,13 @@ async fn update_number(
     })))
 }
 
-/// Sets the number on the user and marks it verified; returns the updated row.
-async fn mark_verified(ctx: &AuthContext, mut user: Row, number: &str) -> Result<Row, ApiError> {
+/// Sets the number on the user and marks it verified, in `tx`; returns the updated row.
+async fn mark_verified(
+    ctx: &AuthContext,
+    tx: &mut Writes<'_>,
+    mut user: Row,
+    number: &str,
+) -> Result<Row, ApiError> {
     let id = user
         .get("id")
         .and_then(Value::as_str)
@@ -341,8 +363,13 @@ async fn mark_verified(ctx: &AuthContext, mut user: Row, number: &str) -> Result
     set.insert("phoneNumberVerified".into(), true.into());
     set.insert("updatedAt".into(), ctx.now().into());
     user.extend(set.clone());
-    ctx.writes().update_user(&id, set).await?;
-    Ok(user)
+    match tx.update_user(&id, set).await {
+        Ok(_) => Ok(user),
+        Err(portcullis_storage::StorageError::UniqueViolation) => {
+            Err(ApiError::bad_request(PHONE_NUMBER_EXIST))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn request_password_reset(
@@ -360,16 +387,22 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let number = number_field(req)?;
     let new_password = req.str_field("newPassword").unwrap_or_default();
     users::check_password_length(ctx, new_password)?;
-    take_code(
+    let hash = password_reset::hash_new_password(ctx, new_password).await?;
+    let mut tx = redeem_code(
         ctx,
+        number,
         &reset_identifier(number),
         req.str_field("otp").unwrap_or_default(),
     )
     .await?;
-    let user = find_by_number(ctx, number)
+    let user = tx
+        .find_one("user", &[Where::eq("phoneNumber", number)])
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
-    set_new_password(ctx, &user, new_password).await?;
+    let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
+    password_reset::replace_password(ctx, &mut tx, user_id, hash).await?;
+    tx.commit().await?;
+    password_reset::password_was_reset(ctx, &user).await;
     Ok(AuthResponse::json(json!({"status": true})))
 }
 

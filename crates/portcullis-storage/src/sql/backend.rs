@@ -53,6 +53,11 @@ pub struct SqlAdapter {
     session_checks: Option<SessionChecks>,
     /// The pool's size: how many dead connections one read may have to get past.
     pool_size: u32,
+    /// SQLite has one writer at a time. Transactions queue here before they take a connection,
+    /// so that the queue holds no pooled connections: a transaction that also reads outside
+    /// itself (or a plain statement) always finds one, instead of the pool running dry while
+    /// every connection waits on the file's lock.
+    sqlite_writer: Arc<tokio::sync::Semaphore>,
 }
 
 impl SqlAdapter {
@@ -124,6 +129,20 @@ impl SqlAdapter {
                 .acquire_timeout(Duration::from_secs(3))
                 // As for PostgreSQL: the ping on release is enough.
                 .test_before_acquire(false)
+                // PostgreSQL's level. InnoDB's default, REPEATABLE READ, locks the gaps next to
+                // the rows a delete scans: two sign-ins that end other sessions then deadlock
+                // on each other's session inserts. Single-use values stay single-use either
+                // way: the one delete that removes a row wins.
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::Executor::execute(
+                            conn,
+                            "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                        )
+                        .await
+                        .map(|_| ())
+                    })
+                })
                 .connect_with(opts)
                 .await?;
             Pool::Mysql(Arc::new(KeptConnections::new(
@@ -158,6 +177,7 @@ impl SqlAdapter {
         };
         Ok(SqlAdapter {
             session_checks,
+            sqlite_writer: Arc::new(tokio::sync::Semaphore::new(1)),
             pool_size: pool_size.max(1),
             pool,
             schema,
@@ -680,6 +700,8 @@ pub struct SqlTransaction {
     dialect: Dialect,
     schema: Arc<Schema>,
     session_check: Option<Arc<str>>,
+    /// SQLite: the writer's turn, given back when the transaction ends (commit or drop).
+    _writer: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 fn tx_gone() -> StorageError {
@@ -881,12 +903,22 @@ impl Transaction for SqlTransaction {
 #[async_trait]
 impl Adapter for SqlAdapter {
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        let writer =
+            match self.pool {
+                Pool::Sqlite(_) => Some(self.sqlite_writer.clone().acquire_owned().await.map_err(
+                    |_| StorageError::Unavailable("the SQLite writer queue closed".into()),
+                )?),
+                _ => None,
+            };
         let tx = self
             .again_past_dead_connections(|| async {
                 Ok(match &self.pool {
                     Pool::Sqlite(p) => {
                         p.give_one_back();
-                        Tx::Sqlite(p.pool().begin().await?)
+                        // IMMEDIATE takes the write lock now, waiting for it under the busy
+                        // timeout. A deferred transaction that reads and then writes fails
+                        // at once with "database is locked" when another write got in between.
+                        Tx::Sqlite(p.pool().begin_with("BEGIN IMMEDIATE").await?)
                     }
                     Pool::Postgres(p) => {
                         p.give_one_back();
@@ -904,6 +936,7 @@ impl Adapter for SqlAdapter {
             dialect: self.dialect(),
             schema: self.schema.clone(),
             session_check: self.session_check.clone(),
+            _writer: writer,
         }))
     }
 

@@ -11,6 +11,7 @@ pub mod phone_number;
 pub mod plugin_seams;
 pub mod rate_limit;
 pub mod seam;
+pub mod security;
 pub mod session;
 pub mod sign_in;
 pub mod sign_up;

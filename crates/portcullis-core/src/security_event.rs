@@ -1,0 +1,65 @@
+//! Security events: what an audit log records. Each is logged once as a structured warning
+//! (`event = "<name>"`, identities only as hashes) and handed to every plugin's
+//! `security_event` hook, where an audit-log or webhook plugin takes it.
+
+use crate::context::AuthContext;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecurityEvent {
+    /// Password sign-ins for an address are locked after repeated failures.
+    AccountLocked {
+        email_hash: String,
+        attempts: i64,
+        duration: u64,
+    },
+    /// One-time codes of `method` are locked for an account: its guess budget ran out.
+    CodeGuessesExhausted {
+        method: &'static str,
+        account_hash: String,
+        attempts: i64,
+        duration: u64,
+    },
+}
+
+impl SecurityEvent {
+    /// The event's name in logs and audit records.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SecurityEvent::AccountLocked { .. } => "account_locked",
+            SecurityEvent::CodeGuessesExhausted { .. } => "code_guesses_exhausted",
+        }
+    }
+}
+
+/// Logs `event` and hands it to every plugin.
+pub async fn emit(ctx: &AuthContext, event: SecurityEvent) {
+    match &event {
+        SecurityEvent::AccountLocked {
+            email_hash,
+            attempts,
+            duration,
+        } => tracing::warn!(
+            event = event.name(),
+            email_hash = %email_hash,
+            attempts,
+            duration,
+            "account locked after repeated failed sign-ins"
+        ),
+        SecurityEvent::CodeGuessesExhausted {
+            method,
+            account_hash,
+            attempts,
+            duration,
+        } => tracing::warn!(
+            event = event.name(),
+            method,
+            account_hash = %account_hash,
+            attempts,
+            duration,
+            "one-time codes locked for an account after repeated wrong guesses"
+        ),
+    }
+    for plugin in ctx.plugins.iter() {
+        plugin.security_event(ctx, &event).await;
+    }
+}

@@ -1,0 +1,493 @@
+//! Security defaults: revocation that takes effect at once, bounded fields and cookies,
+//! token redemptions that are atomic under concurrency, and the guess budget of one-time codes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use portcullis_core::plugin::Hooks;
+use portcullis_core::security_event::SecurityEvent;
+use portcullis_core::{ApiError, AuthContext, AuthRequest, AuthResponse, Plugin};
+use portcullis_storage::Where;
+use serde_json::{Value, json};
+
+use portcullis_testkit::prelude::*;
+
+/// Every `Set-Cookie` of a response fits what browsers keep and clients accept.
+fn assert_small_cookies(res: &Response) {
+    for raw in res.headers_named("set-cookie") {
+        assert!(
+            raw.len() <= 4096,
+            "a Set-Cookie of {} bytes: {}",
+            raw.len(),
+            &raw[..80.min(raw.len())]
+        );
+    }
+}
+
+pub async fn revocation_takes_effect_at_once(srv: &TestServer) {
+    let email = "revoked@example.com";
+    srv.sign_up("Rev", email, "revoked-password-1").await;
+
+    // The default answers from the server: no cookie cache is ever set.
+    let mut a = srv.agent();
+    a.sign_in(email, "revoked-password-1").await;
+    assert!(
+        a.cookie(DATA_COOKIE).is_none(),
+        "no cookie cache by default"
+    );
+    let replayed = a.cookie_header();
+    assert!(a.get_session().await.is_some());
+    a.sign_out().await;
+    let res = srv
+        .send(Request::get("/api/auth/get-session").cookie(&replayed))
+        .await;
+    assert_eq!(res.json(), Value::Null, "a signed-out cookie is refused");
+
+    // Revoking from another device ends this one at its next request.
+    let mut phone = srv.agent();
+    phone.sign_in(email, "revoked-password-1").await;
+    let mut laptop = srv.agent();
+    laptop.sign_in(email, "revoked-password-1").await;
+    assert!(phone.get_session().await.is_some(), "cached by the lookup");
+    let res = laptop
+        .post("/api/auth/revoke-other-sessions", json!({}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(phone.get_session().await, None, "revoked at once");
+    assert!(laptop.get_session().await.is_some());
+
+    // Changing the password and revoking the others does the same.
+    let mut tablet = srv.agent();
+    tablet.sign_in(email, "revoked-password-1").await;
+    assert!(tablet.get_session().await.is_some());
+    let res = laptop
+        .post(
+            "/api/auth/change-password",
+            json!({"currentPassword": "revoked-password-1", "newPassword": "revoked-password-2", "revokeOtherSessions": true}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(tablet.get_session().await, None);
+
+    // Opting into the cookie cache brings back its window, as documented.
+    let cached = srv
+        .with_config(&[("SESSION_COOKIE_CACHE_MAX_AGE", "300")])
+        .await;
+    let mut b = cached.agent();
+    b.sign_up("Cached", email, "revoked-password-1").await;
+    assert!(b.cookie(DATA_COOKIE).is_some(), "set when opted in");
+}
+
+pub async fn field_lengths_are_bounded(srv: &TestServer) {
+    let long_name = "n".repeat(200_000);
+    let res = srv
+        .post(
+            "/sign-up/email",
+            json!({"name": long_name, "email": "long@example.com", "password": "long-password-1"}),
+        )
+        .await;
+    assert_validation(
+        &res,
+        "[body.name] Too big: expected string to have <=256 characters",
+    );
+    let res = srv
+        .post(
+            "/sign-up/email",
+            json!({"name": "Ok", "email": format!("{}@example.com", "e".repeat(250)), "password": "long-password-1", "image": format!("https://img.example/{}", "i".repeat(3000))}),
+        )
+        .await;
+    assert_validation(
+        &res,
+        "[body.email] Too big: expected string to have <=254 characters; [body.image] Too big: expected string to have <=2048 characters",
+    );
+
+    let mut a = srv.agent();
+    a.sign_up("Long", "long@example.com", "long-password-1")
+        .await;
+    let res = a
+        .post("/api/auth/update-user", json!({"name": long_name}))
+        .await;
+    assert_validation(
+        &res,
+        "[body.name] Too big: expected string to have <=256 characters",
+    );
+    assert_small_cookies(&res);
+    // At the limit, in four-byte characters, it is accepted.
+    let res = a
+        .post("/api/auth/update-user", json!({"name": "😀".repeat(256)}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_small_cookies(&res);
+
+    // A redirect target longer than a Location header should carry is refused.
+    let res = srv
+        .send(Request::post("/api/auth/sign-in/email").json(&json!({
+            "email": "long@example.com",
+            "password": "long-password-1",
+            "callbackURL": format!("/{}", "a".repeat(5000)),
+        })))
+        .await;
+    assert_error(&res, 403, "INVALID_CALLBACK_URL", "Invalid callbackURL");
+}
+
+pub async fn cookie_cache_never_exceeds_four_kilobytes(srv: &TestServer) {
+    let srv = srv
+        .with_config(&[
+            ("SESSION_COOKIE_CACHE_MAX_AGE", "300"),
+            (
+                "USER_ADDITIONAL_FIELDS",
+                r#"{"bio": {"type": "string", "required": false}}"#,
+            ),
+        ])
+        .await;
+    let mut a = srv.agent();
+    a.sign_up("Small", "small@example.com", "small-password-1")
+        .await;
+    assert!(a.cookie(DATA_COOKIE).is_some(), "a small user fits");
+    // Each field within its bound, the whole over 4 KB.
+    let res = a
+        .post(
+            "/api/auth/update-user",
+            json!({"name": "😀".repeat(256), "image": format!("https://img.example/{}", "i".repeat(2000)), "bio": "b".repeat(1024)}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_small_cookies(&res);
+    let data = res
+        .set_cookie(DATA_COOKIE)
+        .expect("the old cache is cleared");
+    assert!(data.is_deletion(), "too big: cleared, not written");
+    a.absorb(&res);
+    // The session answers from the database, with the new fields.
+    let session = a.get_session().await.expect("signed in");
+    assert_eq!(session["user"]["bio"], "b".repeat(1024));
+    // An additional field over its own bound is refused.
+    let res = a
+        .post("/api/auth/update-user", json!({"bio": "b".repeat(1025)}))
+        .await;
+    assert_validation(
+        &res,
+        "[body.bio] Too big: expected string to have <=1024 characters",
+    );
+}
+
+/// The password-reset links of `emails`, requested one by one.
+async fn reset_tokens(srv: &TestServer, emails: &[String]) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for email in emails {
+        let res = srv
+            .post(
+                "/request-password-reset",
+                json!({"email": email, "redirectTo": "/reset"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+    }
+    for email in emails {
+        let link = srv.last_link(email, "password-reset").await;
+        let res = srv.send(Request::get(&srv.local_path(&link))).await;
+        let location = res.header("location").expect("location").to_owned();
+        let token = location
+            .split("token=")
+            .nth(1)
+            .expect("token in the redirect")
+            .split('&')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        tokens.push(token);
+    }
+    tokens
+}
+
+pub async fn concurrent_resets_and_sign_ups_are_atomic(srv: &TestServer) {
+    const N: usize = 20;
+    // As many connections as the default, so that transactions really overlap.
+    let srv = &srv.with_config(&[("DATABASE_POOL_SIZE", "10")]).await;
+    let emails: Vec<String> = (0..N).map(|i| format!("race{i}@example.com")).collect();
+    for e in &emails {
+        srv.sign_up("Racer", e, "old-password-1").await;
+    }
+    let tokens = reset_tokens(srv, &emails).await;
+
+    // Twenty resets, each with its own token, beside twenty sign-ups, all at once.
+    let resets = tokens.iter().map(|t| {
+        srv.post(
+            "/reset-password",
+            json!({"token": t, "newPassword": "new-password-1"}),
+        )
+    });
+    let sign_ups = (0..N).map(|i| {
+        srv.post(
+            "/sign-up/email",
+            json!({"name": "New", "email": format!("new{i}@example.com"), "password": "new-user-password-1"}),
+        )
+    });
+    let (resets, sign_ups) = futures::future::join(
+        futures::future::join_all(resets),
+        futures::future::join_all(sign_ups),
+    )
+    .await;
+    for r in resets.iter().chain(sign_ups.iter()) {
+        assert_eq!(r.status, 200, "{}", r.describe());
+    }
+    for e in &emails {
+        let (_, res) = srv.sign_in(e, "new-password-1").await;
+        assert_eq!(res.status, 200, "the reset of {e} took effect");
+    }
+    assert_eq!(srv.count("verification", &[]).await, 0, "every token used");
+
+    // Twenty code sign-ins and twenty magic links, each for its own account, all at once: no
+    // hashing spaces them out, so their transactions overlap.
+    for e in &emails {
+        let res = srv
+            .post(
+                "/email-otp/send-verification-otp",
+                json!({"email": e, "type": "sign-in"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+        let res = srv.post("/sign-in/magic-link", json!({"email": e})).await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+    }
+    let mut codes = Vec::new();
+    let mut links = Vec::new();
+    for e in &emails {
+        codes.push(srv.last_code(e, "email-otp").await);
+        links.push(srv.local_path(&srv.last_link(e, "magic-link").await));
+    }
+    let code_sign_ins = emails
+        .iter()
+        .zip(&codes)
+        .map(|(e, code)| srv.post("/sign-in/email-otp", json!({"email": e, "otp": code})));
+    let link_sign_ins = links.iter().map(|l| srv.send(Request::get(l)));
+    let (by_code, by_link) = futures::future::join(
+        futures::future::join_all(code_sign_ins),
+        futures::future::join_all(link_sign_ins),
+    )
+    .await;
+    for r in &by_code {
+        assert_eq!(r.status, 200, "{}", r.describe());
+    }
+    for r in &by_link {
+        assert!(
+            r.set_cookie(SESSION_COOKIE)
+                .is_some_and(|c| !c.is_deletion()),
+            "{}",
+            r.describe()
+        );
+    }
+    assert_eq!(
+        srv.count("verification", &[]).await,
+        0,
+        "every code and link used"
+    );
+
+    // Twenty requests racing for one token: one wins, and its effect is there.
+    let racer = &emails[0];
+    let token = reset_tokens(srv, std::slice::from_ref(racer))
+        .await
+        .remove(0);
+    let racing = (0..N).map(|i| {
+        srv.post(
+            "/reset-password",
+            json!({"token": token, "newPassword": format!("raced-password-{i}")}),
+        )
+    });
+    let results = futures::future::join_all(racing).await;
+    let won: Vec<usize> = (0..N).filter(|i| results[*i].status == 200).collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "{:?}",
+        results.iter().map(|r| r.describe()).collect::<Vec<_>>()
+    );
+    for (i, r) in results.iter().enumerate() {
+        if i != won[0] {
+            assert_error(r, 400, "INVALID_TOKEN", "Invalid token");
+        }
+    }
+    let (_, res) = srv
+        .sign_in(racer, &format!("raced-password-{}", won[0]))
+        .await;
+    assert_eq!(res.status, 200, "the winner's password is the one set");
+}
+
+/// Fails the first session issuance after it is armed, as a database error at that point
+/// would: the token or code redeemed before it must survive the failure.
+#[derive(Default)]
+struct FailFirstIssuance {
+    armed: AtomicBool,
+}
+
+#[async_trait]
+impl Plugin for FailFirstIssuance {
+    fn id(&self) -> &'static str {
+        "fail-first-issuance"
+    }
+
+    fn hooks(&self) -> Hooks {
+        Hooks {
+            issue: true,
+            ..Hooks::default()
+        }
+    }
+
+    async fn hold_session(
+        &self,
+        _ctx: &AuthContext,
+        _req: &AuthRequest,
+        _pending: &portcullis_core::issue::PendingSession<'_>,
+    ) -> Result<Option<AuthResponse>, ApiError> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            return Err(ApiError::internal());
+        }
+        Ok(None)
+    }
+}
+
+pub async fn a_failed_redemption_leaves_the_token_usable(srv: &TestServer) {
+    let failing = Arc::new(FailFirstIssuance::default());
+    let srv = srv
+        .with_plugins(&[], vec![failing.clone() as Arc<dyn Plugin>])
+        .await;
+    let email = "again@example.com";
+    srv.sign_up("Again", email, "again-password-1").await;
+
+    // A magic link.
+    let res = srv
+        .post("/sign-in/magic-link", json!({"email": email}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let link = srv.last_link(email, "magic-link").await;
+    failing.armed.store(true, Ordering::SeqCst);
+    let res = srv.send(Request::get(&srv.local_path(&link))).await;
+    assert_eq!(res.status, 302);
+    assert!(
+        res.header("location")
+            .is_some_and(|l| l.contains("error=failed_to_create_session")),
+        "{}",
+        res.describe()
+    );
+    let res = srv.send(Request::get(&srv.local_path(&link))).await;
+    assert!(
+        res.set_cookie(SESSION_COOKIE)
+            .is_some_and(|c| !c.is_deletion()),
+        "the same link signs in once the failure is gone: {}",
+        res.describe()
+    );
+    let res = srv.send(Request::get(&srv.local_path(&link))).await;
+    assert!(
+        res.header("location")
+            .is_some_and(|l| l.contains("error=INVALID_TOKEN")),
+        "and then it is used up: {}",
+        res.describe()
+    );
+
+    // An e-mail code.
+    let res = srv
+        .post(
+            "/email-otp/send-verification-otp",
+            json!({"email": email, "type": "sign-in"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let code = srv.last_code(email, "email-otp").await;
+    failing.armed.store(true, Ordering::SeqCst);
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .await;
+    assert_eq!(res.status, 500, "{}", res.describe());
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .await;
+    assert_eq!(res.status, 200, "the code survived: {}", res.describe());
+}
+
+/// Records the security events it is given.
+#[derive(Default)]
+struct EventLog {
+    events: std::sync::Mutex<Vec<SecurityEvent>>,
+}
+
+#[async_trait]
+impl Plugin for EventLog {
+    fn id(&self) -> &'static str {
+        "event-log"
+    }
+
+    async fn security_event(&self, _ctx: &AuthContext, event: &SecurityEvent) {
+        if let Ok(mut events) = self.events.lock() {
+            events.push(event.clone());
+        }
+    }
+}
+
+pub async fn code_guesses_have_one_budget_per_account(srv: &TestServer) {
+    let log = Arc::new(EventLog::default());
+    let srv = srv
+        .with_plugins(
+            &[("CODE_GUESS_LIMIT", "5"), ("RATE_LIMIT_ENABLED", "false")],
+            vec![log.clone() as Arc<dyn Plugin>],
+        )
+        .await;
+    let email = "guessed@example.com";
+    srv.sign_up("Guessed", email, "guessed-password-1").await;
+    let send = || {
+        srv.post(
+            "/email-otp/send-verification-otp",
+            json!({"email": email, "type": "sign-in"}),
+        )
+    };
+    let guess =
+        |otp: &'static str| srv.post("/sign-in/email-otp", json!({"email": email, "otp": otp}));
+    // Fresh codes do not give fresh guesses: two per code, over three codes.
+    let mut wrong = 0;
+    for _ in 0..3 {
+        assert_eq!(send().await.status, 200);
+        for _ in 0..2 {
+            let res = guess("000000").await;
+            wrong += 1;
+            if wrong < 5 {
+                assert_error(&res, 400, "INVALID_OTP", "Invalid OTP");
+            }
+        }
+    }
+    // The fifth wrong guess spent the budget: even the right code is refused now.
+    assert_eq!(send().await.status, 200);
+    let code = srv.last_code(email, "email-otp").await;
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .await;
+    assert_error(&res, 403, "TOO_MANY_ATTEMPTS", "Too many attempts");
+    let events = log.events.lock().map(|e| e.clone()).unwrap_or_default();
+    assert_eq!(events.len(), 1, "one event: {events:?}");
+    assert!(
+        matches!(
+            &events[0],
+            SecurityEvent::CodeGuessesExhausted {
+                method: "email-otp",
+                attempts: 5,
+                ..
+            }
+        ),
+        "{events:?}"
+    );
+    // Another account is not affected.
+    let other = "other-guessed@example.com";
+    srv.sign_up("Other", other, "other-password-1").await;
+    let res = srv
+        .post(
+            "/email-otp/send-verification-otp",
+            json!({"email": other, "type": "sign-in"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let code = srv.last_code(other, "email-otp").await;
+    let res = srv
+        .post("/sign-in/email-otp", json!({"email": other, "otp": code}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(srv.count("user", &[Where::eq("email", other)]).await, 1);
+}
