@@ -133,10 +133,8 @@ async fn sign_up_then_session_then_sign_out() {
     assert_eq!(body["user"]["email"], "eve@example.com");
     let token = body["token"].as_str().expect("token").to_owned();
     let names: Vec<_> = res.cookies.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(
-        names,
-        vec!["better-auth.session_token", "better-auth.session_data"]
-    );
+    // No cookie cache by default: a revoked session must not answer from a cookie.
+    assert_eq!(names, vec!["better-auth.session_token"]);
 
     let got = h
         .ctx
@@ -182,7 +180,7 @@ async fn sign_up_then_session_then_sign_out() {
 
 #[tokio::test]
 async fn cookie_cache_answers_until_disabled() {
-    let h = harness(&[]).await;
+    let h = harness(&[("SESSION_COOKIE_CACHE_MAX_AGE", "300")]).await;
     let res = sign_up(&h, "cache@example.com").await;
     // Delete every session behind the cache's back.
     h.ctx

@@ -31,7 +31,7 @@ pub async fn update_user(srv: &TestServer) {
     // The same token again, so set-auth-token too.
     let signed = srv.signed(&token);
     assert_eq!(res.header("set-auth-token"), Some(signed.as_str()));
-    // Visible through the cookie cache and through the database.
+    // Visible through get-session, with and without the cookie cache bypassed.
     let cached = a.get("/api/auth/get-session").await.json();
     assert_eq!(cached["user"]["name"], "Victoria");
     let fresh = a
@@ -265,6 +265,10 @@ pub async fn change_password(srv: &TestServer) {
 }
 
 pub async fn verify_password(srv: &TestServer) {
+    // With the cookie cache on: a revoked session must be refused even while its cache lives.
+    let srv = &srv
+        .with_config(&[("SESSION_COOKIE_CACHE_MAX_AGE", "300")])
+        .await;
     const PATH: &str = "/api/auth/verify-password";
     // Without a session: 401, but an invalid body is reported first.
     assert_unauthorized(
