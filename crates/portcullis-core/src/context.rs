@@ -86,6 +86,7 @@ impl AuthContext {
             config.secure_cookies,
             config.cookie_domain.clone(),
         )
+        .with_host_prefix(config.cookie_host_prefix)
     }
 
     /// The registered plugin of type `T`, for its settings.

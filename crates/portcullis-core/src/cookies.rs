@@ -64,6 +64,8 @@ impl SetCookie {
 pub struct CookieJarConfig {
     pub prefix: String,
     pub secure: bool,
+    /// `__Host-` instead of `__Secure-` (only ever with `secure` and no domain).
+    pub host_prefix: bool,
     pub domain: Option<String>,
     /// The names every request looks for, built once.
     session_token: String,
@@ -76,6 +78,7 @@ impl CookieJarConfig {
         let mut jar = CookieJarConfig {
             prefix,
             secure,
+            host_prefix: false,
             domain,
             session_token: String::new(),
             session_data: String::new(),
@@ -87,9 +90,21 @@ impl CookieJarConfig {
         jar
     }
 
-    /// `[__Secure-]better-auth.<name>`
+    /// `__Host-` names over https: the browser then refuses the cookie from any other host or
+    /// path, or without `Secure` (ASVS 3.4.4). Needs no domain.
+    pub fn with_host_prefix(mut self, on: bool) -> Self {
+        self.host_prefix = on && self.secure && self.domain.is_none();
+        self.session_token = self.name("session_token");
+        self.session_data = self.name("session_data");
+        self.dont_remember = self.name("dont_remember");
+        self
+    }
+
+    /// `[__Secure-|__Host-]better-auth.<name>`
     pub fn name(&self, short: &str) -> String {
-        if self.secure {
+        if self.host_prefix {
+            format!("__Host-{}.{short}", self.prefix)
+        } else if self.secure {
             format!("__Secure-{}.{short}", self.prefix)
         } else {
             format!("{}.{short}", self.prefix)
@@ -169,6 +184,18 @@ mod tests {
             secure.delete("session_data").header_value(),
             "__Secure-better-auth.session_data=; Max-Age=0; Domain=example.com; Path=/; HttpOnly; Secure; SameSite=Lax"
         );
+    }
+
+    #[test]
+    fn host_prefix_only_over_https_without_a_domain() {
+        let jar = CookieJarConfig::new("better-auth".into(), true, None).with_host_prefix(true);
+        assert_eq!(jar.session_token(), "__Host-better-auth.session_token");
+        assert_eq!(
+            jar.make("session_token", "v".into(), None).header_value(),
+            "__Host-better-auth.session_token=v; Path=/; HttpOnly; Secure; SameSite=Lax"
+        );
+        let http = CookieJarConfig::new("better-auth".into(), false, None).with_host_prefix(true);
+        assert_eq!(http.session_token(), "better-auth.session_token");
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! - `brand`: what the hosted pages and emails show;
 //! - `delivery`: email and SMS transports; `email`: the email-driven account flows;
 //! - `rate_limit`: the rate limiter and the per-account lockout;
+//! - `preset`: `SECURITY_PRESET`, defaults for many of the above at once;
 //! - `tables`: nested TOML tables for plugins (`Sources::plugin`, `Sources::table_sources`).
 
 use std::path::PathBuf;
@@ -35,6 +36,7 @@ mod email;
 mod environment;
 mod fields;
 mod operations;
+pub mod preset;
 mod rate_limit;
 mod secret;
 mod server;
@@ -95,6 +97,8 @@ pub struct Config {
     pub cookie_prefix: String,
     pub cookie_domain: Option<String>,
     pub secure_cookies: bool,
+    /// `__Host-` cookie names over https (`COOKIE_HOST_PREFIX`).
+    pub cookie_host_prefix: bool,
     pub password_min_length: usize,
     pub password_max_length: usize,
     pub password_hash: HashAlgorithm,
@@ -171,6 +175,7 @@ impl Config {
             cookie_prefix: server.cookie_prefix,
             cookie_domain: server.cookie_domain,
             secure_cookies: server.secure_cookies,
+            cookie_host_prefix: server.cookie_host_prefix,
             password_min_length: accounts.password_min_length,
             password_max_length: accounts.password_max_length,
             password_hash: accounts.password_hash,

@@ -15,6 +15,7 @@ pub(super) struct Server {
     pub(super) secure_cookies: bool,
     pub(super) cookie_prefix: String,
     pub(super) cookie_domain: Option<String>,
+    pub(super) cookie_host_prefix: bool,
     pub(super) trusted_proxies: Vec<ipnet::IpNet>,
     pub(super) max_body_bytes: usize,
 }
@@ -119,6 +120,7 @@ pub(super) fn load(src: &Sources, production: bool) -> Result<Server, ConfigErro
         secure_cookies,
         cookie_prefix: src.string("COOKIE_PREFIX", "better-auth"),
         cookie_domain: src.get("COOKIE_DOMAIN").map(str::to_owned),
+        cookie_host_prefix: host_prefix(src)?,
         trusted_proxies,
         max_body_bytes,
     })
@@ -143,6 +145,18 @@ fn parse_proxy(s: &str) -> Option<ipnet::IpNet> {
         }
         None => s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from),
     }
+}
+
+/// `COOKIE_HOST_PREFIX`: `__Host-` names, which browsers accept only without a Domain.
+fn host_prefix(src: &Sources) -> Result<bool, ConfigError> {
+    let on = src.flag("COOKIE_HOST_PREFIX", false)?;
+    if on && src.get("COOKIE_DOMAIN").is_some() {
+        return Err(bad(
+            "COOKIE_HOST_PREFIX",
+            "cannot be used with COOKIE_DOMAIN: browsers refuse __Host- cookies with a Domain (set COOKIE_HOST_PREFIX=false to share cookies across subdomains)",
+        ));
+    }
+    Ok(on)
 }
 
 #[cfg(test)]

@@ -19,6 +19,9 @@ pub enum LegacyTokens {
 pub struct SessionConfig {
     pub expires_in: i64,
     pub update_age: i64,
+    /// The longest a session lives from its creation, however often it is extended; 0: no
+    /// limit beyond `expires_in` (`SESSION_ABSOLUTE_LIFETIME`).
+    pub absolute_lifetime: i64,
     pub fresh_age: i64,
     /// 0 (the default, as Better Auth's with a database) turns the signed `session_data`
     /// cookie cache off: while on, a revoked session answers from it until it expires.
@@ -45,6 +48,7 @@ pub(super) fn load(src: &Sources) -> Result<SessionConfig, ConfigError> {
     let session = SessionConfig {
         expires_in: secs("SESSION_EXPIRES_IN", 604_800)?,
         update_age: secs("SESSION_UPDATE_AGE", 86_400)?,
+        absolute_lifetime: secs("SESSION_ABSOLUTE_LIFETIME", 0)?,
         fresh_age: secs("SESSION_FRESH_AGE", 86_400)?,
         cookie_cache_max_age: secs("SESSION_COOKIE_CACHE_MAX_AGE", 0)?,
         store_in_secondary: match src.get("SESSION_STORE").unwrap_or("database") {
@@ -95,6 +99,13 @@ pub(super) fn load(src: &Sources) -> Result<SessionConfig, ConfigError> {
         return Err(bad(
             "SESSION_EXPIRES_IN",
             "must be at most 400 days (browsers cap cookie lifetimes)",
+        ));
+    }
+
+    if session.absolute_lifetime != 0 && session.absolute_lifetime < 60 {
+        return Err(bad(
+            "SESSION_ABSOLUTE_LIFETIME",
+            "must be 0 (no limit) or at least 60 seconds",
         ));
     }
 

@@ -1,5 +1,6 @@
 //! Where values come from: `Sources` reads the environment over an optional TOML file
-//! (`PORTCULLIS_CONFIG`), and its readers (`get`, `parse`, `flag`, `lifetime`, …) are what
+//! (`PORTCULLIS_CONFIG`), over the values of a security preset (`SECURITY_PRESET`, see
+//! `preset`), and its readers (`get`, `parse`, `flag`, `lifetime`, …) are what
 //! every section's loader, and every plugin's settings, read through. The file's
 //! `[user.additional_fields]` and `[session.additional_fields]` are kept for `fields`, its
 //! `[plugins.<id>]` tables and arrays of tables for `tables`.
@@ -14,6 +15,8 @@ use super::{ConfigError, bad, tables};
 pub struct Sources {
     env: HashMap<String, String>,
     file: HashMap<String, String>,
+    /// The preset's values: used only where neither the environment nor the file sets one.
+    preset: HashMap<String, String>,
     pub(super) file_user_fields: Option<toml::Value>,
     pub(super) file_session_fields: Option<toml::Value>,
     /// `[plugins.<id>]` tables and top-level arrays of tables, for plugins (`tables.rs`).
@@ -42,6 +45,7 @@ impl Sources {
         let mut s = Sources {
             env,
             file: HashMap::new(),
+            preset: HashMap::new(),
             file_user_fields: None,
             file_session_fields: None,
             file_tables: toml::Table::new(),
@@ -51,6 +55,7 @@ impl Sources {
                 .map_err(|e| bad("PORTCULLIS_CONFIG", format!("cannot read {path}: {e}")))?;
             s.load_toml(&text)?;
         }
+        s.preset = super::preset::values(&s)?;
         Ok(s)
     }
 
@@ -106,6 +111,7 @@ impl Sources {
         self.env
             .get(var)
             .or_else(|| self.file.get(var))
+            .or_else(|| self.preset.get(var))
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
     }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use portcullis_storage::{Row, Store, Value, Where};
 
 use super::SessionWithUser;
@@ -25,10 +25,16 @@ pub async fn create_session(
     dont_remember: bool,
 ) -> Result<(Row, String), ApiError> {
     let now = ctx.now();
+    let cfg = &ctx.config.session;
+    // Don't-remember sessions live a day, as in Better Auth, but never longer than the others.
     let lifetime = if dont_remember {
-        86_400
+        86_400.min(cfg.expires_in)
     } else {
-        ctx.config.session.expires_in
+        cfg.expires_in
+    };
+    let lifetime = match cfg.absolute_lifetime {
+        0 => lifetime,
+        most => lifetime.min(most),
     };
     let token = generate_id(32);
     let mut row = Row::new();
@@ -207,21 +213,25 @@ pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Resul
     if last_extended + Duration::seconds(cfg.update_age) > now {
         return Ok(false);
     }
+    // Never past the absolute lifetime: once there, the session is not extended again.
+    let mut extended = now + Duration::seconds(cfg.expires_in);
+    if cfg.absolute_lifetime > 0
+        && let Some(created) = s.created_at()
+    {
+        extended = extended.min(created + Duration::seconds(cfg.absolute_lifetime));
+    }
+    if extended <= expires {
+        return Ok(false);
+    }
     if ctx.config.session.store_in_secondary {
         let session = Arc::make_mut(&mut s.session);
-        session.insert(
-            "expiresAt".into(),
-            (now + Duration::seconds(cfg.expires_in)).into(),
-        );
+        session.insert("expiresAt".into(), extended.into());
         session.insert("updatedAt".into(), now.into());
         put_secondary_session(ctx, &s.session).await?;
         return Ok(true);
     }
     let mut set = Row::new();
-    set.insert(
-        "expiresAt".into(),
-        (now + Duration::seconds(cfg.expires_in)).into(),
-    );
+    set.insert("expiresAt".into(), extended.into());
     set.insert("updatedAt".into(), now.into());
     let id = Value::from(s.id());
     if let Some(updated) = ctx
@@ -245,7 +255,7 @@ pub async fn update_fields(
     s: &mut SessionWithUser,
     mut set: Row,
 ) -> Result<bool, ApiError> {
-    set.insert("updatedAt".into(), Utc::now().into());
+    set.insert("updatedAt".into(), ctx.now().into());
     if ctx.config.session.store_in_secondary {
         let key = session_cache_key(&hash_token(&s.token));
         let Some(mut row) = secondary_get(ctx, &key, ctx.session_table()).await? else {

@@ -112,4 +112,5 @@ portcullis_testkit::per_backend! {
     security::concurrent_resets_and_sign_ups_are_atomic,
     security::a_failed_redemption_leaves_the_token_usable,
     security::code_guesses_have_one_budget_per_account,
+    security::strict_preset_applies_each_rule,
 }

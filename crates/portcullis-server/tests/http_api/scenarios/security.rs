@@ -491,3 +491,130 @@ pub async fn code_guesses_have_one_budget_per_account(srv: &TestServer) {
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(srv.count("user", &[Where::eq("email", other)]).await, 1);
 }
+
+/// `Cookie` header value from the cookies a response set.
+fn cookie_header_from(res: &Response) -> String {
+    res.set_cookies()
+        .iter()
+        .filter(|c| !c.is_deletion())
+        .map(|c| format!("{}={}", c.name, c.value))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub async fn strict_preset_applies_each_rule(srv: &TestServer) {
+    // Only the preset, besides what every test server needs; USE_SECURE_COOKIES stands for
+    // the https a deployment would have, which __Host- cookies need.
+    let srv = &srv
+        .with_config(&[
+            ("SECURITY_PRESET", "strict"),
+            ("USE_SECURE_COOKIES", "true"),
+        ])
+        .await;
+    let email = "strict@example.com";
+    let password = "a-strict-pass-phrase-7";
+
+    // A 12-character minimum.
+    let res = srv
+        .post(
+            "/sign-up/email",
+            json!({"name": "S", "email": email, "password": "eleven-char"}),
+        )
+        .await;
+    assert_error(&res, 400, "PASSWORD_TOO_SHORT", "Password too short");
+
+    // Sign-up answers alike for a new and an existing address, and issues no session.
+    let new = srv
+        .post(
+            "/sign-up/email",
+            json!({"name": "Strict", "email": email, "password": password}),
+        )
+        .await;
+    assert_eq!(new.status, 200, "{}", new.describe());
+    let again = srv
+        .post(
+            "/sign-up/email",
+            json!({"name": "Strict", "email": email, "password": "another-pass-phrase-8"}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.describe());
+    assert_eq!(keys(&new.json()), keys(&again.json()));
+    assert_eq!(new.json()["token"], Value::Null);
+    assert_eq!(again.json()["token"], Value::Null);
+    assert!(new.set_cookies().is_empty() && again.set_cookies().is_empty());
+
+    // Strict rate limits: three sign-ups an hour from one address.
+    let res = srv
+        .post(
+            "/sign-up/email",
+            json!({"name": "X", "email": "x@example.com", "password": password}),
+        )
+        .await;
+    assert_eq!(res.status, 429, "{}", res.describe());
+
+    // The address is proven, then sign-in: __Host- cookies, no cookie cache.
+    let link = srv.last_link(email, "verification").await;
+    let res = srv.send(Request::get(&srv.local_path(&link))).await;
+    assert!(res.status < 400, "{}", res.describe());
+    let sign_in = || {
+        srv.post(
+            "/sign-in/email",
+            json!({"email": email, "password": password}),
+        )
+    };
+    let res = sign_in().await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let names: Vec<String> = res.set_cookies().iter().map(|c| c.name.clone()).collect();
+    assert_eq!(names, ["__Host-better-auth.session_token"], "{names:?}");
+    let cookie = res
+        .set_cookie("__Host-better-auth.session_token")
+        .expect("cookie");
+    assert!(
+        cookie.raw.contains("; Path=/;") && cookie.raw.contains("; Secure"),
+        "{}",
+        cookie.raw
+    );
+    assert!(!cookie.raw.contains("Domain="), "{}", cookie.raw);
+    let cookies = cookie_header_from(&res);
+    let session = |cookies: String| async move {
+        srv.send(Request::get("/api/auth/get-session").cookie(&cookies))
+            .await
+            .json()
+    };
+    let first = session(cookies.clone()).await;
+    let created = parse_date(&first["session"]["createdAt"]);
+    let expires = parse_date(&first["session"]["expiresAt"]);
+    assert_eq!((expires - created).num_seconds(), 1800, "30 minutes idle");
+
+    // Breached passwords are refused.
+    let res = srv
+        .send(
+            Request::post("/api/auth/change-password")
+                .cookie(&cookies)
+                .origin(&srv.base)
+                .json(&json!({"currentPassword": password, "newPassword": "password123456"})),
+        )
+        .await;
+    assert_eq!(
+        res.json()["code"],
+        "PASSWORD_COMPROMISED",
+        "{}",
+        res.describe()
+    );
+
+    // Thirty-one idle minutes end it.
+    srv.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(session(cookies).await, Value::Null, "idle too long");
+
+    // In use, it lives twelve hours from its creation, and no longer.
+    let res = sign_in().await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let cookies = cookie_header_from(&res);
+    for _ in 0..35 {
+        srv.clock.advance(chrono::Duration::minutes(20));
+        let s = session(cookies.clone()).await;
+        assert_ne!(s, Value::Null, "in use within twelve hours");
+    }
+    srv.clock.advance(chrono::Duration::minutes(21));
+    assert_eq!(session(cookies).await, Value::Null, "twelve hours at most");
+}
