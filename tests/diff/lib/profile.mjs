@@ -44,14 +44,6 @@ export const profile = {
       notKept: true,
       reason: onlyReference("lastLoginMethod"),
     },
-    {
-      // Set by Portcullis only; both servers expire it the same way (sign-out, dead sessions),
-      // so deletions are still compared.
-      name: /^better-auth\.session_data(\.\d+)?$/,
-      onlyIn: "portcullis",
-      setOnly: true,
-      reason: 'README "The cookie cache is on by default" (Better Auth leaves it off with a database)',
-    },
   ],
 };
 
