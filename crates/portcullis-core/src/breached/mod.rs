@@ -109,7 +109,7 @@ impl PasswordSha1 {
     }
 
     /// Upper-case hex, as the range API names hashes.
-    fn upper_hex(&self) -> String {
+    pub fn upper_hex(&self) -> String {
         hex::encode_upper(self.0)
     }
 }

@@ -132,13 +132,19 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
         .ok_or_else(|| ApiError::bad_request(codes::INVALID_TOKEN))?;
     let new_password = req.str_field("newPassword").unwrap_or_default();
     users::check_password_length(ctx, new_password)?;
-    let user_id = verification::consume(
-        ctx,
-        ctx.adapter.as_ref(),
-        &verification::identifier(PREFIX, token),
-    )
-    .await?
-    .ok_or_else(|| ApiError::bad_request(codes::INVALID_TOKEN))?;
+    let identifier = verification::identifier(PREFIX, token);
+    // As Better Auth: a dead token is refused before the password is looked at, and a breached
+    // password leaves the token unspent, so the user can choose another.
+    let live = verification::find(ctx, ctx.adapter.as_ref(), &identifier)
+        .await?
+        .is_some_and(|f| !f.expired);
+    if !live {
+        return Err(ApiError::bad_request(codes::INVALID_TOKEN));
+    }
+    users::refuse_breached_password(ctx, new_password).await?;
+    let user_id = verification::consume(ctx, ctx.adapter.as_ref(), &identifier)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(codes::INVALID_TOKEN))?;
     let user = users::find_user(ctx, &user_id)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
@@ -147,7 +153,8 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
 }
 
 /// Replaces (or creates) the user's password after a proven reset, ending their sessions when
-/// configured; one transaction. The caller has checked the password's length.
+/// configured; one transaction. The caller has checked the password's length and refused a
+/// breached one (`users::refuse_breached_password`).
 pub async fn set_new_password(
     ctx: &AuthContext,
     user: &Row,

@@ -175,6 +175,7 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
     if !ok {
         return Err(ApiError::bad_request(codes::INVALID_PASSWORD));
     }
+    users::refuse_breached_password(ctx, new_password).await?;
     let hash = ctx
         .hasher
         .hash(new_password)
@@ -280,6 +281,7 @@ async fn set_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
     {
         return Err(ApiError::bad_request(codes::PASSWORD_ALREADY_SET));
     }
+    users::refuse_breached_password(ctx, new_password).await?;
     let hash = ctx
         .hasher
         .hash(new_password)

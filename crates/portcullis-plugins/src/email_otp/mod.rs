@@ -397,6 +397,10 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let email = email_field(req)?;
     let password = req.str_field("password").unwrap_or_default();
     users::check_password_length(ctx, password)?;
+    // As Better Auth: the code is checked and kept, then the password, then the code is spent.
+    // A breached password costs the user neither the code nor an attempt.
+    take_code(ctx, req, &email, OtpType::ForgetPassword, false).await?;
+    users::refuse_breached_password(ctx, password).await?;
     take_code(ctx, req, &email, OtpType::ForgetPassword, true).await?;
     let user = users::find_user_by_email(ctx, &email)
         .await?

@@ -246,7 +246,17 @@ async fn send_code(ctx: &AuthContext, number: &str, identifier: &str) -> Result<
 }
 
 async fn take_code(ctx: &AuthContext, identifier: &str, code: &str) -> Result<(), ApiError> {
-    one_time_code::check(ctx, identifier, code, policy(ctx), true)
+    check_code(ctx, identifier, code, true).await
+}
+
+/// Checks a code; a right one is spent when `consume`, else put back as it was.
+async fn check_code(
+    ctx: &AuthContext,
+    identifier: &str,
+    code: &str,
+    consume: bool,
+) -> Result<(), ApiError> {
+    one_time_code::check(ctx, identifier, code, policy(ctx), consume)
         .await?
         .map_err(|e| e.api_error(OTP_NOT_FOUND))
 }
@@ -360,12 +370,13 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let number = number_field(req)?;
     let new_password = req.str_field("newPassword").unwrap_or_default();
     users::check_password_length(ctx, new_password)?;
-    take_code(
-        ctx,
-        &reset_identifier(number),
-        req.str_field("otp").unwrap_or_default(),
-    )
-    .await?;
+    let identifier = reset_identifier(number);
+    let code = req.str_field("otp").unwrap_or_default();
+    // As Better Auth: the code is checked and kept, then the password, then the code is spent.
+    // A breached password costs the user neither the code nor an attempt.
+    check_code(ctx, &identifier, code, false).await?;
+    users::refuse_breached_password(ctx, new_password).await?;
+    check_code(ctx, &identifier, code, true).await?;
     let user = find_by_number(ctx, number)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;

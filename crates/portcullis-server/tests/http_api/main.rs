@@ -106,4 +106,8 @@ portcullis_testkit::per_backend! {
     anonymous::anonymous_sign_in_and_link_on_sign_up,
     anonymous::anonymous_link_on_sign_in_and_delete,
     plugin_seams::plugins_bring_routes_pages_and_templates,
+    breached::breached_passwords_refused_at_sign_up,
+    breached::breached_passwords_refused_on_change_and_set,
+    breached::breached_passwords_refused_on_every_reset,
+    breached::range_api_k_anonymity_and_failure_policy,
 }
