@@ -55,9 +55,9 @@ pub fn check_password_length(ctx: &AuthContext, password: &str) -> Result<(), Ap
 
 /// Refuses a new password known from breaches (`PASSWORD_BREACH_CHECK`): `400
 /// PASSWORD_COMPROMISED`, or `503 PASSWORD_CHECK_UNAVAILABLE` when the range API is down and
-/// `HIBP_ON_ERROR=refuse`. Every place a password is chosen calls it, where Better Auth's plugin
-/// would refuse it (its check runs inside `hash`): after the length and the request's own
-/// checks, before anything is hashed, written or consumed. Sign-in never calls it.
+/// `HIBP_ON_ERROR=refuse`. Every place a password is chosen calls it where Better Auth's plugin
+/// would refuse it, that is where Better Auth hashes the new password: after the length checks,
+/// before anything is written or a reset token or code is spent. Sign-in never calls it.
 pub async fn refuse_breached_password(ctx: &AuthContext, password: &str) -> Result<(), ApiError> {
     match ctx.breach_checker.is_breached(password, &ctx.metrics).await {
         Ok(false) => Ok(()),

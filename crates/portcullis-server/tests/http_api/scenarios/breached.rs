@@ -124,9 +124,14 @@ pub async fn breached_passwords_refused_on_change_and_set(srv: &TestServer) {
     let change = |current: &str, new: &str| {
         json!({"currentPassword": current, "newPassword": new, "revokeOtherSessions": true})
     };
-    // Better Auth's order: the current password is checked before the new one is hashed.
+    // Better Auth's order: the new password is hashed (and checked) before the current one is
+    // verified.
+    assert_compromised(
+        &a.post("/api/auth/change-password", change("wrong-password-1", LISTED))
+            .await,
+    );
     let res = a
-        .post("/api/auth/change-password", change("wrong-password-1", LISTED))
+        .post("/api/auth/change-password", change("wrong-password-1", &strong()))
         .await;
     assert_error(&res, 400, "INVALID_PASSWORD", "Invalid password");
     let res = a
