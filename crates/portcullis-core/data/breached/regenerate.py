@@ -32,7 +32,7 @@ XATO_MEMBER = "package/source_data/10_million_password_list_top_1M.txt"
 XATO_SHA256 = "eac6323842b3261da0ef4c180c8e23f4d056522ea97c2925b8687f453b40a2be"
 XATO_TOP = 100_000
 
-# Django's CommonPasswordValidator list: the 20,000 most frequent Pwned Passwords (v2) by
+# Django's CommonPasswordValidator list: the 20,000 most frequent Pwned Passwords by
 # Royce Williams, lower-cased and deduplicated (19,640 lines).
 DJANGO_PACKAGE = "django==5.2.19"
 DJANGO_MEMBER = "django/contrib/auth/common-passwords.txt.gz"
