@@ -119,8 +119,7 @@ pub async fn build_app_with(
             clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
         },
         schema,
-    )
-    ?;
+    )?;
     Ok(App { ctx, ui })
 }
 

@@ -13,7 +13,10 @@ pub const KEY_BYTES: usize = 8;
 
 static KEYS: &[u8] = include_bytes!("../../data/breached/passwords.bin");
 
-const _: () = assert!(KEYS.len() % KEY_BYTES == 0, "passwords.bin holds whole keys");
+const _: () = assert!(
+    KEYS.len().is_multiple_of(KEY_BYTES),
+    "passwords.bin holds whole keys"
+);
 
 fn keys() -> &'static [[u8; KEY_BYTES]] {
     // `as_chunks` leaves no remainder: the length is a multiple of the key size (above).

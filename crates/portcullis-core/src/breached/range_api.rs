@@ -171,7 +171,18 @@ mod tests {
 
     #[test]
     fn a_malformed_count_on_the_matching_line_is_an_error() {
-        for count in ["", "-1", "+1", "01", "1.5", "1e3", " 1", "1 ", "abc", "9007199254740992"] {
+        for count in [
+            "",
+            "-1",
+            "+1",
+            "01",
+            "1.5",
+            "1e3",
+            " 1",
+            "1 ",
+            "abc",
+            "9007199254740992",
+        ] {
             let body = format!("{SUFFIX}:{count}");
             assert!(
                 matches!(
@@ -182,7 +193,10 @@ mod tests {
             );
         }
         let body = format!("{SUFFIX}:9007199254740991");
-        assert_eq!(count_in_range(&body, SUFFIX).ok(), Some(9_007_199_254_740_991));
+        assert_eq!(
+            count_in_range(&body, SUFFIX).ok(),
+            Some(9_007_199_254_740_991)
+        );
     }
 
     #[test]

@@ -111,8 +111,8 @@ fn load_breach_check(src: &Sources) -> Result<BreachCheckConfig, ConfigError> {
 
 /// The range API's base: http(s), and nothing a request could not append `/range/<prefix>` to.
 fn range_api_url(s: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(s)
-        .map_err(|_| bad("HIBP_API_URL", format!("must be a URL, got `{s}`")))?;
+    let url =
+        Url::parse(s).map_err(|_| bad("HIBP_API_URL", format!("must be a URL, got `{s}`")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(bad("HIBP_API_URL", "must be an http(s) URL with a host"));
     }

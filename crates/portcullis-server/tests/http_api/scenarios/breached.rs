@@ -36,7 +36,8 @@ fn compromised_count(srv: &TestServer) -> u64 {
 }
 
 pub async fn breached_passwords_refused_at_sign_up(srv: &TestServer) {
-    let body = |email: &str, password: &str| json!({"name": "B", "email": email, "password": password});
+    let body =
+        |email: &str, password: &str| json!({"name": "B", "email": email, "password": password});
     let res = srv
         .post("/sign-up/email", body("breached@example.com", LISTED))
         .await;
@@ -111,9 +112,7 @@ pub async fn breached_passwords_refused_at_sign_up(srv: &TestServer) {
     srv.sign_in("breached@example.com", LISTED).await;
 
     // Off means off.
-    let off = srv
-        .with_config(&[("PASSWORD_BREACH_CHECK", "off")])
-        .await;
+    let off = srv.with_config(&[("PASSWORD_BREACH_CHECK", "off")]).await;
     off.sign_up("Off", "off@example.com", LISTED).await;
 }
 
@@ -121,17 +120,21 @@ pub async fn breached_passwords_refused_on_change_and_set(srv: &TestServer) {
     let current = strong();
     let mut a = srv.agent();
     a.sign_up("Cy", "cy@example.com", &current).await;
-    let change = |current: &str, new: &str| {
-        json!({"currentPassword": current, "newPassword": new, "revokeOtherSessions": true})
-    };
+    let change = |current: &str, new: &str| json!({"currentPassword": current, "newPassword": new, "revokeOtherSessions": true});
     // Better Auth's order: the new password is hashed (and checked) before the current one is
     // verified.
     assert_compromised(
-        &a.post("/api/auth/change-password", change("wrong-password-1", LISTED))
-            .await,
+        &a.post(
+            "/api/auth/change-password",
+            change("wrong-password-1", LISTED),
+        )
+        .await,
     );
     let res = a
-        .post("/api/auth/change-password", change("wrong-password-1", &strong()))
+        .post(
+            "/api/auth/change-password",
+            change("wrong-password-1", &strong()),
+        )
         .await;
     assert_error(&res, 400, "INVALID_PASSWORD", "Invalid password");
     let res = a
@@ -221,8 +224,12 @@ pub async fn breached_passwords_refused_on_every_reset(srv: &TestServer) {
         .await;
     assert_json(&res, 200, json!({"success": true}));
     let code = srv.last_code(email, "email-otp").await;
-    let reset = |otp: &str, password: &str| json!({"email": email, "otp": otp, "password": password});
-    assert_compromised(&srv.post("/email-otp/reset-password", reset(&code, LISTED)).await);
+    let reset =
+        |otp: &str, password: &str| json!({"email": email, "otp": otp, "password": password});
+    assert_compromised(
+        &srv.post("/email-otp/reset-password", reset(&code, LISTED))
+            .await,
+    );
     // Neither the code nor an attempt was spent: three more refusals, then success.
     for _ in 0..3 {
         assert_compromised(
@@ -385,7 +392,9 @@ pub async fn range_api_k_anonymity_and_failure_policy(srv: &TestServer) {
         ])
         .await;
     // The offline list does not know it; its own answer does not count yet.
-    assert!(!portcullis_core::breached::list::contains(&PasswordSha1::of(pwned)));
+    assert!(!portcullis_core::breached::list::contains(
+        &PasswordSha1::of(pwned)
+    ));
 
     assert_compromised(&sign_up(&hibp, pwned).await);
     let seen = std::mem::take(&mut *range_server.seen.lock().expect("lock"));
