@@ -116,6 +116,10 @@ fn range_api_url(s: &str) -> Result<Url, ConfigError> {
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(bad("HIBP_API_URL", "must be an http(s) URL with a host"));
     }
+    // The configuration prints in debug output; a URL is no place for a secret.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("HIBP_API_URL", "must not carry credentials"));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad(
             "HIBP_API_URL",
@@ -181,6 +185,11 @@ mod tests {
                 "HIBP_API_URL",
                 "ftp://mirror.example/hibp",
                 "HIBP_API_URL must be an http(s) URL with a host",
+            ),
+            (
+                "HIBP_API_URL",
+                "https://user:pass@mirror.example/",
+                "HIBP_API_URL must not carry credentials",
             ),
             (
                 "HIBP_API_URL",
