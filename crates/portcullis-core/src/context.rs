@@ -17,6 +17,8 @@ pub struct AuthContext {
     pub adapter: Arc<dyn Adapter>,
     pub secondary: Arc<dyn SecondaryStorage>,
     pub hasher: PasswordHasher,
+    /// Refuses new passwords known from breaches (`PASSWORD_BREACH_CHECK`).
+    pub breach_checker: crate::breached::BreachChecker,
     pub schema: Arc<Schema>,
     pub cookies: CookieJarConfig,
     pub plugins: Vec<Arc<dyn Plugin>>,

@@ -42,12 +42,22 @@ pub struct EngineParts {
 }
 
 /// Builds the context: schema and route table from core plus plugins, the hasher pool.
+/// What can stop `build`: resources the engine starts with.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("password hasher: {0}")]
+    Hasher(#[from] PasswordError),
+    #[error("HIBP_API_URL: cannot build the HTTP client: {0}")]
+    BreachCheckClient(#[from] reqwest::Error),
+}
+
 pub fn build(
     parts: EngineParts,
     schema: Arc<portcullis_storage::Schema>,
-) -> Result<Arc<AuthContext>, PasswordError> {
+) -> Result<Arc<AuthContext>, BuildError> {
     let config = Arc::new(parts.config);
     let hasher = PasswordHasher::new(config.password_hash, config.password_hash_concurrency)?;
+    let breach_checker = crate::breached::BreachChecker::new(&config.breach_check)?;
     let plugin_rules = parts
         .plugins
         .iter()
@@ -67,6 +77,7 @@ pub fn build(
         adapter: parts.adapter,
         secondary: parts.secondary,
         hasher,
+        breach_checker,
         schema,
         plugins: parts.plugins,
         rate_limiter,

@@ -45,6 +45,10 @@ pub mod codes {
         EMAIL_NOT_VERIFIED => "Email not verified",
         PASSWORD_TOO_SHORT => "Password too short",
         PASSWORD_TOO_LONG => "Password too long",
+        // Better Auth's `haveIBeenPwned` plugin's code and message.
+        PASSWORD_COMPROMISED => "The password you entered has been compromised. Please choose a different password.",
+        // Better Auth's message when the range API fails (it answers 500 without a code).
+        PASSWORD_CHECK_UNAVAILABLE => "Failed to check password. Please try again later.",
         USER_ALREADY_EXISTS => "User already exists.",
         USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL => "User already exists. Use another email.",
         EMAIL_CAN_NOT_BE_UPDATED => "Email can not be updated",

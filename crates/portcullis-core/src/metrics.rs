@@ -395,6 +395,7 @@ pub struct Metrics {
     pub rate_limit_hits: CounterVec,
     pub cleanup_deleted: CounterVec,
     pub cleanup_runs: CounterVec,
+    pub breach_checks: CounterVec,
     pub active_sessions: Gauge,
     pub db_healthy: Gauge,
     pub secondary_healthy: Gauge,
@@ -457,6 +458,14 @@ impl Metrics {
             "Cleanup job runs: ok, skipped (another instance holds the lease) or error.",
             &["result"],
         );
+        let breach_checks = CounterVec::new(
+            "portcullis_breached_password_checks_total",
+            "New passwords checked against breaches: clear, compromised (refused), or api_error \
+             (the range API failed; HIBP_ON_ERROR decides what follows).",
+            &["result"],
+        )
+        .declare(&["clear"])
+        .declare(&["compromised"]);
         let active_sessions = Gauge::new(
             "auth_active_sessions",
             "Unexpired sessions (counted at most every 30 s).",
@@ -479,6 +488,7 @@ impl Metrics {
         rate_limit_hits.register(&mut registry);
         cleanup_deleted.register(&mut registry);
         cleanup_runs.register(&mut registry);
+        breach_checks.register(&mut registry);
         active_sessions.register(&mut registry);
         db_healthy.register(&mut registry);
         secondary_healthy.register(&mut registry);
@@ -493,6 +503,7 @@ impl Metrics {
             rate_limit_hits,
             cleanup_deleted,
             cleanup_runs,
+            breach_checks,
             active_sessions,
             db_healthy,
             secondary_healthy,
@@ -524,6 +535,11 @@ impl Metrics {
     pub fn login_attempt(&self, method: &str, success: bool) {
         let status = if success { "success" } else { "failure" };
         self.login_attempts.inc(&[method, status]);
+    }
+
+    /// One breached-password check: `clear`, `compromised` or `api_error`.
+    pub fn breach_check(&self, result: &'static str) {
+        self.breach_checks.inc(&[result]);
     }
 
     pub fn registration(&self, method: &str) {

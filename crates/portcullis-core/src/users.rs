@@ -53,6 +53,19 @@ pub fn check_password_length(ctx: &AuthContext, password: &str) -> Result<(), Ap
     Ok(())
 }
 
+/// Refuses a new password known from breaches (`PASSWORD_BREACH_CHECK`): `400
+/// PASSWORD_COMPROMISED`, or `503 PASSWORD_CHECK_UNAVAILABLE` when the range API is down and
+/// `HIBP_ON_ERROR=refuse`. Every place a password is chosen calls it where Better Auth's plugin
+/// would refuse it, that is where Better Auth hashes the new password: after the length checks,
+/// before anything is written or a reset token or code is spent. Sign-in never calls it.
+pub async fn refuse_breached_password(ctx: &AuthContext, password: &str) -> Result<(), ApiError> {
+    match ctx.breach_checker.is_breached(password, &ctx.metrics).await {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(ApiError::bad_request(codes::PASSWORD_COMPROMISED)),
+        Err(_) => Err(ApiError::new(503, codes::PASSWORD_CHECK_UNAVAILABLE)),
+    }
+}
+
 fn truthy(v: &serde_json::Value) -> bool {
     match v {
         serde_json::Value::Null => false,

@@ -117,7 +117,7 @@ async fn sign_up(h: &Harness, email: &str) -> AuthResponse {
         .handle(request(
             Method::POST,
             "/sign-up/email",
-            Some(json!({"name": "Eve", "email": email, "password": "password123"})),
+            Some(json!({"name": "Eve", "email": email, "password": "eve-pass-5521"})),
             &[],
         ))
         .await;
@@ -268,7 +268,7 @@ async fn short_sessions_for_remember_me_false() {
     sign_up(&h, "short@example.com").await;
     let res = h
         .ctx
-        .handle(request(Method::POST, "/sign-in/email", Some(json!({"email": "short@example.com", "password": "password123", "rememberMe": false})), &[]))
+        .handle(request(Method::POST, "/sign-in/email", Some(json!({"email": "short@example.com", "password": "eve-pass-5521", "rememberMe": false})), &[]))
         .await;
     assert_eq!(res.status, 200);
     let token = res
@@ -440,7 +440,7 @@ async fn limiter_is_off_by_default_outside_production() {
             .handle(request(
                 Method::POST,
                 "/sign-in/email",
-                Some(json!({"email": "x@example.com", "password": "password123"})),
+                Some(json!({"email": "x@example.com", "password": "eve-pass-5521"})),
                 &[],
             ))
             .await;

@@ -19,8 +19,9 @@ pub enum StartError {
     Redis(StorageError),
     #[error("database migration failed: {0}")]
     Migration(StorageError),
-    #[error("password hasher: {0}")]
-    Hasher(String),
+    /// The engine's own resources (the password hasher, the breach check's HTTP client).
+    #[error("{0}")]
+    Engine(#[from] engine::BuildError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -118,8 +119,7 @@ pub async fn build_app_with(
             clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
         },
         schema,
-    )
-    .map_err(|e| StartError::Hasher(e.to_string()))?;
+    )?;
     Ok(App { ctx, ui })
 }
 

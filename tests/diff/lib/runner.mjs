@@ -3,6 +3,7 @@
 
 import { Side } from "./http.mjs";
 import { compareAnswers, lookup, report, SIDES } from "./compare.mjs";
+import { mailMark, readMail } from "./mail.mjs";
 
 /** Replaces "{{name}}" in strings (a whole-string "{{name}}" keeps the value's type). */
 export function resolve(value, vars, where) {
@@ -75,6 +76,9 @@ export async function runStep({ scenario, index, step, sides, profile, show = fa
       origin: step.origin !== false,
     };
   }
+  const mail = Object.entries(step.mail || {});
+  const marks = {};
+  if (mail.length > 0) for (const s of SIDES) marks[s] = await mailMark(s);
   const [p, r] = await Promise.all(SIDES.map((s) => sides[s].send(requests[s])));
   const vars = { portcullis: sides.portcullis.vars, reference: sides.reference.vars };
   const { issues, notes, pending, shown } = compareAnswers({ step, p, r, vars, profile });
@@ -85,6 +89,14 @@ export async function runStep({ scenario, index, step, sides, profile, show = fa
       const found = captureValue(ans[s], spec);
       if (found.exists) sides[s].vars[name] = found.at;
       else issues.push(`${s}: nothing to capture as {{${name}}} at ${spec}`);
+    }
+  }
+  for (const [name, spec] of mail) {
+    for (const s of SIDES) {
+      const to = resolve(spec.to, sides[s].vars, where);
+      const found = await readMail(s, spec.kind, to, marks[s]);
+      if (found !== undefined) sides[s].vars[name] = found;
+      else issues.push(`${s}: no ${spec.kind} message to ${to} to capture as {{${name}}}`);
     }
   }
   for (const name of [step.saveJarAs || []].flat()) {

@@ -12,7 +12,8 @@
 //! - `secret`: the signing secret, and the development secret kept in the data directory;
 //! - `database`: the database, its pool and migration, and Redis;
 //! - `session`: session lifetimes, the cookie cache, the session store and the session cache;
-//! - `accounts`: password rules and hashing, and which account flows are on;
+//! - `accounts`: password rules, the breached-password check and hashing, and which account
+//!   flows are on;
 //! - `fields`: the user and session tables' additional fields;
 //! - `operations`: the log, `/metrics` and the cleanup job;
 //! - `brand`: what the hosted pages and emails show;
@@ -101,6 +102,8 @@ pub struct Config {
     pub cookie_host_prefix: bool,
     pub password_min_length: usize,
     pub password_max_length: usize,
+    /// Breached-password refusal for new passwords (`PASSWORD_BREACH_CHECK`, `HIBP_*`).
+    pub breach_check: crate::breached::BreachCheckConfig,
     pub password_hash: HashAlgorithm,
     pub password_hash_concurrency: usize,
     pub email_password_enabled: bool,
@@ -178,6 +181,7 @@ impl Config {
             cookie_host_prefix: server.cookie_host_prefix,
             password_min_length: accounts.password_min_length,
             password_max_length: accounts.password_max_length,
+            breach_check: accounts.breach_check,
             password_hash: accounts.password_hash,
             password_hash_concurrency: accounts.password_hash_concurrency,
             email_password_enabled: accounts.email_password_enabled,
@@ -224,10 +228,10 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    pub(super) fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    pub(crate) fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let env = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -134,12 +134,14 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let new_password = req.str_field("newPassword").unwrap_or_default();
     users::check_password_length(ctx, new_password)?;
     let identifier = verification::identifier(PREFIX, token);
-    // Looked at first, so a dead token costs no password hash; taken only below, in the
-    // transaction that changes the password, so that a failure leaves it usable.
+    // Looked at first: a dead token is refused before the password is looked at (as Better
+    // Auth), costs no hash, and a breached password leaves the token unspent. It is taken only
+    // below, in the transaction that changes the password, so that a failure leaves it usable.
     let found = verification::find(ctx, ctx.adapter.as_ref(), &identifier)
         .await?
         .filter(|f| !f.expired)
         .ok_or_else(|| ApiError::bad_request(codes::INVALID_TOKEN))?;
+    users::refuse_breached_password(ctx, new_password).await?;
     let user = users::find_user(ctx, &found.value)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
@@ -155,7 +157,8 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     Ok(AuthResponse::json(json!({"status": true})))
 }
 
-/// Hashes a new password; the caller has checked it.
+/// Hashes a new password; the caller has checked its length and refused a breached one
+/// (`users::refuse_breached_password`).
 pub async fn hash_new_password(ctx: &AuthContext, new_password: &str) -> Result<String, ApiError> {
     ctx.hasher
         .hash(new_password)

@@ -57,6 +57,10 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
             codes::USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL,
         ));
     }
+    // Better Auth refuses a breached password when it hashes it: after the existing-email
+    // check, before the user-create hooks. With enumeration protection it hashes for an
+    // existing email too, so both answer the same 400.
+    users::refuse_breached_password(ctx, password).await?;
     // Better Auth's user-create hooks run here, after the existing-email check. With
     // enumeration protection they run for an existing email too, so that they answer the same.
     for p in ctx.plugins.iter() {

@@ -166,6 +166,8 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         .get("password")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::bad_request(codes::CREDENTIAL_ACCOUNT_NOT_FOUND))?;
+    // Better Auth hashes (and so checks) the new password before it verifies the current one.
+    users::refuse_breached_password(ctx, new_password).await?;
     let ok = ctx
         .hasher
         .verify(current, stored)
@@ -280,6 +282,7 @@ async fn set_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
     {
         return Err(ApiError::bad_request(codes::PASSWORD_ALREADY_SET));
     }
+    users::refuse_breached_password(ctx, new_password).await?;
     let hash = ctx
         .hasher
         .hash(new_password)

@@ -442,6 +442,11 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let email = email_field(req)?;
     let password = req.str_field("password").unwrap_or_default();
     users::check_password_length(ctx, password)?;
+    // As Better Auth: the code is checked and kept, then the password, then the code is spent,
+    // in the transaction that sets the password. A breached password costs the user neither
+    // the code nor an attempt.
+    check_code(ctx, req, &email, OtpType::ForgetPassword).await?;
+    users::refuse_breached_password(ctx, password).await?;
     let hash = password_reset::hash_new_password(ctx, password).await?;
     let mut tx = redeem_code(ctx, req, &email, OtpType::ForgetPassword).await?;
     let user = tx

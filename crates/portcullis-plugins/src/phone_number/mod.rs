@@ -245,20 +245,36 @@ async fn send_code(ctx: &AuthContext, number: &str, identifier: &str) -> Result<
     Ok(())
 }
 
+/// Whose codes these are: wrong ones count against the number's budget, whichever code they
+/// were for.
+fn account(number: &str) -> CodeAccount<'_> {
+    CodeAccount {
+        method: "phone-otp",
+        identity: number,
+    }
+}
+
+/// Checks `code` and keeps it, answering Better Auth's errors.
+async fn check_code(
+    ctx: &AuthContext,
+    number: &str,
+    identifier: &str,
+    code: &str,
+) -> Result<(), ApiError> {
+    one_time_code::check(ctx, identifier, code, policy(ctx), account(number))
+        .await?
+        .map_err(|e| e.api_error(OTP_NOT_FOUND))
+}
+
 /// Takes `code`, answering Better Auth's errors; the code's effect goes in the transaction
-/// returned, which uses the code up when it commits. Wrong codes count against the number's
-/// budget, whichever code they were for.
+/// returned, which uses the code up when it commits.
 async fn redeem_code<'c>(
     ctx: &'c AuthContext,
     number: &str,
     identifier: &str,
     code: &str,
 ) -> Result<Writes<'c>, ApiError> {
-    let account = CodeAccount {
-        method: "phone-otp",
-        identity: number,
-    };
-    one_time_code::redeem(ctx, identifier, code, policy(ctx), account)
+    one_time_code::redeem(ctx, identifier, code, policy(ctx), account(number))
         .await?
         .map_err(|e| e.api_error(OTP_NOT_FOUND))
 }
@@ -387,14 +403,15 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let number = number_field(req)?;
     let new_password = req.str_field("newPassword").unwrap_or_default();
     users::check_password_length(ctx, new_password)?;
+    let identifier = reset_identifier(number);
+    let code = req.str_field("otp").unwrap_or_default();
+    // As Better Auth: the code is checked and kept, then the password, then the code is spent,
+    // in the transaction that sets the password. A breached password costs the user neither
+    // the code nor an attempt.
+    check_code(ctx, number, &identifier, code).await?;
+    users::refuse_breached_password(ctx, new_password).await?;
     let hash = password_reset::hash_new_password(ctx, new_password).await?;
-    let mut tx = redeem_code(
-        ctx,
-        number,
-        &reset_identifier(number),
-        req.str_field("otp").unwrap_or_default(),
-    )
-    .await?;
+    let mut tx = redeem_code(ctx, number, &identifier, code).await?;
     let user = tx
         .find_one("user", &[Where::eq("phoneNumber", number)])
         .await?

@@ -113,4 +113,8 @@ portcullis_testkit::per_backend! {
     security::a_failed_redemption_leaves_the_token_usable,
     security::code_guesses_have_one_budget_per_account,
     security::strict_preset_applies_each_rule,
+    breached::breached_passwords_refused_at_sign_up,
+    breached::breached_passwords_refused_on_change_and_set,
+    breached::breached_passwords_refused_on_every_reset,
+    breached::range_api_k_anonymity_and_failure_policy,
 }

@@ -1,6 +1,7 @@
 //! Scenarios: each is an `async fn(&TestServer)`, run once per database backend.
 
 pub mod anonymous;
+pub mod breached;
 pub mod config;
 pub mod email_flows;
 pub mod email_otp;
