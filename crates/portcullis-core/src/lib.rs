@@ -15,6 +15,7 @@ pub mod issue;
 pub mod links;
 pub mod lockout;
 pub mod metrics;
+pub mod notices;
 pub mod one_time_code;
 pub mod openapi;
 pub mod origin;

@@ -269,13 +269,21 @@ impl TestServer {
             .await
     }
 
-    /// Every message sent so far (the test server delivers to its outbox), newest first.
-    pub async fn outbox(&self) -> Vec<portcullis_delivery::OutboxMessage> {
+    /// Waits until every message the requests so far asked for has been handed to its
+    /// transport (the outbox, or a [`crate::MailSink`], which has it once this returns): a test
+    /// can then check that a request sent nothing.
+    pub async fn settle(&self) {
         let delivery = &self.app.ctx.delivery;
         assert!(
             delivery.flush(std::time::Duration::from_secs(10)).await,
             "delivery queue did not drain"
         );
+    }
+
+    /// Every message sent so far (the test server delivers to its outbox), newest first.
+    pub async fn outbox(&self) -> Vec<portcullis_delivery::OutboxMessage> {
+        self.settle().await;
+        let delivery = &self.app.ctx.delivery;
         delivery
             .outbox()
             .expect("test servers deliver to the outbox")

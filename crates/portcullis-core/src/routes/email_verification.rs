@@ -11,6 +11,7 @@ use crate::crypto::email_token::{self, EmailClaims, TokenError};
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, ErrorCode, codes};
 use crate::issue::{Issued, SignIn, issue_session};
+use crate::notices::{self, Notice};
 use crate::session::{self, Lookup};
 use crate::validate::{BodySpec, FieldSpec, Ty};
 use crate::{links, users};
@@ -279,6 +280,8 @@ async fn change_email_step(
                 }
                 Err(e) => return Err(e.into()),
             };
+            // To the address the account had: whoever lost it must hear of it there.
+            notices::send_to_user(ctx, req, user, Notice::EmailChanged { new_email });
             let mut res = done(
                 req,
                 json!({"status": true, "user": session::user_json(ctx, &updated)}),

@@ -142,14 +142,16 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let user = users::find_user(ctx, &user_id)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
-    set_new_password(ctx, &user, new_password).await?;
+    set_new_password(ctx, req, &user, new_password).await?;
     Ok(AuthResponse::json(json!({"status": true})))
 }
 
 /// Replaces (or creates) the user's password after a proven reset, ending their sessions when
-/// configured; one transaction. The caller has checked the password's length.
+/// configured; one transaction. The caller has checked the password's length. Once committed,
+/// the user gets the reset notice, describing `req`.
 pub async fn set_new_password(
     ctx: &AuthContext,
+    req: &AuthRequest,
     user: &Row,
     new_password: &str,
 ) -> Result<(), ApiError> {
@@ -187,6 +189,7 @@ pub async fn set_new_password(
             .await?;
     }
     tx.commit().await?;
+    crate::notices::send_to_user(ctx, req, user, crate::notices::Notice::PasswordReset);
     // Whoever reset the password owns the mailbox: lift a lockout on it.
     if let Some(email) = user.get("email").and_then(Value::as_str) {
         crate::lockout::Lockout::new(ctx, email).succeeded().await;

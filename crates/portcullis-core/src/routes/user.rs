@@ -8,6 +8,7 @@ use crate::context::AuthContext;
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::lockout::Lockout;
+use crate::notices::{self, Notice};
 use crate::session::{self, SessionWithUser};
 use crate::users;
 use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
@@ -209,6 +210,7 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         None
     };
     tx.commit().await?;
+    notices::send_to_user(ctx, req, &me.user, Notice::PasswordChanged);
 
     let user_json = session::user_json(ctx, &me.user);
     match new_session {
@@ -307,6 +309,7 @@ async fn set_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
                 .await?;
         }
     }
+    notices::send_to_user(ctx, req, &me.user, Notice::PasswordSet);
     Ok(AuthResponse::json(json!({"status": true})))
 }
 

@@ -401,7 +401,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let user = users::find_user_by_email(ctx, &email)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
-    password_reset::set_new_password(ctx, &user, password).await?;
+    password_reset::set_new_password(ctx, req, &user, password).await?;
     mark_verified(ctx, user).await?;
     Ok(success())
 }

@@ -369,7 +369,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let user = find_by_number(ctx, number)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
-    set_new_password(ctx, &user, new_password).await?;
+    set_new_password(ctx, req, &user, new_password).await?;
     Ok(AuthResponse::json(json!({"status": true})))
 }
 
