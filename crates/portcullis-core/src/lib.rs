@@ -8,6 +8,7 @@ pub mod context;
 pub mod cookies;
 pub mod crypto;
 pub mod decoded_rows;
+pub mod deferred;
 pub mod endpoint;
 pub mod engine;
 pub mod error;

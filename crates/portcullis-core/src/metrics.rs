@@ -395,6 +395,7 @@ pub struct Metrics {
     pub rate_limit_hits: CounterVec,
     pub cleanup_deleted: CounterVec,
     pub cleanup_runs: CounterVec,
+    pub deferred_jobs: CounterVec,
     pub active_sessions: Gauge,
     pub db_healthy: Gauge,
     pub secondary_healthy: Gauge,
@@ -457,6 +458,12 @@ impl Metrics {
             "Cleanup job runs: ok, skipped (another instance holds the lease) or error.",
             &["result"],
         );
+        let deferred_jobs = CounterVec::new(
+            "portcullis_deferred_total",
+            "Work done after the answer (ctx.defer), by kind and result: ok, error or dropped \
+             (the queue was full).",
+            &["kind", "result"],
+        );
         let active_sessions = Gauge::new(
             "auth_active_sessions",
             "Unexpired sessions (counted at most every 30 s).",
@@ -479,6 +486,7 @@ impl Metrics {
         rate_limit_hits.register(&mut registry);
         cleanup_deleted.register(&mut registry);
         cleanup_runs.register(&mut registry);
+        deferred_jobs.register(&mut registry);
         active_sessions.register(&mut registry);
         db_healthy.register(&mut registry);
         secondary_healthy.register(&mut registry);
@@ -493,6 +501,7 @@ impl Metrics {
             rate_limit_hits,
             cleanup_deleted,
             cleanup_runs,
+            deferred_jobs,
             active_sessions,
             db_healthy,
             secondary_healthy,
@@ -524,6 +533,12 @@ impl Metrics {
     pub fn login_attempt(&self, method: &str, success: bool) {
         let status = if success { "success" } else { "failure" };
         self.login_attempts.inc(&[method, status]);
+    }
+
+    /// One deferred job ended (`ok`, `error`) or was dropped from a full queue. `kind` is one
+    /// of the fixed names callers give `ctx.defer`.
+    pub fn deferred(&self, kind: &str, result: &str) {
+        self.deferred_jobs.inc(&[kind, result]);
     }
 
     pub fn registration(&self, method: &str) {

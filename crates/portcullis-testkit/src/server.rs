@@ -269,10 +269,19 @@ impl TestServer {
             .await
     }
 
-    /// Waits until every message the requests so far asked for has been handed to its
-    /// transport (the outbox, or a [`crate::MailSink`], which has it once this returns): a test
-    /// can then check that a request sent nothing.
+    /// Waits until the work the requests so far left behind has run (`ctx.defer`: the lookups
+    /// and sends done after the answer) and every message it and they asked for has been
+    /// handed to its transport (the outbox, or a [`crate::MailSink`], which has it once this
+    /// returns): a test can then check that a request sent nothing.
     pub async fn settle(&self) {
+        assert!(
+            self.app
+                .ctx
+                .deferred
+                .flush(std::time::Duration::from_secs(10))
+                .await,
+            "deferred work did not finish"
+        );
         let delivery = &self.app.ctx.delivery;
         assert!(
             delivery.flush(std::time::Duration::from_secs(10)).await,

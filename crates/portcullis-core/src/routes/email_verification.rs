@@ -153,12 +153,21 @@ async fn send_verification_email(
         send_verification(ctx, &s.user, callback)?;
         return Ok(AuthResponse::json(json!({"status": true})));
     }
-    // Without a session, the answer never says whether the address is known or verified.
-    if let Some(user) = users::find_user_by_email(ctx, &email).await?
-        && user.get("emailVerified").and_then(Value::as_bool) != Some(true)
-    {
-        send_verification(ctx, &user, callback)?;
-    }
+    // Without a session, the answer never says whether the address is known or verified, not
+    // even by its timing: the lookup and the send happen once the answer is out.
+    let callback = callback.map(str::to_owned);
+    ctx.defer(
+        "verification-email",
+        Some(email.clone()),
+        move |ctx| async move {
+            if let Some(user) = users::find_user_by_email(&ctx, &email).await?
+                && user.get("emailVerified").and_then(Value::as_bool) != Some(true)
+            {
+                send_verification(&ctx, &user, callback.as_deref())?;
+            }
+            Ok(())
+        },
+    );
     Ok(AuthResponse::json(json!({"status": true})))
 }
 

@@ -68,8 +68,23 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     let dont_remember = req.bool_field("rememberMe") == Some(false);
     if let Some(owner) = existing {
         // Enumeration protection, as Better Auth does when no session is issued. The answer
-        // cannot tell the owner anything, so the mailbox does: sign in or reset instead.
-        notices::send_to_user(ctx, req, &owner, Notice::SignUpAttempt);
+        // cannot tell the owner anything, so the mailbox does: sign in or reset instead. It is
+        // rendered and sent after the answer, like every send that depends on an account.
+        if Notice::SignUpAttempt.enabled(ctx) {
+            let origin = notices::RequestOrigin::of(ctx, req);
+            ctx.defer(
+                "sign-up-attempt-notice",
+                Some(email.to_owned()),
+                move |ctx| async move {
+                    let to = owner
+                        .get("email")
+                        .and_then(portcullis_storage::Value::as_str)
+                        .unwrap_or_default();
+                    notices::send(&ctx, to, &owner, &origin, Notice::SignUpAttempt);
+                    Ok(())
+                },
+            );
+        }
         return Ok(AuthResponse::json(
             json!({"token": null, "user": session::user_json(ctx, &user_row)}),
         ));

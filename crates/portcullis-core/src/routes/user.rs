@@ -88,15 +88,25 @@ async fn change_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
     if new_email == current {
         return Err(ApiError::message_only(400, "Email is the same"));
     }
-    // A taken address answers the same, so the endpoint cannot probe for accounts.
-    if users::find_user_by_email(ctx, &new_email).await?.is_none() {
-        crate::routes::email_verification::send_change_email(
-            ctx,
-            &me.user,
-            &new_email,
-            req.str_field("callbackURL"),
-        )?;
-    }
+    // A taken address answers the same, so the endpoint cannot probe for accounts, not even by
+    // its timing: the lookup and the send happen once the answer is out.
+    let user = me.user.clone();
+    let callback = req.str_field("callbackURL").map(str::to_owned);
+    ctx.defer(
+        "change-email",
+        Some(new_email.clone()),
+        move |ctx| async move {
+            if users::find_user_by_email(&ctx, &new_email).await?.is_none() {
+                crate::routes::email_verification::send_change_email(
+                    &ctx,
+                    &user,
+                    &new_email,
+                    callback.as_deref(),
+                )?;
+            }
+            Ok(())
+        },
+    );
     Ok(AuthResponse::json(json!({"status": true})))
 }
 

@@ -349,10 +349,19 @@ async fn request_password_reset(
     ctx: &AuthContext,
     req: &AuthRequest,
 ) -> Result<AuthResponse, ApiError> {
-    let number = number_field(req)?;
-    if find_by_number(ctx, number).await?.is_some() {
-        send_code(ctx, number, &reset_identifier(number)).await?;
-    }
+    let number = number_field(req)?.to_owned();
+    // Whether the number has an account must not show in the time to answer: the lookup and
+    // the text happen once the answer is out.
+    ctx.defer(
+        "phone-password-reset",
+        Some(number.clone()),
+        move |ctx| async move {
+            if find_by_number(&ctx, &number).await?.is_some() {
+                send_code(&ctx, &number, &reset_identifier(&number)).await?;
+            }
+            Ok(())
+        },
+    );
     Ok(AuthResponse::json(json!({"status": true})))
 }
 
