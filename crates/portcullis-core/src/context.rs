@@ -42,6 +42,8 @@ pub struct AuthContext {
     pub decoded_rows: crate::decoded_rows::DecodedRows,
     /// Where every time stamp and expiry check reads the time (tests move it).
     pub clock: Arc<dyn Clock>,
+    /// Work done after the answer (`ctx.defer`): what depends on whether an account exists.
+    pub deferred: crate::deferred::Deferred,
 }
 
 /// The full schema: Better Auth's core tables, then each plugin's additions, then the

@@ -67,7 +67,7 @@ pub fn build(
     let endpoints = build_endpoints(&parts.plugins);
     let (endpoints, root_routes) =
         crate::root_routes::add_root_endpoints(endpoints, &parts.plugins);
-    Ok(Arc::new(AuthContext {
+    let ctx = Arc::new(AuthContext {
         cookies: AuthContext::cookie_jar(&config),
         routes: RouteIndex::new(root_routes.base_endpoints(&endpoints)),
         route_labels: crate::root_routes::route_labels(&config.base_path, &endpoints, &root_routes),
@@ -86,7 +86,10 @@ pub fn build(
         decoded_rows: Default::default(),
         delivery: parts.delivery,
         clock: parts.clock,
-    }))
+        deferred: Default::default(),
+    });
+    ctx.deferred.start(Arc::downgrade(&ctx));
+    Ok(ctx)
 }
 
 /// The schema a configuration and plugin list need (for connecting and migrating first).

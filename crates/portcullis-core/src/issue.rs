@@ -179,17 +179,15 @@ fn notify_new_device(ctx: &AuthContext, user: &Row, req: &AuthRequest) {
     let Some(email) = user.get("email").and_then(Value::as_str) else {
         return;
     };
-    ctx.delivery.send_email(
-        email,
-        portcullis_delivery::EmailTemplate::NewSignIn,
-        json!({
-            "user": session::user_json(ctx, user),
-            "ip": session::format_ip(req.ip),
-            "user_agent": req.user_agent(),
-            "time": ctx.now().to_rfc3339(),
-            "url": format!("{}/account", ctx.config.base_url.as_str().trim_end_matches('/')),
-        }),
-    );
+    let mut vars = json!({
+        "user": session::user_json(ctx, user),
+        "url": crate::links::page_url(ctx, "/account"),
+        "reset_url": crate::links::page_url(ctx, "/forgot-password"),
+    });
+    // Described as the security notices describe a request (`notices.rs`).
+    crate::notices::RequestOrigin::of(ctx, req).insert_into(&mut vars);
+    ctx.delivery
+        .send_email(email, portcullis_delivery::EmailTemplate::NewSignIn, vars);
 }
 
 /// Whether `user_id` has live sessions and none from `agent`. In the database this is one or

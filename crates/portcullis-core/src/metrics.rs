@@ -396,6 +396,7 @@ pub struct Metrics {
     pub cleanup_deleted: CounterVec,
     pub cleanup_runs: CounterVec,
     pub breach_checks: CounterVec,
+    pub deferred_jobs: CounterVec,
     pub active_sessions: Gauge,
     pub db_healthy: Gauge,
     pub secondary_healthy: Gauge,
@@ -466,6 +467,12 @@ impl Metrics {
         )
         .declare(&["clear"])
         .declare(&["compromised"]);
+        let deferred_jobs = CounterVec::new(
+            "portcullis_deferred_total",
+            "Work done after the answer (ctx.defer), by kind and result: ok, error or dropped \
+             (the queue was full).",
+            &["kind", "result"],
+        );
         let active_sessions = Gauge::new(
             "auth_active_sessions",
             "Unexpired sessions (counted at most every 30 s).",
@@ -489,6 +496,7 @@ impl Metrics {
         cleanup_deleted.register(&mut registry);
         cleanup_runs.register(&mut registry);
         breach_checks.register(&mut registry);
+        deferred_jobs.register(&mut registry);
         active_sessions.register(&mut registry);
         db_healthy.register(&mut registry);
         secondary_healthy.register(&mut registry);
@@ -504,6 +512,7 @@ impl Metrics {
             cleanup_deleted,
             cleanup_runs,
             breach_checks,
+            deferred_jobs,
             active_sessions,
             db_healthy,
             secondary_healthy,
@@ -540,6 +549,12 @@ impl Metrics {
     /// One breached-password check: `clear`, `compromised` or `api_error`.
     pub fn breach_check(&self, result: &'static str) {
         self.breach_checks.inc(&[result]);
+    }
+
+    /// One deferred job ended (`ok`, `error`) or was dropped from a full queue. `kind` is one
+    /// of the fixed names callers give `ctx.defer`.
+    pub fn deferred(&self, kind: &str, result: &str) {
+        self.deferred_jobs.inc(&[kind, result]);
     }
 
     pub fn registration(&self, method: &str) {

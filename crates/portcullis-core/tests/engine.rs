@@ -448,3 +448,92 @@ async fn limiter_is_off_by_default_outside_production() {
         assert_eq!(header(&res, "ratelimit-limit"), None);
     }
 }
+
+/// `ctx.defer`: work runs after the call returns, on a fixed number of workers; a full queue
+/// drops (and counts) rather than grows; failures and panics are counted and end only their
+/// own job; `flush` waits for what was queued, and gives up at its timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferred_work_is_bounded_counted_and_flushable() {
+    use portcullis_core::deferred::{QUEUE_CAPACITY, WORKERS};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    let h = harness(&[]).await;
+    let ctx = &h.ctx;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let started = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
+    let count = |kind: &str, result: &str| ctx.metrics.deferred_jobs.get(&[kind, result]);
+    let blocked = || {
+        let (gate, started, done) = (gate.clone(), started.clone(), done.clone());
+        move |_ctx: Arc<AuthContext>| async move {
+            started.fetch_add(1, Ordering::SeqCst);
+            let _permit = gate
+                .acquire()
+                .await
+                .map_err(|_| portcullis_core::ApiError::internal())?;
+            done.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    };
+
+    // Every worker held by a job that waits for the gate, then a full queue behind them.
+    for _ in 0..WORKERS {
+        ctx.defer("test", None, blocked());
+    }
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while started.load(Ordering::SeqCst) < WORKERS {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+    .expect("every worker took a job");
+    for _ in 0..QUEUE_CAPACITY {
+        ctx.defer("test", None, blocked());
+    }
+    assert_eq!(ctx.deferred.pending(), WORKERS + QUEUE_CAPACITY);
+    ctx.defer("test", Some("dropped@example.com".into()), blocked());
+    assert_eq!(count("test", "dropped"), 1);
+    assert_eq!(ctx.deferred.pending(), WORKERS + QUEUE_CAPACITY);
+    assert!(!ctx.deferred.flush(Duration::from_millis(50)).await);
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        WORKERS,
+        "only the workers' jobs started"
+    );
+    assert_eq!(done.load(Ordering::SeqCst), 0, "nothing ran past the gate");
+
+    gate.add_permits(WORKERS + QUEUE_CAPACITY);
+    assert!(ctx.deferred.flush(Duration::from_secs(30)).await);
+    assert_eq!(done.load(Ordering::SeqCst), WORKERS + QUEUE_CAPACITY);
+    assert_eq!(count("test", "ok") as usize, WORKERS + QUEUE_CAPACITY);
+
+    // A failure and a panic are counted, and the workers go on.
+    ctx.defer(
+        "failing",
+        Some("someone@example.com".into()),
+        |_ctx| async { Err(portcullis_core::ApiError::internal()) },
+    );
+    ctx.defer("panicking", None, |_ctx| async {
+        if true {
+            panic!("a bug in deferred work");
+        }
+        Ok(())
+    });
+    for _ in 0..2 * WORKERS {
+        ctx.defer("test", None, blocked());
+    }
+    gate.add_permits(2 * WORKERS);
+    assert!(ctx.deferred.flush(Duration::from_secs(10)).await);
+    assert_eq!(count("failing", "error"), 1);
+    assert_eq!(count("panicking", "error"), 1);
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        WORKERS + QUEUE_CAPACITY + 2 * WORKERS
+    );
+    let metrics = ctx.metrics.render();
+    assert!(
+        metrics.contains(r#"portcullis_deferred_total{kind="test",result="dropped"} 1"#),
+        "{metrics}"
+    );
+}

@@ -53,17 +53,36 @@ impl EmailTemplate {
     pub const DeleteAccount: EmailTemplate = EmailTemplate("delete-account");
     /// `url` (where to sign in)
     pub const Welcome: EmailTemplate = EmailTemplate("welcome");
-    /// `ip`, `user_agent`, `time` (RFC 3339, UTC), `url` (account page)
+    /// The request's details (below), `url` (account page), `reset_url`
     pub const NewSignIn: EmailTemplate = EmailTemplate("new-sign-in");
+    /// Security notice after change-password or set-password: the request's details,
+    /// `first_password` (set-password), `reset_url`, `account_url`
+    pub const PasswordChanged: EmailTemplate = EmailTemplate("password-changed");
+    /// Security notice after a reset (link, email code or SMS code): the request's details,
+    /// `sessions_ended`, `reset_url`, `account_url`
+    pub const PasswordWasReset: EmailTemplate = EmailTemplate("password-was-reset");
+    /// Security notice to the old address after a change of address: the request's details,
+    /// `new_email`
+    pub const EmailChanged: EmailTemplate = EmailTemplate("email-changed");
+    /// To the owner of an address someone tried to sign up with: the request's details,
+    /// `sign_in_url`, `reset_url`
+    pub const SignUpAttempt: EmailTemplate = EmailTemplate("sign-up-attempt");
 
-    /// The emails core sends, whose templates are embedded here.
-    pub const CORE: [EmailTemplate; 6] = [
+    /// The emails core sends, whose templates are embedded here. Those that describe a request
+    /// (the notices and the new-sign-in alert) get `time` (`2026-12-05 07:49:03 UTC`), `ip`,
+    /// `device` (`Firefox 121 on Linux`) and `user_agent` (raw; the embedded templates print
+    /// `device` instead), laid out by `email-request-details.html` / `.txt`.
+    pub const CORE: [EmailTemplate; 10] = [
         EmailTemplate::Verification,
         EmailTemplate::PasswordReset,
         EmailTemplate::ChangeEmail,
         EmailTemplate::DeleteAccount,
         EmailTemplate::Welcome,
         EmailTemplate::NewSignIn,
+        EmailTemplate::PasswordChanged,
+        EmailTemplate::PasswordWasReset,
+        EmailTemplate::EmailChanged,
+        EmailTemplate::SignUpAttempt,
     ];
 
     /// A template by name (`magic-link` for `email-magic-link.html` and `.txt`).
@@ -100,6 +119,19 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("email-welcome.txt"),
     embed!("email-new-sign-in.html"),
     embed!("email-new-sign-in.txt"),
+    embed!("email-password-changed.html"),
+    embed!("email-password-changed.txt"),
+    embed!("email-password-was-reset.html"),
+    embed!("email-password-was-reset.txt"),
+    embed!("email-email-changed.html"),
+    embed!("email-email-changed.txt"),
+    embed!("email-sign-up-attempt.html"),
+    embed!("email-sign-up-attempt.txt"),
+    // Partials the notices include.
+    embed!("email-request-details.html"),
+    embed!("email-request-details.txt"),
+    embed!("email-contact-support.html"),
+    embed!("email-contact-support.txt"),
 ];
 
 /// Used when the configuration gives no `brand.name` or a colour that is not one.
@@ -407,12 +439,41 @@ mod tests {
             EmailTemplate::ChangeEmail => v["new_email"] = json!("new@example.com"),
             EmailTemplate::NewSignIn => {
                 v["ip"] = json!("203.0.113.9");
-                v["user_agent"] = json!("Firefox on Linux");
-                v["time"] = json!("2026-01-02T03:04:05Z");
+                v["device"] = json!("Firefox 121 on Linux");
+                v["time"] = json!("2026-01-02 03:04:05 UTC");
             }
+            _ if NOTICES.contains(&t) => notice_vars(&mut v, t),
             _ => {}
         }
         v
+    }
+
+    /// The security notices: they describe a request and lead to pages, not to a token link.
+    const NOTICES: [EmailTemplate; 4] = [
+        EmailTemplate::PasswordChanged,
+        EmailTemplate::PasswordWasReset,
+        EmailTemplate::EmailChanged,
+        EmailTemplate::SignUpAttempt,
+    ];
+
+    /// What `portcullis_core::notices` gives a notice (`url` is not among it).
+    fn notice_vars(v: &mut Value, t: EmailTemplate) {
+        if let Some(m) = v.as_object_mut() {
+            m.remove("url");
+            m.remove("expires_in_minutes");
+        }
+        v["time"] = json!("2026-01-02 03:04:05 UTC");
+        v["ip"] = json!("203.0.113.9");
+        v["device"] = json!("Firefox 121 on Linux");
+        v["user_agent"] = json!("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Firefox/121.0");
+        v["reset_url"] = json!("https://auth.acme.test/forgot-password");
+        v["account_url"] = json!("https://auth.acme.test/account");
+        v["sign_in_url"] = json!("https://auth.acme.test/sign-in");
+        match t {
+            EmailTemplate::EmailChanged => v["new_email"] = json!("new@example.com"),
+            EmailTemplate::PasswordWasReset => v["sessions_ended"] = json!(true),
+            _ => {}
+        }
     }
 
     #[test]
@@ -433,6 +494,10 @@ mod tests {
             assert!(r.html.contains("https://acme.test/privacy"));
             assert!(r.html.contains("https://acme.test/terms"));
             assert!(r.text.contains("help@acme.test"));
+            assert!(!r.text.contains("\n\n\n"), "{}:\n{}", kind.kind(), r.text);
+            if NOTICES.contains(&kind) {
+                continue;
+            }
             // The raw link in the text part, the escaped one twice in the HTML (button and
             // the plain link below it), with the brand colour on the button.
             assert!(
@@ -444,7 +509,6 @@ mod tests {
             let escaped = "https://auth.acme.test/x?token=abc&amp;next=%2F";
             assert_eq!(r.html.matches(escaped).count(), 3, "{}", kind.kind());
             assert!(r.html.contains("background-color:#ff5500"));
-            assert!(!r.text.contains("\n\n\n"), "{}:\n{}", kind.kind(), r.text);
         }
         let v = t
             .render_email(
@@ -458,6 +522,90 @@ mod tests {
                 .contains("If you didn't request this, you can ignore this email.")
         );
         assert!(v.text.contains("expires in 1 hour"));
+    }
+
+    /// Each notice says what happened, when, from where and on what, and what to do, in both
+    /// parts; it never prints the raw User-Agent (the client's own text).
+    #[test]
+    fn notices_describe_the_request_and_what_to_do() {
+        let t = Templates::new(None, brand());
+        for kind in NOTICES {
+            let r = t
+                .render_email(kind, vars(kind, "Bob"))
+                .unwrap_or_else(|e| panic!("{}: {e}", kind.kind()));
+            for (part, body) in [("text", &r.text), ("html", &r.html)] {
+                let what = format!("{} {part}", kind.kind());
+                for shown in [
+                    "2026-01-02 03:04:05 UTC",
+                    "203.0.113.9",
+                    "Firefox 121 on Linux",
+                    "help@acme.test",
+                ] {
+                    assert!(body.contains(shown), "{what} lacks {shown}:\n{body}");
+                }
+                assert!(
+                    !body.contains("Mozilla/5.0"),
+                    "{what} prints the raw User-Agent"
+                );
+                assert!(body.contains("If it wasn"), "{what}: no advice");
+            }
+            let action = match kind {
+                EmailTemplate::SignUpAttempt => "https://auth.acme.test/sign-in",
+                EmailTemplate::EmailChanged => "https://acme.test/help",
+                _ => "https://auth.acme.test/forgot-password",
+            };
+            assert!(r.text.contains(action), "{}: {}", kind.kind(), r.text);
+            assert!(
+                r.html.contains(&format!("href=\"{action}\"")),
+                "{}",
+                kind.kind()
+            );
+        }
+        let changed = t
+            .render_email(
+                EmailTemplate::EmailChanged,
+                vars(EmailTemplate::EmailChanged, "Bob"),
+            )
+            .unwrap();
+        assert!(
+            changed
+                .text
+                .contains("from bob@example.com to new@example.com")
+        );
+        let set = t
+            .render_email(
+                EmailTemplate::PasswordChanged,
+                json!({"first_password": true, "to": "bob@example.com"}),
+            )
+            .unwrap();
+        assert_eq!(set.subject, "A password was added to your Acme account");
+        let changed = t
+            .render_email(
+                EmailTemplate::PasswordChanged,
+                json!({"to": "bob@example.com"}),
+            )
+            .unwrap();
+        assert_eq!(changed.subject, "Your Acme password was changed");
+
+        // Without a support address or page, the change of address says whom to contact and
+        // offers no button.
+        let mut g = brand();
+        g["brand"]["support_email"] = json!("");
+        g["brand"]["support_url"] = json!("");
+        let t = Templates::new(None, g);
+        let r = t
+            .render_email(
+                EmailTemplate::EmailChanged,
+                vars(EmailTemplate::EmailChanged, "Bob"),
+            )
+            .unwrap();
+        assert!(
+            r.text.contains("Contact the Acme team right away"),
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains("Contact support"), "{}", r.text);
+        assert!(!r.html.contains("Contact support"));
     }
 
     #[test]

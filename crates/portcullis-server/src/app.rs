@@ -143,7 +143,8 @@ async fn shutdown_signal() {
 }
 
 /// Serves on `listener` until SIGTERM or Ctrl-C, then drains in-flight requests. The background
-/// jobs (expired-row cleanup) run alongside and stop once the requests have drained.
+/// jobs (expired-row cleanup) run alongside and stop once the requests have drained; then the
+/// deferred work and the delivery queue drain, up to 10 s each.
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<(), StartError> {
     let ctx = app.ctx.clone();
     let jobs = crate::jobs::spawn(app.ctx.clone());
@@ -152,7 +153,14 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener) -> Result<(), St
         .await
         .map_err(StartError::Serve);
     jobs.stop().await;
-    // Messages already accepted (a reset link, a code) should still go out.
+    // Work the answered requests left behind (a reset link to look up and send), then the
+    // messages already accepted, should still go out.
+    if !ctx.deferred.flush(std::time::Duration::from_secs(10)).await {
+        tracing::warn!(
+            pending = ctx.deferred.pending(),
+            "some deferred work did not finish before shutdown"
+        );
+    }
     if !ctx.delivery.flush(std::time::Duration::from_secs(10)).await {
         tracing::warn!("some queued messages were not sent before shutdown");
     }

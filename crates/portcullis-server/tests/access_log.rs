@@ -1,5 +1,6 @@
 //! The JSON access log (as `LOG_FORMAT=json` writes it) has request id, route, method, status,
-//! latency and user id, and none of: password, session token, cookie, query string, raw path.
+//! latency and user id, and none of: password, session token, cookie, query string, raw path,
+//! email address (deferred work that fails logs the address's hash).
 //!
 //! Its own test binary with a single test: tracing caches a callsite's interest globally, and
 //! with only one (thread-scoped) subscriber in the process another test thread could cache
@@ -14,6 +15,7 @@ use portcullis_testkit::client::Request;
 use portcullis_testkit::{Backend, TestServer};
 
 const PASSWORD: &str = "Obs3rvab1lity-Passw0rd!";
+const DEFERRED_ADDRESS: &str = "deferred-secret@example.com";
 
 /// Collects everything a tracing subscriber writes.
 #[derive(Clone, Default)]
@@ -71,6 +73,21 @@ async fn json_access_log_has_fields_and_no_secrets() {
     assert_eq!(res.header("x-request-id"), Some("nginx-req-0001"));
     srv.send(Request::get("/api/auth/reset-password/PATHSECRET123"))
         .await;
+    // Work done after the answer: a reset link for the account, and a job that fails. Its
+    // failure is logged by kind and the address's hash, never the address.
+    let res = srv
+        .send(
+            Request::post("/api/auth/request-password-reset")
+                .json(&json!({"email": "logs@example.com"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    srv.app.ctx.defer(
+        "log-check",
+        Some(DEFERRED_ADDRESS.to_owned()),
+        |_ctx| async { Err(portcullis_core::ApiError::internal()) },
+    );
+    srv.settle().await;
     drop(srv);
 
     let text = captured.text();
@@ -107,7 +124,25 @@ async fn json_access_log_has_fields_and_no_secrets() {
         "raw paths are not logged"
     );
 
+    let failed_job = lines
+        .iter()
+        .find(|l| l["kind"] == "log-check")
+        .unwrap_or_else(|| panic!("no log line for the failed job in:\n{text}"));
+    assert_eq!(failed_job["level"], "WARN");
+    assert_eq!(
+        failed_job["about_sha256"],
+        portcullis_core::lockout::email_hash(DEFERRED_ADDRESS).as_str()
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["kind"] == "password-reset" && l["message"] == "message sent"),
+        "the reset link went out: {text}"
+    );
+
     for secret in [
+        DEFERRED_ADDRESS,
+        "logs@example.com",
         PASSWORD,
         "Wrong-Passw0rd-Secret",
         signup_token.as_str(),

@@ -269,13 +269,30 @@ impl TestServer {
             .await
     }
 
-    /// Every message sent so far (the test server delivers to its outbox), newest first.
-    pub async fn outbox(&self) -> Vec<portcullis_delivery::OutboxMessage> {
+    /// Waits until the work the requests so far left behind has run (`ctx.defer`: the lookups
+    /// and sends done after the answer) and every message it and they asked for has been
+    /// handed to its transport (the outbox, or a [`crate::MailSink`], which has it once this
+    /// returns): a test can then check that a request sent nothing.
+    pub async fn settle(&self) {
+        assert!(
+            self.app
+                .ctx
+                .deferred
+                .flush(std::time::Duration::from_secs(10))
+                .await,
+            "deferred work did not finish"
+        );
         let delivery = &self.app.ctx.delivery;
         assert!(
             delivery.flush(std::time::Duration::from_secs(10)).await,
             "delivery queue did not drain"
         );
+    }
+
+    /// Every message sent so far (the test server delivers to its outbox), newest first.
+    pub async fn outbox(&self) -> Vec<portcullis_delivery::OutboxMessage> {
+        self.settle().await;
+        let delivery = &self.app.ctx.delivery;
         delivery
             .outbox()
             .expect("test servers deliver to the outbox")

@@ -1,6 +1,7 @@
 //! The email-driven account flows (`EMAIL_VERIFICATION_*`, `RESET_PASSWORD_TOKEN_EXPIRES_IN`,
-//! `ENABLE_CHANGE_EMAIL`, `DELETE_USER_*`, `EMAIL_WELCOME`, `EMAIL_NEW_SIGN_IN_ALERT`): which
-//! are on and how long their links live. How mail is sent is `delivery`.
+//! `ENABLE_CHANGE_EMAIL`, `DELETE_USER_*`, `EMAIL_WELCOME`, `EMAIL_NEW_SIGN_IN_ALERT`,
+//! `SECURITY_NOTICES`, `NOTIFY_EXISTING_SIGN_UP`): which are on and how long their links live.
+//! How mail is sent is `delivery`.
 
 use super::{ConfigError, Sources};
 
@@ -30,10 +31,17 @@ pub struct EmailFlows {
     /// Tell the user about a sign-in from a device none of their sessions used
     /// (`EMAIL_NEW_SIGN_IN_ALERT`).
     pub new_sign_in_alert: bool,
+    /// Email the user after their password is changed, set or reset and (to the old address)
+    /// after their address changes (`SECURITY_NOTICES`).
+    pub security_notices: bool,
+    /// Email the owner when someone signs up with their address and gets the answer of a new
+    /// sign-up (`NOTIFY_EXISTING_SIGN_UP`; default: `SECURITY_NOTICES`).
+    pub notify_existing_sign_up: bool,
 }
 
 pub(super) fn load(src: &Sources, require_verification: bool) -> Result<EmailFlows, ConfigError> {
     let lifetime = |var: &str, default: i64| src.lifetime(var, default);
+    let security_notices = src.flag("SECURITY_NOTICES", true)?;
     Ok(EmailFlows {
         send_verification_on_sign_up: src
             .flag("EMAIL_VERIFICATION_ON_SIGN_UP", require_verification)?,
@@ -46,5 +54,30 @@ pub(super) fn load(src: &Sources, require_verification: bool) -> Result<EmailFlo
         delete_user_expires_in: lifetime("DELETE_USER_TOKEN_EXPIRES_IN", 86_400)?,
         welcome_email: src.flag("EMAIL_WELCOME", true)?,
         new_sign_in_alert: src.flag("EMAIL_NEW_SIGN_IN_ALERT", true)?,
+        security_notices,
+        notify_existing_sign_up: src.flag("NOTIFY_EXISTING_SIGN_UP", security_notices)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::tests::load;
+
+    #[test]
+    fn security_notices_default_on_and_the_sign_up_notice_follows_them() {
+        let c = load(&[]).expect("defaults");
+        assert!(c.email.security_notices && c.email.notify_existing_sign_up);
+        let c = load(&[("SECURITY_NOTICES", "false")]).expect("off");
+        assert!(!c.email.security_notices && !c.email.notify_existing_sign_up);
+        let c = load(&[
+            ("SECURITY_NOTICES", "false"),
+            ("NOTIFY_EXISTING_SIGN_UP", "true"),
+        ])
+        .expect("sign-up notice alone");
+        assert!(!c.email.security_notices && c.email.notify_existing_sign_up);
+        let c = load(&[("NOTIFY_EXISTING_SIGN_UP", "no")]).expect("sign-up notice off");
+        assert!(c.email.security_notices && !c.email.notify_existing_sign_up);
+        let e = load(&[("SECURITY_NOTICES", "sometimes")]).unwrap_err();
+        assert_eq!(e.var, "SECURITY_NOTICES");
+    }
 }

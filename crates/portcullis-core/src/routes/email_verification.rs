@@ -11,6 +11,7 @@ use crate::crypto::email_token::{self, EmailClaims, TokenError};
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, ErrorCode, codes};
 use crate::issue::{Issued, SignIn, issue_session};
+use crate::notices::{self, Notice};
 use crate::session::{self, Lookup};
 use crate::validate::{BodySpec, FieldSpec, Ty};
 use crate::{links, users};
@@ -152,12 +153,21 @@ async fn send_verification_email(
         send_verification(ctx, &s.user, callback)?;
         return Ok(AuthResponse::json(json!({"status": true})));
     }
-    // Without a session, the answer never says whether the address is known or verified.
-    if let Some(user) = users::find_user_by_email(ctx, &email).await?
-        && user.get("emailVerified").and_then(Value::as_bool) != Some(true)
-    {
-        send_verification(ctx, &user, callback)?;
-    }
+    // Without a session, the answer never says whether the address is known or verified, not
+    // even by its timing: the lookup and the send happen once the answer is out.
+    let callback = callback.map(str::to_owned);
+    ctx.defer(
+        "verification-email",
+        Some(email.clone()),
+        move |ctx| async move {
+            if let Some(user) = users::find_user_by_email(&ctx, &email).await?
+                && user.get("emailVerified").and_then(Value::as_bool) != Some(true)
+            {
+                send_verification(&ctx, &user, callback.as_deref())?;
+            }
+            Ok(())
+        },
+    );
     Ok(AuthResponse::json(json!({"status": true})))
 }
 
@@ -279,6 +289,8 @@ async fn change_email_step(
                 }
                 Err(e) => return Err(e.into()),
             };
+            // To the address the account had: whoever lost it must hear of it there.
+            notices::send_to_user(ctx, req, user, Notice::EmailChanged { new_email });
             let mut res = done(
                 req,
                 json!({"status": true, "user": session::user_json(ctx, &updated)}),

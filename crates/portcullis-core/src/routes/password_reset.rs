@@ -56,44 +56,62 @@ async fn request_password_reset(
     if !ctx.config.email_password_enabled {
         return Err(ApiError::bad_request(codes::RESET_PASSWORD_DISABLED));
     }
-    let email = req.str_field("email").unwrap_or_default();
-    if let Some(user) = users::find_user_by_email(ctx, email).await? {
-        let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
-        let token = generate_id(24);
-        let expires_in = ctx.config.email.reset_password_expires_in;
-        verification::create(
-            ctx,
-            ctx.adapter.as_ref(),
-            &verification::identifier(PREFIX, &token),
-            user_id,
-            expires_in,
-        )
-        .await?;
-        let default_page = links::page_url(ctx, "/reset-password");
-        let callback = req
-            .str_field("redirectTo")
-            .filter(|r| !r.is_empty())
-            .unwrap_or(&default_page);
-        let url = links::api_url(
-            ctx,
-            &format!("/reset-password/{token}"),
-            &[("callbackURL", callback)],
-        );
-        ctx.delivery.send_email(
-            email,
-            EmailTemplate::PasswordReset,
-            json!({
-                "url": url,
-                "token": token,
-                "user": session::user_json(ctx, &user),
-                "expires_in_minutes": (expires_in + 59) / 60,
-            }),
-        );
-    }
+    let email = req.str_field("email").unwrap_or_default().to_owned();
+    let redirect_to = req
+        .str_field("redirectTo")
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    // Whether the address has an account must not show in the time to answer: the lookup
+    // and everything after it happen once the answer is out.
+    ctx.defer(
+        "password-reset",
+        Some(email.clone()),
+        move |ctx| async move { send_reset_link(&ctx, &email, redirect_to.as_deref()).await },
+    );
     Ok(AuthResponse::json(json!({
         "status": true,
         "message": "If this email exists in our system, check your email for the reset link",
     })))
+}
+
+/// Emails the account with this address, if any, a reset link.
+async fn send_reset_link(
+    ctx: &AuthContext,
+    email: &str,
+    redirect_to: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(user) = users::find_user_by_email(ctx, email).await? else {
+        return Ok(());
+    };
+    let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
+    let token = generate_id(24);
+    let expires_in = ctx.config.email.reset_password_expires_in;
+    verification::create(
+        ctx,
+        ctx.adapter.as_ref(),
+        &verification::identifier(PREFIX, &token),
+        user_id,
+        expires_in,
+    )
+    .await?;
+    let default_page = links::page_url(ctx, "/reset-password");
+    let callback = redirect_to.unwrap_or(&default_page);
+    let url = links::api_url(
+        ctx,
+        &format!("/reset-password/{token}"),
+        &[("callbackURL", callback)],
+    );
+    ctx.delivery.send_email(
+        email,
+        EmailTemplate::PasswordReset,
+        json!({
+            "url": url,
+            "token": token,
+            "user": session::user_json(ctx, &user),
+            "expires_in_minutes": (expires_in + 59) / 60,
+        }),
+    );
+    Ok(())
 }
 
 async fn reset_password_callback(
@@ -153,7 +171,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     }
     replace_password(ctx, &mut tx, &found.value, hash).await?;
     tx.commit().await?;
-    password_was_reset(ctx, &user).await;
+    password_was_reset(ctx, req, &user).await;
     Ok(AuthResponse::json(json!({"status": true})))
 }
 
@@ -196,9 +214,10 @@ pub async fn replace_password(
     Ok(())
 }
 
-/// Once a reset committed: whoever reset the password owns the mailbox (or phone), so a
-/// sign-in lockout on the address is lifted.
-pub async fn password_was_reset(ctx: &AuthContext, user: &Row) {
+/// Once a reset committed: the user gets the reset notice, describing `req`; and whoever reset
+/// the password owns the mailbox (or phone), so a sign-in lockout on the address is lifted.
+pub async fn password_was_reset(ctx: &AuthContext, req: &AuthRequest, user: &Row) {
+    crate::notices::send_to_user(ctx, req, user, crate::notices::Notice::PasswordReset);
     if let Some(email) = user.get("email").and_then(Value::as_str) {
         crate::lockout::Lockout::new(ctx, email).succeeded().await;
     }

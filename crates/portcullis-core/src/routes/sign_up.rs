@@ -7,6 +7,7 @@ use crate::context::AuthContext;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::issue::{SignIn, issue_session_in};
+use crate::notices::{self, Notice};
 use crate::session;
 use crate::users;
 use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
@@ -50,7 +51,8 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     let password = req.str_field("password").unwrap_or_default();
     users::check_password_length(ctx, password)?;
     users::check_input_allowed(ctx.user_table(), users::CORE_USER_FIELDS, body)?;
-    let exists = users::find_user_by_email(ctx, email).await?.is_some();
+    let existing = users::find_user_by_email(ctx, email).await?;
+    let exists = existing.is_some();
     if exists && !cfg.require_email_verification {
         return Err(ApiError::new(
             422,
@@ -68,8 +70,31 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     }
     let user_row = users::new_user_row(ctx, name, email, req.str_field("image"), body)?;
     let dont_remember = req.bool_field("rememberMe") == Some(false);
-    if exists {
-        // Enumeration protection, as Better Auth does when no session is issued.
+    if let Some(owner) = existing {
+        // The password is hashed all the same: a new sign-up's answer waits for its hash, and
+        // one that skipped it would tell a taken address by its speed.
+        ctx.hasher
+            .hash(password)
+            .await
+            .map_err(|_| ApiError::new(422, codes::FAILED_TO_CREATE_USER))?;
+        // Enumeration protection, as Better Auth does when no session is issued. The answer
+        // cannot tell the owner anything, so the mailbox does: sign in or reset instead. It is
+        // rendered and sent after the answer, like every send that depends on an account.
+        if Notice::SignUpAttempt.enabled(ctx) {
+            let origin = notices::RequestOrigin::of(ctx, req);
+            ctx.defer(
+                "sign-up-attempt-notice",
+                Some(email.to_owned()),
+                move |ctx| async move {
+                    let to = owner
+                        .get("email")
+                        .and_then(portcullis_storage::Value::as_str)
+                        .unwrap_or_default();
+                    notices::send(&ctx, to, &owner, &origin, Notice::SignUpAttempt);
+                    Ok(())
+                },
+            );
+        }
         return Ok(AuthResponse::json(
             json!({"token": null, "user": session::user_json(ctx, &user_row)}),
         ));

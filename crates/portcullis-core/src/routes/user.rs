@@ -8,6 +8,7 @@ use crate::context::AuthContext;
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::lockout::Lockout;
+use crate::notices::{self, Notice};
 use crate::session::{self, SessionWithUser};
 use crate::users;
 use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
@@ -87,15 +88,25 @@ async fn change_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
     if new_email == current {
         return Err(ApiError::message_only(400, "Email is the same"));
     }
-    // A taken address answers the same, so the endpoint cannot probe for accounts.
-    if users::find_user_by_email(ctx, &new_email).await?.is_none() {
-        crate::routes::email_verification::send_change_email(
-            ctx,
-            &me.user,
-            &new_email,
-            req.str_field("callbackURL"),
-        )?;
-    }
+    // A taken address answers the same, so the endpoint cannot probe for accounts, not even by
+    // its timing: the lookup and the send happen once the answer is out.
+    let user = me.user.clone();
+    let callback = req.str_field("callbackURL").map(str::to_owned);
+    ctx.defer(
+        "change-email",
+        Some(new_email.clone()),
+        move |ctx| async move {
+            if users::find_user_by_email(&ctx, &new_email).await?.is_none() {
+                crate::routes::email_verification::send_change_email(
+                    &ctx,
+                    &user,
+                    &new_email,
+                    callback.as_deref(),
+                )?;
+            }
+            Ok(())
+        },
+    );
     Ok(AuthResponse::json(json!({"status": true})))
 }
 
@@ -211,6 +222,7 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         None
     };
     tx.commit().await?;
+    notices::send_to_user(ctx, req, &me.user, Notice::PasswordChanged);
 
     let user_json = session::user_json(ctx, &me.user);
     match new_session {
@@ -310,6 +322,7 @@ async fn set_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
                 .await?;
         }
     }
+    notices::send_to_user(ctx, req, &me.user, Notice::PasswordSet);
     Ok(AuthResponse::json(json!({"status": true})))
 }
 

@@ -98,6 +98,14 @@ impl OtpType {
             OtpType::ForgetPassword => "forget-password",
         }
     }
+    /// The deferred send's name in metrics and logs.
+    fn kind(self) -> &'static str {
+        match self {
+            OtpType::EmailVerification => "email-otp-email-verification",
+            OtpType::SignIn => "email-otp-sign-in",
+            OtpType::ForgetPassword => "email-otp-forget-password",
+        }
+    }
     fn identifier(self, email: &str) -> String {
         format!("{}-otp-{email}", self.as_str())
     }
@@ -315,17 +323,26 @@ async fn send_verification_otp(
 ) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
     let otp_type = otp_type_field(req)?;
-    let user = users::find_user_by_email(ctx, &email).await?;
-    let send = match otp_type {
-        // A code that could create an account is sent only when sign-up is possible.
-        OtpType::SignIn => {
-            user.is_some() || (!settings(ctx).disable_sign_up && ctx.config.sign_up_enabled)
-        }
-        OtpType::EmailVerification | OtpType::ForgetPassword => user.is_some(),
-    };
-    if send {
-        send_code(ctx, &email, otp_type).await?;
-    }
+    // Whether the address has an account must not show in the time to answer: the lookup
+    // and everything after it happen once the answer is out.
+    ctx.defer(
+        otp_type.kind(),
+        Some(email.clone()),
+        move |ctx| async move {
+            let known = users::find_user_by_email(&ctx, &email).await?.is_some();
+            let send = match otp_type {
+                // A code that could create an account is sent only when sign-up is possible.
+                OtpType::SignIn => {
+                    known || (!settings(&ctx).disable_sign_up && ctx.config.sign_up_enabled)
+                }
+                OtpType::EmailVerification | OtpType::ForgetPassword => known,
+            };
+            if send {
+                send_code(&ctx, &email, otp_type).await?;
+            }
+            Ok(())
+        },
+    );
     Ok(success())
 }
 
@@ -432,9 +449,17 @@ async fn request_password_reset(
     req: &AuthRequest,
 ) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
-    if users::find_user_by_email(ctx, &email).await?.is_some() {
-        send_code(ctx, &email, OtpType::ForgetPassword).await?;
-    }
+    // As send-verification-otp: the lookup and the send happen once the answer is out.
+    ctx.defer(
+        OtpType::ForgetPassword.kind(),
+        Some(email.clone()),
+        move |ctx| async move {
+            if users::find_user_by_email(&ctx, &email).await?.is_some() {
+                send_code(&ctx, &email, OtpType::ForgetPassword).await?;
+            }
+            Ok(())
+        },
+    );
     Ok(success())
 }
 
@@ -458,6 +483,6 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     // The code came to this mailbox: it is proven.
     let user = mark_verified(ctx, &mut tx, user).await?;
     tx.commit().await?;
-    password_reset::password_was_reset(ctx, &user).await;
+    password_reset::password_was_reset(ctx, req, &user).await;
     Ok(success())
 }

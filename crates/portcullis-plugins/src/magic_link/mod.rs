@@ -150,16 +150,44 @@ impl Plugin for MagicLink {
 }
 
 async fn send_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    let s = settings(ctx);
     let email = users::normalize_email(req.str_field("email").unwrap_or_default());
+    let name = req.str_field("name").map(str::to_owned);
+    let mut query = vec![(
+        "callbackURL",
+        req.str_field("callbackURL")
+            .filter(|c| !c.is_empty())
+            .unwrap_or("/")
+            .to_owned(),
+    )];
+    for field in ["newUserCallbackURL", "errorCallbackURL"] {
+        if let Some(v) = req.str_field(field).filter(|c| !c.is_empty()) {
+            query.push((field, v.to_owned()));
+        }
+    }
+    // Whether the address has an account must not show in the time to answer: the lookup
+    // and everything after it happen once the answer is out.
+    ctx.defer("magic-link", Some(email.clone()), move |ctx| async move {
+        email_link(&ctx, &email, name.as_deref(), &query).await
+    });
+    Ok(AuthResponse::json(json!({"status": true})))
+}
+
+/// Emails `email` a sign-in link, unless it has no account and links may not create one.
+async fn email_link(
+    ctx: &AuthContext,
+    email: &str,
+    name: Option<&str>,
+    callbacks: &[(&'static str, String)],
+) -> Result<(), ApiError> {
+    let s = settings(ctx);
     // Without sign-up by link, an unknown address gets the same answer and no email.
-    let known = users::find_user_by_email(ctx, &email).await?;
+    let known = users::find_user_by_email(ctx, email).await?;
     if known.is_none() && (s.disable_sign_up || !ctx.config.sign_up_enabled) {
-        return Ok(AuthResponse::json(json!({"status": true})));
+        return Ok(());
     }
     let token = random_string(32);
     let mut value = json!({"type": "magic-link", "email": email});
-    if let Some(name) = req.str_field("name") {
+    if let Some(name) = name {
         value["name"] = Value::String(name.to_owned());
     }
     verification::create(
@@ -170,23 +198,11 @@ async fn send_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse,
         s.expires_in,
     )
     .await?;
-    let mut query = vec![
-        ("token", token.as_str()),
-        (
-            "callbackURL",
-            req.str_field("callbackURL")
-                .filter(|c| !c.is_empty())
-                .unwrap_or("/"),
-        ),
-    ];
-    for field in ["newUserCallbackURL", "errorCallbackURL"] {
-        if let Some(v) = req.str_field(field).filter(|c| !c.is_empty()) {
-            query.push((field, v));
-        }
-    }
+    let mut query = vec![("token", token.as_str())];
+    query.extend(callbacks.iter().map(|(k, v)| (*k, v.as_str())));
     let url = links::api_url(ctx, "/magic-link/verify", &query);
     ctx.delivery.send_email(
-        &email,
+        email,
         EMAIL,
         json!({
             "url": url,
@@ -195,7 +211,7 @@ async fn send_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse,
             "expires_in_minutes": (s.expires_in + 59) / 60,
         }),
     );
-    Ok(AuthResponse::json(json!({"status": true})))
+    Ok(())
 }
 
 async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {

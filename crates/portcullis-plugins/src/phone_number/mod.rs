@@ -392,10 +392,19 @@ async fn request_password_reset(
     ctx: &AuthContext,
     req: &AuthRequest,
 ) -> Result<AuthResponse, ApiError> {
-    let number = number_field(req)?;
-    if find_by_number(ctx, number).await?.is_some() {
-        send_code(ctx, number, &reset_identifier(number)).await?;
-    }
+    let number = number_field(req)?.to_owned();
+    // Whether the number has an account must not show in the time to answer: the lookup and
+    // the text happen once the answer is out.
+    ctx.defer(
+        "phone-password-reset",
+        Some(number.clone()),
+        move |ctx| async move {
+            if find_by_number(&ctx, &number).await?.is_some() {
+                send_code(&ctx, &number, &reset_identifier(&number)).await?;
+            }
+            Ok(())
+        },
+    );
     Ok(AuthResponse::json(json!({"status": true})))
 }
 
@@ -419,7 +428,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
     password_reset::replace_password(ctx, &mut tx, user_id, hash).await?;
     tx.commit().await?;
-    password_reset::password_was_reset(ctx, &user).await;
+    password_reset::password_was_reset(ctx, req, &user).await;
     Ok(AuthResponse::json(json!({"status": true})))
 }
 

@@ -647,10 +647,12 @@ pub async fn welcome_and_new_device_notices(srv: &TestServer) {
     laptop.sign_in(email, "nora-password-1").await;
     assert!(srv.last_message(email, "new-sign-in").await.is_none());
     // Another device.
+    const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) \
+        AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1";
     let res = srv
         .send(
             Request::post("/api/auth/sign-in/email")
-                .header("user-agent", "SomePhone/2.0")
+                .header("user-agent", PHONE)
                 .json(&json!({"email": email, "password": "nora-password-1"})),
         )
         .await;
@@ -659,8 +661,15 @@ pub async fn welcome_and_new_device_notices(srv: &TestServer) {
         .last_message(email, "new-sign-in")
         .await
         .expect("new device notice");
-    assert!(notice.text.contains("SomePhone/2.0"), "{}", notice.text);
-    assert!(!notice.text.contains("nora-password-1"));
+    // Described as the security notices describe a request: a named browser, never the raw
+    // header, the address and the time.
+    for part in [&notice.text, &notice.html] {
+        assert!(part.contains("Safari 17 on iPhone"), "{part}");
+        assert!(part.contains("127.0.0.1"), "{part}");
+        assert!(part.contains(" UTC"), "{part}");
+        assert!(!part.contains("Mozilla/5.0"), "{part}");
+        assert!(!part.contains("nora-password-1"));
+    }
     let notices = |outbox: Vec<portcullis_delivery::OutboxMessage>| {
         outbox
             .iter()
@@ -674,7 +683,7 @@ pub async fn welcome_and_new_device_notices(srv: &TestServer) {
             .header("user-agent", agent)
             .json(&json!({"email": email, "password": "nora-password-1"}))
     };
-    assert_eq!(srv.send(sign_in_from("SomePhone/2.0")).await.status, 200);
+    assert_eq!(srv.send(sign_in_from(PHONE)).await.status, 200);
     assert_eq!(notices(srv.outbox().await), 1);
     // Every session revoked: a sign-in from yet another device has nothing to be new against.
     let res = laptop.post("/api/auth/revoke-sessions", json!({})).await;

@@ -8,6 +8,7 @@ pub mod email_otp;
 pub mod hosted_flows;
 pub mod magic_link;
 pub mod misc;
+pub mod notices;
 pub mod phone_number;
 pub mod plugin_seams;
 pub mod rate_limit;

@@ -542,6 +542,15 @@ pub async fn strict_preset_applies_each_rule(srv: &TestServer) {
     assert_eq!(new.json()["token"], Value::Null);
     assert_eq!(again.json()["token"], Value::Null);
     assert!(new.set_cookies().is_empty() && again.set_cookies().is_empty());
+    // The owner hears of the attempt instead.
+    let notice = srv
+        .last_message(email, "sign-up-attempt")
+        .await
+        .expect("the owner is told");
+    assert!(
+        !notice.text.contains("another-pass-phrase-8"),
+        "no password in it"
+    );
 
     // Strict rate limits: three sign-ups an hour from one address.
     let res = srv
