@@ -428,17 +428,26 @@ pub async fn code_guesses_have_one_budget_per_account(srv: &TestServer) {
     let log = Arc::new(EventLog::default());
     let srv = srv
         .with_plugins(
-            &[("CODE_GUESS_LIMIT", "5"), ("RATE_LIMIT_ENABLED", "false")],
+            &[
+                ("CODE_GUESS_LIMIT", "5"),
+                ("RATE_LIMIT_ENABLED", "false"),
+                ("ENABLE_PHONE_AUTH", "true"),
+            ],
             vec![log.clone() as Arc<dyn Plugin>],
         )
         .await;
     let email = "guessed@example.com";
     srv.sign_up("Guessed", email, "guessed-password-1").await;
-    let send = || {
-        srv.post(
-            "/email-otp/send-verification-otp",
-            json!({"email": email, "type": "sign-in"}),
-        )
+    // The code is issued after the answer: wait for it, so each guess meets a live code.
+    let send = || async {
+        let res = srv
+            .post(
+                "/email-otp/send-verification-otp",
+                json!({"email": email, "type": "sign-in"}),
+            )
+            .await;
+        srv.settle().await;
+        res
     };
     let guess =
         |otp: &'static str| srv.post("/sign-in/email-otp", json!({"email": email, "otp": otp}));
@@ -462,7 +471,7 @@ pub async fn code_guesses_have_one_budget_per_account(srv: &TestServer) {
         .await;
     assert_error(&res, 403, "TOO_MANY_ATTEMPTS", "Too many attempts");
     let events = log.events.lock().map(|e| e.clone()).unwrap_or_default();
-    assert_eq!(events.len(), 1, "one event: {events:?}");
+    assert_eq!(events.len(), 1, "one event so far: {events:?}");
     assert!(
         matches!(
             &events[0],
@@ -474,6 +483,35 @@ pub async fn code_guesses_have_one_budget_per_account(srv: &TestServer) {
         ),
         "{events:?}"
     );
+    // SMS codes have a budget of their own, per number, across fresh codes too.
+    let number = "+14155550199";
+    let send_sms = || async {
+        let res = srv
+            .post("/phone-number/send-otp", json!({"phoneNumber": number}))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+        srv.settle().await;
+    };
+    for _ in 0..5 {
+        send_sms().await;
+        let res = srv
+            .post(
+                "/phone-number/verify",
+                json!({"phoneNumber": number, "code": "000000"}),
+            )
+            .await;
+        assert_eq!(res.status, 400, "{}", res.describe());
+    }
+    send_sms().await;
+    let code = srv.last_code(number, "otp").await;
+    let res = srv
+        .post(
+            "/phone-number/verify",
+            json!({"phoneNumber": number, "code": code}),
+        )
+        .await;
+    assert_error(&res, 403, "TOO_MANY_ATTEMPTS", "Too many attempts");
+
     // Another account is not affected.
     let other = "other-guessed@example.com";
     srv.sign_up("Other", other, "other-password-1").await;
