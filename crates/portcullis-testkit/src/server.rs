@@ -324,6 +324,19 @@ impl TestServer {
             .unwrap_or_else(|| panic!("no link in {kind} message: {}", m.text))
     }
 
+    /// Asks the email-otp plugin for a code of `otp_type` (`sign-in`, `email-verification`,
+    /// `forget-password`) for `email`, and returns it once it has been sent.
+    pub async fn email_code(&self, email: &str, otp_type: &str) -> String {
+        let res = self
+            .post(
+                "/email-otp/send-verification-otp",
+                json!({"email": email, "type": otp_type}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+        self.last_code(email, "email-otp").await
+    }
+
     /// The first run of six digits in the newest `kind` message to `to`.
     pub async fn last_code(&self, to: &str, kind: &str) -> String {
         let m = self

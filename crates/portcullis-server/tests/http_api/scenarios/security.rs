@@ -386,14 +386,7 @@ pub async fn a_failed_redemption_leaves_the_token_usable(srv: &TestServer) {
     );
 
     // An e-mail code.
-    let res = srv
-        .post(
-            "/email-otp/send-verification-otp",
-            json!({"email": email, "type": "sign-in"}),
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.describe());
-    let code = srv.last_code(email, "email-otp").await;
+    let code = srv.email_code(email, "sign-in").await;
     failing.armed.store(true, Ordering::SeqCst);
     let res = srv
         .post("/sign-in/email-otp", json!({"email": email, "otp": code}))
@@ -515,14 +508,7 @@ pub async fn code_guesses_have_one_budget_per_account(srv: &TestServer) {
     // Another account is not affected.
     let other = "other-guessed@example.com";
     srv.sign_up("Other", other, "other-password-1").await;
-    let res = srv
-        .post(
-            "/email-otp/send-verification-otp",
-            json!({"email": other, "type": "sign-in"}),
-        )
-        .await;
-    assert_eq!(res.status, 200);
-    let code = srv.last_code(other, "email-otp").await;
+    let code = srv.email_code(other, "sign-in").await;
     let res = srv
         .post("/sign-in/email-otp", json!({"email": other, "otp": code}))
         .await;
