@@ -41,7 +41,6 @@ pub struct EngineParts {
     pub clock: Arc<dyn crate::clock::Clock>,
 }
 
-/// Builds the context: schema and route table from core plus plugins, the hasher pool.
 /// What can stop `build`: resources the engine starts with.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -51,6 +50,7 @@ pub enum BuildError {
     BreachCheckClient(#[from] reqwest::Error),
 }
 
+/// Builds the context: schema and route table from core plus plugins, the hasher pool.
 pub fn build(
     parts: EngineParts,
     schema: Arc<portcullis_storage::Schema>,

@@ -60,7 +60,8 @@ pub struct Lockout<'a> {
     ctx: &'a AuthContext,
     guarded: Guarded,
     cfg: LockoutConfig,
-    /// The key's stem, `lockout:[<method>:]<hash>`; `None` when this lockout is off.
+    /// The failure counter's key, `lockout:[<method>:]<hash>`, which the lock's key extends;
+    /// `None` when this lockout is off.
     stem: Option<String>,
     hash: String,
 }
@@ -97,10 +98,6 @@ impl<'a> Lockout<'a> {
         }
     }
 
-    fn counter_key(stem: &str) -> String {
-        stem.to_owned()
-    }
-
     fn lock_key(stem: &str) -> String {
         format!("{stem}:locked")
     }
@@ -121,10 +118,7 @@ impl<'a> Lockout<'a> {
         let Some(h) = &self.stem else { return };
         let cfg = self.cfg;
         let store = &self.ctx.secondary;
-        let n = match store
-            .incr(&Self::counter_key(h), Duration::from_secs(cfg.window))
-            .await
-        {
+        let n = match store.incr(h, Duration::from_secs(cfg.window)).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::warn!(error = %e, "lockout counter failed");
@@ -141,7 +135,7 @@ impl<'a> Lockout<'a> {
                 Some(Duration::from_secs(cfg.duration)),
             )
             .await;
-        let _ = store.delete(&Self::counter_key(h)).await;
+        let _ = store.delete(h).await;
         match locked {
             // Exactly one increment reaches the limit, so the event is emitted once.
             Ok(()) if n == i64::from(cfg.max_attempts) => {
@@ -169,7 +163,7 @@ impl<'a> Lockout<'a> {
     /// spans fresh codes, so only time restores it.)
     pub async fn succeeded(&self) {
         let Some(h) = &self.stem else { return };
-        if let Err(e) = self.ctx.secondary.delete(&Self::counter_key(h)).await {
+        if let Err(e) = self.ctx.secondary.delete(h).await {
             tracing::warn!(error = %e, "lockout counter reset failed");
         }
     }

@@ -33,8 +33,7 @@ pub async fn user_for_proven_email(
     image: Option<&str>,
     sign_up: bool,
 ) -> Result<ProvenUser, ApiError> {
-    let by_email = [Where::eq("email", users::normalize_email(email))];
-    if let Some(user) = tx.find_one("user", &by_email).await? {
+    if let Some(user) = users::find_user_by_email_in(tx.store(), email).await? {
         if user.get("emailVerified").and_then(Value::as_bool) == Some(true) {
             return Ok(ProvenUser::Existing(user));
         }

@@ -15,8 +15,15 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 pub async fn find_user_by_email(ctx: &AuthContext, email: &str) -> Result<Option<Row>, ApiError> {
-    Ok(ctx
-        .adapter
+    find_user_by_email_in(ctx.adapter.as_ref(), email).await
+}
+
+/// `find_user_by_email` through `store`: inside a transaction, its own connection.
+pub async fn find_user_by_email_in(
+    store: &dyn portcullis_storage::Store,
+    email: &str,
+) -> Result<Option<Row>, ApiError> {
+    Ok(store
         .find_one("user", &[Where::eq("email", normalize_email(email))])
         .await?)
 }
@@ -87,9 +94,7 @@ fn input_value(field: &str, ty: FieldType, v: &serde_json::Value) -> Result<Valu
     Ok(match (ty, v) {
         (_, serde_json::Value::Null) => Value::Null,
         (FieldType::String, serde_json::Value::String(s)) => {
-            if s.len() > ADDITIONAL_STRING_MAX_CHARS
-                && s.chars().count() > ADDITIONAL_STRING_MAX_CHARS
-            {
+            if crate::validate::longer_than(s, ADDITIONAL_STRING_MAX_CHARS) {
                 return Err(ApiError::validation(crate::validate::too_big(
                     &format!("[body.{field}]"),
                     ADDITIONAL_STRING_MAX_CHARS,

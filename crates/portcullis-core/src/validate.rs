@@ -161,10 +161,8 @@ fn check_field(spec: &FieldSpec, v: Option<&Value>, issues: &mut Vec<String>) {
         (_, None) if !spec.required => {}
         (Ty::NullableString, Some(Value::Null)) => {}
         (Ty::String | Ty::Email | Ty::NullableString, Some(Value::String(s))) => {
-            // Counted in bytes first: a string has at least as many bytes as characters.
             if let Some(max) = spec.max_len
-                && s.len() > max
-                && s.chars().count() > max
+                && longer_than(s, max)
             {
                 issues.push(too_big(&path, max));
             } else if spec.ty == Ty::Email && !is_email(s) {
@@ -183,6 +181,12 @@ fn check_field(spec: &FieldSpec, v: Option<&Value>, issues: &mut Vec<String>) {
             received(other)
         )),
     }
+}
+
+/// Whether `s` has more than `max` characters (zod counts characters, not bytes). The byte
+/// length is looked at first: a string has at least as many bytes as characters.
+pub fn longer_than(s: &str, max: usize) -> bool {
+    s.len() > max && s.chars().count() > max
 }
 
 /// zod 4's message for a string over its `.max`.

@@ -123,18 +123,3 @@ pub async fn delete(store: &dyn Store, id: &str) -> Result<bool, ApiError> {
 pub async fn take(store: &dyn Store, found: &Found) -> Result<bool, ApiError> {
     delete(store, &found.id).await
 }
-
-/// Takes the value for `identifier` once. Expired or already used → `None`.
-pub async fn consume(
-    ctx: &AuthContext,
-    store: &dyn Store,
-    identifier: &str,
-) -> Result<Option<String>, ApiError> {
-    let Some(f) = find(ctx, store, identifier).await? else {
-        return Ok(None);
-    };
-    if !delete(store, &f.id).await? || f.expired {
-        return Ok(None);
-    }
-    Ok(Some(f.value))
-}

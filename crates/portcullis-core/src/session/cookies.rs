@@ -40,7 +40,7 @@ pub fn session_cookies(
 /// The longest `Set-Cookie` value written for the cookie cache, attributes included. Browsers
 /// keep at most 4096 bytes of name and value per cookie and drop bigger ones silently, and
 /// common HTTP clients refuse long headers.
-pub const MAX_SET_COOKIE_BYTES: usize = 4096;
+const MAX_SET_COOKIE_BYTES: usize = 4096;
 
 /// The signed session token from the request's cookies, if its signature verifies.
 pub fn token_from_cookies(ctx: &AuthContext, req: &AuthRequest) -> Option<String> {

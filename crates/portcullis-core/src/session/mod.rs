@@ -28,7 +28,7 @@ mod lookup;
 mod secondary_store;
 
 pub(crate) use cache::{evict_sessions, evict_user};
-pub use cookies::{MAX_SET_COOKIE_BYTES, dont_remember, session_cookies, token_from_cookies};
+pub use cookies::{dont_remember, session_cookies, token_from_cookies};
 pub use json::{
     public_json, session_json, session_with_user_bytes, session_with_user_json, user_json,
 };

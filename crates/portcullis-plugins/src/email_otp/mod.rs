@@ -25,7 +25,7 @@ use portcullis_delivery::EmailTemplate;
 /// `templates/email-email-otp.html` and `.txt`: `otp`, `otp_type` (`sign-in`,
 /// `email-verification`, `forget-password`, `change-email`), `expires_in_minutes`.
 pub const EMAIL: EmailTemplate = EmailTemplate::named("email-otp");
-use portcullis_storage::{Row, Value, Where};
+use portcullis_storage::{Row, Value};
 use serde_json::json;
 
 #[derive(Debug, Clone)]
@@ -390,8 +390,7 @@ async fn mark_verified(
 async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let email = email_field(req)?;
     let mut tx = redeem_code(ctx, req, &email, OtpType::EmailVerification).await?;
-    let user = tx
-        .find_one("user", &[Where::eq("email", email.as_str())])
+    let user = users::find_user_by_email_in(tx.store(), &email)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
     let was_verified = user.get("emailVerified").and_then(Value::as_bool) == Some(true);
@@ -474,8 +473,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     users::refuse_breached_password(ctx, password).await?;
     let hash = password_reset::hash_new_password(ctx, password).await?;
     let mut tx = redeem_code(ctx, req, &email, OtpType::ForgetPassword).await?;
-    let user = tx
-        .find_one("user", &[Where::eq("email", email.as_str())])
+    let user = users::find_user_by_email_in(tx.store(), &email)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
     let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();

@@ -20,7 +20,7 @@ use portcullis_core::{
     ApiError, AuthContext, Before, Config, ConfigError, Plugin, SignIn, Writes, issue_session_in,
     session, users,
 };
-use portcullis_storage::{Field, FieldType, Row, Table, Value, Where};
+use portcullis_storage::{Field, FieldType, Row, Store, Table, Value, Where};
 use serde_json::json;
 
 /// `templates/sms-otp.txt`: `otp`, `expires_in_minutes`.
@@ -104,9 +104,9 @@ fn number_field(req: &AuthRequest) -> Result<&str, ApiError> {
     Ok(n)
 }
 
-async fn find_by_number(ctx: &AuthContext, number: &str) -> Result<Option<Row>, ApiError> {
-    Ok(ctx
-        .adapter
+/// The user with this number, read through `store` (inside a transaction, its own).
+async fn find_by_number(store: &dyn Store, number: &str) -> Result<Option<Row>, ApiError> {
+    Ok(store
         .find_one("user", &[Where::eq("phoneNumber", number)])
         .await?)
 }
@@ -224,7 +224,10 @@ impl Plugin for PhoneNumber {
                 if !is_e164(number) {
                     return Err(ApiError::bad_request(INVALID_PHONE_NUMBER));
                 }
-                if find_by_number(ctx, number).await?.is_some() {
+                if find_by_number(ctx.adapter.as_ref(), number)
+                    .await?
+                    .is_some()
+                {
                     return Err(ApiError::bad_request(PHONE_NUMBER_EXIST));
                 }
                 Ok(Before::Continue)
@@ -315,8 +318,7 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         return update_number(ctx, req, number, code).await;
     }
     let mut tx = redeem_code(ctx, number, number, code).await?;
-    let user = tx
-        .find_one("user", &[Where::eq("phoneNumber", number)])
+    let user = find_by_number(tx.store(), number)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
     let user = mark_verified(ctx, &mut tx, user, number).await?;
@@ -346,7 +348,7 @@ async fn update_number(
         session::Lookup::Found(s) => s,
         _ => return Err(ApiError::new(401, codes::UNAUTHORIZED)),
     };
-    if let Some(owner) = find_by_number(ctx, number).await?
+    if let Some(owner) = find_by_number(ctx.adapter.as_ref(), number).await?
         && owner.get("id").and_then(Value::as_str) != Some(s.user_id())
     {
         return Err(ApiError::bad_request(PHONE_NUMBER_EXIST));
@@ -399,7 +401,10 @@ async fn request_password_reset(
         "phone-password-reset",
         Some(number.clone()),
         move |ctx| async move {
-            if find_by_number(&ctx, &number).await?.is_some() {
+            if find_by_number(ctx.adapter.as_ref(), &number)
+                .await?
+                .is_some()
+            {
                 send_code(&ctx, &number, &reset_identifier(&number)).await?;
             }
             Ok(())
@@ -421,8 +426,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     users::refuse_breached_password(ctx, new_password).await?;
     let hash = password_reset::hash_new_password(ctx, new_password).await?;
     let mut tx = redeem_code(ctx, number, &identifier, code).await?;
-    let user = tx
-        .find_one("user", &[Where::eq("phoneNumber", number)])
+    let user = find_by_number(tx.store(), number)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
     let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
