@@ -78,20 +78,55 @@ impl Page {
 
 /// A piece of a core page a plugin fills: `template` is rendered where the page has `slot`,
 /// with the page's own context, after the fragments of plugins registered earlier. The slots:
-/// - `sign-in.buttons`: other ways to sign in, each an `<li>` in the sign-in page's list;
-/// - `sign-up.buttons`: the same on the sign-up page, under its form;
+/// - `sign-in.buttons`: other ways to sign in, each an `<li>` in the sign-in page's list
+///   (give it `data-login-method="<method id>"` so the page can mark the one used last);
+/// - `sign-up.fields`: more fields in the sign-up form (use the `ui.field` macro of
+///   `macros.html`); a filled input is sent in the sign-up body under its `name`;
+/// - `sign-up.buttons`: other ways to sign up, each an `<li>` under the form;
 /// - `account.notices`: `<section class="card">`s at the top of the account page, under its
 ///   heading (what the user should know first);
-/// - `account.sections`: `<section class="card">`s on the account page, before "Sign out".
+/// - `account.sections`: a whole section of the account area, with its entry in the side
+///   navigation: made with [`Fragment::account_section`], after the core sections (Profile,
+///   Email, Security, Sessions and devices);
+/// - `account.security`: a `<section class="subsection">` inside the Security section, after
+///   the password (two-factor, passkeys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fragment {
     pub slot: &'static str,
     pub template: TemplateSource,
+    /// For `account.sections`: the section's `id` (its address is `/account#<id>`; the
+    /// template's `<section>` carries it) and its label in the navigation.
+    pub section: Option<AccountSection>,
+}
+
+/// A section of the account area: its id (`[a-z0-9-]`) and its navigation label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct AccountSection {
+    pub id: &'static str,
+    pub label: &'static str,
 }
 
 impl Fragment {
     pub const fn new(slot: &'static str, template: TemplateSource) -> Self {
-        Fragment { slot, template }
+        Fragment {
+            slot,
+            template,
+            section: None,
+        }
+    }
+
+    /// A section of the account area (slot `account.sections`): `template` renders
+    /// `<section id="{id}" class="account-section" data-section aria-labelledby=..>`.
+    pub const fn account_section(
+        id: &'static str,
+        label: &'static str,
+        template: TemplateSource,
+    ) -> Self {
+        Fragment {
+            slot: "account.sections",
+            template,
+            section: Some(AccountSection { id, label }),
+        }
     }
 }
 

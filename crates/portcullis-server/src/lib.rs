@@ -8,6 +8,7 @@ pub mod plugin_seams;
 pub mod ui;
 
 pub use app::{App, AppOptions, StartError, build_app, build_app_with, serve};
+pub use http::outbox::dev_outbox_url;
 
 /// The old path of `http` (it was one file, `http_layer.rs`), kept so that code
 /// written against it still builds.

@@ -15,6 +15,23 @@ use crate::app::StartError;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../ui/templates/base.html")),
+    ("macros.html", include_str!("../ui/templates/macros.html")),
+    (
+        "account-profile.html",
+        include_str!("../ui/templates/account-profile.html"),
+    ),
+    (
+        "account-email.html",
+        include_str!("../ui/templates/account-email.html"),
+    ),
+    (
+        "account-security.html",
+        include_str!("../ui/templates/account-security.html"),
+    ),
+    (
+        "account-sessions.html",
+        include_str!("../ui/templates/account-sessions.html"),
+    ),
     ("index.html", include_str!("../ui/templates/index.html")),
     ("sign-in.html", include_str!("../ui/templates/sign-in.html")),
     ("sign-up.html", include_str!("../ui/templates/sign-up.html")),
@@ -53,61 +70,117 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// `(file name, content type, body)`
-pub const ASSETS: &[(&str, &str, &str)] = &[
+/// `(file name, content type, body)`. The zxcvbn-ts files are vendored from npm at pinned
+/// versions (`ui/vendor/README.md`), loaded only by pages with a new password.
+pub const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "portcullis.css",
         "text/css; charset=utf-8",
-        include_str!("../ui/static/portcullis.css"),
+        include_bytes!("../ui/static/portcullis.css"),
+    ),
+    (
+        "favicon.ico",
+        "image/x-icon",
+        include_bytes!("../ui/static/favicon.ico"),
     ),
     (
         "api.js",
         "text/javascript; charset=utf-8",
-        include_str!("../ui/static/api.js"),
+        include_bytes!("../ui/static/api.js"),
+    ),
+    (
+        "shell.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/shell.js"),
+    ),
+    (
+        "forms.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/forms.js"),
+    ),
+    (
+        "strength.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/strength.js"),
+    ),
+    (
+        "devices.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/devices.js"),
+    ),
+    (
+        "last-method.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/last-method.js"),
     ),
     (
         "index.js",
         "text/javascript; charset=utf-8",
-        include_str!("../ui/static/index.js"),
+        include_bytes!("../ui/static/index.js"),
     ),
     (
         "sign-in.js",
         "text/javascript; charset=utf-8",
-        include_str!("../ui/static/sign-in.js"),
+        include_bytes!("../ui/static/sign-in.js"),
     ),
     (
         "sign-up.js",
         "text/javascript; charset=utf-8",
-        include_str!("../ui/static/sign-up.js"),
+        include_bytes!("../ui/static/sign-up.js"),
     ),
     (
         "account.js",
         "text/javascript; charset=utf-8",
-        include_str!("../ui/static/account.js"),
+        include_bytes!("../ui/static/account.js"),
     ),
     (
         "forgot-password.js",
         "text/javascript; charset=utf-8",
-        include_str!("../ui/static/forgot-password.js"),
+        include_bytes!("../ui/static/forgot-password.js"),
     ),
     (
         "reset-password.js",
         "text/javascript; charset=utf-8",
-        include_str!("../ui/static/reset-password.js"),
+        include_bytes!("../ui/static/reset-password.js"),
     ),
     (
         "verify-email.js",
         "text/javascript; charset=utf-8",
-        include_str!("../ui/static/verify-email.js"),
+        include_bytes!("../ui/static/verify-email.js"),
+    ),
+    (
+        "dev-outbox.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/dev-outbox.js"),
+    ),
+    (
+        "zxcvbn-ts-core.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/vendor/zxcvbn-ts/zxcvbn-ts-core.js"),
+    ),
+    (
+        "zxcvbn-ts-language-common.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/vendor/zxcvbn-ts/zxcvbn-ts-language-common.js"),
     ),
 ];
 
 /// The slots core pages render plugin fragments into.
 pub const SLOTS: &[&str] = &[
     "sign-in.buttons",
+    "sign-up.fields",
     "sign-up.buttons",
     "account.notices",
     "account.sections",
+    "account.security",
+];
+
+/// The account area's own sections, before the plugins': `(id, navigation label, template)`.
+const CORE_ACCOUNT_SECTIONS: &[(&str, &str, &str)] = &[
+    ("profile", "Profile", "account-profile.html"),
+    ("email", "Email", "account-email.html"),
+    ("security", "Security", "account-security.html"),
+    ("sessions", "Sessions and devices", "account-sessions.html"),
 ];
 
 /// Paths the server itself answers outside the base path: no plugin page may take them.
@@ -120,6 +193,7 @@ pub const RESERVED_PATHS: &[&str] = &[
     "/reset-password",
     "/verify-email",
     "/metrics",
+    "/favicon.ico",
 ];
 
 /// Path prefixes the server keeps for itself.
@@ -175,11 +249,15 @@ impl Ui {
         let mut templates: Vec<(&'static str, &'static str)> = TEMPLATES.to_vec();
         let mut assets: Vec<(&'static str, &'static str, &'static [u8])> = ASSETS
             .iter()
-            .map(|(name, ct, body)| (*name, *ct, body.as_bytes()))
+            .map(|(name, ct, body)| (*name, *ct, *body))
             .collect();
         let mut pages: Vec<Page> = Vec::new();
         let mut slots: BTreeMap<&'static str, Vec<&'static str>> =
             SLOTS.iter().map(|s| (*s, Vec::new())).collect();
+        let mut account_sections: Vec<Value> = CORE_ACCOUNT_SECTIONS
+            .iter()
+            .map(|(id, label, template)| json!({"id": id, "label": label, "template": template}))
+            .collect();
         for p in plugins {
             let refuse = |problem: String| StartError::Plugin {
                 plugin: p.id(),
@@ -225,6 +303,44 @@ impl Ui {
                     )));
                 };
                 list.push(fragment.template.file);
+                match (fragment.slot, fragment.section) {
+                    ("account.sections", Some(section)) => {
+                        let plain = !section.id.is_empty()
+                            && section.id.bytes().all(|b| {
+                                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+                            });
+                        if !plain || section.label.trim().is_empty() {
+                            return Err(refuse(format!(
+                                "account section {:?}: needs an id of [a-z0-9-] and a label",
+                                section.id
+                            )));
+                        }
+                        if account_sections.iter().any(|s| s["id"] == section.id) {
+                            return Err(refuse(format!(
+                                "account section {:?} is defined twice",
+                                section.id
+                            )));
+                        }
+                        account_sections.push(json!({
+                            "id": section.id,
+                            "label": section.label,
+                            "template": fragment.template.file,
+                        }));
+                    }
+                    ("account.sections", None) => {
+                        return Err(refuse(format!(
+                            "fragment {}: an account section is made with Fragment::account_section",
+                            fragment.template.file
+                        )));
+                    }
+                    (_, Some(_)) => {
+                        return Err(refuse(format!(
+                            "fragment {}: only slot account.sections takes a section",
+                            fragment.template.file
+                        )));
+                    }
+                    (_, None) => {}
+                }
             }
             for asset in p.assets() {
                 if !plain_file_name(asset.file)
@@ -256,6 +372,8 @@ impl Ui {
                 }),
             );
             m.insert("slots".into(), json!(slots));
+            m.insert("account_sections".into(), Value::Array(account_sections));
+            m.insert("production".into(), json!(config.is_production()));
         }
         // Colours were validated as hex at start-up, so they are safe inside CSS.
         let brand_css = format!(

@@ -76,8 +76,10 @@ fn load_config() -> anyhow::Result<Config> {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only on a terminal: a log redirected to a file or a collector stays plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if config.log_json {
         builder.json().flatten_event(true).init();
@@ -108,6 +110,12 @@ async fn serve() -> anyhow::Result<()> {
         base_url = %app.ctx.config.base_url,
         "portcullis listening"
     );
+    if let Some(outbox) = portcullis_server::dev_outbox_url(&app) {
+        tracing::info!(
+            outbox = %outbox,
+            "emails are not sent in development: read them in the outbox"
+        );
+    }
     portcullis_server::serve(app, listener).await?;
     Ok(())
 }

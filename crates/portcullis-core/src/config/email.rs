@@ -39,12 +39,13 @@ pub struct EmailFlows {
     pub notify_existing_sign_up: bool,
 }
 
-pub(super) fn load(src: &Sources, require_verification: bool) -> Result<EmailFlows, ConfigError> {
+pub(super) fn load(src: &Sources) -> Result<EmailFlows, ConfigError> {
     let lifetime = |var: &str, default: i64| src.lifetime(var, default);
     let security_notices = src.flag("SECURITY_NOTICES", true)?;
     Ok(EmailFlows {
-        send_verification_on_sign_up: src
-            .flag("EMAIL_VERIFICATION_ON_SIGN_UP", require_verification)?,
+        // On by default: an address nobody proved cannot be trusted with sign-in links or
+        // notices, and the user should not have to go looking for the link.
+        send_verification_on_sign_up: src.flag("EMAIL_VERIFICATION_ON_SIGN_UP", true)?,
         auto_sign_in_after_verification: src.flag("EMAIL_VERIFICATION_AUTO_SIGN_IN", true)?,
         verification_expires_in: lifetime("EMAIL_VERIFICATION_EXPIRES_IN", 3600)?,
         reset_password_expires_in: lifetime("RESET_PASSWORD_TOKEN_EXPIRES_IN", 3600)?,

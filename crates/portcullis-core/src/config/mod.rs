@@ -187,7 +187,7 @@ impl Config {
             email_password_enabled: accounts.email_password_enabled,
             sign_up_enabled: accounts.sign_up_enabled,
             require_email_verification: accounts.require_email_verification,
-            email: email::load(src, accounts.require_email_verification)?,
+            email: email::load(src)?,
             delivery,
             dev_outbox_ui: !production,
             sources: std::sync::Arc::new(src.clone()),

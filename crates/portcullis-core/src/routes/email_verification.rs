@@ -58,7 +58,9 @@ fn send_link(
             ("token", token.as_str()),
             (
                 "callbackURL",
-                callback_url.filter(|c| !c.is_empty()).unwrap_or("/"),
+                callback_url
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or(HOSTED_VERIFY_PAGE),
             ),
         ],
     );
@@ -179,11 +181,52 @@ fn fail(req: &AuthRequest, code: ErrorCode) -> Result<AuthResponse, ApiError> {
     }
 }
 
-fn done(req: &AuthRequest, body: serde_json::Value) -> AuthResponse {
+/// The hosted page a link leads to when the request that sent it named no `callbackURL`
+/// (Better Auth sends such links to `/`, where nothing would say what happened).
+const HOSTED_VERIFY_PAGE: &str = "/verify-email";
+
+/// What a link did, told to the hosted verify page only: every other callback gets exactly the
+/// address it asked for, as in Better Auth.
+#[derive(Clone, Copy)]
+enum Outcome {
+    Verified,
+    AlreadyVerified,
+    ChangeApproved,
+    EmailChanged,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Verified => "verified",
+            Outcome::AlreadyVerified => "already-verified",
+            Outcome::ChangeApproved => "change-approved",
+            Outcome::EmailChanged => "email-changed",
+        }
+    }
+}
+
+fn done(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    outcome: Outcome,
+    body: serde_json::Value,
+) -> AuthResponse {
     match req.query_param("callbackURL").filter(|c| !c.is_empty()) {
+        Some(cb) if is_hosted_verify_page(ctx, cb) => AuthResponse::redirect(
+            &links::resolve_with(ctx, cb, &[("status", outcome.as_str())]),
+        ),
         Some(cb) => AuthResponse::redirect(cb),
         None => AuthResponse::json(body),
     }
+}
+
+/// `/verify-email` on this server, relative or absolute.
+fn is_hosted_verify_page(ctx: &AuthContext, target: &str) -> bool {
+    ctx.config
+        .base_url
+        .join(target)
+        .is_ok_and(|u| u.origin() == ctx.config.base_url.origin() && u.path() == HOSTED_VERIFY_PAGE)
 }
 
 async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -216,13 +259,19 @@ async fn verify_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
             .update_user(&user_id, set)
             .await?
             .ok_or_else(|| ApiError::new(401, codes::USER_NOT_FOUND))?;
-        if ctx.config.email.welcome_email && ctx.config.require_email_verification {
+        // The welcome waits for the address when sign-up sent a link to prove it.
+        if ctx.config.email.welcome_email && ctx.config.email.send_verification_on_sign_up {
             send_welcome(ctx, &updated);
         }
         updated
     };
 
-    let res = done(req, json!({"status": true, "user": null}));
+    let outcome = if was_verified {
+        Outcome::AlreadyVerified
+    } else {
+        Outcome::Verified
+    };
+    let res = done(ctx, req, outcome, json!({"status": true, "user": null}));
     // As Better Auth: cookies only with auto sign-in, and only when this link verified the
     // address. The caller's own session is set again (its cookie cache then shows
     // emailVerified); anyone else gets a new session for this user.
@@ -267,7 +316,12 @@ async fn change_email_step(
                 req.query_param("callbackURL"),
                 user,
             )?;
-            Ok(done(req, json!({"status": true})))
+            Ok(done(
+                ctx,
+                req,
+                Outcome::ChangeApproved,
+                json!({"status": true}),
+            ))
         }
         Some("change-email-verification") => {
             if users::find_user_by_email(ctx, new_email).await?.is_some() {
@@ -292,7 +346,9 @@ async fn change_email_step(
             // To the address the account had: whoever lost it must hear of it there.
             notices::send_to_user(ctx, req, user, Notice::EmailChanged { new_email });
             let mut res = done(
+                ctx,
                 req,
+                Outcome::EmailChanged,
                 json!({"status": true, "user": session::user_json(ctx, &updated)}),
             );
             if let Lookup::Found(mut s) = session::lookup(ctx, req, false).await?

@@ -145,7 +145,7 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
             req.str_field("callbackURL"),
         )?;
     }
-    if cfg.email.welcome_email && !cfg.require_email_verification {
+    if cfg.email.welcome_email && !cfg.email.send_verification_on_sign_up {
         crate::routes::email_verification::send_welcome(ctx, &user);
     }
 

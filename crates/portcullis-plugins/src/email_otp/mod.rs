@@ -224,11 +224,17 @@ impl Plugin for EmailOtp {
     }
 
     fn pages(&self) -> Vec<Page> {
-        vec![Page::new(
-            "/email-otp",
-            portcullis_core::template_source!("src/email_otp/templates", "email-otp.html"),
-            "Sign in with a code",
-        )]
+        vec![
+            Page::new(
+                "/email-otp",
+                portcullis_core::template_source!("src/email_otp/templates", "email-otp.html"),
+                "Sign in with a code",
+            )
+            .context(json!({
+                "code_length": self.settings.policy.digits,
+                "expires_in": self.settings.policy.expires_in,
+            })),
+        ]
     }
 
     fn fragments(&self) -> Vec<Fragment> {

@@ -11,6 +11,7 @@ use portcullis_core::error::{ErrorCode, codes};
 use portcullis_core::routes::sign_in::password_sign_in;
 use portcullis_core::session::{self, Lookup};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
+use portcullis_core::plugin_parts::Fragment;
 use portcullis_core::{ApiError, AuthContext, Before, Plugin};
 use portcullis_storage::{Field, FieldType, Row, Table, Value, Where};
 use serde_json::json;
@@ -134,6 +135,16 @@ impl Plugin for Username {
             None | Some(serde_json::Value::Null | serde_json::Value::String(_)) => Ok(()),
             Some(_) => Err(ApiError::new(422, codes::FAILED_TO_CREATE_USER)),
         }
+    }
+
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![Fragment::new(
+            "sign-up.fields",
+            portcullis_core::template_source!(
+                "src/username/templates",
+                "username-sign-up-field.html"
+            ),
+        )]
     }
 
     fn hooks(&self) -> portcullis_core::plugin::Hooks {

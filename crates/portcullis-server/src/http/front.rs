@@ -19,7 +19,7 @@ use super::edge::{Edge, EdgeFuture};
 use super::engine::auth;
 use super::health::{health, live, metrics};
 use super::outbox::{dev_outbox, dev_outbox_message};
-use super::pages::{Feature, asset, feature_page, page, plugin_page};
+use super::pages::{Feature, asset, favicon, feature_page, page, plugin_page};
 use super::responses::not_found;
 use super::under_base;
 use crate::app::App;
@@ -86,7 +86,8 @@ fn router(app: App, edge: Edge) -> Router {
         )
         .route("/dev/outbox", get(dev_outbox))
         .route("/dev/outbox/{id}", get(dev_outbox_message))
-        .route("/assets/{file}", get(asset));
+        .route("/assets/{file}", get(asset))
+        .route("/favicon.ico", get(favicon));
     // The plugins' pages, while their plugin is registered.
     for (i, p) in app.ui.plugin_pages().iter().enumerate() {
         router = router.route(p.path, get(move |s, q| plugin_page(s, q, i)));

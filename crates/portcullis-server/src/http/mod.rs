@@ -15,7 +15,7 @@ mod edge;
 mod engine;
 mod front;
 mod health;
-mod outbox;
+pub mod outbox;
 mod pages;
 mod responses;
 

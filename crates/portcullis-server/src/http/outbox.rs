@@ -15,6 +15,13 @@ use crate::app::App;
 const OUTBOX_CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'";
 
 /// The outbox, when `/dev/outbox` is served at all.
+/// The outbox's page on this server (`<base URL>/dev/outbox`) when it is served, for the
+/// start-up log.
+pub fn dev_outbox_url(app: &App) -> Option<String> {
+    dev_outbox_of(app)?;
+    Some(portcullis_core::links::page_url(&app.ctx, "/dev/outbox"))
+}
+
 fn dev_outbox_of(app: &App) -> Option<&portcullis_delivery::Outbox> {
     if !app.ctx.config.dev_outbox_ui {
         return None;
@@ -60,7 +67,7 @@ fn outbox_time(m: &portcullis_delivery::OutboxMessage) -> (String, String) {
 /// `GET /dev/outbox`: every message delivered to the outbox, newest first.
 pub(super) async fn dev_outbox(State(app): State<App>) -> Response {
     let Some(outbox) = dev_outbox_of(&app) else {
-        return not_found_page(&app);
+        return not_found_page(&app, "/dev/outbox");
     };
     let messages = match outbox.list(500).await {
         Ok(m) => m,
@@ -110,15 +117,16 @@ fn links_in(text: &str) -> Vec<String> {
 
 /// `GET /dev/outbox/{id}`: one message, its HTML body in a sandboxed frame.
 pub(super) async fn dev_outbox_message(State(app): State<App>, Path(id): Path<String>) -> Response {
+    let path = format!("/dev/outbox/{id}");
     let Some(outbox) = dev_outbox_of(&app) else {
-        return not_found_page(&app);
+        return not_found_page(&app, &path);
     };
     if !valid_outbox_id(&id) {
-        return not_found_page(&app);
+        return not_found_page(&app, &path);
     }
     let message = match outbox.get(&id).await {
         Ok(Some(m)) => m,
-        Ok(None) => return not_found_page(&app),
+        Ok(None) => return not_found_page(&app, &path),
         Err(e) => {
             tracing::error!(error = %e, "cannot read the outbox");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();

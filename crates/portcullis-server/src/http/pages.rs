@@ -22,6 +22,16 @@ pub struct Features {
     pub email_verification: bool,
     /// `/dev/outbox`: outside production, with messages delivered to the outbox.
     pub dev_outbox: bool,
+    /// `POST /sign-in/username` (the username plugin): the sign-in form takes a username too.
+    pub username_sign_in: bool,
+    /// `POST /change-email` with `ENABLE_CHANGE_EMAIL`.
+    pub change_email: bool,
+    /// `POST /send-verification-email`: the account page offers to send the link again.
+    pub send_verification_email: bool,
+    /// `POST /set-password`: an account without a password may set one.
+    pub set_password: bool,
+    /// `POST /delete-user` with `ENABLE_DELETE_USER`.
+    pub delete_user: bool,
 }
 
 impl Features {
@@ -39,6 +49,11 @@ impl Features {
                 && has(Method::POST, "/reset-password"),
             email_verification: has(Method::GET, "/verify-email"),
             dev_outbox: config.dev_outbox_ui && app.ctx.delivery.outbox().is_some(),
+            username_sign_in: has(Method::POST, "/sign-in/username"),
+            change_email: config.email.change_email_enabled && has(Method::POST, "/change-email"),
+            send_verification_email: has(Method::POST, "/send-verification-email"),
+            set_password: config.email_password_enabled && has(Method::POST, "/set-password"),
+            delete_user: config.delete_user_enabled && has(Method::POST, "/delete-user"),
         }
     }
 
@@ -58,10 +73,12 @@ pub(super) enum Feature {
 }
 
 /// What a page may learn from its query string: `error`, limited to an error code
-/// (`[A-Za-z0-9_]`, else `UNKNOWN`), and whether a `token` is present. Tokens themselves are
+/// (`[A-Za-z0-9_]`, else `UNKNOWN`), `status` (`[a-z-]`, else nothing), and whether a `token`
+/// is present. Tokens themselves are
 /// never rendered; the page scripts read them from the address.
 fn query_context(query: Option<&str>) -> serde_json::Value {
     let mut error = None;
+    let mut status = None;
     let mut has_token = false;
     for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match k.as_ref() {
@@ -74,11 +91,17 @@ fn query_context(query: Option<&str>) -> serde_json::Value {
                     };
                 error = Some(code);
             }
+            "status" if status.is_none() && !v.is_empty() => {
+                // A word from a fixed set the pages know; anything else is dropped.
+                if v.len() <= 32 && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+                    status = Some(v.into_owned());
+                }
+            }
             "token" if !v.is_empty() => has_token = true,
             _ => {}
         }
     }
-    json!({"error": error, "has_token": has_token})
+    json!({"error": error, "status": status, "has_token": has_token})
 }
 
 fn render_page(
@@ -127,7 +150,7 @@ pub(super) async fn plugin_page(
     index: usize,
 ) -> Response {
     let Some(p) = app.ui.plugin_pages().get(index) else {
-        return not_found_page(&app);
+        return not_found_page(&app, "");
     };
     render_page_with(
         &app,
@@ -149,7 +172,7 @@ pub(super) async fn feature_page(
     path: &'static str,
 ) -> Response {
     if !Features::of(&app).has(feature) {
-        return not_found_page(&app);
+        return not_found_page(&app, path);
     }
     render_page(&app, query.as_deref(), template, title, path)
 }
@@ -165,8 +188,18 @@ pub(super) async fn asset(State(app): State<App>, Path(file): Path<String>) -> R
     }
     match app.ui.asset(&file) {
         Some((ct, body)) => ([(header::CONTENT_TYPE, ct), cache], body).into_response(),
-        None => not_found_page(&app),
+        None => not_found_page(&app, &format!("/assets/{file}")),
     }
+}
+
+/// `/favicon.ico`, which browsers ask for on their own: the brand's icon (`APP_FAVICON`) when
+/// one is set, else the built-in one.
+pub(super) async fn favicon(State(app): State<App>) -> Response {
+    let brand = &app.ctx.config.brand.favicon;
+    if !brand.is_empty() && brand != "/favicon.ico" {
+        return axum::response::Redirect::temporary(brand).into_response();
+    }
+    asset(State(app), Path("favicon.ico".to_owned())).await
 }
 
 #[cfg(test)]
@@ -178,23 +211,31 @@ mod tests {
     fn query_context_keeps_error_codes_only() {
         assert_eq!(
             query_context(Some("error=INVALID_TOKEN&token=abc")),
-            json!({"error": "INVALID_TOKEN", "has_token": true})
+            json!({"error": "INVALID_TOKEN", "status": null, "has_token": true})
         );
         assert_eq!(
             query_context(Some("error=%3Cscript%3E")),
-            json!({"error": "UNKNOWN", "has_token": false})
+            json!({"error": "UNKNOWN", "status": null, "has_token": false})
         );
         assert_eq!(
             query_context(Some(&format!("error={}", "A".repeat(65)))),
-            json!({"error": "UNKNOWN", "has_token": false})
+            json!({"error": "UNKNOWN", "status": null, "has_token": false})
         );
         assert_eq!(
             query_context(Some("error=&token=")),
-            json!({"error": null, "has_token": false})
+            json!({"error": null, "status": null, "has_token": false})
+        );
+        assert_eq!(
+            query_context(Some("status=already-verified&status=verified")),
+            json!({"error": null, "status": "already-verified", "has_token": false})
+        );
+        assert_eq!(
+            query_context(Some("status=%3Cb%3E")),
+            json!({"error": null, "status": null, "has_token": false})
         );
         assert_eq!(
             query_context(None),
-            json!({"error": null, "has_token": false})
+            json!({"error": null, "status": null, "has_token": false})
         );
     }
 }

@@ -29,8 +29,15 @@ pub(super) fn html(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-pub(super) fn not_found_page(app: &App) -> Response {
-    match app.ui.page("not-found.html", "Not found", "") {
+/// The not-found page, naming the address that was asked for (shortened if long; the template
+/// escapes it).
+pub(super) fn not_found_page(app: &App, path: &str) -> Response {
+    let shown: String = if path.chars().count() > 120 {
+        path.chars().take(120).chain("…".chars()).collect()
+    } else {
+        path.to_owned()
+    };
+    match app.ui.page("not-found.html", "Not found", &shown) {
         Some(body) => html(StatusCode::NOT_FOUND, body),
         None => StatusCode::NOT_FOUND.into_response(),
     }
@@ -43,5 +50,5 @@ pub(super) fn not_found(app: &App, req: &Request) -> Response {
             json!({"message": "Not found", "code": "NOT_FOUND"}),
         );
     }
-    not_found_page(app)
+    not_found_page(app, req.uri().path())
 }

@@ -155,7 +155,11 @@ impl Plugin for Seam {
     fn fragments(&self) -> Vec<Fragment> {
         vec![
             Fragment::new("sign-in.buttons", seam_file!("seam-sign-in-button.html")),
-            Fragment::new("account.sections", seam_file!("seam-account-section.html")),
+            Fragment::account_section(
+                "seam-section",
+                "Seams",
+                seam_file!("seam-account-section.html"),
+            ),
         ]
     }
 

@@ -159,18 +159,6 @@ export function setBusy(form, busy) {
   }
 }
 
-/** "12 Mar 2026, 14:05" in the reader's locale; "—" for a missing or bad date. */
-export function formatDate(value) {
-  if (!value) return "—";
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) return "—";
-  try {
-    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
-  } catch {
-    return date.toLocaleString();
-  }
-}
-
 /**
  * The `?redirect=` target if it is a same-origin relative path ("/account",
  * "/x?y=1"), otherwise `fallback`. Rejects "//host", "/\\host", absolute URLs
@@ -239,12 +227,6 @@ export function keepRedirectOnLinks(root = document) {
   }
 }
 
-/** Show the nav items for signed-in or signed-out visitors. */
-export function setNavSignedIn(signedIn) {
-  for (const item of document.querySelectorAll("[data-nav=guest]")) item.hidden = signedIn;
-  for (const item of document.querySelectorAll("[data-nav=user]")) item.hidden = !signedIn;
-}
-
 /** The current session (`{session, user}`) or null. */
 export async function getSession() {
   const { data, error } = await api("/get-session");
@@ -252,57 +234,13 @@ export async function getSession() {
   return { session: data, error: null };
 }
 
-/** "Chrome on Linux" from a user agent string; "Unknown device" if unsure. */
-export function describeUserAgent(ua) {
-  if (!ua) return "Unknown device";
-  let browser = "";
-  if (/HeadlessChrome\//.test(ua)) browser = "Headless Chrome";
-  else if (/Edg(A|iOS)?\//.test(ua)) browser = "Edge";
-  else if (/OPR\/|Opera/.test(ua)) browser = "Opera";
-  else if (/SamsungBrowser\//.test(ua)) browser = "Samsung Internet";
-  else if (/Firefox\/|FxiOS\//.test(ua)) browser = "Firefox";
-  else if (/Chrome\/|CriOS\/|Chromium\//.test(ua)) browser = "Chrome";
-  else if (/Version\/[\d.]+.*Safari\//.test(ua)) browser = "Safari";
-  else if (/^curl\//.test(ua)) browser = "curl";
-  else if (/^node|undici/i.test(ua)) browser = "Node.js";
-  else if (/^Mozilla\//.test(ua) === false) browser = ua.split(/[\s/]/)[0];
-
-  let os = "";
-  if (/iPhone|iPad|iPod/.test(ua)) os = "iOS";
-  else if (/Android/.test(ua)) os = "Android";
-  else if (/CrOS/.test(ua)) os = "ChromeOS";
-  else if (/Windows/.test(ua)) os = "Windows";
-  else if (/Mac OS X|Macintosh/.test(ua)) os = "macOS";
-  else if (/Linux/.test(ua)) os = "Linux";
-
-  if (browser && os) return `${browser} on ${os}`;
-  return browser || os || "Unknown device";
-}
+let pageSession = null;
 
 /**
- * Wires a one-field form that emails something (a reset link, a sign-in link): checks the
- * address, POSTs `body(email)` to `path`, then shows the server's error or `sent(email)`.
+ * The session as this page load found it: one get-session call shared by the page's header
+ * and its own script.
  */
-export function emailRequestForm({ formId, messageId, path, body, sent }) {
-  const form = document.getElementById(formId);
-  const message = document.getElementById(messageId);
-  if (!form) return;
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearMessage(message);
-    const email = form.elements.namedItem("email").value.trim();
-    if (!email) {
-      showMessage(message, "Enter your email address.");
-      return;
-    }
-    setBusy(form, true);
-    const { error } = await api(path, { method: "POST", body: body(email) });
-    setBusy(form, false);
-    if (error) {
-      showMessage(message, errorText(error));
-      return;
-    }
-    form.reset();
-    showMessage(message, sent(email), "success");
-  });
+export function sessionOnce() {
+  if (!pageSession) pageSession = getSession();
+  return pageSession;
 }

@@ -1,6 +1,7 @@
 // Forgot-password page: POST /api/auth/request-password-reset. The answer is the
 // same whether or not the address has an account, and so is what we show.
-import { emailRequestForm, keepRedirectOnLinks } from "./api.js";
+import { keepRedirectOnLinks } from "./api.js";
+import { emailRequestForm } from "./forms.js";
 
 keepRedirectOnLinks();
 

@@ -1,96 +1,55 @@
-// Reset-password page: reads ?token= (put there by the link in the email),
-// checks the two passwords locally, then POST /api/auth/reset-password.
-import { api, errorText, queryParam, setBusy, showMessage, clearMessage } from "./api.js";
+// Reset-password page, opened from the emailed link with ?token=: checks the new password as
+// the server will, then POST /api/auth/reset-password. The token is kept in memory only.
+import { api, queryParam, setBusy, showMessage } from "./api.js";
+import { checkNewPassword, checkRequired, showServerError, wireForm } from "./forms.js";
 
 const form = document.getElementById("reset-password-form");
 const message = document.getElementById("reset-password-message");
+const title = document.getElementById("reset-password-title");
+const intro = document.getElementById("reset-password-intro");
 
-// Keep the token in memory only: take it out of the address bar and history.
 const token = queryParam("token");
 if (token && window.history && window.history.replaceState) {
   window.history.replaceState(null, "", window.location.pathname);
 }
 
-function lengthLimits() {
-  const min = Number.parseInt(form.dataset.minPasswordLength || "", 10);
-  const max = Number.parseInt(form.dataset.maxPasswordLength || "", 10);
-  return { min: Number.isFinite(min) ? min : 8, max: Number.isFinite(max) ? max : 128 };
-}
-
-function showInvalidLink() {
-  showMessage(message, "This reset link is invalid or has expired.", "error", {
-    href: "/forgot-password",
-    text: "Ask for a new link",
-  });
-}
+const BREACHED = "This password has appeared in a data breach, so others may try it. Choose a different one.";
 
 if (form) {
+  wireForm(form, message);
   const password = form.elements.namedItem("newPassword");
   const confirm = form.elements.namedItem("confirmPassword");
 
-  if (!token) {
-    showMessage(message, "This page needs the link from your reset email.", "error", {
-      href: "/forgot-password",
-      text: "Ask for a reset link",
-    });
-    setBusy(form, true);
-  }
-
-  const syncMatch = () => {
-    if (!confirm.value) {
-      confirm.removeAttribute("aria-invalid");
-      return;
-    }
-    confirm.setAttribute("aria-invalid", password.value === confirm.value ? "false" : "true");
-  };
-  password.addEventListener("input", syncMatch);
-  confirm.addEventListener("input", syncMatch);
-
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearMessage(message);
-    if (!token) {
-      showInvalidLink();
-      return;
-    }
-    const { min, max } = lengthLimits();
-    if (password.value.length < min) {
-      showMessage(message, `Your password needs at least ${min} characters.`);
-      password.focus();
-      return;
-    }
-    if (password.value.length > max) {
-      showMessage(message, `Your password can have at most ${max} characters.`);
-      password.focus();
-      return;
-    }
-    if (password.value !== confirm.value) {
-      confirm.setAttribute("aria-invalid", "true");
-      showMessage(message, "Passwords don't match");
-      confirm.focus();
-      return;
-    }
-
+    const ok = checkRequired(form, { newPassword: "Choose a new password.", confirmPassword: "Type the new password again." });
+    if (!ok || !checkNewPassword(password, confirm)) return;
     setBusy(form, true);
-    const { error } = await api("/reset-password", {
-      method: "POST",
-      body: { newPassword: password.value, token },
-    });
+    const { error } = await api("/reset-password", { method: "POST", body: { newPassword: password.value, token } });
     if (error) {
       setBusy(form, false);
       if (error.code === "INVALID_TOKEN") {
-        showInvalidLink();
-      } else if (error.code === "PASSWORD_TOO_SHORT") {
-        showMessage(message, `Your password needs at least ${min} characters.`);
-      } else if (error.code === "PASSWORD_TOO_LONG") {
-        showMessage(message, `Your password can have at most ${max} characters.`);
-      } else {
-        showMessage(message, errorText(error));
+        form.hidden = true;
+        if (title) title.textContent = "This link can't be used";
+        if (intro) intro.hidden = true;
+        showMessage(message, "This reset link is invalid or has expired. Each link works once, for a limited time.", "error", {
+          href: "/forgot-password",
+          text: "Ask for a new link",
+        });
+        return;
       }
+      showServerError(form, message, error, {
+        PASSWORD_TOO_SHORT: "newPassword",
+        PASSWORD_TOO_LONG: "newPassword",
+        PASSWORD_COMPROMISED: { field: "newPassword", text: BREACHED },
+      });
       return;
     }
     form.reset();
     form.hidden = true;
+    if (title) title.textContent = "Password changed";
+    if (intro) intro.hidden = true;
+    document.title = document.title.replace(/^[^·]*·/, "Password changed ·");
     showMessage(message, "Your password has been changed.", "success", {
       href: "/sign-in",
       text: "Sign in with your new password",

@@ -1,79 +1,83 @@
-// Sign-up page: checks the passwords locally, then POST /api/auth/sign-up/email.
-import { api, errorText, keepRedirectOnLinks, safeRedirect, setBusy, showMessage, clearMessage } from "./api.js";
+// Sign-up page: checks the fields as the server will, then POST /api/auth/sign-up/email with
+// the core fields and any a plugin adds (slot sign-up.fields), sent when filled. Problems show
+// at their field, with the way forward (an existing address gets links to sign in or reset).
+import { api, keepRedirectOnLinks, safeRedirect, setBusy, showMessage } from "./api.js";
+import { checkNewPassword, checkRequired, showServerError, wireForm } from "./forms.js";
 
 const form = document.getElementById("sign-up-form");
 const message = document.getElementById("sign-up-message");
+const CORE = new Set(["name", "email", "password", "confirmPassword"]);
 
 keepRedirectOnLinks();
 
-function lengthLimits() {
-  const min = Number.parseInt(form.dataset.minPasswordLength || "", 10);
-  const max = Number.parseInt(form.dataset.maxPasswordLength || "", 10);
-  return { min: Number.isFinite(min) ? min : 8, max: Number.isFinite(max) ? max : 128 };
-}
-
 if (form) {
+  wireForm(form, message);
   const password = form.elements.namedItem("password");
   const confirm = form.elements.namedItem("confirmPassword");
-
-  // Once the confirmation has been typed, keep its invalid state up to date.
-  const syncMatch = () => {
-    if (!confirm.value) {
-      confirm.removeAttribute("aria-invalid");
-      return;
-    }
-    confirm.setAttribute("aria-invalid", password.value === confirm.value ? "false" : "true");
-  };
-  password.addEventListener("input", syncMatch);
-  confirm.addEventListener("input", syncMatch);
+  const canReset = form.dataset.passwordReset === "true";
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearMessage(message);
+    const ok = checkRequired(form, {
+      name: "Enter your name.",
+      email: "Enter your email address.",
+      password: "Choose a password.",
+      confirmPassword: "Type your password again.",
+    });
+    if (!ok || !checkNewPassword(password, confirm)) return;
 
-    const name = form.elements.namedItem("name").value.trim();
-    const email = form.elements.namedItem("email").value.trim();
-    const { min, max } = lengthLimits();
-
-    if (!name || !email || !password.value) {
-      showMessage(message, "Fill in your name, email and password.");
-      return;
-    }
-    if (password.value.length < min) {
-      showMessage(message, `Your password needs at least ${min} characters.`);
-      password.focus();
-      return;
-    }
-    if (password.value.length > max) {
-      showMessage(message, `Your password can have at most ${max} characters.`);
-      password.focus();
-      return;
-    }
-    if (password.value !== confirm.value) {
-      confirm.setAttribute("aria-invalid", "true");
-      showMessage(message, "Passwords don't match");
-      confirm.focus();
-      return;
+    const body = {
+      name: form.elements.namedItem("name").value.trim(),
+      email: form.elements.namedItem("email").value.trim(),
+      password: password.value,
+    };
+    for (const input of form.querySelectorAll("input[name]")) {
+      if (!CORE.has(input.name) && input.type !== "checkbox" && input.value.trim() !== "") body[input.name] = input.value.trim();
     }
 
     setBusy(form, true);
-    const { data, error } = await api("/sign-up/email", {
-      method: "POST",
-      body: { name, email, password: password.value },
-    });
+    const { data, error } = await api("/sign-up/email", { method: "POST", body });
     if (error) {
       setBusy(form, false);
-      showMessage(message, errorText(error));
+      const exists = {
+        field: "email",
+        text: "An account with this email already exists.",
+        link: { href: "/sign-in", text: "Sign in instead" },
+      };
+      showServerError(form, message, error, {
+        USER_ALREADY_EXISTS: exists,
+        USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: exists,
+        INVALID_EMAIL: { field: "email", text: "Enter an email address like name@example.com." },
+        PASSWORD_TOO_SHORT: "password",
+        PASSWORD_TOO_LONG: "password",
+        PASSWORD_COMPROMISED: {
+          field: "password",
+          text: "This password has appeared in a data breach, so others may try it. Choose a different one.",
+        },
+        USERNAME_IS_ALREADY_TAKEN: { field: "username", text: "That username is taken. Try another." },
+        USERNAME_TOO_SHORT: { field: "username", text: "Use at least 3 characters." },
+        USERNAME_TOO_LONG: { field: "username", text: "Use at most 30 characters." },
+        INVALID_USERNAME: { field: "username", text: "Use only letters, digits, dots and underscores." },
+      });
+      if (canReset && (error.code === "USER_ALREADY_EXISTS" || error.code === "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")) {
+        const slot = document.getElementById("sign-up-email-error");
+        if (slot) {
+          slot.append(" or ");
+          const a = document.createElement("a");
+          a.href = "/forgot-password";
+          a.textContent = "reset your password";
+          slot.append(a, ".");
+        }
+      }
       return;
     }
     // A server that requires e-mail verification creates no session yet.
     if (data && data.token === null) {
       form.reset();
       setBusy(form, false);
-      showMessage(message, "Account created. Check your email to verify your address, then sign in.", "success");
+      showMessage(message, `Almost done: we've sent a link to ${body.email}. Open it to verify your address, then sign in.`, "success");
       return;
     }
-
     showMessage(message, "Account created. Redirecting…", "success");
     window.location.assign(safeRedirect("/account"));
   });

@@ -9,8 +9,8 @@ const actions = document.getElementById("verify-email-actions");
 const card = document.getElementById("verify-email-card");
 
 const EXPLANATIONS = {
-  INVALID_TOKEN: "This verification link is invalid or has already been used.",
-  TOKEN_EXPIRED: "This verification link has expired.",
+  INVALID_TOKEN: "This link is not valid. It may have been copied only in part, or replaced by a newer one.",
+  TOKEN_EXPIRED: "This link has expired.",
   USER_NOT_FOUND: "The account for this link no longer exists.",
 };
 
@@ -26,7 +26,10 @@ async function verify() {
     const code = (error && error.code) || "INVALID_TOKEN";
     if (title) title.textContent = "Email not verified";
     if (card) card.dataset.state = "error";
-    showMessage(message, EXPLANATIONS[code] || "We couldn't verify your email address with this link.");
+    showMessage(message, EXPLANATIONS[code] || "We couldn't verify your email address with this link.", "error", {
+      href: "/account#email",
+      text: "Send a new link from your account",
+    });
     return;
   }
   if (title) title.textContent = "Email verified";

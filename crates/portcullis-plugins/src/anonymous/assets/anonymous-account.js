@@ -1,11 +1,11 @@
 // Account page: shows the guest notice when the signed-in user is anonymous, and names the
 // account "Guest" instead of its placeholder address, which no mail reaches. The page's own
 // script fills the address in when its session arrives, so the name is kept by watching it.
-import { getSession } from "./api.js";
+import { sessionOnce } from "./api.js";
 
 const notice = document.getElementById("guest-notice");
 const summary = document.getElementById("summary-email");
-const { session } = await getSession();
+const { session } = await sessionOnce();
 if (notice && session && session.user && session.user.isAnonymous === true) {
   notice.hidden = false;
   if (summary) {

@@ -2,99 +2,128 @@
 // Step 1: POST /api/auth/email-otp/send-verification-otp {email, type: "sign-in"}.
 // Step 2: POST /api/auth/sign-in/email-otp {email, otp}, then on to ?redirect= or
 // ?callbackURL= when it is a path on this site, else /account.
-import { api, errorText, keepRedirectOnLinks, safeRedirectFrom, setBusy, showMessage, clearMessage } from "./api.js";
+// The address and when its code was sent are kept in this tab's sessionStorage until the code
+// expires, so a visitor who leaves for their mailbox and comes back is still at step 2.
+import { api, keepRedirectOnLinks, safeRedirectFrom, setBusy, showMessage, clearMessage } from "./api.js";
+import { checkRequired, fieldError, showServerError, wireForm } from "./forms.js";
 
+const card = document.getElementById("email-otp-card");
 const emailForm = document.getElementById("email-otp-email-form");
 const codeForm = document.getElementById("email-otp-code-form");
 const message = document.getElementById("email-otp-message");
 const sentTo = document.getElementById("email-otp-sent-to");
 const resend = document.getElementById("email-otp-resend");
 const change = document.getElementById("email-otp-change");
+const STORE = "portcullis.email-otp";
+const expiresIn = (Number.parseInt(card ? card.dataset.expiresIn : "", 10) || 300) * 1000;
 
 keepRedirectOnLinks();
 
 let email = "";
 
-function showStep(step) {
+function remember(address) {
+  try {
+    if (address) sessionStorage.setItem(STORE, JSON.stringify({ email: address, sentAt: Date.now() }));
+    else sessionStorage.removeItem(STORE);
+  } catch {
+    // Storage off: the page still works, it just forgets on reload.
+  }
+}
+
+function remembered() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STORE) || "null");
+    if (saved && typeof saved.email === "string" && Date.now() - saved.sentAt < expiresIn) return saved.email;
+  } catch {
+    // Nothing usable kept.
+  }
+  remember("");
+  return "";
+}
+
+function showStep(step, focus = true) {
   emailForm.hidden = step !== "email";
   codeForm.hidden = step !== "code";
-  const focus = step === "email" ? emailForm.elements.namedItem("email") : codeForm.elements.namedItem("otp");
-  if (focus) focus.focus();
+  if (!focus) return;
+  const input = step === "email" ? emailForm.elements.namedItem("email") : codeForm.elements.namedItem("otp");
+  if (input) input.focus();
 }
 
 async function sendCode(form) {
   setBusy(form, true);
-  const { error } = await api("/email-otp/send-verification-otp", {
-    method: "POST",
-    body: { email, type: "sign-in" },
-  });
+  const { error } = await api("/email-otp/send-verification-otp", { method: "POST", body: { email, type: "sign-in" } });
   setBusy(form, false);
   if (error) {
-    showMessage(message, errorText(error));
+    showServerError(form, message, error, {
+      INVALID_EMAIL: { field: "email", text: "Enter an email address like name@example.com." },
+    });
     return false;
   }
+  remember(email);
   return true;
 }
 
 if (emailForm && codeForm) {
+  wireForm(emailForm, message);
+  wireForm(codeForm, message);
+
+  email = remembered();
+  if (email) {
+    sentTo.textContent = email;
+    showStep("code", false);
+  }
+
   emailForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearMessage(message);
+    if (!checkRequired(emailForm, { email: "Enter your email address." })) return;
     email = emailForm.elements.namedItem("email").value.trim();
-    if (!email) {
-      showMessage(message, "Enter your email address.");
-      return;
-    }
     if (!(await sendCode(emailForm))) return;
-    if (sentTo) sentTo.textContent = email;
+    sentTo.textContent = email;
     codeForm.reset();
     showStep("code");
-    showMessage(message, "Check your email for a six-digit code.", "info");
   });
 
   codeForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearMessage(message);
     const input = codeForm.elements.namedItem("otp");
     const otp = input.value.replace(/\s+/g, "");
     if (!/^[0-9]{4,10}$/.test(otp)) {
-      showMessage(message, "Enter the code from the email.");
+      fieldError(input, "Enter the digits from the email.");
       input.focus();
       return;
     }
-
     setBusy(codeForm, true);
     const { error } = await api("/sign-in/email-otp", { method: "POST", body: { email, otp } });
     if (error) {
       setBusy(codeForm, false);
       input.value = "";
       if (error.code === "TOO_MANY_ATTEMPTS") {
+        remember("");
         showStep("email");
-        showMessage(message, "Too many wrong codes. Ask for a new code.");
+        showMessage(message, "Too many wrong codes. Ask for a new code, or wait a while and try again.");
       } else if (error.code === "OTP_EXPIRED") {
-        showMessage(message, "That code has expired. Send a new code.");
+        fieldError(input, "That code has expired. Send a new code.");
+        input.focus();
       } else if (error.code === "INVALID_OTP") {
-        showMessage(message, "That code is not right. Check the email and try again.");
+        fieldError(input, "That code is not right. Check the email and try again.");
         input.focus();
       } else {
-        showMessage(message, errorText(error));
+        showServerError(codeForm, message, error);
       }
       return;
     }
+    remember("");
     showMessage(message, "Signed in. Redirecting…", "success");
     window.location.assign(safeRedirectFrom(["redirect", "callbackURL"], "/account"));
   });
 
-  if (resend) {
-    resend.addEventListener("click", async () => {
-      clearMessage(message);
-      if (await sendCode(codeForm)) showMessage(message, "We've sent a new code.", "info");
-    });
-  }
-  if (change) {
-    change.addEventListener("click", () => {
-      clearMessage(message);
-      showStep("email");
-    });
-  }
+  resend.addEventListener("click", async () => {
+    clearMessage(message);
+    if (await sendCode(codeForm)) showMessage(message, `We've sent a new code to ${email}.`, "info");
+  });
+  change.addEventListener("click", () => {
+    clearMessage(message);
+    remember("");
+    showStep("email");
+  });
 }

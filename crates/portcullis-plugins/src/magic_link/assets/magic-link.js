@@ -1,7 +1,8 @@
 // Magic-link page: POST /api/auth/sign-in/magic-link. The link in the email signs
 // the visitor in and leads to ?redirect= (a path on this site) or /account; a link
 // that fails comes back to this page with ?error=.
-import { emailRequestForm, keepRedirectOnLinks, safeRedirectFrom } from "./api.js";
+import { keepRedirectOnLinks, safeRedirectFrom } from "./api.js";
+import { emailRequestForm } from "./forms.js";
 
 keepRedirectOnLinks();
 

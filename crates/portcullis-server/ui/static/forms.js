@@ -1,0 +1,207 @@
+// Forms on every hosted page behave alike: the browser's own validation bubbles are off
+// (forms carry `novalidate`), and every problem is shown in one style, inline at its field
+// (`#<input id>-error`, linked by aria-describedby, a polite live region) or, when it belongs
+// to no field, in the form's message. A message never outlives the next edit or submit.
+import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
+import { describePassword } from "./strength.js";
+
+/** Shows `text` (and an optional `{href, text}` link) under `input` and marks it invalid. */
+export function fieldError(input, text, link) {
+  if (!input) return;
+  const slot = document.getElementById(`${input.id}-error`);
+  input.setAttribute("aria-invalid", "true");
+  if (!slot) return;
+  slot.textContent = text;
+  if (link && link.href) {
+    slot.append(" ");
+    const a = document.createElement("a");
+    a.href = link.href;
+    a.textContent = link.text || link.href;
+    slot.append(a);
+  }
+}
+
+/** Clears one field's error. */
+export function clearFieldError(input) {
+  if (!input) return;
+  input.removeAttribute("aria-invalid");
+  const slot = document.getElementById(`${input.id}-error`);
+  if (slot) slot.textContent = "";
+}
+
+/** Clears every field error of `form` and the message `message`. */
+export function clearErrors(form, message) {
+  if (form) for (const input of form.querySelectorAll("[aria-invalid]")) clearFieldError(input);
+  clearMessage(message);
+}
+
+/**
+ * The first problem with the form's required fields, shown at the field and focused: returns
+ * false if there was one. `labels` maps a field name to what to ask for ("Enter your email").
+ */
+export function checkRequired(form, labels) {
+  let first = null;
+  for (const [name, ask] of Object.entries(labels)) {
+    const input = form.elements.namedItem(name);
+    if (!input || input.disabled) continue;
+    const value = input.type === "password" ? input.value : input.value.trim();
+    if (value === "") {
+      fieldError(input, ask);
+      first = first || input;
+    } else if (input.type === "email" && !looksLikeEmail(value)) {
+      fieldError(input, "Enter an email address like name@example.com.");
+      first = first || input;
+    }
+  }
+  if (first) first.focus();
+  return first === null;
+}
+
+export function looksLikeEmail(value) {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+}
+
+/**
+ * Checks a new password against the server's rules (the input's data-min-length and
+ * data-max-length) and, if `confirm` is given, that the two match. Shows the problem at the
+ * field and returns false, or returns true.
+ */
+export function checkNewPassword(password, confirm) {
+  const min = Number.parseInt(password.dataset.minLength || "", 10) || 8;
+  const max = Number.parseInt(password.dataset.maxLength || "", 10) || 128;
+  if (password.value.length < min) {
+    fieldError(password, `Use at least ${min} characters.`);
+    password.focus();
+    return false;
+  }
+  if (password.value.length > max) {
+    fieldError(password, `Use at most ${max} characters.`);
+    password.focus();
+    return false;
+  }
+  if (confirm && password.value !== confirm.value) {
+    fieldError(confirm, "The passwords don't match. Type the same password twice.");
+    confirm.focus();
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Shows a server error where it belongs: the codes in `fields` ({CODE: inputName or
+ * {field, text, link}}) at their field, anything else in `message`.
+ */
+export function showServerError(form, message, error, fields = {}) {
+  const target = fields[error && error.code];
+  if (target) {
+    const spec = typeof target === "string" ? { field: target } : target;
+    const input = form.elements.namedItem(spec.field);
+    if (input) {
+      fieldError(input, spec.text || errorText(error), spec.link);
+      input.focus();
+      return;
+    }
+  }
+  showMessage(message, errorText(error));
+}
+
+/**
+ * Wires a form's live behaviour: editing a field clears its error, the form's message, and
+ * (for a password) the confirmation's mismatch; submitting starts from a clean slate.
+ */
+export function wireForm(form, message) {
+  if (!form) return;
+  form.noValidate = true;
+  form.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLElement)) return;
+    clearFieldError(input);
+    if (message && !message.classList.contains("message--keep")) clearMessage(message);
+    const confirm = input.type === "password" && input.form ? input.form.querySelector("[data-confirms]") : null;
+    if (confirm && confirm !== input) clearFieldError(confirm);
+  });
+  form.addEventListener("submit", () => clearErrors(form, message), { capture: true });
+  initPasswordFields(form);
+}
+
+/** Show/hide toggles and strength meters inside `root`. */
+export function initPasswordFields(root = document) {
+  for (const button of root.querySelectorAll("[data-reveal]")) {
+    if (button.dataset.wired) continue;
+    button.dataset.wired = "true";
+    const input = document.getElementById(button.getAttribute("aria-controls"));
+    const label = button.querySelector("[data-reveal-label]");
+    button.addEventListener("click", () => {
+      const show = input.type === "password";
+      input.type = show ? "text" : "password";
+      button.setAttribute("aria-pressed", show ? "true" : "false");
+      if (label) label.textContent = show ? "Hide" : "Show";
+    });
+    // A form that is sent or reset hides the password again.
+    if (input.form) {
+      const hide = () => {
+        input.type = "password";
+        button.setAttribute("aria-pressed", "false");
+        if (label) label.textContent = "Show";
+      };
+      input.form.addEventListener("reset", hide);
+      input.form.addEventListener("submit", hide);
+    }
+  }
+  for (const input of root.querySelectorAll("input[data-strength]")) {
+    if (input.dataset.wired) continue;
+    input.dataset.wired = "true";
+    const meter = document.getElementById(`${input.id}-strength`);
+    if (!meter) continue;
+    const text = meter.querySelector(".strength-text");
+    let seq = 0;
+    const update = async () => {
+      const mine = ++seq;
+      const others = [...(input.form ? input.form.querySelectorAll("input[name=email], input[name=name], input[name=username]") : [])]
+        .map((i) => i.value)
+        .filter(Boolean);
+      const verdict = await describePassword(input.value, {
+        min: Number.parseInt(input.dataset.minLength || "", 10) || 8,
+        max: Number.parseInt(input.dataset.maxLength || "", 10) || 128,
+        userInputs: others,
+      });
+      if (mine !== seq) return;
+      meter.dataset.level = verdict.level;
+      text.textContent = verdict.text;
+    };
+    input.addEventListener("input", update);
+    if (input.form) input.form.addEventListener("reset", () => {
+      seq += 1;
+      meter.dataset.level = "none";
+      text.textContent = "";
+    });
+  }
+}
+
+/**
+ * Wires a one-field form that emails something (a reset link, a sign-in link): checks the
+ * address, POSTs `body(email)` to `path`, then shows the server's error at the field or
+ * `sent(email)`.
+ */
+export function emailRequestForm({ formId, messageId, path, body, sent }) {
+  const form = document.getElementById(formId);
+  const message = document.getElementById(messageId);
+  if (!form) return;
+  wireForm(form, message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!checkRequired(form, { email: "Enter your email address." })) return;
+    const email = form.elements.namedItem("email").value.trim();
+    setBusy(form, true);
+    const { error } = await api(path, { method: "POST", body: body(email) });
+    setBusy(form, false);
+    if (error) {
+      showServerError(form, message, error, {
+        INVALID_EMAIL: { field: "email", text: "Enter an email address like name@example.com." },
+      });
+      return;
+    }
+    form.reset();
+    showMessage(message, sent(email), "success");
+  });
+}

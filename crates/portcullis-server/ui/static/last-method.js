@@ -1,0 +1,36 @@
+// "Last used": the way into this account this browser used last, as Better Auth's
+// lastLoginMethod plugin records it in a cookie the page can read (its value is a method id:
+// email, username, magic-link, email-otp, a social provider's id, …). Each way in on the
+// sign-in page carries data-login-method (several ids, space-separated); the one that matches
+// gets a badge. The order of the methods never changes, so nothing moves under the reader.
+export const LAST_LOGIN_COOKIE = document.documentElement.dataset.lastLoginCookie || "better-auth.last_used_login_method";
+
+export function lastLoginMethod() {
+  for (const part of document.cookie.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (name === LAST_LOGIN_COOKIE || name === `__Secure-${LAST_LOGIN_COOKIE}`) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return "";
+      }
+    }
+  }
+  return "";
+}
+
+export function markLastLoginMethod(root = document) {
+  const method = lastLoginMethod();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(method)) return;
+  const target = [...root.querySelectorAll("[data-login-method]")].find((el) =>
+    el.dataset.loginMethod.split(/\s+/).includes(method),
+  );
+  if (!target) return;
+  const badge = document.createElement("span");
+  badge.className = "badge badge--primary last-used";
+  badge.textContent = "Last used";
+  target.classList.add("is-last-used");
+  target.prepend(badge);
+}
