@@ -220,7 +220,7 @@ function initPassword() {
       confirmPassword: "Type the new password again.",
     });
     const newPassword = form.elements.namedItem("newPassword");
-    if (!ok || !checkNewPassword(newPassword, form.elements.namedItem("confirmPassword"))) return;
+    if (!checkNewPassword(newPassword, form.elements.namedItem("confirmPassword"), ok) || !ok) return;
     const revokeOtherSessions = revoke.checked;
     setBusy(form, true);
     const { error } = await api("/change-password", {
@@ -268,7 +268,7 @@ function initSetPassword() {
     event.preventDefault();
     const ok = checkRequired(form, { newPassword: "Choose a password.", confirmPassword: "Type the password again." });
     const newPassword = form.elements.namedItem("newPassword");
-    if (!ok || !checkNewPassword(newPassword, form.elements.namedItem("confirmPassword"))) return;
+    if (!checkNewPassword(newPassword, form.elements.namedItem("confirmPassword"), ok) || !ok) return;
     setBusy(form, true);
     const { error } = await api("/set-password", { method: "POST", body: { newPassword: newPassword.value } });
     setBusy(form, false);

@@ -63,28 +63,27 @@ export function looksLikeEmail(value) {
 
 /**
  * Checks a new password against the server's rules (the input's data-min-length and
- * data-max-length) and, if `confirm` is given, that the two match. Shows the problem at the
- * field and returns false, or returns true.
+ * data-max-length) and, if `confirm` is given and filled, that the two match. Shows each
+ * problem at its field; focuses the first unless `focus` is false (an earlier check already
+ * did). Returns whether all was well. An empty field is left to `checkRequired`.
  */
-export function checkNewPassword(password, confirm) {
+export function checkNewPassword(password, confirm, focus = true) {
   const min = Number.parseInt(password.dataset.minLength || "", 10) || 8;
   const max = Number.parseInt(password.dataset.maxLength || "", 10) || 128;
-  if (password.value.length < min) {
+  let first = null;
+  if (password.value !== "" && password.value.length < min) {
     fieldError(password, `Use at least ${min} characters.`);
-    password.focus();
-    return false;
-  }
-  if (password.value.length > max) {
+    first = password;
+  } else if (password.value.length > max) {
     fieldError(password, `Use at most ${max} characters.`);
-    password.focus();
-    return false;
+    first = password;
   }
-  if (confirm && password.value !== confirm.value) {
+  if (confirm && confirm.value !== "" && password.value !== confirm.value) {
     fieldError(confirm, "The passwords don't match. Type the same password twice.");
-    confirm.focus();
-    return false;
+    first = first || confirm;
   }
-  return true;
+  if (first && focus) first.focus();
+  return first === null;
 }
 
 /**

@@ -23,7 +23,7 @@ if (form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const ok = checkRequired(form, { newPassword: "Choose a new password.", confirmPassword: "Type the new password again." });
-    if (!ok || !checkNewPassword(password, confirm)) return;
+    if (!checkNewPassword(password, confirm, ok) || !ok) return;
     setBusy(form, true);
     const { error } = await api("/reset-password", { method: "POST", body: { newPassword: password.value, token } });
     if (error) {

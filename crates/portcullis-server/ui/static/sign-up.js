@@ -24,7 +24,7 @@ if (form) {
       password: "Choose a password.",
       confirmPassword: "Type your password again.",
     });
-    if (!ok || !checkNewPassword(password, confirm)) return;
+    if (!checkNewPassword(password, confirm, ok) || !ok) return;
 
     const body = {
       name: form.elements.namedItem("name").value.trim(),

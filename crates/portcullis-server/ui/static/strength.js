@@ -110,7 +110,7 @@ export async function describePassword(password, { min = 8, max = 128, userInput
   if (!zxcvbn) return { level: "none", text: "" };
   const result = zxcvbn.check(password, userInputs);
   const [level, label] = LEVELS[Math.max(0, Math.min(4, result.score))];
-  const common = result.sequence.some((m) => m.pattern === "dictionary" && m.dictionaryName === "passwords" && m.token.length === password.length);
+  const common = result.sequence.some((m) => m.pattern === "dictionary" && String(m.dictionaryName).startsWith("passwords") && m.token.length === password.length);
   const advice = common
     ? "It is a known password: the server will likely refuse it. Choose another."
     : result.feedback.warning || result.feedback.suggestions[0] || "";

@@ -1,0 +1,116 @@
+// What the browser tests share: one Chromium per test file (Debian's, driven by
+// playwright-core), the server's address, and the steps many tests take (reading the
+// development outbox, making an account through the API).
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+export const BASE_URL = (process.env.PORTCULLIS_URL || "").replace(/\/+$/, "");
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const TIMEOUT = 15_000;
+
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/**
+ * Starts Chromium with a fresh profile. Returns `{context, page, problems, close}`: `problems`
+ * collects CSP violations and uncaught page errors of every page the context opens.
+ */
+export async function launch({ width = 1280, height = 900, colorScheme = "light" } = {}) {
+  assert.ok(BASE_URL, "set PORTCULLIS_URL to the running server, e.g. http://127.0.0.1:8787");
+  const userDataDir = await mkdtemp(path.join(tmpdir(), "portcullis-chromium-"));
+  const problems = [];
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      baseURL: BASE_URL,
+      viewport: { width, height },
+      colorScheme,
+    });
+  } catch (error) {
+    await rm(userDataDir, { recursive: true, force: true });
+    throw error;
+  }
+  context.setDefaultTimeout(TIMEOUT);
+  context.setDefaultNavigationTimeout(TIMEOUT);
+  const watch = (page) => {
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
+        problems.push(`CSP: ${message.text()}`);
+      }
+    });
+  };
+  context.on("page", watch);
+  const page = context.pages()[0] || (await context.newPage());
+  if (context.pages().length === 1) watch(page);
+  return {
+    context,
+    page,
+    problems,
+    close: async () => {
+      try {
+        await context.close();
+      } finally {
+        await rm(userDataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export function pathOf(url) {
+  return new URL(url).pathname;
+}
+
+/** A fresh address for this run. */
+export function freshEmail(who) {
+  return `${who}-${Date.now()}-${process.pid}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Opens, on /dev/outbox in `page`, the newest message of `kind` to `to`, waiting for delivery. */
+export async function openNewestMessage(page, kind, to) {
+  const row = page.locator(`#outbox-table tr[data-kind="${kind}"][data-to="${to}"]`);
+  for (let attempt = 0; ; attempt += 1) {
+    await page.goto("/dev/outbox");
+    if ((await row.count()) > 0) break;
+    assert.ok(attempt < 40, `the ${kind} message to ${to} reaches the outbox`);
+    await page.waitForTimeout(250);
+  }
+  await row.first().getByRole("link").click();
+  await page.waitForURL((url) => pathOf(url).startsWith("/dev/outbox/"));
+  await page.locator("#outbox-to").getByText(to, { exact: true }).waitFor();
+}
+
+/** How many outbox messages of `kind` went to `to`. */
+export async function countMessages(page, kind, to) {
+  await page.goto("/dev/outbox");
+  return page.locator(`#outbox-table tr[data-kind="${kind}"][data-to="${to}"]`).count();
+}
+
+/** The first link of the newest message of `kind` to `to`. */
+export async function newestLink(page, kind, to) {
+  await openNewestMessage(page, kind, to);
+  return page.locator("#outbox-links a").first().getAttribute("href");
+}
+
+/** Creates an account through the API (signed in, in `page`'s context). */
+export async function signUpByApi(page, { email, password, name = "Test Person" }) {
+  const res = await page.request.post("/api/auth/sign-up/email", {
+    data: { name, email, password },
+    headers: { Origin: BASE_URL },
+  });
+  assert.equal(res.status(), 200, `sign-up of ${email}: ${await res.text()}`);
+}
