@@ -306,9 +306,10 @@ impl Ui {
                 match (fragment.slot, fragment.section) {
                     ("account.sections", Some(section)) => {
                         let plain = !section.id.is_empty()
-                            && section.id.bytes().all(|b| {
-                                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
-                            });
+                            && section
+                                .id
+                                .bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
                         if !plain || section.label.trim().is_empty() {
                             return Err(refuse(format!(
                                 "account section {:?}: needs an id of [a-z0-9-] and a label",

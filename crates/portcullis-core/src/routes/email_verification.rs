@@ -213,9 +213,11 @@ fn done(
     body: serde_json::Value,
 ) -> AuthResponse {
     match req.query_param("callbackURL").filter(|c| !c.is_empty()) {
-        Some(cb) if is_hosted_verify_page(ctx, cb) => AuthResponse::redirect(
-            &links::resolve_with(ctx, cb, &[("status", outcome.as_str())]),
-        ),
+        Some(cb) if is_hosted_verify_page(ctx, cb) => AuthResponse::redirect(&links::resolve_with(
+            ctx,
+            cb,
+            &[("status", outcome.as_str())],
+        )),
         Some(cb) => AuthResponse::redirect(cb),
         None => AuthResponse::json(body),
     }

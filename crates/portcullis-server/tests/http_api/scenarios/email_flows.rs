@@ -537,7 +537,7 @@ pub async fn change_email_flow(srv: &TestServer) {
         .await;
     let res = srv
         .send(Request::get(
-            &local(srv, &link).replace("callbackURL=%2F", "x="),
+            &local(srv, &link).replace("callbackURL=%2Fverify-email", "x="),
         ))
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
@@ -641,6 +641,10 @@ pub async fn welcome_and_new_device_notices(srv: &TestServer) {
     let email = "nora@example.com";
     let mut laptop = srv.agent();
     laptop.sign_up("Nora", email, "nora-password-1").await;
+    // The welcome waits for the address: sign-up sent the link that proves it.
+    assert!(srv.last_message(email, "welcome").await.is_none());
+    let link = srv.last_link(email, "verification").await;
+    laptop.get(&local(srv, &link)).await;
     let welcome = srv.last_message(email, "welcome").await.expect("welcome");
     assert!(welcome.html.contains(APP_NAME));
     // Same device again: no notice.
@@ -695,6 +699,7 @@ pub async fn welcome_and_new_device_notices(srv: &TestServer) {
         .with_config(&[
             ("EMAIL_WELCOME", "false"),
             ("EMAIL_NEW_SIGN_IN_ALERT", "false"),
+            ("EMAIL_VERIFICATION_ON_SIGN_UP", "false"),
         ])
         .await;
     quiet.sign_up("Q", "q@example.com", "q-password-123").await;

@@ -107,7 +107,7 @@ pub async fn hosted_email_pages(srv: &TestServer) {
     for (path, marker) in [
         ("/forgot-password", "id=\"forgot-password-form\""),
         ("/reset-password?token=abc", "id=\"reset-password-form\""),
-        ("/verify-email", "Email verified"),
+        ("/verify-email", "Verify your email"),
     ] {
         let res = srv.send(Request::get(path)).await;
         assert_page(&res);
@@ -127,7 +127,7 @@ pub async fn hosted_email_pages(srv: &TestServer) {
         .text();
     assert!(reset.contains("id=\"reset-password-new\""));
     assert!(reset.contains("id=\"reset-password-confirm\""));
-    assert!(reset.contains("minlength=\"8\""));
+    assert!(reset.contains("data-min-length=\"8\""));
     assert!(reset.contains("src=\"/assets/reset-password.js\""));
     assert!(!reset.contains("SeCrEtToKeN123"), "the token is not echoed");
 
@@ -150,15 +150,35 @@ pub async fn hosted_email_pages(srv: &TestServer) {
     let html = res.text();
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(!html.contains("alert(1)"), "{html}");
-    assert!(html.contains("UNKNOWN"));
+    assert!(html.contains("could not be used"), "{html}");
+    // Opened without a link: where the link is, and no form to get stuck in.
+    let bare = srv.send(Request::get("/reset-password")).await.text();
+    assert!(bare.contains("Reset your password") && bare.contains("href=\"/forgot-password\""));
+    assert!(!bare.contains("id=\"reset-password-form\""));
+    assert!(!bare.contains("/assets/reset-password.js"));
 
-    // Verify-email landing: success, each error, and the token case left to the script.
-    let verified = srv.send(Request::get("/verify-email")).await.text();
-    assert!(verified.contains("Email verified"));
-    assert!(verified.contains("href=\"/account\""));
-    assert!(!verified.contains("/assets/verify-email.js"));
+    // Verify-email landing: opened bare it claims nothing; each outcome and error in words; the
+    // token case left to the script.
+    let bare = srv.send(Request::get("/verify-email")).await.text();
+    assert!(bare.contains("Verify your email") && !bare.contains("Email verified"));
+    assert!(!bare.contains("/assets/verify-email.js"));
+    for (status, text) in [
+        ("verified", "Email verified"),
+        ("already-verified", "This link was already used"),
+        ("change-approved", "we've sent a link to your new address"),
+        (
+            "email-changed",
+            "Your account now uses your new email address",
+        ),
+    ] {
+        let html = srv
+            .send(Request::get(&format!("/verify-email?status={status}")))
+            .await
+            .text();
+        assert!(html.contains(text), "{status}: {html}");
+    }
     for (code, text) in [
-        ("INVALID_TOKEN", "invalid or has already been used"),
+        ("INVALID_TOKEN", "This link is not valid"),
         ("TOKEN_EXPIRED", "has expired"),
         ("USER_NOT_FOUND", "no longer exists"),
     ] {
@@ -169,8 +189,8 @@ pub async fn hosted_email_pages(srv: &TestServer) {
         let html = res.text();
         assert!(html.contains("Email not verified"), "{code}");
         assert!(html.contains(text), "{code}: {html}");
-        assert!(html.contains(code));
-        assert!(html.contains("href=\"/sign-in\""));
+        assert!(!html.contains(code), "no raw code for end users");
+        assert!(html.contains("href=\"/account#email\""));
         assert!(!html.contains("Thank you"), "{code}");
     }
     let pending = srv.send(Request::get("/verify-email?token=t0k")).await;
@@ -189,7 +209,7 @@ pub async fn hosted_email_pages(srv: &TestServer) {
     let location = res.header("location").expect("location").to_owned();
     let res = srv.send(Request::get(&location)).await;
     assert_page(&res);
-    assert!(res.text().contains("invalid or has already been used"));
+    assert!(res.text().contains("This link is not valid"));
 
     // Plugin pages, when their plugins are on.
     if magic_link_on(srv) {
@@ -231,7 +251,7 @@ pub async fn hosted_email_pages(srv: &TestServer) {
         );
     }
     let sign_up = srv.send(Request::get("/assets/sign-up.js")).await.text();
-    assert!(sign_up.contains("Check your email to verify your address"));
+    assert!(sign_up.contains("Open it to verify your address, then sign in"));
 }
 
 pub async fn sign_in_links_follow_config(srv: &TestServer) {
@@ -331,7 +351,9 @@ pub async fn dev_outbox_pages(srv: &TestServer) {
     let html = res.text();
     assert!(html.contains(&escaped(&sent.subject)));
     assert!(html.contains("id=\"outbox-text\""));
-    assert!(html.contains("<iframe id=\"outbox-html\" class=\"outbox-frame\" sandbox "));
+    assert!(html.contains(
+        "<iframe id=\"outbox-html\" class=\"outbox-frame\" sandbox=\"allow-same-origin\" "
+    ));
     let doc = srcdoc(&html);
     assert!(!doc.contains('<'), "the frame's document is escaped");
     assert!(doc.contains("&lt;"), "{doc}");
@@ -459,4 +481,92 @@ pub async fn dev_outbox_hidden_in_production(srv: &TestServer) {
     }
     // The hosted email pages themselves stay.
     assert_page(&prod.send(Request::get("/forgot-password")).await);
+}
+
+/// The link sign-up sends leads to the hosted verify page, which learns what the link did: the
+/// first use verifies, a second says it was used. Any other callback gets exactly its address.
+pub async fn verification_links_say_what_happened(srv: &TestServer) {
+    let email = "told.what.happened@example.com";
+    srv.sign_up("Told", email, "told-password-1").await;
+    let link = srv.last_link(email, "verification").await;
+    assert!(
+        link.contains("callbackURL=%2Fverify-email"),
+        "sign-up sends the link by default, to the hosted page: {link}"
+    );
+    let path = crate::scenarios::email_flows::local(srv, &link);
+    for status in ["verified", "already-verified"] {
+        let res = srv.send(Request::get(&path)).await;
+        assert_eq!(res.status, 302, "{}", res.describe());
+        assert_eq!(
+            res.header("location"),
+            Some(format!("{}/verify-email?status={status}", srv.base).as_str())
+        );
+    }
+    // Another callback, as Better Auth: exactly the address given.
+    let elsewhere = path.replace("callbackURL=%2Fverify-email", "callbackURL=%2Fdone");
+    let res = srv.send(Request::get(&elsewhere)).await;
+    assert_eq!(res.status, 302);
+    assert_eq!(res.header("location"), Some("/done"));
+}
+
+/// The brand reaches every card and the favicon; the shell hides developer links in
+/// production; the not-found page names the address, escaped.
+pub async fn brand_favicon_and_not_found(srv: &TestServer) {
+    let icon = srv.send(Request::get("/favicon.ico")).await;
+    assert_eq!(icon.status, 200);
+    assert_eq!(icon.header("content-type"), Some("image/x-icon"));
+    assert!(icon.body.starts_with(&[0, 0, 1, 0]), "an ICO file");
+    let sign_in = srv.send(Request::get("/sign-in")).await.text();
+    assert!(sign_in.contains("rel=\"icon\" href=\"&#x2f;favicon.ico\""));
+    assert!(!sign_in.contains("class=\"auth-logo\""));
+
+    let branded = srv
+        .with_config(&[
+            ("APP_LOGO_URL", "https://cdn.example.com/logo.svg"),
+            ("APP_FAVICON", "https://cdn.example.com/icon.png"),
+        ])
+        .await;
+    for path in [
+        "/sign-in",
+        "/sign-up",
+        "/forgot-password",
+        "/reset-password",
+        "/verify-email",
+    ] {
+        let html = branded.send(Request::get(path)).await.text();
+        assert!(
+            html.contains(
+                "class=\"auth-logo\" src=\"https:&#x2f;&#x2f;cdn.example.com&#x2f;logo.svg\""
+            ),
+            "{path}: the logo in the card"
+        );
+    }
+    let icon = branded.send(Request::get("/favicon.ico")).await;
+    assert_eq!(icon.status, 307);
+    assert_eq!(
+        icon.header("location"),
+        Some("https://cdn.example.com/icon.png")
+    );
+
+    let missing = srv
+        .send(Request::get("/no/such/%3Cb%3Epage%3C%2Fb%3E"))
+        .await;
+    assert_not_found_page(&missing);
+    let html = missing.text();
+    assert!(html.contains("&#x2f;no&#x2f;such&#x2f;"), "{html}");
+    assert!(!html.contains("<b>page"), "escaped");
+
+    let dev = srv.send(Request::get("/")).await.text();
+    assert!(dev.contains(">API reference</a>"));
+    let prod = srv
+        .with_config(&[
+            ("PORTCULLIS_ENV", "production"),
+            ("ALLOW_INSECURE_BASE_URL", "true"),
+        ])
+        .await;
+    let html = prod.send(Request::get("/")).await.text();
+    assert!(
+        !html.contains(">API reference</a>"),
+        "no developer links for end users"
+    );
 }

@@ -107,7 +107,11 @@ pub async fn plugins_bring_routes_pages_and_templates(srv: &TestServer) {
     let account = srv.send(Request::get("/account")).await.text();
     assert!(account.contains("id=\"seam-section\""));
     // The section has its entry in the account area's navigation, after the core ones.
-    let nav = |id: &str| account.find(&format!("href=\"#{id}\"")).unwrap_or(usize::MAX);
+    let nav = |id: &str| {
+        account
+            .find(&format!("href=\"#{id}\""))
+            .unwrap_or(usize::MAX)
+    };
     assert!(nav("sessions") < nav("seam-section") && nav("seam-section") < usize::MAX);
     let js = srv.send(Request::get("/assets/seam.js")).await;
     assert_eq!(js.status, 200);
