@@ -91,11 +91,13 @@ fn query_context(query: Option<&str>) -> serde_json::Value {
                     };
                 error = Some(code);
             }
-            "status" if status.is_none() && !v.is_empty() => {
-                // A word from a fixed set the pages know; anything else is dropped.
-                if v.len() <= 32 && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
-                    status = Some(v.into_owned());
-                }
+            // A word from a fixed set the pages know; anything else is dropped.
+            "status"
+                if status.is_none()
+                    && (1..=32).contains(&v.len())
+                    && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') =>
+            {
+                status = Some(v.into_owned());
             }
             "token" if !v.is_empty() => has_token = true,
             _ => {}
