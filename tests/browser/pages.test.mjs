@@ -65,6 +65,12 @@ after(async () => {
 });
 
 const unique = () => `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+/**
+ * A fresh address as long as real ones can be, with no hyphen or space to break at (a browser
+ * does not break after a dot or an @): pages must wrap it, not overflow, at 390 px.
+ */
+const longEmail = (who) =>
+  `${who}.with.a.rather.long.address.${Date.now()}.${process.pid}.${Math.random().toString(36).slice(2, 8)}@subdomain.example.com`;
 
 /** POSTs to the auth API as the browser (cookies included), failing unless the answer is 200. */
 async function post(apiPath, data) {
@@ -79,9 +85,8 @@ async function signOut() {
 
 async function signInAsUser() {
   await signOut();
-  // A long address and name, as real ones can be: they must wrap, not overflow, at 390 px.
-  const email = `page-checks-with-a-rather-long-address-${unique()}@subdomain.example.com`;
-  await post("/sign-up/email", { name: "Page Checks Person With A Long Name", email, password: "page checks password 1" });
+  const email = longEmail("page.checks");
+  await post("/sign-up/email", { name: "Page Checks Person With A Rather Long Name", email, password: "page checks password 1" });
   return email;
 }
 
@@ -103,14 +108,30 @@ async function outboxMessagePath(kind, to) {
 }
 
 /** Opens `url`, waits until the page's scripts are done, then checks it (see the file comment). */
-async function visit(name, url, { ready, status } = {}) {
+async function visit(name, url, { ready, status, check = true } = {}) {
   const before = problems.length;
   const response = await page.goto(url);
   if (status !== undefined) assert.equal(response.status(), status, `${url} answers ${status}`);
   await page.waitForLoadState("networkidle");
   if (ready) await ready();
-  await checkPage(page, name);
+  if (check) await checkPage(page, name);
   assert.deepEqual(problems.slice(before), [], `${name}: no CSP violations or uncaught errors`);
+}
+
+/**
+ * Runs each step, even after one fails, then fails with every failure: a test that checks
+ * several pages reports them all.
+ */
+async function allOf(steps) {
+  const failures = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error.message);
+    }
+  }
+  if (failures.length) assert.fail(failures.join("\n\n"));
 }
 
 describe("the checks themselves", () => {
@@ -130,9 +151,10 @@ describe("the checks themselves", () => {
       html(
         `<h1>Fits</h1><p>A paragraph that wraps normally over several lines of this narrow page.</p>` +
           `<div class="scroll"><pre>a deliberately very long line in a code block that scrolls on its own, sideways</pre></div>` +
+          `<pre class="wrap">${"words in a wrapped preformatted text ".repeat(6)}  \nwith spaces that hang at the ends of its lines      \n</pre>` +
           `<span class="sr-only">screen-reader text that is far too long to fit in one pixel</span>` +
           `<p class="clip">A clipped line that ends in an ellipsis on purpose, longer than the box</p>`,
-        `.scroll{overflow-x:auto;max-width:100%}` +
+        `.scroll{overflow-x:auto;max-width:100%}.wrap{white-space:pre-wrap;width:300px}` +
           `.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}` +
           `.clip{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;width:200px}`,
       ),
@@ -153,6 +175,14 @@ describe("the checks themselves", () => {
     );
     const found = await overflowProblems(scratch);
     assert.ok(found.some((p) => /text "Write to someone.*" in .*main > div\.card > p spills out of .*main > div\.card > p:/.test(p)), found.join("\n"));
+  });
+
+  test("a grid item stretched past its card by a long word fails the overflow check", async () => {
+    await scratch.setContent(
+      html(`<div class="card"><form id="grid"><p>Sent to someone.with.long.address@example.com</p></form></div>`, `.card{width:200px;border:1px solid}#grid{display:grid}`),
+    );
+    const found = await overflowProblems(scratch);
+    assert.ok(found.some((p) => /form#grid > p .*spills out of .*form#grid:/.test(p)), found.join("\n"));
   });
 
   test("content cut off by a hidden overflow fails the overflow check", async () => {
@@ -194,85 +224,124 @@ describe("the checks themselves", () => {
   });
 });
 
+// The pages, as [name, path, {ready, status}]: `ready` brings the page to the state to check
+// once its scripts have settled. Each name is also the screenshots' file name.
+const SIGNED_OUT = [
+  ["home", "/"],
+  ["sign-in", "/sign-in"],
+  ["sign-in-wrong-password", "/sign-in", {
+    ready: async () => {
+      await page.getByLabel("Email or username").fill(`nobody-${unique()}@example.com`);
+      await page.getByLabel("Password", { exact: true }).fill("not the password");
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.locator("#sign-in-password-error").getByText("is not right").waitFor();
+    },
+  }],
+  ["sign-up", "/sign-up"],
+  ["sign-up-mistakes", "/sign-up", {
+    // Inline errors and the strength meter: no name, a bad address, a weak password.
+    ready: async () => {
+      await page.getByLabel("Email", { exact: true }).fill("not an address");
+      await page.getByLabel("Password", { exact: true }).fill("password");
+      await page.getByLabel("Confirm password", { exact: true }).fill("passwort");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.locator("#sign-up-email-error").getByText("Enter an email address").waitFor();
+    },
+  }],
+  ["forgot-password", "/forgot-password"],
+  ["forgot-password-sent", "/forgot-password", {
+    ready: async () => {
+      await page.getByLabel("Email", { exact: true }).fill(`nobody-${unique()}@example.com`);
+      await page.getByRole("button", { name: "Send reset link" }).click();
+      await page.locator("#forgot-password-message").getByText("Check your email").waitFor();
+    },
+  }],
+  ["reset-password", "/reset-password"],
+  ["reset-password-token", "/reset-password?token=x", {
+    ready: async () => {
+      await page.getByLabel("New password", { exact: true }).fill("a fairly good passphrase 7");
+      await page.getByLabel("Confirm new password").fill("a different one");
+      await page.getByRole("button", { name: "Set new password" }).click();
+      await page.locator("#reset-password-confirm-error").getByText("don't match").waitFor();
+    },
+  }],
+  ["reset-password-error", "/reset-password?error=INVALID_TOKEN"],
+  ["verify-email", "/verify-email"],
+  ["verify-email-token", "/verify-email?token=x", {
+    // The page's script verifies the token itself, and says it is not valid.
+    ready: () => page.getByRole("heading", { name: "Email not verified" }).waitFor(),
+  }],
+  ["verify-email-error", "/verify-email?error=INVALID_TOKEN"],
+  ["verify-email-unknown-error", "/verify-email?error=SOME_OTHER_ERROR_CODE_THAT_IS_RATHER_LONG"],
+  ["verify-email-verified", "/verify-email?status=verified"],
+  ["verify-email-already-verified", "/verify-email?status=already-verified"],
+  ["verify-email-change-approved", "/verify-email?status=change-approved"],
+  ["verify-email-email-changed", "/verify-email?status=email-changed"],
+  ["email-otp", "/email-otp"],
+  ["email-otp-code", "/email-otp", {
+    ready: async () => {
+      await page.getByLabel("Email", { exact: true }).fill(longEmail("page.checks.code"));
+      await page.getByRole("button", { name: "Send code" }).click();
+      await page.locator("#email-otp-code").waitFor();
+    },
+  }],
+  ["magic-link", "/magic-link"],
+  ["magic-link-error", "/magic-link?error=INVALID_TOKEN"],
+  ["auth-error", "/api/auth/error?error=state_mismatch&error_description=The+state+did+not+match"],
+  ["auth-error-unknown", "/api/auth/error?error=SOMETHING_UNEXPECTED"],
+  ["not-found", "/no-such-page", { status: 404 }],
+  ["api-reference", "/api/auth/reference"],
+];
+
 describe("every hosted page, signed out", () => {
   before(signOut);
-  const options = { timeout: PAGE_TIMEOUT };
+  for (const [name, url, options] of SIGNED_OUT) {
+    test(`${name}: ${url}`, { timeout: PAGE_TIMEOUT }, () => visit(name, url, options));
+  }
 
-  test("home", options, () =>
-    visit("home", "/", { ready: () => page.locator("#api-status").getByText("API online").waitFor() }));
-  test("sign-in", options, () => visit("sign-in", "/sign-in"));
-  test("sign-in, after a wrong password", options, () =>
-    visit("sign-in-error", "/sign-in", {
-      ready: async () => {
-        await page.getByLabel("Email").fill(`nobody-${unique()}@example.com`);
-        await page.getByLabel("Password", { exact: true }).fill("not the password");
-        await page.getByRole("button", { name: "Sign in", exact: true }).click();
-        await page.getByText("Invalid email or password").waitFor();
-      },
-    }));
-  test("sign-up", options, () => visit("sign-up", "/sign-up"));
-  test("forgot-password", options, () => visit("forgot-password", "/forgot-password"));
-  test("forgot-password, sent", options, () =>
-    visit("forgot-password-sent", "/forgot-password", {
-      ready: async () => {
-        await page.getByLabel("Email").fill(`nobody-${unique()}@example.com`);
-        await page.getByRole("button", { name: "Send reset link" }).click();
-        await page.locator("#forgot-password-message").getByText("Check your email").waitFor();
-      },
-    }));
-  test("reset-password, without a token", options, () => visit("reset-password", "/reset-password"));
-  test("reset-password, with a token", options, () => visit("reset-password-token", "/reset-password?token=x"));
-  test("verify-email", options, () => visit("verify-email", "/verify-email"));
-  test("verify-email, with a token", options, () =>
-    visit("verify-email-token", "/verify-email?token=x", {
-      ready: () => page.getByRole("heading", { name: "Email not verified" }).waitFor(),
-    }));
-  test("verify-email, with a known error", options, () => visit("verify-email-error", "/verify-email?error=INVALID_TOKEN"));
-  test("verify-email, with an unknown error", options, () =>
-    visit("verify-email-other-error", "/verify-email?error=SOME_OTHER_ERROR_CODE_THAT_IS_RATHER_LONG"));
-  test("email-otp", options, () => visit("email-otp", "/email-otp"));
-  test("email-otp, code step", options, () =>
-    visit("email-otp-code", "/email-otp", {
-      ready: async () => {
-        await page.getByLabel("Email").fill(`page-checks-code-${unique()}@example.com`);
-        await page.getByRole("button", { name: "Send code" }).click();
-        await page.locator("#email-otp-code").waitFor();
-      },
-    }));
-  test("magic-link", options, () => visit("magic-link", "/magic-link"));
-  test("magic-link, with an error", options, () => visit("magic-link-error", "/magic-link?error=INVALID_TOKEN"));
-  test("auth error page", options, () =>
-    visit("auth-error", "/api/auth/error?error=state_mismatch&error_description=The+state+did+not+match"));
-  test("auth error page, unknown code", options, () => visit("auth-error-unknown", "/api/auth/error?error=SOMETHING_UNEXPECTED"));
-  test("not found", options, () => visit("not-found", "/no-such-page", { status: 404 }));
-  test("API reference", options, () => visit("api-reference", "/api/auth/reference"));
-  test("dev outbox and a message", options, async () => {
-    const email = `page-checks-outbox-with-a-long-address-${unique()}@subdomain.example.com`;
+  test("dev-outbox and a message: /dev/outbox, /dev/outbox/{id}", { timeout: PAGE_TIMEOUT }, async () => {
+    const email = longEmail("page.checks.outbox");
     await post("/sign-in/magic-link", { email, callbackURL: "/account" });
     const message = await outboxMessagePath("magic-link", email);
-    await visit("dev-outbox", "/dev/outbox");
-    await visit("dev-outbox-message", message);
+    await allOf([() => visit("dev-outbox", "/dev/outbox"), () => visit("dev-outbox-message", message)]);
   });
 });
 
-describe("the pages that differ signed in", () => {
-  const options = { timeout: PAGE_TIMEOUT };
+describe("signed in: the header, the home page and the account area", () => {
   after(signOut);
 
-  test("home, signed in", options, async () => {
+  test("as a user: home, sign-in, not-found, and each account section", { timeout: 4 * PAGE_TIMEOUT }, async () => {
     const email = await signInAsUser();
-    await visit("home-signed-in", "/", { ready: () => page.locator("#session-line").getByText(email).waitFor() });
+    const accountSections = async () => {
+      await visit("account", "/account", {
+        ready: () => page.locator("#summary-email").getByText(email, { exact: true }).waitFor(),
+        check: false, // each section below, the first included
+      });
+      const problemsBefore = problems.length;
+      const sections = await page.locator("[data-section-link]").evaluateAll((links) => links.map((a) => a.dataset.sectionLink));
+      assert.ok(sections.length >= 4, `the account area has its sections: ${sections}`);
+      await allOf(
+        sections.map((section) => async () => {
+          await page.locator(`[data-section-link="${section}"]`).click();
+          await page.locator(`[data-section]#${section}`).waitFor();
+          await page.waitForLoadState("networkidle");
+          await checkPage(page, `account-${section}`);
+        }),
+      );
+      assert.deepEqual(problems.slice(problemsBefore), [], "account sections: no CSP violations or uncaught errors");
+    };
+    await allOf([
+      () => visit("home-signed-in", "/", { ready: () => page.locator("#home-who").getByText(email).waitFor() }),
+      () => visit("sign-in-signed-in", "/sign-in"),
+      () => visit("not-found-signed-in", "/no-such-page", { status: 404 }),
+      accountSections,
+    ]);
   });
-  test("account", options, async () => {
-    const email = await signInAsUser();
-    await visit("account", "/account", {
-      ready: () => page.locator("#summary-email").getByText(email, { exact: true }).waitFor(),
-    });
-  });
-  test("account, as a guest", options, async () => {
+
+  test("as a guest: the account area with its notice", { timeout: PAGE_TIMEOUT }, async () => {
     await signInAsGuest();
     await visit("account-guest", "/account", {
-      ready: () => page.locator("#summary-email").getByText("Guest", { exact: true }).waitFor(),
+      ready: () => page.getByRole("region", { name: "You are using a guest account" }).waitFor(),
     });
   });
 });
