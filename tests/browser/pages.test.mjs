@@ -1,6 +1,6 @@
 // Every hosted page the test server has, signed out and (where it differs) signed in, through
 // lib/page-checks.mjs: axe-core (no serious or critical violation), no horizontal overflow, and a
-// full-page screenshot, at 390 and 1280 px in light and dark. Also: no CSP violation and no
+// full-page screenshot, at 360 and 1280 px in light and dark. Also: no CSP violation and no
 // uncaught error on any of them.
 //
 // The server is started elsewhere with ENABLE_ANONYMOUS=true (scripts/test's browser suite);
@@ -67,7 +67,7 @@ after(async () => {
 const unique = () => `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 /**
  * A fresh address as long as real ones can be, with no hyphen or space to break at (a browser
- * does not break after a dot or an @): pages must wrap it, not overflow, at 390 px.
+ * does not break after a dot or an @): pages must wrap it, not overflow, at 360 px.
  */
 const longEmail = (who) =>
   `${who}.with.a.rather.long.address.${Date.now()}.${process.pid}.${Math.random().toString(36).slice(2, 8)}@subdomain.example.com`;
@@ -138,7 +138,7 @@ describe("the checks themselves", () => {
   let scratch;
   before(async () => {
     scratch = await context.newPage();
-    await scratch.setViewportSize({ width: 390, height: 700 });
+    await scratch.setViewportSize({ width: 360, height: 700 });
   });
   after(async () => scratch?.close());
 
@@ -213,12 +213,12 @@ describe("the checks themselves", () => {
   test("checkPage lists the problems of every width and theme, and saves the screenshots", async () => {
     await scratch.setContent(html(`<h1>Narrow</h1><div id="wide">wide box</div>`, `#wide{width:800px}`));
     await assert.rejects(checkPage(scratch, "self-test wide"), (error) => {
-      assert.match(error.message, /\[390px light\] overflow: .*div#wide/);
-      assert.match(error.message, /\[390px dark\] overflow: .*div#wide/);
+      assert.match(error.message, /\[360px light\] overflow: .*div#wide/);
+      assert.match(error.message, /\[360px dark\] overflow: .*div#wide/);
       assert.doesNotMatch(error.message, /\[1280px/);
       return true;
     });
-    for (const file of ["self-test-wide-390-light.png", "self-test-wide-1280-dark.png"]) {
+    for (const file of ["self-test-wide-360-light.png", "self-test-wide-1280-dark.png"]) {
       assert.ok((await stat(path.join(await screenshotDir(), file))).size > 0, file);
     }
   });
@@ -325,6 +325,8 @@ describe("signed in: the header, the home page and the account area", () => {
           await page.locator(`[data-section-link="${section}"]`).click();
           await page.locator(`[data-section]#${section}`).waitFor();
           await page.waitForLoadState("networkidle");
+          // What folds away (a device's details) is checked open.
+          await page.locator(`#${section} details`).evaluateAll((all) => all.forEach((d) => (d.open = true)));
           await checkPage(page, `account-${section}`);
         }),
       );
