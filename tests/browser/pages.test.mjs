@@ -8,63 +8,27 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { stat } from "node:fs/promises";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { BASE_URL, freshEmail, launch } from "./lib/browser.mjs";
 import { axeProblems, checkPage, overflowProblems, screenshotDir } from "./lib/page-checks.mjs";
 
-const BASE_URL = (process.env.PORTCULLIS_URL || "").replace(/\/+$/, "");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const TIMEOUT = 15_000;
 const PAGE_TIMEOUT = 120_000;
 
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-let userDataDir;
+let browser;
 let context;
 let page;
-const problems = []; // CSP violations and uncaught page errors
+let problems; // CSP violations and uncaught page errors, of every page of the context
 
 before(async () => {
-  assert.ok(BASE_URL, "set PORTCULLIS_URL to the running server, e.g. http://127.0.0.1:8787");
-  userDataDir = await mkdtemp(path.join(tmpdir(), "portcullis-chromium-"));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    baseURL: BASE_URL,
-    viewport: { width: 1280, height: 900 },
-  });
-  context.setDefaultTimeout(TIMEOUT);
-  context.setDefaultNavigationTimeout(TIMEOUT);
-  page = context.pages()[0] || (await context.newPage());
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
-      problems.push(`CSP: ${message.text()}`);
-    }
-  });
+  browser = await launch();
+  ({ context, page, problems } = browser);
 });
 
 after(async () => {
-  try {
-    if (context) await context.close();
-  } finally {
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
-  }
+  if (browser) await browser.close();
 });
 
-const unique = () => `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 /**
  * A fresh address as long as real ones can be, with no hyphen or space to break at (a browser
  * does not break after a dot or an @): pages must wrap it, not overflow, at 360 px.
@@ -231,7 +195,7 @@ const SIGNED_OUT = [
   ["sign-in", "/sign-in"],
   ["sign-in-wrong-password", "/sign-in", {
     ready: async () => {
-      await page.getByLabel("Email or username").fill(`nobody-${unique()}@example.com`);
+      await page.getByLabel("Email or username").fill(freshEmail("nobody"));
       await page.getByLabel("Password", { exact: true }).fill("not the password");
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.locator("#sign-in-password-error").getByText("is not right").waitFor();
@@ -251,7 +215,7 @@ const SIGNED_OUT = [
   ["forgot-password", "/forgot-password"],
   ["forgot-password-sent", "/forgot-password", {
     ready: async () => {
-      await page.getByLabel("Email", { exact: true }).fill(`nobody-${unique()}@example.com`);
+      await page.getByLabel("Email", { exact: true }).fill(freshEmail("nobody"));
       await page.getByRole("button", { name: "Send reset link" }).click();
       await page.locator("#forgot-password-message").getByText("Check your email").waitFor();
     },
