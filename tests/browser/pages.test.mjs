@@ -1,6 +1,6 @@
 // Every hosted page the test server has, signed out and (where it differs) signed in, through
 // lib/page-checks.mjs: axe-core (no serious or critical violation), no horizontal overflow, and a
-// full-page screenshot, at 360 and 1280 px in light and dark. Also: no CSP violation and no
+// full-page screenshot, at 360, 390 and 1280 px in light and dark. Also: no CSP violation and no
 // uncaught error on any of them.
 //
 // The server is started elsewhere with ENABLE_ANONYMOUS=true (scripts/test's browser suite);
