@@ -1,32 +1,23 @@
 // One test per defect a newcomer found in the hosted pages (issue "Hosted pages a newcomer can
 // trust"): each fails on the page as it was.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   BASE_URL,
-  countMessages,
+  browserForFile,
+  expectMessages,
   freshEmail,
-  launch,
   newestLink,
   openNewestMessage,
   pathOf,
   signUpByApi,
 } from "./lib/browser.mjs";
 
-let browser;
 let context;
 let page;
 let problems;
-
-before(async () => {
-  browser = await launch();
-  ({ context, page, problems } = browser);
-});
-
-after(async () => {
-  if (browser) await browser.close();
-});
+browserForFile((browser) => ({ context, page, problems } = browser));
 
 /** A second tab for the mailbox, closed afterwards. */
 async function inMailbox(work) {
@@ -43,13 +34,13 @@ test("the account page sends a verification link, and the link says when it was 
   await context.clearCookies();
   await signUpByApi(page, { email, password: "a long enough password" });
   // Sign-up itself sent the link.
-  assert.equal(await inMailbox((tab) => countMessages(tab, "verification", email)), 1, "sign-up sends a verification link");
+  await inMailbox((tab) => expectMessages(tab, "verification", email, 1));
 
   await page.goto("/account#email");
   await page.locator("#profile-email-status").getByText("Not verified").waitFor();
   await page.getByRole("button", { name: "Send a verification link" }).click();
   await page.locator("#email-verify-message").getByText(`We've sent a link to ${email}`).waitFor();
-  assert.equal(await inMailbox((tab) => countMessages(tab, "verification", email)), 2, "the button sends another");
+  await inMailbox((tab) => expectMessages(tab, "verification", email, 2));
 
   const link = await inMailbox((tab) => newestLink(tab, "verification", email));
   await page.goto(link);

@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { BASE_URL, freshEmail, launch } from "./lib/browser.mjs";
+import { BASE_URL, freshEmail, launch, outboxRows } from "./lib/browser.mjs";
 import { axeProblems, checkPage, overflowProblems, screenshotDir } from "./lib/page-checks.mjs";
 
 const PAGE_TIMEOUT = 120_000;
@@ -61,14 +61,8 @@ async function signInAsGuest() {
 
 /** Waits for the outbox to list a message of `kind` to `to`; returns the message page's path. */
 async function outboxMessagePath(kind, to) {
-  const row = page.locator(`#outbox-table tr[data-kind="${kind}"][data-to="${to}"]`);
-  for (let attempt = 0; ; attempt += 1) {
-    await page.goto("/dev/outbox");
-    if ((await row.count()) > 0) break;
-    assert.ok(attempt < 40, `the ${kind} message to ${to} reaches the outbox`);
-    await page.waitForTimeout(250);
-  }
-  return new URL(await row.first().getByRole("link").getAttribute("href"), BASE_URL).pathname;
+  const rows = await outboxRows(page, kind, to);
+  return new URL(await rows.first().getByRole("link").getAttribute("href"), BASE_URL).pathname;
 }
 
 /** Opens `url`, waits until the page's scripts are done, then checks it (see the file comment). */

@@ -4,23 +4,14 @@
 // PORTCULLIS_URL, e.g. http://127.0.0.1:8787. They drive Debian's Chromium through
 // playwright-core.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, freshEmail, launch, newestLink, openNewestMessage, pathOf } from "./lib/browser.mjs";
+import { BASE_URL, browserForFile, freshEmail, newestLink, openNewestMessage, pathOf } from "./lib/browser.mjs";
 
-let browser;
 let context;
 let page;
 let problems;
-
-before(async () => {
-  browser = await launch();
-  ({ context, page, problems } = browser);
-});
-
-after(async () => {
-  if (browser) await browser.close();
-});
+browserForFile((browser) => ({ context, page, problems } = browser));
 
 test("a newcomer signs up, verifies the address, manages the account, signs out and back in", { timeout: 120_000 }, async () => {
   const email = freshEmail("newcomer");

@@ -2,6 +2,7 @@
 // playwright-core), the server's address, and the steps many tests take (reading the
 // development outbox, making an account through the API).
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -71,6 +72,21 @@ export async function launch({ width = 1280, height = 900, colorScheme = "light"
   };
 }
 
+/**
+ * One browser for the whole test file: started before its first test (then `ready` gets
+ * `{context, page, problems}`), closed after its last.
+ */
+export function browserForFile(ready, options) {
+  let browser = null;
+  before(async () => {
+    browser = await launch(options);
+    ready(browser);
+  });
+  after(async () => {
+    if (browser) await browser.close();
+  });
+}
+
 export function pathOf(url) {
   return new URL(url).pathname;
 }
@@ -80,24 +96,36 @@ export function freshEmail(who) {
   return `${who}-${Date.now()}-${process.pid}-${Math.floor(Math.random() * 1e6)}@example.com`;
 }
 
-/** Opens, on /dev/outbox in `page`, the newest message of `kind` to `to`, waiting for delivery. */
-export async function openNewestMessage(page, kind, to) {
-  const row = page.locator(`#outbox-table tr[data-kind="${kind}"][data-to="${to}"]`);
+/** Waits for /dev/outbox (open in `page`) to list a message of `kind` to `to`: its rows. */
+export async function outboxRows(page, kind, to) {
+  const rows = page.locator(`#outbox-table tr[data-kind="${kind}"][data-to="${to}"]`);
   for (let attempt = 0; ; attempt += 1) {
     await page.goto("/dev/outbox");
-    if ((await row.count()) > 0) break;
+    if ((await rows.count()) > 0) return rows;
     assert.ok(attempt < 40, `the ${kind} message to ${to} reaches the outbox`);
     await page.waitForTimeout(250);
   }
-  await row.first().getByRole("link").click();
+}
+
+/** Opens, on /dev/outbox in `page`, the newest message of `kind` to `to`, waiting for delivery. */
+export async function openNewestMessage(page, kind, to) {
+  const rows = await outboxRows(page, kind, to);
+  await rows.first().getByRole("link").click();
   await page.waitForURL((url) => pathOf(url).startsWith("/dev/outbox/"));
   await page.locator("#outbox-to").getByText(to, { exact: true }).waitFor();
 }
 
-/** How many outbox messages of `kind` went to `to`. */
-export async function countMessages(page, kind, to) {
-  await page.goto("/dev/outbox");
-  return page.locator(`#outbox-table tr[data-kind="${kind}"][data-to="${to}"]`).count();
+/** Waits until /dev/outbox (open in `page`) lists `n` messages of `kind` to `to`, no more. */
+export async function expectMessages(page, kind, to, n) {
+  const rows = page.locator(`#outbox-table tr[data-kind="${kind}"][data-to="${to}"]`);
+  let count = -1;
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    await page.goto("/dev/outbox");
+    count = await rows.count();
+    if (count >= n) break;
+    await page.waitForTimeout(250);
+  }
+  assert.equal(count, n, `${n} ${kind} message(s) to ${to}`);
 }
 
 /** The first link of the newest message of `kind` to `to`. */

@@ -2,7 +2,7 @@
 // side navigation. This script runs the core sections (Profile, Email, Security, Sessions and
 // devices); a plugin's section brings its own script and reads the session with sessionOnce().
 import { api, clearMessage, errorText, sessionOnce, setBusy, showMessage } from "./api.js";
-import { checkNewPassword, checkRequired, fieldError, showServerError, wireForm } from "./forms.js";
+import { checkNewPassword, checkRequired, fieldError, newPasswordErrors, showServerError, wireForm } from "./forms.js";
 import { describeDevice, relativeTime } from "./devices.js";
 
 const REAUTH_LINK = { href: "/sign-in?redirect=/account", text: "Sign in again" };
@@ -235,12 +235,7 @@ function initPassword() {
     if (error) {
       showError(message, error, form, {
         INVALID_PASSWORD: { field: "currentPassword", text: "That is not your current password. Try again." },
-        PASSWORD_TOO_SHORT: "newPassword",
-        PASSWORD_TOO_LONG: "newPassword",
-        PASSWORD_COMPROMISED: {
-          field: "newPassword",
-          text: "This password has appeared in a data breach, so others may try it. Choose a different one.",
-        },
+        ...newPasswordErrors("newPassword"),
       });
       return;
     }
@@ -273,14 +268,7 @@ function initSetPassword() {
     const { error } = await api("/set-password", { method: "POST", body: { newPassword: newPassword.value } });
     setBusy(form, false);
     if (error) {
-      showError(message, error, form, {
-        PASSWORD_TOO_SHORT: "newPassword",
-        PASSWORD_TOO_LONG: "newPassword",
-        PASSWORD_COMPROMISED: {
-          field: "newPassword",
-          text: "This password has appeared in a data breach, so others may try it. Choose a different one.",
-        },
-      });
+      showError(message, error, form, newPasswordErrors("newPassword"));
       return;
     }
     form.reset();

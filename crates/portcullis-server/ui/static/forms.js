@@ -86,6 +86,17 @@ export function checkNewPassword(password, confirm, focus = true) {
   return first === null;
 }
 
+const BREACHED = "This password has appeared in a data breach, so others may try it. Choose a different one.";
+
+/** Where the server's refusals of a new password go: at the field named `field`. */
+export function newPasswordErrors(field) {
+  return {
+    PASSWORD_TOO_SHORT: field,
+    PASSWORD_TOO_LONG: field,
+    PASSWORD_COMPROMISED: { field, text: BREACHED },
+  };
+}
+
 /**
  * Shows a server error where it belongs: the codes in `fields` ({CODE: inputName or
  * {field, text, link}}) at their field, anything else in `message`.

@@ -1,7 +1,7 @@
 // Reset-password page, opened from the emailed link with ?token=: checks the new password as
 // the server will, then POST /api/auth/reset-password. The token is kept in memory only.
 import { api, queryParam, setBusy, showMessage } from "./api.js";
-import { checkNewPassword, checkRequired, showServerError, wireForm } from "./forms.js";
+import { checkNewPassword, checkRequired, newPasswordErrors, showServerError, wireForm } from "./forms.js";
 
 const form = document.getElementById("reset-password-form");
 const message = document.getElementById("reset-password-message");
@@ -12,8 +12,6 @@ const token = queryParam("token");
 if (token && window.history && window.history.replaceState) {
   window.history.replaceState(null, "", window.location.pathname);
 }
-
-const BREACHED = "This password has appeared in a data breach, so others may try it. Choose a different one.";
 
 if (form) {
   wireForm(form, message);
@@ -38,11 +36,7 @@ if (form) {
         });
         return;
       }
-      showServerError(form, message, error, {
-        PASSWORD_TOO_SHORT: "newPassword",
-        PASSWORD_TOO_LONG: "newPassword",
-        PASSWORD_COMPROMISED: { field: "newPassword", text: BREACHED },
-      });
+      showServerError(form, message, error, newPasswordErrors("newPassword"));
       return;
     }
     form.reset();

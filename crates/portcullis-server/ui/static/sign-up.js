@@ -2,7 +2,7 @@
 // the core fields and any a plugin adds (slot sign-up.fields), sent when filled. Problems show
 // at their field, with the way forward (an existing address gets links to sign in or reset).
 import { api, keepRedirectOnLinks, safeRedirect, setBusy, showMessage } from "./api.js";
-import { checkNewPassword, checkRequired, showServerError, wireForm } from "./forms.js";
+import { checkNewPassword, checkRequired, newPasswordErrors, showServerError, wireForm } from "./forms.js";
 
 const form = document.getElementById("sign-up-form");
 const message = document.getElementById("sign-up-message");
@@ -48,12 +48,7 @@ if (form) {
         USER_ALREADY_EXISTS: exists,
         USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: exists,
         INVALID_EMAIL: { field: "email", text: "Enter an email address like name@example.com." },
-        PASSWORD_TOO_SHORT: "password",
-        PASSWORD_TOO_LONG: "password",
-        PASSWORD_COMPROMISED: {
-          field: "password",
-          text: "This password has appeared in a data breach, so others may try it. Choose a different one.",
-        },
+        ...newPasswordErrors("password"),
         USERNAME_IS_ALREADY_TAKEN: { field: "username", text: "That username is taken. Try another." },
         USERNAME_TOO_SHORT: { field: "username", text: "Use at least 3 characters." },
         USERNAME_TOO_LONG: { field: "username", text: "Use at most 30 characters." },
