@@ -265,9 +265,7 @@ impl Ui {
                     Value::Null => continue,
                     Value::Object(added) => added,
                     _ => {
-                        return Err(refuse(
-                            "page globals: must be a JSON object or null".into(),
-                        ));
+                        return Err(refuse("page globals: must be a JSON object or null".into()));
                     }
                 };
                 for (key, value) in added {
@@ -535,11 +533,15 @@ mod tests {
             self.1.clone()
         }
         fn pages(&self) -> Vec<Page> {
-            let file = if self.0 == "pie" { "pie.html" } else { "other.html" };
+            let file = if self.0 == "pie" {
+                "pie.html"
+            } else {
+                "other.html"
+            };
             let path = if self.0 == "pie" { "/pie" } else { "/other" };
             vec![Page::new(
                 path,
-                TemplateSource::new(file, "{{ pie_cookie }}|{{ base_path }}"),
+                TemplateSource::new(file, "{{ pie_cookie }}|{{ config.min_password_length }}"),
                 "",
             )]
         }
@@ -555,7 +557,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             ui.page("pie.html", "", "/pie").as_deref(),
-            Some("pie.last|/api/auth"),
+            Some("pie.last|8"),
             "the plugin's global beside core's"
         );
         assert_eq!(

@@ -81,9 +81,9 @@ impl Default for LastLoginMethodSettings {
 /// A cookie name as RFC 6265 allows it: a token, no separators or spaces.
 fn is_cookie_name(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)
-        })
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
 }
 
 impl LastLoginMethodSettings {
