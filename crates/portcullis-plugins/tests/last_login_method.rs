@@ -89,7 +89,7 @@ async fn each_way_in_sets_better_auths_value(backend: Backend) {
         .post(
             "/api/auth/sign-up/email",
             json!({"name": "Lee", "email": "lee@example.com", "password": PASSWORD,
-                   "username": "lee_l", "phoneNumber": "+15555550101"}),
+                   "username": "lee_l"}),
         )
         .await;
     records(&res, "email");
@@ -121,6 +121,19 @@ async fn each_way_in_sets_better_auths_value(backend: Backend) {
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert!(res.set_cookie(SESSION_COOKIE).is_some());
+    records_nothing(&res);
+    let res = srv
+        .post("/phone-number/send-otp", json!({"phoneNumber": "+15555550101"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let sms = srv.last_code("+15555550101", "otp").await;
+    let res = browser
+        .post(
+            "/api/auth/phone-number/verify",
+            json!({"phoneNumber": "+15555550101", "code": sms, "updatePhoneNumber": true}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
     records_nothing(&res);
     let res = browser
         .post(

@@ -23,9 +23,9 @@ export default {
     {
       name: "sign up with email and password: email",
       path: "/sign-up/email",
-      body: { name: "Last Login", email: "{{email}}", password: "{{password}}", username: "{{username}}", phoneNumber: "{{phone}}" },
+      body: { name: "Last Login", email: "{{email}}", password: "{{password}}", username: "{{username}}" },
       status: 200,
-      values: ["user.email", "user.username", "user.phoneNumber"],
+      values: ["user.email", "user.username"],
       expect: { [COOKIE]: "email", "user.lastLoginMethod": ABSENT },
     },
     {
@@ -68,6 +68,21 @@ export default {
       body: { username: "{{username}}", password: "{{password}}" },
       status: 200,
       values: ["user.email", "redirect"],
+      expect: { [COOKIE]: ABSENT },
+    },
+    {
+      name: "a code by SMS to add a phone number",
+      path: "/phone-number/send-otp",
+      body: { phoneNumber: "{{phone}}" },
+      status: 200,
+      mail: { addCode: { kind: "sms-otp", to: "{{phone}}" } },
+    },
+    {
+      name: "the signed-in user takes the number: not a sign-in",
+      path: "/phone-number/verify",
+      body: { phoneNumber: "{{phone}}", code: "{{addCode}}", updatePhoneNumber: true },
+      status: 200,
+      values: ["status", "user.phoneNumber", "user.phoneNumberVerified"],
       expect: { [COOKIE]: ABSENT },
     },
     {
