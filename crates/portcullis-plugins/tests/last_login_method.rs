@@ -123,7 +123,10 @@ async fn each_way_in_sets_better_auths_value(backend: Backend) {
     assert!(res.set_cookie(SESSION_COOKIE).is_some());
     records_nothing(&res);
     let res = srv
-        .post("/phone-number/send-otp", json!({"phoneNumber": "+15555550101"}))
+        .post(
+            "/phone-number/send-otp",
+            json!({"phoneNumber": "+15555550101"}),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let sms = srv.last_code("+15555550101", "otp").await;

@@ -86,6 +86,17 @@ fn is_cookie_name(name: &str) -> bool {
             .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
 }
 
+/// Whether `name` is one of the cookies a session uses, under any of its prefixes.
+fn is_session_cookie(prefix: &str, name: &str) -> bool {
+    let bare = name
+        .strip_prefix("__Secure-")
+        .or_else(|| name.strip_prefix("__Host-"))
+        .unwrap_or(name);
+    ["session_token", "session_data", "dont_remember"]
+        .iter()
+        .any(|short| bare == format!("{prefix}.{short}"))
+}
+
 impl LastLoginMethodSettings {
     /// `None` when `ENABLE_LAST_LOGIN_METHOD` is off. Each variable may also be a key of
     /// `[plugins.last_login_method]`; the variable wins.
@@ -96,13 +107,20 @@ impl LastLoginMethodSettings {
         }
         let cookie_name = match src.get("cookie_name", Some("LAST_LOGIN_METHOD_COOKIE_NAME"))? {
             None => DEFAULT_COOKIE_NAME.to_owned(),
-            Some((_, name)) if is_cookie_name(&name) => name,
-            Some((var, _)) => {
+            Some((var, name)) if !is_cookie_name(&name) => {
                 return Err(ConfigError::new(
                     &var,
                     "must be a cookie name: letters, digits and !#$%&'*+-.^_`|~ only",
                 ));
             }
+            // It would overwrite the session's own cookies.
+            Some((var, name)) if is_session_cookie(&config.cookie_prefix, &name) => {
+                return Err(ConfigError::new(
+                    &var,
+                    format!("must not be one of the session's cookies ({name})"),
+                ));
+            }
+            Some((_, name)) => name,
         };
         let max_age_var = src
             .get("max_age", Some("LAST_LOGIN_METHOD_MAX_AGE"))?
@@ -231,6 +249,9 @@ impl Plugin for LastLoginMethod {
     /// Better Auth's `session.create.after`: the user's column follows every session such a
     /// sign-in issues. A failure is logged; the sign-in stands.
     async fn session_issued(&self, ctx: &AuthContext, req: &AuthRequest, issued: &IssuedSession) {
+        if !self.settings.store_in_database {
+            return;
+        }
         let Some(method) = resolve(&req.path, &req.params) else {
             return;
         };
@@ -323,6 +344,11 @@ mod tests {
             ("LAST_LOGIN_METHOD_MAX_AGE", "a month"),
             ("LAST_LOGIN_METHOD_STORE_IN_DATABASE", "maybe"),
             ("ENABLE_LAST_LOGIN_METHOD", "sometimes"),
+            ("LAST_LOGIN_METHOD_COOKIE_NAME", "better-auth.session_token"),
+            (
+                "LAST_LOGIN_METHOD_COOKIE_NAME",
+                "__Secure-better-auth.session_data",
+            ),
         ] {
             let err = settings_from(&[(var, value)]).expect_err(value);
             assert_eq!(err.var, var, "{value}: {err}");
