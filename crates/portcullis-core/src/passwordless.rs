@@ -52,6 +52,7 @@ pub async fn user_for_proven_email(
         &serde_json::Map::new(),
     )?;
     row.insert("emailVerified".into(), true.into());
+    users::prepare_user(ctx, req, &mut row);
     tx.create("user", row.clone()).await?;
     req.state.set_created_user(std::sync::Arc::new(row.clone()));
     let welcome = row.clone();

@@ -119,6 +119,25 @@ pub trait Plugin: Send + Sync {
         Ok(())
     }
 
+    /// Better Auth's `databaseHooks.user.create.before` returning data: fields to set on a user
+    /// this request is about to create (sign-up, a first sign-in by link or code, a guest),
+    /// once core has built the row and just before it is written. Not called for the made-up
+    /// user sign-up answers with when enumeration protection hides a taken address.
+    fn prepare_user(
+        &self,
+        _ctx: &AuthContext,
+        _req: &AuthRequest,
+        _user: &mut portcullis_storage::Row,
+    ) {
+    }
+
+    /// Values this plugin adds to every hosted page's template globals (a JSON object; `null`
+    /// adds nothing), such as the name of a cookie a page's script reads. A key that core or
+    /// another plugin already uses stops start-up.
+    fn page_globals(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+
     /// Email and SMS templates this plugin brings (`email-<name>.html` + `email-<name>.txt`,
     /// `sms-<name>.txt`), registered with the core ones at start-up and overridable from
     /// `PORTCULLIS_TEMPLATES_DIR` by file name.

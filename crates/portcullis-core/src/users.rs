@@ -245,6 +245,13 @@ pub fn new_user_row(
     Ok(row)
 }
 
+/// Lets each plugin fill fields of a user this request is about to create (`Plugin::prepare_user`).
+pub fn prepare_user(ctx: &AuthContext, req: &crate::endpoint::AuthRequest, user: &mut Row) {
+    for p in ctx.plugins.iter() {
+        p.prepare_user(ctx, req, user);
+    }
+}
+
 pub fn credential_account_row(ctx: &AuthContext, user_id: &str, password_hash: String) -> Row {
     let now = ctx.now();
     let mut row = Row::new();

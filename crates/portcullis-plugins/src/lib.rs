@@ -3,6 +3,7 @@
 pub mod anonymous;
 pub mod bearer;
 pub mod email_otp;
+pub mod last_login_method;
 pub mod magic_link;
 pub mod open_api;
 pub mod phone_number;
@@ -34,6 +35,10 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     if let Some(s) = anonymous::AnonymousSettings::load(config)? {
         plugins.push(Arc::new(anonymous::Anonymous::new(s)));
+    }
+    // Last of those that answer sign-ins: its after-hook sees every cookie they set.
+    if let Some(s) = last_login_method::LastLoginMethodSettings::load(config)? {
+        plugins.push(Arc::new(last_login_method::LastLoginMethod::new(s)));
     }
     plugins.push(Arc::new(open_api::OpenApi));
     Ok(plugins)

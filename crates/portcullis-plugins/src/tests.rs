@@ -177,3 +177,38 @@ fn plugin_settings_from_nested_tables() {
     let err = crate::registry(&bad).err().expect("refused");
     assert_eq!(err.var, "plugins.magic_link.expires_in");
 }
+
+/// `[plugins.last_login_method]`: every key, the variables winning, bad values named.
+#[test]
+fn last_login_method_from_its_table() {
+    use crate::last_login_method::LastLoginMethodSettings;
+    let file = "[plugins.last_login_method]\nstore_in_database = true\ncookie_name = \"acme.last\"\nmax_age = 3600\nset_cookie = false\n";
+    let config = config_from(&[], file).expect("config");
+    let s = LastLoginMethodSettings::load(&config)
+        .expect("valid")
+        .expect("on");
+    assert_eq!(
+        s,
+        LastLoginMethodSettings {
+            cookie_name: "acme.last".into(),
+            max_age: 3600,
+            store_in_database: true,
+            set_cookie: false,
+        }
+    );
+    let config = config_from(&[("LAST_LOGIN_METHOD_MAX_AGE", "60")], file).expect("config");
+    let s = LastLoginMethodSettings::load(&config)
+        .expect("valid")
+        .expect("on");
+    assert_eq!(s.max_age, 60, "the variable wins");
+    let off = config_from(&[], "[plugins.last_login_method]\nenabled = false\n").expect("config");
+    assert!(!ids(&off).contains(&"last-login-method"));
+    assert!(ids(&config_from(&[], "").expect("config")).contains(&"last-login-method"));
+    let bad = config_from(&[], "[plugins.last_login_method]\nmax_age = 0\n").expect("config");
+    let err = crate::registry(&bad).err().expect("refused");
+    assert_eq!(err.var, "plugins.last_login_method.max_age");
+    let bad =
+        config_from(&[], "[plugins.last_login_method]\ncookie_name = \"a b\"\n").expect("config");
+    let err = crate::registry(&bad).err().expect("refused");
+    assert_eq!(err.var, "plugins.last_login_method.cookie_name");
+}

@@ -375,6 +375,25 @@ impl Ui {
             m.insert("slots".into(), json!(slots));
             m.insert("account_sections".into(), Value::Array(account_sections));
             m.insert("production".into(), json!(config.is_production()));
+            for p in plugins {
+                let refuse = |problem: String| StartError::Plugin {
+                    plugin: p.id(),
+                    problem,
+                };
+                let added = match p.page_globals() {
+                    Value::Null => continue,
+                    Value::Object(added) => added,
+                    _ => {
+                        return Err(refuse("page globals: must be a JSON object or null".into()));
+                    }
+                };
+                for (key, value) in added {
+                    if m.contains_key(&key) {
+                        return Err(refuse(format!("page global {key:?} is already defined")));
+                    }
+                    m.insert(key, value);
+                }
+            }
         }
         // Colours were validated as hex at start-up, so they are safe inside CSS.
         let brand_css = format!(
@@ -619,6 +638,72 @@ mod tests {
                 err.starts_with("plugin brings: ") && err.contains(want),
                 "{err}"
             );
+        }
+    }
+
+    /// A plugin adding exactly these page globals, and a page that shows one.
+    struct Globals(&'static str, Value);
+
+    impl Plugin for Globals {
+        fn id(&self) -> &'static str {
+            self.0
+        }
+        fn page_globals(&self) -> Value {
+            self.1.clone()
+        }
+        fn pages(&self) -> Vec<Page> {
+            let file = if self.0 == "pie" {
+                "pie.html"
+            } else {
+                "other.html"
+            };
+            let path = if self.0 == "pie" { "/pie" } else { "/other" };
+            vec![Page::new(
+                path,
+                TemplateSource::new(file, "{{ pie_cookie }}|{{ config.min_password_length }}"),
+                "",
+            )]
+        }
+    }
+
+    #[test]
+    fn plugins_add_page_globals_without_taking_a_name() {
+        let with = |plugins: Vec<Arc<dyn Plugin>>| Ui::with_plugins(&config(&[]), &plugins);
+        let ui = with(vec![
+            Arc::new(Globals("pie", json!({"pie_cookie": "pie.last"}))),
+            Arc::new(Globals("none", Value::Null)),
+        ])
+        .unwrap();
+        assert_eq!(
+            ui.page("pie.html", "", "/pie").as_deref(),
+            Some("pie.last|8"),
+            "the plugin's global beside core's"
+        );
+        assert_eq!(
+            Ui::new(&config(&[])).globals.get("pie_cookie"),
+            None,
+            "only while the plugin is registered"
+        );
+
+        for (plugins, want) in [
+            (
+                vec![Arc::new(Globals("pie", json!({"base_path": "/x"}))) as Arc<dyn Plugin>],
+                "plugin pie: page global \"base_path\" is already defined",
+            ),
+            (
+                vec![
+                    Arc::new(Globals("pie", json!({"k": 1}))) as Arc<dyn Plugin>,
+                    Arc::new(Globals("tart", json!({"k": 2}))),
+                ],
+                "plugin tart: page global \"k\" is already defined",
+            ),
+            (
+                vec![Arc::new(Globals("pie", json!(["k"]))) as Arc<dyn Plugin>],
+                "plugin pie: page globals: must be a JSON object or null",
+            ),
+        ] {
+            let err = with(plugins).err().expect(want).to_string();
+            assert_eq!(err, want);
         }
     }
 }

@@ -378,7 +378,8 @@ export function compareAnswers({ step, p, r, vars = {}, profile = {} }) {
   // Absolute expectations, on both sides.
   for (const [path, m] of Object.entries(step.expect || {})) {
     for (const s of SIDES) {
-      const found = ans[s].isJson ? lookup(ans[s].json, path) : { exists: path === "" && ans[s].text !== "", at: ans[s].text };
+      const found = path.startsWith("cookie:") ? setCookieValue(ans[s], path.slice(7))
+        : ans[s].isJson ? lookup(ans[s].json, path) : { exists: path === "" && ans[s].text !== "", at: ans[s].text };
       if (!matches(m, found)) {
         issues.push(`${s}: ${show(path)} = ${found.exists ? JSON.stringify(found.at) : "(absent)"}, the step expects ${describe(m)}`);
       }
@@ -387,6 +388,12 @@ export function compareAnswers({ step, p, r, vars = {}, profile = {} }) {
 
   compareCookies(step, p, r, declared, profile, issues, occurred, label);
   return { issues, notes, pending, shown: body };
+}
+
+/** The value an answer sets a cookie to (as sent), for `expect: {"cookie:<name>": matcher}`. */
+function setCookieValue(ans, name) {
+  const c = ans.setCookies.find((x) => x.name === name);
+  return c ? { exists: true, at: c.value } : { exists: false };
 }
 
 /** Same keys recursively, same JSON types; booleans compared by value. */

@@ -81,6 +81,16 @@ test("absolute expectations hold on both sides", () => {
   caught(run({ expect: { code: ABSENT } }, answer({ json: {} }), answer({ json: { code: "Y" } })), /^reference: code/);
   caught(run({ expect: { "": null } }, answer({ json: {} }), answer({ json: {} })), /\(body\) = \{\}/);
   clean(run({ expect: { "a.b": /^x+$/, c: (v) => v > 1 } }, answer({ json: { a: { b: "xx" }, c: 2 } }), answer({ json: { a: { b: "x" }, c: 3 } })));
+  // A cookie's value, by name: what neither side's Set-Cookie comparison looks at.
+  const last = (v) => `better-auth.last_used_login_method=${v}; Max-Age=2592000; Path=/; SameSite=Lax`;
+  clean(run({ expect: { "cookie:better-auth.last_used_login_method": "email" } },
+    answer({ json: {}, cookies: [SESSION, last("email")] }), answer({ json: {}, cookies: [SESSION, last("email")] })));
+  caught(run({ expect: { "cookie:better-auth.last_used_login_method": "email" } },
+    answer({ json: {}, cookies: [SESSION, last("email")] }), answer({ json: {}, cookies: [SESSION, last("magic-link")] })),
+  /^reference: cookie:better-auth\.last_used_login_method = "magic-link"/);
+  caught(run({ expect: { "cookie:better-auth.last_used_login_method": ABSENT } },
+    answer({ json: {}, cookies: [SESSION, last("email")] }), answer({ json: {}, cookies: [SESSION, last("email")] })),
+  /^portcullis: cookie:better-auth\.last_used_login_method = "email"/);
 });
 
 test("cookies: names, deletions and every attribute but the value", () => {

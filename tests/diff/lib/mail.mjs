@@ -21,6 +21,32 @@ export const MAIL_KINDS = {
     reference: (r, to) => r.kind === "otp" && r.type === "forget-password" && r.email === to
       ? r.otp : undefined,
   },
+  // The magic link's token.
+  "magic-link-token": {
+    portcullis: (m, to) => m.channel === "email" && m.to === to
+      ? m.text.match(/\/magic-link\/verify\?token=([A-Za-z0-9_-]+)/)?.[1] : undefined,
+    reference: (r, to) => r.kind === "magic" && r.email === to ? r.token : undefined,
+  },
+  // The email-OTP plugin's sign-in code.
+  "sign-in-otp": {
+    portcullis: (m, to) => m.channel === "email" && m.to === to
+      ? `${m.subject} ${m.text}`.match(/\b(\d{6})\b/)?.[1] : undefined,
+    reference: (r, to) => r.kind === "otp" && r.type === "sign-in" && r.email === to
+      ? r.otp : undefined,
+  },
+  // The e-mail verification link's token (a signed JWT).
+  "verify-token": {
+    portcullis: (m, to) => m.channel === "email" && m.to === to
+      ? m.text.match(/\/verify-email\?token=([A-Za-z0-9._-]+)/)?.[1] : undefined,
+    reference: (r, to) => r.kind === "verify" && r.email === to ? r.token : undefined,
+  },
+  // The phone-number plugin's sign-in code, by SMS.
+  "sms-otp": {
+    portcullis: (m, to) => m.channel === "sms" && m.to === to
+      ? m.text.match(/\b(\d{6})\b/)?.[1] : undefined,
+    reference: (r, to) => r.kind === "sms" && r.type === "otp" && r.phoneNumber === to
+      ? r.code : undefined,
+  },
 };
 
 // Portcullis: the sink's files, named `<time ns>-<counter>-<channel>.json`, so in arrival order.

@@ -38,12 +38,6 @@ export const profile = {
       notKept: true,
       reason: onlyReference("multiSession"),
     },
-    {
-      name: "better-auth.last_used_login_method",
-      onlyIn: "reference",
-      notKept: true,
-      reason: onlyReference("lastLoginMethod"),
-    },
   ],
 };
 

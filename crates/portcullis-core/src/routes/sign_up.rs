@@ -68,7 +68,7 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     for p in ctx.plugins.iter() {
         p.check_sign_up(body)?;
     }
-    let user_row = users::new_user_row(ctx, name, email, req.str_field("image"), body)?;
+    let mut user_row = users::new_user_row(ctx, name, email, req.str_field("image"), body)?;
     let dont_remember = req.bool_field("rememberMe") == Some(false);
     if let Some(owner) = existing {
         // The password is hashed all the same: a new sign-up's answer waits for its hash, and
@@ -111,6 +111,9 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         .unwrap_or_default()
         .to_owned();
 
+    // Plugins fill the real user's fields; the made-up one above has only the defaults, as in
+    // Better Auth.
+    users::prepare_user(ctx, req, &mut user_row);
     // User, credential account and session belong together: one transaction.
     let mut tx = ctx.begin().await?;
     let user = match tx.create("user", user_row).await {

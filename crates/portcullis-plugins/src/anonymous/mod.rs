@@ -280,6 +280,7 @@ async fn sign_in_anonymous(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthR
         .map_err(|_| ApiError::bad_request(INVALID_EMAIL_FORMAT))?;
     row.insert("isAnonymous".into(), true.into());
     row.insert("emailVerified".into(), false.into());
+    users::prepare_user(ctx, req, &mut row);
     let user = ctx
         .adapter
         .create("user", row)

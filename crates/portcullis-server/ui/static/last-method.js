@@ -3,9 +3,12 @@
 // email, username, magic-link, email-otp, a social provider's id, …). Each way in on the
 // sign-in page carries data-login-method (several ids, space-separated); the one that matches
 // gets a badge. The order of the methods never changes, so nothing moves under the reader.
-export const LAST_LOGIN_COOKIE = document.documentElement.dataset.lastLoginCookie || "better-auth.last_used_login_method";
+// The cookie's name comes from the page (the plugin's `last_login_method_cookie` global); a page
+// without it has no such plugin, and marks nothing.
+export const LAST_LOGIN_COOKIE = document.documentElement.dataset.lastLoginCookie || "";
 
 export function lastLoginMethod() {
+  if (!LAST_LOGIN_COOKIE) return "";
   for (const part of document.cookie.split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0) continue;

@@ -598,7 +598,23 @@ pub async fn strict_preset_applies_each_rule(srv: &TestServer) {
     let res = sign_in().await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let names: Vec<String> = res.set_cookies().iter().map(|c| c.name.clone()).collect();
-    assert_eq!(names, ["__Host-better-auth.session_token"], "{names:?}");
+    // Besides the session, the last-login-method cookie (on by default), also Secure.
+    assert_eq!(
+        names,
+        [
+            "__Host-better-auth.session_token",
+            "better-auth.last_used_login_method"
+        ],
+        "{names:?}"
+    );
+    let last = res
+        .set_cookie("better-auth.last_used_login_method")
+        .expect("last-login-method cookie");
+    assert!(
+        last.raw.contains("; Secure") && !last.raw.contains("HttpOnly"),
+        "{}",
+        last.raw
+    );
     let cookie = res
         .set_cookie("__Host-better-auth.session_token")
         .expect("cookie");

@@ -441,7 +441,15 @@ pub async fn delete_user(srv: &TestServer) {
         json!({"success": true, "message": "User deleted"}),
     );
     assert_clears_session(&res);
-    assert!(a.jar.is_empty(), "{:?}", a.jar);
+    // Only the last-login-method cookie stays: it outlives sessions, to be read at the
+    // next sign-in.
+    assert!(
+        a.jar
+            .iter()
+            .all(|(name, _)| name == "better-auth.last_used_login_method"),
+        "{:?}",
+        a.jar
+    );
     assert_eq!(srv.count("user", &[Where::eq("id", uid.as_str())]).await, 0);
     assert_eq!(
         srv.count("account", &[Where::eq("userId", uid.as_str())])
