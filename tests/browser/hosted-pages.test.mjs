@@ -293,6 +293,45 @@ test("sign-up and sign-in: one error style, a show-password toggle, strength, us
   await page.waitForURL((url) => pathOf(url) === "/account");
 });
 
+test("the sign-in page marks the way in this browser used last", { timeout: 60_000 }, async () => {
+  await context.clearCookies();
+  await page.goto("/sign-in");
+  assert.equal(await page.locator(".last-used").count(), 0, "nothing marked for a new browser");
+  // A password sign-up records "email": the password form is marked.
+  await signUpByApi(page, { email: freshEmail("lastused"), password: "last used password 1" });
+  await page.request.post("/api/auth/sign-out", { headers: { Origin: BASE_URL } });
+  await page.goto("/sign-in");
+  const badge = page.locator(".last-used");
+  await badge.waitFor();
+  assert.equal(await badge.count(), 1);
+  assert.equal(await page.locator("#sign-in-form .last-used").count(), 1, "on the password form");
+  // An emailed code next time: the code button is marked instead, in the same place as ever.
+  const order = await page.locator("[data-login-method]").evaluateAll((els) => els.map((e) => e.dataset.loginMethod));
+  const email = freshEmail("lastcode");
+  await page.goto("/email-otp");
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto("/email-otp");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByRole("button", { name: "Send code" }).click();
+  await page.locator("#email-otp-sent-to").getByText(email).waitFor();
+  const code = await inMailbox(async (tab) => {
+    await openNewestMessage(tab, "email-otp", email);
+    return (await tab.locator("#outbox-subject").innerText()).match(/\b(\d{6})\b/)[1];
+  });
+  await page.locator("#email-otp-code").fill(code);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((url) => pathOf(url) === "/account");
+  await page.request.post("/api/auth/sign-out", { headers: { Origin: BASE_URL } });
+  await page.goto("/sign-in");
+  await page.locator('[data-login-method="email-otp"] .last-used').waitFor();
+  assert.equal(await page.locator(".last-used").count(), 1);
+  assert.deepEqual(
+    await page.locator("[data-login-method]").evaluateAll((els) => els.map((e) => e.dataset.loginMethod)),
+    order,
+    "the ways in keep their order",
+  );
+});
+
 test("the email-code page says things once", async () => {
   await context.clearCookies();
   await page.evaluate(() => sessionStorage.clear()).catch(() => {});
