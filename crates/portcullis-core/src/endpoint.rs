@@ -64,7 +64,30 @@ pub struct Endpoint {
     pub form_csrf: bool,
     /// Query parameters, for documentation: (name, description).
     pub query: &'static [(&'static str, &'static str)],
+    /// The answers it gives when it succeeds, for documentation (errors are documented from
+    /// the auth rule and the error codes).
+    pub responses: Vec<ResponseDoc>,
     pub handler: HandlerFn,
+}
+
+/// One documented answer of an endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseDoc {
+    pub status: u16,
+    pub description: &'static str,
+    pub body: ResponseBody,
+}
+
+/// What a documented answer carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseBody {
+    /// `application/json` described by this JSON Schema; `$ref`s name the shared components
+    /// (`crate::openapi::schema`).
+    Json(serde_json::Value),
+    /// An HTML page.
+    Html,
+    /// A redirect: the `Location` header says where, the body is empty.
+    Redirect,
 }
 
 impl Endpoint {
@@ -86,6 +109,7 @@ impl Endpoint {
             accepts_form: false,
             form_csrf: false,
             query: &[],
+            responses: Vec::new(),
             handler,
         }
     }
@@ -113,6 +137,31 @@ impl Endpoint {
     }
     pub fn query(mut self, q: &'static [(&'static str, &'static str)]) -> Self {
         self.query = q;
+        self
+    }
+    /// The 200 answer's JSON body, as a JSON Schema (see `crate::openapi::schema`).
+    pub fn returns(self, schema: serde_json::Value) -> Self {
+        self.response(200, "Success", ResponseBody::Json(schema))
+    }
+    /// The 200 answer's JSON body, with a description of when it is given.
+    pub fn returns_as(self, description: &'static str, schema: serde_json::Value) -> Self {
+        self.response(200, description, ResponseBody::Json(schema))
+    }
+    /// A 200 HTML page.
+    pub fn returns_html(self, description: &'static str) -> Self {
+        self.response(200, description, ResponseBody::Html)
+    }
+    /// A 302 redirect, with when it happens and where it leads.
+    pub fn redirects(self, description: &'static str) -> Self {
+        self.response(302, description, ResponseBody::Redirect)
+    }
+    /// Any other documented answer (for example an endpoint that always answers 405).
+    pub fn response(mut self, status: u16, description: &'static str, body: ResponseBody) -> Self {
+        self.responses.push(ResponseDoc {
+            status,
+            description,
+            body,
+        });
         self
     }
 

@@ -38,7 +38,9 @@ pub mod writes;
 
 pub use config::{Config, ConfigError, Sources};
 pub use context::AuthContext;
-pub use endpoint::{AccessNote, Auth, AuthRequest, AuthResponse, Body, Endpoint};
+pub use endpoint::{
+    AccessNote, Auth, AuthRequest, AuthResponse, Body, Endpoint, ResponseBody, ResponseDoc,
+};
 pub use engine::{EngineParts, RawRequest};
 pub use error::{ApiError, ErrorCode};
 pub use issue::{Issued, SignIn, issue_session, issue_session_in};

@@ -163,6 +163,16 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../ui/vendor/zxcvbn-ts/zxcvbn-ts-language-common.js"),
     ),
+    (
+        "reference.css",
+        "text/css; charset=utf-8",
+        include_str!("../ui/static/reference.css"),
+    ),
+    (
+        "reference.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../ui/static/reference.js"),
+    ),
 ];
 
 /// The slots core pages render plugin fragments into.

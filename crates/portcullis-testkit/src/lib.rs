@@ -10,7 +10,8 @@
 //!   reads messages, links and codes from;
 //! - [`runner`] and [`per_backend!`]: a test binary whose per-backend tests report a backend
 //!   that was not asked for as *ignored* (with the reason), and fail when one that was asked for
-//!   (`PORTCULLIS_REQUIRE_*=1`) is missing. Such a binary sets `harness = false`.
+//!   (`PORTCULLIS_REQUIRE_*=1`) is missing. Such a binary sets `harness = false`;
+//! - [`openapi`]: checks a real answer against the schema the OpenAPI document gives for it.
 //!
 //! [`MovableClock`]: portcullis_core::clock::MovableClock
 
@@ -19,6 +20,7 @@ pub mod assert;
 pub mod backend;
 pub mod client;
 pub mod mail;
+pub mod openapi;
 pub mod runner;
 pub mod server;
 
@@ -35,6 +37,7 @@ pub mod prelude {
     pub use crate::backend::Backend;
     pub use crate::client::{Request, Response, SetCookie};
     pub use crate::mail::{Mail, MailSink};
+    pub use crate::openapi::assert_matches_openapi;
     pub use crate::server::{
         APP_NAME, DATA_COOKIE, DONT_REMEMBER_COOKIE, SECRET, SESSION_COOKIE, ServerBuilder,
         SignedUp, TRUSTED_EXTRA_ORIGIN, TestServer, USER_AGENT, start, start_with,

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::context::AuthContext;
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use crate::error::ApiError;
+use crate::openapi::schema;
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -21,7 +22,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             "The user's accounts: `credential` for email and password, one per linked provider.",
         )
         .tag("User")
-        .auth(Auth::Session),
+        .auth(Auth::Session)
+        .returns(schema::array(schema::account())),
     ]
 }
 

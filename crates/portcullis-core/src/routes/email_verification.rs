@@ -12,6 +12,7 @@ use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, ErrorCode, codes};
 use crate::issue::{Issued, SignIn, issue_session};
 use crate::notices::{self, Notice};
+use crate::openapi::schema;
 use crate::session::{self, Lookup};
 use crate::validate::{BodySpec, FieldSpec, Ty};
 use crate::{links, users};
@@ -24,11 +25,17 @@ pub fn endpoints() -> Vec<Endpoint> {
             .body(BodySpec::object(vec![
                 FieldSpec::req("email", Ty::Email, "The address to verify"),
                 FieldSpec::opt("callbackURL", Ty::String, "Where the link leads after verifying"),
-            ])),
+            ]))
+            .returns(schema::described(schema::status(), "The same whether or not the address has an account")),
         Endpoint::new(Method::GET, "/verify-email", "verifyEmail", crate::handler!(verify_email))
-            .summary("Verify an email address", "The link from the verification email. Redirects to callbackURL (with ?error=CODE on failure), or answers JSON without one.")
+            .summary("Verify an email address", "The link from the verification email. Redirects to `callbackURL` (with `?error=CODE` on failure), or answers JSON without one.")
             .tag("Email verification")
-            .query(&[("token", "The token from the email"), ("callbackURL", "Where to go afterwards")]),
+            .query(&[("token", "The token from the email"), ("callbackURL", "Where to go afterwards")])
+            .returns_as("Without `callbackURL`", schema::object_with(json!({
+                "status": schema::always_true("Done"),
+                "user": schema::described(schema::nullable(schema::user()), "`null` for a verification; for a change of address, absent after its first link and the updated user after its second"),
+            }), &["status"]))
+            .redirects("With `callbackURL`: to it, with `?error=CODE` when the token is bad, expired or used"),
     ]
 }
 

@@ -6,16 +6,19 @@ use serde_json::json;
 use crate::context::AuthContext;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::ApiError;
+use crate::openapi::schema;
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::new(Method::GET, "/ok", "ok", crate::handler!(ok))
             .summary("Liveness of the auth API", "Always `{ok: true}`.")
-            .tag("Default"),
+            .tag("Default")
+            .returns(schema::object(json!({"ok": schema::always_true("The auth API answers")}))),
         Endpoint::new(Method::GET, "/error", "error", crate::handler!(error_page))
             .summary("Error page", "Where failed browser flows land, with `error` and `error_description` in the query.")
             .tag("Default")
-            .query(&[("error", "Error code"), ("error_description", "Human-readable description")]),
+            .query(&[("error", "Error code"), ("error_description", "Human-readable description")])
+            .returns_html("The error page, showing the code and the description"),
     ]
 }
 

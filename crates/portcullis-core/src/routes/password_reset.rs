@@ -9,6 +9,7 @@ use crate::context::AuthContext;
 use crate::crypto::token::generate_id;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
+use crate::openapi::schema;
 use crate::validate::{BodySpec, FieldSpec, Ty};
 use crate::writes::Writes;
 use crate::{links, session, users, verification};
@@ -26,26 +27,39 @@ pub fn endpoints() -> Vec<Endpoint> {
             ),
         ])
     };
+    let requested = || {
+        schema::described(
+            schema::object(json!({
+                "status": schema::always_true("Done"),
+                "message": schema::string("If this email exists in our system, check your email for the reset link"),
+            })),
+            "The same whether or not the address has an account",
+        )
+    };
     vec![
         Endpoint::new(Method::POST, "/request-password-reset", "requestPasswordReset", crate::handler!(request_password_reset))
             .summary("Request a password reset", "Emails a single-use link. The answer is the same whether the address exists or not.")
             .tag("Password reset")
-            .body(request_body()),
+            .body(request_body())
+            .returns(requested()),
         Endpoint::new(Method::POST, "/forget-password", "forgetPassword", crate::handler!(request_password_reset))
-            .summary("Request a password reset (old path)", "The path Better Auth used before 1.4; same as /request-password-reset.")
+            .summary("Request a password reset (old path)", "The path Better Auth used before 1.4; same as `/request-password-reset`.")
             .tag("Password reset")
-            .body(request_body()),
+            .body(request_body())
+            .returns(requested()),
         Endpoint::new(Method::GET, "/reset-password/:token", "resetPasswordCallback", crate::handler!(reset_password_callback))
-            .summary("Follow a reset link", "Redirects to callbackURL with ?token=, or ?error=INVALID_TOKEN when the link is unknown, used or expired.")
+            .summary("Follow a reset link", "Redirects to `callbackURL` with `?token=`, or `?error=INVALID_TOKEN` when the link is unknown, used or expired.")
             .tag("Password reset")
-            .query(&[("callbackURL", "The page that asks for the new password")]),
+            .query(&[("callbackURL", "The page that asks for the new password")])
+            .redirects("To `callbackURL` (default: the hosted reset page) with `?token=`, or `?error=INVALID_TOKEN`"),
         Endpoint::new(Method::POST, "/reset-password", "resetPassword", crate::handler!(reset_password))
             .summary("Set a new password with a reset token", "The token works once. By default every session of the user ends.")
             .tag("Password reset")
             .body(BodySpec::object(vec![
                 FieldSpec::req("newPassword", Ty::String, "The new password"),
-                FieldSpec::opt("token", Ty::String, "The token from the link (or ?token=)"),
-            ])),
+                FieldSpec::opt("token", Ty::String, "The token from the link (or `?token=`)"),
+            ]))
+            .returns(schema::status()),
     ]
 }
 

@@ -5,8 +5,9 @@ use portcullis_storage::Value;
 use serde_json::json;
 
 use crate::context::AuthContext;
-use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
+use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint, ResponseBody};
 use crate::error::{ApiError, codes};
+use crate::openapi::schema;
 use crate::session::{self, Lookup};
 use crate::users;
 use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
@@ -16,10 +17,15 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::GET, "/get-session", "getSession", crate::handler!(get_session))
             .summary("Get the current session", "Returns `{session, user}` or `null`. Extends the session when it is older than the update age.")
             .tag("Session")
-            .query(&[("disableCookieCache", "Any non-empty value skips the signed cookie cache"), ("disableRefresh", "Any non-empty value skips extending the session")]),
+            .query(&[("disableCookieCache", "Any non-empty value skips the signed cookie cache"), ("disableRefresh", "Any non-empty value skips extending the session")])
+            .returns(schema::described(
+                schema::nullable(schema::object(json!({"session": schema::session(), "user": schema::user()}))),
+                "The session and its user, or `null` without a valid session",
+            )),
         Endpoint::new(Method::POST, "/get-session", "getSessionPost", crate::handler!(get_session_post))
-            .summary("Deferred session refresh", "Not enabled: answers 405 as Better Auth does without deferSessionRefresh.")
-            .tag("Session"),
+            .summary("Deferred session refresh", "Not enabled: answers 405 as Better Auth does without `deferSessionRefresh`.")
+            .tag("Session")
+            .response(405, "Always: deferred session refresh is not enabled (`METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED`)", ResponseBody::Json(schema::component("Error"))),
         Endpoint::new(Method::POST, "/update-session", "updateSession", crate::handler!(update_session))
             .summary("Update the session", "Sets additional session fields (SESSION_ADDITIONAL_FIELDS) whose input is allowed; answers `{session}`.")
             .tag("Session")
@@ -28,28 +34,34 @@ pub fn endpoints() -> Vec<Endpoint> {
                 kind: BodyKind::Record,
                 fields: Vec::new(),
                 optional: false,
-            }),
+            })
+            .returns(schema::object(json!({"session": schema::session()}))),
         Endpoint::new(Method::POST, "/sign-out", "signOut", crate::handler!(sign_out))
             .summary("Sign out", "Deletes the current session and clears the session cookies. Works without a session.")
             .tag("Session")
-            .body(BodySpec::optional(vec![FieldSpec::opt("callbackURL", Ty::String, "")])),
+            .body(BodySpec::optional(vec![FieldSpec::opt("callbackURL", Ty::String, "")]))
+            .returns(schema::success()),
         Endpoint::new(Method::GET, "/list-sessions", "listSessions", crate::handler!(list_sessions))
             .summary("List the user's sessions", "Active sessions of the signed-in user. Requires a fresh session.")
             .tag("Session")
-            .auth(Auth::Fresh),
+            .auth(Auth::Fresh)
+            .returns(schema::array(schema::session())),
         Endpoint::new(Method::POST, "/revoke-session", "revokeSession", crate::handler!(revoke_session))
             .summary("Revoke one session", "Deletes the caller's session with that token (as returned by list-sessions).")
             .tag("Session")
             .auth(Auth::Sensitive)
-            .body(BodySpec::object(vec![FieldSpec::req("token", Ty::String, "Session token from list-sessions")])),
+            .body(BodySpec::object(vec![FieldSpec::req("token", Ty::String, "Session token from list-sessions")]))
+            .returns(schema::described(schema::status(), "Also when no session of the user has that token")),
         Endpoint::new(Method::POST, "/revoke-sessions", "revokeSessions", crate::handler!(revoke_sessions))
             .summary("Revoke all sessions", "Deletes every session of the user, this one included.")
             .tag("Session")
-            .auth(Auth::Sensitive),
+            .auth(Auth::Sensitive)
+            .returns(schema::status()),
         Endpoint::new(Method::POST, "/revoke-other-sessions", "revokeOtherSessions", crate::handler!(revoke_other_sessions))
             .summary("Revoke other sessions", "Deletes every session of the user except this one.")
             .tag("Session")
-            .auth(Auth::Sensitive),
+            .auth(Auth::Sensitive)
+            .returns(schema::status()),
     ]
 }
 

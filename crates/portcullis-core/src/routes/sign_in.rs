@@ -9,6 +9,7 @@ use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::issue::{Issued, SignIn, issue_session};
 use crate::lockout::Lockout;
+use crate::openapi::schema;
 use crate::session;
 use crate::users;
 use crate::validate::{BodySpec, FieldSpec, Ty, is_email};
@@ -24,7 +25,8 @@ pub fn endpoints() -> Vec<Endpoint> {
                 FieldSpec::opt("callbackURL", Ty::String, "Returned as `url` with `redirect: true`"),
                 FieldSpec::opt("rememberMe", Ty::Boolean, "Defaults to true; false gives a browser-session cookie and a one-day session"),
             ]))
-            .form(),
+            .form()
+            .returns(schema::password_sign_in()),
     ]
 }
 

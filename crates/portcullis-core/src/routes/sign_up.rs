@@ -8,6 +8,7 @@ use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::issue::{SignIn, issue_session_in};
 use crate::notices::{self, Notice};
+use crate::openapi::schema;
 use crate::session;
 use crate::users;
 use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
@@ -30,7 +31,11 @@ pub fn endpoints() -> Vec<Endpoint> {
                 ],
                 optional: false,
             })
-            .form(),
+            .form()
+            .returns(schema::object(json!({
+                "token": schema::nullable(schema::string("The new session's token (also set as the session cookie); `null` when no session is issued: email verification is required, or the address is taken and enumeration protection answers as for a new one")),
+                "user": schema::user(),
+            }))),
     ]
 }
 

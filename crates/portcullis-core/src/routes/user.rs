@@ -9,6 +9,7 @@ use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
 use crate::lockout::Lockout;
 use crate::notices::{self, Notice};
+use crate::openapi::schema;
 use crate::session::{self, SessionWithUser};
 use crate::users;
 use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
@@ -28,7 +29,8 @@ pub fn endpoints() -> Vec<Endpoint> {
                     FieldSpec::opt("image", Ty::NullableString, "Profile image URL; null clears it").max_len(users::IMAGE_MAX_CHARS),
                 ],
                 optional: false,
-            }),
+            })
+            .returns(schema::status()),
         Endpoint::new(Method::POST, "/change-password", "changePassword", crate::handler!(change_password))
             .summary("Change the password", "Verifies the current password. With revokeOtherSessions every session ends and a new one is issued.")
             .tag("User")
@@ -37,17 +39,23 @@ pub fn endpoints() -> Vec<Endpoint> {
                 FieldSpec::req("newPassword", Ty::String, "New password"),
                 FieldSpec::req("currentPassword", Ty::String, "Current password"),
                 FieldSpec::opt("revokeOtherSessions", Ty::Boolean, "End all other sessions"),
-            ])),
+            ]))
+            .returns(schema::object(json!({
+                "token": schema::nullable(schema::string("With `revokeOtherSessions`: the new session's token (also set as the cookie); else `null`")),
+                "user": schema::user(),
+            }))),
         Endpoint::new(Method::POST, "/verify-password", "verifyPassword", crate::handler!(verify_password))
             .summary("Verify the current password", "Checks the signed-in user's password, for example before a sensitive action. A wrong one is 400 INVALID_PASSWORD and counts toward the sign-in lockout.")
             .tag("User")
             .auth(Auth::Sensitive)
-            .body(BodySpec::object(vec![FieldSpec::req("password", Ty::String, "The password to verify")])),
+            .body(BodySpec::object(vec![FieldSpec::req("password", Ty::String, "The password to verify")]))
+            .returns(schema::status()),
         Endpoint::new(Method::POST, "/set-password", "setPassword", crate::handler!(set_password))
             .summary("Set a password", "For a user without one (for example signed up with a social provider). Requires a fresh session. Server-only in Better Auth 1.7.")
             .tag("User")
             .auth(Auth::Fresh)
-            .body(BodySpec::object(vec![FieldSpec::req("newPassword", Ty::String, "New password")])),
+            .body(BodySpec::object(vec![FieldSpec::req("newPassword", Ty::String, "New password")]))
+            .returns(schema::status()),
         Endpoint::new(Method::POST, "/delete-user", "deleteUser", crate::handler!(delete_user))
             .summary("Delete the user", "Deletes the user, their accounts and sessions. A user with a password must confirm it; otherwise the session must be fresh.")
             .tag("User")
@@ -56,11 +64,20 @@ pub fn endpoints() -> Vec<Endpoint> {
                 FieldSpec::opt("password", Ty::String, "Current password"),
                 FieldSpec::opt("callbackURL", Ty::String, ""),
                 FieldSpec::opt("token", Ty::String, "Deletion confirmation token"),
-            ])),
+            ]))
+            .returns(schema::object(json!({
+                "success": schema::always_true("Done"),
+                "message": schema::one_of(&["User deleted", "Verification email sent"], "`Verification email sent` when deletion must be confirmed from an emailed link"),
+            }))),
         Endpoint::new(Method::GET, "/delete-user/callback", "deleteUserCallback", crate::handler!(delete_user_callback))
             .summary("Confirm deletion from the emailed link", "Deletes the signed-in user when the token matches; redirects to callbackURL when given.")
             .tag("User")
-            .query(&[("token", "The token from the email"), ("callbackURL", "Where to go afterwards")]),
+            .query(&[("token", "The token from the email"), ("callbackURL", "Where to go afterwards")])
+            .returns_as("Without `callbackURL`: the user is deleted", schema::object(json!({
+                "success": schema::always_true("Done"),
+                "message": schema::one_of(&["User deleted"], ""),
+            })))
+            .redirects("With `callbackURL`: to it, once the user is deleted"),
         Endpoint::new(Method::POST, "/change-email", "changeEmail", crate::handler!(change_email))
             .summary("Change the email address", "A verified address must approve the change by email first; then the new address is verified by its own link.")
             .tag("User")
@@ -68,7 +85,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             .body(BodySpec::object(vec![
                 FieldSpec::req("newEmail", Ty::Email, "The new address").max_len(users::EMAIL_MAX_CHARS),
                 FieldSpec::opt("callbackURL", Ty::String, "Where the links lead afterwards"),
-            ])),
+            ]))
+            .returns(schema::described(schema::status(), "The same whether or not the new address is taken")),
     ]
 }
 

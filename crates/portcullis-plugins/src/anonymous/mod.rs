@@ -20,6 +20,7 @@ use http::Method;
 use portcullis_core::crypto::token::generate_id;
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::ErrorCode;
+use portcullis_core::openapi::schema;
 use portcullis_core::plugin::{HookScope, Hooks};
 use portcullis_core::plugin_parts::{Asset, Fragment};
 use portcullis_core::session::{self, Lookup, SessionWithUser};
@@ -187,7 +188,8 @@ impl Plugin for Anonymous {
                 "Creates a user without personal data and signs it in. A later real sign-in \
                  or sign-up from the same browser replaces it.",
             )
-            .tag("Anonymous"),
+            .tag("Anonymous")
+            .returns(schema::token_and_user()),
             Endpoint::new(
                 Method::POST,
                 "/delete-anonymous-user",
@@ -199,7 +201,8 @@ impl Plugin for Anonymous {
                 "Deletes the signed-in anonymous user, its sessions and accounts.",
             )
             .tag("Anonymous")
-            .auth(Auth::Sensitive),
+            .auth(Auth::Sensitive)
+            .returns(schema::success()),
         ]
     }
 

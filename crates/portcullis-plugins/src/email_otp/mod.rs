@@ -11,6 +11,7 @@ use portcullis_core::error::{ErrorCode, codes};
 use portcullis_core::one_time_code::{
     self, CodeAccount, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
 };
+use portcullis_core::openapi::schema;
 use portcullis_core::passwordless::{self, ProvenUser};
 use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
@@ -164,18 +165,25 @@ impl Plugin for EmailOtp {
         let request_reset_body = || BodySpec::object(vec![email()]);
         vec![
             Endpoint::new(Method::POST, "/email-otp/send-verification-otp", "sendVerificationOTP", portcullis_core::handler!(send_verification_otp))
-                .summary("Email a one-time code", "Sends a code for verifying the address, signing in, or resetting the password. The answer is {success:true} whether or not the address has an account.")
+                .summary("Email a one-time code", "Sends a code for verifying the address, signing in, or resetting the password. The answer is `{success: true}` whether or not the address has an account.")
                 .tag("Email OTP")
                 .body(BodySpec::object(vec![email(), otp_type()]))
-                .form(),
+                .form()
+                .returns(schema::success()),
             Endpoint::new(Method::POST, "/email-otp/check-verification-otp", "checkVerificationOTP", portcullis_core::handler!(check_verification_otp))
                 .summary("Check a code without using it", "A wrong code counts as an attempt.")
                 .tag("Email OTP")
-                .body(BodySpec::object(vec![email(), otp_type(), otp()])),
+                .body(BodySpec::object(vec![email(), otp_type(), otp()]))
+                .returns(schema::success()),
             Endpoint::new(Method::POST, "/email-otp/verify-email", "verifyEmailOTP", portcullis_core::handler!(verify_email))
                 .summary("Verify an email address with a code", "Marks the address verified and, when auto sign-in is on, signs in.")
                 .tag("Email OTP")
-                .body(BodySpec::object(vec![email(), otp()])),
+                .body(BodySpec::object(vec![email(), otp()]))
+                .returns(schema::object(json!({
+                    "status": schema::always_true("Done"),
+                    "token": schema::nullable(schema::string("With auto sign-in after verification: the new session's token (also set as the cookie); else `null`")),
+                    "user": schema::user(),
+                }))),
             Endpoint::new(Method::POST, "/sign-in/email-otp", "signInEmailOTP", portcullis_core::handler!(sign_in))
                 .summary("Sign in with a code", "Creates the account on first use unless sign-up by code is off.")
                 .tag("Email OTP")
@@ -184,15 +192,18 @@ impl Plugin for EmailOtp {
                     otp(),
                     FieldSpec::opt("name", Ty::String, "The name of a new user").max_len(users::NAME_MAX_CHARS),
                     FieldSpec::opt("image", Ty::String, "The image of a new user").max_len(users::IMAGE_MAX_CHARS),
-                ])),
+                ]))
+                .returns(schema::token_and_user()),
             Endpoint::new(Method::POST, "/email-otp/request-password-reset", "requestPasswordResetEmailOTP", portcullis_core::handler!(request_password_reset))
                 .summary("Email a password-reset code", "Same answer whether the address has an account or not.")
                 .tag("Email OTP")
-                .body(request_reset_body()),
+                .body(request_reset_body())
+                .returns(schema::success()),
             Endpoint::new(Method::POST, "/forget-password/email-otp", "forgetPasswordEmailOTP", portcullis_core::handler!(request_password_reset))
-                .summary("Email a password-reset code (old path)", "Same as /email-otp/request-password-reset.")
+                .summary("Email a password-reset code (old path)", "Same as `/email-otp/request-password-reset`.")
                 .tag("Email OTP")
-                .body(request_reset_body()),
+                .body(request_reset_body())
+                .returns(schema::success()),
             Endpoint::new(Method::POST, "/email-otp/reset-password", "resetPasswordEmailOTP", portcullis_core::handler!(reset_password))
                 .summary("Set a new password with a code", "Proves the mailbox, so an unverified address becomes verified.")
                 .tag("Email OTP")
@@ -200,7 +211,8 @@ impl Plugin for EmailOtp {
                     email(),
                     otp(),
                     FieldSpec::req("password", Ty::String, "The new password"),
-                ])),
+                ]))
+                .returns(schema::success()),
         ]
     }
 

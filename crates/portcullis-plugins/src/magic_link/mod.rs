@@ -9,6 +9,7 @@ use http::Method;
 use portcullis_core::crypto::token::random_string;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::codes;
+use portcullis_core::openapi::schema;
 use portcullis_core::passwordless::{self, ProvenUser};
 use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
@@ -84,7 +85,7 @@ impl Plugin for MagicLink {
     fn endpoints(&self) -> Vec<Endpoint> {
         vec![
             Endpoint::new(Method::POST, "/sign-in/magic-link", "signInMagicLink", portcullis_core::handler!(send_link))
-                .summary("Email a sign-in link", "Sends a single-use link that signs the address in (creating the account unless sign-up by link is off). Always answers {status:true}.")
+                .summary("Email a sign-in link", "Sends a single-use link that signs the address in (creating the account unless sign-up by link is off). Always answers `{status: true}`.")
                 .tag("Magic link")
                 .body(BodySpec::object(vec![
                     FieldSpec::req("email", Ty::Email, "The address to send the link to").max_len(users::EMAIL_MAX_CHARS),
@@ -94,16 +95,23 @@ impl Plugin for MagicLink {
                     FieldSpec::opt("errorCallbackURL", Ty::String, "Where a failed link lands, with ?error="),
                     FieldSpec::opt("metadata", Ty::Any, "Accepted for compatibility; not stored"),
                 ]))
-                .form(),
+                .form()
+                .returns(schema::described(schema::status(), "The same whether or not the address has an account")),
             Endpoint::new(Method::GET, "/magic-link/verify", "magicLinkVerify", portcullis_core::handler!(verify))
-                .summary("Follow a sign-in link", "Consumes the token, signs in and redirects to callbackURL (or answers {token, user, session} without one). Failures redirect with ?error=INVALID_TOKEN, new_user_signup_disabled, failed_to_create_user or failed_to_create_session.")
+                .summary("Follow a sign-in link", "Consumes the token, signs in and redirects to `callbackURL` (or answers `{token, user, session}` without one). Failures redirect with `?error=INVALID_TOKEN`, `new_user_signup_disabled`, `failed_to_create_user` or `failed_to_create_session`.")
                 .tag("Magic link")
                 .query(&[
                     ("token", "The token from the email"),
                     ("callbackURL", "Where to land after signing in"),
                     ("newUserCallbackURL", "Where a new user lands"),
                     ("errorCallbackURL", "Where a failure lands"),
-                ]),
+                ])
+                .returns_as("Signed in, without `callbackURL`", schema::object(json!({
+                    "token": schema::string("The new session's token (also set as the session cookie)"),
+                    "user": schema::user(),
+                    "session": schema::session(),
+                })))
+                .redirects("Signed in: to `newUserCallbackURL` for a new user, else `callbackURL`. Failed: to `errorCallbackURL` (else `callbackURL`, else `/`) with `?error=`"),
         ]
     }
 

@@ -11,6 +11,7 @@ use portcullis_core::error::{ErrorCode, codes};
 use portcullis_core::one_time_code::{
     self, CodeAccount, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
 };
+use portcullis_core::openapi::schema;
 use portcullis_core::plugin_parts::{Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::password_reset;
@@ -145,30 +146,38 @@ impl Plugin for PhoneNumber {
         };
         vec![
             Endpoint::new(Method::POST, "/sign-in/phone-number", "signInPhoneNumber", portcullis_core::handler!(sign_in))
-                .summary("Sign in with phone number and password", "Answers {token, user} with the session cookie.")
+                .summary("Sign in with phone number and password", "Answers `{token, user}` with the session cookie.")
                 .tag("Phone number")
                 .body(BodySpec::object(vec![
                     number(),
                     FieldSpec::req("password", Ty::String, "Password"),
                     FieldSpec::opt("rememberMe", Ty::Boolean, "Defaults to true"),
-                ])),
+                ]))
+                .returns(schema::token_and_user()),
             Endpoint::new(Method::POST, "/phone-number/send-otp", "sendPhoneNumberOTP", portcullis_core::handler!(send_otp))
                 .summary("Text a verification code", "Sends a six-digit code to the number.")
                 .tag("Phone number")
-                .body(BodySpec::object(vec![number()])),
+                .body(BodySpec::object(vec![number()]))
+                .returns(schema::object(json!({"message": schema::one_of(&["code sent"], "")}))),
             Endpoint::new(Method::POST, "/phone-number/verify", "verifyPhoneNumber", portcullis_core::handler!(verify))
-                .summary("Verify a phone number with its code", "Marks the number verified and signs its user in; with updatePhoneNumber, sets it on the signed-in user instead.")
+                .summary("Verify a phone number with its code", "Marks the number verified and signs its user in; with `updatePhoneNumber`, sets it on the signed-in user instead.")
                 .tag("Phone number")
                 .body(BodySpec::object(vec![
                     number(),
                     FieldSpec::req("code", Ty::String, "The code from the SMS"),
                     FieldSpec::opt("disableSession", Ty::Boolean, "Do not sign in"),
                     FieldSpec::opt("updatePhoneNumber", Ty::Boolean, "Set the number on the signed-in user"),
-                ])),
+                ]))
+                .returns(schema::object(json!({
+                    "status": schema::always_true("Done"),
+                    "token": schema::nullable(schema::string("The session's token when one was issued (also set as the cookie), or the caller's with `updatePhoneNumber`; `null` with `disableSession`")),
+                    "user": schema::user(),
+                }))),
             Endpoint::new(Method::POST, "/phone-number/request-password-reset", "requestPasswordResetPhoneNumber", portcullis_core::handler!(request_password_reset))
                 .summary("Text a password-reset code", "Same answer whether the number has an account or not.")
                 .tag("Phone number")
-                .body(BodySpec::object(vec![number()])),
+                .body(BodySpec::object(vec![number()]))
+                .returns(schema::status()),
             Endpoint::new(Method::POST, "/phone-number/reset-password", "resetPasswordPhoneNumber", portcullis_core::handler!(reset_password))
                 .summary("Set a new password with a texted code", "The code works once.")
                 .tag("Phone number")
@@ -176,7 +185,8 @@ impl Plugin for PhoneNumber {
                     number(),
                     FieldSpec::req("otp", Ty::String, "The code from the SMS"),
                     FieldSpec::req("newPassword", Ty::String, "The new password"),
-                ])),
+                ]))
+                .returns(schema::status()),
         ]
     }
 

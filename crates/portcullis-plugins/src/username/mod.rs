@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use http::Method;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::{ErrorCode, codes};
+use portcullis_core::openapi::schema;
 use portcullis_core::plugin_parts::Fragment;
 use portcullis_core::routes::sign_in::password_sign_in;
 use portcullis_core::session::{self, Lookup};
@@ -104,7 +105,8 @@ impl Plugin for Username {
                     Ty::String,
                     "Returned as `url` with `redirect: true`",
                 ),
-            ])),
+            ]))
+            .returns(schema::password_sign_in()),
             Endpoint::new(
                 Method::POST,
                 "/is-username-available",
@@ -113,14 +115,17 @@ impl Plugin for Username {
             )
             .summary(
                 "Check whether a username is free",
-                "Answers {available}; an invalid username is a 422.",
+                "Answers `{available}`; an invalid username is a 422.",
             )
             .tag("Username")
             .body(BodySpec::object(vec![FieldSpec::req(
                 "username",
                 Ty::String,
                 "The username to check",
-            )])),
+            )]))
+            .returns(schema::object(json!({
+                "available": schema::boolean("Whether no user has this username (in any case)"),
+            }))),
         ]
     }
 

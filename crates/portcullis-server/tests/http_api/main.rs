@@ -51,6 +51,7 @@ portcullis_testkit::per_backend! {
     misc::ok_endpoint,
     misc::error_page_escapes_input,
     misc::openapi_and_reference,
+    misc::openapi_schemas_match_answers,
     misc::health,
     misc::unknown_routes_are_empty_404s,
     misc::empty_endpoint_answers_are_json,

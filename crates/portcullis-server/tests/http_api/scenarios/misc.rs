@@ -69,6 +69,39 @@ pub async fn openapi_and_reference(srv: &TestServer) {
         "{sign_in}"
     );
 
+    // Every $ref in the document names a component it defines.
+    fn refs<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r);
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(found.len() > 20, "{found:?}");
+    for r in found {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or(r);
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{r} names no component"
+        );
+    }
+    // Request bodies carry an example, and redirects document their 302.
+    assert_eq!(
+        sign_in["requestBody"]["content"]["application/json"]["example"]["email"],
+        "ada@example.com"
+    );
+    assert!(
+        paths["/reset-password/{token}"]["get"]["responses"]["302"]["headers"]["Location"]
+            .is_object()
+    );
+
     let res = srv.send(Request::get("/api/auth/reference")).await;
     assert_html(&res);
     // minijinja escapes `/` as `&#x2f;`.
@@ -78,6 +111,137 @@ pub async fn openapi_and_reference(srv: &TestServer) {
         "{html}"
     );
     assert!(html.contains(APP_NAME));
+    // Backticks in descriptions are code, escaped like everything else.
+    assert!(html.contains("<code>{session, user}</code>"), "{html}");
+    assert!(!html.contains("`{session, user}`"), "{html}");
+    assert!(html.contains(r#"id="op-signUpEmail""#), "{html}");
+    assert!(html.contains("/assets/reference.js") && html.contains("/assets/reference.css"));
+    for asset in ["/assets/reference.js", "/assets/reference.css"] {
+        let res = srv.send(Request::get(asset)).await;
+        assert_eq!(res.status, 200, "{asset}: {}", res.describe());
+    }
+}
+
+/// Real answers match the schemas the OpenAPI document gives for them: every key documented,
+/// every required one present, every value of its documented type.
+pub async fn openapi_schemas_match_answers(srv: &TestServer) {
+    let doc = srv
+        .send(Request::get("/api/auth/open-api/generate-schema"))
+        .await
+        .json();
+    let check = |method: &str, path: &str, res: &Response| {
+        assert_eq!(res.status, 200, "{method} {path}: {}", res.describe());
+        assert_matches_openapi(&doc, method, path, 200, &res.json());
+    };
+    let mut agent = srv.agent();
+    check("GET", "/ok", &agent.get("/api/auth/ok").await);
+    // Without a session, get-session answers null, which its schema allows.
+    check(
+        "GET",
+        "/get-session",
+        &agent.get("/api/auth/get-session").await,
+    );
+    let password = "plum-Orbit-4821-kestrel";
+    let res = agent
+        .post(
+            "/api/auth/sign-up/email",
+            json!({"name": "Ada", "email": "ada@example.com", "password": password}),
+        )
+        .await;
+    check("POST", "/sign-up/email", &res);
+    // The sign-up answer has exactly the documented keys, user included.
+    let body = res.json();
+    let user_schema = &doc["components"]["schemas"]["User"];
+    let mut documented: Vec<&String> = user_schema["properties"]
+        .as_object()
+        .expect("User properties")
+        .keys()
+        .collect();
+    let mut answered: Vec<&String> = body["user"].as_object().expect("user").keys().collect();
+    documented.sort();
+    answered.sort();
+    assert_eq!(answered, documented, "{body}");
+    let res = agent.get("/api/auth/get-session").await;
+    check("GET", "/get-session", &res);
+    let session = res.json();
+    let session_keys: Vec<&String> = session["session"]
+        .as_object()
+        .expect("session")
+        .keys()
+        .collect();
+    for required in doc["components"]["schemas"]["Session"]["required"]
+        .as_array()
+        .expect("Session required")
+    {
+        let required = required.as_str().unwrap_or_default().to_owned();
+        assert!(session_keys.contains(&&required), "{required} in {session}");
+    }
+    check(
+        "GET",
+        "/get-session",
+        &agent
+            .get("/api/auth/get-session?disableCookieCache=true")
+            .await,
+    );
+    check(
+        "GET",
+        "/list-sessions",
+        &agent.get("/api/auth/list-sessions").await,
+    );
+    check(
+        "GET",
+        "/list-accounts",
+        &agent.get("/api/auth/list-accounts").await,
+    );
+    check(
+        "POST",
+        "/update-user",
+        &agent
+            .post("/api/auth/update-user", json!({"name": "Ada L."}))
+            .await,
+    );
+    check(
+        "POST",
+        "/sign-out",
+        &agent.post("/api/auth/sign-out", json!({})).await,
+    );
+    check(
+        "POST",
+        "/sign-in/email",
+        &agent
+            .post(
+                "/api/auth/sign-in/email",
+                json!({"email": "ada@example.com", "password": password}),
+            )
+            .await,
+    );
+    check(
+        "POST",
+        "/sign-in/email",
+        &agent
+            .post(
+                "/api/auth/sign-in/email",
+                json!({"email": "ada@example.com", "password": password, "callbackURL": "/account"}),
+            )
+            .await,
+    );
+    check(
+        "POST",
+        "/request-password-reset",
+        &agent
+            .post(
+                "/api/auth/request-password-reset",
+                json!({"email": "ada@example.com"}),
+            )
+            .await,
+    );
+    check(
+        "POST",
+        "/revoke-other-sessions",
+        &agent
+            .post("/api/auth/revoke-other-sessions", json!({}))
+            .await,
+    );
 }
 
 pub async fn health(srv: &TestServer) {
