@@ -79,6 +79,7 @@ impl Plugin for OpenApi {
 mod tests {
     use std::collections::HashMap;
 
+    use portcullis_core::Endpoint;
     use portcullis_core::endpoint::ResponseBody;
     use portcullis_core::openapi::example::{Fill, example};
     use portcullis_core::openapi::schema::COMPONENTS;

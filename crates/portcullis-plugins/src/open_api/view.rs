@@ -185,10 +185,20 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// One field of a schema and, nested, the fields of what it holds.
-    fn field(&self, name: &str, schema: &Value, required: bool, depth: usize) -> Value {
+    /// The type label, with "or null" when null is allowed.
+    fn full_label(&self, schema: &Value) -> String {
         let (inner, nullable) = self.non_null(schema);
         let label = self.type_label(inner);
+        if nullable {
+            format!("{label} or null")
+        } else {
+            label
+        }
+    }
+
+    /// One field of a schema and, nested, the fields of what it holds.
+    fn field(&self, name: &str, schema: &Value, required: bool, depth: usize) -> Value {
+        let (inner, _) = self.non_null(schema);
         let resolved = self.resolve(inner);
         let description = schema["description"]
             .as_str()
@@ -206,7 +216,7 @@ impl<'a> Walker<'a> {
             .collect();
         json!({
             "name": name,
-            "type": if nullable { format!("{label} or null") } else { label },
+            "type": self.full_label(schema),
             "required": required,
             "description": inline(description),
             "values": values,
@@ -324,7 +334,7 @@ impl<'a> Walker<'a> {
                 "class": class,
                 "description": description,
                 "kind": "json",
-                "type": self.type_label(&schema),
+                "type": self.full_label(&schema),
                 "schema_description": inline(self.schema_description(&schema)),
                 "fields": if is_error { Vec::new() } else { self.fields(&schema, 0) },
                 "example": example,

@@ -110,7 +110,15 @@ impl Plugin for Seam {
                 "seamConfiguration",
                 portcullis_core::handler!(configuration),
             )
-            .summary("Seam discovery", "A document outside the base path."),
+            // Markup in a description is shown as text on the reference page; backticks are code.
+            .summary(
+                "Seam discovery",
+                "A document outside the base path: `{issuer, path}`. <b>Not markup</b>",
+            )
+            .returns(portcullis_core::openapi::schema::object(json!({
+                "issuer": portcullis_core::openapi::schema::string("The auth URL"),
+                "path": portcullis_core::openapi::schema::string("The path asked for"),
+            }))),
             Endpoint::new(
                 Method::GET,
                 "/.well-known/seam/:kid",

@@ -88,6 +88,18 @@ pub async fn plugins_bring_routes_pages_and_templates(srv: &TestServer) {
     let path = &doc["paths"]["/.well-known/seam/{kid}"];
     assert_eq!(path["get"]["operationId"], "seamKey", "{doc}");
     assert_eq!(path["servers"][0]["url"], srv.base);
+    // The reference page shows it with its root path; a description's markup stays text.
+    let html = srv.send(Request::get("/api/auth/reference")).await.text();
+    assert!(html.contains(r#"id="op-seamConfiguration""#), "{html}");
+    assert!(html.contains("<code>{issuer, path}</code>"), "{html}");
+    assert!(
+        html.contains("&lt;b&gt;Not markup&lt;&#x2f;b&gt;") && !html.contains("<b>Not markup"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"data-path="&#x2f;.well-known&#x2f;seam-configuration""#),
+        "{html}"
+    );
 
     // Its page (with its context, under the pages' CSP), fragments and asset.
     let res = srv.send(Request::get("/seam")).await;
