@@ -37,7 +37,7 @@ pub mod prelude {
     pub use crate::backend::Backend;
     pub use crate::client::{Request, Response, SetCookie};
     pub use crate::mail::{Mail, MailSink};
-    pub use crate::openapi::assert_matches_openapi;
+    pub use crate::openapi::{assert_matches_openapi, openapi_document};
     pub use crate::server::{
         APP_NAME, DATA_COOKIE, DONT_REMEMBER_COOKIE, SECRET, SESSION_COOKIE, ServerBuilder,
         SignedUp, TRUSTED_EXTRA_ORIGIN, TestServer, USER_AGENT, start, start_with,

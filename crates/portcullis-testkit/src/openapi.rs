@@ -5,6 +5,18 @@
 
 use serde_json::Value;
 
+use crate::client::Request;
+use crate::server::TestServer;
+
+/// The server's OpenAPI document.
+pub async fn openapi_document(srv: &TestServer) -> Value {
+    let res = srv
+        .send(Request::get("/api/auth/open-api/generate-schema"))
+        .await;
+    assert_eq!(res.status, 200, "the OpenAPI document: {}", res.describe());
+    res.json()
+}
+
 /// The JSON schema of `method path`'s `status` answer in `doc` (`path` as OpenAPI writes it,
 /// e.g. `/reset-password/{token}`).
 pub fn response_schema<'d>(doc: &'d Value, method: &str, path: &str, status: u16) -> &'d Value {

@@ -33,6 +33,8 @@ pub async fn anonymous_sign_in_and_link_on_sign_up(srv: &TestServer) {
     assert_eq!(res.status, 200, "{}", res.describe());
     let body = res.json();
     assert_eq!(keys(&body), ["token", "user"]);
+    let doc = openapi_document(&srv).await;
+    assert_matches_openapi(&doc, "POST", "/sign-in/anonymous", 200, &body);
     let user = &body["user"];
     assert_eq!(user["name"], "Anonymous");
     assert_eq!(user["isAnonymous"], true);

@@ -206,6 +206,8 @@ pub async fn email_otp_verify_email_and_reset_password(srv: &TestServer) {
     assert_eq!(body["user"]["emailVerified"], true);
     assert!(body["token"].is_string());
     assert!(verified(&user_row(srv, email).await));
+    let doc = openapi_document(srv).await;
+    assert_matches_openapi(&doc, "POST", "/email-otp/verify-email", 200, &body);
 
     let (old_session, _) = srv.sign_in(email, "vera-password-1").await;
     let res = srv

@@ -81,6 +81,8 @@ pub async fn magic_link_signs_in_new_and_existing_users(srv: &TestServer) {
     let body = res.json();
     assert_eq!(body["user"]["email"], "old.link@example.com");
     assert_eq!(body["session"]["token"], body["token"]);
+    let doc = openapi_document(srv).await;
+    assert_matches_openapi(&doc, "GET", "/magic-link/verify", 200, &body);
     assert!(res.set_cookie(SESSION_COOKIE).is_some());
     let me = srv.session_of(body["token"].as_str().expect("token")).await;
     assert_eq!(me["user"]["email"], "old.link@example.com");

@@ -145,7 +145,7 @@ pub async fn openapi_schemas_match_answers(srv: &TestServer) {
     let res = agent
         .post(
             "/api/auth/sign-up/email",
-            json!({"name": "Ada", "email": "ada@example.com", "password": password}),
+            json!({"name": "Ada", "email": "ada@example.com", "password": password, "username": "ada_l"}),
         )
         .await;
     check("POST", "/sign-up/email", &res);
@@ -240,6 +240,37 @@ pub async fn openapi_schemas_match_answers(srv: &TestServer) {
         "/revoke-other-sessions",
         &agent
             .post("/api/auth/revoke-other-sessions", json!({}))
+            .await,
+    );
+    check(
+        "POST",
+        "/change-password",
+        &agent
+            .post(
+                "/api/auth/change-password",
+                json!({"currentPassword": password, "newPassword": "plum-Orbit-4821-kestrel-2"}),
+            )
+            .await,
+    );
+    // A plugin's endpoints (username is on by default).
+    check(
+        "POST",
+        "/is-username-available",
+        &agent
+            .post(
+                "/api/auth/is-username-available",
+                json!({"username": "ada_l"}),
+            )
+            .await,
+    );
+    check(
+        "POST",
+        "/sign-in/username",
+        &agent
+            .post(
+                "/api/auth/sign-in/username",
+                json!({"username": "ADA_L", "password": "plum-Orbit-4821-kestrel-2"}),
+            )
             .await,
     );
 }

@@ -61,6 +61,8 @@ pub async fn phone_number_verify_sign_in_and_reset(srv: &TestServer) {
     assert_eq!(body["status"], true);
     assert_eq!(body["user"]["phoneNumberVerified"], true);
     assert!(body["token"].is_string());
+    let doc = openapi_document(srv).await;
+    assert_matches_openapi(&doc, "POST", "/phone-number/verify", 200, &body);
     assert!(res.set_cookie(SESSION_COOKIE).is_some());
     let res = srv
         .post(
@@ -78,6 +80,7 @@ pub async fn phone_number_verify_sign_in_and_reset(srv: &TestServer) {
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(keys(&res.json()), ["token", "user"]);
+    assert_matches_openapi(&doc, "POST", "/sign-in/phone-number", 200, &res.json());
     let res = srv
         .post(
             "/sign-in/phone-number",
