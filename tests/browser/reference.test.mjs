@@ -3,68 +3,22 @@
 // browser's own session cookie.
 //
 // The server is started elsewhere (by scripts/test, or by hand); this test only needs its
-// address in PORTCULLIS_URL, e.g. http://127.0.0.1:8787. It drives Debian's Chromium
-// (/usr/bin/chromium) through playwright-core.
+// address in PORTCULLIS_URL, e.g. http://127.0.0.1:8787. It drives Debian's Chromium through
+// playwright-core (lib/browser.mjs).
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { chromium } from "playwright-core";
+import { browserForFile, freshEmail } from "./lib/browser.mjs";
+import { axeProblems, checkPage, overflowProblems } from "./lib/page-checks.mjs";
 
-const BASE_URL = (process.env.PORTCULLIS_URL || "").replace(/\/+$/, "");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const TIMEOUT = 15_000;
 const REFERENCE = "/api/auth/reference";
-
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 
-let userDataDir;
 let context;
 let page;
-const problems = []; // CSP violations and uncaught page errors
-
-before(async () => {
-  assert.ok(BASE_URL, "set PORTCULLIS_URL to the running server, e.g. http://127.0.0.1:8787");
-  userDataDir = await mkdtemp(path.join(tmpdir(), "portcullis-chromium-ref-"));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    baseURL: BASE_URL,
-    viewport: DESKTOP,
-  });
-  context.setDefaultTimeout(TIMEOUT);
-  context.setDefaultNavigationTimeout(TIMEOUT);
-  page = context.pages()[0] || (await context.newPage());
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
-      problems.push(`CSP: ${message.text()}`);
-    }
-  });
-});
-
-after(async () => {
-  try {
-    if (context) await context.close();
-  } finally {
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
-  }
-});
+let problems;
+browserForFile((browser) => ({ context, page, problems } = browser));
 
 /** The operation `operationId` on the page, opened. */
 async function openOperation(operationId) {
@@ -200,6 +154,24 @@ test("no element overflows sideways at 390 px or at 1280 px", async () => {
   }
 });
 
+test("with its operations open, the page passes the hosted pages' checks", { timeout: 120_000 }, async () => {
+  // Every operation open, at both sizes: axe and the shared overflow check.
+  for (const size of [PHONE, DESKTOP]) {
+    await page.setViewportSize(size);
+    await page.goto(REFERENCE);
+    await page.evaluate(() => {
+      for (const d of document.querySelectorAll("main details")) d.open = true;
+    });
+    assert.deepEqual(await overflowProblems(page), [], `overflow at ${size.width} px`);
+    assert.deepEqual(await axeProblems(page), [], `axe at ${size.width} px`);
+  }
+  // A few open, with an answer shown, at every width and in both themes (with screenshots).
+  await page.goto(REFERENCE);
+  for (const id of ["signUpEmail", "getSession", "resetPasswordCallback"]) await openOperation(id);
+  await tryIt(page.locator("#op-getSession"));
+  await checkPage(page, "api-reference-open");
+});
+
 test("the endpoint filter narrows the list", async () => {
   await page.setViewportSize(DESKTOP);
   await page.goto(REFERENCE);
@@ -228,7 +200,7 @@ test("try it: ok, then sign up, then get-session with the new cookie", { timeout
   const bodyBox = signUp.getByLabel("Body (JSON)");
   const example = JSON.parse(await bodyBox.inputValue());
   assert.ok(example.name && example.email && example.password, "the example has the required fields");
-  const email = `try-it-${Date.now()}-${process.pid}@example.com`;
+  const email = freshEmail("try-it");
   await bodyBox.fill(JSON.stringify({ ...example, email }, null, 2));
   const created = await tryIt(signUp);
   assert.match(created.status, /^200/, created.body);

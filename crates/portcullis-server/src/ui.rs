@@ -166,12 +166,12 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "reference.css",
         "text/css; charset=utf-8",
-        include_str!("../ui/static/reference.css"),
+        include_bytes!("../ui/static/reference.css"),
     ),
     (
         "reference.js",
         "text/javascript; charset=utf-8",
-        include_str!("../ui/static/reference.js"),
+        include_bytes!("../ui/static/reference.js"),
     ),
 ];
 

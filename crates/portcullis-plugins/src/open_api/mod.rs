@@ -103,6 +103,8 @@ mod tests {
             "username",
             "phone-number",
             "anonymous",
+            "last-login-method",
+            "open-api",
         ] {
             assert!(
                 plugins.iter().any(|p| p.id() == id),
