@@ -324,6 +324,20 @@ impl TestServer {
             .unwrap_or_else(|| panic!("no link in {kind} message: {}", m.text))
     }
 
+    /// The first link of the newest `kind` message to `to` whose link contains `needle`: the
+    /// one a request asked for when another message of that kind went out at about the same
+    /// time (sign-up sends a verification link too), since the two may be written in either
+    /// order.
+    pub async fn last_link_with(&self, to: &str, kind: &str, needle: &str) -> String {
+        self.outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.to == to && m.kind == kind)
+            .filter_map(|m| crate::mail::first_link(&m.text))
+            .find(|link| link.contains(needle))
+            .unwrap_or_else(|| panic!("no {kind} message to {to} with a link containing {needle}"))
+    }
+
     /// Asks the email-otp plugin for a code of `otp_type` (`sign-in`, `email-verification`,
     /// `forget-password`) for `email`, and returns it once it has been sent.
     pub async fn email_code(&self, email: &str, otp_type: &str) -> String {

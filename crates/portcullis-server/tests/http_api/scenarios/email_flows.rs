@@ -124,7 +124,10 @@ pub async fn verify_email_when_signed_in(srv: &TestServer) {
             )
             .await;
         assert_json(&res, 200, json!({"status": true}));
-        local(srv, &srv.last_link(email, "verification").await)
+        let link = srv
+            .last_link_with(email, "verification", "callbackURL=%2Fverified")
+            .await;
+        local(srv, &link)
     }
 
     // Auto sign-in off: no cookie, whoever is signed in.
