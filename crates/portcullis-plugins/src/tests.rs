@@ -119,6 +119,17 @@ fn sms_otp_renders() {
     assert!(t.render_sms("nope", json!({})).is_err());
 }
 
+/// The configuration of `pairs` as variables, with a test secret: what a plugin's settings
+/// tests load from.
+pub(crate) fn config_of(pairs: &[(&str, &str)]) -> Result<Config, portcullis_core::ConfigError> {
+    let env = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .chain([("BETTER_AUTH_SECRET".to_owned(), "x".repeat(40))])
+        .collect();
+    Config::load(&Sources::new(env)?)
+}
+
 fn config_from(env: &[(&str, &str)], toml: &str) -> Result<Config, portcullis_core::ConfigError> {
     let file = std::env::temp_dir().join(format!(
         "portcullis-plugins-{}-{}.toml",

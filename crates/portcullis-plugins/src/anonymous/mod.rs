@@ -330,13 +330,7 @@ mod tests {
     use super::*;
 
     fn settings_from(pairs: &[(&str, &str)]) -> Result<Option<AnonymousSettings>, ConfigError> {
-        let env = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .chain([("BETTER_AUTH_SECRET".into(), "x".repeat(40))])
-            .collect();
-        let config = Config::load(&portcullis_core::Sources::new(env)?)?;
-        AnonymousSettings::load(&config)
+        AnonymousSettings::load(&crate::tests::config_of(pairs)?)
     }
 
     #[test]

@@ -295,13 +295,7 @@ mod tests {
     fn settings_from(
         pairs: &[(&str, &str)],
     ) -> Result<Option<LastLoginMethodSettings>, ConfigError> {
-        let env = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .chain([("BETTER_AUTH_SECRET".into(), "x".repeat(40))])
-            .collect();
-        let config = Config::load(&portcullis_core::Sources::new(env)?)?;
-        LastLoginMethodSettings::load(&config)
+        LastLoginMethodSettings::load(&crate::tests::config_of(pairs)?)
     }
 
     #[test]
