@@ -630,6 +630,34 @@ mod tests {
                 "no slot \"nowhere\"",
             ),
             (
+                Brings(vec![], vec![frag("account.sections", "s.html")], vec![]),
+                "an account section is made with Fragment::account_section",
+            ),
+            (
+                Brings(
+                    vec![],
+                    vec![Fragment::account_section(
+                        "Two Words",
+                        "Mine",
+                        TemplateSource::new("s.html", ""),
+                    )],
+                    vec![],
+                ),
+                "account section \"Two Words\": needs an id of [a-z0-9-]",
+            ),
+            (
+                Brings(
+                    vec![],
+                    vec![Fragment::account_section(
+                        "profile",
+                        "Mine",
+                        TemplateSource::new("s.html", ""),
+                    )],
+                    vec![],
+                ),
+                "account section \"profile\" is defined twice",
+            ),
+            (
                 Brings(vec![], vec![], vec![asset("api.js")]),
                 "asset api.js",
             ),
