@@ -232,6 +232,18 @@ test("a guest continues without an account, then signs up to keep it", { timeout
   await page.locator("#summary-email").getByText("Guest", { exact: true }).waitFor();
   const notice = page.getByRole("region", { name: "You are using a guest account" });
   await notice.waitFor();
+  // Nothing offers to verify or change the guest's placeholder address, or to set a password for it.
+  const nav = page.getByRole("navigation", { name: "Account sections" });
+  await nav.getByRole("link", { name: "Profile" }).waitFor();
+  assert.equal(await nav.getByRole("link", { name: "Email", exact: true }).isVisible(), false);
+  await page.goto("/account#security");
+  await page.locator("#summary-email").getByText("Guest", { exact: true }).waitFor();
+  await page.locator("#security").waitFor();
+  assert.equal(await page.locator("#password-set").isVisible(), false, "no password for a placeholder address");
+  // An address that names the Email section shows Profile instead.
+  await page.goto("/account#email");
+  await page.locator("#profile").waitFor();
+  assert.equal(await page.locator("#email").isVisible(), false);
   await notice.getByRole("link", { name: "Create an account" }).click();
   await page.waitForURL((url) => pathOf(url) === "/sign-up");
   await page.getByLabel("Name", { exact: true }).fill("Kept Guest");

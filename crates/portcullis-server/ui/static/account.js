@@ -31,7 +31,11 @@ function showError(element, error, form, fields) {
 
 // ------------------------------------------------------------------ sections
 
-const sections = () => [...document.querySelectorAll("[data-section]")];
+// A part a plugin withheld (`data-withheld`, e.g. the Email section for a guest, whose address
+// is a placeholder) stays hidden whatever this script decides.
+const withheld = (el) => el.dataset.withheld === "true";
+
+const sections = () => [...document.querySelectorAll("[data-section]")].filter((s) => !withheld(s));
 
 function showSection() {
   const all = sections();
@@ -103,7 +107,7 @@ async function loadPasswordState() {
   hasPassword = Array.isArray(data) && data.some((a) => a && a.providerId === "credential");
   $("password-change").hidden = !hasPassword;
   const set = $("password-set");
-  if (set) set.hidden = hasPassword;
+  if (set) set.hidden = hasPassword || withheld(set);
   const deletePassword = $("delete-password-field");
   if (deletePassword) {
     deletePassword.hidden = !hasPassword;
