@@ -7,7 +7,10 @@
 #    (a) GET /api/auth/get-session with the Better Auth cookie returns that user,
 #    (b) POST /api/auth/sign-in/email with the Better Auth password succeeds (same user id),
 #    (c) the original Better Auth cookie still works afterwards,
-#    (d) a second sign-in still works (e.g. after a rehash of the scrypt password on sign-in).
+#    (d) a second sign-in still works (e.g. after a rehash of the scrypt password on sign-in),
+#    (e) the JWT signing key Better Auth's jwt plugin made (encrypted in `jwks`) is Portcullis's
+#        key too: its /jwks publishes it, its /token signs with it, and a token Better Auth
+#        signed verifies against Portcullis's key set.
 #
 # Usage:  PORTCULLIS_BIN=target/debug/portcullis tests/compat/better-auth-db.sh
 # Env:    PORTCULLIS_BIN (required), BA_REF_START (reference start script, default
@@ -66,11 +69,19 @@ curl -sS -o "$work/ref-session.json" "$H_REF_BASE/api/auth/get-session" \
 [ "$(h_json "$work/ref-session.json" 'd["user"]["id"]')" = "$user_id" ] ||
   abort "the reference does not accept its own cookie: $(cat "$work/ref-session.json")"
 
+# The jwt plugin makes its key on first use and keeps it encrypted in `jwks`.
+curl -sS -o "$work/ref-token.json" "$H_REF_BASE/api/auth/token" \
+  -H "Cookie: better-auth.session_token=$ba_cookie"
+ba_jwt=$(h_json "$work/ref-token.json" 'd["token"]')
+[ -n "$ba_jwt" ] || abort "the reference gave no JWT: $(cat "$work/ref-token.json")"
+curl -sS -o "$work/ref-jwks.json" "$H_REF_BASE/api/auth/jwks"
+ba_kid=$(h_json "$work/ref-jwks.json" 'd["keys"][0]["kid"]')
+
 h_stop_reference
 echo "reference stopped"
 
 # --- 2. Portcullis reads it in place ----------------------------------------------------------------
-h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" ||
+h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" ENABLE_JWT=true ||
   abort "Portcullis did not become ready ($PORTCULLIS_BIN serve)"
 P=$H_LAST_BASE
 echo "portcullis: $P (pid $H_LAST_PID)"
@@ -118,6 +129,31 @@ if [ "$code" = 200 ] && [ "$(h_json "$work/d.json" 'd["user"]["id"]')" = "$user_
   pass "(d) a second sign-in with the same password works"
 else
   fail "(d) second sign-in: HTTP $code $(head -c 600 "$work/d.json")"
+fi
+
+# (e) Verified with Node's own crypto: the token's header names the key, the key set has it.
+verify_jwt() { # $1 = token, $2 = JWKS file; prints the kid when the signature verifies
+  node -e '
+    const [token, file] = process.argv.slice(1);
+    const crypto = require("node:crypto");
+    const [h, p, s] = token.split(".");
+    const header = JSON.parse(Buffer.from(h, "base64url"));
+    const jwk = JSON.parse(require("node:fs").readFileSync(file, "utf8")).keys.find((k) => k.kid === header.kid);
+    if (!jwk) process.exit(2);
+    const key = crypto.createPublicKey({ key: jwk, format: "jwk" });
+    const ok = crypto.verify(null, Buffer.from(`${h}.${p}`), key, Buffer.from(s, "base64url"));
+    if (!ok) process.exit(3);
+    console.log(header.kid);
+  ' "$1" "$2" 2>/dev/null || true
+}
+curl -sS -o "$work/e-jwks.json" "$P/api/auth/jwks" || true
+curl -sS -o "$work/e-token.json" "$P/api/auth/token" -H "Cookie: better-auth.session_token=$ba_cookie" || true
+p_jwt=$(h_json "$work/e-token.json" 'd["token"]')
+if [ -n "$ba_kid" ] && [ "$(verify_jwt "$ba_jwt" "$work/e-jwks.json")" = "$ba_kid" ] &&
+  [ -n "$p_jwt" ] && [ "$(verify_jwt "$p_jwt" "$work/ref-jwks.json")" = "$ba_kid" ]; then
+  pass "(e) Better Auth's JWT key keeps working: Portcullis publishes it and signs with it"
+else
+  fail "(e) JWT key: reference kid '$ba_kid'; Portcullis jwks $(head -c 300 "$work/e-jwks.json"); token $(head -c 300 "$work/e-token.json")"
 fi
 
 if [ "$failures" -gt 0 ]; then

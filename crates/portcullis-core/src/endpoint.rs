@@ -355,6 +355,26 @@ impl AuthResponse {
         self.header("cache-control", "no-store")
             .header("pragma", "no-cache")
     }
+    /// Sets a header a browser client must be able to read (`set-auth-token`, `set-auth-jwt`)
+    /// and names it in `Access-Control-Expose-Headers`.
+    pub fn push_exposed_header(&mut self, name: &str, value: String) {
+        self.headers.push((name.to_owned(), value));
+        match self
+            .headers
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case("access-control-expose-headers"))
+        {
+            Some((_, v)) => {
+                if !v.split(',').any(|h| h.trim().eq_ignore_ascii_case(name)) {
+                    v.push_str(", ");
+                    v.push_str(name);
+                }
+            }
+            None => self
+                .headers
+                .push(("access-control-expose-headers".into(), name.into())),
+        }
+    }
     pub fn from_error(e: ApiError) -> Self {
         let mut res = Self::new(
             e.status,

@@ -3,6 +3,7 @@
 pub mod anonymous;
 pub mod bearer;
 pub mod email_otp;
+pub mod jwt;
 pub mod last_login_method;
 pub mod magic_link;
 pub mod open_api;
@@ -39,6 +40,10 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     // Last of those that answer sign-ins: its after-hook sees every cookie they set.
     if let Some(s) = last_login_method::LastLoginMethodSettings::load(config)? {
         plugins.push(Arc::new(last_login_method::LastLoginMethod::new(s)));
+    }
+    // After every plugin that changes a user: the token carries the user get-session answers.
+    if let Some(s) = jwt::JwtSettings::load(config)? {
+        plugins.push(Arc::new(jwt::Jwt::new(s)));
     }
     plugins.push(Arc::new(open_api::OpenApi));
     Ok(plugins)

@@ -54,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         command: SecretCommand,
     },
+    /// JWT signing keys (the jwt plugin).
+    Jwks {
+        #[command(subcommand)]
+        command: JwksCommand,
+    },
     /// Probe the running server's /api/health; exit 0 when healthy, 1 otherwise.
     Healthcheck,
     /// Print the OpenAPI 3.1 document.
@@ -64,6 +69,13 @@ enum Command {
 enum SecretCommand {
     /// Print a new random secret for BETTER_AUTH_SECRET.
     Generate,
+}
+
+#[derive(Subcommand)]
+enum JwksCommand {
+    /// Retire the signing keys and make a new one. Retired keys stay in the key set until
+    /// every token they signed has expired; other instances switch within a minute.
+    Rotate,
 }
 
 fn load_config() -> anyhow::Result<Config> {
@@ -171,6 +183,21 @@ fn healthcheck() -> anyhow::Result<bool> {
     Ok(status_line.split_whitespace().nth(1) == Some("200"))
 }
 
+async fn rotate_jwks() -> anyhow::Result<()> {
+    let config = load_config()?;
+    init_logging(&config);
+    let app = portcullis_server::build_app(config, false).await?;
+    let Some(jwt) = app.ctx.plugin::<portcullis_plugins::jwt::Jwt>() else {
+        anyhow::bail!("ENABLE_JWT: the jwt plugin is off, so there are no keys to rotate");
+    };
+    let kid = jwt
+        .rotate(&app.ctx)
+        .await
+        .map_err(|e| anyhow::anyhow!("rotation failed: {e:?}"))?;
+    println!("new signing key {kid}");
+    Ok(())
+}
+
 async fn openapi() -> anyhow::Result<()> {
     let sources = Sources::from_process()?;
     let mut config = Config::load(&sources)?;
@@ -198,6 +225,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Migrate => rt.block_on(migrate()).map(|_| true),
         Command::Openapi => rt.block_on(openapi()).map(|_| true),
         Command::Healthcheck => healthcheck(),
+        Command::Jwks {
+            command: JwksCommand::Rotate,
+        } => rt.block_on(rotate_jwks()).map(|_| true),
         Command::Secret {
             command: SecretCommand::Generate,
         } => {

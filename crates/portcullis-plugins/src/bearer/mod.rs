@@ -95,25 +95,7 @@ impl Plugin for Bearer {
             return;
         };
         let token = cookie.value.clone();
-        res.headers.push(("set-auth-token".into(), token));
-        match res
-            .headers
-            .iter_mut()
-            .find(|(k, _)| k.eq_ignore_ascii_case("access-control-expose-headers"))
-        {
-            Some((_, v)) => {
-                if !v
-                    .split(',')
-                    .any(|h| h.trim().eq_ignore_ascii_case("set-auth-token"))
-                {
-                    v.push_str(", set-auth-token");
-                }
-            }
-            None => res.headers.push((
-                "access-control-expose-headers".into(),
-                "set-auth-token".into(),
-            )),
-        }
+        res.push_exposed_header("set-auth-token", token);
     }
 }
 

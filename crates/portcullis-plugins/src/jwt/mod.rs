@@ -1,0 +1,292 @@
+//! `jwt`: JSON Web Tokens for the current session, and the key set that verifies them, as
+//! Better Auth's `jwt` plugin. A backend that is not JavaScript checks a user locally: it takes
+//! the token from `GET /token` (or the `set-auth-jwt` header of get-session) and verifies it
+//! against `GET /jwks`, without calling back.
+//!
+//! - Payload, as Better Auth: `iat`, the user's fields (all, or those `JWT_CLAIMS` names),
+//!   `sub` (the user id), `exp` (15 minutes), `iss` and `aud` (the base URL unless set).
+//! - Keys: EdDSA (Ed25519) unless `JWT_ALGORITHM` says ES256, RS256 or PS256. Kept in Better
+//!   Auth's `jwks` table with the private key encrypted, so a Better Auth database's keys keep
+//!   signing and verifying. Rotation, its grace period and caching: `key_ring`.
+//! - `portcullis jwks rotate` rotates on demand; the `jwt-keys` job on schedule.
+
+pub mod key_ring;
+pub mod keys;
+pub mod settings;
+
+use async_trait::async_trait;
+use http::Method;
+use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
+use portcullis_core::openapi::schema;
+use portcullis_core::plugin::{HookScope, Hooks};
+use portcullis_core::plugin_parts::{Job, JobError};
+use portcullis_core::session::user_json;
+use portcullis_core::{ApiError, AuthContext, Plugin};
+use portcullis_storage::{Field, FieldType, Table};
+use serde_json::{Map, Value, json};
+
+pub use key_ring::KeyRing;
+pub use keys::KeyAlgorithm;
+pub use settings::JwtSettings;
+
+pub struct Jwt {
+    settings: JwtSettings,
+    /// The configured key-set path, kept for the life of the process (endpoints name
+    /// `'static` paths).
+    jwks_path: &'static str,
+    keys: KeyRing,
+}
+
+impl Jwt {
+    pub fn new(settings: JwtSettings) -> Self {
+        let jwks_path: &'static str = Box::leak(settings.jwks_path.clone().into_boxed_str());
+        Jwt {
+            settings,
+            jwks_path,
+            keys: KeyRing::default(),
+        }
+    }
+
+    /// Signs a token for `user` (its public JSON, as get-session shows it).
+    pub async fn sign_for(
+        &self,
+        ctx: &AuthContext,
+        user: &Map<String, Value>,
+    ) -> Result<String, ApiError> {
+        let key = self.keys.signing_key(ctx, &self.settings).await?;
+        let claims = payload(ctx, &self.settings, user);
+        let mut header = jsonwebtoken::Header::new(key.algorithm.jwt());
+        // Better Auth's protected header is exactly {alg, kid}.
+        header.typ = None;
+        header.kid = Some(key.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &key.key).map_err(|e| {
+            tracing::error!(error = %e, "jwt: signing failed");
+            ApiError::internal()
+        })
+    }
+
+    /// Retires the signing keys and makes a new one (`portcullis jwks rotate`). Answers the new
+    /// key's id.
+    pub async fn rotate(&self, ctx: &AuthContext) -> Result<String, ApiError> {
+        Ok(self.keys.rotate(ctx, &self.settings).await?.kid.clone())
+    }
+
+    pub fn settings(&self) -> &JwtSettings {
+        &self.settings
+    }
+}
+
+fn plugin(ctx: &AuthContext) -> &Jwt {
+    match ctx.plugin::<Jwt>() {
+        Some(p) => p,
+        None => unreachable!("jwt handlers run only with the jwt plugin registered"),
+    }
+}
+
+/// The base URL as Better Auth's `baseURL` option string: without a trailing slash.
+fn base_url(ctx: &AuthContext) -> String {
+    ctx.config
+        .base_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// The claims, in Better Auth's order: `iat`, the user's fields, `sub`, `exp`, `iss`, `aud`.
+fn payload(ctx: &AuthContext, settings: &JwtSettings, user: &Map<String, Value>) -> Value {
+    let iat = ctx.now().timestamp();
+    let mut claims = Map::new();
+    claims.insert("iat".into(), iat.into());
+    for (name, value) in user {
+        let chosen = settings
+            .claims
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name));
+        if chosen {
+            claims.insert(name.clone(), value.clone());
+        }
+    }
+    claims.insert("sub".into(), user.get("id").cloned().unwrap_or(Value::Null));
+    claims.insert("exp".into(), (iat + settings.expiration_secs).into());
+    claims.insert(
+        "iss".into(),
+        settings
+            .issuer
+            .clone()
+            .unwrap_or_else(|| base_url(ctx))
+            .into(),
+    );
+    claims.insert(
+        "aud".into(),
+        settings
+            .audience
+            .clone()
+            .unwrap_or_else(|| base_url(ctx))
+            .into(),
+    );
+    Value::Object(claims)
+}
+
+async fn get_token(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let s = req.session()?;
+    let Value::Object(user) = user_json(ctx, &s.user) else {
+        return Err(ApiError::internal());
+    };
+    let token = plugin(ctx).sign_for(ctx, &user).await?;
+    Ok(AuthResponse::json(json!({ "token": token })))
+}
+
+async fn get_jwks(ctx: &AuthContext, _req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let p = plugin(ctx);
+    let now = ctx.now();
+    let mut stored = key_ring::all_keys(ctx).await?;
+    if !stored.iter().any(|k| k.published(&p.settings, now)) {
+        // Better Auth makes the first key when the key set is first asked for.
+        p.keys.signing_key(ctx, &p.settings).await?;
+        stored = key_ring::all_keys(ctx).await?;
+    }
+    let keys: Vec<Value> = stored
+        .iter()
+        .filter(|k| k.published(&p.settings, now))
+        .filter_map(|k| k.jwk(&p.settings))
+        .collect();
+    Ok(AuthResponse::json(json!({ "keys": keys })))
+}
+
+/// The rotation job: a new key once the newest has signed for the rotation interval, and
+/// retired keys deleted after their grace period.
+async fn rotate_on_schedule(ctx: &AuthContext) -> Result<(), JobError> {
+    let p = plugin(ctx);
+    let fail = |e: key_ring::KeyRingError| JobError::Failed(e.to_string());
+    p.keys.signing_key(ctx, &p.settings).await.map_err(fail)?;
+    let deleted = key_ring::delete_expired(ctx, &p.settings)
+        .await
+        .map_err(fail)?;
+    if deleted > 0 {
+        tracing::info!(deleted, "jwt: deleted keys past their grace period");
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Plugin for Jwt {
+    fn id(&self) -> &'static str {
+        "jwt"
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn schema(&self) -> Vec<Table> {
+        vec![Table::new(
+            key_ring::TABLE,
+            vec![
+                Field::new("publicKey", FieldType::String).required(),
+                Field::new("privateKey", FieldType::String)
+                    .required()
+                    .hidden(),
+                Field::new("createdAt", FieldType::Date).required(),
+                Field::new("expiresAt", FieldType::Date),
+                Field::new("alg", FieldType::String),
+                Field::new("crv", FieldType::String),
+            ],
+        )]
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        let key = schema::object_with(
+            json!({
+                "kid": schema::string("Key ID: the `kid` of the tokens it verifies"),
+                "kty": schema::string("Key type: `OKP`, `EC` or `RSA`"),
+                "alg": schema::string("`EdDSA`, `ES256`, `RS256` or `PS256`"),
+                "crv": schema::string("Curve, for `OKP` and `EC` keys"),
+                "x": schema::string("Public key (OKP) or X coordinate (EC), base64url"),
+                "y": schema::string("Y coordinate (EC), base64url"),
+                "n": schema::string("Modulus (RSA), base64url"),
+                "e": schema::string("Exponent (RSA), base64url"),
+            }),
+            &["kid", "kty", "alg"],
+        );
+        vec![
+            Endpoint::new(
+                Method::GET,
+                self.jwks_path,
+                "getJSONWebKeySet",
+                portcullis_core::handler!(get_jwks),
+            )
+            .summary(
+                "Get the JSON Web Key Set",
+                "The public keys that verify this server's JWTs: the key that signs now, and \
+                 keys retired less than the grace period ago. Verifiers cache it and fetch it \
+                 again when a token names an unknown `kid`.",
+            )
+            .tag("JWT")
+            .returns(schema::object(json!({ "keys": schema::array(key) }))),
+            Endpoint::new(
+                Method::GET,
+                "/token",
+                "getJSONWebToken",
+                portcullis_core::handler!(get_token),
+            )
+            .summary(
+                "Get a JWT for the session",
+                "A JWT carrying the signed-in user, signed with the current key; it lives \
+                 15 minutes unless configured otherwise and stays valid until then even if \
+                 the session ends.",
+            )
+            .tag("JWT")
+            .auth(Auth::Session)
+            .returns(schema::object(json!({
+                "token": schema::string("The JWT (header `{alg, kid}`)")
+            }))),
+        ]
+    }
+
+    fn hooks(&self) -> Hooks {
+        Hooks {
+            after: if self.settings.set_header {
+                HookScope::Paths(&["/get-session"])
+            } else {
+                HookScope::Never
+            },
+            ..Hooks::default()
+        }
+    }
+
+    /// A session check that found a session carries a fresh JWT in `set-auth-jwt`.
+    async fn after(&self, ctx: &AuthContext, _req: &AuthRequest, res: &mut AuthResponse) {
+        if res.status != 200 {
+            return;
+        }
+        #[derive(serde::Deserialize)]
+        struct Found {
+            user: Map<String, Value>,
+        }
+        let found: Option<Found> = match &res.body {
+            Body::JsonBytes(bytes) => serde_json::from_slice(bytes).ok(),
+            Body::Json(v) => serde_json::from_value(v.clone()).ok(),
+            _ => None,
+        };
+        let Some(found) = found else {
+            return;
+        };
+        match self.sign_for(ctx, &found.user).await {
+            Ok(token) => res.push_exposed_header("set-auth-jwt", token),
+            Err(_) => tracing::warn!("jwt: get-session answered without set-auth-jwt"),
+        }
+    }
+
+    fn jobs(&self) -> Vec<Job> {
+        // Often enough that a due key is replaced well within a tenth of its interval.
+        let interval = self
+            .settings
+            .rotation_secs
+            .map_or(3600, |r| (r / 10).clamp(60, 3600));
+        vec![Job {
+            name: "jwt-keys",
+            interval: std::time::Duration::from_secs(interval as u64),
+            run: portcullis_core::job!(rotate_on_schedule),
+        }]
+    }
+}
