@@ -207,12 +207,16 @@ impl Authenticator {
             .await
             .map_err(|e| AuthError::Unavailable(format!("get-session: {e}")))?;
         let status = res.status();
-        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(AuthError::RateLimited);
+        }
+        if status.is_server_error() {
             return Err(AuthError::Unavailable(format!(
                 "get-session answered {status}"
             )));
         }
-        // 401/403 for a bad API key, 400 for a malformed one: not this request's user.
+        // 401/403 for an unknown, expired or disabled API key, 400 for a malformed one: not
+        // this request's user.
         if !status.is_success() {
             return Ok(None);
         }

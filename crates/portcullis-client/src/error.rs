@@ -8,8 +8,8 @@ use serde_json::json;
 
 use crate::types::Method;
 
-/// Why a request has no identity. As a response: 401 (503 when Portcullis could not be asked)
-/// with a `{code, message}` body.
+/// Why a request has no identity. As a response: 401 (429 when Portcullis rate-limits, 503
+/// when it could not be asked) with a `{code, message}` body.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {
     #[error("no credentials")]
@@ -19,7 +19,11 @@ pub enum AuthError {
     /// The route needs a session, and the request proved itself with a JWT.
     #[error("a session is needed, not a JWT")]
     SessionRequired,
-    /// Portcullis could not be asked (down, timing out, answering 5xx or 429).
+    /// Portcullis answered 429: the API key's own rate limit, or Portcullis's limit on this
+    /// backend's calls. Not cached; the caller may retry later.
+    #[error("rate limited by the auth server")]
+    RateLimited,
+    /// Portcullis could not be asked (down, timing out, answering 5xx).
     #[error("the auth server is unavailable: {0}")]
     Unavailable(String),
     /// An extractor ran on a route without [`AuthLayer`](crate::AuthLayer).
@@ -33,6 +37,7 @@ impl AuthError {
             AuthError::Missing | AuthError::Invalid(_) | AuthError::SessionRequired => {
                 StatusCode::UNAUTHORIZED
             }
+            AuthError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::NotInstalled => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -46,6 +51,7 @@ impl AuthError {
             AuthError::Invalid(Method::Jwt) => "INVALID_TOKEN",
             AuthError::Invalid(Method::ApiKey) => "INVALID_API_KEY",
             AuthError::SessionRequired => "SESSION_REQUIRED",
+            AuthError::RateLimited => "TOO_MANY_REQUESTS",
             AuthError::Unavailable(_) => "AUTH_UNAVAILABLE",
             AuthError::NotInstalled => "INTERNAL_SERVER_ERROR",
         }
@@ -64,6 +70,7 @@ impl AuthError {
             AuthError::SessionRequired => {
                 "This needs a session cookie or session token, not a JWT."
             }
+            AuthError::RateLimited => "Too many requests. Try again later.",
             AuthError::Unavailable(_) => "The auth server could not be reached. Try again shortly.",
             AuthError::NotInstalled => "Internal server error.",
         }

@@ -33,6 +33,9 @@ fn main() -> std::process::ExitCode {
             "an_unknown_kid_fetches_the_key_set_at_most_once_per_interval",
             |b| Box::pin(an_unknown_kid_fetches_the_key_set_at_most_once_per_interval(b)),
         )
+        .test("an_unreachable_server_is_503_not_401", || {
+            Box::pin(an_unreachable_server_is_503_not_401())
+        })
         // The api-key plugin is not in main yet: this runs with `-- --include-ignored` once
         // it is (ENABLE_API_KEY, API_KEY_ENABLE_SESSIONS).
         .trial(
@@ -307,6 +310,28 @@ async fn a_signed_out_session_stops_working_within_the_cache_ttl(backend: Backen
         .get("/me", &[("authorization", &bearer(&token))])
         .await;
     assert_eq!(by_jwt.status, 200, "{}", by_jwt.body);
+}
+
+async fn an_unreachable_server_is_503_not_401() {
+    // A port nothing listens on any more.
+    let port = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    let app = App::start(Config::new(format!("http://127.0.0.1:{port}"))).await;
+    let cookie = format!("{SESSION_COOKIE}=token.c2ln");
+    for path in ["/me", "/"] {
+        let reply = app.get(path, &[("cookie", &cookie)]).await;
+        assert_eq!(reply.status, 503, "{path}: {}", reply.body);
+        assert_eq!(reply.body["code"], "AUTH_UNAVAILABLE");
+    }
+    let token = junk_kid_token(0);
+    let reply = app.get("/me", &[("authorization", &bearer(&token))]).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    // No credential needs no server.
+    assert_refused(&app.get("/me", &[]).await, "UNAUTHORIZED");
 }
 
 /// How many times the key set was fetched, from Portcullis's own metrics.
