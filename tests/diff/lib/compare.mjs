@@ -442,6 +442,15 @@ function applyProfileKeys(profile, body, issues) {
   }
 }
 
+/**
+ * A multi-session cookie's name carries its session's token (`…session_token_multi-<token
+ * lower-cased>`), which differs between the sides: it is compared as `…_multi-<token>`, so the
+ * multi cookies of an answer are compared by count and attributes.
+ */
+export function comparableCookieName(name) {
+  return name.replace(/_multi-[^=;\s]+$/, "_multi-<token>");
+}
+
 function compareCookies(step, p, r, declared, profile, issues, occurred, label) {
   const lists = { portcullis: [...p.setCookies], reference: [...r.setCookies] };
   // Profile cookies: set by one side only, because of its configuration; never by the other.
@@ -475,8 +484,9 @@ function compareCookies(step, p, r, declared, profile, issues, occurred, label) 
   const group = (list) => {
     const m = new Map();
     for (const c of list) {
-      if (!m.has(c.name)) m.set(c.name, []);
-      m.get(c.name).push(c);
+      const name = comparableCookieName(c.name);
+      if (!m.has(name)) m.set(name, []);
+      m.get(name).push({ ...c, name });
     }
     return m;
   };
