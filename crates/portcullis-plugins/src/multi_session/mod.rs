@@ -446,8 +446,8 @@ mod tests {
             ("MULTI_SESSION_MAXIMUM", "many"),
             ("ENABLE_MULTI_SESSION", "sometimes"),
         ] {
-            let err = settings_from(&[("ENABLE_MULTI_SESSION", "true"), (var, value)])
-                .expect_err(value);
+            let err =
+                settings_from(&[("ENABLE_MULTI_SESSION", "true"), (var, value)]).expect_err(value);
             assert_eq!(err.var, var, "{value}: {err}");
         }
     }
