@@ -219,7 +219,8 @@ export function checkDeclaration(d, where) {
 /**
  * Does one side's answer satisfy an `answer` declaration {status, code?, message?, body?,
  * contentType?, cookies?}? body: a matcher on the parsed JSON, or on the text when it is not
- * JSON ("" = empty); cookies: the exact list of Set-Cookie names, "name (deletion)" for removals.
+ * JSON ("" = empty); cookies: the exact list of Set-Cookie names, "name (deletion)" for removals
+ * (a multi-session cookie as `…_multi-<token>`).
  */
 function checkDeclaredAnswer(side, ans, exp, issues) {
   if (ans.status !== exp.status) issues.push(`${side}: status ${ans.status}, declared ${exp.status}`);
@@ -238,7 +239,7 @@ function checkDeclaredAnswer(side, ans, exp, issues) {
     issues.push(`${side}: content-type ${ans.contentType}, declared ${describe(exp.contentType)}`);
   }
   if (exp.cookies !== undefined) {
-    const got = ans.setCookies.map((c) => `${c.name}${isDeletion(c) ? " (deletion)" : ""}`).sort();
+    const got = ans.setCookies.map((c) => `${comparableCookieName(c.name)}${isDeletion(c) ? " (deletion)" : ""}`).sort();
     const want = [...exp.cookies].sort();
     if (JSON.stringify(got) !== JSON.stringify(want)) {
       issues.push(`${side}: Set-Cookie ${JSON.stringify(got)}, declared ${JSON.stringify(want)}`);
