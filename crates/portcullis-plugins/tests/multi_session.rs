@@ -453,6 +453,23 @@ async fn sign_out_ends_every_session_of_the_browser(backend: Backend) {
         .await;
     assert_json(&res, 200, json!([]));
 
+    // A sign-out from another origin is refused, and ends nothing.
+    let res = srv
+        .send(
+            Request::post("/api/auth/sign-out")
+                .json(&json!({}))
+                .origin("https://evil.example")
+                .cookie(&format!(
+                    "{}={}",
+                    multi_name(&elsewhere),
+                    signed(&elsewhere)
+                )),
+        )
+        .await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+    no_multi_cookie(&res);
+    assert!(is_live(&srv, &elsewhere).await);
+
     // Sign-out without a session still ends the sessions its multi cookies name.
     let res = srv
         .send(

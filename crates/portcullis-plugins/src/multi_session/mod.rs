@@ -260,7 +260,10 @@ impl Plugin for MultiSession {
 
     async fn after(&self, ctx: &AuthContext, req: &AuthRequest, res: &mut AuthResponse) {
         if req.path == "/sign-out" {
-            sign_out_all(ctx, req, res).await;
+            // Only a sign-out that went through (not one refused by the origin check).
+            if res.status < 400 {
+                sign_out_all(ctx, req, res).await;
+            }
             return;
         }
         if res.cookies.is_empty() {
