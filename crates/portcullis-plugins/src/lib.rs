@@ -6,6 +6,7 @@ pub mod email_otp;
 pub mod jwt;
 pub mod last_login_method;
 pub mod magic_link;
+pub mod multi_session;
 pub mod open_api;
 pub mod phone_number;
 pub mod username;
@@ -36,6 +37,11 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     if let Some(s) = anonymous::AnonymousSettings::load(config)? {
         plugins.push(Arc::new(anonymous::Anonymous::new(s)));
+    }
+    // After every plugin that issues or re-sets a session: its after-hook reads the session
+    // cookie the answer sets.
+    if let Some(s) = multi_session::MultiSessionSettings::load(config)? {
+        plugins.push(Arc::new(multi_session::MultiSession::new(s)));
     }
     // Last of those that answer sign-ins: its after-hook sees every cookie they set.
     if let Some(s) = last_login_method::LastLoginMethodSettings::load(config)? {

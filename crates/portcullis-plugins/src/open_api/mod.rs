@@ -94,6 +94,7 @@ mod tests {
             [
                 ("ENABLE_PHONE_AUTH", "true"),
                 ("ENABLE_ANONYMOUS", "true"),
+                ("ENABLE_MULTI_SESSION", "true"),
                 ("ENABLE_JWT", "true"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
@@ -107,6 +108,7 @@ mod tests {
             "username",
             "phone-number",
             "anonymous",
+            "multi-session",
             "last-login-method",
             "jwt",
             "open-api",
