@@ -83,8 +83,9 @@ impl Issues {
     /// The prefix pattern of Better Auth's create route.
     pub fn prefix(&mut self, body: &Map<String, Value>) {
         if let Some(Value::String(p)) = body.get("prefix")
-            && !(!p.is_empty()
-                && p.bytes()
+            && (p.is_empty()
+                || !p
+                    .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
         {
             self.0.push(
