@@ -91,8 +91,12 @@ mod tests {
     /// registry, with the plugins that are off by default switched on.
     fn every_endpoint() -> Vec<Endpoint> {
         let env = HashMap::from(
-            [("ENABLE_PHONE_AUTH", "true"), ("ENABLE_ANONYMOUS", "true")]
-                .map(|(k, v)| (k.to_owned(), v.to_owned())),
+            [
+                ("ENABLE_PHONE_AUTH", "true"),
+                ("ENABLE_ANONYMOUS", "true"),
+                ("ENABLE_API_KEY", "true"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
         let config = Config::load(&Sources::new(env).expect("sources")).expect("config");
         let plugins = crate::registry(&config).expect("registry");
@@ -103,6 +107,7 @@ mod tests {
             "username",
             "phone-number",
             "anonymous",
+            "api-key",
             "last-login-method",
             "open-api",
         ] {
