@@ -29,7 +29,7 @@ test("API keys: create (shown once), list, rename, revoke", { timeout: 120_000 }
   await section.getByRole("button", { name: "Create key" }).click();
   await page.locator("#api-key-name-error").getByText("Enter a name").waitFor();
 
-  await section.getByLabel("Name").fill("deploy bot");
+  await section.getByLabel("Key name").fill("deploy bot");
   await section.getByLabel("Expires").selectOption("604800");
   await section.getByRole("button", { name: "Create key" }).click();
   const value = section.getByLabel("New key", { exact: true });
