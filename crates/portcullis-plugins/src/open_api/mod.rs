@@ -96,6 +96,7 @@ mod tests {
                 ("ENABLE_ANONYMOUS", "true"),
                 ("ENABLE_MULTI_SESSION", "true"),
                 ("ENABLE_JWT", "true"),
+                ("ENABLE_API_KEY", "true"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
@@ -109,6 +110,7 @@ mod tests {
             "phone-number",
             "anonymous",
             "multi-session",
+            "api-key",
             "last-login-method",
             "jwt",
             "open-api",
