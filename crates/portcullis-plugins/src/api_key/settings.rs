@@ -86,10 +86,17 @@ fn is_prefix(s: &str) -> bool {
 }
 
 impl ApiKeySettings {
-    /// `None` unless `ENABLE_API_KEY` is on.
+    /// `None` unless `ENABLE_API_KEY` is on (or `ENABLE_API_KEYS`, the name the design
+    /// documents use).
     pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
         let src = config.sources.plugin("api_key");
-        if !src.flag("enabled", Some("ENABLE_API_KEY"), false)? {
+        let on = match config.sources.get("ENABLE_API_KEYS") {
+            Some(_) if config.sources.get("ENABLE_API_KEY").is_none() => {
+                config.sources.flag("ENABLE_API_KEYS", false)?
+            }
+            _ => src.flag("enabled", Some("ENABLE_API_KEY"), false)?,
+        };
+        if !on {
             return Ok(None);
         }
         let d = ApiKeySettings::default();
@@ -263,6 +270,24 @@ mod tests {
         assert_eq!(on, ApiKeySettings::default());
         assert_eq!(on.header, "x-api-key");
         assert!(!on.enable_sessions && on.server_secret.is_none());
+    }
+
+    #[test]
+    fn the_design_documents_name_also_switches_it() {
+        assert!(
+            settings_from(&[("ENABLE_API_KEYS", "true")])
+                .expect("load")
+                .is_some()
+        );
+        assert!(
+            settings_from(&[("ENABLE_API_KEYS", "false")])
+                .expect("load")
+                .is_none()
+        );
+        // The plugin's own name wins when both are set.
+        let both = [("ENABLE_API_KEYS", "true"), ("ENABLE_API_KEY", "false")];
+        assert!(settings_from(&both).expect("load").is_none());
+        assert!(settings_from(&[("ENABLE_API_KEYS", "maybe")]).is_err());
     }
 
     #[test]
