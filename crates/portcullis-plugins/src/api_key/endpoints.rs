@@ -31,29 +31,6 @@ use super::usage::{self, KeyRefusal, config_matches};
 /// The header a trusted backend sends the server secret in.
 pub const SERVER_SECRET_HEADER: &str = "x-portcullis-server-secret";
 
-/// Columns `list` may sort by: the answered ones.
-const SORTABLE: &[&str] = &[
-    "id",
-    "configId",
-    "name",
-    "start",
-    "referenceId",
-    "prefix",
-    "refillInterval",
-    "refillAmount",
-    "lastRefillAt",
-    "enabled",
-    "rateLimitEnabled",
-    "rateLimitTimeWindow",
-    "rateLimitMax",
-    "requestCount",
-    "remaining",
-    "lastRequest",
-    "expiresAt",
-    "createdAt",
-    "updatedAt",
-];
-
 fn record_schema(with_key: bool) -> serde_json::Value {
     let n = |d: &str| schema::nullable(json!({"type": "number", "description": d}));
     let date = |d: &str| {
@@ -710,12 +687,13 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
     issues.query_one_of("sortDirection", direction, &["asc", "desc"]);
     let sort_by = req.query_param("sortBy");
     if let Some(field) = sort_by
-        && !SORTABLE.contains(&field)
+        && field != "id"
+        && !table::SCALAR_FIELDS.contains(&field)
     {
         // Better Auth hands an unknown field to the database and answers 500.
         issues.push(format!(
-            "[query.sortBy] Invalid option: expected one of {}",
-            SORTABLE.join("|")
+            "[query.sortBy] Invalid option: expected one of id|{}",
+            table::SCALAR_FIELDS.join("|")
         ));
     }
     issues.finish()?;

@@ -106,30 +106,34 @@ fn parsed_json(row: &Row, field: &str) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
+/// The answered columns that are plain values, in Better Auth's order (`list` sorts by these
+/// and `id`).
+pub const SCALAR_FIELDS: &[&str] = &[
+    "configId",
+    "name",
+    "start",
+    "referenceId",
+    "prefix",
+    "refillInterval",
+    "refillAmount",
+    "lastRefillAt",
+    "enabled",
+    "rateLimitEnabled",
+    "rateLimitTimeWindow",
+    "rateLimitMax",
+    "requestCount",
+    "remaining",
+    "lastRequest",
+    "expiresAt",
+    "createdAt",
+    "updatedAt",
+];
+
 /// A key record as Better Auth answers it: every column but `key` in its order, then `id`,
 /// with `permissions` and `metadata` parsed from their JSON text.
 pub fn record_json(row: &Row) -> serde_json::Value {
     let mut m = Map::new();
-    for field in [
-        "configId",
-        "name",
-        "start",
-        "referenceId",
-        "prefix",
-        "refillInterval",
-        "refillAmount",
-        "lastRefillAt",
-        "enabled",
-        "rateLimitEnabled",
-        "rateLimitTimeWindow",
-        "rateLimitMax",
-        "requestCount",
-        "remaining",
-        "lastRequest",
-        "expiresAt",
-        "createdAt",
-        "updatedAt",
-    ] {
+    for field in SCALAR_FIELDS.iter().copied() {
         let v = row.get(field).map(Value::to_json).unwrap_or_default();
         m.insert(field.into(), v);
     }
