@@ -3,6 +3,7 @@
 // Text from the server always goes through textContent.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
 import { checkRequired, showServerError, wireForm } from "./forms.js";
+import { absoluteTime, factsList } from "./devices.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("api-keys");
@@ -24,12 +25,6 @@ function showError(error, targetForm, fields) {
   }
 }
 
-function when(value, never) {
-  const date = new Date(value);
-  if (!value || Number.isNaN(date.getTime())) return never;
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
-}
-
 function keyItem(key) {
   const li = document.createElement("li");
   li.className = "device";
@@ -44,18 +39,11 @@ function keyItem(key) {
   start.textContent = key.start ? `Starts with ${key.start}…` : "Start not stored";
   if (key.enabled === false) start.textContent += " · Turned off";
 
-  const facts = document.createElement("dl");
-  facts.className = "facts";
-  const fact = (label, text) => {
-    const dt = document.createElement("dt");
-    dt.textContent = label;
-    const dd = document.createElement("dd");
-    dd.textContent = text;
-    facts.append(dt, dd);
-  };
-  fact("Created", when(key.createdAt, "Not known"));
-  fact("Expires", when(key.expiresAt, "Never"));
-  fact("Last used", when(key.lastRequest, "Not yet"));
+  const facts = factsList([
+    ["Created", absoluteTime(key.createdAt)],
+    ["Expires", absoluteTime(key.expiresAt, "Never")],
+    ["Last used", absoluteTime(key.lastRequest, "Not yet")],
+  ]);
   body.append(name, start, facts);
 
   const label = key.name || key.start || "this key";
