@@ -5,6 +5,7 @@ Env:
   PORTCULLIS_BIN         the server binary (default: <repo>/target/debug/portcullis, or
                          $CARGO_TARGET_DIR/debug/portcullis). Missing → the tests fail, never skip.
   PORTCULLIS_TEST_PORTS  "LOW-HIGH": pick ports in that range (default: any free port).
+  PORTCULLIS_TEST_SERVER_ENV  extra "VAR=value ..." for every server, as scripts/test takes it.
 """
 
 from __future__ import annotations
@@ -133,6 +134,9 @@ class Server:
             ENABLE_JWT="true",
             USER_ADDITIONAL_FIELDS=ROLE_FIELDS,
         )
+        for word in os.environ.get("PORTCULLIS_TEST_SERVER_ENV", "").split():
+            name, _, value = word.partition("=")
+            env[name] = value
         env.update(self.extra_env)
         return env
 
