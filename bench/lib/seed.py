@@ -123,6 +123,28 @@ def cmd_cookie_cache(a):
         json.dump(out, f)
 
 
+def cmd_api_keys(a):
+    """One API key per user, made by the user (its session cookie), for the API-key rows."""
+    users = json.load(open(a.users))
+
+    def one(u):
+        status, _, text = request(
+            a.base, "POST", "/api/auth/api-key/create",
+            {"Content-Type": "application/json", "Origin": a.origin, "Cookie": u["cookie"]},
+            json.dumps({"name": "bench"}))
+        if status != 200:
+            die(f"api-key/create at {a.base}: {status} {text[:300]}")
+        return dict(u, api_key=json.loads(text)["key"])
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        out = list(pool.map(one, users))
+    status, _, text = request(a.base, "GET", "/api/auth/get-session", {"x-api-key": out[0]["api_key"]})
+    if status != 200 or out[0]["email"] not in text:
+        die(f"get-session with an API key at {a.base}: {status} {text[:300]}")
+    with open(a.out, "w") as f:
+        json.dump(out, f)
+
+
 def cmd_revocation(a):
     email = f"revoke-{secrets.token_hex(6)}@bench.test"
     body = json.dumps({"name": "Revoked", "email": email, "password": PASSWORD})
@@ -174,6 +196,11 @@ def cmd_reqs(a):
               [line("GET", "/api/auth/get-session", "", [f"Cookie: {u['cookie_cache']}"]) for u in users])
     write(f"{d}/get-session-bearer.reqs",
           [line("GET", "/api/auth/get-session", "", [f"Authorization: Bearer {u['bearer']}"]) for u in users])
+    write(f"{d}/token.reqs",
+          [line("GET", "/api/auth/token", "", [f"Cookie: {u['cookie']}"]) for u in users])
+    if all("api_key" in u for u in users):
+        write(f"{d}/get-session-api-key.reqs",
+              [line("GET", "/api/auth/get-session", "", [f"x-api-key: {u['api_key']}"]) for u in users])
     write(f"{d}/list-sessions.reqs",
           [line("GET", "/api/auth/list-sessions", "", [f"Cookie: {u['cookie']}"]) for u in users])
     write(f"{d}/update-user.reqs",
@@ -246,6 +273,11 @@ def main():
     s.add_argument("--base", required=True)
     s.add_argument("--users", required=True)
     s.add_argument("--out", required=True)
+    s = sub.add_parser("api-keys")
+    s.add_argument("--base", required=True)
+    s.add_argument("--origin", required=True)
+    s.add_argument("--users", required=True)
+    s.add_argument("--out", required=True)
     s = sub.add_parser("reqs")
     s.add_argument("--users", required=True)
     s.add_argument("--origin", required=True)
@@ -268,7 +300,7 @@ def main():
     s.add_argument("--has", default="")
     s.add_argument("--limit", type=int, default=2)
     a = p.parse_args()
-    {"signup": cmd_signup, "cookie-cache": cmd_cookie_cache, "reqs": cmd_reqs,
+    {"signup": cmd_signup, "cookie-cache": cmd_cookie_cache, "api-keys": cmd_api_keys, "reqs": cmd_reqs,
      "floor": cmd_floor, "revocation": cmd_revocation, "scale-reqs": cmd_scale_reqs,
      "probe": cmd_probe}[a.cmd](a)
 

@@ -8,9 +8,13 @@
 #    (b) POST /api/auth/sign-in/email with the Better Auth password succeeds (same user id),
 #    (c) the original Better Auth cookie still works afterwards,
 #    (d) a second sign-in still works (e.g. after a rehash of the scrypt password on sign-in),
-#    (e) the JWT signing key Better Auth's jwt plugin made (encrypted in `jwks`) is Portcullis's
+#    (e) an API key the reference made (api-key plugin) stands for its user in Portcullis
+#        (`x-api-key`, API_KEY_ENABLE_SESSIONS=true): Better Auth's stored hash is Portcullis's,
+#    (f) Portcullis lists that key, by its name and first characters, to its owner.
+#    (g) the JWT signing key Better Auth's jwt plugin made (encrypted in `jwks`) is Portcullis's
 #        key too: its /jwks publishes it, its /token signs with it, and a token Better Auth
 #        signed verifies against Portcullis's key set.
+# The reference runs its full profile, which has the api-key plugin.
 #
 # Usage:  PORTCULLIS_BIN=target/debug/portcullis tests/compat/better-auth-db.sh
 # Env:    PORTCULLIS_BIN (required), BA_REF_START (reference start script, default
@@ -42,7 +46,8 @@ dburl="postgres://ba:ba@$PG_HOSTPORT/$db"
 echo "database: $db"
 
 # --- 1. Better Auth writes the database ----------------------------------------------------------
-h_start_reference "$dburl" "$secret" || abort "could not start the reference Better Auth server"
+BA_REF_PROFILE=full h_start_reference "$dburl" "$secret" ||
+  abort "could not start the reference Better Auth server"
 echo "reference Better Auth: $H_REF_BASE (pid $H_REF_PID)"
 
 email="compat-$(h_rand_hex 4)@example.com"
@@ -77,11 +82,21 @@ ba_jwt=$(h_json "$work/ref-token.json" 'd["token"]')
 curl -sS -o "$work/ref-jwks.json" "$H_REF_BASE/api/auth/jwks"
 ba_kid=$(h_json "$work/ref-jwks.json" 'd["keys"][0]["kid"]')
 
+# an API key, made by Better Auth's api-key plugin
+curl -sS -o "$work/key.json" -X POST "$H_REF_BASE/api/auth/api-key/create" \
+  -H "Origin: $H_REF_BASE" -H 'Content-Type: application/json' \
+  -H "Cookie: better-auth.session_token=$ba_cookie" --data '{"name":"compat-key","prefix":"ck_"}' ||
+  abort "reference api-key/create request failed"
+ba_key=$(h_json "$work/key.json" 'd["key"]')
+ba_key_id=$(h_json "$work/key.json" 'd["id"]')
+[ -n "$ba_key" ] && [ -n "$ba_key_id" ] || abort "reference api-key/create: $(cat "$work/key.json")"
+
 h_stop_reference
 echo "reference stopped"
 
 # --- 2. Portcullis reads it in place ----------------------------------------------------------------
-h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" ENABLE_JWT=true ||
+h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" \
+  ENABLE_API_KEY=true API_KEY_ENABLE_SESSIONS=true ENABLE_JWT=true ||
   abort "Portcullis did not become ready ($PORTCULLIS_BIN serve)"
 P=$H_LAST_BASE
 echo "portcullis: $P (pid $H_LAST_PID)"
@@ -131,7 +146,27 @@ else
   fail "(d) second sign-in: HTTP $code $(head -c 600 "$work/d.json")"
 fi
 
-# (e) Verified with Node's own crypto: the token's header names the key, the key set has it.
+# (e)
+code=$(curl -sS -o "$work/e.json" -w '%{http_code}' "$P/api/auth/get-session" -H "x-api-key: $ba_key" || true)
+if [ "$code" = 200 ] && [ "$(h_json "$work/e.json" 'd["user"]["id"]')" = "$user_id" ] &&
+  [ "$(h_json "$work/e.json" 'd["session"]["id"]')" = "$ba_key_id" ]; then
+  pass "(e) the Better Auth API key stands for its user in Portcullis"
+else
+  fail "(e) get-session with the Better Auth API key: HTTP $code $(head -c 600 "$work/e.json")"
+fi
+
+# (f)
+code=$(curl -sS -o "$work/f.json" -w '%{http_code}' "$P/api/auth/api-key/list" \
+  -H "Cookie: better-auth.session_token=$ba_cookie" || true)
+if [ "$code" = 200 ] && [ "$(h_json "$work/f.json" 'd["total"]')" = 1 ] &&
+  [ "$(h_json "$work/f.json" 'd["apiKeys"][0]["name"]')" = compat-key ] &&
+  [ "$(h_json "$work/f.json" 'd["apiKeys"][0]["start"]')" = "${ba_key:0:6}" ]; then
+  pass "(f) Portcullis lists the Better Auth key to its owner"
+else
+  fail "(f) api-key/list: HTTP $code $(head -c 600 "$work/f.json")"
+fi
+
+# (g) Verified with Node's own crypto: the token's header names the key, the key set has it.
 verify_jwt() { # $1 = token, $2 = JWKS file; prints the kid when the signature verifies
   node -e '
     const [token, file] = process.argv.slice(1);
@@ -151,9 +186,9 @@ curl -sS -o "$work/e-token.json" "$P/api/auth/token" -H "Cookie: better-auth.ses
 p_jwt=$(h_json "$work/e-token.json" 'd["token"]')
 if [ -n "$ba_kid" ] && [ "$(verify_jwt "$ba_jwt" "$work/e-jwks.json")" = "$ba_kid" ] &&
   [ -n "$p_jwt" ] && [ "$(verify_jwt "$p_jwt" "$work/ref-jwks.json")" = "$ba_kid" ]; then
-  pass "(e) Better Auth's JWT key keeps working: Portcullis publishes it and signs with it"
+  pass "(g) Better Auth's JWT key keeps working: Portcullis publishes it and signs with it"
 else
-  fail "(e) JWT key: reference kid '$ba_kid'; Portcullis jwks $(head -c 300 "$work/e-jwks.json"); token $(head -c 300 "$work/e-token.json")"
+  fail "(g) JWT key: reference kid '$ba_kid'; Portcullis jwks $(head -c 300 "$work/e-jwks.json"); token $(head -c 300 "$work/e-token.json")"
 fi
 
 if [ "$failures" -gt 0 ]; then

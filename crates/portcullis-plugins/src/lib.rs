@@ -1,11 +1,13 @@
 //! Portcullis plugins. Each lives in its own folder and is registered in `registry`.
 
 pub mod anonymous;
+pub mod api_key;
 pub mod bearer;
 pub mod email_otp;
 pub mod jwt;
 pub mod last_login_method;
 pub mod magic_link;
+pub mod multi_session;
 pub mod open_api;
 pub mod phone_number;
 pub mod username;
@@ -37,9 +39,18 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     if let Some(s) = anonymous::AnonymousSettings::load(config)? {
         plugins.push(Arc::new(anonymous::Anonymous::new(s)));
     }
+    // After every plugin that issues or re-sets a session: its after-hook reads the session
+    // cookie the answer sets.
+    if let Some(s) = multi_session::MultiSessionSettings::load(config)? {
+        plugins.push(Arc::new(multi_session::MultiSession::new(s)));
+    }
     // Last of those that answer sign-ins: its after-hook sees every cookie they set.
     if let Some(s) = last_login_method::LastLoginMethodSettings::load(config)? {
         plugins.push(Arc::new(last_login_method::LastLoginMethod::new(s)));
+    }
+    // After bearer: a bearer session and a key header are both seen; a key counts only once.
+    if let Some(s) = api_key::ApiKeySettings::load(config)? {
+        plugins.push(Arc::new(api_key::ApiKey::new(s)));
     }
     // After every plugin that changes a user: the token carries the user get-session answers.
     if let Some(s) = jwt::JwtSettings::load(config)? {

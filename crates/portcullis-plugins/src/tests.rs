@@ -223,3 +223,31 @@ fn last_login_method_from_its_table() {
     let err = crate::registry(&bad).err().expect("refused");
     assert_eq!(err.var, "plugins.last_login_method.cookie_name");
 }
+
+/// `[plugins.multi_session]`: `enabled` and `maximum`, the variables winning, bad values named.
+#[test]
+fn multi_session_from_its_table() {
+    use crate::multi_session::MultiSessionSettings;
+    assert!(!ids(&config_from(&[], "").expect("config")).contains(&"multi-session"));
+    let file = "[plugins.multi_session]\nenabled = true\nmaximum = 3\n";
+    let config = config_from(&[], file).expect("config");
+    assert!(ids(&config).contains(&"multi-session"));
+    let s = MultiSessionSettings::load(&config)
+        .expect("valid")
+        .expect("on");
+    assert_eq!(s.maximum, 3);
+    let config = config_from(&[("MULTI_SESSION_MAXIMUM", "7")], file).expect("config");
+    let s = MultiSessionSettings::load(&config)
+        .expect("valid")
+        .expect("on");
+    assert_eq!(s.maximum, 7, "the variable wins");
+    let off = config_from(&[("ENABLE_MULTI_SESSION", "false")], file).expect("config");
+    assert!(!ids(&off).contains(&"multi-session"));
+    let bad = config_from(
+        &[],
+        "[plugins.multi_session]\nenabled = true\nmaximum = 0\n",
+    )
+    .expect("config");
+    let err = crate::registry(&bad).err().expect("refused");
+    assert_eq!(err.var, "plugins.multi_session.maximum");
+}

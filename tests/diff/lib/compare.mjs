@@ -219,7 +219,8 @@ export function checkDeclaration(d, where) {
 /**
  * Does one side's answer satisfy an `answer` declaration {status, code?, message?, body?,
  * contentType?, cookies?}? body: a matcher on the parsed JSON, or on the text when it is not
- * JSON ("" = empty); cookies: the exact list of Set-Cookie names, "name (deletion)" for removals.
+ * JSON ("" = empty); cookies: the exact list of Set-Cookie names, "name (deletion)" for removals
+ * (a multi-session cookie as `…_multi-<token>`).
  */
 function checkDeclaredAnswer(side, ans, exp, issues) {
   if (ans.status !== exp.status) issues.push(`${side}: status ${ans.status}, declared ${exp.status}`);
@@ -238,7 +239,7 @@ function checkDeclaredAnswer(side, ans, exp, issues) {
     issues.push(`${side}: content-type ${ans.contentType}, declared ${describe(exp.contentType)}`);
   }
   if (exp.cookies !== undefined) {
-    const got = ans.setCookies.map((c) => `${c.name}${isDeletion(c) ? " (deletion)" : ""}`).sort();
+    const got = ans.setCookies.map((c) => `${comparableCookieName(c.name)}${isDeletion(c) ? " (deletion)" : ""}`).sort();
     const want = [...exp.cookies].sort();
     if (JSON.stringify(got) !== JSON.stringify(want)) {
       issues.push(`${side}: Set-Cookie ${JSON.stringify(got)}, declared ${JSON.stringify(want)}`);
@@ -442,6 +443,15 @@ function applyProfileKeys(profile, body, issues) {
   }
 }
 
+/**
+ * A multi-session cookie's name carries its session's token (`…session_token_multi-<token
+ * lower-cased>`), which differs between the sides: it is compared as `…_multi-<token>`, so the
+ * multi cookies of an answer are compared by count and attributes.
+ */
+export function comparableCookieName(name) {
+  return name.replace(/_multi-[^=;\s]+$/, "_multi-<token>");
+}
+
 function compareCookies(step, p, r, declared, profile, issues, occurred, label) {
   const lists = { portcullis: [...p.setCookies], reference: [...r.setCookies] };
   // Profile cookies: set by one side only, because of its configuration; never by the other.
@@ -475,8 +485,9 @@ function compareCookies(step, p, r, declared, profile, issues, occurred, label) 
   const group = (list) => {
     const m = new Map();
     for (const c of list) {
-      if (!m.has(c.name)) m.set(c.name, []);
-      m.get(c.name).push(c);
+      const name = comparableCookieName(c.name);
+      if (!m.has(name)) m.set(name, []);
+      m.get(name).push({ ...c, name });
     }
     return m;
   };

@@ -163,6 +163,17 @@ test("profile rules: keys and cookies of plugins only one server runs, asserted 
   caught(run({}, answer({ json: {} }), answer({ json: {}, cookies: [del] }), { profile: profile() }), /cookie better-auth.session_data: only from reference/);
 });
 
+test("multi-session cookies: compared without their tokens, by count and attributes", () => {
+  const multi = (token, rest = "Max-Age=604800; Path=/; HttpOnly; SameSite=Lax") =>
+    `better-auth.session_token_multi-${token}=${token}.sig; ${rest}`;
+  const gone = (token) => `better-auth.session_token_multi-${token}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`;
+  clean(run({}, answer({ json: {}, cookies: [SESSION, multi("aaa1")] }), answer({ json: {}, cookies: [SESSION, multi("zzz9")] })));
+  clean(run({}, answer({ json: {}, cookies: [gone("a"), gone("b"), multi("c")] }), answer({ json: {}, cookies: [multi("x"), gone("y"), gone("z")] })));
+  caught(run({}, answer({ json: {}, cookies: [gone("a")] }), answer({ json: {}, cookies: [gone("y"), gone("z")] })), /cookie better-auth.session_token_multi-<token>/);
+  caught(run({}, answer({ json: {}, cookies: [multi("a", "Max-Age=604800; Path=/; SameSite=Lax")] }), answer({ json: {}, cookies: [multi("b")] })), /HttpOnly/);
+  caught(run({}, answer({ json: {}, cookies: [SESSION] }), answer({ json: {}, cookies: [SESSION, multi("b")] })), /only from reference/);
+});
+
 test("helpers: paths, types, normalising, line diff", () => {
   assert.deepEqual(expand({ a: [{ b: 1 }, { b: 2 }, {}] }, "a.*.b"), [["a.0.b", 1], ["a.1.b", 2]]);
   assert.equal(jsonType("2026-01-01T00:00:00.000Z"), "date");

@@ -27,18 +27,7 @@ export const profile = {
       reason: onlyReference("organization (with teams)"),
     },
   ],
-  cookies: [
-    {
-      // Not kept in the reference's jars either: with them, multiSession deletes a browser's
-      // earlier session of the same user on every new sign-in (wire spec §8.13), which
-      // Portcullis, without the plugin, does not do. A client that keeps only session_token
-      // sees the plugin-free behaviour on both.
-      name: /^better-auth\.session_token_multi-/,
-      onlyIn: "reference",
-      notKept: true,
-      reason: onlyReference("multiSession"),
-    },
-  ],
+  cookies: [],
 };
 
 /** One line per profile rule and how many answers it applied to (after a run). */

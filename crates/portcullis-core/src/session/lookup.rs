@@ -46,6 +46,23 @@ pub async fn lookup(
     {
         return Ok(Lookup::Found(cached));
     }
+    lookup_token(ctx, token).await
+}
+
+/// The live session a raw token names (a multi-session cookie's, say), with its user: the
+/// session cache, then the database or secondary storage, as [`lookup`] after the cookie cache.
+/// `None` for an unknown or expired token (an expired row is deleted).
+pub async fn find_live(
+    ctx: &AuthContext,
+    token: &str,
+) -> Result<Option<SessionWithUser>, ApiError> {
+    match lookup_token(ctx, token.to_owned()).await? {
+        Lookup::Found(s) => Ok(Some(s)),
+        Lookup::Absent | Lookup::Gone => Ok(None),
+    }
+}
+
+async fn lookup_token(ctx: &AuthContext, token: String) -> Result<Lookup, ApiError> {
     if let Some((session, user)) = cache_lookup(ctx, &token).await {
         return Ok(Lookup::Found(SessionWithUser {
             session,

@@ -94,7 +94,9 @@ mod tests {
             [
                 ("ENABLE_PHONE_AUTH", "true"),
                 ("ENABLE_ANONYMOUS", "true"),
+                ("ENABLE_MULTI_SESSION", "true"),
                 ("ENABLE_JWT", "true"),
+                ("ENABLE_API_KEY", "true"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
@@ -107,6 +109,8 @@ mod tests {
             "username",
             "phone-number",
             "anonymous",
+            "multi-session",
+            "api-key",
             "last-login-method",
             "jwt",
             "open-api",

@@ -3,7 +3,7 @@
 // devices); a plugin's section brings its own script and reads the session with sessionOnce().
 import { api, clearMessage, errorText, sessionOnce, setBusy, showMessage } from "./api.js";
 import { checkNewPassword, checkRequired, fieldError, newPasswordErrors, showServerError, wireForm } from "./forms.js";
-import { describeDevice, relativeTime } from "./devices.js";
+import { absoluteTime, describeDevice, factsList, relativeTime } from "./devices.js";
 
 const REAUTH_LINK = { href: "/sign-in?redirect=/account", text: "Sign in again" };
 
@@ -367,19 +367,12 @@ function deviceItem(session, here) {
   details.className = "device-details";
   const summary = document.createElement("summary");
   summary.textContent = "Details";
-  const facts = document.createElement("dl");
-  facts.className = "facts";
-  const fact = (label, value) => {
-    const dt = document.createElement("dt");
-    dt.textContent = label;
-    const dd = document.createElement("dd");
-    dd.textContent = value;
-    facts.append(dt, dd);
-  };
-  fact("Browser or app", session.userAgent || "Not known");
-  fact("IP address", session.ipAddress || "Not known");
-  fact("Signed in", absoluteTime(session.createdAt));
-  fact("Signed out automatically", absoluteTime(session.expiresAt));
+  const facts = factsList([
+    ["Browser or app", session.userAgent || "Not known"],
+    ["IP address", session.ipAddress || "Not known"],
+    ["Signed in", absoluteTime(session.createdAt)],
+    ["Signed out automatically", absoluteTime(session.expiresAt)],
+  ]);
   details.append(summary, facts);
 
   const action = document.createElement("button");
@@ -394,12 +387,6 @@ function deviceItem(session, here) {
   body.append(head, meta, details);
   li.append(body, action);
   return li;
-}
-
-function absoluteTime(value) {
-  const date = new Date(value);
-  if (!value || Number.isNaN(date.getTime())) return "Not known";
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
 }
 
 async function loadSessions() {

@@ -58,3 +58,24 @@ export function relativeTime(value, now = Date.now()) {
   }
   return "just now";
 }
+
+/** "5 Dec 2026, 14:10" in the reader's language, or `missing` when there is no date. */
+export function absoluteTime(value, missing = "Not known") {
+  const date = new Date(value);
+  if (!value || Number.isNaN(date.getTime())) return missing;
+  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
+/** A `<dl class="facts">` of [label, text] pairs; text always goes through textContent. */
+export function factsList(pairs) {
+  const facts = document.createElement("dl");
+  facts.className = "facts";
+  for (const [label, text] of pairs) {
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.textContent = text;
+    facts.append(dt, dd);
+  }
+  return facts;
+}

@@ -1,0 +1,197 @@
+// Account page, "API keys" section (api-key plugin): create a key (shown once, with a copy
+// button), list keys (name, first characters, created, expires, last used), rename and revoke.
+// Text from the server always goes through textContent.
+import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
+import { checkRequired, showServerError, wireForm } from "./forms.js";
+import { absoluteTime, factsList } from "./devices.js";
+
+const $ = (id) => document.getElementById(id);
+const section = $("api-keys");
+const form = $("api-key-form");
+const message = $("api-keys-message");
+const list = $("api-keys-list");
+const created = $("api-key-created");
+const value = $("api-key-value");
+
+const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23api-keys", text: "Sign in again" };
+
+function showError(error, targetForm, fields) {
+  if (error && error.status === 401) {
+    showMessage(message, "Your session has ended. Sign in again to manage your keys.", "error", SIGN_IN_AGAIN);
+  } else if (targetForm) {
+    showServerError(targetForm, message, error, fields);
+  } else {
+    showMessage(message, errorText(error));
+  }
+}
+
+function keyItem(key) {
+  const li = document.createElement("li");
+  li.className = "device";
+  const body = document.createElement("div");
+  body.className = "device-body";
+
+  const name = document.createElement("p");
+  name.className = "device-name";
+  name.textContent = key.name || "Unnamed key";
+  const start = document.createElement("p");
+  start.className = "device-meta muted";
+  start.textContent = key.start ? `Starts with ${key.start}…` : "Start not stored";
+  if (key.enabled === false) start.textContent += " · Turned off";
+
+  const facts = factsList([
+    ["Created", absoluteTime(key.createdAt)],
+    ["Expires", absoluteTime(key.expiresAt, "Never")],
+    ["Last used", absoluteTime(key.lastRequest, "Not yet")],
+  ]);
+  body.append(name, start, facts);
+
+  const label = key.name || key.start || "this key";
+  const actions = document.createElement("div");
+  actions.className = "form-actions";
+  const rename = document.createElement("button");
+  rename.type = "button";
+  rename.className = "button button--small";
+  rename.textContent = "Rename";
+  rename.setAttribute("aria-label", `Rename ${label}`);
+  rename.addEventListener("click", () => renameForm(li, key, rename));
+  const revoke = document.createElement("button");
+  revoke.type = "button";
+  revoke.className = "button button--small button--danger";
+  revoke.textContent = "Revoke";
+  revoke.setAttribute("aria-label", `Revoke ${label}`);
+  revoke.addEventListener("click", () => revokeKey(key, revoke, label));
+  actions.append(rename, revoke);
+  li.append(body, actions);
+  return li;
+}
+
+function renameForm(li, key, opener) {
+  if (li.querySelector("form")) return;
+  const f = document.createElement("form");
+  f.className = "form";
+  f.noValidate = true;
+  const id = `api-key-rename-${key.id}`;
+  const field = document.createElement("div");
+  field.className = "field";
+  const lab = document.createElement("label");
+  lab.htmlFor = id;
+  lab.textContent = "New name";
+  const input = document.createElement("input");
+  input.id = id;
+  input.name = "name";
+  input.required = true;
+  input.maxLength = 32;
+  input.value = key.name || "";
+  input.setAttribute("aria-describedby", `${id}-error`);
+  const err = document.createElement("p");
+  err.id = `${id}-error`;
+  err.className = "field-error";
+  err.setAttribute("aria-live", "polite");
+  field.append(lab, input, err);
+  const buttons = document.createElement("div");
+  buttons.className = "form-actions";
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.className = "button button--primary button--small";
+  save.textContent = "Save name";
+  save.dataset.busyLabel = "Saving…";
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.className = "button button--small";
+  cancel.textContent = "Cancel";
+  cancel.addEventListener("click", () => {
+    f.remove();
+    opener.focus();
+  });
+  buttons.append(save, cancel);
+  f.append(field, buttons);
+  wireForm(f, message);
+  f.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessage(message);
+    if (!checkRequired(f, { name: "Enter a name for the key." })) return;
+    setBusy(f, true);
+    const { error } = await api("/api-key/update", { method: "POST", body: { keyId: key.id, name: input.value.trim() } });
+    setBusy(f, false);
+    if (error) {
+      showError(error, f, { INVALID_NAME_LENGTH: "name" });
+      return;
+    }
+    await loadKeys();
+    showMessage(message, "The key was renamed.", "success");
+  });
+  li.querySelector(".device-body").append(f);
+  input.focus();
+}
+
+async function revokeKey(key, button, label) {
+  if (!window.confirm(`Revoke ${label}? Anything using it stops working at once.`)) return;
+  clearMessage(message);
+  button.disabled = true;
+  const { error } = await api("/api-key/delete", { method: "POST", body: { keyId: key.id } });
+  if (error) {
+    button.disabled = false;
+    showError(error);
+    return;
+  }
+  await loadKeys();
+  showMessage(message, "The key was revoked. Anything still using it is refused.", "success");
+}
+
+async function loadKeys() {
+  const { data, error } = await api("/api-key/list", { query: { sortBy: "createdAt", sortDirection: "desc" } });
+  list.textContent = "";
+  if (error) {
+    showError(error);
+    return;
+  }
+  const keys = data && Array.isArray(data.apiKeys) ? data.apiKeys : [];
+  if (keys.length === 0) {
+    const li = document.createElement("li");
+    li.className = "muted";
+    li.textContent = "You have no API keys yet.";
+    list.append(li);
+    return;
+  }
+  for (const key of keys) list.append(keyItem(key));
+}
+
+if (section && form) {
+  wireForm(form, message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessage(message);
+    if (!checkRequired(form, { name: "Enter a name for the key, so you can tell it apart later." })) return;
+    const body = { name: form.elements.name.value.trim() };
+    const expires = form.elements.expiresIn.value;
+    if (expires) body.expiresIn = Number(expires);
+    setBusy(form, true);
+    const { data, error } = await api("/api-key/create", { method: "POST", body });
+    setBusy(form, false);
+    if (error) {
+      showError(error, form, { INVALID_NAME_LENGTH: "name", NAME_REQUIRED: "name" });
+      return;
+    }
+    form.reset();
+    value.value = data.key;
+    created.hidden = false;
+    created.focus();
+    await loadKeys();
+  });
+  $("api-key-copy").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(value.value);
+      showMessage(message, "The key was copied.", "success");
+    } catch {
+      value.select();
+      showMessage(message, "Copying was blocked: the key is selected, press Ctrl+C (⌘C on a Mac) to copy it.");
+    }
+  });
+  $("api-key-done").addEventListener("click", () => {
+    value.value = "";
+    created.hidden = true;
+    form.elements.name.focus();
+  });
+  loadKeys();
+}

@@ -1,0 +1,111 @@
+//! `api-key`: Better Auth's `@better-auth/api-key` 1.7, wire for wire.
+//!
+//! - `table.rs`: the `apikey` table, every column as Better Auth declares it; keys are a
+//!   prefix and 64 random letters, stored as base64url(SHA-256), with only `start` (the first
+//!   6 characters) ever shown again.
+//! - `endpoints.rs`: create, get, update, delete, list, and verify (offered to services: see
+//!   there for who may call it and who may set limits and permissions).
+//! - `usage.rs`: checking a key and claiming one use of it (expiry, remaining uses with
+//!   refills, the per-key rate limit), atomically against concurrent uses.
+//! - `permissions.rs`: access-control statements and Better Auth's `authorize`.
+//! - `session_hook.rs`: the key header standing for its owner's session
+//!   (`API_KEY_ENABLE_SESSIONS`), through the `Before::Authenticate` seam.
+//! - `settings.rs`: `ENABLE_API_KEY` and the rest, or `[plugins.api_key]`.
+//! - The account page's "API keys" section (`templates/`, `assets/`).
+//!
+//! Expired keys are deleted by the cleanup job, and when a use meets one.
+
+pub mod endpoints;
+pub mod errors;
+mod input;
+pub mod permissions;
+mod session_hook;
+pub mod settings;
+pub mod table;
+pub mod usage;
+
+use async_trait::async_trait;
+use portcullis_core::endpoint::{AuthRequest, Endpoint};
+use portcullis_core::error::ErrorCode;
+use portcullis_core::plugin::{HookScope, Hooks};
+use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment};
+use portcullis_core::{ApiError, AuthContext, Before, Plugin};
+use portcullis_storage::Table;
+
+pub use settings::ApiKeySettings;
+
+pub struct ApiKey {
+    settings: ApiKeySettings,
+}
+
+impl ApiKey {
+    pub fn new(settings: ApiKeySettings) -> Self {
+        ApiKey { settings }
+    }
+}
+
+fn settings(ctx: &AuthContext) -> &ApiKeySettings {
+    // Handlers are registered only with the plugin, so it is there.
+    match ctx.plugin::<ApiKey>() {
+        Some(p) => &p.settings,
+        None => unreachable!("api-key handlers run only with the api-key plugin registered"),
+    }
+}
+
+#[async_trait]
+impl Plugin for ApiKey {
+    fn id(&self) -> &'static str {
+        "api-key"
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn schema(&self) -> Vec<Table> {
+        vec![table::schema(&self.settings)]
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        errors::ALL
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        endpoints::endpoints()
+    }
+
+    fn expiring_tables(&self) -> Vec<ExpiringTable> {
+        vec![ExpiringTable::new(table::TABLE, "expiresAt")]
+    }
+
+    fn hooks(&self) -> Hooks {
+        Hooks {
+            before: if self.settings.enable_sessions {
+                HookScope::Always
+            } else {
+                HookScope::Never
+            },
+            ..Hooks::default()
+        }
+    }
+
+    async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<Before, ApiError> {
+        session_hook::before(ctx, &self.settings, req).await
+    }
+
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![Fragment::account_section(
+            "api-keys",
+            "API keys",
+            portcullis_core::template_source!("src/api_key/templates", "account-api-keys.html"),
+        )]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![portcullis_core::asset!(
+            "src/api_key/assets",
+            "api-keys.js",
+            "text/javascript; charset=utf-8"
+        )]
+    }
+}

@@ -1,0 +1,833 @@
+//! The api-key plugin on each backend: create, get, update, delete and list with Better Auth's
+//! bodies; keys stored only as their hash; the per-key rate limit (429, then allowed once the
+//! window has passed); remaining uses that run out and refill; verify and permissions; expiry;
+//! the key header as a session (on and off); concurrent uses that never overspend; and a key
+//! deleted on one instance refused at once by another (PostgreSQL and Redis).
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use portcullis_storage::{Value as Cell, Where};
+use portcullis_testkit::Suite;
+use portcullis_testkit::prelude::*;
+use portcullis_testkit::runner::{Flavor, Service};
+use serde_json::{Value, json};
+
+const SECRET_HEADER: &str = "x-portcullis-server-secret";
+const SERVER_SECRET: &str = "server-secret-for-tests-0123456789abcdef";
+const PASSWORD: &str = "api-key-password-1";
+const BASE_ENV: &[(&str, &str)] = &[
+    ("ENABLE_API_KEY", "true"),
+    ("API_KEY_SERVER_SECRET", SERVER_SECRET),
+];
+const WITH_SESSIONS: &[(&str, &str)] = &[
+    ("ENABLE_API_KEY", "true"),
+    ("API_KEY_SERVER_SECRET", SERVER_SECRET),
+    ("API_KEY_ENABLE_SESSIONS", "true"),
+];
+
+fn main() -> std::process::ExitCode {
+    Suite::new()
+        .per_backend("create_get_update_delete_list", |b| {
+            Box::pin(create_get_update_delete_list(b))
+        })
+        .per_backend("keys_are_stored_hashed", |b| {
+            Box::pin(keys_are_stored_hashed(b))
+        })
+        .per_backend("server_only_properties_need_the_server_secret", |b| {
+            Box::pin(server_only_properties_need_the_server_secret(b))
+        })
+        .per_backend("per_key_rate_limit_then_allowed_after_the_window", |b| {
+            Box::pin(per_key_rate_limit_then_allowed_after_the_window(b))
+        })
+        .per_backend("remaining_runs_out_then_refills", |b| {
+            Box::pin(remaining_runs_out_then_refills(b))
+        })
+        .per_backend("verify_checks_permissions_and_who_asks", |b| {
+            Box::pin(verify_checks_permissions_and_who_asks(b))
+        })
+        .per_backend("expired_and_disabled_keys_are_refused", |b| {
+            Box::pin(expired_and_disabled_keys_are_refused(b))
+        })
+        .per_backend("header_as_session_on_and_off", |b| {
+            Box::pin(header_as_session_on_and_off(b))
+        })
+        .per_backend("concurrent_uses_never_overspend", |b| {
+            Box::pin(concurrent_uses_never_overspend(b))
+        })
+        .test_needing(
+            "deleted_key_is_refused_at_once_on_another_instance",
+            &[Service::POSTGRES, Service::REDIS],
+            Flavor::MultiThread { workers: 2 },
+            || Box::pin(deleted_key_is_refused_at_once_on_another_instance()),
+        )
+        .run()
+}
+
+async fn server(backend: Backend, env: &[(&str, &str)]) -> TestServer {
+    TestServer::builder(backend)
+        .envs(env.iter().copied())
+        .start()
+        .await
+}
+
+/// A signed-up user's cookie jar.
+async fn user<'a>(srv: &'a TestServer, email: &str) -> (Agent<'a>, String) {
+    let mut agent = srv.agent();
+    let (_, id) = agent.sign_up("Key Holder", email, PASSWORD).await;
+    (agent, id)
+}
+
+/// A key made by a server call (limits, permissions, `userId`): its id and plaintext.
+async fn server_key(srv: &TestServer, body: Value) -> (String, String) {
+    let res = srv
+        .send(
+            Request::post("/api/auth/api-key/create")
+                .header(SECRET_HEADER, SERVER_SECRET)
+                .json(&body),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let v = res.json();
+    (
+        v["id"].as_str().expect("id").to_owned(),
+        v["key"].as_str().expect("key").to_owned(),
+    )
+}
+
+async fn verify(srv: &TestServer, body: Value) -> Value {
+    let res = srv
+        .send(
+            Request::post("/api/auth/api-key/verify")
+                .header(SECRET_HEADER, SERVER_SECRET)
+                .json(&body),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    res.json()
+}
+
+async fn get_session_with_key(srv: &TestServer, key: &str) -> Response {
+    srv.send(Request::get("/api/auth/get-session").header("x-api-key", key))
+        .await
+}
+
+/// A JSON object's keys in the order the answer has them.
+fn fields(v: &Value) -> Vec<String> {
+    v.as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn record_keys() -> Vec<&'static str> {
+    vec![
+        "configId",
+        "name",
+        "start",
+        "referenceId",
+        "prefix",
+        "refillInterval",
+        "refillAmount",
+        "lastRefillAt",
+        "enabled",
+        "rateLimitEnabled",
+        "rateLimitTimeWindow",
+        "rateLimitMax",
+        "requestCount",
+        "remaining",
+        "lastRequest",
+        "expiresAt",
+        "createdAt",
+        "updatedAt",
+        "permissions",
+        "metadata",
+        "id",
+    ]
+}
+
+async fn create_get_update_delete_list(backend: Backend) {
+    let srv = server(backend, BASE_ENV).await;
+    let (mut me, my_id) = user(&srv, "crud@example.com").await;
+
+    let res = me
+        .post(
+            "/api/auth/api-key/create",
+            json!({"name": "ci", "prefix": "pk_", "expiresIn": 86400}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let created = res.json();
+    let mut expected = record_keys();
+    expected.insert(5, "key");
+    assert_eq!(
+        fields(&created),
+        expected,
+        "Better Auth's fields, in its order"
+    );
+    let key = created["key"].as_str().expect("key");
+    assert!(key.starts_with("pk_") && key.len() == 67, "{key}");
+    assert!(key[3..].bytes().all(|b| b.is_ascii_alphabetic()), "{key}");
+    assert_eq!(created["start"], json!(&key[..6]));
+    assert_eq!(created["referenceId"], json!(my_id));
+    assert_eq!(created["rateLimitTimeWindow"], json!(86_400_000));
+    assert_eq!(created["rateLimitMax"], json!(10));
+    assert_eq!(created["remaining"], Value::Null);
+    assert_eq!(created["permissions"], Value::Null);
+    let expires = parse_date(&created["expiresAt"]) - parse_date(&created["createdAt"]);
+    assert_eq!(expires, Duration::days(1));
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let id = created["id"].as_str().expect("id").to_owned();
+
+    // Better Auth's refusals, word for word.
+    let res = me
+        .post("/api/auth/api-key/create", json!({"metadata": {"a": 1}}))
+        .await;
+    assert_error(&res, 400, "METADATA_DISABLED", "Metadata is disabled.");
+    let res = me
+        .post("/api/auth/api-key/create", json!({"expiresIn": 60}))
+        .await;
+    assert_error(
+        &res,
+        400,
+        "EXPIRES_IN_IS_TOO_SMALL",
+        "The expiresIn is smaller than the predefined minimum value.",
+    );
+    let res = me
+        .post("/api/auth/api-key/create", json!({"prefix": "no spaces"}))
+        .await;
+    assert_validation(
+        &res,
+        "[body.prefix] Invalid prefix format, must be alphanumeric and contain only underscores and hyphens.",
+    );
+    let res = srv
+        .send(Request::post("/api/auth/api-key/create").json(&json!({})))
+        .await;
+    assert_error(
+        &res,
+        401,
+        "UNAUTHORIZED_SESSION",
+        "Unauthorized or invalid session",
+    );
+
+    let got = me.get(&format!("/api/auth/api-key/get?id={id}")).await;
+    assert_eq!(got.status, 200, "{}", got.describe());
+    assert_eq!(fields(&got.json()), record_keys(), "no key in a read");
+    let res = me.get("/api/auth/api-key/get?id=nope").await;
+    assert_error(&res, 404, "KEY_NOT_FOUND", "API Key not found");
+    let res = me.get("/api/auth/api-key/get").await;
+    assert_validation(
+        &res,
+        "[query.id] Invalid input: expected string, received undefined",
+    );
+
+    // Another user's key is "not found" to me, everywhere.
+    let (mut other, _) = user(&srv, "other@example.com").await;
+    let theirs = other
+        .post("/api/auth/api-key/create", json!({"name": "theirs"}))
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for res in [
+        me.get(&format!("/api/auth/api-key/get?id={theirs}")).await,
+        me.post(
+            "/api/auth/api-key/update",
+            json!({"keyId": theirs, "name": "x"}),
+        )
+        .await,
+        me.post("/api/auth/api-key/delete", json!({"keyId": theirs}))
+            .await,
+    ] {
+        assert_error(&res, 404, "KEY_NOT_FOUND", "API Key not found");
+    }
+
+    let res = me
+        .post(
+            "/api/auth/api-key/update",
+            json!({"keyId": id, "name": "renamed", "enabled": false, "expiresIn": null}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let updated = res.json();
+    assert_eq!(updated["name"], json!("renamed"));
+    assert_eq!(updated["enabled"], json!(false));
+    assert_eq!(updated["expiresAt"], Value::Null);
+    let res = me
+        .post("/api/auth/api-key/update", json!({"keyId": id}))
+        .await;
+    assert_error(&res, 400, "NO_VALUES_TO_UPDATE", "No values to update.");
+    let res = me
+        .post(
+            "/api/auth/api-key/update",
+            json!({"keyId": id, "name": "x".repeat(33)}),
+        )
+        .await;
+    assert_error(
+        &res,
+        400,
+        "INVALID_NAME_LENGTH",
+        "The name length is either too large or too small.",
+    );
+    let res = me
+        .post(
+            "/api/auth/api-key/update",
+            json!({"keyId": id, "remaining": 3}),
+        )
+        .await;
+    assert_error(
+        &res,
+        400,
+        "SERVER_ONLY_PROPERTY",
+        "The property you're trying to set can only be set from the server auth instance only.",
+    );
+
+    for name in ["b", "c"] {
+        let res = me
+            .post("/api/auth/api-key/create", json!({"name": name}))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+    }
+    let res = me
+        .get("/api/auth/api-key/list?sortBy=name&sortDirection=desc&limit=2&offset=1")
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let listed = res.json();
+    assert_eq!(listed["total"], json!(3));
+    assert_eq!(listed["limit"], json!(2));
+    assert_eq!(listed["offset"], json!(1));
+    let names: Vec<&str> = listed["apiKeys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["c", "b"],
+        "sorted by name, descending, after the first"
+    );
+    let all = me.get("/api/auth/api-key/list").await.json();
+    assert_eq!(
+        fields(&all),
+        ["apiKeys", "total"],
+        "no limit or offset unless asked"
+    );
+    let res = me
+        .get("/api/auth/api-key/list?limit=-1&sortDirection=up")
+        .await;
+    assert_validation(
+        &res,
+        "[query.limit] Too small: expected number to be >=0; [query.sortDirection] Invalid option: expected one of \"asc\"|\"desc\"",
+    );
+
+    let res = me
+        .post("/api/auth/api-key/delete", json!({"keyId": id}))
+        .await;
+    assert_json(&res, 200, json!({"success": true}));
+    let res = me
+        .post("/api/auth/api-key/delete", json!({"keyId": id}))
+        .await;
+    assert_error(&res, 404, "KEY_NOT_FOUND", "API Key not found");
+    let res = srv
+        .send(Request::post("/api/auth/api-key/delete").json(&json!({"keyId": id})))
+        .await;
+    assert_unauthorized(&res);
+    assert_eq!(
+        me.get("/api/auth/api-key/list").await.json()["total"],
+        json!(2)
+    );
+}
+
+async fn keys_are_stored_hashed(backend: Backend) {
+    let srv = server(backend, BASE_ENV).await;
+    let (mut me, _) = user(&srv, "hashed@example.com").await;
+    let created = me
+        .post("/api/auth/api-key/create", json!({"name": "stored"}))
+        .await
+        .json();
+    let key = created["key"].as_str().expect("key");
+    let row = srv
+        .adapter()
+        .find_one(
+            "apikey",
+            &[Where::eq("id", created["id"].as_str().expect("id"))],
+        )
+        .await
+        .expect("read")
+        .expect("row");
+    let stored = row.get("key").and_then(Cell::as_str).expect("key column");
+    assert_ne!(stored, key);
+    assert_eq!(stored, portcullis_core::crypto::token::hash_token(key));
+    assert_eq!(stored.len(), 43, "base64url SHA-256 without padding");
+    assert_eq!(row.get("start").and_then(Cell::as_str), Some(&key[..6]));
+    assert_eq!(row.get("configId").and_then(Cell::as_str), Some("default"));
+    // The plaintext is nowhere in the row.
+    for (field, v) in &row {
+        assert_ne!(v.as_str(), Some(key), "{field}");
+    }
+}
+
+async fn server_only_properties_need_the_server_secret(backend: Backend) {
+    let srv = server(backend, BASE_ENV).await;
+    let (mut me, my_id) = user(&srv, "server@example.com").await;
+    let res = me
+        .post(
+            "/api/auth/api-key/create",
+            json!({"permissions": {"files": ["read"]}}),
+        )
+        .await;
+    assert_error(
+        &res,
+        400,
+        "SERVER_ONLY_PROPERTY",
+        "The property you're trying to set can only be set from the server auth instance only.",
+    );
+    let res = me
+        .post("/api/auth/api-key/create", json!({"userId": my_id}))
+        .await;
+    assert_error(
+        &res,
+        401,
+        "UNAUTHORIZED_SESSION",
+        "Unauthorized or invalid session",
+    );
+    let res = srv
+        .send(
+            Request::post("/api/auth/api-key/create")
+                .header(SECRET_HEADER, "not-the-secret-not-the-secret-not-the")
+                .json(&json!({"userId": my_id, "remaining": 3})),
+        )
+        .await;
+    assert_error(
+        &res,
+        401,
+        "INVALID_SERVER_SECRET",
+        "The server secret is not valid.",
+    );
+    // A server call without a user has no owner for the key.
+    let res = srv
+        .send(
+            Request::post("/api/auth/api-key/create")
+                .header(SECRET_HEADER, SERVER_SECRET)
+                .json(&json!({})),
+        )
+        .await;
+    assert_error(
+        &res,
+        401,
+        "UNAUTHORIZED_SESSION",
+        "Unauthorized or invalid session",
+    );
+    let (id, _) = server_key(
+        &srv,
+        json!({
+            "userId": my_id, "name": "svc", "remaining": 3, "rateLimitMax": 50,
+            "rateLimitTimeWindow": 1000, "permissions": {"files": ["read", "write"]},
+        }),
+    )
+    .await;
+    let got = me
+        .get(&format!("/api/auth/api-key/get?id={id}"))
+        .await
+        .json();
+    assert_eq!(got["referenceId"], json!(my_id));
+    assert_eq!(got["remaining"], json!(3));
+    assert_eq!(got["rateLimitMax"], json!(50));
+    assert_eq!(got["permissions"], json!({"files": ["read", "write"]}));
+    let res = srv
+        .send(
+            Request::post("/api/auth/api-key/update")
+                .header(SECRET_HEADER, SERVER_SECRET)
+                .json(&json!({"keyId": id, "userId": my_id, "remaining": 9, "permissions": null})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["remaining"], json!(9));
+    assert_eq!(res.json()["permissions"], Value::Null);
+    // Refill needs both halves.
+    let res = srv
+        .send(
+            Request::post("/api/auth/api-key/create")
+                .header(SECRET_HEADER, SERVER_SECRET)
+                .json(&json!({"userId": my_id, "refillAmount": 5})),
+        )
+        .await;
+    assert_error(
+        &res,
+        400,
+        "REFILL_AMOUNT_AND_INTERVAL_REQUIRED",
+        "refillAmount is required when refillInterval is provided",
+    );
+}
+
+async fn per_key_rate_limit_then_allowed_after_the_window(backend: Backend) {
+    let srv = server(backend, WITH_SESSIONS).await;
+    let (_, my_id) = user(&srv, "limited@example.com").await;
+    let (_, key) = server_key(
+        &srv,
+        json!({"userId": my_id, "rateLimitMax": 2, "rateLimitTimeWindow": 60_000}),
+    )
+    .await;
+    for _ in 0..2 {
+        let res = get_session_with_key(&srv, &key).await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+    }
+    srv.clock.advance(Duration::seconds(10));
+    let res = get_session_with_key(&srv, &key).await;
+    assert_eq!(res.status, 429, "{}", res.describe());
+    let body = res.json();
+    assert_eq!(body["code"], json!("RATE_LIMITED"));
+    assert_eq!(body["message"], json!("Rate limit exceeded."));
+    // The window runs from the last use: 50 s of it are left.
+    let wait = body["details"]["tryAgainIn"].as_i64().expect("tryAgainIn");
+    assert!((49_000..=50_000).contains(&wait), "{wait}");
+    assert_eq!(res.header("retry-after"), Some("50"));
+    // Refused uses do not move the window.
+    srv.clock
+        .advance(Duration::seconds(50) + Duration::milliseconds(1));
+    let res = get_session_with_key(&srv, &key).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    // Verify counts against the same limit.
+    let v = verify(&srv, json!({"key": key})).await;
+    assert_eq!(v["valid"], json!(true));
+    let v = verify(&srv, json!({"key": key})).await;
+    assert_eq!(v["valid"], json!(false));
+    assert_eq!(v["error"]["code"], json!("RATE_LIMITED"));
+    assert_eq!(v["key"], Value::Null);
+}
+
+async fn remaining_runs_out_then_refills(backend: Backend) {
+    let srv = server(backend, BASE_ENV).await;
+    let (_, my_id) = user(&srv, "remaining@example.com").await;
+    let (id, key) = server_key(
+        &srv,
+        json!({
+            "userId": my_id, "remaining": 2, "refillAmount": 3, "refillInterval": 3_600_000,
+            "rateLimitEnabled": false,
+        }),
+    )
+    .await;
+    let first = verify(&srv, json!({"key": key})).await;
+    assert_eq!(first["valid"], json!(true), "{first}");
+    assert_eq!(first["key"]["remaining"], json!(1));
+    assert_eq!(
+        verify(&srv, json!({"key": key})).await["key"]["remaining"],
+        json!(0)
+    );
+    let spent = verify(&srv, json!({"key": key})).await;
+    assert_eq!(
+        spent,
+        json!({"valid": false, "error": {"message": "API Key has reached its usage limit", "code": "USAGE_EXCEEDED"}, "key": null})
+    );
+    srv.clock.advance(Duration::hours(1) + Duration::seconds(1));
+    let refilled = verify(&srv, json!({"key": key})).await;
+    assert_eq!(refilled["valid"], json!(true), "{refilled}");
+    assert_eq!(
+        refilled["key"]["remaining"],
+        json!(2),
+        "refilled to 3, one used"
+    );
+    assert!(refilled["key"]["lastRefillAt"].is_string());
+
+    // Without a refill, the last use spends the key for good, and Better Auth deletes it.
+    let (once, once_key) = server_key(&srv, json!({"userId": my_id, "remaining": 1})).await;
+    assert_eq!(
+        verify(&srv, json!({"key": once_key})).await["valid"],
+        json!(true)
+    );
+    let gone = verify(&srv, json!({"key": once_key})).await;
+    assert_eq!(gone["error"]["code"], json!("USAGE_EXCEEDED"));
+    assert_eq!(
+        srv.count("apikey", &[Where::eq("id", once.as_str())]).await,
+        0
+    );
+    assert_eq!(
+        srv.count("apikey", &[Where::eq("id", id.as_str())]).await,
+        1
+    );
+}
+
+async fn verify_checks_permissions_and_who_asks(backend: Backend) {
+    let srv = server(backend, BASE_ENV).await;
+    let (_, my_id) = user(&srv, "verify@example.com").await;
+    let (_, key) = server_key(
+        &srv,
+        json!({"userId": my_id, "permissions": {"files": ["read", "write"], "users": ["read"]}}),
+    )
+    .await;
+    let ok = verify(
+        &srv,
+        json!({"key": key, "permissions": {"files": ["read"], "users": ["read"]}}),
+    )
+    .await;
+    assert_eq!(ok["valid"], json!(true), "{ok}");
+    assert_eq!(ok["error"], Value::Null);
+    assert_eq!(fields(&ok["key"]), record_keys());
+    for asked in [
+        json!({"files": ["delete"]}),
+        json!({"files": ["read"], "billing": ["read"]}),
+        json!({}),
+    ] {
+        let no = verify(&srv, json!({"key": key, "permissions": asked})).await;
+        assert_eq!(
+            no,
+            json!({"valid": false, "error": {"message": "API Key not found", "code": "KEY_NOT_FOUND"}, "key": null}),
+            "{asked}"
+        );
+    }
+    let bad = verify(&srv, json!({"key": "not-a-key"})).await;
+    assert_eq!(bad["error"]["code"], json!("INVALID_API_KEY"));
+    assert_eq!(bad["error"]["message"], json!("Invalid API key."));
+
+    // A service verifies with its own key, if that key may verify.
+    let (_, service) = server_key(
+        &srv,
+        json!({"userId": my_id, "permissions": {"apiKey": ["verify"]}}),
+    )
+    .await;
+    let res = srv
+        .send(
+            Request::post("/api/auth/api-key/verify")
+                .header("x-api-key", &service)
+                .json(&json!({"key": key, "permissions": {"files": ["write"]}})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["valid"], json!(true));
+    // The key being verified may not verify others.
+    let res = srv
+        .send(
+            Request::post("/api/auth/api-key/verify")
+                .header("x-api-key", &key)
+                .json(&json!({"key": service})),
+        )
+        .await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+    assert_eq!(res.json()["code"], json!("VERIFY_PERMISSION_REQUIRED"));
+    let res = srv
+        .send(Request::post("/api/auth/api-key/verify").json(&json!({"key": key})))
+        .await;
+    assert_eq!(res.status, 401, "{}", res.describe());
+    let res = srv
+        .send(
+            Request::post("/api/auth/api-key/verify")
+                .header(
+                    "x-api-key",
+                    "unknown-key-unknown-key-unknown-key-unknown-key-unknown-key-unkn",
+                )
+                .json(&json!({"key": key})),
+        )
+        .await;
+    assert_error(&res, 401, "INVALID_API_KEY", "Invalid API key.");
+}
+
+async fn expired_and_disabled_keys_are_refused(backend: Backend) {
+    let srv = server(backend, WITH_SESSIONS).await;
+    let (mut me, _) = user(&srv, "expiry@example.com").await;
+    let created = me
+        .post(
+            "/api/auth/api-key/create",
+            json!({"name": "short", "expiresIn": 86_400}),
+        )
+        .await
+        .json();
+    let key = created["key"].as_str().expect("key").to_owned();
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(get_session_with_key(&srv, &key).await.status, 200);
+    srv.clock.advance(Duration::days(1) + Duration::seconds(1));
+    let res = get_session_with_key(&srv, &key).await;
+    assert_error(&res, 401, "KEY_EXPIRED", "API Key has expired");
+    assert_eq!(
+        srv.count("apikey", &[Where::eq("id", id.as_str())]).await,
+        0,
+        "deleted"
+    );
+
+    let created = me
+        .post("/api/auth/api-key/create", json!({"name": "off"}))
+        .await
+        .json();
+    let key = created["key"].as_str().expect("key").to_owned();
+    let res = me
+        .post(
+            "/api/auth/api-key/update",
+            json!({"keyId": created["id"], "enabled": false}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = get_session_with_key(&srv, &key).await;
+    assert_error(&res, 401, "KEY_DISABLED", "API Key is disabled");
+}
+
+async fn header_as_session_on_and_off(backend: Backend) {
+    let srv = server(backend, WITH_SESSIONS).await;
+    let (mut me, my_id) = user(&srv, "header@example.com").await;
+    let created = me
+        .post("/api/auth/api-key/create", json!({"name": "session"}))
+        .await
+        .json();
+    let key = created["key"].as_str().expect("key").to_owned();
+    let res = srv
+        .send(
+            Request::get("/api/auth/get-session")
+                .header("x-api-key", &key)
+                .header("user-agent", "svc/1"),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_no_set_cookie(&res);
+    let s = res.json();
+    assert_eq!(
+        fields(&s["session"]),
+        [
+            "id",
+            "token",
+            "userId",
+            "userAgent",
+            "ipAddress",
+            "createdAt",
+            "updatedAt",
+            "expiresAt"
+        ]
+    );
+    assert_eq!(s["session"]["id"], created["id"]);
+    assert_eq!(s["session"]["token"], json!(key));
+    assert_eq!(s["session"]["userId"], json!(my_id));
+    assert_eq!(s["session"]["userAgent"], json!("svc/1"));
+    assert_eq!(s["user"]["email"], json!("header@example.com"));
+    // No expiry on the key: the session's own lifetime (7 days).
+    let lifetime = parse_date(&s["session"]["expiresAt"]) - parse_date(&s["session"]["createdAt"]);
+    assert_eq!(lifetime, Duration::days(7));
+
+    // The key acts for its owner on any endpoint (through Before::Authenticate).
+    let res = srv
+        .send(
+            Request::post("/api/auth/update-user")
+                .header("x-api-key", &key)
+                .json(&json!({"name": "Renamed by key"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(
+        srv.session_of(&me_token(&mut me).await).await["user"]["name"],
+        json!("Renamed by key")
+    );
+    let listed = srv
+        .send(Request::get("/api/auth/api-key/list").header("x-api-key", &key))
+        .await;
+    assert_eq!(listed.json()["total"], json!(1));
+    // Too short to be a key: refused before any lookup, as Better Auth does.
+    let res = get_session_with_key(&srv, "short").await;
+    assert_error(&res, 403, "INVALID_API_KEY", "Invalid API key.");
+    let res = get_session_with_key(&srv, &"x".repeat(64)).await;
+    assert_error(&res, 401, "INVALID_API_KEY", "Invalid API key.");
+
+    // Off (the default): the header is not a session.
+    let off = server(backend, BASE_ENV).await;
+    let (mut owner, _) = user(&off, "header-off@example.com").await;
+    let key = owner
+        .post("/api/auth/api-key/create", json!({}))
+        .await
+        .json()["key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    let res = get_session_with_key(&off, &key).await;
+    assert_json(&res, 200, Value::Null);
+    let res = off
+        .send(Request::get("/api/auth/api-key/list").header("x-api-key", &key))
+        .await;
+    assert_unauthorized(&res);
+}
+
+/// The raw session token of an agent's cookie.
+async fn me_token(agent: &mut Agent<'_>) -> String {
+    agent.get_session().await.expect("signed in")["session"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+async fn concurrent_uses_never_overspend(backend: Backend) {
+    let srv = Arc::new(server(backend, BASE_ENV).await);
+    let (_, my_id) = user(&srv, "burst@example.com").await;
+    let (_, key) = server_key(
+        &srv,
+        json!({"userId": my_id, "remaining": 5, "rateLimitMax": 8, "rateLimitTimeWindow": 600_000}),
+    )
+    .await;
+    let uses = (0..16).map(|_| {
+        let srv = srv.clone();
+        let key = key.clone();
+        async move { verify(&srv, json!({"key": key})).await }
+    });
+    let answers = futures::future::join_all(uses).await;
+    let valid = answers.iter().filter(|a| a["valid"] == json!(true)).count();
+    assert_eq!(valid, 5, "{answers:?}");
+    for a in answers.iter().filter(|a| a["valid"] != json!(true)) {
+        // The use that spends the last one deletes the key, as Better Auth does.
+        let code = a["error"]["code"].as_str();
+        assert!(
+            matches!(code, Some("USAGE_EXCEEDED" | "INVALID_API_KEY")),
+            "{a}"
+        );
+    }
+}
+
+async fn deleted_key_is_refused_at_once_on_another_instance() {
+    let redis = std::env::var("PORTCULLIS_TEST_REDIS_URL").expect("redis url");
+    let prefix = format!(
+        "it-apikey-{}:",
+        portcullis_core::crypto::token::generate_id(8)
+    );
+    let shared: Vec<(&str, &str)> = WITH_SESSIONS
+        .iter()
+        .copied()
+        .chain([
+            ("REDIS_URL", redis.as_str()),
+            ("REDIS_KEY_PREFIX", prefix.as_str()),
+        ])
+        .collect();
+    let first = server(Backend::Postgres, &shared).await;
+    let db = first.app.ctx.config.database_url.clone();
+    let mut on_second: Vec<(&str, &str)> = shared.clone();
+    on_second.push(("DATABASE_URL", db.as_str()));
+    let second = server(Backend::Postgres, &on_second).await;
+
+    let (mut me, _) = user(&first, "fleet@example.com").await;
+    let created = me
+        .post("/api/auth/api-key/create", json!({"name": "fleet"}))
+        .await
+        .json();
+    let key = created["key"].as_str().expect("key").to_owned();
+    for srv in [&first, &second, &first, &second] {
+        let res = get_session_with_key(srv, &key).await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+    }
+    let res = me
+        .post("/api/auth/api-key/delete", json!({"keyId": created["id"]}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    for srv in [&second, &first] {
+        let res = get_session_with_key(srv, &key).await;
+        assert_error(&res, 401, "INVALID_API_KEY", "Invalid API key.");
+    }
+    // A key turned off on the second instance is refused by the first on its next request.
+    let created = me
+        .post("/api/auth/api-key/create", json!({"name": "fleet-2"}))
+        .await
+        .json();
+    let key = created["key"].as_str().expect("key").to_owned();
+    assert_eq!(get_session_with_key(&first, &key).await.status, 200);
+    let res = second
+        .send(
+            Request::post("/api/auth/api-key/update")
+                .header("x-api-key", &key)
+                .json(&json!({"keyId": created["id"], "enabled": false})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = get_session_with_key(&first, &key).await;
+    assert_error(&res, 401, "KEY_DISABLED", "API Key is disabled");
+}
