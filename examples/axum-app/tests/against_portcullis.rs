@@ -7,12 +7,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use chrono::Duration as Span;
-use libtest_mimic::Trial;
 use portcullis_client::{Authenticator, Config};
 use portcullis_plugins::jwt::Jwt;
 use portcullis_testkit::Suite;
 use portcullis_testkit::prelude::*;
-use portcullis_testkit::runner::block_on;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "client-password-123";
@@ -36,19 +34,9 @@ fn main() -> std::process::ExitCode {
         .test("an_unreachable_server_is_503_not_401", || {
             Box::pin(an_unreachable_server_is_503_not_401())
         })
-        // The api-key plugin is not in main yet: this runs with `-- --include-ignored` once
-        // it is (ENABLE_API_KEY, API_KEY_ENABLE_SESSIONS).
-        .trial(
-            Trial::test(
-                "sqlite::an_api_key_reaches_the_routes_until_it_is_deleted",
-                || {
-                    block_on(an_api_key_reaches_the_routes_until_it_is_deleted(
-                        Backend::Sqlite,
-                    ))
-                },
-            )
-            .with_ignored_flag(true),
-        )
+        .per_backend("an_api_key_reaches_the_routes_until_it_is_deleted", |b| {
+            Box::pin(an_api_key_reaches_the_routes_until_it_is_deleted(b))
+        })
         .run()
 }
 
