@@ -12,7 +12,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
-use crate::config::Config;
+use crate::config::{Clock, Config};
 use crate::error::{AuthError, ConfigError};
 use crate::types::{Identity, Method, SessionAndUser, User};
 
@@ -84,6 +84,7 @@ impl Authenticator {
                 sessions: SessionCache::new(
                     config.session_cache_ttl,
                     config.session_cache_capacity,
+                    config.clock.clone(),
                 ),
                 keys: KeySet::default(),
                 api_key_header,
@@ -375,11 +376,12 @@ impl KeySet {
         auth: &Authenticator,
     ) -> Result<Option<Arc<VerifyingKey>>, AuthError> {
         let cfg = &auth.inner.config;
+        let clock = &cfg.clock;
         {
             let state = self.state.read().await;
             let fresh = state
                 .fetched_at
-                .is_some_and(|t| t.elapsed() < cfg.jwks_max_age);
+                .is_some_and(|t| clock.since(t) < cfg.jwks_max_age);
             if fresh && let Some(k) = state.keys.get(kid) {
                 return Ok(Some(k.clone()));
             }
@@ -388,23 +390,23 @@ impl KeySet {
         let mut state = self.state.write().await;
         let fresh = state
             .fetched_at
-            .is_some_and(|t| t.elapsed() < cfg.jwks_max_age);
+            .is_some_and(|t| clock.since(t) < cfg.jwks_max_age);
         let known = state.keys.get(kid).cloned();
         if fresh && known.is_some() {
             return Ok(known);
         }
         let may_fetch = state
             .tried_at
-            .is_none_or(|t| t.elapsed() >= cfg.jwks_refetch_interval);
+            .is_none_or(|t| clock.since(t) >= cfg.jwks_refetch_interval);
         if !may_fetch {
             // A stale set still answers for a key it has; an unknown kid waits its turn.
             return Ok(known);
         }
-        state.tried_at = Some(Instant::now());
+        state.tried_at = Some(clock.now());
         match auth.fetch_key_set().await {
             Ok(keys) => {
                 state.keys = keys;
-                state.fetched_at = Some(Instant::now());
+                state.fetched_at = Some(clock.now());
                 Ok(state.keys.get(kid).cloned())
             }
             Err(e) if state.fetched_at.is_some() => {
@@ -424,14 +426,16 @@ struct SessionCache {
     ttl: Duration,
     capacity: usize,
     entries: Mutex<HashMap<String, CachedAnswer>>,
+    clock: Clock,
 }
 
 impl SessionCache {
-    fn new(ttl: Duration, capacity: usize) -> Self {
+    fn new(ttl: Duration, capacity: usize, clock: Clock) -> Self {
         SessionCache {
             ttl,
             capacity,
             entries: Mutex::new(HashMap::new()),
+            clock,
         }
     }
 
@@ -442,7 +446,7 @@ impl SessionCache {
         }
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let (at, value) = entries.get(key)?;
-        (at.elapsed() < self.ttl).then(|| value.clone())
+        (self.clock.since(*at) < self.ttl).then(|| value.clone())
     }
 
     fn put(&self, key: String, value: Option<Arc<Identity>>) {
@@ -451,13 +455,13 @@ impl SessionCache {
         }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            let ttl = self.ttl;
-            entries.retain(|_, (at, _)| at.elapsed() < ttl);
+            let (ttl, clock) = (self.ttl, &self.clock);
+            entries.retain(|_, (at, _)| clock.since(*at) < ttl);
             if entries.len() >= self.capacity {
                 return;
             }
         }
-        entries.insert(key, (Instant::now(), value));
+        entries.insert(key, (self.clock.now(), value));
     }
 }
 
@@ -568,13 +572,13 @@ mod tests {
 
     #[test]
     fn the_session_cache_expires_and_stays_bounded() {
-        let cache = SessionCache::new(Duration::from_secs(60), 2);
+        let cache = SessionCache::new(Duration::from_secs(60), 2, Clock::default());
         cache.put("a".into(), None);
         cache.put("b".into(), None);
         cache.put("c".into(), None);
         assert!(cache.get("a").is_some());
         assert!(cache.get("c").is_none(), "full: not cached");
-        let off = SessionCache::new(Duration::ZERO, 10);
+        let off = SessionCache::new(Duration::ZERO, 10, Clock::default());
         off.put("a".into(), None);
         assert!(off.get("a").is_none(), "a zero TTL caches nothing");
     }

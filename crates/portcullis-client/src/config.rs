@@ -1,6 +1,39 @@
 //! The client's settings: where Portcullis is, and how long what it answered may be reused.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where the client reads the time: the monotonic clock, unless a test gives one it can move
+/// (cache and key-set expiry are then tested without sleeping).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> Instant + Send + Sync>);
+
+impl Clock {
+    pub fn new(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(now))
+    }
+
+    pub fn now(&self) -> Instant {
+        (self.0)()
+    }
+
+    /// How long ago `then` was, by this clock.
+    pub fn since(&self, then: Instant) -> Duration {
+        self.now().saturating_duration_since(then)
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new(Instant::now)
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
 
 /// Settings for an [`Authenticator`](crate::Authenticator). `Config::new(url)` gives the
 /// defaults; each setter documents its own.
@@ -19,6 +52,7 @@ pub struct Config {
     pub(crate) cookie_prefix: String,
     pub(crate) api_key_header: String,
     pub(crate) request_timeout: Duration,
+    pub(crate) clock: Clock,
 }
 
 impl Config {
@@ -38,7 +72,14 @@ impl Config {
             cookie_prefix: "better-auth".to_owned(),
             api_key_header: "x-api-key".to_owned(),
             request_timeout: Duration::from_secs(5),
+            clock: Clock::default(),
         }
+    }
+
+    /// The clock the caches read (default: the monotonic clock). Tests give one they move.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Where the auth routes are mounted (`BASE_PATH`); default `/api/auth`.

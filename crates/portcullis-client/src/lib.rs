@@ -36,7 +36,7 @@ mod layer;
 mod types;
 
 pub use authenticator::Authenticator;
-pub use config::Config;
+pub use config::{Clock, Config};
 pub use error::{AuthError, ConfigError};
 pub use layer::{AuthLayer, AuthOutcome, AuthService};
 pub use types::{Identity, Method, Session, User};

@@ -4,10 +4,12 @@
 //! TTL; an unknown `kid` fetches the key set again, at most once per interval.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::Duration as Span;
-use portcullis_client::{Authenticator, Config};
+use portcullis_client::{Authenticator, Clock, Config};
 use portcullis_plugins::jwt::Jwt;
 use portcullis_testkit::Suite;
 use portcullis_testkit::prelude::*;
@@ -266,8 +268,17 @@ async fn a_signed_out_session_stops_working_within_the_cache_ttl(backend: Backen
     let cached =
         App::start(Config::new(&srv.base).session_cache_ttl(Duration::from_secs(600))).await;
     let uncached = App::start(Config::new(&srv.base).session_cache_ttl(Duration::ZERO)).await;
-    let brief =
-        App::start(Config::new(&srv.base).session_cache_ttl(Duration::from_millis(300))).await;
+    // The brief cache's clock is the test's: moving it expires answers without sleeping.
+    let moved = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let offset = moved.clone();
+    let clock = Clock::new(move || start + Duration::from_millis(offset.load(Ordering::SeqCst)));
+    let brief = App::start(
+        Config::new(&srv.base)
+            .session_cache_ttl(Duration::from_secs(30))
+            .clock(clock),
+    )
+    .await;
     let mut agent = srv.agent();
     agent.sign_up("Cy", "cy@example.com", PASSWORD).await;
     let cookie = agent.cookie_header();
@@ -288,7 +299,13 @@ async fn a_signed_out_session_stops_working_within_the_cache_ttl(backend: Backen
     );
     // ... with a cache, once the answer is older than its TTL (and not before).
     assert_eq!(cached.get("/me", &[("cookie", &cookie)]).await.status, 200);
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    moved.fetch_add(29_000, Ordering::SeqCst);
+    assert_eq!(
+        brief.get("/me", &[("cookie", &cookie)]).await.status,
+        200,
+        "29 s: still cached"
+    );
+    moved.fetch_add(2_000, Ordering::SeqCst);
     assert_refused(
         &brief.get("/me", &[("cookie", &cookie)]).await,
         "INVALID_SESSION",
