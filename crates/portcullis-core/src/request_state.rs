@@ -27,6 +27,7 @@ pub struct IssuedSession {
 #[derive(Default)]
 struct Inner {
     issued: Option<IssuedSession>,
+    found: Option<SessionWithUser>,
     created_user: Option<Arc<Row>>,
     values: http::Extensions,
 }
@@ -60,6 +61,16 @@ impl RequestState {
 
     pub fn set_issued(&self, issued: IssuedSession) {
         self.lock().issued = Some(issued);
+    }
+
+    /// The session a session check answered with (get-session, or a plugin answering it),
+    /// for after-hooks that act on it without reading the body back.
+    pub fn found_session(&self) -> Option<SessionWithUser> {
+        self.lock().found.clone()
+    }
+
+    pub fn set_found_session(&self, found: SessionWithUser) {
+        self.lock().found = Some(found);
     }
 
     /// The user this request created (sign-up, a first passwordless or anonymous sign-in).

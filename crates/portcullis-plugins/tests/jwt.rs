@@ -33,6 +33,10 @@ fn main() -> std::process::ExitCode {
         .per_backend("a_key_better_auth_stored_keeps_signing", |b| {
             Box::pin(a_key_better_auth_stored_keeps_signing(b))
         })
+        .per_backend(
+            "a_get_session_an_api_key_answers_carries_its_owners_jwt",
+            |b| Box::pin(a_get_session_an_api_key_answers_carries_its_owners_jwt(b)),
+        )
         .per_backend("claims_issuer_audience_and_header_are_settings", |b| {
             Box::pin(claims_issuer_audience_and_header_are_settings(b))
         })
@@ -362,4 +366,30 @@ async fn claims_issuer_audience_and_header_are_settings(backend: Backend) {
     let res = agent.get("/api/auth/get-session").await;
     assert_eq!(res.status, 200);
     assert_eq!(res.header("set-auth-jwt"), None);
+}
+
+async fn a_get_session_an_api_key_answers_carries_its_owners_jwt(backend: Backend) {
+    let srv = server(
+        backend,
+        &[
+            ("ENABLE_API_KEY", "true"),
+            ("API_KEY_ENABLE_SESSIONS", "true"),
+        ],
+    )
+    .await;
+    let mut agent = srv.agent();
+    let (_, user_id) = agent.sign_up("Key", "key@example.com", PASSWORD).await;
+    let created = agent
+        .post("/api/auth/api-key/create", json!({"name": "jwt"}))
+        .await;
+    assert_eq!(created.status, 200, "{}", created.describe());
+    let key = created.json()["key"].as_str().expect("key").to_owned();
+    let res = srv
+        .send(Request::get("/api/auth/get-session").header("x-api-key", &key))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let token = res.header("set-auth-jwt").expect("set-auth-jwt").to_owned();
+    let claims = verify(&key_set(&srv).await, &token, &srv).expect("verifies");
+    assert_eq!(claims["sub"], user_id.as_str());
+    assert_eq!(claims["email"], "key@example.com");
 }

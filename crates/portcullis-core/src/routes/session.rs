@@ -99,6 +99,7 @@ async fn get_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
             )
             .cookies(cookies);
             res.log.user_id = Some(s.user_id().to_owned());
+            req.state.set_found_session(s);
             res
         }
     };

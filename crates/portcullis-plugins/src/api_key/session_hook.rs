@@ -87,6 +87,7 @@ pub async fn before(
             },
             "user": portcullis_core::session::user_json(ctx, &standing.user),
         });
+        req.state.set_found_session(standing);
         return Ok(Before::Respond(AuthResponse::json(body).no_store()));
     }
     Ok(Before::Authenticate(standing))

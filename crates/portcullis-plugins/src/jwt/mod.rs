@@ -16,11 +16,11 @@ pub mod settings;
 
 use async_trait::async_trait;
 use http::Method;
-use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
+use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::openapi::schema;
 use portcullis_core::plugin::{HookScope, Hooks};
 use portcullis_core::plugin_parts::{Job, JobError};
-use portcullis_core::session::user_json;
+use portcullis_core::session::{SessionWithUser, user_json};
 use portcullis_core::{ApiError, AuthContext, Plugin};
 use portcullis_storage::{Field, FieldType, Table};
 use serde_json::{Map, Value, json};
@@ -63,6 +63,18 @@ impl Jwt {
             tracing::error!(error = %e, "jwt: signing failed");
             ApiError::internal()
         })
+    }
+
+    /// A token for the user of `s`, as get-session shows that user.
+    pub async fn token_for(
+        &self,
+        ctx: &AuthContext,
+        s: &SessionWithUser,
+    ) -> Result<String, ApiError> {
+        let Value::Object(user) = user_json(ctx, &s.user) else {
+            return Err(ApiError::internal());
+        };
+        self.sign_for(ctx, &user).await
     }
 
     /// Retires the signing keys and makes a new one (`portcullis jwks rotate`). Answers the new
@@ -128,11 +140,7 @@ fn payload(ctx: &AuthContext, settings: &JwtSettings, user: &Map<String, Value>)
 }
 
 async fn get_token(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    let s = req.session()?;
-    let Value::Object(user) = user_json(ctx, &s.user) else {
-        return Err(ApiError::internal());
-    };
-    let token = plugin(ctx).sign_for(ctx, &user).await?;
+    let token = plugin(ctx).token_for(ctx, req.session()?).await?;
     Ok(AuthResponse::json(json!({ "token": token })))
 }
 
@@ -255,23 +263,14 @@ impl Plugin for Jwt {
     }
 
     /// A session check that found a session carries a fresh JWT in `set-auth-jwt`.
-    async fn after(&self, ctx: &AuthContext, _req: &AuthRequest, res: &mut AuthResponse) {
+    async fn after(&self, ctx: &AuthContext, req: &AuthRequest, res: &mut AuthResponse) {
         if res.status != 200 {
             return;
         }
-        #[derive(serde::Deserialize)]
-        struct Found {
-            user: Map<String, Value>,
-        }
-        let found: Option<Found> = match &res.body {
-            Body::JsonBytes(bytes) => serde_json::from_slice(bytes).ok(),
-            Body::Json(v) => serde_json::from_value(v.clone()).ok(),
-            _ => None,
-        };
-        let Some(found) = found else {
+        let Some(found) = req.state.found_session() else {
             return;
         };
-        match self.sign_for(ctx, &found.user).await {
+        match self.token_for(ctx, &found).await {
             Ok(token) => res.push_exposed_header("set-auth-jwt", token),
             Err(_) => tracing::warn!("jwt: get-session answered without set-auth-jwt"),
         }
