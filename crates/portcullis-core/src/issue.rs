@@ -33,6 +33,9 @@ pub struct SignIn {
     /// The user was created by this request: it has no other session to compare the device
     /// with, and its session is a registration, not a login.
     pub sign_up: bool,
+    /// This one step proved two factors (a passkey with user verification: something held
+    /// and something known or being): a second-factor plugin lets it through.
+    pub both_factors: bool,
 }
 
 impl SignIn {
@@ -42,6 +45,7 @@ impl SignIn {
             method,
             dont_remember: false,
             sign_up: false,
+            both_factors: false,
         }
     }
 
@@ -57,6 +61,11 @@ impl SignIn {
         self.dont_remember = dont_remember;
         self
     }
+
+    pub fn both_factors(mut self, both_factors: bool) -> Self {
+        self.both_factors = both_factors;
+        self
+    }
 }
 
 /// What a plugin's issue hook sees: the session about to be created.
@@ -64,6 +73,8 @@ pub struct PendingSession<'a> {
     pub user: &'a Row,
     pub method: &'static str,
     pub dont_remember: bool,
+    /// See [`SignIn::both_factors`].
+    pub both_factors: bool,
 }
 
 impl PendingSession<'_> {
@@ -122,6 +133,7 @@ pub async fn issue_session_in(
         user: &sign_in.user,
         method: sign_in.method,
         dont_remember: sign_in.dont_remember,
+        both_factors: sign_in.both_factors,
     };
     for p in ctx.plugins.iter().filter(|p| p.hooks().issue) {
         if let Some(answer) = p.hold_session(ctx, req, &pending).await? {
