@@ -37,6 +37,9 @@ fn main() -> std::process::ExitCode {
             "a_get_session_an_api_key_answers_carries_its_owners_jwt",
             |b| Box::pin(a_get_session_an_api_key_answers_carries_its_owners_jwt(b)),
         )
+        .per_backend("a_token_signed_moments_ago_is_handed_out_again", |b| {
+            Box::pin(a_token_signed_moments_ago_is_handed_out_again(b))
+        })
         .per_backend("claims_issuer_audience_and_header_are_settings", |b| {
             Box::pin(claims_issuer_audience_and_header_are_settings(b))
         })
@@ -173,6 +176,52 @@ async fn tokens_verify_against_the_key_set(backend: Backend) {
         &serde_json::to_value(&set).unwrap(),
     );
     assert_matches_openapi(&doc, "GET", "/token", 200, &json!({ "token": token }));
+}
+
+/// `JWT_REUSE_WINDOW`: within it, the same claims get the same token (same `iat`) instead of a
+/// new signature; changed claims, an expired window or a window of 0 sign anew.
+async fn a_token_signed_moments_ago_is_handed_out_again(backend: Backend) {
+    let srv = server(backend, &[]).await;
+    let mut agent = srv.agent();
+    agent.sign_up("Reuse", "reuse@example.com", PASSWORD).await;
+    let first = token(&mut agent).await;
+    let set = key_set(&srv).await;
+    let iat = |t: &str, srv: &TestServer| {
+        verify(&set, t, srv).expect("verifies")["iat"]
+            .as_i64()
+            .expect("iat")
+    };
+    srv.clock.advance(Duration::seconds(10));
+    assert_eq!(token(&mut agent).await, first, "reused within the window");
+    let res = agent.get("/api/auth/get-session").await;
+    assert_eq!(res.header("set-auth-jwt"), Some(first.as_str()));
+
+    // Changed claims miss at once, and carry the change.
+    let res = agent
+        .post("/api/auth/update-user", json!({ "name": "Renamed" }))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let renamed = token(&mut agent).await;
+    assert_ne!(renamed, first);
+    assert_eq!(verify(&set, &renamed, &srv).unwrap()["name"], "Renamed");
+    assert!(iat(&renamed, &srv) > iat(&first, &srv));
+
+    // Past the window (30 s by default), a new signature.
+    srv.clock.advance(Duration::seconds(31));
+    let later = token(&mut agent).await;
+    assert_ne!(later, renamed);
+    assert_eq!(iat(&later, &srv), iat(&renamed, &srv) + 31);
+
+    // A window of 0 signs every time (Ed25519 is deterministic: only `iat` tells them apart).
+    let srv = server(backend, &[("JWT_REUSE_WINDOW", "0")]).await;
+    let mut agent = srv.agent();
+    agent.sign_up("Fresh", "fresh@example.com", PASSWORD).await;
+    let first = token(&mut agent).await;
+    srv.clock.advance(Duration::seconds(10));
+    let second = token(&mut agent).await;
+    let set = key_set(&srv).await;
+    let iat = |t: &str| verify(&set, t, &srv).expect("verifies")["iat"].as_i64();
+    assert_eq!(iat(&second), iat(&first).map(|i| i + 10));
 }
 
 async fn every_algorithm_signs_what_its_key_verifies(backend: Backend) {
