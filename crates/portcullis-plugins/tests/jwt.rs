@@ -277,7 +277,7 @@ async fn private_keys_are_encrypted_at_rest(backend: Backend) {
     let stored: String = serde_json::from_str(text(row, "privateKey")).expect("a JSON string");
     assert!(stored.chars().all(|c| c.is_ascii_hexdigit()), "{stored}");
     let private: Value =
-        serde_json::from_str(&symmetric::decrypt(srv.app.ctx.secret(), &stored).expect("decrypts"))
+        serde_json::from_str(&symmetric::open(srv.app.ctx.sealing_keys(), &stored).expect("decrypts"))
             .expect("a JWK");
     assert_eq!(private["x"], public["x"]);
     assert!(private["d"].as_str().is_some_and(|d| d.len() == 43));
