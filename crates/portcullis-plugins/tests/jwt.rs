@@ -276,9 +276,10 @@ async fn private_keys_are_encrypted_at_rest(backend: Backend) {
     // Stored as Better Auth stores it: a JSON string of hex, the JWK encrypted.
     let stored: String = serde_json::from_str(text(row, "privateKey")).expect("a JSON string");
     assert!(stored.chars().all(|c| c.is_ascii_hexdigit()), "{stored}");
-    let private: Value =
-        serde_json::from_str(&symmetric::open(srv.app.ctx.sealing_keys(), &stored).expect("decrypts"))
-            .expect("a JWK");
+    let private: Value = serde_json::from_str(
+        &symmetric::open(srv.app.ctx.sealing_keys(), &stored).expect("decrypts"),
+    )
+    .expect("a JWK");
     assert_eq!(private["x"], public["x"]);
     assert!(private["d"].as_str().is_some_and(|d| d.len() == 43));
     assert!(!text(row, "privateKey").contains(private["d"].as_str().unwrap()));
@@ -360,7 +361,7 @@ async fn a_key_better_auth_stored_keeps_signing(backend: Backend) {
     );
     row.insert(
         "privateKey".into(),
-        keys::seal_private(srv.app.ctx.secret(), &generated.private_jwk).into(),
+        keys::seal_private(srv.app.ctx.sealing_keys(), &generated.private_jwk).into(),
     );
     row.insert("createdAt".into(), srv.app.ctx.now().into());
     row.insert("expiresAt".into(), Stored::Null);

@@ -345,8 +345,14 @@ pub(crate) mod tests {
         assert!(!format!("{c:?}").contains("current-current"));
         // Better Auth's built-in fallback is never a legacy secret.
         let c = load(&[
-            ("BETTER_AUTH_SECRETS", "1:current-current-current-current-01"),
-            ("BETTER_AUTH_SECRET", "better-auth-secret-12345678901234567890"),
+            (
+                "BETTER_AUTH_SECRETS",
+                "1:current-current-current-current-01",
+            ),
+            (
+                "BETTER_AUTH_SECRET",
+                "better-auth-secret-12345678901234567890",
+            ),
         ])
         .expect("ok");
         assert_eq!(c.secret_versions.and_then(|v| v.legacy), None);

@@ -46,7 +46,10 @@ pub struct SecretVersions {
 
 impl SecretVersions {
     pub fn key(&self, version: u32) -> Option<&Secret> {
-        self.keys.iter().find(|(v, _)| *v == version).map(|(_, s)| s)
+        self.keys
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map(|(_, s)| s)
     }
 }
 
@@ -87,7 +90,10 @@ fn load_versions(src: &Sources, production: bool) -> Result<Option<SecretVersion
         let version: u32 = version.trim().parse().map_err(|_| {
             bad(
                 VAR,
-                format!("entry {}: the version must be a non-negative integer", i + 1),
+                format!(
+                    "entry {}: the version must be a non-negative integer",
+                    i + 1
+                ),
             )
         })?;
         let value = value.trim();

@@ -100,12 +100,14 @@ pub fn open(keys: SealingKeys<'_>, stored: &str) -> Result<String, SymmetricErro
     let stored = stored.trim();
     match (keys, stored.strip_prefix(ENVELOPE)) {
         (SealingKeys::Single(secret), None) => decrypt(secret, stored),
-        (SealingKeys::Single(_), Some(_)) => Err(SymmetricError::RetiredVersion(
-            envelope(stored)?.0,
-        )),
+        (SealingKeys::Single(_), Some(_)) => {
+            Err(SymmetricError::RetiredVersion(envelope(stored)?.0))
+        }
         (SealingKeys::Versioned(v), Some(_)) => {
             let (version, hex) = envelope(stored)?;
-            let secret = v.key(version).ok_or(SymmetricError::RetiredVersion(version))?;
+            let secret = v
+                .key(version)
+                .ok_or(SymmetricError::RetiredVersion(version))?;
             decrypt(secret.bytes(), hex)
         }
         (SealingKeys::Versioned(v), None) => match &v.legacy {
@@ -173,8 +175,14 @@ mod tests {
         SecretVersions {
             current: 2,
             keys: vec![
-                (2, Secret::new("second-secret-second-secret-0123456789".into())),
-                (1, Secret::new("first-secret-first-secret-0123456789ab".into())),
+                (
+                    2,
+                    Secret::new("second-secret-second-secret-0123456789".into()),
+                ),
+                (
+                    1,
+                    Secret::new("first-secret-first-secret-0123456789ab".into()),
+                ),
             ],
             legacy: legacy.map(|s| Secret::new(s.into())),
         }
@@ -188,7 +196,10 @@ mod tests {
         assert!(sealed.starts_with("$ba$2$"), "{sealed}");
         assert_eq!(open(keys, &sealed).as_deref(), Ok("totp-secret"));
         // Written under version 1 before the rotation.
-        let old = format!("$ba$1${}", encrypt(b"first-secret-first-secret-0123456789ab", "old"));
+        let old = format!(
+            "$ba$1${}",
+            encrypt(b"first-secret-first-secret-0123456789ab", "old")
+        );
         assert_eq!(open(keys, &old).as_deref(), Ok("old"));
         // Written before versions were used: the legacy secret opens it.
         assert_eq!(open(keys, &encrypt(SECRET, "bare")).as_deref(), Ok("bare"));
@@ -197,7 +208,10 @@ mod tests {
         assert_eq!(open(keys, &retired), Err(SymmetricError::RetiredVersion(0)));
         let without_legacy = versions(None);
         assert_eq!(
-            open(SealingKeys::Versioned(&without_legacy), &encrypt(SECRET, "bare")),
+            open(
+                SealingKeys::Versioned(&without_legacy),
+                &encrypt(SECRET, "bare")
+            ),
             Err(SymmetricError::NoLegacySecret)
         );
         assert_eq!(open(keys, "$ba$x$00"), Err(SymmetricError::Malformed));

@@ -36,7 +36,7 @@ function accountItem({ session, user }, currentId) {
     const use = document.createElement("button");
     use.type = "button";
     use.className = "button button--small button--primary";
-    use.textContent = "Switch to this account";
+    use.textContent = "Switch";
     use.setAttribute("aria-label", `Switch to ${label}`);
     use.addEventListener("click", () => switchTo(session, use, label));
     actions.append(use);
