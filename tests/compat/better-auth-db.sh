@@ -14,7 +14,11 @@
 #    (g) the JWT signing key Better Auth's jwt plugin made (encrypted in `jwks`) is Portcullis's
 #        key too: its /jwks publishes it, its /token signs with it, and a token Better Auth
 #        signed verifies against Portcullis's key set.
-# The reference runs its full profile, which has the api-key plugin.
+#    (h) a second user enrolled TOTP on the reference (its secret and backup codes encrypted by
+#        Better Auth): Portcullis holds its password sign-in for the second step, and a code
+#        Debian's `oathtool` makes from the secret Better Auth gave passes it;
+#    (i) a backup code Better Auth made passes it once, and not a second time.
+# The reference runs its full profile, which has the api-key and two-factor plugins.
 #
 # Usage:  PORTCULLIS_BIN=target/debug/portcullis tests/compat/better-auth-db.sh
 # Env:    PORTCULLIS_BIN (required), BA_REF_START (reference start script, default
@@ -91,12 +95,31 @@ ba_key=$(h_json "$work/key.json" 'd["key"]')
 ba_key_id=$(h_json "$work/key.json" 'd["id"]')
 [ -n "$ba_key" ] && [ -n "$ba_key_id" ] || abort "reference api-key/create: $(cat "$work/key.json")"
 
+# a user with TOTP, enrolled by Better Auth's two-factor plugin
+tfa_email="compat-tfa-$(h_rand_hex 4)@example.com"
+ref_post() { # $1 = path, $2 = JSON body, $3 = output file; the cookie jar $work/tfa.jar
+  curl -sS -o "$3" -w '%{http_code}' -b "$work/tfa.jar" -c "$work/tfa.jar" -X POST "$H_REF_BASE/api/auth$1" \
+    -H "Origin: $H_REF_BASE" -H 'Content-Type: application/json' --data "$2" || true
+}
+totp_at() { # $1 = base32 secret, $2 = seconds from now
+  oathtool --totp -b "$1" --now "$(date -u -d "@$(($(date +%s) + $2))" '+%Y-%m-%d %H:%M:%S UTC')"
+}
+[ "$(ref_post /sign-up/email "{\"name\":\"TFA\",\"email\":\"$tfa_email\",\"password\":\"$password\"}" "$work/tfa-up.json")" = 200 ] ||
+  abort "reference sign-up of the TOTP user: $(cat "$work/tfa-up.json")"
+[ "$(ref_post /two-factor/enable "{\"password\":\"$password\"}" "$work/tfa-enable.json")" = 200 ] ||
+  abort "reference two-factor/enable: $(cat "$work/tfa-enable.json")"
+tfa_secret=$(h_json "$work/tfa-enable.json" 'd["totpURI"].split("secret=")[1].split("&")[0]')
+tfa_backup=$(h_json "$work/tfa-enable.json" 'd["backupCodes"][0]')
+[ "$(ref_post /two-factor/verify-totp "{\"code\":\"$(totp_at "$tfa_secret" 0)\"}" "$work/tfa-verify.json")" = 200 ] ||
+  abort "reference two-factor/verify-totp: $(cat "$work/tfa-verify.json")"
+echo "reference enrolled TOTP for $tfa_email"
+
 h_stop_reference
 echo "reference stopped"
 
 # --- 2. Portcullis reads it in place ----------------------------------------------------------------
 h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" \
-  ENABLE_API_KEY=true API_KEY_ENABLE_SESSIONS=true ENABLE_JWT=true ||
+  ENABLE_API_KEY=true API_KEY_ENABLE_SESSIONS=true ENABLE_JWT=true ENABLE_TWO_FACTOR=true ||
   abort "Portcullis did not become ready ($PORTCULLIS_BIN serve)"
 P=$H_LAST_BASE
 echo "portcullis: $P (pid $H_LAST_PID)"
@@ -189,6 +212,34 @@ if [ -n "$ba_kid" ] && [ "$(verify_jwt "$ba_jwt" "$work/e-jwks.json")" = "$ba_ki
   pass "(g) Better Auth's JWT key keeps working: Portcullis publishes it and signs with it"
 else
   fail "(g) JWT key: reference kid '$ba_kid'; Portcullis jwks $(head -c 300 "$work/e-jwks.json"); token $(head -c 300 "$work/e-token.json")"
+fi
+
+# (h) and (i): each with a fresh jar, as a new browser.
+p_post() { # $1 = jar, $2 = path, $3 = JSON body, $4 = output file
+  curl -sS -o "$4" -w '%{http_code}' -b "$1" -c "$1" -X POST "$P/api/auth$2" \
+    -H "Origin: $P" -H 'Content-Type: application/json' --data "$3" || true
+}
+second_step() { # $1 = label, $2 = verify path, $3 = code; 0 when the sign-in is held, then passes
+  local jar="$work/p-$1.jar"
+  rm -f "$jar"
+  local held
+  held=$(p_post "$jar" /sign-in/email "{\"email\":\"$tfa_email\",\"password\":\"$password\"}" "$work/$1-held.json")
+  [ "$held" = 200 ] && [ "$(h_json "$work/$1-held.json" 'd.get("twoFactorRedirect")')" = true ] || return 1
+  grep -q 'better-auth.two_factor' "$jar" || return 1
+  [ "$(p_post "$jar" "$2" "{\"code\":\"$3\"}" "$work/$1.json")" = 200 ] || return 1
+  [ "$(h_json "$work/$1.json" 'd["user"]["email"]')" = "$tfa_email" ]
+}
+if second_step totp /two-factor/verify-totp "$(totp_at "$tfa_secret" 30)"; then
+  pass "(h) the TOTP Better Auth enrolled: the sign-in is held, and an oathtool code passes it"
+else
+  fail "(h) TOTP: $(head -c 300 "$work/totp-held.json") / $(head -c 300 "$work/totp.json" 2>/dev/null)"
+fi
+if second_step backup /two-factor/verify-backup-code "$tfa_backup" &&
+  ! second_step backup-again /two-factor/verify-backup-code "$tfa_backup" &&
+  [ "$(h_json "$work/backup-again.json" 'd["code"]')" = INVALID_BACKUP_CODE ]; then
+  pass "(i) a backup code Better Auth made passes the second step once"
+else
+  fail "(i) backup code: $(head -c 300 "$work/backup.json" 2>/dev/null) / $(head -c 300 "$work/backup-again.json" 2>/dev/null)"
 fi
 
 if [ "$failures" -gt 0 ]; then
