@@ -56,10 +56,17 @@ impl Default for TwoFactorSettings {
 }
 
 impl TwoFactorSettings {
-    /// `None` unless `ENABLE_TWO_FACTOR` is on.
+    /// `None` unless `ENABLE_TWO_FACTOR` is on (or `ENABLE_2FA`, the name the design
+    /// documents use).
     pub fn load(config: &Config) -> Result<Option<Self>, ConfigError> {
         let src = config.sources.plugin("two_factor");
-        if !src.flag("enabled", Some("ENABLE_TWO_FACTOR"), false)? {
+        let on = match config.sources.get("ENABLE_2FA") {
+            Some(_) if config.sources.get("ENABLE_TWO_FACTOR").is_none() => {
+                config.sources.flag("ENABLE_2FA", false)?
+            }
+            _ => src.flag("enabled", Some("ENABLE_TWO_FACTOR"), false)?,
+        };
+        if !on {
             return Ok(None);
         }
         let d = TwoFactorSettings::default();
@@ -150,6 +157,8 @@ mod tests {
             TwoFactorSettings::load(&on).expect("load"),
             Some(TwoFactorSettings::default())
         );
+        let design = config(&[("ENABLE_2FA", "true")]).expect("config");
+        assert!(TwoFactorSettings::load(&design).expect("load").is_some());
     }
 
     #[test]
