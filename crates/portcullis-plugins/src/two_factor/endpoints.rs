@@ -209,7 +209,7 @@ async fn enable(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     row.insert("secret".into(), symmetric::encrypt(ctx.secret(), &secret).into());
     row.insert("backupCodes".into(), backup_codes::store(ctx.secret(), &codes).into());
     row.insert("verified".into(), false.into());
-    row.insert("failedVerificationCount".into(), 0.into());
+    row.insert("failedVerificationCount".into(), 0i64.into());
     row.insert("lockedUntil".into(), Value::Null);
     row.insert("lastTotpStep".into(), Value::Null);
     match existing {
@@ -228,7 +228,7 @@ async fn enable(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
             ctx.adapter.create(TABLE, row).await?;
         }
     }
-    let issuer = req
+    let shown_issuer = req
         .str_field("issuer")
         .filter(|i| !i.is_empty())
         .map(str::to_owned)
@@ -236,7 +236,7 @@ async fn enable(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let email = me.user.get("email").and_then(Value::as_str).unwrap_or_default();
     Ok(AuthResponse::json(json!({
         "method": "totp",
-        "totpURI": totp::uri(secret.as_bytes(), &issuer, email),
+        "totpURI": totp::uri(secret.as_bytes(), &shown_issuer, email),
         "backupCodes": codes,
     })))
 }

@@ -155,7 +155,7 @@ impl Plugin for TwoFactor {
                         .index(),
                     Field::new("verified", Boolean).default(true).no_input(),
                     Field::new("failedVerificationCount", Number)
-                        .default(0)
+                        .default(0i64)
                         .no_input()
                         .hidden(),
                     Field::new("lockedUntil", Date).no_input().hidden(),

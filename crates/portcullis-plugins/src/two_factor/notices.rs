@@ -38,10 +38,14 @@ pub fn send(ctx: &AuthContext, req: &AuthRequest, user: &Row, change: Change) {
     let Some(to) = user.get("email").and_then(Value::as_str) else {
         return;
     };
+    let codes_left = match change {
+        Change::BackupCodeUsed { left } => left,
+        _ => 0,
+    };
     let mut vars = json!({
         "user": session::user_json(ctx, user),
         "change": change.name(),
-        "codes_left": match change { Change::BackupCodeUsed { left } => left, _ => 0 },
+        "codes_left": codes_left,
         "account_url": links::page_url(ctx, "/account"),
         "reset_url": links::page_url(ctx, "/forgot-password"),
     });

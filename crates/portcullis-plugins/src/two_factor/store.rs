@@ -77,7 +77,7 @@ pub async fn assert_not_locked(
         return Err(ApiError::new(429, ACCOUNT_TEMPORARILY_LOCKED));
     }
     let mut set = Row::new();
-    set.insert("failedVerificationCount".into(), 0.into());
+    set.insert("failedVerificationCount".into(), 0i64.into());
     set.insert("lockedUntil".into(), Value::Null);
     ctx.adapter
         .update_many(
@@ -152,7 +152,7 @@ async fn count_failure(
 /// A right code: the budget starts again.
 pub async fn reset_failures(ctx: &AuthContext, row: &TwoFactorRow) -> Result<(), ApiError> {
     let mut set = Row::new();
-    set.insert("failedVerificationCount".into(), 0.into());
+    set.insert("failedVerificationCount".into(), 0i64.into());
     set.insert("lockedUntil".into(), Value::Null);
     ctx.adapter
         .update_many(TABLE, &[Where::eq("id", row.id.as_str())], set)
