@@ -260,6 +260,11 @@ impl Plugin for TwoFactor {
                 "two-factor-account.js",
                 "text/javascript; charset=utf-8"
             ),
+            portcullis_core::asset!(
+                "src/two_factor/assets",
+                "two-factor.css",
+                "text/css; charset=utf-8"
+            ),
         ]
     }
 }
