@@ -19,7 +19,7 @@ use portcullis_core::issue::PendingSession;
 use portcullis_core::session::{self, Lookup, SessionWithUser};
 use portcullis_core::verification::{self, Found};
 use portcullis_core::{ApiError, AuthContext, Issued, SignIn, issue_session, links, users};
-use portcullis_storage::Row;
+use portcullis_storage::{Row, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -233,7 +233,7 @@ async fn complete(
     };
     cookies.push(ctx.cookies.delete(COOKIE));
     if req.bool_field("trustDevice") == Some(true) {
-        cookies.push(trust(ctx, &user_id, settings).await?);
+        cookies.push(trust(ctx, ctx.adapter.as_ref(), &user_id, settings).await?);
         cookies.push(ctx.cookies.delete("dont_remember"));
     }
     Ok(AuthResponse::json(json!({"token": session.token, "user": user_json})).cookies(cookies))
@@ -270,7 +270,12 @@ enum Trust {
     Trusted(Found),
 }
 
-async fn read_trust(ctx: &AuthContext, req: &AuthRequest, user_id: &str) -> Result<Trust, ApiError> {
+async fn read_trust(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    req: &AuthRequest,
+    user_id: &str,
+) -> Result<Trust, ApiError> {
     let Some(value) = req
         .cookie(&ctx.cookies.name(TRUST_COOKIE))
         .and_then(|v| sign::unsign(ctx.secret(), v))
@@ -283,7 +288,6 @@ async fn read_trust(ctx: &AuthContext, req: &AuthRequest, user_id: &str) -> Resu
     if !verify_base64url(ctx.secret(), &format!("{user_id}!{id}"), mac) {
         return Ok(Trust::Invalid);
     }
-    let store = ctx.adapter.as_ref();
     let found = match verification::find(ctx, store, &trust_identifier(id)).await? {
         Some(f) => Some(f),
         // Better Auth's row, named by the identifier itself.
@@ -298,6 +302,7 @@ async fn read_trust(ctx: &AuthContext, req: &AuthRequest, user_id: &str) -> Resu
 /// A new trusted-device row and its cookie.
 async fn trust(
     ctx: &AuthContext,
+    store: &dyn Store,
     user_id: &str,
     settings: &TwoFactorSettings,
 ) -> Result<SetCookie, ApiError> {
@@ -305,7 +310,7 @@ async fn trust(
     let mac = hmac_base64url(ctx.secret(), &format!("{user_id}!{id}"));
     verification::create(
         ctx,
-        ctx.adapter.as_ref(),
+        store,
         &trust_identifier(&id),
         user_id,
         settings.trust_device_max_age,
@@ -352,11 +357,12 @@ pub async fn hold(
     settings: &TwoFactorSettings,
 ) -> Result<Option<AuthResponse>, ApiError> {
     let user_id = pending.user_id();
+    let db = pending.store;
     let mut cookies = Vec::new();
-    match read_trust(ctx, req, user_id).await? {
+    match read_trust(ctx, db, req, user_id).await? {
         Trust::Trusted(found) => {
-            verification::take(ctx.adapter.as_ref(), &found).await?;
-            let cookie = trust(ctx, user_id, settings).await?;
+            verification::take(db, &found).await?;
+            let cookie = trust(ctx, db, user_id, settings).await?;
             req.state.insert(RotatedTrust(cookie));
             return Ok(None);
         }
@@ -384,7 +390,7 @@ pub async fn hold(
     let stored = serde_json::to_string(&data).map_err(|_| ApiError::internal())?;
     verification::create(
         ctx,
-        ctx.adapter.as_ref(),
+        db,
         &identifier(&value),
         &stored,
         settings.challenge_max_age,
@@ -396,7 +402,7 @@ pub async fn hold(
         Some(settings.challenge_max_age),
     ));
     let mut methods = Vec::new();
-    if store::find(ctx.adapter.as_ref(), user_id)
+    if store::find(db, user_id)
         .await?
         .is_some_and(|row| row.verified)
     {

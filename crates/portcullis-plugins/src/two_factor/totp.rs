@@ -64,7 +64,8 @@ pub fn matching_step(key: &[u8], code: &str, unix_seconds: u64) -> Option<u64> {
     found
 }
 
-/// A code for `key` at `unix_seconds`: for tests and the hosted page's checks.
+/// A code for `key` at `unix_seconds`, for the tests.
+#[cfg(test)]
 pub fn code_at(key: &[u8], unix_seconds: u64) -> String {
     totp(key.to_vec()).generate(unix_seconds)
 }
