@@ -286,5 +286,8 @@ fn two_factor_messages_render() {
     let sms = t
         .render_sms(crate::two_factor::OTP_SMS, vars("Bob"))
         .expect("sms");
-    assert!(sms.starts_with("482913 is your Acme sign-in code."), "{sms}");
+    assert!(
+        sms.starts_with("482913 is your Acme sign-in code."),
+        "{sms}"
+    );
 }

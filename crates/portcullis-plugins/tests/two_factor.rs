@@ -66,7 +66,10 @@ fn oathtool(secret: &str, at: DateTime<Utc>) -> String {
         .output()
         .expect("oathtool runs (apt-get install oathtool)");
     assert!(out.status.success(), "oathtool: {out:?}");
-    String::from_utf8(out.stdout).expect("utf-8").trim().to_owned()
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
 }
 
 fn server_now(srv: &TestServer) -> DateTime<Utc> {
@@ -112,7 +115,10 @@ async fn enrolled<'a>(srv: &'a TestServer, name: &str) -> Enrolled<'a> {
         uri.starts_with("otpauth://totp/Zanzibar%20Gatehouse%20QA:"),
         "issuer is APP_NAME: {uri}"
     );
-    assert!(uri.ends_with("&issuer=Zanzibar+Gatehouse+QA&digits=6&period=30"), "{uri}");
+    assert!(
+        uri.ends_with("&issuer=Zanzibar+Gatehouse+QA&digits=6&period=30"),
+        "{uri}"
+    );
     let secret = secret_of(uri);
     assert_eq!(secret.len(), 52);
     let backup_codes: Vec<String> = body["backupCodes"]
@@ -123,7 +129,10 @@ async fn enrolled<'a>(srv: &'a TestServer, name: &str) -> Enrolled<'a> {
         .collect();
     assert_eq!(backup_codes.len(), 10);
     // Not on until a first code confirms it.
-    assert_eq!(agent.get_session().await.expect("session")["user"]["twoFactorEnabled"], false);
+    assert_eq!(
+        agent.get_session().await.expect("session")["user"]["twoFactorEnabled"],
+        false
+    );
 
     let code = oathtool(&secret, server_now(srv));
     let res = agent
@@ -135,7 +144,10 @@ async fn enrolled<'a>(srv: &'a TestServer, name: &str) -> Enrolled<'a> {
     let token = body["token"].as_str().expect("token");
     assert_ne!(token, old_token);
     assert_eq!(body["user"]["twoFactorEnabled"], true);
-    assert!(res.set_cookie(SESSION_COOKIE).is_some_and(|c| !c.is_deletion()));
+    assert!(
+        res.set_cookie(SESSION_COOKIE)
+            .is_some_and(|c| !c.is_deletion())
+    );
     let me = agent.get_session().await.expect("the new session works");
     assert_eq!(me["session"]["token"], token);
     assert_eq!(me["user"]["twoFactorEnabled"], true);
@@ -164,7 +176,11 @@ async fn held_password_sign_in(agent: &mut Agent<'_>, email: &str) {
         )
         .await;
     assert_held(&res);
-    assert_eq!(agent.get_session().await, None, "no session before the second step");
+    assert_eq!(
+        agent.get_session().await,
+        None,
+        "no session before the second step"
+    );
 }
 
 #[track_caller]
@@ -178,7 +194,8 @@ fn assert_held(res: &Response) {
         .set_cookie(TWO_FACTOR_COOKIE)
         .unwrap_or_else(|| panic!("no two_factor cookie: {}", res.describe()));
     assert!(
-        c.raw.ends_with("; Max-Age=600; Path=/; HttpOnly; SameSite=Lax"),
+        c.raw
+            .ends_with("; Max-Age=600; Path=/; HttpOnly; SameSite=Lax"),
         "{}",
         c.raw
     );
@@ -199,8 +216,14 @@ fn assert_signed_in(res: &Response, email: &str) -> String {
     assert_eq!(res.status, 200, "{}", res.describe());
     let body = res.json();
     assert_eq!(body["user"]["email"], email);
-    assert!(res.set_cookie(TWO_FACTOR_COOKIE).is_some_and(|c| c.is_deletion()));
-    assert!(res.set_cookie(SESSION_COOKIE).is_some_and(|c| !c.is_deletion()));
+    assert!(
+        res.set_cookie(TWO_FACTOR_COOKIE)
+            .is_some_and(|c| c.is_deletion())
+    );
+    assert!(
+        res.set_cookie(SESSION_COOKIE)
+            .is_some_and(|c| !c.is_deletion())
+    );
     body["token"].as_str().expect("token").to_owned()
 }
 
@@ -240,20 +263,34 @@ async fn oathtool_codes_enrol_and_sign_in_once_each(backend: Backend) {
     let res = other
         .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
         .await;
-    assert_error(&res, 401, "INVALID_TWO_FACTOR_COOKIE", "Invalid two factor cookie");
+    assert_error(
+        &res,
+        401,
+        "INVALID_TWO_FACTOR_COOKIE",
+        "Invalid two factor cookie",
+    );
 
     // get-totp-uri needs the password, and gives the same secret.
     let res = u
         .agent
-        .post("/api/auth/two-factor/get-totp-uri", json!({"password": "wrong-password-1"}))
+        .post(
+            "/api/auth/two-factor/get-totp-uri",
+            json!({"password": "wrong-password-1"}),
+        )
         .await;
     assert_error(&res, 400, "INVALID_PASSWORD", "Invalid password");
     let res = u
         .agent
-        .post("/api/auth/two-factor/get-totp-uri", json!({"password": PASSWORD}))
+        .post(
+            "/api/auth/two-factor/get-totp-uri",
+            json!({"password": PASSWORD}),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
-    assert_eq!(secret_of(res.json()["totpURI"].as_str().expect("uri")), u.secret);
+    assert_eq!(
+        secret_of(res.json()["totpURI"].as_str().expect("uri")),
+        u.secret
+    );
     // Enabling again is refused while TOTP is on.
     let res = u
         .agent
@@ -276,7 +313,11 @@ async fn oathtool_codes_enrol_and_sign_in_once_each(backend: Backend) {
         .last_message(&u.email, "two-factor-changed")
         .await
         .expect("notice");
-    assert!(notice.text.contains("authenticator app was set up"), "{}", notice.text);
+    assert!(
+        notice.text.contains("authenticator app was set up"),
+        "{}",
+        notice.text
+    );
 }
 
 async fn a_code_outside_one_step_is_refused(backend: Backend) {
@@ -315,14 +356,20 @@ async fn wrong_codes_of_every_kind_lock_the_account(backend: Backend) {
     for _ in 0..3 {
         let res = u
             .agent
-            .post("/api/auth/two-factor/verify-totp", json!({"code": "000000"}))
+            .post(
+                "/api/auth/two-factor/verify-totp",
+                json!({"code": "000000"}),
+            )
             .await;
         assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     }
     for _ in 0..2 {
         let res = u
             .agent
-            .post("/api/auth/two-factor/verify-backup-code", json!({"code": "aaaaa-bbbbb"}))
+            .post(
+                "/api/auth/two-factor/verify-backup-code",
+                json!({"code": "aaaaa-bbbbb"}),
+            )
             .await;
         assert_error(&res, 401, "INVALID_BACKUP_CODE", "Invalid backup code");
     }
@@ -337,11 +384,17 @@ async fn wrong_codes_of_every_kind_lock_the_account(backend: Backend) {
         "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE",
         "Too many attempts. Please request a new code.",
     );
-    assert!(res.set_cookie(TWO_FACTOR_COOKIE).is_some_and(|c| c.is_deletion()));
+    assert!(
+        res.set_cookie(TWO_FACTOR_COOKIE)
+            .is_some_and(|c| c.is_deletion())
+    );
 
     // Second challenge: 3 wrong e-mailed codes and 2 wrong TOTP codes spend the budget of 10.
     held_password_sign_in(&mut u.agent, &u.email).await;
-    let res = u.agent.post("/api/auth/two-factor/send-otp", json!({})).await;
+    let res = u
+        .agent
+        .post("/api/auth/two-factor/send-otp", json!({}))
+        .await;
     assert_json(&res, 200, json!({"status": true}));
     for _ in 0..3 {
         let res = u
@@ -353,7 +406,10 @@ async fn wrong_codes_of_every_kind_lock_the_account(backend: Backend) {
     for _ in 0..2 {
         let res = u
             .agent
-            .post("/api/auth/two-factor/verify-totp", json!({"code": "000000"}))
+            .post(
+                "/api/auth/two-factor/verify-totp",
+                json!({"code": "000000"}),
+            )
             .await;
         assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     }
@@ -424,7 +480,11 @@ async fn backup_codes_work_once_and_can_be_replaced(backend: Backend) {
         .last_message(&u.email, "two-factor-changed")
         .await
         .expect("notice");
-    assert!(notice.text.contains("9 unused codes left"), "{}", notice.text);
+    assert!(
+        notice.text.contains("9 unused codes left"),
+        "{}",
+        notice.text
+    );
     u.agent.sign_out().await;
 
     held_password_sign_in(&mut u.agent, &u.email).await;
@@ -498,7 +558,9 @@ async fn a_trusted_device_skips_the_second_step_for_30_days(backend: Backend) {
     assert_signed_in(&res, &u.email);
     let trust = res.set_cookie(TRUST_COOKIE).expect("trust_device cookie");
     assert!(
-        trust.raw.ends_with("; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax"),
+        trust
+            .raw
+            .ends_with("; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax"),
         "{}",
         trust.raw
     );
@@ -524,7 +586,8 @@ async fn a_trusted_device_skips_the_second_step_for_30_days(backend: Backend) {
     held_password_sign_in(&mut other, &u.email).await;
     // The old cookie was replaced: a copy of it no longer counts.
     let mut copy = srv.agent();
-    copy.jar.push((TRUST_COOKIE.to_owned(), trust.value.clone()));
+    copy.jar
+        .push((TRUST_COOKIE.to_owned(), trust.value.clone()));
     let res = copy
         .post(
             "/api/auth/sign-in/email",
@@ -532,7 +595,10 @@ async fn a_trusted_device_skips_the_second_step_for_30_days(backend: Backend) {
         )
         .await;
     assert_held(&res);
-    assert!(res.set_cookie(TRUST_COOKIE).is_some_and(|c| c.is_deletion()));
+    assert!(
+        res.set_cookie(TRUST_COOKIE)
+            .is_some_and(|c| c.is_deletion())
+    );
 
     // After 30 days the trust is gone.
     srv.clock.advance(Duration::days(31));
@@ -550,7 +616,10 @@ async fn emailed_codes_sign_in_and_expire(backend: Backend) {
         .post("/api/auth/two-factor/verify-otp", json!({"code": "123456"}))
         .await;
     assert_error(&res, 400, "OTP_HAS_EXPIRED", "OTP has expired");
-    let res = u.agent.post("/api/auth/two-factor/send-otp", json!({})).await;
+    let res = u
+        .agent
+        .post("/api/auth/two-factor/send-otp", json!({}))
+        .await;
     assert_json(&res, 200, json!({"status": true}));
     let first = srv.last_code(&u.email, "two-factor-otp").await;
     // Three minutes later it has expired.
@@ -560,7 +629,10 @@ async fn emailed_codes_sign_in_and_expire(backend: Backend) {
         .post("/api/auth/two-factor/verify-otp", json!({"code": first}))
         .await;
     assert_error(&res, 400, "OTP_HAS_EXPIRED", "OTP has expired");
-    let res = u.agent.post("/api/auth/two-factor/send-otp", json!({})).await;
+    let res = u
+        .agent
+        .post("/api/auth/two-factor/send-otp", json!({}))
+        .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let code = srv.last_code(&u.email, "two-factor-otp").await;
     let res = u
@@ -598,7 +670,10 @@ async fn everything_enrolled(srv: &TestServer) -> (Enrolled<'_>, String) {
     assert_eq!(res.status, 200, "{}", res.describe());
     let res = u
         .agent
-        .post("/api/auth/phone-number/send-otp", json!({"phoneNumber": number}))
+        .post(
+            "/api/auth/phone-number/send-otp",
+            json!({"phoneNumber": number}),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let code = srv.last_code(number, "otp").await;
@@ -615,7 +690,11 @@ async fn everything_enrolled(srv: &TestServer) -> (Enrolled<'_>, String) {
 
 /// Finishes a held sign-in with the next TOTP code and checks the session is this user's.
 async fn second_step(srv: &TestServer, agent: &mut Agent<'_>, u_secret: &str, email: &str) {
-    assert_eq!(agent.get_session().await, None, "nothing before the second step");
+    assert_eq!(
+        agent.get_session().await,
+        None,
+        "nothing before the second step"
+    );
     let code = next_code(srv, u_secret);
     let res = agent
         .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
@@ -634,9 +713,18 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
 
     // Passwords: by e-mail, username and phone number.
     for (path, body) in [
-        ("/api/auth/sign-in/email", json!({"email": email, "password": PASSWORD})),
-        ("/api/auth/sign-in/username", json!({"username": "all_ways", "password": PASSWORD})),
-        ("/api/auth/sign-in/phone-number", json!({"phoneNumber": number, "password": PASSWORD})),
+        (
+            "/api/auth/sign-in/email",
+            json!({"email": email, "password": PASSWORD}),
+        ),
+        (
+            "/api/auth/sign-in/username",
+            json!({"username": "all_ways", "password": PASSWORD}),
+        ),
+        (
+            "/api/auth/sign-in/phone-number",
+            json!({"phoneNumber": number, "password": PASSWORD}),
+        ),
     ] {
         let mut agent = srv.agent();
         let res = agent.post(path, body).await;
@@ -648,7 +736,10 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
     let mut agent = srv.agent();
     let code = srv.email_code(&email, "sign-in").await;
     let res = agent
-        .post("/api/auth/sign-in/email-otp", json!({"email": email, "otp": code}))
+        .post(
+            "/api/auth/sign-in/email-otp",
+            json!({"email": email, "otp": code}),
+        )
         .await;
     assert_held(&res);
     second_step(&srv, &mut agent, &secret, &email).await;
@@ -656,12 +747,18 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
     // A code by SMS.
     let mut agent = srv.agent();
     let res = agent
-        .post("/api/auth/phone-number/send-otp", json!({"phoneNumber": number}))
+        .post(
+            "/api/auth/phone-number/send-otp",
+            json!({"phoneNumber": number}),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let code = srv.last_code(&number, "otp").await;
     let res = agent
-        .post("/api/auth/phone-number/verify", json!({"phoneNumber": number, "code": code}))
+        .post(
+            "/api/auth/phone-number/verify",
+            json!({"phoneNumber": number, "code": code}),
+        )
         .await;
     assert_held(&res);
     second_step(&srv, &mut agent, &secret, &email).await;
@@ -669,7 +766,10 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
     // A magic link, followed in the browser: on to the challenge page, keeping the callback.
     let mut agent = srv.agent();
     let res = srv
-        .post("/sign-in/magic-link", json!({"email": email, "callbackURL": "/dash"}))
+        .post(
+            "/sign-in/magic-link",
+            json!({"email": email, "callbackURL": "/dash"}),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let link = srv.last_link(&email, "magic-link").await;
@@ -678,10 +778,19 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
     let location = res.header("location").expect("location");
     assert_eq!(
         location,
-        format!("{}/two-factor?methods=totp%2Cotp&callbackURL=%2Fdash", srv.base)
+        format!(
+            "{}/two-factor?methods=totp%2Cotp&callbackURL=%2Fdash",
+            srv.base
+        )
     );
-    assert!(res.set_cookie(TWO_FACTOR_COOKIE).is_some_and(|c| !c.is_deletion()));
-    assert!(res.set_cookie(SESSION_COOKIE).is_some_and(|c| c.is_deletion()));
+    assert!(
+        res.set_cookie(TWO_FACTOR_COOKIE)
+            .is_some_and(|c| !c.is_deletion())
+    );
+    assert!(
+        res.set_cookie(SESSION_COOKIE)
+            .is_some_and(|c| c.is_deletion())
+    );
     second_step(&srv, &mut agent, &secret, &email).await;
     // The page it goes to is served.
     let page = srv.send(Request::get("/two-factor?methods=totp")).await;
@@ -689,13 +798,19 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
     assert!(page.text().contains("Two-step verification"));
 
     // The second step's session counts the first factor's way in.
-    let res = srv
-        .send(Request::get("/metrics"))
-        .await;
+    let res = srv.send(Request::get("/metrics")).await;
     let metrics = res.text();
-    for method in ["email", "username", "phone-number", "email-otp", "magic-link"] {
+    for method in [
+        "email",
+        "username",
+        "phone-number",
+        "email-otp",
+        "magic-link",
+    ] {
         assert!(
-            metrics.contains(&format!("auth_login_attempts_total{{method=\"{method}\",status=\"success\"}}")),
+            metrics.contains(&format!(
+                "auth_login_attempts_total{{method=\"{method}\",status=\"success\"}}"
+            )),
             "{method}: {metrics}"
         );
     }
@@ -706,20 +821,27 @@ async fn disable_needs_the_password_and_ends_the_challenge(backend: Backend) {
     let mut u = enrolled(&srv, "disable").await;
     let res = u
         .agent
-        .post("/api/auth/two-factor/disable", json!({"password": "wrong-password-1"}))
+        .post(
+            "/api/auth/two-factor/disable",
+            json!({"password": "wrong-password-1"}),
+        )
         .await;
     assert_error(&res, 400, "INVALID_PASSWORD", "Invalid password");
     let before = u.agent.get_session().await.expect("session")["session"]["token"].clone();
     let res = u
         .agent
-        .post("/api/auth/two-factor/disable", json!({"password": PASSWORD}))
+        .post(
+            "/api/auth/two-factor/disable",
+            json!({"password": PASSWORD}),
+        )
         .await;
     assert_json(&res, 200, json!({"status": true}));
     let me = u.agent.get_session().await.expect("a new session");
     assert_ne!(me["session"]["token"], before);
     assert_eq!(me["user"]["twoFactorEnabled"], false);
     assert_eq!(
-        srv.count("twoFactor", &[Where::eq("userId", u.user_id.as_str())]).await,
+        srv.count("twoFactor", &[Where::eq("userId", u.user_id.as_str())])
+            .await,
         0
     );
     let notice = srv
@@ -738,7 +860,12 @@ async fn disable_needs_the_password_and_ends_the_challenge(backend: Backend) {
             json!({"password": PASSWORD}),
         )
         .await;
-    assert_error(&res, 400, "TWO_FACTOR_NOT_ENABLED", "Two factor isn't enabled");
+    assert_error(
+        &res,
+        400,
+        "TWO_FACTOR_NOT_ENABLED",
+        "Two factor isn't enabled",
+    );
 }
 
 /// A `twoFactor` row as Better Auth 1.7 writes it: the secret and the backup codes each
@@ -754,13 +881,19 @@ async fn better_auth_rows_are_read_and_upgraded(backend: Backend) {
     let mut row = Row::new();
     row.insert("id".into(), "ba-two-factor-row-1".into());
     row.insert("userId".into(), user_id.as_str().into());
-    row.insert("secret".into(), symmetric::encrypt(SECRET.as_bytes(), secret).into());
+    row.insert(
+        "secret".into(),
+        symmetric::encrypt(SECRET.as_bytes(), secret).into(),
+    );
     row.insert(
         "backupCodes".into(),
         symmetric::encrypt(SECRET.as_bytes(), &json!(codes).to_string()).into(),
     );
     row.insert("verified".into(), true.into());
-    srv.adapter().create("twoFactor", row).await.expect("insert");
+    srv.adapter()
+        .create("twoFactor", row)
+        .await
+        .expect("insert");
     let mut set = Row::new();
     set.insert("twoFactorEnabled".into(), true.into());
     srv.adapter()
@@ -771,7 +904,10 @@ async fn better_auth_rows_are_read_and_upgraded(backend: Backend) {
     // The backup code Better Auth encrypted signs in, and the rest are stored hashed.
     held_password_sign_in(&mut agent, email).await;
     let res = agent
-        .post("/api/auth/two-factor/verify-backup-code", json!({"code": codes[1]}))
+        .post(
+            "/api/auth/two-factor/verify-backup-code",
+            json!({"code": codes[1]}),
+        )
         .await;
     assert_signed_in(&res, email);
     let stored = srv
@@ -780,8 +916,14 @@ async fn better_auth_rows_are_read_and_upgraded(backend: Backend) {
         .await
         .expect("read")
         .expect("row");
-    let backup = stored.get("backupCodes").and_then(DbValue::as_str).expect("codes");
-    assert!(backup.starts_with("pc1:") && !backup.contains(codes[0]), "{backup}");
+    let backup = stored
+        .get("backupCodes")
+        .and_then(DbValue::as_str)
+        .expect("codes");
+    assert!(
+        backup.starts_with("pc1:") && !backup.contains(codes[0]),
+        "{backup}"
+    );
     agent.sign_out().await;
 
     // The secret Better Auth encrypted gives oathtool's codes.
@@ -799,7 +941,10 @@ async fn better_auth_rows_are_read_and_upgraded(backend: Backend) {
     agent.sign_out().await;
     held_password_sign_in(&mut agent, email).await;
     let res = agent
-        .post("/api/auth/two-factor/verify-backup-code", json!({"code": codes[0]}))
+        .post(
+            "/api/auth/two-factor/verify-backup-code",
+            json!({"code": codes[0]}),
+        )
         .await;
     assert_signed_in(&res, email);
 }

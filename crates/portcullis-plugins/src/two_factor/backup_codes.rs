@@ -74,7 +74,10 @@ fn read(secret: &[u8], stored: &str) -> Option<Stored> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Checked {
     /// Right: the stored form of the codes left, in the hashed form.
-    Used { remaining: String, left: usize },
+    Used {
+        remaining: String,
+        left: usize,
+    },
     Wrong,
     /// The column cannot be read (another secret, or damaged).
     Unreadable,
@@ -146,7 +149,11 @@ mod tests {
         for c in &codes {
             assert_eq!(c.len(), 11, "{c}");
             assert_eq!(&c[5..6], "-");
-            assert!(c.replace('-', "").bytes().all(|b| b.is_ascii_alphanumeric()));
+            assert!(
+                c.replace('-', "")
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric())
+            );
         }
     }
 
@@ -162,7 +169,10 @@ mod tests {
         };
         assert_eq!(left, 9);
         assert_eq!(check(SECRET, &remaining, &codes[3]), Checked::Wrong);
-        assert!(matches!(check(SECRET, &remaining, &codes[4]), Checked::Used { left: 8, .. }));
+        assert!(matches!(
+            check(SECRET, &remaining, &codes[4]),
+            Checked::Used { left: 8, .. }
+        ));
         assert_eq!(check(SECRET, &stored, "aaaaa-bbbbb"), Checked::Wrong);
         // Another secret cannot tell right from wrong.
         assert_eq!(check(b"another-secret", &stored, &codes[0]), Checked::Wrong);
@@ -179,7 +189,10 @@ mod tests {
             assert_eq!(left, 1);
             assert!(remaining.starts_with(HASHED_PREFIX));
             assert!(!remaining.contains("AbCde-12345"));
-            assert!(matches!(check(SECRET, &remaining, "AbCde-12345"), Checked::Used { left: 0, .. }));
+            assert!(matches!(
+                check(SECRET, &remaining, "AbCde-12345"),
+                Checked::Used { left: 0, .. }
+            ));
             assert_eq!(check(SECRET, &remaining, "fGhIj-67890"), Checked::Wrong);
         }
         assert_eq!(check(SECRET, "garbage", "x"), Checked::Unreadable);

@@ -155,10 +155,8 @@ pub async fn begin(
         return Err(invalid_cookie());
     }
     if counted && challenge.data.attempts >= ATTEMPTS {
-        return Err(
-            ApiError::bad_request(TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE)
-                .with_cookies(vec![ctx.cookies.delete(COOKIE)]),
-        );
+        return Err(ApiError::bad_request(TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE)
+            .with_cookies(vec![ctx.cookies.delete(COOKIE)]));
     }
     Ok(Attempt {
         identifier: challenge.identifier.clone(),
@@ -374,11 +372,10 @@ pub async fn hold(
     cookies.push(ctx.cookies.delete("session_token"));
     cookies.push(ctx.cookies.delete("session_data"));
     if pending.dont_remember {
-        cookies.push(ctx.cookies.make(
-            "dont_remember",
-            sign::sign(ctx.secret(), "true"),
-            None,
-        ));
+        cookies.push(
+            ctx.cookies
+                .make("dont_remember", sign::sign(ctx.secret(), "true"), None),
+        );
     }
     let value = format!("2fa-{}", random_string(20));
     let data = ChallengeData {

@@ -9,7 +9,7 @@ use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::codes;
 use portcullis_core::one_time_code;
 use portcullis_core::openapi::schema;
-use portcullis_core::session::{self, Sessions, SessionWithUser};
+use portcullis_core::session::{self, SessionWithUser, Sessions};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext, Writes, users, verification};
 use portcullis_storage::{Row, Value, Where};
@@ -117,7 +117,11 @@ pub fn all() -> Vec<Endpoint> {
 
 /// Better Auth's `validatePassword`: too long is `PASSWORD_TOO_LONG`; wrong, or no password
 /// at all, is `INVALID_PASSWORD`.
-async fn check_password(ctx: &AuthContext, req: &AuthRequest, user_id: &str) -> Result<(), ApiError> {
+async fn check_password(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    user_id: &str,
+) -> Result<(), ApiError> {
     let password = req.str_field("password").unwrap_or_default();
     if password.encode_utf16().count() > ctx.config.password_max_length {
         return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
@@ -174,7 +178,8 @@ async fn switch(
     let id = current.user_id().to_owned();
     let mut tx = ctx.begin().await?;
     if !on {
-        tx.delete_many(TABLE, &[Where::eq("userId", id.as_str())]).await?;
+        tx.delete_many(TABLE, &[Where::eq("userId", id.as_str())])
+            .await?;
     }
     let mut set = Row::new();
     set.insert("twoFactorEnabled".into(), on.into());
@@ -206,8 +211,14 @@ async fn enable(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let codes = backup_codes::generate();
     let secret = totp::new_secret();
     let mut row = Row::new();
-    row.insert("secret".into(), symmetric::encrypt(ctx.secret(), &secret).into());
-    row.insert("backupCodes".into(), backup_codes::store(ctx.secret(), &codes).into());
+    row.insert(
+        "secret".into(),
+        symmetric::encrypt(ctx.secret(), &secret).into(),
+    );
+    row.insert(
+        "backupCodes".into(),
+        backup_codes::store(ctx.secret(), &codes).into(),
+    );
     row.insert("verified".into(), false.into());
     row.insert("failedVerificationCount".into(), 0i64.into());
     row.insert("lockedUntil".into(), Value::Null);
@@ -233,7 +244,11 @@ async fn enable(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         .filter(|i| !i.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(|| issuer(ctx, &s));
-    let email = me.user.get("email").and_then(Value::as_str).unwrap_or_default();
+    let email = me
+        .user
+        .get("email")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     Ok(AuthResponse::json(json!({
         "method": "totp",
         "totpURI": totp::uri(secret.as_bytes(), &shown_issuer, email),
@@ -259,7 +274,11 @@ async fn get_totp_uri(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
         .ok_or_else(|| ApiError::bad_request(TOTP_NOT_ENABLED))?;
     let key = row.totp_key(ctx)?;
     check_password(ctx, req, me.user_id()).await?;
-    let email = me.user.get("email").and_then(Value::as_str).unwrap_or_default();
+    let email = me
+        .user
+        .get("email")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     Ok(AuthResponse::json(json!({
         "totpURI": totp::uri(&key, &issuer(ctx, &settings(ctx)), email),
     })))
@@ -358,7 +377,10 @@ async fn finish_enrolment(
     }
     let (user, token, cookies) = switch(ctx, req, me, true).await?;
     notices::send(ctx, req, &user, Change::TotpAdded);
-    Ok(AuthResponse::json(json!({"token": token, "user": session::user_json(ctx, &user)})).cookies(cookies))
+    Ok(
+        AuthResponse::json(json!({"token": token, "user": session::user_json(ctx, &user)}))
+            .cookies(cookies),
+    )
 }
 
 fn signed_in_answer(ctx: &AuthContext, me: &SessionWithUser) -> AuthResponse {
@@ -373,7 +395,11 @@ async fn send_otp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
     let s = settings(ctx);
     if !s.otp_enabled {
         // Better Auth's message here is not its table's.
-        return Err(ApiError::with_message(400, OTP_NOT_CONFIGURED, "otp isn't configured"));
+        return Err(ApiError::with_message(
+            400,
+            OTP_NOT_CONFIGURED,
+            "otp isn't configured",
+        ));
     }
     let subject = challenge::subject(ctx, req).await?;
     let policy = one_time_code::CodePolicy {
@@ -455,8 +481,10 @@ async fn verify_otp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
         Subject::SignedIn(me) if !enabled_for(&me.user) => {
             let (user, token, cookies) = switch(ctx, req, &me, true).await?;
             notices::send(ctx, req, &user, Change::OtpAdded);
-            Ok(AuthResponse::json(json!({"token": token, "user": session::user_json(ctx, &user)}))
-                .cookies(cookies))
+            Ok(
+                AuthResponse::json(json!({"token": token, "user": session::user_json(ctx, &user)}))
+                    .cookies(cookies),
+            )
         }
         Subject::SignedIn(me) => Ok(signed_in_answer(ctx, &me)),
         Subject::SigningIn { challenge, user } if enabled_for(&user) => {
@@ -467,7 +495,10 @@ async fn verify_otp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
     }
 }
 
-async fn verify_backup_code(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+async fn verify_backup_code(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
     let s = settings(ctx);
     let subject = challenge::subject(ctx, req).await?;
     let row = row_for(ctx, &subject, BACKUP_CODES_NOT_ENABLED).await?;
@@ -493,7 +524,10 @@ async fn verify_backup_code(ctx: &AuthContext, req: &AuthRequest) -> Result<Auth
         if let Some(a) = attempt {
             a.restore(ctx).await?;
         }
-        return Err(ApiError::message_only(409, "Failed to verify backup code. Please try again."));
+        return Err(ApiError::message_only(
+            409,
+            "Failed to verify backup code. Please try again.",
+        ));
     }
     if signing_in {
         store::reset_failures(ctx, &row).await?;
@@ -504,7 +538,9 @@ async fn verify_backup_code(ctx: &AuthContext, req: &AuthRequest) -> Result<Auth
         (Subject::SigningIn { user, .. }, Some(a)) if disable_session => {
             // The code is spent, but no session: the challenge stays for another step.
             a.restore(ctx).await?;
-            Ok(AuthResponse::json(json!({"user": session::user_json(ctx, &user)})))
+            Ok(AuthResponse::json(
+                json!({"user": session::user_json(ctx, &user)}),
+            ))
         }
         (Subject::SigningIn { user, .. }, Some(a)) => a.complete(ctx, req, user, &s).await,
         (Subject::SignedIn(me), _) => Ok(signed_in_answer(ctx, &me)),
@@ -512,7 +548,10 @@ async fn verify_backup_code(ctx: &AuthContext, req: &AuthRequest) -> Result<Auth
     }
 }
 
-async fn generate_backup_codes(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+async fn generate_backup_codes(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
     if !enabled_for(&me.user) {
         return Err(ApiError::bad_request(TWO_FACTOR_NOT_ENABLED));
@@ -523,12 +562,17 @@ async fn generate_backup_codes(ctx: &AuthContext, req: &AuthRequest) -> Result<A
         .ok_or_else(|| ApiError::bad_request(TWO_FACTOR_NOT_ENABLED))?;
     let codes = backup_codes::generate();
     let mut set = Row::new();
-    set.insert("backupCodes".into(), backup_codes::store(ctx.secret(), &codes).into());
+    set.insert(
+        "backupCodes".into(),
+        backup_codes::store(ctx.secret(), &codes).into(),
+    );
     ctx.adapter
         .update_many(TABLE, &[Where::eq("id", row.id.as_str())], set)
         .await?;
     notices::send(ctx, req, &me.user, Change::BackupCodesRegenerated);
-    Ok(AuthResponse::json(json!({"status": true, "backupCodes": codes})))
+    Ok(AuthResponse::json(
+        json!({"status": true, "backupCodes": codes}),
+    ))
 }
 
 async fn qr_code(_ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {

@@ -208,11 +208,23 @@ impl Plugin for TwoFactor {
 
     fn templates(&self) -> Vec<TemplateSource> {
         vec![
-            portcullis_core::template_source!("src/two_factor/templates", "email-two-factor-otp.html"),
-            portcullis_core::template_source!("src/two_factor/templates", "email-two-factor-otp.txt"),
+            portcullis_core::template_source!(
+                "src/two_factor/templates",
+                "email-two-factor-otp.html"
+            ),
+            portcullis_core::template_source!(
+                "src/two_factor/templates",
+                "email-two-factor-otp.txt"
+            ),
             portcullis_core::template_source!("src/two_factor/templates", "sms-two-factor-otp.txt"),
-            portcullis_core::template_source!("src/two_factor/templates", "email-two-factor-changed.html"),
-            portcullis_core::template_source!("src/two_factor/templates", "email-two-factor-changed.txt"),
+            portcullis_core::template_source!(
+                "src/two_factor/templates",
+                "email-two-factor-changed.html"
+            ),
+            portcullis_core::template_source!(
+                "src/two_factor/templates",
+                "email-two-factor-changed.txt"
+            ),
         ]
     }
 

@@ -121,7 +121,11 @@ fn load_otp(src: &TableSource<'_>) -> Result<OtpPolicy, ConfigError> {
     )?;
     if allowed_attempts == 0 {
         return Err(ConfigError::new(
-            &reported(src, "otp_allowed_attempts", "TWO_FACTOR_OTP_ALLOWED_ATTEMPTS")?,
+            &reported(
+                src,
+                "otp_allowed_attempts",
+                "TWO_FACTOR_OTP_ALLOWED_ATTEMPTS",
+            )?,
             "must be at least 1",
         ));
     }
@@ -151,7 +155,10 @@ mod tests {
 
     #[test]
     fn off_by_default_and_better_auths_defaults_when_on() {
-        assert_eq!(TwoFactorSettings::load(&config(&[]).expect("config")).expect("load"), None);
+        assert_eq!(
+            TwoFactorSettings::load(&config(&[]).expect("config")).expect("load"),
+            None
+        );
         let on = config(&[("ENABLE_TWO_FACTOR", "true")]).expect("config");
         assert_eq!(
             TwoFactorSettings::load(&on).expect("load"),

@@ -162,7 +162,11 @@ pub async fn reset_failures(ctx: &AuthContext, row: &TwoFactorRow) -> Result<(),
 
 /// Records `step` as used, only if it is later than the last one: false when another request
 /// used this step (or a later one) first.
-pub async fn claim_step(ctx: &AuthContext, row: &TwoFactorRow, step: i64) -> Result<bool, ApiError> {
+pub async fn claim_step(
+    ctx: &AuthContext,
+    row: &TwoFactorRow,
+    step: i64,
+) -> Result<bool, ApiError> {
     let mut set = Row::new();
     set.insert("lastTotpStep".into(), step.into());
     let updated = ctx

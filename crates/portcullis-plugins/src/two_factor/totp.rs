@@ -89,8 +89,14 @@ mod tests {
         let t = 1_234_567_890;
         let step = t / PERIOD;
         assert_eq!(matching_step(&key, &code_at(&key, t), t), Some(step));
-        assert_eq!(matching_step(&key, &code_at(&key, t - 30), t), Some(step - 1));
-        assert_eq!(matching_step(&key, &code_at(&key, t + 30), t), Some(step + 1));
+        assert_eq!(
+            matching_step(&key, &code_at(&key, t - 30), t),
+            Some(step - 1)
+        );
+        assert_eq!(
+            matching_step(&key, &code_at(&key, t + 30), t),
+            Some(step + 1)
+        );
         assert_eq!(matching_step(&key, &code_at(&key, t - 60), t), None);
         assert_eq!(matching_step(&key, &code_at(&key, t + 60), t), None);
         assert_eq!(matching_step(&key, "12345", t), None);
