@@ -732,6 +732,27 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
         second_step(&srv, &mut agent, &secret, &email).await;
     }
 
+    // E-mail verification's sign-in (the link sign-up sent): verified, but held.
+    let mut agent = srv.agent();
+    let link = srv.last_link(&email, "verification").await;
+    let res = agent.get(&srv.local_path(&link)).await;
+    assert_eq!(res.status, 302, "{}", res.describe());
+    let location = res.header("location").expect("location");
+    assert!(
+        location.starts_with(&format!(
+            "{}/two-factor?methods=totp%2Cotp&callbackURL=",
+            srv.base
+        )),
+        "{location}"
+    );
+    assert!(
+        res.set_cookie(TWO_FACTOR_COOKIE)
+            .is_some_and(|c| !c.is_deletion())
+    );
+    second_step(&srv, &mut agent, &secret, &email).await;
+    let me = agent.get_session().await.expect("signed in");
+    assert_eq!(me["user"]["emailVerified"], true);
+
     // An e-mailed sign-in code.
     let mut agent = srv.agent();
     let code = srv.email_code(&email, "sign-in").await;
