@@ -135,9 +135,7 @@ async fn enrolled<'a>(srv: &'a TestServer, name: &str) -> Enrolled<'a> {
     );
 
     let code = oathtool(&secret, server_now(srv));
-    let res = agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-        .await;
+    let res = verify(&mut agent, "totp", &code).await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let body = res.json();
     // The new session's token and the updated user (Better Auth answers the old ones).
@@ -165,6 +163,16 @@ async fn enrolled<'a>(srv: &'a TestServer, name: &str) -> Enrolled<'a> {
         secret,
         backup_codes,
     }
+}
+
+/// `POST /two-factor/verify-<kind>` with `{code}`.
+async fn verify(agent: &mut Agent<'_>, kind: &str, code: &str) -> Response {
+    agent
+        .post(
+            &format!("/api/auth/two-factor/verify-{kind}"),
+            json!({"code": code}),
+        )
+        .await
 }
 
 /// Signs in with the password through `agent` and asserts the challenge, exactly.
@@ -232,37 +240,23 @@ async fn oathtool_codes_enrol_and_sign_in_once_each(backend: Backend) {
     let mut u = enrolled(&srv, "totp-once").await;
     // The code that confirmed enrolment cannot be used again, even while it is current.
     let same = oathtool(&u.secret, server_now(&srv));
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": same}))
-        .await;
+    let res = verify(&mut u.agent, "totp", &same).await;
     assert_error(&res, 401, "INVALID_CODE", "Invalid code");
 
     u.agent.sign_out().await;
     held_password_sign_in(&mut u.agent, &u.email).await;
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": same}))
-        .await;
+    let res = verify(&mut u.agent, "totp", &same).await;
     assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     let code = next_code(&srv, &u.secret);
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-        .await;
+    let res = verify(&mut u.agent, "totp", &code).await;
     let token = assert_signed_in(&res, &u.email);
     let me = u.agent.get_session().await.expect("signed in");
     assert_eq!(me["session"]["token"], token);
     // The challenge is spent, and the code too.
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-        .await;
+    let res = verify(&mut u.agent, "totp", &code).await;
     assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     let mut other = srv.agent();
-    let res = other
-        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-        .await;
+    let res = verify(&mut other, "totp", &code).await;
     assert_error(
         &res,
         401,
@@ -330,19 +324,13 @@ async fn a_code_outside_one_step_is_refused(backend: Backend) {
     // Two steps ahead, and two behind: outside the window.
     for at in [now + Duration::seconds(75), now - Duration::seconds(75)] {
         let code = oathtool(&u.secret, at);
-        let res = u
-            .agent
-            .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-            .await;
+        let res = verify(&mut u.agent, "totp", &code).await;
         assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     }
     // Move the server's clock to where the early code belongs: now it is accepted.
     let early = oathtool(&u.secret, now + Duration::seconds(75));
     srv.clock.advance(Duration::seconds(75));
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": early}))
-        .await;
+    let res = verify(&mut u.agent, "totp", &early).await;
     assert_signed_in(&res, &u.email);
 }
 
@@ -354,30 +342,15 @@ async fn wrong_codes_of_every_kind_lock_the_account(backend: Backend) {
     // First challenge: 3 wrong TOTP codes and 2 wrong backup codes, then it is used up.
     held_password_sign_in(&mut u.agent, &u.email).await;
     for _ in 0..3 {
-        let res = u
-            .agent
-            .post(
-                "/api/auth/two-factor/verify-totp",
-                json!({"code": "000000"}),
-            )
-            .await;
+        let res = verify(&mut u.agent, "totp", &"000000").await;
         assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     }
     for _ in 0..2 {
-        let res = u
-            .agent
-            .post(
-                "/api/auth/two-factor/verify-backup-code",
-                json!({"code": "aaaaa-bbbbb"}),
-            )
-            .await;
+        let res = verify(&mut u.agent, "backup-code", &"aaaaa-bbbbb").await;
         assert_error(&res, 401, "INVALID_BACKUP_CODE", "Invalid backup code");
     }
     let code = next_code(&srv, &u.secret);
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-        .await;
+    let res = verify(&mut u.agent, "totp", &code).await;
     assert_error(
         &res,
         400,
@@ -397,53 +370,29 @@ async fn wrong_codes_of_every_kind_lock_the_account(backend: Backend) {
         .await;
     assert_json(&res, 200, json!({"status": true}));
     for _ in 0..3 {
-        let res = u
-            .agent
-            .post("/api/auth/two-factor/verify-otp", json!({"code": "000000"}))
-            .await;
+        let res = verify(&mut u.agent, "otp", &"000000").await;
         assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     }
     for _ in 0..2 {
-        let res = u
-            .agent
-            .post(
-                "/api/auth/two-factor/verify-totp",
-                json!({"code": "000000"}),
-            )
-            .await;
+        let res = verify(&mut u.agent, "totp", &"000000").await;
         assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     }
     // Locked: even right codes of every kind are refused.
     let locked = "Too many failed verification attempts. Your account is temporarily locked. Please try again later.";
     let code = next_code(&srv, &u.secret);
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-        .await;
+    let res = verify(&mut u.agent, "totp", &code).await;
     assert_error(&res, 429, "ACCOUNT_TEMPORARILY_LOCKED", locked);
-    let res = u
-        .agent
-        .post(
-            "/api/auth/two-factor/verify-backup-code",
-            json!({"code": u.backup_codes[0]}),
-        )
-        .await;
+    let res = verify(&mut u.agent, "backup-code", &u.backup_codes[0]).await;
     assert_error(&res, 429, "ACCOUNT_TEMPORARILY_LOCKED", locked);
     let otp = srv.last_code(&u.email, "two-factor-otp").await;
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-otp", json!({"code": otp}))
-        .await;
+    let res = verify(&mut u.agent, "otp", &otp).await;
     assert_error(&res, 429, "ACCOUNT_TEMPORARILY_LOCKED", locked);
 
     // After the lock (15 minutes), a new sign-in passes with a right code.
     srv.clock.advance(Duration::minutes(16));
     held_password_sign_in(&mut u.agent, &u.email).await;
     let code = next_code(&srv, &u.secret);
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-        .await;
+    let res = verify(&mut u.agent, "totp", &code).await;
     assert_signed_in(&res, &u.email);
 }
 
@@ -468,13 +417,7 @@ async fn backup_codes_work_once_and_can_be_replaced(backend: Backend) {
     u.agent.sign_out().await;
 
     held_password_sign_in(&mut u.agent, &u.email).await;
-    let res = u
-        .agent
-        .post(
-            "/api/auth/two-factor/verify-backup-code",
-            json!({"code": u.backup_codes[0]}),
-        )
-        .await;
+    let res = verify(&mut u.agent, "backup-code", &u.backup_codes[0]).await;
     assert_signed_in(&res, &u.email);
     let notice = srv
         .last_message(&u.email, "two-factor-changed")
@@ -488,21 +431,9 @@ async fn backup_codes_work_once_and_can_be_replaced(backend: Backend) {
     u.agent.sign_out().await;
 
     held_password_sign_in(&mut u.agent, &u.email).await;
-    let res = u
-        .agent
-        .post(
-            "/api/auth/two-factor/verify-backup-code",
-            json!({"code": u.backup_codes[0]}),
-        )
-        .await;
+    let res = verify(&mut u.agent, "backup-code", &u.backup_codes[0]).await;
     assert_error(&res, 401, "INVALID_BACKUP_CODE", "Invalid backup code");
-    let res = u
-        .agent
-        .post(
-            "/api/auth/two-factor/verify-backup-code",
-            json!({"code": u.backup_codes[1]}),
-        )
-        .await;
+    let res = verify(&mut u.agent, "backup-code", &u.backup_codes[1]).await;
     assert_signed_in(&res, &u.email);
 
     // New codes replace every old one.
@@ -524,21 +455,9 @@ async fn backup_codes_work_once_and_can_be_replaced(backend: Backend) {
     assert_eq!(res.json()["status"], true);
     u.agent.sign_out().await;
     held_password_sign_in(&mut u.agent, &u.email).await;
-    let res = u
-        .agent
-        .post(
-            "/api/auth/two-factor/verify-backup-code",
-            json!({"code": u.backup_codes[2]}),
-        )
-        .await;
+    let res = verify(&mut u.agent, "backup-code", &u.backup_codes[2]).await;
     assert_error(&res, 401, "INVALID_BACKUP_CODE", "Invalid backup code");
-    let res = u
-        .agent
-        .post(
-            "/api/auth/two-factor/verify-backup-code",
-            json!({"code": fresh[0]}),
-        )
-        .await;
+    let res = verify(&mut u.agent, "backup-code", &fresh[0]).await;
     assert_signed_in(&res, &u.email);
 }
 
@@ -611,10 +530,7 @@ async fn emailed_codes_sign_in_and_expire(backend: Backend) {
     u.agent.sign_out().await;
     held_password_sign_in(&mut u.agent, &u.email).await;
     // Without a code sent, there is none to check.
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-otp", json!({"code": "123456"}))
-        .await;
+    let res = verify(&mut u.agent, "otp", &"123456").await;
     assert_error(&res, 400, "OTP_HAS_EXPIRED", "OTP has expired");
     let res = u
         .agent
@@ -624,10 +540,7 @@ async fn emailed_codes_sign_in_and_expire(backend: Backend) {
     let first = srv.last_code(&u.email, "two-factor-otp").await;
     // Three minutes later it has expired.
     srv.clock.advance(Duration::seconds(181));
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-otp", json!({"code": first}))
-        .await;
+    let res = verify(&mut u.agent, "otp", &first).await;
     assert_error(&res, 400, "OTP_HAS_EXPIRED", "OTP has expired");
     let res = u
         .agent
@@ -635,10 +548,7 @@ async fn emailed_codes_sign_in_and_expire(backend: Backend) {
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let code = srv.last_code(&u.email, "two-factor-otp").await;
-    let res = u
-        .agent
-        .post("/api/auth/two-factor/verify-otp", json!({"code": code}))
-        .await;
+    let res = verify(&mut u.agent, "otp", &code).await;
     assert_signed_in(&res, &u.email);
     // Stored hashed: no row holds the code.
     let rows = srv
@@ -696,9 +606,7 @@ async fn second_step(srv: &TestServer, agent: &mut Agent<'_>, u_secret: &str, em
         "nothing before the second step"
     );
     let code = next_code(srv, u_secret);
-    let res = agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-        .await;
+    let res = verify(agent, "totp", &code).await;
     assert_signed_in(&res, email);
     let me = agent.get_session().await.expect("a session after it");
     assert_eq!(me["user"]["email"], email);
@@ -924,12 +832,7 @@ async fn better_auth_rows_are_read_and_upgraded(backend: Backend) {
 
     // The backup code Better Auth encrypted signs in, and the rest are stored hashed.
     held_password_sign_in(&mut agent, email).await;
-    let res = agent
-        .post(
-            "/api/auth/two-factor/verify-backup-code",
-            json!({"code": codes[1]}),
-        )
-        .await;
+    let res = verify(&mut agent, "backup-code", &codes[1]).await;
     assert_signed_in(&res, email);
     let stored = srv
         .adapter()
@@ -955,17 +858,10 @@ async fn better_auth_rows_are_read_and_upgraded(backend: Backend) {
         .to_owned();
     held_password_sign_in(&mut agent, email).await;
     let code = next_code(&srv, &b32);
-    let res = agent
-        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
-        .await;
+    let res = verify(&mut agent, "totp", &code).await;
     assert_signed_in(&res, email);
     agent.sign_out().await;
     held_password_sign_in(&mut agent, email).await;
-    let res = agent
-        .post(
-            "/api/auth/two-factor/verify-backup-code",
-            json!({"code": codes[0]}),
-        )
-        .await;
+    let res = verify(&mut agent, "backup-code", &codes[0]).await;
     assert_signed_in(&res, email);
 }
