@@ -598,6 +598,14 @@ async fn everything_enrolled(srv: &TestServer) -> (Enrolled<'_>, String) {
     (u, number.to_owned())
 }
 
+/// A first factor (`POST path` with `body`) in a fresh browser: held, then passed with TOTP.
+async fn held_then_passed(srv: &TestServer, path: &str, body: Value, secret: &str, email: &str) {
+    let mut agent = srv.agent();
+    let res = agent.post(path, body).await;
+    assert_held(&res);
+    second_step(srv, &mut agent, secret, email).await;
+}
+
 /// Finishes a held sign-in with the next TOTP code and checks the session is this user's.
 async fn second_step(srv: &TestServer, agent: &mut Agent<'_>, u_secret: &str, email: &str) {
     assert_eq!(
@@ -634,10 +642,7 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
             json!({"phoneNumber": number, "password": PASSWORD}),
         ),
     ] {
-        let mut agent = srv.agent();
-        let res = agent.post(path, body).await;
-        assert_held(&res);
-        second_step(&srv, &mut agent, &secret, &email).await;
+        held_then_passed(&srv, path, body, &secret, &email).await;
     }
 
     // E-mail verification's sign-in (the link sign-up sent): verified, but held.
@@ -662,35 +667,18 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
     assert_eq!(me["user"]["emailVerified"], true);
 
     // An e-mailed sign-in code.
-    let mut agent = srv.agent();
     let code = srv.email_code(&email, "sign-in").await;
-    let res = agent
-        .post(
-            "/api/auth/sign-in/email-otp",
-            json!({"email": email, "otp": code}),
-        )
-        .await;
-    assert_held(&res);
-    second_step(&srv, &mut agent, &secret, &email).await;
+    let body = json!({"email": email, "otp": code});
+    held_then_passed(&srv, "/api/auth/sign-in/email-otp", body, &secret, &email).await;
 
     // A code by SMS.
-    let mut agent = srv.agent();
-    let res = agent
-        .post(
-            "/api/auth/phone-number/send-otp",
-            json!({"phoneNumber": number}),
-        )
+    let res = srv
+        .post("/phone-number/send-otp", json!({"phoneNumber": number}))
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let code = srv.last_code(&number, "otp").await;
-    let res = agent
-        .post(
-            "/api/auth/phone-number/verify",
-            json!({"phoneNumber": number, "code": code}),
-        )
-        .await;
-    assert_held(&res);
-    second_step(&srv, &mut agent, &secret, &email).await;
+    let body = json!({"phoneNumber": number, "code": code});
+    held_then_passed(&srv, "/api/auth/phone-number/verify", body, &secret, &email).await;
 
     // A magic link, followed in the browser: on to the challenge page, keeping the callback.
     let mut agent = srv.agent();

@@ -13,6 +13,17 @@ function totp(uri, stepsAhead) {
   return execFileSync("oathtool", ["--totp", "-b", secretOf(uri), "--now", at], { encoding: "utf8" }).trim();
 }
 
+/** get-session from the database, with `expect` on both sides (and `values` compared). */
+const getSession = (name, expect, values = []) => ({
+  name,
+  method: "GET",
+  path: "/get-session",
+  query: { disableCookieCache: "true" },
+  status: 200,
+  values,
+  expect,
+});
+
 const signIn = (name) => ({
   name,
   path: "/sign-in/email",
@@ -63,15 +74,7 @@ export default {
       },
       capture: { uri: "totpURI", backup0: "backupCodes.0", backup1: "backupCodes.1" },
     },
-    {
-      name: "not on before the first code",
-      method: "GET",
-      path: "/get-session",
-      query: { disableCookieCache: "true" },
-      status: 200,
-      values: ["user.twoFactorEnabled"],
-      expect: { "user.twoFactorEnabled": false },
-    },
+    getSession("not on before the first code", { "user.twoFactorEnabled": false }, ["user.twoFactorEnabled"]),
     {
       name: "the first code turns it on and replaces the session",
       path: "/two-factor/verify-totp",
@@ -82,15 +85,7 @@ export default {
         values: { "user.twoFactorEnabled": { portcullis: true, reference: false } },
       }],
     },
-    {
-      name: "on now",
-      method: "GET",
-      path: "/get-session",
-      query: { disableCookieCache: "true" },
-      status: 200,
-      values: ["user.twoFactorEnabled"],
-      expect: { "user.twoFactorEnabled": true },
-    },
+    getSession("on now", { "user.twoFactorEnabled": true }, ["user.twoFactorEnabled"]),
     {
       name: "enable again",
       path: "/two-factor/enable",
@@ -107,14 +102,7 @@ export default {
     },
     { name: "sign out", path: "/sign-out", body: {}, status: 200 },
     signIn("sign in: the challenge, not a session"),
-    {
-      name: "no session yet",
-      method: "GET",
-      path: "/get-session",
-      query: { disableCookieCache: "true" },
-      status: 200,
-      expect: { "": null },
-    },
+    getSession("no session yet", { "": null }),
     {
       name: "a wrong code",
       path: "/two-factor/verify-totp",
@@ -129,14 +117,7 @@ export default {
       status: 200,
       expect: { "user.twoFactorEnabled": true },
     },
-    {
-      name: "signed in",
-      method: "GET",
-      path: "/get-session",
-      query: { disableCookieCache: "true" },
-      status: 200,
-      expect: { "user.email": (e) => e.startsWith("tfa-") },
-    },
+    getSession("signed in", { "user.email": (e) => e.startsWith("tfa-") }),
     { name: "sign out again", path: "/sign-out", body: {}, status: 200 },
     signIn("sign in for a code by e-mail"),
     {
