@@ -342,11 +342,11 @@ async fn wrong_codes_of_every_kind_lock_the_account(backend: Backend) {
     // First challenge: 3 wrong TOTP codes and 2 wrong backup codes, then it is used up.
     held_password_sign_in(&mut u.agent, &u.email).await;
     for _ in 0..3 {
-        let res = verify(&mut u.agent, "totp", &"000000").await;
+        let res = verify(&mut u.agent, "totp", "000000").await;
         assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     }
     for _ in 0..2 {
-        let res = verify(&mut u.agent, "backup-code", &"aaaaa-bbbbb").await;
+        let res = verify(&mut u.agent, "backup-code", "aaaaa-bbbbb").await;
         assert_error(&res, 401, "INVALID_BACKUP_CODE", "Invalid backup code");
     }
     let code = next_code(&srv, &u.secret);
@@ -370,11 +370,11 @@ async fn wrong_codes_of_every_kind_lock_the_account(backend: Backend) {
         .await;
     assert_json(&res, 200, json!({"status": true}));
     for _ in 0..3 {
-        let res = verify(&mut u.agent, "otp", &"000000").await;
+        let res = verify(&mut u.agent, "otp", "000000").await;
         assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     }
     for _ in 0..2 {
-        let res = verify(&mut u.agent, "totp", &"000000").await;
+        let res = verify(&mut u.agent, "totp", "000000").await;
         assert_error(&res, 401, "INVALID_CODE", "Invalid code");
     }
     // Locked: even right codes of every kind are refused.
@@ -530,7 +530,7 @@ async fn emailed_codes_sign_in_and_expire(backend: Backend) {
     u.agent.sign_out().await;
     held_password_sign_in(&mut u.agent, &u.email).await;
     // Without a code sent, there is none to check.
-    let res = verify(&mut u.agent, "otp", &"123456").await;
+    let res = verify(&mut u.agent, "otp", "123456").await;
     assert_error(&res, 400, "OTP_HAS_EXPIRED", "OTP has expired");
     let res = u
         .agent
@@ -714,6 +714,16 @@ async fn no_first_factor_skips_the_second(backend: Backend) {
     assert_html(&page);
     assert!(page.text().contains("Two-step verification"));
 
+    // A verified number gets the e-mailed code by SMS as well.
+    let mut agent = srv.agent();
+    held_password_sign_in(&mut agent, &email).await;
+    let res = agent.post("/api/auth/two-factor/send-otp", json!({})).await;
+    assert_json(&res, 200, json!({"status": true}));
+    let by_mail = srv.last_code(&email, "two-factor-otp").await;
+    assert_eq!(srv.last_code(&number, "two-factor-otp").await, by_mail);
+    let res = verify(&mut agent, "otp", &by_mail).await;
+    assert_signed_in(&res, &email);
+
     // The second step's session counts the first factor's way in.
     let res = srv.send(Request::get("/metrics")).await;
     let metrics = res.text();
@@ -820,7 +830,7 @@ async fn better_auth_rows_are_read_and_upgraded(backend: Backend) {
 
     // The backup code Better Auth encrypted signs in, and the rest are stored hashed.
     held_password_sign_in(&mut agent, email).await;
-    let res = verify(&mut agent, "backup-code", &codes[1]).await;
+    let res = verify(&mut agent, "backup-code", codes[1]).await;
     assert_signed_in(&res, email);
     let stored = srv
         .adapter()
@@ -850,6 +860,6 @@ async fn better_auth_rows_are_read_and_upgraded(backend: Backend) {
     assert_signed_in(&res, email);
     agent.sign_out().await;
     held_password_sign_in(&mut agent, email).await;
-    let res = verify(&mut agent, "backup-code", &codes[0]).await;
+    let res = verify(&mut agent, "backup-code", codes[0]).await;
     assert_signed_in(&res, email);
 }
