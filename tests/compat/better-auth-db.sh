@@ -18,6 +18,9 @@
 #        Better Auth): Portcullis holds its password sign-in for the second step, and a code
 #        Debian's `oathtool` makes from the secret Better Auth gave passes it;
 #    (i) a backup code Better Auth made passes it once, and not a second time.
+#    (j) with versioned secrets (BETTER_AUTH_SECRETS, Better Auth 1.7's rotation), on a second
+#        database: Better Auth's cookie (signed with the current version) is accepted, and its JWT
+#        key, sealed in a `$ba$<version>$` envelope, is Portcullis's key too.
 # The reference runs its full profile, which has the api-key and two-factor plugins.
 #
 # Usage:  PORTCULLIS_BIN=target/debug/portcullis tests/compat/better-auth-db.sh
@@ -240,6 +243,43 @@ if second_step backup /two-factor/verify-backup-code "$tfa_backup" &&
   pass "(i) a backup code Better Auth made passes the second step once"
 else
   fail "(i) backup code: $(head -c 300 "$work/backup.json" 2>/dev/null) / $(head -c 300 "$work/backup-again.json" 2>/dev/null)"
+fi
+
+# (j) Versioned secrets: a second database, written by Better Auth under BETTER_AUTH_SECRETS.
+h_stop_pid "$H_LAST_PID"
+db2="ba_compat_v_$(h_rand_hex 6)"
+h_create_db "$db2" ba
+dburl2="postgres://ba:ba@$PG_HOSTPORT/$db2"
+versions="2:versioned-current-$(h_rand_hex 16),1:versioned-older-$(h_rand_hex 16)"
+BETTER_AUTH_SECRETS=$versions BA_REF_PROFILE=full h_start_reference "$dburl2" "$secret" ||
+  abort "could not start the reference Better Auth server with BETTER_AUTH_SECRETS"
+curl -sS -o "$work/h-signup.json" -D "$work/h-signup.headers" -X POST "$H_REF_BASE/api/auth/sign-up/email" \
+  -H "Origin: $H_REF_BASE" -H 'Content-Type: application/json' \
+  --data "{\"name\":\"Versioned\",\"email\":\"v-$email\",\"password\":\"$password\"}" || true
+v_user=$(h_json "$work/h-signup.json" 'd["user"]["id"]')
+v_cookie=$(tr -d '\r' <"$work/h-signup.headers" |
+  sed -n 's/^[Ss][Ee][Tt]-[Cc][Oo][Oo][Kk][Ii][Ee]: better-auth\.session_token=\([^;]*\).*/\1/p' | head -1)
+curl -sS -o "$work/h-ref-token.json" "$H_REF_BASE/api/auth/token" -H "Cookie: better-auth.session_token=$v_cookie" || true
+curl -sS -o "$work/h-ref-jwks.json" "$H_REF_BASE/api/auth/jwks" || true
+v_kid=$(h_json "$work/h-ref-jwks.json" 'd["keys"][0]["kid"]')
+h_stop_reference
+sealed=$(psql "postgres://ba:ba@$PG_HOSTPORT/$db2" -qtAX -c 'select "privateKey" from jwks limit 1' 2>/dev/null || true)
+case "$sealed" in
+  '"$ba$2$'*) ;;
+  *) abort "(j) Better Auth did not seal its JWT key in a version-2 envelope: ${sealed:0:20}" ;;
+esac
+h_start_portcullis "$PORTCULLIS_BIN" "$dburl2" "$secret" "$work/portcullis-versioned.log" \
+  BETTER_AUTH_SECRETS="$versions" ENABLE_JWT=true ||
+  abort "Portcullis did not start with BETTER_AUTH_SECRETS"
+P=$H_LAST_BASE
+curl -sS -o "$work/h-session.json" "$P/api/auth/get-session" -H "Cookie: better-auth.session_token=$v_cookie" || true
+curl -sS -o "$work/h-token.json" "$P/api/auth/token" -H "Cookie: better-auth.session_token=$v_cookie" || true
+v_jwt=$(h_json "$work/h-token.json" 'd["token"]')
+if [ -n "$v_user" ] && [ "$(h_json "$work/h-session.json" 'd["user"]["id"]')" = "$v_user" ] &&
+  [ -n "$v_kid" ] && [ -n "$v_jwt" ] && [ "$(verify_jwt "$v_jwt" "$work/h-ref-jwks.json")" = "$v_kid" ]; then
+  pass "(j) BETTER_AUTH_SECRETS: Better Auth's cookie and its envelope-sealed JWT key work in Portcullis"
+else
+  fail "(j) versioned secrets: session $(head -c 200 "$work/h-session.json"); token $(head -c 200 "$work/h-token.json"); kid '$v_kid'"
 fi
 
 if [ "$failures" -gt 0 ]; then

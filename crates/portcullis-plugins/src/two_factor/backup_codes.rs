@@ -1,16 +1,18 @@
 //! Backup codes: ten single-use codes in Better Auth's visible form (`xxxxx-xxxxx`, from
 //! `[a-zA-Z0-9]`), stored salted and hashed in `twoFactor.backupCodes`.
 //!
-//! Stored form: `pc1:` then one `<salt>.<mac>` per unused code, comma-separated, where `mac` is
-//! base64url HMAC-SHA256 under the server secret of the salt and the code. A copy of the table
-//! alone reveals no code, and a code cannot be tried offline without the secret.
+//! Stored form: `pc1:` (with `BETTER_AUTH_SECRETS`, `pc1:v<version>|`, naming the secret) then
+//! one `<salt>.<mac>` per unused code, comma-separated, where `mac` is base64url HMAC-SHA256
+//! under that server secret of the salt and the code. A copy of the table alone reveals no
+//! code, and a code cannot be tried offline without the secret; a rotation keeps old codes
+//! working while their version still opens.
 //!
-//! Better Auth stores them encrypted (its `symmetricEncrypt` of a JSON array), or as a plain
-//! JSON array with `storeBackupCodes: "plain"`. Both are read in place; the first use rewrites
-//! the rest in the hashed form.
+//! Better Auth stores them encrypted (its `symmetricEncrypt` of a JSON array, bare or in a
+//! `$ba$<version>$` envelope), or as a plain JSON array with `storeBackupCodes: "plain"`. Both
+//! are read in place; the first use rewrites the rest in the hashed form.
 
 use portcullis_core::crypto::sign::hmac_base64url;
-use portcullis_core::crypto::symmetric;
+use portcullis_core::crypto::symmetric::{self, SealingKeys};
 use portcullis_core::crypto::token::generate_id;
 use subtle::ConstantTimeEq;
 
@@ -36,31 +38,73 @@ fn hash_one(secret: &[u8], code: &str) -> String {
     format!("{salt}.{}", mac(secret, &salt, code))
 }
 
+/// The key new codes are hashed under, and the version that names it (`None`: the single
+/// `BETTER_AUTH_SECRET`).
+fn current_key(keys: SealingKeys<'_>) -> (&[u8], Option<u32>) {
+    match keys {
+        SealingKeys::Single(secret) => (secret, None),
+        SealingKeys::Versioned(v) => (
+            v.key(v.current).map(|s| s.bytes()).unwrap_or_default(),
+            Some(v.current),
+        ),
+    }
+}
+
+/// The key a stored version names, if this server still has it.
+fn key_of(keys: SealingKeys<'_>, version: Option<u32>) -> Option<&[u8]> {
+    match (keys, version) {
+        (SealingKeys::Single(secret), None) => Some(secret),
+        (SealingKeys::Single(_), Some(_)) => None,
+        (SealingKeys::Versioned(v), Some(n)) => v.key(n).map(|s| s.bytes()),
+        (SealingKeys::Versioned(v), None) => v.legacy.as_ref().map(|s| s.bytes()),
+    }
+}
+
+fn header(version: Option<u32>) -> String {
+    match version {
+        Some(n) => format!("{HASHED_PREFIX}v{n}|"),
+        None => HASHED_PREFIX.to_owned(),
+    }
+}
+
 /// The stored form of `codes`.
-pub fn store(secret: &[u8], codes: &[String]) -> String {
+pub fn store(keys: SealingKeys<'_>, codes: &[String]) -> String {
+    let (secret, version) = current_key(keys);
     let entries: Vec<String> = codes.iter().map(|c| hash_one(secret, c)).collect();
-    format!("{HASHED_PREFIX}{}", entries.join(","))
+    format!("{}{}", header(version), entries.join(","))
 }
 
 /// What a row holds.
-enum Stored {
-    /// Ours: `(salt, mac)` per unused code.
-    Hashed(Vec<(String, String)>),
+enum Stored<'k> {
+    /// Ours: the key's version and the key, and `(salt, mac)` per unused code.
+    Hashed {
+        version: Option<u32>,
+        secret: &'k [u8],
+        entries: Vec<(String, String)>,
+    },
     /// Better Auth's, decrypted: the unused codes themselves.
     Plain(Vec<String>),
 }
 
-fn read(secret: &[u8], stored: &str) -> Option<Stored> {
+fn read<'k>(keys: SealingKeys<'k>, stored: &str) -> Option<Stored<'k>> {
     if let Some(rest) = stored.strip_prefix(HASHED_PREFIX) {
+        let (version, rest) = match rest.strip_prefix('v').and_then(|r| r.split_once('|')) {
+            Some((n, rest)) => (Some(n.parse().ok()?), rest),
+            None => (None, rest),
+        };
         let entries = rest
             .split(',')
             .filter(|e| !e.is_empty())
             .filter_map(|e| e.split_once('.'))
             .map(|(s, m)| (s.to_owned(), m.to_owned()))
             .collect();
-        return Some(Stored::Hashed(entries));
+        return Some(Stored::Hashed {
+            version,
+            secret: key_of(keys, version)?,
+            entries,
+        });
     }
-    let json = match symmetric::decrypt(secret, stored) {
+    let json = match symmetric::open(keys, stored) {
         Ok(plain) => plain,
         // `storeBackupCodes: "plain"`: the JSON array itself.
         Err(_) => stored.to_owned(),
@@ -84,13 +128,17 @@ pub enum Checked {
 }
 
 /// Tries `code` against `stored`. Every stored code is compared, in constant time.
-pub fn check(secret: &[u8], stored: &str, code: &str) -> Checked {
+pub fn check(keys: SealingKeys<'_>, stored: &str, code: &str) -> Checked {
     let code = code.trim();
-    let Some(read) = read(secret, stored) else {
+    let Some(read) = read(keys, stored) else {
         return Checked::Unreadable;
     };
     match read {
-        Stored::Hashed(entries) => {
+        Stored::Hashed {
+            version,
+            secret,
+            entries,
+        } => {
             let mut hit = None;
             for (i, (salt, want)) in entries.iter().enumerate() {
                 let got = mac(secret, salt, code);
@@ -109,7 +157,7 @@ pub fn check(secret: &[u8], stored: &str, code: &str) -> Checked {
                 .collect();
             Checked::Used {
                 left: left.len(),
-                remaining: format!("{HASHED_PREFIX}{}", left.join(",")),
+                remaining: format!("{}{}", header(version), left.join(",")),
             }
         }
         Stored::Plain(codes) => {
@@ -130,7 +178,7 @@ pub fn check(secret: &[u8], stored: &str, code: &str) -> Checked {
                 .collect();
             Checked::Used {
                 left: left.len(),
-                remaining: store(secret, &left),
+                remaining: store(keys, &left),
             }
         }
     }
@@ -141,6 +189,7 @@ mod tests {
     use super::*;
 
     const SECRET: &[u8] = b"better-auth-secret-12345678901234567890";
+    const KEYS: SealingKeys<'static> = SealingKeys::Single(SECRET);
 
     #[test]
     fn codes_have_better_auths_visible_form() {
@@ -160,22 +209,25 @@ mod tests {
     #[test]
     fn each_code_works_once_and_nothing_readable_is_stored() {
         let codes = generate();
-        let stored = store(SECRET, &codes);
+        let stored = store(KEYS, &codes);
         for c in &codes {
             assert!(!stored.contains(c.as_str()));
         }
-        let Checked::Used { remaining, left } = check(SECRET, &stored, &codes[3]) else {
+        let Checked::Used { remaining, left } = check(KEYS, &stored, &codes[3]) else {
             panic!("the code should work");
         };
         assert_eq!(left, 9);
-        assert_eq!(check(SECRET, &remaining, &codes[3]), Checked::Wrong);
+        assert_eq!(check(KEYS, &remaining, &codes[3]), Checked::Wrong);
         assert!(matches!(
-            check(SECRET, &remaining, &codes[4]),
+            check(KEYS, &remaining, &codes[4]),
             Checked::Used { left: 8, .. }
         ));
-        assert_eq!(check(SECRET, &stored, "aaaaa-bbbbb"), Checked::Wrong);
+        assert_eq!(check(KEYS, &stored, "aaaaa-bbbbb"), Checked::Wrong);
         // Another secret cannot tell right from wrong.
-        assert_eq!(check(b"another-secret", &stored, &codes[0]), Checked::Wrong);
+        assert_eq!(
+            check(SealingKeys::Single(b"another-secret"), &stored, &codes[0]),
+            Checked::Wrong
+        );
     }
 
     #[test]
@@ -183,18 +235,68 @@ mod tests {
         let codes = vec!["AbCde-12345".to_owned(), "fGhIj-67890".to_owned()];
         let json = serde_json::to_string(&codes).expect("json");
         for stored in [symmetric::encrypt(SECRET, &json), json.clone()] {
-            let Checked::Used { remaining, left } = check(SECRET, &stored, "fGhIj-67890") else {
+            let Checked::Used { remaining, left } = check(KEYS, &stored, "fGhIj-67890") else {
                 panic!("Better Auth's code should work");
             };
             assert_eq!(left, 1);
             assert!(remaining.starts_with(HASHED_PREFIX));
             assert!(!remaining.contains("AbCde-12345"));
             assert!(matches!(
-                check(SECRET, &remaining, "AbCde-12345"),
+                check(KEYS, &remaining, "AbCde-12345"),
                 Checked::Used { left: 0, .. }
             ));
-            assert_eq!(check(SECRET, &remaining, "fGhIj-67890"), Checked::Wrong);
+            assert_eq!(check(KEYS, &remaining, "fGhIj-67890"), Checked::Wrong);
         }
-        assert_eq!(check(SECRET, "garbage", "x"), Checked::Unreadable);
+        assert_eq!(check(KEYS, "garbage", "x"), Checked::Unreadable);
+    }
+
+    #[test]
+    fn codes_name_their_secret_version_and_survive_a_rotation() {
+        use portcullis_core::config::{Secret, SecretVersions};
+        let version = |n: u32| {
+            (
+                n,
+                Secret::new(format!("secret-version-{n}-0123456789abcdef")),
+            )
+        };
+        let before = SecretVersions {
+            current: 1,
+            keys: vec![version(1)],
+            legacy: Some(Secret::new("legacy-secret-0123456789abcdefghij".into())),
+        };
+        let codes = generate();
+        let stored = store(SealingKeys::Versioned(&before), &codes);
+        assert!(stored.starts_with("pc1:v1|"), "{stored}");
+        // Version 2 now signs; version 1 still opens, so the codes still work.
+        let after = SecretVersions {
+            current: 2,
+            keys: vec![version(2), version(1)],
+            legacy: before.legacy.clone(),
+        };
+        let Checked::Used { remaining, .. } =
+            check(SealingKeys::Versioned(&after), &stored, &codes[0])
+        else {
+            panic!("a code hashed under version 1 works while it opens");
+        };
+        assert!(remaining.starts_with("pc1:v1|"), "{remaining}");
+        // Once version 1 is gone, they cannot be checked.
+        let retired = SecretVersions {
+            current: 2,
+            keys: vec![version(2)],
+            legacy: None,
+        };
+        assert_eq!(
+            check(SealingKeys::Versioned(&retired), &stored, &codes[1]),
+            Checked::Unreadable
+        );
+        // Codes made with the single secret are read with it beside the versions (legacy).
+        let single = store(
+            SealingKeys::Single(b"legacy-secret-0123456789abcdefghij"),
+            &codes,
+        );
+        assert!(matches!(
+            check(SealingKeys::Versioned(&after), &single, &codes[2]),
+            Checked::Used { .. }
+        ));
     }
 }

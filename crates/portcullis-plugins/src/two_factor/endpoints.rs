@@ -213,11 +213,11 @@ async fn enable(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let mut row = Row::new();
     row.insert(
         "secret".into(),
-        symmetric::encrypt(ctx.secret(), &secret).into(),
+        symmetric::seal(ctx.sealing_keys(), &secret).into(),
     );
     row.insert(
         "backupCodes".into(),
-        backup_codes::store(ctx.secret(), &codes).into(),
+        backup_codes::store(ctx.sealing_keys(), &codes).into(),
     );
     row.insert("verified".into(), false.into());
     row.insert("failedVerificationCount".into(), 0i64.into());
@@ -508,7 +508,7 @@ async fn verify_backup_code(
         Subject::SignedIn(_) => None,
     };
     let code = req.str_field("code").unwrap_or_default();
-    let (remaining, left) = match backup_codes::check(ctx.secret(), &row.backup_codes, code) {
+    let (remaining, left) = match backup_codes::check(ctx.sealing_keys(), &row.backup_codes, code) {
         backup_codes::Checked::Used { remaining, left } => (remaining, left),
         backup_codes::Checked::Wrong | backup_codes::Checked::Unreadable => {
             if let Some(a) = attempt {
@@ -564,7 +564,7 @@ async fn generate_backup_codes(
     let mut set = Row::new();
     set.insert(
         "backupCodes".into(),
-        backup_codes::store(ctx.secret(), &codes).into(),
+        backup_codes::store(ctx.sealing_keys(), &codes).into(),
     );
     ctx.adapter
         .update_many(TABLE, &[Where::eq("id", row.id.as_str())], set)

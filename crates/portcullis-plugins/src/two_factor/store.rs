@@ -43,7 +43,7 @@ impl TwoFactorRow {
 
     /// The TOTP key: the decrypted secret's bytes (Better Auth's own rows read in place).
     pub fn totp_key(&self, ctx: &AuthContext) -> Result<Vec<u8>, ApiError> {
-        symmetric::decrypt(ctx.secret(), &self.secret)
+        symmetric::open(ctx.sealing_keys(), &self.secret)
             .ok()
             .and_then(|plain| totp::key_of(&plain))
             .ok_or_else(|| {
