@@ -779,6 +779,17 @@ async fn disable_needs_the_password_and_ends_the_challenge(backend: Backend) {
     u.agent.sign_out().await;
     let token = u.agent.sign_in(&u.email, PASSWORD).await;
     assert!(!token.is_empty());
+    // Only the plugin turns it on, not update-user.
+    let res = u
+        .agent
+        .post("/api/auth/update-user", json!({"twoFactorEnabled": true}))
+        .await;
+    assert_error(
+        &res,
+        400,
+        "FIELD_NOT_ALLOWED",
+        "twoFactorEnabled is not allowed to be set",
+    );
     // Backup codes need two-factor on.
     let res = u
         .agent
