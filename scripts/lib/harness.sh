@@ -34,8 +34,26 @@ h_rand_hex() { python3 -c 'import secrets,sys; print(secrets.token_hex(int(sys.a
 # 48 characters from [A-Za-z0-9_-]
 h_secret48() { python3 -c 'import secrets; print(secrets.token_urlsafe(36))'; }
 
+# A free port: any the system gives, or one in H_PORT_RANGE (`first-last`) when set, so that
+# two developers testing side by side on one machine keep to their own ports.
 h_free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  python3 -c '
+import random, socket, sys
+spec = sys.argv[1]
+if not spec:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close(); sys.exit()
+first, last = (int(x) for x in spec.split("-"))
+ports = list(range(first, last + 1)); random.shuffle(ports)
+for p in ports:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); sys.exit()
+    except OSError:
+        pass
+    finally:
+        s.close()
+sys.exit("no free port in H_PORT_RANGE " + spec)
+' "${H_PORT_RANGE:-}"
 }
 
 # h_tmpdir VAR [LABEL] — creates a temporary directory, stores its path in VAR, registers it.
