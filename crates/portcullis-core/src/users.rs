@@ -132,8 +132,10 @@ fn field_not_allowed(name: &str) -> ApiError {
     )
 }
 
-/// Better Auth's first input rule alone: a truthy value for an `input:false` non-core field is
-/// refused (`FIELD_NOT_ALLOWED`). `additional_input` applies it too.
+/// Better Auth's first input rule alone, on create: a truthy value for an `input:false` non-core
+/// field is refused (`FIELD_NOT_ALLOWED`), unless the field has a default, which then silently
+/// wins (Better Auth's `parseInputData`: `isAnonymous`, `twoFactorEnabled`, `banned`).
+/// `additional_input` applies it too.
 pub fn check_input_allowed(
     table: &Table,
     core: &[&str],
@@ -142,7 +144,7 @@ pub fn check_input_allowed(
     for f in table
         .fields
         .iter()
-        .filter(|f| !f.input && !core.contains(&f.name.as_str()))
+        .filter(|f| !f.input && f.default.is_none() && !core.contains(&f.name.as_str()))
     {
         if body.get(&f.name).is_some_and(truthy) {
             return Err(field_not_allowed(&f.name));
@@ -152,7 +154,8 @@ pub fn check_input_allowed(
 }
 
 /// Applies Better Auth's input rules for the non-core fields of a table: a truthy value for an
-/// `input:false` field is refused; unknown keys are ignored; values are type-checked.
+/// `input:false` field is refused (on create, only where the field has no default: the default
+/// is taken instead); unknown keys are ignored; values are type-checked.
 pub fn additional_input(
     table: &Table,
     core: &[&str],
@@ -166,6 +169,7 @@ pub fn additional_input(
         .filter(|f| !core.contains(&f.name.as_str()))
     {
         match body.get(&f.name) {
+            Some(_) if !f.input && creating && f.default.is_some() => {}
             Some(v) if !f.input && truthy(v) => return Err(field_not_allowed(&f.name)),
             Some(_) if !f.input => {}
             Some(v) => {

@@ -39,6 +39,23 @@ export default {
       expect: { code: "ANONYMOUS_USERS_CANNOT_SIGN_IN_AGAIN_ANONYMOUSLY" },
     },
     {
+      name: "sign-up naming isAnonymous: the field's default wins, no error",
+      device: "sly",
+      path: "/sign-up/email",
+      body: (v) => ({ name: "Sly", email: `sly-${v.run}@example.com`, password: v.password, isAnonymous: true }),
+      status: 200,
+      expect: { "user.isAnonymous": false },
+    },
+    {
+      name: "update-user naming isAnonymous: refused",
+      device: "sly",
+      path: "/update-user",
+      body: { isAnonymous: true },
+      status: 400,
+      expect: { code: "FIELD_NOT_ALLOWED" },
+      values: ["message"],
+    },
+    {
       name: "a real sign-up from the anonymous browser",
       device: "guest",
       path: "/sign-up/email",

@@ -44,11 +44,22 @@ pub async fn anonymous_sign_in_and_link_on_sign_up(srv: &TestServer) {
     assert!(res.set_cookie(SESSION_COOKIE).is_some());
     let guest_id = user["id"].as_str().expect("id").to_owned();
 
-    // The field is the plugin's: input may not set it.
+    // The field is the plugin's: input may not set it. Sign-up takes its default instead, as
+    // Better Auth does for a field with a default; update-user refuses it.
     let res = srv
         .post(
             "/sign-up/email",
             json!({"name": "Sly", "email": "sly@example.com", "password": "sly-password-1", "isAnonymous": true}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["user"]["isAnonymous"], false);
+    let sly = res.header("set-auth-token").expect("set-auth-token").to_owned();
+    let res = srv
+        .send(
+            Request::post("/api/auth/update-user")
+                .bearer(&sly)
+                .json(&json!({"isAnonymous": true})),
         )
         .await;
     assert_error(
