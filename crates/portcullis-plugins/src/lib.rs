@@ -9,6 +9,7 @@ pub mod last_login_method;
 pub mod magic_link;
 pub mod multi_session;
 pub mod open_api;
+pub mod passkey;
 pub mod phone_number;
 pub mod username;
 
@@ -38,6 +39,9 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     if let Some(s) = anonymous::AnonymousSettings::load(config)? {
         plugins.push(Arc::new(anonymous::Anonymous::new(s)));
+    }
+    if let Some(s) = passkey::PasskeySettings::load(config)? {
+        plugins.push(Arc::new(passkey::Passkey::new(s)));
     }
     // After every plugin that issues or re-sets a session: its after-hook reads the session
     // cookie the answer sets.
