@@ -1,8 +1,10 @@
 // Passkeys end to end (passkey plugin), in Chromium with a virtual authenticator from the CDP
 // WebAuthn domain (resident keys, user verification): a passkey registered from the account
 // page; signed out, then signed in from the sign-in page with "Sign in with a passkey" and by
-// autofill (conditional mediation), with no email typed; renamed and deleted; and a cloned
-// credential, put back into the authenticator with a lower signature counter, refused.
+// autofill (conditional mediation), with no email typed; renamed and deleted; a cloned
+// credential, put back into the authenticator with a lower signature counter, refused; and the
+// official client (better-auth with @better-auth/passkey's passkeyClient) registering and
+// signing in.
 //
 // WebAuthn needs a domain: an IP address cannot be a relying party ID. So this file needs a
 // server reached as http://localhost:PORT with ENABLE_PASSKEYS=true, PASSKEY_RP_ID=localhost and
@@ -11,6 +13,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { BASE_URL, browserForFile, freshEmail, signUpByApi } from "./lib/browser.mjs";
 import { checkPage } from "./lib/page-checks.mjs";
 
@@ -145,5 +149,63 @@ test("passkeys: register on the account page, sign in by button and autofill, re
   assert.equal(await sessionEmail(), null);
 
   await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
+  assert.deepEqual(problems, []);
+});
+
+// The official client: better-auth's createAuthClient with @better-auth/passkey's
+// passkeyClient(), bundled for the browser by esbuild and served to the page from the server's
+// own origin (so the pages' CSP, script-src 'self', lets it in), drives registration and sign-in.
+test("passkeys: the official client's passkeyClient() adds a passkey and signs in with it", { timeout: 120_000 }, async (t) => {
+  await context.clearCookies();
+  if (!(await passkeysOffered(t))) return;
+  const { build } = await import("esbuild");
+  const bundled = await build({
+    stdin: {
+      contents: [
+        'import { createAuthClient } from "better-auth/client";',
+        'import { passkeyClient } from "@better-auth/passkey/client";',
+        "window.authClient = createAuthClient({ plugins: [passkeyClient()] });",
+      ].join("\n"),
+      resolveDir: path.dirname(fileURLToPath(import.meta.url)),
+      loader: "js",
+    },
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+  });
+  const clientScript = "/__test/better-auth-client.js";
+  await page.route(`**${clientScript}`, (route) =>
+    route.fulfill({ contentType: "text/javascript; charset=utf-8", body: bundled.outputFiles[0].text }));
+  const { cdp, authenticatorId } = await virtualAuthenticator();
+  const email = freshEmail("passkey-client");
+  await signUpByApi(page, { email, password: PASSWORD });
+
+  // A page of the server without passkey scripts of its own.
+  await page.goto("/");
+  await page.addScriptTag({ url: clientScript, type: "module" });
+  await page.waitForFunction(() => window.authClient !== undefined);
+
+  const added = await page.evaluate(() => window.authClient.passkey.addPasskey({ name: "Client key" }));
+  assert.equal(added.error, null, JSON.stringify(added.error));
+  assert.equal(added.data.name, "Client key");
+  assert.equal(added.data.deviceType, "singleDevice");
+  const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+  assert.equal(credentials.length, 1);
+
+  const signedOut = await page.evaluate(() => window.authClient.signOut());
+  assert.equal(signedOut.error, null, JSON.stringify(signedOut.error));
+  assert.equal(await sessionEmail(), null);
+
+  const signedIn = await page.evaluate(() => window.authClient.signIn.passkey());
+  assert.equal(signedIn.error, null, JSON.stringify(signedIn.error));
+  assert.equal(signedIn.data.user.email, email);
+  assert.equal(await sessionEmail(), email);
+  const session = await page.evaluate(() => window.authClient.getSession());
+  assert.equal(session.data.user.email, email);
+
+  await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
+  await page.unroute(`**${clientScript}`);
   assert.deepEqual(problems, []);
 });
