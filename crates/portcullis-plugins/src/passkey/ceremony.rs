@@ -16,10 +16,10 @@ use webauthn_rs_core::WebauthnCore;
 use webauthn_rs_core::error::WebauthnError;
 use webauthn_rs_core::internals::AuthenticatorData;
 use webauthn_rs_core::proto::{
-    AttestationConveyancePreference, AttestationFormat, AuthenticationResult,
-    AuthenticationState, AuthenticatorAttachment, COSEAlgorithm, COSEKey, Credential,
-    CredentialID, ParsedAttestation, PublicKeyCredential, RegisterPublicKeyCredential,
-    RegisteredExtensions, Registration, RegistrationState, UserVerificationPolicy,
+    AttestationConveyancePreference, AttestationFormat, AuthenticationResult, AuthenticationState,
+    AuthenticatorAttachment, COSEAlgorithm, COSEKey, Credential, CredentialID, ParsedAttestation,
+    PublicKeyCredential, RegisterPublicKeyCredential, RegisteredExtensions, Registration,
+    RegistrationState, UserVerificationPolicy,
 };
 
 use super::settings::PasskeySettings;
@@ -141,9 +141,10 @@ impl RelyingParty {
     /// An authentication challenge (base64url) for any discoverable credential; the stored
     /// credential is chosen when the answer names it.
     pub fn start_authentication(&self) -> Result<(String, AuthenticationState), WebauthnError> {
-        let builder = self
-            .core
-            .new_challenge_authenticate_builder(Vec::new(), Some(UserVerificationPolicy::Preferred))?;
+        let builder = self.core.new_challenge_authenticate_builder(
+            Vec::new(),
+            Some(UserVerificationPolicy::Preferred),
+        )?;
         let (options, state) = self.core.generate_challenge_authenticate(builder)?;
         Ok((encode_id(&options.public_key.challenge), state))
     }
@@ -204,8 +205,7 @@ pub fn stored_credential(
     let key_bytes = decode_any_base64(public_key).ok_or(StoredKeyError::PublicKeyEncoding)?;
     let value: serde_cbor_2::Value = serde_cbor_2::from_slice(&key_bytes)
         .map_err(|e| StoredKeyError::PublicKey(e.to_string()))?;
-    let key =
-        COSEKey::try_from(&value).map_err(|e| StoredKeyError::PublicKey(format!("{e:?}")))?;
+    let key = COSEKey::try_from(&value).map_err(|e| StoredKeyError::PublicKey(format!("{e:?}")))?;
     Ok(Credential {
         cred_id: id.into(),
         cred: key,
@@ -264,10 +264,7 @@ mod tests {
         assert_eq!(decode_id("-_8"), Some(vec![0xfb, 0xff]));
         assert_eq!(decode_any_base64("+/8="), Some(vec![0xfb, 0xff]));
         assert_eq!(decode_any_base64("-_8"), Some(vec![0xfb, 0xff]));
-        assert_eq!(
-            uuid_text(&[0; 16]),
-            "00000000-0000-0000-0000-000000000000"
-        );
+        assert_eq!(uuid_text(&[0; 16]), "00000000-0000-0000-0000-000000000000");
         let mut b = [0u8; 16];
         b[0] = 0xea;
         b[15] = 0xd4;

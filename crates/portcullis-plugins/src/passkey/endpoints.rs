@@ -27,8 +27,8 @@ use webauthn_rs_core::proto::{
 use super::ceremony::{self, TIMEOUT_MS};
 use super::errors::*;
 use super::notices::{self, Change};
-use super::table::{self, TABLE, passkey_json};
 use super::relying_party;
+use super::table::{self, TABLE, passkey_json};
 
 /// The challenge cookie, Better Auth's `webAuthnChallengeCookie` (prefixed like every cookie).
 pub const CHALLENGE_COOKIE: &str = "better-auth-passkey";
@@ -359,7 +359,10 @@ async fn verify_registration(
         Challenge::Authentication { .. } => return Err(ApiError::bad_request(CHALLENGE_NOT_FOUND)),
     };
     if expected_user != user_id {
-        return Err(ApiError::new(401, YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY));
+        return Err(ApiError::new(
+            401,
+            YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY,
+        ));
     }
     let refused = || ApiError::bad_request(FAILED_TO_VERIFY_REGISTRATION);
     let response = req.field("response").cloned().unwrap_or_default();
@@ -372,7 +375,10 @@ async fn verify_registration(
     // One credential, one owner: a credential ID already stored is not stored again.
     let taken = ctx
         .adapter
-        .count(TABLE, &[Where::eq("credentialID", proven.credential_id.as_str())])
+        .count(
+            TABLE,
+            &[Where::eq("credentialID", proven.credential_id.as_str())],
+        )
         .await?;
     if taken > 0 {
         return Err(refused());
@@ -472,8 +478,7 @@ async fn verify_authentication(
         tracing::error!(passkey_id = %passkey_id, error = %e, "stored passkey cannot be used");
         failed()
     })?;
-    let assertion: PublicKeyCredential =
-        serde_json::from_value(response).map_err(|_| failed())?;
+    let assertion: PublicKeyCredential = serde_json::from_value(response).map_err(|_| failed())?;
     let result = match relying_party(ctx).finish_authentication(&assertion, state, stored) {
         Ok(r) => r,
         Err(WebauthnError::CredentialPossibleCompromise) => {
@@ -553,7 +558,10 @@ async fn owned_passkey(
     let s = req.session()?;
     let id = req.str_field("id").unwrap_or_default();
     if id.is_empty() {
-        return Err(ApiError::message_only(400, "Missing required parameter: id"));
+        return Err(ApiError::message_only(
+            400,
+            "Missing required parameter: id",
+        ));
     }
     let row = ctx
         .adapter
@@ -575,7 +583,13 @@ async fn delete_passkey(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
         .await?;
     if deleted == 1 {
         let s = req.session()?;
-        notices::send(ctx, req, &s.user, Change::Removed, table::text(&row, "name"));
+        notices::send(
+            ctx,
+            req,
+            &s.user,
+            Change::Removed,
+            table::text(&row, "name"),
+        );
     }
     Ok(AuthResponse::json(json!({"status": true})))
 }
@@ -602,5 +616,7 @@ async fn update_passkey(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
         .update(TABLE, &[Where::eq("id", id)], set)
         .await?
         .ok_or_else(|| ApiError::new(500, FAILED_TO_UPDATE_PASSKEY))?;
-    Ok(AuthResponse::json(json!({"passkey": passkey_json(&updated)})))
+    Ok(AuthResponse::json(
+        json!({"passkey": passkey_json(&updated)}),
+    ))
 }

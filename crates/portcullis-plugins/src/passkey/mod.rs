@@ -20,7 +20,7 @@
 pub mod ceremony;
 pub mod endpoints;
 pub mod errors;
-mod notices;
+pub mod notices;
 pub mod settings;
 pub mod table;
 
@@ -101,10 +101,7 @@ impl Plugin for Passkey {
             ),
             Fragment::new(
                 "account.security",
-                portcullis_core::template_source!(
-                    "src/passkey/templates",
-                    "account-passkeys.html"
-                ),
+                portcullis_core::template_source!("src/passkey/templates", "account-passkeys.html"),
             ),
         ]
     }

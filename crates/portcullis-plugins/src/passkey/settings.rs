@@ -129,7 +129,11 @@ mod tests {
 
     #[test]
     fn relying_party_is_checked_against_its_origins() {
-        let s = build("example.com", "https://auth.example.com, https://example.com").unwrap();
+        let s = build(
+            "example.com",
+            "https://auth.example.com, https://example.com",
+        )
+        .unwrap();
         assert_eq!(s.rp_id, "example.com");
         assert_eq!(s.origins.len(), 2);
         assert!(build("localhost", "http://localhost:3000").is_ok());
