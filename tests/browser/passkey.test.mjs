@@ -62,10 +62,41 @@ async function sessionEmail() {
   return body && body.user ? body.user.email : null;
 }
 
+// Chromium's virtual authenticator answers a conditional (autofill) request as soon as it is
+// made, as if the user had picked the passkey from the field's suggestions. To press the button
+// instead, the page is told the browser has no autofill for passkeys (as older browsers have
+// none): a flag in sessionStorage that an init script reads before the page's own scripts run.
+async function withoutAutofill(on) {
+  await page.evaluate((flag) => {
+    if (flag) sessionStorage.setItem("test-no-passkey-autofill", "1");
+    else sessionStorage.removeItem("test-no-passkey-autofill");
+  }, on);
+}
+
+async function signInWithButton() {
+  await withoutAutofill(true);
+  await page.goto("/sign-in");
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+}
+
 test("passkeys: register on the account page, sign in by button and autofill, rename, delete, clone refused", { timeout: 180_000 }, async (t) => {
   await context.clearCookies();
   if (!(await passkeysOffered(t))) return;
+  await page.addInitScript(() => {
+    if (sessionStorage.getItem("test-no-passkey-autofill") === "1" && window.PublicKeyCredential) {
+      window.PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    }
+  });
   const { cdp, authenticatorId } = await virtualAuthenticator();
+  t.after(() => cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId }).catch(() => {}));
+
+  // Signed out, with no passkey yet: the email field offers passkeys (autocomplete
+  // "username webauthn", a conditional request waiting), and the page passes the checks.
+  await page.goto("/sign-in");
+  await page.waitForFunction(() => document.getElementById("sign-in-email")?.getAttribute("autocomplete") === "username webauthn");
+  await page.getByRole("button", { name: "Sign in with a passkey" }).waitFor();
+  await checkPage(page, "sign-in-passkey");
+
   const email = freshEmail("passkey");
   await signUpByApi(page, { email, password: PASSWORD });
 
@@ -86,30 +117,22 @@ test("passkeys: register on the account page, sign in by button and autofill, re
 
   // Signed out, the button signs in with no email typed.
   await signOut();
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await signInWithButton();
   await page.waitForURL((url) => new URL(url).pathname === "/account");
   assert.equal(await sessionEmail(), email);
   const listed = await (await page.request.get("/api/auth/passkey/list-user-passkeys")).json();
   assert.ok(listed[0].counter > 0, "the counter moved forward");
 
-  // Signed out again: autofill. The email field offers passkeys; choosing one signs in.
+  // Signed out again: autofill. The sign-in page's waiting request takes the passkey.
   await signOut();
+  await withoutAutofill(false);
+  const verified = page.waitForResponse((r) => r.url().endsWith("/passkey/verify-authentication"));
   await page.goto("/sign-in");
-  await page.getByRole("button", { name: "Sign in with a passkey" }).waitFor();
-  const field = page.locator("#sign-in-email");
-  await page.waitForFunction(() => document.getElementById("sign-in-email")?.getAttribute("autocomplete") === "username webauthn");
-  await checkPage(page, "sign-in-passkey");
-  await field.focus();
-  await page.waitForURL((url) => new URL(url).pathname === "/account", { timeout: 15_000 }).catch(async () => {
-    // Chromium shows the passkey in the field's autofill list; take it from the keyboard.
-    await field.press("ArrowDown");
-    await field.press("Enter");
-    await page.waitForURL((url) => new URL(url).pathname === "/account");
-  });
+  assert.equal((await verified).status(), 200);
+  await page.waitForURL((url) => new URL(url).pathname === "/account");
   assert.equal(await sessionEmail(), email);
 
-  // Rename and delete from the keyboard-usable list.
+  // Rename from the keyboard-usable list.
   await page.goto("/account#security");
   await row.getByRole("button", { name: "Rename Test laptop" }).click();
   const rename = row.getByLabel("New name");
@@ -124,8 +147,7 @@ test("passkeys: register on the account page, sign in by button and autofill, re
   await cdp.send("WebAuthn.removeCredential", { authenticatorId, credentialId: credential.credentialId });
   await cdp.send("WebAuthn.addCredential", { authenticatorId, credential: { ...credential, signCount: 0 } });
   await signOut();
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await signInWithButton();
   await page.locator("#passkey-sign-in-message").getByText("could not be verified", { exact: false }).waitFor();
   assert.equal(await sessionEmail(), null, "the clone signs in no one");
   // The genuine counter is kept: the stored passkey is unchanged and still listed.
@@ -143,12 +165,10 @@ test("passkeys: register on the account page, sign in by button and autofill, re
   await cdp.send("WebAuthn.removeCredential", { authenticatorId, credentialId: credential.credentialId });
   await cdp.send("WebAuthn.addCredential", { authenticatorId, credential: { ...credential, signCount: 100 } });
   await signOut();
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await signInWithButton();
   await page.locator("#passkey-sign-in-message").getByText("not registered here", { exact: false }).waitFor();
   assert.equal(await sessionEmail(), null);
-
-  await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
+  await withoutAutofill(false);
   assert.deepEqual(problems, []);
 });
 
@@ -179,6 +199,7 @@ test("passkeys: the official client's passkeyClient() adds a passkey and signs i
   await page.route(`**${clientScript}`, (route) =>
     route.fulfill({ contentType: "text/javascript; charset=utf-8", body: bundled.outputFiles[0].text }));
   const { cdp, authenticatorId } = await virtualAuthenticator();
+  t.after(() => cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId }).catch(() => {}));
   const email = freshEmail("passkey-client");
   await signUpByApi(page, { email, password: PASSWORD });
 
@@ -205,7 +226,6 @@ test("passkeys: the official client's passkeyClient() adds a passkey and signs i
   const session = await page.evaluate(() => window.authClient.getSession());
   assert.equal(session.data.user.email, email);
 
-  await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
   await page.unroute(`**${clientScript}`);
   assert.deepEqual(problems, []);
 });

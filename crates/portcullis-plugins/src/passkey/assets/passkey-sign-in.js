@@ -65,8 +65,9 @@ async function startAutofill() {
   try {
     await signIn("conditional");
   } catch (err) {
-    if (err && err.name === "AbortError") return;
-    showMessage(message, explain(err));
+    // Only a passkey the user chose and the server refused is worth a word: a request that
+    // was aborted (the button took over) or ended without a choice is not an error to them.
+    if (err && err.apiError) showMessage(message, explain(err));
   }
 }
 
