@@ -95,6 +95,8 @@ test("passkeys: register on the account page, sign in by button and autofill, re
   await page.goto("/sign-in");
   await page.waitForFunction(() => document.getElementById("sign-in-email")?.getAttribute("autocomplete") === "username webauthn");
   await page.getByRole("button", { name: "Sign in with a passkey" }).waitFor();
+  await page.waitForTimeout(300); // the autofill request has had its answer (none)
+  assert.equal((await page.locator("#passkey-sign-in-message").textContent()).trim(), "", "no error before anyone chose anything");
   await checkPage(page, "sign-in-passkey");
 
   const email = freshEmail("passkey");
