@@ -34,8 +34,22 @@ h_rand_hex() { python3 -c 'import secrets,sys; print(secrets.token_hex(int(sys.a
 # 48 characters from [A-Za-z0-9_-]
 h_secret48() { python3 -c 'import secrets; print(secrets.token_urlsafe(36))'; }
 
+# A free port: any (the system's choice), or one in H_PORT_RANGE (`43000-43999`) when set, so
+# that runs side by side on one machine keep to ports of their own.
 h_free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  python3 -c '
+import os, random, socket
+lo, hi = (int(x) for x in (os.environ.get("H_PORT_RANGE") or "0-0").split("-"))
+for port in ([0] if lo == 0 else random.sample(range(lo, hi + 1), hi + 1 - lo)):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(s.getsockname()[1]); s.close(); break
+else:
+    raise SystemExit("no free port in H_PORT_RANGE")
+'
 }
 
 # h_tmpdir VAR [LABEL] — creates a temporary directory, stores its path in VAR, registers it.
