@@ -124,6 +124,16 @@ async fn assertion(
     serde_json::to_value(&credential).expect("json")
 }
 
+/// Posts an assertion to verify-authentication, with the agent's challenge cookie.
+async fn verify(agent: &mut Agent<'_>, answer: Value) -> Response {
+    agent
+        .post(
+            "/api/auth/passkey/verify-authentication",
+            json!({"response": answer}),
+        )
+        .await
+}
+
 async fn stored(srv: &TestServer, id: &str) -> Row {
     srv.adapter()
         .find_one("passkey", &[Where::eq("id", id)])
@@ -323,20 +333,10 @@ async fn register_sign_in_rename_delete(backend: Backend) {
     );
     let before = me.cookie("better-auth.session_token").map(str::to_owned);
     // A fresh challenge replaced the one the answer was made for.
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": answer}),
-        )
-        .await;
+    let res = verify(&mut me, answer).await;
     assert_error(&res, 400, "AUTHENTICATION_FAILED", "Authentication failed");
     let answer = assertion(&mut me, &mut authenticator, false).await;
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": answer}),
-        )
-        .await;
+    let res = verify(&mut me, answer).await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let body = res.json();
     assert_eq!(fields(&body), ["session", "user"]);
@@ -400,12 +400,7 @@ async fn register_sign_in_rename_delete(backend: Backend) {
     assert_eq!(res.status, 200);
     let stale = json!({"id": passkey["credentialID"], "rawId": passkey["credentialID"], "type": "public-key",
         "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}});
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": stale}),
-        )
-        .await;
+    let res = verify(&mut me, stale).await;
     assert_error(&res, 401, "PASSKEY_NOT_FOUND", "Passkey not found");
 }
 
@@ -419,12 +414,7 @@ async fn challenges_are_single_use_and_expire(backend: Backend) {
     // Used once: the same answer again finds no challenge.
     let answer = assertion(&mut me, &mut authenticator, false).await;
     let cookie = me.cookie(COOKIE).expect("cookie").to_owned();
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": answer.clone()}),
-        )
-        .await;
+    let res = verify(&mut me, answer.clone()).await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let res = srv
         .send(
@@ -440,30 +430,15 @@ async fn challenges_are_single_use_and_expire(backend: Backend) {
     let answer = assertion(&mut me, &mut authenticator, false).await;
     let mut forged = answer.clone();
     forged["response"]["signature"] = json!("AAAA");
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": forged}),
-        )
-        .await;
+    let res = verify(&mut me, forged).await;
     assert_error(&res, 400, "AUTHENTICATION_FAILED", "Authentication failed");
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": answer}),
-        )
-        .await;
+    let res = verify(&mut me, answer).await;
     assert_error(&res, 400, "CHALLENGE_NOT_FOUND", "Challenge not found");
 
     // Five minutes, by the server's clock.
     let answer = assertion(&mut me, &mut authenticator, false).await;
     srv.clock.advance(Duration::seconds(301));
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": answer}),
-        )
-        .await;
+    let res = verify(&mut me, answer).await;
     assert_error(&res, 400, "CHALLENGE_NOT_FOUND", "Challenge not found");
 
     // No cookie, a forged cookie, or a registration challenge for a sign-in: not found.
@@ -543,12 +518,7 @@ async fn stale_counter_is_refused(backend: Backend) {
         .expect("update");
     let answer = assertion(&mut me, &mut authenticator, false).await;
     let before = me.cookie("better-auth.session_token").map(str::to_owned);
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": answer}),
-        )
-        .await;
+    let res = verify(&mut me, answer).await;
     assert_error(&res, 400, "AUTHENTICATION_FAILED", "Authentication failed");
     assert!(res.set_cookie("better-auth.session_token").is_none());
     assert_eq!(
@@ -691,12 +661,7 @@ async fn user_verification_counts_as_both_factors(backend: Backend) {
     register(&mut me, &mut authenticator, None).await;
 
     let answer = assertion(&mut me, &mut authenticator, false).await;
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": answer}),
-        )
-        .await;
+    let res = verify(&mut me, answer).await;
     assert_json(&res, 200, json!({"twoFactorRedirect": true}));
     assert!(
         res.set_cookie("better-auth.session_token").is_none(),
@@ -704,12 +669,7 @@ async fn user_verification_counts_as_both_factors(backend: Backend) {
     );
 
     let answer = assertion(&mut me, &mut authenticator, true).await;
-    let res = me
-        .post(
-            "/api/auth/passkey/verify-authentication",
-            json!({"response": answer}),
-        )
-        .await;
+    let res = verify(&mut me, answer).await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(fields(&res.json()), ["session", "user"]);
     assert!(res.set_cookie("better-auth.session_token").is_some());

@@ -2,7 +2,7 @@
 // one (generate-register-options → navigator.credentials.create → verify-registration),
 // rename and delete. Text from the server always goes through textContent.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
-import { checkRequired, showServerError, wireForm } from "./forms.js";
+import { renameForm, showServerError, wireForm } from "./forms.js";
 import { absoluteTime, factsList } from "./devices.js";
 import { creationOptions, registrationJSON, webauthnAvailable } from "./webauthn-json.js";
 
@@ -52,7 +52,24 @@ function passkeyItem(passkey) {
   rename.className = "button button--small";
   rename.textContent = "Rename";
   rename.setAttribute("aria-label", `Rename ${label}`);
-  rename.addEventListener("click", () => renameForm(li, passkey, rename));
+  rename.addEventListener("click", () =>
+    renameForm(li, {
+      idPrefix: `passkey-${passkey.id}`,
+      current: passkey.name,
+      maxLength: 64,
+      message,
+      emptyText: "Enter a name for the passkey.",
+      opener: rename,
+      save: async (name, f) => {
+        const { error } = await api("/passkey/update-passkey", { method: "POST", body: { id: passkey.id, name } });
+        if (error) {
+          showError(error, f, { VALIDATION_ERROR: "name" });
+          return;
+        }
+        await loadPasskeys();
+        showMessage(message, "The passkey was renamed.", "success");
+      },
+    }));
   const remove = document.createElement("button");
   remove.type = "button";
   remove.className = "button button--small button--danger";
@@ -62,65 +79,6 @@ function passkeyItem(passkey) {
   actions.append(rename, remove);
   li.append(body, actions);
   return li;
-}
-
-function renameForm(li, passkey, opener) {
-  if (li.querySelector("form")) return;
-  const f = document.createElement("form");
-  f.className = "form";
-  f.noValidate = true;
-  const id = `passkey-rename-${passkey.id}`;
-  const field = document.createElement("div");
-  field.className = "field";
-  const lab = document.createElement("label");
-  lab.htmlFor = id;
-  lab.textContent = "New name";
-  const input = document.createElement("input");
-  input.id = id;
-  input.name = "name";
-  input.required = true;
-  input.maxLength = 64;
-  input.value = passkey.name || "";
-  input.setAttribute("aria-describedby", `${id}-error`);
-  const err = document.createElement("p");
-  err.id = `${id}-error`;
-  err.className = "field-error";
-  err.setAttribute("aria-live", "polite");
-  field.append(lab, input, err);
-  const buttons = document.createElement("div");
-  buttons.className = "form-actions";
-  const save = document.createElement("button");
-  save.type = "submit";
-  save.className = "button button--primary button--small";
-  save.textContent = "Save name";
-  save.dataset.busyLabel = "Saving…";
-  const cancel = document.createElement("button");
-  cancel.type = "button";
-  cancel.className = "button button--small";
-  cancel.textContent = "Cancel";
-  cancel.addEventListener("click", () => {
-    f.remove();
-    opener.focus();
-  });
-  buttons.append(save, cancel);
-  f.append(field, buttons);
-  wireForm(f, message);
-  f.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearMessage(message);
-    if (!checkRequired(f, { name: "Enter a name for the passkey." })) return;
-    setBusy(f, true);
-    const { error } = await api("/passkey/update-passkey", { method: "POST", body: { id: passkey.id, name: input.value.trim() } });
-    setBusy(f, false);
-    if (error) {
-      showError(error, f, { VALIDATION_ERROR: "name" });
-      return;
-    }
-    await loadPasskeys();
-    showMessage(message, "The passkey was renamed.", "success");
-  });
-  li.querySelector(".device-body").append(f);
-  input.focus();
 }
 
 async function deletePasskey(passkey, button, label) {
