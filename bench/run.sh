@@ -402,16 +402,43 @@ python3 "$SEED" api-keys --base "$TOK_BASE" --origin "$TOK_BASE" --users "$work/
   --out "$work/pg/users-keys.json"
 python3 "$SEED" reqs --users "$work/pg/users-keys.json" --origin "$TOK_BASE" --dir "$work/pg-tok"
 measure workload=token title="GET /token: a signed JWT (EdDSA) for the session" server="$TOK" \
-  pid="$TOK_PID" base="$TOK_BASE" reqs="$work/pg-tok/token.reqs" has='"token":"ey'
+  pid="$TOK_PID" base="$TOK_BASE" reqs="$work/pg-tok/token.reqs" has='"token":"ey' \
+  note="a token signed for the same claims in the last 30 s is handed out again (JWT_REUSE_WINDOW)"
 measure workload=token title="GET /token: a signed JWT (EdDSA) for the session" server="$BA" \
   pid="$BA_PID" base="$BA_BASE" reqs="$work/ba/token.reqs" has='"token":"ey'
 measure workload=get-session-api-key title="get-session, API key (x-api-key, database)" server="$TOK" \
   pid="$TOK_PID" base="$TOK_BASE" reqs="$work/pg-tok/get-session-api-key.reqs" has="$USER_JSON"
-# The reference's api-key plugin runs without enableSessionForAPIKeys, so it has no such row.
-python3 -c 'import json; print(json.dumps({"workload": "get-session-api-key",
-  "title": "get-session, API key (x-api-key, database)", "server": "Better Auth",
-  "skipped": "the reference runs apiKey() without enableSessionForAPIKeys"}))' >>"$ROWS"
+# Better Auth's side: the reference runs apiKey() without enableSessionForAPIKeys, so a second
+# Better Auth process with it on (bench/better-auth-api-key.mjs) serves this row, from the
+# reference's installed packages, on its database and secret (its seeded users sign in there too).
+ba_dir=${BA_REF_DIR:-/tmp/better-auth-ref}
+cp "$here/better-auth-api-key.mjs" "$ba_dir/"
+bak_port=$(h_free_port)
+(cd "$ba_dir" && PORT=$bak_port DATABASE_URL="$BA_DBURL" BETTER_AUTH_SECRET="$secret" \
+  exec node better-auth-api-key.mjs) >"$work/ba-api-key.log" 2>&1 </dev/null &
+BAK_PID=$!
+H_PIDS+=("$BAK_PID")
+BAK_BASE="http://127.0.0.1:$bak_port" BAK="Better Auth (api-key sessions)"
+h_wait_ok "$BAK_BASE/health" "$BAK_PID" "$work/ba-api-key.log" 60 \
+  || h_die "Better Auth with API-key sessions did not start"
+h_server_pid "$BAK_PID" "$bak_port"
+BAK_PID=$H_SERVER_PID
+mkdir -p "$work/ba-key"
+python3 "$SEED" api-keys --base "$BAK_BASE" --origin "$BAK_BASE" --users "$work/ba/users.json" \
+  --out "$work/ba/users-keys.json"
+python3 "$SEED" reqs --users "$work/ba/users-keys.json" --origin "$BAK_BASE" --dir "$work/ba-key"
+measure workload=get-session-api-key title="get-session, API key (x-api-key, database)" server="$BAK" \
+  pid="$BAK_PID" base="$BAK_BASE" reqs="$work/ba-key/get-session-api-key.reqs" has="$USER_JSON" \
+  note="apiKey({ enableSessionForAPIKeys: true }), per-key rate limit off"
+stop_server "$BAK_PID"
 stop_server "$TOK_PID"
+# The same with a signature on every request, as Better Auth does.
+start_portcullis "Portcullis (PG, jwt, signing every time)" "$P_DBURL" ENABLE_JWT=true \
+  JWT_SET_HEADER=false JWT_REUSE_WINDOW=0
+measure workload=token title="GET /token: a signed JWT (EdDSA) for the session" \
+  server="Portcullis (PG, jwt, signing every time)" pid="$P_PID" base="$P_BASE" \
+  reqs="$work/pg-tok/token.reqs" has='"token":"ey' note="JWT_REUSE_WINDOW=0: one Ed25519 signature per request"
+stop_server "$P_PID"
 
 # password-hashing workloads: 8 connections, one wrk thread, generous timeouts
 measure workload=sign-up title="sign-up/email (one hash + inserts)" server="Portcullis (PostgreSQL, argon2id)" pid="$PG_PID" \

@@ -34,22 +34,26 @@ h_rand_hex() { python3 -c 'import secrets,sys; print(secrets.token_hex(int(sys.a
 # 48 characters from [A-Za-z0-9_-]
 h_secret48() { python3 -c 'import secrets; print(secrets.token_urlsafe(36))'; }
 
-# A free port: any (the system's choice), or one in H_PORT_RANGE (`43000-43999`) when set, so
-# that runs side by side on one machine keep to ports of their own.
+# A free port: any the system gives, or one in H_PORT_RANGE (`first-last`) when set, so that
+# two developers testing side by side on one machine keep to their own ports.
 h_free_port() {
   python3 -c '
-import os, random, socket
-lo, hi = (int(x) for x in (os.environ.get("H_PORT_RANGE") or "0-0").split("-"))
-for port in ([0] if lo == 0 else random.sample(range(lo, hi + 1), hi + 1 - lo)):
+import random, socket, sys
+spec = sys.argv[1]
+if not spec:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close(); sys.exit()
+first, last = (int(x) for x in spec.split("-"))
+ports = list(range(first, last + 1)); random.shuffle(ports)
+for p in ports:
     s = socket.socket()
     try:
-        s.bind(("127.0.0.1", port))
+        s.bind(("127.0.0.1", p)); print(p); sys.exit()
     except OSError:
-        continue
-    print(s.getsockname()[1]); s.close(); break
-else:
-    raise SystemExit("no free port in H_PORT_RANGE")
-'
+        pass
+    finally:
+        s.close()
+sys.exit("no free port in H_PORT_RANGE " + spec)
+' "${H_PORT_RANGE:-}"
 }
 
 # h_tmpdir VAR [LABEL] — creates a temporary directory, stores its path in VAR, registers it.

@@ -14,10 +14,18 @@
 #    (g) the JWT signing key Better Auth's jwt plugin made (encrypted in `jwks`) is Portcullis's
 #        key too: its /jwks publishes it, its /token signs with it, and a token Better Auth
 #        signed verifies against Portcullis's key set.
-#    (h) a passkey registered on the reference (its own verify-registration wrote the row, from a
+#    (h) a second user enrolled TOTP on the reference (its secret and backup codes encrypted by
+#        Better Auth): Portcullis holds its password sign-in for the second step, and a code
+#        Debian's `oathtool` makes from the secret Better Auth gave passes it;
+#    (i) a backup code Better Auth made passes it once, and not a second time.
+#    (j) with versioned secrets (BETTER_AUTH_SECRETS, Better Auth 1.7's rotation), on a second
+#        database: Better Auth's cookie (signed with the current version) is accepted, and its JWT
+#        key, sealed in a `$ba$<version>$` envelope, is Portcullis's key too.
+#    (k) a passkey registered on the reference (its own verify-registration wrote the row, from a
 #        software authenticator: soft-authenticator.mjs) signs its user in on Portcullis, with no
-#        session and no email, and (i) the same key answering with a stale counter is refused.
-# The reference runs its full profile, which has the api-key and passkey plugins.
+#        session and no email, and (l) the same key answering with a stale counter is refused.
+# The reference runs its full profile, which has the api-key, two-factor and
+# passkey plugins.
 #
 # Usage:  PORTCULLIS_BIN=target/debug/portcullis tests/compat/better-auth-db.sh
 # Env:    PORTCULLIS_BIN (required), BA_REF_START (reference start script, default
@@ -112,6 +120,24 @@ code=$(curl -sS -o "$work/pk-verify-reg.json" -w '%{http_code}' -X POST "$H_REF_
   --data @"$work/pk-reg-body.json" || true)
 [ "$code" = 200 ] || abort "reference passkey/verify-registration answered $code: $(cat "$work/pk-verify-reg.json")"
 ba_passkey_id=$(h_json "$work/pk-verify-reg.json" 'd["id"]')
+# a user with TOTP, enrolled by Better Auth's two-factor plugin
+tfa_email="compat-tfa-$(h_rand_hex 4)@example.com"
+ref_post() { # $1 = path, $2 = JSON body, $3 = output file; the cookie jar $work/tfa.jar
+  curl -sS -o "$3" -w '%{http_code}' -b "$work/tfa.jar" -c "$work/tfa.jar" -X POST "$H_REF_BASE/api/auth$1" \
+    -H "Origin: $H_REF_BASE" -H 'Content-Type: application/json' --data "$2" || true
+}
+totp_at() { # $1 = base32 secret, $2 = seconds from now
+  oathtool --totp -b "$1" --now "$(date -u -d "@$(($(date +%s) + $2))" '+%Y-%m-%d %H:%M:%S UTC')"
+}
+[ "$(ref_post /sign-up/email "{\"name\":\"TFA\",\"email\":\"$tfa_email\",\"password\":\"$password\"}" "$work/tfa-up.json")" = 200 ] ||
+  abort "reference sign-up of the TOTP user: $(cat "$work/tfa-up.json")"
+[ "$(ref_post /two-factor/enable "{\"password\":\"$password\"}" "$work/tfa-enable.json")" = 200 ] ||
+  abort "reference two-factor/enable: $(cat "$work/tfa-enable.json")"
+tfa_secret=$(h_json "$work/tfa-enable.json" 'd["totpURI"].split("secret=")[1].split("&")[0]')
+tfa_backup=$(h_json "$work/tfa-enable.json" 'd["backupCodes"][0]')
+[ "$(ref_post /two-factor/verify-totp "{\"code\":\"$(totp_at "$tfa_secret" 0)\"}" "$work/tfa-verify.json")" = 200 ] ||
+  abort "reference two-factor/verify-totp: $(cat "$work/tfa-verify.json")"
+echo "reference enrolled TOTP for $tfa_email"
 
 h_stop_reference
 echo "reference stopped"
@@ -119,7 +145,7 @@ echo "reference stopped"
 # --- 2. Portcullis reads it in place ----------------------------------------------------------------
 p_port=$(h_free_port)
 H_PORT=$p_port h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" \
-  ENABLE_API_KEY=true API_KEY_ENABLE_SESSIONS=true ENABLE_JWT=true \
+  ENABLE_API_KEY=true API_KEY_ENABLE_SESSIONS=true ENABLE_JWT=true ENABLE_TWO_FACTOR=true \
   ENABLE_PASSKEYS=true PASSKEY_RP_ID=localhost PASSKEY_ORIGIN="http://localhost:$p_port" ||
   abort "Portcullis did not become ready ($PORTCULLIS_BIN serve)"
 P=$H_LAST_BASE
@@ -215,7 +241,7 @@ else
   fail "(g) JWT key: reference kid '$ba_kid'; Portcullis jwks $(head -c 300 "$work/e-jwks.json"); token $(head -c 300 "$work/e-token.json")"
 fi
 
-# (h), (i): a fresh challenge with no session (passkey-first), answered by the Better Auth passkey.
+# (k), (l): a fresh challenge with no session (passkey-first), answered by the Better Auth passkey.
 passkey_sign_in() { # $1 = output file, $2 = counter to sign with (optional)
   rm -f "$work/p-jar"
   curl -sS -o "$work/p-auth-options.json" -c "$work/p-jar" "$P/api/auth/passkey/generate-authenticate-options" || true
@@ -229,15 +255,80 @@ passkey_sign_in() { # $1 = output file, $2 = counter to sign with (optional)
 code=$(passkey_sign_in "$work/h.json")
 if [ "$code" = 200 ] && [ "$(h_json "$work/h.json" 'd["user"]["id"]')" = "$user_id" ] &&
   [ -n "$(h_json "$work/h.json" 'd["session"]["token"]')" ]; then
-  pass "(h) the passkey Better Auth registered signs its user in on Portcullis (no session, no email)"
+  pass "(k) the passkey Better Auth registered signs its user in on Portcullis (no session, no email)"
 else
-  fail "(h) passkey sign-in with the Better Auth passkey $ba_passkey_id: HTTP $code $(head -c 600 "$work/h.json")"
+  fail "(k) passkey sign-in with the Better Auth passkey $ba_passkey_id: HTTP $code $(head -c 600 "$work/h.json")"
 fi
 code=$(passkey_sign_in "$work/i.json" 1)
 if [ "$code" = 400 ] && [ "$(h_json "$work/i.json" 'd["code"]')" = AUTHENTICATION_FAILED ]; then
-  pass "(i) the same passkey with a stale counter is refused"
+  pass "(l) the same passkey with a stale counter is refused"
 else
-  fail "(i) stale counter: HTTP $code $(head -c 600 "$work/i.json")"
+  fail "(l) stale counter: HTTP $code $(head -c 600 "$work/i.json")"
+fi
+
+# (h) and (i): each with a fresh jar, as a new browser.
+p_post() { # $1 = jar, $2 = path, $3 = JSON body, $4 = output file
+  curl -sS -o "$4" -w '%{http_code}' -b "$1" -c "$1" -X POST "$P/api/auth$2" \
+    -H "Origin: $P" -H 'Content-Type: application/json' --data "$3" || true
+}
+second_step() { # $1 = label, $2 = verify path, $3 = code; 0 when the sign-in is held, then passes
+  local jar="$work/p-$1.jar"
+  rm -f "$jar"
+  local held
+  held=$(p_post "$jar" /sign-in/email "{\"email\":\"$tfa_email\",\"password\":\"$password\"}" "$work/$1-held.json")
+  [ "$held" = 200 ] && [ "$(h_json "$work/$1-held.json" 'd.get("twoFactorRedirect")')" = true ] || return 1
+  grep -q 'better-auth.two_factor' "$jar" || return 1
+  [ "$(p_post "$jar" "$2" "{\"code\":\"$3\"}" "$work/$1.json")" = 200 ] || return 1
+  [ "$(h_json "$work/$1.json" 'd["user"]["email"]')" = "$tfa_email" ]
+}
+if second_step totp /two-factor/verify-totp "$(totp_at "$tfa_secret" 30)"; then
+  pass "(h) the TOTP Better Auth enrolled: the sign-in is held, and an oathtool code passes it"
+else
+  fail "(h) TOTP: $(head -c 300 "$work/totp-held.json") / $(head -c 300 "$work/totp.json" 2>/dev/null)"
+fi
+if second_step backup /two-factor/verify-backup-code "$tfa_backup" &&
+  ! second_step backup-again /two-factor/verify-backup-code "$tfa_backup" &&
+  [ "$(h_json "$work/backup-again.json" 'd["code"]')" = INVALID_BACKUP_CODE ]; then
+  pass "(i) a backup code Better Auth made passes the second step once"
+else
+  fail "(i) backup code: $(head -c 300 "$work/backup.json" 2>/dev/null) / $(head -c 300 "$work/backup-again.json" 2>/dev/null)"
+fi
+
+# (j) Versioned secrets: a second database, written by Better Auth under BETTER_AUTH_SECRETS.
+h_stop_pid "$H_LAST_PID"
+db2="ba_compat_v_$(h_rand_hex 6)"
+h_create_db "$db2" ba
+dburl2="postgres://ba:ba@$PG_HOSTPORT/$db2"
+versions="2:versioned-current-$(h_rand_hex 16),1:versioned-older-$(h_rand_hex 16)"
+BETTER_AUTH_SECRETS=$versions BA_REF_PROFILE=full h_start_reference "$dburl2" "$secret" ||
+  abort "could not start the reference Better Auth server with BETTER_AUTH_SECRETS"
+curl -sS -o "$work/h-signup.json" -D "$work/h-signup.headers" -X POST "$H_REF_BASE/api/auth/sign-up/email" \
+  -H "Origin: $H_REF_BASE" -H 'Content-Type: application/json' \
+  --data "{\"name\":\"Versioned\",\"email\":\"v-$email\",\"password\":\"$password\"}" || true
+v_user=$(h_json "$work/h-signup.json" 'd["user"]["id"]')
+v_cookie=$(tr -d '\r' <"$work/h-signup.headers" |
+  sed -n 's/^[Ss][Ee][Tt]-[Cc][Oo][Oo][Kk][Ii][Ee]: better-auth\.session_token=\([^;]*\).*/\1/p' | head -1)
+curl -sS -o "$work/h-ref-token.json" "$H_REF_BASE/api/auth/token" -H "Cookie: better-auth.session_token=$v_cookie" || true
+curl -sS -o "$work/h-ref-jwks.json" "$H_REF_BASE/api/auth/jwks" || true
+v_kid=$(h_json "$work/h-ref-jwks.json" 'd["keys"][0]["kid"]')
+h_stop_reference
+sealed=$(psql "postgres://ba:ba@$PG_HOSTPORT/$db2" -qtAX -c 'select "privateKey" from jwks limit 1' 2>/dev/null || true)
+case "$sealed" in
+  '"$ba$2$'*) ;;
+  *) abort "(j) Better Auth did not seal its JWT key in a version-2 envelope: ${sealed:0:20}" ;;
+esac
+h_start_portcullis "$PORTCULLIS_BIN" "$dburl2" "$secret" "$work/portcullis-versioned.log" \
+  BETTER_AUTH_SECRETS="$versions" ENABLE_JWT=true ||
+  abort "Portcullis did not start with BETTER_AUTH_SECRETS"
+P=$H_LAST_BASE
+curl -sS -o "$work/h-session.json" "$P/api/auth/get-session" -H "Cookie: better-auth.session_token=$v_cookie" || true
+curl -sS -o "$work/h-token.json" "$P/api/auth/token" -H "Cookie: better-auth.session_token=$v_cookie" || true
+v_jwt=$(h_json "$work/h-token.json" 'd["token"]')
+if [ -n "$v_user" ] && [ "$(h_json "$work/h-session.json" 'd["user"]["id"]')" = "$v_user" ] &&
+  [ -n "$v_kid" ] && [ -n "$v_jwt" ] && [ "$(verify_jwt "$v_jwt" "$work/h-ref-jwks.json")" = "$v_kid" ]; then
+  pass "(j) BETTER_AUTH_SECRETS: Better Auth's cookie and its envelope-sealed JWT key work in Portcullis"
+else
+  fail "(j) versioned secrets: session $(head -c 200 "$work/h-session.json"); token $(head -c 200 "$work/h-token.json"); kid '$v_kid'"
 fi
 
 if [ "$failures" -gt 0 ]; then

@@ -109,6 +109,14 @@ impl AuthContext {
         self.config.secret.bytes()
     }
 
+    /// The secrets encryption at rest seals and opens with (`crypto::symmetric::{seal, open}`).
+    pub fn sealing_keys(&self) -> crate::crypto::symmetric::SealingKeys<'_> {
+        match &self.config.secret_versions {
+            Some(v) => crate::crypto::symmetric::SealingKeys::Versioned(v),
+            None => crate::crypto::symmetric::SealingKeys::Single(self.secret()),
+        }
+    }
+
     pub fn user_table(&self) -> &Table {
         // The core schema always has `user`; build_schema cannot remove it.
         self.schema

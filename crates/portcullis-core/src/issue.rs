@@ -75,6 +75,10 @@ pub struct PendingSession<'a> {
     pub dont_remember: bool,
     /// See [`SignIn::both_factors`].
     pub both_factors: bool,
+    /// The issuing writes' store: a hook reads and writes through it (a challenge's row), since
+    /// inside the caller's transaction a second connection could wait for the one it holds
+    /// (SQLite's single writer), and a held first factor commits with its challenge.
+    pub store: &'a dyn portcullis_storage::Store,
 }
 
 impl PendingSession<'_> {
@@ -134,6 +138,7 @@ pub async fn issue_session_in(
         method: sign_in.method,
         dont_remember: sign_in.dont_remember,
         both_factors: sign_in.both_factors,
+        store: writes.store(),
     };
     for p in ctx.plugins.iter().filter(|p| p.hooks().issue) {
         if let Some(answer) = p.hold_session(ctx, req, &pending).await? {

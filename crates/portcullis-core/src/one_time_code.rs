@@ -114,7 +114,9 @@ impl CodeError {
     }
 }
 
-fn keyed_hash(ctx: &AuthContext, identifier: &str, code: &str) -> String {
+/// How a code is stored under `identifier`: an HMAC under the server secret bound to the
+/// identifier. Public for a plugin that checks codes against its own budget (two-factor).
+pub fn keyed_hash(ctx: &AuthContext, identifier: &str, code: &str) -> String {
     hmac_base64url(ctx.secret(), &format!("{identifier}:{code}"))
 }
 

@@ -11,6 +11,7 @@ pub mod multi_session;
 pub mod open_api;
 pub mod passkey;
 pub mod phone_number;
+pub mod two_factor;
 pub mod username;
 
 use std::sync::Arc;
@@ -42,6 +43,11 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     if let Some(s) = passkey::PasskeySettings::load(config)? {
         plugins.push(Arc::new(passkey::Passkey::new(s)));
+    }
+    // Its issue hook holds back the sessions every first factor above issues, until the second
+    // step; before multi-session, whose after-hook then sees no session cookie on a challenge.
+    if let Some(s) = two_factor::TwoFactorSettings::load(config)? {
+        plugins.push(Arc::new(two_factor::TwoFactor::new(s)));
     }
     // After every plugin that issues or re-sets a session: its after-hook reads the session
     // cookie the answer sets.

@@ -12,6 +12,7 @@ fn templates() -> (Templates, Vec<Sends>) {
     let config = Config::load(
         &Sources::new(HashMap::from([
             ("ENABLE_PHONE_AUTH".to_owned(), "true".to_owned()),
+            ("ENABLE_TWO_FACTOR".to_owned(), "true".to_owned()),
             ("ENABLE_PASSKEYS".to_owned(), "true".to_owned()),
         ]))
         .expect("sources"),
@@ -57,6 +58,8 @@ fn every_plugin_message_has_its_templates() {
     assert!(sends.contains(&Sends::Email(crate::magic_link::EMAIL)));
     assert!(sends.contains(&Sends::Email(crate::email_otp::EMAIL)));
     assert!(sends.contains(&Sends::Sms(crate::phone_number::SMS)));
+    assert!(sends.contains(&Sends::Email(crate::two_factor::NOTICE_EMAIL)));
+    assert!(sends.contains(&Sends::Sms(crate::two_factor::OTP_SMS)));
     assert!(sends.contains(&Sends::Email(crate::passkey::notices::EMAIL)));
     for s in sends {
         match s {
@@ -347,4 +350,42 @@ fn multi_session_from_its_table() {
     .expect("config");
     let err = crate::registry(&bad).err().expect("refused");
     assert_eq!(err.var, "plugins.multi_session.maximum");
+}
+
+#[test]
+fn two_factor_messages_render() {
+    let (t, _) = templates();
+    let code = t
+        .render_email(crate::two_factor::OTP_EMAIL, vars("Bob"))
+        .expect("code");
+    assert_eq!(code.subject, "Your Acme sign-in code: 482913");
+    assert!(code.text.contains("482913") && code.html.contains("482913"));
+    for (change, left, says) in [
+        ("totp-added", 0, "authenticator app was set up"),
+        ("otp-added", 0, "emailed codes was turned on"),
+        ("removed", 0, "turned off"),
+        ("backup-codes-regenerated", 0, "The old ones no longer work"),
+        ("backup-code-used", 1, "1 unused code left"),
+    ] {
+        let mut v = vars("Bob");
+        v["change"] = json!(change);
+        v["codes_left"] = json!(left);
+        v["time"] = json!("2026-12-05 07:49:03 UTC");
+        v["account_url"] = json!("https://auth.acme.test/account");
+        v["reset_url"] = json!("https://auth.acme.test/forgot-password");
+        let r = t
+            .render_email(crate::two_factor::NOTICE_EMAIL, v)
+            .unwrap_or_else(|e| panic!("{change}: {e}"));
+        assert!(r.text.contains(says), "{change}: {}", r.text);
+        assert!(r.html.contains(says), "{change}: {}", r.html);
+        assert!(r.text.contains("2026-12-05 07:49:03 UTC"), "{change}: when");
+        assert!(!r.subject.contains('\n'));
+    }
+    let sms = t
+        .render_sms(crate::two_factor::OTP_SMS, vars("Bob"))
+        .expect("sms");
+    assert!(
+        sms.starts_with("482913 is your Acme sign-in code."),
+        "{sms}"
+    );
 }

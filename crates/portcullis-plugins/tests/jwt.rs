@@ -37,6 +37,9 @@ fn main() -> std::process::ExitCode {
             "a_get_session_an_api_key_answers_carries_its_owners_jwt",
             |b| Box::pin(a_get_session_an_api_key_answers_carries_its_owners_jwt(b)),
         )
+        .per_backend("a_token_signed_moments_ago_is_handed_out_again", |b| {
+            Box::pin(a_token_signed_moments_ago_is_handed_out_again(b))
+        })
         .per_backend("claims_issuer_audience_and_header_are_settings", |b| {
             Box::pin(claims_issuer_audience_and_header_are_settings(b))
         })
@@ -175,6 +178,52 @@ async fn tokens_verify_against_the_key_set(backend: Backend) {
     assert_matches_openapi(&doc, "GET", "/token", 200, &json!({ "token": token }));
 }
 
+/// `JWT_REUSE_WINDOW`: within it, the same claims get the same token (same `iat`) instead of a
+/// new signature; changed claims, an expired window or a window of 0 sign anew.
+async fn a_token_signed_moments_ago_is_handed_out_again(backend: Backend) {
+    let srv = server(backend, &[]).await;
+    let mut agent = srv.agent();
+    agent.sign_up("Reuse", "reuse@example.com", PASSWORD).await;
+    let first = token(&mut agent).await;
+    let set = key_set(&srv).await;
+    let iat = |t: &str, srv: &TestServer| {
+        verify(&set, t, srv).expect("verifies")["iat"]
+            .as_i64()
+            .expect("iat")
+    };
+    srv.clock.advance(Duration::seconds(10));
+    assert_eq!(token(&mut agent).await, first, "reused within the window");
+    let res = agent.get("/api/auth/get-session").await;
+    assert_eq!(res.header("set-auth-jwt"), Some(first.as_str()));
+
+    // Changed claims miss at once, and carry the change.
+    let res = agent
+        .post("/api/auth/update-user", json!({ "name": "Renamed" }))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let renamed = token(&mut agent).await;
+    assert_ne!(renamed, first);
+    assert_eq!(verify(&set, &renamed, &srv).unwrap()["name"], "Renamed");
+    assert!(iat(&renamed, &srv) > iat(&first, &srv));
+
+    // Past the window (30 s by default), a new signature.
+    srv.clock.advance(Duration::seconds(31));
+    let later = token(&mut agent).await;
+    assert_ne!(later, renamed);
+    assert_eq!(iat(&later, &srv), iat(&renamed, &srv) + 31);
+
+    // A window of 0 signs every time (Ed25519 is deterministic: only `iat` tells them apart).
+    let srv = server(backend, &[("JWT_REUSE_WINDOW", "0")]).await;
+    let mut agent = srv.agent();
+    agent.sign_up("Fresh", "fresh@example.com", PASSWORD).await;
+    let first = token(&mut agent).await;
+    srv.clock.advance(Duration::seconds(10));
+    let second = token(&mut agent).await;
+    let set = key_set(&srv).await;
+    let iat = |t: &str| verify(&set, t, &srv).expect("verifies")["iat"].as_i64();
+    assert_eq!(iat(&second), iat(&first).map(|i| i + 10));
+}
+
 async fn every_algorithm_signs_what_its_key_verifies(backend: Backend) {
     for alg in KeyAlgorithm::ALL {
         let srv = server(backend, &[("JWT_ALGORITHM", alg.name())]).await;
@@ -227,9 +276,10 @@ async fn private_keys_are_encrypted_at_rest(backend: Backend) {
     // Stored as Better Auth stores it: a JSON string of hex, the JWK encrypted.
     let stored: String = serde_json::from_str(text(row, "privateKey")).expect("a JSON string");
     assert!(stored.chars().all(|c| c.is_ascii_hexdigit()), "{stored}");
-    let private: Value =
-        serde_json::from_str(&symmetric::decrypt(srv.app.ctx.secret(), &stored).expect("decrypts"))
-            .expect("a JWK");
+    let private: Value = serde_json::from_str(
+        &symmetric::open(srv.app.ctx.sealing_keys(), &stored).expect("decrypts"),
+    )
+    .expect("a JWK");
     assert_eq!(private["x"], public["x"]);
     assert!(private["d"].as_str().is_some_and(|d| d.len() == 43));
     assert!(!text(row, "privateKey").contains(private["d"].as_str().unwrap()));
@@ -311,7 +361,7 @@ async fn a_key_better_auth_stored_keeps_signing(backend: Backend) {
     );
     row.insert(
         "privateKey".into(),
-        keys::seal_private(srv.app.ctx.secret(), &generated.private_jwk).into(),
+        keys::seal_private(srv.app.ctx.sealing_keys(), &generated.private_jwk).into(),
     );
     row.insert("createdAt".into(), srv.app.ctx.now().into());
     row.insert("expiresAt".into(), Stored::Null);

@@ -3,7 +3,8 @@
 //! registration, the passkey listed, renamed and deleted, with the notices mailed; a sign-in;
 //! challenges that are single-use and expire by the clock; a counter that does not move forward
 //! refused with the stored passkey unchanged; ownership answers; and user verification counting
-//! as both factors for a second-factor plugin, its absence not.
+//! as both factors for a second-factor plugin (a stand-in, and the two-factor plugin with TOTP
+//! enrolled), its absence not.
 
 use std::sync::Arc;
 
@@ -51,6 +52,10 @@ fn main() -> std::process::ExitCode {
         .per_backend("user_verification_counts_as_both_factors", |b| {
             Box::pin(user_verification_counts_as_both_factors(b))
         })
+        .per_backend(
+            "two_factor_holds_a_passkey_without_user_verification",
+            |b| Box::pin(two_factor_holds_a_passkey_without_user_verification(b)),
+        )
         .run()
 }
 
@@ -116,6 +121,21 @@ async fn assertion(
     let mut options = res.json();
     if require_uv {
         options["userVerification"] = json!("required");
+    }
+    if options.get("allowCredentials").is_none() {
+        // No session, so no credential named: a browser would find its discoverable passkey;
+        // the soft authenticator needs to be told which of its keys to use.
+        let rows = agent
+            .srv
+            .adapter()
+            .find_many("passkey", &portcullis_storage::Query::default())
+            .await
+            .expect("passkeys");
+        options["allowCredentials"] = rows
+            .iter()
+            .filter_map(|r| r.get("credentialID").and_then(Cell::as_str))
+            .map(|id| json!({"id": id, "type": "public-key"}))
+            .collect();
     }
     let options = serde_json::from_value(json!({"publicKey": options})).expect("options");
     let credential = authenticator
@@ -667,6 +687,65 @@ async fn user_verification_counts_as_both_factors(backend: Backend) {
         res.set_cookie("better-auth.session_token").is_none(),
         "without user verification a passkey is one factor"
     );
+
+    let answer = assertion(&mut me, &mut authenticator, true).await;
+    let res = verify(&mut me, answer).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(fields(&res.json()), ["session", "user"]);
+    assert!(res.set_cookie("better-auth.session_token").is_some());
+}
+
+/// The two-factor plugin itself: a user with TOTP on is held at a passkey sign-in that did not
+/// verify them (`twoFactorRedirect`, no session), and let through by one that did.
+async fn two_factor_holds_a_passkey_without_user_verification(backend: Backend) {
+    let srv = TestServer::builder(backend)
+        .envs(ENV.iter().copied())
+        .env("ENABLE_TWO_FACTOR", "true")
+        .start()
+        .await;
+    let mut me = srv.agent();
+    me.sign_up("Pat", "totp@example.com", PASSWORD).await;
+    let mut authenticator = WebauthnAuthenticator::new(SoftPasskey::new(true));
+    register(&mut me, &mut authenticator, None).await;
+
+    let res = me
+        .post("/api/auth/two-factor/enable", json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let uri = res.json()["totpURI"].as_str().expect("totpURI").to_owned();
+    let secret = uri
+        .split_once("secret=")
+        .and_then(|(_, rest)| rest.split('&').next())
+        .expect("secret")
+        .to_owned();
+    // A code from Debian's oathtool at the server's clock.
+    let now = chrono::Utc::now() + srv.clock.offset();
+    let out = std::process::Command::new("oathtool")
+        .args(["--totp", "-b", &secret, "--now"])
+        .arg(now.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .output()
+        .expect("oathtool runs (apt-get install oathtool)");
+    let code = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned();
+    let res = me
+        .post("/api/auth/two-factor/verify-totp", json!({"code": code}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["user"]["twoFactorEnabled"], json!(true));
+
+    let answer = assertion(&mut me, &mut authenticator, false).await;
+    let res = verify(&mut me, answer).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["twoFactorRedirect"], json!(true));
+    assert!(
+        res.set_cookie("better-auth.session_token")
+            .is_none_or(|c| c.is_deletion()),
+        "no session, only the challenge: {}",
+        res.describe()
+    );
+    assert!(res.set_cookie("better-auth.two_factor").is_some());
 
     let answer = assertion(&mut me, &mut authenticator, true).await;
     let res = verify(&mut me, answer).await;

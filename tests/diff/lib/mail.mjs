@@ -40,6 +40,12 @@ export const MAIL_KINDS = {
       ? m.text.match(/\/verify-email\?token=([A-Za-z0-9._-]+)/)?.[1] : undefined,
     reference: (r, to) => r.kind === "verify" && r.email === to ? r.token : undefined,
   },
+  // The two-factor plugin's e-mailed code (`/two-factor/send-otp`).
+  "two-factor-otp": {
+    portcullis: (m, to) => m.channel === "email" && m.to === to
+      ? `${m.subject} ${m.text}`.match(/\b(\d{6})\b/)?.[1] : undefined,
+    reference: (r, to) => r.kind === "two-factor" && r.email === to ? r.otp : undefined,
+  },
   // The phone-number plugin's sign-in code, by SMS.
   "sms-otp": {
     portcullis: (m, to) => m.channel === "sms" && m.to === to

@@ -49,7 +49,7 @@ pub use brand::Brand;
 pub use email::EmailFlows;
 pub use environment::Environment;
 pub use portcullis_delivery::DeliveryConfig;
-pub use secret::Secret;
+pub use secret::{Secret, SecretVersions};
 pub use session::{LegacyTokens, SessionConfig};
 pub use sources::Sources;
 pub use tables::TableSource;
@@ -81,6 +81,8 @@ pub struct Config {
     pub secret: Secret,
     /// True when the secret was generated and kept in the data directory.
     pub secret_generated: bool,
+    /// `BETTER_AUTH_SECRETS`, when set: `secret` is then its current version's.
+    pub secret_versions: Option<SecretVersions>,
     pub base_url: Url,
     pub base_path: String,
     pub host: String,
@@ -153,7 +155,7 @@ impl Config {
         let production = env == Environment::Production;
         let server = server::load(src, production)?;
         let data_dir = PathBuf::from(src.string("PORTCULLIS_DATA_DIR", ".portcullis"));
-        let (secret, secret_generated) = secret::load(src, production)?;
+        let (secret, secret_generated, secret_versions) = secret::load(src, production)?;
         let database = database::load(src)?;
         let session = session::load(src)?;
         let accounts = accounts::load(src)?;
@@ -165,6 +167,7 @@ impl Config {
             env,
             secret,
             secret_generated,
+            secret_versions,
             base_path: server.base_path,
             host: server.host,
             port: server.port,
@@ -315,5 +318,57 @@ pub(crate) mod tests {
         .expect("ok");
         assert!(c.secure_cookies);
         assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn versioned_secrets_sign_with_the_first_and_keep_the_legacy_one() {
+        let c = load(&[
+            (
+                "BETTER_AUTH_SECRETS",
+                "3:current-current-current-current-01, 1:older-older-older-older-older-012",
+            ),
+            ("BETTER_AUTH_SECRET", "legacy-legacy-legacy-legacy-legacy-0"),
+        ])
+        .expect("ok");
+        assert_eq!(c.secret.expose(), "current-current-current-current-01");
+        assert!(!c.secret_generated);
+        let v = c.secret_versions.as_ref().expect("versions");
+        assert_eq!(v.current, 3);
+        assert_eq!(
+            v.key(1).map(Secret::expose),
+            Some("older-older-older-older-older-012")
+        );
+        assert_eq!(
+            v.legacy.as_ref().map(Secret::expose),
+            Some("legacy-legacy-legacy-legacy-legacy-0")
+        );
+        assert!(!format!("{c:?}").contains("current-current"));
+        // Better Auth's built-in fallback is never a legacy secret.
+        let c = load(&[
+            (
+                "BETTER_AUTH_SECRETS",
+                "1:current-current-current-current-01",
+            ),
+            (
+                "BETTER_AUTH_SECRET",
+                "better-auth-secret-12345678901234567890",
+            ),
+        ])
+        .expect("ok");
+        assert_eq!(c.secret_versions.and_then(|v| v.legacy), None);
+        for bad in ["x", "a:secret", "-1:secret", "1:", "1:a,1:b", " , "] {
+            let e = load(&[("BETTER_AUTH_SECRETS", bad)]).unwrap_err();
+            assert_eq!(e.var, "BETTER_AUTH_SECRETS", "{bad}: {e}");
+        }
+        let e = load(&[
+            ("PORTCULLIS_ENV", "production"),
+            ("BETTER_AUTH_URL", "https://a.example"),
+            ("BETTER_AUTH_SECRETS", "1:short"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "BETTER_AUTH_SECRETS must be at least 32 characters in production"
+        );
     }
 }

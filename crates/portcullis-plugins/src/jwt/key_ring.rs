@@ -196,7 +196,7 @@ impl KeyRing {
     ) -> Result<Arc<SigningKey>, KeyRingError> {
         let now = ctx.now();
         let algorithm = stored.algorithm(settings).unwrap_or(settings.algorithm);
-        let private = keys::open_private(ctx.secret(), &stored.private_key)?;
+        let private = keys::open_private(ctx.sealing_keys(), &stored.private_key)?;
         let key = keys::encoding_key(algorithm, &private)?;
         // Trusted until the next look at the table, and never past the moment it stops signing.
         let mut fresh_until = now + Duration::seconds(KEY_REFRESH_SECS);
@@ -240,7 +240,7 @@ pub async fn ensure_signing_key(
     let key = StoredKey {
         id: generate_id(32),
         public_key: Json::Object(generated.public_jwk).to_string(),
-        private_key: keys::seal_private(ctx.secret(), &generated.private_jwk),
+        private_key: keys::seal_private(ctx.sealing_keys(), &generated.private_jwk),
         created_at: now,
         expires_at: settings.rotation_secs.map(|r| now + Duration::seconds(r)),
         alg: Some(settings.algorithm.name().to_owned()),

@@ -2,14 +2,14 @@
 //! and turned into `jsonwebtoken` keys for signing.
 //!
 //! A row holds the public JWK as JSON text (without `kid` or `alg`) and the private JWK as
-//! JSON text encrypted with the server secret (`symmetric::encrypt`), itself stored as a JSON
+//! JSON text encrypted with the server secret (`symmetric::seal`), itself stored as a JSON
 //! string (`"<hex>"`), exactly as Better Auth writes it. Rows written by Better Auth with
 //! `disablePrivateKeyEncryption` (a bare JWK object) are read too.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use portcullis_core::crypto::symmetric;
+use portcullis_core::crypto::symmetric::{self, SealingKeys};
 use rand::rngs::OsRng;
 use serde_json::{Map, Value, json};
 
@@ -147,20 +147,20 @@ pub fn generate(alg: KeyAlgorithm) -> Result<GeneratedKey, KeyError> {
 }
 
 /// The stored form of a private JWK: encrypted, as a JSON string.
-pub fn seal_private(secret: &[u8], private_jwk: &Map<String, Value>) -> String {
+pub fn seal_private(keys: SealingKeys<'_>, private_jwk: &Map<String, Value>) -> String {
     let plain = Value::Object(private_jwk.clone()).to_string();
-    Value::String(symmetric::encrypt(secret, &plain)).to_string()
+    Value::String(symmetric::seal(keys, &plain)).to_string()
 }
 
 /// The private JWK a row's `privateKey` holds.
-pub fn open_private(secret: &[u8], stored: &str) -> Result<Map<String, Value>, KeyError> {
+pub fn open_private(keys: SealingKeys<'_>, stored: &str) -> Result<Map<String, Value>, KeyError> {
     let stored = stored.trim();
     let plain = if stored.starts_with('{') {
         stored.to_owned()
     } else {
         let hex: String = serde_json::from_str(stored)
             .map_err(|_| KeyError::Malformed("privateKey is neither a JWK nor a string".into()))?;
-        symmetric::decrypt(secret, &hex)?
+        symmetric::open(keys, &hex)?
     };
     match serde_json::from_str(&plain) {
         Ok(Value::Object(m)) => Ok(m),
@@ -244,9 +244,9 @@ mod tests {
     const SECRET: &[u8] = b"better-auth-secret-12345678901234567890";
 
     fn sign_and_verify(alg: KeyAlgorithm, generated: &GeneratedKey) {
-        let stored = seal_private(SECRET, &generated.private_jwk);
+        let stored = seal_private(SealingKeys::Single(SECRET), &generated.private_jwk);
         assert!(stored.starts_with('"'), "stored as a JSON string: {stored}");
-        let private = open_private(SECRET, &stored).expect("opens");
+        let private = open_private(SealingKeys::Single(SECRET), &stored).expect("opens");
         let encoding = encoding_key(alg, &private).expect("encoding key");
         let mut header = jsonwebtoken::Header::new(alg.jwt());
         header.kid = Some("k1".into());
@@ -285,18 +285,18 @@ mod tests {
             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
             "kty": "OKP"
         });
-        let stored = seal_private(SECRET, &object(private.clone()));
+        let stored = seal_private(SealingKeys::Single(SECRET), &object(private.clone()));
         assert_eq!(
-            Value::Object(open_private(SECRET, &stored).unwrap()),
+            Value::Object(open_private(SealingKeys::Single(SECRET), &stored).unwrap()),
             private
         );
         // Unencrypted rows (disablePrivateKeyEncryption) are read as they are.
         assert_eq!(
-            Value::Object(open_private(SECRET, &private.to_string()).unwrap()),
+            Value::Object(open_private(SealingKeys::Single(SECRET), &private.to_string()).unwrap()),
             private
         );
         assert!(matches!(
-            open_private(b"another secret", &stored),
+            open_private(SealingKeys::Single(b"another secret"), &stored),
             Err(KeyError::Decrypt(_))
         ));
         // The seed signs for exactly this public key.

@@ -12,6 +12,7 @@
 
 pub mod key_ring;
 pub mod keys;
+mod recent_tokens;
 pub mod settings;
 
 use async_trait::async_trait;
@@ -35,6 +36,7 @@ pub struct Jwt {
     /// `'static` paths).
     jwks_path: &'static str,
     keys: KeyRing,
+    recent: recent_tokens::RecentTokens,
 }
 
 impl Jwt {
@@ -44,25 +46,40 @@ impl Jwt {
             settings,
             jwks_path,
             keys: KeyRing::default(),
+            recent: recent_tokens::RecentTokens::default(),
         }
     }
 
-    /// Signs a token for `user` (its public JSON, as get-session shows it).
+    /// A token for `user` (its public JSON, as get-session shows it): one signed for the same
+    /// claims and key within `JWT_REUSE_WINDOW` seconds, or a new one (`recent_tokens`).
     pub async fn sign_for(
         &self,
         ctx: &AuthContext,
         user: &Map<String, Value>,
     ) -> Result<String, ApiError> {
         let key = self.keys.signing_key(ctx, &self.settings).await?;
-        let claims = payload(ctx, &self.settings, user);
+        let now = ctx.now().timestamp();
+        let window = self.settings.reuse_secs;
+        let reuse_key = match serde_json::to_vec(user) {
+            Ok(claims) if window > 0 => Some(recent_tokens::key_of(&key.kid, &claims)),
+            _ => None,
+        };
+        if let Some(token) = reuse_key.and_then(|k| self.recent.get(&k, now, window)) {
+            return Ok(token);
+        }
+        let claims = payload(ctx, &self.settings, user, now);
         let mut header = jsonwebtoken::Header::new(key.algorithm.jwt());
         // Better Auth's protected header is exactly {alg, kid}.
         header.typ = None;
         header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &key.key).map_err(|e| {
+        let token = jsonwebtoken::encode(&header, &claims, &key.key).map_err(|e| {
             tracing::error!(error = %e, "jwt: signing failed");
             ApiError::internal()
-        })
+        })?;
+        if let Some(k) = reuse_key {
+            self.recent.put(k, now, token.clone(), window);
+        }
+        Ok(token)
     }
 
     /// A token for the user of `s`, as get-session shows that user.
@@ -105,8 +122,12 @@ fn base_url(ctx: &AuthContext) -> String {
 }
 
 /// The claims, in Better Auth's order: `iat`, the user's fields, `sub`, `exp`, `iss`, `aud`.
-fn payload(ctx: &AuthContext, settings: &JwtSettings, user: &Map<String, Value>) -> Value {
-    let iat = ctx.now().timestamp();
+fn payload(
+    ctx: &AuthContext,
+    settings: &JwtSettings,
+    user: &Map<String, Value>,
+    iat: i64,
+) -> Value {
     let mut claims = Map::new();
     claims.insert("iat".into(), iat.into());
     for (name, value) in user {

@@ -27,6 +27,9 @@ pub struct JwtSettings {
     pub grace_secs: i64,
     /// `set-auth-jwt` on get-session.
     pub set_header: bool,
+    /// A token signed this many seconds ago or less, for the same claims and key, is handed out
+    /// again instead of signing anew; 0 signs every time.
+    pub reuse_secs: i64,
 }
 
 const DAY: i64 = 86_400;
@@ -74,6 +77,14 @@ impl JwtSettings {
             min_grace,
             3650 * DAY,
         )?;
+        // At most a tenth of a token's life is lost to reuse.
+        let reuse_secs = seconds(
+            "reuse_window",
+            "JWT_REUSE_WINDOW",
+            30.min(expiration_secs / 10),
+            0,
+            expiration_secs / 10,
+        )?;
         let claims = match src.get("claims", Some("JWT_CLAIMS"))? {
             None => None,
             Some(_) => Some(src.list("claims", Some("JWT_CLAIMS"))?),
@@ -95,6 +106,7 @@ impl JwtSettings {
             rotation_secs: (rotation > 0).then_some(rotation),
             grace_secs,
             set_header: src.flag("set_header", Some("JWT_SET_HEADER"), true)?,
+            reuse_secs,
         }))
     }
 }
@@ -117,6 +129,7 @@ mod tests {
         assert_eq!(s.grace_secs, 30 * DAY);
         assert_eq!(s.claims, None);
         assert!(s.set_header);
+        assert_eq!(s.reuse_secs, 30);
     }
 
     #[test]
@@ -133,6 +146,8 @@ mod tests {
         // The grace period must cover a token's whole life.
         assert!(err(&[("JWT_KEY_GRACE_PERIOD", "600")]).contains("JWT_KEY_GRACE_PERIOD"));
         assert!(err(&[("JWKS_PATH", "jwks")]).contains("JWKS_PATH"));
+        // Reuse may cost a token at most a tenth of its life.
+        assert!(err(&[("JWT_REUSE_WINDOW", "91")]).contains("JWT_REUSE_WINDOW"));
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //! cache true. The value of a multi cookie is checked against the secret before anything is
 //! looked up, and a request's multi cookies are read at most [`MAX_COOKIES_READ`] at a time.
 //!
+//! Hosted: an account section, "Accounts on this browser" (`templates/`, `assets/accounts.js`).
+//!
 //! Settings: `ENABLE_MULTI_SESSION` (off by default) and `MULTI_SESSION_MAXIMUM` (default 5),
 //! or `enabled` and `maximum` in `[plugins.multi_session]`; the variable wins.
 
@@ -33,6 +35,7 @@ use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::openapi::schema;
 use portcullis_core::plugin::{HookScope, Hooks};
+use portcullis_core::plugin_parts::{Asset, Fragment};
 use portcullis_core::session::{self, SessionWithUser};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin};
@@ -192,6 +195,26 @@ impl Plugin for MultiSession {
 
     fn error_codes(&self) -> &'static [ErrorCode] {
         ALL_CODES
+    }
+
+    /// The account area's "Accounts on this browser": switch, sign one out, add one.
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![Fragment::account_section(
+            "accounts",
+            "Accounts on this browser",
+            portcullis_core::template_source!(
+                "src/multi_session/templates",
+                "account-accounts.html"
+            ),
+        )]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![portcullis_core::asset!(
+            "src/multi_session/assets",
+            "accounts.js",
+            "text/javascript; charset=utf-8"
+        )]
     }
 
     fn endpoints(&self) -> Vec<Endpoint> {

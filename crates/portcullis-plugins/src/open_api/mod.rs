@@ -97,6 +97,7 @@ mod tests {
                 ("ENABLE_MULTI_SESSION", "true"),
                 ("ENABLE_JWT", "true"),
                 ("ENABLE_API_KEY", "true"),
+                ("ENABLE_TWO_FACTOR", "true"),
                 ("ENABLE_PASSKEYS", "true"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),

@@ -30,7 +30,8 @@ pub const SMS: &str = "otp";
 portcullis_core::error_codes! {
     INVALID_PHONE_NUMBER => "Invalid phone number",
     PHONE_NUMBER_EXIST => "Phone number already exists",
-    PHONE_NUMBER_CANNOT_BE_UPDATED => "Phone number can not be updated",
+    PHONE_NUMBER_CANNOT_BE_UPDATED => "Phone number cannot be updated",
+    PHONE_NUMBER_CANNOT_BE_SET => "Phone number can only be set by verifying it",
     INVALID_PHONE_NUMBER_OR_PASSWORD => "Invalid phone number or password",
     OTP_NOT_FOUND => "OTP not found",
 }
@@ -39,6 +40,7 @@ const ALL: &[ErrorCode] = &[
     INVALID_PHONE_NUMBER,
     PHONE_NUMBER_EXIST,
     PHONE_NUMBER_CANNOT_BE_UPDATED,
+    PHONE_NUMBER_CANNOT_BE_SET,
     INVALID_PHONE_NUMBER_OR_PASSWORD,
     OTP_NOT_FOUND,
     OTP_EXPIRED,
@@ -209,8 +211,8 @@ impl Plugin for PhoneNumber {
         vec![Sends::Sms(SMS)]
     }
 
-    /// A number reaches a user only through a verified code: sign-up may carry one (checked
-    /// and unique), update-user may not.
+    /// A number reaches a user only through a verified code, as in Better Auth 1.7: sign-up
+    /// and update-user may not carry one.
     fn hooks(&self) -> portcullis_core::plugin::Hooks {
         portcullis_core::plugin::Hooks {
             before: portcullis_core::plugin::HookScope::Paths(&["/sign-up/email", "/update-user"]),
@@ -218,32 +220,49 @@ impl Plugin for PhoneNumber {
         }
     }
 
-    async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<Before, ApiError> {
-        let Some(number) = req
-            .body
-            .as_ref()
-            .and_then(|b| b.get("phoneNumber"))
-            .filter(|v| !v.is_null())
-        else {
+    fn prepare_user(&self, _ctx: &AuthContext, req: &AuthRequest, user: &mut Row) {
+        if req.state.get::<FalsyNumberGiven>().is_some() {
+            user.insert("phoneNumberVerified".into(), Value::Bool(false));
+        }
+    }
+
+    async fn before(&self, _ctx: &AuthContext, req: &mut AuthRequest) -> Result<Before, ApiError> {
+        let Some(body) = req.body.as_mut().and_then(|b| b.as_object_mut()) else {
+            return Ok(Before::Continue);
+        };
+        let Some(number) = body.get("phoneNumber").filter(|v| !v.is_null()) else {
             return Ok(Before::Continue);
         };
         match req.path.as_str() {
             "/update-user" => Err(ApiError::bad_request(PHONE_NUMBER_CANNOT_BE_UPDATED)),
+            "/sign-up/email" if truthy(number) => {
+                Err(ApiError::bad_request(PHONE_NUMBER_CANNOT_BE_SET))
+            }
             "/sign-up/email" => {
-                let number = number.as_str().unwrap_or_default();
-                if !is_e164(number) {
-                    return Err(ApiError::bad_request(INVALID_PHONE_NUMBER));
-                }
-                if find_by_number(ctx.adapter.as_ref(), number)
-                    .await?
-                    .is_some()
-                {
-                    return Err(ApiError::bad_request(PHONE_NUMBER_EXIST));
-                }
+                // Better Auth stores no number for a falsy one ("", 0, false), and marks the
+                // user's number unverified (`prepare_user`); an empty string would also collide
+                // in the unique column.
+                body.remove("phoneNumber");
+                req.state.insert(FalsyNumberGiven);
                 Ok(Before::Continue)
             }
             _ => Ok(Before::Continue),
         }
+    }
+}
+
+/// Sign-up named a falsy `phoneNumber`: the new user's `phoneNumberVerified` is `false`.
+#[derive(Clone)]
+struct FalsyNumberGiven;
+
+/// JavaScript's truthiness, which Better Auth's check uses (`if (ctx.body.phoneNumber)`).
+fn truthy(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => false,
+        serde_json::Value::Bool(b) => *b,
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        serde_json::Value::String(s) => !s.is_empty(),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => true,
     }
 }
 

@@ -216,6 +216,22 @@ export function isSafeLocalPath(target) {
   }
 }
 
+/**
+ * A first factor answered `{twoFactorRedirect: true, twoFactorMethods}` (the two-factor
+ * plugin holds the session until the second step): go to its challenge page, keeping where
+ * the visitor was going. Returns whether it did.
+ */
+export function goToSecondStep(data) {
+  if (!data || data.twoFactorRedirect !== true) return false;
+  const url = new URL("/two-factor", window.location.origin);
+  const methods = Array.isArray(data.twoFactorMethods) ? data.twoFactorMethods : [];
+  url.searchParams.set("methods", methods.join(","));
+  const target = safeRedirectFrom(["redirect", "callbackURL"], "");
+  if (target) url.searchParams.set("redirect", target);
+  window.location.assign(url.pathname + url.search);
+  return true;
+}
+
 /** Carry a safe `?redirect=` over to links marked with data-keep-redirect. */
 export function keepRedirectOnLinks(root = document) {
   const target = safeRedirect("");

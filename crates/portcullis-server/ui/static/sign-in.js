@@ -1,7 +1,7 @@
 // Sign-in page: POST /api/auth/sign-in/email (or /sign-in/username for an identifier without
 // "@" when the username plugin is on), then go to ?redirect= or /account. Problems show at
 // their field; the way in this browser used last is marked.
-import { api, errorText, keepRedirectOnLinks, safeRedirect, setBusy, showMessage } from "./api.js";
+import { api, errorText, goToSecondStep, keepRedirectOnLinks, safeRedirect, setBusy, showMessage } from "./api.js";
 import { checkRequired, fieldError, wireForm } from "./forms.js";
 import { markLastLoginMethod } from "./last-method.js";
 
@@ -71,8 +71,8 @@ if (form) {
       return;
     }
 
-    if (data && data.twoFactorRedirect === true) {
-      showMessage(message, "Two-factor verification is required", "info");
+    if (goToSecondStep(data)) {
+      showMessage(message, "Password accepted. One more step…", "info");
       return;
     }
 

@@ -1,6 +1,6 @@
 // Verify-email landing page, when it was opened with ?token=: verify through
 // GET /api/auth/verify-email?token=... (JSON answer) and show the outcome.
-import { api, queryParam, showMessage } from "./api.js";
+import { api, goToSecondStep, queryParam, showMessage } from "./api.js";
 
 const title = document.getElementById("verify-email-title");
 const message = document.getElementById("verify-email-message");
@@ -20,6 +20,8 @@ async function verify() {
     window.history.replaceState(null, "", window.location.pathname);
   }
   const { data, error } = await api("/verify-email", { query: { token } });
+  // Verified, and signing in needs the second step first.
+  if (goToSecondStep(data)) return;
   if (loading) loading.hidden = true;
   if (actions) actions.hidden = false;
   if (error || !data || data.status !== true) {

@@ -4,7 +4,7 @@
 // ?callbackURL= when it is a path on this site, else /account.
 // The address and when its code was sent are kept in this tab's sessionStorage until the code
 // expires, so a visitor who leaves for their mailbox and comes back is still at step 2.
-import { api, keepRedirectOnLinks, safeRedirectFrom, setBusy, showMessage, clearMessage } from "./api.js";
+import { api, goToSecondStep, keepRedirectOnLinks, safeRedirectFrom, setBusy, showMessage, clearMessage } from "./api.js";
 import { checkRequired, fieldError, showServerError, wireForm } from "./forms.js";
 
 const card = document.getElementById("email-otp-card");
@@ -93,7 +93,7 @@ if (emailForm && codeForm) {
       return;
     }
     setBusy(codeForm, true);
-    const { error } = await api("/sign-in/email-otp", { method: "POST", body: { email, otp } });
+    const { data, error } = await api("/sign-in/email-otp", { method: "POST", body: { email, otp } });
     if (error) {
       setBusy(codeForm, false);
       input.value = "";
@@ -113,6 +113,10 @@ if (emailForm && codeForm) {
       return;
     }
     remember("");
+    if (goToSecondStep(data)) {
+      showMessage(message, "Code accepted. One more step…", "info");
+      return;
+    }
     showMessage(message, "Signed in. Redirecting…", "success");
     window.location.assign(safeRedirectFrom(["redirect", "callbackURL"], "/account"));
   });

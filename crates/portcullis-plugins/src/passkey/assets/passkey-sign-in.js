@@ -3,7 +3,7 @@
 // `autocomplete="username webauthn"` and a conditional request waits in the background, so
 // choosing a passkey from the field's suggestions signs in at once. Either way the answer
 // goes to POST /api/auth/passkey/verify-authentication, then to ?redirect= or /account.
-import { api, clearMessage, errorText, safeRedirect, showMessage } from "./api.js";
+import { api, clearMessage, errorText, goToSecondStep, safeRedirect, showMessage } from "./api.js";
 import { authenticationJSON, requestOptions, webauthnAvailable } from "./webauthn-json.js";
 
 const item = document.getElementById("passkey-sign-in-item");
@@ -28,10 +28,9 @@ async function signIn(mediation) {
     body: { response: authenticationJSON(credential) },
   });
   if (verified.error) throw Object.assign(new Error("verify"), { apiError: verified.error });
-  if (verified.data && verified.data.twoFactorRedirect === true) {
-    showMessage(message, "This passkey did not verify you (no PIN or fingerprint), so your second factor is needed too.", "info");
-    return false;
-  }
+  // A passkey that did not verify the user (no PIN or biometric) is one factor: with two-factor
+  // on, its second step follows.
+  if (goToSecondStep(verified.data)) return true;
   showMessage(message, "Signed in. Redirecting…", "success");
   window.location.assign(safeRedirect("/account"));
   return true;
