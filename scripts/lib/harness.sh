@@ -189,12 +189,13 @@ h_wait_ok() {
 # --- Portcullis -------------------------------------------------------------------------------
 
 # h_start_portcullis BIN DATABASE_URL SECRET LOGFILE [extra env assignments...]
-# Sets H_LAST_PORT, H_LAST_PID, H_LAST_BASE. Returns non-zero (after printing the log) if the
+# Listens on H_PORT when set (a caller that must name its URL before start, e.g. in
+# PASSKEY_ORIGIN), else on a free port. Sets H_LAST_PORT, H_LAST_PID, H_LAST_BASE. Returns non-zero (after printing the log) if the
 # server does not answer GET /api/auth/ok with 200 within 30 s.
 h_start_portcullis() {
   local bin=$1 dburl=$2 secret=$3 log=$4; shift 4
   local port extra=() launcher=()
-  port=$(h_free_port)
+  port=${H_PORT:-$(h_free_port)}
   mapfile -t launcher < <(h_launcher)
   [ -x "$bin" ] || { h_say "PORTCULLIS binary not executable: $bin"; return 1; }
   # shellcheck disable=SC2206  # deliberate word splitting of VAR=value words

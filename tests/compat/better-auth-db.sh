@@ -21,7 +21,11 @@
 #    (j) with versioned secrets (BETTER_AUTH_SECRETS, Better Auth 1.7's rotation), on a second
 #        database: Better Auth's cookie (signed with the current version) is accepted, and its JWT
 #        key, sealed in a `$ba$<version>$` envelope, is Portcullis's key too.
-# The reference runs its full profile, which has the api-key and two-factor plugins.
+#    (k) a passkey registered on the reference (its own verify-registration wrote the row, from a
+#        software authenticator: soft-authenticator.mjs) signs its user in on Portcullis, with no
+#        session and no email, and (l) the same key answering with a stale counter is refused.
+# The reference runs its full profile, which has the api-key, two-factor and
+# passkey plugins.
 #
 # Usage:  PORTCULLIS_BIN=target/debug/portcullis tests/compat/better-auth-db.sh
 # Env:    PORTCULLIS_BIN (required), BA_REF_START (reference start script, default
@@ -98,6 +102,24 @@ ba_key=$(h_json "$work/key.json" 'd["key"]')
 ba_key_id=$(h_json "$work/key.json" 'd["id"]')
 [ -n "$ba_key" ] && [ -n "$ba_key_id" ] || abort "reference api-key/create: $(cat "$work/key.json")"
 
+# a passkey, registered through Better Auth's own passkey plugin (relying party localhost)
+export CBOR_MODULE="${BA_REF_DIR:-/tmp/better-auth-ref}/node_modules/@levischuck/tiny-cbor/esm/index.js"
+authenticator="$here/soft-authenticator.mjs"
+ref_origin="http://localhost:$H_REF_PORT"
+curl -sS -o "$work/pk-reg-options.json" -c "$work/ref-jar" \
+  -H "Cookie: better-auth.session_token=$ba_cookie" "$H_REF_BASE/api/auth/passkey/generate-register-options" ||
+  abort "reference passkey/generate-register-options request failed"
+node "$authenticator" register "$work/pk-reg-options.json" "$ref_origin" "$work/pk-state.json" >"$work/pk-reg.json" ||
+  abort "the software authenticator did not register: $(cat "$work/pk-reg-options.json")"
+pk_challenge=$(sed -n 's/.*better-auth\.better-auth-passkey[[:space:]]*\([^[:space:]]*\)$/\1/p' "$work/ref-jar" | tail -1)
+node -e 'const fs=require("fs");fs.writeFileSync(process.argv[2],JSON.stringify({response:JSON.parse(fs.readFileSync(process.argv[1],"utf8")),name:"compat passkey"}))' \
+  "$work/pk-reg.json" "$work/pk-reg-body.json"
+code=$(curl -sS -o "$work/pk-verify-reg.json" -w '%{http_code}' -X POST "$H_REF_BASE/api/auth/passkey/verify-registration" \
+  -H "Origin: $H_REF_BASE" -H 'Content-Type: application/json' \
+  -H "Cookie: better-auth.session_token=$ba_cookie; better-auth.better-auth-passkey=$pk_challenge" \
+  --data @"$work/pk-reg-body.json" || true)
+[ "$code" = 200 ] || abort "reference passkey/verify-registration answered $code: $(cat "$work/pk-verify-reg.json")"
+ba_passkey_id=$(h_json "$work/pk-verify-reg.json" 'd["id"]')
 # a user with TOTP, enrolled by Better Auth's two-factor plugin
 tfa_email="compat-tfa-$(h_rand_hex 4)@example.com"
 ref_post() { # $1 = path, $2 = JSON body, $3 = output file; the cookie jar $work/tfa.jar
@@ -121,8 +143,10 @@ h_stop_reference
 echo "reference stopped"
 
 # --- 2. Portcullis reads it in place ----------------------------------------------------------------
-h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" \
-  ENABLE_API_KEY=true API_KEY_ENABLE_SESSIONS=true ENABLE_JWT=true ENABLE_TWO_FACTOR=true ||
+p_port=$(h_free_port)
+H_PORT=$p_port h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" \
+  ENABLE_API_KEY=true API_KEY_ENABLE_SESSIONS=true ENABLE_JWT=true ENABLE_TWO_FACTOR=true \
+  ENABLE_PASSKEYS=true PASSKEY_RP_ID=localhost PASSKEY_ORIGIN="http://localhost:$p_port" ||
   abort "Portcullis did not become ready ($PORTCULLIS_BIN serve)"
 P=$H_LAST_BASE
 echo "portcullis: $P (pid $H_LAST_PID)"
@@ -215,6 +239,31 @@ if [ -n "$ba_kid" ] && [ "$(verify_jwt "$ba_jwt" "$work/e-jwks.json")" = "$ba_ki
   pass "(g) Better Auth's JWT key keeps working: Portcullis publishes it and signs with it"
 else
   fail "(g) JWT key: reference kid '$ba_kid'; Portcullis jwks $(head -c 300 "$work/e-jwks.json"); token $(head -c 300 "$work/e-token.json")"
+fi
+
+# (k), (l): a fresh challenge with no session (passkey-first), answered by the Better Auth passkey.
+passkey_sign_in() { # $1 = output file, $2 = counter to sign with (optional)
+  rm -f "$work/p-jar"
+  curl -sS -o "$work/p-auth-options.json" -c "$work/p-jar" "$P/api/auth/passkey/generate-authenticate-options" || true
+  node "$authenticator" sign "$work/p-auth-options.json" "http://localhost:$p_port" "$work/pk-state.json" ${2:+"$2"} \
+    >"$work/p-assertion.json" || return 0
+  node -e 'const fs=require("fs");fs.writeFileSync(process.argv[2],JSON.stringify({response:JSON.parse(fs.readFileSync(process.argv[1],"utf8"))}))' \
+    "$work/p-assertion.json" "$work/p-auth-body.json"
+  curl -sS -o "$1" -w '%{http_code}' -b "$work/p-jar" -X POST "$P/api/auth/passkey/verify-authentication" \
+    -H "Origin: $P" -H 'Content-Type: application/json' --data @"$work/p-auth-body.json" || true
+}
+code=$(passkey_sign_in "$work/h.json")
+if [ "$code" = 200 ] && [ "$(h_json "$work/h.json" 'd["user"]["id"]')" = "$user_id" ] &&
+  [ -n "$(h_json "$work/h.json" 'd["session"]["token"]')" ]; then
+  pass "(k) the passkey Better Auth registered signs its user in on Portcullis (no session, no email)"
+else
+  fail "(k) passkey sign-in with the Better Auth passkey $ba_passkey_id: HTTP $code $(head -c 600 "$work/h.json")"
+fi
+code=$(passkey_sign_in "$work/i.json" 1)
+if [ "$code" = 400 ] && [ "$(h_json "$work/i.json" 'd["code"]')" = AUTHENTICATION_FAILED ]; then
+  pass "(l) the same passkey with a stale counter is refused"
+else
+  fail "(l) stale counter: HTTP $code $(head -c 600 "$work/i.json")"
 fi
 
 # (h) and (i): each with a fresh jar, as a new browser.

@@ -19,6 +19,12 @@ pub enum SecurityEvent {
         attempts: i64,
         duration: u64,
     },
+    /// A passkey answered with a signature counter that did not move forward: a copy of its
+    /// key is in use. The sign-in was refused; the stored passkey is unchanged.
+    PasskeyCounterRegressed {
+        passkey_id: String,
+        stored_counter: i64,
+    },
 }
 
 impl SecurityEvent {
@@ -27,6 +33,7 @@ impl SecurityEvent {
         match self {
             SecurityEvent::AccountLocked { .. } => "account_locked",
             SecurityEvent::CodeGuessesExhausted { .. } => "code_guesses_exhausted",
+            SecurityEvent::PasskeyCounterRegressed { .. } => "passkey_counter_regressed",
         }
     }
 }
@@ -57,6 +64,15 @@ pub async fn emit(ctx: &AuthContext, event: SecurityEvent) {
             attempts,
             duration,
             "one-time codes locked for an account after repeated wrong guesses"
+        ),
+        SecurityEvent::PasskeyCounterRegressed {
+            passkey_id,
+            stored_counter,
+        } => tracing::warn!(
+            event = event.name(),
+            passkey_id = %passkey_id,
+            stored_counter,
+            "passkey sign-in refused: its signature counter did not move forward (a cloned key)"
         ),
     }
     for plugin in ctx.plugins.iter() {

@@ -9,6 +9,7 @@ pub mod last_login_method;
 pub mod magic_link;
 pub mod multi_session;
 pub mod open_api;
+pub mod passkey;
 pub mod phone_number;
 pub mod two_factor;
 pub mod username;
@@ -39,6 +40,9 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     if let Some(s) = anonymous::AnonymousSettings::load(config)? {
         plugins.push(Arc::new(anonymous::Anonymous::new(s)));
+    }
+    if let Some(s) = passkey::PasskeySettings::load(config)? {
+        plugins.push(Arc::new(passkey::Passkey::new(s)));
     }
     // Its issue hook holds back the sessions every first factor above issues, until the second
     // step; before multi-session, whose after-hook then sees no session cookie on a challenge.

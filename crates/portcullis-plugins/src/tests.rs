@@ -13,6 +13,7 @@ fn templates() -> (Templates, Vec<Sends>) {
         &Sources::new(HashMap::from([
             ("ENABLE_PHONE_AUTH".to_owned(), "true".to_owned()),
             ("ENABLE_TWO_FACTOR".to_owned(), "true".to_owned()),
+            ("ENABLE_PASSKEYS".to_owned(), "true".to_owned()),
         ]))
         .expect("sources"),
     )
@@ -59,6 +60,7 @@ fn every_plugin_message_has_its_templates() {
     assert!(sends.contains(&Sends::Sms(crate::phone_number::SMS)));
     assert!(sends.contains(&Sends::Email(crate::two_factor::NOTICE_EMAIL)));
     assert!(sends.contains(&Sends::Sms(crate::two_factor::OTP_SMS)));
+    assert!(sends.contains(&Sends::Email(crate::passkey::notices::EMAIL)));
     for s in sends {
         match s {
             Sends::Email(e) => t.check_email(e).unwrap_or_else(|err| panic!("{err}")),
@@ -104,6 +106,102 @@ fn plugin_emails_render() {
     let escaped = "https://auth.acme.test/x?token=abc&amp;next=%2F";
     assert_eq!(r.html.matches(escaped).count(), 3);
     assert!(r.html.contains("background-color:#ff5500"));
+}
+
+#[test]
+fn passkey_notices_render_added_and_removed() {
+    let (t, _) = templates();
+    let mut v = vars("Bob");
+    v["added"] = json!(true);
+    v["passkey_name"] = json!("Work <laptop>");
+    v["time"] = json!("2026-12-05 07:49:03 UTC");
+    v["ip"] = json!("203.0.113.9");
+    v["device"] = json!("Chrome 120 on Linux");
+    v["account_url"] = json!("https://auth.acme.test/account#security");
+    v["reset_url"] = json!("https://auth.acme.test/forgot-password");
+    let r = t
+        .render_email(crate::passkey::notices::EMAIL, v.clone())
+        .unwrap();
+    assert_eq!(r.subject, "A passkey was added to your Acme account");
+    assert!(r.text.contains("\"Work <laptop>\"") && r.text.contains("203.0.113.9"));
+    assert!(r.html.contains("Work &lt;laptop&gt;") && !r.html.contains("Work <laptop>"));
+    assert!(r.html.contains("Chrome 120 on Linux"));
+    v["added"] = json!(false);
+    v["passkey_name"] = json!(null);
+    let r = t.render_email(crate::passkey::notices::EMAIL, v).unwrap();
+    assert_eq!(r.subject, "A passkey was removed from your Acme account");
+    assert!(r.text.contains("A passkey was just removed") && !r.text.contains("named"));
+}
+
+/// The relying party from variables or `[plugins.passkey]`, Better Auth's defaults, and a bad
+/// value named by its variable.
+#[test]
+fn passkey_relying_party_settings() {
+    use crate::passkey::PasskeySettings;
+    let off = config_of(&[]).expect("config");
+    assert!(
+        PasskeySettings::load(&off).expect("valid").is_none(),
+        "off by default"
+    );
+    let on = config_of(&[
+        ("ENABLE_PASSKEYS", "true"),
+        ("BETTER_AUTH_URL", "https://auth.acme.test/base"),
+        ("APP_NAME", "Acme"),
+    ])
+    .expect("config");
+    let s = PasskeySettings::load(&on).expect("valid").expect("on");
+    assert_eq!(
+        (s.rp_id.as_str(), s.rp_name.as_str()),
+        ("auth.acme.test", "Acme")
+    );
+    assert_eq!(s.origins[0].as_str(), "https://auth.acme.test/");
+    let parent = config_of(&[
+        ("ENABLE_PASSKEYS", "true"),
+        ("BETTER_AUTH_URL", "https://auth.acme.test"),
+        ("PASSKEY_RP_ID", "acme.test"),
+        (
+            "PASSKEY_ORIGIN",
+            "https://auth.acme.test,https://app.acme.test",
+        ),
+    ])
+    .expect("config");
+    let s = PasskeySettings::load(&parent).expect("valid").expect("on");
+    assert_eq!(s.rp_id, "acme.test");
+    assert_eq!(s.origins.len(), 2);
+    for (env, var) in [
+        (vec![("PASSKEY_RP_ID", "other.test")], "PASSKEY_RP_ID"),
+        (
+            vec![("PASSKEY_ORIGIN", "https://auth.acme.test/path")],
+            "PASSKEY_ORIGIN",
+        ),
+        (
+            vec![("PASSKEY_ORIGIN", "http://auth.acme.test")],
+            "PASSKEY_ORIGIN",
+        ),
+    ] {
+        let mut pairs = vec![
+            ("ENABLE_PASSKEYS", "true"),
+            ("BETTER_AUTH_URL", "https://auth.acme.test"),
+        ];
+        pairs.extend(env);
+        let err = PasskeySettings::load(&config_of(&pairs).expect("config")).unwrap_err();
+        assert_eq!(err.var, var, "{err}");
+    }
+    // An IP address cannot be a relying party: start-up says which variable to set.
+    let ip = config_of(&[
+        ("ENABLE_PASSKEYS", "true"),
+        ("BETTER_AUTH_URL", "http://127.0.0.1:8787"),
+    ])
+    .expect("config");
+    let err = crate::registry(&ip).err().expect("refused");
+    assert_eq!(err.var, "PASSKEY_ORIGIN", "{err}");
+    let table = config_from(
+        &[("BETTER_AUTH_URL", "https://auth.acme.test")],
+        "[plugins.passkey]\nenabled = true\nrp_id = \"elsewhere.test\"\n",
+    )
+    .expect("config");
+    let err = PasskeySettings::load(&table).unwrap_err();
+    assert_eq!(err.var, "plugins.passkey.rp_id", "{err}");
 }
 
 #[test]

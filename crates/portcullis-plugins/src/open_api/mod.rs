@@ -98,6 +98,7 @@ mod tests {
                 ("ENABLE_JWT", "true"),
                 ("ENABLE_API_KEY", "true"),
                 ("ENABLE_TWO_FACTOR", "true"),
+                ("ENABLE_PASSKEYS", "true"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
@@ -112,6 +113,7 @@ mod tests {
             "anonymous",
             "multi-session",
             "api-key",
+            "passkey",
             "last-login-method",
             "jwt",
             "open-api",

@@ -215,3 +215,62 @@ export function emailRequestForm({ formId, messageId, path, body, sent }) {
     showMessage(message, sent(email), "success");
   });
 }
+
+/**
+ * An inline "New name" form inside a list item `li` (the account page's API keys and passkeys):
+ * a labelled field with its error line, "Save name" and "Cancel" (back to `opener`). On submit
+ * it checks the field, then awaits `save(name)`, which returns the server's error or null.
+ * Opening it twice in one item does nothing.
+ */
+export function renameForm(li, { idPrefix, current, maxLength, message, emptyText, save, opener }) {
+  if (li.querySelector("form")) return;
+  const f = document.createElement("form");
+  f.className = "form";
+  f.noValidate = true;
+  const id = `${idPrefix}-rename`;
+  const field = document.createElement("div");
+  field.className = "field";
+  const lab = document.createElement("label");
+  lab.htmlFor = id;
+  lab.textContent = "New name";
+  const input = document.createElement("input");
+  input.id = id;
+  input.name = "name";
+  input.required = true;
+  input.maxLength = maxLength;
+  input.value = current || "";
+  input.setAttribute("aria-describedby", `${id}-error`);
+  const err = document.createElement("p");
+  err.id = `${id}-error`;
+  err.className = "field-error";
+  err.setAttribute("aria-live", "polite");
+  field.append(lab, input, err);
+  const buttons = document.createElement("div");
+  buttons.className = "form-actions";
+  const saveButton = document.createElement("button");
+  saveButton.type = "submit";
+  saveButton.className = "button button--primary button--small";
+  saveButton.textContent = "Save name";
+  saveButton.dataset.busyLabel = "Saving…";
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.className = "button button--small";
+  cancel.textContent = "Cancel";
+  cancel.addEventListener("click", () => {
+    f.remove();
+    opener.focus();
+  });
+  buttons.append(saveButton, cancel);
+  f.append(field, buttons);
+  wireForm(f, message);
+  f.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessage(message);
+    if (!checkRequired(f, { name: emptyText })) return;
+    setBusy(f, true);
+    await save(input.value.trim(), f);
+    setBusy(f, false);
+  });
+  (li.querySelector(".device-body") || li).append(f);
+  input.focus();
+}

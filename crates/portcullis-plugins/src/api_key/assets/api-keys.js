@@ -2,7 +2,7 @@
 // button), list keys (name, first characters, created, expires, last used), rename and revoke.
 // Text from the server always goes through textContent.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
-import { checkRequired, showServerError, wireForm } from "./forms.js";
+import { checkRequired, renameForm, showServerError, wireForm } from "./forms.js";
 import { absoluteTime, factsList } from "./devices.js";
 
 const $ = (id) => document.getElementById(id);
@@ -54,7 +54,24 @@ function keyItem(key) {
   rename.className = "button button--small";
   rename.textContent = "Rename";
   rename.setAttribute("aria-label", `Rename ${label}`);
-  rename.addEventListener("click", () => renameForm(li, key, rename));
+  rename.addEventListener("click", () =>
+    renameForm(li, {
+      idPrefix: `api-key-${key.id}`,
+      current: key.name,
+      maxLength: 32,
+      message,
+      emptyText: "Enter a name for the key.",
+      opener: rename,
+      save: async (name, f) => {
+        const { error } = await api("/api-key/update", { method: "POST", body: { keyId: key.id, name } });
+        if (error) {
+          showError(error, f, { INVALID_NAME_LENGTH: "name" });
+          return;
+        }
+        await loadKeys();
+        showMessage(message, "The key was renamed.", "success");
+      },
+    }));
   const revoke = document.createElement("button");
   revoke.type = "button";
   revoke.className = "button button--small button--danger";
@@ -64,65 +81,6 @@ function keyItem(key) {
   actions.append(rename, revoke);
   li.append(body, actions);
   return li;
-}
-
-function renameForm(li, key, opener) {
-  if (li.querySelector("form")) return;
-  const f = document.createElement("form");
-  f.className = "form";
-  f.noValidate = true;
-  const id = `api-key-rename-${key.id}`;
-  const field = document.createElement("div");
-  field.className = "field";
-  const lab = document.createElement("label");
-  lab.htmlFor = id;
-  lab.textContent = "New name";
-  const input = document.createElement("input");
-  input.id = id;
-  input.name = "name";
-  input.required = true;
-  input.maxLength = 32;
-  input.value = key.name || "";
-  input.setAttribute("aria-describedby", `${id}-error`);
-  const err = document.createElement("p");
-  err.id = `${id}-error`;
-  err.className = "field-error";
-  err.setAttribute("aria-live", "polite");
-  field.append(lab, input, err);
-  const buttons = document.createElement("div");
-  buttons.className = "form-actions";
-  const save = document.createElement("button");
-  save.type = "submit";
-  save.className = "button button--primary button--small";
-  save.textContent = "Save name";
-  save.dataset.busyLabel = "Saving…";
-  const cancel = document.createElement("button");
-  cancel.type = "button";
-  cancel.className = "button button--small";
-  cancel.textContent = "Cancel";
-  cancel.addEventListener("click", () => {
-    f.remove();
-    opener.focus();
-  });
-  buttons.append(save, cancel);
-  f.append(field, buttons);
-  wireForm(f, message);
-  f.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearMessage(message);
-    if (!checkRequired(f, { name: "Enter a name for the key." })) return;
-    setBusy(f, true);
-    const { error } = await api("/api-key/update", { method: "POST", body: { keyId: key.id, name: input.value.trim() } });
-    setBusy(f, false);
-    if (error) {
-      showError(error, f, { INVALID_NAME_LENGTH: "name" });
-      return;
-    }
-    await loadKeys();
-    showMessage(message, "The key was renamed.", "success");
-  });
-  li.querySelector(".device-body").append(f);
-  input.focus();
 }
 
 async function revokeKey(key, button, label) {

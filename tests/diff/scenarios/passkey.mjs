@@ -1,0 +1,157 @@
+// The passkey plugin (Portcullis: ENABLE_PASSKEYS=true with PASSKEY_RP_ID=localhost; the
+// reference: passkey() in its full profile): the option shapes and the better-auth-passkey
+// challenge cookie, challenges spent once, and the errors of every route. No ceremony is
+// completed here (that needs an authenticator: the browser suite and the Rust tests do it).
+
+export default {
+  name: "passkey",
+  vars: ({ run }) => ({ email: `passkey-${run}@example.com`, password: `Pw-${run}-passkey` }),
+  steps: [
+    {
+      name: "no session: no registration options",
+      cookies: false,
+      path: "/passkey/generate-register-options",
+      method: "GET",
+      status: 401,
+    },
+    {
+      name: "no session: authentication options name no credential",
+      cookies: false,
+      path: "/passkey/generate-authenticate-options",
+      method: "GET",
+      status: 200,
+      values: ["userVerification", "timeout"],
+    },
+    {
+      name: "sign up",
+      path: "/sign-up/email",
+      body: { name: "Passkey User", email: "{{email}}", password: "{{password}}" },
+      status: 200,
+      values: ["user.email"],
+    },
+    {
+      name: "registration options and the challenge cookie",
+      path: "/passkey/generate-register-options",
+      method: "GET",
+      status: 200,
+      values: ["user.name", "user.displayName", "pubKeyCredParams", "timeout", "attestation", "authenticatorSelection", "extensions", "hints", "excludeCredentials"],
+    },
+    {
+      name: "an attachment that is not one",
+      path: "/passkey/generate-register-options",
+      method: "GET",
+      query: { authenticatorAttachment: "usb" },
+      status: 400,
+    },
+    {
+      name: "a platform attachment and a user name",
+      path: "/passkey/generate-register-options",
+      method: "GET",
+      query: { authenticatorAttachment: "platform", name: "Laptop" },
+      status: 200,
+      values: ["user.name", "authenticatorSelection"],
+    },
+    {
+      name: "a registration answer that is not one",
+      path: "/passkey/verify-registration",
+      body: { response: { id: "nope", rawId: "nope", type: "public-key", response: {} } },
+      differences: [{
+        reason: 'README "Passkeys: bad answers are 400, not 500"',
+        answer: {
+          portcullis: { status: 400, code: "FAILED_TO_VERIFY_REGISTRATION", message: "Failed to verify registration" },
+          reference: { status: 500, code: "FAILED_TO_VERIFY_REGISTRATION", message: "Failed to verify registration" },
+        },
+      }],
+    },
+    {
+      name: "the registration challenge was spent",
+      path: "/passkey/verify-registration",
+      body: { response: {} },
+      status: 400,
+      expect: { code: "CHALLENGE_NOT_FOUND" },
+    },
+    {
+      name: "signed in: authentication options (no passkeys yet, so none named)",
+      path: "/passkey/generate-authenticate-options",
+      method: "GET",
+      status: 200,
+      values: ["userVerification", "timeout"],
+    },
+    {
+      name: "an assertion from an unknown passkey",
+      path: "/passkey/verify-authentication",
+      body: { response: { id: "bm9wZQ", rawId: "bm9wZQ", type: "public-key", response: { clientDataJSON: "e30", authenticatorData: "AA", signature: "AA" } } },
+      status: 401,
+      expect: { code: "PASSKEY_NOT_FOUND" },
+    },
+    {
+      name: "the authentication challenge was spent",
+      path: "/passkey/verify-authentication",
+      body: { response: { id: "bm9wZQ" } },
+      status: 400,
+      expect: { code: "CHALLENGE_NOT_FOUND" },
+    },
+    {
+      name: "a registration challenge does not answer a sign-in",
+      path: "/passkey/generate-register-options",
+      method: "GET",
+      status: 200,
+    },
+    {
+      name: "… it is not found as an authentication challenge",
+      path: "/passkey/verify-authentication",
+      body: { response: { id: "bm9wZQ" } },
+      status: 400,
+      expect: { code: "CHALLENGE_NOT_FOUND" },
+    },
+    {
+      name: "no response at all",
+      path: "/passkey/verify-authentication",
+      body: {},
+      status: 400,
+      expect: { code: "VALIDATION_ERROR" },
+    },
+    {
+      name: "no passkeys listed",
+      path: "/passkey/list-user-passkeys",
+      method: "GET",
+      status: 200,
+      expect: { "": [] },
+    },
+    {
+      name: "delete an unknown passkey",
+      path: "/passkey/delete-passkey",
+      body: { id: "nope" },
+      status: 404,
+      expect: { code: "PASSKEY_NOT_FOUND" },
+    },
+    {
+      name: "delete without an id",
+      path: "/passkey/delete-passkey",
+      body: { id: "" },
+      status: 400,
+      expect: { message: "Missing required parameter: id" },
+    },
+    {
+      name: "rename an unknown passkey",
+      path: "/passkey/update-passkey",
+      body: { id: "nope", name: "New name" },
+      status: 404,
+      expect: { code: "PASSKEY_NOT_FOUND" },
+    },
+    {
+      name: "rename to spaces",
+      path: "/passkey/update-passkey",
+      body: { id: "nope", name: "   " },
+      status: 400,
+      expect: { code: "VALIDATION_ERROR" },
+    },
+    {
+      name: "no session: nothing listed",
+      cookies: false,
+      path: "/passkey/list-user-passkeys",
+      method: "GET",
+      status: 401,
+    },
+  ],
+};
