@@ -54,7 +54,10 @@ pub async fn anonymous_sign_in_and_link_on_sign_up(srv: &TestServer) {
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(res.json()["user"]["isAnonymous"], false);
-    let sly = res.header("set-auth-token").expect("set-auth-token").to_owned();
+    let sly = res
+        .header("set-auth-token")
+        .expect("set-auth-token")
+        .to_owned();
     let res = srv
         .send(
             Request::post("/api/auth/update-user")
