@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# Portcullis container image: a static-ish Rust binary on Debian slim, run as uid 1001.
+# Portcullis container image: a Rust binary (glibc and libssl3) on Debian slim, run as uid 1001.
 #
 #   docker build -t portcullis:local .
 #   docker run --rm -p 8787:8787 -v portcullis-data:/data \
@@ -12,6 +12,10 @@
 # ---- build ---------------------------------------------------------------------------------
 # Pinned toolchain tag; keep it at or above the version CI uses (rust-toolchain of the day).
 FROM rust:1.95.0-slim-bookworm AS builder
+# OpenSSL's headers: the passkey plugin's WebAuthn crate (webauthn-rs-core) links OpenSSL.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends pkg-config libssl-dev \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Cargo loads every workspace member, so each member directory is copied (deploy/check.sh
 # checks this list against Cargo.toml's `members`).
@@ -26,8 +30,11 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 # ---- runtime -------------------------------------------------------------------------------
 FROM debian:bookworm-slim
-# No TLS or other shared libraries are needed beyond glibc; only the user is added.
-RUN groupadd --system --gid 1001 portcullis \
+# Beyond glibc, only OpenSSL's library (libssl3, for WebAuthn's signature checks); and the user.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libssl3 \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 1001 portcullis \
     && useradd --system --uid 1001 --gid 1001 --home-dir /data --no-create-home \
        --shell /usr/sbin/nologin portcullis \
     && install -d -o 1001 -g 1001 -m 0700 /data
