@@ -423,6 +423,7 @@ h_wait_ok "$BAK_BASE/health" "$BAK_PID" "$work/ba-api-key.log" 60 \
   || h_die "Better Auth with API-key sessions did not start"
 h_server_pid "$BAK_PID" "$bak_port"
 BAK_PID=$H_SERVER_PID
+note_idle "$BAK_PID" "$BAK"
 mkdir -p "$work/ba-key"
 python3 "$SEED" api-keys --base "$BAK_BASE" --origin "$BAK_BASE" --users "$work/ba/users.json" \
   --out "$work/ba/users-keys.json"
