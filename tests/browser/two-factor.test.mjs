@@ -86,5 +86,26 @@ test("two-step verification: set up from the account page, then the challenge pa
   await page.goto("/two-factor?methods=totp");
   await page.getByRole("button", { name: "Use a backup code" }).click();
   await page.getByLabel("One of your backup codes").waitFor();
+
+  // A sign-in link's callbackURL (the app's page) is followed after the challenge when its
+  // origin is trusted; one elsewhere falls back to the account page. A backup code each time:
+  // the next TOTP code is not due for up to 30 s.
+  const origin = new URL(page.url()).origin;
+  const cases = [
+    [`${origin}/account?from=app`, "?from=app", codes[0]],
+    ["https://elsewhere.example/account?from=app", "", codes[1]],
+  ];
+  for (const [callback, search, code] of cases) {
+    await context.clearCookies();
+    const held = await page.request.post("/api/auth/sign-in/email", { data: { email, password }, headers: { Origin: origin } });
+    assert.equal((await held.json()).twoFactorRedirect, true);
+    await page.goto(`/two-factor?methods=totp&callbackURL=${encodeURIComponent(callback)}`);
+    await page.getByRole("button", { name: "Use a backup code" }).click();
+    await page.getByLabel("One of your backup codes").fill(code);
+    await page.locator('form[data-kind="backup"]').getByRole("button", { name: "Verify" }).click();
+    await page.waitForURL((u) => pathOf(u) === "/account");
+    assert.equal(new URL(page.url()).origin, origin);
+    assert.equal(new URL(page.url()).search, search, `after the challenge with callbackURL ${callback}`);
+  }
   assert.deepEqual(problems, []);
 });

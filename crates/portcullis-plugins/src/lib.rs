@@ -47,7 +47,10 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     // Its issue hook holds back the sessions every first factor above issues, until the second
     // step; before multi-session, whose after-hook then sees no session cookie on a challenge.
     if let Some(s) = two_factor::TwoFactorSettings::load(config)? {
-        plugins.push(Arc::new(two_factor::TwoFactor::new(s)));
+        plugins.push(Arc::new(two_factor::TwoFactor::new(
+            s,
+            &config.trusted_origins,
+        )));
     }
     // After every plugin that issues or re-sets a session: its after-hook reads the session
     // cookie the answer sets.

@@ -92,11 +92,22 @@ const ISSUING_PREFIXES: &[&str] = &[
 
 pub struct TwoFactor {
     settings: TwoFactorSettings,
+    /// The trusted origins without wildcards: where the challenge page may send the browser
+    /// after the second step when a sign-in link named an absolute `callbackURL`.
+    callback_origins: Vec<String>,
 }
 
 impl TwoFactor {
-    pub fn new(settings: TwoFactorSettings) -> Self {
-        TwoFactor { settings }
+    pub fn new(settings: TwoFactorSettings, trusted_origins: &[String]) -> Self {
+        let callback_origins = trusted_origins
+            .iter()
+            .filter(|o| !o.contains('*'))
+            .map(|o| o.trim_end_matches('/').to_owned())
+            .collect();
+        TwoFactor {
+            settings,
+            callback_origins,
+        }
     }
 }
 
@@ -246,6 +257,7 @@ impl Plugin for TwoFactor {
             .context(json!({
                 "otp_enabled": self.settings.otp_enabled,
                 "trust_days": self.settings.trust_device_max_age / 86_400,
+                "callback_origins": self.callback_origins,
             })),
         ]
     }

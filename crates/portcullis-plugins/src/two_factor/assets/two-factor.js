@@ -94,7 +94,22 @@ async function verify(kind, form) {
     return;
   }
   showMessage(message, "Verified. Redirecting…", "success");
-  window.location.assign(safeRedirectFrom(["redirect", "callbackURL"], "/account"));
+  window.location.assign(appCallback() || safeRedirectFrom(["redirect", "callbackURL"], "/account"));
+}
+
+// A sign-in link's absolute callbackURL (the app's own page) is followed only to a trusted
+// origin the server listed on the card; anything else falls back to a local path.
+function appCallback() {
+  const target = queryParam("callbackURL");
+  if (!/^https?:\/\//i.test(target)) return "";
+  let url;
+  try {
+    url = new URL(target);
+  } catch {
+    return "";
+  }
+  const trusted = (card?.dataset.callbackOrigins || "").split(" ").filter(Boolean);
+  return trusted.includes(url.origin) ? url.href : "";
 }
 
 if (card) {
