@@ -743,6 +743,16 @@ async fn linking_rules_and_unlinking(backend: Backend) {
     redirects_to(&owner.get(&local(&srv, &back)).await, "/linked");
     let accounts = owner.get("/api/auth/list-accounts").await.json();
     assert_eq!(accounts.as_array().map(Vec::len), Some(2), "{accounts}");
+    // The user is told a new way in was added.
+    let notice = srv
+        .last_message("lee@example.com", "account-linked")
+        .await
+        .unwrap_or_else(|| panic!("no account-linked notice"));
+    assert!(
+        notice.subject.contains("local-oidc was linked"),
+        "{}",
+        notice.subject
+    );
 
     // A provider e-mail that differs: refused.
     let url = owner

@@ -169,6 +169,8 @@ async fn update_user_info(
 pub struct Resolved {
     pub user: Row,
     pub is_register: bool,
+    /// An existing user gained this provider (implicit linking): they get a notice.
+    pub linked: bool,
 }
 
 pub struct SignInInput<'a> {
@@ -228,6 +230,7 @@ pub async fn resolve_user(
         return Ok(Ok(Resolved {
             user,
             is_register: false,
+            linked: false,
         }));
     }
     if let Some(mut user) = users::find_user_by_email_in(store, email).await? {
@@ -263,6 +266,7 @@ pub async fn resolve_user(
         return Ok(Ok(Resolved {
             user,
             is_register: false,
+            linked: true,
         }));
     }
     if disable_sign_up {
@@ -291,6 +295,7 @@ pub async fn resolve_user(
     Ok(Ok(Resolved {
         user,
         is_register: true,
+        linked: false,
     }))
 }
 
@@ -302,6 +307,7 @@ pub struct LinkTarget<'a> {
 }
 
 /// Adds the provider's account to a signed-in user (the callback of `/link-social`).
+/// `Ok(Ok(true))` when the account is new to the user (not a refresh of one already linked).
 pub async fn link_account(
     ctx: &AuthContext,
     linking: &LinkingSettings,
@@ -309,7 +315,7 @@ pub async fn link_account(
     provider_id: &str,
     info: &UserInfo,
     tokens: &Tokens,
-) -> Result<Result<(), &'static str>, ApiError> {
+) -> Result<Result<bool, &'static str>, ApiError> {
     if let Some(sid) = target.session_id {
         let live = ctx
             .adapter
@@ -338,7 +344,7 @@ pub async fn link_account(
         return Ok(Err(ce::EMAIL_DOES_NOT_MATCH));
     }
     let store = ctx.adapter.as_ref();
-    match find_by_key(store, provider_id, &info.id).await? {
+    let created = match find_by_key(store, provider_id, &info.id).await? {
         Some(existing) if str_of(&existing, "userId") != target.user_id => {
             return Ok(Err(ce::ACCOUNT_ALREADY_LINKED));
         }
@@ -352,6 +358,7 @@ pub async fn link_account(
                 set.insert("scope".into(), scope.into());
             }
             update_account(ctx, store, str_of(&existing, "id"), set).await?;
+            false
         }
         None => {
             let row = new_account_row(
@@ -363,14 +370,38 @@ pub async fn link_account(
                 scope_string(&tokens.scopes),
             );
             store.create("account", row).await?;
+            true
         }
-    }
+    };
     if linking.update_user_info_on_link {
         let mut writes = ctx.writes();
         update_user_info(&mut writes, target.user_id, info).await?;
         writes.commit().await?;
     }
-    Ok(Ok(()))
+    Ok(Ok(created))
+}
+
+/// Tells the user a provider now signs them in (ASVS 2.5.x, as the other security notices).
+pub fn notify_linked(
+    ctx: &AuthContext,
+    req: &portcullis_core::AuthRequest,
+    user: &Row,
+    label: &str,
+) {
+    if !ctx.config.email.security_notices {
+        return;
+    }
+    let Some(to) = user.get("email").and_then(Value::as_str) else {
+        return;
+    };
+    let mut vars = serde_json::json!({
+        "user": portcullis_core::session::user_json(ctx, user),
+        "provider": label,
+        "account_url": portcullis_core::links::page_url(ctx, "/account"),
+        "reset_url": portcullis_core::links::page_url(ctx, "/forgot-password"),
+    });
+    portcullis_core::notices::RequestOrigin::of(ctx, req).insert_into(&mut vars);
+    ctx.delivery.send_email(to, super::LINKED_EMAIL, vars);
 }
 
 /// Writes refreshed tokens; a refresh token the provider did not rotate is kept.

@@ -206,6 +206,7 @@ async fn id_token_sign_in(
         }
     };
     let user_json = session::user_json(ctx, &resolved.user);
+    let linked_user = resolved.linked.then(|| resolved.user.clone());
     let sign_in = if resolved.is_register {
         SignIn::sign_up(resolved.user, METHOD)
     } else {
@@ -215,6 +216,9 @@ async fn id_token_sign_in(
     tx.commit().await?;
     if resolved.is_register {
         ctx.metrics.registration(METHOD);
+    }
+    if let Some(user) = &linked_user {
+        accounts::notify_linked(ctx, req, user, &p.settings.label);
     }
     Ok(issued.respond(|s, cookies| {
         AuthResponse::json(json!({"redirect": false, "token": s.token, "user": user_json}))
@@ -332,7 +336,12 @@ pub(super) async fn callback(
             match accounts::link_account(ctx, &settings.linking, target, p.id(), &info, &tokens)
                 .await?
             {
-                Ok(()) => AuthResponse::redirect(&data.callback_url).cookies(vec![clear_state]),
+                Ok(created) => {
+                    if created && let Some(user) = users::find_user(ctx, &link.user_id).await? {
+                        accounts::notify_linked(ctx, req, &user, &p.settings.label);
+                    }
+                    AuthResponse::redirect(&data.callback_url).cookies(vec![clear_state])
+                }
                 Err(code) => fail(code, None),
             },
         );
@@ -364,6 +373,7 @@ pub(super) async fn callback(
         Err(code) => return Ok(fail(code, None)),
     };
     let is_register = resolved.is_register;
+    let linked_user = resolved.linked.then(|| resolved.user.clone());
     let sign_in = if is_register {
         SignIn::sign_up(resolved.user, METHOD)
     } else {
@@ -373,6 +383,9 @@ pub(super) async fn callback(
     tx.commit().await?;
     if is_register {
         ctx.metrics.registration(METHOD);
+    }
+    if let Some(user) = &linked_user {
+        accounts::notify_linked(ctx, req, user, &p.settings.label);
     }
     let to = match (is_register, &data.new_user_url) {
         (true, Some(u)) => u.clone(),
@@ -472,7 +485,12 @@ async fn link_from_id_token(
         session_id: None,
     };
     match accounts::link_account(ctx, linking, target, p.id(), &info, &tokens).await? {
-        Ok(()) => Ok(done()),
+        Ok(created) => {
+            if created {
+                accounts::notify_linked(ctx, req, &me.user, &p.settings.label);
+            }
+            Ok(done())
+        }
         Err(_) => Err(ApiError::new(417, LINKING_FAILED)),
     }
 }

@@ -29,9 +29,10 @@ use http::Method;
 use portcullis_core::endpoint::{Auth, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::openapi::schema;
-use portcullis_core::plugin_parts::{Asset, Fragment};
+use portcullis_core::plugin_parts::{Asset, Fragment, Sends, TemplateSource};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{AuthContext, Plugin};
+use portcullis_delivery::EmailTemplate;
 use serde_json::json;
 
 pub use settings::OAuthSettings;
@@ -75,6 +76,9 @@ const ALL_CODES: &[ErrorCode] = &[
     PROVIDER_NOT_CONFIGURED,
     ACCESS_TOKEN_NOT_FOUND,
 ];
+
+/// The notice a user gets when a provider is linked to their account.
+pub const LINKED_EMAIL: EmailTemplate = EmailTemplate::named("account-linked");
 
 pub struct OAuth {
     settings: OAuthSettings,
@@ -415,15 +419,41 @@ impl Plugin for OAuth {
                     "oauth-sign-up-buttons.html"
                 ),
             ),
+            Fragment::account_section(
+                "linked-accounts",
+                "Linked accounts",
+                portcullis_core::template_source!(
+                    "src/oauth/templates",
+                    "account-linked-accounts.html"
+                ),
+            ),
         ]
     }
 
     fn assets(&self) -> Vec<Asset> {
-        vec![portcullis_core::asset!(
-            "src/oauth/assets",
-            "oauth.js",
-            "text/javascript; charset=utf-8"
-        )]
+        vec![
+            portcullis_core::asset!(
+                "src/oauth/assets",
+                "oauth.js",
+                "text/javascript; charset=utf-8"
+            ),
+            portcullis_core::asset!(
+                "src/oauth/assets",
+                "oauth-account.js",
+                "text/javascript; charset=utf-8"
+            ),
+        ]
+    }
+
+    fn templates(&self) -> Vec<TemplateSource> {
+        vec![
+            portcullis_core::template_source!("src/oauth/templates", "email-account-linked.html"),
+            portcullis_core::template_source!("src/oauth/templates", "email-account-linked.txt"),
+        ]
+    }
+
+    fn sends(&self) -> Vec<Sends> {
+        vec![Sends::Email(LINKED_EMAIL)]
     }
 
     fn page_globals(&self) -> serde_json::Value {
