@@ -23,7 +23,7 @@ export default {
       expect: {
         url: /^https:\/\/github\.com\/login\/oauth\/authorize\?/,
         redirect: true,
-        [`cookie:${STATE_COOKIE}`]: /^[A-Za-z0-9_-]{32}\.[A-Za-z0-9+/]{43}=$/,
+        [`cookie:${STATE_COOKIE}`]: /^[A-Za-z0-9_-]{32}\.[A-Za-z0-9%]{44,}$/,
       },
     },
     {

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use oauth2::basic::{BasicClient, BasicTokenResponse};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata, CoreTokenResponse,
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet,
+    CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreTokenResponse,
 };
 use openidconnect::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
@@ -84,6 +84,8 @@ enum Client {
 
 struct Resolved {
     client: Client,
+    /// The signing keys the discovery document pointed at.
+    keys: Option<CoreJsonWebKeySet>,
     /// The issuer ID tokens and the callback's `iss` must name (OpenID providers).
     issuer: Option<String>,
     userinfo: Option<Url>,
@@ -95,6 +97,8 @@ pub struct Provider {
     redirect_uri: String,
     http: reqwest::Client,
     resolved: Mutex<Option<Arc<Resolved>>>,
+    /// Keys fetched from `jwks_url`, with when.
+    keys: Mutex<Option<(Instant, CoreJsonWebKeySet)>>,
 }
 
 /// What the authorization URL carries besides the client's own values.
@@ -137,6 +141,7 @@ impl Provider {
             redirect_uri,
             http,
             resolved: Mutex::new(None),
+            keys: Mutex::new(None),
         }
     }
 
@@ -205,15 +210,9 @@ impl Provider {
                             .clone()
                             .unwrap_or_else(|| auth.origin().ascii_serialization());
                         let issuer = IssuerUrl::new(issuer).map_err(err(ProviderError::Config))?;
-                        let jwks = match &s.jwks_url {
-                            Some(u) => CoreJsonWebKeySet::fetch_async(
-                                &JsonWebKeySetUrl::from_url(u.clone()),
-                                &self.http,
-                            )
-                            .await
-                            .map_err(|e| ProviderError::Discovery(chain(&e)))?,
-                            None => CoreJsonWebKeySet::new(Vec::new()),
-                        };
+                        // Fetched when an ID token is first verified, not here: building an
+                        // authorization URL needs no keys.
+                        let jwks = CoreJsonWebKeySet::new(Vec::new());
                         (
                             issuer,
                             AuthUrl::from_url(auth.clone()),
@@ -223,7 +222,8 @@ impl Provider {
                         )
                     };
                 let issuer_text = issuer.to_string();
-                let c = CoreClient::new(client_id, issuer, jwks)
+                let keys = (!jwks.keys().is_empty()).then_some(jwks);
+                let c = CoreClient::new(client_id, issuer, CoreJsonWebKeySet::new(Vec::new()))
                     .set_auth_uri(auth)
                     .set_token_uri(token)
                     .set_redirect_uri(redirect);
@@ -233,6 +233,7 @@ impl Provider {
                 };
                 Ok(Resolved {
                     client: Client::Oidc(Box::new(c)),
+                    keys,
                     issuer: Some(issuer_text),
                     userinfo,
                     fetched: Instant::now(),
@@ -252,6 +253,7 @@ impl Provider {
                 };
                 Ok(Resolved {
                     client: Client::Plain(Box::new(c)),
+                    keys: None,
                     issuer: None,
                     userinfo: s.userinfo_url.clone(),
                     fetched: Instant::now(),
@@ -402,13 +404,27 @@ impl Provider {
         expected_nonce: Option<&str>,
     ) -> Result<Map<String, Value>, ProviderError> {
         let resolved = self.client().await?;
-        let Client::Oidc(c) = &resolved.client else {
+        let (Client::Oidc(_), Some(issuer)) = (&resolved.client, &resolved.issuer) else {
             return Err(ProviderError::IdToken(
                 "this provider issues no ID tokens".into(),
             ));
         };
-        // Any asymmetric algorithm the key set holds; never a MAC keyed by the client secret.
-        let verifier = c.id_token_verifier().set_allowed_algs([
+        let keys = match (&self.settings.jwks_url, &resolved.keys) {
+            (Some(url), _) => self.fetched_keys(url).await?,
+            (None, Some(keys)) => keys.clone(),
+            (None, None) => {
+                return Err(ProviderError::IdToken("no signing keys are known".into()));
+            }
+        };
+        let issuer = IssuerUrl::new(issuer.clone()).map_err(err(ProviderError::Config))?;
+        // A public-client verifier: any asymmetric algorithm the key set holds, never a MAC
+        // keyed by the client secret.
+        let verifier = CoreIdTokenVerifier::new_public_client(
+            ClientId::new(self.settings.client_id.clone()),
+            issuer,
+            keys,
+        )
+        .set_allowed_algs([
             CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
             CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
             CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
@@ -429,6 +445,22 @@ impl Provider {
             Ok(Value::Object(m)) => Ok(m),
             _ => Err(ProviderError::IdToken("claims are not an object".into())),
         }
+    }
+
+    /// The keys at `url`, fetched on first use and again after an hour.
+    async fn fetched_keys(&self, url: &Url) -> Result<CoreJsonWebKeySet, ProviderError> {
+        let mut slot = self.keys.lock().await;
+        if let Some((at, keys)) = slot.as_ref()
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(keys.clone());
+        }
+        let keys =
+            CoreJsonWebKeySet::fetch_async(&JsonWebKeySetUrl::from_url(url.clone()), &self.http)
+                .await
+                .map_err(|e| ProviderError::Discovery(chain(&e)))?;
+        *slot = Some((Instant::now(), keys.clone()));
+        Ok(keys)
     }
 
     /// The profile behind these tokens: the verified ID token's claims, completed by the
