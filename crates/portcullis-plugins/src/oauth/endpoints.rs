@@ -175,27 +175,10 @@ async fn id_token_sign_in(
         id_token: Some(input.token.clone()),
         ..Tokens::default()
     };
-    let email = users::normalize_email(info.email.as_deref().unwrap_or_default());
-    let disable_sign_up = p.settings.disable_sign_up
-        || (p.settings.disable_implicit_sign_up && req.bool_field("requestSignUp") != Some(true));
-    let mut tx = ctx.begin().await?;
-    let resolved = accounts::resolve_user(
-        ctx,
-        req,
-        &mut tx,
-        &plugin(ctx).settings.linking,
-        SignInInput {
-            provider_id: p.id(),
-            info: &info,
-            email: &email,
-            tokens: &tokens,
-            disable_sign_up,
-            override_user_info: p.settings.override_user_info,
-        },
-    )
-    .await?;
-    let resolved = match resolved {
-        Ok(r) => r,
+    let request_sign_up = req.bool_field("requestSignUp") == Some(true);
+    let signed_in = match sign_in_with_profile(ctx, req, p, &info, &tokens, request_sign_up).await?
+    {
+        Ok(x) => x,
         Err(code) => {
             return Err(ApiError {
                 status: 401,
@@ -205,24 +188,71 @@ async fn id_token_sign_in(
             });
         }
     };
+    let user_json = signed_in.user_json;
+    Ok(signed_in.issued.respond(|s, cookies| {
+        AuthResponse::json(json!({"redirect": false, "token": s.token, "user": user_json}))
+            .cookies(cookies)
+    }))
+}
+
+/// A sign-in that succeeded: its session (or a second factor's answer), and who.
+struct SignedIn {
+    issued: Issued,
+    user_json: Json,
+    is_register: bool,
+}
+
+/// Signs in (or up) with a provider's profile, whose e-mail is known: the user is found,
+/// linked or created, and the session issued, in one transaction. `Ok(Err(value))` is a
+/// refusal with Better Auth's `?error=` value; nothing it wrote is kept.
+async fn sign_in_with_profile(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    p: &Provider,
+    info: &UserInfo,
+    tokens: &Tokens,
+    request_sign_up: bool,
+) -> Result<Result<SignedIn, &'static str>, ApiError> {
+    let email = users::normalize_email(info.email.as_deref().unwrap_or_default());
+    let disable_sign_up =
+        p.settings.disable_sign_up || (p.settings.disable_implicit_sign_up && !request_sign_up);
+    let mut tx = ctx.begin().await?;
+    let input = SignInInput {
+        provider_id: p.id(),
+        info,
+        email: &email,
+        tokens,
+        disable_sign_up,
+        override_user_info: p.settings.override_user_info,
+    };
+    let resolved =
+        match accounts::resolve_user(ctx, req, &mut tx, &plugin(ctx).settings.linking, input)
+            .await?
+        {
+            Ok(r) => r,
+            // Dropping the transaction rolls back whatever it wrote.
+            Err(code) => return Ok(Err(code)),
+        };
     let user_json = session::user_json(ctx, &resolved.user);
     let linked_user = resolved.linked.then(|| resolved.user.clone());
-    let sign_in = if resolved.is_register {
+    let is_register = resolved.is_register;
+    let sign_in = if is_register {
         SignIn::sign_up(resolved.user, METHOD)
     } else {
         SignIn::new(resolved.user, METHOD)
     };
     let issued = issue_session_in(ctx, req, &mut tx, sign_in).await?;
     tx.commit().await?;
-    if resolved.is_register {
+    if is_register {
         ctx.metrics.registration(METHOD);
     }
     if let Some(user) = &linked_user {
         accounts::notify_linked(ctx, req, user, &p.settings.label);
     }
-    Ok(issued.respond(|s, cookies| {
-        AuthResponse::json(json!({"redirect": false, "token": s.token, "user": user_json}))
-            .cookies(cookies)
+    Ok(Ok(SignedIn {
+        issued,
+        user_json,
+        is_register,
     }))
 }
 
@@ -346,47 +376,15 @@ pub(super) async fn callback(
             },
         );
     }
-    let Some(email) = info.email.as_deref().map(users::normalize_email) else {
+    if info.email.is_none() {
         return Ok(fail("email_not_found", None));
-    };
-    let disable_sign_up = p.settings.disable_sign_up
-        || (p.settings.disable_implicit_sign_up && data.request_sign_up != Some(true));
-    let mut tx = ctx.begin().await?;
-    let resolved = accounts::resolve_user(
-        ctx,
-        req,
-        &mut tx,
-        &settings.linking,
-        SignInInput {
-            provider_id: p.id(),
-            info: &info,
-            email: &email,
-            tokens: &tokens,
-            disable_sign_up,
-            override_user_info: p.settings.override_user_info,
-        },
-    )
-    .await?;
-    let resolved = match resolved {
-        Ok(r) => r,
-        // Dropping the transaction rolls back whatever it wrote.
-        Err(code) => return Ok(fail(code, None)),
-    };
-    let is_register = resolved.is_register;
-    let linked_user = resolved.linked.then(|| resolved.user.clone());
-    let sign_in = if is_register {
-        SignIn::sign_up(resolved.user, METHOD)
-    } else {
-        SignIn::new(resolved.user, METHOD)
-    };
-    let issued = issue_session_in(ctx, req, &mut tx, sign_in).await?;
-    tx.commit().await?;
-    if is_register {
-        ctx.metrics.registration(METHOD);
     }
-    if let Some(user) = &linked_user {
-        accounts::notify_linked(ctx, req, user, &p.settings.label);
-    }
+    let request_sign_up = data.request_sign_up == Some(true);
+    let (issued, is_register) =
+        match sign_in_with_profile(ctx, req, &p, &info, &tokens, request_sign_up).await? {
+            Ok(x) => (x.issued, x.is_register),
+            Err(code) => return Ok(fail(code, None)),
+        };
     let to = match (is_register, &data.new_user_url) {
         (true, Some(u)) => u.clone(),
         _ => data.callback_url.clone(),
