@@ -493,7 +493,7 @@ async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
         format!("{i}/jwks"),
     );
     let mut env: Vec<(String, String)> = Vec::new();
-    for p in ["GOOGLE", "MICROSOFT"] {
+    for p in ["GOOGLE", "MICROSOFT", "SLACK", "LINKEDIN"] {
         env.push((format!("{p}_CLIENT_ID"), CLIENT.into()));
         env.push((format!("{p}_CLIENT_SECRET"), CLIENT_SECRET.into()));
         env.push((format!("{p}_AUTHORIZATION_URL"), auth.clone()));
@@ -504,6 +504,14 @@ async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
     }
     // Microsoft asks for scopes this provider does not know; it ignores them.
     env.push(("MICROSOFT_TENANT_ID".into(), "contoso".into()));
+    // GitLab, self-hosted: every endpoint from its base URL.
+    env.push(("GITLAB_CLIENT_ID".into(), CLIENT.into()));
+    env.push(("GITLAB_CLIENT_SECRET".into(), CLIENT_SECRET.into()));
+    env.push(("GITLAB_BASE_URL".into(), i.to_owned()));
+    env.push(("GITLAB_AUTHORIZATION_URL".into(), auth.clone()));
+    env.push(("GITLAB_TOKEN_URL".into(), token.clone()));
+    env.push(("GITLAB_USERINFO_URL".into(), userinfo.clone()));
+    env.push(("GITLAB_JWKS_URL".into(), jwks.clone()));
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let (srv, _f) = server(backend, "", &env_refs).await;
     let mut agent = srv.agent();
@@ -529,6 +537,34 @@ async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
         .unwrap_or_default();
     providers.sort_unstable();
     assert_eq!(providers, ["google", "microsoft"], "{accounts}");
+
+    // Slack, LinkedIn and a self-hosted GitLab sign new people up the same way.
+    for (provider, login) in [("slack", "sam"), ("linkedin", "lin"), ("gitlab", "gil")] {
+        let mut agent = srv.agent();
+        let res = dance(&mut agent, &op, provider, login, json!({})).await;
+        redirects_to(&res, "/welcome");
+        assert_eq!(
+            agent.session_email().await,
+            Some(format!("{login}@example.com")),
+            "{provider}"
+        );
+    }
+    // A self-hosted GitLab's URLs come from its base URL.
+    let (srv2, _f2) = server(
+        backend,
+        "",
+        &[
+            ("GITLAB_CLIENT_ID", "c"),
+            ("GITLAB_CLIENT_SECRET", "s"),
+            ("GITLAB_BASE_URL", "https://git.example.org/"),
+        ],
+    )
+    .await;
+    let url = start_sign_in(&mut srv2.agent(), json!({"provider": "gitlab"})).await;
+    assert!(
+        url.starts_with("https://git.example.org/oauth/authorize?"),
+        "{url}"
+    );
 }
 
 async fn state_is_single_use_bound_and_short_lived(backend: Backend) {

@@ -169,6 +169,46 @@ const BUILT_IN: &[BuiltIn] = &[
         scopes: &["openid", "profile", "email", "User.Read", "offline_access"],
         params: &[],
     },
+    BuiltIn {
+        id: "gitlab",
+        label: "GitLab",
+        env: "GITLAB",
+        kind: Kind::Oidc,
+        // `{base}` is GITLAB_BASE_URL (default https://gitlab.com): a self-hosted instance.
+        authorization: "{base}/oauth/authorize",
+        token: "{base}/oauth/token",
+        userinfo: "{base}/oauth/userinfo",
+        jwks: "{base}/oauth/discovery/keys",
+        issuer: "{base}",
+        scopes: &["openid", "profile", "email"],
+        params: &[],
+    },
+    BuiltIn {
+        id: "linkedin",
+        label: "LinkedIn",
+        env: "LINKEDIN",
+        kind: Kind::Oidc,
+        authorization: "https://www.linkedin.com/oauth/v2/authorization",
+        token: "https://www.linkedin.com/oauth/v2/accessToken",
+        userinfo: "https://api.linkedin.com/v2/userinfo",
+        jwks: "https://www.linkedin.com/oauth/openid/jwks",
+        issuer: "https://www.linkedin.com/oauth",
+        scopes: &["openid", "profile", "email"],
+        params: &[],
+    },
+    BuiltIn {
+        id: "slack",
+        label: "Slack",
+        env: "SLACK",
+        kind: Kind::Oidc,
+        authorization: "https://slack.com/openid/connect/authorize",
+        token: "https://slack.com/api/openid.connect.token",
+        userinfo: "https://slack.com/api/openid.connect.userInfo",
+        jwks: "https://slack.com/openid/connect/keys",
+        issuer: "https://slack.com",
+        scopes: &["openid", "profile", "email"],
+        params: &[],
+    },
 ];
 
 impl OAuthSettings {
@@ -257,7 +297,11 @@ fn load_built_in(config: &Config, b: &BuiltIn) -> Result<Option<ProviderSettings
         }
     };
     let tenant = src.string("tenant_id", Some(&env("TENANT_ID")), "common")?;
-    let t = |s: &str| s.replace("{tenant}", &tenant);
+    let base = match url(&src, "base_url", Some(&env("BASE_URL")))? {
+        Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+        None => "https://gitlab.com".to_owned(),
+    };
+    let t = |s: &str| s.replace("{tenant}", &tenant).replace("{base}", &base);
     let pick = |key: &str, suffix: &str, default: &str| -> Result<Option<Url>, ConfigError> {
         Ok(url(&src, key, Some(&env(suffix)))?.or_else(|| fixed(&t(default))))
     };
