@@ -39,6 +39,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("id_token_sign_in_is_verified", |b| {
             Box::pin(id_token_sign_in_is_verified(b))
         })
+        .per_backend("github_against_a_stand_in", |b| {
+            Box::pin(github_against_a_stand_in(b))
+        })
         .run()
 }
 
@@ -1107,4 +1110,154 @@ async fn id_token_sign_in_is_verified(backend: Backend) {
         )
         .await;
     assert_code(&res, 401, "INVALID_TOKEN");
+}
+
+/// A stand-in for GitHub (not GitHub): its authorize redirect (the user is the `login_hint`),
+/// token endpoint, `/user` and `/user/emails`, as GitHub documents them. Users: `octo` has no
+/// public e-mail and a primary verified one in `/user/emails`; `pub` shows an e-mail that
+/// `/user/emails` says is not verified; `nomail` has none at all.
+async fn github_stand_in() -> (String, tokio::task::JoinHandle<()>) {
+    use axum::extract::Query;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Redirect};
+    use axum::routing::{get, post};
+    use std::collections::HashMap;
+
+    fn login_of(h: &HeaderMap) -> Option<String> {
+        h.get("authorization")?
+            .to_str()
+            .ok()?
+            .strip_prefix("Bearer gh-")
+            .map(str::to_owned)
+    }
+    let app = axum::Router::new()
+        .route(
+            "/login/oauth/authorize",
+            get(|Query(q): Query<HashMap<String, String>>| async move {
+                let login = q.get("login_hint").cloned().unwrap_or_default();
+                let to = format!(
+                    "{}?code=code-{login}&state={}",
+                    q.get("redirect_uri").cloned().unwrap_or_default(),
+                    q.get("state").cloned().unwrap_or_default()
+                );
+                Redirect::to(&to)
+            }),
+        )
+        .route(
+            "/login/oauth/access_token",
+            post(|body: String| async move {
+                let f: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+                    .into_owned()
+                    .collect();
+                let login = f.get("code").and_then(|c| c.strip_prefix("code-")).unwrap_or_default();
+                axum::Json(json!({"access_token": format!("gh-{login}"), "token_type": "bearer", "scope": "read:user,user:email"}))
+            }),
+        )
+        .route(
+            "/user",
+            get(|h: HeaderMap| async move {
+                let Some(login) = login_of(&h) else {
+                    return StatusCode::UNAUTHORIZED.into_response();
+                };
+                let email = (login == "pub").then(|| "pub@example.com".to_owned());
+                axum::Json(json!({"id": 4242 + login.len(), "login": login, "name": null, "email": email, "avatar_url": format!("https://avatars.example/{login}")})).into_response()
+            }),
+        )
+        .route(
+            "/user/emails",
+            get(|h: HeaderMap| async move {
+                let Some(login) = login_of(&h) else {
+                    return StatusCode::UNAUTHORIZED.into_response();
+                };
+                let list = match login.as_str() {
+                    "octo" => json!([
+                        {"email": "octo-old@example.com", "primary": false, "verified": true},
+                        {"email": "octo@example.com", "primary": true, "verified": true},
+                    ]),
+                    "pub" => json!([{"email": "pub@example.com", "primary": true, "verified": false}]),
+                    _ => json!([]),
+                };
+                axum::Json(list).into_response()
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (base, task)
+}
+
+async fn github_against_a_stand_in(backend: Backend) {
+    let (gh, task) = github_stand_in().await;
+    let env = [
+        ("GITHUB_CLIENT_ID", "gh-client".to_owned()),
+        ("GITHUB_CLIENT_SECRET", "gh-secret".to_owned()),
+        (
+            "GITHUB_AUTHORIZATION_URL",
+            format!("{gh}/login/oauth/authorize"),
+        ),
+        ("GITHUB_TOKEN_URL", format!("{gh}/login/oauth/access_token")),
+        ("GITHUB_USERINFO_URL", format!("{gh}/user")),
+        ("GITHUB_EMAILS_URL", format!("{gh}/user/emails")),
+    ];
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (srv, _f) = server(backend, "", &env_refs).await;
+    async fn github<'a>(srv: &'a TestServer, login: &str) -> (Response, Agent<'a>) {
+        let mut agent = srv.agent();
+        let url = start_sign_in(
+            &mut agent,
+            json!({"provider": "github", "loginHint": login, "callbackURL": "/in", "errorCallbackURL": "/failed"}),
+        )
+        .await;
+        let res = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let back = res
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let res = agent.get(&local(srv, &back)).await;
+        (res, agent)
+    }
+    // No public e-mail: the primary verified one from /user/emails.
+    let (res, mut agent) = github(&srv, "octo").await;
+    redirects_to(&res, "/in");
+    let session = agent
+        .get_session()
+        .await
+        .unwrap_or_else(|| panic!("no session"));
+    assert_eq!(session["user"]["email"], json!("octo@example.com"));
+    assert_eq!(session["user"]["emailVerified"], json!(true));
+    assert_eq!(
+        session["user"]["name"],
+        json!("octo"),
+        "the login when there is no name"
+    );
+    let accounts = agent.get("/api/auth/list-accounts").await.json();
+    assert_eq!(accounts[0]["accountId"], json!("4246"));
+    // A public e-mail that GitHub has not verified: a new user, not verified.
+    let (res, mut agent) = github(&srv, "pub").await;
+    redirects_to(&res, "/in");
+    let session = agent
+        .get_session()
+        .await
+        .unwrap_or_else(|| panic!("no session"));
+    assert_eq!(session["user"]["emailVerified"], json!(false));
+    // No e-mail at all.
+    let (res, _) = github(&srv, "nomail").await;
+    redirects_to(&res, "/failed?error=email_not_found");
+    task.abort();
 }
