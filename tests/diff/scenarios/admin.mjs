@@ -274,8 +274,10 @@ export default {
       expect: { success: true },
     },
     {
+      // On another device: the user's first still names the revoked session, and a same-user
+      // sign-in there is the multi-session difference the multi-session scenario covers.
       name: "the new password signs in",
-      device: "user",
+      device: "user2",
       path: "/sign-in/email",
       body: { email: "{{userEmail}}", password: "{{newPassword}}" },
       status: 200,
@@ -291,7 +293,7 @@ export default {
     },
     {
       name: "has-permission for a user",
-      device: "user",
+      device: "user2",
       path: "/admin/has-permission",
       body: { permissions: { user: ["list"] } },
       status: 200,

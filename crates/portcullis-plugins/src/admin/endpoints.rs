@@ -758,11 +758,14 @@ async fn impersonate_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRe
         me.token,
         if admin_dont_remember { "true" } else { "" }
     );
-    let mut cookies = vec![ctx.cookies.make(
+    // As Better Auth: the administrator's session cookies cleared, theirs kept aside, the new
+    // session's set (a browser applies them in order).
+    let mut cookies = ctx.cookies.clear_session();
+    cookies.push(ctx.cookies.make(
         ADMIN_SESSION_COOKIE,
         sign::sign(ctx.secret(), &kept),
         Some(ctx.config.session.expires_in),
-    )];
+    ));
     let impersonation = SessionWithUser {
         session: row.into(),
         user: target.into(),
@@ -806,7 +809,12 @@ async fn stop_impersonating(
         .filter(|s| s.user_id() == admin_id)
         .ok_or_else(lost)?;
     session::delete_by_token(ctx, &me.token).await?;
-    let mut cookies = session::session_cookies(ctx, &admin_session, !dont_remember.is_empty());
+    let remembered = dont_remember.is_empty();
+    let mut cookies = session::session_cookies(ctx, &admin_session, !remembered);
+    if remembered {
+        // The impersonation's don't-remember mark must not outlive it.
+        cookies.push(ctx.cookies.delete("dont_remember"));
+    }
     cookies.push(ctx.cookies.delete(ADMIN_SESSION_COOKIE));
     Ok(AuthResponse::json(json!({
         "session": session::session_json(ctx, &admin_session.session, Some(&admin_session.token)),
