@@ -19,12 +19,6 @@ export const profile = {
   keys: [
     { where: isUser, keys: ["role", "banned", "banReason", "banExpires"], onlyIn: "reference", reason: onlyReference("admin") },
     { where: isSession, keys: ["impersonatedBy"], onlyIn: "reference", reason: onlyReference("admin") },
-    {
-      where: isSession,
-      keys: ["activeOrganizationId", "activeTeamId"],
-      onlyIn: "reference",
-      reason: onlyReference("organization (with teams)"),
-    },
   ],
   cookies: [],
 };
