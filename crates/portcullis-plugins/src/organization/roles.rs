@@ -332,7 +332,11 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         rename_in_members(ctx, &org_id, text(&role, "role").unwrap_or_default(), &n).await?;
         set.insert("role".into(), n.into());
     }
-    set.insert("updatedAt".into(), ctx.now().into());
+    if set.is_empty() {
+        return Ok(json_ok(
+            json!({"success": true, "roleData": role_json(&role)}),
+        ));
+    }
     let id = text(&role, "id").unwrap_or_default().to_owned();
     let updated = ctx
         .adapter
