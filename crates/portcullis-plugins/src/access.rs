@@ -104,6 +104,21 @@ pub fn holds_all(role: &Statements, wanted: &Statements) -> bool {
     })
 }
 
+/// `base` with the actions of `extra` added (a stored role over a configured one of the same
+/// name, or the union of several roles).
+pub fn merged(base: Option<&Statements>, extra: &Statements) -> Statements {
+    let mut out = base.cloned().unwrap_or_default();
+    for (resource, actions) in extra {
+        let list = out.entry(resource.clone()).or_default();
+        for a in actions {
+            if !list.contains(a) {
+                list.push(a.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Reads `{resource: [action, ..]}`; `what` names the setting in the error.
 pub fn parse_statements(v: &Value, what: &str) -> Result<Statements, String> {
     let Some(obj) = v.as_object() else {
@@ -190,18 +205,10 @@ impl AccessControl {
 
     /// Everything `roles` may do together: the union of their statements.
     pub fn held(&self, roles: &[String]) -> Statements {
-        let mut out = Statements::new();
-        for role in roles.iter().filter_map(|r| self.roles.get(r)) {
-            for (resource, actions) in role {
-                let list = out.entry(resource.clone()).or_default();
-                for a in actions {
-                    if !list.contains(a) {
-                        list.push(a.clone());
-                    }
-                }
-            }
-        }
-        out
+        roles
+            .iter()
+            .filter_map(|r| self.roles.get(r))
+            .fold(Statements::new(), |all, role| merged(Some(&all), role))
     }
 
     /// Whether any of `roles` authorizes `request`.

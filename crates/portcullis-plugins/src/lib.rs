@@ -11,6 +11,7 @@ pub mod last_login_method;
 pub mod magic_link;
 pub mod multi_session;
 pub mod open_api;
+pub mod organization;
 pub mod passkey;
 pub mod phone_number;
 pub mod two_factor;
@@ -75,6 +76,9 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     // After every plugin that changes a user: the token carries the user get-session answers.
     if let Some(s) = jwt::JwtSettings::load(config)? {
         plugins.push(Arc::new(jwt::Jwt::new(s)));
+    }
+    if let Some(s) = organization::OrganizationSettings::load(config)? {
+        plugins.push(Arc::new(organization::Organization::new(s)));
     }
     plugins.push(Arc::new(open_api::OpenApi));
     Ok(plugins)

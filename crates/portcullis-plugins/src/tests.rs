@@ -14,6 +14,7 @@ fn templates() -> (Templates, Vec<Sends>) {
             ("ENABLE_PHONE_AUTH".to_owned(), "true".to_owned()),
             ("ENABLE_TWO_FACTOR".to_owned(), "true".to_owned()),
             ("ENABLE_PASSKEYS".to_owned(), "true".to_owned()),
+            ("ENABLE_ORGANIZATIONS".to_owned(), "true".to_owned()),
         ]))
         .expect("sources"),
     )
@@ -61,6 +62,7 @@ fn every_plugin_message_has_its_templates() {
     assert!(sends.contains(&Sends::Email(crate::two_factor::NOTICE_EMAIL)));
     assert!(sends.contains(&Sends::Sms(crate::two_factor::OTP_SMS)));
     assert!(sends.contains(&Sends::Email(crate::passkey::notices::EMAIL)));
+    assert!(sends.contains(&Sends::Email(crate::organization::INVITATION_EMAIL)));
     for s in sends {
         match s {
             Sends::Email(e) => t.check_email(e).unwrap_or_else(|err| panic!("{err}")),
@@ -388,4 +390,25 @@ fn two_factor_messages_render() {
         sms.starts_with("482913 is your Acme sign-in code."),
         "{sms}"
     );
+}
+
+#[test]
+fn organization_invitation_renders_with_the_organization_and_inviter() {
+    let (t, _) = templates();
+    let mut v = vars("Bob");
+    v["organization"] = json!({"name": "Rocket <Labs>", "slug": "rocket"});
+    v["inviter"] = json!({"name": "Ada", "email": "ada@example.com"});
+    v["role"] = json!("admin");
+    v["expires_in_hours"] = json!(48);
+    let r = t
+        .render_email(crate::organization::INVITATION_EMAIL, v)
+        .expect("render");
+    assert_eq!(r.subject, "Ada invited you to join Rocket <Labs>");
+    assert!(r.text.contains("as admin") && r.text.contains("48 hours"));
+    assert!(
+        r.text
+            .contains("https://auth.acme.test/x?token=abc&next=%2F")
+    );
+    assert!(r.html.contains("Rocket &lt;Labs&gt;") && !r.html.contains("<Labs>"));
+    assert!(r.html.contains("Acme Inc."));
 }

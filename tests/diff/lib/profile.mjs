@@ -17,12 +17,6 @@ const onlyReference = (plugin) => `profile: the reference's full profile runs ${
 
 export const profile = {
   keys: [
-    {
-      where: isSession,
-      keys: ["activeOrganizationId", "activeTeamId"],
-      onlyIn: "reference",
-      reason: onlyReference("organization (with teams)"),
-    },
   ],
   cookies: [],
 };
