@@ -313,6 +313,11 @@ fn user_json(ctx: &AuthContext, user: &Row) -> Value {
     session::user_json(ctx, user)
 }
 
+/// `{user}`, the answer of most admin endpoints.
+fn user_answer_of(ctx: &AuthContext, user: &Row) -> AuthResponse {
+    AuthResponse::json(json!({"user": user_json(ctx, user)}))
+}
+
 /// Sets `set` on the user, answering 404 when there is none.
 async fn update(ctx: &AuthContext, user_id: &str, set: Row) -> Result<Row, ApiError> {
     ctx.writes()
@@ -347,7 +352,7 @@ async fn set_role(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
     let mut set = Row::new();
     set.insert("role".into(), roles.join(",").into());
     let user = update(ctx, &user_id, set).await?;
-    Ok(AuthResponse::json(json!({"user": user_json(ctx, &user)})))
+    Ok(user_answer_of(ctx, &user))
 }
 
 async fn get_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -441,7 +446,7 @@ async fn create_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
     }
     tx.commit().await?;
     ctx.metrics.registration("admin");
-    Ok(AuthResponse::json(json!({"user": user_json(ctx, &user)})))
+    Ok(user_answer_of(ctx, &user))
 }
 
 async fn update_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -705,7 +710,7 @@ async fn ban_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
     tx.delete_sessions(session::Sessions::All { user_id: &user_id })
         .await?;
     tx.commit().await?;
-    Ok(AuthResponse::json(json!({"user": user_json(ctx, &user)})))
+    Ok(user_answer_of(ctx, &user))
 }
 
 async fn unban_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -713,7 +718,7 @@ async fn unban_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
     let user_id = coerced(req, "userId");
     existing_user(ctx, &user_id).await?;
     let user = update(ctx, &user_id, unbanned()).await?;
-    Ok(AuthResponse::json(json!({"user": user_json(ctx, &user)})))
+    Ok(user_answer_of(ctx, &user))
 }
 
 // --- impersonation ---------------------------------------------------------------------------
@@ -773,11 +778,7 @@ async fn impersonate_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRe
         from_cookie_cache: false,
     };
     cookies.extend(session::session_cookies(ctx, &impersonation, true));
-    Ok(AuthResponse::json(json!({
-        "session": session::session_json(ctx, &impersonation.session, Some(&impersonation.token)),
-        "user": user_json(ctx, &impersonation.user),
-    }))
-    .cookies(cookies))
+    Ok(AuthResponse::json(session::session_with_user_json(ctx, &impersonation)).cookies(cookies))
 }
 
 async fn stop_impersonating(
@@ -816,11 +817,7 @@ async fn stop_impersonating(
         cookies.push(ctx.cookies.delete("dont_remember"));
     }
     cookies.push(ctx.cookies.delete(ADMIN_SESSION_COOKIE));
-    Ok(AuthResponse::json(json!({
-        "session": session::session_json(ctx, &admin_session.session, Some(&admin_session.token)),
-        "user": user_json(ctx, &admin_session.user),
-    }))
-    .cookies(cookies))
+    Ok(AuthResponse::json(session::session_with_user_json(ctx, &admin_session)).cookies(cookies))
 }
 
 // --- sessions --------------------------------------------------------------------------------
