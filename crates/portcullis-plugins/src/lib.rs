@@ -10,6 +10,7 @@ pub mod jwt;
 pub mod last_login_method;
 pub mod magic_link;
 pub mod multi_session;
+pub mod oauth;
 pub mod open_api;
 pub mod organization;
 pub mod passkey;
@@ -51,6 +52,9 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     if let Some(s) = passkey::PasskeySettings::load(config)? {
         plugins.push(Arc::new(passkey::Passkey::new(s)));
+    }
+    if let Some(s) = oauth::OAuthSettings::load(config)? {
+        plugins.push(Arc::new(oauth::OAuth::new(s, &config.auth_url())));
     }
     // Its issue hook holds back the sessions every first factor above issues, until the second
     // step; before multi-session, whose after-hook then sees no session cookie on a challenge.

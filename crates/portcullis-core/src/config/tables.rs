@@ -30,6 +30,19 @@ impl<'a> TableSource<'a> {
         format!("{}.{key}", self.name)
     }
 
+    /// The nested table `key` of this one (empty when absent), e.g. `[plugins.oauth.github]`,
+    /// reported as `plugins.oauth.github.<key>`.
+    pub fn child(&self, key: &str) -> TableSource<'a> {
+        TableSource {
+            sources: self.sources,
+            name: self.var(key),
+            table: self
+                .table
+                .and_then(|t| t.get(key))
+                .and_then(toml::Value::as_table),
+        }
+    }
+
     /// The raw value of `key` as text, with the name it is reported under: the variable `env`
     /// when it is set, else the table's value. Tables and arrays are refused here (read them
     /// from [`TableSource::table`]).

@@ -1,0 +1,694 @@
+//! One configured provider: its authorization URL, code exchange, refresh, and profile.
+//!
+//! The protocol is the `openidconnect` crate's (discovery, code exchange with PKCE, ID-token
+//! validation against the issuer's JWKS: signature, `iss`, `aud`, `exp`, `nonce`) and, for
+//! providers that are not OpenID (GitHub, plain OAuth 2.0), the `oauth2` crate's. Only the
+//! profile requests (userinfo, GitHub's `/user/emails`) are plain JSON GETs.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use oauth2::basic::{BasicClient, BasicTokenResponse};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
+    CoreProviderMetadata, CoreTokenResponse,
+};
+use openidconnect::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    IssuerUrl, JsonWebKeySetUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RefreshToken, Scope, TokenResponse, TokenUrl,
+};
+use serde_json::{Map, Value};
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::settings::{Kind, ProviderSettings};
+
+type OidcClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+    EndpointNotSet,
+>;
+type PlainClient =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// How long discovery and the JWKS are kept before they are fetched again.
+const METADATA_TTL: Duration = Duration::from_secs(3600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("provider configuration: {0}")]
+    Config(String),
+    #[error("discovery failed: {0}")]
+    Discovery(String),
+    #[error("token request failed: {0}")]
+    Token(String),
+    #[error("ID token invalid: {0}")]
+    IdToken(String),
+    #[error("profile request failed: {0}")]
+    Profile(String),
+}
+
+/// Tokens from a code exchange or a refresh.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+    pub access_token_expires_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
+}
+
+/// Who the provider says the user is, mapped to user fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserInfo {
+    pub id: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: String,
+    pub image: Option<String>,
+    /// Additional user fields from the claim mapping.
+    pub extra: Map<String, Value>,
+    /// The whole profile, as `/account-info` answers it.
+    pub raw: Map<String, Value>,
+}
+
+enum Client {
+    Oidc(Box<OidcClient>),
+    Plain(Box<PlainClient>),
+}
+
+struct Resolved {
+    client: Client,
+    /// The issuer ID tokens and the callback's `iss` must name (OpenID providers).
+    issuer: Option<String>,
+    userinfo: Option<Url>,
+    fetched: Instant,
+}
+
+pub struct Provider {
+    pub settings: ProviderSettings,
+    redirect_uri: String,
+    http: reqwest::Client,
+    resolved: Mutex<Option<Arc<Resolved>>>,
+}
+
+/// What the authorization URL carries besides the client's own values.
+pub struct AuthorizationRequest<'a> {
+    pub state: &'a str,
+    pub code_verifier: &'a str,
+    pub nonce: Option<&'a str>,
+    pub scopes: &'a [String],
+    pub login_hint: Option<&'a str>,
+}
+
+fn err<E: std::fmt::Display>(wrap: fn(String) -> ProviderError) -> impl Fn(E) -> ProviderError {
+    move |e| wrap(e.to_string())
+}
+
+/// The text of an error and its causes: the `oauth2` crate's errors say little on their own.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+impl Provider {
+    pub fn new(settings: ProviderSettings, redirect_uri: String) -> Self {
+        // Never follow redirects: a token or profile endpoint that redirects is refused
+        // (as the `oauth2` crate asks, against server-side request forgery).
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .user_agent("Portcullis")
+            .build()
+            .unwrap_or_default();
+        Provider {
+            settings,
+            redirect_uri,
+            http,
+            resolved: Mutex::new(None),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.settings.id
+    }
+
+    pub fn is_oidc(&self) -> bool {
+        self.settings.kind == Kind::Oidc
+    }
+
+    /// The client, discovered (or its JWKS fetched) on first use and again after an hour.
+    async fn client(&self) -> Result<Arc<Resolved>, ProviderError> {
+        let mut slot = self.resolved.lock().await;
+        if let Some(r) = slot.as_ref().filter(|r| r.fetched.elapsed() < METADATA_TTL) {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(self.build_client().await?);
+        *slot = Some(r.clone());
+        Ok(r)
+    }
+
+    async fn build_client(&self) -> Result<Resolved, ProviderError> {
+        let s = &self.settings;
+        let client_id = ClientId::new(s.client_id.clone());
+        let secret =
+            (!s.client_secret.is_empty()).then(|| ClientSecret::new(s.client_secret.clone()));
+        let redirect =
+            RedirectUrl::new(self.redirect_uri.clone()).map_err(err(ProviderError::Config))?;
+        let missing = || ProviderError::Config("authorization and token URLs are required".into());
+        match s.kind {
+            Kind::Oidc => {
+                // Discovered values, each overridden by the one set explicitly.
+                let (issuer, auth, token, userinfo, jwks) =
+                    if let Some(discovery) = &s.discovery_url {
+                        let issuer = discovery
+                            .as_str()
+                            .trim_end_matches("/.well-known/openid-configuration")
+                            .to_owned();
+                        let issuer = IssuerUrl::new(issuer).map_err(err(ProviderError::Config))?;
+                        let meta = CoreProviderMetadata::discover_async(issuer, &self.http)
+                            .await
+                            .map_err(|e| ProviderError::Discovery(chain(&e)))?;
+                        (
+                            meta.issuer().clone(),
+                            s.authorization_url
+                                .clone()
+                                .map(AuthUrl::from_url)
+                                .unwrap_or_else(|| meta.authorization_endpoint().clone()),
+                            s.token_url
+                                .clone()
+                                .map(TokenUrl::from_url)
+                                .or_else(|| meta.token_endpoint().cloned())
+                                .ok_or_else(missing)?,
+                            s.userinfo_url
+                                .clone()
+                                .or_else(|| meta.userinfo_endpoint().map(|u| u.url().clone())),
+                            meta.jwks().clone(),
+                        )
+                    } else {
+                        let (Some(auth), Some(token)) = (&s.authorization_url, &s.token_url) else {
+                            return Err(missing());
+                        };
+                        let issuer = s
+                            .issuer
+                            .clone()
+                            .unwrap_or_else(|| auth.origin().ascii_serialization());
+                        let issuer = IssuerUrl::new(issuer).map_err(err(ProviderError::Config))?;
+                        let jwks = match &s.jwks_url {
+                            Some(u) => CoreJsonWebKeySet::fetch_async(
+                                &JsonWebKeySetUrl::from_url(u.clone()),
+                                &self.http,
+                            )
+                            .await
+                            .map_err(|e| ProviderError::Discovery(chain(&e)))?,
+                            None => CoreJsonWebKeySet::new(Vec::new()),
+                        };
+                        (
+                            issuer,
+                            AuthUrl::from_url(auth.clone()),
+                            TokenUrl::from_url(token.clone()),
+                            s.userinfo_url.clone(),
+                            jwks,
+                        )
+                    };
+                let issuer_text = issuer.to_string();
+                let c = CoreClient::new(client_id, issuer, jwks)
+                    .set_auth_uri(auth)
+                    .set_token_uri(token)
+                    .set_redirect_uri(redirect);
+                let c = match secret {
+                    Some(secret) => c.set_client_secret(secret),
+                    None => c,
+                };
+                Ok(Resolved {
+                    client: Client::Oidc(Box::new(c)),
+                    issuer: Some(issuer_text),
+                    userinfo,
+                    fetched: Instant::now(),
+                })
+            }
+            Kind::GitHub | Kind::OAuth2 => {
+                let (Some(auth), Some(token)) = (&s.authorization_url, &s.token_url) else {
+                    return Err(missing());
+                };
+                let c = BasicClient::new(client_id)
+                    .set_auth_uri(AuthUrl::from_url(auth.clone()))
+                    .set_token_uri(TokenUrl::from_url(token.clone()))
+                    .set_redirect_uri(redirect);
+                let c = match secret {
+                    Some(secret) => c.set_client_secret(secret),
+                    None => c,
+                };
+                Ok(Resolved {
+                    client: Client::Plain(Box::new(c)),
+                    issuer: None,
+                    userinfo: s.userinfo_url.clone(),
+                    fetched: Instant::now(),
+                })
+            }
+        }
+    }
+
+    /// The issuer an ID token and the callback's `iss` must name, once known.
+    pub async fn issuer(&self) -> Option<String> {
+        self.client().await.ok()?.issuer.clone()
+    }
+
+    /// The scopes asked for: the provider's, then the request's.
+    pub fn scopes(&self, extra: &[String]) -> Vec<String> {
+        let mut all = self.settings.scopes.clone();
+        for s in extra {
+            if !all.contains(s) {
+                all.push(s.clone());
+            }
+        }
+        all
+    }
+
+    pub async fn authorization_url(
+        &self,
+        r: AuthorizationRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        let resolved = self.client().await?;
+        let state = r.state.to_owned();
+        let challenge = self.settings.pkce.then(|| {
+            PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
+                r.code_verifier.to_owned(),
+            ))
+        });
+        let scopes = self.scopes(r.scopes);
+        let mut extra: Vec<(String, String)> = Vec::new();
+        if let Some(h) = r.login_hint.filter(|h| !h.is_empty()) {
+            extra.push(("login_hint".into(), h.to_owned()));
+        }
+        extra.extend(self.settings.authorization_params.iter().cloned());
+        let url = match &resolved.client {
+            Client::Oidc(c) => {
+                let nonce = r.nonce.unwrap_or_default().to_owned();
+                let mut q = c.authorize_url(
+                    CoreAuthenticationFlow::AuthorizationCode,
+                    move || CsrfToken::new(state),
+                    move || Nonce::new(nonce),
+                );
+                // `openid` is added by the crate.
+                for s in scopes.iter().filter(|s| s.as_str() != "openid") {
+                    q = q.add_scope(Scope::new(s.clone()));
+                }
+                if let Some(ch) = challenge {
+                    q = q.set_pkce_challenge(ch);
+                }
+                for (k, v) in &extra {
+                    q = q.add_extra_param(k.clone(), v.clone());
+                }
+                q.url().0
+            }
+            Client::Plain(c) => {
+                let mut q = c.authorize_url(move || CsrfToken::new(state));
+                for s in &scopes {
+                    q = q.add_scope(Scope::new(s.clone()));
+                }
+                if let Some(ch) = challenge {
+                    q = q.set_pkce_challenge(ch);
+                }
+                for (k, v) in &extra {
+                    q = q.add_extra_param(k.clone(), v.clone());
+                }
+                q.url().0
+            }
+        };
+        Ok(url.to_string())
+    }
+
+    /// Exchanges the callback's code (with the PKCE verifier) for tokens.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        code_verifier: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Tokens, Option<CoreIdToken>), ProviderError> {
+        let resolved = self.client().await?;
+        let code = AuthorizationCode::new(code.to_owned());
+        let verifier = PkceCodeVerifier::new(code_verifier.to_owned());
+        match &resolved.client {
+            Client::Oidc(c) => {
+                let mut q = c.exchange_code(code);
+                if self.settings.pkce {
+                    q = q.set_pkce_verifier(verifier);
+                }
+                let res: CoreTokenResponse = q
+                    .request_async(&self.http)
+                    .await
+                    .map_err(|e| ProviderError::Token(chain(&e)))?;
+                let id_token = res.id_token().cloned();
+                Ok((oidc_tokens(&res, now), id_token))
+            }
+            Client::Plain(c) => {
+                let mut q = c.exchange_code(code);
+                if self.settings.pkce {
+                    q = q.set_pkce_verifier(verifier);
+                }
+                let res: BasicTokenResponse = q
+                    .request_async(&self.http)
+                    .await
+                    .map_err(|e| ProviderError::Token(chain(&e)))?;
+                Ok((plain_tokens(&res, now), None))
+            }
+        }
+    }
+
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Tokens, ProviderError> {
+        let resolved = self.client().await?;
+        let rt = RefreshToken::new(refresh_token.to_owned());
+        match &resolved.client {
+            Client::Oidc(c) => {
+                let res: CoreTokenResponse = c
+                    .exchange_refresh_token(&rt)
+                    .request_async(&self.http)
+                    .await
+                    .map_err(|e| ProviderError::Token(chain(&e)))?;
+                Ok(oidc_tokens(&res, now))
+            }
+            Client::Plain(c) => {
+                let res: BasicTokenResponse = c
+                    .exchange_refresh_token(&rt)
+                    .request_async(&self.http)
+                    .await
+                    .map_err(|e| ProviderError::Token(chain(&e)))?;
+                Ok(plain_tokens(&res, now))
+            }
+        }
+    }
+
+    /// Verifies an ID token: signature against the JWKS, `iss`, `aud` (this client), `exp`,
+    /// and, when one is expected, `nonce`. Answers its claims.
+    pub async fn verify_id_token(
+        &self,
+        token: &CoreIdToken,
+        expected_nonce: Option<&str>,
+    ) -> Result<Map<String, Value>, ProviderError> {
+        let resolved = self.client().await?;
+        let Client::Oidc(c) = &resolved.client else {
+            return Err(ProviderError::IdToken(
+                "this provider issues no ID tokens".into(),
+            ));
+        };
+        // Any asymmetric algorithm the key set holds; never a MAC keyed by the client secret.
+        let verifier = c.id_token_verifier().set_allowed_algs([
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+            CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+            CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+            CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+            CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+            CoreJwsSigningAlgorithm::EdDsa,
+        ]);
+        let claims = match expected_nonce {
+            Some(n) => token.claims(&verifier, &Nonce::new(n.to_owned())),
+            // No nonce was sent (an ID token obtained without one): none is required.
+            None => token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
+        }
+        .map_err(|e| ProviderError::IdToken(chain(&e)))?;
+        match serde_json::to_value(claims) {
+            Ok(Value::Object(m)) => Ok(m),
+            _ => Err(ProviderError::IdToken("claims are not an object".into())),
+        }
+    }
+
+    /// The profile behind these tokens: the verified ID token's claims, completed by the
+    /// userinfo endpoint when they lack the e-mail; for GitHub, `/user` and `/user/emails`.
+    pub async fn user_info(
+        &self,
+        tokens: &Tokens,
+        id_token: Option<&CoreIdToken>,
+        expected_nonce: Option<&str>,
+    ) -> Result<UserInfo, ProviderError> {
+        let mut profile = match id_token {
+            Some(t) => self.verify_id_token(t, expected_nonce).await?,
+            None => Map::new(),
+        };
+        let access = tokens.access_token.as_deref();
+        let claims = &self.settings.claims;
+        match self.settings.kind {
+            Kind::GitHub => {
+                let access =
+                    access.ok_or_else(|| ProviderError::Profile("no access token".into()))?;
+                profile = self
+                    .get_json_object(self.settings.userinfo_url.as_ref(), access)
+                    .await?;
+                let emails = self
+                    .get_json(self.settings.emails_url.as_ref(), access)
+                    .await
+                    .ok();
+                let primary = emails
+                    .as_ref()
+                    .and_then(Value::as_array)
+                    .and_then(|list| {
+                        list.iter()
+                            .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
+                            .or_else(|| list.first())
+                    })
+                    .cloned();
+                let profile_email = profile
+                    .get("email")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let (email, verified) = match (&profile_email, &primary) {
+                    (Some(e), _) => {
+                        // The profile's public address is verified when /user/emails says so.
+                        let verified = emails
+                            .as_ref()
+                            .and_then(Value::as_array)
+                            .and_then(|l| {
+                                l.iter()
+                                    .find(|x| x.get("email").and_then(Value::as_str) == Some(e))
+                            })
+                            .and_then(|x| x.get("verified").and_then(Value::as_bool))
+                            .unwrap_or(false);
+                        (Some(e.clone()), verified)
+                    }
+                    (None, Some(p)) => (
+                        p.get("email").and_then(Value::as_str).map(str::to_owned),
+                        p.get("verified").and_then(Value::as_bool).unwrap_or(false),
+                    ),
+                    (None, None) => (None, false),
+                };
+                let id = match profile.get("id") {
+                    Some(Value::Number(n)) => n.to_string(),
+                    Some(Value::String(s)) => s.clone(),
+                    _ => return Err(ProviderError::Profile("the profile has no id".into())),
+                };
+                let name = profile
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| profile.get("login").and_then(Value::as_str))
+                    .unwrap_or_default()
+                    .to_owned();
+                let image = profile
+                    .get("avatar_url")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                return Ok(UserInfo {
+                    id,
+                    email,
+                    email_verified: verified,
+                    name,
+                    image,
+                    extra: Map::new(),
+                    raw: profile,
+                });
+            }
+            Kind::Oidc | Kind::OAuth2 => {
+                let wants_userinfo = !profile.contains_key(&claims.email)
+                    || claims.extra.iter().any(|(_, c)| !profile.contains_key(c));
+                if let (true, Some(url), Some(access)) =
+                    (wants_userinfo, self.userinfo_url().await, access)
+                {
+                    let info = self.get_json_object(Some(&url), access).await?;
+                    // The userinfo answer must be about the ID token's subject.
+                    if let (Some(a), Some(b)) = (profile.get("sub"), info.get("sub"))
+                        && a != b
+                    {
+                        return Err(ProviderError::Profile(
+                            "userinfo names another subject".into(),
+                        ));
+                    }
+                    for (k, v) in info {
+                        profile.entry(k).or_insert(v);
+                    }
+                }
+            }
+        }
+        map_profile(profile, claims)
+    }
+
+    async fn userinfo_url(&self) -> Option<Url> {
+        self.client().await.ok()?.userinfo.clone()
+    }
+
+    async fn get_json(&self, url: Option<&Url>, access: &str) -> Result<Value, ProviderError> {
+        let url = url.ok_or_else(|| ProviderError::Profile("no profile endpoint".into()))?;
+        let res = self
+            .http
+            .get(url.clone())
+            .bearer_auth(access)
+            .header(http::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| ProviderError::Profile(chain(&e)))?;
+        if !res.status().is_success() {
+            return Err(ProviderError::Profile(format!(
+                "{url} answered {}",
+                res.status()
+            )));
+        }
+        res.json()
+            .await
+            .map_err(|e| ProviderError::Profile(chain(&e)))
+    }
+
+    async fn get_json_object(
+        &self,
+        url: Option<&Url>,
+        access: &str,
+    ) -> Result<Map<String, Value>, ProviderError> {
+        match self.get_json(url, access).await? {
+            Value::Object(m) => Ok(m),
+            _ => Err(ProviderError::Profile(
+                "the profile is not a JSON object".into(),
+            )),
+        }
+    }
+
+    /// What a profile answers now, for `/account-info`.
+    pub async fn current_profile(&self, access: &str) -> Result<UserInfo, ProviderError> {
+        let tokens = Tokens {
+            access_token: Some(access.to_owned()),
+            ..Tokens::default()
+        };
+        self.user_info(&tokens, None, None).await
+    }
+}
+
+/// `email_verified` may be a boolean or the strings "true"/"false" (some providers).
+fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads a profile through the claim mapping.
+pub fn map_profile(
+    profile: Map<String, Value>,
+    claims: &super::settings::ClaimMap,
+) -> Result<UserInfo, ProviderError> {
+    let id = text(profile.get(&claims.id))
+        .ok_or_else(|| ProviderError::Profile(format!("the profile has no `{}`", claims.id)))?;
+    let extra = claims
+        .extra
+        .iter()
+        .filter_map(|(field, claim)| Some((field.clone(), profile.get(claim)?.clone())))
+        .collect();
+    Ok(UserInfo {
+        id,
+        email: text(profile.get(&claims.email)),
+        email_verified: truthy(profile.get(&claims.email_verified)),
+        name: text(profile.get(&claims.name)).unwrap_or_default(),
+        image: text(profile.get(&claims.image)),
+        extra,
+        raw: profile,
+    })
+}
+
+fn expires_at(now: DateTime<Utc>, d: Option<Duration>) -> Option<DateTime<Utc>> {
+    d.and_then(|d| chrono::Duration::from_std(d).ok())
+        .map(|d| now + d)
+}
+
+fn oidc_tokens(res: &CoreTokenResponse, now: DateTime<Utc>) -> Tokens {
+    Tokens {
+        access_token: Some(res.access_token().secret().clone()),
+        refresh_token: res.refresh_token().map(|t| t.secret().clone()),
+        id_token: res.id_token().and_then(|t| match serde_json::to_value(t) {
+            Ok(Value::String(s)) => Some(s),
+            _ => None,
+        }),
+        access_token_expires_at: expires_at(now, res.expires_in()),
+        scopes: res
+            .scopes()
+            .map(|s| s.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+    }
+}
+
+fn plain_tokens(res: &BasicTokenResponse, now: DateTime<Utc>) -> Tokens {
+    Tokens {
+        access_token: Some(res.access_token().secret().clone()),
+        refresh_token: res.refresh_token().map(|t| t.secret().clone()),
+        id_token: None,
+        access_token_expires_at: expires_at(now, res.expires_in()),
+        scopes: res
+            .scopes()
+            .map(|s| s.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// Parses an ID token sent by a client (`idToken.token`).
+pub fn parse_id_token(s: &str) -> Option<CoreIdToken> {
+    s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn profile_is_read_through_the_claim_mapping() {
+        let claims = super::super::settings::ClaimMap {
+            id: "uid".into(),
+            extra: vec![("department".into(), "dept".into())],
+            ..Default::default()
+        };
+        let Value::Object(p) = json!({"uid": 42, "email": "a@b.c", "email_verified": "true", "name": "A", "dept": "x"})
+        else {
+            unreachable!()
+        };
+        let u = map_profile(p, &claims).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(u.id, "42");
+        assert!(u.email_verified);
+        assert_eq!(u.extra.get("department"), Some(&json!("x")));
+        let Value::Object(p) = json!({"email": "a@b.c"}) else {
+            unreachable!()
+        };
+        assert!(map_profile(p, &claims).is_err());
+    }
+}

@@ -1,0 +1,1074 @@
+//! The oauth plugin against a real OpenID provider (`tests/oidc`: node-oidc-provider, started
+//! here on a loopback port and stopped after), on each backend: the whole redirect dance for a
+//! generic provider and for Google and Microsoft with their endpoints pointed at it, tokens at
+//! rest, refresh, linking and unlinking, ID-token sign-in, and Better Auth's errors for a
+//! replayed, expired or foreign state, a wrong PKCE verifier, an untrusted callback URL and an
+//! account linked to someone else.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine as _;
+use portcullis_storage::{Row, Value as DbValue, Where};
+use portcullis_testkit::Suite;
+use portcullis_testkit::prelude::*;
+use serde_json::{Value, json};
+
+const CLIENT: &str = "portcullis-test";
+const CLIENT_SECRET: &str = "portcullis-test-secret";
+/// A second client of the same provider: its ID tokens are for another audience.
+const OTHER_CLIENT: &str = "another-app";
+
+fn main() -> std::process::ExitCode {
+    Suite::new()
+        .per_backend("generic_provider_signs_up_then_in", |b| {
+            Box::pin(generic_provider_signs_up_then_in(b))
+        })
+        .per_backend("google_and_microsoft_pointed_at_the_provider", |b| {
+            Box::pin(google_and_microsoft_pointed_at_the_provider(b))
+        })
+        .per_backend("state_is_single_use_bound_and_short_lived", |b| {
+            Box::pin(state_is_single_use_bound_and_short_lived(b))
+        })
+        .per_backend("linking_rules_and_unlinking", |b| {
+            Box::pin(linking_rules_and_unlinking(b))
+        })
+        .per_backend("tokens_are_sealed_and_refreshed", |b| {
+            Box::pin(tokens_are_sealed_and_refreshed(b))
+        })
+        .per_backend("id_token_sign_in_is_verified", |b| {
+            Box::pin(id_token_sign_in_is_verified(b))
+        })
+        .run()
+}
+
+/// node-oidc-provider on a loopback port, killed when dropped.
+struct OidcProvider {
+    child: Child,
+    issuer: String,
+    /// Kept open: the provider must not write into a closed pipe.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+impl OidcProvider {
+    fn start(access_token_ttl: u64) -> OidcProvider {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/oidc");
+        assert!(
+            std::path::Path::new(dir)
+                .join("node_modules/oidc-provider")
+                .exists(),
+            "run `npm ci` in tests/oidc first"
+        );
+        let port = free_port();
+        let clients = json!([
+            {"client_id": CLIENT, "client_secret": CLIENT_SECRET},
+            {"client_id": OTHER_CLIENT, "client_secret": "another-secret"},
+        ]);
+        let mut child = Command::new("node")
+            .arg("provider.mjs")
+            .current_dir(dir)
+            .env("PORT", port.to_string())
+            .env("CLIENTS", clients.to_string())
+            .env("ACCESS_TOKEN_TTL", access_token_ttl.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("node: {e}"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let mut line = String::new();
+        let mut reader = std::io::BufReader::new(stdout);
+        std::io::BufRead::read_line(&mut reader, &mut line)
+            .unwrap_or_else(|e| panic!("provider output: {e}"));
+        let issuer = line
+            .trim()
+            .strip_prefix("ready ")
+            .unwrap_or_else(|| panic!("provider did not start: {line}"))
+            .to_owned();
+        OidcProvider {
+            child,
+            issuer,
+            _stdout: reader,
+        }
+    }
+
+    /// `[[generic_oauth]]` for this provider, by discovery.
+    fn generic_toml(&self, id: &str, client: &str) -> String {
+        format!(
+            "[[generic_oauth]]\nprovider_id = \"{id}\"\ndiscovery_url = \"{}/.well-known/openid-configuration\"\n\
+             client_id = \"{client}\"\nclient_secret = \"{}\"\nscopes = [\"openid\", \"email\", \"profile\"]\n",
+            self.issuer,
+            if client == CLIENT {
+                CLIENT_SECRET
+            } else {
+                "another-secret"
+            },
+        )
+    }
+}
+
+/// A server whose configuration file holds `toml`.
+async fn server(
+    backend: Backend,
+    toml: &str,
+    env: &[(&str, &str)],
+) -> (TestServer, tempfile_path::TempToml) {
+    let file = tempfile_path::TempToml::new(toml);
+    let srv = TestServer::builder(backend)
+        .env("PORTCULLIS_CONFIG", file.path())
+        .envs(env.iter().copied())
+        .start()
+        .await;
+    (srv, file)
+}
+
+mod tempfile_path {
+    /// A TOML file removed when dropped.
+    pub struct TempToml(std::path::PathBuf);
+    impl TempToml {
+        pub fn new(text: &str) -> Self {
+            let n: u64 = rand_id();
+            let path = std::env::temp_dir().join(format!("portcullis-oauth-{n}.toml"));
+            std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+            TempToml(path)
+        }
+        pub fn path(&self) -> String {
+            self.0.display().to_string()
+        }
+    }
+    impl Drop for TempToml {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    fn rand_id() -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default(),
+        );
+        h.finish()
+    }
+}
+
+/// A browser at the provider: keeps its cookies, logs in as `login` and consents on the
+/// development pages, and answers the URL the provider sends it back to.
+struct ProviderBrowser {
+    http: reqwest::Client,
+    jar: Vec<(String, String)>,
+}
+
+impl ProviderBrowser {
+    fn new() -> Self {
+        ProviderBrowser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
+            jar: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn request(&mut self, req: reqwest::RequestBuilder) -> (u16, Option<String>, String) {
+        let res = req
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("provider request: {e:?}"));
+        for v in res.headers().get_all("set-cookie") {
+            let Some((pair, _)) = v
+                .to_str()
+                .unwrap_or_default()
+                .split_once(';')
+                .or(Some((v.to_str().unwrap_or_default(), "")))
+            else {
+                continue;
+            };
+            if let Some((k, val)) = pair.split_once('=') {
+                self.jar.retain(|(n, _)| n != k);
+                if !val.is_empty() {
+                    self.jar.push((k.to_owned(), val.to_owned()));
+                }
+            }
+        }
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned);
+        (status, location, res.text().await.unwrap_or_default())
+    }
+
+    /// Follows the authorization URL through login and consent; returns the URL the provider
+    /// redirects to (the callback with `code`, `state` and `iss`).
+    async fn authorize(&mut self, url: &str, login: &str, issuer: &str) -> String {
+        let mut next = url.to_owned();
+        for _ in 0..12 {
+            if !next.starts_with(issuer) {
+                return next;
+            }
+            let (status, location, body) = self.request(self.http.get(&next)).await;
+            if let Some(l) = location {
+                next = if l.starts_with('/') {
+                    format!("{issuer}{l}")
+                } else {
+                    l
+                };
+                continue;
+            }
+            assert_eq!(status, 200, "provider page {next}: {body}");
+            let action = between(&body, "action=\"", "\"")
+                .unwrap_or_else(|| panic!("no form at {next}: {body}"));
+            let prompt = between(&body, "name=\"prompt\" value=\"", "\"").unwrap_or_default();
+            let form: Vec<(&str, &str)> = match prompt.as_str() {
+                "login" => vec![("prompt", "login"), ("login", login), ("password", "any")],
+                _ => vec![("prompt", prompt.as_str())],
+            };
+            let (_, location, body) = self
+                .request(self.http.post(absolute(issuer, &action)).form(&form))
+                .await;
+            next = match location {
+                Some(l) if l.starts_with('/') => format!("{issuer}{l}"),
+                Some(l) => l,
+                None => panic!("no redirect after {prompt}: {body}"),
+            };
+        }
+        panic!("too many redirects at the provider");
+    }
+}
+
+fn absolute(issuer: &str, url: &str) -> String {
+    if url.starts_with('/') {
+        format!("{issuer}{url}")
+    } else {
+        url.to_owned()
+    }
+}
+
+fn between(s: &str, start: &str, end: &str) -> Option<String> {
+    let from = s.find(start)? + start.len();
+    let len = s[from..].find(end)?;
+    Some(s[from..from + len].replace("&amp;", "&"))
+}
+
+/// The path and query of an absolute URL on the test server.
+fn local(srv: &TestServer, url: &str) -> String {
+    url.strip_prefix(&srv.base)
+        .unwrap_or_else(|| panic!("{url} is not on {}", srv.base))
+        .to_owned()
+}
+
+/// Starts a sign-in at Portcullis: the provider's authorization URL.
+async fn start_sign_in(agent: &mut Agent<'_>, body: Value) -> String {
+    let res = agent.post("/api/auth/sign-in/social", body).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let url = res.json()["url"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        res.header("location"),
+        Some(url.as_str()),
+        "{}",
+        res.describe()
+    );
+    assert!(
+        res.set_cookie("better-auth.state").is_some(),
+        "{}",
+        res.describe()
+    );
+    url
+}
+
+/// The whole dance for `login`: sign-in, provider login and consent, callback. Answers the
+/// callback's response.
+async fn dance(
+    agent: &mut Agent<'_>,
+    op: &OidcProvider,
+    provider: &str,
+    login: &str,
+    extra: Value,
+) -> Response {
+    let mut body = json!({"provider": provider, "callbackURL": "/dashboard", "newUserCallbackURL": "/welcome"});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let url = start_sign_in(agent, body).await;
+    let back = ProviderBrowser::new()
+        .authorize(&url, login, &op.issuer)
+        .await;
+    let path = local(agent.srv, &back);
+    agent.get(&path).await
+}
+
+#[track_caller]
+fn assert_code(res: &Response, status: u16, code: &str) {
+    assert_eq!(res.status, status, "{}", res.describe());
+    assert_eq!(res.json()["code"], json!(code), "{}", res.describe());
+}
+
+#[track_caller]
+fn redirects_to(res: &Response, to: &str) {
+    assert_eq!(res.status, 302, "{}", res.describe());
+    assert_eq!(res.header("location"), Some(to), "{}", res.describe());
+}
+
+#[track_caller]
+fn error_of(res: &Response) -> String {
+    assert_eq!(res.status, 302, "{}", res.describe());
+    let loc = res.header("location").unwrap_or_default();
+    let q = loc.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    url::form_urlencoded::parse(q.as_bytes())
+        .find(|(k, _)| k == "error")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no error in {loc}"))
+}
+
+async fn account_row(srv: &TestServer, provider: &str) -> Row {
+    srv.adapter()
+        .find_one("account", &[Where::eq("providerId", provider)])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no {provider} account"))
+}
+
+async fn generic_provider_signs_up_then_in(backend: Backend) {
+    let op = OidcProvider::start(3600);
+    let (srv, _f) = server(backend, &op.generic_toml("local-oidc", CLIENT), &[]).await;
+    let mut agent = srv.agent();
+    // The authorization URL: the provider's, with state, PKCE S256, nonce and the scopes.
+    let url = start_sign_in(
+        &mut agent,
+        json!({"provider": "local-oidc", "loginHint": "ann", "disableRedirect": false}),
+    )
+    .await;
+    let u = url::Url::parse(&url).unwrap_or_else(|e| panic!("{e}"));
+    let q: std::collections::HashMap<String, String> = u.query_pairs().into_owned().collect();
+    assert_eq!(
+        format!("{}{}", u.origin().ascii_serialization(), u.path()),
+        format!("{}/auth", op.issuer)
+    );
+    assert_eq!(q["client_id"], CLIENT);
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["login_hint"], "ann");
+    assert_eq!(
+        q["redirect_uri"],
+        format!("{}/api/auth/callback/local-oidc", srv.base)
+    );
+    assert!(q.contains_key("nonce") && q["state"].len() == 32, "{q:?}");
+    for s in ["openid", "email", "profile"] {
+        assert!(q["scope"].split(' ').any(|x| x == s), "{q:?}");
+    }
+    // disableRedirect: the URL without Location.
+    let res = agent
+        .post(
+            "/api/auth/sign-in/social",
+            json!({"provider": "local-oidc", "disableRedirect": true}),
+        )
+        .await;
+    assert_eq!(res.json()["redirect"], json!(false), "{}", res.describe());
+    assert_eq!(res.header("location"), None);
+    // Unknown provider.
+    let res = agent
+        .post("/api/auth/sign-in/social", json!({"provider": "nope"}))
+        .await;
+    assert_code(&res, 404, "PROVIDER_NOT_FOUND");
+
+    // First time: a new user, sent to newUserCallbackURL, signed in.
+    let mut agent = srv.agent();
+    let res = dance(&mut agent, &op, "local-oidc", "ann", json!({})).await;
+    redirects_to(&res, "/welcome");
+    assert!(
+        res.set_cookie(SESSION_COOKIE).is_some(),
+        "{}",
+        res.describe()
+    );
+    let session = agent
+        .get_session()
+        .await
+        .unwrap_or_else(|| panic!("no session"));
+    assert_eq!(session["user"]["email"], json!("ann@example.com"));
+    assert_eq!(session["user"]["name"], json!("User ann"));
+    assert_eq!(session["user"]["emailVerified"], json!(true));
+    let accounts = agent.get("/api/auth/list-accounts").await.json();
+    assert_eq!(accounts.as_array().map(Vec::len), Some(1), "{accounts}");
+    assert_eq!(accounts[0]["providerId"], json!("local-oidc"));
+    assert_eq!(accounts[0]["accountId"], json!("ann"));
+    let scopes = accounts[0]["scopes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        scopes.contains(&json!("openid")) && scopes.contains(&json!("email")),
+        "{accounts}"
+    );
+
+    // Again, from another browser: the same user, to callbackURL.
+    let mut again = srv.agent();
+    let res = dance(&mut again, &op, "local-oidc", "ann", json!({})).await;
+    redirects_to(&res, "/dashboard");
+    assert_eq!(
+        again.session_email().await.as_deref(),
+        Some("ann@example.com")
+    );
+    assert_eq!(srv.count("user", &[]).await, 1);
+
+    // What the provider says now.
+    let id = accounts[0]["id"].as_str().unwrap_or_default();
+    let info = agent
+        .get(&format!("/api/auth/account-info?accountId={id}"))
+        .await;
+    assert_eq!(info.status, 200, "{}", info.describe());
+    assert_eq!(info.json()["user"]["email"], json!("ann@example.com"));
+    assert_eq!(info.json()["account"]["accountId"], json!("ann"));
+    assert_eq!(info.json()["data"]["sub"], json!("ann"));
+
+    // A provider without an e-mail for the user, and one the user refuses.
+    let mut agent = srv.agent();
+    let res = dance(
+        &mut agent,
+        &op,
+        "local-oidc",
+        "noemail1",
+        json!({"errorCallbackURL": "/oops"}),
+    )
+    .await;
+    assert_eq!(error_of(&res), "email_not_found");
+    assert!(
+        res.header("location")
+            .unwrap_or_default()
+            .starts_with("/oops?"),
+        "{}",
+        res.describe()
+    );
+
+    // The older generic-oauth paths.
+    let res = srv
+        .agent()
+        .post(
+            "/api/auth/sign-in/oauth2",
+            json!({"providerId": "local-oidc", "callbackURL": "/x"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert!(
+        res.json()["url"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with(&op.issuer)
+    );
+}
+
+async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
+    let op = OidcProvider::start(3600);
+    let i = op.issuer.as_str();
+    let (auth, token, userinfo, jwks) = (
+        format!("{i}/auth"),
+        format!("{i}/token"),
+        format!("{i}/me"),
+        format!("{i}/jwks"),
+    );
+    let mut env: Vec<(String, String)> = Vec::new();
+    for p in ["GOOGLE", "MICROSOFT"] {
+        env.push((format!("{p}_CLIENT_ID"), CLIENT.into()));
+        env.push((format!("{p}_CLIENT_SECRET"), CLIENT_SECRET.into()));
+        env.push((format!("{p}_AUTHORIZATION_URL"), auth.clone()));
+        env.push((format!("{p}_TOKEN_URL"), token.clone()));
+        env.push((format!("{p}_USERINFO_URL"), userinfo.clone()));
+        env.push((format!("{p}_JWKS_URL"), jwks.clone()));
+        env.push((format!("{p}_ISSUER"), i.to_owned()));
+    }
+    // Microsoft asks for scopes this provider does not know; it ignores them.
+    env.push(("MICROSOFT_TENANT_ID".into(), "contoso".into()));
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (srv, _f) = server(backend, "", &env_refs).await;
+    let mut agent = srv.agent();
+    let res = dance(&mut agent, &op, "google", "gail", json!({})).await;
+    redirects_to(&res, "/welcome");
+    assert_eq!(
+        agent.session_email().await.as_deref(),
+        Some("gail@example.com")
+    );
+    // Google's own authorization parameter rides along.
+    let url = start_sign_in(&mut srv.agent(), json!({"provider": "google"})).await;
+    assert!(url.contains("include_granted_scopes=true"), "{url}");
+
+    // The same person through Microsoft: a verified e-mail links implicitly to the user that
+    // Google created (its e-mail is verified too).
+    let mut agent = srv.agent();
+    let res = dance(&mut agent, &op, "microsoft", "gail", json!({})).await;
+    redirects_to(&res, "/dashboard");
+    let accounts = agent.get("/api/auth/list-accounts").await.json();
+    let mut providers: Vec<&str> = accounts
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["providerId"].as_str()).collect())
+        .unwrap_or_default();
+    providers.sort_unstable();
+    assert_eq!(providers, ["google", "microsoft"], "{accounts}");
+}
+
+async fn state_is_single_use_bound_and_short_lived(backend: Backend) {
+    let op = OidcProvider::start(3600);
+    let (srv, _f) = server(backend, &op.generic_toml("local-oidc", CLIENT), &[]).await;
+    let default_error = format!("{}/api/auth/error", srv.base);
+
+    // No state at all; a state nobody issued.
+    let res = srv
+        .send(Request::get("/api/auth/callback/local-oidc?code=x"))
+        .await;
+    redirects_to(&res, &format!("{default_error}?error=state_not_found"));
+    let res = srv
+        .send(Request::get(
+            "/api/auth/callback/local-oidc?code=x&state=forged",
+        ))
+        .await;
+    redirects_to(&res, &format!("{default_error}?error=state_mismatch"));
+
+    // Replayed: the second use of a state that already signed in.
+    let mut agent = srv.agent();
+    let url = start_sign_in(
+        &mut agent,
+        json!({"provider": "local-oidc", "callbackURL": "/in", "errorCallbackURL": "/failed"}),
+    )
+    .await;
+    let back = ProviderBrowser::new()
+        .authorize(&url, "rita", &op.issuer)
+        .await;
+    let path = local(&srv, &back);
+    let state_cookie = agent.cookie("better-auth.state").map(str::to_owned);
+    let first = agent.get(&path).await;
+    redirects_to(&first, "/in");
+    // The state cookie is cleared on success.
+    assert!(
+        first
+            .set_cookie("better-auth.state")
+            .is_some_and(|c| c.is_deletion()),
+        "{}",
+        first.describe()
+    );
+    let mut replay = srv.agent();
+    replay
+        .jar
+        .push(("better-auth.state".into(), state_cookie.unwrap_or_default()));
+    let res = replay.get(&path).await;
+    assert_eq!(error_of(&res), "state_mismatch");
+
+    // From another browser: the state exists, but this browser has no cookie naming it.
+    let mut agent = srv.agent();
+    let url = start_sign_in(
+        &mut agent,
+        json!({"provider": "local-oidc", "errorCallbackURL": "/failed"}),
+    )
+    .await;
+    let back = ProviderBrowser::new()
+        .authorize(&url, "rita", &op.issuer)
+        .await;
+    let path = local(&srv, &back);
+    let res = srv.agent().get(&path).await;
+    redirects_to(&res, "/failed?error=state_mismatch");
+    // ... and the state is still good for the browser that started it.
+    redirects_to(&agent.get(&path).await, &srv.base);
+
+    // Expired: ten minutes later the state is refused.
+    let mut agent = srv.agent();
+    let url = start_sign_in(
+        &mut agent,
+        json!({"provider": "local-oidc", "errorCallbackURL": "/failed"}),
+    )
+    .await;
+    let back = ProviderBrowser::new()
+        .authorize(&url, "rita", &op.issuer)
+        .await;
+    srv.clock.advance(chrono::Duration::minutes(11));
+    let res = agent.get(&local(&srv, &back)).await;
+    redirects_to(&res, "/failed?error=state_mismatch");
+
+    // A wrong PKCE verifier: the provider refuses the code.
+    let mut agent = srv.agent();
+    let url = start_sign_in(
+        &mut agent,
+        json!({"provider": "local-oidc", "errorCallbackURL": "/failed"}),
+    )
+    .await;
+    let rows = srv
+        .adapter()
+        .find_many("verification", &portcullis_storage::Query::filter(vec![]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let state = url::Url::parse(&url)
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "state")
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default();
+    let row = rows
+        .iter()
+        .find(|r| {
+            r.get("value")
+                .and_then(DbValue::as_str)
+                .is_some_and(|v| v.contains(&state))
+        })
+        .unwrap_or_else(|| panic!("no state row"));
+    let mut value: Value = serde_json::from_str(
+        row.get("value")
+            .and_then(DbValue::as_str)
+            .unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    value["codeVerifier"] = json!("x".repeat(64));
+    let mut set = Row::new();
+    set.insert("value".into(), value.to_string().into());
+    srv.adapter()
+        .update(
+            "verification",
+            &[Where::eq(
+                "id",
+                row.get("id").and_then(DbValue::as_str).unwrap_or_default(),
+            )],
+            set,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let back = ProviderBrowser::new()
+        .authorize(&url, "rita", &op.issuer)
+        .await;
+    let res = agent.get(&local(&srv, &back)).await;
+    redirects_to(&res, "/failed?error=invalid_code");
+
+    // The provider's own error is passed on.
+    let mut agent = srv.agent();
+    let url = start_sign_in(
+        &mut agent,
+        json!({"provider": "local-oidc", "errorCallbackURL": "/failed"}),
+    )
+    .await;
+    let state = url::Url::parse(&url)
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "state")
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default();
+    let res = agent
+        .get(&format!(
+            "/api/auth/callback/local-oidc?error=access_denied&error_description=no&state={state}"
+        ))
+        .await;
+    redirects_to(&res, "/failed?error=access_denied&error_description=no");
+
+    // A form_post continues as a GET with the same values.
+    let res = srv
+        .send(
+            Request::post("/api/auth/callback/local-oidc").form(&[("state", "s1"), ("code", "c1")]),
+        )
+        .await;
+    redirects_to(
+        &res,
+        &format!("{}/api/auth/callback/local-oidc?code=c1&state=s1", srv.base),
+    );
+
+    // An untrusted callback URL is refused before anything starts.
+    for field in ["callbackURL", "errorCallbackURL", "newUserCallbackURL"] {
+        let res = srv
+            .agent()
+            .post(
+                "/api/auth/sign-in/social",
+                json!({"provider": "local-oidc", field: "https://evil.example/x"}),
+            )
+            .await;
+        assert_eq!(res.status, 403, "{}", res.describe());
+    }
+}
+
+async fn linking_rules_and_unlinking(backend: Backend) {
+    let op = OidcProvider::start(3600);
+    let mut toml = op.generic_toml("local-oidc", CLIENT);
+    toml.push_str(&op.generic_toml("second-oidc", OTHER_CLIENT));
+    let (srv, _f) = server(backend, &toml, &[]).await;
+
+    // A password user with the same e-mail, not verified here: no implicit link.
+    let mut owner = srv.agent();
+    owner
+        .sign_up("Lee", "lee@example.com", "a-long-password-1")
+        .await;
+    let res = dance(
+        &mut srv.agent(),
+        &op,
+        "local-oidc",
+        "lee",
+        json!({"errorCallbackURL": "/failed"}),
+    )
+    .await;
+    redirects_to(&res, "/failed?error=account_not_linked");
+
+    // Linking while signed in: the provider's verified e-mail matches.
+    let res = owner
+        .post(
+            "/api/auth/link-social",
+            json!({"provider": "local-oidc", "callbackURL": "/linked"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let url = res.json()["url"].as_str().unwrap_or_default().to_owned();
+    let back = ProviderBrowser::new()
+        .authorize(&url, "lee", &op.issuer)
+        .await;
+    redirects_to(&owner.get(&local(&srv, &back)).await, "/linked");
+    let accounts = owner.get("/api/auth/list-accounts").await.json();
+    assert_eq!(accounts.as_array().map(Vec::len), Some(2), "{accounts}");
+    // The user is told a new way in was added.
+    let notice = srv
+        .last_message("lee@example.com", "account-linked")
+        .await
+        .unwrap_or_else(|| panic!("no account-linked notice"));
+    assert!(
+        notice.subject.contains("local-oidc was linked"),
+        "{}",
+        notice.subject
+    );
+
+    // A provider e-mail that differs: refused.
+    let url = owner
+        .post("/api/auth/link-social", json!({"provider": "second-oidc", "callbackURL": "/linked", "errorCallbackURL": "/failed"}))
+        .await
+        .json()["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let back = ProviderBrowser::new()
+        .authorize(&url, "someone-else", &op.issuer)
+        .await;
+    redirects_to(
+        &owner.get(&local(&srv, &back)).await,
+        "/failed?error=email_does_not_match",
+    );
+
+    // An unverified provider e-mail: refused.
+    let mut unverified = srv.agent();
+    unverified
+        .sign_up("U", "unverified-u@example.com", "a-long-password-1")
+        .await;
+    let url = unverified
+        .post(
+            "/api/auth/link-social",
+            json!({"provider": "local-oidc", "errorCallbackURL": "/failed"}),
+        )
+        .await
+        .json()["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let back = ProviderBrowser::new()
+        .authorize(&url, "unverified-u", &op.issuer)
+        .await;
+    redirects_to(
+        &unverified.get(&local(&srv, &back)).await,
+        "/failed?error=unable_to_link_account",
+    );
+
+    // A provider account that belongs to someone else cannot be linked (e-mails may differ
+    // here, so the ownership rule is what refuses it).
+    let (srv2, _f2) = server(
+        backend,
+        &toml,
+        &[("ACCOUNT_LINKING_ALLOW_DIFFERENT_EMAILS", "true")],
+    )
+    .await;
+    let mut first = srv2.agent();
+    let res = dance(&mut first, &op, "local-oidc", "kim", json!({})).await;
+    redirects_to(&res, "/welcome");
+    let mut second = srv2.agent();
+    second
+        .sign_up("Second", "second@example.com", "a-long-password-1")
+        .await;
+    let url = second
+        .post(
+            "/api/auth/link-social",
+            json!({"provider": "local-oidc", "errorCallbackURL": "/failed"}),
+        )
+        .await
+        .json()["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let back = ProviderBrowser::new()
+        .authorize(&url, "kim", &op.issuer)
+        .await;
+    redirects_to(
+        &second.get(&local(&srv2, &back)).await,
+        "/failed?error=account_already_linked_to_different_user",
+    );
+
+    // Unlinking: the last account stays; another goes.
+    let kim_accounts = first.get("/api/auth/list-accounts").await.json();
+    let only = kim_accounts[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let res = first
+        .post("/api/auth/unlink-account", json!({"accountId": only}))
+        .await;
+    assert_code(&res, 400, "FAILED_TO_UNLINK_LAST_ACCOUNT");
+    let linked = accounts
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["providerId"] == json!("local-oidc")))
+        .and_then(|x| x["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let res = owner
+        .post("/api/auth/unlink-account", json!({"accountId": "nope"}))
+        .await;
+    assert_code(&res, 400, "ACCOUNT_NOT_FOUND");
+    let res = owner
+        .post("/api/auth/unlink-account", json!({"accountId": linked}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json(), json!({"status": true}));
+    let accounts = owner.get("/api/auth/list-accounts").await.json();
+    assert_eq!(accounts.as_array().map(Vec::len), Some(1), "{accounts}");
+}
+
+async fn tokens_are_sealed_and_refreshed(backend: Backend) {
+    // Access tokens live one minute at the provider: moving the clock makes them expire here.
+    let op = OidcProvider::start(60);
+    let (srv, _f) = server(backend, &op.generic_toml("local-oidc", CLIENT), &[]).await;
+    let mut agent = srv.agent();
+    redirects_to(
+        &dance(&mut agent, &op, "local-oidc", "tess", json!({})).await,
+        "/welcome",
+    );
+    let row = account_row(&srv, "local-oidc").await;
+    let stored = |r: &Row, k: &str| {
+        r.get(k)
+            .and_then(DbValue::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let id = stored(&row, "id");
+
+    let res = agent
+        .post("/api/auth/get-access-token", json!({"accountId": id}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let first = res.json()["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!first.is_empty());
+    assert!(
+        res.json()["idToken"]
+            .as_str()
+            .is_some_and(|t| t.split('.').count() == 3),
+        "{}",
+        res.describe()
+    );
+    // At rest, none of the tokens is in plain.
+    for k in ["accessToken", "refreshToken", "idToken"] {
+        let v = stored(&row, k);
+        assert!(
+            !v.is_empty() && v != first && !v.contains('.'),
+            "{k} is stored as {v}"
+        );
+    }
+    // By providerId too (earlier clients).
+    let res = agent
+        .post(
+            "/api/auth/get-access-token",
+            json!({"providerId": "local-oidc"}),
+        )
+        .await;
+    assert_eq!(res.json()["accessToken"], json!(first));
+
+    // Expired: the token is refreshed at the provider and the new one stored sealed.
+    srv.clock.advance(chrono::Duration::minutes(2));
+    let res = agent
+        .post("/api/auth/get-access-token", json!({"accountId": id}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let second = res.json()["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!second.is_empty() && second != first, "{}", res.describe());
+    let row = account_row(&srv, "local-oidc").await;
+    assert_ne!(stored(&row, "accessToken"), second);
+
+    let res = agent
+        .post("/api/auth/refresh-token", json!({"accountId": id}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["providerId"], json!("local-oidc"));
+    assert_eq!(res.json()["accountId"], json!(id));
+    assert_ne!(res.json()["accessToken"], json!(second));
+
+    // A token Better Auth stored in plain still reads, and is sealed at its next write.
+    let mut set = Row::new();
+    set.insert("accessToken".into(), "plain-token-from-better-auth".into());
+    set.insert(
+        "accessTokenExpiresAt".into(),
+        (srv.clock_now() + chrono::Duration::hours(1)).into(),
+    );
+    srv.adapter()
+        .update("account", &[Where::eq("id", id.as_str())], set)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let res = agent
+        .post("/api/auth/get-access-token", json!({"accountId": id}))
+        .await;
+    assert_eq!(
+        res.json()["accessToken"],
+        json!("plain-token-from-better-auth")
+    );
+    redirects_to(
+        &dance(&mut srv.agent(), &op, "local-oidc", "tess", json!({})).await,
+        "/dashboard",
+    );
+    let row = account_row(&srv, "local-oidc").await;
+    assert_ne!(stored(&row, "accessToken"), "plain-token-from-better-auth");
+
+    // Someone else's account id is not found.
+    let mut stranger = srv.agent();
+    stranger
+        .sign_up("S", "s@example.com", "a-long-password-1")
+        .await;
+    let res = stranger
+        .post("/api/auth/get-access-token", json!({"accountId": id}))
+        .await;
+    assert_code(&res, 400, "ACCOUNT_NOT_FOUND");
+    let res = srv
+        .post("/get-access-token", json!({"accountId": id}))
+        .await;
+    assert_eq!(res.status, 401, "{}", res.describe());
+}
+
+trait ClockNow {
+    fn clock_now(&self) -> chrono::DateTime<chrono::Utc>;
+}
+impl ClockNow for TestServer {
+    fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.app.ctx.now()
+    }
+}
+
+/// The claims of a JWT, read without checking it (the test's own view).
+fn claims_of(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap_or_default();
+    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+}
+
+async fn id_token_sign_in_is_verified(backend: Backend) {
+    let op = OidcProvider::start(3600);
+    let mut toml = op.generic_toml("local-oidc", CLIENT);
+    toml.push_str(&op.generic_toml("second-oidc", OTHER_CLIENT));
+    let (srv, _f) = server(backend, &toml, &[]).await;
+    // An ID token the provider issued to this client, through a first sign-in.
+    let mut agent = srv.agent();
+    redirects_to(
+        &dance(&mut agent, &op, "local-oidc", "ida", json!({})).await,
+        "/welcome",
+    );
+    let id = agent.get("/api/auth/list-accounts").await.json()[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let token = agent
+        .post("/api/auth/get-access-token", json!({"accountId": id}))
+        .await
+        .json()["idToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let nonce = claims_of(&token)["nonce"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!nonce.is_empty(), "{}", claims_of(&token));
+
+    // Signed in from it, with its nonce.
+    let mut mobile = srv.agent();
+    let res = mobile
+        .post(
+            "/api/auth/sign-in/social",
+            json!({"provider": "local-oidc", "idToken": {"token": token, "nonce": nonce}}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["redirect"], json!(false));
+    assert_eq!(res.json()["user"]["email"], json!("ida@example.com"));
+    assert!(res.json()["token"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(
+        mobile.session_email().await.as_deref(),
+        Some("ida@example.com")
+    );
+
+    // A wrong nonce, another audience, a broken signature: Invalid token.
+    let res = srv
+        .post(
+            "/sign-in/social",
+            json!({"provider": "local-oidc", "idToken": {"token": token, "nonce": "other"}}),
+        )
+        .await;
+    assert_code(&res, 401, "INVALID_TOKEN");
+    let res = srv
+        .post(
+            "/sign-in/social",
+            json!({"provider": "second-oidc", "idToken": {"token": token, "nonce": nonce}}),
+        )
+        .await;
+    assert_code(&res, 401, "INVALID_TOKEN");
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let sig = parts[2].clone();
+    let flipped: String = sig
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 5 {
+                if c == 'A' { 'B' } else { 'A' }
+            } else {
+                c
+            }
+        })
+        .collect();
+    parts[2] = flipped;
+    let res = srv
+        .post("/sign-in/social", json!({"provider": "local-oidc", "idToken": {"token": parts.join("."), "nonce": nonce}}))
+        .await;
+    assert_code(&res, 401, "INVALID_TOKEN");
+    let res = srv
+        .post(
+            "/sign-in/social",
+            json!({"provider": "local-oidc", "idToken": {"token": "not-a-jwt"}}),
+        )
+        .await;
+    assert_code(&res, 401, "INVALID_TOKEN");
+}
