@@ -17,8 +17,6 @@ const onlyReference = (plugin) => `profile: the reference's full profile runs ${
 
 export const profile = {
   keys: [
-    { where: isUser, keys: ["role", "banned", "banReason", "banExpires"], onlyIn: "reference", reason: onlyReference("admin") },
-    { where: isSession, keys: ["impersonatedBy"], onlyIn: "reference", reason: onlyReference("admin") },
   ],
   cookies: [],
 };

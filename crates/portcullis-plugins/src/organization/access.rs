@@ -1,261 +1,79 @@
-//! Access control as configuration: Better Auth's `createAccessControl` model.
-//!
-//! - *Statements* name every resource and the actions it has (`project: [create, read]`).
-//! - A *role* is a set of statements: the actions it may take on each resource.
-//! - A request (`{"member": ["create"]}`) is authorized by a role as Better Auth's
-//!   `role.authorize` does: every requested resource must be known to the role and every
-//!   requested action held (or, with `{"actions": [..], "connector": "OR"}`, any one of them).
-//!
-//! The model is read from `[plugins.organization.access_control]` in the TOML file, or from a
-//! JSON file it names (`access_control_file`, `ORGANIZATION_ACCESS_CONTROL_FILE`), and checked
-//! at start-up: a role that names a resource or action the statements lack stops it. Without
-//! either, Better Auth's defaults (owner, admin, member) apply.
+//! The organization plugin's access control: Better Auth's default organization roles, and
+//! roles stored per organization (dynamic roles) merged over the configured ones. The model
+//! itself (statements, roles, `authorize`, loading and start-up checks) is `crate::access`,
+//! shared with the admin plugin.
 
 use std::collections::BTreeMap;
 
-use portcullis_core::ConfigError;
-use serde_json::{Map, Value};
+pub use crate::access::{
+    AccessControl, Request, Statements, holds_all, merged, parse_statements, role_list,
+};
+use crate::access::{authorize, statements};
 
-/// Resource → actions, in the order they were declared.
-pub type Statements = BTreeMap<String, Vec<String>>;
-
-/// The statements and the roles built from them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AccessControl {
-    pub statements: Statements,
-    pub roles: BTreeMap<String, Statements>,
-}
-
-fn statements(pairs: &[(&str, &[&str])]) -> Statements {
-    pairs
-        .iter()
-        .map(|(r, a)| ((*r).to_owned(), a.iter().map(|s| (*s).to_owned()).collect()))
-        .collect()
-}
-
-impl Default for AccessControl {
-    /// Better Auth's `defaultStatements` and `defaultRoles`.
-    fn default() -> Self {
-        const ORG: &[&str] = &["update", "delete"];
-        const CUD: &[&str] = &["create", "update", "delete"];
-        const INV: &[&str] = &["create", "cancel"];
-        const AC: &[&str] = &["create", "read", "update", "delete"];
-        let all = statements(&[
-            ("organization", ORG),
-            ("member", CUD),
-            ("invitation", INV),
-            ("team", CUD),
-            ("ac", AC),
-        ]);
-        let admin = statements(&[
-            ("organization", &["update"]),
-            ("member", CUD),
-            ("invitation", INV),
-            ("team", CUD),
-            ("ac", AC),
-        ]);
-        let member = statements(&[
-            ("organization", &[]),
-            ("member", &[]),
-            ("invitation", &[]),
-            ("team", &[]),
-            ("ac", &["read"]),
-        ]);
-        AccessControl {
-            roles: [
-                ("owner".to_owned(), all.clone()),
-                ("admin".to_owned(), admin),
-                ("member".to_owned(), member),
-            ]
-            .into(),
-            statements: all,
-        }
+/// Better Auth's organization `defaultStatements` and `defaultRoles` (owner, admin, member).
+pub fn default_access() -> AccessControl {
+    const ORG: &[&str] = &["update", "delete"];
+    const CUD: &[&str] = &["create", "update", "delete"];
+    const INV: &[&str] = &["create", "cancel"];
+    const AC: &[&str] = &["create", "read", "update", "delete"];
+    let all = statements(&[
+        ("organization", ORG),
+        ("member", CUD),
+        ("invitation", INV),
+        ("team", CUD),
+        ("ac", AC),
+    ]);
+    let admin = statements(&[
+        ("organization", &["update"]),
+        ("member", CUD),
+        ("invitation", INV),
+        ("team", CUD),
+        ("ac", AC),
+    ]);
+    let member = statements(&[
+        ("organization", &[]),
+        ("member", &[]),
+        ("invitation", &[]),
+        ("team", &[]),
+        ("ac", &["read"]),
+    ]);
+    AccessControl {
+        roles: [
+            ("owner".to_owned(), all.clone()),
+            ("admin".to_owned(), admin),
+            ("member".to_owned(), member),
+        ]
+        .into(),
+        statements: all,
     }
 }
 
-/// Why a request was refused, in Better Auth's words (`authorize`'s `error`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    UnknownResource(String),
-    Unauthorized(String),
-    NotAuthorized,
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::UnknownResource(r) => write!(f, "You are not allowed to access resource: {r}"),
-            Refusal::Unauthorized(r) => write!(f, "unauthorized to access resource \"{r}\""),
-            Refusal::NotAuthorized => f.write_str("Not authorized"),
-        }
-    }
-}
-
-/// A permission request as clients send it: resource → `[actions]` (all needed) or
-/// `{actions, connector}`.
-pub type Request = Map<String, Value>;
-
-/// Better Auth's `role(statements).authorize(request, "AND")`.
-pub fn authorize(role: &Statements, request: &Request) -> Result<(), Refusal> {
-    let mut any = false;
-    for (resource, asked) in request {
-        let Some(allowed) = role.get(resource) else {
-            return Err(Refusal::UnknownResource(resource.clone()));
+/// Whether any of `roles` (a member's comma-separated roles) authorizes `request`, with
+/// `dynamic` roles (stored for the organization) merged over the configured ones.
+pub fn allows(
+    ac: &AccessControl,
+    roles: &[String],
+    dynamic: &BTreeMap<String, Statements>,
+    request: &Request,
+) -> bool {
+    roles.iter().any(|r| {
+        let configured = ac.roles.get(r);
+        let role = match dynamic.get(r) {
+            Some(extra) => merged(configured, extra),
+            None => match configured {
+                Some(c) => c.clone(),
+                None => return false,
+            },
         };
-        let (actions, or) = match asked {
-            Value::Array(a) => (a.as_slice(), false),
-            Value::Object(o) => (
-                o.get("actions")
-                    .and_then(Value::as_array)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
-                o.get("connector").and_then(Value::as_str) == Some("OR"),
-            ),
-            _ => (&[][..], false),
-        };
-        let held = |a: &Value| a.as_str().is_some_and(|a| allowed.iter().any(|x| x == a));
-        let ok = !actions.is_empty()
-            && if or {
-                actions.iter().any(held)
-            } else {
-                actions.iter().all(held)
-            };
-        if !ok {
-            return Err(Refusal::Unauthorized(resource.clone()));
-        }
-        any = true;
-    }
-    if any {
-        Ok(())
-    } else {
-        Err(Refusal::NotAuthorized)
-    }
-}
-
-/// Whether `role` holds every action of `wanted` (a role being made or changed must not grant
-/// more than its maker holds).
-pub fn holds_all(role: &Statements, wanted: &Statements) -> bool {
-    wanted.iter().all(|(resource, actions)| {
-        actions
-            .iter()
-            .all(|a| role.get(resource).is_some_and(|held| held.contains(a)))
+        authorize(&role, request).is_ok()
     })
-}
-
-/// Merges `extra` into `base` (a stored dynamic role over a configured role of the same name).
-pub fn merged(base: Option<&Statements>, extra: &Statements) -> Statements {
-    let mut out = base.cloned().unwrap_or_default();
-    for (resource, actions) in extra {
-        let list = out.entry(resource.clone()).or_default();
-        for a in actions {
-            if !list.contains(a) {
-                list.push(a.clone());
-            }
-        }
-    }
-    out
-}
-
-/// Reads `{resource: [action, ..]}`; `what` names the setting in the error.
-pub fn parse_statements(v: &Value, what: &str) -> Result<Statements, String> {
-    let Some(obj) = v.as_object() else {
-        return Err(format!(
-            "{what} must map each resource to a list of actions"
-        ));
-    };
-    let mut out = Statements::new();
-    for (resource, actions) in obj {
-        let Some(list) = actions.as_array() else {
-            return Err(format!("{what}.{resource} must be a list of actions"));
-        };
-        let mut acts = Vec::with_capacity(list.len());
-        for a in list {
-            match a.as_str() {
-                Some(s) if !s.trim().is_empty() => acts.push(s.trim().to_owned()),
-                _ => return Err(format!("{what}.{resource} must hold action names")),
-            }
-        }
-        out.insert(resource.clone(), acts);
-    }
-    Ok(out)
-}
-
-impl AccessControl {
-    /// Reads `{statements: {..}, roles: {role: {..}}}` and checks each role against the
-    /// statements. `setting` names where it came from, for the one-line start-up error.
-    pub fn from_json(v: &Value, setting: &str) -> Result<Self, ConfigError> {
-        let bad = |problem: String| ConfigError::new(setting, problem);
-        let statements = parse_statements(
-            v.get("statements")
-                .ok_or_else(|| bad("needs a `statements` table".into()))?,
-            "statements",
-        )
-        .map_err(bad)?;
-        let roles_v = v
-            .get("roles")
-            .and_then(Value::as_object)
-            .ok_or_else(|| bad("needs a `roles` table: role → statements".into()))?;
-        let mut roles = BTreeMap::new();
-        for (name, st) in roles_v {
-            if name.contains(',') || name.trim().is_empty() {
-                return Err(bad(format!("role `{name}` must be a name without commas")));
-            }
-            let st = parse_statements(st, &format!("roles.{name}")).map_err(bad)?;
-            for (resource, actions) in &st {
-                let Some(known) = statements.get(resource) else {
-                    return Err(bad(format!(
-                        "roles.{name} names resource `{resource}`, which `statements` lacks"
-                    )));
-                };
-                if let Some(a) = actions.iter().find(|a| !known.contains(a)) {
-                    return Err(bad(format!(
-                        "roles.{name}.{resource} names action `{a}`, which statements.{resource} lacks"
-                    )));
-                }
-            }
-            roles.insert(name.clone(), st);
-        }
-        if roles.is_empty() {
-            return Err(bad("needs at least one role".into()));
-        }
-        Ok(AccessControl { statements, roles })
-    }
-
-    /// Whether any of `roles` (a member's comma-separated roles) authorizes `request`, with
-    /// `dynamic` roles (stored for the organization) merged over the configured ones.
-    pub fn allows(
-        &self,
-        roles: &[String],
-        dynamic: &BTreeMap<String, Statements>,
-        request: &Request,
-    ) -> bool {
-        roles.iter().any(|r| {
-            let configured = self.roles.get(r);
-            let role = match dynamic.get(r) {
-                Some(extra) => merged(configured, extra),
-                None => match configured {
-                    Some(c) => c.clone(),
-                    None => return false,
-                },
-            };
-            authorize(&role, request).is_ok()
-        })
-    }
-}
-
-/// Better Auth's `parseRoleList`: a role value as its trimmed, non-empty names.
-pub fn role_list(v: &str) -> Vec<String> {
-    v.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::access::Refusal;
+    use serde_json::{Value, json};
 
     fn req(v: Value) -> Request {
         v.as_object().cloned().unwrap_or_default()
@@ -263,7 +81,7 @@ mod tests {
 
     #[test]
     fn authorize_follows_better_auth() {
-        let ac = AccessControl::default();
+        let ac = default_access();
         let admin = &ac.roles["admin"];
         assert_eq!(
             authorize(admin, &req(json!({"member": ["create"]}))),
@@ -294,31 +112,15 @@ mod tests {
     }
 
     #[test]
-    fn configuration_is_checked_against_its_statements() {
-        let ok = json!({"statements": {"project": ["read", "write"]},
-                        "roles": {"viewer": {"project": ["read"]}}});
-        assert!(AccessControl::from_json(&ok, "x").is_ok());
-        let bad_action = json!({"statements": {"project": ["read"]},
-                                "roles": {"viewer": {"project": ["fly"]}}});
-        let e = AccessControl::from_json(&bad_action, "plugins.organization.access_control")
-            .unwrap_err();
-        assert_eq!(e.var, "plugins.organization.access_control");
-        assert!(e.problem.contains("`fly`"), "{}", e.problem);
-        let bad_resource = json!({"statements": {}, "roles": {"viewer": {"project": []}}});
-        assert!(AccessControl::from_json(&bad_resource, "x").is_err());
-        assert!(AccessControl::from_json(&json!({"statements": {}}), "x").is_err());
-    }
-
-    #[test]
     fn roles_split_and_dynamic_roles_merge() {
         assert_eq!(role_list(" admin, member ,,"), ["admin", "member"]);
-        let ac = AccessControl::default();
+        let ac = default_access();
         let mut dynamic = BTreeMap::new();
         dynamic.insert("member".to_owned(), statements(&[("team", &["create"])]));
         let ask = req(json!({"team": ["create"]}));
-        assert!(!ac.allows(&["member".into()], &BTreeMap::new(), &ask));
-        assert!(ac.allows(&["member".into()], &dynamic, &ask));
-        assert!(!ac.allows(&["nobody".into()], &BTreeMap::new(), &ask));
+        assert!(!allows(&ac, &["member".into()], &BTreeMap::new(), &ask));
+        assert!(allows(&ac, &["member".into()], &dynamic, &ask));
+        assert!(!allows(&ac, &["nobody".into()], &BTreeMap::new(), &ask));
         assert!(holds_all(&ac.roles["owner"], &ac.roles["admin"]));
         assert!(!holds_all(&ac.roles["admin"], &ac.roles["owner"]));
     }

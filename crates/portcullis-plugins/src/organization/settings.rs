@@ -162,20 +162,5 @@ impl OrganizationSettings {
 /// Auth's defaults.
 fn load_access(config: &Config) -> Result<AccessControl, ConfigError> {
     let src = config.sources.plugin("organization");
-    if let Some((var, path)) = src.get("access_control_file", Some(ACCESS_FILE_VAR))? {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ConfigError::new(&var, format!("cannot read `{path}`: {e}")))?;
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| ConfigError::new(&var, format!("`{path}` is not JSON: {e}")))?;
-        return AccessControl::from_json(&v, &var);
-    }
-    match src.table().and_then(|t| t.get("access_control")) {
-        None => Ok(AccessControl::default()),
-        Some(table) => {
-            let var = src.var("access_control");
-            let v = serde_json::to_value(table)
-                .map_err(|e| ConfigError::new(&var, format!("cannot be read: {e}")))?;
-            AccessControl::from_json(&v, &var)
-        }
-    }
+    Ok(AccessControl::load(&src, ACCESS_FILE_VAR)?.unwrap_or_else(super::access::default_access))
 }

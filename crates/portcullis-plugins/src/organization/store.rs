@@ -325,7 +325,7 @@ pub async fn may(
     let s = settings(ctx);
     let dynamic = dynamic_roles(ctx.adapter.as_ref(), org_id).await?;
     let req = request.as_object().cloned().unwrap_or_default();
-    Ok(s.access.allows(&roles_of(member), &dynamic, &req))
+    Ok(access::allows(&s.access, &roles_of(member), &dynamic, &req))
 }
 
 /// Sets (or clears) the session's active organization. The session cache is evicted by
