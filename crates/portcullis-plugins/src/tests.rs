@@ -412,3 +412,80 @@ fn organization_invitation_renders_with_the_organization_and_inviter() {
     assert!(r.html.contains("Rocket &lt;Labs&gt;") && !r.html.contains("<Labs>"));
     assert!(r.html.contains("Acme Inc."));
 }
+
+#[test]
+fn organization_access_control_from_toml_and_file_stops_start_up_when_wrong() {
+    use crate::organization::OrganizationSettings;
+    let file = r#"
+[plugins.organization]
+enabled = true
+
+[plugins.organization.access_control.statements]
+project = ["create", "read"]
+
+[plugins.organization.access_control.roles.owner]
+project = ["create", "read"]
+
+[plugins.organization.access_control.roles.viewer]
+project = ["read"]
+"#;
+    let config = config_from(&[], file).expect("config");
+    let s = OrganizationSettings::load(&config)
+        .expect("valid")
+        .expect("enabled");
+    assert_eq!(s.access.roles["viewer"]["project"], ["read"]);
+    assert!(
+        crate::registry(&config)
+            .expect("registry")
+            .iter()
+            .any(|p| p.id() == "organization")
+    );
+
+    // A role naming an action its resource lacks: one line naming the setting.
+    let bad = file.replace(r#"project = ["read"]"#, r#"project = ["launch"]"#);
+    let config = config_from(&[], &bad).expect("config");
+    let e = OrganizationSettings::load(&config).expect_err("refused");
+    assert_eq!(e.var, "plugins.organization.access_control");
+    assert!(e.problem.contains("`launch`"), "{}", e.problem);
+
+    // A creator role the roles lack.
+    let config = config_from(&[("ORGANIZATION_CREATOR_ROLE", "founder")], file).expect("config");
+    let e = OrganizationSettings::load(&config).expect_err("refused");
+    assert_eq!(e.var, "ORGANIZATION_CREATOR_ROLE");
+
+    // The shipped example file loads; a missing file is named.
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/organization-access-control.json"
+    );
+    let config = config_from(
+        &[
+            ("ENABLE_ORGANIZATIONS", "true"),
+            ("ORGANIZATION_ACCESS_CONTROL_FILE", example),
+        ],
+        "",
+    )
+    .expect("config");
+    let s = OrganizationSettings::load(&config)
+        .expect("valid")
+        .expect("enabled");
+    assert_eq!(s.access.roles.len(), 5);
+    let permissions: usize = ["users", "teams", "org", "security", "analytics"]
+        .iter()
+        .map(|r| s.access.statements[*r].len())
+        .sum();
+    assert_eq!(
+        permissions, 17,
+        "the enterprise guide's seventeen permissions"
+    );
+    let config = config_from(
+        &[
+            ("ENABLE_ORGANIZATIONS", "true"),
+            ("ORGANIZATION_ACCESS_CONTROL_FILE", "/nonexistent.json"),
+        ],
+        "",
+    )
+    .expect("config");
+    let e = OrganizationSettings::load(&config).expect_err("refused");
+    assert_eq!(e.var, "ORGANIZATION_ACCESS_CONTROL_FILE");
+}

@@ -95,21 +95,6 @@ pub fn json(_ctx: &AuthContext, row: &Row) -> serde_json::Value {
     invitation_json(row)
 }
 
-async fn caller(
-    ctx: &AuthContext,
-    req: &AuthRequest,
-) -> Result<Option<portcullis_core::session::SessionWithUser>, ApiError> {
-    if let Some(s) = &req.session {
-        return Ok(Some(s.clone()));
-    }
-    Ok(
-        match portcullis_core::session::lookup(ctx, req, false).await? {
-            portcullis_core::session::Lookup::Found(s) => Some(s),
-            _ => None,
-        },
-    )
-}
-
 fn user_email(s: &portcullis_core::session::SessionWithUser) -> String {
     text(&s.user, "email").unwrap_or_default().to_lowercase()
 }
@@ -459,7 +444,7 @@ async fn cancel(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
 }
 
 async fn get(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    let Some(s) = caller(ctx, req).await? else {
+    let Some(s) = optional_session(ctx, req).await? else {
         return Err(ApiError::message_only(401, "Not authenticated"));
     };
     let id = req.query_param("id").unwrap_or_default();
@@ -485,7 +470,7 @@ async fn get(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiEr
 }
 
 async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    let Some(s) = caller(ctx, req).await? else {
+    let Some(s) = optional_session(ctx, req).await? else {
         return Err(ApiError::message_only(401, "Not authenticated"));
     };
     let org_id = req
@@ -518,7 +503,7 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
 }
 
 async fn list_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    let s = caller(ctx, req).await?;
+    let s = optional_session(ctx, req).await?;
     if req.query_param("email").is_some() {
         return Err(ApiError::message_only(
             400,

@@ -5,7 +5,6 @@ use http::Method;
 use portcullis_core::crypto::token::generate_id;
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::openapi::schema;
-use portcullis_core::session::{self, Lookup, SessionWithUser};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext};
 use portcullis_storage::{Query, Row, Value, Where};
@@ -98,20 +97,6 @@ fn full_schema() -> serde_json::Value {
         r.push(json!("invitations"));
     }
     org
-}
-
-/// The caller's session for endpoints that answer without one in their own way.
-async fn optional_session(
-    ctx: &AuthContext,
-    req: &AuthRequest,
-) -> Result<Option<SessionWithUser>, ApiError> {
-    if let Some(s) = &req.session {
-        return Ok(Some(s.clone()));
-    }
-    Ok(match session::lookup(ctx, req, false).await? {
-        Lookup::Found(s) => Some(s),
-        _ => None,
-    })
 }
 
 /// `metadata` must be a JSON object (zod's `record`), stored as its text.

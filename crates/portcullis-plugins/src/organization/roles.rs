@@ -9,7 +9,7 @@ use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::openapi::schema;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext, ErrorCode};
-use portcullis_storage::{Query, Row, Value, Where};
+use portcullis_storage::{Query, Row, Where};
 use serde_json::json;
 
 use super::access::{Statements, parse_statements};
@@ -135,17 +135,17 @@ pub fn endpoints() -> Vec<Endpoint> {
 }
 
 pub fn role_json(row: &Row) -> serde_json::Value {
-    let mut v = json!({});
-    for f in [
-        "organizationId",
-        "role",
-        "permission",
-        "createdAt",
-        "updatedAt",
-        "id",
-    ] {
-        v[f] = row.get(f).map(Value::to_json).unwrap_or_default();
-    }
+    let mut v = serde_json::Value::Object(ordered(
+        row,
+        &[
+            "organizationId",
+            "role",
+            "permission",
+            "createdAt",
+            "updatedAt",
+            "id",
+        ],
+    ));
     if let Some(t) = v["permission"].as_str() {
         v["permission"] = serde_json::from_str(t).unwrap_or(serde_json::Value::Null);
     }

@@ -101,7 +101,8 @@ fn put(m: &mut Map<String, serde_json::Value>, row: &Row, field: &str) {
     );
 }
 
-fn ordered(row: &Row, fields: &[&str]) -> Map<String, serde_json::Value> {
+/// The row's fields, in this order, as a JSON object.
+pub fn ordered(row: &Row, fields: &[&str]) -> Map<String, serde_json::Value> {
     let mut m = Map::new();
     for f in fields {
         put(&mut m, row, f);
@@ -365,6 +366,21 @@ pub async fn set_session_fields(
     } else {
         Ok(Vec::new())
     }
+}
+
+/// The caller's session for endpoints that answer without one in their own way (Better Auth's
+/// `getSessionFromCtx`).
+pub async fn optional_session(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<Option<SessionWithUser>, ApiError> {
+    if let Some(s) = &req.session {
+        return Ok(Some(s.clone()));
+    }
+    Ok(match session::lookup(ctx, req, false).await? {
+        session::Lookup::Found(s) => Some(s),
+        _ => None,
+    })
 }
 
 pub fn active_org(s: &SessionWithUser) -> Option<String> {

@@ -75,27 +75,16 @@ pub fn schema() -> Vec<Table> {
     ]
 }
 
-fn ordered(row: &Row, fields: &[&str]) -> serde_json::Value {
-    let mut m = serde_json::Map::new();
-    for f in fields {
-        m.insert(
-            (*f).into(),
-            row.get(*f).map(Value::to_json).unwrap_or_default(),
-        );
-    }
-    serde_json::Value::Object(m)
-}
-
 pub fn team_json(row: &Row) -> serde_json::Value {
-    ordered(
+    serde_json::Value::Object(ordered(
         row,
         &["name", "organizationId", "createdAt", "updatedAt", "id"],
-    )
+    ))
 }
 
 /// As get-full-organization lists teams: Better Auth leaves `memberCount` in there.
 pub fn team_json_with_count(row: &Row) -> serde_json::Value {
-    ordered(
+    serde_json::Value::Object(ordered(
         row,
         &[
             "name",
@@ -105,11 +94,11 @@ pub fn team_json_with_count(row: &Row) -> serde_json::Value {
             "updatedAt",
             "id",
         ],
-    )
+    ))
 }
 
 pub fn team_member_json(row: &Row) -> serde_json::Value {
-    ordered(row, &["teamId", "userId", "createdAt", "id"])
+    serde_json::Value::Object(ordered(row, &["teamId", "userId", "createdAt", "id"]))
 }
 
 /// Better Auth's `membershipKey`: base64url(SHA-256(JSON `[teamId, userId]`)), one per pair.
@@ -453,21 +442,6 @@ fn org_or_active(
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
         .or_else(|| active_org(s))
-}
-
-async fn optional_session(
-    ctx: &AuthContext,
-    req: &AuthRequest,
-) -> Result<Option<portcullis_core::session::SessionWithUser>, ApiError> {
-    if let Some(s) = &req.session {
-        return Ok(Some(s.clone()));
-    }
-    Ok(
-        match portcullis_core::session::lookup(ctx, req, false).await? {
-            portcullis_core::session::Lookup::Found(s) => Some(s),
-            _ => None,
-        },
-    )
 }
 
 async fn create(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
