@@ -206,6 +206,32 @@ pub fn additional_input(
     Ok(row)
 }
 
+/// An administrator's values for a user's fields (admin create-user `data`, update-user): any
+/// field of the user table but `id`, `createdAt` and `updatedAt`, typed as sign-up input is,
+/// with the `input:false` rule lifted (an administrator sets roles and bans). Unknown keys are
+/// ignored, as Better Auth's adapter ignores them.
+pub fn admin_input(table: &Table, body: &Map<String, serde_json::Value>) -> Result<Row, ApiError> {
+    let mut row = Row::new();
+    for f in &table.fields {
+        if matches!(f.name.as_str(), "id" | "createdAt" | "updatedAt") {
+            continue;
+        }
+        let Some(v) = body.get(&f.name) else {
+            continue;
+        };
+        let value = input_value(&f.name, f.ty, v)?;
+        if value.is_null() && f.required {
+            return Err(ApiError::validation(format!(
+                "[body.{}] Invalid input: expected {}, received null",
+                f.name,
+                f.ty.name()
+            )));
+        }
+        row.insert(f.name.clone(), value);
+    }
+    Ok(row)
+}
+
 /// The most characters a user's `name` may have. Keycloak's profile fields allow 255; the
 /// cookie cache and e-mail templates stay small with it.
 pub const NAME_MAX_CHARS: usize = 256;

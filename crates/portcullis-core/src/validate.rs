@@ -15,6 +15,9 @@ pub enum Ty {
     Any,
     /// One of these strings (zod's `enum`).
     OneOf(&'static [&'static str]),
+    /// Any value, read as text (zod's `coerce.string()`, as Better Auth's admin ids): only a
+    /// missing one is refused, as zod's `expected nonoptional`.
+    Coerced,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +158,14 @@ fn check_field(spec: &FieldSpec, v: Option<&Value>, issues: &mut Vec<String>) {
         Ty::String | Ty::Email | Ty::NullableString => "string",
         Ty::Boolean => "boolean",
         Ty::Number => "number",
+        Ty::Coerced => {
+            if v.is_none() && spec.required {
+                issues.push(format!(
+                    "{path} Invalid input: expected nonoptional, received undefined"
+                ));
+            }
+            return;
+        }
         Ty::Any | Ty::OneOf(_) => return,
     };
     match (spec.ty, v) {
@@ -228,7 +239,7 @@ pub fn json_schema(spec: &BodySpec) -> Value {
     let mut required = Vec::new();
     for f in &spec.fields {
         let mut s = match f.ty {
-            Ty::String => json!({"type": "string"}),
+            Ty::String | Ty::Coerced => json!({"type": "string"}),
             Ty::Email => json!({"type": "string", "format": "email"}),
             Ty::Boolean => json!({"type": "boolean"}),
             Ty::Number => json!({"type": "number"}),

@@ -1,5 +1,7 @@
 //! Portcullis plugins. Each lives in its own folder and is registered in `registry`.
 
+pub mod access;
+pub mod admin;
 pub mod anonymous;
 pub mod api_key;
 pub mod bearer;
@@ -10,6 +12,7 @@ pub mod magic_link;
 pub mod multi_session;
 pub mod oauth;
 pub mod open_api;
+pub mod organization;
 pub mod passkey;
 pub mod phone_number;
 pub mod two_factor;
@@ -42,6 +45,11 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     if let Some(s) = anonymous::AnonymousSettings::load(config)? {
         plugins.push(Arc::new(anonymous::Anonymous::new(s)));
     }
+    let two_factor = two_factor::TwoFactorSettings::load(config)?;
+    // Before passkey and two-factor: a banned user is refused before any challenge.
+    if let Some(s) = admin::AdminSettings::load(config, two_factor.is_some())? {
+        plugins.push(Arc::new(admin::Admin::new(s)));
+    }
     if let Some(s) = passkey::PasskeySettings::load(config)? {
         plugins.push(Arc::new(passkey::Passkey::new(s)));
     }
@@ -50,7 +58,7 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     // Its issue hook holds back the sessions every first factor above issues, until the second
     // step; before multi-session, whose after-hook then sees no session cookie on a challenge.
-    if let Some(s) = two_factor::TwoFactorSettings::load(config)? {
+    if let Some(s) = two_factor {
         plugins.push(Arc::new(two_factor::TwoFactor::new(
             s,
             &config.trusted_origins,
@@ -72,6 +80,9 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     // After every plugin that changes a user: the token carries the user get-session answers.
     if let Some(s) = jwt::JwtSettings::load(config)? {
         plugins.push(Arc::new(jwt::Jwt::new(s)));
+    }
+    if let Some(s) = organization::OrganizationSettings::load(config)? {
+        plugins.push(Arc::new(organization::Organization::new(s)));
     }
     plugins.push(Arc::new(open_api::OpenApi));
     Ok(plugins)

@@ -14,6 +14,7 @@ fn templates() -> (Templates, Vec<Sends>) {
             ("ENABLE_PHONE_AUTH".to_owned(), "true".to_owned()),
             ("ENABLE_TWO_FACTOR".to_owned(), "true".to_owned()),
             ("ENABLE_PASSKEYS".to_owned(), "true".to_owned()),
+            ("ENABLE_ORGANIZATIONS".to_owned(), "true".to_owned()),
         ]))
         .expect("sources"),
     )
@@ -61,6 +62,7 @@ fn every_plugin_message_has_its_templates() {
     assert!(sends.contains(&Sends::Email(crate::two_factor::NOTICE_EMAIL)));
     assert!(sends.contains(&Sends::Sms(crate::two_factor::OTP_SMS)));
     assert!(sends.contains(&Sends::Email(crate::passkey::notices::EMAIL)));
+    assert!(sends.contains(&Sends::Email(crate::organization::INVITATION_EMAIL)));
     for s in sends {
         match s {
             Sends::Email(e) => t.check_email(e).unwrap_or_else(|err| panic!("{err}")),
@@ -388,4 +390,102 @@ fn two_factor_messages_render() {
         sms.starts_with("482913 is your Acme sign-in code."),
         "{sms}"
     );
+}
+
+#[test]
+fn organization_invitation_renders_with_the_organization_and_inviter() {
+    let (t, _) = templates();
+    let mut v = vars("Bob");
+    v["organization"] = json!({"name": "Rocket <Labs>", "slug": "rocket"});
+    v["inviter"] = json!({"name": "Ada", "email": "ada@example.com"});
+    v["role"] = json!("admin");
+    v["expires_in_hours"] = json!(48);
+    let r = t
+        .render_email(crate::organization::INVITATION_EMAIL, v)
+        .expect("render");
+    assert_eq!(r.subject, "Ada invited you to join Rocket <Labs>");
+    assert!(r.text.contains("as admin") && r.text.contains("48 hours"));
+    assert!(
+        r.text
+            .contains("https://auth.acme.test/x?token=abc&next=%2F")
+    );
+    assert!(r.html.contains("Rocket &lt;Labs&gt;") && !r.html.contains("<Labs>"));
+    assert!(r.html.contains("Acme Inc."));
+}
+
+#[test]
+fn organization_access_control_from_toml_and_file_stops_start_up_when_wrong() {
+    use crate::organization::OrganizationSettings;
+    let file = r#"
+[plugins.organization]
+enabled = true
+
+[plugins.organization.access_control.statements]
+project = ["create", "read"]
+
+[plugins.organization.access_control.roles.owner]
+project = ["create", "read"]
+
+[plugins.organization.access_control.roles.viewer]
+project = ["read"]
+"#;
+    let config = config_from(&[], file).expect("config");
+    let s = OrganizationSettings::load(&config)
+        .expect("valid")
+        .expect("enabled");
+    assert_eq!(s.access.roles["viewer"]["project"], ["read"]);
+    assert!(
+        crate::registry(&config)
+            .expect("registry")
+            .iter()
+            .any(|p| p.id() == "organization")
+    );
+
+    // A role naming an action its resource lacks: one line naming the setting.
+    let bad = file.replace(r#"project = ["read"]"#, r#"project = ["launch"]"#);
+    let config = config_from(&[], &bad).expect("config");
+    let e = OrganizationSettings::load(&config).expect_err("refused");
+    assert_eq!(e.var, "plugins.organization.access_control");
+    assert!(e.problem.contains("`launch`"), "{}", e.problem);
+
+    // A creator role the roles lack.
+    let config = config_from(&[("ORGANIZATION_CREATOR_ROLE", "founder")], file).expect("config");
+    let e = OrganizationSettings::load(&config).expect_err("refused");
+    assert_eq!(e.var, "ORGANIZATION_CREATOR_ROLE");
+
+    // The shipped example file loads; a missing file is named.
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/organization-access-control.json"
+    );
+    let config = config_from(
+        &[
+            ("ENABLE_ORGANIZATIONS", "true"),
+            ("ORGANIZATION_ACCESS_CONTROL_FILE", example),
+        ],
+        "",
+    )
+    .expect("config");
+    let s = OrganizationSettings::load(&config)
+        .expect("valid")
+        .expect("enabled");
+    assert_eq!(s.access.roles.len(), 5);
+    let permissions: usize = ["users", "teams", "org", "security", "analytics"]
+        .iter()
+        .map(|r| s.access.statements[*r].len())
+        .sum();
+    assert_eq!(
+        permissions, 17,
+        "the enterprise guide's seventeen permissions"
+    );
+    let config = config_from(
+        &[
+            ("ENABLE_ORGANIZATIONS", "true"),
+            ("ORGANIZATION_ACCESS_CONTROL_FILE", "/nonexistent.json"),
+        ],
+        "",
+    )
+    .expect("config");
+    let e = OrganizationSettings::load(&config).expect_err("refused");
+    assert_eq!(e.var, "ORGANIZATION_ACCESS_CONTROL_FILE");
 }

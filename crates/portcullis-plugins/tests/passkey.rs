@@ -262,18 +262,7 @@ async fn option_shapes_and_challenge_cookie(backend: Backend) {
     conforms(&srv, "GET", "/passkey/generate-authenticate-options", &res).await;
 
     // The challenge is stored hashed: the cookie's token is nowhere in the table.
-    let rows = srv
-        .adapter()
-        .find_many(
-            "verification",
-            &portcullis_storage::Query::filter(vec![Where::op(
-                "identifier",
-                portcullis_storage::WhereOp::StartsWith,
-                "passkey:",
-            )]),
-        )
-        .await
-        .expect("rows");
+    let rows = srv.verification_rows("passkey:").await;
     assert_eq!(
         rows.len(),
         3,

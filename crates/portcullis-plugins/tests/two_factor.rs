@@ -551,18 +551,7 @@ async fn emailed_codes_sign_in_and_expire(backend: Backend) {
     let res = verify(&mut u.agent, "otp", &code).await;
     assert_signed_in(&res, &u.email);
     // Stored hashed: no row holds the code.
-    let rows = srv
-        .adapter()
-        .find_many(
-            "verification",
-            &portcullis_storage::Query::filter(vec![Where::op(
-                "identifier",
-                portcullis_storage::WhereOp::StartsWith,
-                "2fa-otp-",
-            )]),
-        )
-        .await
-        .expect("read");
+    let rows = srv.verification_rows("2fa-otp-").await;
     for r in rows {
         let v = r.get("value").and_then(DbValue::as_str).unwrap_or_default();
         assert!(!v.contains(&first) && !v.contains(&code), "{v}");

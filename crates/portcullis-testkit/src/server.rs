@@ -470,6 +470,19 @@ impl TestServer {
     pub async fn count(&self, table: &str, wheres: &[portcullis_storage::Where]) -> i64 {
         self.adapter().count(table, wheres).await.expect("count")
     }
+
+    /// The `verification` rows whose identifier starts with `prefix`: what a test reads to
+    /// prove a token or code is stored hashed (no row holds it in the clear).
+    pub async fn verification_rows(&self, prefix: &str) -> Vec<portcullis_storage::Row> {
+        use portcullis_storage::{Query, Where, WhereOp};
+        self.adapter()
+            .find_many(
+                "verification",
+                &Query::filter(vec![Where::op("identifier", WhereOp::StartsWith, prefix)]),
+            )
+            .await
+            .expect("read verification rows")
+    }
 }
 /// What [`TestServer::sign_up`] returns.
 pub struct SignedUp {

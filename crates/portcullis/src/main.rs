@@ -59,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         command: JwksCommand,
     },
+    /// Users, without SQL: make the first administrator, set roles, ban, list.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Probe the running server's /api/health; exit 0 when healthy, 1 otherwise.
     Healthcheck,
     /// Print the OpenAPI 3.1 document.
@@ -69,6 +74,40 @@ enum Command {
 enum SecretCommand {
     /// Print a new random secret for BETTER_AUTH_SECRET.
     Generate,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with a password (its email counts as verified).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The password; `-` reads it from the first line of standard input, which keeps it
+        /// out of the shell history and the process list.
+        #[arg(long)]
+        password: String,
+        /// Roles, comma-separated (admin plugin), e.g. `admin`.
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Set a user's roles, comma-separated.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Ban a user until unbanned, ending their sessions.
+    Ban {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// List users, oldest first.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -198,6 +237,48 @@ async fn rotate_jwks() -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn user_command(command: UserCommand) -> anyhow::Result<()> {
+    use portcullis_plugins::admin::cli;
+    let config = load_config()?;
+    init_logging(&config);
+    let migrate = config.auto_migrate;
+    let app = portcullis_server::build_app(config, migrate).await?;
+    let ctx = &app.ctx;
+    let show = |u: &cli::UserLine| {
+        let banned = if u.banned { "  banned" } else { "" };
+        println!("{}  {}  {}  role={}{banned}", u.id, u.email, u.name, u.role);
+    };
+    match command {
+        UserCommand::Create {
+            email,
+            name,
+            password,
+            role,
+        } => {
+            let password = if password == "-" {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                password
+            };
+            show(&cli::create_user(ctx, &email, &name, &password, role.as_deref()).await?);
+        }
+        UserCommand::SetRole { email, role } => show(&cli::set_role(ctx, &email, &role).await?),
+        UserCommand::Ban { email, reason } => {
+            show(&cli::ban(ctx, &email, reason.as_deref()).await?)
+        }
+        UserCommand::List => {
+            for u in cli::list(ctx).await? {
+                show(&u);
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn openapi() -> anyhow::Result<()> {
     let sources = Sources::from_process()?;
     let mut config = Config::load(&sources)?;
@@ -225,6 +306,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Migrate => rt.block_on(migrate()).map(|_| true),
         Command::Openapi => rt.block_on(openapi()).map(|_| true),
         Command::Healthcheck => healthcheck(),
+        Command::User { command } => rt.block_on(user_command(command)).map(|_| true),
         Command::Jwks {
             command: JwksCommand::Rotate,
         } => rt.block_on(rotate_jwks()).map(|_| true),

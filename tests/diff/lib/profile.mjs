@@ -17,14 +17,6 @@ const onlyReference = (plugin) => `profile: the reference's full profile runs ${
 
 export const profile = {
   keys: [
-    { where: isUser, keys: ["role", "banned", "banReason", "banExpires"], onlyIn: "reference", reason: onlyReference("admin") },
-    { where: isSession, keys: ["impersonatedBy"], onlyIn: "reference", reason: onlyReference("admin") },
-    {
-      where: isSession,
-      keys: ["activeOrganizationId", "activeTeamId"],
-      onlyIn: "reference",
-      reason: onlyReference("organization (with teams)"),
-    },
   ],
   cookies: [],
 };

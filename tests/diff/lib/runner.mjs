@@ -1,6 +1,7 @@
 // Runs a scenario's steps against both servers, in order, both sides at once per step, and
 // compares each pair of answers (compare.mjs). Used by diff.test.mjs through node:test.
 
+import { execFileSync } from "node:child_process";
 import { Side } from "./http.mjs";
 import { compareAnswers, lookup, report, SIDES } from "./compare.mjs";
 import { mailMark, readMail } from "./mail.mjs";
@@ -61,6 +62,7 @@ export function makeSides({ portcullis, reference, profile }) {
  */
 export async function runStep({ scenario, index, step, sides, profile, show = false }) {
   const where = `${scenario} › step ${index + 1} "${step.name}"`;
+  if (step.promote !== undefined) return promote(step, sides, where);
   const requests = {};
   for (const s of SIDES) {
     const v = sides[s].vars;
@@ -110,4 +112,36 @@ export async function runStep({ scenario, index, step, sides, profile, show = fa
     ms: Math.max(p.ms, r.ms),
     text: ok && !show ? "" : report({ scenario, index, step, p, r, issues, vars, shown }),
   };
+}
+
+/**
+ * A step with `promote: "{{email}}"` sends no request: it makes that user an administrator on
+ * each side the way an operator would, Portcullis with its CLI (`portcullis user set-role`, the
+ * command prefix in DIFF_PORTCULLIS_PROMOTE) and the reference with SQL on its database
+ * (DIFF_REFERENCE_DATABASE_URL), as Better Auth documents for the first admin.
+ */
+function promote(step, sides, where) {
+  const issues = [];
+  const run = (side, email) => {
+    if (!/^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+$/.test(email)) throw new Error(`${where}: not an email: ${email}`);
+    if (side === "portcullis") {
+      const prefix = process.env.DIFF_PORTCULLIS_PROMOTE;
+      if (!prefix) throw new Error(`${where}: DIFF_PORTCULLIS_PROMOTE is not set (scripts/test-diff sets it)`);
+      execFileSync("bash", ["-c", `${prefix} "$1"`, "promote", email], { stdio: "pipe" });
+    } else {
+      const url = process.env.DIFF_REFERENCE_DATABASE_URL;
+      if (!url) throw new Error(`${where}: DIFF_REFERENCE_DATABASE_URL is not set (scripts/test-diff sets it)`);
+      const out = execFileSync("psql", [url, "-qAt", "-c", `UPDATE "user" SET role = 'admin' WHERE email = '${email}' RETURNING id`], { encoding: "utf8" });
+      if (out.trim() === "") issues.push(`reference: no user ${email} to promote`);
+    }
+  };
+  for (const s of SIDES) {
+    try {
+      run(s, resolve(step.promote, sides[s].vars, where));
+    } catch (e) {
+      issues.push(`${s}: promoting failed: ${e.stderr ? e.stderr.toString() : e.message}`);
+    }
+  }
+  const ok = issues.length === 0;
+  return { ok, notes: [], pending: [], ms: 0, text: ok ? "" : `${where}\n  ${issues.join("\n  ")}` };
 }

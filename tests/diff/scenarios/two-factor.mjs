@@ -36,6 +36,18 @@ const signIn = (name) => ({
   compareHeaders: ["location"],
 });
 
+/**
+ * The steps every second factor repeats: sign out, sign in to a challenge (then `before`), a
+ * wrong code at `path` refused with `refusal`, and the right code (`body`) signing in.
+ */
+const challengeThen = (factor, path, { wrongCode, refusal, body, before = [] }) => [
+  { name: `sign out before ${factor}`, path: "/sign-out", body: {}, status: 200 },
+  signIn(`sign in: the challenge for ${factor}`),
+  ...before,
+  { name: `a wrong ${factor}`, path, body: { code: wrongCode }, status: 401, expect: refusal },
+  { name: `${factor} signs in`, path, body, status: 200, expect: { "user.twoFactorEnabled": true } },
+];
+
 export default {
   name: "two-factor",
   vars: ({ run }) => ({ email: `tfa-${run}@example.com`, password: `Pw-${run}-tfa` }),
@@ -100,63 +112,31 @@ export default {
       status: 200,
       expect: { totpURI: (u) => u.startsWith("otpauth://totp/") },
     },
-    { name: "sign out", path: "/sign-out", body: {}, status: 200 },
-    signIn("sign in: the challenge, not a session"),
-    getSession("no session yet", { "": null }),
-    {
-      name: "a wrong code",
-      path: "/two-factor/verify-totp",
-      body: { code: "000000" },
-      status: 401,
-      expect: { code: "INVALID_CODE", message: "Invalid code" },
-    },
-    {
-      name: "the next code signs in",
-      path: "/two-factor/verify-totp",
+    ...challengeThen("a TOTP code", "/two-factor/verify-totp", {
+      before: [getSession("no session yet", { "": null })],
+      wrongCode: "000000",
+      refusal: { code: "INVALID_CODE", message: "Invalid code" },
       body: (v) => ({ code: totp(v.uri, 1) }),
-      status: 200,
-      expect: { "user.twoFactorEnabled": true },
-    },
+    }),
     getSession("signed in", { "user.email": (e) => e.startsWith("tfa-") }),
-    { name: "sign out again", path: "/sign-out", body: {}, status: 200 },
-    signIn("sign in for a code by e-mail"),
-    {
-      name: "send-otp",
-      path: "/two-factor/send-otp",
-      body: {},
-      status: 200,
-      expect: { status: true },
-      mail: { otp: { kind: "two-factor-otp", to: "{{email}}" } },
-    },
-    {
-      name: "a wrong e-mailed code",
-      path: "/two-factor/verify-otp",
-      body: { code: "000000" },
-      status: 401,
-      expect: { code: "INVALID_CODE", message: "Invalid code" },
-    },
-    {
-      name: "the e-mailed code signs in",
-      path: "/two-factor/verify-otp",
+    ...challengeThen("an e-mailed code", "/two-factor/verify-otp", {
+      before: [{
+        name: "send-otp",
+        path: "/two-factor/send-otp",
+        body: {},
+        status: 200,
+        expect: { status: true },
+        mail: { otp: { kind: "two-factor-otp", to: "{{email}}" } },
+      }],
+      wrongCode: "000000",
+      refusal: { code: "INVALID_CODE", message: "Invalid code" },
       body: { code: "{{otp}}" },
-      status: 200,
-      expect: { "user.twoFactorEnabled": true },
-    },
-    { name: "sign out for a backup code", path: "/sign-out", body: {}, status: 200 },
-    signIn("sign in again"),
-    {
-      name: "a wrong backup code",
-      path: "/two-factor/verify-backup-code",
-      body: { code: "aaaaa-bbbbb" },
-      status: 401,
-      expect: { code: "INVALID_BACKUP_CODE", message: "Invalid backup code" },
-    },
-    {
-      name: "a backup code signs in",
-      path: "/two-factor/verify-backup-code",
+    }),
+    ...challengeThen("a backup code", "/two-factor/verify-backup-code", {
+      wrongCode: "aaaaa-bbbbb",
+      refusal: { code: "INVALID_BACKUP_CODE", message: "Invalid backup code" },
       body: { code: "{{backup0}}" },
-      status: 200,
-    },
+    }),
     {
       name: "new backup codes",
       path: "/two-factor/generate-backup-codes",

@@ -30,6 +30,9 @@ pub const STRICT: &[(&str, &str)] = &[
     ("REQUIRE_EMAIL_VERIFICATION", "true"),
     // ASVS 3.4.4: `__Host-` cookies over https, at the root path and without a Domain.
     ("COOKIE_HOST_PREFIX", "true"),
+    // ASVS 4.3.1/4.3.3: administrators use a second factor and a fresh session, and confirm
+    // impersonation and password changes again (admin plugin; needs two-factor on).
+    ("ADMIN_STEP_UP", "true"),
 ];
 
 /// The preset's values, or an error naming `SECURITY_PRESET`.

@@ -24,10 +24,36 @@ pub async fn create_session(
     req: &AuthRequest,
     dont_remember: bool,
 ) -> Result<(Row, String), ApiError> {
+    let options = NewSession {
+        dont_remember,
+        ..NewSession::default()
+    };
+    create_session_with(ctx, store, user_id, req, options).await
+}
+
+/// How a session other than a sign-in's is made (an administrator's impersonation).
+#[derive(Debug, Default)]
+pub struct NewSession {
+    /// `rememberMe: false`: it lives a day at most.
+    pub dont_remember: bool,
+    /// Seconds it lives, if shorter than the configured lifetime.
+    pub lifetime: Option<i64>,
+    /// Plugin fields set on it (`impersonatedBy`).
+    pub fields: Row,
+}
+
+/// Creates a session row as [`create_session`] does, with `options`.
+pub async fn create_session_with(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    user_id: &str,
+    req: &AuthRequest,
+    options: NewSession,
+) -> Result<(Row, String), ApiError> {
     let now = ctx.now();
     let cfg = &ctx.config.session;
     // Don't-remember sessions live a day, as in Better Auth, but never longer than the others.
-    let lifetime = if dont_remember {
+    let lifetime = if options.dont_remember {
         86_400.min(cfg.expires_in)
     } else {
         cfg.expires_in
@@ -36,6 +62,7 @@ pub async fn create_session(
         0 => lifetime,
         most => lifetime.min(most),
     };
+    let lifetime = options.lifetime.map_or(lifetime, |l| l.min(lifetime));
     let token = generate_id(32);
     let mut row = Row::new();
     row.insert("id".into(), generate_id(32).into());
@@ -49,6 +76,7 @@ pub async fn create_session(
     row.insert("ipAddress".into(), format_ip(req.ip).into());
     row.insert("userAgent".into(), req.user_agent().into());
     row.insert("userId".into(), user_id.into());
+    row.extend(options.fields);
     for f in &ctx.session_table().fields {
         if !row.contains_key(&f.name) {
             row.insert(f.name.clone(), f.default.clone().unwrap_or(Value::Null));

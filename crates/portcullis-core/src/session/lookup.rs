@@ -183,6 +183,21 @@ pub async fn find_session_row(ctx: &AuthContext, token: &str) -> Result<Option<R
     find_legacy_session_row(ctx, token).await
 }
 
+/// The session row with this *stored* token (the identifier list-sessions gives for sessions
+/// other than the caller's), for revocation by an administrator.
+pub async fn find_stored_session_row(
+    ctx: &AuthContext,
+    stored: &str,
+) -> Result<Option<Row>, ApiError> {
+    if ctx.config.session.store_in_secondary {
+        return secondary_get(ctx, &session_cache_key(stored), ctx.session_table()).await;
+    }
+    Ok(ctx
+        .adapter
+        .find_one("session", &[Where::eq("token", stored)])
+        .await?)
+}
+
 /// A session stored with its plain token, as Better Auth stores them; upgraded to the hash on
 /// first use when configured.
 async fn find_legacy_session_row(ctx: &AuthContext, token: &str) -> Result<Option<Row>, ApiError> {

@@ -34,10 +34,10 @@ pub use json::{
 };
 pub(crate) use lifecycle::delete_sessions;
 pub use lifecycle::{
-    Sessions, create_session, delete_by_token, format_ip, list_user_sessions, refresh_if_due,
-    update_fields,
+    NewSession, Sessions, create_session, create_session_with, delete_by_token, format_ip,
+    list_user_sessions, refresh_if_due, update_fields,
 };
-pub use lookup::{Lookup, find_live, find_session_row, lookup};
+pub use lookup::{Lookup, find_live, find_session_row, find_stored_session_row, lookup};
 
 /// Better Auth's own session fields: never set from API input (`/update-session` ignores them).
 pub const CORE_SESSION_FIELDS: &[&str] = &[

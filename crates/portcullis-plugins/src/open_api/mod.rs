@@ -99,6 +99,9 @@ mod tests {
                 ("ENABLE_API_KEY", "true"),
                 ("ENABLE_TWO_FACTOR", "true"),
                 ("ENABLE_PASSKEYS", "true"),
+                ("ENABLE_ORGANIZATIONS", "true"),
+                ("ORGANIZATION_TEAMS", "true"),
+                ("ORGANIZATION_DYNAMIC_ROLES", "true"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
@@ -116,6 +119,7 @@ mod tests {
             "passkey",
             "last-login-method",
             "jwt",
+            "organization",
             "open-api",
         ] {
             assert!(

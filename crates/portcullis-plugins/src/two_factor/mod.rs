@@ -118,9 +118,42 @@ fn settings(ctx: &AuthContext) -> TwoFactorSettings {
         .unwrap_or_default()
 }
 
+/// A signed-in user proving their second factor again (an administrator stepping up before
+/// a sensitive action): whether `code` is their authenticator's current code. Each step counts
+/// once, and a wrong code counts toward the factor's lock, as at sign-in.
+pub async fn confirm_totp(ctx: &AuthContext, user: &Row, code: &str) -> Result<bool, ApiError> {
+    if !enabled_for(user) {
+        return Ok(false);
+    }
+    let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
+    let Some(row) = store::find(ctx.adapter.as_ref(), user_id).await? else {
+        return Ok(false);
+    };
+    if !row.verified {
+        return Ok(false);
+    }
+    let s = settings(ctx);
+    store::assert_not_locked(ctx, &s, &row).await?;
+    let key = row.totp_key(ctx)?;
+    let now = u64::try_from(ctx.now().timestamp()).unwrap_or_default();
+    let step = totp::matching_step(&key, code, now)
+        .and_then(|st| i64::try_from(st).ok())
+        .filter(|st| row.last_step.is_none_or(|last| *st > last));
+    let accepted = match step {
+        Some(st) => store::claim_step(ctx, &row, st).await?,
+        None => false,
+    };
+    if accepted {
+        store::reset_failures(ctx, &row).await?;
+    } else {
+        store::record_failure(ctx, &s, &row).await;
+    }
+    Ok(accepted)
+}
+
 /// Whether the user row says two-factor is on: read from the row the first factor already
 /// has, so a user without it costs the sign-in no query.
-fn enabled_for(user: &Row) -> bool {
+pub fn enabled_for(user: &Row) -> bool {
     user.get("twoFactorEnabled").and_then(Value::as_bool) == Some(true)
 }
 

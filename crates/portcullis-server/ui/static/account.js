@@ -2,7 +2,7 @@
 // side navigation. This script runs the core sections (Profile, Email, Security, Sessions and
 // devices); a plugin's section brings its own script and reads the session with sessionOnce().
 import { api, clearMessage, errorText, sessionOnce, setBusy, showMessage } from "./api.js";
-import { checkNewPassword, checkRequired, fieldError, newPasswordErrors, showServerError, wireForm } from "./forms.js";
+import { actionButton, checkNewPassword, checkRequired, fieldError, newPasswordErrors, showServerError, wireForm } from "./forms.js";
 import { absoluteTime, describeDevice, factsList, relativeTime } from "./devices.js";
 
 const REAUTH_LINK = { href: "/sign-in?redirect=/account", text: "Sign in again" };
@@ -375,12 +375,11 @@ function deviceItem(session, here) {
   ]);
   details.append(summary, facts);
 
-  const action = document.createElement("button");
-  action.type = "button";
-  action.className = "button button--small";
-  action.textContent = "Sign out";
-  action.setAttribute("aria-label", here ? "Sign out of this device" : `Sign out ${name.textContent}, ${parts[0].toLowerCase()}`);
-  action.addEventListener("click", () => (here ? signOutHere(action) : revokeSession(session.token, action)));
+  const action = actionButton(
+    "Sign out",
+    here ? "Sign out of this device" : `Sign out ${name.textContent}, ${parts[0].toLowerCase()}`,
+    (button) => (here ? signOutHere(button) : revokeSession(session.token, button)),
+  );
 
   const body = document.createElement("div");
   body.className = "device-body";

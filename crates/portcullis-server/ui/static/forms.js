@@ -21,6 +21,21 @@ export function fieldError(input, text, link) {
   }
 }
 
+/**
+ * A small button acting on one item of a list (a key, a passkey, a session). `text` is what it
+ * shows; `label` is what a screen reader hears, so it names the item ("Revoke CI key"); `variant`
+ * is "danger", "primary" or nothing. `onClick` gets the button, to disable it while it works.
+ */
+export function actionButton(text, label, onClick, variant) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = variant ? `button button--small button--${variant}` : "button button--small";
+  button.textContent = text;
+  button.setAttribute("aria-label", label);
+  button.addEventListener("click", () => onClick(button));
+  return button;
+}
+
 /** Clears one field's error. */
 export function clearFieldError(input) {
   if (!input) return;

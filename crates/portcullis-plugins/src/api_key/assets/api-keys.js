@@ -2,7 +2,7 @@
 // button), list keys (name, first characters, created, expires, last used), rename and revoke.
 // Text from the server always goes through textContent.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
-import { checkRequired, renameForm, showServerError, wireForm } from "./forms.js";
+import { actionButton, checkRequired, renameForm, showServerError, wireForm } from "./forms.js";
 import { absoluteTime, factsList } from "./devices.js";
 
 const $ = (id) => document.getElementById(id);
@@ -49,19 +49,14 @@ function keyItem(key) {
   const label = key.name || key.start || "this key";
   const actions = document.createElement("div");
   actions.className = "form-actions";
-  const rename = document.createElement("button");
-  rename.type = "button";
-  rename.className = "button button--small";
-  rename.textContent = "Rename";
-  rename.setAttribute("aria-label", `Rename ${label}`);
-  rename.addEventListener("click", () =>
+  const rename = actionButton("Rename", `Rename ${label}`, (opener) =>
     renameForm(li, {
       idPrefix: `api-key-${key.id}`,
       current: key.name,
       maxLength: 32,
       message,
       emptyText: "Enter a name for the key.",
-      opener: rename,
+      opener,
       save: async (name, f) => {
         const { error } = await api("/api-key/update", { method: "POST", body: { keyId: key.id, name } });
         if (error) {
@@ -72,12 +67,7 @@ function keyItem(key) {
         showMessage(message, "The key was renamed.", "success");
       },
     }));
-  const revoke = document.createElement("button");
-  revoke.type = "button";
-  revoke.className = "button button--small button--danger";
-  revoke.textContent = "Revoke";
-  revoke.setAttribute("aria-label", `Revoke ${label}`);
-  revoke.addEventListener("click", () => revokeKey(key, revoke, label));
+  const revoke = actionButton("Revoke", `Revoke ${label}`, (button) => revokeKey(key, button, label), "danger");
   actions.append(rename, revoke);
   li.append(body, actions);
   return li;

@@ -3,6 +3,7 @@
 // new account), and sign one out (revoke; when it was the current one the server switches to
 // another or signs the browser out). Text from the server always goes through textContent.
 import { api, clearMessage, errorText, sessionOnce, showMessage } from "./api.js";
+import { actionButton } from "./forms.js";
 
 const $ = (id) => document.getElementById(id);
 const message = $("accounts-message");
@@ -33,21 +34,9 @@ function accountItem({ session, user }, currentId) {
   const actions = document.createElement("div");
   actions.className = "form-actions";
   if (!here) {
-    const use = document.createElement("button");
-    use.type = "button";
-    use.className = "button button--small button--primary";
-    use.textContent = "Switch";
-    use.setAttribute("aria-label", `Switch to ${label}`);
-    use.addEventListener("click", () => switchTo(session, use, label));
-    actions.append(use);
+    actions.append(actionButton("Switch", `Switch to ${label}`, (button) => switchTo(session, button, label), "primary"));
   }
-  const out = document.createElement("button");
-  out.type = "button";
-  out.className = "button button--small";
-  out.textContent = "Sign out";
-  out.setAttribute("aria-label", `Sign out of ${label}`);
-  out.addEventListener("click", () => signOut(session, out, label, here));
-  actions.append(out);
+  actions.append(actionButton("Sign out", `Sign out of ${label}`, (button) => signOut(session, button, label, here)));
 
   li.append(head, meta, actions);
   return li;

@@ -2,7 +2,7 @@
 // one (generate-register-options → navigator.credentials.create → verify-registration),
 // rename and delete. Text from the server always goes through textContent.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
-import { renameForm, showServerError, wireForm } from "./forms.js";
+import { actionButton, renameForm, showServerError, wireForm } from "./forms.js";
 import { absoluteTime, factsList } from "./devices.js";
 import { creationOptions, registrationJSON, webauthnAvailable } from "./webauthn-json.js";
 
@@ -47,19 +47,14 @@ function passkeyItem(passkey) {
   const label = passkey.name || "this passkey";
   const actions = document.createElement("div");
   actions.className = "form-actions";
-  const rename = document.createElement("button");
-  rename.type = "button";
-  rename.className = "button button--small";
-  rename.textContent = "Rename";
-  rename.setAttribute("aria-label", `Rename ${label}`);
-  rename.addEventListener("click", () =>
+  const rename = actionButton("Rename", `Rename ${label}`, (opener) =>
     renameForm(li, {
       idPrefix: `passkey-${passkey.id}`,
       current: passkey.name,
       maxLength: 64,
       message,
       emptyText: "Enter a name for the passkey.",
-      opener: rename,
+      opener,
       save: async (name, f) => {
         const { error } = await api("/passkey/update-passkey", { method: "POST", body: { id: passkey.id, name } });
         if (error) {
@@ -70,12 +65,7 @@ function passkeyItem(passkey) {
         showMessage(message, "The passkey was renamed.", "success");
       },
     }));
-  const remove = document.createElement("button");
-  remove.type = "button";
-  remove.className = "button button--small button--danger";
-  remove.textContent = "Delete";
-  remove.setAttribute("aria-label", `Delete ${label}`);
-  remove.addEventListener("click", () => deletePasskey(passkey, remove, label));
+  const remove = actionButton("Delete", `Delete ${label}`, (button) => deletePasskey(passkey, button, label), "danger");
   actions.append(rename, remove);
   li.append(body, actions);
   return li;

@@ -1,0 +1,230 @@
+// Account page, "Organizations" section (organization plugin): the organizations the user
+// belongs to (make one active), a create form, the active organization's members (change a
+// role, remove), an invite form and its pending invitations (cancel), and the invitations sent
+// to this account (accept, decline). Text from the server always goes through textContent.
+import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
+import { checkRequired, showServerError, wireForm } from "./forms.js";
+
+const $ = (id) => document.getElementById(id);
+const section = $("organizations");
+const message = $("organizations-message");
+const roles = (section?.dataset.roles || "owner,admin,member").split(",").filter(Boolean);
+const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23organizations", text: "Sign in again" };
+const EXPLAIN = {
+  ORGANIZATION_ALREADY_EXISTS: "That slug is taken. Choose another.",
+  YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER: "The organization needs another owner first: make someone else an owner, then try again.",
+  YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER: "The organization needs another owner first: make someone else an owner, then try again.",
+  YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE: "Your role cannot give that role. Choose a role with no more rights than yours.",
+  YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER: "Your role cannot make that change. Ask an owner.",
+  YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER: "Your role cannot remove members. Ask an owner or an admin.",
+  YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION: "Your role cannot invite people. Ask an owner or an admin.",
+  USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION: "That address already has a pending invitation.",
+  USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION: "That person is already a member.",
+};
+
+function showError(error, form, fields) {
+  if (error && error.status === 401 && !error.code?.startsWith("YOU_")) {
+    showMessage(message, "Your session has ended. Sign in again to manage organizations.", "error", SIGN_IN_AGAIN);
+  } else if (form) {
+    showServerError(form, message, { ...error, message: EXPLAIN[error?.code] || errorText(error) }, fields);
+  } else {
+    showMessage(message, EXPLAIN[error?.code] || errorText(error));
+  }
+}
+
+function item(title, meta, buttons) {
+  const li = document.createElement("li");
+  li.className = "device";
+  const body = document.createElement("div");
+  body.className = "device-body";
+  const name = document.createElement("p");
+  name.className = "device-name";
+  name.textContent = title;
+  const sub = document.createElement("p");
+  sub.className = "device-meta muted";
+  sub.textContent = meta;
+  body.append(name, sub);
+  const actions = document.createElement("div");
+  actions.className = "form-actions";
+  actions.append(...buttons);
+  li.append(body, actions);
+  return li;
+}
+
+function button(text, label, onClick, danger = false) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = `button button--small${danger ? " button--danger" : ""}`;
+  b.textContent = text;
+  b.setAttribute("aria-label", label);
+  b.addEventListener("click", async () => {
+    clearMessage(message);
+    b.disabled = true;
+    try {
+      await onClick();
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
+function emptyItem(text) {
+  const li = document.createElement("li");
+  li.className = "muted";
+  li.textContent = text;
+  return li;
+}
+
+async function call(path, body, done) {
+  const { data, error } = await api(path, { method: "POST", body });
+  if (error) {
+    showError(error);
+    return null;
+  }
+  await load();
+  if (done) showMessage(message, done, "success");
+  return data;
+}
+
+function roleSelect(member) {
+  const select = document.createElement("select");
+  select.setAttribute("aria-label", `Role of ${member.user.email}`);
+  for (const r of roles) {
+    const o = document.createElement("option");
+    o.value = r;
+    o.textContent = r;
+    o.selected = member.role.split(",").includes(r);
+    select.append(o);
+  }
+  select.addEventListener("change", () =>
+    call("/organization/update-member-role", { memberId: member.id, role: select.value }, `${member.user.email} is now ${select.value}.`),
+  );
+  return select;
+}
+
+async function loadActive(session) {
+  const box = $("organization-active");
+  const { data: full, error } = await api("/organization/get-full-organization");
+  if (error || !full) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  $("organization-active-name").textContent = full.name;
+  const members = $("organization-members");
+  members.textContent = "";
+  for (const m of full.members) {
+    const who = m.user.name ? `${m.user.name} (${m.user.email})` : m.user.email;
+    const buttons = [roleSelect(m)];
+    if (m.userId === session.user.id) {
+      buttons.push(button("Leave", `Leave ${full.name}`, () =>
+        window.confirm(`Leave ${full.name}?`) && call("/organization/leave", { organizationId: full.id }, `You left ${full.name}.`), true));
+    } else {
+      buttons.push(button("Remove", `Remove ${m.user.email}`, () =>
+        window.confirm(`Remove ${m.user.email} from ${full.name}?`) &&
+          call("/organization/remove-member", { memberIdOrEmail: m.id, organizationId: full.id }, `${m.user.email} was removed.`), true));
+    }
+    members.append(item(who, `Role: ${m.role}`, buttons));
+  }
+  const pending = $("organization-pending");
+  pending.textContent = "";
+  const open = full.invitations.filter((i) => i.status === "pending");
+  if (open.length === 0) pending.append(emptyItem("No pending invitations."));
+  for (const inv of open) {
+    pending.append(item(inv.email, `Role: ${inv.role} · expires ${new Date(inv.expiresAt).toLocaleString()}`, [
+      button("Cancel", `Cancel the invitation to ${inv.email}`, () =>
+        call("/organization/cancel-invitation", { invitationId: inv.id }, `The invitation to ${inv.email} was cancelled.`), true),
+    ]));
+  }
+}
+
+async function loadMine() {
+  const list = $("organization-mine");
+  list.textContent = "";
+  const { data, error } = await api("/organization/list-user-invitations");
+  if (error) {
+    list.append(emptyItem(error.code === "EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION"
+      ? "Verify your email address to see invitations sent to it."
+      : errorText(error)));
+    return;
+  }
+  if (!data.length) list.append(emptyItem("No invitations."));
+  for (const inv of data) {
+    list.append(item(`Invitation as ${inv.role}`, `Expires ${new Date(inv.expiresAt).toLocaleString()}`, [
+      button("Accept", "Accept the invitation", () => call("/organization/accept-invitation", { invitationId: inv.id }, "You joined the organization.")),
+      button("Decline", "Decline the invitation", () => call("/organization/reject-invitation", { invitationId: inv.id }, "You declined the invitation.")),
+    ]));
+  }
+}
+
+async function load() {
+  const list = $("organizations-list");
+  const [{ data: orgs, error }, { data: session }] = await Promise.all([
+    api("/organization/list"),
+    api("/get-session"),
+  ]);
+  list.textContent = "";
+  if (error || !session) {
+    showError(error || { status: 401 });
+    return;
+  }
+  const active = session.session.activeOrganizationId;
+  if (!orgs.length) list.append(emptyItem("You belong to no organization yet. Create one below."));
+  for (const org of orgs) {
+    const isActive = org.id === active;
+    const buttons = isActive ? [] : [button("Make active", `Make ${org.name} active`, () =>
+      call("/organization/set-active", { organizationId: org.id }, `${org.name} is now active.`))];
+    list.append(item(org.name, isActive ? `${org.slug} · active` : org.slug, buttons));
+  }
+  await Promise.all([loadActive(session), loadMine()]);
+}
+
+if (section) {
+  const create = $("organization-create-form");
+  wireForm(create, message);
+  create.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessage(message);
+    if (!checkRequired(create, { name: "Enter the organization's name.", slug: "Enter a slug, such as acme-inc." })) return;
+    setBusy(create, true);
+    const { error } = await api("/organization/create", {
+      method: "POST",
+      body: { name: create.elements.name.value.trim(), slug: create.elements.slug.value.trim().toLowerCase() },
+    });
+    setBusy(create, false);
+    if (error) {
+      showError(error, create, { ORGANIZATION_ALREADY_EXISTS: "slug" });
+      return;
+    }
+    create.reset();
+    await load();
+    showMessage(message, "The organization was created and is now active.", "success");
+  });
+  const invite = $("organization-invite-form");
+  const select = $("organization-invite-role");
+  for (const r of roles.filter((r) => r !== "owner")) {
+    const o = document.createElement("option");
+    o.value = r;
+    o.textContent = r;
+    select.append(o);
+  }
+  wireForm(invite, message);
+  invite.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessage(message);
+    if (!checkRequired(invite, { email: "Enter the address to invite." })) return;
+    setBusy(invite, true);
+    const email = invite.elements.email.value.trim();
+    const { error } = await api("/organization/invite-member", { method: "POST", body: { email, role: select.value } });
+    setBusy(invite, false);
+    if (error) {
+      showError(error, invite, { INVALID_EMAIL: "email", USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION: "email", USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION: "email", YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE: "role" });
+      return;
+    }
+    invite.reset();
+    await load();
+    showMessage(message, `An invitation was sent to ${email}.`, "success");
+  });
+  load();
+}

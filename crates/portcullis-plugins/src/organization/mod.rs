@@ -1,0 +1,152 @@
+//! `organization`: Better Auth 1.7's organization plugin, wire for wire, with its access-control
+//! model as configuration.
+//!
+//! - `store.rs`: the tables (`organization`, `member`, `invitation`, `organizationRole`,
+//!   `session.activeOrganizationId`), their JSON, and the shared look-ups. Rights are read from
+//!   the database on every request, never from a session cache or cookie cache.
+//! - `access.rs`: statements and roles (`createAccessControl`), read from the TOML file or a
+//!   JSON file it names, checked at start-up (`settings.rs`).
+//! - `orgs.rs`, `members.rs`, `invitations.rs`: the endpoints, with Better Auth's paths, bodies,
+//!   answers and error codes (`errors.rs`); `roles.rs`, the dynamic roles
+//!   (`ORGANIZATION_DYNAMIC_ROLES`) in `organizationRole`; `teams.rs`, the teams
+//!   (`ORGANIZATION_TEAMS`).
+//!
+//! Settings: `ENABLE_ORGANIZATIONS` and the rest in `settings.rs`, or `[plugins.organization]`.
+
+mod access;
+mod errors;
+mod invitations;
+mod members;
+mod orgs;
+mod roles;
+mod schemas;
+pub mod settings;
+mod store;
+mod teams;
+
+pub use access::{AccessControl, Statements};
+pub use invitations::EMAIL as INVITATION_EMAIL;
+pub use settings::OrganizationSettings;
+
+use async_trait::async_trait;
+use portcullis_core::endpoint::Endpoint;
+use portcullis_core::error::ErrorCode;
+use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
+use portcullis_core::{AuthContext, Plugin};
+use portcullis_storage::Table;
+
+pub struct Organization {
+    settings: OrganizationSettings,
+}
+
+impl Organization {
+    pub fn new(settings: OrganizationSettings) -> Self {
+        Organization { settings }
+    }
+}
+
+fn settings(ctx: &AuthContext) -> &OrganizationSettings {
+    // Handlers are registered only with the plugin, so it is there.
+    match ctx.plugin::<Organization>() {
+        Some(p) => &p.settings,
+        None => {
+            unreachable!("organization handlers run only with the organization plugin registered")
+        }
+    }
+}
+
+#[async_trait]
+impl Plugin for Organization {
+    fn id(&self) -> &'static str {
+        "organization"
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn schema(&self) -> Vec<Table> {
+        let mut tables = store::schema();
+        if self.settings.teams.is_some() {
+            tables.extend(teams::schema());
+        }
+        tables
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        errors::ALL
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        let mut all = orgs::endpoints();
+        all.extend(members::endpoints());
+        all.extend(invitations::endpoints());
+        if self.settings.teams.is_some() {
+            all.extend(teams::endpoints());
+        }
+        if self.settings.dynamic_roles {
+            all.extend(roles::endpoints());
+        }
+        all
+    }
+
+    fn templates(&self) -> Vec<TemplateSource> {
+        vec![
+            portcullis_core::template_source!(
+                "src/organization/templates",
+                "email-organization-invitation.html"
+            ),
+            portcullis_core::template_source!(
+                "src/organization/templates",
+                "email-organization-invitation.txt"
+            ),
+        ]
+    }
+
+    fn sends(&self) -> Vec<Sends> {
+        vec![Sends::Email(invitations::EMAIL)]
+    }
+
+    fn pages(&self) -> Vec<Page> {
+        vec![Page::new(
+            invitations::LANDING_PAGE,
+            portcullis_core::template_source!(
+                "src/organization/templates",
+                "organization-invitation.html"
+            ),
+            "Invitation",
+        )]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![
+            portcullis_core::asset!(
+                "src/organization/assets",
+                "organization-invitation.js",
+                "text/javascript; charset=utf-8"
+            ),
+            portcullis_core::asset!(
+                "src/organization/assets",
+                "organizations.js",
+                "text/javascript; charset=utf-8"
+            ),
+        ]
+    }
+
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![Fragment::account_section(
+            "organizations",
+            "Organizations",
+            portcullis_core::template_source!(
+                "src/organization/templates",
+                "account-organizations.html"
+            ),
+        )]
+    }
+
+    fn page_globals(&self) -> serde_json::Value {
+        serde_json::json!({
+            "organization_roles": self.settings.access.roles.keys().collect::<Vec<_>>(),
+        })
+    }
+}
