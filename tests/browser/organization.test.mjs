@@ -32,14 +32,14 @@ test("organizations: create, invite by e-mail, accept on the landing page, chang
   // Without a name, the form says what to do at the field.
   await section.getByRole("button", { name: "Create organization" }).click();
   await page.locator("#organization-name-error").getByText("Enter the organization's name").waitFor();
-  await section.getByLabel("Name", { exact: true }).fill("Rocket Labs");
+  await section.getByLabel("Organization name", { exact: true }).fill("Rocket Labs");
   await section.getByLabel("Slug", { exact: true }).fill(`rocket-${Date.now()}`);
   await section.getByRole("button", { name: "Create organization" }).click();
   await section.getByText("The organization was created and is now active.").waitFor();
   await section.locator("#organization-active-name").getByText("Rocket Labs").waitFor();
   await checkPage(page, "account-organizations");
 
-  await section.getByLabel("Email", { exact: true }).fill(invitee);
+  await section.getByLabel("Email to invite", { exact: true }).fill(invitee);
   await section.locator("#organization-invite-role").selectOption("member");
   await section.getByRole("button", { name: "Send invitation" }).click();
   await section.getByText(`An invitation was sent to ${invitee}.`).waitFor();
