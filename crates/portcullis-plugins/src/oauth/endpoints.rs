@@ -141,14 +141,18 @@ fn id_token_input(req: &AuthRequest) -> Result<IdTokenInput, ApiError> {
 }
 
 /// Verifies a client's ID token and reads the profile from its claims.
-async fn verified_id_token(p: &Provider, input: &IdTokenInput) -> Result<UserInfo, ApiError> {
-    if !p.is_oidc() {
+async fn verified_id_token(
+    ctx: &AuthContext,
+    p: &Provider,
+    input: &IdTokenInput,
+) -> Result<UserInfo, ApiError> {
+    if !p.verifies_id_tokens() {
         return Err(ApiError::new(404, ID_TOKEN_NOT_SUPPORTED));
     }
     let parsed = provider::parse_id_token(&input.token)
         .ok_or_else(|| ApiError::new(401, codes::INVALID_TOKEN))?;
     let claims = p
-        .verify_id_token(&parsed, input.nonce.as_deref())
+        .verify_id_token(&parsed, input.nonce.as_deref(), ctx.now())
         .await
         .map_err(|e| {
             tracing::warn!(provider = p.id(), error = %e, "invalid id token");
@@ -168,7 +172,7 @@ async fn id_token_sign_in(
     p: &Provider,
 ) -> Result<AuthResponse, ApiError> {
     let input = id_token_input(req)?;
-    let info = verified_id_token(p, &input).await?;
+    let info = verified_id_token(ctx, p, &input).await?;
     let tokens = Tokens {
         access_token: input.access_token.clone(),
         refresh_token: input.refresh_token.clone(),
@@ -268,6 +272,19 @@ const CALLBACK_PARAMS: &[&str] = &[
     "iss",
 ];
 
+/// Apple sends the user's name once, at the first consent, as the form field `user`:
+/// `{"name": {"firstName", "lastName"}, "email"}`. Its ID token never carries it.
+fn form_post_user_name(user: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(user).ok()?;
+    let part = |k: &str| v.pointer(&format!("/name/{k}")).and_then(|s| s.as_str());
+    let full = format!(
+        "{} {}",
+        part("firstName").unwrap_or_default(),
+        part("lastName").unwrap_or_default()
+    );
+    Some(full.trim().to_owned()).filter(|n| !n.is_empty())
+}
+
 fn default_error_url(ctx: &AuthContext) -> String {
     format!("{}/error", ctx.config.auth_url())
 }
@@ -345,8 +362,13 @@ pub(super) async fn callback(
             return Ok(fail("invalid_code", None));
         }
     };
-    let info = match p
-        .user_info(&tokens, id_token.as_ref(), data.id_token_nonce.as_deref())
+    let mut info = match p
+        .user_info(
+            &tokens,
+            id_token.as_ref(),
+            data.id_token_nonce.as_deref(),
+            ctx.now(),
+        )
         .await
     {
         Ok(info) => info,
@@ -355,6 +377,11 @@ pub(super) async fn callback(
             return Ok(fail("unable_to_get_user_info", None));
         }
     };
+    if p.settings.form_post
+        && let Some(name) = req.query_param("user").and_then(form_post_user_name)
+    {
+        info.name = name;
+    }
     let settings = &plugin(ctx).settings;
     if let Some(link) = &data.link {
         let target = LinkTarget {
@@ -444,7 +471,7 @@ async fn link_from_id_token(
     p: &Provider,
 ) -> Result<AuthResponse, ApiError> {
     let input = id_token_input(req)?;
-    let info = verified_id_token(p, &input).await?;
+    let info = verified_id_token(ctx, p, &input).await?;
     let tokens = Tokens {
         access_token: input.access_token.clone(),
         refresh_token: input.refresh_token.clone(),
@@ -687,7 +714,7 @@ pub(super) async fn account_info(
     let Some(access) = t.access_token.filter(|a| !a.is_empty()) else {
         return Err(ApiError::bad_request(ACCESS_TOKEN_NOT_FOUND));
     };
-    let info = p.current_profile(&access).await.map_err(|e| {
+    let info = p.current_profile(&access, ctx.now()).await.map_err(|e| {
         tracing::warn!(provider = p.id(), error = %e, "profile could not be read");
         ApiError::new(401, codes::FAILED_TO_GET_USER_INFO)
     })?;

@@ -18,6 +18,7 @@
 
 pub mod accounts;
 mod endpoints;
+mod marks;
 pub mod provider;
 pub mod settings;
 pub mod state;
@@ -461,7 +462,7 @@ impl Plugin for OAuth {
             .settings
             .providers
             .iter()
-            .map(|p| json!({"id": p.id, "label": p.label}))
+            .map(|p| json!({"id": p.id, "label": p.label, "mark": marks::path(&p.id)}))
             .collect();
         json!({ "oauth_providers": providers })
     }
