@@ -15,7 +15,8 @@ const issuer = `http://${host}:${port}`;
 const clients = JSON.parse(process.env.CLIENTS || '[]').map((c) => ({
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
-  token_endpoint_auth_method: 'client_secret_basic',
+  // Better Auth's default, and Portcullis's: the secret in the form.
+  token_endpoint_auth_method: 'client_secret_post',
   redirect_uris: ['http://127.0.0.1/callback'],
   ...c,
 }));

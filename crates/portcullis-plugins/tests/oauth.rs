@@ -18,9 +18,12 @@ const CLIENT: &str = "portcullis-test";
 const CLIENT_SECRET: &str = "portcullis-test-secret";
 /// A second client of the same provider: its ID tokens are for another audience.
 const OTHER_CLIENT: &str = "another-app";
-/// A client that authenticates with `client_secret_post`, as LinkedIn, Twitch and Apple ask.
+/// The client of the Apple test (the token stand-in passes its requests on with this secret).
 const POST_CLIENT: &str = "portcullis-post";
 const POST_CLIENT_SECRET: &str = "portcullis-post-secret";
+/// A client registered for `client_secret_basic`: the provider refuses the secret in the form.
+const BASIC_CLIENT: &str = "portcullis-basic";
+const BASIC_CLIENT_SECRET: &str = "portcullis-basic-secret";
 
 fn main() -> std::process::ExitCode {
     Suite::new()
@@ -92,7 +95,8 @@ impl OidcProvider {
         let clients = json!([
             {"client_id": CLIENT, "client_secret": CLIENT_SECRET},
             {"client_id": OTHER_CLIENT, "client_secret": "another-secret"},
-            {"client_id": POST_CLIENT, "client_secret": POST_CLIENT_SECRET, "token_endpoint_auth_method": "client_secret_post"},
+            {"client_id": POST_CLIENT, "client_secret": POST_CLIENT_SECRET},
+            {"client_id": BASIC_CLIENT, "client_secret": BASIC_CLIENT_SECRET, "token_endpoint_auth_method": "client_secret_basic"},
         ]);
         let mut child = Command::new("node")
             .arg("provider.mjs")
@@ -561,9 +565,8 @@ async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
         ("GOOGLE", CLIENT, CLIENT_SECRET),
         ("MICROSOFT", CLIENT, CLIENT_SECRET),
         ("SLACK", CLIENT, CLIENT_SECRET),
-        // These two send the secret in the form: the provider refuses it elsewhere.
-        ("LINKEDIN", POST_CLIENT, POST_CLIENT_SECRET),
-        ("TWITCH", POST_CLIENT, POST_CLIENT_SECRET),
+        ("LINKEDIN", CLIENT, CLIENT_SECRET),
+        ("TWITCH", CLIENT, CLIENT_SECRET),
     ] {
         env.push((format!("{p}_CLIENT_ID"), client.into()));
         env.push((format!("{p}_CLIENT_SECRET"), secret.into()));
@@ -584,7 +587,15 @@ async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
     env.push(("GITLAB_USERINFO_URL".into(), userinfo.clone()));
     env.push(("GITLAB_JWKS_URL".into(), jwks.clone()));
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (srv, _f) = server(backend, "", &env_refs).await;
+    // A generic provider whose client is registered for client_secret_basic says so.
+    let basic = format!(
+        "[[generic_oauth]]\nprovider_id = \"basic-sso\"\ndiscovery_url = \"{i}/.well-known/openid-configuration\"\n\
+         client_id = \"{BASIC_CLIENT}\"\nclient_secret = \"{BASIC_CLIENT_SECRET}\"\nauthentication = \"basic\"\n"
+    );
+    let (srv, _f) = server(backend, &basic, &env_refs).await;
+    let mut agent = srv.agent();
+    let res = dance(&mut agent, &op, "basic-sso", "bea", json!({})).await;
+    redirects_to(&res, "/welcome");
     let mut agent = srv.agent();
     let res = dance(&mut agent, &op, "google", "gail", json!({})).await;
     redirects_to(&res, "/welcome");

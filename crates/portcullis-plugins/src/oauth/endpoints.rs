@@ -714,20 +714,35 @@ pub(super) async fn account_info(
     let Some(access) = t.access_token.filter(|a| !a.is_empty()) else {
         return Err(ApiError::bad_request(ACCESS_TOKEN_NOT_FOUND));
     };
-    let info = p.current_profile(&access, ctx.now()).await.map_err(|e| {
-        tracing::warn!(provider = p.id(), error = %e, "profile could not be read");
-        ApiError::new(401, codes::FAILED_TO_GET_USER_INFO)
-    })?;
+    let info = p
+        .current_profile(&access, t.id_token.as_deref(), ctx.now())
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = p.id(), error = %e, "profile could not be read");
+            ApiError::new(401, codes::FAILED_TO_GET_USER_INFO)
+        })?;
     let get = |k: &str| account.get(k).map(Value::to_json).unwrap_or(Json::Null);
+    let mut user = json!({
+        "name": info.name,
+        "email": info.email,
+        "emailVerified": info.email_verified,
+    });
+    let mut data = info.raw;
+    if let Some(image) = &info.image {
+        user["image"] = json!(image);
+    }
+    if p.settings.generic {
+        // Better Auth's generic providers add these to the profile they answer.
+        data.entry("id").or_insert_with(|| json!(info.id));
+        data.entry("emailVerified")
+            .or_insert_with(|| json!(info.email_verified));
+        if let Some(image) = &info.image {
+            data.entry("image").or_insert_with(|| json!(image));
+        }
+    }
     Ok(AuthResponse::json(json!({
-        "user": {
-            "id": info.id,
-            "name": info.name,
-            "email": info.email,
-            "image": info.image,
-            "emailVerified": info.email_verified,
-        },
-        "data": info.raw,
+        "user": user,
+        "data": data,
         "account": {"id": get("id"), "providerId": get("providerId"), "accountId": get("accountId")},
     }))
     .no_store())

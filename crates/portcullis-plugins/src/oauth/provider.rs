@@ -12,12 +12,13 @@ use chrono::{DateTime, Utc};
 use oauth2::basic::{BasicClient, BasicTokenResponse};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet,
-    CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreTokenResponse,
+    CoreJwsSigningAlgorithm, CoreTokenResponse,
 };
 use openidconnect::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, IssuerUrl, JsonWebKeySetUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, TokenResponse, TokenUrl,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndSessionUrl,
+    EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySetUrl, LogoutRequest, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
+    ProviderMetadataWithLogout, RedirectUrl, RefreshToken, Scope, TokenResponse, TokenUrl,
 };
 use serde_json::{Map, Value};
 use tokio::sync::Mutex;
@@ -92,6 +93,8 @@ struct Resolved {
     /// The issuer ID tokens and the callback's `iss` must name (OpenID providers).
     issuer: Option<String>,
     userinfo: Option<Url>,
+    /// RP-initiated logout's endpoint: configured, else discovered.
+    end_session: Option<Url>,
     fetched: Instant,
 }
 
@@ -208,14 +211,14 @@ impl Provider {
         match s.kind {
             Kind::Oidc => {
                 // Discovered values, each overridden by the one set explicitly.
-                let (issuer, auth, token, userinfo, jwks) =
+                let (issuer, auth, token, userinfo, jwks, end_session) =
                     if let Some(discovery) = &s.discovery_url {
                         let issuer = discovery
                             .as_str()
                             .trim_end_matches("/.well-known/openid-configuration")
                             .to_owned();
                         let issuer = IssuerUrl::new(issuer).map_err(err(ProviderError::Config))?;
-                        let meta = CoreProviderMetadata::discover_async(issuer, &self.http)
+                        let meta = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
                             .await
                             .map_err(|e| ProviderError::Discovery(chain(&e)))?;
                         (
@@ -233,6 +236,12 @@ impl Provider {
                                 .clone()
                                 .or_else(|| meta.userinfo_endpoint().map(|u| u.url().clone())),
                             meta.jwks().clone(),
+                            s.end_session_url.clone().or_else(|| {
+                                meta.additional_metadata()
+                                    .end_session_endpoint
+                                    .as_ref()
+                                    .map(|u| u.url().clone())
+                            }),
                         )
                     } else {
                         let (Some(auth), Some(token)) = (&s.authorization_url, &s.token_url) else {
@@ -252,6 +261,7 @@ impl Provider {
                             TokenUrl::from_url(token.clone()),
                             s.userinfo_url.clone(),
                             jwks,
+                            s.end_session_url.clone(),
                         )
                     };
                 let issuer_text = issuer.to_string();
@@ -270,6 +280,7 @@ impl Provider {
                     keys,
                     issuer: Some(issuer_text),
                     userinfo,
+                    end_session,
                     fetched: Instant::now(),
                 })
             }
@@ -292,10 +303,45 @@ impl Provider {
                     // Facebook's Limited Login tokens name it; its callback carries no `iss`.
                     issuer: None,
                     userinfo: s.userinfo_url.clone(),
+                    end_session: s.end_session_url.clone(),
                     fetched: Instant::now(),
                 })
             }
         }
+    }
+
+    /// RP-initiated logout: the provider's end-session URL for an account, with its ID token as
+    /// the hint; with a post-logout redirect (absolute) also the client id and `state`. `None` when the provider has no logout, or logout
+    /// is turned off.
+    pub async fn logout_url(
+        &self,
+        id_token: Option<&str>,
+        post_logout_redirect: Option<String>,
+        state: Option<&str>,
+    ) -> Option<String> {
+        if !self.settings.provider_logout {
+            return None;
+        }
+        let end = self.client().await.ok()?.end_session.clone()?;
+        let mut req = LogoutRequest::from(EndSessionUrl::from_url(end));
+        let hint = id_token.and_then(parse_id_token);
+        if let Some(t) = &hint {
+            req = req.set_id_token_hint(t);
+        }
+        let client_id = || ClientId::new(self.settings.client_id.clone());
+        match post_logout_redirect {
+            Some(to) => {
+                req = req
+                    .set_post_logout_redirect_uri(PostLogoutRedirectUrl::new(to).ok()?)
+                    .set_client_id(client_id());
+                if let Some(st) = state {
+                    req = req.set_state(CsrfToken::new(st.to_owned()));
+                }
+            }
+            None if hint.is_none() => req = req.set_client_id(client_id()),
+            None => {}
+        }
+        Some(req.http_get_url().to_string())
     }
 
     /// The issuer an ID token and the callback's `iss` must name, once known.
@@ -498,9 +544,11 @@ impl Provider {
                 None => token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
             };
             match claims {
+                // Verified: its claims as the provider wrote them (the crate's own form would
+                // turn a single `aud` into a list).
                 Ok(claims) => {
-                    return match serde_json::to_value(claims) {
-                        Ok(Value::Object(m)) => Ok(m),
+                    return match (jwt_part(token, 1), serde_json::to_value(claims)) {
+                        (Some(Value::Object(m)), _) | (None, Ok(Value::Object(m))) => Ok(m),
                         _ => Err(ProviderError::IdToken("claims are not an object".into())),
                     };
                 }
@@ -694,16 +742,26 @@ impl Provider {
         }
     }
 
-    /// What a profile answers now, for `/account-info`.
+    /// What a profile answers now, for `/account-info`: the stored ID token's claims (as
+    /// Better Auth reads them), completed by userinfo; the userinfo endpoint alone when there is
+    /// no ID token or it no longer verifies (it expired).
     pub async fn current_profile(
         &self,
         access: &str,
+        id_token: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<UserInfo, ProviderError> {
         let tokens = Tokens {
             access_token: Some(access.to_owned()),
             ..Tokens::default()
         };
+        if let Some(t) = id_token
+            .filter(|_| self.verifies_id_tokens())
+            .and_then(parse_id_token)
+            && let Ok(info) = self.user_info(&tokens, Some(&t), None, now).await
+        {
+            return Ok(info);
+        }
         self.user_info(&tokens, None, None, now).await
     }
 }
@@ -718,19 +776,24 @@ fn holds_key(keys: &CoreJsonWebKeySet, kid: &str) -> bool {
         .any(|k| k.key_id().is_some_and(|id| id.as_str() == kid))
 }
 
-/// The `kid` in a token's header, only to choose when to fetch keys again (the signature is
-/// verified by the crate, against whatever set results).
-fn key_id_of(token: &CoreIdToken) -> Option<String> {
+/// The JSON of a token's header (0) or payload (1), read without verifying: only to choose
+/// when to fetch keys again, or to answer claims the crate has verified in their own form.
+fn jwt_part(token: &CoreIdToken, index: usize) -> Option<Value> {
     use base64::Engine as _;
     let Ok(Value::String(jwt)) = serde_json::to_value(token) else {
         return None;
     };
-    let header = jwt.split('.').next()?;
+    let part = jwt.split('.').nth(index)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header.trim_end_matches('='))
+        .decode(part.trim_end_matches('='))
         .ok()?;
-    let v: Value = serde_json::from_slice(&bytes).ok()?;
-    v.get("kid")?.as_str().map(str::to_owned)
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The `kid` in a token's header (the signature is verified by the crate, against whatever
+/// key set results).
+fn key_id_of(token: &CoreIdToken) -> Option<String> {
+    jwt_part(token, 0)?.get("kid")?.as_str().map(str::to_owned)
 }
 
 const ASYMMETRIC_ALGS: [CoreJwsSigningAlgorithm; 9] = [

@@ -31,8 +31,8 @@ pub enum Kind {
 pub enum TokenAuth {
     /// `client_secret_basic`: the Authorization header.
     Basic,
-    /// `client_secret_post`: `client_id` and `client_secret` in the form (Facebook, Twitch,
-    /// LinkedIn and Apple accept only this).
+    /// `client_secret_post`: `client_id` and `client_secret` in the form. Better Auth's
+    /// default, and the only one Facebook, Twitch, LinkedIn and Apple accept.
     Post,
 }
 
@@ -120,6 +120,14 @@ pub struct ProviderSettings {
     pub extra_audiences: Vec<String>,
     /// Apple's native apps send the nonce's SHA-256 (hex) to Apple: either form is accepted.
     pub hashed_nonce: bool,
+    /// RP-initiated logout (generic providers, as Better Auth's): `/sign-out` answers the
+    /// provider's end-session URL, from discovery or `end_session_url`.
+    pub provider_logout: bool,
+    pub end_session_url: Option<Url>,
+    /// Where the provider sends the browser after its logout, unless sign-out names one.
+    pub post_logout_redirect_uri: Option<String>,
+    /// A `[[generic_oauth]]` provider (its profile answers carry Better Auth's generic fields).
+    pub generic: bool,
 }
 
 /// Better Auth's `account.accountLinking` options, with its defaults.
@@ -171,7 +179,6 @@ struct BuiltIn {
     issuer: &'static str,
     scopes: &'static [&'static str],
     params: &'static [(&'static str, &'static str)],
-    token_auth: TokenAuth,
     /// The claim that holds the user's name (Twitch: `preferred_username`).
     name_claim: &'static str,
     pkce: bool,
@@ -190,7 +197,6 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "",
         scopes: &["read:user", "user:email"],
         params: &[],
-        token_auth: TokenAuth::Basic,
         name_claim: "name",
         pkce: true,
     },
@@ -206,7 +212,6 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "https://accounts.google.com",
         scopes: &["email", "profile", "openid"],
         params: &[("include_granted_scopes", "true")],
-        token_auth: TokenAuth::Basic,
         name_claim: "name",
         pkce: true,
     },
@@ -223,7 +228,6 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "https://login.microsoftonline.com/{tenant}/v2.0",
         scopes: &["openid", "profile", "email", "User.Read", "offline_access"],
         params: &[],
-        token_auth: TokenAuth::Basic,
         name_claim: "name",
         pkce: true,
     },
@@ -240,7 +244,6 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "{base}",
         scopes: &["openid", "profile", "email"],
         params: &[],
-        token_auth: TokenAuth::Basic,
         name_claim: "name",
         pkce: true,
     },
@@ -256,7 +259,6 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "https://www.linkedin.com/oauth",
         scopes: &["openid", "profile", "email"],
         params: &[],
-        token_auth: TokenAuth::Post,
         name_claim: "name",
         pkce: true,
     },
@@ -272,7 +274,6 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "https://slack.com",
         scopes: &["openid", "profile", "email"],
         params: &[],
-        token_auth: TokenAuth::Basic,
         name_claim: "name",
         pkce: true,
     },
@@ -289,7 +290,6 @@ const BUILT_IN: &[BuiltIn] = &[
         scopes: &["identify", "email"],
         // Better Auth's default: no consent screen again for an app already authorized.
         params: &[("prompt", "none")],
-        token_auth: TokenAuth::Post,
         name_claim: "global_name",
         pkce: true,
     },
@@ -306,7 +306,6 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "https://www.facebook.com",
         scopes: &["email", "public_profile"],
         params: &[],
-        token_auth: TokenAuth::Post,
         name_claim: "name",
         pkce: true,
     },
@@ -326,7 +325,6 @@ const BUILT_IN: &[BuiltIn] = &[
             "claims",
             r#"{"id_token":{"email":null,"email_verified":null,"preferred_username":null,"picture":null}}"#,
         )],
-        token_auth: TokenAuth::Post,
         name_claim: "preferred_username",
         pkce: true,
     },
@@ -343,7 +341,6 @@ const BUILT_IN: &[BuiltIn] = &[
         scopes: &["openid", "name", "email"],
         // Apple posts the callback when a name or e-mail is asked for.
         params: &[("response_mode", "form_post")],
-        token_auth: TokenAuth::Post,
         name_claim: "name",
         // Apple documents no PKCE; the nonce binds its ID token to the flow.
         pkce: false,
@@ -503,7 +500,8 @@ fn load_built_in(config: &Config, b: &BuiltIn) -> Result<Option<ProviderSettings
             Some(&env("OVERRIDE_USER_INFO")),
             false,
         )?,
-        token_auth: b.token_auth,
+        // Better Auth's default for every provider; each built-in one accepts it.
+        token_auth: TokenAuth::Post,
         form_post: b.params.contains(&("response_mode", "form_post")),
         extra_audiences: match b.id {
             "apple" => src
@@ -514,6 +512,11 @@ fn load_built_in(config: &Config, b: &BuiltIn) -> Result<Option<ProviderSettings
         },
         hashed_nonce: b.id == "apple",
         signing_key,
+        // Better Auth's built-in providers have no provider logout.
+        provider_logout: false,
+        end_session_url: None,
+        post_logout_redirect_uri: None,
+        generic: false,
     }))
 }
 
@@ -646,7 +649,7 @@ fn load_generic(src: &TableSource<'_>) -> Result<ProviderSettings, ConfigError> 
         disable_sign_up: src.flag("disable_sign_up", None, false)?,
         disable_implicit_sign_up: src.flag("disable_implicit_sign_up", None, false)?,
         override_user_info: src.flag("override_user_info", None, false)?,
-        token_auth: match src.string("authentication", None, "basic")?.as_str() {
+        token_auth: match src.string("authentication", None, "post")?.as_str() {
             "basic" => TokenAuth::Basic,
             "post" => TokenAuth::Post,
             other => {
@@ -660,6 +663,10 @@ fn load_generic(src: &TableSource<'_>) -> Result<ProviderSettings, ConfigError> 
         signing_key: None,
         extra_audiences: Vec::new(),
         hashed_nonce: false,
+        provider_logout: !src.flag("disable_provider_logout", None, false)?,
+        end_session_url: url(src, "end_session_url", None)?,
+        post_logout_redirect_uri: src.get("post_logout_redirect_uri", None)?.map(|(_, v)| v),
+        generic: true,
         id,
     })
 }
@@ -734,7 +741,7 @@ mod tests {
     }
 
     #[test]
-    fn each_provider_authenticates_as_it_documents() {
+    fn providers_send_the_secret_in_the_form_unless_told() {
         let mut pairs = Vec::new();
         let names = [
             "GITHUB", "GOOGLE", "DISCORD", "FACEBOOK", "TWITCH", "LINKEDIN",
@@ -752,17 +759,7 @@ mod tests {
             pairs.push((k.as_str(), v.as_str()));
         }
         let s = load(&pairs).expect("load").expect("on");
-        let auth = |id: &str| {
-            s.providers
-                .iter()
-                .find(|p| p.id == id)
-                .map(|p| p.token_auth)
-        };
-        assert_eq!(auth("github"), Some(TokenAuth::Basic));
-        assert_eq!(auth("google"), Some(TokenAuth::Basic));
-        for id in ["discord", "facebook", "twitch", "linkedin"] {
-            assert_eq!(auth(id), Some(TokenAuth::Post), "{id}");
-        }
+        assert!(s.providers.iter().all(|p| p.token_auth == TokenAuth::Post));
         let twitch = s
             .providers
             .iter()
