@@ -514,6 +514,51 @@ async fn generic_provider_signs_up_then_in(backend: Backend) {
     assert_eq!(info.json()["user"]["email"], json!("ann@example.com"));
     assert_eq!(info.json()["account"]["accountId"], json!("ann"));
     assert_eq!(info.json()["data"]["sub"], json!("ann"));
+    assert!(info.json()["user"].get("id").is_none(), "as Better Auth's");
+
+    // Sign-out logs out at the provider too (RP-initiated logout): its end-session URL with
+    // the account's ID token as the hint, followed unless the client says not to.
+    let res = agent
+        .post(
+            "/api/auth/sign-out",
+            json!({"callbackURL": "/bye", "state": "s-1"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let url = res.json()["url"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(res.header("location"), Some(url.as_str()));
+    assert_eq!(res.json()["redirect"], json!(true));
+    let q: std::collections::HashMap<String, String> = url::Url::parse(&url)
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default();
+    assert!(
+        url.starts_with(&format!("{}/session/end?", op.issuer)),
+        "{url}"
+    );
+    let hint = claims_of(
+        q.get("id_token_hint")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    );
+    assert_eq!(hint["sub"], json!("ann"));
+    assert_eq!(q.get("client_id").map(String::as_str), Some(CLIENT));
+    assert_eq!(q.get("state").map(String::as_str), Some("s-1"));
+    assert_eq!(
+        q.get("post_logout_redirect_uri").cloned(),
+        Some(format!("{}/bye", srv.base))
+    );
+    assert!(
+        agent.get_session().await.is_none(),
+        "signed out here as well"
+    );
+    // Someone who never used the provider signs out as before.
+    let mut other = srv.agent();
+    other
+        .sign_up("Pat", "pat-oauth@example.com", "a long password 1")
+        .await;
+    let res = other.post("/api/auth/sign-out", json!({})).await;
+    assert_eq!(res.json(), json!({"success": true}));
+    assert_eq!(res.header("location"), None);
 
     // A provider without an e-mail for the user, and one the user refuses.
     let mut agent = srv.agent();
