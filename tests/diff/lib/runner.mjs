@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { Side } from "./http.mjs";
 import { compareAnswers, lookup, report, SIDES } from "./compare.mjs";
 import { mailMark, readMail } from "./mail.mjs";
-import { throughProvider } from "./provider.mjs";
+import { throughProvider } from "../../oidc/login.mjs";
 
 /** Replaces "{{name}}" in strings (a whole-string "{{name}}" keeps the value's type). */
 export function resolve(value, vars, where) {
@@ -159,7 +159,11 @@ async function provider(step, sides, where) {
   await Promise.all(SIDES.map(async (s) => {
     const v = sides[s].vars;
     try {
-      const back = await throughProvider(resolve(step.provider.url, v, where), resolve(step.provider.login, v, where));
+      const back = await throughProvider(
+        resolve(step.provider.url, v, where),
+        resolve(step.provider.login, v, where),
+        process.env.DIFF_OIDC_ISSUER,
+      );
       if (!back.startsWith(sides[s].base)) issues.push(`${s}: the provider sent the browser to ${back}`);
       else v[step.provider.capture] = back.slice(sides[s].base.length);
     } catch (e) {

@@ -1,7 +1,8 @@
-// A browser at the test OpenID provider (tests/oidc: node-oidc-provider's development login and
-// consent pages), for steps that go through a provider: it follows an authorization URL, logs
-// in as `login`, consents, and answers where the provider sends the browser back (the
-// callback with `code`, `state` and `iss`). Its cookies are the provider's own, one jar a run.
+// A browser at this provider (provider.mjs: node-oidc-provider's development login and consent
+// pages), for the suites that go through it (tests/diff's `provider` steps, tests/js): it
+// follows an authorization URL, logs in as `login`, consents, and answers where the provider
+// sends the browser back (the callback with `code`, `state` and `iss`). Its cookies are the
+// provider's own, one jar a call. No dependencies: Node's fetch.
 
 const between = (s, start, end) => {
   const from = s.indexOf(start);
@@ -11,9 +12,9 @@ const between = (s, start, end) => {
   return to < 0 ? undefined : rest.slice(0, to).replaceAll("&amp;", "&");
 };
 
-export async function throughProvider(url, login) {
-  const issuer = (process.env.DIFF_OIDC_ISSUER || "").replace(/\/+$/, "");
-  if (!issuer) throw new Error("DIFF_OIDC_ISSUER is not set (scripts/test-diff starts the provider)");
+export async function throughProvider(url, login, issuerUrl) {
+  const issuer = (issuerUrl || "").replace(/\/+$/, "");
+  if (!issuer) throw new Error("no issuer: the suite's environment names the provider it started");
   const jar = new Map();
   const send = async (target, init = {}) => {
     const headers = new Headers(init.headers || {});
