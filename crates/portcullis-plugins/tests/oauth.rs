@@ -692,6 +692,30 @@ async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
         };
         assert_eq!(session["user"]["name"], json!(name), "{provider}");
     }
+    // What each mapping makes of an address the provider has not verified, and of none.
+    for provider in ["slack", "linkedin", "gitlab", "twitch", "microsoft"] {
+        let mut agent = srv.agent();
+        let login = format!("unverified-{provider}");
+        let res = dance(&mut agent, &op, provider, &login, json!({})).await;
+        redirects_to(&res, "/welcome");
+        let user = agent
+            .get_session()
+            .await
+            .unwrap_or_else(|| panic!("no session"))["user"]
+            .clone();
+        assert_eq!(user["emailVerified"], json!(false), "{provider}");
+        let mut agent = srv.agent();
+        let login = format!("noemail-{provider}");
+        let res = dance(
+            &mut agent,
+            &op,
+            provider,
+            &login,
+            json!({"errorCallbackURL": "/failed"}),
+        )
+        .await;
+        redirects_to(&res, "/failed?error=email_not_found");
+    }
     // Twitch asks for its ID token's claims by name.
     let url = start_sign_in(&mut srv.agent(), json!({"provider": "twitch"})).await;
     let claims = url::Url::parse(&url)
@@ -1910,9 +1934,17 @@ async fn id_token_keys_are_fetched_again_for_a_new_key_id(backend: Backend) {
     let res = sign_in(token(1, "bob")).await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(fetches.load(Ordering::SeqCst), 2);
-    // Known key ids use the cached set; the old key is gone with it.
-    let res = sign_in(token(1, "cy")).await;
+    // Known key ids use the cached set; the old key is gone with it. The name a native app
+    // passes along (Apple's `user`, given to the app once) names the new user.
+    let res = srv
+        .agent()
+        .post(
+            "/api/auth/sign-in/social",
+            json!({"provider": "rotating", "idToken": {"token": token(1, "cy"), "user": {"name": {"firstName": "Cy", "lastName": "Young"}, "email": "cy@example.com"}}}),
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["user"]["name"], json!("Cy Young"));
     let res = sign_in(token(0, "dee")).await;
     assert_code(&res, 401, "INVALID_TOKEN");
     assert_eq!(

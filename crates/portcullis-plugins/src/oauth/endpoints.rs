@@ -119,6 +119,9 @@ struct IdTokenInput {
     nonce: Option<String>,
     access_token: Option<String>,
     refresh_token: Option<String>,
+    /// Apple's native sign-in hands the app the user's name once (`user.name`); the app sends
+    /// it along, as the web flow's form post does.
+    user_name: Option<String>,
 }
 
 fn id_token_input(req: &AuthRequest) -> Result<IdTokenInput, ApiError> {
@@ -137,6 +140,9 @@ fn id_token_input(req: &AuthRequest) -> Result<IdTokenInput, ApiError> {
         nonce: s("nonce"),
         access_token: s("accessToken"),
         refresh_token: s("refreshToken"),
+        user_name: obj
+            .get("user")
+            .and_then(|u| form_post_user_name(&u.to_string())),
     })
 }
 
@@ -172,7 +178,10 @@ async fn id_token_sign_in(
     p: &Provider,
 ) -> Result<AuthResponse, ApiError> {
     let input = id_token_input(req)?;
-    let info = verified_id_token(ctx, p, &input).await?;
+    let mut info = verified_id_token(ctx, p, &input).await?;
+    if let Some(name) = &input.user_name {
+        info.name = name.clone();
+    }
     let tokens = Tokens {
         access_token: input.access_token.clone(),
         refresh_token: input.refresh_token.clone(),
