@@ -679,7 +679,7 @@ mod tests {
         OAuthSettings::load(&crate::tests::config_of(pairs)?)
     }
 
-    fn apple<'a>(s: &'a OAuthSettings) -> Option<&'a ProviderSettings> {
+    fn apple(s: &OAuthSettings) -> Option<&ProviderSettings> {
         s.providers.iter().find(|p| p.id == "apple")
     }
 
