@@ -1356,16 +1356,7 @@ async fn github_stand_in() -> (String, tokio::task::JoinHandle<()>) {
                 axum::Json(list).into_response()
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!(
-        "http://{}",
-        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base, task) = serve(app).await;
     (base, task)
 }
 
@@ -1384,32 +1375,8 @@ async fn github_against_a_stand_in(backend: Backend) {
     ];
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (srv, _f) = server(backend, "", &env_refs).await;
-    async fn github<'a>(srv: &'a TestServer, login: &str) -> (Response, Agent<'a>) {
-        let mut agent = srv.agent();
-        let url = start_sign_in(
-            &mut agent,
-            json!({"provider": "github", "loginHint": login, "callbackURL": "/in", "errorCallbackURL": "/failed"}),
-        )
-        .await;
-        let res = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .get(&url)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let back = res
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let res = agent.get(&local(srv, &back)).await;
-        (res, agent)
-    }
     // No public e-mail: the primary verified one from /user/emails.
-    let (res, mut agent) = github(&srv, "octo").await;
+    let (res, mut agent) = through_stand_in(&srv, "github", "octo").await;
     redirects_to(&res, "/in");
     let session = agent
         .get_session()
@@ -1425,7 +1392,7 @@ async fn github_against_a_stand_in(backend: Backend) {
     let accounts = agent.get("/api/auth/list-accounts").await.json();
     assert_eq!(accounts[0]["accountId"], json!("4246"));
     // A public e-mail that GitHub has not verified: a new user, not verified.
-    let (res, mut agent) = github(&srv, "pub").await;
+    let (res, mut agent) = through_stand_in(&srv, "github", "pub").await;
     redirects_to(&res, "/in");
     let session = agent
         .get_session()
@@ -1433,7 +1400,7 @@ async fn github_against_a_stand_in(backend: Backend) {
         .unwrap_or_else(|| panic!("no session"));
     assert_eq!(session["user"]["emailVerified"], json!(false));
     // No e-mail at all.
-    let (res, _) = github(&srv, "nomail").await;
+    let (res, _) = through_stand_in(&srv, "github", "nomail").await;
     redirects_to(&res, "/failed?error=email_not_found");
     task.abort();
 }
@@ -1549,16 +1516,7 @@ async fn social_stand_in() -> (String, tokio::task::JoinHandle<()>) {
                 axum::Json(body).into_response()
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!(
-        "http://{}",
-        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base, task) = serve(app).await;
     (base, task)
 }
 
@@ -1760,16 +1718,7 @@ async fn apple_token_stand_in(
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!(
-        "http://{}",
-        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base, task) = serve(app).await;
     (base, seen, task)
 }
 
@@ -1885,16 +1834,7 @@ async fn id_token_keys_are_fetched_again_for_a_new_key_id(backend: Backend) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!(
-        "http://{}",
-        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base, task) = serve(app).await;
     let toml = format!(
         "[[generic_oauth]]\nprovider_id = \"rotating\"\nauthorization_url = \"{base}/authorize\"\n\
          token_url = \"{base}/token\"\njwks_url = \"{base}/jwks\"\nissuer = \"{base}\"\n\
@@ -1953,4 +1893,19 @@ async fn id_token_keys_are_fetched_again_for_a_new_key_id(backend: Backend) {
         "key A's id is unknown, but within the minute"
     );
     task.abort();
+}
+
+/// Serves a stand-in on a free loopback port: its base URL, and the task to abort at the end.
+async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (base, task)
 }

@@ -54,6 +54,13 @@ const danceAndLink = [
     values: ["scopes"],
   },
   {
+    name: "a token for the account in the account cookie (none is kept)",
+    device: "dancer",
+    path: "/get-access-token",
+    body: { useAccountCookie: true },
+    status: 400,
+  },
+  {
     name: "the provider's profile",
     device: "dancer",
     method: "GET",
