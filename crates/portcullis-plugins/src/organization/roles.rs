@@ -3,6 +3,7 @@
 //! `dynamicAccessControl`. A role names only resources and actions of the configured statements,
 //! and nobody makes or widens a role beyond what they hold.
 
+use super::ORGANIZATION_ID_QUERY;
 use http::Method;
 use portcullis_core::crypto::token::generate_id;
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
@@ -114,7 +115,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .tag(tag)
         .auth(Auth::Session)
-        .query(&[("organizationId", "Default: the active organization")])
+        .query(&[ORGANIZATION_ID_QUERY])
         .returns(schema::array(role_schema())),
         Endpoint::new(
             Method::GET,
@@ -128,7 +129,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         .query(&[
             ("roleName", "The role's name"),
             ("roleId", "Or its id"),
-            ("organizationId", "Default: the active organization"),
+            ORGANIZATION_ID_QUERY,
         ])
         .returns(role_schema()),
     ]
