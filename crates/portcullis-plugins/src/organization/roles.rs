@@ -153,15 +153,21 @@ pub fn role_json(row: &Row) -> serde_json::Value {
     v
 }
 
-/// The caller's membership in the organization a role request is about, with `ac: [action]`.
+/// The caller's membership in the organization a role request is about (`organizationId` in
+/// the body, or the query of a GET; else the active one), with `ac: [action]`.
 async fn member_allowed(
     ctx: &AuthContext,
     req: &AuthRequest,
-    org_id: Option<String>,
     no_org: ErrorCode,
     action: &str,
     refused: ErrorCode,
 ) -> Result<(String, Row), ApiError> {
+    let org_id = if req.method == http::Method::GET {
+        req.query_param("organizationId")
+    } else {
+        req.str_field("organizationId")
+    }
+    .map(str::to_owned);
     let s = req.session()?;
     let org_id = org_id
         .filter(|v| !v.is_empty())
@@ -249,7 +255,6 @@ async fn create(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let (org_id, me) = member_allowed(
         ctx,
         req,
-        req.str_field("organizationId").map(str::to_owned),
         YOU_MUST_BE_IN_AN_ORGANIZATION_TO_CREATE_A_ROLE,
         "create",
         YOU_ARE_NOT_ALLOWED_TO_CREATE_A_ROLE,
@@ -297,7 +302,6 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let (org_id, me) = member_allowed(
         ctx,
         req,
-        req.str_field("organizationId").map(str::to_owned),
         NO_ACTIVE_ORGANIZATION,
         "update",
         YOU_ARE_NOT_ALLOWED_TO_UPDATE_A_ROLE,
@@ -384,7 +388,6 @@ async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let (org_id, _) = member_allowed(
         ctx,
         req,
-        req.str_field("organizationId").map(str::to_owned),
         NO_ACTIVE_ORGANIZATION,
         "delete",
         YOU_ARE_NOT_ALLOWED_TO_DELETE_A_ROLE,
@@ -419,7 +422,6 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
     let (org_id, _) = member_allowed(
         ctx,
         req,
-        req.query_param("organizationId").map(str::to_owned),
         NO_ACTIVE_ORGANIZATION,
         "read",
         YOU_ARE_NOT_ALLOWED_TO_LIST_A_ROLE,
@@ -441,7 +443,6 @@ async fn get(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiEr
     let (org_id, _) = member_allowed(
         ctx,
         req,
-        req.query_param("organizationId").map(str::to_owned),
         NO_ACTIVE_ORGANIZATION,
         "read",
         YOU_ARE_NOT_ALLOWED_TO_READ_A_ROLE,
