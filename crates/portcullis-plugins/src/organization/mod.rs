@@ -158,6 +158,7 @@ impl Plugin for Organization {
     fn page_globals(&self) -> serde_json::Value {
         serde_json::json!({
             "organization_roles": self.settings.access.roles.keys().collect::<Vec<_>>(),
+            "organization_teams": self.settings.teams.is_some(),
         })
     }
 }
