@@ -73,8 +73,11 @@ test("accounts on this browser: add one, switch, sign one out", { timeout: 120_0
   assert.equal((await session.json()).user.email, first);
 
   // Signing out of the account in use, the last one, signs the browser out.
-  await section.getByRole("button", { name: `Sign out of First Account (${first})` }).click();
-  await page.waitForLoadState("load");
+  // The page reloads once the revoke is done: wait for that load, not the current one.
+  await Promise.all([
+    page.waitForEvent("load"),
+    section.getByRole("button", { name: `Sign out of First Account (${first})` }).click(),
+  ]);
   const after = await page.request.get("/api/auth/get-session");
   assert.equal(await after.text(), "null");
 
