@@ -165,6 +165,20 @@ pub async fn issue_session_in(
         token,
         from_cookie_cache: false,
     };
+    // With the session, in the issuing writes: a sign-up's event commits with its user.
+    if crate::audit::enabled(ctx) {
+        let event = crate::audit::AuditEvent::new(if sign_in.sign_up {
+            "user.sign_up"
+        } else {
+            "user.sign_in"
+        })
+        .from_request(req)
+        .actor(user_id.as_str())
+        .target_user(user_id.as_str())
+        .session(session.id())
+        .detail("method", sign_in.method);
+        crate::audit::record(ctx, writes.store(), event).await?;
+    }
     let cookies = session::session_cookies(ctx, &session, sign_in.dont_remember);
     req.state.set_issued(IssuedSession {
         session: session.clone(),

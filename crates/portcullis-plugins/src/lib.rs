@@ -4,6 +4,7 @@ pub mod access;
 pub mod admin;
 pub mod anonymous;
 pub mod api_key;
+pub mod audit;
 pub mod bearer;
 pub mod email_otp;
 pub mod jwt;
@@ -47,7 +48,12 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     let two_factor = two_factor::TwoFactorSettings::load(config)?;
     // Before passkey and two-factor: a banned user is refused before any challenge.
-    if let Some(s) = admin::AdminSettings::load(config, two_factor.is_some())? {
+    let admin = admin::AdminSettings::load(config, two_factor.is_some())?;
+    // Records through the seam wherever it sits; its `/audit/list` needs admin's roles.
+    if let Some(s) = audit::AuditSettings::load(config)? {
+        plugins.push(Arc::new(audit::Audit::new(s, admin.is_some())));
+    }
+    if let Some(s) = admin {
         plugins.push(Arc::new(admin::Admin::new(s)));
     }
     if let Some(s) = passkey::PasskeySettings::load(config)? {
