@@ -18,6 +18,7 @@ pub mod passkey;
 pub mod phone_number;
 pub mod two_factor;
 pub mod username;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -52,6 +53,10 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     // Records through the seam wherever it sits; its `/audit/list` needs admin's roles.
     if let Some(s) = audit::AuditSettings::load(config)? {
         plugins.push(Arc::new(audit::Audit::new(s, admin.is_some())));
+    }
+    // The outbox: written through the same seam, in the transaction of each change.
+    if let Some(s) = webhooks::WebhookSettings::load(config)? {
+        plugins.push(Arc::new(webhooks::Webhooks::new(s, admin.is_some())));
     }
     if let Some(s) = admin {
         plugins.push(Arc::new(admin::Admin::new(s)));

@@ -223,17 +223,20 @@ async fn admin(
     Ok(me)
 }
 
-/// The caller, if they may read the audit log (the audit plugin's `/audit/list`): `audit:list`,
-/// or under Better Auth's default access control (which has no `audit` statement) any
+/// The caller, if they may do `resource:action` of a Portcullis plugin that Better Auth's
+/// statements do not know (`audit:list`, `webhook:manage`): granted by a custom access
+/// control, or under Better Auth's default one (which has no such statement) to any
 /// administrator; stepped up when that is required.
-pub(crate) async fn audit_reader(
+pub(crate) async fn operator(
     ctx: &AuthContext,
     req: &AuthRequest,
+    resource: &str,
+    action: &str,
     refusal: ErrorCode,
 ) -> Result<SessionWithUser, ApiError> {
     let me = caller(ctx, req).await?;
     let s = settings(ctx);
-    let allowed = may(s, &me, "audit", "list")
+    let allowed = may(s, &me, resource, action)
         || (!s.roles_configured && s.is_admin(me.user_id(), role_of(&me.user)));
     if !allowed {
         return Err(ApiError::new(403, refusal));

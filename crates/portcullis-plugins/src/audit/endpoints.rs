@@ -225,7 +225,14 @@ async fn answer(
 }
 
 async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    crate::admin::audit_reader(ctx, req, YOU_ARE_NOT_ALLOWED_TO_LIST_AUDIT_EVENTS).await?;
+    crate::admin::operator(
+        ctx,
+        req,
+        "audit",
+        "list",
+        YOU_ARE_NOT_ALLOWED_TO_LIST_AUDIT_EVENTS,
+    )
+    .await?;
     let (mut filter, format) = common(req)?;
     filter.user_id = nonempty(req, "userId");
     filter.organization_id = nonempty(req, "organizationId");
