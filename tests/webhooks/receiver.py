@@ -1,13 +1,15 @@
 """A webhook receiver for the webhook tests: verifies every request with the
 `standardwebhooks` package (the specification's own library), answers 500 to the first
-FAIL_FIRST requests and 204 after, and reports what it got at GET /received.
+FAIL_FIRST requests and 204 after, and reports what it got at GET /received. With HANG_FIRST,
+the first that many requests get no answer for a minute (a sender can be killed meanwhile).
 
-Usage: receiver.py PORT SECRET FAIL_FIRST
+Usage: receiver.py PORT SECRET FAIL_FIRST [HANG_FIRST]
 """
 
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -15,6 +17,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 PORT = int(sys.argv[1])
 SECRET = sys.argv[2]
 FAIL_FIRST = int(sys.argv[3])
+HANG_FIRST = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 
 lock = threading.Lock()
 received = []  # {id, type, verified, answered}
@@ -30,6 +33,8 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(received).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
+        # The test kit's HTTP client checks every answer carries it.
+        self.send_header("x-content-type-options", "nosniff")
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -44,15 +49,19 @@ class Handler(BaseHTTPRequestHandler):
         except WebhookVerificationError as e:
             verified, kind = False, str(e)
         with lock:
+            hang = len(received) < HANG_FIRST
             status = 500 if len(received) < FAIL_FIRST else 204
             received.append(
                 {
                     "id": headers.get("webhook-id"),
                     "type": kind,
                     "verified": verified,
-                    "answered": status,
+                    "answered": None if hang else status,
                 }
             )
+        if hang:
+            time.sleep(60)
+            return
         self.send_response(status)
         self.send_header("content-length", "0")
         self.end_headers()

@@ -2,8 +2,8 @@
 //! UPDATE (`store::claim`: several instances share the work and none sends a claimed row),
 //! posts it signed, and records the answer: delivered on a 2xx, else retried with exponential
 //! backoff until three days after the event, then failed. A sender that dies after claiming
-//! loses nothing: its claim runs out (`LEASE`) and another run sends it again, with the same
-//! `webhook-id` for the receiver to drop a repeat by.
+//! loses nothing: its claim runs out (`WebhookSettings::lease`) and another run sends it
+//! again, with the same `webhook-id` for the receiver to drop a repeat by.
 
 use chrono::{DateTime, Duration, Utc};
 use portcullis_core::AuthContext;
@@ -13,10 +13,6 @@ use portcullis_storage::{Row, Value, Where};
 use super::sign;
 use super::store::{self, DELIVERY, Endpoint};
 
-/// How long a claim lasts: longer than a request may take (`TIMEOUT`).
-const LEASE: i64 = 60;
-/// One request's limit.
-pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Deliveries taken per run.
 const BATCH: i64 = 100;
 /// Retries stop this long after the event.
@@ -50,7 +46,7 @@ pub async fn deliver_due(ctx: &AuthContext) -> Result<usize, JobError> {
         let Some(id) = row.get("id").and_then(Value::as_str) else {
             continue;
         };
-        if !store::claim(store, id, now, now + Duration::seconds(LEASE)).await? {
+        if !store::claim(store, id, now, now + plugin.settings.lease()).await? {
             continue;
         }
         claimed += 1;

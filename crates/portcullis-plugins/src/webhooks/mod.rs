@@ -11,8 +11,9 @@
 //! - In-process: an embedding Rust app registers its own plugin with `records_audit()` and
 //!   gets every event in `Plugin::audit`, in the transaction of the change.
 //!
-//! Settings: `ENABLE_WEBHOOKS` (on by itself when `[[webhooks]]` is present) and
-//! `WEBHOOK_INTERVAL` (seconds between delivery runs, 5).
+//! Settings: `ENABLE_WEBHOOKS` (on by itself when `[[webhooks]]` is present),
+//! `WEBHOOK_INTERVAL` (seconds between delivery runs, 5) and `WEBHOOK_TIMEOUT` (seconds a
+//! request may take, 10; a claim lasts six times that).
 
 pub mod deliver;
 mod endpoints;
@@ -52,6 +53,16 @@ pub struct WebhookSettings {
     /// Endpoints from `[[webhooks]]`.
     pub configured: Vec<Endpoint>,
     pub interval: std::time::Duration,
+    /// One request's limit; a claim lasts six times as long (`lease`).
+    pub timeout: std::time::Duration,
+}
+
+impl WebhookSettings {
+    /// How long a claimed delivery is held: well past a request's limit, so a slow answer is
+    /// never sent twice; a sender that died lets it go once it runs out.
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.timeout * 6).unwrap_or(chrono::Duration::seconds(60))
+    }
 }
 
 /// Whether `url` is an absolute http(s) URL.
@@ -112,9 +123,22 @@ impl WebhookSettings {
             5_u64,
             "a number of seconds",
         )?;
+        let timeout = src.parse(
+            "timeout",
+            Some("WEBHOOK_TIMEOUT"),
+            10_u64,
+            "a number of seconds",
+        )?;
+        if !(1..=60).contains(&timeout) {
+            let var = src
+                .get("timeout", Some("WEBHOOK_TIMEOUT"))?
+                .map_or_else(|| src.var("timeout"), |(v, _)| v);
+            return Err(ConfigError::new(&var, "must be between 1 and 60 seconds"));
+        }
         Ok(Some(WebhookSettings {
             configured,
             interval: std::time::Duration::from_secs(interval.max(1)),
+            timeout: std::time::Duration::from_secs(timeout),
         }))
     }
 }
@@ -129,7 +153,7 @@ pub struct Webhooks {
 impl Webhooks {
     pub fn new(settings: WebhookSettings, with_admin: bool) -> Self {
         let client = reqwest::Client::builder()
-            .timeout(deliver::TIMEOUT)
+            .timeout(settings.timeout)
             // A receiver's redirect is not followed: the signed body goes where it was sent.
             .redirect(reqwest::redirect::Policy::none())
             .build()
