@@ -6,6 +6,7 @@ pub mod anonymous;
 pub mod api_key;
 pub mod audit;
 pub mod bearer;
+pub mod detectors;
 pub mod email_otp;
 pub mod jwt;
 pub mod last_login_method;
@@ -53,6 +54,9 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     // Records through the seam wherever it sits; its `/audit/list` needs admin's roles.
     if let Some(s) = audit::AuditSettings::load(config)? {
         plugins.push(Arc::new(audit::Audit::new(s, admin.is_some())));
+    }
+    if let Some(s) = detectors::DetectorSettings::load(config)? {
+        plugins.push(Arc::new(detectors::Detectors::new(s)));
     }
     // The outbox: written through the same seam, in the transaction of each change.
     if let Some(s) = webhooks::WebhookSettings::load(config)? {

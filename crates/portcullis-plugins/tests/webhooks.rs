@@ -42,6 +42,14 @@ fn main() -> std::process::ExitCode {
         .run()
 }
 
+/// The interpreter with `standardwebhooks` (`scripts/test` names it), else `python3`.
+fn python() -> String {
+    std::env::var("PORTCULLIS_TEST_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "python3".to_owned())
+}
+
 /// The Python receiver, stopped when dropped.
 struct Receiver {
     child: Child,
@@ -65,7 +73,7 @@ impl Receiver {
             if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
                 continue;
             }
-            let mut child = Command::new("python3")
+            let mut child = Command::new(python())
                 .args([script, &port.to_string(), secret, &fail_first.to_string()])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit())

@@ -35,6 +35,8 @@ pub const STRICT: &[(&str, &str)] = &[
     ("ADMIN_STEP_UP", "true"),
     // ASVS 7.1/7.2: security-relevant actions are recorded (audit plugin).
     ("ENABLE_AUDIT_LOG", "true"),
+    // ASVS 7.2 / the enterprise guide: attacks noticed as they happen (detectors plugin).
+    ("ENABLE_SECURITY_DETECTORS", "true"),
 ];
 
 /// The preset's values, or an error naming `SECURITY_PRESET`.

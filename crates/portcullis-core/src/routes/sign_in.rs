@@ -111,10 +111,13 @@ pub async fn password_sign_in(
     let refused = async |reason: &str, user: Option<&Row>| -> ApiError {
         ctx.metrics.login_attempt(method, false);
         if crate::audit::enabled(ctx) {
+            // The identifier only by hash, as in the lockout's log lines: enough to count the
+            // accounts one address tries.
             let mut event = AuditEvent::new("user.sign_in")
                 .from_request(req)
                 .failure(reason)
-                .detail("method", method);
+                .detail("method", method)
+                .detail("identifierHash", crate::lockout::email_hash(lockout_key));
             if let Some(id) = user.and_then(|u| u.get("id")).and_then(Value::as_str) {
                 event = event.target_user(id);
             }
