@@ -683,6 +683,20 @@ async fn mine_is_the_callers_and_list_is_for_admins(backend: Backend) {
     let (mut admin, _) = admin_agent(&srv, "root@example.com").await;
     let res = admin.get("/api/auth/audit/list").await;
     assert_eq!(res.status, 200);
+
+    // The account page shows the section that reads /audit/mine, with its script.
+    let res = a.get("/account").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let page = res.text();
+    assert!(
+        page.contains(r#"<section id="security-activity""#),
+        "{page}"
+    );
+    assert!(page.contains(r#"aria-labelledby="security-activity-title""#));
+    assert!(page.contains("/assets/security-activity.js"));
+    let res = a.get("/assets/security-activity.js").await;
+    assert_eq!(res.status, 200);
+    assert!(res.text().contains(r#"api("/audit/mine""#));
 }
 
 async fn retention_drops_old_events(backend: Backend) {

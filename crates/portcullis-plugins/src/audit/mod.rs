@@ -9,6 +9,8 @@
 //! - Security events (`security_event::emit`: lockouts, a cloned passkey) arrive through the
 //!   same seam: core records each as an event of severity warning or critical.
 //! - Retention: the cleanup job deletes events older than `AUDIT_RETENTION_DAYS`.
+//! - The account page's "Recent security activity" section (`templates/`, `assets/`) reads
+//!   `/audit/mine`.
 //!
 //! Settings: `ENABLE_AUDIT_LOG` (off by default, on with `SECURITY_PRESET=strict`) and
 //! `AUDIT_RETENTION_DAYS` (365).
@@ -20,7 +22,7 @@ use async_trait::async_trait;
 use portcullis_core::audit::AuditEvent;
 use portcullis_core::endpoint::Endpoint;
 use portcullis_core::error::ErrorCode;
-use portcullis_core::plugin_parts::ExpiringTable;
+use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment};
 use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin};
 use portcullis_storage::{Store, Table};
 
@@ -100,6 +102,26 @@ impl Plugin for Audit {
 
     fn endpoints(&self) -> Vec<Endpoint> {
         endpoints::all(self.with_admin)
+    }
+
+    /// "Recent security activity" on the account page, from `/audit/mine`.
+    fn fragments(&self) -> Vec<Fragment> {
+        vec![Fragment::account_section(
+            "security-activity",
+            "Account activity",
+            portcullis_core::template_source!(
+                "src/audit/templates",
+                "account-security-activity.html"
+            ),
+        )]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        vec![portcullis_core::asset!(
+            "src/audit/assets",
+            "security-activity.js",
+            "text/javascript; charset=utf-8"
+        )]
     }
 
     fn expiring_tables(&self) -> Vec<ExpiringTable> {
