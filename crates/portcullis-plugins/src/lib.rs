@@ -56,7 +56,8 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
         plugins.push(Arc::new(audit::Audit::new(s, admin.is_some())));
     }
     if let Some(s) = detectors::DetectorSettings::load(config)? {
-        plugins.push(Arc::new(detectors::Detectors::new(s)));
+        let geoip = detectors::load_geoip(config)?;
+        plugins.push(Arc::new(detectors::Detectors::new(s, geoip)));
     }
     // The outbox: written through the same seam, in the transaction of each change.
     if let Some(s) = webhooks::WebhookSettings::load(config)? {

@@ -1,7 +1,9 @@
 //! The security detectors on each backend: a scripted brute force against one account raises
 //! its event (severity, counter) and its e-mails, to the user and the operator; many accounts
 //! tried from one address, and many failures from it, raise theirs; a sign-in from a new user
-//! agent raises `security.new_device`. Each fires once per window.
+//! agent raises `security.new_device`; with MaxMind's test GeoIP file, a sign-in from London
+//! then, an hour later, from Milton (WA) raises `security.impossible_travel`. Each fires once
+//! per window.
 
 use portcullis_storage::{Query, Row, Value as Cell, Where};
 use portcullis_testkit::Suite;
@@ -29,6 +31,9 @@ fn main() -> std::process::ExitCode {
         })
         .per_backend("sign_in_from_a_new_device", |b| {
             Box::pin(sign_in_from_a_new_device(b))
+        })
+        .per_backend("impossible_travel_with_a_geoip_file", |b| {
+            Box::pin(impossible_travel_with_a_geoip_file(b))
         })
         .run()
 }
@@ -168,4 +173,54 @@ async fn sign_in_from_a_new_device(backend: Backend) {
     assert_eq!(text(&found[0], "targetUserId"), Some(user.user_id.as_str()));
     assert_eq!(text(&found[0], "userAgent"), Some("Another Browser/2.0"));
     assert_eq!(detections(&srv, "new_device").await, "1");
+}
+
+async fn sign_in_from(srv: &TestServer, ip: &str) {
+    let res = srv
+        .send(
+            Request::post("/api/auth/sign-in/email")
+                .header("x-forwarded-for", ip)
+                .json(&json!({"email": "trav@example.com", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+}
+
+async fn impossible_travel_with_a_geoip_file(backend: Backend) {
+    let geoip = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/geoip/GeoIP2-City-Test.mmdb"
+    );
+    let srv = TestServer::builder(backend)
+        .envs(ENV.iter().copied())
+        .env("GEOIP_DATABASE", geoip)
+        .env("TRUSTED_PROXIES", "127.0.0.1")
+        .env("DETECT_NEW_DEVICE", "false")
+        .start()
+        .await;
+    let user = srv.sign_up("Trav", "trav@example.com", PASSWORD).await;
+    // London, then Milton (WA) an hour later: about 7,700 km in an hour.
+    sign_in_from(&srv, "81.2.69.142").await;
+    srv.clock.advance(chrono::Duration::hours(1));
+    assert!(events(&srv, "security.impossible_travel").await.is_empty());
+    sign_in_from(&srv, "216.160.83.56").await;
+    let found = events(&srv, "security.impossible_travel").await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(text(&found[0], "severity"), Some("critical"));
+    assert_eq!(text(&found[0], "targetUserId"), Some(user.user_id.as_str()));
+    assert_eq!(text(&found[0], "ipAddress"), Some("216.160.83.56"));
+    assert_eq!(detections(&srv, "impossible_travel").await, "1");
+    let mail = srv.outbox().await;
+    assert!(
+        mail.iter()
+            .any(|m| m.kind == "security-alert" && m.to == "trav@example.com"),
+        "the user is told"
+    );
+    // Back to London a day later: 320 km/h, a flight; nothing more.
+    srv.clock.advance(chrono::Duration::hours(24));
+    sign_in_from(&srv, "81.2.69.142").await;
+    assert_eq!(events(&srv, "security.impossible_travel").await.len(), 1);
+    // Addresses the file does not know are left alone.
+    sign_in_from(&srv, "10.0.0.1").await;
+    assert_eq!(events(&srv, "security.impossible_travel").await.len(), 1);
 }

@@ -14,7 +14,9 @@
 //! key expiring with its window; a detector fires once per window, when its count reaches the
 //! threshold.
 //!
-//! Impossible travel (GeoIP) is not built.
+//! - `impossible_travel`, only with a MaxMind GeoIP City file (`GEOIP_DATABASE`, read at
+//!   start-up, never fetched): two sign-ins of one user whose places are farther apart than
+//!   `DETECT_TRAVEL_KMH` allows in the time between them.
 
 use std::time::Duration;
 
@@ -45,6 +47,8 @@ pub struct DetectorSettings {
     pub operator_email: Option<String>,
     /// Whether the user hears of an attack on their account.
     pub notify_user: bool,
+    /// The most km/h a user may travel between sign-ins (with a GeoIP file).
+    pub travel_kmh: f64,
 }
 
 /// `<count>/<seconds>`, or `off`.
@@ -115,17 +119,97 @@ impl DetectorSettings {
             new_device: src.flag("new_device", Some("DETECT_NEW_DEVICE"), true)?,
             operator_email,
             notify_user: src.flag("notify_user", Some("SECURITY_ALERT_NOTIFY_USER"), true)?,
+            travel_kmh: src.parse(
+                "travel_kmh",
+                Some("DETECT_TRAVEL_KMH"),
+                1000.0_f64,
+                "a speed in km/h",
+            )?,
         }))
     }
 }
 
 pub struct Detectors {
     settings: DetectorSettings,
+    geoip: Option<maxminddb::Reader<Vec<u8>>>,
+}
+
+/// The part of a GeoIP City record read here.
+#[derive(serde::Deserialize)]
+struct City {
+    location: Option<Location>,
+}
+
+#[derive(serde::Deserialize)]
+struct Location {
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+}
+
+/// Great-circle distance in km.
+fn distance_km((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0 * a.sqrt().asin()
+}
+
+/// `GEOIP_DATABASE`, opened at start-up: a bad file stops start-up, naming the variable.
+pub fn load_geoip(config: &Config) -> Result<Option<maxminddb::Reader<Vec<u8>>>, ConfigError> {
+    let Some(path) = config
+        .sources
+        .get("GEOIP_DATABASE")
+        .filter(|p| !p.is_empty())
+    else {
+        return Ok(None);
+    };
+    maxminddb::Reader::open_readfile(path)
+        .map(Some)
+        .map_err(|e| ConfigError::new("GEOIP_DATABASE", format!("cannot be read: {e}")))
 }
 
 impl Detectors {
-    pub fn new(settings: DetectorSettings) -> Self {
-        Detectors { settings }
+    pub fn new(settings: DetectorSettings, geoip: Option<maxminddb::Reader<Vec<u8>>>) -> Self {
+        Detectors { settings, geoip }
+    }
+
+    /// Where an address is, by the GeoIP file.
+    fn place(&self, ip: &str) -> Option<(f64, f64)> {
+        let reader = self.geoip.as_ref()?;
+        let ip: std::net::IpAddr = ip.parse().ok()?;
+        let city: City = reader.lookup(ip).ok()?.decode().ok()??;
+        let loc = city.location?;
+        Some((loc.latitude?, loc.longitude?))
+    }
+
+    /// Compares this sign-in's place and time with the user's last, then keeps this one.
+    async fn travelled_too_fast(&self, ctx: &AuthContext, user: &str, ip: &str) -> Option<String> {
+        let here = self.place(ip)?;
+        let now = ctx.now().timestamp();
+        let key = format!("detect:last-place:{user}");
+        let last = ctx.secondary.get(&key).await.ok().flatten();
+        let value = format!("{},{},{now}", here.0, here.1);
+        if let Err(e) = ctx
+            .secondary
+            .set(&key, &value, Some(Duration::from_secs(30 * 86_400)))
+            .await
+        {
+            tracing::warn!(error = %e, "impossible-travel detector could not keep the place");
+        }
+        let last = last?;
+        let mut parts = last.splitn(3, ',');
+        let there = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+        let then: i64 = parts.next()?.parse().ok()?;
+        let km = distance_km(there, here);
+        // A minute at least: two sign-ins in the same second are not infinitely fast.
+        let hours = ((now - then).max(60) as f64) / 3600.0;
+        (km > 500.0 && km / hours > self.settings.travel_kmh).then(|| {
+            format!(
+                "Two sign-ins {km:.0} km apart came {hours:.1} hours apart: faster than {:.0} km/h.",
+                self.settings.travel_kmh
+            )
+        })
     }
 
     /// Counts one more in `key` for the window: true once, when the count reaches the
@@ -167,6 +251,7 @@ impl Detectors {
             "failure_burst_ip" => "security.failure_burst_ip",
             "failure_burst_account" => "security.failure_burst_account",
             "many_accounts_from_ip" => "security.many_accounts_from_ip",
+            "impossible_travel" => "security.impossible_travel",
             _ => "security.new_device",
         };
         let mut e = AuditEvent::new(action)
@@ -194,7 +279,7 @@ impl Detectors {
         }
         if self.settings.notify_user
             && let Some(to) = &user_email
-            && detector == "failure_burst_account"
+            && matches!(detector, "failure_burst_account" | "impossible_travel")
         {
             ctx.delivery.send_email(to, ALERT_EMAIL, vars(true));
         }
@@ -310,22 +395,92 @@ impl Plugin for Detectors {
                 )
                 .await?;
             }
-        } else if s.new_device
-            && event.details.get("newDevice").and_then(|v| v.as_bool()) == Some(true)
-        {
-            let summary =
-                "A sign-in came from a device (user agent) not seen on the account.".to_owned();
-            self.detected(
-                ctx,
-                store,
-                "new_device",
-                Severity::Info,
-                event,
-                summary,
-                None,
-            )
-            .await?;
+        } else {
+            if s.new_device
+                && event.details.get("newDevice").and_then(|v| v.as_bool()) == Some(true)
+            {
+                let summary =
+                    "A sign-in came from a device (user agent) not seen on the account.".to_owned();
+                self.detected(
+                    ctx,
+                    store,
+                    "new_device",
+                    Severity::Info,
+                    event,
+                    summary,
+                    None,
+                )
+                .await?;
+            }
+            if let (Some(user), Some(ip)) =
+                (event.target_user_id.as_deref(), event.ip_address.as_deref())
+                && let Some(summary) = self.travelled_too_fast(ctx, user, ip).await
+            {
+                let email = email_of(ctx, user).await;
+                self.detected(
+                    ctx,
+                    store,
+                    "impossible_travel",
+                    Severity::Critical,
+                    event,
+                    summary,
+                    email,
+                )
+                .await?;
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_are_great_circle_km() {
+        let london = (51.5142, -0.0931);
+        let milton = (47.2513, -122.3149);
+        let d = distance_km(london, milton);
+        assert!((7600.0..7800.0).contains(&d), "{d}");
+        assert!(distance_km(london, london) < 1e-6);
+    }
+
+    #[test]
+    fn thresholds_parse_or_name_their_variable() {
+        let cfg = |pairs: &[(&str, &str)]| crate::tests::config_of(pairs).expect("config");
+        let on = [("ENABLE_SECURITY_DETECTORS", "true")];
+        let s = DetectorSettings::load(&cfg(&on))
+            .expect("load")
+            .expect("on");
+        assert_eq!(
+            s.account_failures,
+            Some(Threshold {
+                count: 5,
+                window: Duration::from_secs(600)
+            })
+        );
+        let off = [
+            ("ENABLE_SECURITY_DETECTORS", "true"),
+            ("DETECT_IP_FAILURES", "off"),
+        ];
+        assert_eq!(
+            DetectorSettings::load(&cfg(&off))
+                .expect("load")
+                .expect("on")
+                .ip_failures,
+            None
+        );
+        let bad = [
+            ("ENABLE_SECURITY_DETECTORS", "true"),
+            ("DETECT_ACCOUNTS_PER_IP", "1/x"),
+        ];
+        let e = DetectorSettings::load(&cfg(&bad)).unwrap_err();
+        assert_eq!(e.var, "DETECT_ACCOUNTS_PER_IP");
+        let missing = [("GEOIP_DATABASE", "/nonexistent/GeoIP.mmdb")];
+        assert_eq!(
+            load_geoip(&cfg(&missing)).unwrap_err().var,
+            "GEOIP_DATABASE"
+        );
     }
 }
