@@ -41,6 +41,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("retention_drops_old_events", |b| {
             Box::pin(retention_drops_old_events(b))
         })
+        .per_backend("an_embedding_app_hears_events_in_process", |b| {
+            Box::pin(an_embedding_app_hears_events_in_process(b))
+        })
         .run()
 }
 
@@ -727,5 +730,64 @@ async fn retention_drops_old_events(backend: Backend) {
     assert_eq!(
         text(&left[0], "actorUserId"),
         newer.get("id").and_then(Cell::as_str)
+    );
+}
+
+/// An embedding app's own plugin: it keeps audit events (`records_audit`) and hears each in
+/// `Plugin::audit`, in the transaction of the change.
+struct Listener(std::sync::Mutex<Vec<(String, Option<String>)>>);
+
+#[async_trait::async_trait]
+impl portcullis_core::Plugin for Listener {
+    fn id(&self) -> &'static str {
+        "embedding-app-listener"
+    }
+
+    fn records_audit(&self) -> bool {
+        true
+    }
+
+    async fn audit(
+        &self,
+        _ctx: &portcullis_core::AuthContext,
+        _store: &dyn portcullis_storage::Store,
+        event: &AuditEvent,
+    ) -> Result<(), portcullis_core::ApiError> {
+        if let Ok(mut heard) = self.0.lock() {
+            heard.push((event.action.to_owned(), event.target_user_id.clone()));
+        }
+        Ok(())
+    }
+}
+
+async fn an_embedding_app_hears_events_in_process(backend: Backend) {
+    let listener = std::sync::Arc::new(Listener(std::sync::Mutex::new(Vec::new())));
+    // Without the audit plugin: the app's own plugin is enough for events to flow.
+    let srv = TestServer::builder(backend)
+        .plugin(listener.clone())
+        .start()
+        .await;
+    let signed = srv.sign_up("Emma", "emma@example.com", PASSWORD).await;
+    let res = srv
+        .post(
+            "/sign-in/email",
+            json!({"email": "emma@example.com", "password": "wrong-password-9"}),
+        )
+        .await;
+    assert_eq!(res.status, 401);
+    let heard = listener.0.lock().map(|h| h.clone()).unwrap_or_default();
+    assert_eq!(
+        heard,
+        [
+            ("user.sign_up".to_owned(), Some(signed.user_id.clone())),
+            ("user.sign_in".to_owned(), Some(signed.user_id.clone())),
+        ]
+    );
+    // No audit table without the audit plugin: the events went only to the app.
+    assert!(
+        srv.adapter()
+            .find_many("auditEvent", &Query::default())
+            .await
+            .is_err()
     );
 }
