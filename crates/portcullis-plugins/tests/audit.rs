@@ -41,6 +41,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("retention_drops_old_events", |b| {
             Box::pin(retention_drops_old_events(b))
         })
+        .per_backend("two_factor_changes_and_refused_codes", |b| {
+            Box::pin(two_factor_changes_and_refused_codes(b))
+        })
         .per_backend("an_embedding_app_hears_events_in_process", |b| {
             Box::pin(an_embedding_app_hears_events_in_process(b))
         })
@@ -790,4 +793,103 @@ async fn an_embedding_app_hears_events_in_process(backend: Backend) {
             .await
             .is_err()
     );
+}
+
+/// `oathtool --totp` for the base32 `secret` at `at` (as the two-factor tests do).
+fn oathtool(secret: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    let out = std::process::Command::new("oathtool")
+        .args(["--totp", "-b", secret, "--now"])
+        .arg(at.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .output()
+        .expect("oathtool runs (apt-get install oathtool)");
+    assert!(out.status.success(), "oathtool: {out:?}");
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+async fn two_factor_changes_and_refused_codes(backend: Backend) {
+    let srv = server(backend, &[("ENABLE_TWO_FACTOR", "true")]).await;
+    let mut me = srv.agent();
+    let (_, id) = me.sign_up("Tess", "tess@example.com", PASSWORD).await;
+    let res = me
+        .post("/api/auth/two-factor/enable", json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let uri = res.json()["totpURI"].as_str().expect("uri").to_owned();
+    let secret = uri
+        .split_once('?')
+        .and_then(|(_, q)| q.split('&').find_map(|p| p.strip_prefix("secret=")))
+        .expect("secret")
+        .to_owned();
+    let code = |srv: &TestServer| {
+        srv.clock.advance(Duration::seconds(30));
+        oathtool(&secret, chrono::Utc::now() + srv.clock.offset())
+    };
+    let res = me
+        .post(
+            "/api/auth/two-factor/verify-totp",
+            json!({"code": code(&srv)}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let e = only_event(&srv, "two_factor.enable", "success").await;
+    assert_who(&e, Some(&id), Some(&id));
+    assert_eq!(details(&e)["method"], "totp");
+
+    // A held sign-in, a wrong code, then the right one: one failure, one sign-in.
+    me.sign_out().await;
+    let res = me
+        .post(
+            "/api/auth/sign-in/email",
+            json!({"email": "tess@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.json()["twoFactorRedirect"], true, "{}", res.describe());
+    let early = events_of(&srv, "user.sign_in").await;
+    assert!(early.is_empty(), "held: not yet signed in: {early:?}");
+    let res = me
+        .post(
+            "/api/auth/two-factor/verify-totp",
+            json!({"code": "000000"}),
+        )
+        .await;
+    assert_eq!(res.status, 401);
+    let e = only_event(&srv, "two_factor.verify", "failure").await;
+    assert_who(&e, None, Some(&id));
+    assert_eq!(details(&e)["reason"], "invalid_code");
+    assert!(!format!("{e:?}").contains("000000"));
+    let res = me
+        .post(
+            "/api/auth/two-factor/verify-totp",
+            json!({"code": code(&srv)}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let e = only_event(&srv, "user.sign_in", "success").await;
+    assert_who(&e, Some(&id), Some(&id));
+
+    let res = me
+        .post(
+            "/api/auth/two-factor/disable",
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_who(
+        &only_event(&srv, "two_factor.disable", "success").await,
+        Some(&id),
+        Some(&id),
+    );
+}
+
+async fn events_of(srv: &TestServer, action: &str) -> Vec<Row> {
+    srv.adapter()
+        .find_many(
+            "auditEvent",
+            &Query::filter(vec![Where::eq("action", action)]),
+        )
+        .await
+        .expect("read")
 }

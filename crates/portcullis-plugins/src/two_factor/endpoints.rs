@@ -169,6 +169,16 @@ async fn replace_session(
     Ok((token, session::session_cookies(ctx, &s, dont_remember)))
 }
 
+/// A wrong second-factor code, in the audit log (never the code itself).
+async fn code_refused(ctx: &AuthContext, req: &AuthRequest, user_id: &str, method: &'static str) {
+    let e = AuditEvent::new("two_factor.verify")
+        .from_request(req)
+        .target_user(user_id)
+        .failure("invalid_code")
+        .detail("method", method);
+    audit::record_now(ctx, e).await;
+}
+
 /// Sets `twoFactorEnabled` and replaces the session, in one transaction.
 async fn switch(
     ctx: &AuthContext,
@@ -354,6 +364,7 @@ async fn verify_totp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         if signing_in {
             store::record_failure(ctx, &s, &row).await;
         }
+        code_refused(ctx, req, &row.user_id, "totp").await;
         return Err(ApiError::new(401, INVALID_CODE));
     }
     if signing_in {
@@ -493,6 +504,7 @@ async fn verify_otp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
         }
         if let Some(r) = &row {
             store::record_failure(ctx, &s, r).await;
+            code_refused(ctx, req, &r.user_id, "otp").await;
         }
         return Err(ApiError::new(401, INVALID_CODE));
     }
@@ -539,6 +551,7 @@ async fn verify_backup_code(
             if signing_in {
                 store::record_failure(ctx, &s, &row).await;
             }
+            code_refused(ctx, req, &row.user_id, "backup-code").await;
             return Err(ApiError::new(401, INVALID_BACKUP_CODE));
         }
     };
