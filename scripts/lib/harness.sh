@@ -278,6 +278,27 @@ h_start_sink() {
     "SMS_WEBHOOK_URL=http://127.0.0.1:$H_SINK_HTTP_PORT/sms" "SMS_WEBHOOK_SECRET=$H_SINK_WEBHOOK_SECRET")
 }
 
+# --- the test OpenID provider ------------------------------------------------------------------
+
+# h_start_oidc_provider LOG CLIENTS_JSON — node-oidc-provider from tests/oidc (its development
+# login and consent pages) on a free loopback port, with these clients. Sets H_OIDC_PID and
+# H_OIDC_ISSUER; h_cleanup stops it.
+h_start_oidc_provider() {
+  local log=$1 clients=$2 port
+  h_npm_ci_if_needed "$H_ROOT/tests/oidc" || return 1
+  port=$(h_free_port)
+  (cd "$H_ROOT/tests/oidc" && PORT=$port CLIENTS=$clients exec node provider.mjs >"$log" 2>&1 </dev/null) &
+  H_OIDC_PID=$!
+  H_PIDS+=("$H_OIDC_PID")
+  for _ in $(seq 1 100); do
+    grep -q '^ready ' "$log" 2>/dev/null && break
+    h_alive "$H_OIDC_PID" || break
+    sleep 0.1
+  done
+  grep -q '^ready ' "$log" || { h_say "the OpenID provider did not start:"; cat "$log" >&2; return 1; }
+  H_OIDC_ISSUER="http://127.0.0.1:$port"
+}
+
 # --- reference Better Auth server ----------------------------------------------------------------
 
 # The reference server lives in the shared folder beside the checkout; a clone made elsewhere

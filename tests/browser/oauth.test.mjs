@@ -4,7 +4,7 @@
 // account page, whose "Linked accounts" section lists the provider.
 //
 // Needs a server with a [[generic_oauth]] provider "corp" named "Corp SSO" whose issuer is
-// OIDC_ISSUER (scripts/test starts both); without OIDC_ISSUER it skips, unless
+// OIDC_ISSUER, and GitHub configured (scripts/test starts both); without OIDC_ISSUER it skips, unless
 // EXPECT_OAUTH_BROWSER=1 says it must run.
 
 import { test } from "node:test";
@@ -28,6 +28,12 @@ test("Continue with Corp SSO: provider login and consent, then signed in on the 
   await page.goto("/sign-in");
   const button = page.getByRole("button", { name: "Continue with Corp SSO" });
   await button.waitFor();
+  // A built-in provider's button carries its mark, hidden from assistive technology (the
+  // label names it); a generic provider's has none.
+  const github = page.getByRole("button", { name: "Continue with GitHub", exact: true });
+  await github.waitFor();
+  assert.equal(await github.locator('svg[aria-hidden="true"] path').count(), 1);
+  assert.equal(await button.locator("svg").count(), 0);
   await checkPage(page, "sign-in-oauth");
   await button.click();
 

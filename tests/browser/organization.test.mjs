@@ -2,7 +2,8 @@
 // ENABLE_ORGANIZATIONS=true): the account page's "Organizations" section creates an
 // organization, invites someone (the e-mail reaches the outbox), and the invitee follows the
 // link to the landing page, signs in through it and accepts; the owner then changes the new
-// member's role and removes them. Every page passes the shared page checks.
+// member's role, puts them in a new team and takes them out (with ORGANIZATION_TEAMS), and
+// removes them. Every page passes the shared page checks.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -81,6 +82,30 @@ test("organizations: create, invite by e-mail, accept on the landing page, chang
   await members.getByText(invitee, { exact: false }).waitFor();
   await members.getByLabel(`Role of ${invitee}`).selectOption("admin");
   await section.getByText(`${invitee} is now admin.`).waitFor();
+
+  // Teams (ORGANIZATION_TEAMS): create one, put the new member in it, take them out again.
+  const teams = section.locator("#organization-teams");
+  if ((await teams.count()) === 0) {
+    assert.notEqual(process.env.EXPECT_ORGANIZATION_TEAMS, "1", "the Teams list is there");
+  } else {
+    await section.getByRole("button", { name: "Create team" }).click();
+    await page.locator("#organization-team-name-error").getByText("Enter the team's name").waitFor();
+    await section.getByLabel("Team name", { exact: true }).fill("Launch crew");
+    await section.getByRole("button", { name: "Create team" }).click();
+    await section.getByText("The team Launch crew was created.").waitFor();
+    // Only a team's members see who is in it: the owner joins first, then adds the member.
+    await teams.getByText("Only its members see who is in it.").first().waitFor();
+    await teams.getByLabel("Member to add to Launch crew").selectOption({ label: owner });
+    await teams.getByRole("button", { name: "Add the chosen member to Launch crew" }).click();
+    await section.getByText(`${owner} joined Launch crew.`).waitFor();
+    await teams.getByLabel("Member to add to Launch crew").selectOption({ label: invitee });
+    await teams.getByRole("button", { name: "Add the chosen member to Launch crew" }).click();
+    await section.getByText(`${invitee} joined Launch crew.`).waitFor();
+    await teams.getByText(`Members: ${owner}, ${invitee}`, { exact: false }).waitFor();
+    await checkPage(page, "account-organization-teams");
+    await teams.getByRole("button", { name: `Remove ${invitee} from Launch crew` }).click();
+    await section.getByText(`${invitee} left Launch crew.`).waitFor();
+  }
   page.once("dialog", (dialog) => dialog.accept());
   await members.getByRole("button", { name: `Remove ${invitee}` }).click();
   await section.getByText(`${invitee} was removed.`).waitFor();

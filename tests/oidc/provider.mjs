@@ -15,13 +15,19 @@ const issuer = `http://${host}:${port}`;
 const clients = JSON.parse(process.env.CLIENTS || '[]').map((c) => ({
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
-  token_endpoint_auth_method: 'client_secret_basic',
+  // Better Auth's default, and Portcullis's: the secret in the form.
+  token_endpoint_auth_method: 'client_secret_post',
   redirect_uris: ['http://127.0.0.1/callback'],
   ...c,
 }));
 
 function claimsOf(login) {
-  const claims = { sub: login, name: `User ${login}`, picture: `https://img.example/${login}.png` };
+  const claims = {
+    sub: login,
+    name: `User ${login}`,
+    preferred_username: login,
+    picture: `https://img.example/${login}.png`,
+  };
   if (!login.startsWith('noemail')) {
     claims.email = login.includes('@') ? login : `${login}@example.com`;
     claims.email_verified = !login.startsWith('unverified');
@@ -40,11 +46,15 @@ const provider = new Provider(issuer, {
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
-    profile: ['name', 'picture'],
+    profile: ['name', 'preferred_username', 'picture'],
   },
+  // Scopes some providers ask for beside the standard ones (Twitch's, Apple's `name`); known
+  // here so that they are granted, not dropped.
+  scopes: ['openid', 'offline_access', 'email', 'profile', 'name', 'user:read:email'],
   // ID tokens carry the profile claims too (the id-token sign-in reads them).
   conformIdTokenClaims: false,
-  features: { devInteractions: { enabled: true } },
+  // claimsParameter: Twitch asks for its ID token's claims by name.
+  features: { devInteractions: { enabled: true }, claimsParameter: { enabled: true } },
   ttl: { AccessToken: Number(process.env.ACCESS_TOKEN_TTL || 3600) },
   pkce: { required: () => false },
 });

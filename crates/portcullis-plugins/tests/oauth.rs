@@ -18,6 +18,12 @@ const CLIENT: &str = "portcullis-test";
 const CLIENT_SECRET: &str = "portcullis-test-secret";
 /// A second client of the same provider: its ID tokens are for another audience.
 const OTHER_CLIENT: &str = "another-app";
+/// The client of the Apple test (the token stand-in passes its requests on with this secret).
+const POST_CLIENT: &str = "portcullis-post";
+const POST_CLIENT_SECRET: &str = "portcullis-post-secret";
+/// A client registered for `client_secret_basic`: the provider refuses the secret in the form.
+const BASIC_CLIENT: &str = "portcullis-basic";
+const BASIC_CLIENT_SECRET: &str = "portcullis-basic-secret";
 
 fn main() -> std::process::ExitCode {
     Suite::new()
@@ -41,6 +47,15 @@ fn main() -> std::process::ExitCode {
         })
         .per_backend("github_against_a_stand_in", |b| {
             Box::pin(github_against_a_stand_in(b))
+        })
+        .per_backend("discord_and_facebook_against_stand_ins", |b| {
+            Box::pin(discord_and_facebook_against_stand_ins(b))
+        })
+        .per_backend("apple_posts_back_with_a_signed_secret", |b| {
+            Box::pin(apple_posts_back_with_a_signed_secret(b))
+        })
+        .per_backend("id_token_keys_are_fetched_again_for_a_new_key_id", |b| {
+            Box::pin(id_token_keys_are_fetched_again_for_a_new_key_id(b))
         })
         .run()
 }
@@ -80,6 +95,8 @@ impl OidcProvider {
         let clients = json!([
             {"client_id": CLIENT, "client_secret": CLIENT_SECRET},
             {"client_id": OTHER_CLIENT, "client_secret": "another-secret"},
+            {"client_id": POST_CLIENT, "client_secret": POST_CLIENT_SECRET},
+            {"client_id": BASIC_CLIENT, "client_secret": BASIC_CLIENT_SECRET, "token_endpoint_auth_method": "client_secret_basic"},
         ]);
         let mut child = Command::new("node")
             .arg("provider.mjs")
@@ -231,10 +248,19 @@ impl ProviderBrowser {
     /// Follows the authorization URL through login and consent; returns the URL the provider
     /// redirects to (the callback with `code`, `state` and `iss`).
     async fn authorize(&mut self, url: &str, login: &str, issuer: &str) -> String {
+        match self.authorize_to(url, login, issuer).await {
+            Landing::Redirect(to) => to,
+            Landing::FormPost { action, .. } => panic!("a form post to {action}"),
+        }
+    }
+
+    /// As `authorize`, for a provider that may answer with `response_mode=form_post`: the
+    /// page it ends on then holds a form aimed at the callback, which is answered here.
+    async fn authorize_to(&mut self, url: &str, login: &str, issuer: &str) -> Landing {
         let mut next = url.to_owned();
         for _ in 0..12 {
             if !next.starts_with(issuer) {
-                return next;
+                return Landing::Redirect(next);
             }
             let (status, location, body) = self.request(self.http.get(&next)).await;
             if let Some(l) = location {
@@ -248,6 +274,12 @@ impl ProviderBrowser {
             assert_eq!(status, 200, "provider page {next}: {body}");
             let action = between(&body, "action=\"", "\"")
                 .unwrap_or_else(|| panic!("no form at {next}: {body}"));
+            if action.starts_with("http") && !action.starts_with(issuer) {
+                return Landing::FormPost {
+                    action,
+                    fields: hidden_inputs(&body),
+                };
+            }
             let prompt = between(&body, "name=\"prompt\" value=\"", "\"").unwrap_or_default();
             let form: Vec<(&str, &str)> = match prompt.as_str() {
                 "login" => vec![("prompt", "login"), ("login", login), ("password", "any")],
@@ -264,6 +296,39 @@ impl ProviderBrowser {
         }
         panic!("too many redirects at the provider");
     }
+}
+
+/// Where the provider sent the browser back.
+enum Landing {
+    Redirect(String),
+    /// The callback by `response_mode=form_post`: its form's target and hidden fields.
+    FormPost {
+        action: String,
+        fields: Vec<(String, String)>,
+    },
+}
+
+/// The `name`/`value` pairs of a page's hidden inputs.
+fn hidden_inputs(body: &str) -> Vec<(String, String)> {
+    body.split("<input")
+        .skip(1)
+        .filter_map(|tag| {
+            let tag = tag.split('>').next()?;
+            Some((
+                between(tag, "name=\"", "\"")?,
+                html_unescape(&between(tag, "value=\"", "\"")?),
+            ))
+        })
+        .collect()
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 fn absolute(issuer: &str, url: &str) -> String {
@@ -449,6 +514,51 @@ async fn generic_provider_signs_up_then_in(backend: Backend) {
     assert_eq!(info.json()["user"]["email"], json!("ann@example.com"));
     assert_eq!(info.json()["account"]["accountId"], json!("ann"));
     assert_eq!(info.json()["data"]["sub"], json!("ann"));
+    assert!(info.json()["user"].get("id").is_none(), "as Better Auth's");
+
+    // Sign-out logs out at the provider too (RP-initiated logout): its end-session URL with
+    // the account's ID token as the hint, followed unless the client says not to.
+    let res = agent
+        .post(
+            "/api/auth/sign-out",
+            json!({"callbackURL": "/bye", "state": "s-1"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let url = res.json()["url"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(res.header("location"), Some(url.as_str()));
+    assert_eq!(res.json()["redirect"], json!(true));
+    let q: std::collections::HashMap<String, String> = url::Url::parse(&url)
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default();
+    assert!(
+        url.starts_with(&format!("{}/session/end?", op.issuer)),
+        "{url}"
+    );
+    let hint = claims_of(
+        q.get("id_token_hint")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    );
+    assert_eq!(hint["sub"], json!("ann"));
+    assert_eq!(q.get("client_id").map(String::as_str), Some(CLIENT));
+    assert_eq!(q.get("state").map(String::as_str), Some("s-1"));
+    assert_eq!(
+        q.get("post_logout_redirect_uri").cloned(),
+        Some(format!("{}/bye", srv.base))
+    );
+    assert!(
+        agent.get_session().await.is_none(),
+        "signed out here as well"
+    );
+    // Someone who never used the provider signs out as before.
+    let mut other = srv.agent();
+    other
+        .sign_up("Pat", "pat-oauth@example.com", "a long password 1")
+        .await;
+    let res = other.post("/api/auth/sign-out", json!({})).await;
+    assert_eq!(res.json(), json!({"success": true}));
+    assert_eq!(res.header("location"), None);
 
     // A provider without an e-mail for the user, and one the user refuses.
     let mut agent = srv.agent();
@@ -496,9 +606,15 @@ async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
         format!("{i}/jwks"),
     );
     let mut env: Vec<(String, String)> = Vec::new();
-    for p in ["GOOGLE", "MICROSOFT", "SLACK", "LINKEDIN"] {
-        env.push((format!("{p}_CLIENT_ID"), CLIENT.into()));
-        env.push((format!("{p}_CLIENT_SECRET"), CLIENT_SECRET.into()));
+    for (p, client, secret) in [
+        ("GOOGLE", CLIENT, CLIENT_SECRET),
+        ("MICROSOFT", CLIENT, CLIENT_SECRET),
+        ("SLACK", CLIENT, CLIENT_SECRET),
+        ("LINKEDIN", CLIENT, CLIENT_SECRET),
+        ("TWITCH", CLIENT, CLIENT_SECRET),
+    ] {
+        env.push((format!("{p}_CLIENT_ID"), client.into()));
+        env.push((format!("{p}_CLIENT_SECRET"), secret.into()));
         env.push((format!("{p}_AUTHORIZATION_URL"), auth.clone()));
         env.push((format!("{p}_TOKEN_URL"), token.clone()));
         env.push((format!("{p}_USERINFO_URL"), userinfo.clone()));
@@ -516,7 +632,15 @@ async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
     env.push(("GITLAB_USERINFO_URL".into(), userinfo.clone()));
     env.push(("GITLAB_JWKS_URL".into(), jwks.clone()));
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (srv, _f) = server(backend, "", &env_refs).await;
+    // A generic provider whose client is registered for client_secret_basic says so.
+    let basic = format!(
+        "[[generic_oauth]]\nprovider_id = \"basic-sso\"\ndiscovery_url = \"{i}/.well-known/openid-configuration\"\n\
+         client_id = \"{BASIC_CLIENT}\"\nclient_secret = \"{BASIC_CLIENT_SECRET}\"\nauthentication = \"basic\"\n"
+    );
+    let (srv, _f) = server(backend, &basic, &env_refs).await;
+    let mut agent = srv.agent();
+    let res = dance(&mut agent, &op, "basic-sso", "bea", json!({})).await;
+    redirects_to(&res, "/welcome");
     let mut agent = srv.agent();
     let res = dance(&mut agent, &op, "google", "gail", json!({})).await;
     redirects_to(&res, "/welcome");
@@ -541,17 +665,69 @@ async fn google_and_microsoft_pointed_at_the_provider(backend: Backend) {
     providers.sort_unstable();
     assert_eq!(providers, ["google", "microsoft"], "{accounts}");
 
-    // Slack, LinkedIn and a self-hosted GitLab sign new people up the same way.
-    for (provider, login) in [("slack", "sam"), ("linkedin", "lin"), ("gitlab", "gil")] {
+    // Slack, LinkedIn, Twitch and a self-hosted GitLab sign new people up the same way.
+    for (provider, login) in [
+        ("slack", "sam"),
+        ("linkedin", "lin"),
+        ("gitlab", "gil"),
+        ("twitch", "tess"),
+    ] {
         let mut agent = srv.agent();
         let res = dance(&mut agent, &op, provider, login, json!({})).await;
         redirects_to(&res, "/welcome");
+        let session = agent
+            .get_session()
+            .await
+            .unwrap_or_else(|| panic!("no session"));
         assert_eq!(
-            agent.session_email().await,
-            Some(format!("{login}@example.com")),
+            session["user"]["email"],
+            json!(format!("{login}@example.com")),
             "{provider}"
         );
+        assert_eq!(session["user"]["emailVerified"], json!(true), "{provider}");
+        // Twitch names people by their login (`preferred_username`), others by their name.
+        let name = match provider {
+            "twitch" => login.to_owned(),
+            _ => format!("User {login}"),
+        };
+        assert_eq!(session["user"]["name"], json!(name), "{provider}");
     }
+    // What each mapping makes of an address the provider has not verified, and of none.
+    for provider in ["slack", "linkedin", "gitlab", "twitch", "microsoft"] {
+        let mut agent = srv.agent();
+        let login = format!("unverified-{provider}");
+        let res = dance(&mut agent, &op, provider, &login, json!({})).await;
+        redirects_to(&res, "/welcome");
+        let user = agent
+            .get_session()
+            .await
+            .unwrap_or_else(|| panic!("no session"))["user"]
+            .clone();
+        assert_eq!(user["emailVerified"], json!(false), "{provider}");
+        let mut agent = srv.agent();
+        let login = format!("noemail-{provider}");
+        let res = dance(
+            &mut agent,
+            &op,
+            provider,
+            &login,
+            json!({"errorCallbackURL": "/failed"}),
+        )
+        .await;
+        redirects_to(&res, "/failed?error=email_not_found");
+    }
+    // Twitch asks for its ID token's claims by name.
+    let url = start_sign_in(&mut srv.agent(), json!({"provider": "twitch"})).await;
+    let claims = url::Url::parse(&url)
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "claims")
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default();
+    let claims: Value = serde_json::from_str(&claims).unwrap_or_default();
+    assert!(claims["id_token"].get("email_verified").is_some(), "{url}");
     // A self-hosted GitLab's URLs come from its base URL.
     let (srv2, _f2) = server(
         backend,
@@ -1180,16 +1356,7 @@ async fn github_stand_in() -> (String, tokio::task::JoinHandle<()>) {
                 axum::Json(list).into_response()
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!(
-        "http://{}",
-        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base, task) = serve(app).await;
     (base, task)
 }
 
@@ -1208,32 +1375,8 @@ async fn github_against_a_stand_in(backend: Backend) {
     ];
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (srv, _f) = server(backend, "", &env_refs).await;
-    async fn github<'a>(srv: &'a TestServer, login: &str) -> (Response, Agent<'a>) {
-        let mut agent = srv.agent();
-        let url = start_sign_in(
-            &mut agent,
-            json!({"provider": "github", "loginHint": login, "callbackURL": "/in", "errorCallbackURL": "/failed"}),
-        )
-        .await;
-        let res = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .get(&url)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let back = res
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let res = agent.get(&local(srv, &back)).await;
-        (res, agent)
-    }
     // No public e-mail: the primary verified one from /user/emails.
-    let (res, mut agent) = github(&srv, "octo").await;
+    let (res, mut agent) = through_stand_in(&srv, "github", "octo").await;
     redirects_to(&res, "/in");
     let session = agent
         .get_session()
@@ -1249,7 +1392,7 @@ async fn github_against_a_stand_in(backend: Backend) {
     let accounts = agent.get("/api/auth/list-accounts").await.json();
     assert_eq!(accounts[0]["accountId"], json!("4246"));
     // A public e-mail that GitHub has not verified: a new user, not verified.
-    let (res, mut agent) = github(&srv, "pub").await;
+    let (res, mut agent) = through_stand_in(&srv, "github", "pub").await;
     redirects_to(&res, "/in");
     let session = agent
         .get_session()
@@ -1257,7 +1400,512 @@ async fn github_against_a_stand_in(backend: Backend) {
         .unwrap_or_else(|| panic!("no session"));
     assert_eq!(session["user"]["emailVerified"], json!(false));
     // No e-mail at all.
-    let (res, _) = github(&srv, "nomail").await;
+    let (res, _) = through_stand_in(&srv, "github", "nomail").await;
     redirects_to(&res, "/failed?error=email_not_found");
     task.abort();
+}
+
+/// Follows a stand-in's authorize redirect (it signs in whoever the `login_hint` names) back to
+/// Portcullis's callback, and answers the callback's response.
+async fn through_stand_in<'a>(
+    srv: &'a TestServer,
+    provider: &str,
+    login: &str,
+) -> (Response, Agent<'a>) {
+    let mut agent = srv.agent();
+    let url = start_sign_in(
+        &mut agent,
+        json!({"provider": provider, "loginHint": login, "callbackURL": "/in", "errorCallbackURL": "/failed"}),
+    )
+    .await;
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let back = res
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let res = agent.get(&local(srv, &back)).await;
+    (res, agent)
+}
+
+/// Stand-ins for Discord and Facebook (not them): the authorize redirect (the user is the
+/// `login_hint`), the token endpoint, which takes the client's secret only in the form as
+/// both document (`client_secret_post`), and the profile as each documents it:
+/// - Discord's `/users/@me`: `disco` has a display name, an animated avatar and a verified
+///   e-mail; `plain` has neither name nor avatar and an unverified e-mail; `nomail` none.
+/// - Facebook's Graph `/me?fields=…`: `fb` has an e-mail (Facebook never says it is
+///   verified) and a picture; `nomail` none.
+async fn social_stand_in() -> (String, tokio::task::JoinHandle<()>) {
+    use axum::extract::{Path, Query};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Redirect};
+    use axum::routing::{get, post};
+    use std::collections::HashMap;
+
+    fn bearer(h: &HeaderMap, prefix: &str) -> Option<String> {
+        h.get("authorization")?
+            .to_str()
+            .ok()?
+            .strip_prefix(&format!("Bearer {prefix}"))
+            .map(str::to_owned)
+    }
+    let app = axum::Router::new()
+        .route(
+            "/{provider}/authorize",
+            get(|Query(q): Query<HashMap<String, String>>| async move {
+                let login = q.get("login_hint").cloned().unwrap_or_default();
+                let to = format!(
+                    "{}?code=code-{login}&state={}",
+                    q.get("redirect_uri").cloned().unwrap_or_default(),
+                    q.get("state").cloned().unwrap_or_default()
+                );
+                Redirect::to(&to)
+            }),
+        )
+        .route(
+            "/{provider}/token",
+            post(|Path(provider): Path<String>, h: HeaderMap, body: String| async move {
+                let f: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+                    .into_owned()
+                    .collect();
+                let secret = format!("{provider}-secret");
+                if h.contains_key("authorization") || f.get("client_secret") != Some(&secret) {
+                    return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"}))).into_response();
+                }
+                let login = f.get("code").and_then(|c| c.strip_prefix("code-")).unwrap_or_default();
+                axum::Json(json!({"access_token": format!("{provider}-{login}"), "token_type": "Bearer", "expires_in": 3600})).into_response()
+            }),
+        )
+        .route(
+            "/discord/users/@me",
+            get(|h: HeaderMap| async move {
+                let Some(login) = bearer(&h, "discord-") else {
+                    return StatusCode::UNAUTHORIZED.into_response();
+                };
+                let body = match login.as_str() {
+                    "disco" => json!({"id": "80351110224678912", "username": "disco", "global_name": "Disco Fan", "discriminator": "0", "avatar": "a_1269e74af4df7417b13759eae50c83dc", "email": "disco@example.com", "verified": true}),
+                    "plain" => json!({"id": "175928847299117063", "username": "plain", "global_name": null, "discriminator": "0", "avatar": null, "email": "plain@example.com", "verified": false}),
+                    _ => json!({"id": "1", "username": login, "global_name": null, "discriminator": "0", "avatar": null, "email": null, "verified": false}),
+                };
+                axum::Json(body).into_response()
+            }),
+        )
+        .route(
+            "/facebook/me",
+            get(|h: HeaderMap, Query(q): Query<HashMap<String, String>>| async move {
+                let Some(login) = bearer(&h, "facebook-") else {
+                    return StatusCode::UNAUTHORIZED.into_response();
+                };
+                // The Graph API answers only the fields asked for.
+                let fields = q.get("fields").cloned().unwrap_or_default();
+                let mut body = json!({"id": format!("10{}", login.len()), "name": format!("Face {login}"), "picture": {"data": {"url": format!("https://graph.example/{login}.jpg"), "is_silhouette": false}}});
+                if login != "nomail" {
+                    body["email"] = json!(format!("{login}@example.com"));
+                }
+                if let Some(m) = body.as_object_mut() {
+                    m.retain(|k, _| fields.split(',').any(|f| f == k));
+                }
+                axum::Json(body).into_response()
+            }),
+        );
+    let (base, task) = serve(app).await;
+    (base, task)
+}
+
+async fn discord_and_facebook_against_stand_ins(backend: Backend) {
+    let (sb, task) = social_stand_in().await;
+    let mut env: Vec<(String, String)> = Vec::new();
+    for (p, id) in [("DISCORD", "discord"), ("FACEBOOK", "facebook")] {
+        env.push((format!("{p}_CLIENT_ID"), format!("{id}-client")));
+        env.push((format!("{p}_CLIENT_SECRET"), format!("{id}-secret")));
+        env.push((
+            format!("{p}_AUTHORIZATION_URL"),
+            format!("{sb}/{id}/authorize"),
+        ));
+        env.push((format!("{p}_TOKEN_URL"), format!("{sb}/{id}/token")));
+    }
+    env.push((
+        "DISCORD_USERINFO_URL".into(),
+        format!("{sb}/discord/users/@me"),
+    ));
+    env.push((
+        "FACEBOOK_USERINFO_URL".into(),
+        format!("{sb}/facebook/me?fields=id,name,email,picture"),
+    ));
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (srv, _f) = server(backend, "", &env_refs).await;
+
+    // Discord: the display name, the animated avatar as a GIF, the verified e-mail.
+    let (res, mut agent) = through_stand_in(&srv, "discord", "disco").await;
+    redirects_to(&res, "/in");
+    let user = agent
+        .get_session()
+        .await
+        .unwrap_or_else(|| panic!("no session"))["user"]
+        .clone();
+    assert_eq!(user["name"], json!("Disco Fan"));
+    assert_eq!(user["email"], json!("disco@example.com"));
+    assert_eq!(user["emailVerified"], json!(true));
+    assert_eq!(
+        user["image"],
+        json!(
+            "https://cdn.discordapp.com/avatars/80351110224678912/a_1269e74af4df7417b13759eae50c83dc.gif"
+        )
+    );
+    // No display name: the username; no avatar: Discord's default one for the id
+    // ((175928847299117063 >> 22) % 6 = 2); Discord says the e-mail is unverified.
+    let (res, mut agent) = through_stand_in(&srv, "discord", "plain").await;
+    redirects_to(&res, "/in");
+    let user = agent
+        .get_session()
+        .await
+        .unwrap_or_else(|| panic!("no session"))["user"]
+        .clone();
+    assert_eq!(user["name"], json!("plain"));
+    assert_eq!(
+        user["image"],
+        json!("https://cdn.discordapp.com/embed/avatars/2.png")
+    );
+    assert_eq!(user["emailVerified"], json!(false));
+    let (res, _) = through_stand_in(&srv, "discord", "nomail").await;
+    redirects_to(&res, "/failed?error=email_not_found");
+
+    // Facebook: the Graph profile; its e-mail is never taken as verified.
+    let (res, mut agent) = through_stand_in(&srv, "facebook", "fb").await;
+    redirects_to(&res, "/in");
+    let user = agent
+        .get_session()
+        .await
+        .unwrap_or_else(|| panic!("no session"))["user"]
+        .clone();
+    assert_eq!(user["name"], json!("Face fb"));
+    assert_eq!(user["email"], json!("fb@example.com"));
+    assert_eq!(user["emailVerified"], json!(false));
+    assert_eq!(user["image"], json!("https://graph.example/fb.jpg"));
+    let accounts = agent.get("/api/auth/list-accounts").await.json();
+    assert_eq!(accounts[0]["providerId"], json!("facebook"), "{accounts}");
+    // An unverified address does not link itself to the existing user of that address.
+    let (res, _) = through_stand_in(&srv, "discord", "plain").await;
+    redirects_to(&res, "/in");
+    let mut other = srv.agent();
+    let res = other
+        .post(
+            "/api/auth/sign-up/email",
+            json!({"email": "fbx@example.com", "password": "a long password 1", "name": "X"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let (res, _) = through_stand_in(&srv, "facebook", "fbx").await;
+    assert_eq!(error_of(&res), "account_not_linked");
+    let (res, _) = through_stand_in(&srv, "facebook", "nomail").await;
+    redirects_to(&res, "/failed?error=email_not_found");
+    task.abort();
+}
+
+/// A new P-256 key: its PKCS#8 PEM (as Apple's `.p8`), and its public point as base64url
+/// `x` and `y` (a JWK's).
+fn p256_key() -> (String, String, String) {
+    use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+    use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
+    let secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    let pem = secret
+        .to_pkcs8_pem(LineEnding::LF)
+        .unwrap_or_else(|e| panic!("pkcs8: {e}"))
+        .to_string();
+    let point = secret.public_key().to_encoded_point(false);
+    let enc = |b: Option<&p256::FieldBytes>| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(b.map(|b| b.as_slice()).unwrap_or_default())
+    };
+    (pem, enc(point.x()), enc(point.y()))
+}
+
+/// The signing key of a PEM made by `p256_key`.
+fn encoding_key(pem: &str) -> jsonwebtoken::EncodingKey {
+    use p256::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
+    let der = p256::SecretKey::from_pkcs8_pem(pem)
+        .and_then(|k| k.to_pkcs8_der())
+        .unwrap_or_else(|e| panic!("{e}"));
+    jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes())
+}
+
+/// A key as Apple issues it (`.p8`), and its public half for the stand-in.
+fn apple_key() -> (String, jsonwebtoken::DecodingKey) {
+    let (pem, x, y) = p256_key();
+    let decoding =
+        jsonwebtoken::DecodingKey::from_ec_components(&x, &y).unwrap_or_else(|e| panic!("{e}"));
+    (pem, decoding)
+}
+
+/// A stand-in for Apple's token endpoint (not Apple): it checks the client secret as Apple
+/// does (an ES256 JWT from the team's key: `kid`, `iss` the team, `sub` the client, `aud`
+/// Apple, at most six months long), records each one's `iat`, then passes the request on to
+/// the real provider with that client's own secret.
+async fn apple_token_stand_in(
+    op_token: String,
+    key: jsonwebtoken::DecodingKey,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<i64>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    use std::collections::HashMap;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen_here = seen.clone();
+    let app = axum::Router::new().route(
+        "/auth/token",
+        axum::routing::post(move |body: String| {
+            let (key, seen, op_token) = (key.clone(), seen_here.clone(), op_token.clone());
+            async move {
+                let mut f: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+                    .into_owned()
+                    .collect();
+                let refuse = |why: String| {
+                    (
+                        StatusCode::BAD_REQUEST,
+                        axum::Json(json!({"error": "invalid_client", "error_description": why})),
+                    )
+                        .into_response()
+                };
+                let secret = f.get("client_secret").cloned().unwrap_or_default();
+                let header = match jsonwebtoken::decode_header(&secret) {
+                    Ok(h) => h,
+                    Err(e) => return refuse(format!("header: {e}")),
+                };
+                if header.kid.as_deref() != Some("KEY123ABC") {
+                    return refuse("kid".into());
+                }
+                let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+                v.set_audience(&["https://appleid.apple.com"]);
+                v.set_issuer(&["TEAM456DEF"]);
+                v.sub = Some(POST_CLIENT.into());
+                v.set_required_spec_claims(&["exp", "iat", "iss", "sub", "aud"]);
+                let claims = match jsonwebtoken::decode::<Value>(&secret, &key, &v) {
+                    Ok(d) => d.claims,
+                    Err(e) => return refuse(format!("claims: {e}")),
+                };
+                let (iat, exp) = (
+                    claims["iat"].as_i64().unwrap_or(0),
+                    claims["exp"].as_i64().unwrap_or(0),
+                );
+                if exp - iat > 15_777_000 {
+                    return refuse("longer than six months".into());
+                }
+                if let Ok(mut s) = seen.lock() {
+                    s.push(iat);
+                }
+                f.insert("client_secret".into(), POST_CLIENT_SECRET.into());
+                let res = reqwest::Client::new()
+                    .post(&op_token)
+                    .form(&f)
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let status =
+                    StatusCode::from_u16(res.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+                let text = res.text().await.unwrap_or_default();
+                (status, [("content-type", "application/json")], text).into_response()
+            }
+        }),
+    );
+    let (base, task) = serve(app).await;
+    (base, seen, task)
+}
+
+/// Apple's shape against the real provider: `response_mode=form_post` (the callback is a POST,
+/// continued as a GET that carries the browser's cookies), the name from Apple's one-time
+/// `user` field, and a client secret that Portcullis signs with the team's key and signs again
+/// once half its day has passed (the clock moves; nothing sleeps).
+async fn apple_posts_back_with_a_signed_secret(backend: Backend) {
+    let op = OidcProvider::start(60);
+    let i = op.issuer.as_str();
+    let (pem, public) = apple_key();
+    let (stand_in, seen, task) = apple_token_stand_in(format!("{i}/token"), public).await;
+    let key_file = tempfile_path::TempToml::new(&pem);
+    let env = [
+        ("APPLE_CLIENT_ID", POST_CLIENT.to_owned()),
+        ("APPLE_TEAM_ID", "TEAM456DEF".to_owned()),
+        ("APPLE_KEY_ID", "KEY123ABC".to_owned()),
+        ("APPLE_PRIVATE_KEY_FILE", key_file.path()),
+        ("APPLE_AUTHORIZATION_URL", format!("{i}/auth")),
+        ("APPLE_TOKEN_URL", format!("{stand_in}/auth/token")),
+        ("APPLE_JWKS_URL", format!("{i}/jwks")),
+        ("APPLE_ISSUER", i.to_owned()),
+    ];
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (srv, _f) = server(backend, "", &env_refs).await;
+    let mut agent = srv.agent();
+    let url = start_sign_in(
+        &mut agent,
+        json!({"provider": "apple", "callbackURL": "/in", "newUserCallbackURL": "/welcome"}),
+    )
+    .await;
+    assert!(url.contains("response_mode=form_post"), "{url}");
+    let Landing::FormPost { action, mut fields } =
+        ProviderBrowser::new().authorize_to(&url, "ada", i).await
+    else {
+        panic!("the provider did not post back");
+    };
+    assert_eq!(action, format!("{}/api/auth/callback/apple", srv.base));
+    // Apple adds the user's name, once, beside the code.
+    fields.push((
+        "user".into(),
+        json!({"name": {"firstName": "Ada", "lastName": "Lovelace"}, "email": "ada@example.com"})
+            .to_string(),
+    ));
+    // The post arrives without the browser's cookies (a cross-site POST); Portcullis
+    // continues it as a GET, which carries them.
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let res = srv
+        .send(
+            Request::post("/api/auth/callback/apple")
+                .form(&pairs)
+                .origin("https://appleid.apple.com"),
+        )
+        .await;
+    assert_eq!(res.status, 302, "{}", res.describe());
+    let back = res.header("location").unwrap_or_default().to_owned();
+    assert!(back.contains("code=") && back.contains("user="), "{back}");
+    let res = agent.get(&local(&srv, &back)).await;
+    redirects_to(&res, "/welcome");
+    let user = agent
+        .get_session()
+        .await
+        .unwrap_or_else(|| panic!("no session"))["user"]
+        .clone();
+    assert_eq!(user["name"], json!("Ada Lovelace"));
+    assert_eq!(user["email"], json!("ada@example.com"));
+    let first = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(first.len(), 1, "one token request, with a signed secret");
+
+    // Half a day on, the access token (60 s) has expired: its refresh is sent with a secret
+    // signed again, at the moved clock.
+    srv.clock.advance(chrono::Duration::hours(13));
+    let res = agent
+        .post("/api/auth/get-access-token", json!({"providerId": "apple"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let all = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(all[1] - all[0] >= 13 * 3600, "signed again: {all:?}");
+    task.abort();
+}
+
+/// A provider rotates its signing key: an ID token under a key id the cached set lacks makes
+/// Portcullis fetch the set again, but not more than once a minute (by the clock, moved here).
+/// The key set is served by a stand-in JWKS endpoint; the tokens are ES256 JWTs signed here.
+async fn id_token_keys_are_fetched_again_for_a_new_key_id(backend: Backend) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let keys: Vec<(String, Value)> = ["key-a", "key-b"]
+        .iter()
+        .map(|kid| {
+            let (pem, x, y) = p256_key();
+            (pem, json!({"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": kid, "x": x, "y": y}))
+        })
+        .collect();
+    // Which key the set holds now, and how often it was fetched.
+    let current = Arc::new(AtomicUsize::new(0));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let (served, (c, f)) = (
+        keys.iter().map(|(_, j)| j.clone()).collect::<Vec<_>>(),
+        (current.clone(), fetches.clone()),
+    );
+    let app = axum::Router::new().route(
+        "/jwks",
+        axum::routing::get(move || {
+            let (served, c, f) = (served.clone(), c.clone(), f.clone());
+            async move {
+                f.fetch_add(1, Ordering::SeqCst);
+                axum::Json(json!({"keys": [served[c.load(Ordering::SeqCst)].clone()]}))
+            }
+        }),
+    );
+    let (base, task) = serve(app).await;
+    let toml = format!(
+        "[[generic_oauth]]\nprovider_id = \"rotating\"\nauthorization_url = \"{base}/authorize\"\n\
+         token_url = \"{base}/token\"\njwks_url = \"{base}/jwks\"\nissuer = \"{base}\"\n\
+         client_id = \"{CLIENT}\"\nclient_secret = \"s\"\n"
+    );
+    let (srv, _f) = server(backend, &toml, &[]).await;
+    let token = |i: usize, who: &str| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = keys[i].1["kid"].as_str().map(str::to_owned);
+        let now = chrono::Utc::now().timestamp();
+        let claims = json!({"iss": base, "aud": CLIENT, "sub": who, "email": format!("{who}@example.com"), "email_verified": true, "iat": now, "exp": now + 600});
+        let key = encoding_key(&keys[i].0);
+        jsonwebtoken::encode(&header, &claims, &key).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let sign_in = |jwt: String| {
+        let srv = &srv;
+        async move {
+            srv.agent()
+                .post(
+                    "/api/auth/sign-in/social",
+                    json!({"provider": "rotating", "idToken": {"token": jwt}}),
+                )
+                .await
+        }
+    };
+    let res = sign_in(token(0, "ann")).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    // The provider rotates to key B.
+    current.store(1, Ordering::SeqCst);
+    // Within a minute of the last fetch, an unknown key id does not fetch again.
+    let res = sign_in(token(1, "bob")).await;
+    assert_code(&res, 401, "INVALID_TOKEN");
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    // A minute on, it does, once, and the token verifies.
+    srv.clock.advance(chrono::Duration::seconds(61));
+    let res = sign_in(token(1, "bob")).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    // Known key ids use the cached set; the old key is gone with it. The name a native app
+    // passes along (Apple's `user`, given to the app once) names the new user.
+    let res = srv
+        .agent()
+        .post(
+            "/api/auth/sign-in/social",
+            json!({"provider": "rotating", "idToken": {"token": token(1, "cy"), "user": {"name": {"firstName": "Cy", "lastName": "Young"}, "email": "cy@example.com"}}}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["user"]["name"], json!("Cy Young"));
+    let res = sign_in(token(0, "dee")).await;
+    assert_code(&res, 401, "INVALID_TOKEN");
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        2,
+        "key A's id is unknown, but within the minute"
+    );
+    task.abort();
+}
+
+/// Serves a stand-in on a free loopback port: its base URL, and the task to abort at the end.
+async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (base, task)
 }

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { Side } from "./http.mjs";
 import { compareAnswers, lookup, report, SIDES } from "./compare.mjs";
 import { mailMark, readMail } from "./mail.mjs";
+import { throughProvider } from "../../oidc/login.mjs";
 
 /** Replaces "{{name}}" in strings (a whole-string "{{name}}" keeps the value's type). */
 export function resolve(value, vars, where) {
@@ -63,6 +64,7 @@ export function makeSides({ portcullis, reference, profile }) {
 export async function runStep({ scenario, index, step, sides, profile, show = false }) {
   const where = `${scenario} › step ${index + 1} "${step.name}"`;
   if (step.promote !== undefined) return promote(step, sides, where);
+  if (step.provider !== undefined) return provider(step, sides, where);
   const requests = {};
   for (const s of SIDES) {
     const v = sides[s].vars;
@@ -142,6 +144,32 @@ function promote(step, sides, where) {
       issues.push(`${s}: promoting failed: ${e.stderr ? e.stderr.toString() : e.message}`);
     }
   }
+  const ok = issues.length === 0;
+  return { ok, notes: [], pending: [], ms: 0, text: ok ? "" : `${where}\n  ${issues.join("\n  ")}` };
+}
+
+/**
+ * A step with `provider: {url, login, capture}` sends nothing to the servers: on each side, a
+ * browser follows that side's authorization URL (`url`, e.g. "{{authUrl}}") through the test
+ * OpenID provider's login (as `login`) and consent, and the path it is sent back to, under
+ * /api/auth, is stored as `{{capture}}` for the next step to call.
+ */
+async function provider(step, sides, where) {
+  const issues = [];
+  await Promise.all(SIDES.map(async (s) => {
+    const v = sides[s].vars;
+    try {
+      const back = await throughProvider(
+        resolve(step.provider.url, v, where),
+        resolve(step.provider.login, v, where),
+        process.env.DIFF_OIDC_ISSUER,
+      );
+      if (!back.startsWith(sides[s].base)) issues.push(`${s}: the provider sent the browser to ${back}`);
+      else v[step.provider.capture] = back.slice(sides[s].base.length);
+    } catch (e) {
+      issues.push(`${s}: at the provider: ${e.message}`);
+    }
+  }));
   const ok = issues.length === 0;
   return { ok, notes: [], pending: [], ms: 0, text: ok ? "" : `${where}\n  ${issues.join("\n  ")}` };
 }

@@ -40,7 +40,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::POST, "/sign-out", "signOut", crate::handler!(sign_out))
             .summary("Sign out", "Deletes the current session and clears the session cookies. Works without a session.")
             .tag("Session")
-            .body(BodySpec::optional(vec![FieldSpec::opt("callbackURL", Ty::String, "")]))
+            .body(BodySpec::optional(vec![
+                FieldSpec::opt("callbackURL", Ty::String, "Where the provider sends the browser after its own logout (RP-initiated logout)"),
+                FieldSpec::opt("disableRedirect", Ty::Boolean, "Answer the provider's logout URL without a Location header"),
+                FieldSpec::opt("state", Ty::String, "Passed to the provider's logout endpoint"),
+            ]))
             .returns(schema::success()),
         Endpoint::new(Method::GET, "/list-sessions", "listSessions", crate::handler!(list_sessions))
             .summary("List the user's sessions", "Active sessions of the signed-in user. Requires a fresh session.")
@@ -153,13 +157,24 @@ async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
     if let Some(token) = session::token_from_cookies(ctx, req) {
         // The session's age feeds auth_session_duration_seconds; the delete goes through
         // delete_by_token so that any session cache is invalidated with it.
-        let created = session::find_session_row(ctx, &token)
-            .await?
+        let row = session::find_session_row(ctx, &token).await?;
+        let created = row
+            .as_ref()
             .and_then(|row| row.get("createdAt").and_then(Value::as_date));
         if audit::enabled(ctx) {
             sign_out_audited(ctx, req, &token).await?;
         } else {
             session::delete_by_token(ctx, &token).await?;
+        }
+        // For after-hooks: the oauth plugin's RP-initiated logout reads whose session it was.
+        if let Some(user_id) = row
+            .as_ref()
+            .and_then(|r| r.get("userId"))
+            .and_then(Value::as_str)
+        {
+            req.state.insert(session::SignedOut {
+                user_id: user_id.to_owned(),
+            });
         }
         if let Some(created) = created {
             let age = (ctx.now() - created).num_milliseconds() as f64 / 1000.0;

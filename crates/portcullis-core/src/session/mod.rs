@@ -39,6 +39,13 @@ pub use lifecycle::{
 };
 pub use lookup::{Lookup, find_live, find_session_row, find_stored_session_row, lookup};
 
+/// Whose session `/sign-out` just ended, in the request's state for after-hooks (a provider's
+/// logout URL is built for that user's accounts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedOut {
+    pub user_id: String,
+}
+
 /// Better Auth's own session fields: never set from API input (`/update-session` ignores them).
 pub const CORE_SESSION_FIELDS: &[&str] = &[
     "expiresAt",

@@ -433,6 +433,11 @@ pub async fn store_refreshed(
     update_account(ctx, ctx.adapter.as_ref(), account_id, set).await
 }
 
+/// When the account row last changed (its creation when never updated).
+pub fn updated_at(row: &Row) -> Option<DateTime<Utc>> {
+    expires(row, "updatedAt").or_else(|| expires(row, "createdAt"))
+}
+
 pub fn expires(row: &Row, k: &str) -> Option<DateTime<Utc>> {
     row.get(k).and_then(Value::as_date)
 }

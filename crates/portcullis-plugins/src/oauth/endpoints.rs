@@ -120,6 +120,9 @@ struct IdTokenInput {
     nonce: Option<String>,
     access_token: Option<String>,
     refresh_token: Option<String>,
+    /// Apple's native sign-in hands the app the user's name once (`user.name`); the app sends
+    /// it along, as the web flow's form post does.
+    user_name: Option<String>,
 }
 
 fn id_token_input(req: &AuthRequest) -> Result<IdTokenInput, ApiError> {
@@ -138,18 +141,25 @@ fn id_token_input(req: &AuthRequest) -> Result<IdTokenInput, ApiError> {
         nonce: s("nonce"),
         access_token: s("accessToken"),
         refresh_token: s("refreshToken"),
+        user_name: obj
+            .get("user")
+            .and_then(|u| form_post_user_name(&u.to_string())),
     })
 }
 
 /// Verifies a client's ID token and reads the profile from its claims.
-async fn verified_id_token(p: &Provider, input: &IdTokenInput) -> Result<UserInfo, ApiError> {
-    if !p.is_oidc() {
+async fn verified_id_token(
+    ctx: &AuthContext,
+    p: &Provider,
+    input: &IdTokenInput,
+) -> Result<UserInfo, ApiError> {
+    if !p.verifies_id_tokens() {
         return Err(ApiError::new(404, ID_TOKEN_NOT_SUPPORTED));
     }
     let parsed = provider::parse_id_token(&input.token)
         .ok_or_else(|| ApiError::new(401, codes::INVALID_TOKEN))?;
     let claims = p
-        .verify_id_token(&parsed, input.nonce.as_deref())
+        .verify_id_token(&parsed, input.nonce.as_deref(), ctx.now())
         .await
         .map_err(|e| {
             tracing::warn!(provider = p.id(), error = %e, "invalid id token");
@@ -169,7 +179,10 @@ async fn id_token_sign_in(
     p: &Provider,
 ) -> Result<AuthResponse, ApiError> {
     let input = id_token_input(req)?;
-    let info = verified_id_token(p, &input).await?;
+    let mut info = verified_id_token(ctx, p, &input).await?;
+    if let Some(name) = &input.user_name {
+        info.name = name.clone();
+    }
     let tokens = Tokens {
         access_token: input.access_token.clone(),
         refresh_token: input.refresh_token.clone(),
@@ -269,6 +282,19 @@ const CALLBACK_PARAMS: &[&str] = &[
     "iss",
 ];
 
+/// Apple sends the user's name once, at the first consent, as the form field `user`:
+/// `{"name": {"firstName", "lastName"}, "email"}`. Its ID token never carries it.
+fn form_post_user_name(user: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(user).ok()?;
+    let part = |k: &str| v.pointer(&format!("/name/{k}")).and_then(|s| s.as_str());
+    let full = format!(
+        "{} {}",
+        part("firstName").unwrap_or_default(),
+        part("lastName").unwrap_or_default()
+    );
+    Some(full.trim().to_owned()).filter(|n| !n.is_empty())
+}
+
 fn default_error_url(ctx: &AuthContext) -> String {
     format!("{}/error", ctx.config.auth_url())
 }
@@ -346,8 +372,13 @@ pub(super) async fn callback(
             return Ok(fail("invalid_code", None));
         }
     };
-    let info = match p
-        .user_info(&tokens, id_token.as_ref(), data.id_token_nonce.as_deref())
+    let mut info = match p
+        .user_info(
+            &tokens,
+            id_token.as_ref(),
+            data.id_token_nonce.as_deref(),
+            ctx.now(),
+        )
         .await
     {
         Ok(info) => info,
@@ -356,6 +387,11 @@ pub(super) async fn callback(
             return Ok(fail("unable_to_get_user_info", None));
         }
     };
+    if p.settings.form_post
+        && let Some(name) = req.query_param("user").and_then(form_post_user_name)
+    {
+        info.name = name;
+    }
     let settings = &plugin(ctx).settings;
     if let Some(link) = &data.link {
         let target = LinkTarget {
@@ -453,7 +489,7 @@ async fn link_from_id_token(
     p: &Provider,
 ) -> Result<AuthResponse, ApiError> {
     let input = id_token_input(req)?;
-    let info = verified_id_token(p, &input).await?;
+    let info = verified_id_token(ctx, p, &input).await?;
     let tokens = Tokens {
         access_token: input.access_token.clone(),
         refresh_token: input.refresh_token.clone(),
@@ -707,20 +743,35 @@ pub(super) async fn account_info(
     let Some(access) = t.access_token.filter(|a| !a.is_empty()) else {
         return Err(ApiError::bad_request(ACCESS_TOKEN_NOT_FOUND));
     };
-    let info = p.current_profile(&access).await.map_err(|e| {
-        tracing::warn!(provider = p.id(), error = %e, "profile could not be read");
-        ApiError::new(401, codes::FAILED_TO_GET_USER_INFO)
-    })?;
+    let info = p
+        .current_profile(&access, t.id_token.as_deref(), ctx.now())
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = p.id(), error = %e, "profile could not be read");
+            ApiError::new(401, codes::FAILED_TO_GET_USER_INFO)
+        })?;
     let get = |k: &str| account.get(k).map(Value::to_json).unwrap_or(Json::Null);
+    let mut user = json!({
+        "name": info.name,
+        "email": info.email,
+        "emailVerified": info.email_verified,
+    });
+    let mut data = info.raw;
+    if let Some(image) = &info.image {
+        user["image"] = json!(image);
+    }
+    if p.settings.generic {
+        // Better Auth's generic providers add these to the profile they answer.
+        data.entry("id").or_insert_with(|| json!(info.id));
+        data.entry("emailVerified")
+            .or_insert_with(|| json!(info.email_verified));
+        if let Some(image) = &info.image {
+            data.entry("image").or_insert_with(|| json!(image));
+        }
+    }
     Ok(AuthResponse::json(json!({
-        "user": {
-            "id": info.id,
-            "name": info.name,
-            "email": info.email,
-            "image": info.image,
-            "emailVerified": info.email_verified,
-        },
-        "data": info.raw,
+        "user": user,
+        "data": data,
         "account": {"id": get("id"), "providerId": get("providerId"), "accountId": get("accountId")},
     }))
     .no_store())

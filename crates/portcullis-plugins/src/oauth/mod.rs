@@ -18,6 +18,7 @@
 
 pub mod accounts;
 mod endpoints;
+mod marks;
 pub mod provider;
 pub mod settings;
 pub mod state;
@@ -26,10 +27,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::Method;
-use portcullis_core::endpoint::{Auth, Endpoint};
+use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::openapi::schema;
+use portcullis_core::plugin::{HookScope, Hooks};
 use portcullis_core::plugin_parts::{Asset, Fragment, Sends, TemplateSource};
+use portcullis_core::session;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{AuthContext, Plugin};
 use portcullis_delivery::EmailTemplate;
@@ -106,6 +109,52 @@ impl OAuth {
 
     pub fn provider(&self, id: &str) -> Option<&Arc<Provider>> {
         self.providers.iter().find(|p| p.id() == id)
+    }
+
+    /// Better Auth's RP-initiated logout at sign-out: the end-session URL of the provider the
+    /// user last used (of those that can log out), with that account's ID token as the hint.
+    /// The post-logout redirect is the sign-out's `callbackURL`, else the provider's own,
+    /// resolved against the base URL.
+    async fn provider_logout(
+        &self,
+        ctx: &AuthContext,
+        req: &AuthRequest,
+        user_id: &str,
+    ) -> Result<Option<String>, portcullis_core::ApiError> {
+        let mut accounts: Vec<_> = accounts::user_accounts(ctx, user_id)
+            .await?
+            .into_iter()
+            .filter_map(|row| {
+                let provider = row.get("providerId")?.as_str()?;
+                let p = self
+                    .provider(provider)
+                    .filter(|p| p.settings.provider_logout)?;
+                Some((p.clone(), row))
+            })
+            .collect();
+        accounts.sort_by_key(|(_, row)| std::cmp::Reverse(accounts::updated_at(row)));
+        let mut seen: Vec<String> = Vec::new();
+        let base = url::Url::parse(&format!("{}/", ctx.config.auth_url())).ok();
+        for (p, row) in accounts {
+            if seen.iter().any(|id| id == p.id()) {
+                continue;
+            }
+            seen.push(p.id().to_owned());
+            let post = req
+                .str_field("callbackURL")
+                .map(str::to_owned)
+                .or_else(|| p.settings.post_logout_redirect_uri.clone())
+                .and_then(|to| base.as_ref()?.join(&to).ok())
+                .map(|u| u.to_string());
+            let id_token = accounts::stored_token(ctx, &row, "idToken");
+            if let Some(url) = p
+                .logout_url(id_token.as_deref(), post, req.str_field("state"))
+                .await
+            {
+                return Ok(Some(url));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -278,6 +327,39 @@ impl Plugin for OAuth {
 
     fn error_codes(&self) -> &'static [ErrorCode] {
         ALL_CODES
+    }
+
+    fn hooks(&self) -> Hooks {
+        // Only when a provider can log out: otherwise sign-out pays nothing for this plugin.
+        let logout = self.settings.providers.iter().any(|p| p.provider_logout);
+        Hooks {
+            after: if logout {
+                HookScope::Paths(&["/sign-out"])
+            } else {
+                HookScope::Never
+            },
+            ..Hooks::default()
+        }
+    }
+
+    async fn after(&self, ctx: &AuthContext, req: &AuthRequest, res: &mut AuthResponse) {
+        if res.status != 200 {
+            return;
+        }
+        let Some(signed_out) = req.state.get::<session::SignedOut>() else {
+            return;
+        };
+        match self.provider_logout(ctx, req, &signed_out.user_id).await {
+            Ok(Some(url)) => {
+                let redirect = req.field("disableRedirect").and_then(|v| v.as_bool()) != Some(true);
+                res.body = Body::Json(json!({"success": true, "url": url, "redirect": redirect}));
+                if redirect {
+                    res.headers.push(("location".into(), url));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "provider logout URL could not be built"),
+        }
     }
 
     fn endpoints(&self) -> Vec<Endpoint> {
@@ -461,7 +543,7 @@ impl Plugin for OAuth {
             .settings
             .providers
             .iter()
-            .map(|p| json!({"id": p.id, "label": p.label}))
+            .map(|p| json!({"id": p.id, "label": p.label, "mark": marks::path(&p.id)}))
             .collect();
         json!({ "oauth_providers": providers })
     }

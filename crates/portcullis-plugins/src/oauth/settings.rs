@@ -19,6 +19,41 @@ pub enum Kind {
     GitHub,
     /// Plain OAuth 2.0: the userinfo endpoint's JSON, read through the claim mapping.
     OAuth2,
+    /// Discord: `/users/@me`, its avatar hash made into a CDN URL.
+    Discord,
+    /// Facebook: the Graph API's `/me` (its e-mail is never said to be verified); ID tokens
+    /// of its Limited Login are verified against its JWKS.
+    Facebook,
+}
+
+/// How the client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAuth {
+    /// `client_secret_basic`: the Authorization header.
+    Basic,
+    /// `client_secret_post`: `client_id` and `client_secret` in the form. Better Auth's
+    /// default, and the only one Facebook, Twitch, LinkedIn and Apple accept.
+    Post,
+}
+
+/// Apple's client secret: not a fixed string but a JWT that Portcullis signs with ES256 from
+/// the `.p8` key Apple issues, and renews before it expires.
+#[derive(Clone, PartialEq)]
+pub struct SigningKey {
+    pub team_id: String,
+    pub key_id: String,
+    /// The PKCS#8 PEM, checked at start-up.
+    pub pem: String,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key itself.
+        f.debug_struct("SigningKey")
+            .field("team_id", &self.team_id)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Which profile claim fills which user field.
@@ -75,6 +110,24 @@ pub struct ProviderSettings {
     pub disable_implicit_sign_up: bool,
     /// Replace the user's name and image from the profile at each sign-in.
     pub override_user_info: bool,
+    pub token_auth: TokenAuth,
+    /// The provider answers the callback with a form post (`response_mode=form_post`: Apple).
+    pub form_post: bool,
+    /// Apple: the client secret is a JWT signed with this key.
+    pub signing_key: Option<SigningKey>,
+    /// Audiences an ID token may name besides the client id (Apple's app bundle identifier,
+    /// for tokens from a native app).
+    pub extra_audiences: Vec<String>,
+    /// Apple's native apps send the nonce's SHA-256 (hex) to Apple: either form is accepted.
+    pub hashed_nonce: bool,
+    /// RP-initiated logout (generic providers, as Better Auth's): `/sign-out` answers the
+    /// provider's end-session URL, from discovery or `end_session_url`.
+    pub provider_logout: bool,
+    pub end_session_url: Option<Url>,
+    /// Where the provider sends the browser after its logout, unless sign-out names one.
+    pub post_logout_redirect_uri: Option<String>,
+    /// A `[[generic_oauth]]` provider (its profile answers carry Better Auth's generic fields).
+    pub generic: bool,
 }
 
 /// Better Auth's `account.accountLinking` options, with its defaults.
@@ -126,6 +179,9 @@ struct BuiltIn {
     issuer: &'static str,
     scopes: &'static [&'static str],
     params: &'static [(&'static str, &'static str)],
+    /// The claim that holds the user's name (Twitch: `preferred_username`).
+    name_claim: &'static str,
+    pkce: bool,
 }
 
 const BUILT_IN: &[BuiltIn] = &[
@@ -141,6 +197,8 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "",
         scopes: &["read:user", "user:email"],
         params: &[],
+        name_claim: "name",
+        pkce: true,
     },
     BuiltIn {
         id: "google",
@@ -154,6 +212,8 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "https://accounts.google.com",
         scopes: &["email", "profile", "openid"],
         params: &[("include_granted_scopes", "true")],
+        name_claim: "name",
+        pkce: true,
     },
     BuiltIn {
         id: "microsoft",
@@ -168,6 +228,8 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "https://login.microsoftonline.com/{tenant}/v2.0",
         scopes: &["openid", "profile", "email", "User.Read", "offline_access"],
         params: &[],
+        name_claim: "name",
+        pkce: true,
     },
     BuiltIn {
         id: "gitlab",
@@ -182,6 +244,8 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "{base}",
         scopes: &["openid", "profile", "email"],
         params: &[],
+        name_claim: "name",
+        pkce: true,
     },
     BuiltIn {
         id: "linkedin",
@@ -195,6 +259,8 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "https://www.linkedin.com/oauth",
         scopes: &["openid", "profile", "email"],
         params: &[],
+        name_claim: "name",
+        pkce: true,
     },
     BuiltIn {
         id: "slack",
@@ -208,6 +274,76 @@ const BUILT_IN: &[BuiltIn] = &[
         issuer: "https://slack.com",
         scopes: &["openid", "profile", "email"],
         params: &[],
+        name_claim: "name",
+        pkce: true,
+    },
+    BuiltIn {
+        id: "discord",
+        label: "Discord",
+        env: "DISCORD",
+        kind: Kind::Discord,
+        authorization: "https://discord.com/api/oauth2/authorize",
+        token: "https://discord.com/api/oauth2/token",
+        userinfo: "https://discord.com/api/users/@me",
+        jwks: "",
+        issuer: "",
+        scopes: &["identify", "email"],
+        // Better Auth's default: no consent screen again for an app already authorized.
+        params: &[("prompt", "none")],
+        name_claim: "global_name",
+        pkce: true,
+    },
+    BuiltIn {
+        id: "facebook",
+        label: "Facebook",
+        env: "FACEBOOK",
+        kind: Kind::Facebook,
+        authorization: "https://www.facebook.com/v24.0/dialog/oauth",
+        token: "https://graph.facebook.com/v24.0/oauth/access_token",
+        userinfo: "https://graph.facebook.com/me?fields=id,name,email,picture",
+        // Limited Login's ID tokens.
+        jwks: "https://limited.facebook.com/.well-known/oauth/openid/jwks/",
+        issuer: "https://www.facebook.com",
+        scopes: &["email", "public_profile"],
+        params: &[],
+        name_claim: "name",
+        pkce: true,
+    },
+    BuiltIn {
+        id: "twitch",
+        label: "Twitch",
+        env: "TWITCH",
+        kind: Kind::Oidc,
+        authorization: "https://id.twitch.tv/oauth2/authorize",
+        token: "https://id.twitch.tv/oauth2/token",
+        userinfo: "https://id.twitch.tv/oauth2/userinfo",
+        jwks: "https://id.twitch.tv/oauth2/keys",
+        issuer: "https://id.twitch.tv/oauth2",
+        scopes: &["openid", "user:read:email"],
+        // Twitch puts these in the ID token only when they are asked for by name.
+        params: &[(
+            "claims",
+            r#"{"id_token":{"email":null,"email_verified":null,"preferred_username":null,"picture":null}}"#,
+        )],
+        name_claim: "preferred_username",
+        pkce: true,
+    },
+    BuiltIn {
+        id: "apple",
+        label: "Apple",
+        env: "APPLE",
+        kind: Kind::Oidc,
+        authorization: "https://appleid.apple.com/auth/authorize",
+        token: "https://appleid.apple.com/auth/token",
+        userinfo: "",
+        jwks: "https://appleid.apple.com/auth/keys",
+        issuer: "https://appleid.apple.com",
+        scopes: &["openid", "name", "email"],
+        // Apple posts the callback when a name or e-mail is asked for.
+        params: &[("response_mode", "form_post")],
+        name_claim: "name",
+        // Apple documents no PKCE; the nonce binds its ID token to the flow.
+        pkce: false,
     },
 ];
 
@@ -280,6 +416,15 @@ fn load_built_in(config: &Config, b: &BuiltIn) -> Result<Option<ProviderSettings
     let secret_var = env("CLIENT_SECRET");
     let client_id = src.get("client_id", Some(&id_var))?;
     let client_secret = src.get("client_secret", Some(&secret_var))?;
+    // Apple: a signing key stands in for the secret.
+    let signing_key = match b.id {
+        "apple" => apple_signing_key(&src)?,
+        _ => None,
+    };
+    let client_secret = match (client_secret, &signing_key) {
+        (None, Some(_)) => Some((secret_var.clone(), String::new())),
+        (s, _) => s,
+    };
     let (client_id, client_secret) = match (client_id, client_secret) {
         (None, None) => return Ok(None),
         (Some((_, id)), Some((_, secret))) => (id, secret),
@@ -334,13 +479,16 @@ fn load_built_in(config: &Config, b: &BuiltIn) -> Result<Option<ProviderSettings
             _ => None,
         },
         scopes,
-        pkce: true,
+        pkce: b.pkce,
         authorization_params: b
             .params
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect(),
-        claims: ClaimMap::default(),
+        claims: ClaimMap {
+            name: b.name_claim.to_owned(),
+            ..ClaimMap::default()
+        },
         disable_sign_up: src.flag("disable_sign_up", Some(&env("DISABLE_SIGN_UP")), false)?,
         disable_implicit_sign_up: src.flag(
             "disable_implicit_sign_up",
@@ -352,6 +500,79 @@ fn load_built_in(config: &Config, b: &BuiltIn) -> Result<Option<ProviderSettings
             Some(&env("OVERRIDE_USER_INFO")),
             false,
         )?,
+        // Better Auth's default for every provider; each built-in one accepts it.
+        token_auth: TokenAuth::Post,
+        form_post: b.params.contains(&("response_mode", "form_post")),
+        extra_audiences: match b.id {
+            "apple" => src
+                .get("app_bundle_identifier", Some(&env("APP_BUNDLE_IDENTIFIER")))?
+                .map(|(_, v)| vec![v])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        },
+        hashed_nonce: b.id == "apple",
+        signing_key,
+        // Better Auth's built-in providers have no provider logout.
+        provider_logout: false,
+        end_session_url: None,
+        post_logout_redirect_uri: None,
+        generic: false,
+    }))
+}
+
+/// The PKCS#8 DER of a P-256 private key in PEM (Apple's `.p8`), if it is one.
+pub fn apple_key_der(pem: &str) -> Option<Vec<u8>> {
+    use p256::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
+    let key = p256::SecretKey::from_pkcs8_pem(pem.trim()).ok()?;
+    Some(key.to_pkcs8_der().ok()?.as_bytes().to_vec())
+}
+
+/// `APPLE_TEAM_ID`, `APPLE_KEY_ID` and `APPLE_PRIVATE_KEY_FILE` (the `.p8` file, or
+/// `APPLE_PRIVATE_KEY` with its PEM text): all three or none. The key is checked here, so
+/// that a wrong file stops start-up instead of the first sign-in.
+fn apple_signing_key(src: &TableSource<'_>) -> Result<Option<SigningKey>, ConfigError> {
+    let team = src.get("team_id", Some("APPLE_TEAM_ID"))?;
+    let key_id = src.get("key_id", Some("APPLE_KEY_ID"))?;
+    let pem = match src.get("private_key_file", Some("APPLE_PRIVATE_KEY_FILE"))? {
+        Some((var, path)) => Some((
+            var.clone(),
+            std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError::new(&var, format!("cannot read `{path}`: {e}")))?,
+        )),
+        None => src.get("private_key", Some("APPLE_PRIVATE_KEY"))?,
+    };
+    let (team, key_id, (pem_var, pem)) = match (team, key_id, pem) {
+        (None, None, None) => return Ok(None),
+        (Some((_, t)), Some((_, k)), Some(p)) => (t, k, p),
+        (None, _, _) => {
+            return Err(ConfigError::new(
+                "APPLE_TEAM_ID",
+                "is required with an Apple signing key",
+            ));
+        }
+        (_, None, _) => {
+            return Err(ConfigError::new(
+                "APPLE_KEY_ID",
+                "is required with an Apple signing key",
+            ));
+        }
+        (_, _, None) => {
+            return Err(ConfigError::new(
+                "APPLE_PRIVATE_KEY_FILE",
+                "is required with APPLE_TEAM_ID and APPLE_KEY_ID",
+            ));
+        }
+    };
+    if apple_key_der(&pem).is_none() {
+        return Err(ConfigError::new(
+            &pem_var,
+            "is not an EC private key in PEM (the .p8 file Apple issues)",
+        ));
+    }
+    Ok(Some(SigningKey {
+        team_id: team,
+        key_id,
+        pem,
     }))
 }
 
@@ -428,6 +649,128 @@ fn load_generic(src: &TableSource<'_>) -> Result<ProviderSettings, ConfigError> 
         disable_sign_up: src.flag("disable_sign_up", None, false)?,
         disable_implicit_sign_up: src.flag("disable_implicit_sign_up", None, false)?,
         override_user_info: src.flag("override_user_info", None, false)?,
+        token_auth: match src.string("authentication", None, "post")?.as_str() {
+            "basic" => TokenAuth::Basic,
+            "post" => TokenAuth::Post,
+            other => {
+                return Err(ConfigError::new(
+                    &src.var("authentication"),
+                    format!("must be `basic` or `post`, got `{other}`"),
+                ));
+            }
+        },
+        form_post: false,
+        signing_key: None,
+        extra_audiences: Vec::new(),
+        hashed_nonce: false,
+        provider_logout: !src.flag("disable_provider_logout", None, false)?,
+        end_session_url: url(src, "end_session_url", None)?,
+        post_logout_redirect_uri: src.get("post_logout_redirect_uri", None)?.map(|(_, v)| v),
+        generic: true,
         id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Option<OAuthSettings>, ConfigError> {
+        OAuthSettings::load(&crate::tests::config_of(pairs)?)
+    }
+
+    fn apple(s: &OAuthSettings) -> Option<&ProviderSettings> {
+        s.providers.iter().find(|p| p.id == "apple")
+    }
+
+    #[test]
+    fn apple_takes_a_signing_key_instead_of_a_secret() {
+        use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
+        let key = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+        let pem = key.to_pkcs8_pem(LineEnding::LF).expect("pem").to_string();
+        let pem = pem.as_str();
+        let body: String = pem
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .take(24)
+            .collect();
+        let s = load(&[
+            ("APPLE_CLIENT_ID", "com.example.web"),
+            ("APPLE_TEAM_ID", "TEAM"),
+            ("APPLE_KEY_ID", "KEY"),
+            ("APPLE_PRIVATE_KEY", pem),
+        ])
+        .expect("load")
+        .expect("on");
+        let a = apple(&s).expect("apple");
+        assert_eq!(a.token_auth, TokenAuth::Post);
+        assert!(a.form_post && a.hashed_nonce && !a.pkce);
+        let key = a.signing_key.as_ref().expect("key");
+        assert_eq!(key.key_id, "KEY");
+        // The key never shows in debug output (logs).
+        assert!(!format!("{a:?}").contains(&body));
+
+        let err = load(&[
+            ("APPLE_CLIENT_ID", "c"),
+            ("APPLE_TEAM_ID", "TEAM"),
+            ("APPLE_KEY_ID", "KEY"),
+            ("APPLE_PRIVATE_KEY", "not a key"),
+        ])
+        .expect_err("a bad key stops start-up");
+        assert!(err.to_string().contains("APPLE_PRIVATE_KEY"), "{err}");
+        let err = load(&[
+            ("APPLE_CLIENT_ID", "c"),
+            ("APPLE_KEY_ID", "KEY"),
+            ("APPLE_PRIVATE_KEY", pem),
+        ])
+        .expect_err("a key without its team");
+        assert!(err.to_string().contains("APPLE_TEAM_ID"), "{err}");
+        let err = load(&[
+            ("APPLE_CLIENT_ID", "c"),
+            ("APPLE_TEAM_ID", "TEAM"),
+            ("APPLE_KEY_ID", "KEY"),
+            ("APPLE_PRIVATE_KEY_FILE", "/nonexistent/AuthKey.p8"),
+        ])
+        .expect_err("a missing file");
+        assert!(err.to_string().contains("APPLE_PRIVATE_KEY_FILE"), "{err}");
+        // Without a key, Apple needs a ready-made secret, like every provider.
+        let err = load(&[("APPLE_CLIENT_ID", "c")]).expect_err("no secret");
+        assert!(err.to_string().contains("APPLE_CLIENT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn providers_send_the_secret_in_the_form_unless_told() {
+        let mut pairs = Vec::new();
+        let names = [
+            "GITHUB", "GOOGLE", "DISCORD", "FACEBOOK", "TWITCH", "LINKEDIN",
+        ];
+        let vars: Vec<(String, String)> = names
+            .iter()
+            .flat_map(|n| {
+                [
+                    (format!("{n}_CLIENT_ID"), "id".to_owned()),
+                    (format!("{n}_CLIENT_SECRET"), "secret".to_owned()),
+                ]
+            })
+            .collect();
+        for (k, v) in &vars {
+            pairs.push((k.as_str(), v.as_str()));
+        }
+        let s = load(&pairs).expect("load").expect("on");
+        assert!(s.providers.iter().all(|p| p.token_auth == TokenAuth::Post));
+        let twitch = s
+            .providers
+            .iter()
+            .find(|p| p.id == "twitch")
+            .expect("twitch");
+        assert_eq!(twitch.claims.name, "preferred_username");
+        let facebook = s
+            .providers
+            .iter()
+            .find(|p| p.id == "facebook")
+            .expect("facebook");
+        assert!(facebook.issuer.is_some() && facebook.jwks_url.is_some());
+    }
 }

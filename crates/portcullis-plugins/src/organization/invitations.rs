@@ -2,6 +2,7 @@
 //! list-user-invitations, as Better Auth 1.7's `crud-invites` routes. The invitation e-mail
 //! goes through the delivery layer (`email-organization-invitation.*`).
 
+use super::{ORGANIZATION_ID, ORGANIZATION_ID_QUERY};
 use chrono::Duration;
 use http::Method;
 use portcullis_core::crypto::token::generate_id;
@@ -49,7 +50,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .body(BodySpec::object(vec![
                 FieldSpec::req("email", Ty::String, "Who to invite"),
                 FieldSpec::req("role", Ty::Any, "A role, or a list of roles"),
-                FieldSpec::opt("organizationId", Ty::String, "Default: the active organization"),
+                ORGANIZATION_ID,
                 FieldSpec::opt("resend", Ty::Boolean, "Send a pending invitation again, with a new expiry"),
                 FieldSpec::opt("teamId", Ty::Any, "Teams to join on accepting: an id or a list (teams on)"),
             ]))
@@ -80,7 +81,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::GET, "/organization/list-invitations", "listOrganizationInvitations", portcullis_core::handler!(list))
             .summary("List an organization's invitations", "For members who may invite.")
             .tag(tag)
-            .query(&[("organizationId", "Default: the active organization")])
+            .query(&[ORGANIZATION_ID_QUERY])
             .returns(schema::array(invitation_schema())),
         Endpoint::new(Method::GET, "/organization/list-user-invitations", "listUserInvitations", portcullis_core::handler!(list_user))
             .summary("List my invitations", "Pending invitations to the caller's (verified) address.")

@@ -2,6 +2,7 @@
 //! get-active-member-role, and has-permission, as Better Auth 1.7's `crud-members` routes.
 //! `add-member` is server-only in Better Auth (HTTP 404), and so it is here.
 
+use super::{ORGANIZATION_ID, ORGANIZATION_ID_QUERY};
 use http::Method;
 use portcullis_core::audit::{self, AuditEvent};
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
@@ -32,7 +33,7 @@ pub fn endpoints() -> Vec<Endpoint> {
                 ("filterField", "A member field to filter by"),
                 ("filterValue", "The value to filter by"),
                 ("filterOperator", "eq, ne, lt, lte, gt, gte, contains, starts_with, ends_with"),
-                ("organizationId", "Default: the active organization"),
+                ORGANIZATION_ID_QUERY,
                 ("organizationSlug", "Or its slug"),
             ])
             .returns(schema::object(json!({
@@ -45,7 +46,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .auth(Auth::Session)
             .body(BodySpec::object(vec![
                 FieldSpec::req("memberIdOrEmail", Ty::String, "The member's id or the user's email"),
-                FieldSpec::opt("organizationId", Ty::String, "Default: the active organization"),
+                ORGANIZATION_ID,
             ]))
             .returns(schema::object(json!({"member": member_schema()}))),
         Endpoint::new(Method::POST, "/organization/update-member-role", "updateOrganizationMemberRole", portcullis_core::handler!(update_member_role))
@@ -55,7 +56,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .body(BodySpec::object(vec![
                 FieldSpec::req("role", Ty::Any, "A role, or a list of roles"),
                 FieldSpec::req("memberId", Ty::String, "The member"),
-                FieldSpec::opt("organizationId", Ty::String, "Default: the active organization"),
+                ORGANIZATION_ID,
             ]))
             .returns(member_schema()),
         Endpoint::new(Method::POST, "/organization/leave", "leaveOrganization", portcullis_core::handler!(leave))
@@ -75,7 +76,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .auth(Auth::Session)
             .query(&[
                 ("userId", "Another member's user id"),
-                ("organizationId", "Default: the active organization"),
+                ORGANIZATION_ID_QUERY,
                 ("organizationSlug", "Or its slug"),
             ])
             .returns(schema::object(json!({"role": schema::string("Comma-separated roles")}))),
@@ -86,7 +87,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .body(BodySpec::object(vec![
                 FieldSpec::opt("permissions", Ty::Any, "Resource → actions, e.g. {\"member\":[\"create\"]}"),
                 FieldSpec::opt("permission", Ty::Any, "The same (deprecated name)"),
-                FieldSpec::opt("organizationId", Ty::String, "Default: the active organization"),
+                ORGANIZATION_ID,
             ]))
             .returns(schema::object(json!({
                 "error": json!({"type": "null"}),

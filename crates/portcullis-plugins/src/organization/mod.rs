@@ -32,8 +32,19 @@ use async_trait::async_trait;
 use portcullis_core::endpoint::Endpoint;
 use portcullis_core::error::ErrorCode;
 use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
+use portcullis_core::validate::{FieldSpec, Ty};
 use portcullis_core::{AuthContext, Plugin};
 use portcullis_storage::Table;
+
+/// The `organizationId` most endpoints may name in the body: the active organization when it
+/// is absent.
+const ORGANIZATION_ID: FieldSpec = FieldSpec::opt(
+    "organizationId",
+    Ty::String,
+    "Default: the active organization",
+);
+/// The same, as a query parameter.
+const ORGANIZATION_ID_QUERY: (&str, &str) = ("organizationId", "Default: the active organization");
 
 pub struct Organization {
     settings: OrganizationSettings,
@@ -147,6 +158,7 @@ impl Plugin for Organization {
     fn page_globals(&self) -> serde_json::Value {
         serde_json::json!({
             "organization_roles": self.settings.access.roles.keys().collect::<Vec<_>>(),
+            "organization_teams": self.settings.teams.is_some(),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Organizations: create, check-slug, update, delete, get-full-organization, set-active, list,
 //! as Better Auth 1.7's `crud-org` routes answer them.
 
+use super::ORGANIZATION_ID;
 use http::Method;
 use portcullis_core::crypto::token::generate_id;
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
@@ -41,7 +42,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .tag(tag)
             .body(BodySpec::object(vec![
                 FieldSpec::req("data", Ty::Any, "{name?, slug?, logo?, metadata?}"),
-                FieldSpec::opt("organizationId", Ty::String, "Default: the active organization"),
+                ORGANIZATION_ID,
             ]))
             .returns(org_schema(true)),
         Endpoint::new(Method::POST, "/organization/delete", "deleteOrganization", portcullis_core::handler!(delete))

@@ -3,6 +3,7 @@
 //! `dynamicAccessControl`. A role names only resources and actions of the configured statements,
 //! and nobody makes or widens a role beyond what they hold.
 
+use super::ORGANIZATION_ID_QUERY;
 use http::Method;
 use portcullis_core::crypto::token::generate_id;
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
@@ -114,7 +115,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .tag(tag)
         .auth(Auth::Session)
-        .query(&[("organizationId", "Default: the active organization")])
+        .query(&[ORGANIZATION_ID_QUERY])
         .returns(schema::array(role_schema())),
         Endpoint::new(
             Method::GET,
@@ -128,7 +129,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         .query(&[
             ("roleName", "The role's name"),
             ("roleId", "Or its id"),
-            ("organizationId", "Default: the active organization"),
+            ORGANIZATION_ID_QUERY,
         ])
         .returns(role_schema()),
     ]
@@ -152,15 +153,21 @@ pub fn role_json(row: &Row) -> serde_json::Value {
     v
 }
 
-/// The caller's membership in the organization a role request is about, with `ac: [action]`.
+/// The caller's membership in the organization a role request is about (`organizationId` in
+/// the body, or the query of a GET; else the active one), with `ac: [action]`.
 async fn member_allowed(
     ctx: &AuthContext,
     req: &AuthRequest,
-    org_id: Option<String>,
     no_org: ErrorCode,
     action: &str,
     refused: ErrorCode,
 ) -> Result<(String, Row), ApiError> {
+    let org_id = if req.method == http::Method::GET {
+        req.query_param("organizationId")
+    } else {
+        req.str_field("organizationId")
+    }
+    .map(str::to_owned);
     let s = req.session()?;
     let org_id = org_id
         .filter(|v| !v.is_empty())
@@ -248,7 +255,6 @@ async fn create(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let (org_id, me) = member_allowed(
         ctx,
         req,
-        req.str_field("organizationId").map(str::to_owned),
         YOU_MUST_BE_IN_AN_ORGANIZATION_TO_CREATE_A_ROLE,
         "create",
         YOU_ARE_NOT_ALLOWED_TO_CREATE_A_ROLE,
@@ -296,7 +302,6 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let (org_id, me) = member_allowed(
         ctx,
         req,
-        req.str_field("organizationId").map(str::to_owned),
         NO_ACTIVE_ORGANIZATION,
         "update",
         YOU_ARE_NOT_ALLOWED_TO_UPDATE_A_ROLE,
@@ -383,7 +388,6 @@ async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let (org_id, _) = member_allowed(
         ctx,
         req,
-        req.str_field("organizationId").map(str::to_owned),
         NO_ACTIVE_ORGANIZATION,
         "delete",
         YOU_ARE_NOT_ALLOWED_TO_DELETE_A_ROLE,
@@ -418,7 +422,6 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
     let (org_id, _) = member_allowed(
         ctx,
         req,
-        req.query_param("organizationId").map(str::to_owned),
         NO_ACTIVE_ORGANIZATION,
         "read",
         YOU_ARE_NOT_ALLOWED_TO_LIST_A_ROLE,
@@ -440,7 +443,6 @@ async fn get(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiEr
     let (org_id, _) = member_allowed(
         ctx,
         req,
-        req.query_param("organizationId").map(str::to_owned),
         NO_ACTIVE_ORGANIZATION,
         "read",
         YOU_ARE_NOT_ALLOWED_TO_READ_A_ROLE,

@@ -4,6 +4,7 @@
 //! list-user-teams, list-team-members, add-team-member, remove-team-member; and the default team
 //! an organization is created with.
 
+use super::ORGANIZATION_ID_QUERY;
 use http::Method;
 use portcullis_core::crypto::token::{generate_id, hash_token};
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
@@ -342,7 +343,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .tag(tag)
         .auth(Auth::Session)
-        .query(&[("organizationId", "Default: the active organization")])
+        .query(&[ORGANIZATION_ID_QUERY])
         .returns(schema::array(team_schema())),
         Endpoint::new(
             Method::POST,

@@ -8,9 +8,11 @@ const message = document.getElementById("oauth-message");
 for (const button of document.querySelectorAll("button[data-oauth-provider]")) {
   button.addEventListener("click", async () => {
     clearMessage(message);
-    const label = button.textContent;
+    // The label changes, not the whole button: its mark stays.
+    const text = button.querySelector(".oauth-label") || button;
+    const label = text.textContent;
     button.disabled = true;
-    button.textContent = button.dataset.busyLabel || label;
+    text.textContent = button.dataset.busyLabel || label;
     const { data, error } = await api("/sign-in/social", {
       method: "POST",
       body: {
@@ -21,7 +23,7 @@ for (const button of document.querySelectorAll("button[data-oauth-provider]")) {
     });
     if (error || !data || !data.url) {
       button.disabled = false;
-      button.textContent = label;
+      text.textContent = label;
       showMessage(message, error ? errorText(error) : "The provider could not be reached. Try again.");
       return;
     }

@@ -1,7 +1,8 @@
 // Account page, "Organizations" section (organization plugin): the organizations the user
 // belongs to (make one active), a create form, the active organization's members (change a
-// role, remove), an invite form and its pending invitations (cancel), and the invitations sent
-// to this account (accept, decline). Text from the server always goes through textContent.
+// role, remove), an invite form and its pending invitations (cancel), its teams when teams are
+// on (create, add or remove a member, remove), and the invitations sent to this account
+// (accept, decline). Text from the server always goes through textContent.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
 import { checkRequired, showServerError, wireForm } from "./forms.js";
 
@@ -20,6 +21,14 @@ const EXPLAIN = {
   YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION: "Your role cannot invite people. Ask an owner or an admin.",
   USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION: "That address already has a pending invitation.",
   USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION: "That person is already a member.",
+  TEAM_ALREADY_EXISTS: "A team with that name exists. Choose another name.",
+  YOU_ARE_NOT_ALLOWED_TO_CREATE_TEAMS_IN_THIS_ORGANIZATION: "Your role cannot create teams. Ask an owner or an admin.",
+  YOU_ARE_NOT_ALLOWED_TO_DELETE_TEAMS_IN_THIS_ORGANIZATION: "Your role cannot remove teams. Ask an owner or an admin.",
+  YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_TEAMS: "The organization has as many teams as it may. Remove one first.",
+  UNABLE_TO_REMOVE_LAST_TEAM: "An organization keeps at least one team. Create another before removing this one.",
+  TEAM_MEMBER_LIMIT_REACHED: "The team is full. Remove someone from it first.",
+  YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_TEAM_MEMBER: "Your role cannot add people to teams. Ask an owner or an admin.",
+  YOU_ARE_NOT_ALLOWED_TO_REMOVE_A_TEAM_MEMBER: "Your role cannot remove people from teams. Ask an owner or an admin.",
 };
 
 function showError(error, form, fields) {
@@ -137,6 +146,55 @@ async function loadActive(session) {
         call("/organization/cancel-invitation", { invitationId: inv.id }, `The invitation to ${inv.email} was cancelled.`), true),
     ]));
   }
+  await loadTeams(full);
+}
+
+/** The active organization's teams, each with its members (add one of the organization's, remove). */
+async function loadTeams(full) {
+  const list = $("organization-teams");
+  if (!list) return;
+  list.textContent = "";
+  const { data: teams, error } = await api(`/organization/list-teams?organizationId=${encodeURIComponent(full.id)}`);
+  if (error) {
+    list.append(emptyItem(errorText(error)));
+    return;
+  }
+  if (!teams.length) list.append(emptyItem("No teams yet. Create one below."));
+  const emailOf = new Map(full.members.map((m) => [m.userId, m.user.email]));
+  for (const team of teams) {
+    // Only a team's own members may list it (as in Better Auth): others see that it exists.
+    const { data: inTeam } = await api(`/organization/list-team-members?teamId=${encodeURIComponent(team.id)}`);
+    const ids = (inTeam || []).map((tm) => tm.userId);
+    const names = ids.map((id) => emailOf.get(id) || id);
+    const meta = !inTeam ? "Only its members see who is in it." : names.length ? `Members: ${names.join(", ")}` : "No members yet";
+    const add = document.createElement("select");
+    add.setAttribute("aria-label", `Member to add to ${team.name}`);
+    for (const m of full.members.filter((m) => !ids.includes(m.userId))) {
+      const o = document.createElement("option");
+      o.value = m.userId;
+      o.textContent = m.user.email;
+      add.append(o);
+    }
+    const buttons = [];
+    if (add.options.length) {
+      buttons.push(add, button("Add", `Add the chosen member to ${team.name}`, () =>
+        call("/organization/add-team-member", { teamId: team.id, userId: add.value }, `${emailOf.get(add.value)} joined ${team.name}.`)));
+    }
+    buttons.push(button("Remove team", `Remove team ${team.name}`, () =>
+      window.confirm(`Remove the team ${team.name}?`) &&
+        call("/organization/remove-team", { teamId: team.id, organizationId: full.id }, `The team ${team.name} was removed.`), true));
+    const li = item(team.name, meta, buttons);
+    // Each member on a line of its own, with a short Remove (long addresses wrap).
+    for (const id of ids) {
+      const who = emailOf.get(id) || id;
+      const line = document.createElement("p");
+      line.className = "device-meta team-member";
+      line.append(document.createTextNode(`${who} `), button("Remove", `Remove ${who} from ${team.name}`, () =>
+        call("/organization/remove-team-member", { teamId: team.id, userId: id }, `${who} left ${team.name}.`)));
+      li.querySelector(".device-body").append(line);
+    }
+    list.append(li);
+  }
 }
 
 async function loadMine() {
@@ -226,5 +284,25 @@ if (section) {
     await load();
     showMessage(message, `An invitation was sent to ${email}.`, "success");
   });
+  const teamForm = $("organization-team-form");
+  if (teamForm) {
+    wireForm(teamForm, message);
+    teamForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearMessage(message);
+      if (!checkRequired(teamForm, { name: "Enter the team's name." })) return;
+      setBusy(teamForm, true);
+      const name = teamForm.elements.name.value.trim();
+      const { error } = await api("/organization/create-team", { method: "POST", body: { name } });
+      setBusy(teamForm, false);
+      if (error) {
+        showError(error, teamForm, { TEAM_ALREADY_EXISTS: "name" });
+        return;
+      }
+      teamForm.reset();
+      await load();
+      showMessage(message, `The team ${name} was created.`, "success");
+    });
+  }
   load();
 }
