@@ -224,21 +224,21 @@ H_PYTHON=${H_PYTHON:-python3}
 h_python_deps_if_needed() {
   local req="$H_ROOT/.ci/requirements.txt"
   local venv="${XDG_CACHE_HOME:-$HOME/.cache}/portcullis/test-venv"
-  "$H_PYTHON" -c 'import aiosmtpd' 2>/dev/null && return 0
-  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  "$H_PYTHON" -c 'import aiosmtpd, standardwebhooks' 2>/dev/null && return 0
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import aiosmtpd, standardwebhooks' 2>/dev/null; then
     H_PYTHON="$venv/bin/python"
     return 0
   fi
-  h_say "aiosmtpd is not installed: pip install -r .ci/requirements.txt"
+  h_say "aiosmtpd or standardwebhooks is not installed: pip install -r .ci/requirements.txt"
   if python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$req" 2>/dev/null &&
-    python3 -c 'import aiosmtpd' 2>/dev/null; then
+    python3 -c 'import aiosmtpd, standardwebhooks' 2>/dev/null; then
     H_PYTHON=python3
     return 0
   fi
   h_say "pip cannot install into python3 here; installing into a venv at $venv"
   if python3 -m venv "$venv" >/dev/null &&
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req" &&
-    "$venv/bin/python" -c 'import aiosmtpd'; then
+    "$venv/bin/python" -c 'import aiosmtpd, standardwebhooks'; then
     H_PYTHON="$venv/bin/python"
     return 0
   fi

@@ -146,12 +146,16 @@ pub async fn issue_session_in(
         }
     }
     let user_id = pending.user_id().to_owned();
-    let new_device = !sign_in.sign_up
-        && ctx.config.email.new_sign_in_alert
+    let alert = ctx.config.email.new_sign_in_alert;
+    let audited = crate::audit::enabled(ctx);
+    // Looked up for the alert, and for the audit event (the new-device detector reads it).
+    let device_new = !sign_in.sign_up
+        && (alert || audited)
         && matches!(
             is_new_device(ctx, writes.store(), &user_id, req.user_agent()).await,
             Ok(true)
         );
+    let new_device = alert && device_new;
     let (row, token) =
         session::create_session(ctx, writes.store(), &user_id, req, sign_in.dont_remember)
             .await
@@ -165,6 +169,21 @@ pub async fn issue_session_in(
         token,
         from_cookie_cache: false,
     };
+    // With the session, in the issuing writes: a sign-up's event commits with its user.
+    if crate::audit::enabled(ctx) {
+        let event = crate::audit::AuditEvent::new(if sign_in.sign_up {
+            "user.sign_up"
+        } else {
+            "user.sign_in"
+        })
+        .from_request(req)
+        .actor(user_id.as_str())
+        .target_user(user_id.as_str())
+        .session(session.id())
+        .detail("method", sign_in.method)
+        .detail("newDevice", device_new);
+        crate::audit::record(ctx, writes.store(), event).await?;
+    }
     let cookies = session::session_cookies(ctx, &session, sign_in.dont_remember);
     req.state.set_issued(IssuedSession {
         session: session.clone(),

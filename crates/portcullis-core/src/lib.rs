@@ -2,6 +2,7 @@
 //! Better Auth's errors, crypto, cookies, sessions and the core endpoints. It knows nothing of
 //! the HTTP server: requests come in as `RawRequest` and leave as `AuthResponse`.
 
+pub mod audit;
 pub mod breached;
 pub mod clock;
 pub mod config;

@@ -397,6 +397,8 @@ pub struct Metrics {
     pub cleanup_runs: CounterVec,
     pub breach_checks: CounterVec,
     pub deferred_jobs: CounterVec,
+    /// Attacks noticed by the security detectors, by detector.
+    pub security_detections: CounterVec,
     pub active_sessions: Gauge,
     pub db_healthy: Gauge,
     pub secondary_healthy: Gauge,
@@ -432,6 +434,11 @@ impl Metrics {
         )
         .declare(&["email", "failure"])
         .declare(&["email", "success"]);
+        let security_detections = CounterVec::new(
+            "auth_security_detections_total",
+            "Attacks noticed by the security detectors, by detector.",
+            &["detector"],
+        );
         let registrations = CounterVec::new(
             "auth_registrations_total",
             "Accounts created, by method.",
@@ -497,6 +504,7 @@ impl Metrics {
         cleanup_runs.register(&mut registry);
         breach_checks.register(&mut registry);
         deferred_jobs.register(&mut registry);
+        security_detections.register(&mut registry);
         active_sessions.register(&mut registry);
         db_healthy.register(&mut registry);
         secondary_healthy.register(&mut registry);
@@ -513,6 +521,7 @@ impl Metrics {
             cleanup_runs,
             breach_checks,
             deferred_jobs,
+            security_detections,
             active_sessions,
             db_healthy,
             secondary_healthy,

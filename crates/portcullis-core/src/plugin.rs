@@ -105,6 +105,22 @@ pub trait Plugin: Send + Sync {
     ) {
     }
 
+    /// Whether this plugin keeps audit events: `audit::record` calls only those.
+    fn records_audit(&self) -> bool {
+        false
+    }
+
+    /// Keeps an audit event, through `store`: the transaction of the change it records, when
+    /// the caller has one (`crate::audit::record`). An error fails that change.
+    async fn audit(
+        &self,
+        _ctx: &AuthContext,
+        _store: &dyn portcullis_storage::Store,
+        _event: &crate::audit::AuditEvent,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
+
     /// After the handler (or its error), in plugin order. Runs only where `hooks().after` covers
     /// the request's path. `req.state` says what the request issued or created.
     async fn after(&self, _ctx: &AuthContext, _req: &AuthRequest, _res: &mut AuthResponse) {}

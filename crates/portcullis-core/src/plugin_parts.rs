@@ -159,11 +159,24 @@ macro_rules! asset {
 pub struct ExpiringTable {
     pub table: &'static str,
     pub column: &'static str,
+    /// How long after `column` a row is kept: zero for an expiry, a retention period for a
+    /// creation time (the audit log's `createdAt`).
+    pub kept_for: std::time::Duration,
 }
 
 impl ExpiringTable {
     pub const fn new(table: &'static str, column: &'static str) -> Self {
-        ExpiringTable { table, column }
+        ExpiringTable {
+            table,
+            column,
+            kept_for: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Rows are deleted once `column` is more than `kept_for` in the past.
+    pub const fn kept_for(mut self, kept_for: std::time::Duration) -> Self {
+        self.kept_for = kept_for;
+        self
     }
 }
 

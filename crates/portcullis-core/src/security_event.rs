@@ -2,6 +2,7 @@
 //! (`event = "<name>"`, identities only as hashes) and handed to every plugin's
 //! `security_event` hook, where an audit-log or webhook plugin takes it.
 
+use crate::audit::{AuditEvent, Severity};
 use crate::context::AuthContext;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,9 +37,47 @@ impl SecurityEvent {
             SecurityEvent::PasskeyCounterRegressed { .. } => "passkey_counter_regressed",
         }
     }
+
+    /// The audit event it is recorded as: a warning, or critical for a cloned passkey. An
+    /// account appears only by hash, as in the log.
+    pub fn audit_event(&self) -> AuditEvent {
+        let e = AuditEvent::new(match self {
+            SecurityEvent::AccountLocked { .. } => "security.account_locked",
+            SecurityEvent::CodeGuessesExhausted { .. } => "security.code_guesses_exhausted",
+            SecurityEvent::PasskeyCounterRegressed { .. } => "security.passkey_counter_regressed",
+        })
+        .severity(Severity::Warning);
+        match self {
+            SecurityEvent::AccountLocked {
+                email_hash,
+                attempts,
+                duration,
+            } => e
+                .detail("emailHash", email_hash.as_str())
+                .detail("attempts", *attempts)
+                .detail("durationSeconds", *duration),
+            SecurityEvent::CodeGuessesExhausted {
+                method,
+                account_hash,
+                attempts,
+                duration,
+            } => e
+                .detail("method", *method)
+                .detail("accountHash", account_hash.as_str())
+                .detail("attempts", *attempts)
+                .detail("durationSeconds", *duration),
+            SecurityEvent::PasskeyCounterRegressed {
+                passkey_id,
+                stored_counter,
+            } => e
+                .target("passkey", passkey_id.as_str())
+                .detail("storedCounter", *stored_counter)
+                .severity(Severity::Critical),
+        }
+    }
 }
 
-/// Logs `event` and hands it to every plugin.
+/// Logs `event`, records it in the audit log, and hands it to every plugin.
 pub async fn emit(ctx: &AuthContext, event: SecurityEvent) {
     match &event {
         SecurityEvent::AccountLocked {
@@ -75,6 +114,7 @@ pub async fn emit(ctx: &AuthContext, event: SecurityEvent) {
             "passkey sign-in refused: its signature counter did not move forward (a cloned key)"
         ),
     }
+    crate::audit::record_now(ctx, event.audit_event()).await;
     for plugin in ctx.plugins.iter() {
         plugin.security_event(ctx, &event).await;
     }

@@ -4,7 +4,9 @@ pub mod access;
 pub mod admin;
 pub mod anonymous;
 pub mod api_key;
+pub mod audit;
 pub mod bearer;
+pub mod detectors;
 pub mod email_otp;
 pub mod jwt;
 pub mod last_login_method;
@@ -17,6 +19,7 @@ pub mod passkey;
 pub mod phone_number;
 pub mod two_factor;
 pub mod username;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -47,7 +50,20 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     let two_factor = two_factor::TwoFactorSettings::load(config)?;
     // Before passkey and two-factor: a banned user is refused before any challenge.
-    if let Some(s) = admin::AdminSettings::load(config, two_factor.is_some())? {
+    let admin = admin::AdminSettings::load(config, two_factor.is_some())?;
+    // Records through the seam wherever it sits; its `/audit/list` needs admin's roles.
+    if let Some(s) = audit::AuditSettings::load(config)? {
+        plugins.push(Arc::new(audit::Audit::new(s, admin.is_some())));
+    }
+    if let Some(s) = detectors::DetectorSettings::load(config)? {
+        let geoip = detectors::load_geoip(config)?;
+        plugins.push(Arc::new(detectors::Detectors::new(s, geoip)));
+    }
+    // The outbox: written through the same seam, in the transaction of each change.
+    if let Some(s) = webhooks::WebhookSettings::load(config)? {
+        plugins.push(Arc::new(webhooks::Webhooks::new(s, admin.is_some())));
+    }
+    if let Some(s) = admin {
         plugins.push(Arc::new(admin::Admin::new(s)));
     }
     if let Some(s) = passkey::PasskeySettings::load(config)? {

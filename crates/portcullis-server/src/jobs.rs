@@ -112,7 +112,11 @@ pub async fn cleanup_expired(ctx: &AuthContext) -> Result<CleanupReport, Storage
     let adapter = ctx.adapter.as_ref();
     let mut report = CleanupReport::default();
     for t in expiring_tables(ctx) {
-        let deleted = delete_expired_by(adapter, t.table, t.column, now, batch).await?;
+        let before = chrono::Duration::from_std(t.kept_for)
+            .ok()
+            .and_then(|kept| now.checked_sub_signed(kept))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let deleted = delete_expired_by(adapter, t.table, t.column, before, batch).await?;
         ctx.metrics.cleanup_deleted.inc_by(&[t.table], deleted);
         match t.table {
             "session" => report.sessions += deleted,

@@ -33,6 +33,10 @@ pub const STRICT: &[(&str, &str)] = &[
     // ASVS 4.3.1/4.3.3: administrators use a second factor and a fresh session, and confirm
     // impersonation and password changes again (admin plugin; needs two-factor on).
     ("ADMIN_STEP_UP", "true"),
+    // ASVS 7.1/7.2: security-relevant actions are recorded (audit plugin).
+    ("ENABLE_AUDIT_LOG", "true"),
+    // ASVS 7.2 / the enterprise guide: attacks noticed as they happen (detectors plugin).
+    ("ENABLE_SECURITY_DETECTORS", "true"),
 ];
 
 /// The preset's values, or an error naming `SECURITY_PRESET`.

@@ -344,7 +344,8 @@ async fn change_email_step(
             // so it must not become a verified account for the new one either (which would
             // spare it the clean-up a proven mailbox's passwordless sign-in does).
             set.insert("updatedAt".into(), ctx.now().into());
-            let updated = match ctx.writes().update_user(user_id, set).await {
+            let mut w = crate::audit::writes(ctx).await?;
+            let updated = match w.update_user(user_id, set).await {
                 Ok(Some(u)) => u,
                 Ok(None) => return fail(req, codes::USER_NOT_FOUND),
                 Err(portcullis_storage::StorageError::UniqueViolation) => {
@@ -352,6 +353,15 @@ async fn change_email_step(
                 }
                 Err(e) => return Err(e.into()),
             };
+            // The link proved the user's mailboxes: they acted, signed in or not.
+            let event = crate::audit::AuditEvent::new("user.change_email")
+                .from_request(req)
+                .actor(user_id)
+                .target_user(user_id)
+                .detail("previousEmail", user_str(user, "email"))
+                .detail("newEmail", user_str(&updated, "email"));
+            crate::audit::record(ctx, w.store(), event).await?;
+            w.commit().await?;
             // To the address the account had: whoever lost it must hear of it there.
             notices::send_to_user(ctx, req, user, Notice::EmailChanged { new_email });
             let mut res = done(

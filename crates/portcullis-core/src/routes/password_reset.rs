@@ -183,7 +183,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
         // A concurrent request used it first.
         return Err(ApiError::bad_request(codes::INVALID_TOKEN));
     }
-    replace_password(ctx, &mut tx, &found.value, hash).await?;
+    replace_password(ctx, req, &mut tx, &found.value, hash).await?;
     tx.commit().await?;
     password_was_reset(ctx, req, &user).await;
     Ok(AuthResponse::json(json!({"status": true})))
@@ -203,6 +203,7 @@ pub async fn hash_new_password(ctx: &AuthContext, new_password: &str) -> Result<
 /// proved it.
 pub async fn replace_password(
     ctx: &AuthContext,
+    req: &AuthRequest,
     tx: &mut Writes<'_>,
     user_id: &str,
     hash: String,
@@ -221,11 +222,18 @@ pub async fn replace_password(
                 .await?;
         }
     }
-    if ctx.config.email.revoke_sessions_on_password_reset {
+    let revoke = ctx.config.email.revoke_sessions_on_password_reset;
+    if revoke {
         tx.delete_sessions(session::Sessions::All { user_id })
             .await?;
     }
-    Ok(())
+    // Whoever proved the token or code acted for the user, signed in or not.
+    let event = crate::audit::AuditEvent::new("user.reset_password")
+        .from_request(req)
+        .actor(user_id)
+        .target_user(user_id)
+        .detail("sessionsRevoked", revoke);
+    crate::audit::record(ctx, tx.store(), event).await
 }
 
 /// Once a reset committed: the user gets the reset notice, describing `req`; and whoever reset

@@ -4,6 +4,7 @@ use http::Method;
 use portcullis_storage::Value;
 use serde_json::json;
 
+use crate::audit::{self, AuditEvent};
 use crate::context::AuthContext;
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint, ResponseBody};
 use crate::error::{ApiError, codes};
@@ -160,7 +161,11 @@ async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
         let created = row
             .as_ref()
             .and_then(|row| row.get("createdAt").and_then(Value::as_date));
-        session::delete_by_token(ctx, &token).await?;
+        if audit::enabled(ctx) {
+            sign_out_audited(ctx, req, &token).await?;
+        } else {
+            session::delete_by_token(ctx, &token).await?;
+        }
         // For after-hooks: the oauth plugin's RP-initiated logout reads whose session it was.
         if let Some(user_id) = row
             .as_ref()
@@ -177,6 +182,34 @@ async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
         }
     }
     Ok(AuthResponse::json(json!({"success": true})).cookies(ctx.cookies.clear_session()))
+}
+
+/// Sign-out with its audit event, in one transaction.
+async fn sign_out_audited(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    token: &str,
+) -> Result<(), ApiError> {
+    let Some(row) = session::find_session_row(ctx, token).await? else {
+        // Already gone: nothing ended, nothing to record; a cached copy still goes.
+        return session::delete_by_token(ctx, token).await;
+    };
+    let text = |name: &str| row.get(name).and_then(Value::as_str).unwrap_or_default();
+    let (stored, user_id, id) = (text("token"), text("userId"), text("id"));
+    let mut tx = ctx.begin().await?;
+    tx.delete_sessions(session::Sessions::One {
+        stored_token: stored,
+        user_id,
+    })
+    .await?;
+    let event = AuditEvent::new("user.sign_out")
+        .from_request(req)
+        .actor(user_id)
+        .own()
+        .session(id);
+    audit::record(ctx, tx.store(), event).await?;
+    // Commit evicts the ended session from the session cache.
+    tx.commit().await
 }
 
 async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -217,7 +250,14 @@ async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
             stored_token: stored,
             user_id: me.user_id(),
         };
-        ctx.writes().delete_sessions(one).await?;
+        let mut w = audit::writes(ctx).await?;
+        w.delete_sessions(one).await?;
+        let mut event = AuditEvent::new("session.revoke").from_request(req).own();
+        if let Some(id) = target.get("id").and_then(Value::as_str) {
+            event = event.target("session", id);
+        }
+        audit::record(ctx, w.store(), event).await?;
+        w.commit().await?;
         if target.get("id").and_then(Value::as_str) == Some(me.id()) {
             res = res.cookies(ctx.cookies.clear_session());
         }
@@ -230,7 +270,14 @@ async fn revoke_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
     let all = session::Sessions::All {
         user_id: me.user_id(),
     };
-    ctx.writes().delete_sessions(all).await?;
+    let mut w = audit::writes(ctx).await?;
+    let gone = w.delete_sessions(all).await?;
+    let event = AuditEvent::new("session.revoke_all")
+        .from_request(req)
+        .own()
+        .detail("count", gone.len());
+    audit::record(ctx, w.store(), event).await?;
+    w.commit().await?;
     Ok(AuthResponse::json(json!({"status": true})).cookies(ctx.cookies.clear_session()))
 }
 
@@ -248,6 +295,13 @@ async fn revoke_other_sessions(
         user_id: me.user_id(),
         keep_stored_token: stored,
     };
-    ctx.writes().delete_sessions(others).await?;
+    let mut w = audit::writes(ctx).await?;
+    let gone = w.delete_sessions(others).await?;
+    let event = AuditEvent::new("session.revoke_others")
+        .from_request(req)
+        .own()
+        .detail("count", gone.len());
+    audit::record(ctx, w.store(), event).await?;
+    w.commit().await?;
     Ok(AuthResponse::json(json!({"status": true})))
 }

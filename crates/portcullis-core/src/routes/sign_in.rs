@@ -1,9 +1,10 @@
 //! `POST /sign-in/email`
 
 use http::Method;
-use portcullis_storage::{Value, Where};
+use portcullis_storage::{Row, Value, Where};
 use serde_json::json;
 
+use crate::audit::AuditEvent;
 use crate::context::AuthContext;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
@@ -106,8 +107,22 @@ pub async fn password_sign_in(
     invalid: fn() -> ApiError,
 ) -> Result<PasswordSignIn, ApiError> {
     let hash_failed = |_| ApiError::internal();
-    let refused = || {
+    // Counted, and recorded with why (the user only when one exists).
+    let refused = async |reason: &str, user: Option<&Row>| -> ApiError {
         ctx.metrics.login_attempt(method, false);
+        if crate::audit::enabled(ctx) {
+            // The identifier only by hash, as in the lockout's log lines: enough to count the
+            // accounts one address tries.
+            let mut event = AuditEvent::new("user.sign_in")
+                .from_request(req)
+                .failure(reason)
+                .detail("method", method)
+                .detail("identifierHash", crate::lockout::email_hash(lockout_key));
+            if let Some(id) = user.and_then(|u| u.get("id")).and_then(Value::as_str) {
+                event = event.target_user(id);
+            }
+            crate::audit::record_now(ctx, event).await;
+        }
         invalid()
     };
     // A locked identifier answers like a wrong password, after the same hashing work.
@@ -116,18 +131,15 @@ pub async fn password_sign_in(
         .adapter
         .find_user_and_account(user_wheres, users::CREDENTIAL_PROVIDER)
         .await?;
-    let found = if lockout.is_locked().await {
-        None
-    } else {
-        found
-    };
-    let Some((user, account)) = found else {
+    let locked = lockout.is_locked().await;
+    let Some((user, account)) = found.filter(|_| !locked) else {
         ctx.hasher
             .verify_dummy(password)
             .await
             .map_err(hash_failed)?;
         lockout.failed().await;
-        return Err(refused());
+        let reason = if locked { "locked" } else { "unknown_user" };
+        return Err(refused(reason, None).await);
     };
     let stored = account
         .as_ref()
@@ -139,7 +151,7 @@ pub async fn password_sign_in(
             .await
             .map_err(hash_failed)?;
         lockout.failed().await;
-        return Err(refused());
+        return Err(refused("no_password", Some(&user)).await);
     };
     let verified = ctx
         .hasher
@@ -148,7 +160,7 @@ pub async fn password_sign_in(
         .map_err(hash_failed)?;
     if !verified.ok {
         lockout.failed().await;
-        return Err(refused());
+        return Err(refused("invalid_password", Some(&user)).await);
     }
     lockout.succeeded().await;
     if verified.needs_rehash
@@ -168,7 +180,8 @@ pub async fn password_sign_in(
             &user,
             req.str_field("callbackURL"),
         )?;
-        ctx.metrics.login_attempt(method, false);
+        // Counted and recorded as a refusal; answered with its own code.
+        let _ = refused("email_not_verified", Some(&user)).await;
         return Err(ApiError::new(403, codes::EMAIL_NOT_VERIFIED));
     }
 

@@ -4,6 +4,7 @@ use http::Method;
 use portcullis_storage::{Row, Value, Where};
 use serde_json::json;
 
+use crate::audit::{self, AuditEvent};
 use crate::context::AuthContext;
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
@@ -204,6 +205,11 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         .map_err(|_| ApiError::internal())?
         .ok;
     if !ok {
+        let event = AuditEvent::new("user.change_password")
+            .from_request(req)
+            .own()
+            .failure("invalid_password");
+        audit::record_now(ctx, event).await;
         return Err(ApiError::bad_request(codes::INVALID_PASSWORD));
     }
     let hash = ctx
@@ -239,6 +245,11 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
     } else {
         None
     };
+    let event = AuditEvent::new("user.change_password")
+        .from_request(req)
+        .own()
+        .detail("sessionsRevoked", revoke);
+    audit::record(ctx, tx.store(), event).await?;
     tx.commit().await?;
     notices::send_to_user(ctx, req, &me.user, Notice::PasswordChanged);
 
@@ -318,28 +329,30 @@ async fn set_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
         .hash(new_password)
         .await
         .map_err(|_| ApiError::internal())?;
+    let w = audit::writes(ctx).await?;
     match existing {
         Some(a) => {
             let mut set = Row::new();
             set.insert("password".into(), hash.into());
             set.insert("updatedAt".into(), ctx.now().into());
-            ctx.adapter
-                .update_many(
-                    "account",
-                    &[Where::eq("id", a.get("id").cloned().unwrap_or(Value::Null))],
-                    set,
-                )
-                .await?;
+            w.update_many(
+                "account",
+                &[Where::eq("id", a.get("id").cloned().unwrap_or(Value::Null))],
+                set,
+            )
+            .await?;
         }
         None => {
-            ctx.adapter
-                .create(
-                    "account",
-                    users::credential_account_row(ctx, me.user_id(), hash),
-                )
-                .await?;
+            w.create(
+                "account",
+                users::credential_account_row(ctx, me.user_id(), hash),
+            )
+            .await?;
         }
     }
+    let event = AuditEvent::new("user.set_password").from_request(req).own();
+    audit::record(ctx, w.store(), event).await?;
+    w.commit().await?;
     notices::send_to_user(ctx, req, &me.user, Notice::PasswordSet);
     Ok(AuthResponse::json(json!({"status": true})))
 }
@@ -372,7 +385,7 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
     }
     let uid = me.user_id();
     if let Some(token) = req.str_field("token") {
-        return confirm_deletion(ctx, uid, token, None).await;
+        return confirm_deletion(ctx, req, uid, token, None).await;
     }
     if ctx.config.email.delete_user_confirmation {
         let token = crate::crypto::token::generate_id(32).to_lowercase();
@@ -406,7 +419,7 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
             json!({"success": true, "message": "Verification email sent"}),
         ));
     }
-    delete_now(ctx, uid, None).await?;
+    delete_now(ctx, req, uid, None).await?;
     Ok(
         AuthResponse::json(json!({"success": true, "message": "User deleted"}))
             .cookies(ctx.cookies.clear_session()),
@@ -417,6 +430,7 @@ async fn delete_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
 /// confirmation token when there is one. Err(INVALID_TOKEN) when another request took it.
 async fn delete_now(
     ctx: &AuthContext,
+    req: &AuthRequest,
     uid: &str,
     token: Option<&crate::verification::Found>,
 ) -> Result<(), ApiError> {
@@ -429,12 +443,18 @@ async fn delete_now(
     tx.delete_many("account", &[Where::eq("userId", uid)])
         .await?;
     tx.delete_user(uid).await?;
+    let event = AuditEvent::new("user.delete")
+        .from_request(req)
+        .actor(uid)
+        .target_user(uid);
+    audit::record(ctx, tx.store(), event).await?;
     tx.commit().await
 }
 
 /// Deletes `uid` when `token` is their unused deletion token.
 async fn confirm_deletion(
     ctx: &AuthContext,
+    req: &AuthRequest,
     uid: &str,
     token: &str,
     callback: Option<&str>,
@@ -444,7 +464,7 @@ async fn confirm_deletion(
     let Some(owner) = owner.filter(|f| !f.expired && f.value == uid) else {
         return Err(ApiError::new(404, codes::INVALID_TOKEN));
     };
-    delete_now(ctx, uid, Some(&owner)).await?;
+    delete_now(ctx, req, uid, Some(&owner)).await?;
     let res = match callback.filter(|c| !c.is_empty()) {
         Some(cb) => AuthResponse::redirect(cb),
         None => AuthResponse::json(json!({"success": true, "message": "User deleted"})),
@@ -463,5 +483,12 @@ async fn delete_user_callback(
         return Err(ApiError::new(404, codes::FAILED_TO_GET_USER_INFO));
     };
     let token = req.query_param("token").unwrap_or_default();
-    confirm_deletion(ctx, me.user_id(), token, req.query_param("callbackURL")).await
+    confirm_deletion(
+        ctx,
+        req,
+        me.user_id(),
+        token,
+        req.query_param("callbackURL"),
+    )
+    .await
 }

@@ -3,6 +3,7 @@
 //! checks and writes as the admin endpoints (password rules, the role list, ending a banned
 //! user's sessions).
 
+use portcullis_core::audit::{self, AuditEvent};
 use portcullis_core::session::Sessions;
 use portcullis_core::{ApiError, AuthContext, users};
 use portcullis_storage::{Query, Row, SortDirection, Value};
@@ -97,6 +98,13 @@ fn id_of(user: &Row) -> String {
         .to_owned()
 }
 
+/// An operator's command on `user_id`: no actor, `details.via` says it was the command line.
+fn operator(action: &'static str, user_id: &str) -> AuditEvent {
+    AuditEvent::new(action)
+        .target_user(user_id)
+        .detail("via", "cli")
+}
+
 /// `user create`: a user with a password, and a role when one is given, in one transaction.
 pub async fn create_user(
     ctx: &AuthContext,
@@ -135,6 +143,11 @@ pub async fn create_user(
         users::credential_account_row(ctx, &id_of(&user), hash),
     )
     .await?;
+    let e = operator("admin.create_user", &id_of(&user)).detail(
+        "role",
+        user.get("role").and_then(Value::as_str).unwrap_or_default(),
+    );
+    audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     Ok(UserLine::of(&user))
 }
@@ -148,12 +161,15 @@ pub async fn set_role(
     let role = checked_role(ctx, role)?;
     let user = user_by_email(ctx, email).await?;
     let mut set = Row::new();
-    set.insert("role".into(), role.into());
-    let updated = ctx
-        .writes()
+    set.insert("role".into(), role.clone().into());
+    let mut w = audit::writes(ctx).await?;
+    let updated = w
         .update_user(&id_of(&user), set)
         .await?
         .ok_or_else(|| UserCommandError::NoSuchUser(email.to_owned()))?;
+    let e = operator("admin.set_role", &id_of(&user)).detail("role", role);
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
     Ok(UserLine::of(&updated))
 }
 
@@ -178,6 +194,13 @@ pub async fn ban(
         .await?
         .ok_or_else(|| UserCommandError::NoSuchUser(email.to_owned()))?;
     tx.delete_sessions(Sessions::All { user_id: &id }).await?;
+    let e = operator("admin.ban_user", &id)
+        .severity(audit::Severity::Warning)
+        .detail(
+            "reason",
+            reason.unwrap_or(&admin.settings.default_ban_reason),
+        );
+    audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     Ok(UserLine::of(&updated))
 }

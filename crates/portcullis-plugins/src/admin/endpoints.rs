@@ -5,6 +5,7 @@
 //! permission the endpoint needs, and the step-up when it is on.
 
 use http::Method;
+use portcullis_core::audit::{self, AuditEvent, Severity};
 use portcullis_core::crypto::sign;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::{ErrorCode, codes};
@@ -218,6 +219,34 @@ async fn admin(
     if !may(s, &me, resource, action) {
         return Err(ApiError::new(403, refusal));
     }
+    stepped_up(ctx, s, &me)?;
+    Ok(me)
+}
+
+/// The caller, if they may do `resource:action` of a Portcullis plugin that Better Auth's
+/// statements do not know (`audit:list`, `webhook:manage`): granted by a custom access
+/// control, or under Better Auth's default one (which has no such statement) to any
+/// administrator; stepped up when that is required.
+pub(crate) async fn operator(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    resource: &str,
+    action: &str,
+    refusal: ErrorCode,
+) -> Result<SessionWithUser, ApiError> {
+    let me = caller(ctx, req).await?;
+    let s = settings(ctx);
+    let allowed = may(s, &me, resource, action)
+        || (!s.roles_configured && s.is_admin(me.user_id(), role_of(&me.user)));
+    if !allowed {
+        return Err(ApiError::new(403, refusal));
+    }
+    stepped_up(ctx, s, &me)?;
+    Ok(me)
+}
+
+/// With step-up on: a second factor and a fresh session.
+fn stepped_up(ctx: &AuthContext, s: &AdminSettings, me: &SessionWithUser) -> Result<(), ApiError> {
     if let Some(step_up) = s.step_up {
         if !crate::two_factor::enabled_for(&me.user) {
             return Err(ApiError::new(403, ADMIN_TWO_FACTOR_REQUIRED));
@@ -229,7 +258,7 @@ async fn admin(
             return Err(ApiError::new(403, codes::SESSION_NOT_FRESH));
         }
     }
-    Ok(me)
+    Ok(())
 }
 
 /// With step-up on, the most sensitive actions need the administrator's password or a code
@@ -318,16 +347,38 @@ fn user_answer_of(ctx: &AuthContext, user: &Row) -> AuthResponse {
     AuthResponse::json(json!({"user": user_json(ctx, user)}))
 }
 
-/// Sets `set` on the user, answering 404 when there is none.
-async fn update(ctx: &AuthContext, user_id: &str, set: Row) -> Result<Row, ApiError> {
-    ctx.writes()
+/// Sets `set` on the user and records `event` with it, answering 404 when there is none.
+async fn update(
+    ctx: &AuthContext,
+    user_id: &str,
+    set: Row,
+    event: AuditEvent,
+) -> Result<Row, ApiError> {
+    let mut w = audit::writes(ctx).await?;
+    let user = w
         .update_user(user_id, set)
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "admin update of a user failed");
             ApiError::internal()
         })?
-        .ok_or_else(|| ApiError::new(404, codes::USER_NOT_FOUND))
+        .ok_or_else(|| ApiError::new(404, codes::USER_NOT_FOUND))?;
+    audit::record(ctx, w.store(), event).await?;
+    w.commit().await?;
+    Ok(user)
+}
+
+/// An administrator's action on `user_id`, as its audit event.
+fn event(
+    req: &AuthRequest,
+    me: &SessionWithUser,
+    action: &'static str,
+    user_id: &str,
+) -> AuditEvent {
+    AuditEvent::new(action)
+        .from_request(req)
+        .by(me)
+        .target_user(user_id)
 }
 
 // --- users -----------------------------------------------------------------------------------
@@ -351,7 +402,8 @@ async fn set_role(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
     existing_user(ctx, &user_id).await?;
     let mut set = Row::new();
     set.insert("role".into(), roles.join(",").into());
-    let user = update(ctx, &user_id, set).await?;
+    let e = event(req, &me, "admin.set_role", &user_id).detail("role", roles.join(","));
+    let user = update(ctx, &user_id, set, e).await?;
     Ok(user_answer_of(ctx, &user))
 }
 
@@ -439,11 +491,14 @@ async fn create_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         tracing::warn!(error = %e, "admin create-user failed");
         ApiError::new(500, super::FAILED_TO_CREATE_USER)
     })?;
+    let user_id = user.get("id").and_then(Cell::as_str).unwrap_or_default();
     if let Some(hash) = hash {
-        let user_id = user.get("id").and_then(Cell::as_str).unwrap_or_default();
         tx.create("account", users::credential_account_row(ctx, user_id, hash))
             .await?;
     }
+    let role = user.get("role").and_then(Cell::as_str).unwrap_or_default();
+    let e = event(req, &me, "admin.create_user", user_id).detail("role", role);
+    audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     ctx.metrics.registration("admin");
     Ok(user_answer_of(ctx, &user))
@@ -543,6 +598,10 @@ async fn update_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         tx.delete_sessions(session::Sessions::All { user_id: &user_id })
             .await?;
     }
+    // Which fields changed, not their values (a name or an address is not the log's to keep).
+    let fields: Vec<Value> = data.keys().map(|k| Value::from(k.as_str())).collect();
+    let e = event(req, &me, "admin.update_user", &user_id).detail("fields", fields);
+    audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     Ok(AuthResponse::json(user_json(ctx, &user)))
 }
@@ -709,15 +768,21 @@ async fn ban_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
         .ok_or_else(|| ApiError::new(404, codes::USER_NOT_FOUND))?;
     tx.delete_sessions(session::Sessions::All { user_id: &user_id })
         .await?;
+    let e = event(req, &me, "admin.ban_user", &user_id)
+        .severity(Severity::Warning)
+        .detail("reason", reason)
+        .detail("expiresIn", expires_in);
+    audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     Ok(user_answer_of(ctx, &user))
 }
 
 async fn unban_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    admin(ctx, req, "user", "ban", YOU_ARE_NOT_ALLOWED_TO_BAN_USERS).await?;
+    let me = admin(ctx, req, "user", "ban", YOU_ARE_NOT_ALLOWED_TO_BAN_USERS).await?;
     let user_id = coerced(req, "userId");
     existing_user(ctx, &user_id).await?;
-    let user = update(ctx, &user_id, unbanned()).await?;
+    let e = event(req, &me, "admin.unban_user", &user_id);
+    let user = update(ctx, &user_id, unbanned(), e).await?;
     Ok(user_answer_of(ctx, &user))
 }
 
@@ -744,7 +809,8 @@ async fn impersonate_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRe
     match ban_state(&target, ctx.now()) {
         Some(true) => return Err(banned_error(s)),
         Some(false) => {
-            update(ctx, &target_id, unbanned()).await?;
+            let e = event(req, &me, "admin.unban_user", &target_id).detail("reason", "ban_expired");
+            update(ctx, &target_id, unbanned(), e).await?;
         }
         None => {}
     }
@@ -755,8 +821,17 @@ async fn impersonate_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRe
         lifetime: Some(s.impersonation_lifetime),
         fields,
     };
+    let w = audit::writes(ctx).await?;
     let (row, token) =
-        session::create_session_with(ctx, ctx.adapter.as_ref(), &target_id, req, options).await?;
+        session::create_session_with(ctx, w.store(), &target_id, req, options).await?;
+    let mut e = event(req, &me, "admin.impersonate_start", &target_id)
+        .severity(Severity::Warning)
+        .detail("lifetimeSeconds", s.impersonation_lifetime);
+    if let Some(id) = row.get("id").and_then(Cell::as_str) {
+        e = e.target("session", id);
+    }
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
     let admin_dont_remember = session::dont_remember(ctx, req);
     let kept = format!(
         "{}:{}",
@@ -809,7 +884,26 @@ async fn stop_impersonating(
         .await?
         .filter(|s| s.user_id() == admin_id)
         .ok_or_else(lost)?;
-    session::delete_by_token(ctx, &me.token).await?;
+    if audit::enabled(ctx) {
+        let mut tx = ctx.begin().await?;
+        let stored = me
+            .session
+            .get("token")
+            .and_then(Cell::as_str)
+            .unwrap_or_default();
+        tx.delete_sessions(session::Sessions::One {
+            stored_token: stored,
+            user_id: me.user_id(),
+        })
+        .await?;
+        // The administrator acted, through the session they are leaving.
+        let e = event(req, &admin_session, "admin.impersonate_stop", me.user_id())
+            .target("session", me.id());
+        audit::record(ctx, tx.store(), e).await?;
+        tx.commit().await?;
+    } else {
+        session::delete_by_token(ctx, &me.token).await?;
+    }
     let remembered = dont_remember.is_empty();
     let mut cookies = session::session_cookies(ctx, &admin_session, !remembered);
     if remembered {
@@ -848,7 +942,7 @@ async fn revoke_user_session(
     ctx: &AuthContext,
     req: &AuthRequest,
 ) -> Result<AuthResponse, ApiError> {
-    admin(
+    let me = admin(
         ctx,
         req,
         "session",
@@ -865,12 +959,18 @@ async fn revoke_user_session(
     if let Some(row) = row {
         let stored = row.get("token").and_then(Cell::as_str).unwrap_or_default();
         let user_id = row.get("userId").and_then(Cell::as_str).unwrap_or_default();
-        ctx.writes()
-            .delete_sessions(session::Sessions::One {
-                stored_token: stored,
-                user_id,
-            })
-            .await?;
+        let mut w = audit::writes(ctx).await?;
+        w.delete_sessions(session::Sessions::One {
+            stored_token: stored,
+            user_id,
+        })
+        .await?;
+        let mut e = event(req, &me, "admin.revoke_user_session", user_id);
+        if let Some(id) = row.get("id").and_then(Cell::as_str) {
+            e = e.target("session", id);
+        }
+        audit::record(ctx, w.store(), e).await?;
+        w.commit().await?;
     }
     Ok(AuthResponse::json(json!({"success": true})))
 }
@@ -879,7 +979,7 @@ async fn revoke_user_sessions(
     ctx: &AuthContext,
     req: &AuthRequest,
 ) -> Result<AuthResponse, ApiError> {
-    admin(
+    let me = admin(
         ctx,
         req,
         "session",
@@ -888,9 +988,13 @@ async fn revoke_user_sessions(
     )
     .await?;
     let user_id = coerced(req, "userId");
-    ctx.writes()
+    let mut w = audit::writes(ctx).await?;
+    let gone = w
         .delete_sessions(session::Sessions::All { user_id: &user_id })
         .await?;
+    let e = event(req, &me, "admin.revoke_user_sessions", &user_id).detail("count", gone.len());
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
     Ok(AuthResponse::json(json!({"success": true})))
 }
 
@@ -910,6 +1014,8 @@ async fn remove_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
     existing_user(ctx, &user_id).await?;
     let mut tx = ctx.begin().await?;
     tx.delete_user(&user_id).await?;
+    let e = event(req, &me, "admin.remove_user", &user_id).severity(Severity::Warning);
+    audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     Ok(AuthResponse::json(json!({"success": true})))
 }
@@ -934,7 +1040,8 @@ async fn set_user_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthR
         .hash(new_password)
         .await
         .map_err(|_| ApiError::internal())?;
-    let store = ctx.adapter.as_ref();
+    let w = audit::writes(ctx).await?;
+    let store = w.store();
     match users::credential_account(store, &user_id).await? {
         Some(account) => {
             let id = account.get("id").and_then(Cell::as_str).unwrap_or_default();
@@ -954,6 +1061,9 @@ async fn set_user_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthR
                 .await?;
         }
     }
+    let e = event(req, &me, "admin.set_user_password", &user_id).severity(Severity::Warning);
+    audit::record(ctx, store, e).await?;
+    w.commit().await?;
     Ok(AuthResponse::json(json!({"status": true})))
 }
 

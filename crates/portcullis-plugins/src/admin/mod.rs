@@ -29,6 +29,7 @@ use portcullis_core::plugin::{HookScope, Hooks};
 use portcullis_core::{ApiError, AuthContext, Plugin};
 use portcullis_storage::{Field, FieldType, Row, Table, Value, Where};
 
+pub(crate) use endpoints::operator;
 pub use settings::{AdminSettings, BANNED_USER_MESSAGE, StepUp, default_access};
 
 portcullis_core::error_codes! {

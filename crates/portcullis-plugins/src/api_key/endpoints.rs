@@ -10,6 +10,7 @@
 
 use chrono::TimeDelta;
 use http::Method;
+use portcullis_core::audit::{self, AuditEvent};
 use portcullis_core::crypto::token::{generate_id, hash_token};
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::openapi::schema;
@@ -493,7 +494,7 @@ async fn create(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         "start".into(),
         opt_str(table::start_of(&key, s.start_length)),
     );
-    row.insert("referenceId".into(), reference_id.into());
+    row.insert("referenceId".into(), reference_id.clone().into());
     row.insert("prefix".into(), opt_str(prefix));
     row.insert("key".into(), table::hash_key(&key).into());
     row.insert("refillInterval".into(), opt_int(refill_interval));
@@ -527,7 +528,20 @@ async fn create(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     row.insert("permissions".into(), opt_str(permissions));
     let metadata = body.get("metadata").filter(|m| truthy(Some(m)));
     row.insert("metadata".into(), opt_str(metadata.map(|m| m.to_string())));
-    let created = ctx.adapter.create(TABLE, row).await?;
+    let w = audit::writes(ctx).await?;
+    let created = w.create(TABLE, row).await?;
+    // The key's id and its shown start, never the key.
+    let mut e = AuditEvent::new("api_key.create")
+        .from_request(req)
+        .target_user(reference_id.as_str());
+    if let Some(s) = &session {
+        e = e.by(s);
+    }
+    if let Some(id) = table::text(&created, "id") {
+        e = e.target("apiKey", id);
+    }
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
     Ok(AuthResponse::json(table::created_json(&created, &key)).no_store())
 }
 
@@ -673,9 +687,14 @@ async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let row = owned_key(ctx, key_id, req.str_field("configId"), me.user_id()).await?;
     let id = table::text(&row, "id").unwrap_or_default();
     // Every use reads the row, so once this commits no instance accepts the key.
-    ctx.adapter
-        .delete_many(TABLE, &[Where::eq("id", id)])
-        .await?;
+    let w = audit::writes(ctx).await?;
+    w.delete_many(TABLE, &[Where::eq("id", id)]).await?;
+    let e = AuditEvent::new("api_key.revoke")
+        .from_request(req)
+        .own()
+        .target("apiKey", id);
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
     Ok(AuthResponse::json(json!({"success": true})))
 }
 

@@ -495,7 +495,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
     let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
-    password_reset::replace_password(ctx, &mut tx, user_id, hash).await?;
+    password_reset::replace_password(ctx, req, &mut tx, user_id, hash).await?;
     // The code came to this mailbox: it is proven.
     let user = mark_verified(ctx, &mut tx, user).await?;
     tx.commit().await?;

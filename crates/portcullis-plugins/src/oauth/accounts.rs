@@ -5,6 +5,7 @@
 //! still reads, and is sealed on its next write.
 
 use chrono::{DateTime, Utc};
+use portcullis_core::audit::{self, AuditEvent};
 use portcullis_core::crypto::symmetric;
 use portcullis_core::crypto::token::generate_id;
 use portcullis_core::{ApiError, AuthContext, Writes, users};
@@ -310,6 +311,7 @@ pub struct LinkTarget<'a> {
 /// `Ok(Ok(true))` when the account is new to the user (not a refresh of one already linked).
 pub async fn link_account(
     ctx: &AuthContext,
+    req: &portcullis_core::AuthRequest,
     linking: &LinkingSettings,
     target: LinkTarget<'_>,
     provider_id: &str,
@@ -369,7 +371,23 @@ pub async fn link_account(
                 tokens,
                 scope_string(&tokens.scopes),
             );
-            store.create("account", row).await?;
+            let w = audit::writes(ctx).await?;
+            let account = w.create("account", row).await?;
+            // The link flow's callback may come without the session's cookie read: the
+            // target says who acted.
+            let mut e = AuditEvent::new("oauth.link")
+                .from_request(req)
+                .actor(target.user_id)
+                .target_user(target.user_id)
+                .detail("providerId", provider_id);
+            if let Some(sid) = target.session_id {
+                e = e.session(sid);
+            }
+            if let Some(id) = account.get("id").and_then(Value::as_str) {
+                e = e.target("account", id);
+            }
+            audit::record(ctx, w.store(), e).await?;
+            w.commit().await?;
             true
         }
     };

@@ -1,6 +1,7 @@
 //! The handlers. Wire shapes, status codes and `?error=` values are Better Auth 1.7.25's
 //! (`api/routes/sign-in.mjs`, `callback.mjs`, `account.mjs`).
 
+use portcullis_core::audit::{self, AuditEvent};
 use std::sync::Arc;
 
 use portcullis_core::cookies::SetCookie;
@@ -399,8 +400,16 @@ pub(super) async fn callback(
             session_id: link.session_id.as_deref(),
         };
         return Ok(
-            match accounts::link_account(ctx, &settings.linking, target, p.id(), &info, &tokens)
-                .await?
+            match accounts::link_account(
+                ctx,
+                req,
+                &settings.linking,
+                target,
+                p.id(),
+                &info,
+                &tokens,
+            )
+            .await?
             {
                 Ok(created) => {
                     if created && let Some(user) = users::find_user(ctx, &link.user_id).await? {
@@ -518,7 +527,7 @@ async fn link_from_id_token(
             .unwrap_or_default(),
         session_id: None,
     };
-    match accounts::link_account(ctx, linking, target, p.id(), &info, &tokens).await? {
+    match accounts::link_account(ctx, req, linking, target, p.id(), &info, &tokens).await? {
         Ok(created) => {
             if created {
                 accounts::notify_linked(ctx, req, &me.user, &p.settings.label);
@@ -546,15 +555,26 @@ pub(super) async fn unlink_account(
         return Err(ApiError::bad_request(codes::ACCOUNT_NOT_FOUND));
     };
     let id = found.get("id").and_then(Value::as_str).unwrap_or_default();
-    ctx.adapter
-        .delete_many(
-            "account",
-            &[
-                portcullis_storage::Where::eq("id", id),
-                portcullis_storage::Where::eq("userId", me.user_id()),
-            ],
-        )
-        .await?;
+    let w = audit::writes(ctx).await?;
+    w.delete_many(
+        "account",
+        &[
+            portcullis_storage::Where::eq("id", id),
+            portcullis_storage::Where::eq("userId", me.user_id()),
+        ],
+    )
+    .await?;
+    let provider = found
+        .get("providerId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let e = AuditEvent::new("oauth.unlink")
+        .from_request(req)
+        .own()
+        .target("account", id)
+        .detail("providerId", provider);
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
     Ok(AuthResponse::json(json!({"status": true})))
 }
 

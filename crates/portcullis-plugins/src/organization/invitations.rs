@@ -383,6 +383,11 @@ async fn accept(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
             set.insert("activeTeamId".into(), (*only).into());
         }
     }
+    let mut e = super::members::member_event(req, "organization.member_add", &member);
+    if let Some(inv) = text(&accepted, "id") {
+        e = e.detail("invitationId", inv);
+    }
+    portcullis_core::audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     let cookies = set_session_fields(ctx, req, &mut s, set, false).await?;
     Ok(

@@ -4,6 +4,7 @@
 
 use super::{ORGANIZATION_ID, ORGANIZATION_ID_QUERY};
 use http::Method;
+use portcullis_core::audit::{self, AuditEvent};
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::openapi::schema;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
@@ -314,7 +315,7 @@ async fn remove_member(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     if user_of(store, &gone).await?.is_none() {
         return Err(ApiError::message_only(400, "User not found"));
     }
-    delete_member(ctx, &gone).await?;
+    delete_member(ctx, req, &gone, "organization.member_remove").await?;
     let cookies = if text(&gone, "userId") == Some(s.user_id())
         && active_org(&s).as_deref() == Some(org_id.as_str())
     {
@@ -326,7 +327,12 @@ async fn remove_member(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
 }
 
 /// Deletes a membership and the user's places in the organization's teams, together.
-async fn delete_member(ctx: &AuthContext, member: &Row) -> Result<(), ApiError> {
+async fn delete_member(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    member: &Row,
+    action: &'static str,
+) -> Result<(), ApiError> {
     let id = text(member, "id").unwrap_or_default();
     let tx = ctx.begin().await?;
     tx.store()
@@ -340,8 +346,28 @@ async fn delete_member(ctx: &AuthContext, member: &Row) -> Result<(), ApiError> 
         )
         .await?;
     }
+    let e = member_event(req, action, member);
+    audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A change to `member`, as its audit event: the member's user is the target.
+pub(super) fn member_event(req: &AuthRequest, action: &'static str, member: &Row) -> AuditEvent {
+    let mut e = AuditEvent::new(action).from_request(req);
+    if let Some(org) = text(member, "organizationId") {
+        e = e.organization(org);
+    }
+    if let Some(user) = text(member, "userId") {
+        e = e.target_user(user);
+    }
+    if let Some(id) = text(member, "id") {
+        e = e.target("member", id);
+    }
+    if let Some(role) = text(member, "role") {
+        e = e.detail("role", role);
+    }
+    e
 }
 
 async fn update_member_role(
@@ -400,10 +426,16 @@ async fn update_member_role(
     }
     let mut set = Row::new();
     set.insert("role".into(), Value::from(roles.join(",")));
-    let updated = store
+    let w = audit::writes(ctx).await?;
+    let updated = w
         .update(MEMBER, &[Where::eq("id", member_id)], set)
         .await?
         .ok_or_else(|| bad(MEMBER_NOT_FOUND))?;
+    let e = member_event(req, "organization.member_role_update", &updated)
+        .detail("previousRole", text(&target, "role").unwrap_or_default())
+        .detail("role", roles.join(","));
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
     Ok(json_ok(member_json(&updated)))
 }
 
@@ -421,7 +453,7 @@ async fn leave(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Api
     if holds_role(&me, creator) && count_holding(store, &org_id, creator).await? <= 1 {
         return Err(bad(YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER));
     }
-    delete_member(ctx, &me).await?;
+    delete_member(ctx, req, &me, "organization.member_leave").await?;
     let cookies = if active_org(&s).as_deref() == Some(org_id.as_str()) {
         set_active(ctx, req, &mut s, None, false).await?
     } else {

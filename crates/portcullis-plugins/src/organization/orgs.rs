@@ -176,6 +176,8 @@ async fn create(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         }
         _ => None,
     };
+    let e = super::members::member_event(req, "organization.create", &member).by(&s);
+    portcullis_core::audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     let cookies = if req.bool_field("keepCurrentActiveOrganization") == Some(true) {
         Vec::new()

@@ -8,6 +8,7 @@
 //! the state and the browser's answer to webauthn-rs.
 
 use http::Method;
+use portcullis_core::audit::{self, AuditEvent};
 use portcullis_core::crypto::sign;
 use portcullis_core::crypto::token::{generate_id, random_string};
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
@@ -416,6 +417,11 @@ async fn verify_registration(
     let user = s.user.as_ref().clone();
     let mut tx = ctx.begin().await?;
     let created = tx.create(TABLE, row).await?;
+    let mut e = AuditEvent::new("passkey.add").from_request(req).own();
+    if let Some(id) = table::text(&created, "id") {
+        e = e.target("passkey", id);
+    }
+    audit::record(ctx, tx.store(), e).await?;
     let issued = if req.bool_field("createSession") == Some(true) {
         Some(issue_session_in(ctx, req, &mut tx, SignIn::new(user.clone(), "passkey")).await?)
     } else {
@@ -577,10 +583,16 @@ async fn owned_passkey(
 async fn delete_passkey(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let row = owned_passkey(ctx, req, ApiError::empty(401)).await?;
     let id = table::text(&row, "id").unwrap_or_default();
-    let deleted = ctx
-        .adapter
-        .delete_many(TABLE, &[Where::eq("id", id)])
-        .await?;
+    let w = audit::writes(ctx).await?;
+    let deleted = w.delete_many(TABLE, &[Where::eq("id", id)]).await?;
+    if deleted == 1 {
+        let e = AuditEvent::new("passkey.delete")
+            .from_request(req)
+            .own()
+            .target("passkey", id);
+        audit::record(ctx, w.store(), e).await?;
+    }
+    w.commit().await?;
     if deleted == 1 {
         let s = req.session()?;
         notices::send(

@@ -459,7 +459,7 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
     let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
-    password_reset::replace_password(ctx, &mut tx, user_id, hash).await?;
+    password_reset::replace_password(ctx, req, &mut tx, user_id, hash).await?;
     tx.commit().await?;
     password_reset::password_was_reset(ctx, req, &user).await;
     Ok(AuthResponse::json(json!({"status": true})))

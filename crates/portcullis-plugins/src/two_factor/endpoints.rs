@@ -1,5 +1,6 @@
 //! The endpoints, at Better Auth's paths with its bodies, answers and errors.
 
+use portcullis_core::audit::{self, AuditEvent};
 use std::sync::Arc;
 
 use http::Method;
@@ -168,12 +169,23 @@ async fn replace_session(
     Ok((token, session::session_cookies(ctx, &s, dont_remember)))
 }
 
+/// A wrong second-factor code, in the audit log (never the code itself).
+async fn code_refused(ctx: &AuthContext, req: &AuthRequest, user_id: &str, method: &'static str) {
+    let e = AuditEvent::new("two_factor.verify")
+        .from_request(req)
+        .target_user(user_id)
+        .failure("invalid_code")
+        .detail("method", method);
+    audit::record_now(ctx, e).await;
+}
+
 /// Sets `twoFactorEnabled` and replaces the session, in one transaction.
 async fn switch(
     ctx: &AuthContext,
     req: &AuthRequest,
     current: &SessionWithUser,
     on: bool,
+    method: &'static str,
 ) -> Result<(Row, String, Vec<SetCookie>), ApiError> {
     let id = current.user_id().to_owned();
     let mut tx = ctx.begin().await?;
@@ -188,6 +200,16 @@ async fn switch(
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
     let (token, cookies) = replace_session(ctx, req, &mut tx, current, user.clone()).await?;
+    let e = AuditEvent::new(if on {
+        "two_factor.enable"
+    } else {
+        "two_factor.disable"
+    })
+    .from_request(req)
+    .by(current)
+    .own()
+    .detail("method", method);
+    audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     Ok((user, token, cookies))
 }
@@ -200,7 +222,7 @@ async fn enable(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         if !s.otp_enabled {
             return Err(ApiError::bad_request(OTP_NOT_CONFIGURED));
         }
-        let (user, _, cookies) = switch(ctx, req, me, true).await?;
+        let (user, _, cookies) = switch(ctx, req, me, true, "otp").await?;
         notices::send(ctx, req, &user, Change::OtpAdded);
         return Ok(AuthResponse::json(json!({"method": "otp"})).cookies(cookies));
     }
@@ -259,7 +281,7 @@ async fn enable(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
 async fn disable(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
     check_password(ctx, req, me.user_id()).await?;
-    let (user, _, mut cookies) = switch(ctx, req, me, false).await?;
+    let (user, _, mut cookies) = switch(ctx, req, me, false, "all").await?;
     if let Some(expired) = challenge::forget_trust(ctx, req).await? {
         cookies.push(expired);
     }
@@ -342,6 +364,7 @@ async fn verify_totp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         if signing_in {
             store::record_failure(ctx, &s, &row).await;
         }
+        code_refused(ctx, req, &row.user_id, "totp").await;
         return Err(ApiError::new(401, INVALID_CODE));
     }
     if signing_in {
@@ -368,14 +391,24 @@ async fn finish_enrolment(
     }
     let mut set = Row::new();
     set.insert("verified".into(), true.into());
-    ctx.adapter
-        .update_many(TABLE, &[Where::eq("id", row.id.as_str())], set)
-        .await?;
     if enabled_for(&me.user) {
+        // Two-factor was on already (by e-mail codes): an authenticator is added.
+        let w = audit::writes(ctx).await?;
+        w.update_many(TABLE, &[Where::eq("id", row.id.as_str())], set)
+            .await?;
+        let e = AuditEvent::new("two_factor.totp_added")
+            .from_request(req)
+            .by(me)
+            .own();
+        audit::record(ctx, w.store(), e).await?;
+        w.commit().await?;
         notices::send(ctx, req, &me.user, Change::TotpAdded);
         return Ok(signed_in_answer(ctx, me));
     }
-    let (user, token, cookies) = switch(ctx, req, me, true).await?;
+    ctx.adapter
+        .update_many(TABLE, &[Where::eq("id", row.id.as_str())], set)
+        .await?;
+    let (user, token, cookies) = switch(ctx, req, me, true, "totp").await?;
     notices::send(ctx, req, &user, Change::TotpAdded);
     Ok(
         AuthResponse::json(json!({"token": token, "user": session::user_json(ctx, &user)}))
@@ -471,6 +504,7 @@ async fn verify_otp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
         }
         if let Some(r) = &row {
             store::record_failure(ctx, &s, r).await;
+            code_refused(ctx, req, &r.user_id, "otp").await;
         }
         return Err(ApiError::new(401, INVALID_CODE));
     }
@@ -479,7 +513,7 @@ async fn verify_otp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
     }
     match subject {
         Subject::SignedIn(me) if !enabled_for(&me.user) => {
-            let (user, token, cookies) = switch(ctx, req, &me, true).await?;
+            let (user, token, cookies) = switch(ctx, req, &me, true, "otp").await?;
             notices::send(ctx, req, &user, Change::OtpAdded);
             Ok(
                 AuthResponse::json(json!({"token": token, "user": session::user_json(ctx, &user)}))
@@ -517,6 +551,7 @@ async fn verify_backup_code(
             if signing_in {
                 store::record_failure(ctx, &s, &row).await;
             }
+            code_refused(ctx, req, &row.user_id, "backup-code").await;
             return Err(ApiError::new(401, INVALID_BACKUP_CODE));
         }
     };

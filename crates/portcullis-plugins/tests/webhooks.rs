@@ -1,0 +1,496 @@
+//! Webhooks on each backend, received by a Python receiver that verifies every request with
+//! the `standardwebhooks` package (`tests/webhooks/receiver.py`, pinned in
+//! `.ci/requirements.txt`): events written to the outbox with their change (none when it rolls
+//! back), signed, retried with backoff while the receiver fails and delivered once it recovers;
+//! endpoints from `[[webhooks]]` and the admin API with their filters, the delivery log and
+//! redelivery; three days of failures end in `failed`; two instances on one database send
+//! each event once; a sender that dies holding a claim loses nothing.
+
+use std::process::{Child, Command, Stdio};
+
+use chrono::Duration;
+use portcullis_core::audit::{self, AuditEvent};
+use portcullis_plugins::admin::cli;
+use portcullis_plugins::webhooks::deliver;
+use portcullis_storage::{Query, Row, Value as Cell, Where};
+use portcullis_testkit::Suite;
+use portcullis_testkit::prelude::*;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "webhook-password-1";
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/// The job's own runs stay out of the way: each test runs deliveries itself, by the clock.
+const ENV: &[(&str, &str)] = &[("ENABLE_ADMIN", "true"), ("WEBHOOK_INTERVAL", "3600")];
+
+fn main() -> std::process::ExitCode {
+    Suite::new()
+        .per_backend("signed_retried_and_verified", |b| {
+            Box::pin(signed_retried_and_verified(b))
+        })
+        .per_backend("admin_api_filters_log_and_redelivery", |b| {
+            Box::pin(admin_api_filters_log_and_redelivery(b))
+        })
+        .per_backend("three_days_of_failures_end_in_failed", |b| {
+            Box::pin(three_days_of_failures_end_in_failed(b))
+        })
+        .per_backend("two_instances_send_each_event_once", |b| {
+            Box::pin(two_instances_send_each_event_once(b))
+        })
+        .per_backend("a_sender_that_dies_loses_nothing", |b| {
+            Box::pin(a_sender_that_dies_loses_nothing(b))
+        })
+        .run()
+}
+
+/// The interpreter with `standardwebhooks` (`scripts/test` names it), else `python3`.
+fn python() -> String {
+    std::env::var("PORTCULLIS_TEST_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "python3".to_owned())
+}
+
+/// The Python receiver, stopped when dropped.
+struct Receiver {
+    child: Child,
+    port: u16,
+}
+
+impl Receiver {
+    async fn start(fail_first: u32) -> Receiver {
+        Receiver::with_secret(fail_first, SECRET).await
+    }
+
+    async fn with_secret(fail_first: u32, secret: &str) -> Receiver {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/webhooks/receiver.py"
+        );
+        for _ in 0..50 {
+            let port = 42_000 + (rand::random::<u16>() % 1000);
+            // Free now; the receiver binds it next (another test taking it in between fails
+            // the bind, and the next port is tried).
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                continue;
+            }
+            let mut child = Command::new(python())
+                .args([script, &port.to_string(), secret, &fail_first.to_string()])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start python3 receiver.py");
+            let mut line = String::new();
+            let stdout = child.stdout.take().expect("stdout");
+            let read = tokio::task::spawn_blocking(move || {
+                use std::io::BufRead;
+                let mut r = std::io::BufReader::new(stdout);
+                let _ = r.read_line(&mut line);
+                line
+            });
+            let line = tokio::time::timeout(std::time::Duration::from_secs(20), read)
+                .await
+                .expect("the receiver starts")
+                .expect("read");
+            if line.trim() == "ready" {
+                return Receiver { child, port };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("no free port for the receiver in 42000-42999 (is standardwebhooks installed?)");
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hook", self.port)
+    }
+
+    /// What it received: `{id, type, verified, answered}` per request.
+    async fn received(&self) -> Vec<Value> {
+        let res = reqwest::get(format!("http://127.0.0.1:{}/received", self.port))
+            .await
+            .expect("ask the receiver");
+        res.json().await.expect("JSON")
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TOML file removed when dropped.
+struct TempToml(std::path::PathBuf);
+
+impl TempToml {
+    fn new(text: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "portcullis-webhooks-{}.toml",
+            rand::random::<u64>()
+        ));
+        std::fs::write(&path, text).expect("write the configuration");
+        TempToml(path)
+    }
+}
+
+impl Drop for TempToml {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn config_for(url: &str, events: &str) -> TempToml {
+    TempToml::new(&format!(
+        "[[webhooks]]\nid = \"receiver\"\nurl = \"{url}\"\nsecret = \"{SECRET}\"\nevents = [{events}]\n"
+    ))
+}
+
+async fn server(backend: Backend, file: &TempToml, extra: &[(&str, &str)]) -> TestServer {
+    TestServer::builder(backend)
+        .env("PORTCULLIS_CONFIG", file.0.display().to_string())
+        .envs(ENV.iter().copied())
+        .envs(extra.iter().copied())
+        .start()
+        .await
+}
+
+async fn deliveries(srv: &TestServer) -> Vec<Row> {
+    srv.adapter()
+        .find_many("webhookDelivery", &Query::default())
+        .await
+        .expect("read the outbox")
+}
+
+fn text<'a>(row: &'a Row, name: &str) -> &'a str {
+    row.get(name).and_then(Cell::as_str).unwrap_or_default()
+}
+
+async fn run(srv: &TestServer) -> usize {
+    deliver::deliver_due(&srv.app.ctx)
+        .await
+        .expect("a delivery run")
+}
+
+async fn signed_retried_and_verified(backend: Backend) {
+    let receiver = Receiver::start(2).await;
+    let file = config_for(&receiver.url(), "\"user.*\"");
+    let srv = server(backend, &file, &[]).await;
+    srv.sign_up("Wes Hook", "wes@example.com", PASSWORD).await;
+    let queued = deliveries(&srv).await;
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    let id = text(&queued[0], "id").to_owned();
+    assert_eq!(text(&queued[0], "eventType"), "user.sign_up");
+
+    // Written with its change: a transaction that rolls back leaves no delivery either.
+    {
+        let tx = srv.app.ctx.begin().await.expect("begin");
+        audit::record(&srv.app.ctx, tx.store(), AuditEvent::new("user.rename"))
+            .await
+            .expect("record");
+    }
+    assert_eq!(deliveries(&srv).await.len(), 1);
+
+    // The receiver fails twice: each answer is kept and the next try waits 5 s, then 10 s.
+    assert_eq!(run(&srv).await, 1);
+    assert_eq!(run(&srv).await, 0, "not due before its backoff");
+    srv.clock.advance(Duration::seconds(5));
+    assert_eq!(run(&srv).await, 1);
+    let row = deliveries(&srv).await.remove(0);
+    assert_eq!(text(&row, "status"), "pending");
+    assert_eq!(row.get("attempts").and_then(Cell::as_int), Some(2));
+    assert_eq!(row.get("lastStatusCode").and_then(Cell::as_int), Some(500));
+    srv.clock.advance(Duration::seconds(5));
+    assert_eq!(run(&srv).await, 0, "the second wait is 10 s");
+    srv.clock.advance(Duration::seconds(5));
+    assert_eq!(run(&srv).await, 1);
+    let row = deliveries(&srv).await.remove(0);
+    assert_eq!(text(&row, "status"), "delivered");
+    assert_eq!(row.get("attempts").and_then(Cell::as_int), Some(3));
+
+    let got = receiver.received().await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    for (n, r) in got.iter().enumerate() {
+        assert_eq!(
+            r["verified"], true,
+            "standardwebhooks verified request {n}: {r}"
+        );
+        assert_eq!(r["id"], id.as_str(), "the same webhook-id on every attempt");
+        assert_eq!(r["type"], "user.sign_up");
+    }
+    assert_eq!(got[2]["answered"], 204);
+    assert_eq!(run(&srv).await, 0, "nothing left");
+}
+
+async fn admin_api_filters_log_and_redelivery(backend: Backend) {
+    let first = Receiver::start(0).await;
+    // The configured endpoint wants nothing this test does.
+    let file = config_for("http://127.0.0.1:9/unused", "\"organization.*\"");
+    let srv = server(backend, &file, &[]).await;
+    cli::create_user(
+        &srv.app.ctx,
+        "root@example.com",
+        "Root",
+        PASSWORD,
+        Some("admin"),
+    )
+    .await
+    .expect("admin");
+    let mut admin = srv.agent();
+    admin.sign_in("root@example.com", PASSWORD).await;
+    let mut plain = srv.agent();
+    let (_, plain_id) = plain.sign_up("Pat", "pat@example.com", PASSWORD).await;
+
+    let res = plain
+        .post(
+            "/api/auth/webhooks/create-endpoint",
+            json!({"url": first.url()}),
+        )
+        .await;
+    assert_error(
+        &res,
+        403,
+        "YOU_ARE_NOT_ALLOWED_TO_MANAGE_WEBHOOKS",
+        "You are not allowed to manage webhooks",
+    );
+    let res = admin
+        .post(
+            "/api/auth/webhooks/create-endpoint",
+            json!({"url": "ftp://example.com"}),
+        )
+        .await;
+    assert_eq!(res.status, 400);
+    assert_eq!(res.json()["code"], "INVALID_WEBHOOK_ENDPOINT");
+    let res = admin
+        .post(
+            "/api/auth/webhooks/create-endpoint",
+            json!({"url": first.url(), "events": ["admin.*"], "description": "bans"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let body = res.json();
+    let secret = body["secret"].as_str().expect("secret").to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let endpoint_id = body["endpoint"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(body["endpoint"]["events"], json!(["admin.*"]));
+    let stored = srv
+        .adapter()
+        .find_one("webhookEndpoint", &[Where::eq("id", endpoint_id.as_str())])
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_ne!(text(&stored, "secret"), secret, "sealed at rest");
+    // A receiver that holds the new secret, and the endpoint pointed at it.
+    let receiver = Receiver::with_secret(0, &secret).await;
+    let res = admin
+        .post(
+            "/api/auth/webhooks/update-endpoint",
+            json!({"id": endpoint_id, "url": receiver.url()}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["endpoint"]["url"], receiver.url().as_str());
+
+    let res = admin.get("/api/auth/webhooks/list-endpoints").await;
+    let listed = res.json()["endpoints"].as_array().expect("list").clone();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["source"], "config");
+    assert_eq!(listed[1]["source"], "api");
+    assert!(!res.text().contains(&secret) && !res.text().contains(SECRET));
+
+    // Filters: a sign-in is not queued for `admin.*`; a ban is.
+    plain.sign_in("pat@example.com", PASSWORD).await;
+    assert!(deliveries(&srv).await.is_empty());
+    let res = admin
+        .post("/api/auth/admin/ban-user", json!({"userId": plain_id}))
+        .await;
+    assert_eq!(res.status, 200);
+    let queued = deliveries(&srv).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(text(&queued[0], "eventType"), "admin.ban_user");
+    assert_eq!(text(&queued[0], "endpointId"), endpoint_id);
+    let payload: Value = serde_json::from_str(text(&queued[0], "payload")).expect("payload");
+    assert_eq!(payload["type"], "admin.ban_user");
+    assert_eq!(payload["data"]["targetUserId"], plain_id.as_str());
+
+    assert_eq!(run(&srv).await, 1);
+    let got = receiver.received().await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0]["verified"], true,
+        "signed with the endpoint's own secret"
+    );
+    assert!(first.received().await.is_empty());
+    let res = admin
+        .get(&format!(
+            "/api/auth/webhooks/list-deliveries?endpointId={endpoint_id}"
+        ))
+        .await;
+    let log = res.json()["deliveries"].as_array().expect("log").clone();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["status"], "delivered");
+    assert_eq!(log[0]["attempts"], 1);
+    assert_eq!(log[0]["payload"]["type"], "admin.ban_user");
+
+    // Redelivery: the same message again, with the same id.
+    let delivery_id = log[0]["id"].as_str().expect("id").to_owned();
+    let res = admin
+        .post(
+            "/api/auth/webhooks/redeliver",
+            json!({"deliveryId": delivery_id}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(run(&srv).await, 1);
+    let got = receiver.received().await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1]["id"], delivery_id.as_str());
+    assert_eq!(got[1]["verified"], true);
+    let res = admin
+        .post(
+            "/api/auth/webhooks/redeliver",
+            json!({"deliveryId": "nope"}),
+        )
+        .await;
+    assert_eq!(res.status, 404);
+
+    // Turned off: nothing more is queued for it; the configured one cannot be changed here.
+    let res = admin
+        .post(
+            "/api/auth/webhooks/update-endpoint",
+            json!({"id": endpoint_id, "enabled": false}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["endpoint"]["enabled"], false);
+    admin
+        .post("/api/auth/admin/unban-user", json!({"userId": plain_id}))
+        .await;
+    assert_eq!(deliveries(&srv).await.len(), 1);
+    let res = admin
+        .post(
+            "/api/auth/webhooks/update-endpoint",
+            json!({"id": "receiver", "enabled": false}),
+        )
+        .await;
+    assert_eq!(res.status, 400);
+    let res = admin
+        .post(
+            "/api/auth/webhooks/delete-endpoint",
+            json!({"id": endpoint_id}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let res = admin.get("/api/auth/webhooks/list-endpoints").await;
+    assert_eq!(res.json()["endpoints"].as_array().map(Vec::len), Some(1));
+}
+
+async fn three_days_of_failures_end_in_failed(backend: Backend) {
+    // Nothing listens on the discard port: every attempt fails to connect.
+    let file = config_for("http://127.0.0.1:9/hook", "\"*\"");
+    let srv = server(backend, &file, &[]).await;
+    srv.sign_up("Fay", "fay@example.com", PASSWORD).await;
+    let mut attempts = 0;
+    for _ in 0..200 {
+        attempts += run(&srv).await;
+        let row = deliveries(&srv).await.remove(0);
+        if text(&row, "status") == "failed" {
+            break;
+        }
+        srv.clock.advance(Duration::hours(1));
+    }
+    let row = deliveries(&srv).await.remove(0);
+    assert_eq!(text(&row, "status"), "failed");
+    assert!(
+        text(&row, "lastError").starts_with("request failed"),
+        "{row:?}"
+    );
+    assert_eq!(
+        row.get("attempts").and_then(Cell::as_int),
+        i64::try_from(attempts).ok()
+    );
+    assert!(
+        (10..40).contains(&attempts),
+        "{attempts} attempts over three days"
+    );
+    let created = row
+        .get("createdAt")
+        .and_then(Cell::as_date)
+        .expect("created");
+    let last = row
+        .get("nextAttemptAt")
+        .and_then(Cell::as_date)
+        .expect("next");
+    assert!(last - created > Duration::days(3));
+    srv.clock.advance(Duration::days(1));
+    assert_eq!(run(&srv).await, 0, "a failed delivery is not tried again");
+}
+
+async fn two_instances_send_each_event_once(backend: Backend) {
+    let receiver = Receiver::start(0).await;
+    let file = config_for(&receiver.url(), "\"*\"");
+    let one = server(backend, &file, &[]).await;
+    // A second instance on the same database and clock.
+    let two = TestServer::builder(backend)
+        .env("PORTCULLIS_CONFIG", file.0.display().to_string())
+        .envs(ENV.iter().copied())
+        .env("DATABASE_URL", one.app.ctx.config.database_url.clone())
+        .clock(one.clock.clone())
+        .start()
+        .await;
+    for n in 0..12 {
+        let srv = if n % 2 == 0 { &one } else { &two };
+        srv.sign_up("Many", &format!("m{n}@example.com"), PASSWORD)
+            .await;
+    }
+    let queued = deliveries(&one).await;
+    assert_eq!(queued.len(), 12);
+    let mut claimed = 0;
+    for _ in 0..5 {
+        let (a, b) = tokio::join!(run(&one), run(&two));
+        claimed += a + b;
+    }
+    assert_eq!(claimed, 12, "each claimed once between them");
+    let got = receiver.received().await;
+    assert_eq!(got.len(), 12, "{got:?}");
+    let mut ids: Vec<&str> = got.iter().map(|r| r["id"].as_str().expect("id")).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 12, "no event sent twice");
+    assert!(got.iter().all(|r| r["verified"] == true));
+    assert!(
+        deliveries(&one)
+            .await
+            .iter()
+            .all(|d| text(d, "status") == "delivered")
+    );
+}
+
+async fn a_sender_that_dies_loses_nothing(backend: Backend) {
+    let receiver = Receiver::start(0).await;
+    let file = config_for(&receiver.url(), "\"*\"");
+    let srv = server(backend, &file, &[]).await;
+    srv.sign_up("Kim", "kim@example.com", PASSWORD).await;
+    let row = deliveries(&srv).await.remove(0);
+    let id = text(&row, "id").to_owned();
+    // Another instance claimed it and was killed before it recorded the answer: its claim
+    // stands for a minute, and no one sends the event meanwhile.
+    let now = srv.app.ctx.now();
+    let took = portcullis_plugins::webhooks::store::claim(
+        srv.adapter(),
+        &id,
+        now,
+        now + Duration::seconds(60),
+    )
+    .await
+    .expect("claim");
+    assert!(took);
+    assert_eq!(run(&srv).await, 0);
+    srv.clock.advance(Duration::seconds(61));
+    assert_eq!(run(&srv).await, 1);
+    let got = receiver.received().await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["id"], id.as_str());
+    assert_eq!(got[0]["verified"], true);
+    assert_eq!(text(&deliveries(&srv).await[0], "status"), "delivered");
+}
