@@ -1,6 +1,6 @@
 // The audit plugin through the official client's `$fetch`: a user's own history at
 // /audit/mine (sign-up, sign-out, a refused sign-in with its reason, a sign-in, newest first),
-// the same events for an administrator at /audit/list filtered by that user, JSON lines, and
+// the same events for an administrator at /audit/list filtered by that user, paged, and as CSV, and
 // the refusal a user without the role gets.
 //
 // Env: AUTH_BASE_URL (required), ADMIN_EMAIL and ADMIN_PASSWORD (an administrator),
@@ -69,4 +69,52 @@ test("audit: /audit/mine and /audit/list with the official client", async (t) =>
   });
   assert.deepEqual(rest.data.events.map((e) => e.id), data.events.slice(2).map((e) => e.id));
   assert.equal(rest.data.nextCursor, null);
+
+  // CSV: a header, one line per event, newest first, the next page's cursor in a header.
+  const csv = await admin.fetchRaw(`/audit/list?userId=${userId}&limit=3&format=csv`);
+  assert.equal(csv.status, 200);
+  assert.match(csv.headers.get("content-type"), /^text\/csv/);
+  const [header, ...rows] = parseCsv(await csv.text());
+  assert.equal(rows.length, 3, JSON.stringify(rows));
+  const at = (name) => header.indexOf(name);
+  assert.ok(at("action") >= 0 && at("outcome") >= 0 && at("id") >= 0, header.join());
+  for (const r of rows) assert.equal(r.length, header.length, JSON.stringify(r));
+  const details = JSON.parse(rows[1][at("details")]);
+  assert.equal(details.reason, "invalid_password");
+  assert.deepEqual(rows.map((r) => r[at("id")]), data.events.slice(0, 3).map((e) => e.id));
+  assert.deepEqual(rows.map((r) => r[at("action")]), ["user.sign_in", "user.sign_in", "user.sign_out"]);
+  assert.ok(csv.headers.get("x-next-cursor"), "a next page");
 });
+
+/** RFC 4180 records: fields quoted when they hold a comma, quote or line break. */
+function parseCsv(text) {
+  const records = [];
+  let record = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      record.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = "";
+    } else field += c;
+  }
+  if (field !== "" || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
+  return records;
+}

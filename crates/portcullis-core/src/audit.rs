@@ -216,3 +216,73 @@ pub async fn writes(ctx: &AuthContext) -> Result<crate::writes::Writes<'_>, ApiE
         Ok(ctx.writes())
     }
 }
+
+/// A refused attempt to prove who one is: a sign-in (`user.sign_in`), or a code checked for
+/// something else (`user.verify_email`, `user.reset_password`, `two_factor.verify`), with
+/// why. The identity (address, number or name as given) only by hash: enough for the
+/// detectors to count the accounts one address tries, and nothing an operator could read back.
+#[derive(Debug, Clone, Copy)]
+pub struct Refusal<'a> {
+    pub action: &'static str,
+    /// How: `email`, `magic-link`, `email-otp`, `passkey`...
+    pub method: &'static str,
+    /// Why, in snake case: `invalid_password`, `invalid_code`, `expired`, `banned_user`...
+    pub reason: &'a str,
+    pub identity: Option<&'a str>,
+    /// The account it was tried on, when one is known.
+    pub user_id: Option<&'a str>,
+}
+
+impl<'a> Refusal<'a> {
+    pub fn new(action: &'static str, method: &'static str, reason: &'a str) -> Self {
+        Refusal {
+            action,
+            method,
+            reason,
+            identity: None,
+            user_id: None,
+        }
+    }
+
+    pub fn sign_in(method: &'static str, reason: &'a str) -> Self {
+        Self::new("user.sign_in", method, reason)
+    }
+
+    pub fn identity(mut self, identity: &'a str) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    pub fn user(mut self, user_id: Option<&'a str>) -> Self {
+        self.user_id = user_id;
+        self
+    }
+}
+
+/// Records `refusal` for `req` when audit events are kept; costs nothing otherwise. The event
+/// is written once the handler has answered (`flush_refusals`): a refusal often happens
+/// inside a transaction that then rolls back, and it must outlive it, and a second writer
+/// beside an open SQLite transaction would wait on it.
+pub fn refused(ctx: &AuthContext, req: &AuthRequest, refusal: Refusal<'_>) {
+    if !enabled(ctx) {
+        return;
+    }
+    let mut event = AuditEvent::new(refusal.action)
+        .from_request(req)
+        .failure(refusal.reason)
+        .detail("method", refusal.method);
+    if let Some(identity) = refusal.identity {
+        event = event.detail("identifierHash", crate::lockout::email_hash(identity));
+    }
+    if let Some(id) = refusal.user_id {
+        event = event.target_user(id);
+    }
+    req.state.push_refusal(event);
+}
+
+/// Writes the refusals `req` collected; the engine calls it after the handler.
+pub(crate) async fn flush_refusals(ctx: &AuthContext, req: &AuthRequest) {
+    for event in req.state.take_refusals() {
+        record_now(ctx, event).await;
+    }
+}

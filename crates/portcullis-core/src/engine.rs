@@ -263,6 +263,8 @@ impl AuthContext {
             Ok(r) => r,
             Err(e) => AuthResponse::from_error(e),
         };
+        // Refusals are recorded whatever the answer (a failed link answers a redirect).
+        crate::audit::flush_refusals(self, &req).await;
         if res.status < 400 {
             crate::issue::announce(self, &req).await;
         }

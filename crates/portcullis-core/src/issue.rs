@@ -141,8 +141,17 @@ pub async fn issue_session_in(
         store: writes.store(),
     };
     for p in ctx.plugins.iter().filter(|p| p.hooks().issue) {
-        if let Some(answer) = p.hold_session(ctx, req, &pending).await? {
-            return Ok(Issued::Held(answer));
+        match p.hold_session(ctx, req, &pending).await {
+            Ok(Some(answer)) => return Ok(Issued::Held(answer)),
+            Ok(None) => {}
+            Err(refused) => {
+                // Refused after the proof was right (a ban): one record for every method.
+                let reason = refused.code.as_deref().unwrap_or("refused").to_lowercase();
+                let refusal = crate::audit::Refusal::sign_in(sign_in.method, &reason)
+                    .user(Some(pending.user_id()));
+                crate::audit::refused(ctx, req, refusal);
+                return Err(refused);
+            }
         }
     }
     let user_id = pending.user_id().to_owned();

@@ -399,6 +399,8 @@ pub struct Metrics {
     pub deferred_jobs: CounterVec,
     /// Attacks noticed by the security detectors, by detector.
     pub security_detections: CounterVec,
+    /// Webhook delivery attempts, by endpoint id and result.
+    pub webhook_deliveries: CounterVec,
     pub active_sessions: Gauge,
     pub db_healthy: Gauge,
     pub secondary_healthy: Gauge,
@@ -438,6 +440,12 @@ impl Metrics {
             "auth_security_detections_total",
             "Attacks noticed by the security detectors, by detector.",
             &["detector"],
+        );
+        let webhook_deliveries = CounterVec::new(
+            "portcullis_webhook_deliveries_total",
+            "Webhook delivery attempts by endpoint and result: delivered, retrying (to be tried \
+             again) or failed (given up after three days).",
+            &["endpoint", "result"],
         );
         let registrations = CounterVec::new(
             "auth_registrations_total",
@@ -505,6 +513,7 @@ impl Metrics {
         breach_checks.register(&mut registry);
         deferred_jobs.register(&mut registry);
         security_detections.register(&mut registry);
+        webhook_deliveries.register(&mut registry);
         active_sessions.register(&mut registry);
         db_healthy.register(&mut registry);
         secondary_healthy.register(&mut registry);
@@ -522,6 +531,7 @@ impl Metrics {
             breach_checks,
             deferred_jobs,
             security_detections,
+            webhook_deliveries,
             active_sessions,
             db_healthy,
             secondary_healthy,

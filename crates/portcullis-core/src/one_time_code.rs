@@ -9,9 +9,11 @@
 use rand::Rng;
 use subtle::ConstantTimeEq;
 
+use crate::audit::Refusal;
 use crate::config::{ConfigError, TableSource};
 use crate::context::AuthContext;
 use crate::crypto::sign::hmac_base64url;
+use crate::endpoint::AuthRequest;
 use crate::error::{ApiError, ErrorCode};
 use crate::lockout::Lockout;
 use crate::verification;
@@ -102,6 +104,16 @@ pub enum CodeError {
 }
 
 impl CodeError {
+    /// Why, for the audit log.
+    pub fn reason(self) -> &'static str {
+        match self {
+            CodeError::NotFound => "no_code",
+            CodeError::Invalid => "invalid_code",
+            CodeError::Expired => "expired",
+            CodeError::TooManyAttempts => "too_many_attempts",
+        }
+    }
+
     /// `not_found` is what the plugin answers for a missing code (email OTP: `INVALID_OTP`,
     /// phone number: `OTP_NOT_FOUND`).
     pub fn api_error(self, not_found: ErrorCode) -> ApiError {
@@ -153,12 +165,23 @@ pub struct CodeAccount<'a> {
     pub method: &'static str,
     /// The e-mail address or phone number the codes go to.
     pub identity: &'a str,
+    /// What a refused code is recorded as: `user.sign_in`, `user.verify_email`,
+    /// `user.reset_password`.
+    pub action: &'static str,
+}
+
+/// A refused code, in the audit log with why (never the code).
+fn refused(ctx: &AuthContext, req: &AuthRequest, account: CodeAccount<'_>, error: CodeError) {
+    let refusal =
+        Refusal::new(account.action, account.method, error.reason()).identity(account.identity);
+    crate::audit::refused(ctx, req, refusal);
 }
 
 /// Checks `code` without using it up (Better Auth's check-verification-otp). A wrong code
 /// counts an attempt.
 pub async fn check(
     ctx: &AuthContext,
+    req: &AuthRequest,
     identifier: &str,
     code: &str,
     policy: CodePolicy,
@@ -167,6 +190,9 @@ pub async fn check(
     let tx = ctx.begin().await?;
     let checked = check_in(ctx, tx.store(), identifier, code, policy, account, false).await?;
     tx.commit().await?;
+    if let Err(e) = checked {
+        refused(ctx, req, account, e);
+    }
     Ok(checked)
 }
 
@@ -175,6 +201,7 @@ pub async fn check(
 /// leaves it usable. A wrong code's counted attempt is committed before the error returns.
 pub async fn redeem<'c>(
     ctx: &'c AuthContext,
+    req: &AuthRequest,
     identifier: &str,
     code: &str,
     policy: CodePolicy,
@@ -183,9 +210,10 @@ pub async fn redeem<'c>(
     let tx = ctx.begin().await?;
     match check_in(ctx, tx.store(), identifier, code, policy, account, true).await? {
         Ok(()) => Ok(Ok(tx)),
-        Err(refused) => {
+        Err(e) => {
             tx.commit().await?;
-            Ok(Err(refused))
+            refused(ctx, req, account, e);
+            Ok(Err(e))
         }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use portcullis_storage::Row;
 
+use crate::audit::AuditEvent;
 use crate::session::SessionWithUser;
 
 /// A session this request issued, and how the user proved who they are.
@@ -29,6 +30,7 @@ struct Inner {
     issued: Option<IssuedSession>,
     found: Option<SessionWithUser>,
     created_user: Option<Arc<Row>>,
+    refusals: Vec<AuditEvent>,
     values: http::Extensions,
 }
 
@@ -52,6 +54,15 @@ impl RequestState {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A refused attempt, recorded once the handler has answered (`audit::refused`).
+    pub(crate) fn push_refusal(&self, event: AuditEvent) {
+        self.lock().refusals.push(event);
+    }
+
+    pub(crate) fn take_refusals(&self) -> Vec<AuditEvent> {
+        std::mem::take(&mut self.lock().refusals)
     }
 
     /// The session this request issued, if any.

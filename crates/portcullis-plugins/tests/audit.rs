@@ -44,6 +44,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("two_factor_changes_and_refused_codes", |b| {
             Box::pin(two_factor_changes_and_refused_codes(b))
         })
+        .per_backend("every_kind_of_refused_proof_leaves_one_event", |b| {
+            Box::pin(every_kind_of_refused_proof_leaves_one_event(b))
+        })
         .per_backend("an_embedding_app_hears_events_in_process", |b| {
             Box::pin(an_embedding_app_hears_events_in_process(b))
         })
@@ -892,4 +895,196 @@ async fn events_of(srv: &TestServer, action: &str) -> Vec<Row> {
         )
         .await
         .expect("read")
+}
+
+/// The failures of one action, with why.
+async fn failures(srv: &TestServer, action: &str) -> Vec<Row> {
+    srv.adapter()
+        .find_many(
+            "auditEvent",
+            &Query::filter(vec![
+                Where::eq("action", action),
+                Where::eq("outcome", "failure"),
+            ]),
+        )
+        .await
+        .expect("read")
+}
+
+/// The one new failure of `action` since `seen` were counted, checked for `method` and
+/// `reason`; the caller checks who.
+async fn one_more_failure(
+    srv: &TestServer,
+    action: &str,
+    seen: &mut usize,
+    method: &str,
+    reason: &str,
+) -> Row {
+    let all = failures(srv, action).await;
+    assert_eq!(all.len(), *seen + 1, "{action}: one more failure: {all:?}");
+    *seen += 1;
+    let e = all
+        .into_iter()
+        .find(|e| details(e)["method"] == method && details(e)["reason"] == reason)
+        .unwrap_or_else(|| panic!("no {action} failure by {method} for {reason}"));
+    assert_eq!(text(&e, "actorUserId"), None, "nobody signed in acted");
+    e
+}
+
+/// Sign-in failures beyond passwords: a magic link, e-mail codes for each purpose, an SMS
+/// code, a passkey, OAuth's callback, and a banned user's right password. Each leaves exactly
+/// one failure with why, and never the secret tried.
+async fn every_kind_of_refused_proof_leaves_one_event(backend: Backend) {
+    let srv = server(
+        backend,
+        &[
+            ("ENABLE_PASSKEYS", "true"),
+            ("PASSKEY_RP_ID", "localhost"),
+            ("PASSKEY_ORIGIN", "http://localhost:3000"),
+            ("ENABLE_PHONE_AUTH", "true"),
+            ("RATE_LIMIT_ENABLED", "false"),
+        ],
+    )
+    .await;
+    let mut ava = srv.agent();
+    let (_, ava_id) = ava.sign_up("Ava", "ava@example.com", PASSWORD).await;
+    let mut sign_ins = 0;
+
+    // A link that was never sent: refused by redirect, recorded all the same.
+    let res = srv
+        .send(Request::get(
+            "/api/auth/magic-link/verify?token=not-a-token&callbackURL=%2F",
+        ))
+        .await;
+    assert_eq!(res.status, 302, "{}", res.describe());
+    one_more_failure(
+        &srv,
+        "user.sign_in",
+        &mut sign_ins,
+        "magic-link",
+        "invalid_token",
+    )
+    .await;
+
+    // E-mail codes: a wrong sign-in code counts against the address (by hash).
+    srv.email_code("ava@example.com", "sign-in").await;
+    let res = srv
+        .post(
+            "/sign-in/email-otp",
+            json!({"email": "ava@example.com", "otp": "000000"}),
+        )
+        .await;
+    assert_eq!(res.status, 400, "{}", res.describe());
+    let e = one_more_failure(
+        &srv,
+        "user.sign_in",
+        &mut sign_ins,
+        "email-otp",
+        "invalid_code",
+    )
+    .await;
+    assert_eq!(
+        details(&e)["identifierHash"],
+        portcullis_core::lockout::email_hash("ava@example.com")
+    );
+    assert!(!format!("{e:?}").contains("000000"), "no code logged");
+    // A verification code and a reset code are their own actions.
+    srv.email_code("ava@example.com", "email-verification")
+        .await;
+    let res = srv
+        .post(
+            "/email-otp/verify-email",
+            json!({"email": "ava@example.com", "otp": "000000"}),
+        )
+        .await;
+    assert_eq!(res.status, 400, "{}", res.describe());
+    let mut verify = 0;
+    one_more_failure(
+        &srv,
+        "user.verify_email",
+        &mut verify,
+        "email-otp",
+        "invalid_code",
+    )
+    .await;
+    let res = srv
+        .post(
+            "/email-otp/reset-password",
+            json!({"email": "ava@example.com", "otp": "000000", "password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, 400, "{}", res.describe());
+    let mut reset = 0;
+    one_more_failure(
+        &srv,
+        "user.reset_password",
+        &mut reset,
+        "email-otp",
+        "no_code",
+    )
+    .await;
+
+    // An SMS code for a number that was sent none.
+    let res = srv
+        .post(
+            "/phone-number/verify",
+            json!({"phoneNumber": "+14155550123", "code": "000000"}),
+        )
+        .await;
+    assert_eq!(res.status, 400, "{}", res.describe());
+    one_more_failure(&srv, "user.sign_in", &mut sign_ins, "phone-otp", "no_code").await;
+
+    // A passkey nobody registered.
+    let mut stranger = srv.agent();
+    let res = stranger
+        .get("/api/auth/passkey/generate-authenticate-options")
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = stranger
+        .post(
+            "/api/auth/passkey/verify-authentication",
+            json!({"response": {"id": "bm90LWEta2V5", "rawId": "bm90LWEta2V5", "type": "public-key",
+                "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}}}),
+        )
+        .await;
+    assert_eq!(res.status, 401, "{}", res.describe());
+    one_more_failure(
+        &srv,
+        "user.sign_in",
+        &mut sign_ins,
+        "passkey",
+        "passkey_not_found",
+    )
+    .await;
+
+    // A banned user's right password: refused once, whichever way they prove it.
+    let (mut admin, _) = admin_agent(&srv, "root@example.com").await;
+    let res = admin
+        .post("/api/auth/admin/ban-user", json!({"userId": ava_id}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = srv
+        .post(
+            "/sign-in/email",
+            json!({"email": "ava@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+    let e = one_more_failure(&srv, "user.sign_in", &mut sign_ins, "email", "banned_user").await;
+    assert_eq!(text(&e, "targetUserId"), Some(ava_id.as_str()));
+    assert!(!format!("{e:?}").contains(PASSWORD), "no password logged");
+
+    // An administrator's change of address keeps both addresses, as the user's own does.
+    let res = admin
+        .post(
+            "/api/auth/admin/update-user",
+            json!({"userId": ava_id, "data": {"email": "ava.new@example.com"}}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let e = only_event(&srv, "admin.update_user", "success").await;
+    assert_eq!(details(&e)["previousEmail"], "ava@example.com");
+    assert_eq!(details(&e)["newEmail"], "ava.new@example.com");
+    // Nothing else was refused along the way.
+    assert_eq!(failures(&srv, "user.sign_in").await.len(), sign_ins);
 }

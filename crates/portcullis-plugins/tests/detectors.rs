@@ -26,6 +26,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("brute_force_on_one_account", |b| {
             Box::pin(brute_force_on_one_account(b))
         })
+        .per_backend("wrong_codes_count_against_the_address", |b| {
+            Box::pin(wrong_codes_count_against_the_address(b))
+        })
         .per_backend("many_accounts_and_failures_from_one_address", |b| {
             Box::pin(many_accounts_and_failures_from_one_address(b))
         })
@@ -115,6 +118,37 @@ async fn brute_force_on_one_account(backend: Backend) {
         .expect("the operator is told");
     assert!(to_operator.subject.contains("failure burst account"));
     assert!(to_operator.text.contains("127.0.0.1"));
+}
+
+/// Guesses at e-mail codes are a brute force too: counted against the address (by its hash,
+/// as no user is named), whichever purpose the codes were for.
+async fn wrong_codes_count_against_the_address(backend: Backend) {
+    let srv = server(backend).await;
+    srv.sign_up("Cody", "cody@example.com", PASSWORD).await;
+    srv.email_code("cody@example.com", "sign-in").await;
+    let guess = async |path: &str, body: serde_json::Value| {
+        let res = srv.post(path, body).await;
+        assert_eq!(res.status, 400, "{}", res.describe());
+    };
+    let sign_in = json!({"email": "cody@example.com", "otp": "000000"});
+    guess("/sign-in/email-otp", sign_in.clone()).await;
+    guess("/sign-in/email-otp", sign_in).await;
+    assert!(
+        events(&srv, "security.failure_burst_account")
+            .await
+            .is_empty()
+    );
+    let reset = json!({"email": "cody@example.com", "otp": "000000", "password": "whatever-1234"});
+    guess("/email-otp/reset-password", reset).await;
+    let found = events(&srv, "security.failure_burst_account").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(detections(&srv, "failure_burst_account").await, "1");
+    let mail = srv.outbox().await;
+    assert!(
+        mail.iter()
+            .any(|m| m.kind == "security-alert" && m.to == OPERATOR),
+        "the operator is told: {mail:?}"
+    );
 }
 
 async fn many_accounts_and_failures_from_one_address(backend: Backend) {

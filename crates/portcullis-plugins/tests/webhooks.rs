@@ -6,8 +6,6 @@
 //! redelivery; three days of failures end in `failed`; two instances on one database send
 //! each event once; a sender that dies holding a claim loses nothing.
 
-use std::process::{Child, Command, Stdio};
-
 use chrono::Duration;
 use portcullis_core::audit::{self, AuditEvent};
 use portcullis_plugins::admin::cli;
@@ -15,6 +13,7 @@ use portcullis_plugins::webhooks::deliver;
 use portcullis_storage::{Query, Row, Value as Cell, Where};
 use portcullis_testkit::Suite;
 use portcullis_testkit::prelude::*;
+use portcullis_testkit::webhook_receiver::WebhookReceiver;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "webhook-password-1";
@@ -30,6 +29,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("admin_api_filters_log_and_redelivery", |b| {
             Box::pin(admin_api_filters_log_and_redelivery(b))
         })
+        .per_backend("endpoints_are_cached_and_a_gone_one_fails_at_once", |b| {
+            Box::pin(endpoints_are_cached_and_a_gone_one_fails_at_once(b))
+        })
         .per_backend("three_days_of_failures_end_in_failed", |b| {
             Box::pin(three_days_of_failures_end_in_failed(b))
         })
@@ -40,84 +42,6 @@ fn main() -> std::process::ExitCode {
             Box::pin(a_sender_that_dies_loses_nothing(b))
         })
         .run()
-}
-
-/// The interpreter with `standardwebhooks` (`scripts/test` names it), else `python3`.
-fn python() -> String {
-    std::env::var("PORTCULLIS_TEST_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "python3".to_owned())
-}
-
-/// The Python receiver, stopped when dropped.
-struct Receiver {
-    child: Child,
-    port: u16,
-}
-
-impl Receiver {
-    async fn start(fail_first: u32) -> Receiver {
-        Receiver::with_secret(fail_first, SECRET).await
-    }
-
-    async fn with_secret(fail_first: u32, secret: &str) -> Receiver {
-        let script = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/webhooks/receiver.py"
-        );
-        for _ in 0..50 {
-            let port = 42_000 + (rand::random::<u16>() % 1000);
-            // Free now; the receiver binds it next (another test taking it in between fails
-            // the bind, and the next port is tried).
-            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
-                continue;
-            }
-            let mut child = Command::new(python())
-                .args([script, &port.to_string(), secret, &fail_first.to_string()])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .expect("start python3 receiver.py");
-            let mut line = String::new();
-            let stdout = child.stdout.take().expect("stdout");
-            let read = tokio::task::spawn_blocking(move || {
-                use std::io::BufRead;
-                let mut r = std::io::BufReader::new(stdout);
-                let _ = r.read_line(&mut line);
-                line
-            });
-            let line = tokio::time::timeout(std::time::Duration::from_secs(20), read)
-                .await
-                .expect("the receiver starts")
-                .expect("read");
-            if line.trim() == "ready" {
-                return Receiver { child, port };
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("no free port for the receiver in 42000-42999 (is standardwebhooks installed?)");
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/hook", self.port)
-    }
-
-    /// What it received: `{id, type, verified, answered}` per request.
-    async fn received(&self) -> Vec<Value> {
-        let res = reqwest::get(format!("http://127.0.0.1:{}/received", self.port))
-            .await
-            .expect("ask the receiver");
-        res.json().await.expect("JSON")
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A TOML file removed when dropped.
@@ -173,7 +97,7 @@ async fn run(srv: &TestServer) -> usize {
 }
 
 async fn signed_retried_and_verified(backend: Backend) {
-    let receiver = Receiver::start(2).await;
+    let receiver = WebhookReceiver::start(SECRET, 2, 0);
     let file = config_for(&receiver.url(), "\"user.*\"");
     let srv = server(backend, &file, &[]).await;
     srv.sign_up("Wes Hook", "wes@example.com", PASSWORD).await;
@@ -220,10 +144,100 @@ async fn signed_retried_and_verified(backend: Backend) {
     }
     assert_eq!(got[2]["answered"], 204);
     assert_eq!(run(&srv).await, 0, "nothing left");
+    let counted = |result: &str| {
+        format!("portcullis_webhook_deliveries_total{{endpoint=\"receiver\",result=\"{result}\"}}")
+    };
+    let metrics = srv.send(Request::get("/metrics")).await.text();
+    assert!(
+        metrics.contains(&format!("{} 2", counted("retrying"))),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!("{} 1", counted("delivered"))),
+        "{metrics}"
+    );
+}
+
+/// Each audited action reads the endpoints from a cache: a change made here is seen at once,
+/// one made by another instance within 5 s (by the context's clock). A delivery queued for an
+/// endpoint deleted meanwhile fails at once instead of retrying for three days.
+async fn endpoints_are_cached_and_a_gone_one_fails_at_once(backend: Backend) {
+    let receiver = WebhookReceiver::start(SECRET, 0, 0);
+    let file = config_for("http://127.0.0.1:9/unused", "\"organization.*\"");
+    let srv = server(backend, &file, &[("ENABLE_AUDIT_LOG", "true")]).await;
+    let admin_id = cli::create_user(
+        &srv.app.ctx,
+        "root@example.com",
+        "Root",
+        PASSWORD,
+        Some("admin"),
+    )
+    .await
+    .expect("admin")
+    .id;
+    let mut admin = srv.agent();
+    admin.sign_in("root@example.com", PASSWORD).await;
+    let res = admin
+        .post(
+            "/api/auth/webhooks/create-endpoint",
+            json!({"url": receiver.url(), "events": ["user.sign_up"]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let endpoint_id = res.json()["endpoint"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // The change is audited, by whom and on what, never with the secret.
+    let made = srv
+        .adapter()
+        .find_many(
+            "auditEvent",
+            &Query::filter(vec![Where::eq("action", "webhook.endpoint_create")]),
+        )
+        .await
+        .expect("read");
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(text(&made[0], "actorUserId"), admin_id);
+    assert_eq!(text(&made[0], "targetId"), endpoint_id);
+    let secret = res.json()["secret"].as_str().expect("secret").to_owned();
+    assert!(!format!("{made:?}").contains(&secret));
+
+    let for_endpoint = async || {
+        deliveries(&srv)
+            .await
+            .into_iter()
+            .filter(|d| text(d, "endpointId") == endpoint_id)
+            .count()
+    };
+    srv.sign_up("One", "one@example.com", PASSWORD).await;
+    assert_eq!(for_endpoint().await, 1);
+    // Another instance deletes it (straight in the database): not seen here for 5 s.
+    srv.adapter()
+        .delete_many("webhookEndpoint", &[Where::eq("id", endpoint_id.as_str())])
+        .await
+        .expect("delete");
+    srv.sign_up("Two", "two@example.com", PASSWORD).await;
+    assert_eq!(for_endpoint().await, 2, "the cached list still has it");
+    srv.clock.advance(Duration::seconds(5));
+    srv.sign_up("Three", "three@example.com", PASSWORD).await;
+    assert_eq!(for_endpoint().await, 2, "read again after 5 s");
+
+    assert_eq!(run(&srv).await, 2);
+    for d in deliveries(&srv).await {
+        assert_eq!(text(&d, "status"), "failed", "{d:?}");
+        assert_eq!(text(&d, "lastError"), "the endpoint no longer exists");
+    }
+    assert!(receiver.received().await.is_empty());
+    let metrics = srv.send(Request::get("/metrics")).await.text();
+    let line = format!(
+        "portcullis_webhook_deliveries_total{{endpoint=\"{endpoint_id}\",result=\"failed\"}} 2"
+    );
+    assert!(metrics.contains(&line), "{metrics}");
 }
 
 async fn admin_api_filters_log_and_redelivery(backend: Backend) {
-    let first = Receiver::start(0).await;
+    let first = WebhookReceiver::start(SECRET, 0, 0);
     // The configured endpoint wants nothing this test does.
     let file = config_for("http://127.0.0.1:9/unused", "\"organization.*\"");
     let srv = server(backend, &file, &[]).await;
@@ -281,7 +295,7 @@ async fn admin_api_filters_log_and_redelivery(backend: Backend) {
         .expect("stored");
     assert_ne!(text(&stored, "secret"), secret, "sealed at rest");
     // A receiver that holds the new secret, and the endpoint pointed at it.
-    let receiver = Receiver::with_secret(0, &secret).await;
+    let receiver = WebhookReceiver::start(&secret, 0, 0);
     let res = admin
         .post(
             "/api/auth/webhooks/update-endpoint",
@@ -427,7 +441,7 @@ async fn three_days_of_failures_end_in_failed(backend: Backend) {
 }
 
 async fn two_instances_send_each_event_once(backend: Backend) {
-    let receiver = Receiver::start(0).await;
+    let receiver = WebhookReceiver::start(SECRET, 0, 0);
     let file = config_for(&receiver.url(), "\"*\"");
     let one = server(backend, &file, &[]).await;
     // A second instance on the same database and clock.
@@ -467,7 +481,7 @@ async fn two_instances_send_each_event_once(backend: Backend) {
 }
 
 async fn a_sender_that_dies_loses_nothing(backend: Backend) {
-    let receiver = Receiver::start(0).await;
+    let receiver = WebhookReceiver::start(SECRET, 0, 0);
     let file = config_for(&receiver.url(), "\"*\"");
     let srv = server(backend, &file, &[]).await;
     srv.sign_up("Kim", "kim@example.com", PASSWORD).await;

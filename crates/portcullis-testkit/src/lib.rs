@@ -11,7 +11,8 @@
 //! - [`runner`] and [`per_backend!`]: a test binary whose per-backend tests report a backend
 //!   that was not asked for as *ignored* (with the reason), and fail when one that was asked for
 //!   (`PORTCULLIS_REQUIRE_*=1`) is missing. Such a binary sets `harness = false`;
-//! - [`openapi`]: checks a real answer against the schema the OpenAPI document gives for it.
+//! - [`openapi`]: checks a real answer against the schema the OpenAPI document gives for it;
+//! - [`webhook_receiver`]: a webhook receiver that verifies signatures with `standardwebhooks`.
 //!
 //! [`MovableClock`]: portcullis_core::clock::MovableClock
 
@@ -23,6 +24,7 @@ pub mod mail;
 pub mod openapi;
 pub mod runner;
 pub mod server;
+pub mod webhook_receiver;
 
 pub use agent::Agent;
 pub use backend::{Availability, Backend, Resource, fresh_database, service_availability};

@@ -8,7 +8,6 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -16,6 +15,7 @@ use support::{Database, Instance};
 
 use portcullis_testkit::Suite;
 use portcullis_testkit::runner::{Flavor, Service};
+use portcullis_testkit::webhook_receiver::WebhookReceiver;
 
 const NEEDS: &[Service] = &[Service::POSTGRES];
 const FLAVOR: Flavor = Flavor::MultiThread { workers: 2 };
@@ -30,71 +30,6 @@ fn main() -> std::process::ExitCode {
             || Box::pin(a_killed_sender_loses_nothing_and_two_send_each_once()),
         )
         .run()
-}
-
-/// The interpreter with `standardwebhooks` (`scripts/test` names it), else `python3`.
-fn python() -> String {
-    std::env::var("PORTCULLIS_TEST_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "python3".to_owned())
-}
-
-/// The Python receiver, stopped when dropped.
-struct Receiver {
-    child: Child,
-    port: u16,
-}
-
-impl Receiver {
-    fn start(hang_first: u32) -> Receiver {
-        let script = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/webhooks/receiver.py"
-        );
-        for _ in 0..50 {
-            let port = 42_000 + (rand::random::<u16>() % 1000);
-            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
-                continue;
-            }
-            let mut child = Command::new(python())
-                .args([
-                    script,
-                    &port.to_string(),
-                    SECRET,
-                    "0",
-                    &hang_first.to_string(),
-                ])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .expect("start python3 receiver.py");
-            let mut line = String::new();
-            if let Some(out) = child.stdout.take() {
-                use std::io::BufRead;
-                let _ = std::io::BufReader::new(out).read_line(&mut line);
-            }
-            if line.trim() == "ready" {
-                return Receiver { child, port };
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("no free port for the receiver in 42000-42999 (is standardwebhooks installed?)");
-    }
-
-    async fn received(&self) -> Vec<Value> {
-        let addr = ([127, 0, 0, 1], self.port).into();
-        let res = support::client::send(addr, &support::client::Request::get("/received")).await;
-        res.json().as_array().cloned().unwrap_or_default()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn wait_until(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
@@ -116,7 +51,7 @@ async fn a_killed_sender_loses_nothing_and_two_send_each_once() {
         return;
     };
     let db = Database::create(&pg).await;
-    let receiver = Receiver::start(1);
+    let receiver = WebhookReceiver::start(SECRET, 0, 1);
     let config = std::env::temp_dir().join(format!(
         "portcullis-webhooks-fleet-{}.toml",
         rand::random::<u64>()
@@ -124,8 +59,8 @@ async fn a_killed_sender_loses_nothing_and_two_send_each_once() {
     std::fs::write(
         &config,
         format!(
-            "[[webhooks]]\nurl = \"http://127.0.0.1:{}/hook\"\nsecret = \"{SECRET}\"\nevents = [\"user.sign_up\"]\n",
-            receiver.port
+            "[[webhooks]]\nurl = \"{}\"\nsecret = \"{SECRET}\"\nevents = [\"user.sign_up\"]\n",
+            receiver.url()
         ),
     )
     .expect("write the configuration");

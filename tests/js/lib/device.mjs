@@ -89,6 +89,11 @@ export function device(opts = {}) {
     cookie(name) {
       return jar.get(name);
     },
+    /** `path` (under /api/auth) fetched with this device's cookies, for answers that are not
+     * JSON (a CSV export): the Response itself. */
+    fetchRaw(path, init = {}) {
+      return customFetchImpl(`${BASE}/api/auth${path}`, init);
+    },
   };
 }
 

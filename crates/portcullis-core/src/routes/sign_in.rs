@@ -4,7 +4,7 @@ use http::Method;
 use portcullis_storage::{Row, Value, Where};
 use serde_json::json;
 
-use crate::audit::AuditEvent;
+use crate::audit::Refusal;
 use crate::context::AuthContext;
 use crate::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use crate::error::{ApiError, codes};
@@ -108,21 +108,13 @@ pub async fn password_sign_in(
 ) -> Result<PasswordSignIn, ApiError> {
     let hash_failed = |_| ApiError::internal();
     // Counted, and recorded with why (the user only when one exists).
-    let refused = async |reason: &str, user: Option<&Row>| -> ApiError {
+    let refused = |reason: &str, user: Option<&Row>| -> ApiError {
         ctx.metrics.login_attempt(method, false);
-        if crate::audit::enabled(ctx) {
-            // The identifier only by hash, as in the lockout's log lines: enough to count the
-            // accounts one address tries.
-            let mut event = AuditEvent::new("user.sign_in")
-                .from_request(req)
-                .failure(reason)
-                .detail("method", method)
-                .detail("identifierHash", crate::lockout::email_hash(lockout_key));
-            if let Some(id) = user.and_then(|u| u.get("id")).and_then(Value::as_str) {
-                event = event.target_user(id);
-            }
-            crate::audit::record_now(ctx, event).await;
-        }
+        let user_id = user.and_then(|u| u.get("id")).and_then(Value::as_str);
+        let refusal = Refusal::sign_in(method, reason)
+            .identity(lockout_key)
+            .user(user_id);
+        crate::audit::refused(ctx, req, refusal);
         invalid()
     };
     // A locked identifier answers like a wrong password, after the same hashing work.
@@ -139,7 +131,7 @@ pub async fn password_sign_in(
             .map_err(hash_failed)?;
         lockout.failed().await;
         let reason = if locked { "locked" } else { "unknown_user" };
-        return Err(refused(reason, None).await);
+        return Err(refused(reason, None));
     };
     let stored = account
         .as_ref()
@@ -151,7 +143,7 @@ pub async fn password_sign_in(
             .await
             .map_err(hash_failed)?;
         lockout.failed().await;
-        return Err(refused("no_password", Some(&user)).await);
+        return Err(refused("no_password", Some(&user)));
     };
     let verified = ctx
         .hasher
@@ -160,7 +152,7 @@ pub async fn password_sign_in(
         .map_err(hash_failed)?;
     if !verified.ok {
         lockout.failed().await;
-        return Err(refused("invalid_password", Some(&user)).await);
+        return Err(refused("invalid_password", Some(&user)));
     }
     lockout.succeeded().await;
     if verified.needs_rehash
@@ -181,7 +173,7 @@ pub async fn password_sign_in(
             req.str_field("callbackURL"),
         )?;
         // Counted and recorded as a refusal; answered with its own code.
-        let _ = refused("email_not_verified", Some(&user)).await;
+        let _ = refused("email_not_verified", Some(&user));
         return Err(ApiError::new(403, codes::EMAIL_NOT_VERIFIED));
     }
 

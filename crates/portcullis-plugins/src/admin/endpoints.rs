@@ -584,7 +584,7 @@ async fn update_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
             YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER,
         ));
     }
-    existing_user(ctx, &user_id).await?;
+    let before = existing_user(ctx, &user_id).await?;
     let mut tx = ctx.begin().await?;
     let user = tx
         .update_user(&user_id, set)
@@ -598,9 +598,21 @@ async fn update_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         tx.delete_sessions(session::Sessions::All { user_id: &user_id })
             .await?;
     }
-    // Which fields changed, not their values (a name or an address is not the log's to keep).
+    // Which fields changed, not their values (a name is not the log's to keep), but an
+    // address, as for the user's own change: it decides who can take the account over.
     let fields: Vec<Value> = data.keys().map(|k| Value::from(k.as_str())).collect();
-    let e = event(req, &me, "admin.update_user", &user_id).detail("fields", fields);
+    let mut e = event(req, &me, "admin.update_user", &user_id).detail("fields", fields);
+    let email = |u: &Row| {
+        u.get("email")
+            .and_then(Cell::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    if email(&before) != email(&user) {
+        e = e
+            .detail("previousEmail", email(&before))
+            .detail("newEmail", email(&user));
+    }
     audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     Ok(AuthResponse::json(user_json(ctx, &user)))

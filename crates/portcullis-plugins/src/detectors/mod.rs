@@ -295,6 +295,15 @@ async fn email_of(ctx: &AuthContext, user_id: &str) -> Option<String> {
         .and_then(|u| u.get("email").and_then(Value::as_str).map(str::to_owned))
 }
 
+/// The refusals that are guesses at a credential: a password, a link, a code, a key.
+const GUESSES: &[&str] = &[
+    "user.sign_in",
+    "two_factor.verify",
+    "user.reset_password",
+    "user.verify_email",
+    "user.change_password",
+];
+
 #[async_trait]
 impl Plugin for Detectors {
     fn id(&self) -> &'static str {
@@ -329,12 +338,18 @@ impl Plugin for Detectors {
         store: &dyn Store,
         event: &AuditEvent,
     ) -> Result<(), ApiError> {
-        if event.action != "user.sign_in" {
+        let failed = event.outcome == Outcome::Failure;
+        let watched = if failed {
+            GUESSES.contains(&event.action)
+        } else {
+            event.action == "user.sign_in"
+        };
+        if !watched {
             return Ok(());
         }
         let s = &self.settings;
         let ip = event.ip_address.as_deref().unwrap_or("unknown");
-        if event.outcome == Outcome::Failure {
+        if failed {
             if let Some(t) = s.ip_failures
                 && Self::reached(ctx, &format!("detect:ip-failures:{ip}"), t).await
             {
@@ -354,15 +369,21 @@ impl Plugin for Detectors {
                 )
                 .await?;
             }
-            if let (Some(t), Some(user)) = (s.account_failures, event.target_user_id.as_deref())
-                && Self::reached(ctx, &format!("detect:account-failures:{user}"), t).await
+            // The account by id, else by the hashed address or number a code went to.
+            let user = event.target_user_id.as_deref();
+            let account = user.or_else(|| event.details.get("identifierHash")?.as_str());
+            if let (Some(t), Some(account)) = (s.account_failures, account)
+                && Self::reached(ctx, &format!("detect:account-failures:{account}"), t).await
             {
                 let summary = format!(
-                    "{} sign-ins with a wrong password were tried on the account within {} seconds.",
+                    "{} failed sign-ins or wrong codes were tried on the account within {} seconds.",
                     t.count,
                     t.window.as_secs()
                 );
-                let email = email_of(ctx, user).await;
+                let email = match user {
+                    Some(user) => email_of(ctx, user).await,
+                    None => None,
+                };
                 self.detected(
                     ctx,
                     store,

@@ -285,10 +285,15 @@ async fn send_code(ctx: &AuthContext, email: &str, otp_type: OtpType) -> Result<
 }
 
 /// The budget a wrong code counts against: every code type for one address.
-fn account(email: &str) -> CodeAccount<'_> {
+fn account(email: &str, otp_type: OtpType) -> CodeAccount<'_> {
     CodeAccount {
         method: "email-otp",
         identity: email,
+        action: match otp_type {
+            OtpType::SignIn => "user.sign_in",
+            OtpType::EmailVerification => "user.verify_email",
+            OtpType::ForgetPassword => "user.reset_password",
+        },
     }
 }
 
@@ -302,10 +307,11 @@ async fn check_code(
     let otp = req.str_field("otp").unwrap_or_default();
     one_time_code::check(
         ctx,
+        req,
         &otp_type.identifier(email),
         otp,
         settings(ctx).policy,
-        account(email),
+        account(email, otp_type),
     )
     .await?
     .map_err(|e| e.api_error(INVALID_OTP))
@@ -322,10 +328,11 @@ async fn redeem_code<'c>(
     let otp = req.str_field("otp").unwrap_or_default();
     one_time_code::redeem(
         ctx,
+        req,
         &otp_type.identifier(email),
         otp,
         settings(ctx).policy,
-        account(email),
+        account(email, otp_type),
     )
     .await?
     .map_err(|e| e.api_error(INVALID_OTP))

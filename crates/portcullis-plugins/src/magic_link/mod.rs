@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 use http::Method;
+use portcullis_core::audit::{self, Refusal};
 use portcullis_core::crypto::token::random_string;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::codes;
@@ -24,6 +25,8 @@ use serde_json::{Value, json};
 const PREFIX: &str = "magic-link:";
 /// `templates/email-magic-link.html` and `.txt`: `url`, `token`, `expires_in_minutes`.
 pub const EMAIL: EmailTemplate = EmailTemplate::named("magic-link");
+/// The sign-in method's name in sessions, metrics and the audit log.
+const METHOD: &str = "magic-link";
 
 #[derive(Debug, Clone)]
 pub struct MagicLinkSettings {
@@ -229,9 +232,18 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         .filter(|c| !c.is_empty())
         .or(callback)
         .unwrap_or("/");
-    let fail = |code: &str| {
+    let redirect_error = |code: &str| {
         AuthResponse::redirect(&links::resolve_with(ctx, error_target, &[("error", code)]))
     };
+    // A failure is a refused sign-in, recorded with its code (the address when known).
+    let fail_for = |code: &str, email: Option<&str>| {
+        let reason = code.to_lowercase();
+        let mut refusal = Refusal::sign_in(METHOD, &reason);
+        refusal.identity = email;
+        audit::refused(ctx, req, refusal);
+        redirect_error(code)
+    };
+    let fail = |code: &str| fail_for(code, None);
 
     let token = req.query_param("token").unwrap_or_default();
     // Looked at here, taken below in the transaction that signs in: a failure on the way
@@ -270,18 +282,18 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         Ok(ProvenUser::SignUpRefused) => {
             // The link is spent, as Better Auth spends it: it can never create the account.
             tx.commit().await?;
-            return Ok(fail("new_user_signup_disabled"));
+            return Ok(fail_for("new_user_signup_disabled", Some(email)));
         }
         Err(e) if e.code.as_deref() == Some(codes::FIELD_NOT_ALLOWED.code) => {
-            return Ok(fail("failed_to_create_user"));
+            return Ok(fail_for("failed_to_create_user", Some(email)));
         }
         Err(e) => return Err(e),
     };
     let user_json = session::user_json(ctx, &user);
     let sign_in = if created {
-        SignIn::sign_up(user, "magic-link")
+        SignIn::sign_up(user, METHOD)
     } else {
-        SignIn::new(user, "magic-link")
+        SignIn::new(user, METHOD)
     };
     let (s, cookies) = match issue_session_in(ctx, req, &mut tx, sign_in).await {
         Ok(Issued::Session { session, cookies }) => (session, cookies),
@@ -289,7 +301,8 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
             tx.commit().await?;
             return Ok(answer);
         }
-        Err(_) => return Ok(fail("failed_to_create_session")),
+        // Issuing records its own refusals (a ban).
+        Err(_) => return Ok(redirect_error("failed_to_create_session")),
     };
     tx.commit().await?;
     let target = match (

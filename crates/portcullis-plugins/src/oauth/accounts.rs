@@ -435,10 +435,11 @@ pub async fn store_refreshed(
 
 /// When the account row last changed (its creation when never updated).
 pub fn updated_at(row: &Row) -> Option<DateTime<Utc>> {
-    expires(row, "updatedAt").or_else(|| expires(row, "createdAt"))
+    date_field(row, "updatedAt").or_else(|| date_field(row, "createdAt"))
 }
 
-pub fn expires(row: &Row, k: &str) -> Option<DateTime<Utc>> {
+/// A date column of an account row (an expiry, a change).
+pub fn date_field(row: &Row, k: &str) -> Option<DateTime<Utc>> {
     row.get(k).and_then(Value::as_date)
 }
 

@@ -1,7 +1,7 @@
 //! The handlers. Wire shapes, status codes and `?error=` values are Better Auth 1.7.25's
 //! (`api/routes/sign-in.mjs`, `callback.mjs`, `account.mjs`).
 
-use portcullis_core::audit::{self, AuditEvent};
+use portcullis_core::audit::{self, AuditEvent, Refusal};
 use std::sync::Arc;
 
 use portcullis_core::cookies::SetCookie;
@@ -141,9 +141,7 @@ fn id_token_input(req: &AuthRequest) -> Result<IdTokenInput, ApiError> {
         nonce: s("nonce"),
         access_token: s("accessToken"),
         refresh_token: s("refreshToken"),
-        user_name: obj
-            .get("user")
-            .and_then(|u| form_post_user_name(&u.to_string())),
+        user_name: obj.get("user").and_then(user_name),
     })
 }
 
@@ -179,7 +177,14 @@ async fn id_token_sign_in(
     p: &Provider,
 ) -> Result<AuthResponse, ApiError> {
     let input = id_token_input(req)?;
-    let mut info = verified_id_token(ctx, p, &input).await?;
+    let mut info = match verified_id_token(ctx, p, &input).await {
+        Ok(info) => info,
+        Err(e) => {
+            let reason = e.code.as_deref().unwrap_or("invalid_token").to_lowercase();
+            audit::refused(ctx, req, Refusal::sign_in(METHOD, &reason));
+            return Err(e);
+        }
+    };
     if let Some(name) = &input.user_name {
         info.name = name.clone();
     }
@@ -194,6 +199,7 @@ async fn id_token_sign_in(
     {
         Ok(x) => x,
         Err(code) => {
+            audit::refused(ctx, req, Refusal::sign_in(METHOD, code));
             return Err(ApiError {
                 status: 401,
                 code: Some("OAUTH_LINK_ERROR".into()),
@@ -282,11 +288,11 @@ const CALLBACK_PARAMS: &[&str] = &[
     "iss",
 ];
 
-/// Apple sends the user's name once, at the first consent, as the form field `user`:
-/// `{"name": {"firstName", "lastName"}, "email"}`. Its ID token never carries it.
-fn form_post_user_name(user: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(user).ok()?;
-    let part = |k: &str| v.pointer(&format!("/name/{k}")).and_then(|s| s.as_str());
+/// Apple sends the user's name once, at the first consent: `{"name": {"firstName",
+/// "lastName"}, "email"}`, as the form field `user` (JSON text) or a native app's
+/// `idToken.user`. Its ID token never carries it.
+fn user_name(user: &serde_json::Value) -> Option<String> {
+    let part = |k: &str| user.pointer(&format!("/name/{k}")).and_then(|s| s.as_str());
     let full = format!(
         "{} {}",
         part("firstName").unwrap_or_default(),
@@ -337,21 +343,37 @@ pub(super) async fn callback(
     }
     let default_error = default_error_url(ctx);
     let Some(state_value) = req.query_param("state").filter(|s| !s.is_empty()) else {
+        audit::refused(ctx, req, Refusal::sign_in(METHOD, "state_not_found"));
         return Ok(error_redirect(&default_error, "state_not_found", None));
     };
     let (data, clear_state) = match state::take(ctx, req, state_value).await {
         Ok(x) => x,
         Err(refused) => {
+            audit::refused(ctx, req, Refusal::sign_in(METHOD, refused.code));
             let target = refused.error_url.unwrap_or_else(|| default_error.clone());
             return Ok(error_redirect(&target, refused.code, None));
         }
     };
     let error_url = data.error_url.clone().unwrap_or(default_error);
-    let fail = |code: &str, description: Option<&str>| {
+    // Every refusal from here is recorded: a sign-in's, or a link's for a linking flow.
+    let action = if data.link.is_some() {
+        "oauth.link"
+    } else {
+        "user.sign_in"
+    };
+    let user_id = data.link.as_ref().map(|l| l.user_id.as_str());
+    let fail_because = |reason: &str, code: &str, description: Option<&str>| {
+        audit::refused(ctx, req, Refusal::new(action, METHOD, reason).user(user_id));
         error_redirect(&error_url, code, description).cookies(vec![clear_state.clone()])
     };
+    let fail = |code: &str, description: Option<&str>| fail_because(code, code, description);
     if let Some(error) = req.query_param("error").filter(|e| !e.is_empty()) {
-        return Ok(fail(error, req.query_param("error_description")));
+        // The provider's words are the client's to read, not the log's to keep.
+        return Ok(fail_because(
+            "provider_error",
+            error,
+            req.query_param("error_description"),
+        ));
     }
     let Some(code) = req.query_param("code").filter(|c| !c.is_empty()) else {
         return Ok(fail("no_code", None));
@@ -388,7 +410,9 @@ pub(super) async fn callback(
         }
     };
     if p.settings.form_post
-        && let Some(name) = req.query_param("user").and_then(form_post_user_name)
+        && let Some(user) = req.query_param("user")
+        && let Ok(user) = serde_json::from_str::<serde_json::Value>(user)
+        && let Some(name) = user_name(&user)
     {
         info.name = name;
     }
@@ -630,7 +654,7 @@ async fn valid_access_token(
     p: &Provider,
 ) -> Result<ValidToken, ApiError> {
     let failed = || ApiError::bad_request(FAILED_TO_GET_ACCESS_TOKEN);
-    let expires_at = accounts::expires(account, "accessTokenExpiresAt");
+    let expires_at = accounts::date_field(account, "accessTokenExpiresAt");
     let expired = expires_at.is_some_and(|at| at - ctx.now() < chrono::Duration::seconds(5));
     let refresh = accounts::stored_token(ctx, account, "refreshToken");
     let scopes = stored_scopes(account);
@@ -723,7 +747,7 @@ pub(super) async fn refresh_token(
         "accessToken": fresh.access_token,
         "refreshToken": fresh.refresh_token.unwrap_or(rt),
         "accessTokenExpiresAt": date(fresh.access_token_expires_at),
-        "refreshTokenExpiresAt": date(accounts::expires(&account, "refreshTokenExpiresAt")),
+        "refreshTokenExpiresAt": date(accounts::date_field(&account, "refreshTokenExpiresAt")),
         "scope": account.get("scope").map(Value::to_json).unwrap_or(Json::Null),
         "idToken": fresh.id_token.or_else(|| accounts::stored_token(ctx, &account, "idToken")),
         "providerId": p.id(),

@@ -165,6 +165,33 @@ pub(crate) fn plugin(ctx: &AuthContext) -> &OAuth {
     }
 }
 
+/// Where the browser goes after a redirect sign-in: shared by the social and generic bodies.
+const CALLBACK_URL: FieldSpec =
+    FieldSpec::opt("callbackURL", Ty::String, "Where to go once signed in");
+const NEW_USER_CALLBACK_URL: FieldSpec = FieldSpec::opt(
+    "newUserCallbackURL",
+    Ty::String,
+    "Where a newly registered user goes",
+);
+const ERROR_CALLBACK_URL: FieldSpec = FieldSpec::opt(
+    "errorCallbackURL",
+    Ty::String,
+    "Where to go when the sign-in fails (with `?error=`)",
+);
+const DISABLE_REDIRECT: FieldSpec = FieldSpec::opt(
+    "disableRedirect",
+    Ty::Boolean,
+    "Answer the URL without a `Location` header",
+);
+const SCOPES: FieldSpec = FieldSpec::opt("scopes", Ty::Any, "More scopes to ask for");
+const REQUEST_SIGN_UP: FieldSpec = FieldSpec::opt(
+    "requestSignUp",
+    Ty::Boolean,
+    "Sign up even where implicit sign-up is off",
+);
+const LOGIN_HINT: FieldSpec =
+    FieldSpec::opt("loginHint", Ty::String, "The provider's `login_hint`");
+
 fn sign_in_body() -> BodySpec {
     BodySpec::object(vec![
         FieldSpec::req(
@@ -172,34 +199,18 @@ fn sign_in_body() -> BodySpec {
             Ty::String,
             "The provider's id, e.g. `github` or a generic provider's `provider_id`",
         ),
-        FieldSpec::opt("callbackURL", Ty::String, "Where to go once signed in"),
-        FieldSpec::opt(
-            "newUserCallbackURL",
-            Ty::String,
-            "Where a newly registered user goes",
-        ),
-        FieldSpec::opt(
-            "errorCallbackURL",
-            Ty::String,
-            "Where to go when the sign-in fails (with `?error=`)",
-        ),
-        FieldSpec::opt(
-            "disableRedirect",
-            Ty::Boolean,
-            "Answer the URL without a `Location` header",
-        ),
+        CALLBACK_URL,
+        NEW_USER_CALLBACK_URL,
+        ERROR_CALLBACK_URL,
+        DISABLE_REDIRECT,
         FieldSpec::opt(
             "idToken",
             Ty::Any,
             "`{token, nonce, accessToken, refreshToken}`: sign in from the provider's ID token",
         ),
-        FieldSpec::opt("scopes", Ty::Any, "More scopes to ask for"),
-        FieldSpec::opt(
-            "requestSignUp",
-            Ty::Boolean,
-            "Sign up even where implicit sign-up is off",
-        ),
-        FieldSpec::opt("loginHint", Ty::String, "The provider's `login_hint`"),
+        SCOPES,
+        REQUEST_SIGN_UP,
+        LOGIN_HINT,
         FieldSpec::opt("additionalData", Ty::Any, "Ignored"),
     ])
 }
@@ -211,29 +222,13 @@ fn generic_sign_in_body() -> BodySpec {
             Ty::String,
             "The generic provider's `provider_id`",
         ),
-        FieldSpec::opt("callbackURL", Ty::String, "Where to go once signed in"),
-        FieldSpec::opt(
-            "newUserCallbackURL",
-            Ty::String,
-            "Where a newly registered user goes",
-        ),
-        FieldSpec::opt(
-            "errorCallbackURL",
-            Ty::String,
-            "Where to go when the sign-in fails (with `?error=`)",
-        ),
-        FieldSpec::opt(
-            "disableRedirect",
-            Ty::Boolean,
-            "Answer the URL without a `Location` header",
-        ),
-        FieldSpec::opt("scopes", Ty::Any, "More scopes to ask for"),
-        FieldSpec::opt(
-            "requestSignUp",
-            Ty::Boolean,
-            "Sign up even where implicit sign-up is off",
-        ),
-        FieldSpec::opt("loginHint", Ty::String, "The provider's `login_hint`"),
+        CALLBACK_URL,
+        NEW_USER_CALLBACK_URL,
+        ERROR_CALLBACK_URL,
+        DISABLE_REDIRECT,
+        SCOPES,
+        REQUEST_SIGN_UP,
+        LOGIN_HINT,
     ])
 }
 

@@ -8,7 +8,7 @@
 //! the state and the browser's answer to webauthn-rs.
 
 use http::Method;
-use portcullis_core::audit::{self, AuditEvent};
+use portcullis_core::audit::{self, AuditEvent, Refusal};
 use portcullis_core::crypto::sign;
 use portcullis_core::crypto::token::{generate_id, random_string};
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
@@ -35,6 +35,8 @@ use super::table::{self, TABLE, passkey_json};
 pub const CHALLENGE_COOKIE: &str = "better-auth-passkey";
 /// Seconds a challenge (its cookie and its row) lives: Better Auth's `MAX_AGE_IN_SECONDS`.
 pub const CHALLENGE_SECONDS: i64 = 300;
+/// The sign-in method's name in sessions, metrics and the audit log.
+const METHOD: &str = "passkey";
 const PREFIX: &str = "passkey:";
 
 const ATTACHMENTS: &[&str] = &["platform", "cross-platform"];
@@ -423,7 +425,7 @@ async fn verify_registration(
     }
     audit::record(ctx, tx.store(), e).await?;
     let issued = if req.bool_field("createSession") == Some(true) {
-        Some(issue_session_in(ctx, req, &mut tx, SignIn::new(user.clone(), "passkey")).await?)
+        Some(issue_session_in(ctx, req, &mut tx, SignIn::new(user.clone(), METHOD)).await?)
     } else {
         None
     };
@@ -468,9 +470,16 @@ async fn verify_authentication(
         _ => None,
     };
     let Some(row) = row else {
+        audit::refused(ctx, req, Refusal::sign_in(METHOD, "passkey_not_found"));
         return Err(ApiError::new(401, PASSKEY_NOT_FOUND));
     };
-    let failed = || ApiError::bad_request(AUTHENTICATION_FAILED);
+    let user_id = table::text(&row, "userId").unwrap_or_default().to_owned();
+    // Every refusal below is of this user's passkey.
+    let failed = || {
+        let refusal = Refusal::sign_in(METHOD, "authentication_failed").user(Some(&user_id));
+        audit::refused(ctx, req, refusal);
+        ApiError::bad_request(AUTHENTICATION_FAILED)
+    };
     let passkey_id = table::text(&row, "id").unwrap_or_default().to_owned();
     let stored_counter = table::int(&row, "counter");
     let stored = ceremony::stored_credential(
@@ -506,7 +515,6 @@ async fn verify_authentication(
             return Err(failed());
         }
     };
-    let user_id = table::text(&row, "userId").unwrap_or_default().to_owned();
     let Some(user) = ctx
         .adapter
         .find_one("user", &[Where::eq("id", user_id.as_str())])
@@ -533,7 +541,7 @@ async fn verify_authentication(
     if moved != 1 {
         return Err(failed());
     }
-    let sign_in = SignIn::new(user, "passkey").both_factors(result.user_verified());
+    let sign_in = SignIn::new(user, METHOD).both_factors(result.user_verified());
     let issued = issue_session_in(ctx, req, &mut tx, sign_in).await?;
     tx.commit().await?;
     Ok(issued.respond(|s, cookies| {

@@ -279,21 +279,29 @@ async fn send_code(ctx: &AuthContext, number: &str, identifier: &str) -> Result<
 
 /// Whose codes these are: wrong ones count against the number's budget, whichever code they
 /// were for.
-fn account(number: &str) -> CodeAccount<'_> {
+/// `action` is what a refused code is recorded as.
+fn account<'a>(number: &'a str, action: &'static str) -> CodeAccount<'a> {
     CodeAccount {
         method: "phone-otp",
         identity: number,
+        action,
     }
 }
+
+/// A code that signs in or proves a number (`/phone-number/verify`).
+const VERIFY: &str = "user.sign_in";
+/// A password-reset code.
+const RESET: &str = "user.reset_password";
 
 /// Checks `code` and keeps it, answering Better Auth's errors.
 async fn check_code(
     ctx: &AuthContext,
-    number: &str,
+    req: &AuthRequest,
+    code_for: CodeAccount<'_>,
     identifier: &str,
     code: &str,
 ) -> Result<(), ApiError> {
-    one_time_code::check(ctx, identifier, code, policy(ctx), account(number))
+    one_time_code::check(ctx, req, identifier, code, policy(ctx), code_for)
         .await?
         .map_err(|e| e.api_error(OTP_NOT_FOUND))
 }
@@ -302,11 +310,12 @@ async fn check_code(
 /// returned, which uses the code up when it commits.
 async fn redeem_code<'c>(
     ctx: &'c AuthContext,
-    number: &str,
+    req: &AuthRequest,
+    code_for: CodeAccount<'_>,
     identifier: &str,
     code: &str,
 ) -> Result<Writes<'c>, ApiError> {
-    one_time_code::redeem(ctx, identifier, code, policy(ctx), account(number))
+    one_time_code::redeem(ctx, req, identifier, code, policy(ctx), code_for)
         .await?
         .map_err(|e| e.api_error(OTP_NOT_FOUND))
 }
@@ -346,7 +355,7 @@ async fn verify(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     if req.bool_field("updatePhoneNumber") == Some(true) {
         return update_number(ctx, req, number, code).await;
     }
-    let mut tx = redeem_code(ctx, number, number, code).await?;
+    let mut tx = redeem_code(ctx, req, account(number, VERIFY), number, code).await?;
     let user = find_by_number(tx.store(), number)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;
@@ -382,7 +391,7 @@ async fn update_number(
     {
         return Err(ApiError::bad_request(PHONE_NUMBER_EXIST));
     }
-    let mut tx = redeem_code(ctx, number, number, code).await?;
+    let mut tx = redeem_code(ctx, req, account(number, VERIFY), number, code).await?;
     // A number taken meanwhile fails the unique index: PHONE_NUMBER_EXIST, code still usable.
     let user = mark_verified(ctx, &mut tx, Row::clone(&s.user), number).await?;
     tx.commit().await?;
@@ -451,10 +460,10 @@ async fn reset_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     // As Better Auth: the code is checked and kept, then the password, then the code is spent,
     // in the transaction that sets the password. A breached password costs the user neither
     // the code nor an attempt.
-    check_code(ctx, number, &identifier, code).await?;
+    check_code(ctx, req, account(number, RESET), &identifier, code).await?;
     users::refuse_breached_password(ctx, new_password).await?;
     let hash = password_reset::hash_new_password(ctx, new_password).await?;
-    let mut tx = redeem_code(ctx, number, &identifier, code).await?;
+    let mut tx = redeem_code(ctx, req, account(number, RESET), &identifier, code).await?;
     let user = find_by_number(tx.store(), number)
         .await?
         .ok_or_else(|| ApiError::bad_request(codes::USER_NOT_FOUND))?;

@@ -1,6 +1,6 @@
 //! The endpoints, at Better Auth's paths with its bodies, answers and errors.
 
-use portcullis_core::audit::{self, AuditEvent};
+use portcullis_core::audit::{self, AuditEvent, Refusal};
 use std::sync::Arc;
 
 use http::Method;
@@ -170,13 +170,9 @@ async fn replace_session(
 }
 
 /// A wrong second-factor code, in the audit log (never the code itself).
-async fn code_refused(ctx: &AuthContext, req: &AuthRequest, user_id: &str, method: &'static str) {
-    let e = AuditEvent::new("two_factor.verify")
-        .from_request(req)
-        .target_user(user_id)
-        .failure("invalid_code")
-        .detail("method", method);
-    audit::record_now(ctx, e).await;
+fn code_refused(ctx: &AuthContext, req: &AuthRequest, user_id: &str, method: &'static str) {
+    let refusal = Refusal::new("two_factor.verify", method, "invalid_code").user(Some(user_id));
+    audit::refused(ctx, req, refusal);
 }
 
 /// Sets `twoFactorEnabled` and replaces the session, in one transaction.
@@ -364,7 +360,7 @@ async fn verify_totp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         if signing_in {
             store::record_failure(ctx, &s, &row).await;
         }
-        code_refused(ctx, req, &row.user_id, "totp").await;
+        code_refused(ctx, req, &row.user_id, "totp");
         return Err(ApiError::new(401, INVALID_CODE));
     }
     if signing_in {
@@ -504,7 +500,7 @@ async fn verify_otp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
         }
         if let Some(r) = &row {
             store::record_failure(ctx, &s, r).await;
-            code_refused(ctx, req, &r.user_id, "otp").await;
+            code_refused(ctx, req, &r.user_id, "otp");
         }
         return Err(ApiError::new(401, INVALID_CODE));
     }
@@ -551,7 +547,7 @@ async fn verify_backup_code(
             if signing_in {
                 store::record_failure(ctx, &s, &row).await;
             }
-            code_refused(ctx, req, &row.user_id, "backup-code").await;
+            code_refused(ctx, req, &row.user_id, "backup-code");
             return Err(ApiError::new(401, INVALID_BACKUP_CODE));
         }
     };

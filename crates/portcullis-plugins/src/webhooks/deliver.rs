@@ -56,11 +56,21 @@ pub async fn deliver_due(ctx: &AuthContext) -> Result<usize, JobError> {
             .unwrap_or_default();
         let outcome = match endpoints.iter().find(|e| e.id == endpoint_id) {
             Some(e) => send(ctx, &plugin.client, e, id, &row).await,
-            None => Err((None, "the endpoint no longer exists".to_owned())),
+            // Queued from another instance's cached list just as the endpoint was deleted.
+            None => Err(Failed::Gone),
         };
-        finish(ctx, id, &row, outcome).await?;
+        let result = finish(ctx, id, &row, outcome).await?;
+        ctx.metrics.webhook_deliveries.inc(&[endpoint_id, result]);
     }
     Ok(claimed)
+}
+
+/// Why an attempt did not deliver.
+enum Failed {
+    /// Worth another try: the status, if any, and why.
+    Attempt(Option<u16>, String),
+    /// The endpoint no longer exists: never.
+    Gone,
 }
 
 /// Posts one delivery: `Ok(status)` for a 2xx, else the status (if any) and why.
@@ -70,13 +80,13 @@ async fn send(
     endpoint: &Endpoint,
     id: &str,
     row: &Row,
-) -> Result<u16, (Option<u16>, String)> {
+) -> Result<u16, Failed> {
     let body = row
         .get("payload")
         .and_then(Value::as_str)
         .unwrap_or_default();
     let key = sign::key_of(&endpoint.secret).ok_or_else(|| {
-        (
+        Failed::Attempt(
             None,
             "the endpoint's secret is not a whsec_ secret".to_owned(),
         )
@@ -94,39 +104,46 @@ async fn send(
         .body(body.to_owned())
         .send()
         .await
-        .map_err(|e| (None, format!("request failed: {e}")))?;
+        .map_err(|e| Failed::Attempt(None, format!("request failed: {e}")))?;
     let status = res.status().as_u16();
     if res.status().is_success() {
         Ok(status)
     } else {
-        Err((Some(status), format!("answered {status}")))
+        Err(Failed::Attempt(Some(status), format!("answered {status}")))
     }
 }
 
-/// Records an attempt: delivered, retried later, or failed for good.
+/// Records an attempt: delivered, retried later, or failed for good (the metric's label).
 async fn finish(
     ctx: &AuthContext,
     id: &str,
     row: &Row,
-    outcome: Result<u16, (Option<u16>, String)>,
-) -> Result<(), JobError> {
+    outcome: Result<u16, Failed>,
+) -> Result<&'static str, JobError> {
     let now = ctx.now();
     let attempts = row.get("attempts").and_then(Value::as_int).unwrap_or(0) + 1;
     let mut set = Row::new();
     set.insert("attempts".into(), attempts.into());
     set.insert("leaseUntil".into(), now.into());
-    match outcome {
+    let result = match outcome {
         Ok(status) => {
             set.insert("status".into(), "delivered".into());
             set.insert("lastStatusCode".into(), i64::from(status).into());
             set.insert("lastError".into(), Value::Null);
             set.insert("deliveredAt".into(), now.into());
+            "delivered"
         }
-        Err((status, why)) => {
+        Err(failed) => {
             let created: DateTime<Utc> =
                 row.get("createdAt").and_then(Value::as_date).unwrap_or(now);
             let next = now + backoff(attempts);
-            let gave_up = next > created + Duration::seconds(GIVE_UP_AFTER);
+            let (status, why, gave_up) = match failed {
+                Failed::Attempt(status, why) => {
+                    let late = next > created + Duration::seconds(GIVE_UP_AFTER);
+                    (status, why, late)
+                }
+                Failed::Gone => (None, "the endpoint no longer exists".to_owned(), true),
+            };
             set.insert(
                 "status".into(),
                 if gave_up { "failed" } else { "pending" }.into(),
@@ -141,12 +158,13 @@ async fn finish(
                 why.chars().take(500).collect::<String>().into(),
             );
             tracing::info!(delivery = id, attempts, gave_up, error = %why, "webhook delivery failed");
+            if gave_up { "failed" } else { "retrying" }
         }
-    }
+    };
     ctx.adapter
         .update_many(DELIVERY, &[Where::eq("id", id)], set)
         .await?;
-    Ok(())
+    Ok(result)
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 //! control, an administrator role), through `admin::operator`.
 
 use http::Method;
+use portcullis_core::audit::{self, AuditEvent};
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint as Route};
 use portcullis_core::openapi::schema;
+use portcullis_core::session::SessionWithUser;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext};
 use portcullis_storage::{Query, Row, SortDirection, Value, Where};
@@ -71,7 +73,7 @@ pub fn all() -> Vec<Route> {
     ]
 }
 
-async fn allowed(ctx: &AuthContext, req: &AuthRequest) -> Result<(), ApiError> {
+async fn allowed(ctx: &AuthContext, req: &AuthRequest) -> Result<SessionWithUser, ApiError> {
     crate::admin::operator(
         ctx,
         req,
@@ -80,7 +82,14 @@ async fn allowed(ctx: &AuthContext, req: &AuthRequest) -> Result<(), ApiError> {
         YOU_ARE_NOT_ALLOWED_TO_MANAGE_WEBHOOKS,
     )
     .await
-    .map(|_| ())
+}
+
+/// An endpoint change, for the audit log: by whom, on which endpoint (never its secret).
+fn change(req: &AuthRequest, me: &SessionWithUser, action: &'static str, id: &str) -> AuditEvent {
+    AuditEvent::new(action)
+        .from_request(req)
+        .by(me)
+        .target("webhookEndpoint", id)
 }
 
 fn plugin(ctx: &AuthContext) -> &Webhooks {
@@ -123,7 +132,7 @@ fn events_of(req: &AuthRequest) -> Result<Option<Vec<String>>, ApiError> {
 }
 
 async fn create(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    allowed(ctx, req).await?;
+    let me = allowed(ctx, req).await?;
     let url = req.str_field("url").unwrap_or_default();
     if !valid_url(url) {
         return Err(invalid("url must be an http or https URL"));
@@ -131,11 +140,16 @@ async fn create(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let events = events_of(req)?.unwrap_or_else(|| vec!["*".to_owned()]);
     let secret = sign::new_secret();
     let row = store::endpoint_row(ctx, url, &secret, &events, req.str_field("description"));
-    let created = ctx.adapter.create(ENDPOINT, row).await?;
+    let w = audit::writes(ctx).await?;
+    let created = w.create(ENDPOINT, row).await?;
     let id = created
         .get("id")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    let e = change(req, &me, "webhook.endpoint_create", id).detail("url", url);
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
+    plugin(ctx).forget_endpoints();
     let endpoint = store::stored_endpoints(ctx, ctx.adapter.as_ref())
         .await?
         .into_iter()
@@ -163,7 +177,7 @@ async fn stored(ctx: &AuthContext, id: &str) -> Result<Row, ApiError> {
 }
 
 async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    allowed(ctx, req).await?;
+    let me = allowed(ctx, req).await?;
     let id = req.str_field("id").unwrap_or_default();
     stored(ctx, id).await?;
     let mut set = Row::new();
@@ -182,10 +196,14 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     if let Some(on) = req.bool_field("enabled") {
         set.insert("enabled".into(), on.into());
     }
+    let fields: Vec<Json> = set.keys().map(|k| Json::from(k.as_str())).collect();
     set.insert("updatedAt".into(), ctx.now().into());
-    ctx.adapter
-        .update_many(ENDPOINT, &[Where::eq("id", id)], set)
-        .await?;
+    let w = audit::writes(ctx).await?;
+    w.update_many(ENDPOINT, &[Where::eq("id", id)], set).await?;
+    let e = change(req, &me, "webhook.endpoint_update", id).detail("fields", fields);
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
+    plugin(ctx).forget_endpoints();
     let endpoint = store::stored_endpoints(ctx, ctx.adapter.as_ref())
         .await?
         .into_iter()
@@ -195,7 +213,7 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
 }
 
 async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    allowed(ctx, req).await?;
+    let me = allowed(ctx, req).await?;
     let id = req.str_field("id").unwrap_or_default();
     stored(ctx, id).await?;
     let tx = ctx.begin().await?;
@@ -209,7 +227,10 @@ async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         set,
     )
     .await?;
+    let e = change(req, &me, "webhook.endpoint_delete", id);
+    audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
+    plugin(ctx).forget_endpoints();
     Ok(AuthResponse::json(json!({"success": true})))
 }
 
@@ -245,7 +266,7 @@ async fn deliveries(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
 }
 
 async fn redeliver(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    allowed(ctx, req).await?;
+    let me = allowed(ctx, req).await?;
     let id = req.str_field("deliveryId").unwrap_or_default();
     let now = ctx.now();
     let mut set = Row::new();
@@ -254,12 +275,16 @@ async fn redeliver(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse,
     // A new three days from now: the retry schedule counts from `createdAt`.
     set.insert("createdAt".into(), now.into());
     set.insert("deliveredAt".into(), Value::Null);
-    let n = ctx
-        .adapter
-        .update_many(DELIVERY, &[Where::eq("id", id)], set)
-        .await?;
+    let w = audit::writes(ctx).await?;
+    let n = w.update_many(DELIVERY, &[Where::eq("id", id)], set).await?;
     if n == 0 {
         return Err(ApiError::new(404, WEBHOOK_DELIVERY_NOT_FOUND));
     }
+    let e = AuditEvent::new("webhook.redeliver")
+        .from_request(req)
+        .by(&me)
+        .target("webhookDelivery", id);
+    audit::record(ctx, w.store(), e).await?;
+    w.commit().await?;
     Ok(AuthResponse::json(json!({"success": true})))
 }

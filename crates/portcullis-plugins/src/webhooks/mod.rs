@@ -20,7 +20,10 @@ mod endpoints;
 pub mod sign;
 pub mod store;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use portcullis_core::audit::AuditEvent;
 use portcullis_core::endpoint::Endpoint as Route;
 use portcullis_core::error::ErrorCode;
@@ -148,7 +151,15 @@ pub struct Webhooks {
     client: reqwest::Client,
     /// `/webhooks/*` is served only with the admin plugin, whose roles decide who may use it.
     with_admin: bool,
+    /// Every endpoint as last read, and when (the context's clock): each audited action needs
+    /// them, and reading the table and opening each secret every time is work for nothing.
+    /// Dropped when this instance changes an endpoint; another instance's change is seen
+    /// within `ENDPOINTS_FRESH_FOR`.
+    cached: std::sync::Mutex<Option<(DateTime<Utc>, Arc<Vec<Endpoint>>)>>,
 }
+
+/// How long a read of the endpoints serves the outbox.
+const ENDPOINTS_FRESH_FOR: chrono::Duration = chrono::Duration::seconds(5);
 
 impl Webhooks {
     pub fn new(settings: WebhookSettings, with_admin: bool) -> Self {
@@ -162,7 +173,36 @@ impl Webhooks {
             settings,
             client,
             with_admin,
+            cached: std::sync::Mutex::new(None),
         }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Option<(DateTime<Utc>, Arc<Vec<Endpoint>>)>> {
+        // Only whole values are stored under the lock: a panic cannot leave half of one.
+        self.cached.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Every endpoint, from the cache while it is fresh (`ENDPOINTS_FRESH_FOR`).
+    pub async fn endpoints_cached(
+        &self,
+        ctx: &AuthContext,
+        store: &dyn Store,
+    ) -> Result<Arc<Vec<Endpoint>>, StorageError> {
+        let now = ctx.now();
+        if let Some((read_at, all)) = self.cache().as_ref()
+            && now >= *read_at
+            && now - *read_at < ENDPOINTS_FRESH_FOR
+        {
+            return Ok(all.clone());
+        }
+        let all = Arc::new(self.endpoints(ctx, store).await?);
+        *self.cache() = Some((now, all.clone()));
+        Ok(all)
+    }
+
+    /// An endpoint was created, changed or deleted here: the next event reads them again.
+    pub fn forget_endpoints(&self) {
+        *self.cache() = None;
     }
 
     /// Every endpoint: the configured ones, then the stored ones.
@@ -253,7 +293,7 @@ impl Plugin for Webhooks {
         store: &dyn Store,
         event: &AuditEvent,
     ) -> Result<(), ApiError> {
-        let endpoints = self.endpoints(ctx, store).await?;
+        let endpoints = self.endpoints_cached(ctx, store).await?;
         let wanted: Vec<&Endpoint> = endpoints.iter().filter(|e| e.wants(event.action)).collect();
         if wanted.is_empty() {
             return Ok(());
