@@ -155,8 +155,11 @@ pub struct Webhooks {
     /// them, and reading the table and opening each secret every time is work for nothing.
     /// Dropped when this instance changes an endpoint; another instance's change is seen
     /// within `ENDPOINTS_FRESH_FOR`.
-    cached: std::sync::Mutex<Option<(DateTime<Utc>, Arc<Vec<Endpoint>>)>>,
+    cached: std::sync::Mutex<Option<ReadEndpoints>>,
 }
+
+/// The endpoints as read, and when.
+type ReadEndpoints = (DateTime<Utc>, Arc<Vec<Endpoint>>);
 
 /// How long a read of the endpoints serves the outbox.
 const ENDPOINTS_FRESH_FOR: chrono::Duration = chrono::Duration::seconds(5);
@@ -177,7 +180,7 @@ impl Webhooks {
         }
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, Option<(DateTime<Utc>, Arc<Vec<Endpoint>>)>> {
+    fn cache(&self) -> std::sync::MutexGuard<'_, Option<ReadEndpoints>> {
         // Only whole values are stored under the lock: a panic cannot leave half of one.
         self.cached.lock().unwrap_or_else(|p| p.into_inner())
     }
