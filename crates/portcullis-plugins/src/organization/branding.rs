@@ -170,6 +170,11 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         set.insert("logo".into(), v);
     }
     if let Some(v) = field(req, "primaryColor", is_hex_color, INVALID_BRAND_COLOR)? {
+        // One spelling per colour: its stylesheet's file name is the lower-case hex.
+        let v = match v {
+            Value::String(c) => Value::String(c.to_ascii_lowercase()),
+            other => other,
+        };
         set.insert(COLOR.into(), v);
     }
     if let Some(v) = field(req, "senderName", is_sender_name, INVALID_SENDER_NAME)? {
