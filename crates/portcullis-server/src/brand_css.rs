@@ -132,7 +132,7 @@ pub fn stylesheet(color: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn var<'a>(css: &'a str, name: &str, dark: bool) -> Rgb {
+    fn var(css: &str, name: &str, dark: bool) -> Rgb {
         let part = if dark {
             css.split("@media").nth(1).unwrap_or_default()
         } else {
