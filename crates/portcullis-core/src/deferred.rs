@@ -184,11 +184,16 @@ impl AuthContext {
         F: FnOnce(Arc<AuthContext>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), ApiError>> + Send + 'static,
     {
+        // The work sends its e-mails with the brand of the request that queued it.
+        let brand = portcullis_delivery::current_brand();
         let job = Job {
             queued_at: tokio::time::Instant::now(),
             kind,
             about,
-            work: Box::new(move |ctx| work(ctx).boxed()),
+            work: Box::new(move |ctx| match brand {
+                Some(b) => portcullis_delivery::with_brand(Some(b), work(ctx)).boxed(),
+                None => work(ctx).boxed(),
+            }),
         };
         self.deferred.push(self, job);
     }

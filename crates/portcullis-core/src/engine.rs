@@ -259,15 +259,34 @@ impl AuthContext {
             state: Default::default(),
         };
 
-        let mut res = match self.run(endpoint, &mut req, &raw.body).await {
-            Ok(r) => r,
-            Err(e) => AuthResponse::from_error(e),
+        // A brand only where a plugin asked for this path: nothing is looked up otherwise.
+        let brand = if self
+            .plugins
+            .iter()
+            .any(|p| p.hooks().brand.covers(&req.path))
+        {
+            let on =
+                crate::branding::BrandRequest::from_headers(&self.config, &req.headers, raw.peer);
+            self.brand_for(Some(&req.path), &on).await
+        } else {
+            None
         };
-        // Refusals are recorded whatever the answer (a failed link answers a redirect).
-        crate::audit::flush_refusals(self, &req).await;
-        if res.status < 400 {
-            crate::issue::announce(self, &req).await;
-        }
+        let handled = async {
+            let res = match self.run(endpoint, &mut req, &raw.body).await {
+                Ok(r) => r,
+                Err(e) => AuthResponse::from_error(e),
+            };
+            // Refusals are recorded whatever the answer (a failed link answers a redirect).
+            crate::audit::flush_refusals(self, &req).await;
+            if res.status < 400 {
+                crate::issue::announce(self, &req).await;
+            }
+            res
+        };
+        let mut res = match brand {
+            Some(b) => portcullis_delivery::with_brand(Some(b), handled).await,
+            None => handled.await,
+        };
         for p in self
             .plugins
             .iter()

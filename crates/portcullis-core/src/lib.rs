@@ -3,6 +3,7 @@
 //! the HTTP server: requests come in as `RawRequest` and leave as `AuthResponse`.
 
 pub mod audit;
+pub mod branding;
 pub mod breached;
 pub mod clock;
 pub mod config;

@@ -174,11 +174,17 @@ pub fn check_form_csrf(config: &Config, req: &AuthRequest) -> Result<(), ApiErro
     Ok(())
 }
 
+/// Whether `peer` is one of `TRUSTED_PROXIES`: what such a peer says in forwarding headers
+/// (`X-Forwarded-For`, `X-Organization-Domain`) is believed.
+pub fn is_trusted_proxy(config: &Config, peer: IpAddr) -> bool {
+    config.trusted_proxies.iter().any(|c| c.contains(&peer))
+}
+
 /// The client address: the peer, unless the peer is a trusted proxy, in which case the
 /// right-most `X-Forwarded-For` hop that is not itself a trusted proxy.
 pub fn client_ip(config: &Config, peer: Option<IpAddr>, xff: Option<&str>) -> Option<IpAddr> {
     let peer = peer?;
-    let trusted = |ip: IpAddr| config.trusted_proxies.iter().any(|c| c.contains(&ip));
+    let trusted = |ip: IpAddr| is_trusted_proxy(config, ip);
     if !trusted(peer) {
         return Some(peer);
     }

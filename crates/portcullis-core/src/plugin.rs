@@ -3,7 +3,9 @@
 //!   give it a session (an API key or service token that stands for a user);
 //! - `hold_session` and `session_issued`, around the one place sessions are issued
 //!   (`issue.rs`): hold a session back with a challenge, or act once it is really issued;
-//! - `after`, after the handler: read the request's typed state, change the response.
+//! - `after`, after the handler: read the request's typed state, change the response;
+//! - `brand`, a brand over the configured one for a request's pages and e-mails
+//!   (`branding.rs`), asked on the paths `hooks().brand` covers and by the hosted pages.
 
 use async_trait::async_trait;
 use portcullis_storage::Table;
@@ -121,6 +123,20 @@ pub trait Plugin: Send + Sync {
         Ok(())
     }
 
+    /// A brand for a request (`crate::branding`): an organization's name, logo, colour and
+    /// sender, chosen by host, by a trusted proxy's `X-Organization-Domain`, or by the
+    /// invitation a page is about. Asked by the engine before the handler on the paths
+    /// `hooks().brand` covers (its e-mails then carry the brand), and by the hosted pages when
+    /// that scope is not `Never`. Must be cheap when nothing is branded: pages ask on every
+    /// render. An error is logged and taken as no brand.
+    async fn brand(
+        &self,
+        _ctx: &AuthContext,
+        _on: &crate::branding::BrandRequest,
+    ) -> Result<Option<crate::branding::BrandOverlay>, ApiError> {
+        Ok(None)
+    }
+
     /// After the handler (or its error), in plugin order. Runs only where `hooks().after` covers
     /// the request's path. `req.state` says what the request issued or created.
     async fn after(&self, _ctx: &AuthContext, _req: &AuthRequest, _res: &mut AuthResponse) {}
@@ -208,6 +224,9 @@ pub struct Hooks {
     pub after: HookScope,
     /// Whether `hold_session` and `session_issued` run (on every session issued).
     pub issue: bool,
+    /// The endpoint paths whose requests `brand` is asked about (those that send e-mail); any
+    /// scope but `Never` also has the hosted pages ask.
+    pub brand: HookScope,
 }
 
 /// The requests a hook runs on.

@@ -121,7 +121,7 @@ pub struct ResendMailer {
     http: Http,
     url: Url,
     api_key: Credential,
-    from: String,
+    from: Mailbox,
 }
 
 impl ResendMailer {
@@ -135,7 +135,7 @@ impl ResendMailer {
             http: Http::new("resend", timeout)?,
             url: api_url("resend", endpoint, "/emails")?,
             api_key,
-            from: from.to_string(),
+            from: from.clone(),
         })
     }
 }
@@ -148,7 +148,7 @@ impl MailTransport for ResendMailer {
 
     async fn send(&self, email: &Email) -> Result<(), DeliveryError> {
         let body = json!({
-            "from": self.from,
+            "from": crate::smtp::sender(&self.from, email).to_string(),
             "to": [email.to],
             "subject": email.subject,
             "html": email.html,
@@ -196,9 +196,18 @@ impl MailTransport for SendGridMailer {
 
     async fn send(&self, email: &Email) -> Result<(), DeliveryError> {
         // SendGrid wants text/plain before text/html.
+        let mut from = self.from.clone();
+        if let Some(name) = email
+            .from_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| crate::brand::is_sender_name(n))
+        {
+            from["name"] = json!(name);
+        }
         let body = json!({
             "personalizations": [{ "to": [{ "email": email.to }] }],
-            "from": self.from,
+            "from": from,
             "subject": email.subject,
             "content": [
                 { "type": "text/plain", "value": email.text },
@@ -408,6 +417,7 @@ mod tests {
             html: "<p>hi</p>".into(),
             text: "hi".into(),
             kind: "verification".into(),
+            from_name: None,
         }
     }
 
@@ -445,6 +455,37 @@ mod tests {
                 "text": "hi",
             })
         );
+    }
+
+    #[tokio::test]
+    async fn a_message_sender_name_replaces_the_configured_one() {
+        let branded = Email {
+            from_name: Some("Globex Support".into()),
+            ..email()
+        };
+        let (base, seen) = provider(200, r#"{"id":"x"}"#).await;
+        let m = ResendMailer::new(Credential::new("re_key"), &base, &from(), T).unwrap();
+        m.send(&branded).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&only(&seen).body).unwrap();
+        assert_eq!(v["from"], "Globex Support <no-reply@acme.test>");
+        let (base, seen) = provider(202, "").await;
+        let m = SendGridMailer::new(Credential::new("SG.key"), &base, &from(), T).unwrap();
+        m.send(&branded).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&only(&seen).body).unwrap();
+        assert_eq!(
+            v["from"],
+            json!({ "email": "no-reply@acme.test", "name": "Globex Support" })
+        );
+        // A name that could break the header is never used: the configured one is.
+        let (base, seen) = provider(200, r#"{"id":"x"}"#).await;
+        let m = ResendMailer::new(Credential::new("re_key"), &base, &from(), T).unwrap();
+        let evil = Email {
+            from_name: Some("Evil\r\nBcc: x@evil.test".into()),
+            ..email()
+        };
+        m.send(&evil).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&only(&seen).body).unwrap();
+        assert_eq!(v["from"], "Acme <no-reply@acme.test>");
     }
 
     #[tokio::test]

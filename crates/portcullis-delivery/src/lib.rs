@@ -6,6 +6,7 @@
 //! reported back to whoever triggered it, so responses cannot reveal whether an address exists
 //! or works.
 
+pub mod brand;
 pub mod config;
 pub mod http_api;
 pub mod outbox;
@@ -16,6 +17,7 @@ pub mod templates;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use brand::{BrandOverlay, current_brand, with_brand};
 pub use config::{DeliveryConfig, MailBackend, SmsBackend};
 pub use http_api::{ResendMailer, SendGridMailer, TwilioSms, WebhookSms};
 pub use outbox::{Outbox, OutboxMessage};
@@ -32,6 +34,10 @@ pub struct Email {
     pub text: String,
     /// The template it came from (`verification`, `password-reset`, ...), for logs and the outbox.
     pub kind: String,
+    /// The sender's display name for this message (an organization's brand), in place of the
+    /// configured `EMAIL_FROM_NAME`; the address stays the configured one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
 }
 
 /// A text message, ready for a transport.

@@ -20,6 +20,10 @@ pub struct OutboxMessage {
     pub text: String,
     pub html: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The sender display name the email carried in place of the configured one (an
+    /// organization's brand); absent for SMS and unbranded email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +115,7 @@ impl MailTransport for Outbox {
             text: email.text.clone(),
             html: email.html.clone(),
             created_at: chrono::Utc::now(),
+            from_name: email.from_name.clone(),
         })
         .await
         .map(|_| ())
@@ -132,6 +137,7 @@ impl SmsTransport for Outbox {
             text: sms.body.clone(),
             html: String::new(),
             created_at: chrono::Utc::now(),
+            from_name: None,
         })
         .await
         .map(|_| ())
@@ -160,6 +166,7 @@ mod tests {
             text: "text".into(),
             html: "<p>html</p>".into(),
             created_at: chrono::Utc::now(),
+            from_name: None,
         }
     }
 
@@ -209,6 +216,7 @@ mod tests {
                 html: "<b>h</b>".into(),
                 text: "t".into(),
                 kind: "welcome".into(),
+                from_name: None,
             },
         )
         .await

@@ -234,19 +234,36 @@ impl Delivery {
         &self.templates
     }
 
-    /// Renders and queues an email. Never fails the caller: problems are logged and counted.
+    /// Renders and queues an email, with the brand of the work sending it
+    /// ([`crate::with_brand`]) when there is one. Never fails the caller: problems are logged
+    /// and counted.
     pub fn send_email(&self, to: &str, template: EmailTemplate, vars: Value) {
+        let brand = crate::current_brand();
+        self.send_email_branded(to, template, vars, brand.as_deref());
+    }
+
+    /// [`Delivery::send_email`] with this brand (or the configured one for `None`): its name,
+    /// logo and colour in the message, its sender name on the `From` line.
+    pub fn send_email_branded(
+        &self,
+        to: &str,
+        template: EmailTemplate,
+        vars: Value,
+        brand: Option<&crate::BrandOverlay>,
+    ) {
         let mut vars = vars;
         if let Some(m) = vars.as_object_mut() {
             m.insert("to".into(), Value::String(to.to_owned()));
         }
-        match self.templates.render_email(template, vars) {
+        let brand = brand.filter(|b| b.is_safe());
+        match self.templates.render_email_branded(template, vars, brand) {
             Ok(r) => self.enqueue(Message::Email(Email {
                 to: to.to_owned(),
                 subject: r.subject,
                 html: r.html,
                 text: r.text,
                 kind: template.kind().to_owned(),
+                from_name: brand.and_then(|b| b.sender_name.clone()),
             })),
             Err(e) => {
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);

@@ -73,7 +73,7 @@ impl SmtpMailer {
             .parse()
             .map_err(|_| permanent("invalid recipient address".into()))?;
         Message::builder()
-            .from(self.from.clone())
+            .from(sender(&self.from, email))
             .to(to)
             .subject(email.subject.clone())
             .multipart(MultiPart::alternative_plain_html(
@@ -102,6 +102,17 @@ impl SmtpMailer {
                 reason,
             }
         }
+    }
+}
+
+/// The configured sender, under the message's own display name when it has one (an
+/// organization's brand); the address is always the configured one.
+pub(crate) fn sender(from: &Mailbox, email: &Email) -> Mailbox {
+    match email.from_name.as_deref().map(str::trim) {
+        Some(name) if crate::brand::is_sender_name(name) => {
+            Mailbox::new(Some(name.to_owned()), from.email.clone())
+        }
+        _ => from.clone(),
     }
 }
 
@@ -223,6 +234,7 @@ mod tests {
             html: "<p>Hello <b>Bob</b></p>".into(),
             text: "Hello Bob, plain part".into(),
             kind: "verification".into(),
+            from_name: None,
         }
     }
 
@@ -274,6 +286,35 @@ mod tests {
         assert!(s.data.contains("Content-Type: text/html; charset=utf-8"));
         assert!(s.data.contains("Hello Bob, plain part"));
         assert!(s.data.contains("<p>Hello <b>Bob</b></p>"));
+    }
+
+    #[tokio::test]
+    async fn a_branded_sender_name_goes_on_the_from_line() {
+        let (port, mut rx) = fake_server(Rcpt::Accept).await;
+        let m = mailer(port, None);
+        let branded = Email {
+            from_name: Some("Globex Support".into()),
+            ..email()
+        };
+        m.send(&branded).await.unwrap();
+        drop(m);
+        let s = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        // The address (envelope and header) stays the configured one.
+        assert!(
+            s.commands
+                .iter()
+                .any(|c| c.contains("MAIL FROM:<no-reply@acme.test>"))
+        );
+        assert!(
+            s.data
+                .contains("From: \"Globex Support\" <no-reply@acme.test>"),
+            "{}",
+            s.data
+        );
+        assert!(!s.data.contains("Acme Auth"), "{}", s.data);
     }
 
     #[tokio::test]

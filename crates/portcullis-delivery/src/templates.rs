@@ -317,7 +317,7 @@ impl Templates {
         self.template(&format!("sms-{name}.txt")).map(|_| ())
     }
 
-    fn context(&self, vars: Value) -> Value {
+    fn context(&self, vars: Value, overlay: Option<&crate::BrandOverlay>) -> Value {
         let mut merged = match &self.globals {
             Value::Object(_) => self.globals.clone(),
             _ => Value::Object(Default::default()),
@@ -326,6 +326,7 @@ impl Templates {
             m.extend(extra);
         }
         if let Some(m) = merged.as_object_mut() {
+            let base_url = m.get("base_url").and_then(Value::as_str).map(str::to_owned);
             let brand = m
                 .entry("brand")
                 .or_insert_with(|| Value::Object(Default::default()));
@@ -333,6 +334,9 @@ impl Templates {
                 *brand = Value::Object(Default::default());
             }
             if let Some(b) = brand.as_object_mut() {
+                if let Some(o) = overlay {
+                    o.apply(b, base_url.as_deref());
+                }
                 if b.get("name")
                     .and_then(Value::as_str)
                     .is_none_or(str::is_empty)
@@ -362,7 +366,18 @@ impl Templates {
         template: EmailTemplate,
         vars: Value,
     ) -> Result<RenderedEmail, DeliveryError> {
-        let ctx = self.context(vars);
+        self.render_email_branded(template, vars, None)
+    }
+
+    /// [`Templates::render_email`] with a brand over the configured one (its name, logo and
+    /// colour; a relative logo made absolute with `base_url`).
+    pub fn render_email_branded(
+        &self,
+        template: EmailTemplate,
+        vars: Value,
+        overlay: Option<&crate::BrandOverlay>,
+    ) -> Result<RenderedEmail, DeliveryError> {
+        let ctx = self.context(vars, overlay);
         let err = |name: &str, e: minijinja::Error| DeliveryError::Template {
             name: name.to_owned(),
             reason: e.to_string(),
@@ -393,7 +408,7 @@ impl Templates {
     pub fn render_sms(&self, name: &str, vars: Value) -> Result<String, DeliveryError> {
         let file = format!("sms-{name}.txt");
         self.template(&file)?
-            .render(self.context(vars))
+            .render(self.context(vars, crate::current_brand().as_deref()))
             .map(|s| s.trim().to_owned())
             .map_err(|e| DeliveryError::Template {
                 name: file,

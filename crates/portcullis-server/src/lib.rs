@@ -2,6 +2,7 @@
 //! path with the security layers, serves health, the hosted UI and its assets.
 
 pub mod app;
+pub mod brand_css;
 pub mod http;
 pub mod jobs;
 pub mod plugin_seams;

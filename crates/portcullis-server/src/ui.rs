@@ -356,6 +356,7 @@ impl Ui {
             for asset in p.assets() {
                 if !plain_file_name(asset.file)
                     || asset.file == "brand.css"
+                    || crate::brand_css::color_of_file(asset.file).is_some()
                     || assets.iter().any(|(n, _, _)| *n == asset.file)
                 {
                     return Err(refuse(format!(
@@ -425,6 +426,26 @@ impl Ui {
             .iter()
             .find(|(name, _, _)| *name == file)
             .map(|(_, ct, body)| (*ct, *body))
+    }
+
+    /// The `brand` page global with `overlay` over it, and the colour's stylesheet
+    /// (`/assets/brand-<hex>.css`) when it brings a colour: values to merge over a page's
+    /// context.
+    pub fn branded(&self, overlay: &portcullis_core::branding::BrandOverlay) -> Value {
+        let mut brand = self
+            .globals
+            .get("brand")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        if let Some(b) = brand.as_object_mut() {
+            overlay.apply(b, None);
+        }
+        let stylesheet = overlay
+            .primary_color
+            .as_deref()
+            .and_then(crate::brand_css::file_of_color)
+            .map(|f| format!("/assets/{f}"));
+        json!({"brand": brand, "brand_stylesheet": stylesheet})
     }
 
     /// The pages plugins bring.

@@ -249,8 +249,14 @@ pub async fn send(addr: SocketAddr, req: &Request) -> Response {
             .await
             .unwrap_or_else(|e| panic!("connect {addr}: {e}"));
         let (mut rd, mut wr) = stream.into_split();
+        // A request may name its own host (a test of branding by host); else the address.
+        let host = if req.has_header("host") {
+            String::new()
+        } else {
+            format!("host: {addr}\r\n")
+        };
         let mut head = format!(
-            "{} {} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n",
+            "{} {} HTTP/1.1\r\n{host}connection: close\r\n",
             req.method, req.path
         );
         for (k, v) in &req.headers {

@@ -59,6 +59,7 @@ impl Plugin for Bearer {
             before: HookScope::Always,
             after: HookScope::Always,
             issue: false,
+            brand: HookScope::Never,
         }
     }
 

@@ -65,6 +65,13 @@ portcullis_core::error_codes! {
     INVALID_TEAM_ID => "Team id contains a reserved character",
     // The code Better Auth sends when organization deletion is turned off.
     ORGANIZATION_DELETION_DISABLED => "Organization deletion is disabled",
+    // Portcullis's own, for per-organization branding (`branding.rs`); not in Better Auth.
+    INVALID_BRAND_COLOR => "The primary colour must be a hex colour such as #4f46e5",
+    INVALID_SENDER_NAME => "The sender name must be 1 to 64 characters, without line breaks, quotes, backslashes or angle brackets",
+    INVALID_LOGO_URL => "The logo must be an https:// address or a path on this server such as /logo.svg",
+    INVALID_ORGANIZATION_DOMAIN => "The domain must be a host name such as acme.example.com",
+    ORGANIZATION_DOMAIN_ALREADY_TAKEN => "Another organization already has this domain",
+    YOU_ARE_NOT_ALLOWED_TO_SET_THE_ORGANIZATION_DOMAIN => "Only a server administrator may set an organization's domain",
 }
 
 pub const ALL: &[ErrorCode] = &[
@@ -129,6 +136,12 @@ pub const ALL: &[ErrorCode] = &[
     ROLE_IS_ASSIGNED_TO_MEMBERS,
     INVALID_TEAM_ID,
     ORGANIZATION_DELETION_DISABLED,
+    INVALID_BRAND_COLOR,
+    INVALID_SENDER_NAME,
+    INVALID_LOGO_URL,
+    INVALID_ORGANIZATION_DOMAIN,
+    ORGANIZATION_DOMAIN_ALREADY_TAKEN,
+    YOU_ARE_NOT_ALLOWED_TO_SET_THE_ORGANIZATION_DOMAIN,
 ];
 
 pub use portcullis_core::error::codes::INVALID_EMAIL;

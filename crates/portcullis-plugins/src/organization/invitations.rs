@@ -121,7 +121,10 @@ fn send(ctx: &AuthContext, inv: &Row, org: &Row, inviter: &Row) {
         percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
     );
     let hours = settings(ctx).invitation_expires_in.div_euclid(3600).max(1);
-    ctx.delivery.send_email(
+    // The inviting organization's brand, whatever host the invitation was sent from; the link
+    // is built from the configured base URL all the same.
+    let brand = super::branding::overlay(org);
+    ctx.delivery.send_email_branded(
         email,
         EMAIL,
         json!({
@@ -132,6 +135,7 @@ fn send(ctx: &AuthContext, inv: &Row, org: &Row, inviter: &Row) {
             "inviter": {"name": text(inviter, "name"), "email": text(inviter, "email")},
             "expires_in_hours": hours,
         }),
+        Some(&brand),
     );
 }
 

@@ -10,10 +10,13 @@
 //!   answers and error codes (`errors.rs`); `roles.rs`, the dynamic roles
 //!   (`ORGANIZATION_DYNAMIC_ROLES`) in `organizationRole`; `teams.rs`, the teams
 //!   (`ORGANIZATION_TEAMS`).
+//! - `branding.rs`: per-organization branding (Portcullis's own): logo, colour, sender name and
+//!   an administrator-set domain, used by the hosted pages and e-mails through `Plugin::brand`.
 //!
 //! Settings: `ENABLE_ORGANIZATIONS` and the rest in `settings.rs`, or `[plugins.organization]`.
 
 mod access;
+pub mod branding;
 mod errors;
 mod invitations;
 mod members;
@@ -48,11 +51,25 @@ const ORGANIZATION_ID_QUERY: (&str, &str) = ("organizationId", "Default: the act
 
 pub struct Organization {
     settings: OrganizationSettings,
+    /// Organizations by domain, for branding by host.
+    brands: branding::BrandCache,
 }
 
 impl Organization {
     pub fn new(settings: OrganizationSettings) -> Self {
-        Organization { settings }
+        Organization {
+            settings,
+            brands: branding::BrandCache::default(),
+        }
+    }
+}
+
+fn brand_cache(ctx: &AuthContext) -> &branding::BrandCache {
+    match ctx.plugin::<Organization>() {
+        Some(p) => &p.brands,
+        None => {
+            unreachable!("organization handlers run only with the organization plugin registered")
+        }
     }
 }
 
@@ -90,6 +107,7 @@ impl Plugin for Organization {
 
     fn endpoints(&self) -> Vec<Endpoint> {
         let mut all = orgs::endpoints();
+        all.extend(branding::endpoints());
         all.extend(members::endpoints());
         all.extend(invitations::endpoints());
         if self.settings.teams.is_some() {
@@ -153,6 +171,21 @@ impl Plugin for Organization {
                 "account-organizations.html"
             ),
         )]
+    }
+
+    fn hooks(&self) -> portcullis_core::plugin::Hooks {
+        portcullis_core::plugin::Hooks {
+            brand: portcullis_core::plugin::HookScope::Prefixes(branding::EMAILING_PREFIXES),
+            ..Default::default()
+        }
+    }
+
+    async fn brand(
+        &self,
+        ctx: &AuthContext,
+        on: &portcullis_core::branding::BrandRequest,
+    ) -> Result<Option<portcullis_core::branding::BrandOverlay>, portcullis_core::ApiError> {
+        branding::brand_for(ctx, &self.brands, on).await
     }
 
     fn page_globals(&self) -> serde_json::Value {

@@ -36,7 +36,10 @@ pub fn schema() -> Vec<Table> {
                 Field::new("logo", String),
                 Field::new("createdAt", Date).required(),
                 Field::new("metadata", String),
-            ],
+            ]
+            .into_iter()
+            .chain(super::branding::fields())
+            .collect(),
         ),
         Table::new(
             MEMBER,

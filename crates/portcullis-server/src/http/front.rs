@@ -32,25 +32,29 @@ fn router(app: App, edge: Edge) -> Router {
     router = router
         .route("/api/health", get(health))
         .route("/api/health/live", get(live))
-        .route("/", get(|s, q| page(s, q, "index.html", "Welcome", "/")))
+        .route(
+            "/",
+            get(|s, q, v| page(s, q, v, "index.html", "Welcome", "/")),
+        )
         .route(
             "/sign-in",
-            get(|s, q| page(s, q, "sign-in.html", "Sign in", "/sign-in")),
+            get(|s, q, v| page(s, q, v, "sign-in.html", "Sign in", "/sign-in")),
         )
         .route(
             "/sign-up",
-            get(|s, q| page(s, q, "sign-up.html", "Create account", "/sign-up")),
+            get(|s, q, v| page(s, q, v, "sign-up.html", "Create account", "/sign-up")),
         )
         .route(
             "/account",
-            get(|s, q| page(s, q, "account.html", "Your account", "/account")),
+            get(|s, q, v| page(s, q, v, "account.html", "Your account", "/account")),
         )
         .route(
             "/forgot-password",
-            get(|s, q| {
+            get(|s, q, v| {
                 feature_page(
                     s,
                     q,
+                    v,
                     Feature::PasswordReset,
                     "forgot-password.html",
                     "Forgot password",
@@ -60,10 +64,11 @@ fn router(app: App, edge: Edge) -> Router {
         )
         .route(
             "/reset-password",
-            get(|s, q| {
+            get(|s, q, v| {
                 feature_page(
                     s,
                     q,
+                    v,
                     Feature::PasswordReset,
                     "reset-password.html",
                     "Choose a new password",
@@ -73,10 +78,11 @@ fn router(app: App, edge: Edge) -> Router {
         )
         .route(
             "/verify-email",
-            get(|s, q| {
+            get(|s, q, v| {
                 feature_page(
                     s,
                     q,
+                    v,
                     Feature::EmailVerification,
                     "verify-email.html",
                     "Verify your email",
@@ -90,7 +96,7 @@ fn router(app: App, edge: Edge) -> Router {
         .route("/favicon.ico", get(favicon));
     // The plugins' pages, while their plugin is registered.
     for (i, p) in app.ui.plugin_pages().iter().enumerate() {
-        router = router.route(p.path, get(move |s, q| plugin_page(s, q, i)));
+        router = router.route(p.path, get(move |s, q, v| plugin_page(s, q, v, i)));
     }
     router
         // The auth API never reaches this router: `Front` hands it to the engine first.

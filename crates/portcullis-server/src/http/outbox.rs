@@ -147,7 +147,7 @@ pub(super) async fn dev_outbox_message(State(app): State<App>, Path(id): Path<St
             "message": {
                 "id": message.id, "channel": message.channel, "kind": message.kind,
                 "to": message.to, "subject": message.subject, "text": message.text,
-                "html": message.html, "time": time, "iso": iso,
+                "html": message.html, "time": time, "iso": iso, "from_name": message.from_name,
             },
             "links": links_in(&message.text),
         }),

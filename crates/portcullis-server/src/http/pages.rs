@@ -2,9 +2,12 @@
 //! plugins' pages, and the assets they use. Pages render through `Ui` with the features and
 //! what they may learn from the query string.
 
-use axum::extract::{Path, RawQuery, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use http::{Method, StatusCode, header};
+use http::request::Parts;
+use http::{HeaderMap, Method, StatusCode, header};
 use serde::Serialize;
 use serde_json::json;
 
@@ -106,19 +109,78 @@ fn query_context(query: Option<&str>) -> serde_json::Value {
     json!({"error": error, "status": status, "has_token": has_token})
 }
 
-fn render_page(
+/// Who asks for a page, as branding needs it: the headers (`Host`, and
+/// `X-Organization-Domain` when the peer is a trusted proxy) and the peer's address.
+pub(super) struct Visitor {
+    headers: HeaderMap,
+    peer: Option<IpAddr>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Visitor {
+            headers: parts.headers.clone(),
+            peer: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        })
+    }
+}
+
+/// The brand a plugin gives this page (an organization's), as values to merge over the
+/// page's context; nothing is looked up when no plugin brands pages.
+async fn page_brand(
     app: &App,
+    visitor: &Visitor,
+    query: Option<&str>,
+    path: &str,
+) -> Option<serde_json::Value> {
+    let ctx = &app.ctx;
+    if !ctx.brands_requests() {
+        return None;
+    }
+    let mut on = portcullis_core::branding::BrandRequest::from_headers(
+        &ctx.config,
+        &visitor.headers,
+        visitor.peer,
+    );
+    on.page = Some(portcullis_core::branding::PageVisit {
+        path: path.to_owned(),
+        query: url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect(),
+    });
+    let brand = ctx.brand_for(None, &on).await?;
+    Some(app.ui.branded(&brand))
+}
+
+async fn render_page(
+    app: &App,
+    visitor: &Visitor,
     query: Option<&str>,
     template: &str,
     title: &str,
     path: &str,
 ) -> Response {
-    render_page_with(app, query, template, title, path, serde_json::Value::Null)
+    render_page_with(
+        app,
+        visitor,
+        query,
+        template,
+        title,
+        path,
+        serde_json::Value::Null,
+    )
+    .await
 }
 
 /// `render_page` with the page's own values merged over the rest (a plugin page's context).
-fn render_page_with(
+async fn render_page_with(
     app: &App,
+    visitor: &Visitor,
     query: Option<&str>,
     template: &str,
     title: &str,
@@ -126,6 +188,12 @@ fn render_page_with(
     context: serde_json::Value,
 ) -> Response {
     let mut extra = json!({"features": Features::of(app), "query": query_context(query)});
+    if let (Some(m), Some(serde_json::Value::Object(brand))) = (
+        extra.as_object_mut(),
+        page_brand(app, visitor, query, path).await,
+    ) {
+        m.extend(brand);
+    }
     if let (Some(m), serde_json::Value::Object(own)) = (extra.as_object_mut(), context) {
         m.extend(own);
     }
@@ -138,17 +206,19 @@ fn render_page_with(
 pub(super) async fn page(
     State(app): State<App>,
     RawQuery(query): RawQuery,
+    visitor: Visitor,
     template: &'static str,
     title: &'static str,
     path: &'static str,
 ) -> Response {
-    render_page(&app, query.as_deref(), template, title, path)
+    render_page(&app, &visitor, query.as_deref(), template, title, path).await
 }
 
 /// A plugin's page (`Plugin::pages`), by its index in `Ui::plugin_pages`.
 pub(super) async fn plugin_page(
     State(app): State<App>,
     RawQuery(query): RawQuery,
+    visitor: Visitor,
     index: usize,
 ) -> Response {
     let Some(p) = app.ui.plugin_pages().get(index) else {
@@ -156,18 +226,21 @@ pub(super) async fn plugin_page(
     };
     render_page_with(
         &app,
+        &visitor,
         query.as_deref(),
         p.template.file,
         p.title,
         p.path,
         p.context.clone(),
     )
+    .await
 }
 
 /// Like `page`, but the not-found page (404) while `feature` is off.
 pub(super) async fn feature_page(
     State(app): State<App>,
     RawQuery(query): RawQuery,
+    visitor: Visitor,
     feature: Feature,
     template: &'static str,
     title: &'static str,
@@ -176,7 +249,7 @@ pub(super) async fn feature_page(
     if !Features::of(&app).has(feature) {
         return not_found_page(&app, path);
     }
-    render_page(&app, query.as_deref(), template, title, path)
+    render_page(&app, &visitor, query.as_deref(), template, title, path).await
 }
 
 pub(super) async fn asset(State(app): State<App>, Path(file): Path<String>) -> Response {
@@ -185,6 +258,20 @@ pub(super) async fn asset(State(app): State<App>, Path(file): Path<String>) -> R
         return (
             [(header::CONTENT_TYPE, "text/css; charset=utf-8"), cache],
             app.ui.brand_css.clone(),
+        )
+            .into_response();
+    }
+    // An organization's colour: made from the name alone, so it never changes and may be
+    // cached for long.
+    if let Some(css) =
+        crate::brand_css::color_of_file(&file).and_then(|c| crate::brand_css::stylesheet(&c))
+    {
+        return (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=86400, immutable"),
+            ],
+            css,
         )
             .into_response();
     }

@@ -138,6 +138,7 @@ impl Plugin for Seam {
             before: HookScope::Never,
             after: HookScope::Paths(&[CONFIGURATION]),
             issue: false,
+            brand: HookScope::Never,
         }
     }
 

@@ -29,6 +29,10 @@ const EXPLAIN = {
   TEAM_MEMBER_LIMIT_REACHED: "The team is full. Remove someone from it first.",
   YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_TEAM_MEMBER: "Your role cannot add people to teams. Ask an owner or an admin.",
   YOU_ARE_NOT_ALLOWED_TO_REMOVE_A_TEAM_MEMBER: "Your role cannot remove people from teams. Ask an owner or an admin.",
+  INVALID_LOGO_URL: "Enter an https:// address, or a path on this server such as /logo.svg.",
+  INVALID_BRAND_COLOR: "Enter a hex colour such as #4f46e5.",
+  INVALID_SENDER_NAME: "Use up to 64 characters, without quotes, backslashes or angle brackets.",
+  YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION: "Your role cannot change the organization. Ask an owner or an admin.",
 };
 
 function showError(error, form, fields) {
@@ -146,7 +150,25 @@ async function loadActive(session) {
         call("/organization/cancel-invitation", { invitationId: inv.id }, `The invitation to ${inv.email} was cancelled.`), true),
     ]));
   }
+  await loadBranding(full);
   await loadTeams(full);
+}
+
+/** The branding form, for members who may update the organization, filled with its values. */
+async function loadBranding(full) {
+  const form = $("organization-branding-form");
+  const { data: may } = await api("/organization/has-permission", {
+    method: "POST",
+    body: { organizationId: full.id, permissions: { organization: ["update"] } },
+  });
+  const { data: brand } = may?.success ? await api(`/organization/get-branding?organizationId=${encodeURIComponent(full.id)}`) : {};
+  form.hidden = !brand;
+  if (!brand) return;
+  form.dataset.organizationId = full.id;
+  form.elements.logo.value = brand.logo || "";
+  form.elements.primaryColor.value = brand.primaryColor || "";
+  form.elements.senderName.value = brand.senderName || "";
+  $("organization-branding-domain").textContent = brand.domain ? ` (at ${brand.domain})` : "";
 }
 
 /** The active organization's teams, each with its members (add one of the organization's, remove). */
@@ -283,6 +305,30 @@ if (section) {
     invite.reset();
     await load();
     showMessage(message, `An invitation was sent to ${email}.`, "success");
+  });
+  const branding = $("organization-branding-form");
+  wireForm(branding, message);
+  branding.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessage(message);
+    setBusy(branding, true);
+    const value = (name) => branding.elements[name].value.trim() || null;
+    const { error } = await api("/organization/update-branding", {
+      method: "POST",
+      body: {
+        organizationId: branding.dataset.organizationId,
+        logo: value("logo"),
+        primaryColor: value("primaryColor"),
+        senderName: value("senderName"),
+      },
+    });
+    setBusy(branding, false);
+    if (error) {
+      showError(error, branding, { INVALID_LOGO_URL: "logo", INVALID_BRAND_COLOR: "primaryColor", INVALID_SENDER_NAME: "senderName" });
+      return;
+    }
+    await load();
+    showMessage(message, "The branding was saved.", "success");
   });
   const teamForm = $("organization-team-form");
   if (teamForm) {

@@ -417,6 +417,7 @@ pub async fn dev_outbox_escapes_messages(srv: &TestServer) {
             html: "<p style=\"color:red\" onclick=\"alert('html')\">\"quoted\" &amp; it's</p></iframe><script>alert('html')</script>"
                 .into(),
             created_at: chrono::Utc::now(),
+            from_name: Some("<script>alert('from')</script>".into()),
         })
         .await
         .expect("write");

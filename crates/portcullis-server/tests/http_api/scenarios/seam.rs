@@ -39,6 +39,7 @@ impl Plugin for Probe {
             before: HookScope::Paths(&["/list-accounts", "/sign-in/email", "/sign-up/email"]),
             after: HookScope::Prefixes(&["/sign-in", "/sign-up"]),
             issue: true,
+            brand: HookScope::Never,
         }
     }
 

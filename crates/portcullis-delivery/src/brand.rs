@@ -1,0 +1,204 @@
+//! A brand that stands in for the configured one (`APP_*`) for some messages: an
+//! organization's name, logo, colour and sender name (the organization plugin's branding).
+//!
+//! The brand travels with the work that sends: [`with_brand`] runs a future with it, and
+//! [`Delivery::send_email`](crate::Delivery::send_email) renders and addresses every email sent
+//! inside that future with it. The engine wraps a request's handler this way, and deferred work
+//! carries the brand of the request that queued it, so a verification, reset, magic-link or
+//! code e-mail sent for a branded host is branded without each sender knowing.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// What a brand overrides; each `None` keeps the configured value. Values are validated where
+/// they are stored (the organization plugin); [`BrandOverlay::is_safe`] checks them again
+/// before they reach a page or a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandOverlay {
+    /// What it belongs to (an organization's id), for logs and caches.
+    pub key: String,
+    /// Shown instead of `APP_NAME`.
+    pub name: Option<String>,
+    /// An `https://` URL or a path on this server.
+    pub logo_url: Option<String>,
+    /// A hex colour, as `APP_PRIMARY_COLOR`.
+    pub primary_color: Option<String>,
+    /// The e-mails' sender display name (`From: <name> <configured address>`).
+    pub sender_name: Option<String>,
+}
+
+/// The rule `APP_PRIMARY_COLOR` follows: `#` and 3, 6 or 8 hex digits.
+pub fn is_hex_color(v: &str) -> bool {
+    v.starts_with('#')
+        && matches!(v.len(), 4 | 7 | 9)
+        && v[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Longest sender name kept: display names past this are unreadable in mail clients anyway.
+pub const SENDER_NAME_MAX: usize = 64;
+
+/// A display name that cannot break out of a `From` header or a JSON field: no control
+/// characters (CR, LF), quotes, angle brackets or backslashes, at most [`SENDER_NAME_MAX`]
+/// characters, not blank.
+pub fn is_sender_name(v: &str) -> bool {
+    !v.trim().is_empty()
+        && v.chars().count() <= SENDER_NAME_MAX
+        && !v
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '"' | '<' | '>' | '\\'))
+}
+
+/// Longest logo URL kept.
+pub const LOGO_URL_MAX: usize = 2048;
+
+/// A logo the pages' CSP (`img-src 'self' https: data:`) shows and nothing can abuse: an
+/// `https://` URL with a host, or a path on this server (`/logo.svg`, not `//host`), without
+/// spaces, quotes, angle brackets or backslashes.
+pub fn is_logo_url(v: &str) -> bool {
+    if v.is_empty() || v.len() > LOGO_URL_MAX {
+        return false;
+    }
+    if v.chars().any(|c| {
+        c.is_control() || c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`')
+    }) {
+        return false;
+    }
+    if let Some(rest) = v.strip_prefix("https://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        return !host.is_empty() && !host.contains('@');
+    }
+    v.starts_with('/') && !v.starts_with("//")
+}
+
+impl BrandOverlay {
+    /// Whether every value present passes its rule (a row written around the plugin is not
+    /// trusted blindly).
+    pub fn is_safe(&self) -> bool {
+        self.primary_color.as_deref().is_none_or(is_hex_color)
+            && self.sender_name.as_deref().is_none_or(is_sender_name)
+            && self.logo_url.as_deref().is_none_or(is_logo_url)
+            && self
+                .name
+                .as_deref()
+                .is_none_or(|n| !n.chars().any(char::is_control))
+    }
+
+    /// The overlay without any value that fails its rule.
+    pub fn sanitized(mut self) -> Self {
+        self.primary_color = self.primary_color.filter(|c| is_hex_color(c));
+        self.sender_name = self.sender_name.filter(|n| is_sender_name(n));
+        self.logo_url = self.logo_url.filter(|l| is_logo_url(l));
+        self.name = self
+            .name
+            .filter(|n| !n.trim().is_empty() && !n.chars().any(char::is_control));
+        self
+    }
+
+    /// Writes the overlay over a `brand` object of template globals. `base_url` makes a
+    /// relative logo absolute, as an e-mail needs it.
+    pub fn apply(
+        &self,
+        brand: &mut serde_json::Map<String, serde_json::Value>,
+        base_url: Option<&str>,
+    ) {
+        if let Some(n) = &self.name {
+            brand.insert("name".into(), n.clone().into());
+        }
+        if let Some(l) = &self.logo_url {
+            let url = match base_url {
+                Some(base) if l.starts_with('/') => format!("{}{l}", base.trim_end_matches('/')),
+                _ => l.clone(),
+            };
+            brand.insert("logo_url".into(), url.into());
+        }
+        if let Some(c) = &self.primary_color {
+            brand.insert("primary_color".into(), c.clone().into());
+        }
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: Option<Arc<BrandOverlay>>;
+}
+
+/// Runs `fut` with `brand` as the brand of every email it sends.
+pub async fn with_brand<F: std::future::Future>(
+    brand: Option<Arc<BrandOverlay>>,
+    fut: F,
+) -> F::Output {
+    CURRENT.scope(brand, fut).await
+}
+
+/// The brand of the work running now, if any (see [`with_brand`]).
+pub fn current_brand() -> Option<Arc<BrandOverlay>> {
+    CURRENT.try_with(Clone::clone).ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_follow_their_rules() {
+        assert!(is_hex_color("#4f46e5") && is_hex_color("#fff") && is_hex_color("#11223344"));
+        assert!(!is_hex_color("4f46e5") && !is_hex_color("#4f46e") && !is_hex_color("red"));
+        assert!(!is_hex_color("#ff;x:y"));
+        assert!(is_sender_name("Acme Support"));
+        for bad in ["", "  ", "A\r\nBcc: x@y", "\"Acme\"", "Acme <x@y>", "a\\b"] {
+            assert!(!is_sender_name(bad), "{bad:?}");
+        }
+        assert!(!is_sender_name(&"a".repeat(SENDER_NAME_MAX + 1)));
+        assert!(is_sender_name(&"é".repeat(SENDER_NAME_MAX)));
+        assert!(is_logo_url("https://cdn.acme.test/logo.svg"));
+        assert!(is_logo_url("/assets/logo.png"));
+        for bad in [
+            "http://acme.test/logo.png",
+            "//evil.test/x.png",
+            "javascript:alert(1)",
+            "data:image/svg+xml,<svg>",
+            "https://",
+            "https://user@evil.test/x",
+            "/a b.png",
+            "/a\".png",
+            "logo.png",
+        ] {
+            assert!(!is_logo_url(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sanitized_drops_what_fails_and_apply_overrides() {
+        let o = BrandOverlay {
+            key: "org".into(),
+            name: Some("Acme".into()),
+            logo_url: Some("/logo.svg".into()),
+            primary_color: Some("red;x".into()),
+            sender_name: Some("Acme\r\nBcc: x".into()),
+        };
+        assert!(!o.is_safe());
+        let o = o.sanitized();
+        assert!(o.is_safe());
+        assert_eq!(o.primary_color, None);
+        assert_eq!(o.sender_name, None);
+        let mut brand = serde_json::Map::new();
+        brand.insert("name".into(), "Portcullis".into());
+        brand.insert("primary_color".into(), "#4f46e5".into());
+        o.apply(&mut brand, Some("https://auth.acme.test/"));
+        assert_eq!(brand["name"], "Acme");
+        assert_eq!(brand["logo_url"], "https://auth.acme.test/logo.svg");
+        assert_eq!(brand["primary_color"], "#4f46e5");
+    }
+
+    #[tokio::test]
+    async fn the_brand_is_seen_inside_its_scope_only() {
+        assert_eq!(current_brand(), None);
+        let b = Arc::new(BrandOverlay {
+            key: "k".into(),
+            ..Default::default()
+        });
+        let seen = with_brand(Some(b.clone()), async { current_brand() }).await;
+        assert_eq!(seen, Some(b));
+        assert_eq!(current_brand(), None);
+    }
+}
