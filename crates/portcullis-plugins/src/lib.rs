@@ -13,6 +13,7 @@ pub mod last_login_method;
 pub mod magic_link;
 pub mod multi_session;
 pub mod oauth;
+pub mod oidc_provider;
 pub mod open_api;
 pub mod organization;
 pub mod passkey;
@@ -96,6 +97,13 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     // After every plugin that changes a user: the token carries the user get-session answers.
     if let Some(s) = jwt::JwtSettings::load(config)? {
         plugins.push(Arc::new(jwt::Jwt::new(s)));
+    }
+    // After jwt: it signs ID tokens with that plugin's keys.
+    if let Some(s) = oidc_provider::OidcProviderSettings::load(config)? {
+        plugins.push(Arc::new(oidc_provider::OidcProvider::new(
+            s,
+            &config.base_path,
+        )));
     }
     if let Some(s) = organization::OrganizationSettings::load(config)? {
         plugins.push(Arc::new(organization::Organization::new(s)));

@@ -64,6 +64,12 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// OAuth clients of the OpenID provider (ENABLE_OIDC_PROVIDER).
+    #[command(name = "oauth-client")]
+    OauthClient {
+        #[command(subcommand)]
+        command: OauthClientCommand,
+    },
     /// Probe the running server's /api/health; exit 0 when healthy, 1 otherwise.
     Healthcheck,
     /// Print the OpenAPI 3.1 document.
@@ -108,6 +114,46 @@ enum UserCommand {
     },
     /// List users, oldest first.
     List,
+}
+
+#[derive(Subcommand)]
+enum OauthClientCommand {
+    /// Register a client; prints it as JSON with `client_id` and, for a confidential client,
+    /// `client_secret` (shown only this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// A redirect URI; repeat for more.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where end-session may send the browser back; repeat for more.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A public client (a browser or native app): no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+        /// A trusted first-party client: no consent page.
+        #[arg(long)]
+        trusted: bool,
+        /// Space-separated scopes it may ask for (default: all the server offers).
+        #[arg(long)]
+        scope: Option<String>,
+        /// A grant type it may use; repeat for more (default: authorization_code, refresh_token).
+        #[arg(long = "grant-type")]
+        grant_types: Vec<String>,
+    },
+    /// List clients as JSON lines (never their secrets).
+    List,
+    /// Replace a confidential client's secret; prints the client with the new one.
+    RotateSecret {
+        #[arg(long = "client-id")]
+        client_id: String,
+    },
+    /// Delete a client with its consents and tokens.
+    Delete {
+        #[arg(long = "client-id")]
+        client_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -279,6 +325,94 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn oauth_client_command(command: OauthClientCommand) -> anyhow::Result<()> {
+    use portcullis_core::audit::AuditEvent;
+    use portcullis_plugins::oidc_provider::{OidcProvider, clients::NewClient, manage};
+    let config = load_config()?;
+    init_logging(&config);
+    let migrate = config.auto_migrate;
+    let app = portcullis_server::build_app(config, migrate).await?;
+    let ctx = &app.ctx;
+    if ctx.plugin::<OidcProvider>().is_none() {
+        anyhow::bail!("ENABLE_OIDC_PROVIDER: the OpenID provider is off, so there are no clients");
+    }
+    let refused = |e: portcullis_core::ApiError| {
+        anyhow::anyhow!(
+            "{}",
+            e.message
+                .as_deref()
+                .or(e.code.as_deref())
+                .unwrap_or("the database refused the change")
+        )
+    };
+    let cli_event = |action: &'static str, id: &str| {
+        AuditEvent::new(action)
+            .target("oauthClient", id.to_owned())
+            .detail("via", "cli")
+    };
+    match command {
+        OauthClientCommand::Create {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            public,
+            trusted,
+            scope,
+            grant_types,
+        } => {
+            let mut metadata = serde_json::json!({
+                "client_name": name,
+                "redirect_uris": redirect_uris,
+                "token_endpoint_auth_method": if public { "none" } else { "client_secret_basic" },
+                "skip_consent": trusted,
+            });
+            if !post_logout_redirect_uris.is_empty() {
+                metadata["post_logout_redirect_uris"] = post_logout_redirect_uris.into();
+            }
+            if let Some(scope) = scope {
+                metadata["scope"] = scope.into();
+            }
+            if !grant_types.is_empty() {
+                metadata["grant_types"] = grant_types.into();
+            }
+            let new = NewClient::from_metadata(&metadata, true).map_err(refused)?;
+            let (client, secret) =
+                manage::create(ctx, new, |id| cli_event("oauth.client_create", id))
+                    .await
+                    .map_err(refused)?;
+            let mut out = client.metadata();
+            if let Some(secret) = secret {
+                out["client_secret"] = secret.into();
+            }
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        OauthClientCommand::List => {
+            for client in manage::list(ctx).await.map_err(refused)? {
+                println!("{}", client.metadata());
+            }
+        }
+        OauthClientCommand::RotateSecret { client_id } => {
+            let event = cli_event("oauth.client_rotate_secret", &client_id);
+            let (client, secret) = manage::rotate(ctx, &client_id, event)
+                .await
+                .map_err(refused)?;
+            let mut out = client.metadata();
+            if let Some(secret) = secret {
+                out["client_secret"] = secret.into();
+            }
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        OauthClientCommand::Delete { client_id } => {
+            let event = cli_event("oauth.client_delete", &client_id);
+            manage::delete(ctx, &client_id, event)
+                .await
+                .map_err(refused)?;
+            println!("deleted {client_id}");
+        }
+    }
+    Ok(())
+}
+
 async fn openapi() -> anyhow::Result<()> {
     let sources = Sources::from_process()?;
     let mut config = Config::load(&sources)?;
@@ -307,6 +441,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Openapi => rt.block_on(openapi()).map(|_| true),
         Command::Healthcheck => healthcheck(),
         Command::User { command } => rt.block_on(user_command(command)).map(|_| true),
+        Command::OauthClient { command } => {
+            rt.block_on(oauth_client_command(command)).map(|_| true)
+        }
         Command::Jwks {
             command: JwksCommand::Rotate,
         } => rt.block_on(rotate_jwks()).map(|_| true),

@@ -4,7 +4,7 @@ mod account;
 pub mod email_verification;
 mod misc;
 pub mod password_reset;
-mod session;
+pub mod session;
 pub mod sign_in;
 mod sign_up;
 mod user;

@@ -154,6 +154,13 @@ async fn update_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
 }
 
 async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    end_browser_session(ctx, req).await?;
+    Ok(AuthResponse::json(json!({"success": true})).cookies(ctx.cookies.clear_session()))
+}
+
+/// Ends the session the request's cookie names, audited, as sign-out does (also the OpenID
+/// provider's RP-initiated logout). The caller clears the cookies in its answer.
+pub async fn end_browser_session(ctx: &AuthContext, req: &AuthRequest) -> Result<(), ApiError> {
     if let Some(token) = session::token_from_cookies(ctx, req) {
         // The session's age feeds auth_session_duration_seconds; the delete goes through
         // delete_by_token so that any session cache is invalidated with it.
@@ -181,7 +188,7 @@ async fn sign_out(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, 
             ctx.metrics.session_ended(age);
         }
     }
-    Ok(AuthResponse::json(json!({"success": true})).cookies(ctx.cookies.clear_session()))
+    Ok(())
 }
 
 /// Sign-out with its audit event, in one transaction.

@@ -129,6 +129,12 @@ fn ban_state(user: &Row, now: DateTime<Utc>) -> Option<bool> {
     )
 }
 
+/// Whether a ban is in force on `user` now (for other ways in, such as the OpenID provider's
+/// token endpoint, that never issue a session).
+pub(crate) fn is_banned(user: &Row, now: DateTime<Utc>) -> bool {
+    ban_state(user, now) == Some(true)
+}
+
 /// The fields that lift a ban.
 fn unbanned() -> Row {
     let mut set = Row::new();

@@ -1,0 +1,84 @@
+//! OAuth 2.0 Form Post Response Mode: the answer is a page that posts the parameters to the
+//! client. Pages allow no inline script, so a small asset submits the form; without scripts,
+//! the user presses the button.
+
+use portcullis_core::endpoint::AuthResponse;
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The origin a form may post to, for the page's `form-action`.
+fn origin_of(action: &str) -> String {
+    url::Url::parse(action)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "'none'".into())
+}
+
+pub fn page(action: &str, fields: &[(String, String)]) -> AuthResponse {
+    let inputs: String = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
+        .collect();
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Returning to the application</title></head><body>\
+         <form id=\"form-post\" method=\"post\" action=\"{}\">{inputs}\
+         <p>Returning you to the application…</p>\
+         <button type=\"submit\">Continue</button></form>\
+         <script src=\"/assets/oidc-form-post.js\"></script></body></html>",
+        escape(action)
+    );
+    AuthResponse::html(html)
+        .header(
+            "content-security-policy",
+            format!(
+                "default-src 'none'; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'",
+                origin_of(action)
+            ),
+        )
+        .no_store()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_core::endpoint::Body;
+
+    #[test]
+    fn fields_are_escaped_and_the_form_may_post_only_to_the_client() {
+        let res = page(
+            "https://app.example.com/cb",
+            &[("state".into(), "\"><script>x</script>".into())],
+        );
+        let Body::Html(html) = &res.body else {
+            panic!("an HTML page")
+        };
+        assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""));
+        assert!(!html.contains("<script>x"));
+        let csp = res
+            .headers
+            .iter()
+            .find(|(k, _)| k == "content-security-policy")
+            .map(|(_, v)| v.as_str());
+        assert!(csp.is_some_and(|c| c.contains("form-action https://app.example.com;")));
+    }
+}
