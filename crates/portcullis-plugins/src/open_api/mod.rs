@@ -102,6 +102,8 @@ mod tests {
                 ("ENABLE_ORGANIZATIONS", "true"),
                 ("ORGANIZATION_TEAMS", "true"),
                 ("ORGANIZATION_DYNAMIC_ROLES", "true"),
+                ("ENABLE_OIDC_PROVIDER", "true"),
+                ("OIDC_DYNAMIC_REGISTRATION", "true"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
@@ -120,6 +122,7 @@ mod tests {
             "last-login-method",
             "jwt",
             "organization",
+            "oidc-provider",
             "open-api",
         ] {
             assert!(
