@@ -84,7 +84,7 @@ async fn administrator(srv: &TestServer) -> Agent<'_> {
 /// A client made through the admin API: its metadata, with `client_secret` when confidential.
 async fn client(admin: &mut Agent<'_>, metadata: Value) -> Value {
     let res = admin.post("/api/auth/oauth2/create-client", metadata).await;
-    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.status, 201, "{}", res.describe());
     res.json()
 }
 
@@ -536,7 +536,7 @@ async fn refusals_the_protocol_demands(backend: Backend) {
         ],
     )
     .await;
-    assert_oauth_error(&on_public, 401, "invalid_client");
+    assert_oauth_error(&on_public, 400, "invalid_client");
     let redirect_differs = token(
         &srv,
         Some((&id, &secret)),
@@ -635,8 +635,8 @@ async fn client_credentials_introspection_and_revocation(backend: Backend) {
             .expect("secret")
             .to_owned(),
     );
-    // client_secret_post works as well as Basic.
-    let res = token(
+    // A client uses the method it registered: this one Basic, not the body.
+    let wrong_method = token(
         &srv,
         None,
         &[
@@ -646,9 +646,44 @@ async fn client_credentials_introspection_and_revocation(backend: Backend) {
         ],
     )
     .await;
+    assert_oauth_error(&wrong_method, 400, "invalid_client");
+    let poster = client(
+        &mut admin,
+        json!({"client_name": "Poster", "redirect_uris": [APP], "grant_types": ["client_credentials"], "scope": "reports:read", "token_endpoint_auth_method": "client_secret_post"}),
+    )
+    .await;
+    let (pid, psecret) = (
+        poster["client_id"].as_str().expect("id").to_owned(),
+        poster["client_secret"].as_str().expect("secret").to_owned(),
+    );
+    let basic_for_poster = token(
+        &srv,
+        Some((&pid, &psecret)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_oauth_error(&basic_for_poster, 401, "invalid_client");
+    let res = token(
+        &srv,
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &pid),
+            ("client_secret", &psecret),
+        ],
+    )
+    .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(res.json()["scope"], "reports:read");
     assert!(res.json().get("refresh_token").is_none() && res.json().get("id_token").is_none());
+    // The service's own token, by Basic, for what follows.
+    let res = token(
+        &srv,
+        Some((&sid, &ssecret)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
     let access = res.json()["access_token"]
         .as_str()
         .expect("access")
@@ -937,10 +972,14 @@ async fn clients_are_managed_by_administrators_only(backend: Backend) {
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(res.json()["client_name"], "Renamed");
     assert_eq!(res.json()["skip_consent"], true);
-    let public = srv
+    let anonymous = srv
         .send(Request::get(&format!(
             "/api/auth/oauth2/public-client?client_id={id}"
         )))
+        .await;
+    assert_eq!(anonymous.status, 401, "as Better Auth: only for a session");
+    let public = someone
+        .get(&format!("/api/auth/oauth2/public-client?client_id={id}"))
         .await;
     assert_eq!(public.json()["client_name"], "Renamed");
     assert!(public.json().get("redirect_uris").is_none());

@@ -135,6 +135,10 @@ enum OauthClientCommand {
         /// A trusted first-party client: no consent page.
         #[arg(long)]
         trusted: bool,
+        /// How a confidential client authenticates: client_secret_basic (the default) or
+        /// client_secret_post.
+        #[arg(long = "auth-method", default_value = "client_secret_basic")]
+        auth_method: String,
         /// Space-separated scopes it may ask for (default: all the server offers).
         #[arg(long)]
         scope: Option<String>,
@@ -357,13 +361,14 @@ async fn oauth_client_command(command: OauthClientCommand) -> anyhow::Result<()>
             post_logout_redirect_uris,
             public,
             trusted,
+            auth_method,
             scope,
             grant_types,
         } => {
             let mut metadata = serde_json::json!({
                 "client_name": name,
                 "redirect_uris": redirect_uris,
-                "token_endpoint_auth_method": if public { "none" } else { "client_secret_basic" },
+                "token_endpoint_auth_method": if public { "none" } else { auth_method.as_str() },
                 "skip_consent": trusted,
             });
             if !post_logout_redirect_uris.is_empty() {

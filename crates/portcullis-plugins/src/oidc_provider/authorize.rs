@@ -565,12 +565,21 @@ pub async fn consent(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
     if !kept_prompt.is_empty() {
         params.push(("prompt".into(), kept_prompt.join(" ")));
     }
-    let back = format!(
-        "{}/oauth2/authorize?{}",
-        ctx.config.base_path,
-        encode(&params)
-    );
-    Ok(AuthResponse::json(json!({ "redirect": true, "url": back })))
+    // As Better Auth: the answer names the client's redirect URI with the code. A form_post
+    // answer cannot travel in JSON, so the browser goes back through the authorization
+    // request, which the stored consent now lets through.
+    let url = match decide(ctx, req, &params, Some(s), Answer::None)
+        .await
+        .map_err(into_api)?
+    {
+        Next::Redirect(url) => url,
+        Next::FormPost { .. } => format!(
+            "{}/oauth2/authorize?{}",
+            ctx.config.base_path,
+            encode(&params)
+        ),
+    };
+    Ok(AuthResponse::json(json!({ "redirect": true, "url": url })))
 }
 
 fn into_api(f: Failure) -> ApiError {

@@ -228,11 +228,25 @@ impl Client {
         if let Some(s) = &self.scopes {
             m.insert("scope".into(), s.join(" ").into());
         }
-        opt(&mut m, "application_type", &self.application_type);
-        m.insert("public".into(), self.is_public().into());
-        m.insert("skip_consent".into(), self.skip_consent.into());
+        // Better Auth's defaults where nothing was stored.
+        m.insert(
+            "application_type".into(),
+            self.application_type
+                .clone()
+                .unwrap_or_else(|| "web".into())
+                .into(),
+        );
         m.insert("disabled".into(), self.disabled.into());
-        m.insert("require_pkce".into(), self.requires_pkce().into());
+        m.insert("dpop_bound_access_tokens".into(), false.into());
+        if self.skip_consent {
+            m.insert("skip_consent".into(), true.into());
+        }
+        if let Some(p) = self.require_pkce {
+            m.insert("require_pkce".into(), p.into());
+        }
+        if let Some(u) = &self.user_id {
+            m.insert("user_id".into(), u.clone().into());
+        }
         if let Some(at) = self.created_at {
             m.insert("client_id_issued_at".into(), at.timestamp().into());
         }
@@ -297,6 +311,8 @@ pub fn valid_redirect_uri(uri: &str, native: bool) -> bool {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewClient {
     pub name: Option<String>,
+    /// `client_secret_basic` (the default), `client_secret_post` or `none`.
+    pub auth_method: String,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub public: bool,
@@ -446,6 +462,7 @@ impl NewClient {
             }
         }
         Ok(NewClient {
+            auth_method: method.unwrap_or_else(|| "client_secret_basic".into()),
             name: text("client_name")?,
             redirect_uris,
             post_logout_redirect_uris,
@@ -512,12 +529,7 @@ impl NewClient {
         );
         row.insert(
             "tokenEndpointAuthMethod".into(),
-            if self.public {
-                PUBLIC_AUTH
-            } else {
-                "client_secret_basic"
-            }
-            .into(),
+            self.auth_method.as_str().into(),
         );
         row.insert("applicationType".into(), opt_text(&self.application_type));
         row.insert("grantTypes".into(), opt_list(&self.grant_types));
@@ -556,6 +568,8 @@ pub async fn rotate_secret(
 struct Presented {
     client_id: String,
     secret: Option<String>,
+    /// Whether they came as HTTP Basic.
+    basic: bool,
 }
 
 fn presented(req: &AuthRequest) -> Result<Presented, OAuthError> {
@@ -590,14 +604,16 @@ fn presented(req: &AuthRequest) -> Result<Presented, OAuthError> {
         return Ok(Presented {
             client_id: id,
             secret: Some(secret).filter(|s| !s.is_empty()),
+            basic: true,
         });
     }
     let client_id = body_id
-        .ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?
+        .ok_or_else(|| OAuthError::invalid_request("client_id is required"))?
         .to_owned();
     Ok(Presented {
         client_id,
         secret: body_secret.map(str::to_owned),
+        basic: false,
     })
 }
 
@@ -609,15 +625,39 @@ pub async fn authenticate(
     req: &AuthRequest,
 ) -> Result<Client, super::errors::Failure> {
     let p = presented(req)?;
+    // RFC 6749 §5.2: 401 when the client tried HTTP authentication; otherwise 400, as Better
+    // Auth answers.
+    let refuse = |d: &'static str| -> super::errors::Failure {
+        let mut e = OAuthError::invalid_client(d);
+        if !p.basic {
+            e.status = 400;
+        }
+        e.into()
+    };
     let client = find(ctx.adapter.as_ref(), &p.client_id)
         .await?
         .filter(|c| !c.disabled)
-        .ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
+        .ok_or_else(|| refuse("client not found"))?;
     match (&p.secret, client.is_public()) {
-        (Some(_), true) => Err(OAuthError::invalid_client("a public client has no secret").into()),
-        (None, false) => Err(OAuthError::invalid_client("this client must authenticate").into()),
+        (Some(_), true) => Err(refuse("a public client has no secret")),
+        (None, false) => Err(refuse("missing required credentials")),
         (Some(secret), false) if !client.secret_is(secret) => {
-            Err(OAuthError::invalid_client("client authentication failed").into())
+            Err(refuse("invalid client credentials"))
+        }
+        // A client uses the method it registered (RFC 7591 §2), as Better Auth insists.
+        (Some(_), false)
+            if client.token_endpoint_auth_method == "client_secret_post" && p.basic =>
+        {
+            Err(refuse(
+                "client registered for client_secret_post cannot use client_secret_basic",
+            ))
+        }
+        (Some(_), false)
+            if client.token_endpoint_auth_method == "client_secret_basic" && !p.basic =>
+        {
+            Err(refuse(
+                "client registered for client_secret_basic cannot use client_secret_post",
+            ))
         }
         _ => Ok(client),
     }

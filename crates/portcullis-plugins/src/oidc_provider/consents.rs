@@ -119,6 +119,15 @@ fn consent_json(row: &Row) -> Json {
         "id": text("id"),
         "clientId": text("clientId"),
         "userId": text("userId"),
+        "referenceId": text("referenceId"),
+        "resources": row.get("resources").and_then(|v| match v {
+            Value::Json(j) => Some(j.clone()),
+            _ => None,
+        }),
+        "requestedUserInfoClaims": match row.get("requestedUserInfoClaims") {
+            Some(Value::Json(j)) => j.clone(),
+            _ => json!([]),
+        },
         "scopes": scopes_of(row),
         "createdAt": date("createdAt"),
         "updatedAt": date("updatedAt"),

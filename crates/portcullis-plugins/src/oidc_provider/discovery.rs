@@ -47,7 +47,7 @@ pub fn metadata(ctx: &AuthContext) -> Json {
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid",
-            "name", "given_name", "family_name", "picture", "preferred_username", "updated_at",
+            "name", "given_name", "family_name", "picture", "preferred_username",
             "email", "email_verified"
         ],
         "claims_parameter_supported": false,

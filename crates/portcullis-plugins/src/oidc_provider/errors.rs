@@ -54,7 +54,8 @@ impl OAuthError {
     pub fn response(&self) -> AuthResponse {
         let mut res = AuthResponse::new(
             self.status,
-            Body::Json(json!({ "error": self.error, "error_description": self.description })),
+            // Better Auth's member order.
+            Body::Json(json!({ "error_description": self.description, "error": self.error })),
         )
         .no_store();
         if self.status == 401 {

@@ -89,7 +89,10 @@ pub async fn create_client(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthR
         change(req, Some(&me), "oauth.client_create", id)
     })
     .await?;
-    Ok(AuthResponse::json(with_secret(&client, secret)).no_store())
+    // 201, as RFC 7591 and Better Auth answer a new client.
+    let mut res = AuthResponse::json(with_secret(&client, secret)).no_store();
+    res.status = 201;
+    Ok(res)
 }
 
 pub async fn get_client(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {

@@ -367,7 +367,11 @@ impl Plugin for OidcProvider {
                 .summary("Create a client", "RFC 7591 metadata in; the client and, for a confidential one, its secret (shown once) out. Administrators only.")
                 .auth(Auth::Sensitive)
                 .body(client_body())
-                .returns(oauth_json("The client's metadata, with `client_secret`")),
+                .response(
+                    201,
+                    "The client's metadata, with `client_secret` for a confidential one",
+                    portcullis_core::endpoint::ResponseBody::Json(oauth_json("Client metadata")),
+                ),
             get("/oauth2/get-client", "oauth2GetClient", handler!(manage::get_client))
                 .summary("Get a client", "Administrators only.")
                 .auth(Auth::Sensitive)
@@ -397,6 +401,7 @@ impl Plugin for OidcProvider {
                 .returns(schema::success()),
             get("/oauth2/public-client", "oauth2PublicClient", handler!(manage::public_client))
                 .summary("A client's public face", "Name, logo and links, as the consent page shows them.")
+                .auth(Auth::Session)
                 .query(&[("client_id", "The client's id")])
                 .returns(oauth_json("`{client_id, client_name, logo_uri, ...}`")),
             get("/oauth2/get-consents", "oauth2GetConsents", handler!(consents::list))

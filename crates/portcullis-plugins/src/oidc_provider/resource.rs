@@ -28,10 +28,11 @@ fn bearer(req: &AuthRequest) -> Result<&str, OAuthError> {
             "send the access token one way, not two",
         )),
         (Some(t), None) | (None, Some(t)) => Ok(t),
+        // RFC 6750 §3.1 wants no error code here; Better Auth says invalid_request.
         (None, None) => Err(OAuthError::new(
             401,
-            "invalid_token",
-            "an access token is required",
+            "invalid_request",
+            "access token not found",
         )),
     }
 }
@@ -86,8 +87,17 @@ pub async fn introspect(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     answer(introspect_for(ctx, req).await)
 }
 
+/// Introspection and revocation need a client: with no credentials at all, 401 (as Better
+/// Auth answers), before anything else is read.
+async fn calling_client(ctx: &AuthContext, req: &AuthRequest) -> Result<clients::Client, Failure> {
+    if req.header(http::header::AUTHORIZATION).is_none() && req.str_field("client_id").is_none() {
+        return Err(OAuthError::invalid_client("missing required credentials").into());
+    }
+    clients::authenticate(ctx, req).await
+}
+
 async fn introspect_for(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Failure> {
-    let client = clients::authenticate(ctx, req).await?;
+    let client = calling_client(ctx, req).await?;
     let token = req
         .str_field("token")
         .filter(|t| !t.is_empty())
@@ -109,20 +119,13 @@ async fn introspect_for(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
         "iat": t.created_at.timestamp(),
         "exp": t.expires_at.timestamp(),
         "iss": issuer(ctx),
-        "aud": t.client_id,
+        "azp": t.client_id,
     });
     if table == ACCESS {
         m["token_type"] = "Bearer".into();
     }
     if let Some(sub) = &t.user_id {
         m["sub"] = sub.clone().into();
-        if let Some(user) = users::find_user(ctx, sub).await?
-            && let Some(email) = user
-                .get("email")
-                .and_then(portcullis_storage::Value::as_str)
-        {
-            m["username"] = email.into();
-        }
     }
     if let Some(sid) = &t.session_id {
         m["sid"] = sid.clone().into();
@@ -135,7 +138,7 @@ pub async fn revoke(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
 }
 
 async fn revoke_for(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Failure> {
-    let client = clients::authenticate(ctx, req).await?;
+    let client = calling_client(ctx, req).await?;
     let token = req
         .str_field("token")
         .filter(|t| !t.is_empty())
@@ -163,5 +166,6 @@ async fn revoke_for(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
         audit::record(ctx, w.store(), e).await?;
         w.commit().await?;
     }
-    Ok(AuthResponse::json(json!({})).no_store())
+    // RFC 7009 §2.2: 200, the body ignored; Better Auth sends none.
+    Ok(AuthResponse::new(200, portcullis_core::endpoint::Body::EmptyJson).no_store())
 }

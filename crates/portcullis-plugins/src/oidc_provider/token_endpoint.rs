@@ -137,6 +137,7 @@ async fn for_user(
         None
     };
     Ok(tokens::token_response(
+        ctx.now().timestamp(),
         &access,
         settings.access_token_ttl,
         issue.scopes,
@@ -317,6 +318,7 @@ async fn client_credentials(
     audit::record(ctx, w.store(), e).await?;
     w.commit().await?;
     Ok(tokens::token_response(
+        ctx.now().timestamp(),
         &access,
         settings.access_token_ttl,
         &scopes,

@@ -232,9 +232,6 @@ pub fn user_claims(user: &Row, scopes: &[String]) -> Map<String, Json> {
         if let Some(username) = text("username") {
             c.insert("preferred_username".into(), username.into());
         }
-        if let Some(updated) = user.get("updatedAt").and_then(Value::as_date) {
-            c.insert("updated_at".into(), updated.timestamp().into());
-        }
     }
     if scopes.iter().any(|s| s == "email") {
         if let Some(email) = text("email") {
@@ -308,6 +305,7 @@ pub async fn id_token(ctx: &AuthContext, f: IdTokenFor<'_>) -> Result<String, Ap
 
 /// The token endpoint's answer (RFC 6749 §5.1).
 pub fn token_response(
+    now: i64,
     access: &str,
     expires_in: i64,
     scopes: &[String],
@@ -318,6 +316,8 @@ pub fn token_response(
         "access_token": access,
         "token_type": "Bearer",
         "expires_in": expires_in,
+        // Better Auth also says when, as unix seconds.
+        "expires_at": now + expires_in,
         "scope": scopes.join(" "),
     });
     if let Some(r) = refresh {
