@@ -49,6 +49,10 @@ fn main() -> std::process::ExitCode {
         .per_backend("clients_are_managed_by_administrators_only", |b| {
             Box::pin(clients_are_managed_by_administrators_only(b))
         })
+        .per_backend(
+            "optional_parameters_post_requests_and_userinfo_transports",
+            |b| Box::pin(optional_parameters_post_requests_and_userinfo_transports(b)),
+        )
         .per_backend("discovery_and_dynamic_registration", |b| {
             Box::pin(discovery_and_dynamic_registration(b))
         })
@@ -1072,4 +1076,85 @@ async fn discovery_and_dynamic_registration(backend: Backend) {
         )
         .await;
     assert_oauth_error(&res, 400, "invalid_redirect_uri");
+}
+
+/// What the OpenID conformance suite's Basic OP plan also asks: parameters the provider does
+/// not act on are ignored (`display`, `ui_locales`, `claims_locales`, `acr_values`, an unknown
+/// one), a request without `nonce` works, the authorization request may be a POST, and userinfo
+/// takes the token by header (GET and POST) or in a POST body.
+async fn optional_parameters_post_requests_and_userinfo_transports(backend: Backend) {
+    let srv = server(backend, &[]).await;
+    let mut admin = administrator(&srv).await;
+    let (id, secret) = web_client(&mut admin).await;
+    let mut user = srv.agent();
+    user.sign_up("Ivy Ng", "ivy@example.com", PASSWORD).await;
+    let (verifier, challenge) = pkce("optional");
+    code_for(&mut user, &authorize_path(&id, &challenge, &[])).await;
+
+    let extra = [
+        ("display", "popup"),
+        ("ui_locales", "de"),
+        ("claims_locales", "de"),
+        ("acr_values", "1 2"),
+        ("login_hint", "ivy@example.com"),
+        ("made_up", "x"),
+        ("nonce", ""),
+    ];
+    let to = location(&user.get(&authorize_path(&id, &challenge, &extra)).await);
+    assert!(
+        to.starts_with(APP) && query_of(&to).contains_key("code"),
+        "{to}"
+    );
+    let tokens = exchange(&srv, &id, &secret, &query_of(&to)["code"], &verifier).await;
+    let claims = verify_id_token(&srv, tokens["id_token"].as_str().expect("id_token"), &id).await;
+    assert!(
+        claims.get("nonce").is_none(),
+        "no nonce asked, none given: {claims}"
+    );
+
+    // The same request as a form POST.
+    let pairs = [
+        ("response_type", "code"),
+        ("client_id", id.as_str()),
+        ("redirect_uri", APP),
+        ("scope", "openid email"),
+        ("state", "st-123"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let res = user
+        .send(Request::post("/api/auth/oauth2/authorize").form(&pairs))
+        .await;
+    let to = location(&res);
+    assert!(
+        to.starts_with(APP) && query_of(&to).contains_key("code"),
+        "{to}"
+    );
+    let access =
+        exchange(&srv, &id, &secret, &query_of(&to)["code"], &verifier).await["access_token"]
+            .as_str()
+            .expect("access")
+            .to_owned();
+
+    let by_header = srv
+        .send(Request::post("/api/auth/oauth2/userinfo").bearer(&access))
+        .await;
+    assert_eq!(by_header.status, 200, "{}", by_header.describe());
+    assert_eq!(by_header.json()["email"], "ivy@example.com");
+    assert!(
+        by_header.json().get("name").is_none(),
+        "no profile scope, no name"
+    );
+    let by_body = srv
+        .send(Request::post("/api/auth/oauth2/userinfo").form(&[("access_token", &access)]))
+        .await;
+    assert_eq!(by_body.status, 200, "{}", by_body.describe());
+    let both = srv
+        .send(
+            Request::post("/api/auth/oauth2/userinfo")
+                .bearer(&access)
+                .form(&[("access_token", &access)]),
+        )
+        .await;
+    assert_oauth_error(&both, 400, "invalid_request");
 }

@@ -135,7 +135,7 @@ export default {
     },
     { name: "the operator makes them an administrator", promote: "{{email}}" },
     {
-      name: "a client secret in the body of a client registered for Basic",
+      name: "token: client credentials for an unknown client",
       cookies: false,
       path: "/oauth2/token",
       headers: FORM,
