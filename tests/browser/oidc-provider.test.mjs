@@ -92,12 +92,13 @@ test("openid-client: code flow with PKCE through sign-in, two-step verification 
     code_challenge_method: "S256",
     nonce,
     state,
+    login_hint: email,
   });
 
   const back = await arrivalAt(REDIRECT, async () => {
     await page.goto(url.href);
-    // The hosted sign-in page, then the second step, then back to the request.
-    await page.getByLabel("Email").fill(email);
+    // The hosted sign-in page (the login_hint filled in), then the second step, then back.
+    assert.equal(await page.getByLabel("Email").inputValue(), email);
     await page.getByLabel("Password", { exact: true }).fill(password);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Two-step verification" }).waitFor();

@@ -15,6 +15,9 @@ if (form) {
   wireForm(form, message);
   const usernames = form.dataset.username === "true";
   const identifier = form.elements.namedItem("email");
+  // An application that knows who is signing in (an OpenID client's login_hint) fills it in.
+  const hint = new URLSearchParams(window.location.search).get("email");
+  if (hint && identifier && !identifier.value) identifier.value = hint;
   const password = form.elements.namedItem("password");
   const wrong = () => ({
     text: `That ${usernames ? "email, username" : "email"} or password is not right. Check both and try again, or`,
