@@ -6,6 +6,8 @@
 //! than it holds); step-up (two-factor, a fresh session, the password again); and the
 //! `portcullis user` commands.
 
+mod common;
+
 use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
@@ -53,15 +55,8 @@ async fn server(backend: Backend, extra: &[(&str, &str)]) -> TestServer {
         .await
 }
 
-/// An administrator made as an operator makes the first one (the CLI), signed in.
 async fn admin_agent<'a>(srv: &'a TestServer, email: &str) -> (Agent<'a>, String) {
-    let made = cli::create_user(&srv.app.ctx, email, "Ada Admin", PASSWORD, Some("admin"))
-        .await
-        .expect("create the administrator");
-    assert_eq!(made.role, "admin");
-    let mut agent = srv.agent();
-    agent.sign_in(email, PASSWORD).await;
-    (agent, made.id)
+    common::administrator(srv, email, PASSWORD).await
 }
 
 async fn member<'a>(srv: &'a TestServer, email: &str) -> (Agent<'a>, String) {

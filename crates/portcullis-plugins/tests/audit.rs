@@ -4,9 +4,10 @@
 //! only; `/audit/mine` shows the caller's own history only; the cleanup job drops events older
 //! than the retention.
 
+mod common;
+
 use chrono::Duration;
 use portcullis_core::audit::{self, AuditEvent};
-use portcullis_plugins::admin::cli;
 use portcullis_storage::{Query, Row, Value as Cell, Where};
 use portcullis_testkit::Suite;
 use portcullis_testkit::prelude::*;
@@ -292,12 +293,7 @@ async fn each_action_leaves_one_event(backend: Backend) {
 }
 
 async fn admin_agent<'a>(srv: &'a TestServer, email: &str) -> (Agent<'a>, String) {
-    let made = cli::create_user(&srv.app.ctx, email, "Ada Admin", PASSWORD, Some("admin"))
-        .await
-        .expect("create the administrator");
-    let mut agent = srv.agent();
-    agent.sign_in(email, PASSWORD).await;
-    (agent, made.id)
+    common::administrator(srv, email, PASSWORD).await
 }
 
 async fn admin_actions_leave_one_event_each(backend: Backend) {

@@ -3,6 +3,8 @@
 //! client credentials, introspection, revocation, RP-initiated logout, discovery, client
 //! management and registration, consents, and the refusals the protocol demands.
 
+mod common;
+
 use std::collections::HashMap;
 
 use base64::Engine as _;
@@ -10,7 +12,6 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::Duration;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation};
-use portcullis_plugins::admin::cli;
 use portcullis_storage::{Query, Where};
 use portcullis_testkit::Suite;
 use portcullis_testkit::prelude::*;
@@ -71,18 +72,9 @@ async fn server(backend: Backend, extra: &[(&str, &str)]) -> TestServer {
 }
 
 async fn administrator(srv: &TestServer) -> Agent<'_> {
-    cli::create_user(
-        &srv.app.ctx,
-        "root@example.com",
-        "Root",
-        PASSWORD,
-        Some("admin"),
-    )
-    .await
-    .expect("create the administrator");
-    let mut agent = srv.agent();
-    agent.sign_in("root@example.com", PASSWORD).await;
-    agent
+    common::administrator(srv, "root@example.com", PASSWORD)
+        .await
+        .0
 }
 
 /// A client made through the admin API: its metadata, with `client_secret` when confidential.

@@ -24,6 +24,9 @@ fn main() -> std::process::ExitCode {
             "only_the_right_people_brand_and_bad_values_are_refused",
             |b| Box::pin(only_the_right_people_brand_and_bad_values_are_refused(b)),
         )
+        .per_backend("setting_a_domain_takes_the_administrators_step_up", |b| {
+            Box::pin(setting_a_domain_takes_the_administrators_step_up(b))
+        })
         .per_backend("a_host_or_a_trusted_header_selects_the_brand", |b| {
             Box::pin(a_host_or_a_trusted_header_selects_the_brand(b))
         })
@@ -545,4 +548,27 @@ async fn the_sender_name_arrives_over_smtp(backend: Backend) {
         mail.from
     );
     assert!(mail.html.contains("#ff5a5f"), "{}", mail.html);
+}
+
+/// Claiming a domain is an administrator's action like the admin plugin's own: with step-up on,
+/// an administrator without a second factor is refused as the admin endpoints refuse them.
+async fn setting_a_domain_takes_the_administrators_step_up(backend: Backend) {
+    let srv = TestServer::builder(backend)
+        .envs(ON.iter().copied())
+        .env("ENABLE_TWO_FACTOR", "true")
+        .env("ADMIN_STEP_UP", "true")
+        .start()
+        .await;
+    let (mut owner, _) = user(&srv, "owner@example.com").await;
+    let org = create_org(&mut owner, "acme", "Acme Corp").await;
+    let mut root = admin(&srv, "root@example.com").await;
+    let res = set_domain(&mut root, &org, json!(DOMAIN)).await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+    assert_eq!(res.json()["code"], "ADMIN_TWO_FACTOR_REQUIRED");
+    let res = set_domain(&mut owner, &org, json!(DOMAIN)).await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+    assert_eq!(
+        res.json()["code"],
+        "YOU_ARE_NOT_ALLOWED_TO_SET_THE_ORGANIZATION_DOMAIN"
+    );
 }

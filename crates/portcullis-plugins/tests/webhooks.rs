@@ -6,9 +6,10 @@
 //! redelivery; three days of failures end in `failed`; two instances on one database send
 //! each event once; a sender that dies holding a claim loses nothing.
 
+mod common;
+
 use chrono::Duration;
 use portcullis_core::audit::{self, AuditEvent};
-use portcullis_plugins::admin::cli;
 use portcullis_plugins::webhooks::deliver;
 use portcullis_storage::{Query, Row, Value as Cell, Where};
 use portcullis_testkit::Suite;
@@ -165,18 +166,7 @@ async fn endpoints_are_cached_and_a_gone_one_fails_at_once(backend: Backend) {
     let receiver = WebhookReceiver::start(SECRET, 0, 0);
     let file = config_for("http://127.0.0.1:9/unused", "\"organization.*\"");
     let srv = server(backend, &file, &[("ENABLE_AUDIT_LOG", "true")]).await;
-    let admin_id = cli::create_user(
-        &srv.app.ctx,
-        "root@example.com",
-        "Root",
-        PASSWORD,
-        Some("admin"),
-    )
-    .await
-    .expect("admin")
-    .id;
-    let mut admin = srv.agent();
-    admin.sign_in("root@example.com", PASSWORD).await;
+    let (mut admin, admin_id) = common::administrator(&srv, "root@example.com", PASSWORD).await;
     let res = admin
         .post(
             "/api/auth/webhooks/create-endpoint",
@@ -241,17 +231,7 @@ async fn admin_api_filters_log_and_redelivery(backend: Backend) {
     // The configured endpoint wants nothing this test does.
     let file = config_for("http://127.0.0.1:9/unused", "\"organization.*\"");
     let srv = server(backend, &file, &[]).await;
-    cli::create_user(
-        &srv.app.ctx,
-        "root@example.com",
-        "Root",
-        PASSWORD,
-        Some("admin"),
-    )
-    .await
-    .expect("admin");
-    let mut admin = srv.agent();
-    admin.sign_in("root@example.com", PASSWORD).await;
+    let (mut admin, _) = common::administrator(&srv, "root@example.com", PASSWORD).await;
     let mut plain = srv.agent();
     let (_, plain_id) = plain.sign_up("Pat", "pat@example.com", PASSWORD).await;
 

@@ -196,7 +196,7 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
             .store()
             .update(ORGANIZATION, &[Where::eq("id", org_id.as_str())], set)
             .await?;
-        let e = super::members::member_event(req, "organization.update-branding", &member).by(s);
+        let e = super::members::member_event(req, "organization.update_branding", &member).by(s);
         portcullis_core::audit::record(ctx, tx.store(), e).await?;
         tx.commit().await?;
         super::brand_cache(ctx).invalidate();
@@ -217,20 +217,24 @@ async fn get(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiEr
     Ok(json_ok(branding_json(&org)))
 }
 
-/// Whether the caller is a server administrator by the admin plugin's rules; without that
-/// plugin nobody is, and domains can only be set in the database.
-fn is_server_admin(ctx: &AuthContext, s: &portcullis_core::session::SessionWithUser) -> bool {
-    ctx.plugin::<crate::admin::Admin>()
-        .is_some_and(|a| a.settings().is_admin(s.user_id(), text(&s.user, "role")))
-}
-
+/// A domain names whose pages and mails an organization brands, so only a server
+/// administrator may set it, by the admin plugin's rules (`organization:set-domain` under a
+/// custom access control, any administrator under the default one) with its step-up. Without
+/// that plugin nobody may, and domains can only be set in the database.
 async fn set_domain(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    let s = req.session()?;
-    if !is_server_admin(ctx, s) {
+    if ctx.plugin::<crate::admin::Admin>().is_none() {
         return Err(forbidden(
             YOU_ARE_NOT_ALLOWED_TO_SET_THE_ORGANIZATION_DOMAIN,
         ));
     }
+    let s = &crate::admin::operator(
+        ctx,
+        req,
+        "organization",
+        "set-domain",
+        YOU_ARE_NOT_ALLOWED_TO_SET_THE_ORGANIZATION_DOMAIN,
+    )
+    .await?;
     let domain = match req.field("domain") {
         Some(serde_json::Value::String(d)) if !d.trim().is_empty() => Some(
             domain_name(d)
@@ -268,7 +272,7 @@ async fn set_domain(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
         }
         Err(e) => return Err(e.into()),
     };
-    let e = portcullis_core::audit::AuditEvent::new("organization.set-domain")
+    let e = portcullis_core::audit::AuditEvent::new("organization.set_domain")
         .from_request(req)
         .by(s)
         .organization(org_id)
