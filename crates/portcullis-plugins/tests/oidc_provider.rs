@@ -54,6 +54,11 @@ fn main() -> std::process::ExitCode {
             "optional_parameters_post_requests_and_userinfo_transports",
             |b| Box::pin(optional_parameters_post_requests_and_userinfo_transports(b)),
         )
+        .per_backend_on(
+            &[Backend::Sqlite],
+            "the_token_endpoint_is_rate_limited",
+            |b| Box::pin(the_token_endpoint_is_rate_limited(b)),
+        )
         .per_backend("discovery_and_dynamic_registration", |b| {
             Box::pin(discovery_and_dynamic_registration(b))
         })
@@ -1149,4 +1154,32 @@ async fn optional_parameters_post_requests_and_userinfo_transports(backend: Back
         )
         .await;
     assert_oauth_error(&both, 400, "invalid_request");
+}
+
+/// 120 token requests a minute from one address, then 429 (the limiter is the same on every
+/// backend; one is enough).
+async fn the_token_endpoint_is_rate_limited(backend: Backend) {
+    let srv = server(backend, &[("RATE_LIMIT_ENABLED", "true")]).await;
+    for i in 0..120 {
+        let res = token(
+            &srv,
+            None,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "nobody"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 400, "request {i}: {}", res.describe());
+    }
+    let res = token(
+        &srv,
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "nobody"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 429, "{}", res.describe());
 }
