@@ -2,7 +2,7 @@
 // with Chromium for the user's part: discovery; the code flow with PKCE through the hosted
 // sign-in page, two-step verification and the consent page; the ID token's validation;
 // userinfo; introspection and revocation; refresh with rotation and reuse detection; client
-// credentials; end-session. Then a second Portcullis signs in to this one through its generic
+// credentials; end-session; the device flow (RFC 8628) with polling. Then a second Portcullis signs in to this one through its generic
 // OAuth plugin ("Portcullis signs in to itself").
 //
 // scripts/test starts the provider (PORTCULLIS_URL) with ENABLE_OIDC_PROVIDER, makes the clients
@@ -173,6 +173,30 @@ test("openid-client: code flow with PKCE through sign-in, two-step verification 
   assert.equal(new URL(ended).searchParams.get("state"), "bye");
   const session = await (await page.request.get("/api/auth/get-session")).json();
   assert.equal(session, null, "signed out of the provider");
+});
+
+test("the device flow: openid-client polls while the user allows the device on the hosted page", { timeout: 120_000 }, async (t) => {
+  if (skipUnlessConfigured(t)) return;
+  const config = await client.discovery(new URL(ISSUER), CLIENT.client_id, CLIENT.client_secret, undefined, insecure);
+  assert.ok(config.serverMetadata().device_authorization_endpoint, "the metadata names the device endpoint");
+  const started = await client.initiateDeviceAuthorization(config, { scope: "openid email" });
+  assert.match(started.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+  assert.ok(started.verification_uri_complete);
+
+  // The device polls (openid-client waits the interval, longer after slow_down) while the user
+  // signs in on another screen and allows it.
+  const polled = client.pollDeviceAuthorizationGrant(config, started);
+  await context.clearCookies();
+  const email = freshEmail("device");
+  await signUpByApi(page, { email, password: "device flow password 1" });
+  await page.goto(started.verification_uri_complete);
+  await page.getByRole("heading", { name: "Allow this device?" }).waitFor();
+  await page.locator("#device-review-client").getByText("Browser Test App").waitFor();
+  await page.getByRole("button", { name: "Allow" }).click();
+  const tokens = await polled;
+  assert.equal(tokens.claims()?.email, email);
+  const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims().sub);
+  assert.equal(info.email, email);
 });
 
 test("the account page lists connected apps, and removing one ends its access", { timeout: 120_000 }, async (t) => {

@@ -385,11 +385,10 @@ async fn oauth_client_command(command: OauthClientCommand) -> anyhow::Result<()>
                 manage::create(ctx, new, |id| cli_event("oauth.client_create", id))
                     .await
                     .map_err(refused)?;
-            let mut out = client.metadata();
-            if let Some(secret) = secret {
-                out["client_secret"] = secret.into();
-            }
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&manage::with_secret(&client, secret))?
+            );
         }
         OauthClientCommand::List => {
             for client in manage::list(ctx).await.map_err(refused)? {
@@ -401,11 +400,10 @@ async fn oauth_client_command(command: OauthClientCommand) -> anyhow::Result<()>
             let (client, secret) = manage::rotate(ctx, &client_id, event)
                 .await
                 .map_err(refused)?;
-            let mut out = client.metadata();
-            if let Some(secret) = secret {
-                out["client_secret"] = secret.into();
-            }
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&manage::with_secret(&client, secret))?
+            );
         }
         OauthClientCommand::Delete { client_id } => {
             let event = cli_event("oauth.client_delete", &client_id);

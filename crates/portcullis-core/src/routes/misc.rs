@@ -44,7 +44,8 @@ fn sanitize_code(s: Option<&str>) -> String {
     }
 }
 
-fn escape_html(s: &str) -> String {
+/// Text made safe inside HTML text and quoted attributes.
+pub fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

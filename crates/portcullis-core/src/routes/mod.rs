@@ -9,6 +9,8 @@ pub mod sign_in;
 mod sign_up;
 mod user;
 
+pub use misc::escape_html;
+
 use crate::endpoint::Endpoint;
 
 pub fn core_endpoints() -> Vec<Endpoint> {

@@ -3,21 +3,7 @@
 //! the user presses the button.
 
 use portcullis_core::endpoint::AuthResponse;
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use portcullis_core::routes::escape_html as escape;
 
 /// The origin a form may post to, for the page's `form-action`.
 fn origin_of(action: &str) -> String {

@@ -39,7 +39,8 @@ async fn administrator(ctx: &AuthContext, req: &AuthRequest) -> Result<SessionWi
     .await
 }
 
-fn with_secret(client: &Client, secret: Option<String>) -> Json {
+/// A client's metadata, with its secret when one was just made (the only time it is shown).
+pub fn with_secret(client: &Client, secret: Option<String>) -> Json {
     let mut m = client.metadata();
     if let Some(s) = secret {
         m["client_secret"] = s.into();
