@@ -64,7 +64,7 @@ async fn new_code(srv: &TestServer, client_id: &str, scope: Option<&str>) -> Val
     if let Some(scope) = scope {
         body["scope"] = json!(scope);
     }
-    let res = srv.post("/api/auth/device/code", body).await;
+    let res = srv.post("/device/code", body).await;
     assert_eq!(res.status, 200, "{}", res.describe());
     res.json()
 }
@@ -75,7 +75,7 @@ fn code_of(answer: &Value, key: &str) -> String {
 
 async fn poll(srv: &TestServer, device_code: &str, client_id: &str) -> Response {
     srv.post(
-        "/api/auth/device/token",
+        "/device/token",
         json!({"grant_type": GRANT, "device_code": device_code, "client_id": client_id}),
     )
     .await
@@ -115,6 +115,13 @@ fn urlencoding(s: &str) -> String {
         .collect()
 }
 
+/// A JSON object's keys in the order the answer has them.
+fn fields(v: &Value) -> Vec<String> {
+    v.as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 async fn stored_row(srv: &TestServer, user_code: &str) -> Option<portcullis_storage::Row> {
     let stored: String = user_code.chars().filter(|c| *c != '-').collect();
     srv.adapter()
@@ -127,7 +134,7 @@ async fn code_answer_and_refusals(backend: Backend) {
     let srv = server(backend, &[]).await;
     let res = srv
         .post(
-            "/api/auth/device/code",
+            "/device/code",
             json!({"client_id": "tv", "scope": "openid profile"}),
         )
         .await;
@@ -136,7 +143,7 @@ async fn code_answer_and_refusals(backend: Backend) {
     assert_eq!(res.header("pragma"), Some("no-cache"));
     let answer = res.json();
     assert_eq!(
-        keys(&answer),
+        fields(&answer),
         [
             "device_code",
             "user_code",
@@ -203,18 +210,16 @@ async fn code_answer_and_refusals(backend: Backend) {
     assert_eq!(res.status, 200, "{}", res.describe());
 
     // Better Auth's refusals, word for word.
-    let res = srv.post("/api/auth/device/code", json!({})).await;
+    let res = srv.post("/device/code", json!({})).await;
     assert_oauth_error(
         &res,
         400,
         "invalid_request",
         "[body.client_id] Invalid input: expected string, received undefined",
     );
-    let res = srv
-        .post("/api/auth/device/code", json!({"client_id": ""}))
-        .await;
+    let res = srv.post("/device/code", json!({"client_id": ""})).await;
     assert_oauth_error(&res, 400, "invalid_request", "client_id is required");
-    let res = srv.post("/api/auth/device/token", json!({})).await;
+    let res = srv.post("/device/token", json!({})).await;
     assert_validation(
         &res,
         &format!(
@@ -223,7 +228,7 @@ async fn code_answer_and_refusals(backend: Backend) {
     );
     let res = srv
         .post(
-            "/api/auth/device/token",
+            "/device/token",
             json!({"grant_type": "password", "device_code": "x", "client_id": "tv"}),
         )
         .await;
@@ -318,7 +323,7 @@ async fn approved_code_gives_a_bearer_session_once(backend: Backend) {
     assert!(res.set_cookies().is_empty(), "a device gets no cookie");
     let grant = res.json();
     assert_eq!(
-        keys(&grant),
+        fields(&grant),
         ["access_token", "token_type", "expires_in", "scope"]
     );
     assert_eq!(grant["token_type"], json!("Bearer"));
@@ -531,7 +536,7 @@ async fn only_the_claimer_answers_and_only_its_client_redeems(backend: Backend) 
 async fn allowed_client_list(backend: Backend) {
     let srv = server(backend, &[("DEVICE_AUTHORIZATION_CLIENT_IDS", "tv,cli")]).await;
     let res = srv
-        .post("/api/auth/device/code", json!({"client_id": "toaster"}))
+        .post("/device/code", json!({"client_id": "toaster"}))
         .await;
     assert_oauth_error(&res, 400, "invalid_client", "Invalid client ID");
     let answer = new_code(&srv, "cli", None).await;

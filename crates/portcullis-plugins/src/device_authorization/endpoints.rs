@@ -2,6 +2,7 @@
 //! `{error, error_description}`, as Better Auth's plugin answers them (RFC 8628 §3.5).
 
 use portcullis_core::audit::{self, AuditEvent};
+use portcullis_core::crypto::token::{generate_id, hash_token};
 use portcullis_core::endpoint::{AuthRequest, AuthResponse};
 use portcullis_core::session::{self, Lookup, SessionWithUser};
 use portcullis_core::validate::{self, BodySpec, FieldSpec, Ty};
@@ -95,9 +96,10 @@ pub async fn device_code(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
         let device_code = store::new_device_code();
         let user_code = store::new_user_code();
         let row = Row::from([
+            ("id".to_owned(), Value::from(generate_id(32))),
             (
                 "deviceCode".to_owned(),
-                Value::from(portcullis_core::crypto::token::hash_token(&device_code)),
+                Value::from(hash_token(&device_code)),
             ),
             ("userCode".to_owned(), Value::from(user_code.as_str())),
             ("userId".to_owned(), Value::from(given(req, "user_id"))),
@@ -342,8 +344,11 @@ async fn answer(
     } else {
         "device_authorization.deny"
     };
+    // The endpoint is public (Better Auth's own 401 body), so the engine found no session:
+    // the one looked up here acted.
     let event = AuditEvent::new(action)
         .from_request(req)
+        .by(&me)
         .own()
         .target("deviceCode", id)
         .detail(
