@@ -279,12 +279,15 @@ async fn code_answer_and_refusals(backend: Backend) {
 async fn approved_code_gives_a_bearer_session_once(backend: Backend) {
     let srv = server(backend, &[("ENABLE_AUDIT_LOG", "true")]).await;
     let (mut owner, owner_id) = user(&srv, "owner@example.com").await;
+    let doc = openapi_document(&srv).await;
     let answer = new_code(&srv, "tv", Some("openid profile")).await;
+    assert_matches_openapi(&doc, "post", "/device/code", 200, &answer);
     let device_code = code_of(&answer, "device_code");
     let user_code = code_of(&answer, "user_code");
 
     let res = poll(&srv, &device_code, "tv").await;
     assert_oauth_error(&res, 400, "authorization_pending", "Authorization pending");
+    assert_matches_openapi(&doc, "post", "/device/token", 400, &res.json());
 
     // Typed in lower case without the dash: the same code, echoed as typed.
     let typed = user_code.replace('-', "").to_lowercase();
@@ -294,6 +297,7 @@ async fn approved_code_gives_a_bearer_session_once(backend: Backend) {
         200,
         json!({"user_code": typed, "status": "pending", "client_id": "tv", "scope": "openid profile"}),
     );
+    assert_matches_openapi(&doc, "get", "/device", 200, &res.json());
     let row = stored_row(&srv, &user_code).await.expect("row");
     assert_eq!(
         row.get("userId").and_then(Cell::as_str),
@@ -322,6 +326,7 @@ async fn approved_code_gives_a_bearer_session_once(backend: Backend) {
     assert_eq!(res.header("cache-control"), Some("no-store"));
     assert!(res.set_cookies().is_empty(), "a device gets no cookie");
     let grant = res.json();
+    assert_matches_openapi(&doc, "post", "/device/token", 200, &grant);
     assert_eq!(
         fields(&grant),
         ["access_token", "token_type", "expires_in", "scope"]
