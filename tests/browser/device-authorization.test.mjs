@@ -26,8 +26,9 @@ async function deviceCode(clientId, scope) {
     body: JSON.stringify({ client_id: clientId, scope }),
   });
   if (res.status === 404) return null;
-  assert.equal(res.status, 200, await res.text());
-  return res.json();
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  return JSON.parse(text);
 }
 
 async function poll(code, clientId) {

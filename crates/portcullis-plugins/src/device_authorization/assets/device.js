@@ -187,3 +187,6 @@ if (fromLink) {
     }
   });
 }
+sessionOnce().then(({ session }) => {
+  if (!session) codeForm.querySelector("[type=submit]").textContent = "Sign in to continue";
+});
