@@ -4,14 +4,21 @@
 // client asks for what, and allows it; the device's next poll gets a session. A signed-in person
 // types a code (any case, no dash) from the keyboard, a wrong one is said at the field, and a
 // denied code leaves the device with access_denied. The page passes the shared page checks at
-// every width and theme.
+// every width and theme. A person with two-step verification passes both steps and comes back
+// to the code.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { BASE_URL, browserForFile, freshEmail, pathOf, signUpByApi } from "./lib/browser.mjs";
 import { checkPage } from "./lib/page-checks.mjs";
 
 const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+
+/** oathtool's current code for the base32 key. */
+function totp(key) {
+  return execFileSync("oathtool", ["--totp", "-b", key], { encoding: "utf8" }).trim();
+}
 
 let context;
 let page;
@@ -120,5 +127,56 @@ test("device: a typed code, a wrong one said at the field, then deny", { timeout
   await page.getByText("Denied.", { exact: false }).waitFor();
   const answer = await poll(code, "game-console");
   assert.deepEqual(answer, { status: 400, body: { error: "access_denied", error_description: "Access denied" } });
+  assert.deepEqual(problems, []);
+});
+
+test("device: a person with two-step verification comes back to the code after both steps", { timeout: 120_000 }, async (t) => {
+  const code = await deviceCode("smart-speaker", "profile");
+  if (!code) {
+    t.skip("the server has no device authorization plugin (ENABLE_DEVICE_AUTHORIZATION=true)");
+    return;
+  }
+  const email = freshEmail("device-2fa");
+  const password = "device page password 3";
+  await context.clearCookies();
+  await signUpByApi(page, { email, password });
+  const enabled = await page.request.post("/api/auth/two-factor/enable", {
+    data: { password },
+    headers: { Origin: BASE_URL },
+  });
+  if (enabled.status() === 404) {
+    assert.notEqual(process.env.EXPECT_TWO_FACTOR, "1", "the two-factor endpoints are there");
+    t.skip("the server has no two-factor plugin (ENABLE_TWO_FACTOR=true)");
+    return;
+  }
+  const { totpURI, backupCodes } = await enabled.json();
+  const key = new URL(totpURI).searchParams.get("secret");
+  const verified = await page.request.post("/api/auth/two-factor/verify-totp", {
+    data: { code: totp(key) },
+    headers: { Origin: BASE_URL },
+  });
+  assert.equal(verified.status(), 200, await verified.text());
+  await context.clearCookies();
+
+  const complete = new URL(code.verification_uri_complete);
+  await page.goto(complete.pathname + complete.search);
+  await page.getByRole("button", { name: "Sign in to continue" }).click();
+  await page.waitForURL((u) => pathOf(u).startsWith("/sign-in"));
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => pathOf(u).startsWith("/two-factor"));
+  await page.getByRole("button", { name: "Use a backup code" }).click();
+  await page.getByLabel("One of your backup codes").fill(backupCodes[0]);
+  await page.locator('form[data-kind="backup"]').getByRole("button", { name: "Verify" }).click();
+  await page.waitForURL((u) => pathOf(u) === "/device");
+  assert.equal(new URL(page.url()).searchParams.get("user_code"), code.user_code);
+
+  const review = page.locator("#device-review-form");
+  await review.getByText("smart-speaker").waitFor();
+  await review.getByRole("button", { name: "Allow" }).click();
+  await page.getByText("Device connected.", { exact: false }).waitFor();
+  const granted = await poll(code, "smart-speaker");
+  assert.equal(granted.status, 200, JSON.stringify(granted.body));
   assert.deepEqual(problems, []);
 });
