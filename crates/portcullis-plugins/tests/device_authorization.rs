@@ -42,6 +42,7 @@ fn main() -> std::process::ExitCode {
         .per_backend("redeem_for_another_token_endpoint", |b| {
             Box::pin(redeem_for_another_token_endpoint(b))
         })
+        .per_backend("rate_limits", |b| Box::pin(rate_limits(b)))
         .run()
 }
 
@@ -596,4 +597,40 @@ async fn redeem_for_another_token_endpoint(backend: Backend) {
         .expect_err("used");
     assert!(matches!(err, DeviceGrantError::InvalidDeviceCode));
     assert_eq!(err.code(), "invalid_grant");
+}
+
+/// With rate limiting on: Better Auth's five user-code checks per address and code lifetime,
+/// ten codes a minute, sixty polls a minute. Counted in the database, Better Auth's window
+/// from the last request, so no window boundary falls inside the test.
+async fn rate_limits(backend: Backend) {
+    let srv = server(
+        backend,
+        &[
+            ("RATE_LIMIT_ENABLED", "true"),
+            ("RATE_LIMIT_STORAGE", "database"),
+        ],
+    )
+    .await;
+    for i in 0..10 {
+        let res = srv.post("/device/code", json!({"client_id": "tv"})).await;
+        assert_eq!(res.status, 200, "code {i}: {}", res.describe());
+    }
+    let res = srv.post("/device/code", json!({"client_id": "tv"})).await;
+    assert_eq!(res.status, 429, "{}", res.describe());
+    for i in 0..5 {
+        let res = srv
+            .send(Request::get("/api/auth/device?user_code=BBBB-BBBB"))
+            .await;
+        assert_eq!(res.status, 400, "check {i}: {}", res.describe());
+    }
+    let res = srv
+        .send(Request::get("/api/auth/device?user_code=BBBB-BBBB"))
+        .await;
+    assert_eq!(res.status, 429, "{}", res.describe());
+    for i in 0..60 {
+        let res = poll(&srv, "no-such-code", "tv").await;
+        assert_eq!(res.status, 400, "poll {i}: {}", res.describe());
+    }
+    let res = poll(&srv, "no-such-code", "tv").await;
+    assert_eq!(res.status, 429, "{}", res.describe());
 }

@@ -98,6 +98,31 @@ mod tests {
     }
 
     #[test]
+    fn from_the_plugins_table_the_variables_winning() {
+        let toml = "[plugins.device_authorization]\nenabled = true\nexpires_in = 900\ninterval = 7\nclient_ids = [\"tv\", \"cli\"]\n";
+        let config = crate::tests::config_from(&[], toml).expect("config");
+        let s = DeviceAuthorizationSettings::load(&config)
+            .expect("load")
+            .expect("on");
+        assert_eq!((s.expires_in, s.interval), (900, 7));
+        assert_eq!(s.client_ids, vec!["tv", "cli"]);
+        let config = crate::tests::config_from(&[("DEVICE_AUTHORIZATION_INTERVAL", "3")], toml)
+            .expect("config");
+        let s = DeviceAuthorizationSettings::load(&config)
+            .expect("load")
+            .expect("on");
+        assert_eq!(s.interval, 3);
+        let bad = "[plugins.device_authorization]\nenabled = true\ninterval = 0\n";
+        let config = crate::tests::config_from(&[], bad).expect("config");
+        let err = DeviceAuthorizationSettings::load(&config).expect_err("interval 0");
+        assert_eq!(err.var, "plugins.device_authorization.interval");
+        let bad = "[plugins.device_authorization]\nenabled = true\nclient_ids = [1]\n";
+        let config = crate::tests::config_from(&[], bad).expect("config");
+        let err = DeviceAuthorizationSettings::load(&config).expect_err("not strings");
+        assert_eq!(err.var, "plugins.device_authorization.client_ids");
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         for (var, value) in [
             ("DEVICE_AUTHORIZATION_EXPIRES_IN", "soon"),
