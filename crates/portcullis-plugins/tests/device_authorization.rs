@@ -43,6 +43,9 @@ fn main() -> std::process::ExitCode {
             Box::pin(redeem_for_another_token_endpoint(b))
         })
         .per_backend("rate_limits", |b| Box::pin(rate_limits(b)))
+        .per_backend("better_auth_rows_keep_working", |b| {
+            Box::pin(better_auth_rows_keep_working(b))
+        })
         .run()
 }
 
@@ -633,4 +636,47 @@ async fn rate_limits(backend: Backend) {
     }
     let res = poll(&srv, "no-such-code", "tv").await;
     assert_eq!(res.status, 429, "{}", res.describe());
+}
+
+/// A row as Better Auth writes it (the device code in the clear, a user code of `A-Z2-9`
+/// without a dash), left by a Better Auth server whose database Portcullis now serves.
+async fn better_auth_rows_keep_working(backend: Backend) {
+    let srv = server(backend, &[]).await;
+    let (mut owner, owner_id) = user(&srv, "inherited@example.com").await;
+    let plain = "eLLcEIlAyR72hlmeNruByvhRvPxZO49iIBTlbdpX";
+    let row = portcullis_storage::Row::from([
+        ("id".to_owned(), Cell::from("ba-device-row-1")),
+        ("deviceCode".to_owned(), Cell::from(plain)),
+        ("userCode".to_owned(), Cell::from("MGSB2VN4")),
+        ("userId".to_owned(), Cell::from(owner_id.as_str())),
+        (
+            "expiresAt".to_owned(),
+            Cell::Date(chrono::Utc::now() + Duration::minutes(20)),
+        ),
+        ("status".to_owned(), Cell::from("pending")),
+        ("lastPolledAt".to_owned(), Cell::Null),
+        ("pollingInterval".to_owned(), Cell::Int(5000)),
+        ("clientId".to_owned(), Cell::from("tv")),
+        ("scope".to_owned(), Cell::from("openid")),
+    ]);
+    srv.adapter()
+        .create("deviceCode", row)
+        .await
+        .expect("a Better Auth row");
+    let res = verify(&mut owner, "mgsb-2vn4").await;
+    assert_json(
+        &res,
+        200,
+        json!({"user_code": "mgsb-2vn4", "status": "pending", "client_id": "tv", "scope": "openid"}),
+    );
+    let res = owner
+        .post("/api/auth/device/approve", json!({"userCode": "MGSB2VN4"}))
+        .await;
+    assert_json(&res, 200, json!({"success": true}));
+    let res = poll(&srv, plain, "tv").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["scope"], json!("openid"));
+    srv.clock.advance(Duration::seconds(5));
+    let res = poll(&srv, plain, "tv").await;
+    assert_oauth_error(&res, 400, "invalid_grant", "Invalid device code");
 }
