@@ -42,6 +42,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("redeem_for_another_token_endpoint", |b| {
             Box::pin(redeem_for_another_token_endpoint(b))
         })
+        .per_backend("concurrent_polls_get_one_session", |b| {
+            Box::pin(concurrent_polls_get_one_session(b))
+        })
         .per_backend("rate_limits", |b| Box::pin(rate_limits(b)))
         .per_backend("better_auth_rows_keep_working", |b| {
             Box::pin(better_auth_rows_keep_working(b))
@@ -679,4 +682,48 @@ async fn better_auth_rows_keep_working(backend: Backend) {
     srv.clock.advance(Duration::seconds(5));
     let res = poll(&srv, plain, "tv").await;
     assert_oauth_error(&res, 400, "invalid_grant", "Invalid device code");
+}
+
+/// Four devices' polls of one approved code at once: exactly one gets a session.
+async fn concurrent_polls_get_one_session(backend: Backend) {
+    let srv = server(backend, &[]).await;
+    let (mut owner, owner_id) = user(&srv, "race@example.com").await;
+    let answer = new_code(&srv, "tv", None).await;
+    let device_code = code_of(&answer, "device_code");
+    let user_code = code_of(&answer, "user_code");
+    assert_eq!(verify(&mut owner, &user_code).await.status, 200);
+    let res = owner
+        .post("/api/auth/device/approve", json!({"userCode": user_code}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let sessions_before = srv
+        .count("session", &[Where::eq("userId", owner_id.as_str())])
+        .await;
+    let (a, b, c, d) = tokio::join!(
+        poll(&srv, &device_code, "tv"),
+        poll(&srv, &device_code, "tv"),
+        poll(&srv, &device_code, "tv"),
+        poll(&srv, &device_code, "tv"),
+    );
+    let answers = [a, b, c, d];
+    let granted = answers.iter().filter(|r| r.status == 200).count();
+    assert_eq!(
+        granted,
+        1,
+        "{:?}",
+        answers.iter().map(Response::text).collect::<Vec<_>>()
+    );
+    for r in answers.iter().filter(|r| r.status != 200) {
+        assert_eq!(r.status, 400, "{}", r.describe());
+        let error = r.json()["error"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            ["invalid_grant", "slow_down"].contains(&error.as_str()),
+            "{}",
+            r.describe()
+        );
+    }
+    let sessions_after = srv
+        .count("session", &[Where::eq("userId", owner_id.as_str())])
+        .await;
+    assert_eq!(sessions_after, sessions_before + 1);
 }
