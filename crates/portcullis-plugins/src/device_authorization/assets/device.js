@@ -47,7 +47,9 @@ async function call(path, { method = "GET", body, query } = {}) {
 
 /** What to tell a person about a refused code, and what to do next. */
 function explain(error) {
-  if (error.status === 429) return "Too many tries from this network. Wait a few minutes, then try again.";
+  if (error.status === 429) {
+    return "Too many code checks from this network. Wait a while, then try again, or start again on your device.";
+  }
   if (error.status === 0) return error.description;
   switch (error.error) {
     case "expired_token":
