@@ -24,8 +24,11 @@
 #    (k) a passkey registered on the reference (its own verify-registration wrote the row, from a
 #        software authenticator: soft-authenticator.mjs) signs its user in on Portcullis, with no
 #        session and no email, and (l) the same key answering with a stale counter is refused.
-# The reference runs its full profile, which has the api-key, two-factor and
-# passkey plugins.
+#    (m) a device code the reference issued and its user approved there (device authorization,
+#        stored in the clear in Better Auth's `deviceCode` table) is redeemed on Portcullis for a
+#        session of that user, once.
+# The reference runs its full profile, which has the api-key, two-factor, passkey and device
+# authorization plugins.
 #
 # Usage:  PORTCULLIS_BIN=target/debug/portcullis tests/compat/better-auth-db.sh
 # Env:    PORTCULLIS_BIN (required), BA_REF_START (reference start script, default
@@ -139,6 +142,21 @@ tfa_backup=$(h_json "$work/tfa-enable.json" 'd["backupCodes"][0]')
   abort "reference two-factor/verify-totp: $(cat "$work/tfa-verify.json")"
 echo "reference enrolled TOTP for $tfa_email"
 
+# a device code, issued by Better Auth's deviceAuthorization and approved there by the first user
+curl -sS -o "$work/dev-code.json" -X POST "$H_REF_BASE/api/auth/device/code" \
+  -H 'Content-Type: application/json' --data '{"client_id":"compat-tv","scope":"openid"}' ||
+  abort "reference device/code request failed"
+ba_device_code=$(h_json "$work/dev-code.json" 'd["device_code"]')
+ba_user_code=$(h_json "$work/dev-code.json" 'd["user_code"]')
+[ -n "$ba_device_code" ] && [ -n "$ba_user_code" ] || abort "reference device/code: $(cat "$work/dev-code.json")"
+curl -sS -o "$work/dev-claim.json" "$H_REF_BASE/api/auth/device?user_code=$ba_user_code" \
+  -H "Cookie: better-auth.session_token=$ba_cookie" || abort "reference device check failed"
+curl -sS -o "$work/dev-approve.json" -X POST "$H_REF_BASE/api/auth/device/approve" \
+  -H "Origin: $H_REF_BASE" -H 'Content-Type: application/json' -H "Cookie: better-auth.session_token=$ba_cookie" \
+  --data "{\"userCode\":\"$ba_user_code\"}" || abort "reference device/approve request failed"
+[ "$(h_json "$work/dev-approve.json" 'd["success"]')" = true ] ||
+  abort "reference device/approve: $(cat "$work/dev-approve.json")"
+
 h_stop_reference
 echo "reference stopped"
 
@@ -146,7 +164,8 @@ echo "reference stopped"
 p_port=$(h_free_port)
 H_PORT=$p_port h_start_portcullis "$PORTCULLIS_BIN" "$dburl" "$secret" "$work/portcullis.log" \
   ENABLE_API_KEY=true API_KEY_ENABLE_SESSIONS=true ENABLE_JWT=true ENABLE_TWO_FACTOR=true \
-  ENABLE_PASSKEYS=true PASSKEY_RP_ID=localhost PASSKEY_ORIGIN="http://localhost:$p_port" ||
+  ENABLE_PASSKEYS=true PASSKEY_RP_ID=localhost PASSKEY_ORIGIN="http://localhost:$p_port" \
+  ENABLE_DEVICE_AUTHORIZATION=true ||
   abort "Portcullis did not become ready ($PORTCULLIS_BIN serve)"
 P=$H_LAST_BASE
 echo "portcullis: $P (pid $H_LAST_PID)"
@@ -292,6 +311,26 @@ if second_step backup /two-factor/verify-backup-code "$tfa_backup" &&
   pass "(i) a backup code Better Auth made passes the second step once"
 else
   fail "(i) backup code: $(head -c 300 "$work/backup.json" 2>/dev/null) / $(head -c 300 "$work/backup-again.json" 2>/dev/null)"
+fi
+
+# (m)
+device_token() { # $1 = output file
+  curl -sS -o "$1" -w '%{http_code}' -X POST "$P/api/auth/device/token" -H 'Content-Type: application/json' \
+    --data "{\"grant_type\":\"urn:ietf:params:oauth:grant-type:device_code\",\"device_code\":\"$ba_device_code\",\"client_id\":\"compat-tv\"}" || true
+}
+code=$(device_token "$work/m.json")
+m_token=$(h_json "$work/m.json" 'd.get("access_token", "")')
+m_user=""
+if [ -n "$m_token" ]; then
+  curl -sS -o "$work/m-session.json" "$P/api/auth/get-session" -H "Authorization: Bearer $m_token" || true
+  m_user=$(h_json "$work/m-session.json" 'd["user"]["id"]')
+fi
+again=$(device_token "$work/m-again.json")
+if [ "$code" = 200 ] && [ "$m_user" = "$user_id" ] && [ "$(h_json "$work/m.json" 'd["scope"]')" = openid ] &&
+  [ "$again" = 400 ] && [ "$(h_json "$work/m-again.json" 'd["error"]')" = invalid_grant ]; then
+  pass "(m) a device code Better Auth issued and its user approved is redeemed on Portcullis, once"
+else
+  fail "(m) device code: HTTP $code $(head -c 300 "$work/m.json"); again HTTP $again $(head -c 200 "$work/m-again.json")"
 fi
 
 # (j) Versioned secrets: a second database, written by Better Auth under BETTER_AUTH_SECRETS.

@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod audit;
 pub mod bearer;
 pub mod detectors;
+pub mod device_authorization;
 pub mod email_otp;
 pub mod jwt;
 pub mod last_login_method;
@@ -107,6 +108,9 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     if let Some(s) = organization::OrganizationSettings::load(config)? {
         plugins.push(Arc::new(organization::Organization::new(s)));
+    }
+    if let Some(s) = device_authorization::DeviceAuthorizationSettings::load(config)? {
+        plugins.push(Arc::new(device_authorization::DeviceAuthorization::new(s)));
     }
     plugins.push(Arc::new(open_api::OpenApi));
     Ok(plugins)

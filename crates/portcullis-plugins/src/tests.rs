@@ -232,7 +232,10 @@ pub(crate) fn config_of(pairs: &[(&str, &str)]) -> Result<Config, portcullis_cor
     Config::load(&Sources::new(env)?)
 }
 
-fn config_from(env: &[(&str, &str)], toml: &str) -> Result<Config, portcullis_core::ConfigError> {
+pub(crate) fn config_from(
+    env: &[(&str, &str)],
+    toml: &str,
+) -> Result<Config, portcullis_core::ConfigError> {
     let file = std::env::temp_dir().join(format!(
         "portcullis-plugins-{}-{}.toml",
         std::process::id(),

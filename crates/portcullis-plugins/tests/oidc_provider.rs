@@ -59,6 +59,9 @@ fn main() -> std::process::ExitCode {
             "the_token_endpoint_is_rate_limited",
             |b| Box::pin(the_token_endpoint_is_rate_limited(b)),
         )
+        .per_backend("the_device_grant_gives_oauth_tokens", |b| {
+            Box::pin(the_device_grant_gives_oauth_tokens(b))
+        })
         .per_backend("discovery_and_dynamic_registration", |b| {
             Box::pin(discovery_and_dynamic_registration(b))
         })
@@ -1182,4 +1185,110 @@ async fn the_token_endpoint_is_rate_limited(backend: Backend) {
     )
     .await;
     assert_eq!(res.status, 429, "{}", res.describe());
+}
+
+/// RFC 8628 at `/oauth2/token`: the device plugin's answers while the user has not decided,
+/// polling too fast, then OAuth tokens (with an ID token) for the user who allowed the device,
+/// once; a code of another client is refused, and without the device plugin the grant is not
+/// offered.
+async fn the_device_grant_gives_oauth_tokens(backend: Backend) {
+    let srv = server(backend, &[("ENABLE_DEVICE_AUTHORIZATION", "true")]).await;
+    let mut admin = administrator(&srv).await;
+    let (id, secret) = web_client(&mut admin).await;
+    let (other, other_secret) = web_client(&mut admin).await;
+    let doc = srv
+        .send(Request::get("/api/auth/.well-known/openid-configuration"))
+        .await
+        .json();
+    assert_eq!(
+        doc["device_authorization_endpoint"],
+        format!("{}/api/auth/device/code", srv.base)
+    );
+    assert!(
+        doc["grant_types_supported"]
+            .as_array()
+            .is_some_and(|g| g.contains(&json!("urn:ietf:params:oauth:grant-type:device_code")))
+    );
+
+    let res = srv
+        .send(
+            Request::post("/api/auth/device/code")
+                .form(&[("client_id", id.as_str()), ("scope", "openid email")]),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let device_code = res.json()["device_code"]
+        .as_str()
+        .expect("device_code")
+        .to_owned();
+    let user_code = res.json()["user_code"]
+        .as_str()
+        .expect("user_code")
+        .to_owned();
+    let poll = |client: (&str, &str)| {
+        let (cid, csecret) = (client.0.to_owned(), client.1.to_owned());
+        let code = device_code.clone();
+        let srv = &srv;
+        async move {
+            token(
+                srv,
+                Some((&cid, &csecret)),
+                &[
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                    ("device_code", &code),
+                ],
+            )
+            .await
+        }
+    };
+    assert_oauth_error(&poll((&id, &secret)).await, 400, "authorization_pending");
+    assert_oauth_error(&poll((&id, &secret)).await, 400, "slow_down");
+
+    let mut user = srv.agent();
+    let (_, user_id) = user.sign_up("Jo Device", "jo@example.com", PASSWORD).await;
+    let res = user
+        .get(&format!("/api/auth/device?user_code={user_code}"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = user
+        .post("/api/auth/device/approve", json!({"userCode": user_code}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+
+    srv.clock.advance(Duration::seconds(11));
+    assert_oauth_error(&poll((&other, &other_secret)).await, 400, "invalid_grant");
+    srv.clock.advance(Duration::seconds(11));
+    let res = poll((&id, &secret)).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let tokens = res.json();
+    assert_eq!(tokens["scope"], "openid email");
+    assert!(
+        tokens.get("refresh_token").is_none(),
+        "no offline_access asked"
+    );
+    let claims = verify_id_token(&srv, tokens["id_token"].as_str().expect("id_token"), &id).await;
+    assert_eq!(claims["sub"], user_id);
+    let info = srv
+        .send(
+            Request::get("/api/auth/oauth2/userinfo")
+                .bearer(tokens["access_token"].as_str().expect("access")),
+        )
+        .await;
+    assert_eq!(info.json()["email"], "jo@example.com");
+    srv.clock.advance(Duration::seconds(11));
+    assert_oauth_error(&poll((&id, &secret)).await, 400, "invalid_grant");
+
+    let plain = server(backend, &[]).await;
+    let mut admin = administrator(&plain).await;
+    let (id, secret) = web_client(&mut admin).await;
+    let res = token(
+        &plain,
+        Some((&id, &secret)),
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", "x"),
+        ],
+    )
+    .await;
+    assert_oauth_error(&res, 400, "unsupported_grant_type");
 }

@@ -50,13 +50,18 @@ export default {
         },
         {
           reason: DIFFERENT_METADATA,
-          keys: ["frontchannel_logout_supported"],
+          keys: ["frontchannel_logout_supported", "device_authorization_endpoint"],
           onlyIn: "portcullis",
         },
         {
           reason: DIFFERENT_METADATA,
           values: {
             response_modes_supported: { portcullis: ["query", "form_post"], reference: ["query"] },
+            // The device code grant at /oauth2/token (with ENABLE_DEVICE_AUTHORIZATION).
+            grant_types_supported: {
+              portcullis: ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"],
+              reference: ["authorization_code", "client_credentials", "refresh_token"],
+            },
             introspection_endpoint_auth_methods_supported: {
               portcullis: ["client_secret_basic", "client_secret_post"],
               reference: ["client_secret_basic", "client_secret_post", "private_key_jwt"],

@@ -1,7 +1,7 @@
 //! `GET /list-accounts`
 
 use http::Method;
-use portcullis_storage::{Query, Value, Where};
+use portcullis_storage::{Query, SortDirection, Value, Where};
 use serde_json::json;
 
 use crate::context::AuthContext;
@@ -33,7 +33,10 @@ async fn list_accounts(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         .adapter
         .find_many(
             "account",
-            &Query::filter(vec![Where::eq("userId", me.user_id())]),
+            // Oldest first, the order Better Auth's rows come back in: without an ORDER BY,
+            // PostgreSQL may return a row first that reused space freed by deleted accounts.
+            &Query::filter(vec![Where::eq("userId", me.user_id())])
+                .sort("createdAt", SortDirection::Asc),
         )
         .await?;
     let list: Vec<_> = rows

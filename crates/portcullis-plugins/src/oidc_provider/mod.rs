@@ -79,8 +79,9 @@ pub fn issuer(ctx: &AuthContext) -> String {
 }
 
 /// Whether `/oauth2/token` takes the device code grant: only beside the device plugin.
-fn device_grant_offered(_ctx: &AuthContext) -> bool {
-    false
+fn device_grant_offered(ctx: &AuthContext) -> bool {
+    ctx.plugin::<crate::device_authorization::DeviceAuthorization>()
+        .is_some()
 }
 
 fn client_body() -> BodySpec {

@@ -327,18 +327,56 @@ async fn client_credentials(
     ))
 }
 
+/// RFC 8628 §3.4 at this endpoint: the device plugin's polling rules and one-time claim
+/// (`device_authorization::redeem`), then OAuth tokens for the user who allowed the device.
 async fn device_code(
     ctx: &AuthContext,
     req: &AuthRequest,
     client: &Client,
 ) -> Result<serde_json::Value, Failure> {
-    let _ = (ctx, req, client);
-    Err(OAuthError::new(
-        400,
-        "unsupported_grant_type",
-        "the device authorization plugin is off",
-    )
-    .into())
+    use crate::device_authorization::{self, DeviceGrantError};
+    if ctx
+        .plugin::<device_authorization::DeviceAuthorization>()
+        .is_none()
+    {
+        return Err(OAuthError::new(
+            400,
+            "unsupported_grant_type",
+            "device authorization is not enabled",
+        )
+        .into());
+    }
+    let code = field(req, "device_code")
+        .ok_or_else(|| OAuthError::invalid_request("device_code is required"))?;
+    let approved = device_authorization::redeem(ctx, req, code, &client.client_id)
+        .await
+        .map_err(|e| match e {
+            DeviceGrantError::Server(api) => Failure::Api(api),
+            other => OAuthError::new(other.status(), other.code(), other.to_string()).into(),
+        })?;
+    let settings = &plugin(ctx).settings;
+    let allowed = client.allowed_scopes(&settings.scopes);
+    // What the device asked for, within what this client may have; nothing asked: all of it.
+    let scopes: Vec<String> = if approved.scope.is_empty() {
+        allowed.iter().map(|s| (*s).to_owned()).collect()
+    } else {
+        approved
+            .scope
+            .iter()
+            .filter(|s| allowed.contains(&s.as_str()))
+            .cloned()
+            .collect()
+    };
+    let user = live_user(ctx, &approved.user_id).await?;
+    let issue = Issue {
+        client_id: &client.client_id,
+        user_id: Some(&approved.user_id),
+        session_id: None,
+        scopes: &scopes,
+        authorization_code_id: None,
+        auth_time: Some(ctx.now().timestamp()),
+    };
+    for_user(ctx, req, client, issue, &user, None, "oauth.token_grant").await
 }
 
 #[cfg(test)]

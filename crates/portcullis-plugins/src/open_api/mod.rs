@@ -100,6 +100,7 @@ mod tests {
                 ("ENABLE_TWO_FACTOR", "true"),
                 ("ENABLE_PASSKEYS", "true"),
                 ("ENABLE_ORGANIZATIONS", "true"),
+                ("ENABLE_DEVICE_AUTHORIZATION", "true"),
                 ("ORGANIZATION_TEAMS", "true"),
                 ("ORGANIZATION_DYNAMIC_ROLES", "true"),
                 ("ENABLE_OIDC_PROVIDER", "true"),
