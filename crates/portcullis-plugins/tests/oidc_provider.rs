@@ -861,6 +861,23 @@ async fn prompts_max_age_and_form_post(backend: Backend) {
     );
     assert!(to.starts_with(APP), "{to}");
 
+    // max_age=0 asks for a sign-in every time: once signed in again, the request goes through.
+    let to = location(
+        &user
+            .get(&authorize_path(&id, &challenge, &[("max_age", "0")]))
+            .await,
+    );
+    assert!(to.starts_with("/sign-in?"), "{to}");
+    let back = query_of(&to)["redirect"].clone();
+    srv.clock.advance(Duration::seconds(3));
+    user.sign_in("ed@example.com", PASSWORD).await;
+    srv.clock.advance(Duration::seconds(3));
+    let done = location(&user.get(&back).await);
+    assert!(
+        done.starts_with(APP) && query_of(&done).contains_key("code"),
+        "no second round: {done}"
+    );
+
     // form_post: a page that posts the answer to the client, allowed to post only there.
     let res = user
         .get(&authorize_path(
@@ -1163,8 +1180,8 @@ async fn optional_parameters_post_requests_and_userinfo_transports(backend: Back
 /// backend; one is enough).
 async fn the_token_endpoint_is_rate_limited(backend: Backend) {
     let srv = server(backend, &[("RATE_LIMIT_ENABLED", "true")]).await;
-    for i in 0..120 {
-        let res = token(
+    let ask = || {
+        token(
             &srv,
             None,
             &[
@@ -1172,19 +1189,25 @@ async fn the_token_endpoint_is_rate_limited(backend: Backend) {
                 ("client_id", "nobody"),
             ],
         )
-        .await;
+    };
+    for i in 0..120 {
+        let res = ask().await;
         assert_eq!(res.status, 400, "request {i}: {}", res.describe());
+        assert_eq!(res.header("ratelimit-limit"), Some("120"));
     }
-    let res = token(
-        &srv,
-        None,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", "nobody"),
-        ],
-    )
-    .await;
-    assert_eq!(res.status, 429, "{}", res.describe());
+    // The window is counted by the wall clock, so the 121st may fall in a new one: the limit
+    // must bite within one more window's worth.
+    let mut refused = None;
+    for i in 120..241 {
+        if ask().await.status == 429 {
+            refused = Some(i);
+            break;
+        }
+    }
+    assert!(
+        refused.is_some(),
+        "no 429 within two windows' worth of requests"
+    );
 }
 
 /// RFC 8628 at `/oauth2/token`: the device plugin's answers while the user has not decided,

@@ -301,9 +301,13 @@ pub async fn decide(
         let Some(created) = s.created_at() else {
             return false;
         };
-        let age = (now - created).num_seconds();
-        max_age.is_none_or(|m| age <= m)
-            && login_after.is_none_or(|t| created.timestamp_millis() > t)
+        // Back from the sign-in page this request sent the user to: a session made since then
+        // is the fresh sign-in that `prompt=login` or `max_age` asked for (with `max_age=0`
+        // no session would ever be young enough, and the user would go round for ever).
+        match login_after {
+            Some(t) => created.timestamp_millis() > t,
+            None => max_age.is_none_or(|m| (now - created).num_seconds() <= m),
+        }
     };
     let session = match session {
         Some(s) if !prompt.login && fresh(s) => s,
