@@ -62,6 +62,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("the_device_grant_gives_oauth_tokens", |b| {
             Box::pin(the_device_grant_gives_oauth_tokens(b))
         })
+        .per_backend("a_banned_users_tokens_stop_working", |b| {
+            Box::pin(a_banned_users_tokens_stop_working(b))
+        })
         .per_backend("discovery_and_dynamic_registration", |b| {
             Box::pin(discovery_and_dynamic_registration(b))
         })
@@ -1314,4 +1317,48 @@ async fn the_device_grant_gives_oauth_tokens(backend: Backend) {
     )
     .await;
     assert_oauth_error(&res, 400, "unsupported_grant_type");
+}
+
+/// An administrator's ban stops the user's tokens at once: userinfo refuses them,
+/// introspection calls them inactive, and a refresh is refused.
+async fn a_banned_users_tokens_stop_working(backend: Backend) {
+    let srv = server(backend, &[]).await;
+    let mut admin = administrator(&srv).await;
+    let (id, secret) = web_client(&mut admin).await;
+    let mut user = srv.agent();
+    let (_, user_id) = user
+        .sign_up("Kit Banned", "kit@example.com", PASSWORD)
+        .await;
+    let (verifier, challenge) = pkce("banned");
+    let code = code_for(&mut user, &authorize_path(&id, &challenge, &[])).await;
+    let tokens = exchange(&srv, &id, &secret, &code, &verifier).await;
+    let access = tokens["access_token"].as_str().expect("access").to_owned();
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+
+    let res = admin
+        .post("/api/auth/admin/ban-user", json!({"userId": user_id}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let info = srv
+        .send(Request::get("/api/auth/oauth2/userinfo").bearer(&access))
+        .await;
+    assert_oauth_error(&info, 401, "invalid_token");
+    let res = srv
+        .send(
+            Request::post("/api/auth/oauth2/introspect")
+                .form(&[("token", &access)])
+                .header("authorization", &basic(&id, &secret)),
+        )
+        .await;
+    assert_eq!(res.json(), json!({"active": false}));
+    let res = token(
+        &srv,
+        Some((&id, &secret)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_oauth_error(&res, 400, "invalid_grant");
 }

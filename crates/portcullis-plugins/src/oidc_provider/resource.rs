@@ -61,6 +61,10 @@ async fn userinfo_for(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
     let user = users::find_user(ctx, user_id)
         .await?
         .ok_or_else(|| OAuthError::invalid_token("the user no longer exists"))?;
+    // A ban ends what the user's tokens do at once, as it ends their sessions.
+    if crate::admin::is_banned(&user, ctx.now()) {
+        return Err(OAuthError::invalid_token("the user is banned").into());
+    }
     Ok(AuthResponse::json(Json::Object(tokens::user_claims(&user, &stored.scopes))).no_store())
 }
 
@@ -125,6 +129,10 @@ async fn introspect_for(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
         m["token_type"] = "Bearer".into();
     }
     if let Some(sub) = &t.user_id {
+        let user = users::find_user(ctx, sub).await?;
+        if user.is_none_or(|u| crate::admin::is_banned(&u, ctx.now())) {
+            return inactive();
+        }
         m["sub"] = sub.clone().into();
     }
     if let Some(sid) = &t.session_id {
