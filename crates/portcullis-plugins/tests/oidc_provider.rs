@@ -65,6 +65,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("a_banned_users_tokens_stop_working", |b| {
             Box::pin(a_banned_users_tokens_stop_working(b))
         })
+        .per_backend("private_key_jwt_clients_sign_their_own_assertions", |b| {
+            Box::pin(private_key_jwt_clients_sign_their_own_assertions(b))
+        })
         .per_backend("discovery_and_dynamic_registration", |b| {
             Box::pin(discovery_and_dynamic_registration(b))
         })
@@ -1361,4 +1364,113 @@ async fn a_banned_users_tokens_stop_working(backend: Backend) {
     )
     .await;
     assert_oauth_error(&res, 400, "invalid_grant");
+}
+
+/// RFC 7523 client authentication: a client registers its public key and signs a short JWT
+/// for each request; it has no secret. The assertion must name this server, be signed by the
+/// registered key, and be used once.
+async fn private_key_jwt_clients_sign_their_own_assertions(backend: Backend) {
+    use portcullis_plugins::jwt::{KeyAlgorithm, keys};
+    let srv = server(
+        backend,
+        &[(
+            "OIDC_SCOPES",
+            "openid profile email offline_access reports:read",
+        )],
+    )
+    .await;
+    let mut admin = administrator(&srv).await;
+    let key = keys::generate(KeyAlgorithm::EdDsa).expect("a key");
+    let mut public = key.public_jwk.clone();
+    public.insert("kid".into(), json!("k1"));
+    let res = admin
+        .post(
+            "/api/auth/oauth2/create-client",
+            json!({"client_name": "Signer", "redirect_uris": [APP], "token_endpoint_auth_method": "private_key_jwt"}),
+        )
+        .await;
+    assert_code(&res, 400, "INVALID_CLIENT_METADATA");
+    let made = client(
+        &mut admin,
+        json!({
+            "client_name": "Signer", "redirect_uris": [APP], "token_endpoint_auth_method": "private_key_jwt",
+            "jwks": {"keys": [public]}, "grant_types": ["client_credentials"], "scope": "reports:read",
+        }),
+    )
+    .await;
+    assert!(made.get("client_secret").is_none(), "no secret: {made}");
+    let id = made["client_id"].as_str().expect("client_id").to_owned();
+    let signing = keys::encoding_key(KeyAlgorithm::EdDsa, &key.private_jwk).expect("signing key");
+    let assertion = |aud: &str, jti: &str| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some("k1".into());
+        let now = chrono::Utc::now().timestamp() + srv.clock.offset().num_seconds();
+        let claims =
+            json!({"iss": id, "sub": id, "aud": aud, "jti": jti, "iat": now, "exp": now + 60});
+        jsonwebtoken::encode(&header, &claims, &signing).expect("sign")
+    };
+    let endpoint = format!("{}/api/auth/oauth2/token", srv.base);
+    let with = |jwt: String| {
+        let srv = &srv;
+        async move {
+            token(
+                srv,
+                None,
+                &[
+                    ("grant_type", "client_credentials"),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", &jwt),
+                ],
+            )
+            .await
+        }
+    };
+    let first = assertion(&endpoint, "jti-1");
+    let res = with(first.clone()).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["scope"], "reports:read");
+    assert_oauth_error(&with(first).await, 400, "invalid_client");
+    assert_oauth_error(
+        &with(assertion("https://elsewhere.example.com/token", "jti-2")).await,
+        400,
+        "invalid_client",
+    );
+    let other_key = keys::generate(KeyAlgorithm::EdDsa).expect("a key");
+    let forged = {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some("k1".into());
+        let now = chrono::Utc::now().timestamp();
+        let claims =
+            json!({"iss": id, "sub": id, "aud": endpoint, "jti": "jti-3", "exp": now + 60});
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &keys::encoding_key(KeyAlgorithm::EdDsa, &other_key.private_jwk).expect("key"),
+        )
+        .expect("sign")
+    };
+    assert_oauth_error(&with(forged).await, 400, "invalid_client");
+    let with_secret = token(
+        &srv,
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", "guess"),
+        ],
+    )
+    .await;
+    assert_oauth_error(&with_secret, 400, "invalid_client");
+    let doc = srv
+        .send(Request::get("/api/auth/.well-known/openid-configuration"))
+        .await
+        .json();
+    assert!(
+        doc["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .is_some_and(|m| m.contains(&json!("private_key_jwt")))
+    );
 }

@@ -39,9 +39,6 @@ export default {
         {
           reason: DIFFERENT_METADATA,
           keys: [
-            "token_endpoint_auth_signing_alg_values_supported",
-            "introspection_endpoint_auth_signing_alg_values_supported",
-            "revocation_endpoint_auth_signing_alg_values_supported",
             "dpop_signing_alg_values_supported",
             "backchannel_logout_session_supported",
             "acr_values_supported",
@@ -62,9 +59,26 @@ export default {
               portcullis: ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"],
               reference: ["authorization_code", "client_credentials", "refresh_token"],
             },
-            introspection_endpoint_auth_methods_supported: {
-              portcullis: ["client_secret_basic", "client_secret_post"],
+            // Public clients (`none`) are offered; the reference lists more signing algorithms.
+            token_endpoint_auth_methods_supported: {
+              portcullis: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
               reference: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+            },
+            revocation_endpoint_auth_methods_supported: {
+              portcullis: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+              reference: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+            },
+            token_endpoint_auth_signing_alg_values_supported: {
+              portcullis: ["RS256", "PS256", "ES256", "EdDSA"],
+              reference: (a) => a.includes("RS256") && a.includes("EdDSA"),
+            },
+            introspection_endpoint_auth_signing_alg_values_supported: {
+              portcullis: ["RS256", "PS256", "ES256", "EdDSA"],
+              reference: (a) => a.includes("RS256") && a.includes("EdDSA"),
+            },
+            revocation_endpoint_auth_signing_alg_values_supported: {
+              portcullis: ["RS256", "PS256", "ES256", "EdDSA"],
+              reference: (a) => a.includes("RS256") && a.includes("EdDSA"),
             },
             prompt_values_supported: {
               portcullis: ["none", "login", "consent", "select_account"],

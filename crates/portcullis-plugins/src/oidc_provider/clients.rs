@@ -21,11 +21,19 @@ pub const TABLE: &str = "oauthClient";
 
 /// `token_endpoint_auth_method` of a client without a secret (a browser or native app).
 pub const PUBLIC_AUTH: &str = "none";
+/// RFC 7523 §2.2: the client signs a JWT with a key it registered (`jwks`); no shared secret.
+pub const PRIVATE_KEY_JWT: &str = "private_key_jwt";
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
 pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
 pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
 pub const GRANT_DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
-const AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post", PUBLIC_AUTH];
+const AUTH_METHODS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    PRIVATE_KEY_JWT,
+    PUBLIC_AUTH,
+];
 const GRANTS: &[&str] = &[
     GRANT_AUTHORIZATION_CODE,
     GRANT_REFRESH_TOKEN,
@@ -60,6 +68,8 @@ pub struct Client {
     pub grant_types: Option<Vec<String>>,
     pub require_pkce: Option<bool>,
     pub created_at: Option<DateTime<Utc>>,
+    /// The public keys a `private_key_jwt` client signs its assertions with (a JWK Set).
+    jwks: Option<String>,
 }
 
 /// A string-array column: JSON (Better Auth's `string[]` on every database), or the comma list
@@ -124,12 +134,14 @@ impl Client {
             grant_types: strings(row.get("grantTypes")),
             require_pkce: flag("requirePKCE"),
             created_at: row.get("createdAt").and_then(Value::as_date),
+            jwks: text("jwks"),
         })
     }
 
     /// A client with no secret: a browser or native app, which must use PKCE.
     pub fn is_public(&self) -> bool {
-        self.token_endpoint_auth_method == PUBLIC_AUTH || self.secret_hash.is_none()
+        self.token_endpoint_auth_method == PUBLIC_AUTH
+            || (self.secret_hash.is_none() && self.token_endpoint_auth_method != PRIVATE_KEY_JWT)
     }
 
     /// Whether it may use `grant`. Without a list: the code grant and refresh, and the device
@@ -250,7 +262,14 @@ impl Client {
         if let Some(at) = self.created_at {
             m.insert("client_id_issued_at".into(), at.timestamp().into());
         }
-        if !self.is_public() {
+        if let Some(j) = self
+            .jwks
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<Json>(j).ok())
+        {
+            m.insert("jwks".into(), j);
+        }
+        if self.secret_hash.is_some() {
             // The secret never expires unless rotated.
             m.insert("client_secret_expires_at".into(), 0.into());
         }
@@ -328,6 +347,8 @@ pub struct NewClient {
     pub application_type: Option<String>,
     pub require_pkce: Option<bool>,
     pub user_id: Option<String>,
+    /// A `private_key_jwt` client's public keys, as JSON text.
+    pub jwks: Option<String>,
 }
 
 impl NewClient {
@@ -408,6 +429,37 @@ impl NewClient {
             ));
         }
         let public = method.as_deref() == Some(PUBLIC_AUTH);
+        // A private_key_jwt client registers the keys it signs with; each must be usable.
+        let jwks = match body.get("jwks") {
+            None | Some(Json::Null) => None,
+            Some(set) => {
+                let keys = set
+                    .get("keys")
+                    .and_then(Json::as_array)
+                    .filter(|k| !k.is_empty());
+                let usable = keys.is_some_and(|keys| {
+                    keys.iter().all(|k| {
+                        k.as_object()
+                            .is_some_and(|k| crate::jwt::keys::decoding_key(k).is_ok())
+                    })
+                });
+                if !usable {
+                    return Err(ApiError::with_message(
+                        400,
+                        INVALID_CLIENT_METADATA,
+                        "jwks must be a JWK Set of public keys (OKP, EC or RSA)",
+                    ));
+                }
+                Some(set.to_string())
+            }
+        };
+        if (method.as_deref() == Some(PRIVATE_KEY_JWT)) != jwks.is_some() {
+            return Err(ApiError::with_message(
+                400,
+                INVALID_CLIENT_METADATA,
+                "private_key_jwt needs jwks, and jwks is only for private_key_jwt",
+            ));
+        }
         if public
             && grant_types
                 .as_ref()
@@ -479,6 +531,7 @@ impl NewClient {
             application_type,
             require_pkce,
             user_id: None,
+            jwks,
         })
     }
 
@@ -490,7 +543,7 @@ impl NewClient {
     ) -> Result<(Client, Option<String>), ApiError> {
         let now = ctx.now();
         let client_id = generate_id(32);
-        let (secret, stored) = if self.public {
+        let (secret, stored) = if self.public || self.jwks.is_some() {
             (None, None)
         } else {
             let (s, h) = new_secret();
@@ -538,6 +591,7 @@ impl NewClient {
             "requirePKCE".into(),
             self.require_pkce.map_or(Value::Null, Value::from),
         );
+        row.insert("jwks".into(), opt_text(&self.jwks));
         let created = store.create(TABLE, row).await?;
         let client = Client::from_row(&created).ok_or_else(ApiError::internal)?;
         Ok((client, secret))
@@ -570,11 +624,53 @@ struct Presented {
     secret: Option<String>,
     /// Whether they came as HTTP Basic.
     basic: bool,
+    /// A `private_key_jwt` client's signed assertion (RFC 7523), not yet verified.
+    assertion: Option<String>,
+}
+
+/// The `iss` an assertion claims, read without verifying it: only to find the client whose
+/// keys then verify it.
+fn claimed_issuer(jwt: &str) -> Option<String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let payload = URL_SAFE_NO_PAD.decode(jwt.split('.').nth(1)?).ok()?;
+    let claims: Json = serde_json::from_slice(&payload).ok()?;
+    claims.get("iss")?.as_str().map(str::to_owned)
 }
 
 fn presented(req: &AuthRequest) -> Result<Presented, OAuthError> {
     let body_id = req.str_field("client_id").filter(|s| !s.is_empty());
     let body_secret = req.str_field("client_secret").filter(|s| !s.is_empty());
+    if let Some(kind) = req.str_field("client_assertion_type") {
+        let assertion = req
+            .str_field("client_assertion")
+            .filter(|a| kind == ASSERTION_TYPE && !a.is_empty())
+            .ok_or_else(|| {
+                OAuthError::invalid_request(
+                    "client_assertion_type must be jwt-bearer, with a client_assertion",
+                )
+            })?;
+        if body_secret.is_some() || req.header(http::header::AUTHORIZATION).is_some() {
+            return Err(OAuthError::invalid_request(
+                "use one way of client authentication, not two",
+            ));
+        }
+        let client_id = match (body_id, claimed_issuer(assertion)) {
+            (Some(b), Some(iss)) if b != iss => {
+                return Err(OAuthError::invalid_request(
+                    "client_id differs from the assertion's issuer",
+                ));
+            }
+            (Some(b), _) => b.to_owned(),
+            (None, Some(iss)) => iss,
+            (None, None) => return Err(OAuthError::invalid_request("client_id is required")),
+        };
+        return Ok(Presented {
+            client_id,
+            secret: None,
+            basic: false,
+            assertion: Some(assertion.to_owned()),
+        });
+    }
     let basic = req.header(http::header::AUTHORIZATION).and_then(|h| {
         h.strip_prefix("Basic ")
             .or_else(|| h.strip_prefix("basic "))
@@ -605,6 +701,7 @@ fn presented(req: &AuthRequest) -> Result<Presented, OAuthError> {
             client_id: id,
             secret: Some(secret).filter(|s| !s.is_empty()),
             basic: true,
+            assertion: None,
         });
     }
     let client_id = body_id
@@ -614,6 +711,7 @@ fn presented(req: &AuthRequest) -> Result<Presented, OAuthError> {
         client_id,
         secret: body_secret.map(str::to_owned),
         basic: false,
+        assertion: None,
     })
 }
 
@@ -638,6 +736,21 @@ pub async fn authenticate(
         .await?
         .filter(|c| !c.disabled)
         .ok_or_else(|| refuse("client not found"))?;
+    if client.token_endpoint_auth_method == PRIVATE_KEY_JWT || p.assertion.is_some() {
+        let Some(jwt) = p
+            .assertion
+            .as_deref()
+            .filter(|_| client.token_endpoint_auth_method == PRIVATE_KEY_JWT)
+        else {
+            return Err(refuse(
+                "this client must authenticate with private_key_jwt, and only it",
+            ));
+        };
+        return match verify_assertion(ctx, &client, jwt).await? {
+            true => Ok(client),
+            false => Err(refuse("invalid client assertion")),
+        };
+    }
     match (&p.secret, client.is_public()) {
         (Some(_), true) => Err(refuse("a public client has no secret")),
         (None, false) => Err(refuse("missing required credentials")),
@@ -661,6 +774,76 @@ pub async fn authenticate(
         }
         _ => Ok(client),
     }
+}
+
+/// RFC 7523 §3: signed by one of the client's registered keys, `iss` and `sub` the client,
+/// `aud` this server (its issuer or token endpoint), not expired, and its `jti` never seen
+/// before (kept until the assertion's `exp`, so a replay within its life is refused).
+async fn verify_assertion(ctx: &AuthContext, client: &Client, jwt: &str) -> Result<bool, ApiError> {
+    use jsonwebtoken::{Algorithm, Validation};
+    let Ok(header) = jsonwebtoken::decode_header(jwt) else {
+        return Ok(false);
+    };
+    if !matches!(
+        header.alg,
+        Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 | Algorithm::EdDSA
+    ) {
+        return Ok(false);
+    }
+    let keys: Vec<Json> = client
+        .jwks
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<Json>(j).ok())
+        .and_then(|j| j.get("keys").and_then(Json::as_array).cloned())
+        .unwrap_or_default();
+    let issuer = super::issuer(ctx);
+    let mut validation = Validation::new(header.alg);
+    validation.set_audience(&[issuer.clone(), format!("{issuer}/oauth2/token")]);
+    validation.set_issuer(&[client.client_id.as_str()]);
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+    validation.leeway = 30;
+    let candidates = keys.iter().filter_map(Json::as_object).filter(|k| {
+        header.kid.is_none() || k.get("kid").and_then(Json::as_str) == header.kid.as_deref()
+    });
+    let mut claims = None;
+    for jwk in candidates {
+        let Ok(key) = crate::jwt::keys::decoding_key(jwk) else {
+            continue;
+        };
+        if let Ok(data) = jsonwebtoken::decode::<Map<String, Json>>(jwt, &key, &validation) {
+            claims = Some(data.claims);
+            break;
+        }
+    }
+    let Some(claims) = claims else {
+        return Ok(false);
+    };
+    let (Some(sub), Some(jti), Some(exp)) = (
+        claims.get("sub").and_then(Json::as_str),
+        claims.get("jti").and_then(Json::as_str),
+        claims.get("exp").and_then(Json::as_i64),
+    ) else {
+        return Ok(false);
+    };
+    if sub != client.client_id || exp > ctx.now().timestamp() + 3600 {
+        // An assertion meant to live longer than an hour is not a client authentication.
+        return Ok(false);
+    }
+    // One use per jti: the row's insert is the claim (the identifier is unique per client).
+    let identifier = portcullis_core::verification::identifier(
+        "oidc-jti:",
+        &format!("{}:{jti}", client.client_id),
+    );
+    let store = ctx.adapter.as_ref();
+    if portcullis_core::verification::find(ctx, store, &identifier)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let until = DateTime::<Utc>::from_timestamp(exp, 0).unwrap_or_else(|| ctx.now());
+    portcullis_core::verification::create_until(ctx, store, &identifier, "", until).await?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -99,8 +99,18 @@ fn client_body() -> BodySpec {
         ),
         FieldSpec::opt(
             "token_endpoint_auth_method",
-            Ty::OneOf(&["client_secret_basic", "client_secret_post", "none"]),
-            "`none` makes a public client (no secret, PKCE required)",
+            Ty::OneOf(&[
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "none",
+            ]),
+            "`none` makes a public client (no secret, PKCE required); `private_key_jwt` one that signs assertions with its `jwks`",
+        ),
+        FieldSpec::opt(
+            "jwks",
+            Ty::Any,
+            "The public keys (a JWK Set) a `private_key_jwt` client signs with",
         ),
         FieldSpec::opt("grant_types", Ty::Any, "Grant types it may use"),
         FieldSpec::opt("scope", Ty::String, "Space-separated scopes it may ask for"),
