@@ -118,11 +118,16 @@ fn prompt(p: &Params) -> Result<Prompt, &'static str> {
 
 /// The hosted error page, for errors that may not go to the client.
 fn error_page(ctx: &AuthContext, error: &str, description: &str) -> Next {
+    Next::Redirect(error_url(ctx, error, description))
+}
+
+/// The hosted error page's address for an error (also end-session's).
+pub(super) fn error_url(ctx: &AuthContext, error: &str, description: &str) -> String {
     let q = encode(&vec![
         ("error".into(), error.into()),
         ("error_description".into(), description.into()),
     ]);
-    Next::Redirect(format!("{}/error?{q}", ctx.config.auth_url()))
+    format!("{}/error?{q}", ctx.config.auth_url())
 }
 
 /// Where the checked request is answered, and how.
@@ -377,10 +382,11 @@ fn login_redirect(ctx: &AuthContext, params: &Params, now: i64) -> String {
     format!("{}?{}", settings.login_page, encode(&to))
 }
 
-fn signature_of(ctx: &AuthContext, p: &Params) -> String {
+/// What the consent page's signature covers: every parameter but `sig`, in a fixed order.
+fn signed_text(p: &Params) -> String {
     let mut sorted = without(p, &["sig"]);
     sorted.sort();
-    hmac_base64url(ctx.secret(), &format!("oidc-consent:{}", encode(&sorted)))
+    format!("oidc-consent:{}", encode(&sorted))
 }
 
 /// The consent page with the request signed, valid as long as a code would be.
@@ -391,7 +397,7 @@ fn consent_redirect(ctx: &AuthContext, params: &Params) -> String {
         "exp".into(),
         (ctx.now().timestamp() + settings.code_ttl).to_string(),
     ));
-    let sig = signature_of(ctx, &p);
+    let sig = hmac_base64url(ctx.secret(), &signed_text(&p));
     p.push(("sig".into(), sig));
     format!("{}?{}", settings.consent_page, encode(&p))
 }
@@ -402,15 +408,7 @@ pub fn verified_query(ctx: &AuthContext, query: &str) -> Option<Params> {
         .into_owned()
         .collect();
     let sig = get(&p, "sig")?;
-    if !verify_base64url(
-        ctx.secret(),
-        &format!("oidc-consent:{}", {
-            let mut sorted = without(&p, &["sig"]);
-            sorted.sort();
-            encode(&sorted)
-        }),
-        sig,
-    ) {
+    if !verify_base64url(ctx.secret(), &signed_text(&p), sig) {
         return None;
     }
     let exp = get(&p, "exp")?.parse::<i64>().ok()?;

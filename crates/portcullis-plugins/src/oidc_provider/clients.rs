@@ -72,9 +72,9 @@ pub struct Client {
     jwks: Option<String>,
 }
 
-/// A string-array column: JSON (Better Auth's `string[]` on every database), or the comma list
-/// older rows hold.
-fn strings(v: Option<&Value>) -> Option<Vec<String>> {
+/// A string-array column (scopes, redirect URIs, grant types): JSON (Better Auth's `string[]`
+/// on every database), or the comma- or space-separated list older rows hold.
+pub fn strings(v: Option<&Value>) -> Option<Vec<String>> {
     let list = |j: &Json| {
         j.as_array().map(|a| {
             a.iter()
@@ -88,7 +88,7 @@ fn strings(v: Option<&Value>) -> Option<Vec<String>> {
         Value::String(s) => match serde_json::from_str::<Json>(s) {
             Ok(j) if j.is_array() => list(&j),
             _ => Some(
-                s.split(',')
+                s.split([',', ' '])
                     .map(str::trim)
                     .filter(|p| !p.is_empty())
                     .map(str::to_owned)

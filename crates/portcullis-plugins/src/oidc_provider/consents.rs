@@ -16,20 +16,7 @@ use super::errors::CONSENT_NOT_FOUND;
 pub const TABLE: &str = "oauthConsent";
 
 fn scopes_of(row: &Row) -> Vec<String> {
-    match row.get("scopes") {
-        Some(Value::Json(Json::Array(a))) => a
-            .iter()
-            .filter_map(Json::as_str)
-            .map(str::to_owned)
-            .collect(),
-        Some(Value::String(s)) => serde_json::from_str::<Vec<String>>(s).unwrap_or_else(|_| {
-            s.split([',', ' '])
-                .filter(|x| !x.is_empty())
-                .map(str::to_owned)
-                .collect()
-        }),
-        _ => Vec::new(),
-    }
+    super::clients::strings(row.get("scopes")).unwrap_or_default()
 }
 
 async fn find(store: &dyn Store, client_id: &str, user_id: &str) -> Result<Option<Row>, ApiError> {

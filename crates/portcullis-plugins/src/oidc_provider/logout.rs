@@ -10,15 +10,11 @@ use portcullis_core::routes::session::end_browser_session;
 use portcullis_core::{ApiError, AuthContext};
 use serde_json::Value as Json;
 
-use super::authorize::{Params, browser_session};
+use super::authorize::{Params, browser_session, error_url};
 use super::clients;
 
 fn error_page(ctx: &AuthContext, description: &str) -> AuthResponse {
-    let q = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("error", "invalid_request")
-        .append_pair("error_description", description)
-        .finish();
-    AuthResponse::redirect(&format!("{}/error?{q}", ctx.config.auth_url()))
+    AuthResponse::redirect(&error_url(ctx, "invalid_request", description))
 }
 
 pub async fn end_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {

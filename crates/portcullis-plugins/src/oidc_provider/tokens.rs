@@ -53,15 +53,7 @@ pub struct Stored {
 impl Stored {
     fn from_row(row: &Row) -> Option<Self> {
         let text = |k: &str| row.get(k).and_then(Value::as_str).map(str::to_owned);
-        let scopes = match row.get("scopes") {
-            Some(Value::Json(Json::Array(a))) => a
-                .iter()
-                .filter_map(Json::as_str)
-                .map(str::to_owned)
-                .collect(),
-            Some(Value::String(s)) => serde_json::from_str(s).unwrap_or_default(),
-            _ => Vec::new(),
-        };
+        let scopes = super::clients::strings(row.get("scopes")).unwrap_or_default();
         Some(Stored {
             id: text("id")?,
             client_id: text("clientId")?,
