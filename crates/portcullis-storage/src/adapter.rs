@@ -241,6 +241,14 @@ impl std::fmt::Display for AppliedMigration {
     }
 }
 
+/// What `migrate` would change ([`Adapter::plan_migration`]): the report it would give and the
+/// statements it would run, in order.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct MigrationPlan {
+    pub report: MigrationReport,
+    pub statements: Vec<String>,
+}
+
 /// Report of what `migrate` changed.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct MigrationReport {
@@ -266,6 +274,10 @@ pub trait Adapter: Store {
     /// Creates missing tables, columns and indexes (never dropping or altering what exists),
     /// then runs the schema's numbered migrations not yet recorded, once each, in order.
     async fn migrate(&self, schema: &Schema) -> Result<MigrationReport>;
+    /// What `migrate` would do now, without doing it: its report and its statements.
+    async fn plan_migration(&self, schema: &Schema) -> Result<MigrationPlan>;
+    /// The columns `table` has in the live database; empty when it does not exist.
+    async fn table_columns(&self, table: &str) -> Result<std::collections::HashSet<String>>;
     /// A cheap round trip for health checks.
     async fn ping(&self) -> Result<()>;
     fn backend_name(&self) -> &'static str;

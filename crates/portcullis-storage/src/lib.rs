@@ -12,8 +12,8 @@ pub mod sql;
 pub mod value;
 
 pub use adapter::{
-    Adapter, AppliedMigration, MigrationReport, Query, SortDirection, StorageError, Store,
-    Transaction, Where, WhereOp,
+    Adapter, AppliedMigration, MigrationPlan, MigrationReport, Query, SortDirection, StorageError,
+    Store, Transaction, Where, WhereOp,
 };
 pub use redis_storage::RedisStorage;
 pub use schema::{

@@ -1,4 +1,7 @@
-//! The `portcullis` binary: `serve`, `migrate`, `secret generate`, `healthcheck`, `openapi`.
+//! The `portcullis` binary: `serve`, `migrate`, `import`, `export`, `user`, `oauth-client`,
+//! `jwks rotate`, `secret generate`, `healthcheck`, `openapi`.
+
+mod moving;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -48,7 +51,23 @@ enum Command {
     /// Start the server (migrates the database first unless PORTCULLIS_NO_AUTO_MIGRATE=true).
     Serve,
     /// Create missing tables, columns and indexes. Never drops anything.
-    Migrate,
+    Migrate {
+        /// Print what would change and the SQL that would run; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(subcommand)]
+        command: Option<MigrateCommand>,
+    },
+    /// Import users from another auth system into DATABASE_URL's database (safe to repeat
+    /// and to resume; see README "Moving to Portcullis").
+    Import(moving::ImportArgs),
+    /// Write every user with their accounts (password hashes and tokens included) as JSON
+    /// lines, for moving elsewhere.
+    Export {
+        /// A file to write (created readable by its owner only); standard output otherwise.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Secrets.
     Secret {
         #[command(subcommand)]
@@ -74,6 +93,12 @@ enum Command {
     Healthcheck,
     /// Print the OpenAPI 3.1 document.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum MigrateCommand {
+    /// Show what the database lacks for the enabled plugins; exit 1 when anything is missing.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -221,10 +246,18 @@ async fn serve() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn migrate() -> anyhow::Result<()> {
+async fn migrate(dry_run: bool, command: Option<MigrateCommand>) -> anyhow::Result<bool> {
     let config = load_config()?;
     init_logging(&config);
     let app = portcullis_server::build_app(config, false).await?;
+    match (command, dry_run) {
+        (Some(MigrateCommand::Status), _) => return moving::migrate_plan(&app.ctx, false).await,
+        (None, true) => {
+            moving::migrate_plan(&app.ctx, true).await?;
+            return Ok(true);
+        }
+        (None, false) => {}
+    }
     let report = app
         .ctx
         .adapter
@@ -247,7 +280,22 @@ async fn migrate() -> anyhow::Result<()> {
             println!("applied migration {m}");
         }
     }
-    Ok(())
+    Ok(true)
+}
+
+async fn import(args: moving::ImportArgs, dry_run: bool) -> anyhow::Result<()> {
+    let config = load_config()?;
+    init_logging(&config);
+    // A dry run writes nothing, tables included.
+    let app = portcullis_server::build_app(config, !dry_run).await?;
+    moving::import(&app.ctx, args).await
+}
+
+async fn export(output: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let config = load_config()?;
+    init_logging(&config);
+    let app = portcullis_server::build_app(config, false).await?;
+    moving::export(&app.ctx, output).await
 }
 
 /// A plain HTTP/1.1 GET to the local server; no client library needed for a probe.
@@ -440,7 +488,12 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         .build()?;
     match cli.command {
         Command::Serve => rt.block_on(serve()).map(|_| true),
-        Command::Migrate => rt.block_on(migrate()).map(|_| true),
+        Command::Migrate { dry_run, command } => rt.block_on(migrate(dry_run, command)),
+        Command::Import(args) => {
+            let dry_run = args.dry_run();
+            rt.block_on(import(args, dry_run)).map(|_| true)
+        }
+        Command::Export { output } => rt.block_on(export(output)).map(|_| true),
         Command::Openapi => rt.block_on(openapi()).map(|_| true),
         Command::Healthcheck => healthcheck(),
         Command::User { command } => rt.block_on(user_command(command)).map(|_| true),

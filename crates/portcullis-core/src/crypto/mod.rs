@@ -3,6 +3,7 @@
 
 pub mod email_token;
 pub mod hash_memory;
+pub mod imported_hash;
 pub mod password;
 pub mod sign;
 pub mod symmetric;

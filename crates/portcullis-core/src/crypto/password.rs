@@ -1,5 +1,6 @@
 //! Password hashing: argon2id (OWASP parameters) by default; Better Auth's scrypt as an option
-//! and for verifying imported hashes; bcrypt for verifying. Hashing runs on threads of its own,
+//! and for verifying imported hashes; bcrypt, PBKDF2 and Firebase's scrypt (`imported_hash`) for
+//! verifying. Hashing runs on threads of its own,
 //! as many as hashes may run at once and at a lower scheduling priority than the async workers,
 //! so that a sign-in flood cannot starve session checks.
 //!
@@ -17,7 +18,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::crypto::hash_memory;
+use crate::crypto::{hash_memory, imported_hash};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -201,6 +202,12 @@ fn verify_sync(
     }
     if stored.starts_with("$2a$") || stored.starts_with("$2b$") || stored.starts_with("$2y$") {
         let ok = bcrypt::verify(password, stored).unwrap_or(false);
+        return Verified {
+            ok,
+            needs_rehash: ok,
+        };
+    }
+    if let Some(ok) = imported_hash::verify(password, stored) {
         return Verified {
             ok,
             needs_rehash: ok,

@@ -18,7 +18,7 @@ use super::kept::{KEEP_IDLE_FOR, KeptConnections, most_to_keep, on_kept};
 use super::migrate;
 use super::session_checks::{Answer, SessionChecks, Statements};
 use crate::adapter::{
-    Adapter, MigrationReport, Query, Result, StorageError, Store, Transaction, Where,
+    Adapter, MigrationPlan, MigrationReport, Query, Result, StorageError, Store, Transaction, Where,
 };
 use crate::schema::{FieldType, Schema, Table};
 use crate::value::{Row, Value, iso, parse_date};
@@ -71,6 +71,22 @@ impl SqlAdapter {
         session_check_lanes: usize,
         schema: Arc<Schema>,
     ) -> Result<Self> {
+        Self::open(url, pool_size, session_check_lanes, schema, false).await
+    }
+
+    /// Connects to a database to read from, such as another Better Auth's for an import: a
+    /// SQLite file must exist and is opened read-only; `schema` names what to read.
+    pub async fn connect_read_only(url: &str, schema: Arc<Schema>) -> Result<Self> {
+        Self::open(url, 2, 0, schema, true).await
+    }
+
+    async fn open(
+        url: &str,
+        pool_size: u32,
+        session_check_lanes: usize,
+        schema: Arc<Schema>,
+        read_only: bool,
+    ) -> Result<Self> {
         // Connections kept between queries: fewer than the lanes leave to the pool.
         let kept = |dialect: Dialect| {
             most_to_keep(
@@ -80,13 +96,18 @@ impl SqlAdapter {
         };
         let pool = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
-                .map_err(|e| StorageError::UnsupportedUrl(e.to_string()))?
-                .create_if_missing(true)
-                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                // FULL: a committed write survives a crash of the process or the machine.
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5));
+                .map_err(|e| StorageError::UnsupportedUrl(e.to_string()))?;
+            let opts = if read_only {
+                // Another system's database: opened as it is, never created or switched to WAL.
+                opts.read_only(true)
+            } else {
+                opts.create_if_missing(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    // FULL: a committed write survives a crash of the process or the machine.
+                    .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+                    .foreign_keys(true)
+            }
+            .busy_timeout(Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()
                 .max_connections(pool_size.max(1))
                 .acquire_timeout(Duration::from_secs(5))
@@ -945,6 +966,22 @@ impl Adapter for SqlAdapter {
             Pool::Sqlite(p) => migrate::run_sqlite(p.pool(), schema).await,
             Pool::Postgres(p) => migrate::run_pg(p.pool(), schema).await,
             Pool::Mysql(p) => migrate::run_mysql(p.pool(), schema).await,
+        }
+    }
+
+    async fn plan_migration(&self, schema: &Schema) -> Result<MigrationPlan> {
+        match &self.pool {
+            Pool::Sqlite(p) => migrate::plan(&mut *p.pool().acquire().await?, schema).await,
+            Pool::Postgres(p) => migrate::plan(&mut *p.pool().acquire().await?, schema).await,
+            Pool::Mysql(p) => migrate::plan(&mut *p.pool().acquire().await?, schema).await,
+        }
+    }
+
+    async fn table_columns(&self, table: &str) -> Result<std::collections::HashSet<String>> {
+        match &self.pool {
+            Pool::Sqlite(p) => migrate::columns(&mut *p.pool().acquire().await?, table).await,
+            Pool::Postgres(p) => migrate::columns(&mut *p.pool().acquire().await?, table).await,
+            Pool::Mysql(p) => migrate::columns(&mut *p.pool().acquire().await?, table).await,
         }
     }
 

@@ -10,7 +10,7 @@ use sqlx::{MySqlPool, PgPool, Row as _, SqlitePool};
 
 use super::backend::{bind_mysql, bind_pg, bind_sqlite};
 use super::generator::{self, Dialect, Generator, SCHEMA_VERSION_TABLE, Statement};
-use crate::adapter::{AppliedMigration, MigrationReport, Result, StorageError};
+use crate::adapter::{AppliedMigration, MigrationPlan, MigrationReport, Result, StorageError};
 use crate::schema::{Field, FieldType, Migration, MigrationStep, Schema, Table, TableIndex};
 
 fn column_ddl(d: Dialect, t: &Table, f: &Field, new_table: bool) -> String {
@@ -220,7 +220,7 @@ fn duplicate_rows(t: &Table, index: &TableIndex, name: &str) -> StorageError {
 /// The connection `migrate` works on, holding the migration lock. On PostgreSQL and SQLite it
 /// is inside the one transaction of the whole run.
 #[async_trait]
-trait MigrateConn: Send {
+pub(super) trait MigrateConn: Send {
     const DIALECT: Dialect;
     /// One statement, without parameters.
     async fn run(&mut self, sql: &str) -> Result<()>;
@@ -565,6 +565,66 @@ async fn create_table_indexes<C: MigrateConn>(
         report.created_indexes.push(name);
     }
     Ok(())
+}
+
+/// `migrate` against the live schema, with its changes written down instead of made.
+struct DryRun<'c, C> {
+    conn: &'c mut C,
+    statements: Vec<String>,
+}
+
+#[async_trait]
+impl<C: MigrateConn> MigrateConn for DryRun<'_, C> {
+    const DIALECT: Dialect = C::DIALECT;
+    async fn run(&mut self, sql: &str) -> Result<()> {
+        self.statements.push(sql.to_owned());
+        Ok(())
+    }
+    async fn run_script(&mut self, sql: &str) -> Result<()> {
+        self.statements.push(sql.trim().to_owned());
+        Ok(())
+    }
+    async fn run_statement(&mut self, stmt: &Statement) -> Result<u64> {
+        let params: Vec<String> = stmt.params.iter().map(|(v, _)| format!("{v:?}")).collect();
+        self.statements
+            .push(format!("{} -- parameters: {}", stmt.sql, params.join(", ")));
+        Ok(0)
+    }
+    async fn count(&mut self, sql: &str) -> Result<i64> {
+        // A duplicate check reads the live rows; a table the plan would create has none (its
+        // query fails, outside any transaction, harming nothing).
+        Ok(self.conn.count(sql).await.unwrap_or(0))
+    }
+    async fn columns(&mut self, table: &str) -> Result<HashSet<String>> {
+        self.conn.columns(table).await
+    }
+    async fn index_names(&mut self) -> Result<HashSet<String>> {
+        self.conn.index_names().await
+    }
+    async fn versions(&mut self) -> Result<HashMap<String, i64>> {
+        if self.conn.columns(SCHEMA_VERSION_TABLE).await?.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.conn.versions().await
+    }
+}
+
+/// What `migrate` would do on `conn` now: read the live schema, change nothing.
+pub(super) async fn plan<C: MigrateConn>(conn: &mut C, schema: &Schema) -> Result<MigrationPlan> {
+    let mut dry = DryRun {
+        conn,
+        statements: Vec::new(),
+    };
+    let report = migrate_locked(&mut dry, schema).await?;
+    Ok(MigrationPlan {
+        report,
+        statements: dry.statements,
+    })
+}
+
+/// The columns `table` has; empty when it does not exist.
+pub(super) async fn columns<C: MigrateConn>(conn: &mut C, table: &str) -> Result<HashSet<String>> {
+    conn.columns(table).await
 }
 
 pub async fn run_sqlite(pool: &SqlitePool, schema: &Schema) -> Result<MigrationReport> {
