@@ -44,6 +44,12 @@ fn main() -> std::process::ExitCode {
         .test_needing("import_supabase", &pg, FLAVOR, || {
             Box::pin(import_then_sign_in("supabase"))
         })
+        .test_needing(
+            "import_into_postgres_and_mariadb",
+            &[Service::POSTGRES, Service::MYSQL],
+            FLAVOR,
+            || Box::pin(import_into_postgres_and_mariadb()),
+        )
         .test("an_interrupted_import_resumes_to_the_same_rows", || {
             Box::pin(an_interrupted_import_resumes_to_the_same_rows())
         })
@@ -272,10 +278,15 @@ async fn stored_password(conn: &mut sqlx::SqliteConnection, user_id: &str) -> Op
     .flatten()
 }
 
-/// A TOTP code from Debian's oathtool, an implementation apart from ours.
-fn oathtool(base32: &str) -> String {
+/// A TOTP code from Debian's oathtool, an implementation apart from ours, for a key given in
+/// base32 or (`hex:`…) in hex.
+fn oathtool(key: &str) -> String {
+    let args = match key.strip_prefix("hex:") {
+        Some(hex) => vec!["--totp", hex],
+        None => vec!["--totp", "-b", key],
+    };
     let out = Command::new("oathtool")
-        .args(["--totp", "-b", base32])
+        .args(args)
         .output()
         .unwrap_or_else(|e| panic!("oathtool (apt-get install oathtool): {e}"));
     assert!(out.status.success(), "oathtool: {out:?}");
@@ -306,9 +317,15 @@ async fn import_then_sign_in(source: &'static str) {
     let scratch = Scratch::new(source);
     let target = scratch.db_url("portcullis.db");
     let env = server_env(&target);
+    let mut spec = spec;
     let input = materialize(source, &spec, &scratch).await;
+    let mut extra = Vec::new();
+    if source == "better-auth" {
+        extra = seal_a_second_factor_with_the_source_secret(&input.inputs[0], &mut spec).await;
+    }
     let report_path = scratch.path("report.json");
-    let args = import_args(source, &spec, &input.inputs, &report_path);
+    let mut args = import_args(source, &spec, &input.inputs, &report_path);
+    args.extend(extra.iter().cloned());
     let printed = ok(&portcullis(&args, &env, &scratch.dir), "import");
     let report = read_report(&report_path);
 
@@ -482,7 +499,8 @@ async fn import_then_sign_in(source: &'static str) {
 
     // Again: everything is present, nothing is created twice.
     let again = scratch.path("again.json");
-    let args = import_args(source, &spec, &input.inputs, &again);
+    let mut args = import_args(source, &spec, &input.inputs, &again);
+    args.extend(extra);
     ok(&portcullis(&args, &env, &scratch.dir), "second import");
     let second = read_report(&again);
     assert_eq!(second["imported"], 0, "{source}: {second}");
@@ -495,6 +513,43 @@ async fn import_then_sign_in(source: &'static str) {
     let after = counts(&mut db).await;
     // Sign-ins added sessions; users and accounts are as they were.
     assert_eq!((after.0, after.1), (before.0, before.1), "{source}");
+}
+
+/// The source's own `BETTER_AUTH_SECRET`, unlike the server's: what it sealed must be opened
+/// with it and sealed again.
+const SOURCE_SECRET: &str = "the-other-better-auth-secret-0123456789abcdef";
+/// Better Auth uses its TOTP secret's text as the HMAC key.
+const SOURCE_TOTP_KEY: &str = "BetterAuthTotpKey-0001";
+
+/// Gives the fixture's first user a TOTP factor sealed by the source as Better Auth seals it
+/// (XChaCha20-Poly1305 under the source's secret); returns the option that names that secret.
+async fn seal_a_second_factor_with_the_source_secret(url: &str, spec: &mut Value) -> Vec<String> {
+    use portcullis_core::crypto::symmetric::encrypt;
+    let user = &mut spec["users"][0];
+    let id = user["id"].as_str().unwrap_or_default().to_owned();
+    let key_hex: String = SOURCE_TOTP_KEY
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    user["totpBase32"] = format!("hex:{key_hex}").into();
+    let mut conn = sqlite(url).await;
+    sqlx::query(
+        "INSERT INTO \"twoFactor\" (id, secret, \"backupCodes\", \"userId\", verified) \
+         VALUES ('tf-alice', ?, ?, ?, 1)",
+    )
+    .bind(encrypt(SOURCE_SECRET.as_bytes(), SOURCE_TOTP_KEY))
+    .bind(encrypt(SOURCE_SECRET.as_bytes(), "[\"code-one\"]"))
+    .bind(&id)
+    .execute(&mut conn)
+    .await
+    .unwrap_or_else(|e| panic!("twoFactor row: {e}"));
+    sqlx::query("UPDATE \"user\" SET \"twoFactorEnabled\" = 1 WHERE id = ?")
+        .bind(&id)
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("twoFactorEnabled: {e}"));
+    conn.close().await.ok();
+    vec!["--source-secret".into(), SOURCE_SECRET.into()]
 }
 
 /// An Auth0 export of `n` users (one bcrypt hash for all: the import never checks it).
@@ -786,5 +841,93 @@ async fn export_writes_users_with_their_accounts() {
                 "{line}"
             );
         }
+    }
+}
+
+/// The credential hash of `user_id`, read through `portcullis export` (any database).
+fn exported_password(env: &[(&str, String)], dir: &Path, user_id: &str) -> Option<String> {
+    let text = ok(&portcullis(&["export".into()], env, dir), "export");
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["user"]["id"] == user_id)?["accounts"]
+        .as_array()?
+        .iter()
+        .find(|a| a["providerId"] == "credential")?["password"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+async fn import_into_postgres_and_mariadb() {
+    use portcullis_testkit::backend::{Backend, fresh_database};
+    let spec = expected("keycloak");
+    let users = spec["users"].as_array().cloned().unwrap_or_default();
+    for backend in [Backend::Postgres, Backend::Mysql] {
+        let scratch = Scratch::new(backend.name());
+        let (url, _guard) = fresh_database(backend, &scratch.dir)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+        let env = server_env(&url);
+        let input = fixtures().join("keycloak-realm.json").display().to_string();
+        let report = scratch.path("r.json");
+        let args = import_args("keycloak", &spec, std::slice::from_ref(&input), &report);
+        let printed = ok(&portcullis(&args, &env, &scratch.dir), "import");
+        assert_eq!(
+            read_report(&report)["imported"].as_u64(),
+            Some(users.len() as u64),
+            "{}: {printed}",
+            backend.name()
+        );
+        let server = Instance::start(&env).await;
+        for user in &users {
+            let (Some(email), Some(password), Some(id)) = (
+                user["email"].as_str(),
+                user["password"].as_str(),
+                user["id"].as_str(),
+            ) else {
+                continue;
+            };
+            let before = exported_password(&env, &scratch.dir, id).unwrap_or_default();
+            assert!(
+                before.starts_with("$pbkdf2-sha"),
+                "{}: {before}",
+                backend.name()
+            );
+            let res = sign_in(&server, email, password).await;
+            assert_eq!(
+                res.status,
+                200,
+                "{} {email}: {}",
+                backend.name(),
+                res.describe()
+            );
+            if let Some(key) = user["totpBase32"].as_str() {
+                let verified = server
+                    .send(
+                        Request::post("/api/auth/two-factor/verify-totp")
+                            .origin(ORIGIN)
+                            .cookie(&cookie_header(&res))
+                            .json(&json!({ "code": oathtool(key) })),
+                    )
+                    .await;
+                assert_eq!(
+                    verified.status,
+                    200,
+                    "{}: {}",
+                    backend.name(),
+                    verified.describe()
+                );
+            }
+            let after = exported_password(&env, &scratch.dir, id).unwrap_or_default();
+            assert!(
+                after.starts_with("$argon2id$"),
+                "{}: {after}",
+                backend.name()
+            );
+        }
+        drop(server);
+        let again = scratch.path("again.json");
+        let args = import_args("keycloak", &spec, &[input], &again);
+        ok(&portcullis(&args, &env, &scratch.dir), "second import");
+        assert_eq!(read_report(&again)["imported"], 0, "{}", backend.name());
     }
 }
