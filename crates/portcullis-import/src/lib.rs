@@ -74,6 +74,12 @@ pub async fn run(ctx: &AuthContext, options: &ImportOptions) -> Result<Report, I
         options.dry_run,
     )
     .await?;
+    let links_anything = entries
+        .iter()
+        .any(|e| matches!(e, Entry::Person(p) if !p.accounts.is_empty()));
+    if links_anything {
+        writer.read_links().await?;
+    }
     let (start, mut report) = match writer.checkpoint().await? {
         Some(c) if !c.finished && !options.dry_run && c.position <= total => {
             let mut report = c.report;

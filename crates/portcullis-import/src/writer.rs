@@ -15,7 +15,7 @@ use portcullis_core::AuthContext;
 use portcullis_core::crypto::symmetric::{self, SealingKeys};
 use portcullis_storage::{
     Adapter, Field, FieldType, Query, Row, Schema, SqlAdapter, StorageError, Store, Table, Value,
-    Where,
+    Where, WhereOp,
 };
 
 use crate::ImportError;
@@ -63,6 +63,7 @@ struct Added {
     emails: Vec<(String, String)>,
     usernames: Vec<String>,
     not_imported: Vec<String>,
+    links: Vec<((String, String), String)>,
 }
 
 /// What the database already holds for the ids, addresses and accounts of one batch.
@@ -71,7 +72,6 @@ struct Known {
     ids: HashMap<String, HashSet<String>>,
     email_owner: HashMap<String, String>,
     usernames: HashSet<String>,
-    linked: HashMap<(String, String), String>,
 }
 
 pub(crate) struct Writer<'a> {
@@ -85,6 +85,10 @@ pub(crate) struct Writer<'a> {
     seen_emails: HashMap<String, String>,
     taken_usernames: HashSet<String>,
     not_imported: HashSet<String>,
+    /// Provider accounts linked here, by (provider, the provider's id): read once at the start
+    /// (`account` has no index on the provider's id: one scan, not one per batch) and kept up
+    /// to date with what the run links.
+    linked: HashMap<(String, String), String>,
 }
 
 impl<'a> Writer<'a> {
@@ -129,7 +133,29 @@ impl<'a> Writer<'a> {
             seen_emails: HashMap::new(),
             taken_usernames: HashSet::new(),
             not_imported: HashSet::new(),
+            linked: HashMap::new(),
         })
+    }
+
+    /// Reads which provider accounts are linked to whom, for inputs that bring some.
+    pub async fn read_links(&mut self) -> Result<(), ImportError> {
+        let rows = self
+            .db
+            .find_many(
+                "account",
+                &Query::filter(vec![Where::op("providerId", WhereOp::Ne, "credential")]),
+            )
+            .await?;
+        for r in rows {
+            if let (Some(p), Some(a), Some(u)) = (
+                text(&r, "providerId"),
+                text(&r, "accountId"),
+                text(&r, "userId"),
+            ) {
+                self.linked.insert((p, a), u);
+            }
+        }
+        Ok(())
     }
 
     /// The stored progress of this run, if an earlier run of the same input left one.
@@ -277,6 +303,7 @@ impl<'a> Writer<'a> {
         self.seen_emails.extend(added.emails);
         self.taken_usernames.extend(added.usernames);
         self.not_imported.extend(added.not_imported);
+        self.linked.extend(added.links);
     }
 
     async fn save_position(
@@ -302,11 +329,11 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// One query per kind for the whole batch: which ids exist, who owns each address, which
-    /// usernames are taken, and which provider accounts are linked to whom.
+    /// One query per kind for the whole batch: which ids exist, who owns each address, and which
+    /// usernames are taken.
     async fn known(&self, store: &dyn Store, entries: &[Entry]) -> Result<Known, StorageError> {
         let mut ids: HashMap<String, Vec<Value>> = HashMap::new();
-        let (mut emails, mut usernames, mut account_ids) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut emails, mut usernames) = (Vec::new(), Vec::new());
         for entry in entries {
             match entry {
                 Entry::Person(p) => {
@@ -316,9 +343,6 @@ impl<'a> Writer<'a> {
                     emails.push(Value::from(p.email.clone()));
                     if let Some(u) = &p.username {
                         usernames.push(Value::from(u.to_lowercase()));
-                    }
-                    for a in &p.accounts {
-                        account_ids.push(Value::from(a.account_id.clone()));
                     }
                 }
                 Entry::Row { table, row } => {
@@ -363,23 +387,6 @@ impl<'a> Writer<'a> {
             {
                 if let Some(u) = text(&r, "username") {
                     known.usernames.insert(u);
-                }
-            }
-        }
-        if !account_ids.is_empty() {
-            for r in store
-                .find_many(
-                    "account",
-                    &Query::filter(vec![Where::is_in("accountId", account_ids)]),
-                )
-                .await?
-            {
-                if let (Some(p), Some(a), Some(u)) = (
-                    text(&r, "providerId"),
-                    text(&r, "accountId"),
-                    text(&r, "userId"),
-                ) {
-                    known.linked.insert((p, a), u);
                 }
             }
         }
@@ -533,7 +540,11 @@ impl<'a> Writer<'a> {
         }
         for linked in &p.accounts {
             let key = (linked.provider_id.clone(), linked.account_id.clone());
-            if let Some(owner) = known.linked.get(&key).filter(|o| **o != p.id) {
+            let owner = self
+                .linked
+                .get(&key)
+                .or_else(|| added.links.iter().find(|(k, _)| *k == key).map(|(_, u)| u));
+            if let Some(owner) = owner.filter(|o| **o != p.id) {
                 report.conflict(
                     p.id.clone(),
                     format!(
@@ -548,6 +559,7 @@ impl<'a> Writer<'a> {
                     .create("account", self.linked_row(p, linked, created, updated))
                     .await?;
             }
+            added.links.push((key, p.id.clone()));
             report.created("account");
         }
         if let Some(key) = totp {

@@ -57,6 +57,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("id_token_keys_are_fetched_again_for_a_new_key_id", |b| {
             Box::pin(id_token_keys_are_fetched_again_for_a_new_key_id(b))
         })
+        .per_backend("an_imported_google_account_signs_in_as_its_user", |b| {
+            Box::pin(an_imported_google_account_signs_in_as_its_user(b))
+        })
         .run()
 }
 
@@ -1908,4 +1911,66 @@ async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
         let _ = axum::serve(listener, app).await;
     });
     (base, task)
+}
+
+/// A user brought over by `portcullis import` (here from Auth0's export) signs in with the
+/// Google account they had: the provider's id for them finds the imported user, whose old
+/// address differs from the one the provider now reports, so nothing but the linked account
+/// can have matched.
+async fn an_imported_google_account_signs_in_as_its_user(backend: Backend) {
+    use portcullis_import::{ImportOptions, SourceKind, SourceOptions};
+    let op = OidcProvider::start(3600);
+    let i = op.issuer.as_str();
+    let env = [
+        ("GOOGLE_CLIENT_ID", CLIENT.to_owned()),
+        ("GOOGLE_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+        ("GOOGLE_AUTHORIZATION_URL", format!("{i}/auth")),
+        ("GOOGLE_TOKEN_URL", format!("{i}/token")),
+        ("GOOGLE_USERINFO_URL", format!("{i}/me")),
+        ("GOOGLE_JWKS_URL", format!("{i}/jwks")),
+        ("GOOGLE_ISSUER", i.to_owned()),
+    ];
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (srv, _f) = server(backend, "", &env_refs).await;
+
+    // The provider's subject for the login `gina` is `gina`.
+    let export = tempfile_path::TempToml::new(
+        &json!({
+            "user_id": "google-oauth2|gina",
+            "email": "gina.before@old-company.example",
+            "email_verified": true,
+            "name": "Gina Imported",
+            "created_at": "2023-05-01T09:00:00.000Z",
+            "identities": [{"provider": "google-oauth2", "user_id": "gina", "isSocial": true}],
+        })
+        .to_string(),
+    );
+    let report = portcullis_import::run(
+        &srv.app.ctx,
+        &ImportOptions {
+            source: SourceKind::Auth0,
+            inputs: vec![export.path()],
+            source_options: SourceOptions::default(),
+            dry_run: false,
+            batch_size: 10,
+            progress: false,
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("import: {e}"));
+    assert_eq!(report.imported, 1, "{report}");
+
+    let mut agent = srv.agent();
+    let res = dance(&mut agent, &op, "google", "gina", json!({})).await;
+    // An existing user goes to callbackURL, a new one to newUserCallbackURL.
+    redirects_to(&res, "/dashboard");
+    let session = agent.get_session().await.unwrap_or_default();
+    assert_eq!(session["user"]["id"], "google-oauth2|gina", "{session}");
+    assert_eq!(session["user"]["email"], "gina.before@old-company.example");
+    let users = srv
+        .adapter()
+        .count("user", &[])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(users, 1, "no second user was made");
 }
