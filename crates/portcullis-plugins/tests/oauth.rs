@@ -86,7 +86,19 @@ fn free_port() -> u16 {
 }
 
 impl OidcProvider {
+    /// Starts the provider on a free port. Another test may take that port between the choice
+    /// and the provider's listen (the suites run in parallel): the provider then exits before
+    /// its ready line, and a new port is tried.
     fn start(access_token_ttl: u64) -> OidcProvider {
+        for _ in 0..4 {
+            if let Some(op) = Self::try_start(access_token_ttl) {
+                return op;
+            }
+        }
+        panic!("the OpenID provider did not start on four free ports in a row");
+    }
+
+    fn try_start(access_token_ttl: u64) -> Option<OidcProvider> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/oidc");
         assert!(
             std::path::Path::new(dir)
@@ -116,16 +128,16 @@ impl OidcProvider {
         let mut reader = std::io::BufReader::new(stdout);
         std::io::BufRead::read_line(&mut reader, &mut line)
             .unwrap_or_else(|e| panic!("provider output: {e}"));
-        let issuer = line
-            .trim()
-            .strip_prefix("ready ")
-            .unwrap_or_else(|| panic!("provider did not start: {line}"))
-            .to_owned();
-        OidcProvider {
+        let Some(issuer) = line.trim().strip_prefix("ready ").map(str::to_owned) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        };
+        Some(OidcProvider {
             child,
             issuer,
             _stdout: reader,
-        }
+        })
     }
 
     /// `[[generic_oauth]]` for this provider, by discovery.
