@@ -113,7 +113,7 @@ pub async fn run(ctx: &AuthContext, options: &ImportOptions) -> Result<Report, I
         ));
     }
     bar.finish_and_clear();
-    writer.finish_run(&report).await?;
+    writer.finish_run(position, &report).await?;
     Ok(report)
 }
 

@@ -89,6 +89,15 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// "First Last", or whichever of the two there is.
+pub fn full_name(first: Option<String>, last: Option<String>) -> String {
+    [first, last]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A name for a user the source gave none: the address's local part, as Better Auth's own
 /// sign-up forms suggest.
 pub fn name_or_local_part(name: Option<String>, email: &str) -> String {

@@ -207,23 +207,12 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    pub async fn finish_run(&self, report: &Report) -> Result<(), ImportError> {
+    /// Records the end of the run at input position `end`.
+    pub async fn finish_run(&self, end: u64, report: &Report) -> Result<(), ImportError> {
         if self.dry_run {
             return Ok(());
         }
-        let now = self.ctx.now();
-        let mut set = Row::new();
-        set.insert("report".into(), report_json(report));
-        set.insert("updatedAt".into(), now.into());
-        set.insert("finishedAt".into(), now.into());
-        self.db
-            .update(
-                CHECKPOINT_TABLE,
-                &[Where::eq("id", self.run_id.as_str())],
-                set,
-            )
-            .await?;
-        Ok(())
+        Ok(self.save_position(&self.db, end, report, true).await?)
     }
 
     /// Writes `entries`, which end at input position `end`, and records `end` with them.
@@ -253,7 +242,7 @@ impl<'a> Writer<'a> {
                 self.apply(&*tx, entry, &known, &mut trial, &mut added, true)
                     .await?;
             }
-            self.save_position(&*tx, end, &trial).await
+            self.save_position(&*tx, end, &trial, false).await
         }
         .await;
         match outcome {
@@ -294,7 +283,7 @@ impl<'a> Writer<'a> {
             }
         }
         let tx = self.db.begin().await?;
-        self.save_position(&*tx, end, report).await?;
+        self.save_position(&*tx, end, report, false).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -306,19 +295,25 @@ impl<'a> Writer<'a> {
         self.linked.extend(added.links);
     }
 
+    /// The run's position and report; with `finished`, its end too.
     async fn save_position(
         &self,
         store: &dyn Store,
         end: u64,
         report: &Report,
+        finished: bool,
     ) -> Result<(), StorageError> {
+        let now = self.ctx.now();
         let mut set = Row::new();
         set.insert(
             "position".into(),
             i64::try_from(end).unwrap_or(i64::MAX).into(),
         );
         set.insert("report".into(), report_json(report));
-        set.insert("updatedAt".into(), self.ctx.now().into());
+        set.insert("updatedAt".into(), now.into());
+        if finished {
+            set.insert("finishedAt".into(), now.into());
+        }
         store
             .update(
                 CHECKPOINT_TABLE,

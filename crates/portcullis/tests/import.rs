@@ -335,35 +335,22 @@ async fn import_then_sign_in(source: &'static str) {
         Some(users.len() as u64),
         "{source}: {printed}"
     );
-    for skipped in spec["skipped"].as_array().into_iter().flatten() {
-        let (at, reason) = (
-            skipped["ref"].as_str().unwrap_or_default(),
-            skipped["reason"].as_str().unwrap_or_default(),
-        );
-        assert!(
-            issues_mention(&report, "skipped", at, reason),
-            "{source}: {at} is reported skipped for {reason}: {printed}"
-        );
-    }
-    for conflict in spec["conflicts"].as_array().into_iter().flatten() {
-        let (id, email) = (
-            conflict["id"].as_str().unwrap_or_default(),
-            conflict["email"].as_str().unwrap_or_default(),
-        );
-        assert!(
-            issues_mention(&report, "conflicts", id, email),
-            "{source}: {id} conflicts on {email}: {printed}"
-        );
-    }
-    for without in spec["withoutPassword"].as_array().into_iter().flatten() {
-        let (id, reason) = (
-            without["id"].as_str().unwrap_or_default(),
-            without["reason"].as_str().unwrap_or_default(),
-        );
-        assert!(
-            issues_mention(&report, "warnings", id, reason),
-            "{source}: {id} is reported imported without a password ({reason}): {printed}"
-        );
+    // Each expected issue (its entry, and a word of its reason) in the report's list for it.
+    for (expected_kind, at_field, why_field, kind) in [
+        ("skipped", "ref", "reason", "skipped"),
+        ("conflicts", "id", "email", "conflicts"),
+        ("withoutPassword", "id", "reason", "warnings"),
+    ] {
+        for issue in spec[expected_kind].as_array().into_iter().flatten() {
+            let (at, why) = (
+                issue[at_field].as_str().unwrap_or_default(),
+                issue[why_field].as_str().unwrap_or_default(),
+            );
+            assert!(
+                issues_mention(&report, kind, at, why),
+                "{source}: {at} is among the {kind} for {why}: {printed}"
+            );
+        }
     }
 
     let mut db = sqlite(&target).await;

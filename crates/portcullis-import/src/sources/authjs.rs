@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{TimeZone, Utc};
 
-use super::source_db::SourceDb;
+use super::source_db::{SourceDb, column};
 use crate::ImportError;
 use crate::hashes;
 use crate::person::{
@@ -42,43 +42,43 @@ pub async fn read(url: &str) -> Result<Vec<Entry>, ImportError> {
                 "no Auth.js users table (`users`, `User` or `user`) in the source database".into(),
             )
         })?;
-    let column = |names: &[&'static str]| db.text(pick(&ucols, names));
+    let select = |names: &[&'static str]| db.text(pick(&ucols, names));
     let user_sql = format!(
         "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM {} ORDER BY {}",
-        column(&["id"]),
-        column(&["name"]),
-        column(&["email"]),
-        column(&["emailVerified", "email_verified"]),
-        column(&["image"]),
-        column(&[
+        select(&["id"]),
+        select(&["name"]),
+        select(&["email"]),
+        select(&["emailVerified", "email_verified"]),
+        select(&["image"]),
+        select(&[
             "password",
             "hashedPassword",
             "passwordHash",
             "hashed_password",
             "password_hash"
         ]),
-        column(&["createdAt", "created_at"]),
-        column(&["updatedAt", "updated_at"]),
+        select(&["createdAt", "created_at"]),
+        select(&["updatedAt", "updated_at"]),
         db.table(None, users),
         db.quote("id"),
     );
     let mut accounts: HashMap<String, Vec<LinkedAccount>> = HashMap::new();
     if let Some((table, acols)) = find_table(&db, &["accounts", "Account", "account"]).await? {
-        let column = |names: &[&'static str]| db.text(pick(&acols, names));
+        let select = |names: &[&'static str]| db.text(pick(&acols, names));
         let sql = format!(
             "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM {}",
-            column(&["userId", "user_id"]),
-            column(&["provider"]),
-            column(&["providerAccountId", "provider_account_id"]),
-            column(&["access_token", "accessToken"]),
-            column(&["refresh_token", "refreshToken"]),
-            column(&["id_token", "idToken"]),
-            column(&["expires_at", "expiresAt"]),
-            column(&["scope"]),
+            select(&["userId", "user_id"]),
+            select(&["provider"]),
+            select(&["providerAccountId", "provider_account_id"]),
+            select(&["access_token", "accessToken"]),
+            select(&["refresh_token", "refreshToken"]),
+            select(&["id_token", "idToken"]),
+            select(&["expires_at", "expiresAt"]),
+            select(&["scope"]),
             db.table(None, table),
         );
         for row in db.rows(&sql).await? {
-            let field = |i: usize| row.get(i).cloned().flatten().filter(|s| !s.is_empty());
+            let field = |i: usize| column(&row, i);
             let (Some(user_id), Some(provider), Some(their_id)) = (field(0), field(1), field(2))
             else {
                 continue;
@@ -106,7 +106,7 @@ pub async fn read(url: &str) -> Result<Vec<Entry>, ImportError> {
     }
     let mut entries = Vec::new();
     for row in db.rows(&user_sql).await? {
-        let field = |i: usize| row.get(i).cloned().flatten().filter(|s| !s.is_empty());
+        let field = |i: usize| column(&row, i);
         let Some(id) = field(0) else {
             entries.push(Entry::rejected("a user row", "no id"));
             continue;

@@ -12,7 +12,8 @@ use super::{json_str, read_file};
 use crate::ImportError;
 use crate::hashes;
 use crate::person::{
-    Entry, LinkedAccount, Person, Phone, millis, name_or_local_part, normalize_email, provider_id,
+    Entry, LinkedAccount, Person, Phone, full_name, millis, name_or_local_part, normalize_email,
+    provider_id,
 };
 
 /// What the files say about one user, before it becomes a [`Person`].
@@ -172,30 +173,22 @@ fn read_json(
         user.first_name = user.first_name.take().or(json_str(u, "first_name"));
         user.last_name = user.last_name.take().or(json_str(u, "last_name"));
         user.username = user.username.take().or(json_str(u, "username"));
-        let primary_email = json_str(u, "primary_email_address_id");
-        for address in u["email_addresses"].as_array().into_iter().flatten() {
-            let Some(email) = json_str(address, "email_address") else {
-                continue;
-            };
-            if address["verification"]["status"].as_str() == Some("verified") {
-                user.verified_emails.push(email.clone());
-            }
-            if primary_email.is_some() && json_str(address, "id") == primary_email {
-                user.email = user.email.take().or(Some(email));
-            }
-        }
-        let primary_phone = json_str(u, "primary_phone_number_id");
-        for number in u["phone_numbers"].as_array().into_iter().flatten() {
-            let Some(phone) = json_str(number, "phone_number") else {
-                continue;
-            };
-            if number["verification"]["status"].as_str() == Some("verified") {
-                user.verified_phones.push(phone.clone());
-            }
-            if primary_phone.is_some() && json_str(number, "id") == primary_phone {
-                user.phone = user.phone.take().or(Some(phone));
-            }
-        }
+        let (verified, primary) = identifications(
+            u,
+            "email_addresses",
+            "email_address",
+            "primary_email_address_id",
+        );
+        user.verified_emails.extend(verified);
+        user.email = user.email.take().or(primary);
+        let (verified, primary) = identifications(
+            u,
+            "phone_numbers",
+            "phone_number",
+            "primary_phone_number_id",
+        );
+        user.verified_phones.extend(verified);
+        user.phone = user.phone.take().or(primary);
         // `has_image: false` means Clerk's generated default avatar, not the user's picture.
         if u["has_image"].as_bool() != Some(false) {
             user.image = user.image.take().or(json_str(u, "image_url"));
@@ -231,6 +224,30 @@ fn read_json(
     Ok(())
 }
 
+/// A Backend API user's addresses or numbers (`list` of objects with `field`): the verified
+/// ones, and the one `primary_field` names.
+fn identifications(
+    user: &Json,
+    list: &str,
+    field: &str,
+    primary_field: &str,
+) -> (Vec<String>, Option<String>) {
+    let primary_id = json_str(user, primary_field);
+    let (mut verified, mut primary) = (Vec::new(), None);
+    for item in user[list].as_array().into_iter().flatten() {
+        let Some(value) = json_str(item, field) else {
+            continue;
+        };
+        if item["verification"]["status"].as_str() == Some("verified") {
+            verified.push(value.clone());
+        }
+        if primary_id.is_some() && json_str(item, "id") == primary_id {
+            primary = Some(value);
+        }
+    }
+    (verified, primary)
+}
+
 fn person(id: String, user: ClerkUser) -> Result<Person, String> {
     let email = user
         .email
@@ -242,13 +259,8 @@ fn person(id: String, user: ClerkUser) -> Result<Person, String> {
         .verified_emails
         .iter()
         .any(|e| normalize_email(e) == email);
-    let full_name = [user.first_name, user.last_name]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
     let mut p = Person {
-        name: name_or_local_part(Some(full_name), &email),
+        name: name_or_local_part(Some(full_name(user.first_name, user.last_name)), &email),
         email_verified,
         image: user.image,
         created_at: user.created_at.and_then(millis),

@@ -9,7 +9,9 @@ use serde_json::Value as Json;
 use super::{json_str, read_file};
 use crate::ImportError;
 use crate::hashes;
-use crate::person::{Entry, LinkedAccount, Person, millis, name_or_local_part, normalize_email};
+use crate::person::{
+    Entry, LinkedAccount, Person, full_name, millis, name_or_local_part, normalize_email,
+};
 
 pub fn read(path: &Path) -> Result<Vec<Entry>, ImportError> {
     let text = read_file(path)?;
@@ -45,13 +47,14 @@ fn person(user: &Json) -> Result<Person, String> {
     let email = json_str(user, "email")
         .map(|e| normalize_email(&e))
         .ok_or("no e-mail address: Portcullis users need one")?;
-    let full_name = [json_str(user, "firstName"), json_str(user, "lastName")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
     let mut p = Person {
-        name: name_or_local_part(Some(full_name), &email),
+        name: name_or_local_part(
+            Some(full_name(
+                json_str(user, "firstName"),
+                json_str(user, "lastName"),
+            )),
+            &email,
+        ),
         email_verified: user["emailVerified"].as_bool().unwrap_or(false),
         created_at: user["createdTimestamp"].as_i64().and_then(millis),
         username: json_str(user, "username"),

@@ -25,6 +25,11 @@ pub struct SourceDb {
 /// One row, every column as text (NULL as `None`).
 pub type TextRow = Vec<Option<String>>;
 
+/// Column `i` of `row`, an empty text counting as absent.
+pub fn column(row: &TextRow, i: usize) -> Option<String> {
+    row.get(i).cloned().flatten().filter(|s| !s.is_empty())
+}
+
 fn source_error(e: sqlx::Error) -> ImportError {
     ImportError::Input(format!("the source database: {e}"))
 }

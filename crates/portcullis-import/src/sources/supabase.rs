@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
 
 use super::json_str;
-use super::source_db::SourceDb;
+use super::source_db::{SourceDb, column};
 use crate::ImportError;
 use crate::hashes;
 use crate::person::{
@@ -29,21 +29,21 @@ pub async fn read(url: &str, now: DateTime<Utc>) -> Result<Vec<Entry>, ImportErr
                 .into(),
         ));
     }
-    let column = |name: &str| db.text(ucols.contains(name).then_some(name));
+    let select = |name: &str| db.text(ucols.contains(name).then_some(name));
     let user_sql = format!(
         "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {} ORDER BY {}, {}",
-        column("id"),
-        column("email"),
-        column("encrypted_password"),
-        column("email_confirmed_at"),
-        column("raw_user_meta_data"),
-        column("created_at"),
-        column("updated_at"),
-        column("phone"),
-        column("phone_confirmed_at"),
-        column("banned_until"),
-        column("deleted_at"),
-        column("is_anonymous"),
+        select("id"),
+        select("email"),
+        select("encrypted_password"),
+        select("email_confirmed_at"),
+        select("raw_user_meta_data"),
+        select("created_at"),
+        select("updated_at"),
+        select("phone"),
+        select("phone_confirmed_at"),
+        select("banned_until"),
+        select("deleted_at"),
+        select("is_anonymous"),
         db.table(AUTH, "users"),
         db.quote("created_at"),
         db.quote("id"),
@@ -66,7 +66,7 @@ pub async fn read(url: &str, now: DateTime<Utc>) -> Result<Vec<Entry>, ImportErr
             db.quote("created_at"),
         );
         for row in db.rows(&sql).await? {
-            let field = |i: usize| row.get(i).cloned().flatten().filter(|s| !s.is_empty());
+            let field = |i: usize| column(&row, i);
             let (Some(user_id), Some(provider), Some(their_id)) = (field(0), field(1), field(2))
             else {
                 continue;
@@ -102,7 +102,7 @@ pub async fn read(url: &str, now: DateTime<Utc>) -> Result<Vec<Entry>, ImportErr
 
     let mut entries = Vec::new();
     for row in db.rows(&user_sql).await? {
-        let field = |i: usize| row.get(i).cloned().flatten().filter(|s| !s.is_empty());
+        let field = |i: usize| column(&row, i);
         let Some(id) = field(0) else {
             continue;
         };
