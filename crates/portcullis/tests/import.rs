@@ -312,6 +312,33 @@ async fn sign_in(server: &Instance, email: &str, password: &str) -> support::cli
         .await
 }
 
+/// Signs `user` in with `password`, answering the TOTP challenge (a code from oathtool) when
+/// the fixture gives them a key; returns the signed-in user as the server answers it.
+async fn sign_in_with_factor(server: &Instance, user: &Value, password: &str, what: &str) -> Value {
+    let email = user["email"].as_str().unwrap_or_default();
+    let res = sign_in(server, email, password).await;
+    assert_eq!(res.status, 200, "{what} {email}: {}", res.describe());
+    let Some(key) = user["totpBase32"].as_str() else {
+        return res.json()["user"].clone();
+    };
+    assert_eq!(res.json()["twoFactorRedirect"], true, "{}", res.describe());
+    let verified = server
+        .send(
+            Request::post("/api/auth/two-factor/verify-totp")
+                .origin(ORIGIN)
+                .cookie(&cookie_header(&res))
+                .json(&json!({ "code": oathtool(key) })),
+        )
+        .await;
+    assert_eq!(
+        verified.status,
+        200,
+        "{what} {email} TOTP: {}",
+        verified.describe()
+    );
+    verified.json()["user"].clone()
+}
+
 async fn import_then_sign_in(source: &'static str) {
     let spec = expected(source);
     let scratch = Scratch::new(source);
@@ -441,28 +468,8 @@ async fn import_then_sign_in(source: &'static str) {
             !old_hash.starts_with("$argon2id$v=19$m=19456"),
             "{source}: {old_hash}"
         );
-        let res = sign_in(&server, email, password).await;
-        assert_eq!(res.status, 200, "{source} {email}: {}", res.describe());
-        if let Some(base32) = user["totpBase32"].as_str() {
-            assert_eq!(res.json()["twoFactorRedirect"], true, "{}", res.describe());
-            let verified = server
-                .send(
-                    Request::post("/api/auth/two-factor/verify-totp")
-                        .origin(ORIGIN)
-                        .cookie(&cookie_header(&res))
-                        .json(&json!({ "code": oathtool(base32) })),
-                )
-                .await;
-            assert_eq!(
-                verified.status,
-                200,
-                "{source} {email} TOTP: {}",
-                verified.describe()
-            );
-            assert_eq!(verified.json()["user"]["email"], email);
-        } else {
-            assert_eq!(res.json()["user"]["id"], id, "{}", res.describe());
-        }
+        let user_json = sign_in_with_factor(&server, user, password, source).await;
+        assert_eq!(user_json["id"], id, "{source} {email}");
         let new_hash = stored_password(&mut db, id).await.unwrap_or_default();
         assert!(
             new_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -879,31 +886,8 @@ async fn import_into_postgres_and_mariadb() {
                 "{}: {before}",
                 backend.name()
             );
-            let res = sign_in(&server, email, password).await;
-            assert_eq!(
-                res.status,
-                200,
-                "{} {email}: {}",
-                backend.name(),
-                res.describe()
-            );
-            if let Some(key) = user["totpBase32"].as_str() {
-                let verified = server
-                    .send(
-                        Request::post("/api/auth/two-factor/verify-totp")
-                            .origin(ORIGIN)
-                            .cookie(&cookie_header(&res))
-                            .json(&json!({ "code": oathtool(key) })),
-                    )
-                    .await;
-                assert_eq!(
-                    verified.status,
-                    200,
-                    "{}: {}",
-                    backend.name(),
-                    verified.describe()
-                );
-            }
+            let user_json = sign_in_with_factor(&server, user, password, backend.name()).await;
+            assert_eq!(user_json["id"], id, "{} {email}", backend.name());
             let after = exported_password(&env, &scratch.dir, id).unwrap_or_default();
             assert!(
                 after.starts_with("$argon2id$"),
