@@ -721,6 +721,17 @@ mod tests {
     }
 
     #[test]
+    fn bcrypt_prefixes_from_other_systems_verify() {
+        // PHP writes `$2y$`, older OpenBSD-derived code `$2a$`: the same algorithm and output.
+        let h = bcrypt::hash("hunter22", 4).expect("bcrypt");
+        for prefix in ["$2a$", "$2y$"] {
+            let theirs = format!("{prefix}{}", &h[4..]);
+            assert!(verify_sync(HashAlgorithm::Argon2id, "hunter22", &theirs, &mut vec![]).ok);
+            assert!(!verify_sync(HashAlgorithm::Argon2id, "hunter23", &theirs, &mut vec![]).ok);
+        }
+    }
+
+    #[test]
     fn bcrypt_verifies_and_asks_for_rehash() {
         let h = bcrypt::hash("hunter22", 4).expect("bcrypt");
         assert_eq!(
