@@ -101,7 +101,22 @@ pub async fn build_app_with(
     // Redis when configured (shared by every instance), else process memory.
     let secondary: Arc<dyn SecondaryStorage> = match &config.redis_url {
         Some(url) => {
-            Arc::new(RedisStorage::new(url, &config.redis_key_prefix).map_err(StartError::Redis)?)
+            let ca_pem = match &config.redis_ca_file {
+                Some(path) => Some(std::fs::read(path).map_err(|e| {
+                    StartError::Redis(StorageError::Tls(format!(
+                        "REDIS_CA_FILE: cannot read {}: {e}",
+                        path.display()
+                    )))
+                })?),
+                None => None,
+            };
+            let redis = RedisStorage::new(url, &config.redis_key_prefix, ca_pem)
+                .map_err(StartError::Redis)?;
+            redis
+                .check_tls_at_start()
+                .await
+                .map_err(StartError::Redis)?;
+            Arc::new(redis)
         }
         None => Arc::new(MemoryStorage::new()),
     };

@@ -23,6 +23,10 @@ pub enum StorageError {
     Database(String),
     #[error("unsupported database url: {0}")]
     UnsupportedUrl(String),
+    /// A TLS connection that cannot be made as configured (an untrusted certificate, a server
+    /// without TLS), found at start-up.
+    #[error("{0}")]
+    Tls(String),
     #[error("bad stored value in {table}.{field}: {reason}")]
     Decode {
         table: String,

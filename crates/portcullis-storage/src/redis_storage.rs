@@ -94,13 +94,26 @@ fn now_ms() -> i64 {
 
 impl RedisStorage {
     /// Parses the URL; connecting happens on first use, so start-up never waits on Redis.
-    pub fn new(url: &str, prefix: &str) -> Result<Self> {
+    /// A `rediss://` URL connects over TLS, trusting the system's roots or, when given,
+    /// `ca_pem` (the PEM of a private CA) instead.
+    pub fn new(url: &str, prefix: &str, ca_pem: Option<Vec<u8>>) -> Result<Self> {
         let bad_url =
             |e: redis::RedisError| StorageError::UnsupportedUrl(format!("REDIS_URL: {e}"));
-        let client = redis::Client::open(url).map_err(bad_url)?;
-        let mut resp3 = client.get_connection_info().clone();
+        let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad_url)?;
+        let mut resp3 = info.clone();
         resp3.redis.protocol = redis::ProtocolVersion::RESP3;
-        let tracking_client = redis::Client::open(resp3).map_err(bad_url)?;
+        let open = |info: redis::ConnectionInfo| match &ca_pem {
+            Some(pem) => redis::Client::build_with_tls(
+                info,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                },
+            ),
+            None => redis::Client::open(info),
+        };
+        let client = open(info).map_err(bad_url)?;
+        let tracking_client = open(resp3).map_err(bad_url)?;
         Ok(RedisStorage {
             client,
             conn: RwLock::new(None),
@@ -115,6 +128,45 @@ impl RedisStorage {
                 last_failure_ms: AtomicI64::new(0),
             },
         })
+    }
+
+    /// For a `rediss://` Redis, opens one connection at start-up, so that a certificate the
+    /// trusted roots do not vouch for, or a server that does not speak TLS, stops start-up
+    /// instead of leaving every instance quietly on its fallback. A Redis that does not accept
+    /// TCP connections (down, unreachable) is not an error here: it is used once it answers,
+    /// as without TLS. One that accepts them but fails TLS is misconfigured.
+    pub async fn check_tls_at_start(&self) -> Result<()> {
+        let redis::ConnectionAddr::TcpTls { host, port, .. } =
+            &self.client.get_connection_info().addr
+        else {
+            return Ok(());
+        };
+        let reachable = tokio::time::timeout(
+            Duration::from_secs(2),
+            tokio::net::TcpStream::connect((host.as_str(), *port)),
+        )
+        .await;
+        if !matches!(reachable, Ok(Ok(_))) {
+            tracing::warn!("Redis does not answer at start-up; it is used once it does");
+            return Ok(());
+        }
+        // A server without TLS reads the handshake as the start of a command and waits for
+        // the rest: no answer within the time is as telling as a refusal.
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(5),
+            self.client.get_multiplexed_async_connection(),
+        )
+        .await;
+        let problem = match attempt {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "no TLS handshake within 5 s".to_owned(),
+        };
+        Err(StorageError::Tls(format!(
+            "REDIS_URL: cannot connect to Redis at {host}:{port} over TLS: {problem} (does the \
+             server speak TLS on that port, and is its certificate for that host and signed by \
+             REDIS_CA_FILE or a system root?)"
+        )))
     }
 
     fn key(&self, k: &str) -> String {
@@ -524,8 +576,8 @@ mod tests {
     /// Two instances of one deployment, as two servers behind a load balancer.
     fn two_instances(url: &str, name: &str) -> (RedisStorage, RedisStorage) {
         let prefix = format!("portcullis-test-{name}-{}:", now_ms());
-        let a = RedisStorage::new(url, &prefix).expect("client");
-        let b = RedisStorage::new(url, &prefix).expect("client");
+        let a = RedisStorage::new(url, &prefix, None).expect("client");
+        let b = RedisStorage::new(url, &prefix, None).expect("client");
         (a, b)
     }
 
@@ -637,7 +689,7 @@ mod tests {
 
     #[tokio::test]
     async fn unreachable_redis_answers_unavailable_quickly() {
-        let r = RedisStorage::new("redis://127.0.0.1:1/", "t:").expect("client");
+        let r = RedisStorage::new("redis://127.0.0.1:1/", "t:", None).expect("client");
         let started = std::time::Instant::now();
         assert!(matches!(
             r.get("k").await,

@@ -105,7 +105,7 @@ async fn on_redis(url: String, name: &str, case: Case) {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     );
-    let storage = RedisStorage::new(&url, &prefix).expect("REDIS_URL");
+    let storage = RedisStorage::new(&url, &prefix, None).expect("REDIS_URL");
     storage
         .ping()
         .await

@@ -93,6 +93,8 @@ pub struct Config {
     /// `DATABASE_SESSION_CHECK_LANES`).
     pub database_session_check_lanes: usize,
     pub redis_url: Option<String>,
+    /// `REDIS_CA_FILE`: the CA to trust for a `rediss://` Redis instead of the system's roots.
+    pub redis_ca_file: Option<PathBuf>,
     /// Namespace for every key this deployment writes to Redis.
     pub redis_key_prefix: String,
     pub trusted_origins: Vec<String>,
@@ -176,6 +178,7 @@ impl Config {
             database_session_check_lanes: database.database_session_check_lanes,
             redis_key_prefix: database.redis_key_prefix,
             redis_url: database.redis_url,
+            redis_ca_file: database.redis_ca_file,
             trusted_origins: server.trusted_origins,
             session,
             cookie_prefix: server.cookie_prefix,

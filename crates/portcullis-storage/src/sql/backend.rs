@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlPoolOptions, MySqlRow};
-use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqlitePoolOptions, SqliteRow};
 use sqlx::{MySql, Postgres, Row as _, Sqlite};
 use tokio::sync::Mutex;
@@ -58,6 +58,61 @@ pub struct SqlAdapter {
     /// itself (or a plain statement) always finds one, instead of the pool running dry while
     /// every connection waits on the file's lock.
     sqlite_writer: Arc<tokio::sync::Semaphore>,
+}
+
+/// A PostgreSQL URL without `channel_binding`, which hosted databases (Neon) put in the URLs
+/// they hand out. sqlx authenticates with SCRAM-SHA-256 but not its channel-bound variant
+/// (SCRAM-SHA-256-PLUS), so the parameter cannot be honoured: it is dropped, and when it asks
+/// for binding the log says that the connection rests on TLS certificate checks alone.
+fn without_channel_binding(url: &str) -> Result<String> {
+    let mut parsed =
+        url::Url::parse(url).map_err(|e| StorageError::UnsupportedUrl(e.to_string()))?;
+    let mut binding = None;
+    let kept: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(name, value)| {
+            let is_binding = name == "channel_binding";
+            if is_binding {
+                binding = Some(value.to_string());
+            }
+            !is_binding
+        })
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect();
+    let Some(binding) = binding else {
+        return Ok(url.to_owned());
+    };
+    if binding == "require" {
+        tracing::warn!(
+            "DATABASE_URL asks for channel_binding=require, which the PostgreSQL driver does \
+             not support: the connection is protected by TLS alone; use sslmode=verify-full so \
+             that the server's certificate is checked"
+        );
+    }
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    Ok(parsed.into())
+}
+
+/// A failed first connection, said so that the operator knows what to change: TLS failures
+/// (an untrusted certificate, a server without TLS) are named as such.
+fn connect_error(e: sqlx::Error) -> StorageError {
+    match e {
+        // sqlx's own TLS errors, and the handshake's, which rustls reports as invalid data.
+        sqlx::Error::Tls(tls) => tls_failed(&tls),
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => tls_failed(&io),
+        other => other.into(),
+    }
+}
+
+fn tls_failed(e: &dyn std::fmt::Display) -> StorageError {
+    StorageError::Tls(format!(
+        "TLS to the database failed: {e} (does the server offer TLS, and is its certificate \
+         signed by the CA in sslrootcert / ssl-ca or by a system root, for the host named?)"
+    ))
 }
 
 impl SqlAdapter {
@@ -119,6 +174,8 @@ impl SqlAdapter {
                 KEEP_IDLE_FOR,
             )))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(&without_channel_binding(url)?)
+                .map_err(|e| StorageError::UnsupportedUrl(e.to_string()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(pool_size.max(1))
                 .acquire_timeout(Duration::from_secs(3))
@@ -127,8 +184,9 @@ impl SqlAdapter {
                 // on release already closes a broken connection, so the second is dropped (and
                 // connections kept between queries skip the first: see `kept`).
                 .test_before_acquire(false)
-                .connect(url)
-                .await?;
+                .connect_with(opts)
+                .await
+                .map_err(connect_error)?;
             Pool::Postgres(Arc::new(KeptConnections::new(
                 pool,
                 kept(Dialect::Postgres),
@@ -165,7 +223,8 @@ impl SqlAdapter {
                     })
                 })
                 .connect_with(opts)
-                .await?;
+                .await
+                .map_err(connect_error)?;
             Pool::Mysql(Arc::new(KeptConnections::new(
                 pool,
                 kept(Dialect::Mysql),
