@@ -169,6 +169,11 @@ pub async fn issue_session_in(
         session::create_session(ctx, writes.store(), &user_id, req, sign_in.dont_remember)
             .await
             .map_err(|e| {
+                // The database is away: 503, as every other request answers meanwhile, so
+                // that clients retry instead of reporting a failed sign-in.
+                if e.status == 503 {
+                    return e;
+                }
                 tracing::warn!(error = ?e, "session could not be created");
                 ApiError::new(401, codes::FAILED_TO_CREATE_SESSION)
             })?;

@@ -244,10 +244,33 @@ fn parse_response(raw: &[u8], head_request: bool) -> Response {
 /// Sends one request and reads the whole response. Writing and reading run concurrently, so a
 /// server that answers before reading the whole body (413) is still heard.
 pub async fn send(addr: SocketAddr, req: &Request) -> Response {
+    let res = try_send(addr, req)
+        .await
+        .unwrap_or_else(|e| panic!("{} {}: {e}", req.method, req.path));
+    // Every response the server gives, whatever the route, carries nosniff.
+    assert_eq!(
+        res.header("x-content-type-options"),
+        Some("nosniff"),
+        "{} {}: missing x-content-type-options: {}",
+        req.method,
+        req.path,
+        res.describe()
+    );
+    res
+}
+
+/// As [`send`], but a connection refused, reset or closed before a whole response head arrived
+/// (or no answer within `timeout`) is an `Err`: for tests that stop the server, or what it
+/// depends on, under load.
+pub async fn try_send_within(
+    addr: SocketAddr,
+    req: &Request,
+    timeout: Duration,
+) -> Result<Response, String> {
     let fut = async {
         let stream = TcpStream::connect(addr)
             .await
-            .unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+            .map_err(|e| format!("connect {addr}: {e}"))?;
         let (mut rd, mut wr) = stream.into_split();
         // A request may name its own host (a test of branding by host); else the address.
         let host = if req.has_header("host") {
@@ -279,30 +302,28 @@ pub async fn send(addr: SocketAddr, req: &Request) -> Response {
         let read = async {
             let mut buf = Vec::new();
             let res = rd.read_to_end(&mut buf).await;
-            if let Err(e) = res {
-                assert!(
-                    find_head_end(&buf).is_some(),
-                    "reading the response failed before its head arrived: {e}"
-                );
-            }
-            buf
+            (buf, res)
         };
-        let (_wr, buf) = tokio::join!(write, read);
-        parse_response(&buf, req.method == "HEAD")
+        let (_wr, (buf, read)) = tokio::join!(write, read);
+        if find_head_end(&buf).is_none() {
+            return Err(match read {
+                Err(e) => format!("reading the response failed before its head arrived: {e}"),
+                Ok(_) => format!(
+                    "incomplete HTTP response: {:?}",
+                    String::from_utf8_lossy(&buf)
+                ),
+            });
+        }
+        Ok(parse_response(&buf, req.method == "HEAD"))
     };
-    let res = tokio::time::timeout(Duration::from_secs(60), fut)
+    tokio::time::timeout(timeout, fut)
         .await
-        .unwrap_or_else(|_| panic!("{} {} timed out", req.method, req.path));
-    // Every response the server gives, whatever the route, carries nosniff.
-    assert_eq!(
-        res.header("x-content-type-options"),
-        Some("nosniff"),
-        "{} {}: missing x-content-type-options: {}",
-        req.method,
-        req.path,
-        res.describe()
-    );
-    res
+        .map_err(|_| format!("no answer within {timeout:?}"))?
+}
+
+/// [`try_send_within`] a minute.
+pub async fn try_send(addr: SocketAddr, req: &Request) -> Result<Response, String> {
+    try_send_within(addr, req, Duration::from_secs(60)).await
 }
 
 #[cfg(test)]

@@ -32,6 +32,15 @@ enum Pool {
 }
 
 impl Pool {
+    /// Starts the reachability probe (see `kept`).
+    fn suspect(&self) {
+        match self {
+            Pool::Sqlite(p) => p.suspect(),
+            Pool::Postgres(p) => p.suspect(),
+            Pool::Mysql(p) => p.suspect(),
+        }
+    }
+
     fn dialect(&self) -> Dialect {
         match self {
             Pool::Sqlite(_) => Dialect::Sqlite,
@@ -659,6 +668,8 @@ impl SqlAdapter {
             match op().await {
                 Err(StorageError::ConnectionLost(e)) if left > 0 => {
                     tracing::debug!(error = %e, "dead pooled connection; trying another");
+                    // The database may have gone: the probe finds out (see `kept`).
+                    self.pool.suspect();
                     left -= 1;
                 }
                 done => return done,
@@ -998,15 +1009,15 @@ impl Adapter for SqlAdapter {
                         // IMMEDIATE takes the write lock now, waiting for it under the busy
                         // timeout. A deferred transaction that reads and then writes fails
                         // at once with "database is locked" when another write got in between.
-                        Tx::Sqlite(p.pool().begin_with("BEGIN IMMEDIATE").await?)
+                        Tx::Sqlite(p.gated(p.pool().begin_with("BEGIN IMMEDIATE")).await?)
                     }
                     Pool::Postgres(p) => {
                         p.give_one_back();
-                        Tx::Postgres(p.pool().begin().await?)
+                        Tx::Postgres(p.gated(p.pool().begin()).await?)
                     }
                     Pool::Mysql(p) => {
                         p.give_one_back();
-                        Tx::Mysql(p.pool().begin().await?)
+                        Tx::Mysql(p.gated(p.pool().begin()).await?)
                     }
                 })
             })
@@ -1046,11 +1057,19 @@ impl Adapter for SqlAdapter {
 
     async fn ping(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p.pool()).await.map(|_| ()),
-            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p.pool()).await.map(|_| ()),
-            Pool::Mysql(p) => sqlx::query("SELECT 1").execute(p.pool()).await.map(|_| ()),
+            Pool::Sqlite(p) => p
+                .gated(sqlx::query("SELECT 1").execute(p.pool()))
+                .await
+                .map(|_| ()),
+            Pool::Postgres(p) => p
+                .gated(sqlx::query("SELECT 1").execute(p.pool()))
+                .await
+                .map(|_| ()),
+            Pool::Mysql(p) => p
+                .gated(sqlx::query("SELECT 1").execute(p.pool()))
+                .await
+                .map(|_| ()),
         }
-        .map_err(StorageError::from)
     }
 
     fn backend_name(&self) -> &'static str {

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod services;
+
 pub use portcullis_testkit::client;
 
 use std::net::SocketAddr;
@@ -167,6 +169,12 @@ impl Instance {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+
+    /// SIGKILL, as a crash: nothing of the process runs after it.
+    pub fn kill_9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     pub async fn send(&self, req: client::Request) -> client::Response {
