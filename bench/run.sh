@@ -270,7 +270,9 @@ p_db="bench_portcullis_$run_id" ba_db="bench_better_auth_$run_id"
 h_ensure_role_ba
 h_create_db "$p_db" || h_die "could not create database $p_db"
 h_create_db "$ba_db" ba || h_die "could not create database $ba_db"
-P_DBURL="${PG_ADMIN_URL%/*}/$p_db"
+# Without TLS, as the reference's pg client connects (Portcullis, like libpq, would otherwise
+# prefer TLS when the server offers it, and Debian's PostgreSQL does).
+P_DBURL="${PG_ADMIN_URL%/*}/$p_db?sslmode=disable"
 BA_DBURL="postgres://ba:ba@$PG_HOSTPORT/$ba_db"
 
 floor_port=$(h_free_port)
@@ -547,7 +549,7 @@ if [ "$SCALE_LARGE" -gt 0 ]; then
   for size in "$SCALE_SMALL" "$SCALE_LARGE"; do
     db="bench_scale_${size}_$run_id"
     h_create_db "$db" || h_die "could not create database $db"
-    dburl="${PG_ADMIN_URL%/*}/$db"
+    dburl="${PG_ADMIN_URL%/*}/$db?sslmode=disable"
     start_portcullis "Portcullis (PostgreSQL, $(commas "$size") users)" "$dburl"
     SCALE_PID[$size]=$P_PID SCALE_BASE[$size]=$P_BASE
     if [ -z "${scale_hash:-}" ]; then

@@ -114,8 +114,9 @@ async fn database_outage_gives_503_then_recovers_and_redis_outage_is_survived() 
     assert_eq!(
         r.status,
         503,
-        "session check while the database is away: {}",
-        r.describe()
+        "session check while the database is away: {}\nserver log:\n{}",
+        r.describe(),
+        server.log()
     );
     assert_eq!(r.json()["code"], "SERVICE_UNAVAILABLE");
     assert_eq!(
@@ -129,7 +130,14 @@ async fn database_outage_gives_503_then_recovers_and_redis_outage_is_survived() 
     wait_for(
         "recovery after the database returns",
         Duration::from_secs(20),
-        async || support::session_user(&server, &token).await.as_deref() == Some(email.as_str()),
+        async || {
+            // 503 until the pool's probe sees the database again (within a quarter second).
+            let r = server
+                .send(Request::get("/api/auth/get-session").bearer(&token))
+                .await;
+            assert!(matches!(r.status, 200 | 503), "{}", r.describe());
+            r.status == 200 && r.json()["user"]["email"] == email.as_str()
+        },
     )
     .await;
 
@@ -165,6 +173,10 @@ async fn database_outage_gives_503_then_recovers_and_redis_outage_is_survived() 
 
     let seen = load.await.unwrap_or_default();
     eprintln!("fault test: statuses seen under load {seen:?}");
-    assert!(!seen.contains_key(&500), "no 500 under faults: {seen:?}");
+    assert!(
+        !seen.contains_key(&500),
+        "no 500 under faults: {seen:?}\nserver log:\n{}",
+        server.log()
+    );
     drop(server);
 }

@@ -103,10 +103,21 @@ impl<DB: Database> KeptConnections<DB> {
             out = op => out,
             _ = watching.wait_for(|down| *down) => return Err(unreachable()),
         };
-        if matches!(out, Err(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_))) {
-            self.suspect();
-        }
-        out.map_err(StorageError::from)
+        out.map_err(|e| match e {
+            // What the database itself answered (a refused login, too many connections).
+            sqlx::Error::Database(_) => StorageError::from(e),
+            // A dead pooled connection: `ConnectionLost`, tried again on another.
+            sqlx::Error::Io(_) => {
+                self.suspect();
+                StorageError::from(e)
+            }
+            // No connection could be had: timed out, or one being opened failed on the way
+            // (a proxy with nothing behind it, a broken TLS negotiation).
+            other => {
+                self.suspect();
+                StorageError::Unavailable(other.to_string())
+            }
+        })
     }
 
     /// Starts the probe, unless one runs: it connects outside the pool and, while it cannot,
