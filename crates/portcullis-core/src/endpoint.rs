@@ -88,6 +88,8 @@ pub enum ResponseBody {
     Html,
     /// A redirect: the `Location` header says where, the body is empty.
     Redirect,
+    /// A `{message, code}` error, or no body at all where Better Auth answers with none.
+    ErrorOrNothing,
 }
 
 impl Endpoint {
@@ -154,6 +156,15 @@ impl Endpoint {
     /// A 302 redirect, with when it happens and where it leads.
     pub fn redirects(self, description: &'static str) -> Self {
         self.response(302, description, ResponseBody::Redirect)
+    }
+    /// An error this endpoint gives besides the ones every endpoint may give (see
+    /// `crate::openapi`), with when; the body is the usual `{message, code}`.
+    pub fn fails_with(self, status: u16, description: &'static str) -> Self {
+        self.response(
+            status,
+            description,
+            ResponseBody::Json(crate::openapi::schema::component("Error")),
+        )
     }
     /// Any other documented answer (for example an endpoint that always answers 405).
     pub fn response(mut self, status: u16, description: &'static str, body: ResponseBody) -> Self {

@@ -205,3 +205,34 @@ fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
 fn write_private(path: &std::path::Path, s: &str) -> std::io::Result<()> {
     std::fs::write(path, s)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::tests::load;
+
+    /// ASVS 2.10.2: production refuses Better Auth's built-in secret and a trivial one.
+    #[test]
+    fn production_refuses_better_auths_default_and_trivial_secrets() {
+        let trivial = "x".repeat(48);
+        for secret in [super::BETTER_AUTH_DEFAULT_SECRET, trivial.as_str()] {
+            let e = load(&[
+                ("NODE_ENV", "production"),
+                ("BETTER_AUTH_URL", "https://auth.example.com"),
+                ("BETTER_AUTH_SECRET", secret),
+            ])
+            .expect_err(secret);
+            assert_eq!(e.var, "BETTER_AUTH_SECRET");
+            assert!(e.to_string().contains("default or trivial"), "{e}");
+            // Outside production, development keeps working with them.
+            load(&[("BETTER_AUTH_SECRET", secret)]).expect("development");
+        }
+        let strong = load(&[
+            ("NODE_ENV", "production"),
+            ("BETTER_AUTH_URL", "https://auth.example.com"),
+            ("BETTER_AUTH_SECRET", "k3J9x2LmQp8vR4tY7wZ1aB6cD0eF5gH3nM"),
+        ]);
+        if let Err(e) = strong {
+            assert_ne!(e.var, "BETTER_AUTH_SECRET", "{e}");
+        }
+    }
+}

@@ -530,6 +530,35 @@ mod tests {
         assert!(verify_sync(HashAlgorithm::Scrypt, "correct horse", &h, &mut vec![]).needs_rehash);
     }
 
+    /// ASVS 2.1.3, 2.1.4 and 2.4.2: every character counts (nothing is cut at 72 bytes, as
+    /// bcrypt would), any Unicode (spaces, emoji) is a password, and the same password hashes
+    /// differently each time (a salt of its own), with both algorithms.
+    #[test]
+    fn long_and_unicode_passwords_count_in_full_and_each_hash_has_its_own_salt() {
+        let long: String = "a".repeat(120);
+        let long_but_last: String = format!("{}b", "a".repeat(119));
+        let unicode = "päss wörd 🔐 – 密码 with spaces";
+        for algorithm in [HashAlgorithm::Argon2id, HashAlgorithm::Scrypt] {
+            let h = hash_sync(algorithm, &long, &mut vec![]).expect("hash");
+            assert!(verify_sync(algorithm, &long, &h, &mut vec![]).ok);
+            assert!(
+                !verify_sync(algorithm, &long_but_last, &h, &mut vec![]).ok,
+                "the 120th character must count"
+            );
+            let h = hash_sync(algorithm, unicode, &mut vec![]).expect("hash");
+            assert!(verify_sync(algorithm, unicode, &h, &mut vec![]).ok);
+            assert!(!verify_sync(algorithm, "päss wörd 🔐 – 密码 with space", &h, &mut vec![]).ok);
+            let again = hash_sync(algorithm, unicode, &mut vec![]).expect("hash");
+            assert_ne!(h, again, "two hashes of one password share a salt");
+            // 16-byte salts: 22 base64 characters in the PHC string, 32 hex before scrypt's key.
+            let salt_chars = match algorithm {
+                HashAlgorithm::Argon2id => h.split('$').nth(4).map_or(0, str::len),
+                HashAlgorithm::Scrypt => h.split_once(':').map_or(0, |(salt, _)| salt.len()),
+            };
+            assert!(salt_chars >= 22, "{h}");
+        }
+    }
+
     #[tokio::test]
     async fn a_dropped_request_keeps_its_permit_until_its_hash_ends() {
         let hasher = PasswordHasher::new(HashAlgorithm::Argon2id, 1).expect("hasher");

@@ -14,6 +14,18 @@ use crate::endpoint::{Auth, Endpoint, ResponseBody};
 use crate::validate::json_schema;
 use example::Fill;
 
+/// An OAuth error body (RFC 6749 §5.2, RFC 8628 §3.5).
+fn oauth_error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "error_description": {"type": "string"},
+        },
+    })
+}
+
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
@@ -160,6 +172,8 @@ fn response_entry(
             "description": description,
             "content": {"text/html": {"schema": {"type": "string"}}},
         }),
+        // No content type documented: a body, when there is one, is the usual error.
+        ResponseBody::ErrorOrNothing => json!({"description": description}),
         ResponseBody::Redirect => json!({
             "description": description,
             "headers": {"Location": {
@@ -219,13 +233,90 @@ fn operation(e: &Endpoint, components: &Map<String, Value>) -> Map<String, Value
             json!({"description": "Success (the plugin does not document its answer)"}),
         );
     }
-    responses.entry("400").or_insert_with(|| {
-        error_response("Bad request: validation failed or the request cannot be processed")
+    // The OAuth and device-grant endpoints answer their own errors as `{error,
+    // error_description}`; a body the pipeline cannot read is answered before they run, with
+    // the common error, as Better Auth's are. Either may come.
+    if e.path.starts_with("/oauth2/") || e.path.starts_with("/device") {
+        for status in ["400", "401", "403"] {
+            let declared = responses.remove(status);
+            let oauth = declared
+                .as_ref()
+                .and_then(|d| d.pointer("/content/application~1json/schema"))
+                .cloned()
+                .unwrap_or_else(oauth_error_schema);
+            let description = declared
+                .as_ref()
+                .and_then(|d| d.get("description"))
+                .and_then(Value::as_str)
+                .unwrap_or(match status {
+                    "400" => "The request is refused (an OAuth error), or its body cannot be read",
+                    "401" => "The client or token is not valid",
+                    _ => {
+                        "The caller may not do this (an OAuth error), or the origin is not trusted"
+                    }
+                })
+                .to_owned();
+            responses.insert(
+                status.to_owned(),
+                json!({
+                    "description": description,
+                    "content": {"application/json": {"schema": {"anyOf": [
+                        oauth,
+                        schema::component("Error"),
+                    ]}}},
+                }),
+            );
+        }
+    }
+    if e.auth == Auth::Fresh {
+        responses.entry("403").or_insert_with(|| {
+            error_response(
+                "Refused: the session is not fresh (sign in again), the origin is not trusted, \
+                 or the caller may not do this",
+            )
+        });
+    }
+    // A 401 from an endpoint that checks the session itself, and a 404 (the router's own, for
+    // a plugin turned off, or a resource that does not exist), may come with no body at all, as
+    // Better Auth answers them: documented without a content type.
+    let no_body = |description: &str| json!({"description": description});
+    if e.auth == Auth::Public {
+        responses.entry("401").or_insert_with(|| {
+            no_body(
+                "Not signed in, or the credentials or token presented are not valid: a \
+                 `{message, code}` error, or no body",
+            )
+        });
+    }
+    responses.entry("404").or_insert_with(|| {
+        no_body(
+            "What the request names does not exist (or is not the caller's), or the endpoint is \
+             turned off: a `{message, code}` error, or no body",
+        )
     });
-    if e.auth != Auth::Public {
+    // What any endpoint may answer, whatever it documents itself: refusals of the request as a
+    // whole (its origin, its rate, its session) and a database that is away.
+    for (status, description) in [
+        (
+            "400",
+            "Bad request: validation failed or the request cannot be processed",
+        ),
+        (
+            "401",
+            "Not signed in, or the credentials or token presented are not valid",
+        ),
+        (
+            "403",
+            "Refused: the origin is not trusted, or the caller may not do this",
+        ),
+        ("429", "Too many requests: wait as `Retry-After` says"),
+        ("503", "The database is unavailable: try again shortly"),
+    ] {
         responses
-            .entry("401")
-            .or_insert_with(|| error_response("No valid session"));
+            .entry(status)
+            .or_insert_with(|| error_response(description));
+    }
+    if e.auth != Auth::Public {
         op.insert("security".into(), json!([{"cookie": []}, {"bearer": []}]));
         let rule = match e.auth {
             Auth::Fresh => "fresh",
@@ -234,11 +325,7 @@ fn operation(e: &Endpoint, components: &Map<String, Value>) -> Map<String, Value
         };
         op.insert("x-session".into(), rule.into());
     }
-    if e.auth == Auth::Fresh {
-        responses
-            .entry("403")
-            .or_insert_with(|| error_response("Session not fresh"));
-    }
+
     // Status codes in order, whatever order they were declared in.
     let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));

@@ -19,6 +19,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::POST, "/sign-up/email", "signUpEmail", crate::handler!(sign_up_email))
             .summary("Sign up with email and password", "Creates a user with a credential account and, unless email verification is required, signs them in.")
             .tag("Email and password")
+            .fails_with(422, "The user cannot be created: the e-mail address (or username) is taken, or a field cannot be stored")
             .body(BodySpec {
                 kind: BodyKind::ObjectAndRecord,
                 fields: vec![

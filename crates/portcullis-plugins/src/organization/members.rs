@@ -5,7 +5,7 @@
 use super::{ORGANIZATION_ID, ORGANIZATION_ID_QUERY};
 use http::Method;
 use portcullis_core::audit::{self, AuditEvent};
-use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
+use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint, ResponseBody};
 use portcullis_core::openapi::schema;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext, ErrorCode};
@@ -52,6 +52,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::POST, "/organization/update-member-role", "updateOrganizationMemberRole", portcullis_core::handler!(update_member_role))
             .summary("Change a member's role", "Needs `member: [update]`; nobody grants a role with permissions they lack, and the last owner stays an owner.")
             .tag(tag)
+            .response(400, "Refused: a `{message, code}` error, or no body for an empty role list, as Better Auth answers", ResponseBody::ErrorOrNothing)
             .auth(Auth::Session)
             .body(BodySpec::object(vec![
                 FieldSpec::req("role", Ty::Any, "A role, or a list of roles"),

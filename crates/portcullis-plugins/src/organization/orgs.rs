@@ -4,7 +4,7 @@
 use super::ORGANIZATION_ID;
 use http::Method;
 use portcullis_core::crypto::token::generate_id;
-use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
+use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint, ResponseBody};
 use portcullis_core::openapi::schema;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext};
@@ -48,6 +48,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::POST, "/organization/delete", "deleteOrganization", portcullis_core::handler!(delete))
             .summary("Delete an organization", "Deletes it with its members and invitations, in one transaction; needs `organization: [delete]`.")
             .tag(tag)
+            .response(400, "Refused: a `{message, code}` error, or no body when the organization is gone, as Better Auth answers", ResponseBody::ErrorOrNothing)
             .body(BodySpec::object(vec![FieldSpec::req("organizationId", Ty::String, "The organization")]))
             .returns(org_schema(false)),
         Endpoint::new(Method::GET, "/organization/get-full-organization", "getFullOrganization", portcullis_core::handler!(get_full))

@@ -96,6 +96,7 @@ impl Plugin for Username {
                 "Like /sign-in/email, with the username (any case) instead of the email.",
             )
             .tag("Username")
+            .fails_with(422, "The username is not a valid one (too short, too long, or characters it may not hold)")
             .body(BodySpec::object(vec![
                 FieldSpec::req("username", Ty::String, "Username, any case"),
                 FieldSpec::req("password", Ty::String, "Password"),
@@ -118,6 +119,7 @@ impl Plugin for Username {
                 "Answers `{available}`; an invalid username is a 422.",
             )
             .tag("Username")
+            .fails_with(422, "The username is not a valid one (empty, too short, too long, or characters it may not hold)")
             .body(BodySpec::object(vec![FieldSpec::req(
                 "username",
                 Ty::String,

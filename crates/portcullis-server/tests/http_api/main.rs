@@ -115,6 +115,7 @@ portcullis_testkit::per_backend! {
     anonymous::anonymous_link_on_sign_in_and_delete,
     plugin_seams::plugins_bring_routes_pages_and_templates,
     security::revocation_takes_effect_at_once,
+    security::no_stray_files_are_served,
     security::field_lengths_are_bounded,
     security::cookie_cache_never_exceeds_four_kilobytes,
     security::concurrent_resets_and_sign_ups_are_atomic,

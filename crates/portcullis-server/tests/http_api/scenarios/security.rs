@@ -25,6 +25,42 @@ fn assert_small_cookies(res: &Response) {
     }
 }
 
+/// ASVS 4.3.2: nothing is served but what the server was built to serve. Repository metadata,
+/// the environment file, the database file, and paths that climb out of the asset folder (plain
+/// or encoded) all answer 404; a real asset still answers.
+pub async fn no_stray_files_are_served(srv: &TestServer) {
+    for path in [
+        "/.git/HEAD",
+        "/.git/config",
+        "/.env",
+        "/.DS_Store",
+        "/Cargo.toml",
+        "/portcullis.db",
+        "/assets/../Cargo.toml",
+        "/assets/%2e%2e/Cargo.toml",
+        "/assets/..%2fCargo.toml",
+        "/assets/.env",
+        "/api/auth/../../.env",
+    ] {
+        let res = srv.send(Request::get(path)).await;
+        assert_eq!(res.status, 404, "{path}: {}", res.describe());
+        assert!(
+            !res.text().contains("[package]") && !res.text().contains("[core]"),
+            "{path} served a file: {}",
+            res.describe()
+        );
+    }
+    let page = srv.send(Request::get("/sign-in")).await;
+    let asset = page
+        .text()
+        .split("/assets/")
+        .nth(1)
+        .and_then(|rest| rest.split(['"', '\'', '?']).next())
+        .map(|file| format!("/assets/{file}"))
+        .unwrap_or_else(|| panic!("no asset on the sign-in page: {}", page.describe()));
+    assert_eq!(srv.send(Request::get(&asset)).await.status, 200, "{asset}");
+}
+
 pub async fn revocation_takes_effect_at_once(srv: &TestServer) {
     let email = "revoked@example.com";
     srv.sign_up("Rev", email, "revoked-password-1").await;
