@@ -248,14 +248,19 @@ async fn sqlite_kill_9() {
     kill_9_under_writes(&format!("sqlite://{}", dir.path("portcullis.db").display())).await;
 }
 
-async fn postgres_kill_9() {
-    let Some(admin) = support::service_url(
+/// A fresh database on the machine's PostgreSQL, or `None` when it was not asked for.
+async fn postgres_database() -> Option<Database> {
+    let admin = support::service_url(
         "PORTCULLIS_TEST_POSTGRES_URL",
         "PORTCULLIS_REQUIRE_POSTGRES",
-    ) else {
+    )?;
+    Some(Database::create(&admin).await)
+}
+
+async fn postgres_kill_9() {
+    let Some(db) = postgres_database().await else {
         return;
     };
-    let db = Database::create(&admin).await;
     kill_9_under_writes(&db.url).await;
 }
 
@@ -464,13 +469,9 @@ async fn postgres_restart_under_load() {
 }
 
 async fn redis_restart_under_load() {
-    let Some(admin) = support::service_url(
-        "PORTCULLIS_TEST_POSTGRES_URL",
-        "PORTCULLIS_REQUIRE_POSTGRES",
-    ) else {
+    let Some(db) = postgres_database().await else {
         return;
     };
-    let db = Database::create(&admin).await;
     let mut redis = start_redis(None);
     let mut env = server_env(&db.url);
     env.push(("REDIS_URL", format!("redis://127.0.0.1:{}/", redis.port)));
