@@ -124,6 +124,11 @@ impl AuthContext {
             .unwrap_or_else(|| unreachable!("core user table"))
     }
 
+    /// Whether any plugin follows the end of sessions (`hooks().sessions_ended`).
+    pub fn session_end_hooks(&self) -> bool {
+        self.plugins.iter().any(|p| p.hooks().sessions_ended)
+    }
+
     pub fn session_table(&self) -> &Table {
         self.schema
             .table("session")

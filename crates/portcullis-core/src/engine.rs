@@ -56,7 +56,15 @@ pub fn build(
     schema: Arc<portcullis_storage::Schema>,
 ) -> Result<Arc<AuthContext>, BuildError> {
     let config = Arc::new(parts.config);
-    let hasher = PasswordHasher::new(config.password_hash, config.password_hash_concurrency)?;
+    let pepper = match &config.password_pepper {
+        Some(p) => Some(crate::crypto::password::Pepper::new(p.bytes())?),
+        None => None,
+    };
+    let hasher = PasswordHasher::with_pepper(
+        config.password_hash,
+        config.password_hash_concurrency,
+        pepper,
+    )?;
     let breach_checker = crate::breached::BreachChecker::new(&config.breach_check)?;
     let plugin_rules = parts
         .plugins

@@ -84,6 +84,7 @@ pub mod codes {
         NOT_FOUND => "Not found",
         INTERNAL_SERVER_ERROR => "Internal server error",
         SERVICE_UNAVAILABLE => "Service temporarily unavailable",
+        REAUTHENTICATION_REQUIRED => "Enter your password again, or sign in again, to end sessions",
     }
 }
 

@@ -134,7 +134,7 @@ pub fn keyed_hash(ctx: &AuthContext, identifier: &str, code: &str) -> String {
 
 /// A uniformly random code of `digits` digits, leading zeros kept.
 pub fn random_code(digits: u32) -> String {
-    let n = rand::thread_rng().gen_range(0..10u64.pow(digits));
+    let n = crate::crypto::token::csprng().gen_range(0..10u64.pow(digits));
     format!("{n:0width$}", width = digits as usize)
 }
 

@@ -98,6 +98,18 @@ pub trait Plugin: Send + Sync {
     ) {
     }
 
+    /// Sessions are ending (sign-out, a revocation, a ban, a password reset, expiry), in
+    /// `store`: the deleting transaction when there is one, so what the plugin ends with them
+    /// commits or rolls back together. Only plugins whose `hooks().sessions_ended` is set.
+    async fn sessions_ended(
+        &self,
+        _ctx: &AuthContext,
+        _store: &dyn portcullis_storage::Store,
+        _ended: &EndedSessions<'_>,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
+
     /// A security event (an account locked, a code budget spent), once, for audit logs and
     /// alerts. Rare, so every plugin is called.
     async fn security_event(
@@ -227,6 +239,19 @@ pub struct Hooks {
     /// The endpoint paths whose requests `brand` is asked about (those that send e-mail); any
     /// scope but `Never` also has the hosted pages ask.
     pub brand: HookScope,
+    /// Whether `sessions_ended` runs (on every session deleted).
+    pub sessions_ended: bool,
+}
+
+/// Sessions of one user that are ending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedSessions<'a> {
+    pub user_id: &'a str,
+    /// The ids of the sessions ending (known to exist just before).
+    pub session_ids: Vec<String>,
+    /// Every session of the user ends ("sign out everywhere", a ban, a password reset): what
+    /// outlives a single session (offline grants) ends too.
+    pub all: bool,
 }
 
 /// The requests a hook runs on.

@@ -26,6 +26,9 @@ pub enum SecurityEvent {
         passkey_id: String,
         stored_counter: i64,
     },
+    /// A right authenticator (TOTP) code was entered again after it had been used: refused,
+    /// but unlike a typo it means the code was seen, or sent twice (ASVS V2.8.5).
+    TotpCodeReplayed { user_id: String },
 }
 
 impl SecurityEvent {
@@ -35,6 +38,7 @@ impl SecurityEvent {
             SecurityEvent::AccountLocked { .. } => "account_locked",
             SecurityEvent::CodeGuessesExhausted { .. } => "code_guesses_exhausted",
             SecurityEvent::PasskeyCounterRegressed { .. } => "passkey_counter_regressed",
+            SecurityEvent::TotpCodeReplayed { .. } => "totp_code_replayed",
         }
     }
 
@@ -45,6 +49,7 @@ impl SecurityEvent {
             SecurityEvent::AccountLocked { .. } => "security.account_locked",
             SecurityEvent::CodeGuessesExhausted { .. } => "security.code_guesses_exhausted",
             SecurityEvent::PasskeyCounterRegressed { .. } => "security.passkey_counter_regressed",
+            SecurityEvent::TotpCodeReplayed { .. } => "security.totp_code_replayed",
         })
         .severity(Severity::Warning);
         match self {
@@ -73,6 +78,7 @@ impl SecurityEvent {
                 .target("passkey", passkey_id.as_str())
                 .detail("storedCounter", *stored_counter)
                 .severity(Severity::Critical),
+            SecurityEvent::TotpCodeReplayed { user_id } => e.target("user", user_id.as_str()),
         }
     }
 }
@@ -112,6 +118,11 @@ pub async fn emit(ctx: &AuthContext, event: SecurityEvent) {
             passkey_id = %passkey_id,
             stored_counter,
             "passkey sign-in refused: its signature counter did not move forward (a cloned key)"
+        ),
+        SecurityEvent::TotpCodeReplayed { user_id } => tracing::warn!(
+            event = event.name(),
+            user_id = %user_id,
+            "an authenticator code that was already used was entered again and refused"
         ),
     }
     crate::audit::record_now(ctx, event.audit_event()).await;

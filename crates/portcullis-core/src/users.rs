@@ -49,15 +49,29 @@ pub async fn credential_account(store: &dyn Store, user_id: &str) -> Result<Opti
 }
 
 pub fn check_password_length(ctx: &AuthContext, password: &str) -> Result<(), ApiError> {
-    // Better Auth counts JS string length (UTF-16 units).
-    let len = password.encode_utf16().count();
-    if len < ctx.config.password_min_length {
+    if length_for_minimum(password) < ctx.config.password_min_length {
         return Err(ApiError::bad_request(codes::PASSWORD_TOO_SHORT));
     }
-    if len > ctx.config.password_max_length {
+    // Better Auth counts JS string length (UTF-16 units).
+    if password.encode_utf16().count() > ctx.config.password_max_length {
         return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
     }
     Ok(())
+}
+
+/// A password's length as the minimum sees it: UTF-16 units as Better Auth counts, but with every
+/// run of whitespace counted once (ASVS V2.1.1), so twelve spaces do not make a long password.
+fn length_for_minimum(password: &str) -> usize {
+    let mut len = 0;
+    let mut in_space = false;
+    for c in password.chars() {
+        let space = c.is_whitespace();
+        if !(space && in_space) {
+            len += c.len_utf16();
+        }
+        in_space = space;
+    }
+    len
 }
 
 /// Refuses a new password known from breaches (`PASSWORD_BREACH_CHECK`): `400
@@ -335,4 +349,18 @@ pub async fn verify_user_password(
         rehash_password(ctx, id, password).await;
     }
     Ok(Some(v.ok))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::length_for_minimum;
+
+    #[test]
+    fn runs_of_spaces_count_once_toward_the_minimum() {
+        assert_eq!(length_for_minimum("correct horse"), 13);
+        assert_eq!(length_for_minimum(&format!("a{}", " ".repeat(11))), 2);
+        assert_eq!(length_for_minimum("a  b\t\n c"), 5);
+        // Characters outside the BMP count as two units, as in JavaScript.
+        assert_eq!(length_for_minimum("😀😀"), 4);
+    }
 }

@@ -15,6 +15,7 @@ fn templates() -> (Templates, Vec<Sends>) {
             ("ENABLE_TWO_FACTOR".to_owned(), "true".to_owned()),
             ("ENABLE_PASSKEYS".to_owned(), "true".to_owned()),
             ("ENABLE_ORGANIZATIONS".to_owned(), "true".to_owned()),
+            ("ENABLE_API_KEY".to_owned(), "true".to_owned()),
         ]))
         .expect("sources"),
     )
@@ -491,4 +492,65 @@ project = ["read"]
     .expect("config");
     let e = OrganizationSettings::load(&config).expect_err("refused");
     assert_eq!(e.var, "ORGANIZATION_ACCESS_CONTROL_FILE");
+}
+
+/// `SECURITY_PRESET=strict` reaches the plugins' own settings: administrators step up (ASVS
+/// V4.3.1, V4.3.3), the audit log and the detectors are on (V7), and a mailbox alone no longer
+/// signs in (V2.2.2). Each still yields to its own variable.
+#[test]
+fn strict_preset_sets_the_plugins_rules() {
+    use crate::{admin, audit, detectors, email_otp, magic_link};
+    let load = |pairs: &[(&str, &str)]| config_of(pairs).expect("config");
+    let strict = load(&[("SECURITY_PRESET", "strict"), ("ENABLE_ADMIN", "true")]);
+    let admin = admin::AdminSettings::load(&strict, true)
+        .expect("admin")
+        .expect("on");
+    assert!(admin.step_up.is_some(), "administrators step up");
+    assert!(
+        audit::AuditSettings::load(&strict)
+            .expect("audit")
+            .is_some()
+    );
+    assert!(
+        detectors::DetectorSettings::load(&strict)
+            .expect("detectors")
+            .is_some()
+    );
+    assert!(
+        magic_link::MagicLinkSettings::load(&strict)
+            .expect("magic")
+            .is_none()
+    );
+    assert!(
+        email_otp::EmailOtpSettings::load(&strict)
+            .expect("otp")
+            .is_none()
+    );
+
+    let plain = load(&[("ENABLE_ADMIN", "true")]);
+    let admin = admin::AdminSettings::load(&plain, true)
+        .expect("admin")
+        .expect("on");
+    assert!(admin.step_up.is_none());
+    assert!(audit::AuditSettings::load(&plain).expect("audit").is_none());
+    assert!(
+        magic_link::MagicLinkSettings::load(&plain)
+            .expect("magic")
+            .is_some()
+    );
+    assert!(
+        email_otp::EmailOtpSettings::load(&plain)
+            .expect("otp")
+            .is_some()
+    );
+
+    let chosen = load(&[
+        ("SECURITY_PRESET", "strict"),
+        ("ENABLE_MAGIC_LINKS", "true"),
+    ]);
+    assert!(
+        magic_link::MagicLinkSettings::load(&chosen)
+            .expect("magic")
+            .is_some()
+    );
 }

@@ -52,6 +52,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("header_as_session_on_and_off", |b| {
             Box::pin(header_as_session_on_and_off(b))
         })
+        .per_backend("owners_are_told_once_before_a_key_expires", |b| {
+            Box::pin(owners_are_told_once_before_a_key_expires(b))
+        })
         .per_backend("concurrent_uses_never_overspend", |b| {
             Box::pin(concurrent_uses_never_overspend(b))
         })
@@ -143,6 +146,85 @@ fn record_keys() -> Vec<&'static str> {
         "metadata",
         "id",
     ]
+}
+
+/// Runs the plugin's job of this name once, as the scheduler would.
+async fn run_job(srv: &TestServer, name: &str) {
+    let ctx = &srv.app.ctx;
+    let job = ctx
+        .plugins
+        .iter()
+        .flat_map(|p| p.jobs())
+        .find(|j| j.name == name)
+        .unwrap_or_else(|| panic!("no job {name}"));
+    (job.run)(ctx).await.expect("the job runs");
+}
+
+async fn expiry_notices(srv: &TestServer, email: &str) -> Vec<portcullis_delivery::OutboxMessage> {
+    srv.outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.to == email && m.kind == "api-key-expiring")
+        .collect()
+}
+
+/// ASVS V2.3.3: a week before a key expires its owner is mailed, once, naming the key; a key
+/// further out, or already told about, gets no mail.
+async fn owners_are_told_once_before_a_key_expires(backend: Backend) {
+    let srv = server(backend, BASE_ENV).await;
+    let email = "expiring@example.com";
+    let (mut me, _) = user(&srv, email).await;
+    for (name, days) in [("deploy-bot", 10), ("nightly", 30)] {
+        let res = me
+            .post(
+                "/api/auth/api-key/create",
+                json!({"name": name, "expiresIn": days * 86_400}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+    }
+    run_job(&srv, "api-key-expiry-notices").await;
+    assert!(
+        expiry_notices(&srv, email).await.is_empty(),
+        "ten days out: not yet"
+    );
+
+    // Four days later the first key is six days from expiry.
+    srv.clock.advance(Duration::days(4));
+    run_job(&srv, "api-key-expiry-notices").await;
+    run_job(&srv, "api-key-expiry-notices").await;
+    let sent = expiry_notices(&srv, email).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].subject.contains("deploy-bot"),
+        "{}",
+        sent[0].subject
+    );
+    assert!(
+        sent[0].subject.contains("in 5 days") || sent[0].subject.contains("in 6 days"),
+        "{}",
+        sent[0].subject
+    );
+    assert!(sent[0].text.contains("/account"), "{}", sent[0].text);
+
+    // With notices off, nothing is scheduled.
+    let quiet = server(
+        backend,
+        &[
+            ("ENABLE_API_KEY", "true"),
+            ("API_KEY_EXPIRY_NOTICE_DAYS", "0"),
+        ],
+    )
+    .await;
+    assert!(
+        quiet
+            .app
+            .ctx
+            .plugins
+            .iter()
+            .flat_map(|p| p.jobs())
+            .all(|j| j.name != "api-key-expiry-notices")
+    );
 }
 
 async fn create_get_update_delete_list(backend: Backend) {

@@ -62,6 +62,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("the_device_grant_gives_oauth_tokens", |b| {
             Box::pin(the_device_grant_gives_oauth_tokens(b))
         })
+        .per_backend("a_relying_partys_tokens_end_with_the_session", |b| {
+            Box::pin(a_relying_partys_tokens_end_with_the_session(b))
+        })
         .per_backend("a_banned_users_tokens_stop_working", |b| {
             Box::pin(a_banned_users_tokens_stop_working(b))
         })
@@ -1364,6 +1367,135 @@ async fn a_banned_users_tokens_stop_working(backend: Backend) {
     )
     .await;
     assert_oauth_error(&res, 400, "invalid_grant");
+}
+
+/// Tokens a relying party got through one sign-in of the user.
+struct RpTokens {
+    access: String,
+    refresh: String,
+}
+
+async fn rp_tokens(srv: &TestServer, user: &mut Agent<'_>, id: &str, secret: &str) -> RpTokens {
+    let (verifier, challenge) = pkce(&portcullis_core::crypto::token::generate_id(12));
+    let code = code_for(user, &authorize_path(id, &challenge, &[])).await;
+    let tokens = exchange(srv, id, secret, &code, &verifier).await;
+    RpTokens {
+        access: tokens["access_token"].as_str().expect("access").to_owned(),
+        refresh: tokens["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_owned(),
+    }
+}
+
+/// Whether introspection calls the access token active.
+async fn active(srv: &TestServer, id: &str, secret: &str, t: &RpTokens) -> bool {
+    let res = srv
+        .send(
+            Request::post("/api/auth/oauth2/introspect")
+                .form(&[("token", &t.access)])
+                .header("authorization", &basic(id, secret)),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    res.json()["active"] == true
+}
+
+/// Asserts that neither of the tokens works: introspection says inactive and the refresh grant
+/// answers `invalid_grant`.
+async fn assert_ended(srv: &TestServer, id: &str, secret: &str, t: &RpTokens, after: &str) {
+    assert!(
+        !active(srv, id, secret, t).await,
+        "access alive after {after}"
+    );
+    let res = token(
+        srv,
+        Some((id, secret)),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &t.refresh),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 400, "refresh after {after}: {}", res.describe());
+    assert_eq!(res.json()["error"], "invalid_grant", "{}", res.describe());
+}
+
+/// ASVS V3.3.1, V3.3.3: when the user's session ends, so do the tokens relying parties got
+/// through it. A sign-out ends those of that session; a password change that ends the other
+/// sessions ends theirs (and, as Better Auth replaces the caller's session too, its own); a
+/// password reset ends every token of the user, and no one else's. With `OIDC_TOKENS_OUTLIVE_SESSIONS=true` a sign-out leaves them, as Better Auth does.
+async fn a_relying_partys_tokens_end_with_the_session(backend: Backend) {
+    let srv = server(backend, &[]).await;
+    let mut admin = administrator(&srv).await;
+    let (id, secret) = web_client(&mut admin).await;
+    let email = "rita@example.com";
+    // Someone else's tokens, which nothing here may touch.
+    let mut sam = srv.agent();
+    sam.sign_up("Sam", "sam@example.com", PASSWORD).await;
+    let sams = rp_tokens(&srv, &mut sam, &id, &secret).await;
+    let mut laptop = srv.agent();
+    laptop.sign_up("Rita", email, PASSWORD).await;
+    let on_laptop = rp_tokens(&srv, &mut laptop, &id, &secret).await;
+    assert!(active(&srv, &id, &secret, &on_laptop).await);
+    laptop.sign_out().await;
+    assert_ended(&srv, &id, &secret, &on_laptop, "sign-out").await;
+
+    // Two devices; the phone's password change ends the tablet's session and its tokens.
+    let mut phone = srv.agent();
+    phone.sign_in(email, PASSWORD).await;
+    let mut tablet = srv.agent();
+    tablet.sign_in(email, PASSWORD).await;
+    let on_phone = rp_tokens(&srv, &mut phone, &id, &secret).await;
+    let on_tablet = rp_tokens(&srv, &mut tablet, &id, &secret).await;
+    let new_password = "oidc-password-456";
+    let res = phone
+        .post(
+            "/api/auth/change-password",
+            json!({"currentPassword": PASSWORD, "newPassword": new_password, "revokeOtherSessions": true}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_ended(&srv, &id, &secret, &on_tablet, "change-password").await;
+    // As Better Auth, `revokeOtherSessions` ends every session and gives the caller a new
+    // one: the tokens of the caller's old session end too, and the new one gets its own.
+    assert_ended(&srv, &id, &secret, &on_phone, "change-password").await;
+    let on_phone = rp_tokens(&srv, &mut phone, &id, &secret).await;
+    assert!(active(&srv, &id, &secret, &on_phone).await);
+
+    // A reset ends every session, and every token of the user with them.
+    let res = srv
+        .post("/request-password-reset", json!({"email": email}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let link = srv.last_link(email, "password-reset").await;
+    let res = srv.send(Request::get(&srv.local_path(&link))).await;
+    let reset_token = query_of(&location(&res))["token"].clone();
+    let res = srv
+        .post(
+            "/reset-password",
+            json!({"newPassword": "oidc-password-789", "token": reset_token}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_ended(&srv, &id, &secret, &on_phone, "reset-password").await;
+    assert!(
+        active(&srv, &id, &secret, &sams).await,
+        "another user's stay"
+    );
+
+    // Better Auth's behaviour, when asked for.
+    let srv = server(backend, &[("OIDC_TOKENS_OUTLIVE_SESSIONS", "true")]).await;
+    let mut admin = administrator(&srv).await;
+    let (id, secret) = web_client(&mut admin).await;
+    let mut user = srv.agent();
+    user.sign_up("Rita", email, PASSWORD).await;
+    let kept = rp_tokens(&srv, &mut user, &id, &secret).await;
+    user.sign_out().await;
+    assert!(
+        active(&srv, &id, &secret, &kept).await,
+        "outlives the session"
+    );
 }
 
 /// RFC 7523 client authentication: a client registers its public key and signs a short JWT

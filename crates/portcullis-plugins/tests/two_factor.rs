@@ -44,6 +44,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("disable_needs_the_password_and_ends_the_challenge", |b| {
             Box::pin(disable_needs_the_password_and_ends_the_challenge(b))
         })
+        .per_backend("a_password_reset_leaves_the_second_factor_in_place", |b| {
+            Box::pin(a_password_reset_leaves_the_second_factor_in_place(b))
+        })
         .per_backend("better_auth_rows_are_read_and_upgraded", |b| {
             Box::pin(better_auth_rows_are_read_and_upgraded(b))
         })
@@ -236,12 +239,26 @@ fn assert_signed_in(res: &Response, email: &str) -> String {
 }
 
 async fn oathtool_codes_enrol_and_sign_in_once_each(backend: Backend) {
-    let srv = server(backend).await;
+    let srv = TestServer::builder(backend)
+        .envs([("ENABLE_TWO_FACTOR", "true"), ("ENABLE_AUDIT_LOG", "true")])
+        .start()
+        .await;
     let mut u = enrolled(&srv, "totp-once").await;
     // The code that confirmed enrolment cannot be used again, even while it is current.
     let same = oathtool(&u.secret, server_now(&srv));
     let res = verify(&mut u.agent, "totp", &same).await;
     assert_error(&res, 401, "INVALID_CODE", "Invalid code");
+    // A replay is not a typo (ASVS V2.8.5): the wire answer is the same, but it is recorded as
+    // a security event and its owner is told, once per replay.
+    assert_eq!(replays(&srv, &u.email).await, (1, 1));
+    let typo = if same == "000000" { "111111" } else { "000000" };
+    let res = verify(&mut u.agent, "totp", typo).await;
+    assert_error(&res, 401, "INVALID_CODE", "Invalid code");
+    assert_eq!(
+        replays(&srv, &u.email).await,
+        (1, 1),
+        "a wrong code is no replay"
+    );
 
     u.agent.sign_out().await;
     held_password_sign_in(&mut u.agent, &u.email).await;
@@ -255,6 +272,11 @@ async fn oathtool_codes_enrol_and_sign_in_once_each(backend: Backend) {
     // The challenge is spent, and the code too.
     let res = verify(&mut u.agent, "totp", &code).await;
     assert_error(&res, 401, "INVALID_CODE", "Invalid code");
+    assert_eq!(
+        replays(&srv, &u.email).await,
+        (3, 3),
+        "the sign-in's replay too"
+    );
     let mut other = srv.agent();
     let res = verify(&mut other, "totp", &code).await;
     assert_error(
@@ -303,15 +325,89 @@ async fn oathtool_codes_enrol_and_sign_in_once_each(backend: Backend) {
     assert_eq!(plain.len(), 32);
     assert!(!stored.contains(&plain));
     // A notice said a factor was added.
-    let notice = srv
-        .last_message(&u.email, "two-factor-changed")
-        .await
-        .expect("notice");
+    let notices = srv.outbox().await;
     assert!(
-        notice.text.contains("authenticator app was set up"),
-        "{}",
-        notice.text
+        notices.iter().any(|m| m.to == u.email
+            && m.kind == "two-factor-changed"
+            && m.text.contains("authenticator app was set up")),
+        "{notices:?}"
     );
+}
+
+/// ASVS V2.5.6: recovery by e-mail replaces the password and nothing more. The reset ends every
+/// session and issues none, so the next sign-in with the new password is still held for the
+/// authenticator, and its code completes it.
+async fn a_password_reset_leaves_the_second_factor_in_place(backend: Backend) {
+    let srv = server(backend).await;
+    let mut u = enrolled(&srv, "totp-reset").await;
+    let res = srv
+        .post("/request-password-reset", json!({"email": u.email}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let link = srv.last_link(&u.email, "password-reset").await;
+    let res = srv.send(Request::get(&srv.local_path(&link))).await;
+    let location = res.header("location").expect("location").to_owned();
+    let token = url::Url::parse(&location)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .expect("token");
+    let new_password = "totp-reset-new-password-9";
+    let res = srv
+        .post(
+            "/reset-password",
+            json!({"newPassword": new_password, "token": token}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert!(
+        res.set_cookies().is_empty(),
+        "no session: {}",
+        res.describe()
+    );
+    assert_eq!(u.agent.get_session().await, None, "the reset ended it");
+
+    let res = u
+        .agent
+        .post(
+            "/api/auth/sign-in/email",
+            json!({"email": u.email, "password": new_password}),
+        )
+        .await;
+    assert_held(&res);
+    assert_eq!(u.agent.get_session().await, None);
+    let code = next_code(&srv, &u.secret);
+    let res = verify(&mut u.agent, "totp", &code).await;
+    assert_signed_in(&res, &u.email);
+}
+
+/// Replayed authenticator codes so far: `security.totp_code_replayed` events for the user, and
+/// notices of them mailed to `email`.
+async fn replays(srv: &TestServer, email: &str) -> (usize, usize) {
+    let mailed = srv
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| {
+            m.to == email
+                && m.kind == "two-factor-changed"
+                && m.text.contains("had already been used was entered again")
+        })
+        .count();
+    let events = srv
+        .adapter()
+        .find_many(
+            "auditEvent",
+            &portcullis_storage::Query::filter(vec![Where::eq(
+                "action",
+                "security.totp_code_replayed",
+            )]),
+        )
+        .await
+        .expect("read the audit log")
+        .len();
+    (events, mailed)
 }
 
 async fn a_code_outside_one_step_is_refused(backend: Backend) {

@@ -244,6 +244,72 @@ async fn bad_expired_and_tampered_credentials_get_401(backend: Backend) {
             .await,
         "INVALID_TOKEN",
     );
+    // Forgeries that keep the real key's `kid` and the real claims (ASVS V3.5.3): no
+    // signature (`alg: none`), an HMAC keyed with the published public key, and a header
+    // naming an algorithm other than the key's. And a `kid` the key set does not have.
+    let b64 = |v: &Value| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let kid = jsonwebtoken::decode_header(&token)
+        .expect("header")
+        .kid
+        .expect("kid");
+    let payload = parts[1];
+    let none = format!(
+        "{}.{payload}.",
+        b64(&json!({"alg": "none", "typ": "JWT", "kid": kid}))
+    );
+    let other_alg = format!(
+        "{}.{payload}.{}",
+        b64(&json!({"alg": "ES256", "typ": "JWT", "kid": kid})),
+        parts[2]
+    );
+    let unknown_kid = format!(
+        "{}.{payload}.{}",
+        b64(&json!({"alg": "EdDSA", "typ": "JWT", "kid": "not-a-key-of-the-set"})),
+        parts[2]
+    );
+    let jwks = srv.send(Request::get("/api/auth/jwks")).await.json();
+    let public = jwks["keys"]
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["kid"] == kid.as_str()))
+        .expect("the token's key is published")
+        .clone();
+    // With its empty signature, the `none` token is not even taken for a JWT: it is tried as a
+    // session token, and refused as one.
+    assert_refused(
+        &app.get("/me", &[("authorization", &bearer(&none))]).await,
+        "INVALID_SESSION",
+    );
+    let mut forgeries = vec![other_alg, unknown_kid];
+    // HS256 under the public key, as its JWK text and as its raw `x`.
+    for secret in [
+        public.to_string(),
+        public["x"].as_str().unwrap_or("x").to_owned(),
+    ] {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some(kid.clone());
+        let claims: Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                .expect("payload"),
+        )
+        .expect("claims");
+        forgeries.push(
+            jsonwebtoken::encode(
+                &header,
+                &claims,
+                &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+            )
+            .expect("an HMAC token"),
+        );
+    }
+    for forged in &forgeries {
+        assert_refused(
+            &app.get("/me", &[("authorization", &bearer(forged))]).await,
+            "INVALID_TOKEN",
+        );
+    }
     // The same token for a client expecting another audience.
     let elsewhere = App::start(Config::new(&srv.base).jwt_audience("https://other.example")).await;
     assert_refused(

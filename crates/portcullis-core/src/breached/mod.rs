@@ -75,6 +75,10 @@ pub struct BreachCheckConfig {
     /// The most a range API call may take, connection included (`HIBP_TIMEOUT_MS`).
     pub timeout: Duration,
     pub on_error: OnRangeError,
+    /// Check the password at every password sign-in too, and hold a listed one until it is
+    /// replaced (`PASSWORD_BREACH_CHECK_AT_SIGN_IN`; ASVS V2.1.7). Off by default, as Better
+    /// Auth, where a listed password keeps signing in.
+    pub at_sign_in: bool,
 }
 
 /// Have I Been Pwned's own range API.
@@ -89,6 +93,7 @@ impl Default for BreachCheckConfig {
                 .unwrap_or_else(|_| unreachable!("valid default URL")),
             timeout: Duration::from_millis(2_000),
             on_error: OnRangeError::Offline,
+            at_sign_in: false,
         }
     }
 }

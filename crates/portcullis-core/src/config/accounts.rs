@@ -17,6 +17,7 @@ pub(super) struct Accounts {
     pub(super) breach_check: BreachCheckConfig,
     pub(super) password_hash: HashAlgorithm,
     pub(super) password_hash_concurrency: usize,
+    pub(super) password_pepper: Option<super::secret::Secret>,
     pub(super) require_email_verification: bool,
     pub(super) email_password_enabled: bool,
     pub(super) sign_up_enabled: bool,
@@ -54,7 +55,24 @@ pub(super) fn load(src: &Sources) -> Result<Accounts, ConfigError> {
         return Err(bad("PASSWORD_HASH_CONCURRENCY", "must be at least 1"));
     }
 
+    // ASVS V2.4.5. Argon2id only: Better Auth's scrypt has no secret input, and Better Auth
+    // itself cannot verify peppered hashes.
+    let password_pepper = match src.get("PASSWORD_PEPPER") {
+        None => None,
+        Some(_) if password_hash != HashAlgorithm::Argon2id => {
+            return Err(bad(
+                "PASSWORD_PEPPER",
+                "needs PASSWORD_HASH=argon2id (scrypt hashes take no pepper)",
+            ));
+        }
+        Some(p) if p.chars().count() < 32 => {
+            return Err(bad("PASSWORD_PEPPER", "must be at least 32 characters"));
+        }
+        Some(p) => Some(super::secret::Secret::new(p.to_owned())),
+    };
+
     Ok(Accounts {
+        password_pepper,
         password_min_length,
         password_max_length,
         breach_check,
@@ -106,6 +124,7 @@ fn load_breach_check(src: &Sources) -> Result<BreachCheckConfig, ConfigError> {
         api_url,
         timeout: Duration::from_millis(timeout_ms),
         on_error,
+        at_sign_in: src.flag("PASSWORD_BREACH_CHECK_AT_SIGN_IN", default.at_sign_in)?,
     })
 }
 
@@ -135,6 +154,19 @@ mod tests {
 
     use crate::breached::{BreachCheckMode, OnRangeError};
     use crate::config::tests::load;
+
+    #[test]
+    fn a_pepper_is_long_and_only_for_argon2id() {
+        let pepper = "a-pepper-of-at-least-32-characters!";
+        let c = load(&[("PASSWORD_PEPPER", pepper)]).expect("pepper");
+        assert_eq!(c.password_pepper.as_ref().map(|p| p.expose()), Some(pepper));
+        assert!(!format!("{c:?}").contains(pepper));
+        assert!(load(&[]).expect("default").password_pepper.is_none());
+        let e = load(&[("PASSWORD_PEPPER", "short")]).unwrap_err();
+        assert_eq!(e.var, "PASSWORD_PEPPER");
+        let e = load(&[("PASSWORD_PEPPER", pepper), ("PASSWORD_HASH", "scrypt")]).unwrap_err();
+        assert_eq!(e.var, "PASSWORD_PEPPER");
+    }
 
     #[test]
     fn the_breach_check_defaults_to_the_offline_list() {

@@ -10,11 +10,26 @@ use portcullis_delivery::{DeliveryConfig, MailBackend, SmsBackend};
 
 use super::{ConfigError, Sources, bad};
 
-fn endpoint(src: &Sources, var: &str, default: &str) -> Result<String, ConfigError> {
+/// A provider's API address. In production it must be https: the requests carry sign-in links
+/// and codes (ASVS V2.5.1, V2.7.4); plain http stays possible for a local test double.
+fn endpoint(
+    src: &Sources,
+    var: &str,
+    default: &str,
+    production: bool,
+) -> Result<String, ConfigError> {
     let v = src.get(var).unwrap_or(default).trim_end_matches('/');
     let parsed = url::Url::parse(v).map_err(|_| bad(var, format!("must be a URL, got `{v}`")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(bad(var, "must be an http(s) URL"));
+    match parsed.scheme() {
+        "https" => {}
+        "http" if !production => {}
+        "http" => {
+            return Err(bad(
+                var,
+                "must be an https URL in production: it carries sign-in links and codes",
+            ));
+        }
+        _ => return Err(bad(var, "must be an http(s) URL")),
     }
     Ok(v.to_owned())
 }
@@ -44,19 +59,23 @@ pub(super) fn load(
     }
     let mail = if let Some(host) = src.get("SMTP_HOST") {
         let port: u16 = src.parse("SMTP_PORT", 587, "a port number")?;
+        // In production mail never falls back to clear text (ASVS V2.5.1, V2.7.4): on ports
+        // other than 465 STARTTLS is required, and `opportunistic` and `none` are refused.
         let tls = match src.get("SMTP_TLS") {
             None if port == 465 => SmtpTls::Wrapper,
-            None if port == 587 => SmtpTls::StartTls,
+            None if port == 587 || production => SmtpTls::StartTls,
             None => SmtpTls::Opportunistic,
             Some("tls") => SmtpTls::Wrapper,
             Some("starttls") => SmtpTls::StartTls,
-            Some("opportunistic") => SmtpTls::Opportunistic,
-            Some("none") if production => {
+            Some(weak @ ("opportunistic" | "none")) if production => {
                 return Err(bad(
                     "SMTP_TLS",
-                    "cannot be none in production: mail carries sign-in links",
+                    format!(
+                        "cannot be {weak} in production: mail carries sign-in links; use tls or starttls"
+                    ),
                 ));
             }
+            Some("opportunistic") => SmtpTls::Opportunistic,
             Some("none") => SmtpTls::None,
             Some(other) => {
                 return Err(bad(
@@ -87,12 +106,17 @@ pub(super) fn load(
     } else if let Some(key) = credential(src, "RESEND_API_KEY") {
         MailBackend::Resend {
             api_key: key,
-            endpoint: endpoint(src, "RESEND_API_URL", "https://api.resend.com")?,
+            endpoint: endpoint(src, "RESEND_API_URL", "https://api.resend.com", production)?,
         }
     } else if let Some(key) = credential(src, "SENDGRID_API_KEY") {
         MailBackend::SendGrid {
             api_key: key,
-            endpoint: endpoint(src, "SENDGRID_API_URL", "https://api.sendgrid.com")?,
+            endpoint: endpoint(
+                src,
+                "SENDGRID_API_URL",
+                "https://api.sendgrid.com",
+                production,
+            )?,
         }
     } else {
         MailBackend::Outbox
@@ -124,7 +148,7 @@ pub(super) fn load(
                 .get("TWILIO_PHONE_NUMBER")
                 .unwrap_or_default()
                 .to_owned(),
-            endpoint: endpoint(src, "TWILIO_API_URL", "https://api.twilio.com")?,
+            endpoint: endpoint(src, "TWILIO_API_URL", "https://api.twilio.com", production)?,
         }
     } else if src.get("SMS_WEBHOOK_URL").is_some() {
         let secret = credential(src, "SMS_WEBHOOK_SECRET").ok_or_else(|| {
@@ -137,7 +161,7 @@ pub(super) fn load(
             return Err(bad("SMS_WEBHOOK_SECRET", "must be at least 16 characters"));
         }
         SmsBackend::Webhook {
-            url: endpoint(src, "SMS_WEBHOOK_URL", "")?,
+            url: endpoint(src, "SMS_WEBHOOK_URL", "", production)?,
             secret,
         }
     } else {
@@ -187,4 +211,91 @@ pub(super) fn load(
         globals,
         plugin_templates: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::tests::load;
+    use portcullis_delivery::MailBackend;
+    use portcullis_delivery::config::SmtpTls;
+
+    const PRODUCTION: [(&str, &str); 4] = [
+        ("PORTCULLIS_ENV", "production"),
+        ("BETTER_AUTH_URL", "https://auth.example"),
+        ("BETTER_AUTH_SECRET", "k3J9x2LmQp8vR4tY7wZ1aB6cD0eF5gH3"),
+        ("EMAIL_FROM_ADDRESS", "auth@example.com"),
+    ];
+
+    fn production(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        PRODUCTION.iter().chain(extra).copied().collect()
+    }
+
+    fn smtp_tls(pairs: &[(&str, &str)]) -> SmtpTls {
+        match load(pairs).expect("config").delivery.mail {
+            MailBackend::Smtp { tls, .. } => tls,
+            other => panic!("not SMTP: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn production_mail_and_sms_never_fall_back_to_clear_text() {
+        // ASVS V2.5.1, V2.7.4: each weak transport is refused, naming its variable.
+        for (pairs, var) in [
+            (vec![("SMTP_HOST", "mx"), ("SMTP_TLS", "none")], "SMTP_TLS"),
+            (
+                vec![("SMTP_HOST", "mx"), ("SMTP_TLS", "opportunistic")],
+                "SMTP_TLS",
+            ),
+            (
+                vec![
+                    ("RESEND_API_KEY", "re_x"),
+                    ("RESEND_API_URL", "http://mail"),
+                ],
+                "RESEND_API_URL",
+            ),
+            (
+                vec![
+                    ("SENDGRID_API_KEY", "SG.x"),
+                    ("SENDGRID_API_URL", "http://mail"),
+                ],
+                "SENDGRID_API_URL",
+            ),
+            (
+                vec![
+                    ("TWILIO_ACCOUNT_SID", "AC1"),
+                    ("TWILIO_AUTH_TOKEN", "t"),
+                    ("TWILIO_PHONE_NUMBER", "+15550100"),
+                    ("TWILIO_API_URL", "http://sms"),
+                ],
+                "TWILIO_API_URL",
+            ),
+            (
+                vec![
+                    ("SMS_WEBHOOK_URL", "http://sms/send"),
+                    ("SMS_WEBHOOK_SECRET", "0123456789abcdef"),
+                ],
+                "SMS_WEBHOOK_URL",
+            ),
+        ] {
+            let e = load(&production(&pairs)).unwrap_err();
+            assert_eq!(e.var, var, "{pairs:?}: {e}");
+            // Outside production the same settings load: a local test double.
+            load(&pairs).unwrap_or_else(|e| panic!("{pairs:?} outside production: {e}"));
+        }
+        // On a port other than 465 and 587, production requires STARTTLS; elsewhere it is
+        // opportunistic, as before.
+        let port_25 = [("SMTP_HOST", "mx"), ("SMTP_PORT", "25")];
+        assert_eq!(smtp_tls(&production(&port_25)), SmtpTls::StartTls);
+        assert_eq!(smtp_tls(&port_25), SmtpTls::Opportunistic);
+        assert_eq!(
+            smtp_tls(&production(&[("SMTP_HOST", "mx"), ("SMTP_PORT", "465")])),
+            SmtpTls::Wrapper
+        );
+        // https provider addresses load in production.
+        load(&production(&[
+            ("SMS_WEBHOOK_URL", "https://sms.example/send"),
+            ("SMS_WEBHOOK_SECRET", "0123456789abcdef"),
+        ]))
+        .expect("https is fine");
+    }
 }

@@ -110,6 +110,8 @@ pub struct Config {
     pub breach_check: crate::breached::BreachCheckConfig,
     pub password_hash: HashAlgorithm,
     pub password_hash_concurrency: usize,
+    /// `PASSWORD_PEPPER`: Argon2's secret input for new hashes (ASVS V2.4.5); off by default.
+    pub password_pepper: Option<secret::Secret>,
     pub email_password_enabled: bool,
     pub sign_up_enabled: bool,
     pub require_email_verification: bool,
@@ -190,6 +192,7 @@ impl Config {
             breach_check: accounts.breach_check,
             password_hash: accounts.password_hash,
             password_hash_concurrency: accounts.password_hash_concurrency,
+            password_pepper: accounts.password_pepper,
             email_password_enabled: accounts.email_password_enabled,
             sign_up_enabled: accounts.sign_up_enabled,
             require_email_verification: accounts.require_email_verification,
@@ -273,6 +276,45 @@ pub(crate) mod tests {
         assert!(
             !format!("{:?}", c.secret).contains(c.secret.expose()) || c.secret.expose().is_empty()
         );
+    }
+
+    #[test]
+    fn secrets_can_come_from_files_and_never_show() {
+        let dir = std::env::temp_dir().join(format!(
+            "portcullis-secret-files-{}",
+            crate::crypto::token::generate_id(8)
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let secret = "k3J9x2LmQp8vR4tY7wZ1aB6cD0eF5gH3-from-a-file";
+        let file = dir.join("better-auth-secret");
+        std::fs::write(&file, format!("{secret}\n")).expect("write");
+        let path = file.to_string_lossy().into_owned();
+        let c = load(&[("BETTER_AUTH_SECRET_FILE", &path)]).expect("loads");
+        assert_eq!(c.secret.expose(), secret, "one trailing newline dropped");
+        assert!(!c.secret_generated);
+        assert!(!format!("{c:?}").contains(secret), "Debug shows no secret");
+
+        let e = load(&[
+            ("BETTER_AUTH_SECRET_FILE", &path),
+            ("BETTER_AUTH_SECRET", "another-secret-of-32-characters!!"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.var, "BETTER_AUTH_SECRET_FILE");
+        let missing = dir.join("missing").to_string_lossy().into_owned();
+        let e = load(&[("SMTP_PASSWORD_FILE", &missing)]).unwrap_err();
+        assert_eq!(e.var, "SMTP_PASSWORD_FILE");
+        let empty = dir.join("empty");
+        std::fs::write(&empty, "").expect("write");
+        let e = load(&[("METRICS_TOKEN_FILE", &*empty.to_string_lossy())]).unwrap_err();
+        assert_eq!(e.var, "METRICS_TOKEN_FILE");
+        // A URL with a password too; other `_FILE` variables are paths of their own.
+        let url = dir.join("database-url");
+        std::fs::write(&url, "sqlite://from-a-file.db").expect("write");
+        let c = load(&[("DATABASE_URL_FILE", &*url.to_string_lossy())]).expect("loads");
+        assert_eq!(c.database_url, "sqlite://from-a-file.db");
+        assert!(!sources::may_come_from_a_file("REDIS_CA"));
+        assert!(!sources::may_come_from_a_file("ADMIN_ACCESS_CONTROL"));
+        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub const STRICT: &[(&str, &str)] = &[
     ("PASSWORD_MIN_LENGTH", "12"),
     // ASVS 2.1.7: breached passwords refused (on by default too; the preset pins it).
     ("PASSWORD_BREACH_CHECK", "offline"),
+    // ... and at sign-in: a listed password signs in no more; its owner is mailed a reset link.
+    ("PASSWORD_BREACH_CHECK_AT_SIGN_IN", "true"),
     // ASVS 3.3.1/3.3.2: a 30-minute idle and a 12-hour absolute session lifetime. An idle
     // session is extended at most once a minute.
     ("SESSION_EXPIRES_IN", "1800"),
@@ -22,12 +24,22 @@ pub const STRICT: &[(&str, &str)] = &[
     ("SESSION_ABSOLUTE_LIFETIME", "43200"),
     // ASVS 3.3.1: revocation at once, so no cookie cache.
     ("SESSION_COOKIE_CACHE_MAX_AGE", "0"),
+    // ASVS 3.3.4: ending sessions needs the password again (or a sign-in in the last five
+    // minutes).
+    ("SESSION_REVOKE_REAUTHENTICATION", "true"),
     // ASVS 2.2.1: strict rate limits, on in every environment.
     ("RATE_LIMIT_ENABLED", "true"),
     ("RATE_LIMIT_PRESET", "strict"),
     // ASVS 2.5 / 3.x: sign-up answers alike for new and existing addresses (no session until
     // the address is proven), and the existing owner is e-mailed instead.
     ("REQUIRE_EMAIL_VERIFICATION", "true"),
+    // ASVS 2.2.2: a mailbox alone is not a sign-in. Magic links and e-mailed sign-in codes are
+    // off, and following the verification link proves the address without signing in; that
+    // link lives 10 minutes (ASVS 2.7.2).
+    ("ENABLE_MAGIC_LINKS", "false"),
+    ("ENABLE_EMAIL_OTP", "false"),
+    ("EMAIL_VERIFICATION_AUTO_SIGN_IN", "false"),
+    ("EMAIL_VERIFICATION_EXPIRES_IN", "600"),
     // ASVS 3.4.4: `__Host-` cookies over https, at the root path and without a Domain.
     ("COOKIE_HOST_PREFIX", "true"),
     // ASVS 4.3.1/4.3.3: administrators use a second factor and a fresh session, and confirm
@@ -66,14 +78,18 @@ mod tests {
     fn strict_sets_its_rules_and_each_can_be_overridden() {
         let c = load(&[("SECURITY_PRESET", "strict")]).expect("strict");
         assert_eq!(c.password_min_length, 12);
+        assert!(c.breach_check.at_sign_in);
         assert_eq!(c.session.expires_in, 1800);
         assert_eq!(c.session.update_age, 60);
         assert_eq!(c.session.absolute_lifetime, 43_200);
         assert_eq!(c.session.cookie_cache_max_age, 0);
+        assert_eq!(c.session.revoke_reauthentication, Some(300));
         assert!(c.rate_limit.enabled);
         assert_eq!(c.rate_limit.preset, crate::rate_limit::Preset::Strict);
         assert!(c.require_email_verification);
         assert!(c.cookie_host_prefix);
+        assert!(!c.email.auto_sign_in_after_verification);
+        assert_eq!(c.email.verification_expires_in, 600);
 
         let c = load(&[
             ("SECURITY_PRESET", "strict"),

@@ -23,6 +23,11 @@ pub struct SessionConfig {
     /// limit beyond `expires_in` (`SESSION_ABSOLUTE_LIFETIME`).
     pub absolute_lifetime: i64,
     pub fresh_age: i64,
+    /// Ending sessions (`/revoke-session`, `/revoke-sessions`, `/revoke-other-sessions`) needs
+    /// the password again, or a sign-in at most this many seconds old (ASVS V3.3.4;
+    /// `SESSION_REVOKE_REAUTHENTICATION`, window `SESSION_REVOKE_REAUTHENTICATION_AGE`). `None`:
+    /// off, as Better Auth.
+    pub revoke_reauthentication: Option<i64>,
     /// 0 (the default, as Better Auth's with a database) turns the signed `session_data`
     /// cookie cache off: while on, a revoked session answers from it until it expires.
     pub cookie_cache_max_age: i64,
@@ -50,6 +55,11 @@ pub(super) fn load(src: &Sources) -> Result<SessionConfig, ConfigError> {
         update_age: secs("SESSION_UPDATE_AGE", 86_400)?,
         absolute_lifetime: secs("SESSION_ABSOLUTE_LIFETIME", 0)?,
         fresh_age: secs("SESSION_FRESH_AGE", 86_400)?,
+        revoke_reauthentication: if src.flag("SESSION_REVOKE_REAUTHENTICATION", false)? {
+            Some(secs("SESSION_REVOKE_REAUTHENTICATION_AGE", 300)?)
+        } else {
+            None
+        },
         cookie_cache_max_age: secs("SESSION_COOKIE_CACHE_MAX_AGE", 0)?,
         store_in_secondary: match src.get("SESSION_STORE").unwrap_or("database") {
             "database" => false,

@@ -35,6 +35,59 @@ impl fmt::Debug for Sources {
     }
 }
 
+/// Whether `<var>_FILE` may hold `var`'s value: the secrets and the URLs that carry passwords.
+/// Other `_FILE` variables (`ADMIN_ACCESS_CONTROL_FILE`, `REDIS_CA_FILE`, …) are paths in their
+/// own right.
+pub(super) fn may_come_from_a_file(var: &str) -> bool {
+    const SECRET_ENDINGS: &[&str] = &[
+        "_SECRET",
+        "_SECRETS",
+        "_PASSWORD",
+        "_PEPPER",
+        "_TOKEN",
+        "_API_KEY",
+    ];
+    matches!(var, "DATABASE_URL" | "REDIS_URL") || SECRET_ENDINGS.iter().any(|e| var.ends_with(e))
+}
+
+/// `<VAR>_FILE=/path` sets a secret `VAR` from that file's contents, less one trailing newline:
+/// Docker and Kubernetes secrets, and systemd credentials (`LoadCredential=`,
+/// `LoadCredentialEncrypted=` sealed to the TPM, read from `$CREDENTIALS_DIRECTORY`), keep
+/// secrets out of the environment, where child processes and crash reports see them (ASVS
+/// V2.10.3). Setting both is refused, naming the `_FILE` variable, as is a file that cannot be
+/// read; the value itself is never printed.
+fn secrets_from_files(
+    mut env: HashMap<String, String>,
+) -> Result<HashMap<String, String>, ConfigError> {
+    let from_files: Vec<(String, String)> = env
+        .iter()
+        .filter_map(|(k, path)| {
+            let var = k.strip_suffix("_FILE")?;
+            may_come_from_a_file(var).then(|| (var.to_owned(), path.clone()))
+        })
+        .collect();
+    for (var, path) in from_files {
+        let file_var = format!("{var}_FILE");
+        if env.contains_key(&var) {
+            return Err(bad(
+                &file_var,
+                format!("is set together with {var}: set one of them"),
+            ));
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| bad(&file_var, format!("cannot read {path}: {}", e.kind())))?;
+        let value = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text);
+        if value.is_empty() {
+            return Err(bad(&file_var, format!("names an empty file: {path}")));
+        }
+        env.insert(var, value.to_owned());
+    }
+    Ok(env)
+}
+
 impl Sources {
     /// Reads the process environment and the TOML file named by `PORTCULLIS_CONFIG`.
     pub fn from_process() -> Result<Self, ConfigError> {
@@ -42,6 +95,7 @@ impl Sources {
     }
 
     pub fn new(env: HashMap<String, String>) -> Result<Self, ConfigError> {
+        let env = secrets_from_files(env)?;
         let mut s = Sources {
             env,
             file: HashMap::new(),

@@ -62,6 +62,37 @@ fn scrypt_params() -> scrypt::Params {
     scrypt::Params::new(14, 16, 1, 64).unwrap_or_else(|_| unreachable!("valid scrypt params"))
 }
 
+/// A secret kept apart from the database that goes into every new argon2id hash as Argon2's
+/// own secret input K (RFC 9106 §3.1): a copy of the `account` table alone no longer lets
+/// anyone test guesses offline (ASVS V2.4.5). Its id, the first four bytes of SHA-256 of the
+/// secret, is written in the hash's `keyid` parameter, so each hash says whether it needs a
+/// pepper and which one. Off by default: Better Auth cannot verify peppered hashes.
+#[derive(Clone)]
+pub struct Pepper {
+    secret: Arc<[u8]>,
+    keyid: argon2::KeyId,
+}
+
+impl std::fmt::Debug for Pepper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pepper(keyid {})", hex::encode(self.keyid.as_bytes()))
+    }
+}
+
+impl Pepper {
+    /// Argon2 takes a secret of up to 2^32 - 1 bytes; the caller asks for at least 32.
+    pub fn new(secret: &[u8]) -> Result<Self, PasswordError> {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(secret);
+        let keyid =
+            argon2::KeyId::new(&digest[..4]).map_err(|e| PasswordError::Hash(e.to_string()))?;
+        Ok(Pepper {
+            secret: secret.into(),
+            keyid,
+        })
+    }
+}
+
 fn nfkc(password: &str) -> String {
     password.nfkc().collect()
 }
@@ -102,8 +133,13 @@ fn argon2_phc<'a>(
 }
 
 /// Verifies `password` against a parsed argon2 hash; the comparison is constant-time
-/// (`Output`'s equality).
-fn argon2_verify(password: &[u8], stored: &PasswordHash<'_>, memory: &mut Workspace) -> bool {
+/// (`Output`'s equality). A hash made with a pepper verifies only with that pepper.
+fn argon2_verify(
+    password: &[u8],
+    stored: &PasswordHash<'_>,
+    memory: &mut Workspace,
+    pepper: Option<&Pepper>,
+) -> bool {
     let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
         return false;
     };
@@ -118,7 +154,24 @@ fn argon2_verify(password: &[u8], stored: &PasswordHash<'_>, memory: &mut Worksp
         Some(Ok(v)) => v,
         Some(Err(_)) => return false,
     };
-    let hasher = Argon2::new(algorithm, version, params.clone());
+    let hasher = if params.keyid().is_empty() {
+        Argon2::new(algorithm, version, params.clone())
+    } else {
+        match pepper.filter(|p| p.keyid.as_bytes() == params.keyid()) {
+            Some(p) => match Argon2::new_with_secret(&p.secret, algorithm, version, params.clone())
+            {
+                Ok(h) => h,
+                Err(_) => return false,
+            },
+            None => {
+                tracing::error!(
+                    keyid = %hex::encode(params.keyid()),
+                    "a password hash needs a pepper this server does not have (PASSWORD_PEPPER)"
+                );
+                return false;
+            }
+        }
+    };
     argon2_phc(&hasher, algorithm, version, &params, password, salt, memory)
         .ok()
         .and_then(|h| h.hash)
@@ -127,13 +180,34 @@ fn argon2_verify(password: &[u8], stored: &PasswordHash<'_>, memory: &mut Worksp
 
 fn hash_sync(
     algo: HashAlgorithm,
+    pepper: Option<&Pepper>,
     password: &str,
     memory: &mut Workspace,
 ) -> Result<String, PasswordError> {
     match algo {
         HashAlgorithm::Argon2id => {
             let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            let hasher = argon2();
+            let peppered;
+            let hasher = match pepper {
+                None => argon2(),
+                Some(p) => {
+                    let params = argon2::ParamsBuilder::new()
+                        .m_cost(ARGON2_M_KIB)
+                        .t_cost(ARGON2_T)
+                        .p_cost(ARGON2_P)
+                        .keyid(p.keyid)
+                        .build()
+                        .map_err(|e| PasswordError::Hash(e.to_string()))?;
+                    peppered = Argon2::new_with_secret(
+                        &p.secret,
+                        Algorithm::Argon2id,
+                        Version::V0x13,
+                        params,
+                    )
+                    .map_err(|e| PasswordError::Hash(e.to_string()))?;
+                    peppered
+                }
+            };
             argon2_phc(
                 &hasher,
                 Algorithm::Argon2id,
@@ -178,6 +252,7 @@ pub struct Verified {
 
 fn verify_sync(
     algo: HashAlgorithm,
+    pepper: Option<&Pepper>,
     password: &str,
     stored: &str,
     memory: &mut Workspace,
@@ -190,11 +265,19 @@ fn verify_sync(
         let Ok(parsed) = PasswordHash::new(stored) else {
             return fail;
         };
-        let ok = argon2_verify(password.as_bytes(), &parsed, memory);
+        let ok = argon2_verify(password.as_bytes(), &parsed, memory, pepper);
+        // With a pepper configured, a hash without it (or with an older one) is replaced.
+        let keyid = Params::try_from(&parsed)
+            .map(|p| p.keyid().to_vec())
+            .unwrap_or_default();
+        let wanted_keyid = pepper
+            .map(|p| p.keyid.as_bytes().to_vec())
+            .unwrap_or_default();
         let current = parsed.algorithm.as_str() == "argon2id"
             && parsed.params.get_decimal("m") == Some(ARGON2_M_KIB)
             && parsed.params.get_decimal("t") == Some(ARGON2_T)
-            && parsed.params.get_decimal("p") == Some(ARGON2_P);
+            && parsed.params.get_decimal("p") == Some(ARGON2_P)
+            && keyid == wanted_keyid;
         return Verified {
             ok,
             needs_rehash: ok && (algo != HashAlgorithm::Argon2id || !current),
@@ -439,6 +522,8 @@ fn shorten_this_threads_slice() {}
 #[derive(Clone)]
 pub struct PasswordHasher {
     algo: HashAlgorithm,
+    /// `PASSWORD_PEPPER`, for argon2id hashes.
+    pepper: Option<Pepper>,
     /// As many as hashes may run at once, each with its own working memory.
     threads: Arc<HashThreads>,
     /// A hash of a random password, verified when the account does not exist so that both
@@ -448,14 +533,24 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(algo: HashAlgorithm, concurrency: usize) -> Result<Self, PasswordError> {
+        Self::with_pepper(algo, concurrency, None)
+    }
+
+    pub fn with_pepper(
+        algo: HashAlgorithm,
+        concurrency: usize,
+        pepper: Option<Pepper>,
+    ) -> Result<Self, PasswordError> {
         let dummy = hash_sync(
             algo,
+            pepper.as_ref(),
             &crate::crypto::token::generate_id(24),
             &mut Workspace::new(),
         )?;
         let concurrency = concurrency.max(1);
         Ok(PasswordHasher {
             algo,
+            pepper,
             threads: Arc::new(HashThreads::start(concurrency)?),
             dummy: Arc::new(dummy),
         })
@@ -466,23 +561,26 @@ impl PasswordHasher {
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
-        let (algo, pw) = (self.algo, password.to_owned());
-        self.threads.run(move |m| hash_sync(algo, &pw, m)).await?
+        let (algo, pepper, pw) = (self.algo, self.pepper.clone(), password.to_owned());
+        self.threads
+            .run(move |m| hash_sync(algo, pepper.as_ref(), &pw, m))
+            .await?
     }
 
     pub async fn verify(&self, password: &str, stored: &str) -> Result<Verified, PasswordError> {
-        let (algo, pw, stored) = (self.algo, password.to_owned(), stored.to_owned());
+        let (algo, pepper) = (self.algo, self.pepper.clone());
+        let (pw, stored) = (password.to_owned(), stored.to_owned());
         self.threads
-            .run(move |m| verify_sync(algo, &pw, &stored, m))
+            .run(move |m| verify_sync(algo, pepper.as_ref(), &pw, &stored, m))
             .await
     }
 
     /// Spends the time of a real verification, for accounts that do not exist.
     pub async fn verify_dummy(&self, password: &str) -> Result<(), PasswordError> {
         let dummy = self.dummy.clone();
-        let (algo, pw) = (self.algo, password.to_owned());
+        let (algo, pepper, pw) = (self.algo, self.pepper.clone(), password.to_owned());
         self.threads
-            .run(move |m| verify_sync(algo, &pw, &dummy, m))
+            .run(move |m| verify_sync(algo, pepper.as_ref(), &pw, &dummy, m))
             .await?;
         Ok(())
     }
@@ -495,7 +593,13 @@ mod tests {
     #[test]
     fn verifies_the_better_auth_scrypt_vector() {
         let stored = "00112233445566778899aabbccddeeff:73122e887cfc14f91396cdef78dfe4b9dec28d459037601c4904cedba5a637ab97b39b40c236df5d42881d0109ca8cf0f85e39dbaba2911c190915bd8f30fe85";
-        let v = verify_sync(HashAlgorithm::Argon2id, "password123", stored, &mut vec![]);
+        let v = verify_sync(
+            HashAlgorithm::Argon2id,
+            None,
+            "password123",
+            stored,
+            &mut vec![],
+        );
         assert_eq!(
             v,
             Verified {
@@ -503,7 +607,13 @@ mod tests {
                 needs_rehash: true
             }
         );
-        let v = verify_sync(HashAlgorithm::Scrypt, "password123", stored, &mut vec![]);
+        let v = verify_sync(
+            HashAlgorithm::Scrypt,
+            None,
+            "password123",
+            stored,
+            &mut vec![],
+        );
         assert_eq!(
             v,
             Verified {
@@ -511,23 +621,99 @@ mod tests {
                 needs_rehash: false
             }
         );
-        assert!(!verify_sync(HashAlgorithm::Argon2id, "password124", stored, &mut vec![]).ok);
+        assert!(
+            !verify_sync(
+                HashAlgorithm::Argon2id,
+                None,
+                "password124",
+                stored,
+                &mut vec![]
+            )
+            .ok
+        );
     }
 
     #[test]
-    fn argon2id_round_trip_uses_owasp_parameters() {
-        let h = hash_sync(HashAlgorithm::Argon2id, "correct horse", &mut vec![]).expect("hash");
-        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+    fn a_peppered_hash_needs_its_pepper() {
+        // ASVS V2.4.5: the pepper is Argon2's secret input, named by `keyid` in the hash.
+        let pepper = Pepper::new(b"a-pepper-kept-apart-from-the-database").expect("pepper");
+        let other = Pepper::new(b"another-pepper-kept-apart-from-the-db").expect("pepper");
+        let m = &mut vec![];
+        let h =
+            hash_sync(HashAlgorithm::Argon2id, Some(&pepper), "correct horse", m).expect("hash");
+        assert!(
+            h.starts_with("$argon2id$v=19$m=19456,t=2,p=1,keyid="),
+            "{h}"
+        );
+        let mut with =
+            |p: Option<&Pepper>, pw: &str| verify_sync(HashAlgorithm::Argon2id, p, pw, &h, m);
         assert_eq!(
-            verify_sync(HashAlgorithm::Argon2id, "correct horse", &h, &mut vec![]),
+            with(Some(&pepper), "correct horse"),
             Verified {
                 ok: true,
                 needs_rehash: false
             }
         );
-        assert!(!verify_sync(HashAlgorithm::Argon2id, "wrong horse", &h, &mut vec![]).ok);
+        assert!(!with(Some(&pepper), "correct horsf").ok);
+        assert!(!with(None, "correct horse").ok, "not without it");
+        assert!(!with(Some(&other), "correct horse").ok, "not with another");
+        // An unpeppered hash still verifies, and asks to be replaced by a peppered one.
+        let plain = hash_sync(HashAlgorithm::Argon2id, None, "correct horse", m).expect("hash");
+        assert_eq!(
+            verify_sync(
+                HashAlgorithm::Argon2id,
+                Some(&pepper),
+                "correct horse",
+                &plain,
+                m
+            ),
+            Verified {
+                ok: true,
+                needs_rehash: true
+            }
+        );
+        assert!(!format!("{pepper:?}").contains("kept-apart"));
+    }
+
+    #[test]
+    fn argon2id_round_trip_uses_owasp_parameters() {
+        let h =
+            hash_sync(HashAlgorithm::Argon2id, None, "correct horse", &mut vec![]).expect("hash");
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert_eq!(
+            verify_sync(
+                HashAlgorithm::Argon2id,
+                None,
+                "correct horse",
+                &h,
+                &mut vec![]
+            ),
+            Verified {
+                ok: true,
+                needs_rehash: false
+            }
+        );
+        assert!(
+            !verify_sync(
+                HashAlgorithm::Argon2id,
+                None,
+                "wrong horse",
+                &h,
+                &mut vec![]
+            )
+            .ok
+        );
         // Switching the default to scrypt marks argon2 hashes for rehash.
-        assert!(verify_sync(HashAlgorithm::Scrypt, "correct horse", &h, &mut vec![]).needs_rehash);
+        assert!(
+            verify_sync(
+                HashAlgorithm::Scrypt,
+                None,
+                "correct horse",
+                &h,
+                &mut vec![]
+            )
+            .needs_rehash
+        );
     }
 
     /// ASVS 2.1.3, 2.1.4 and 2.4.2: every character counts (nothing is cut at 72 bytes, as
@@ -539,16 +725,25 @@ mod tests {
         let long_but_last: String = format!("{}b", "a".repeat(119));
         let unicode = "päss wörd 🔐 – 密码 with spaces";
         for algorithm in [HashAlgorithm::Argon2id, HashAlgorithm::Scrypt] {
-            let h = hash_sync(algorithm, &long, &mut vec![]).expect("hash");
-            assert!(verify_sync(algorithm, &long, &h, &mut vec![]).ok);
+            let h = hash_sync(algorithm, None, &long, &mut vec![]).expect("hash");
+            assert!(verify_sync(algorithm, None, &long, &h, &mut vec![]).ok);
             assert!(
-                !verify_sync(algorithm, &long_but_last, &h, &mut vec![]).ok,
+                !verify_sync(algorithm, None, &long_but_last, &h, &mut vec![]).ok,
                 "the 120th character must count"
             );
-            let h = hash_sync(algorithm, unicode, &mut vec![]).expect("hash");
-            assert!(verify_sync(algorithm, unicode, &h, &mut vec![]).ok);
-            assert!(!verify_sync(algorithm, "päss wörd 🔐 – 密码 with space", &h, &mut vec![]).ok);
-            let again = hash_sync(algorithm, unicode, &mut vec![]).expect("hash");
+            let h = hash_sync(algorithm, None, unicode, &mut vec![]).expect("hash");
+            assert!(verify_sync(algorithm, None, unicode, &h, &mut vec![]).ok);
+            assert!(
+                !verify_sync(
+                    algorithm,
+                    None,
+                    "päss wörd 🔐 – 密码 with space",
+                    &h,
+                    &mut vec![]
+                )
+                .ok
+            );
+            let again = hash_sync(algorithm, None, unicode, &mut vec![]).expect("hash");
             assert_ne!(h, again, "two hashes of one password share a salt");
             // 16-byte salts: 22 base64 characters in the PHC string, 32 hex before scrypt's key.
             let salt_chars = match algorithm {
@@ -675,7 +870,7 @@ mod tests {
         let blocks = ARGON2_M_KIB as usize;
         // A job that waited for a hash finds the workspace the hash used.
         let (h, seen) = tokio::join!(
-            threads.run(|m| hash_sync(HashAlgorithm::Argon2id, "pw", m)),
+            threads.run(|m| hash_sync(HashAlgorithm::Argon2id, None, "pw", m)),
             workspace_seen(&threads)
         );
         assert!(h.expect("job").is_ok());
@@ -702,7 +897,7 @@ mod tests {
             .expect("hash")
             .to_string();
         let (v, seen) = tokio::join!(
-            threads.run(move |m| verify_sync(HashAlgorithm::Argon2id, "pw", &imported, m)),
+            threads.run(move |m| verify_sync(HashAlgorithm::Argon2id, None, "pw", &imported, m)),
             workspace_seen(&threads)
         );
         assert!(v.expect("job").ok);
@@ -714,7 +909,7 @@ mod tests {
         use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
         let mut memory = Workspace::new();
         // Ours verifies with the crate's verifier...
-        let ours = hash_sync(HashAlgorithm::Argon2id, "s3cret", &mut memory).expect("hash");
+        let ours = hash_sync(HashAlgorithm::Argon2id, None, "s3cret", &mut memory).expect("hash");
         let parsed = PasswordHash::new(&ours).expect("phc");
         assert!(argon2().verify_password(b"s3cret", &parsed).is_ok());
         // ...and the crate's hashes, at other parameters too, verify in the same buffer.
@@ -728,7 +923,13 @@ mod tests {
                 .hash_password(b"s3cret", &salt)
                 .expect("hash")
                 .to_string();
-            let v = verify_sync(HashAlgorithm::Argon2id, "s3cret", &theirs, &mut memory);
+            let v = verify_sync(
+                HashAlgorithm::Argon2id,
+                None,
+                "s3cret",
+                &theirs,
+                &mut memory,
+            );
             assert_eq!(
                 v,
                 Verified {
@@ -736,17 +937,26 @@ mod tests {
                     needs_rehash: true
                 }
             );
-            assert!(!verify_sync(HashAlgorithm::Argon2id, "s3creT", &theirs, &mut memory).ok);
+            assert!(
+                !verify_sync(
+                    HashAlgorithm::Argon2id,
+                    None,
+                    "s3creT",
+                    &theirs,
+                    &mut memory
+                )
+                .ok
+            );
         }
-        assert!(verify_sync(HashAlgorithm::Argon2id, "s3cret", &ours, &mut memory).ok);
+        assert!(verify_sync(HashAlgorithm::Argon2id, None, "s3cret", &ours, &mut memory).ok);
     }
 
     #[test]
     fn scrypt_hashes_have_better_auths_format() {
-        let h = hash_sync(HashAlgorithm::Scrypt, "pässwörd", &mut vec![]).expect("hash");
+        let h = hash_sync(HashAlgorithm::Scrypt, None, "pässwörd", &mut vec![]).expect("hash");
         let (salt, key) = h.split_once(':').expect("colon");
         assert_eq!((salt.len(), key.len()), (32, 128));
-        assert!(verify_sync(HashAlgorithm::Scrypt, "pässwörd", &h, &mut vec![]).ok);
+        assert!(verify_sync(HashAlgorithm::Scrypt, None, "pässwörd", &h, &mut vec![]).ok);
     }
 
     #[test]
@@ -755,8 +965,26 @@ mod tests {
         let h = bcrypt::hash("hunter22", 4).expect("bcrypt");
         for prefix in ["$2a$", "$2y$"] {
             let theirs = format!("{prefix}{}", &h[4..]);
-            assert!(verify_sync(HashAlgorithm::Argon2id, "hunter22", &theirs, &mut vec![]).ok);
-            assert!(!verify_sync(HashAlgorithm::Argon2id, "hunter23", &theirs, &mut vec![]).ok);
+            assert!(
+                verify_sync(
+                    HashAlgorithm::Argon2id,
+                    None,
+                    "hunter22",
+                    &theirs,
+                    &mut vec![]
+                )
+                .ok
+            );
+            assert!(
+                !verify_sync(
+                    HashAlgorithm::Argon2id,
+                    None,
+                    "hunter23",
+                    &theirs,
+                    &mut vec![]
+                )
+                .ok
+            );
         }
     }
 
@@ -764,13 +992,13 @@ mod tests {
     fn bcrypt_verifies_and_asks_for_rehash() {
         let h = bcrypt::hash("hunter22", 4).expect("bcrypt");
         assert_eq!(
-            verify_sync(HashAlgorithm::Argon2id, "hunter22", &h, &mut vec![]),
+            verify_sync(HashAlgorithm::Argon2id, None, "hunter22", &h, &mut vec![]),
             Verified {
                 ok: true,
                 needs_rehash: true
             }
         );
-        assert!(!verify_sync(HashAlgorithm::Argon2id, "hunter23", &h, &mut vec![]).ok);
-        assert!(!verify_sync(HashAlgorithm::Argon2id, "x", "garbage", &mut vec![]).ok);
+        assert!(!verify_sync(HashAlgorithm::Argon2id, None, "hunter23", &h, &mut vec![]).ok);
+        assert!(!verify_sync(HashAlgorithm::Argon2id, None, "x", "garbage", &mut vec![]).ok);
     }
 }

@@ -9,7 +9,7 @@ use crate::context::AuthContext;
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint, ResponseBody};
 use crate::error::{ApiError, codes};
 use crate::openapi::schema;
-use crate::session::{self, Lookup};
+use crate::session::{self, Lookup, SessionWithUser};
 use crate::users;
 use crate::validate::{BodyKind, BodySpec, FieldSpec, Ty};
 
@@ -55,19 +55,50 @@ pub fn endpoints() -> Vec<Endpoint> {
             .summary("Revoke one session", "Deletes the caller's session with that token (as returned by list-sessions).")
             .tag("Session")
             .auth(Auth::Sensitive)
-            .body(BodySpec::object(vec![FieldSpec::req("token", Ty::String, "Session token from list-sessions")]))
+            .body(BodySpec::object(vec![
+                FieldSpec::req("token", Ty::String, "Session token from list-sessions"),
+                FieldSpec::opt("password", Ty::String, REAUTH_PASSWORD),
+            ]))
             .returns(schema::described(schema::status(), "Also when no session of the user has that token")),
         Endpoint::new(Method::POST, "/revoke-sessions", "revokeSessions", crate::handler!(revoke_sessions))
             .summary("Revoke all sessions", "Deletes every session of the user, this one included.")
             .tag("Session")
             .auth(Auth::Sensitive)
+            .body(BodySpec::optional(vec![FieldSpec::opt("password", Ty::String, REAUTH_PASSWORD)]))
             .returns(schema::status()),
         Endpoint::new(Method::POST, "/revoke-other-sessions", "revokeOtherSessions", crate::handler!(revoke_other_sessions))
             .summary("Revoke other sessions", "Deletes every session of the user except this one.")
             .tag("Session")
             .auth(Auth::Sensitive)
+            .body(BodySpec::optional(vec![FieldSpec::opt("password", Ty::String, REAUTH_PASSWORD)]))
             .returns(schema::status()),
     ]
+}
+
+const REAUTH_PASSWORD: &str = "The user's password, asked again when SESSION_REVOKE_REAUTHENTICATION is on (unless the session signed in within SESSION_REVOKE_REAUTHENTICATION_AGE)";
+
+/// With `SESSION_REVOKE_REAUTHENTICATION` (ASVS V3.3.4), ending sessions needs the password
+/// again, or a sign-in that recent: a stolen session alone cannot shut its owner out. A user
+/// without a password signs in again instead.
+async fn reauthenticated(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    me: &SessionWithUser,
+) -> Result<(), ApiError> {
+    let Some(window) = ctx.config.session.revoke_reauthentication else {
+        return Ok(());
+    };
+    if let Some(password) = req.str_field("password") {
+        return crate::routes::user::confirm_password(ctx, me, password).await;
+    }
+    let recent = me
+        .created_at()
+        .is_some_and(|c| (ctx.now() - c).num_seconds() < window);
+    if recent {
+        Ok(())
+    } else {
+        Err(ApiError::new(403, codes::REAUTHENTICATION_REQUIRED))
+    }
 }
 
 /// zod's `coerce.boolean` on a query string: any non-empty value is true.
@@ -236,6 +267,7 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
 
 async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
+    reauthenticated(ctx, req, me).await?;
     let token = req.str_field("token").unwrap_or_default();
     // The caller's raw token, or the identifier list-sessions gave for another of their sessions.
     let hashed = crate::crypto::token::hash_token(token);
@@ -274,6 +306,7 @@ async fn revoke_session(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
 
 async fn revoke_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
+    reauthenticated(ctx, req, me).await?;
     let all = session::Sessions::All {
         user_id: me.user_id(),
     };
@@ -293,6 +326,7 @@ async fn revoke_other_sessions(
     req: &AuthRequest,
 ) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
+    reauthenticated(ctx, req, me).await?;
     let stored = me
         .session
         .get("token")

@@ -92,6 +92,15 @@ impl SignedIn {
     }
 }
 
+/// Whether a right password is on the breach list. An unreachable range API never stops a
+/// sign-in: the check at sign-in is a second line, and an outage must not lock everyone out.
+async fn listed_at_sign_in(ctx: &AuthContext, password: &str) -> bool {
+    matches!(
+        ctx.breach_checker.is_breached(password, &ctx.metrics).await,
+        Ok(true)
+    )
+}
+
 /// The password check every identifier-based sign-in shares (email, username, phone number):
 /// lockout, equal work for unknown users, rehash on an old hash, the verification requirement,
 /// then a session. The user is the one matching `user_wheres`, found with its credential
@@ -175,6 +184,19 @@ pub async fn password_sign_in(
         // Counted and recorded as a refusal; answered with its own code.
         let _ = refused("email_not_verified", Some(&user));
         return Err(ApiError::new(403, codes::EMAIL_NOT_VERIFIED));
+    }
+    if ctx.config.breach_check.at_sign_in && listed_at_sign_in(ctx, password).await {
+        // The password was right but is known from breaches: no session until it is replaced,
+        // and the owner gets the link to do so (ASVS V2.1.7).
+        if let Some(email) = user.get("email").and_then(Value::as_str) {
+            crate::routes::password_reset::send_reset_link(ctx, email, None).await?;
+        }
+        let _ = refused("password_compromised", Some(&user));
+        return Err(ApiError::with_message(
+            403,
+            codes::PASSWORD_COMPROMISED,
+            "The password you entered has been compromised. We have e-mailed you a link to choose a new one.",
+        ));
     }
 
     let dont_remember = req.bool_field("rememberMe") == Some(false);

@@ -277,6 +277,16 @@ async fn change_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
 async fn verify_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let me = req.session()?;
     let password = req.str_field("password").unwrap_or_default();
+    confirm_password(ctx, me, password).await?;
+    Ok(AuthResponse::json(json!({"status": true})))
+}
+
+/// The signed-in user's password, checked again: `400 INVALID_PASSWORD` unless it is right.
+pub(crate) async fn confirm_password(
+    ctx: &AuthContext,
+    me: &SessionWithUser,
+    password: &str,
+) -> Result<(), ApiError> {
     if password.encode_utf16().count() > ctx.config.password_max_length {
         return Err(ApiError::bad_request(codes::PASSWORD_TOO_LONG));
     }
@@ -300,7 +310,7 @@ async fn verify_password(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
     match users::verify_user_password(ctx, me.user_id(), password).await? {
         Some(true) => {
             lockout.succeeded().await;
-            Ok(AuthResponse::json(json!({"status": true})))
+            Ok(())
         }
         Some(false) => {
             lockout.failed().await;

@@ -180,6 +180,7 @@ pub(crate) async fn delete_sessions(
         | Sessions::All { user_id }
         | Sessions::AllBut { user_id, .. } => user_id,
     };
+    let all = matches!(which, Sessions::All { .. });
     if ctx.config.session.store_in_secondary {
         let members = match which {
             Sessions::One { stored_token, .. } => vec![stored_token.to_owned()],
@@ -189,6 +190,7 @@ pub(crate) async fn delete_sessions(
                     .await?
             }
         };
+        let mut ending = Vec::new();
         for stored in members {
             if let Sessions::AllBut {
                 keep_stored_token, ..
@@ -197,11 +199,20 @@ pub(crate) async fn delete_sessions(
             {
                 continue;
             }
+            // Only the plugins that follow sessions need the ids: one read each, then.
+            if ctx.session_end_hooks()
+                && let Some(row) =
+                    secondary_get(ctx, &session_cache_key(&stored), ctx.session_table()).await?
+                && let Some(id) = row.get("id").and_then(Value::as_str)
+            {
+                ending.push(id.to_owned());
+            }
             ctx.secondary.delete(&session_cache_key(&stored)).await?;
             ctx.secondary
                 .set_remove(&user_sessions_key(user_id), &stored)
                 .await?;
         }
+        sessions_ended(ctx, store, user_id, ending, all).await?;
         return Ok(Vec::new());
     }
     let mut wheres = vec![Where::eq("userId", user_id)];
@@ -223,10 +234,38 @@ pub(crate) async fn delete_sessions(
         )
         .await?;
     store.delete_many("session", &wheres).await?;
+    let ids = rows
+        .iter()
+        .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    sessions_ended(ctx, store, user_id, ids, all).await?;
     Ok(rows
         .iter()
         .filter_map(|r| r.get("token").and_then(Value::as_str).map(str::to_owned))
         .collect())
+}
+
+/// Tells the plugins that follow sessions (`hooks().sessions_ended`) which ones ended, in the
+/// same store, so that what depends on a session ends with it.
+async fn sessions_ended(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    user_id: &str,
+    session_ids: Vec<String>,
+    all: bool,
+) -> Result<(), ApiError> {
+    if !ctx.session_end_hooks() || (session_ids.is_empty() && !all) {
+        return Ok(());
+    }
+    let ended = crate::plugin::EndedSessions {
+        user_id,
+        session_ids,
+        all,
+    };
+    for p in ctx.plugins.iter().filter(|p| p.hooks().sessions_ended) {
+        p.sessions_ended(ctx, store, &ended).await?;
+    }
+    Ok(())
 }
 
 /// Extends the session when more than `updateAge` has passed since the last extension.

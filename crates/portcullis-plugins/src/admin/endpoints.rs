@@ -277,7 +277,7 @@ async fn reauthenticate(
         return Ok(());
     }
     if let Some(code) = req.str_field("code")
-        && crate::two_factor::confirm_totp(ctx, &me.user, code).await?
+        && crate::two_factor::confirm_totp(ctx, req, &me.user, code).await?
     {
         return Ok(());
     }

@@ -11,12 +11,14 @@
 //! - `session_hook.rs`: the key header standing for its owner's session
 //!   (`API_KEY_ENABLE_SESSIONS`), through the `Before::Authenticate` seam.
 //! - `settings.rs`: `ENABLE_API_KEY` and the rest, or `[plugins.api_key]`.
-//! - The account page's "API keys" section (`templates/`, `assets/`).
+//! - `expiry_notice.rs`: the job that mails an owner a week before their key expires.
+//! - The account page's "API keys" section and the notice's e-mail (`templates/`, `assets/`).
 //!
 //! Expired keys are deleted by the cleanup job, and when a use meets one.
 
 pub mod endpoints;
 pub mod errors;
+pub mod expiry_notice;
 mod input;
 pub mod permissions;
 mod session_hook;
@@ -28,7 +30,7 @@ use async_trait::async_trait;
 use portcullis_core::endpoint::{AuthRequest, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::plugin::{HookScope, Hooks};
-use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment};
+use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment, Job, Sends, TemplateSource};
 use portcullis_core::{ApiError, AuthContext, Before, Plugin};
 use portcullis_storage::Table;
 
@@ -91,6 +93,34 @@ impl Plugin for ApiKey {
 
     async fn before(&self, ctx: &AuthContext, req: &mut AuthRequest) -> Result<Before, ApiError> {
         session_hook::before(ctx, &self.settings, req).await
+    }
+
+    fn jobs(&self) -> Vec<Job> {
+        if self.settings.expiry_notice_days == 0 {
+            return Vec::new();
+        }
+        vec![Job {
+            name: "api-key-expiry-notices",
+            interval: std::time::Duration::from_secs(3600),
+            run: portcullis_core::job!(expiry_notice::run),
+        }]
+    }
+
+    fn templates(&self) -> Vec<TemplateSource> {
+        vec![
+            portcullis_core::template_source!(
+                "src/api_key/templates",
+                "email-api-key-expiring.html"
+            ),
+            portcullis_core::template_source!(
+                "src/api_key/templates",
+                "email-api-key-expiring.txt"
+            ),
+        ]
+    }
+
+    fn sends(&self) -> Vec<Sends> {
+        vec![Sends::Email(expiry_notice::EMAIL)]
     }
 
     fn fragments(&self) -> Vec<Fragment> {

@@ -50,6 +50,9 @@ pub struct ApiKeySettings {
     /// The secret a trusted backend sends in `x-portcullis-server-secret` to act as Better
     /// Auth's server-side `auth.api` (server-only properties, `userId`, verify). Off when unset.
     pub server_secret: Option<String>,
+    /// Days before a key expires that its owner is mailed (`API_KEY_EXPIRY_NOTICE_DAYS`;
+    /// ASVS V2.3.3); 0 sends no notice.
+    pub expiry_notice_days: i64,
 }
 
 impl Default for ApiKeySettings {
@@ -75,6 +78,7 @@ impl Default for ApiKeySettings {
             max_expires_in_days: 365.0,
             default_permissions: None,
             server_secret: None,
+            expiry_notice_days: 7,
         }
     }
 }
@@ -248,6 +252,21 @@ impl ApiKeySettings {
             max_expires_in_days,
             default_permissions,
             server_secret,
+            expiry_notice_days: {
+                let days: i64 = src.parse(
+                    "expiry_notice_days",
+                    Some("API_KEY_EXPIRY_NOTICE_DAYS"),
+                    d.expiry_notice_days,
+                    "a number of days",
+                )?;
+                if !(0..=90).contains(&days) {
+                    return Err(ConfigError::new(
+                        &name_of("expiry_notice_days", "API_KEY_EXPIRY_NOTICE_DAYS")?,
+                        "must be between 0 (no notice) and 90",
+                    ));
+                }
+                days
+            },
             ..d
         }))
     }

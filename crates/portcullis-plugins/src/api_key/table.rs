@@ -64,7 +64,7 @@ pub fn schema(settings: &ApiKeySettings) -> Table {
 /// (`rand`'s thread generator, ChaCha seeded from the OS): 64 letters are 365 bits.
 pub fn generate_key(prefix: Option<&str>, length: usize) -> String {
     const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut rng = rand::thread_rng();
+    let mut rng = portcullis_core::crypto::token::csprng();
     let mut key = String::with_capacity(prefix.map_or(0, str::len) + length);
     key.push_str(prefix.unwrap_or_default());
     key.extend((0..length).map(|_| LETTERS[rng.gen_range(0..LETTERS.len())] as char));

@@ -40,7 +40,7 @@ pub fn schema() -> Table {
 /// listing pages by `id` alone (keyset) without a tie-breaker.
 pub fn time_ordered_id(at: DateTime<Utc>) -> String {
     let micros = u64::try_from(at.timestamp_micros()).unwrap_or(0);
-    let random: u128 = rand::thread_rng().r#gen();
+    let random: u128 = portcullis_core::crypto::token::csprng().r#gen();
     format!("{micros:014x}{:018x}", random & ((1u128 << 72) - 1))
 }
 

@@ -58,8 +58,7 @@ impl Plugin for Bearer {
         portcullis_core::plugin::Hooks {
             before: HookScope::Always,
             after: HookScope::Always,
-            issue: false,
-            brand: HookScope::Never,
+            ..Default::default()
         }
     }
 

@@ -54,7 +54,7 @@ pub fn new_device_code() -> String {
 
 /// Eight letters from the alphabet, drawn uniformly from a CSPRNG, as stored (no dash).
 pub fn new_user_code() -> String {
-    let mut rng = rand::thread_rng();
+    let mut rng = portcullis_core::crypto::token::csprng();
     (0..USER_CODE_LENGTH)
         .map(|_| USER_CODE_ALPHABET[rng.gen_range(0..USER_CODE_ALPHABET.len())] as char)
         .collect()

@@ -34,7 +34,7 @@ use portcullis_core::openapi::schema;
 use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment, Page};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
-use portcullis_core::{AuthContext, ErrorCode, Plugin};
+use portcullis_core::{ApiError, AuthContext, ErrorCode, Plugin};
 use portcullis_storage::{Field, FieldType, Table};
 use serde_json::json;
 
@@ -161,6 +161,22 @@ impl Plugin for OidcProvider {
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
+    }
+
+    fn hooks(&self) -> portcullis_core::plugin::Hooks {
+        portcullis_core::plugin::Hooks {
+            sessions_ended: !self.settings.tokens_outlive_sessions,
+            ..Default::default()
+        }
+    }
+
+    async fn sessions_ended(
+        &self,
+        ctx: &AuthContext,
+        store: &dyn portcullis_storage::Store,
+        ended: &portcullis_core::plugin::EndedSessions<'_>,
+    ) -> Result<(), ApiError> {
+        tokens::revoke_for_sessions(ctx, store, ended).await
     }
 
     fn schema(&self) -> Vec<Table> {

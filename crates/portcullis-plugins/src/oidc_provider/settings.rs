@@ -24,6 +24,11 @@ pub struct OidcProviderSettings {
     /// The hosted pages the browser is sent to.
     pub login_page: String,
     pub consent_page: String,
+    /// Access and refresh tokens live on after the session they were issued under ends, as
+    /// Better Auth's (`OIDC_TOKENS_OUTLIVE_SESSIONS`). Off by default: a sign-out, a revoked
+    /// session, a ban or a password reset ends the relying parties' tokens too (ASVS V3.3.1,
+    /// V3.3.3).
+    pub tokens_outlive_sessions: bool,
 }
 
 impl Default for OidcProviderSettings {
@@ -37,6 +42,7 @@ impl Default for OidcProviderSettings {
             dynamic_registration: false,
             login_page: "/sign-in".into(),
             consent_page: super::CONSENT_PAGE.into(),
+            tokens_outlive_sessions: false,
         }
     }
 }
@@ -115,6 +121,11 @@ impl OidcProviderSettings {
             )?,
             login_page: d.login_page,
             consent_page: d.consent_page,
+            tokens_outlive_sessions: src.flag(
+                "tokens_outlive_sessions",
+                Some("OIDC_TOKENS_OUTLIVE_SESSIONS"),
+                d.tokens_outlive_sessions,
+            )?,
         }))
     }
 }

@@ -174,6 +174,30 @@ pub async fn revoke_family(
     Ok(())
 }
 
+/// Revokes the tokens issued under sessions that ended, or, when all of the user's sessions
+/// ended, every token of the user: a sign-out everywhere, a ban or a password reset leaves no
+/// relying party signed in.
+pub async fn revoke_for_sessions(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    ended: &portcullis_core::plugin::EndedSessions<'_>,
+) -> Result<(), ApiError> {
+    let live = Where::eq("revoked", Value::Null);
+    let which = if ended.all {
+        vec![Where::eq("userId", ended.user_id), live]
+    } else {
+        let ids: Vec<Value> = ended
+            .session_ids
+            .iter()
+            .map(|id| Value::from(id.as_str()))
+            .collect();
+        vec![Where::is_in("sessionId", ids), live]
+    };
+    store.update_many(REFRESH, &which, revoked_now(ctx)).await?;
+    store.update_many(ACCESS, &which, revoked_now(ctx)).await?;
+    Ok(())
+}
+
 /// Revokes what an authorization code issued (it was replayed).
 pub async fn revoke_for_code(ctx: &AuthContext, code_id: &str) -> Result<(), ApiError> {
     let store = ctx.adapter.as_ref();

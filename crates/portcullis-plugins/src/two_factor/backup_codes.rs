@@ -207,6 +207,29 @@ mod tests {
     }
 
     #[test]
+    fn every_stored_code_has_its_own_random_salt() {
+        // ASVS V2.6.2: codes of about 59.5 bits must be salted (32 bits or more) and hashed.
+        // The same code stored twice gives two different entries, and every salt is 16
+        // characters of [A-Za-z0-9] (about 95 bits) that no other entry shares.
+        let code = "abcde-12345";
+        assert_ne!(hash_one(SECRET, code), hash_one(SECRET, code));
+        let mut salts = std::collections::HashSet::new();
+        for _ in 0..200 {
+            let stored = store(KEYS, &generate());
+            let body = stored.strip_prefix(HASHED_PREFIX).expect("the hashed form");
+            let entries: Vec<&str> = body.split(',').collect();
+            assert_eq!(entries.len(), 10);
+            for entry in entries {
+                let (salt, mac) = entry.split_once('.').expect("salt.mac");
+                assert_eq!(salt.len(), 16);
+                assert!(salt.bytes().all(|b| b.is_ascii_alphanumeric()));
+                assert_eq!(mac.len(), 43, "base64url HMAC-SHA256");
+                assert!(salts.insert(salt.to_owned()), "a salt repeated");
+            }
+        }
+    }
+
+    #[test]
     fn each_code_works_once_and_nothing_readable_is_stored() {
         let codes = generate();
         let stored = store(KEYS, &codes);

@@ -23,7 +23,8 @@ use super::store::{self, TwoFactorRow};
 use super::{
     BACKUP_CODES_NOT_ENABLED, INVALID_BACKUP_CODE, INVALID_CODE, OTP_EMAIL, OTP_HAS_EXPIRED,
     OTP_NOT_CONFIGURED, OTP_SMS, TABLE, TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE, TOTP_ALREADY_ENABLED,
-    TOTP_NOT_ENABLED, TWO_FACTOR_NOT_ENABLED, backup_codes, enabled_for, issuer, settings, totp,
+    TOTP_NOT_ENABLED, TWO_FACTOR_NOT_ENABLED, TotpCheck, backup_codes, enabled_for, issuer,
+    settings, totp,
 };
 
 const TAG: &str = "Two factor";
@@ -345,22 +346,22 @@ async fn verify_totp(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespons
         }
     };
     let code = req.str_field("code").unwrap_or_default();
-    let now = u64::try_from(ctx.now().timestamp()).unwrap_or_default();
-    let step = totp::matching_step(&key, code, now)
-        .and_then(|st| i64::try_from(st).ok())
-        .filter(|st| row.last_step.is_none_or(|last| *st > last));
-    let accepted = match step {
-        Some(st) => store::claim_step(ctx, &row, st).await?,
-        None => false,
-    };
-    if !accepted {
+    let check = super::check_totp(ctx, &row, &key, code).await?;
+    if check != TotpCheck::Accepted {
         if let Some(a) = attempt {
             a.failed(ctx).await?;
         }
         if signing_in {
             store::record_failure(ctx, &s, &row).await;
         }
-        code_refused(ctx, req, &row.user_id, "totp");
+        if check == TotpCheck::Replayed {
+            let refusal =
+                Refusal::new("two_factor.verify", "totp", "replayed_code").user(Some(&row.user_id));
+            audit::refused(ctx, req, refusal);
+            super::totp_replayed(ctx, req, subject.user()).await;
+        } else {
+            code_refused(ctx, req, &row.user_id, "totp");
+        }
         return Err(ApiError::new(401, INVALID_CODE));
     }
     if signing_in {

@@ -31,6 +31,7 @@ use portcullis_core::issue::PendingSession;
 use portcullis_core::plugin::{HookScope, Hooks};
 use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
+use portcullis_core::security_event::{self, SecurityEvent};
 use portcullis_core::{ApiError, AuthContext, Plugin};
 use portcullis_delivery::EmailTemplate;
 use portcullis_storage::{Field, FieldType, Row, Table, Value};
@@ -121,7 +122,12 @@ fn settings(ctx: &AuthContext) -> TwoFactorSettings {
 /// A signed-in user proving their second factor again (an administrator stepping up before
 /// a sensitive action): whether `code` is their authenticator's current code. Each step counts
 /// once, and a wrong code counts toward the factor's lock, as at sign-in.
-pub async fn confirm_totp(ctx: &AuthContext, user: &Row, code: &str) -> Result<bool, ApiError> {
+pub async fn confirm_totp(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    user: &Row,
+    code: &str,
+) -> Result<bool, ApiError> {
     if !enabled_for(user) {
         return Ok(false);
     }
@@ -135,13 +141,13 @@ pub async fn confirm_totp(ctx: &AuthContext, user: &Row, code: &str) -> Result<b
     let s = settings(ctx);
     store::assert_not_locked(ctx, &s, &row).await?;
     let key = row.totp_key(ctx)?;
-    let now = u64::try_from(ctx.now().timestamp()).unwrap_or_default();
-    let step = totp::matching_step(&key, code, now)
-        .and_then(|st| i64::try_from(st).ok())
-        .filter(|st| row.last_step.is_none_or(|last| *st > last));
-    let accepted = match step {
-        Some(st) => store::claim_step(ctx, &row, st).await?,
-        None => false,
+    let accepted = match check_totp(ctx, &row, &key, code).await? {
+        TotpCheck::Accepted => true,
+        TotpCheck::Replayed => {
+            totp_replayed(ctx, req, user).await;
+            false
+        }
+        TotpCheck::Wrong => false,
     };
     if accepted {
         store::reset_failures(ctx, &row).await?;
@@ -149,6 +155,55 @@ pub async fn confirm_totp(ctx: &AuthContext, user: &Row, code: &str) -> Result<b
         store::record_failure(ctx, &s, &row).await;
     }
     Ok(accepted)
+}
+
+/// What a TOTP code turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TotpCheck {
+    /// Right, and its step is now used.
+    Accepted,
+    /// Right, but its step (or a later one) was used already: seen, or sent twice.
+    Replayed,
+    Wrong,
+}
+
+/// Checks `code` against the authenticator's key and, when right, claims its step: a step is
+/// used once, and a right code of a used step is told apart from a wrong one (ASVS V2.8.5).
+pub(crate) async fn check_totp(
+    ctx: &AuthContext,
+    row: &store::TwoFactorRow,
+    key: &[u8],
+    code: &str,
+) -> Result<TotpCheck, ApiError> {
+    let now = u64::try_from(ctx.now().timestamp()).unwrap_or_default();
+    let Some(step) = totp::matching_step(key, code, now).and_then(|st| i64::try_from(st).ok())
+    else {
+        return Ok(TotpCheck::Wrong);
+    };
+    if row.last_step.is_some_and(|last| step <= last) {
+        return Ok(TotpCheck::Replayed);
+    }
+    // Claimed only if still later than the last used step: a concurrent request with the same
+    // code loses here and is a replay too.
+    Ok(if store::claim_step(ctx, row, step).await? {
+        TotpCheck::Accepted
+    } else {
+        TotpCheck::Replayed
+    })
+}
+
+/// A replayed code: refused like a wrong one (and counted against the guess budget), but also
+/// recorded as a security event and told to the owner.
+pub(crate) async fn totp_replayed(ctx: &AuthContext, req: &AuthRequest, user: &Row) {
+    let user_id = user.get("id").and_then(Value::as_str).unwrap_or_default();
+    security_event::emit(
+        ctx,
+        SecurityEvent::TotpCodeReplayed {
+            user_id: user_id.to_owned(),
+        },
+    )
+    .await;
+    notices::send(ctx, req, user, notices::Change::TotpReplayed);
 }
 
 /// Whether the user row says two-factor is on: read from the row the first factor already

@@ -1,5 +1,5 @@
 //! E-mail notices of changes to the second factor (ASVS 2.5.x): a factor added or removed,
-//! backup codes regenerated or one used. Sent after the change, with the request described as
+//! backup codes regenerated or one used, a used authenticator code entered again. Sent after the change, with the request described as
 //! core's security notices describe it, when `SECURITY_NOTICES` is on.
 
 use portcullis_core::endpoint::AuthRequest;
@@ -16,7 +16,11 @@ pub enum Change {
     OtpAdded,
     Removed,
     BackupCodesRegenerated,
-    BackupCodeUsed { left: usize },
+    BackupCodeUsed {
+        left: usize,
+    },
+    /// A used authenticator code was entered again, and refused.
+    TotpReplayed,
 }
 
 impl Change {
@@ -27,6 +31,7 @@ impl Change {
             Change::Removed => "removed",
             Change::BackupCodesRegenerated => "backup-codes-regenerated",
             Change::BackupCodeUsed { .. } => "backup-code-used",
+            Change::TotpReplayed => "totp-replayed",
         }
     }
 }

@@ -12,7 +12,7 @@ pub const PREFIX: &str = "whsec_";
 /// A new secret: 24 random bytes (192 bits), as `whsec_<base64>`.
 pub fn new_secret() -> String {
     let mut key = [0u8; 24];
-    rand::thread_rng().fill_bytes(&mut key);
+    portcullis_core::crypto::token::csprng().fill_bytes(&mut key);
     format!("{PREFIX}{}", STANDARD.encode(key))
 }
 

@@ -139,6 +139,7 @@ impl Plugin for Seam {
             after: HookScope::Paths(&[CONFIGURATION]),
             issue: false,
             brand: HookScope::Never,
+            sessions_ended: false,
         }
     }
 

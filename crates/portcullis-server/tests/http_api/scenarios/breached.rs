@@ -481,3 +481,76 @@ pub async fn range_api_k_anonymity_and_failure_policy(srv: &TestServer) {
     let res = sign_up(&hibp, &strong()).await;
     assert_eq!(res.status, 200, "{}", res.describe());
 }
+
+/// ASVS V2.1.7 with `PASSWORD_BREACH_CHECK_AT_SIGN_IN` (on under strict): a right password that
+/// is on the list signs in no more. The answer is `403 PASSWORD_COMPROMISED` with no session,
+/// and the owner is mailed a reset link; the new password then signs in. A wrong password still
+/// gets the plain 401, so the check tells nothing to someone who does not know the password.
+pub async fn breached_password_held_at_sign_in(srv: &TestServer) {
+    let srv = &srv
+        .with_config(&[("PASSWORD_BREACH_CHECK_AT_SIGN_IN", "true")])
+        .await;
+    let email = "held@example.com";
+    srv.sign_up("Held", email, &strong()).await;
+    // A listed password stored before the check existed (or imported).
+    let hash = srv.app.ctx.hasher.hash(LISTED).await.expect("hash");
+    let user_id = user_row(srv, email)
+        .await
+        .get("id")
+        .and_then(|v| v.as_str())
+        .expect("id")
+        .to_owned();
+    let mut set = Row::new();
+    set.insert("password".into(), hash.into());
+    srv.adapter()
+        .update_many("account", &[Where::eq("userId", user_id.as_str())], set)
+        .await
+        .expect("update");
+
+    let res = srv
+        .post(
+            "/sign-in/email",
+            json!({"email": email, "password": "not-the-password-1"}),
+        )
+        .await;
+    assert_error(
+        &res,
+        401,
+        "INVALID_EMAIL_OR_PASSWORD",
+        "Invalid email or password",
+    );
+    let res = srv
+        .post(
+            "/sign-in/email",
+            json!({"email": email, "password": LISTED}),
+        )
+        .await;
+    assert_error(
+        &res,
+        403,
+        "PASSWORD_COMPROMISED",
+        "The password you entered has been compromised. We have e-mailed you a link to choose a new one.",
+    );
+    assert!(res.set_cookies().is_empty(), "{}", res.describe());
+    assert_eq!(
+        srv.count("session", &[Where::eq("userId", user_id.as_str())])
+            .await,
+        1,
+        "only the sign-up's session"
+    );
+
+    // The mailed link replaces it, and the new password signs in.
+    let link = srv.last_link(email, "password-reset").await;
+    let res = srv.send(Request::get(&srv.local_path(&link))).await;
+    let location = res.header("location").expect("location").to_owned();
+    let token = super::email_flows::query_param(&location, "token").expect("token");
+    let new_password = strong();
+    let res = srv
+        .post(
+            "/reset-password",
+            json!({"newPassword": new_password, "token": token}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    srv.sign_in(email, &new_password).await;
+}

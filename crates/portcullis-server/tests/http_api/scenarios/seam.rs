@@ -40,6 +40,7 @@ impl Plugin for Probe {
             after: HookScope::Prefixes(&["/sign-in", "/sign-up"]),
             issue: true,
             brand: HookScope::Never,
+            sessions_ended: false,
         }
     }
 

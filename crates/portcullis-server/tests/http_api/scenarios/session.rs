@@ -742,3 +742,58 @@ pub async fn sign_out(srv: &TestServer) {
     assert_json(&res, 200, json!({"success": true}));
     assert_eq!(srv.session_of(&t2).await, Value::Null);
 }
+
+/// ASVS V3.3.4 with `SESSION_REVOKE_REAUTHENTICATION`: ending sessions needs the password again,
+/// or a sign-in within `SESSION_REVOKE_REAUTHENTICATION_AGE`. A wrong password is refused as
+/// `/verify-password` refuses it; without the setting, Better Auth's behaviour stays.
+pub async fn ending_sessions_asks_for_the_password_again(srv: &TestServer) {
+    let srv = &srv
+        .with_config(&[
+            ("SESSION_REVOKE_REAUTHENTICATION", "true"),
+            ("SESSION_REVOKE_REAUTHENTICATION_AGE", "300"),
+        ])
+        .await;
+    let mut a = srv.agent();
+    let (ta1, _) = a.sign_up("Ren", "ren@example.com", "ren-password-1").await;
+    let (ta2, _) = srv.sign_in("ren@example.com", "ren-password-1").await;
+    // Just signed in: no password needed.
+    let res = a
+        .post("/api/auth/revoke-session", json!({"token": ta2}))
+        .await;
+    assert_json(&res, 200, json!({"status": true}));
+    assert_eq!(srv.session_of(&ta2).await, Value::Null);
+
+    // Six minutes later the same session must enter the password again.
+    srv.clock.advance(chrono::Duration::minutes(6));
+    let (ta3, _) = srv.sign_in("ren@example.com", "ren-password-1").await;
+    for (path, body) in [
+        ("/api/auth/revoke-session", json!({"token": ta3})),
+        ("/api/auth/revoke-other-sessions", json!({})),
+        ("/api/auth/revoke-sessions", json!({})),
+    ] {
+        let res = a.post(path, body).await;
+        assert_error(
+            &res,
+            403,
+            "REAUTHENTICATION_REQUIRED",
+            "Enter your password again, or sign in again, to end sessions",
+        );
+    }
+    let res = a
+        .post(
+            "/api/auth/revoke-other-sessions",
+            json!({"password": "not-ren-password"}),
+        )
+        .await;
+    assert_error(&res, 400, "INVALID_PASSWORD", "Invalid password");
+    assert_ne!(srv.session_of(&ta3).await, Value::Null, "nothing ended");
+    let res = a
+        .post(
+            "/api/auth/revoke-other-sessions",
+            json!({"password": "ren-password-1"}),
+        )
+        .await;
+    assert_json(&res, 200, json!({"status": true}));
+    assert_eq!(srv.session_of(&ta3).await, Value::Null);
+    assert_ne!(srv.session_of(&ta1).await, Value::Null, "the caller stays");
+}
