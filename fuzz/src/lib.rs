@@ -22,8 +22,17 @@ pub struct Engine {
 /// Built once per fuzzing process.
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("portcullis-fuzz-{}", std::process::id()));
+    ENGINE.get_or_init(|| Engine::build("engine", &[], |_| {}))
+}
+
+impl Engine {
+    /// One Portcullis on a SQLite file in a scratch directory named after `name` and the
+    /// process, configured as the engine targets' (every plugin with endpoints) plus
+    /// `extra_env`. `setup` runs before the fuzzing user signs up: a target that needs rows in
+    /// place before anything else writes (fixed signing keys) puts them there.
+    pub fn build(name: &str, extra_env: &[(&str, &str)], setup: impl FnOnce(&Engine)) -> Engine {
+        let dir =
+            std::env::temp_dir().join(format!("portcullis-fuzz-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("scratch directory");
         let mut env: HashMap<String, String> = [
             (
@@ -58,6 +67,11 @@ pub fn engine() -> &'static Engine {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         env.insert(
             "DATABASE_URL".into(),
             format!("sqlite://{}", dir.join("fuzz.db").display()),
@@ -77,6 +91,7 @@ pub fn engine() -> &'static Engine {
             ctx: app.ctx,
             cookie: String::new(),
         };
+        setup(&engine);
         let signed_up = engine.send(
             Method::POST,
             "/sign-up/email",
@@ -92,7 +107,11 @@ pub fn engine() -> &'static Engine {
             .collect::<Vec<_>>()
             .join("; ");
         engine
-    })
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
 }
 
 /// One request as a fuzz input: which endpoint, what to put in its `:param` segments and query,
