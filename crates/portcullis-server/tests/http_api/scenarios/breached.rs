@@ -35,6 +35,25 @@ fn compromised_count(srv: &TestServer) -> u64 {
     srv.app.ctx.metrics.breach_checks.get(&["compromised"])
 }
 
+/// Gives the user of `email` the listed password, as one stored before the check existed (or
+/// imported) would be; answers their id.
+async fn store_listed_password(srv: &TestServer, email: &str) -> String {
+    let hash = srv.app.ctx.hasher.hash(LISTED).await.expect("hash");
+    let user_id = user_row(srv, email)
+        .await
+        .get("id")
+        .and_then(|v| v.as_str())
+        .expect("id")
+        .to_owned();
+    let mut set = Row::new();
+    set.insert("password".into(), hash.into());
+    srv.adapter()
+        .update_many("account", &[Where::eq("userId", user_id.as_str())], set)
+        .await
+        .expect("update");
+    user_id
+}
+
 pub async fn breached_passwords_refused_at_sign_up(srv: &TestServer) {
     let body =
         |email: &str, password: &str| json!({"name": "B", "email": email, "password": password});
@@ -96,19 +115,7 @@ pub async fn breached_passwords_refused_at_sign_up(srv: &TestServer) {
     );
 
     // Sign-in never checks: a listed password stored before the check existed still works.
-    let hash = srv.app.ctx.hasher.hash(LISTED).await.expect("hash");
-    let user_id = user_row(srv, "breached@example.com")
-        .await
-        .get("id")
-        .and_then(|v| v.as_str())
-        .expect("id")
-        .to_owned();
-    let mut set = Row::new();
-    set.insert("password".into(), hash.into());
-    srv.adapter()
-        .update_many("account", &[Where::eq("userId", user_id.as_str())], set)
-        .await
-        .expect("update");
+    store_listed_password(srv, "breached@example.com").await;
     srv.sign_in("breached@example.com", LISTED).await;
 
     // Off means off.
@@ -493,19 +500,7 @@ pub async fn breached_password_held_at_sign_in(srv: &TestServer) {
     let email = "held@example.com";
     srv.sign_up("Held", email, &strong()).await;
     // A listed password stored before the check existed (or imported).
-    let hash = srv.app.ctx.hasher.hash(LISTED).await.expect("hash");
-    let user_id = user_row(srv, email)
-        .await
-        .get("id")
-        .and_then(|v| v.as_str())
-        .expect("id")
-        .to_owned();
-    let mut set = Row::new();
-    set.insert("password".into(), hash.into());
-    srv.adapter()
-        .update_many("account", &[Where::eq("userId", user_id.as_str())], set)
-        .await
-        .expect("update");
+    let user_id = store_listed_password(srv, email).await;
 
     let res = srv
         .post(
