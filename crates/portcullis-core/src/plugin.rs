@@ -98,7 +98,7 @@ pub trait Plugin: Send + Sync {
     ) {
     }
 
-    /// Sessions are ending (sign-out, a revocation, a ban, a password reset, expiry), in
+    /// Sessions are being ended (sign-out, a revocation, a ban, a password reset), in
     /// `store`: the deleting transaction when there is one, so what the plugin ends with them
     /// commits or rolls back together. Only plugins whose `hooks().sessions_ended` is set.
     async fn sessions_ended(
