@@ -487,6 +487,27 @@ async fn server_only_properties_need_the_server_secret(backend: Backend) {
         "INVALID_SERVER_SECRET",
         "The server secret is not valid.",
     );
+    // While services move to a new secret, the old and the new one both work.
+    let next = "next-server-secret-for-tests-0123456789";
+    let rotating = server(
+        backend,
+        &[
+            ("ENABLE_API_KEY", "true"),
+            ("API_KEY_SERVER_SECRET", &format!("{next},{SERVER_SECRET}")),
+        ],
+    )
+    .await;
+    let (_, their_id) = user(&rotating, "rotating@example.com").await;
+    for secret in [next, SERVER_SECRET] {
+        let res = rotating
+            .send(
+                Request::post("/api/auth/api-key/create")
+                    .header(SECRET_HEADER, secret)
+                    .json(&json!({"userId": their_id})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+    }
     // A server call without a user has no owner for the key.
     let res = srv
         .send(

@@ -219,6 +219,16 @@ async fn metrics_token_and_switch() {
             .contains("# TYPE auth_login_attempts_total counter")
     );
 
+    // While a new token replaces the old one, both open it.
+    let old = "old-scrape-token-0123456789abcdef";
+    let rotating = sqlite_with(&[("METRICS_TOKEN", &format!("{token},{old}"))]).await;
+    for t in [token, old] {
+        let res = rotating
+            .send(Request::get("/metrics").header("authorization", &format!("Bearer {t}")))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+    }
+
     let off = sqlite_with(&[("METRICS_ENABLED", "false")]).await;
     let res = off.send(Request::get("/metrics")).await;
     assert_eq!(res.status, 404, "{}", res.describe());

@@ -137,7 +137,8 @@ pub struct Config {
     /// Serve `GET /metrics` (`METRICS_ENABLED`, default true).
     pub metrics_enabled: bool,
     /// When set, `/metrics` needs `Authorization: Bearer <token>` (`METRICS_TOKEN`).
-    pub metrics_token: Option<Secret>,
+    /// `METRICS_TOKEN`: any of these opens `/metrics` (several while one replaces another).
+    pub metrics_tokens: Vec<Secret>,
     /// Seconds between expired-row cleanups; 0 turns the job off (`CLEANUP_INTERVAL`).
     pub cleanup_interval: u64,
     /// Rows deleted per statement by the cleanup job (`CLEANUP_BATCH_SIZE`).
@@ -215,7 +216,7 @@ impl Config {
             lockout: rate_limit::load_lockout(src)?,
             code_lockout: rate_limit::load_code_lockout(src)?,
             metrics_enabled: operations.metrics_enabled,
-            metrics_token: operations.metrics_token,
+            metrics_tokens: operations.metrics_tokens,
             cleanup_interval: operations.cleanup_interval,
             cleanup_batch_size: operations.cleanup_batch_size,
             base_url: server.base_url,

@@ -6,7 +6,7 @@ use super::{ConfigError, Secret, Sources, bad};
 pub(super) struct Operations {
     pub(super) log_level: String,
     pub(super) log_json: bool,
-    pub(super) metrics_token: Option<Secret>,
+    pub(super) metrics_tokens: Vec<Secret>,
     pub(super) cleanup_interval: u64,
     pub(super) cleanup_batch_size: usize,
     pub(super) metrics_enabled: bool,
@@ -26,19 +26,29 @@ pub(super) fn load(src: &Sources, production: bool) -> Result<Operations, Config
         }
     };
 
-    let metrics_token = match src.get("METRICS_TOKEN") {
-        None => None,
-        Some(t) if t.len() < 16 => {
-            return Err(bad("METRICS_TOKEN", "must be at least 16 characters"));
+    // Comma-separated: every listed token is accepted, so a new one can be put in place in the
+    // scraper before the old one is dropped (ASVS V2.10.1).
+    let mut metrics_tokens = Vec::new();
+    for t in src
+        .get("METRICS_TOKEN")
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+    {
+        if t.len() < 16 {
+            return Err(bad(
+                "METRICS_TOKEN",
+                "must be at least 16 characters (each, when several are listed)",
+            ));
         }
-        Some(t) if !t.chars().all(|c| c.is_ascii_graphic()) => {
+        if !t.chars().all(|c| c.is_ascii_graphic()) {
             return Err(bad(
                 "METRICS_TOKEN",
                 "must be printable ASCII without spaces (it is sent in a header)",
             ));
         }
-        Some(t) => Some(Secret::new(t.to_owned())),
-    };
+        metrics_tokens.push(Secret::new(t.to_owned()));
+    }
     let cleanup_interval: u64 =
         src.parse("CLEANUP_INTERVAL", 300, "a number of seconds (0 disables)")?;
     if cleanup_interval > 7 * 86_400 {
@@ -52,7 +62,7 @@ pub(super) fn load(src: &Sources, production: bool) -> Result<Operations, Config
     Ok(Operations {
         log_level,
         log_json,
-        metrics_token,
+        metrics_tokens,
         cleanup_interval,
         cleanup_batch_size,
         metrics_enabled: src.flag("METRICS_ENABLED", true)?,
@@ -68,7 +78,7 @@ mod tests {
     fn metrics_and_cleanup_settings() {
         let c = load(&[]).expect("defaults");
         assert!(c.metrics_enabled);
-        assert!(c.metrics_token.is_none());
+        assert!(c.metrics_tokens.is_empty());
         assert_eq!(c.cleanup_interval, 300);
         assert_eq!(c.cleanup_batch_size, 1000);
 
@@ -81,9 +91,20 @@ mod tests {
         .expect("ok");
         assert!(!c.metrics_enabled);
         assert_eq!(
-            c.metrics_token.as_ref().map(Secret::expose),
-            Some("scrape-token-0123456789")
+            c.metrics_tokens
+                .iter()
+                .map(Secret::expose)
+                .collect::<Vec<_>>(),
+            ["scrape-token-0123456789"]
         );
+        let rotating = load(&[(
+            "METRICS_TOKEN",
+            "new-scrape-token-0123456789, old-scrape-token-0123456789",
+        )])
+        .expect("two tokens");
+        assert_eq!(rotating.metrics_tokens.len(), 2);
+        let e = load(&[("METRICS_TOKEN", "a-long-enough-token-01,short")]).unwrap_err();
+        assert_eq!(e.var, "METRICS_TOKEN");
         assert!(!format!("{c:?}").contains("scrape-token"), "token redacted");
         assert_eq!(c.cleanup_interval, 0);
         assert_eq!(c.cleanup_batch_size, 50);

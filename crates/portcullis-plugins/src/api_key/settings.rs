@@ -49,7 +49,9 @@ pub struct ApiKeySettings {
     pub default_permissions: Option<Statements>,
     /// The secret a trusted backend sends in `x-portcullis-server-secret` to act as Better
     /// Auth's server-side `auth.api` (server-only properties, `userId`, verify). Off when unset.
-    pub server_secret: Option<String>,
+    /// `API_KEY_SERVER_SECRET`, comma-separated: any of them is accepted, so services can move
+    /// to a new secret before the old one is dropped (ASVS V2.10.1).
+    pub server_secrets: Vec<String>,
     /// Days before a key expires that its owner is mailed (`API_KEY_EXPIRY_NOTICE_DAYS`;
     /// ASVS V2.3.3); 0 sends no notice.
     pub expiry_notice_days: i64,
@@ -77,7 +79,7 @@ impl Default for ApiKeySettings {
             min_expires_in_days: 1.0,
             max_expires_in_days: 365.0,
             default_permissions: None,
-            server_secret: None,
+            server_secrets: Vec::new(),
             expiry_notice_days: 7,
         }
     }
@@ -217,16 +219,18 @@ impl ApiKeySettings {
                     })?)
                 }
             };
-        let server_secret = match src.get("server_secret", Some("API_KEY_SERVER_SECRET"))? {
-            None => None,
-            Some((var, s)) if s.chars().count() < MIN_SERVER_SECRET_CHARS => {
-                return Err(ConfigError::new(
-                    &var,
-                    "must be at least 32 characters (portcullis secret generate makes one)",
-                ));
+        let mut server_secrets = Vec::new();
+        if let Some((var, listed)) = src.get("server_secret", Some("API_KEY_SERVER_SECRET"))? {
+            for secret in listed.split(',').map(str::trim) {
+                if secret.chars().count() < MIN_SERVER_SECRET_CHARS {
+                    return Err(ConfigError::new(
+                        &var,
+                        "must be at least 32 characters, each when several are listed (portcullis secret generate makes one)",
+                    ));
+                }
+                server_secrets.push(secret.to_owned());
             }
-            Some((_, s)) => Some(s),
-        };
+        }
         Ok(Some(ApiKeySettings {
             header,
             default_prefix,
@@ -251,7 +255,7 @@ impl ApiKeySettings {
             min_expires_in_days,
             max_expires_in_days,
             default_permissions,
-            server_secret,
+            server_secrets,
             expiry_notice_days: {
                 let days: i64 = src.parse(
                     "expiry_notice_days",
@@ -288,7 +292,7 @@ mod tests {
             .expect("on");
         assert_eq!(on, ApiKeySettings::default());
         assert_eq!(on.header, "x-api-key");
-        assert!(!on.enable_sessions && on.server_secret.is_none());
+        assert!(!on.enable_sessions && on.server_secrets.is_empty());
     }
 
     #[test]

@@ -51,11 +51,16 @@ pub(super) async fn health(State(app): State<App>) -> Response {
 /// Prometheus text format. With `METRICS_TOKEN` set, only `Authorization: Bearer <token>` may
 /// read it.
 pub(super) async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Some(token) = &app.ctx.config.metrics_token {
+    let tokens = &app.ctx.config.metrics_tokens;
+    if !tokens.is_empty() {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        if !metrics::bearer_matches(token.expose(), given) {
+        // Every token is compared, so the time to answer does not tell which one matched.
+        let matched = tokens.iter().fold(false, |any, t| {
+            metrics::bearer_matches(t.expose(), given) | any
+        });
+        if !matched {
             let mut res = json_response(
                 StatusCode::UNAUTHORIZED,
                 json!({"message": "Unauthorized", "code": "UNAUTHORIZED"}),
