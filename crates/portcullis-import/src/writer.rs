@@ -519,7 +519,11 @@ impl<'a> Writer<'a> {
             account.insert("accountId".into(), p.id.clone().into());
             account.insert("providerId".into(), "credential".into());
             account.insert("userId".into(), p.id.clone().into());
-            account.insert("password".into(), hash.clone().into());
+            // A weak hash (PBKDF2 under 100,000 iterations, bcrypt under cost 10) is stored
+            // wrapped in argon2id: its owner may never sign in to have it replaced.
+            let stored = portcullis_core::crypto::imported_hash::wrap_if_weak(hash)
+                .unwrap_or_else(|| hash.clone());
+            account.insert("password".into(), stored.into());
             account.insert("createdAt".into(), created.into());
             account.insert("updatedAt".into(), updated.into());
             if write {

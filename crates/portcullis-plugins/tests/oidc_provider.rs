@@ -1424,7 +1424,9 @@ async fn assert_ended(srv: &TestServer, id: &str, secret: &str, t: &RpTokens, af
 /// ASVS V3.3.1, V3.3.3: when the user's session ends, so do the tokens relying parties got
 /// through it. A sign-out ends those of that session; a password change that ends the other
 /// sessions ends theirs (and, as Better Auth replaces the caller's session too, its own); a
-/// password reset ends every token of the user, and no one else's. With `OIDC_TOKENS_OUTLIVE_SESSIONS=true` a sign-out leaves them, as Better Auth does.
+/// password reset ends every token of the user, and no one else's; a session that expires takes
+/// its tokens with it. With `OIDC_TOKENS_OUTLIVE_SESSIONS=true` a sign-out leaves them, as
+/// Better Auth does.
 async fn a_relying_partys_tokens_end_with_the_session(backend: Backend) {
     let srv = server(backend, &[]).await;
     let mut admin = administrator(&srv).await;
@@ -1483,6 +1485,39 @@ async fn a_relying_partys_tokens_end_with_the_session(backend: Backend) {
         active(&srv, &id, &secret, &sams).await,
         "another user's stay"
     );
+
+    // A session that expires, never ended: its tokens end with it, at their next use. Sam's
+    // session lives seven days from its last extension; a refresh just before works, and the
+    // tokens are refused (the refresh grant too) just after.
+    srv.clock.advance(Duration::days(7) - Duration::minutes(30));
+    let res = token(
+        &srv,
+        Some((&id, &secret)),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &sams.refresh),
+        ],
+    )
+    .await;
+    assert_eq!(
+        res.status,
+        200,
+        "still within the session: {}",
+        res.describe()
+    );
+    let sams = RpTokens {
+        access: res.json()["access_token"]
+            .as_str()
+            .expect("access")
+            .to_owned(),
+        refresh: res.json()["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_owned(),
+    };
+    assert!(active(&srv, &id, &secret, &sams).await);
+    srv.clock.advance(Duration::minutes(31));
+    assert_ended(&srv, &id, &secret, &sams, "the session's expiry").await;
 
     // Better Auth's behaviour, when asked for.
     let srv = server(backend, &[("OIDC_TOKENS_OUTLIVE_SESSIONS", "true")]).await;

@@ -339,6 +339,23 @@ async fn sign_in_with_factor(server: &Instance, user: &Value, password: &str, wh
     verified.json()["user"].clone()
 }
 
+/// A PBKDF2 hash under 100,000 iterations or a bcrypt hash under cost 10, as stored.
+fn weak_as_stored(stored: &str) -> bool {
+    if let Some(rest) = stored.strip_prefix("$pbkdf2-") {
+        let iterations = rest
+            .split(['$', ','])
+            .find_map(|p| p.strip_prefix("i="))
+            .and_then(|i| i.parse::<u32>().ok());
+        return iterations.is_some_and(|i| i < 100_000);
+    }
+    let bcrypt_cost = ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .find_map(|p| stored.strip_prefix(p))
+        .and_then(|rest| rest.get(..2))
+        .and_then(|c| c.parse::<u32>().ok());
+    bcrypt_cost.is_some_and(|c| c < 10)
+}
+
 async fn import_then_sign_in(source: &'static str) {
     let spec = expected(source);
     let scratch = Scratch::new(source);
@@ -455,6 +472,7 @@ async fn import_then_sign_in(source: &'static str) {
 
     // Over HTTP: old passwords work, a wrong one does not, and a right one is rehashed.
     let server = Instance::start(&env).await;
+    let mut wrapped = 0;
     for user in &users {
         let (Some(email), Some(password)) = (user["email"].as_str(), user["password"].as_str())
         else {
@@ -468,6 +486,12 @@ async fn import_then_sign_in(source: &'static str) {
             !old_hash.starts_with("$argon2id$v=19$m=19456"),
             "{source}: {old_hash}"
         );
+        // ASVS V2.4.3, V2.4.4: a weak hash is never stored as it came, but wrapped in argon2id.
+        assert!(
+            !weak_as_stored(&old_hash),
+            "{source} {email}: stored weak: {old_hash}"
+        );
+        wrapped += usize::from(old_hash.starts_with("$wrapped$"));
         let user_json = sign_in_with_factor(&server, user, password, source).await;
         assert_eq!(user_json["id"], id, "{source} {email}");
         let new_hash = stored_password(&mut db, id).await.unwrap_or_default();
@@ -475,6 +499,10 @@ async fn import_then_sign_in(source: &'static str) {
             new_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{source} {email}: rehashed after sign-in, got {new_hash}"
         );
+    }
+    if source == "keycloak" {
+        // Keycloak's default before 24: PBKDF2-SHA256 with 27,500 iterations.
+        assert!(wrapped > 0, "keycloak: its weak hashes were wrapped");
     }
     for user in &users {
         if let Some(token) = user["sessionToken"].as_str() {

@@ -11,6 +11,12 @@
 //!   (standard padded base64, which never contains `$`).
 //!
 //! bcrypt and argon2 hashes need no conversion: they verify in `password` as they come.
+//!
+//! A PBKDF2 hash under 100,000 iterations or a bcrypt hash under cost 10 is too cheap to guess
+//! against (ASVS V2.4.3, V2.4.4), and its owner may never sign in to have it replaced. The
+//! import wraps it (`wrap_if_weak`): argon2id over the weak hash's output,
+//! `$wrapped$<the weak hash without its output><argon2id PHC>`. A guess must then pay for the
+//! weak hash and for argon2id; the next sign-in replaces the wrapped hash with a plain one.
 
 use aes::Aes256;
 use argon2::password_hash::PasswordHash;
@@ -86,9 +92,110 @@ pub fn firebase_scrypt(config: &FirebaseHashConfig, salt: &[u8], hash: &[u8]) ->
     )
 }
 
+/// The least PBKDF2 iterations and bcrypt cost an imported hash keeps unwrapped (ASVS V2.4.3,
+/// V2.4.4).
+pub const MIN_PBKDF2_ITERATIONS: u32 = 100_000;
+pub const MIN_BCRYPT_COST: u32 = 10;
+
+const WRAPPED: &str = "$wrapped$";
+
+/// A weak hash split into what recomputes its output from a password and that output.
+enum Weak<'a> {
+    Pbkdf2 { params: &'a str, output: Vec<u8> },
+    Bcrypt { params: &'a str, output: &'a str },
+}
+
+fn weak(stored: &str) -> Option<Weak<'_>> {
+    if stored.starts_with("$pbkdf2-") {
+        let parsed = PasswordHash::new(stored).ok()?;
+        if parsed.params.get_decimal("i")? >= MIN_PBKDF2_ITERATIONS {
+            return None;
+        }
+        let output = parsed.hash?.as_bytes().to_vec();
+        let (params, _) = stored.rsplit_once('$')?;
+        return Some(Weak::Pbkdf2 { params, output });
+    }
+    if stored.len() == 60
+        && (stored.starts_with("$2a$") || stored.starts_with("$2b$") || stored.starts_with("$2y$"))
+    {
+        let cost: u32 = stored.get(4..6)?.parse().ok()?;
+        if cost >= MIN_BCRYPT_COST {
+            return None;
+        }
+        // `$2b$08$` + 22 characters of salt, then 31 of output.
+        return Some(Weak::Bcrypt {
+            params: stored.get(..29)?,
+            output: stored.get(29..)?,
+        });
+    }
+    None
+}
+
+/// argon2id at the parameters new passwords get, over `input`.
+fn argon2id() -> argon2::Argon2<'static> {
+    // Constant parameters within the documented ranges.
+    let params = argon2::Params::new(19 * 1024, 2, 1, None)
+        .unwrap_or_else(|_| unreachable!("valid argon2 params"));
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// `stored` wrapped in argon2id when it is a weak PBKDF2 or bcrypt hash, else `None`.
+pub fn wrap_if_weak(stored: &str) -> Option<String> {
+    use argon2::PasswordHasher as _;
+    let (params, output): (&str, Vec<u8>) = match weak(stored)? {
+        Weak::Pbkdf2 { params, output } => (params, output),
+        Weak::Bcrypt { params, output } => (params, output.as_bytes().to_vec()),
+    };
+    let salt = argon2::password_hash::SaltString::generate(&mut rand::rngs::OsRng);
+    let outer = argon2id().hash_password(&output, &salt).ok()?;
+    Some(format!("{WRAPPED}{params}{outer}"))
+}
+
+/// A wrapped hash: the weak hash's output recomputed from `password`, then checked against the
+/// argon2id hash of it.
+fn verify_wrapped(password: &str, rest: &str) -> Option<bool> {
+    use argon2::PasswordVerifier as _;
+    let at = rest.find("$argon2id$")?;
+    let (params, outer) = (&rest[..at], &rest[at..]);
+    let output: Vec<u8> = if params.starts_with("$pbkdf2-") {
+        let parsed = PasswordHash::new(params).ok()?;
+        let length = usize::try_from(parsed.params.get_decimal("l")?).ok()?;
+        if !(16..=64).contains(&length) {
+            return None;
+        }
+        // Recomputed by the PBKDF2 check itself: an output of this length with this salt.
+        let mut derived = vec![0u8; length];
+        pbkdf2_into(password, &parsed, &mut derived)?;
+        derived
+    } else if params.starts_with("$2") {
+        let parts: bcrypt::HashParts = format!("{params}{}", "a".repeat(31)).parse().ok()?;
+        let salt: [u8; 16] = {
+            use base64::Engine as _;
+            bcrypt::BASE_64
+                .decode(parts.get_salt())
+                .ok()?
+                .try_into()
+                .ok()?
+        };
+        let again = bcrypt::hash_with_salt(password, parts.get_cost(), salt).ok()?;
+        again
+            .format_for_version(bcrypt::Version::TwoB)
+            .get(29..)?
+            .as_bytes()
+            .to_vec()
+    } else {
+        return None;
+    };
+    let outer = PasswordHash::new(outer).ok()?;
+    Some(argon2id().verify_password(&output, &outer).is_ok())
+}
+
 /// Verifies `password` against a hash of one of these formats: `None` when `stored` is not
 /// one of them, else whether it matches. Comparisons are constant-time.
 pub fn verify(password: &str, stored: &str) -> Option<bool> {
+    if let Some(rest) = stored.strip_prefix(WRAPPED) {
+        return Some(verify_wrapped(password, rest).unwrap_or(false));
+    }
     if stored.starts_with("$pbkdf2-") {
         return Some(verify_pbkdf2(password, stored).unwrap_or(false));
     }
@@ -100,6 +207,14 @@ pub fn verify(password: &str, stored: &str) -> Option<bool> {
 
 fn verify_pbkdf2(password: &str, stored: &str) -> Option<bool> {
     let parsed = PasswordHash::new(stored).ok()?;
+    let expected = parsed.hash?;
+    let mut derived = vec![0u8; expected.len()];
+    pbkdf2_into(password, &parsed, &mut derived)?;
+    Some(bool::from(derived.ct_eq(expected.as_bytes())))
+}
+
+/// PBKDF2 of `password` with the digest, iterations and salt `parsed` names, filling `derived`.
+fn pbkdf2_into(password: &str, parsed: &PasswordHash<'_>, derived: &mut [u8]) -> Option<()> {
     let digest = Pbkdf2Digest::from_ident(parsed.algorithm.as_str())?;
     let iterations = parsed.params.get_decimal("i")?;
     if iterations == 0 || iterations > MAX_PBKDF2_ITERATIONS {
@@ -107,19 +222,13 @@ fn verify_pbkdf2(password: &str, stored: &str) -> Option<bool> {
     }
     let mut salt = [0u8; 64];
     let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
-    let expected = parsed.hash?;
-    let mut derived = vec![0u8; expected.len()];
     let pw = password.as_bytes();
     match digest {
-        Pbkdf2Digest::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(pw, salt, iterations, &mut derived),
-        Pbkdf2Digest::Sha256 => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pw, salt, iterations, &mut derived)
-        }
-        Pbkdf2Digest::Sha512 => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha512>(pw, salt, iterations, &mut derived)
-        }
+        Pbkdf2Digest::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(pw, salt, iterations, derived),
+        Pbkdf2Digest::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pw, salt, iterations, derived),
+        Pbkdf2Digest::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(pw, salt, iterations, derived),
     }
-    Some(bool::from(derived.ct_eq(expected.as_bytes())))
+    Some(())
 }
 
 fn verify_firebase(password: &str, fields: &str) -> Option<bool> {
@@ -196,6 +305,58 @@ mod tests {
 
     /// RFC 6070's PBKDF2-HMAC-SHA1 vector ("password", "salt", 4096 rounds), and the SHA-256
     /// and SHA-512 answers for the same input (Python's `hashlib.pbkdf2_hmac` gives the same).
+    #[test]
+    fn weak_hashes_are_wrapped_and_still_verify() {
+        // ASVS V2.4.3: Keycloak's old default, 27,500 iterations.
+        let weak = pbkdf2_phc(Pbkdf2Digest::Sha256, 27_500, b"0123456789abcdef", &{
+            let mut out = [0u8; 32];
+            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"hunter22", b"0123456789abcdef", 27_500, &mut out);
+            out
+        });
+        let wrapped = wrap_if_weak(&weak).expect("wrapped");
+        assert!(
+            wrapped.starts_with("$wrapped$$pbkdf2-sha256$i=27500,l=32$"),
+            "{wrapped}"
+        );
+        assert!(
+            wrapped.contains("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{wrapped}"
+        );
+        // The weak output is not in the stored value: a copy of the table must pay argon2id.
+        let output = weak.rsplit_once('$').expect("output").1;
+        assert!(!wrapped.contains(output));
+        assert_eq!(verify("hunter22", &wrapped), Some(true));
+        assert_eq!(verify("hunter23", &wrapped), Some(false));
+        // ASVS V2.4.4: bcrypt under cost 10.
+        let bcrypt_weak = bcrypt::hash("hunter22", 6).expect("bcrypt");
+        let wrapped = wrap_if_weak(&bcrypt_weak).expect("wrapped");
+        assert!(wrapped.starts_with(&format!("$wrapped${}$argon2id$", &bcrypt_weak[..29])));
+        assert!(!wrapped.contains(&bcrypt_weak[29..]));
+        assert_eq!(verify("hunter22", &wrapped), Some(true));
+        assert_eq!(verify("hunter23", &wrapped), Some(false));
+        // Strong enough ones are kept as they are.
+        let strong = pbkdf2_phc(
+            Pbkdf2Digest::Sha256,
+            100_000,
+            b"0123456789abcdef",
+            &[7u8; 32],
+        );
+        assert_eq!(wrap_if_weak(&strong), None);
+        assert_eq!(wrap_if_weak(&bcrypt::hash("x", 10).expect("bcrypt")), None);
+        assert_eq!(
+            wrap_if_weak("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
+            None
+        );
+        // Malformed wrapped values never match.
+        for bad in [
+            "$wrapped$",
+            "$wrapped$$pbkdf2-sha256$i=1,l=32$c2FsdA",
+            "$wrapped$$2b$05$x$argon2id$",
+        ] {
+            assert_eq!(verify("hunter22", bad), Some(false), "{bad}");
+        }
+    }
+
     #[test]
     fn pbkdf2_known_answers() {
         let cases = [

@@ -43,12 +43,13 @@ pub async fn userinfo(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
 
 async fn userinfo_for(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Failure> {
     let token = bearer(req)?;
+    let unknown = || OAuthError::invalid_token("the access token is unknown, expired or revoked");
     let stored = tokens::find(ctx.adapter.as_ref(), ACCESS, token)
         .await?
-        .filter(|t| t.active(ctx.now()))
-        .ok_or_else(|| {
-            OAuthError::invalid_token("the access token is unknown, expired or revoked")
-        })?;
+        .ok_or_else(unknown)?;
+    if !stored.live(ctx).await? {
+        return Err(unknown().into());
+    }
     let user_id = stored
         .user_id
         .as_deref()
@@ -113,7 +114,7 @@ async fn introspect_for(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResp
     };
     // A refresh token is only ever its own client's business; an access token may be checked
     // by any client, since resource servers are clients of their own.
-    if !t.active(ctx.now()) || (table == REFRESH && t.client_id != client.client_id) {
+    if (table == REFRESH && t.client_id != client.client_id) || !t.live(ctx).await? {
         return inactive();
     }
     let mut m = json!({

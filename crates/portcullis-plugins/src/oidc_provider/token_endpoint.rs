@@ -234,10 +234,11 @@ async fn refresh(
         )
         .into());
     }
-    if !stored.active(ctx.now()) {
-        return Err(
-            OAuthError::invalid_grant("the refresh token has expired or was revoked").into(),
-        );
+    if !stored.live(ctx).await? {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token has expired or was revoked, or its session has ended",
+        )
+        .into());
     }
     let scopes: Vec<String> = match field(req, "scope") {
         Some(s) => {

@@ -75,6 +75,30 @@ impl Stored {
     pub fn active(&self, now: DateTime<Utc>) -> bool {
         !self.revoked && self.expires_at > now
     }
+
+    /// Active, and, unless `OIDC_TOKENS_OUTLIVE_SESSIONS`, the session it was issued under still
+    /// lives: a session that expired (and was never ended, so no hook ran) takes its tokens with
+    /// it the moment they are next used (ASVS V3.3.1). Sessions kept only in secondary storage
+    /// cannot be looked up by id; there, ending a session is what ends its tokens.
+    pub async fn live(&self, ctx: &AuthContext) -> Result<bool, ApiError> {
+        let now = ctx.now();
+        if !self.active(now) {
+            return Ok(false);
+        }
+        let Some(session_id) = &self.session_id else {
+            return Ok(true);
+        };
+        if plugin(ctx).settings.tokens_outlive_sessions || ctx.config.session.store_in_secondary {
+            return Ok(true);
+        }
+        let session = ctx
+            .adapter
+            .find_one("session", &[Where::eq("id", session_id.as_str())])
+            .await?;
+        Ok(session
+            .and_then(|s| s.get("expiresAt").and_then(Value::as_date))
+            .is_some_and(|expires| expires > now))
+    }
 }
 
 pub async fn find(store: &dyn Store, table: &str, token: &str) -> Result<Option<Stored>, ApiError> {
