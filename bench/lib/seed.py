@@ -16,8 +16,8 @@
       when the revoked session is still served (the signed cookie cache does this by design until
       it expires).
   seed.py scale-reqs --origin ORIGIN --upto N --count K --dir DIR   (env BENCH_SECRET)
-      Request files for the scale rows: get-session and sign-in for K users drawn at random from
-      the first N bulk-seeded ones (bench/lib/scale.sql: user i has email scale-i@bench.test and
+      Request files for the scale rows: get-session, sign-in and the admin console's user search
+      and keyset page for K users drawn at random from the first N bulk-seeded ones (bench/lib/scale.sql: user i has email scale-i@bench.test and
       session token "scale" + i zero-padded to 27 digits; the cookie is signed here with the
       server's secret, as Better Auth signs it).
   seed.py probe   --base URL --reqs FILE [--expect STATUS] [--has TEXT] [--limit K]
@@ -244,6 +244,17 @@ def cmd_scale_reqs(a):
           [line("POST", "/api/auth/sign-in/email",
                 json.dumps({"email": f"scale-{i}@bench.test", "password": PASSWORD}),
                 [f"Origin: {a.origin}", js]) for i in picks])
+    # The admin console's users page, as user 1 (made an administrator by bench/run.sh): a search
+    # by the start of an address, and the page of 25 from a user's address on (keyset; the
+    # cursor is the address without its domain, so the page is never empty).
+    admin = [f"Cookie: {TOKEN_COOKIE}={signed_cookie_value(secret, f'scale{1:027d}')}"]
+    write(f"{a.dir}/console-search.reqs",
+          [line("GET", f"/api/auth/admin/console/users?search=scale-{i}&limit=25", "", admin)
+           for i in picks])
+    write(f"{a.dir}/console-page.reqs",
+          [line("GET", "/api/auth/admin/console/users?limit=25&cursor="
+                + urllib.parse.quote(f"scale-{i}"), "", admin)
+           for i in picks])
 
 
 def cmd_probe(a):

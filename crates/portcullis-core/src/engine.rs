@@ -224,6 +224,43 @@ impl AuthContext {
         res
     }
 
+    /// The live session of a hosted page's visitor, from the request's cookies, checked in the
+    /// database (never the cookie cache: a revoked role or session must not linger): for a
+    /// gated page (`Page::gated`). Bearer tokens are not looked at; a page is opened by a
+    /// browser.
+    pub async fn page_session(
+        &self,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+    ) -> Result<Option<session::SessionWithUser>, ApiError> {
+        let cookie_header = headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ");
+        if cookie_header.is_empty() {
+            return Ok(None);
+        }
+        let req = AuthRequest {
+            method: Method::GET,
+            path: String::new(),
+            params: Default::default(),
+            query: Vec::new(),
+            cookies: parse_cookie_header(&cookie_header),
+            had_cookie_header: true,
+            ip: origin::client_ip(&self.config, peer, None),
+            body: None,
+            session: None,
+            headers: HeaderMap::new(),
+            state: Default::default(),
+        };
+        match session::lookup(self, &req, false).await? {
+            Lookup::Found(s) => Ok(Some(s)),
+            Lookup::Absent | Lookup::Gone => Ok(None),
+        }
+    }
+
     /// The endpoint a request would reach, for metric labels (never the raw path).
     fn endpoint_index(&self, raw: &RawRequest) -> Option<usize> {
         self.find_route(&raw.method, &raw.path).map(|(i, _, _)| i)

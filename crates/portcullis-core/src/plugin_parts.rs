@@ -50,7 +50,7 @@ pub enum Sends {
 /// (`{% extends "base.html" %}`), under the same CSP as every page (no inline scripts: a page's
 /// script is an [`Asset`]). It sees what core pages see (`brand`, `base_path`, `config`,
 /// `features`, `query` {error, has_token}, `slots`) plus `context`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Page {
     pub path: &'static str,
     pub template: TemplateSource,
@@ -58,7 +58,17 @@ pub struct Page {
     pub title: &'static str,
     /// Extra values for the template, merged over the rest.
     pub context: serde_json::Value,
+    /// Who may see the page at all (see [`PageGate`]); `None`: anyone.
+    pub gate: Option<PageGate>,
 }
+
+/// Decides, on the server, whether a signed-in visitor may see a gated page: `Err` carries
+/// what the refused visitor is told (a sentence saying what to do next). A visitor without a
+/// session is sent to the sign-in page first, and comes back after signing in; a refused one
+/// gets a 403 page. Either way nothing of the page is sent, so a page's data never depends on
+/// its script being the only guard (its JSON endpoints check again).
+pub type PageGate =
+    fn(&crate::AuthContext, &crate::session::SessionWithUser) -> Result<(), &'static str>;
 
 impl Page {
     pub fn new(path: &'static str, template: TemplateSource, title: &'static str) -> Self {
@@ -67,11 +77,18 @@ impl Page {
             template,
             title,
             context: serde_json::Value::Null,
+            gate: None,
         }
     }
 
     pub fn context(mut self, context: serde_json::Value) -> Self {
         self.context = context;
+        self
+    }
+
+    /// Only visitors `gate` lets in see the page.
+    pub fn gated(mut self, gate: PageGate) -> Self {
+        self.gate = Some(gate);
         self
     }
 }
@@ -90,6 +107,8 @@ impl Page {
 ///   Email, Security, Sessions and devices);
 /// - `account.security`: a `<section class="subsection">` inside the Security section, after
 ///   the password (two-factor, passkeys).
+/// - `admin.sections`: a whole section of the admin console (`/admin`), made with
+///   [`Fragment::admin_section`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fragment {
     pub slot: &'static str,
@@ -99,7 +118,8 @@ pub struct Fragment {
     pub section: Option<AccountSection>,
 }
 
-/// A section of the account area: its id (`[a-z0-9-]`) and its navigation label.
+/// A section of a sectioned page (the account area, the admin console): its id (`[a-z0-9-]`)
+/// and its navigation label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct AccountSection {
     pub id: &'static str,
@@ -124,6 +144,23 @@ impl Fragment {
     ) -> Self {
         Fragment {
             slot: "account.sections",
+            template,
+            section: Some(AccountSection { id, label }),
+        }
+    }
+
+    /// A section of the admin console at `/admin` (slot `admin.sections`), shown to
+    /// administrators only: `template` renders `<section id="{id}" class="account-section card"
+    /// data-section aria-labelledby=..>`, after the admin plugin's own sections (Users,
+    /// Sessions). Its script calls the plugin's JSON endpoints, which check the caller's role
+    /// again.
+    pub const fn admin_section(
+        id: &'static str,
+        label: &'static str,
+        template: TemplateSource,
+    ) -> Self {
+        Fragment {
+            slot: "admin.sections",
             template,
             section: Some(AccountSection { id, label }),
         }

@@ -49,6 +49,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../ui/templates/not-found.html"),
     ),
     (
+        "forbidden.html",
+        include_str!("../ui/templates/forbidden.html"),
+    ),
+    (
         "forgot-password.html",
         include_str!("../ui/templates/forgot-password.html"),
     ),
@@ -134,6 +138,16 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../ui/static/account.js"),
     ),
     (
+        "paged-list.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/paged-list.js"),
+    ),
+    (
+        "sections.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/sections.js"),
+    ),
+    (
         "forgot-password.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../ui/static/forgot-password.js"),
@@ -183,6 +197,7 @@ pub const SLOTS: &[&str] = &[
     "account.notices",
     "account.sections",
     "account.security",
+    "admin.sections",
 ];
 
 /// The account area's own sections, before the plugins': `(id, navigation label, template)`.
@@ -268,6 +283,8 @@ impl Ui {
             .iter()
             .map(|(id, label, template)| json!({"id": id, "label": label, "template": template}))
             .collect();
+        // The admin console's sections, in registry order (the admin plugin's first).
+        let mut admin_sections: Vec<Value> = Vec::new();
         for p in plugins {
             let refuse = |problem: String| StartError::Plugin {
                 plugin: p.id(),
@@ -313,45 +330,49 @@ impl Ui {
                     )));
                 };
                 list.push(fragment.template.file);
-                match (fragment.slot, fragment.section) {
-                    ("account.sections", Some(section)) => {
-                        let plain = !section.id.is_empty()
-                            && section
-                                .id
-                                .bytes()
-                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-                        if !plain || section.label.trim().is_empty() {
-                            return Err(refuse(format!(
-                                "account section {:?}: needs an id of [a-z0-9-] and a label",
-                                section.id
-                            )));
-                        }
-                        if account_sections.iter().any(|s| s["id"] == section.id) {
-                            return Err(refuse(format!(
-                                "account section {:?} is defined twice",
-                                section.id
-                            )));
-                        }
-                        account_sections.push(json!({
-                            "id": section.id,
-                            "label": section.label,
-                            "template": fragment.template.file,
-                        }));
-                    }
-                    ("account.sections", None) => {
+                let (sections, kind, maker) = match fragment.slot {
+                    "account.sections" => (
+                        &mut account_sections,
+                        "account",
+                        "Fragment::account_section",
+                    ),
+                    "admin.sections" => (&mut admin_sections, "admin", "Fragment::admin_section"),
+                    _ if fragment.section.is_some() => {
                         return Err(refuse(format!(
-                            "fragment {}: an account section is made with Fragment::account_section",
+                            "fragment {}: only slots account.sections and admin.sections take a section",
                             fragment.template.file
                         )));
                     }
-                    (_, Some(_)) => {
-                        return Err(refuse(format!(
-                            "fragment {}: only slot account.sections takes a section",
-                            fragment.template.file
-                        )));
-                    }
-                    (_, None) => {}
+                    _ => continue,
+                };
+                let Some(section) = fragment.section else {
+                    return Err(refuse(format!(
+                        "fragment {}: an {kind} section is made with {maker}",
+                        fragment.template.file
+                    )));
+                };
+                let plain = !section.id.is_empty()
+                    && section
+                        .id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                if !plain || section.label.trim().is_empty() {
+                    return Err(refuse(format!(
+                        "{kind} section {:?}: needs an id of [a-z0-9-] and a label",
+                        section.id
+                    )));
                 }
+                if sections.iter().any(|s| s["id"] == section.id) {
+                    return Err(refuse(format!(
+                        "{kind} section {:?} is defined twice",
+                        section.id
+                    )));
+                }
+                sections.push(json!({
+                    "id": section.id,
+                    "label": section.label,
+                    "template": fragment.template.file,
+                }));
             }
             for asset in p.assets() {
                 if !plain_file_name(asset.file)
@@ -385,6 +406,7 @@ impl Ui {
             );
             m.insert("slots".into(), json!(slots));
             m.insert("account_sections".into(), Value::Array(account_sections));
+            m.insert("admin_sections".into(), Value::Array(admin_sections));
             m.insert("production".into(), json!(config.is_production()));
             for p in plugins {
                 let refuse = |problem: String| StartError::Plugin {
@@ -677,6 +699,32 @@ mod tests {
                     vec![],
                 ),
                 "account section \"profile\" is defined twice",
+            ),
+            (
+                Brings(vec![], vec![frag("admin.sections", "s.html")], vec![]),
+                "an admin section is made with Fragment::admin_section",
+            ),
+            (
+                Brings(
+                    vec![],
+                    vec![
+                        Fragment::admin_section("log", "Log", TemplateSource::new("a.html", "")),
+                        Fragment::admin_section("log", "Log", TemplateSource::new("b.html", "")),
+                    ],
+                    vec![],
+                ),
+                "admin section \"log\" is defined twice",
+            ),
+            (
+                Brings(
+                    vec![],
+                    vec![Fragment {
+                        slot: "sign-in.buttons",
+                        ..Fragment::admin_section("x", "X", TemplateSource::new("s.html", ""))
+                    }],
+                    vec![],
+                ),
+                "only slots account.sections and admin.sections take a section",
             ),
             (
                 Brings(vec![], vec![], vec![asset("api.js")]),

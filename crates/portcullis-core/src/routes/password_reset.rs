@@ -89,7 +89,7 @@ async fn request_password_reset(
 }
 
 /// Emails the account with this address, if any, a reset link.
-pub(crate) async fn send_reset_link(
+pub async fn send_reset_link(
     ctx: &AuthContext,
     email: &str,
     redirect_to: Option<&str>,

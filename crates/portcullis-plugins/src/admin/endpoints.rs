@@ -197,7 +197,7 @@ fn permission(resource: &str, action: &str) -> Request {
     ask
 }
 
-fn may(s: &AdminSettings, me: &SessionWithUser, resource: &str, action: &str) -> bool {
+pub(super) fn may(s: &AdminSettings, me: &SessionWithUser, resource: &str, action: &str) -> bool {
     s.allows(
         me.user_id(),
         role_of(&me.user),
@@ -207,7 +207,7 @@ fn may(s: &AdminSettings, me: &SessionWithUser, resource: &str, action: &str) ->
 
 /// The caller, allowed `resource:action` (else 403 with `refusal`) and stepped up when that is
 /// required.
-async fn admin(
+pub(super) async fn admin(
     ctx: &AuthContext,
     req: &AuthRequest,
     resource: &str,
@@ -246,7 +246,11 @@ pub(crate) async fn operator(
 }
 
 /// With step-up on: a second factor and a fresh session.
-fn stepped_up(ctx: &AuthContext, s: &AdminSettings, me: &SessionWithUser) -> Result<(), ApiError> {
+pub(super) fn stepped_up(
+    ctx: &AuthContext,
+    s: &AdminSettings,
+    me: &SessionWithUser,
+) -> Result<(), ApiError> {
     if let Some(step_up) = s.step_up {
         if !crate::two_factor::enabled_for(&me.user) {
             return Err(ApiError::new(403, ADMIN_TWO_FACTOR_REQUIRED));
@@ -332,7 +336,7 @@ fn check_grant(s: &AdminSettings, me: &SessionWithUser, roles: &[String]) -> Res
     Ok(())
 }
 
-async fn existing_user(ctx: &AuthContext, id: &str) -> Result<Row, ApiError> {
+pub(super) async fn existing_user(ctx: &AuthContext, id: &str) -> Result<Row, ApiError> {
     users::find_user(ctx, id)
         .await?
         .ok_or_else(|| ApiError::new(404, codes::USER_NOT_FOUND))
@@ -369,7 +373,7 @@ async fn update(
 }
 
 /// An administrator's action on `user_id`, as its audit event.
-fn event(
+pub(super) fn event(
     req: &AuthRequest,
     me: &SessionWithUser,
     action: &'static str,

@@ -12,11 +12,14 @@
 //! - Step-up (`ADMIN_STEP_UP`, on with `SECURITY_PRESET=strict`): admin endpoints need a fresh
 //!   session of an administrator with two-factor on, and impersonation and set-user-password
 //!   need their password or authenticator code again (ASVS 4.3.1, 4.3.3).
+//! - `console/`: the admin console at `/admin` (a gated page, its Users and Sessions sections,
+//!   and the read-only endpoints behind them under `/admin/console/*`).
 //! - `cli.rs`: `portcullis user create|set-role|ban|list`, so the first administrator needs no SQL.
 //!
 //! Settings: `ENABLE_ADMIN` (off by default) and the `ADMIN_*` variables (README).
 
 pub mod cli;
+mod console;
 mod endpoints;
 mod settings;
 
@@ -184,7 +187,21 @@ impl Plugin for Admin {
     }
 
     fn endpoints(&self) -> Vec<Endpoint> {
-        endpoints::all()
+        let mut all = endpoints::all();
+        all.extend(console::endpoints());
+        all
+    }
+
+    fn pages(&self) -> Vec<portcullis_core::plugin_parts::Page> {
+        vec![console::page()]
+    }
+
+    fn fragments(&self) -> Vec<portcullis_core::plugin_parts::Fragment> {
+        console::fragments()
+    }
+
+    fn assets(&self) -> Vec<portcullis_core::plugin_parts::Asset> {
+        console::assets()
     }
 
     fn hooks(&self) -> Hooks {

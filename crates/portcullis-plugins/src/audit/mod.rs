@@ -10,7 +10,8 @@
 //!   same seam: core records each as an event of severity warning or critical.
 //! - Retention: the cleanup job deletes events older than `AUDIT_RETENTION_DAYS`.
 //! - The account page's "Recent security activity" section (`templates/`, `assets/`) reads
-//!   `/audit/mine`.
+//!   `/audit/mine`; with the admin plugin, the admin console's "Audit log" section reads
+//!   `/audit/list` and exports what it filters as CSV or JSON lines.
 //!
 //! Settings: `ENABLE_AUDIT_LOG` (off by default, on with `SECURITY_PRESET=strict`) and
 //! `AUDIT_RETENTION_DAYS` (365).
@@ -104,24 +105,41 @@ impl Plugin for Audit {
         endpoints::all(self.with_admin)
     }
 
-    /// "Recent security activity" on the account page, from `/audit/mine`.
+    /// "Recent security activity" on the account page, from `/audit/mine`; with the admin
+    /// plugin, the admin console's "Audit log", from `/audit/list`.
     fn fragments(&self) -> Vec<Fragment> {
-        vec![Fragment::account_section(
+        let mut v = vec![Fragment::account_section(
             "security-activity",
             "Account activity",
             portcullis_core::template_source!(
                 "src/audit/templates",
                 "account-security-activity.html"
             ),
-        )]
+        )];
+        if self.with_admin {
+            v.push(Fragment::admin_section(
+                "audit-log",
+                "Audit log",
+                portcullis_core::template_source!("src/audit/templates", "admin-audit-log.html"),
+            ));
+        }
+        v
     }
 
     fn assets(&self) -> Vec<Asset> {
-        vec![portcullis_core::asset!(
+        let mut v = vec![portcullis_core::asset!(
             "src/audit/assets",
             "security-activity.js",
             "text/javascript; charset=utf-8"
-        )]
+        )];
+        if self.with_admin {
+            v.push(portcullis_core::asset!(
+                "src/audit/assets",
+                "admin-audit-log.js",
+                "text/javascript; charset=utf-8"
+            ));
+        }
+        v
     }
 
     fn expiring_tables(&self) -> Vec<ExpiringTable> {

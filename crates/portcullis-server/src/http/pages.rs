@@ -224,6 +224,56 @@ pub(super) async fn plugin_page(
     let Some(p) = app.ui.plugin_pages().get(index) else {
         return not_found_page(&app, "");
     };
+    if let Some(gate) = p.gate {
+        let Some(viewer) = app
+            .ctx
+            .page_session(&visitor.headers, visitor.peer)
+            .await
+            .ok()
+            .flatten()
+        else {
+            // Signed out (or a lookup that failed): sign in, then come back here.
+            let to = format!(
+                "/sign-in?redirect={}",
+                url::form_urlencoded::byte_serialize(p.path.as_bytes()).collect::<String>()
+            );
+            return no_store(axum::response::Redirect::to(&to).into_response());
+        };
+        if let Err(reason) = gate(&app.ctx, &viewer) {
+            let body = app.ui.page_with(
+                "forbidden.html",
+                "Forbidden",
+                p.path,
+                json!({"reason": reason}),
+            );
+            return no_store(match body {
+                Some(body) => html(StatusCode::FORBIDDEN, body),
+                None => StatusCode::FORBIDDEN.into_response(),
+            });
+        }
+        // Who is looking, for the page's header (its data comes from its JSON endpoints).
+        let mut context = json!({"viewer": {
+            "id": viewer.user_id(),
+            "email": viewer.user.get("email").and_then(|v| v.as_str()),
+            "name": viewer.user.get("name").and_then(|v| v.as_str()),
+        }});
+        if let (Some(m), serde_json::Value::Object(own)) =
+            (context.as_object_mut(), p.context.clone())
+        {
+            m.extend(own);
+        }
+        let page = render_page_with(
+            &app,
+            &visitor,
+            query.as_deref(),
+            p.template.file,
+            p.title,
+            p.path,
+            context,
+        )
+        .await;
+        return no_store(page);
+    }
     render_page_with(
         &app,
         &visitor,
@@ -234,6 +284,15 @@ pub(super) async fn plugin_page(
         p.context.clone(),
     )
     .await
+}
+
+/// A gated page's answers are the visitor's own: never kept by a shared cache or the browser.
+fn no_store(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 /// Like `page`, but the not-found page (404) while `feature` is off.

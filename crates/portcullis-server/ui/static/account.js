@@ -4,6 +4,7 @@
 import { api, clearMessage, errorText, sessionOnce, setBusy, showMessage } from "./api.js";
 import { actionButton, checkNewPassword, checkRequired, fieldError, newPasswordErrors, showServerError, wireForm } from "./forms.js";
 import { absoluteTime, describeDevice, factsList, relativeTime } from "./devices.js";
+import { initSections, showSection, withheld } from "./sections.js";
 
 const REAUTH_LINK = { href: "/sign-in?redirect=/account", text: "Sign in again" };
 
@@ -27,40 +28,6 @@ function showError(element, error, form, fields) {
   } else {
     showMessage(element, errorText(error));
   }
-}
-
-// ------------------------------------------------------------------ sections
-
-// A part a plugin withheld (`data-withheld`, e.g. the Email section for a guest, whose address
-// is a placeholder) stays hidden whatever this script decides.
-const withheld = (el) => el.dataset.withheld === "true";
-
-const sections = () => [...document.querySelectorAll("[data-section]")].filter((s) => !withheld(s));
-
-function showSection() {
-  const all = sections();
-  const wanted = window.location.hash.slice(1);
-  const section = all.find((s) => s.id === wanted) || all[0];
-  if (!section) return;
-  for (const s of all) s.hidden = s !== section;
-  for (const link of document.querySelectorAll("[data-section-link]")) {
-    if (link.dataset.sectionLink === section.id) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
-  return section;
-}
-
-function initSections() {
-  window.addEventListener("hashchange", () => {
-    const section = showSection();
-    // Keyboard and screen-reader users land on the section they chose.
-    const heading = section && section.querySelector("h2");
-    if (heading) {
-      heading.tabIndex = -1;
-      heading.focus();
-    }
-  });
-  showSection();
 }
 
 // ------------------------------------------------------------------ session

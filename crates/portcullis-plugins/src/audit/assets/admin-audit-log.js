@@ -1,0 +1,150 @@
+// Admin console, "Audit log" (audit plugin): GET /audit/list with the form's filters, newest
+// first, a page at a time; "Details" opens an event in full; the exports follow the cursor
+// (x-next-cursor) through every matching event and save them as one file. Text from the
+// server always goes through textContent.
+import { BASE_PATH, clearMessage, errorText, setBusy, showMessage, statusMessage } from "./api.js";
+import { fieldError, wireForm } from "./forms.js";
+import { absoluteTime, describeDevice, factsList } from "./devices.js";
+import { pagedList } from "./paged-list.js";
+
+const $ = (id) => document.getElementById(id);
+const form = $("audit-filter-form");
+const list = $("audit-log-list");
+const more = $("audit-log-more");
+const message = $("audit-log-message");
+
+/** Export at most this many events in one file. */
+const EXPORT_LIMIT = 100_000;
+
+/** The form's filters as query values; `null` (with the field marked) when a time is unreadable. */
+function filters() {
+  const q = {};
+  for (const [name, id] of [["action", "audit-filter-action"], ["outcome", "audit-filter-outcome"], ["userId", "audit-filter-user"]]) {
+    const v = $(id).value.trim();
+    if (v) q[name] = v;
+  }
+  for (const [name, id] of [["from", "audit-filter-from"], ["to", "audit-filter-to"]]) {
+    const v = $(id).value;
+    if (!v) continue;
+    const when = new Date(v);
+    if (Number.isNaN(when.getTime())) {
+      fieldError($(id), "Enter a date and time, or leave it empty.");
+      return null;
+    }
+    q[name] = when.toISOString();
+  }
+  return q;
+}
+
+function eventItem(e) {
+  const li = document.createElement("li");
+  li.className = "device";
+  const body = document.createElement("div");
+  body.className = "device-body";
+  const name = document.createElement("p");
+  name.className = "device-name";
+  name.textContent = `${e.action}${e.outcome === "failure" ? " (failed)" : ""}`;
+  body.append(
+    name,
+    factsList([
+      ["When", absoluteTime(e.createdAt)],
+      ["By", e.actorUserId || "No one signed in"],
+      ["About", e.targetUserId || e.targetId || "—"],
+      ["Address", e.ipAddress || "Not known"],
+    ]),
+  );
+  const details = document.createElement("details");
+  details.className = "device-details";
+  const summary = document.createElement("summary");
+  summary.textContent = "Details";
+  const pairs = [
+    ["Event id", e.id],
+    ["Severity", e.severity],
+    ["Device", describeDevice(e.userAgent)],
+    ["Session", e.sessionId || "—"],
+    ["Organization", e.organizationId || "—"],
+  ];
+  if (e.impersonatorUserId) pairs.push(["Impersonated by", e.impersonatorUserId]);
+  if (e.targetType) pairs.push(["Target", `${e.targetType} ${e.targetId || ""}`.trim()]);
+  const raw = document.createElement("pre");
+  raw.className = "code";
+  raw.tabIndex = 0;
+  raw.setAttribute("aria-label", "Event details as JSON");
+  raw.textContent = JSON.stringify(e.details || {}, null, 2);
+  details.append(summary, factsList(pairs), raw);
+  body.append(details);
+  li.append(body);
+  return li;
+}
+
+/** Every matching event in `format` (csv or jsonl), page after page, as one file. */
+async function exportAs(format, button) {
+  const q = filters();
+  if (!q) return;
+  clearMessage(message);
+  button.disabled = true;
+  const parts = [];
+  let cursor = null;
+  let count = 0;
+  try {
+    do {
+      const params = new URLSearchParams({ ...q, format, limit: "1000" });
+      if (cursor) params.set("cursor", cursor);
+      const res = await fetch(`${BASE_PATH}/audit/list?${params}`, { credentials: "same-origin" });
+      if (!res.ok) {
+        let error = { status: res.status, message: "" };
+        try {
+          error = { ...(await res.json()), status: res.status };
+        } catch {
+          error.message = statusMessage(res.status);
+        }
+        showMessage(message, `The export stopped: ${errorText(error)}`);
+        return;
+      }
+      let text = await res.text();
+      // Each CSV page starts with the header row: keep the first only.
+      if (format === "csv" && parts.length > 0) text = text.slice(text.indexOf("\r\n") + 2);
+      parts.push(text);
+      count += text.split("\n").filter((l) => l.trim()).length - (format === "csv" && parts.length === 1 ? 1 : 0);
+      cursor = res.headers.get("x-next-cursor");
+    } while (cursor && count < EXPORT_LIMIT);
+  } catch {
+    showMessage(message, statusMessage(0));
+    return;
+  } finally {
+    button.disabled = false;
+  }
+  const type = format === "csv" ? "text/csv" : "application/jsonl";
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob(parts, { type }));
+  link.download = `audit-${new Date().toISOString().slice(0, 19).replace(/:/g, "-")}.${format}`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  showMessage(message, `Exported ${count} event${count === 1 ? "" : "s"}${cursor ? ` (the first ${EXPORT_LIMIT}; narrow the filters for the rest)` : ""}.`, "success");
+}
+
+if (form && list) {
+  const reload = pagedList({
+    list,
+    more,
+    message,
+    path: "/audit/list",
+    key: "events",
+    query: () => ({ ...(filters() || {}), limit: "25" }),
+    item: eventItem,
+    empty: "No event matches these filters.",
+  });
+  wireForm(form, message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!filters()) return;
+    setBusy(form, true);
+    await reload();
+    setBusy(form, false);
+  });
+  $("audit-export-csv").addEventListener("click", (e) => exportAs("csv", e.currentTarget));
+  $("audit-export-jsonl").addEventListener("click", (e) => exportAs("jsonl", e.currentTarget));
+  reload();
+}

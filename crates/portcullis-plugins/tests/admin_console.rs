@@ -1,0 +1,340 @@
+//! The admin console (`/admin`, admin plugin) on each backend: the page itself is gated on the
+//! server (signed out: to sign-in and back; a user: a 403 page without the console; an
+//! administrator: the console with its sections, never cached); its endpoints refuse anyone but
+//! an administrator; users are found by the start of an address or an id, a keyset page at a
+//! time, in order and without repeats; a user's detail shows sessions, ways to sign in and
+//! factors, never a password hash or a token; live sessions page across users and end; a
+//! reset link is mailed and recorded as the administrator's act.
+
+mod common;
+
+use portcullis_testkit::Suite;
+use portcullis_testkit::prelude::*;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "console-password-1";
+
+fn main() -> std::process::ExitCode {
+    Suite::new()
+        .per_backend("the_page_is_for_administrators_only", |b| {
+            Box::pin(the_page_is_for_administrators_only(b))
+        })
+        .per_backend("users_are_found_a_page_at_a_time", |b| {
+            Box::pin(users_are_found_a_page_at_a_time(b))
+        })
+        .per_backend("a_users_detail_and_the_actions", |b| {
+            Box::pin(a_users_detail_and_the_actions(b))
+        })
+        .run()
+}
+
+async fn server(backend: Backend) -> TestServer {
+    TestServer::builder(backend)
+        .env("ENABLE_ADMIN", "true")
+        .env("ENABLE_AUDIT_LOG", "true")
+        .start()
+        .await
+}
+
+async fn the_page_is_for_administrators_only(backend: Backend) {
+    let srv = server(backend).await;
+
+    // Signed out: to sign-in, and back here after.
+    let res = srv.send(Request::get("/admin")).await;
+    assert_eq!(res.status, 303, "{}", res.describe());
+    assert_eq!(res.header("location"), Some("/sign-in?redirect=%2Fadmin"));
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+
+    // A user: a 403 page that says what to do, and nothing of the console.
+    let mut user = srv.agent();
+    let (_, user_id) = user.sign_up("Uma User", "uma@example.com", PASSWORD).await;
+    let res = user.get("/admin").await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+    assert!(
+        res.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html")),
+        "{}",
+        res.describe()
+    );
+    assert!(
+        res.header("content-security-policy")
+            .is_some_and(|c| c.contains("frame-ancestors 'none'")),
+        "the pages' CSP"
+    );
+    let page = res.text();
+    assert!(
+        page.contains("The admin console is for administrators"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("admin-users.js") && !page.contains("id=\"users\""),
+        "no console"
+    );
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+
+    // Nor its data.
+    for path in [
+        "/api/auth/admin/console/users".to_owned(),
+        "/api/auth/admin/console/sessions".to_owned(),
+        format!("/api/auth/admin/console/user?userId={user_id}"),
+    ] {
+        let res = user.get(&path).await;
+        assert_eq!(res.status, 403, "{path}: {}", res.describe());
+        let res = srv.send(Request::get(&path)).await;
+        assert_eq!(res.status, 401, "{path} signed out: {}", res.describe());
+    }
+    let res = user
+        .post(
+            "/api/auth/admin/console/send-reset-link",
+            json!({"userId": user_id}),
+        )
+        .await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+
+    // An administrator: the console, with the admin plugin's sections and the audit log's.
+    let (mut admin, _) = common::administrator(&srv, "ada@example.com", PASSWORD).await;
+    let res = admin.get("/admin").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let page = res.text();
+    for part in [
+        "Signed in as <strong id=\"admin-viewer\">ada@example.com</strong>",
+        "href=\"#users\"",
+        "href=\"#sessions\"",
+        "href=\"#audit-log\"",
+        "/assets/admin-users.js",
+        "/assets/admin-audit-log.js",
+    ] {
+        assert!(page.contains(part), "the console has {part}");
+    }
+    // A role taken away takes the console with it at once.
+    let res = admin
+        .post(
+            "/api/auth/admin/set-role",
+            json!({"userId": user_id, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(user.get("/admin").await.status, 200, "now an administrator");
+    admin
+        .post(
+            "/api/auth/admin/set-role",
+            json!({"userId": user_id, "role": "user"}),
+        )
+        .await;
+    assert_eq!(user.get("/admin").await.status, 403, "no longer one");
+}
+
+fn emails(page: &Value) -> Vec<String> {
+    page["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| u["email"].as_str().expect("email").to_owned())
+        .collect()
+}
+
+async fn users_are_found_a_page_at_a_time(backend: Backend) {
+    let srv = server(backend).await;
+    let (mut admin, admin_id) = common::administrator(&srv, "ada@example.com", PASSWORD).await;
+    let mut made = Vec::new();
+    for i in 0..7 {
+        let email = format!("pat{i}@example.com");
+        srv.agent().sign_up("Pat", &email, PASSWORD).await;
+        made.push(email);
+    }
+    srv.agent()
+        .sign_up("Quinn", "quinn@example.com", PASSWORD)
+        .await;
+
+    // Everyone, by address, three at a time, with no repeats and nothing missed.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!(
+                "/api/auth/admin/console/users?limit=3&cursor={}",
+                urlencode(c)
+            ),
+            None => "/api/auth/admin/console/users?limit=3".to_owned(),
+        };
+        let res = admin.get(&path).await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+        let page = res.json();
+        let got = emails(&page);
+        assert!(got.len() <= 3);
+        seen.extend(got);
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let mut expected: Vec<String> = made.clone();
+    expected.push("ada@example.com".into());
+    expected.push("quinn@example.com".into());
+    expected.sort();
+    assert_eq!(seen, expected);
+
+    // The start of an address, in any case.
+    let res = admin
+        .get("/api/auth/admin/console/users?search=PAT&limit=5")
+        .await;
+    let page = res.json();
+    assert_eq!(emails(&page), made[..5].to_vec());
+    let next = page["nextCursor"].as_str().expect("more").to_owned();
+    let res = admin
+        .get(&format!(
+            "/api/auth/admin/console/users?search=pat&limit=5&cursor={}",
+            urlencode(&next)
+        ))
+        .await;
+    assert_eq!(emails(&res.json()), made[5..].to_vec());
+    assert!(res.json()["nextCursor"].is_null());
+    // Never a hash or anything from another table.
+    assert!(!res.text().contains("argon2"), "{}", res.text());
+
+    // An exact id.
+    let res = admin
+        .get(&format!("/api/auth/admin/console/users?search={admin_id}"))
+        .await;
+    assert_eq!(emails(&res.json()), vec!["ada@example.com".to_owned()]);
+
+    // Banned users only.
+    let quinn = admin
+        .get("/api/auth/admin/console/users?search=quinn")
+        .await
+        .json()["users"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let res = admin
+        .post("/api/auth/admin/ban-user", json!({"userId": quinn}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = admin
+        .get("/api/auth/admin/console/users?status=banned")
+        .await;
+    assert_eq!(emails(&res.json()), vec!["quinn@example.com".to_owned()]);
+
+    // Bad input is a 400 that says what is wrong.
+    for (query, message) in [
+        ("limit=0", "limit must be a whole number from 1 to 100"),
+        ("limit=101", "limit must be a whole number from 1 to 100"),
+        ("status=gone", "status must be all or banned"),
+    ] {
+        let res = admin
+            .get(&format!("/api/auth/admin/console/users?{query}"))
+            .await;
+        assert_validation(&res, message);
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn a_users_detail_and_the_actions(backend: Backend) {
+    let srv = server(backend).await;
+    let (mut admin, _) = common::administrator(&srv, "ada@example.com", PASSWORD).await;
+    let mut user = srv.agent();
+    let (_, user_id) = user.sign_up("Rae", "rae@example.com", PASSWORD).await;
+    let mut elsewhere = srv.agent();
+    elsewhere.sign_in("rae@example.com", PASSWORD).await;
+
+    let res = admin
+        .get(&format!("/api/auth/admin/console/user?userId={user_id}"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let detail = res.json();
+    assert_eq!(detail["user"]["email"], "rae@example.com");
+    assert_eq!(detail["sessions"].as_array().expect("sessions").len(), 2);
+    assert_eq!(detail["accounts"][0]["providerId"], "credential");
+    assert_eq!(detail["accounts"][0]["accountId"], user_id.as_str());
+    assert_eq!(
+        detail["factors"],
+        json!({"password": true, "twoFactor": false, "passkeys": null})
+    );
+    assert!(detail["organizations"].is_null(), "no organization plugin");
+    let text = res.text();
+    assert!(
+        !text.contains("argon2") && !text.contains("\"password\":\""),
+        "{text}"
+    );
+    let res = admin
+        .get("/api/auth/admin/console/user?userId=nobody")
+        .await;
+    assert_eq!(res.status, 404, "{}", res.describe());
+
+    // Live sessions across users, a page at a time; one ends.
+    let mut sessions = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!(
+                "/api/auth/admin/console/sessions?limit=1&cursor={}",
+                urlencode(c)
+            ),
+            None => "/api/auth/admin/console/sessions?limit=1".to_owned(),
+        };
+        let page = admin.get(&path).await.json();
+        sessions.extend(
+            page["sessions"]
+                .as_array()
+                .expect("sessions")
+                .iter()
+                .cloned(),
+        );
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(sessions.len(), 3, "the administrator's and Rae's two");
+    let raes: Vec<&Value> = sessions
+        .iter()
+        .filter(|s| s["userEmail"] == "rae@example.com")
+        .collect();
+    assert_eq!(raes.len(), 2);
+    let res = admin
+        .post(
+            "/api/auth/admin/revoke-user-session",
+            json!({"sessionToken": raes[0]["token"]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let page = admin
+        .get(&format!(
+            "/api/auth/admin/console/sessions?userId={user_id}"
+        ))
+        .await
+        .json();
+    assert_eq!(page["sessions"].as_array().expect("sessions").len(), 1);
+
+    // A reset link goes to the user, and the log says who sent it.
+    let res = admin
+        .post(
+            "/api/auth/admin/console/send-reset-link",
+            json!({"userId": user_id}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let link = srv.last_link("rae@example.com", "password-reset").await;
+    assert!(link.contains("/reset-password/"), "{link}");
+    let res = admin
+        .get(&format!(
+            "/api/auth/audit/list?userId={user_id}&action=admin.send_reset_link"
+        ))
+        .await;
+    let events = res.json()["events"].clone();
+    assert_eq!(events.as_array().map(Vec::len), Some(1), "{events}");
+    assert_eq!(events[0]["targetUserId"], user_id.as_str());
+    assert!(events[0]["actorUserId"].is_string());
+    assert_ne!(events[0]["actorUserId"], user_id.as_str());
+    let res = admin
+        .post(
+            "/api/auth/admin/console/send-reset-link",
+            json!({"userId": "nobody"}),
+        )
+        .await;
+    assert_eq!(res.status, 404, "{}", res.describe());
+}

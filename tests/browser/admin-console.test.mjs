@@ -1,0 +1,187 @@
+// The admin console (/admin, admin plugin; the browser suite's server runs with
+// ENABLE_ADMIN=true and an administrator made by `portcullis user create --role admin`, whose
+// address and password arrive as ADMIN_EMAIL and ADMIN_PASSWORD):
+// - signed out, /admin leads to sign-in and back; a user gets a 403 page, not the console;
+// - an administrator finds a user and bans them (they can no longer sign in), signs in as
+//   another and stops, and exports the audit log as CSV and JSON lines, which hold what they
+//   did; part of it from the keyboard alone;
+// - every section, the user's detail and the 403 page pass the shared page checks (axe-core,
+//   overflow, screenshots at 360, 390 and 1280 px in both themes).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { BASE_URL, browserForFile, freshEmail, pathOf, signUpByApi } from "./lib/browser.mjs";
+import { checkPage } from "./lib/page-checks.mjs";
+
+let context;
+let page;
+let problems;
+browserForFile((browser) => ({ context, page, problems } = browser));
+
+const ADMIN_EMAIL = process.env.ADMIN_EMAIL;
+const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD;
+const PASSWORD = "console user password 1";
+
+/** Signs someone up from outside the browser (no cookie lands in it); answers their id. */
+async function signUpElsewhere(email, name) {
+  const res = await fetch(`${BASE_URL}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: BASE_URL },
+    body: JSON.stringify({ name, email, password: PASSWORD }),
+  });
+  assert.equal(res.status, 200, `sign-up of ${email}: ${await res.text()}`);
+  return (await res.json()).user.id;
+}
+
+async function signInElsewhere(email) {
+  return fetch(`${BASE_URL}/api/auth/sign-in/email`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: BASE_URL },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+}
+
+function needAdmin(t) {
+  if (ADMIN_EMAIL && ADMIN_PASSWORD) return true;
+  assert.notEqual(process.env.EXPECT_ADMIN, "1", "ADMIN_EMAIL and ADMIN_PASSWORD are set");
+  t.skip("no administrator (set ADMIN_EMAIL and ADMIN_PASSWORD)");
+  return false;
+}
+
+test("the console is for administrators only", { timeout: 120_000 }, async (t) => {
+  if (!needAdmin(t)) return;
+  await context.clearCookies();
+  await page.goto("/admin");
+  await page.waitForURL((url) => pathOf(url) === "/sign-in");
+  assert.equal(new URL(page.url()).searchParams.get("redirect"), "/admin");
+
+  await signUpByApi(page, { email: freshEmail("not-admin"), password: PASSWORD });
+  const res = await page.goto("/admin");
+  assert.equal(res.status(), 403);
+  await page.getByRole("heading", { name: "You cannot open this page" }).waitFor();
+  await page.getByText("The admin console is for administrators.", { exact: false }).waitFor();
+  assert.equal(await page.locator("#users").count(), 0, "nothing of the console");
+  const data = await page.request.get("/api/auth/admin/console/users");
+  assert.equal(data.status(), 403, "nor its data");
+  await checkPage(page, "admin-forbidden");
+  assert.deepEqual(problems, []);
+});
+
+test("an administrator bans, impersonates and exports the log", { timeout: 240_000 }, async (t) => {
+  if (!needAdmin(t)) return;
+  const victim = freshEmail("victim");
+  const other = freshEmail("other");
+  await signUpElsewhere(victim, "Vic Victim");
+  await signUpElsewhere(other, "Oli Other");
+
+  // Sign in on the sign-in page, and land back in the console.
+  await context.clearCookies();
+  await page.goto("/sign-in?redirect=%2Fadmin");
+  await page.getByLabel("Email").fill(ADMIN_EMAIL);
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((url) => pathOf(url) === "/admin");
+  await page.getByRole("heading", { name: "Admin console" }).waitFor();
+  const users = page.locator("#users");
+  await users.locator("#admin-users-list li.device").first().waitFor();
+  await checkPage(page, "admin-users");
+
+  // Find the victim from the keyboard: the search field, Enter, then Tab to their "Open".
+  await page.getByLabel("Find users").focus();
+  await page.keyboard.type(victim.slice(0, victim.indexOf("@")));
+  await page.keyboard.press("Enter");
+  const open = users.getByRole("button", { name: `Open ${victim}` });
+  await open.waitFor();
+  assert.equal(await users.locator("#admin-users-list li.device").count(), 1);
+  await open.focus();
+  await page.keyboard.press("Enter");
+  const detail = page.locator("#admin-user-detail");
+  await detail.getByRole("heading", { name: "Vic Victim" }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "admin-user-detail", "focus moves to the user");
+  await detail.getByText("Ways to sign in").waitFor();
+  await detail.getByText("E-mail and password").waitFor();
+  await checkPage(page, "admin-user-detail");
+
+  // Ban, confirmed; the victim can no longer sign in.
+  await detail.getByLabel("Reason for the ban").fill("Spam from the console test");
+  const confirmed = [];
+  page.once("dialog", (dialog) => {
+    confirmed.push(dialog.message());
+    dialog.accept();
+  });
+  await detail.getByRole("button", { name: "Ban user" }).click();
+  await detail.getByText(`${victim} is banned.`).waitFor();
+  assert.match(confirmed[0], /^Ban /);
+  await detail.getByText("Spam from the console test").waitFor();
+  await detail.getByRole("button", { name: "Lift the ban" }).waitFor();
+  const refused = await signInElsewhere(victim);
+  assert.equal(refused.status, 403);
+  assert.equal((await refused.json()).code, "BANNED_USER");
+
+  // A refused confirmation does nothing.
+  page.once("dialog", (dialog) => dialog.dismiss());
+  await detail.getByRole("button", { name: "Delete user" }).click();
+  assert.equal(await detail.isVisible(), true, "still there");
+
+  // Sign in as the other user, and stop.
+  await detail.getByRole("button", { name: "Back to the list" }).click();
+  await page.getByLabel("Find users").fill(other);
+  await users.getByRole("button", { name: "Search" }).click();
+  await users.getByRole("button", { name: `Open ${other}` }).click();
+  await detail.getByRole("heading", { name: "Oli Other" }).waitFor();
+  page.once("dialog", (dialog) => dialog.accept());
+  await detail.getByRole("button", { name: "Sign in as this user" }).click();
+  await page.waitForURL((url) => pathOf(url) === "/account");
+  const notice = page.locator("#impersonation-notice");
+  await notice.getByRole("heading", { name: `You are signed in as ${other}` }).waitFor();
+  await checkPage(page, "account-impersonating");
+  await notice.getByRole("button", { name: "Stop and return to the admin console" }).click();
+  await page.waitForURL((url) => pathOf(url) === "/admin");
+  await page.locator("#admin-viewer").getByText(ADMIN_EMAIL).waitFor();
+
+  // Sessions: every live one, the administrator's among them.
+  await page.getByRole("link", { name: "Sessions" }).click();
+  const sessions = page.locator("#sessions");
+  await sessions.locator("li.device").first().waitFor();
+  await sessions.getByText(ADMIN_EMAIL, { exact: false }).first().waitFor();
+  await checkPage(page, "admin-sessions");
+
+  // The audit log holds what was done, and exports it.
+  await page.getByRole("link", { name: "Audit log" }).click();
+  const log = page.locator("#audit-log");
+  await log.getByLabel("Action").fill("admin.ban_user");
+  await log.getByRole("button", { name: "Show events" }).click();
+  await log.locator("#audit-log-list li.device").first().getByText("admin.ban_user").waitFor();
+  await log.getByLabel("Action").fill("");
+  await log.getByRole("button", { name: "Show events" }).click();
+  await log.locator("#audit-log-list li.device").first().waitFor();
+  await checkPage(page, "admin-audit-log");
+
+  const [csv] = await Promise.all([
+    page.waitForEvent("download"),
+    log.getByRole("button", { name: "Export as CSV" }).click(),
+  ]);
+  assert.match(csv.suggestedFilename(), /^audit-.*\.csv$/);
+  const csvText = await readFile(await csv.path(), "utf8");
+  const header = csvText.split("\r\n")[0];
+  assert.match(header, /action/);
+  assert.equal(csvText.split("\r\n").filter((l) => l === header).length, 1, "one header row");
+  for (const action of ["admin.ban_user", "admin.impersonate_start", "admin.impersonate_stop"]) {
+    assert.ok(csvText.includes(action), `the CSV holds ${action}`);
+  }
+  await log.getByText(/^Exported \d+ events?\.$/).waitFor();
+
+  const [lines] = await Promise.all([
+    page.waitForEvent("download"),
+    log.getByRole("button", { name: "Export as JSON lines" }).click(),
+  ]);
+  const events = (await readFile(await lines.path(), "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  const ban = events.find((e) => e.action === "admin.ban_user");
+  assert.ok(ban, "the ban is in the JSON lines");
+  assert.ok(ban.actorUserId && ban.targetUserId && ban.actorUserId !== ban.targetUserId);
+  assert.deepEqual(problems, []);
+});
