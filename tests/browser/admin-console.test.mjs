@@ -30,8 +30,9 @@ async function signUpElsewhere(email, name) {
     headers: { "Content-Type": "application/json", Origin: BASE_URL },
     body: JSON.stringify({ name, email, password: PASSWORD }),
   });
-  assert.equal(res.status, 200, `sign-up of ${email}: ${await res.text()}`);
-  return (await res.json()).user.id;
+  const text = await res.text();
+  assert.equal(res.status, 200, `sign-up of ${email}: ${text}`);
+  return JSON.parse(text).user.id;
 }
 
 async function signInElsewhere(email) {
@@ -91,9 +92,10 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   await page.getByLabel("Find users").focus();
   await page.keyboard.type(victim.slice(0, victim.indexOf("@")));
   await page.keyboard.press("Enter");
+  // The answer replaces the whole list: only the victim matches.
+  await page.waitForFunction(() => document.querySelectorAll("#admin-users-list li.device").length === 1);
   const open = users.getByRole("button", { name: `Open ${victim}` });
   await open.waitFor();
-  assert.equal(await users.locator("#admin-users-list li.device").count(), 1);
   await open.focus();
   await page.keyboard.press("Enter");
   const detail = page.locator("#admin-user-detail");
@@ -128,6 +130,7 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   await detail.getByRole("button", { name: "Back to the list" }).click();
   await page.getByLabel("Find users").fill(other);
   await users.getByRole("button", { name: "Search" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("#admin-users-list li.device").length === 1);
   await users.getByRole("button", { name: `Open ${other}` }).click();
   await detail.getByRole("heading", { name: "Oli Other" }).waitFor();
   page.once("dialog", (dialog) => dialog.accept());

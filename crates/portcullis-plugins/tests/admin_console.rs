@@ -107,6 +107,10 @@ async fn the_page_is_for_administrators_only(backend: Backend) {
     ] {
         assert!(page.contains(part), "the console has {part}");
     }
+    // The console's own sections lead, whatever the registry's order.
+    let at = |part: &str| page.find(part).unwrap_or(usize::MAX);
+    assert!(at("href=\"#users\"") < at("href=\"#sessions\""));
+    assert!(at("href=\"#sessions\"") < at("href=\"#audit-log\""));
     // A role taken away takes the console with it at once.
     let res = admin
         .post(

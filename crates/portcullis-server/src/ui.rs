@@ -283,8 +283,9 @@ impl Ui {
             .iter()
             .map(|(id, label, template)| json!({"id": id, "label": label, "template": template}))
             .collect();
-        // The admin console's sections, in registry order (the admin plugin's first).
+        // The admin console's sections: the admin plugin's, then the others in registry order.
         let mut admin_sections: Vec<Value> = Vec::new();
+        let mut admin_sections_of_admin = 0;
         for p in plugins {
             let refuse = |problem: String| StartError::Plugin {
                 plugin: p.id(),
@@ -368,11 +369,20 @@ impl Ui {
                         section.id
                     )));
                 }
-                sections.push(json!({
+                let entry = json!({
                     "id": section.id,
                     "label": section.label,
                     "template": fragment.template.file,
-                }));
+                });
+                // The console's own sections (the admin plugin's: Users, Sessions) lead,
+                // whichever plugin the registry lists first.
+                if kind == "admin" && p.id() == "admin" {
+                    let own = admin_sections_of_admin;
+                    admin_sections_of_admin += 1;
+                    sections.insert(own, entry);
+                } else {
+                    sections.push(entry);
+                }
             }
             for asset in p.assets() {
                 if !plain_file_name(asset.file)

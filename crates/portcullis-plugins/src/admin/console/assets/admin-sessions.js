@@ -28,7 +28,7 @@ export function sessionItem(s, onEnded, messageEl) {
   if (s.impersonatedBy) pairs.push(["Opened by", "An administrator signing in as this user"]);
   body.append(name, factsList(pairs));
   const who = s.userEmail || "this user";
-  const end = actionButton("End session", `End ${who}'s session on ${describeDevice(s.userAgent)}`, async (button) => {
+  const end = actionButton("End session", `End session of ${who} on ${describeDevice(s.userAgent)}`, async (button) => {
     if (!window.confirm(`End this session of ${who}? That device is signed out at its next request.`)) return;
     button.disabled = true;
     const { error } = await api("/admin/revoke-user-session", { method: "POST", body: { sessionToken: s.token } });

@@ -160,22 +160,31 @@ function fillDetail(data) {
   }
 }
 
+/** Opens a user's detail and moves focus to it. */
 async function openUser(userId, button) {
   opener = button || opener;
   clearMessage(message);
-  const { data, error } = await api("/admin/console/user", { query: { userId } });
-  if (error) {
-    showMessage(listMessage, errorText(error));
-    return;
+  if (await loadUser(userId)) {
+    detail.hidden = false;
+    detail.focus();
   }
-  fillDetail(data);
-  detail.hidden = false;
-  detail.focus();
-  await fillHistory(userId);
 }
 
+/** Fills the detail with the user as the server has them now; false if they could not be read. */
+async function loadUser(userId) {
+  const { data, error } = await api("/admin/console/user", { query: { userId } });
+  if (error) {
+    showMessage(detail.hidden ? listMessage : message, errorText(error));
+    return false;
+  }
+  fillDetail(data);
+  await fillHistory(userId);
+  return true;
+}
+
+/** After an action: the detail again, keeping the action's message and the focus. */
 async function refresh() {
-  if (shown) await openUser(shown.id);
+  if (shown) await loadUser(shown.id);
 }
 
 /** Asks first, then posts; shows the outcome in the detail's message. */

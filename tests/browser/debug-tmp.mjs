@@ -1,0 +1,12 @@
+import { chromium } from "playwright-core";
+const base = process.argv[2], email = process.argv[3], pw = process.argv[4];
+const b = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+const p = await b.newPage({ baseURL: base });
+p.on("console", (m) => console.log("console:", m.type(), m.text()));
+p.on("pageerror", (e) => console.log("pageerror:", e.message));
+await p.request.post("/api/auth/sign-in/email", { data: { email, password: pw }, headers: { Origin: base } });
+await p.goto("/admin");
+await p.waitForTimeout(2000);
+console.log(await p.evaluate(() => [...document.querySelectorAll("[data-section]")].map((s) => `${s.id} hidden=${s.hidden}`).join("\n")));
+await p.screenshot({ path: "/tmp/bt/admin.png", fullPage: true });
+await b.close();
