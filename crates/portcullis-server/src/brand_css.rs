@@ -118,9 +118,10 @@ pub fn stylesheet(color: &str) -> Option<String> {
     // The soft accent is 10% of the colour over the light surface, 22% over the dark one.
     let light = readable(c, BLACK, &LIGHT, 0.10);
     let dark = readable(c, WHITE, &DARK, 0.22);
+    // light-dark(): the system's theme, or the visitor's pick (`:root[data-theme]`).
     Some(format!(
-        ":root{{--pc-primary:#{p};--pc-on-primary:#{o};--accent-text:#{l};--focus:#{l};}}\n\
-         @media (prefers-color-scheme: dark){{:root{{--accent-text:#{d};--focus:#{d};}}}}\n",
+        ":root{{--pc-primary:#{p};--pc-on-primary:#{o};\
+         --accent-text:light-dark(#{l},#{d});--focus:light-dark(#{l},#{d});}}\n",
         p = rgb_hex(c),
         o = rgb_hex(on_primary),
         l = rgb_hex(light),
@@ -133,13 +134,15 @@ mod tests {
     use super::*;
 
     fn var(css: &str, name: &str, dark: bool) -> Rgb {
-        let part = if dark {
-            css.split("@media").nth(1).unwrap_or_default()
-        } else {
-            css.split("@media").next().unwrap_or_default()
+        // `--name:#hex`, or `--name:light-dark(#light,#dark)`
+        let at = css.find(&format!("{name}:")).expect(name) + name.len() + 1;
+        let value = &css[at..];
+        let at = match value.strip_prefix("light-dark(#") {
+            Some(_) if dark => 20,
+            Some(_) => 12,
+            None => 1,
         };
-        let at = part.find(&format!("{name}:#")).expect(name) + name.len() + 2;
-        parse(&part[at..at + 6]).expect("hex")
+        parse(&value[at..at + 6]).expect("hex")
     }
 
     #[test]

@@ -138,6 +138,11 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../ui/static/account.js"),
     ),
     (
+        "theme.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/theme.js"),
+    ),
+    (
         "paged-list.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../ui/static/paged-list.js"),
