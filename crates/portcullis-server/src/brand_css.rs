@@ -203,6 +203,6 @@ mod tests {
         }
         // A colour that already reads well is kept as it is.
         let css = stylesheet("#3730a3").expect("css");
-        assert!(css.contains("--accent-text:#3730a3"), "{css}");
+        assert!(css.contains("--accent-text:light-dark(#3730a3,"), "{css}");
     }
 }
