@@ -2,9 +2,10 @@
 // ENABLE_ADMIN=true and an administrator made by `portcullis user create --role admin`, whose
 // address and password arrive as ADMIN_EMAIL and ADMIN_PASSWORD):
 // - signed out, /admin leads to sign-in and back; a user gets a 403 page, not the console;
-// - an administrator finds a user and bans them (they can no longer sign in), signs in as
-//   another and stops, and exports the audit log as CSV and JSON lines, which hold what they
-//   did; part of it from the keyboard alone;
+// - an administrator sees the overview (totals, sign-ins over time, a live feed that shows a
+//   failed sign-in made elsewhere within seconds), finds a user and bans them (they can no
+//   longer sign in), signs in as another and stops, and exports the audit log as CSV and JSON
+//   lines, which hold what they did; part of it from the keyboard alone;
 // - every section, the user's detail and the 403 page pass the shared page checks (axe-core,
 //   overflow, screenshots at 360, 390 and 1280 px in both themes).
 
@@ -84,6 +85,33 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.waitForURL((url) => pathOf(url) === "/admin");
   await page.getByRole("heading", { name: "Admin console" }).waitFor();
+
+  // The overview comes first: totals, sign-ins over time, and the live feed.
+  const overview = page.locator("#overview");
+  await overview.getByRole("heading", { name: "Overview" }).waitFor();
+  await page.waitForFunction(() => /^\d/.test(document.getElementById("overview-users")?.textContent || ""));
+  await overview.locator("#overview-methods li").getByText("E-mail and password:", { exact: false }).waitFor();
+  await overview.locator("svg[role=img] rect").first().waitFor({ state: "attached" });
+  assert.match(await overview.locator("svg[role=img]").getAttribute("aria-label"), /^The last 7 days: \d+ sign-ins, \d+ failed sign-ins, \d+ sign-ups\./);
+  await overview.getByText("Show the numbers").click();
+  assert.equal(await overview.locator("#overview-table tr").count(), 7);
+  await overview.getByLabel("Period").selectOption("1");
+  await page.waitForFunction(() => document.querySelectorAll("#overview-table tr").length === 24);
+  await overview.locator("#overview-feed li").first().waitFor();
+  await overview.getByText("Live.").waitFor();
+  // Something happens elsewhere: it appears in the feed within seconds, newest first.
+  const before = await overview.locator("#overview-feed li").count();
+  const wrong = await fetch(`${BASE_URL}/api/auth/sign-in/email`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: BASE_URL },
+    body: JSON.stringify({ email: victim, password: "not the right one" }),
+  });
+  assert.equal(wrong.status, 401);
+  await page.waitForFunction((n) => document.querySelectorAll("#overview-feed li").length > n, before, { timeout: 10_000 });
+  await overview.locator("#overview-feed li").first().getByText("user.sign_in (failed)").waitFor();
+  await checkPage(page, "admin-overview");
+
+  await page.getByRole("link", { name: "Users" }).click();
   const users = page.locator("#users");
   await users.locator("#admin-users-list li.device").first().waitFor();
   await checkPage(page, "admin-users");

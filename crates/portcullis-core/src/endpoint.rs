@@ -90,6 +90,8 @@ pub enum ResponseBody {
     Redirect,
     /// A `{message, code}` error, or no body at all where Better Auth answers with none.
     ErrorOrNothing,
+    /// `text/event-stream`: Server-Sent Events.
+    EventStream,
 }
 
 impl Endpoint {

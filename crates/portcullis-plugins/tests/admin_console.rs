@@ -4,7 +4,9 @@
 //! an administrator; users are found by the start of an address or an id, a keyset page at a
 //! time, in order and without repeats; a user's detail shows sessions, ways to sign in and
 //! factors, never a password hash or a token; live sessions page across users and end; a
-//! reset link is mailed and recorded as the administrator's act.
+//! reset link is mailed and recorded as the administrator's act; the overview's totals, its
+//! sign-ins over time from the audit log, and the live feed as Server-Sent Events that hold a
+//! reconnecting request until something new is recorded.
 
 mod common;
 
@@ -24,6 +26,9 @@ fn main() -> std::process::ExitCode {
         })
         .per_backend("a_users_detail_and_the_actions", |b| {
             Box::pin(a_users_detail_and_the_actions(b))
+        })
+        .per_backend("the_overview_counts_and_follows", |b| {
+            Box::pin(the_overview_counts_and_follows(b))
         })
         .run()
 }
@@ -341,4 +346,150 @@ async fn a_users_detail_and_the_actions(backend: Backend) {
         )
         .await;
     assert_eq!(res.status, 404, "{}", res.describe());
+}
+
+/// The events of a Server-Sent Events body, and the last `id:` it gave.
+fn sse(body: &str) -> (Vec<Value>, Option<String>) {
+    let mut events = Vec::new();
+    let mut last_id = None;
+    for line in body.lines() {
+        if let Some(data) = line.strip_prefix("data: ") {
+            events.push(serde_json::from_str(data).expect("event JSON"));
+        } else if let Some(id) = line.strip_prefix("id: ") {
+            last_id = Some(id.to_owned());
+        }
+    }
+    (events, last_id)
+}
+
+async fn the_overview_counts_and_follows(backend: Backend) {
+    let srv = server(backend).await;
+    let (mut admin, _) = common::administrator(&srv, "ada@example.com", PASSWORD).await;
+    let mut user = srv.agent();
+    user.sign_up("Sam", "sam@example.com", PASSWORD).await;
+    // A wrong password, for the failed series.
+    let res = srv
+        .send(
+            Request::post("/api/auth/sign-in/email")
+                .origin(&srv.base)
+                .json(&json!({"email": "sam@example.com", "password": "not the password"})),
+        )
+        .await;
+    assert_eq!(res.status, 401, "{}", res.describe());
+    srv.settle().await;
+
+    let res = admin.get("/api/auth/admin/console/stats").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let stats = res.json();
+    assert_eq!(stats["users"], 2);
+    assert_eq!(stats["activeSessions"], 2);
+    assert_eq!(
+        stats["methods"],
+        json!([{"method": "credential", "accounts": 2}])
+    );
+    // Counted once a minute, for every instance together.
+    srv.agent()
+        .sign_up("Tia", "tia@example.com", PASSWORD)
+        .await;
+    let again = admin.get("/api/auth/admin/console/stats").await.json();
+    assert_eq!(again, stats, "the minute's count");
+
+    // Sign-ins over time: 24 hours, the current one last.
+    let res = admin.get("/api/auth/audit/stats?days=1").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let series = res.json();
+    assert_eq!(series["bucket"], "hour");
+    let points = series["points"].as_array().expect("points");
+    assert_eq!(points.len(), 24);
+    // The last two hours: a test run may straddle the hour.
+    let recent = |key: &str| -> i64 {
+        points[22..]
+            .iter()
+            .map(|p| p[key].as_i64().expect("count"))
+            .sum()
+    };
+    assert_eq!(recent("signIns"), 1, "the administrator's: {points:?}");
+    assert_eq!(recent("failedSignIns"), 1);
+    assert_eq!(recent("signUps"), 2, "Sam and Tia");
+    assert!(points[..22].iter().all(|p| p["signIns"] == 0));
+    let week = admin.get("/api/auth/audit/stats").await.json();
+    assert_eq!(week["bucket"], "day");
+    assert_eq!(week["points"].as_array().map(Vec::len), Some(7));
+    let sign_ups: i64 = week["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| p["signUps"].as_i64().expect("count"))
+        .sum();
+    assert_eq!(sign_ups, 2);
+    let res = admin.get("/api/auth/audit/stats?days=2").await;
+    assert_eq!(res.status, 400, "{}", res.describe());
+    assert_eq!(res.json()["message"], "days must be 1, 7 or 30");
+
+    // The feed: the newest events at once, oldest first.
+    let res = admin.get("/api/auth/audit/feed").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(
+        res.header("content-type"),
+        Some("text/event-stream; charset=utf-8")
+    );
+    let (events, last) = sse(&res.text());
+    assert!(res.text().contains("event: audit"));
+    let actions: Vec<&str> = events.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"user.sign_up"), "{actions:?}");
+    let ids: Vec<&str> = events.iter().filter_map(|e| e["id"].as_str()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first: {ids:?}");
+    let last = last.expect("an id to go on from");
+    assert_eq!(Some(last.as_str()), ids.last().copied());
+    // `after`: what came later, at once.
+    let res = admin
+        .get(&format!("/api/auth/audit/feed?after={}", ids[0]))
+        .await;
+    assert_eq!(sse(&res.text()).0.len(), events.len() - 1);
+
+    // A reconnecting EventSource is held until something new is recorded, and gets it.
+    let cookie = admin.cookie_header();
+    let started = std::time::Instant::now();
+    let held = srv.send(
+        Request::get("/api/auth/audit/feed")
+            .cookie(&cookie)
+            .header("last-event-id", &last),
+    );
+    let later = async {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        srv.send(
+            Request::post("/api/auth/sign-in/email")
+                .origin(&srv.base)
+                .json(&json!({"email": "tia@example.com", "password": "still not it"})),
+        )
+        .await
+    };
+    let (res, refused) = tokio::join!(held, later);
+    assert_eq!(refused.status, 401);
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let (events, next) = sse(&res.text());
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1500),
+        "it waited"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(14),
+        "and answered when it came"
+    );
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["action"], "user.sign_in");
+    assert_eq!(events[0]["outcome"], "failure");
+    assert_eq!(next.as_deref(), events[0]["id"].as_str());
+    let res = admin.get("/api/auth/audit/feed?after=not-an-id").await;
+    assert_eq!(res.status, 400, "{}", res.describe());
+
+    // None of it for a user.
+    for path in [
+        "/api/auth/admin/console/stats",
+        "/api/auth/audit/stats",
+        "/api/auth/audit/feed",
+    ] {
+        let res = user.get(path).await;
+        assert_eq!(res.status, 403, "{path}: {}", res.describe());
+    }
 }

@@ -172,6 +172,10 @@ fn response_entry(
             "description": description,
             "content": {"text/html": {"schema": {"type": "string"}}},
         }),
+        ResponseBody::EventStream => json!({
+            "description": description,
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }),
         // No content type documented: a body, when there is one, is the usual error.
         ResponseBody::ErrorOrNothing => json!({"description": description}),
         ResponseBody::Redirect => json!({

@@ -11,11 +11,13 @@
 //! - Retention: the cleanup job deletes events older than `AUDIT_RETENTION_DAYS`.
 //! - The account page's "Recent security activity" section (`templates/`, `assets/`) reads
 //!   `/audit/mine`; with the admin plugin, the admin console's "Audit log" section reads
-//!   `/audit/list` and exports what it filters as CSV or JSON lines.
+//!   `/audit/list` and exports what it filters as CSV or JSON lines, and its Overview reads
+//!   `/audit/stats` (sign-ins over time) and `/audit/feed` (the live feed, `console.rs`).
 //!
 //! Settings: `ENABLE_AUDIT_LOG` (off by default, on with `SECURITY_PRESET=strict`) and
 //! `AUDIT_RETENTION_DAYS` (365).
 
+mod console;
 mod endpoints;
 mod store;
 
@@ -102,7 +104,11 @@ impl Plugin for Audit {
     }
 
     fn endpoints(&self) -> Vec<Endpoint> {
-        endpoints::all(self.with_admin)
+        let mut all = endpoints::all(self.with_admin);
+        if self.with_admin {
+            all.extend(console::endpoints());
+        }
+        all
     }
 
     /// "Recent security activity" on the account page, from `/audit/mine`; with the admin

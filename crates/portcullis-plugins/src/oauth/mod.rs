@@ -107,6 +107,11 @@ impl OAuth {
         }
     }
 
+    /// The configured providers' ids, in configuration order.
+    pub fn provider_ids(&self) -> impl Iterator<Item = &str> {
+        self.providers.iter().map(|p| p.id())
+    }
+
     pub fn provider(&self, id: &str) -> Option<&Arc<Provider>> {
         self.providers.iter().find(|p| p.id() == id)
     }

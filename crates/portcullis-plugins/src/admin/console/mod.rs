@@ -12,6 +12,8 @@
 //! - `GET /admin/console/user`: one user with what an operator needs to judge them: sessions,
 //!   linked accounts (never their tokens), factors and organizations.
 //! - `GET /admin/console/sessions`: keyset pages of live sessions, with their users' addresses.
+//! - `GET /admin/console/stats`: the overview's totals (users, live sessions, accounts by way
+//!   of signing in), counted at most once a minute for every instance together.
 //! - `POST /admin/console/send-reset-link`: mails the user a password reset link, audited as
 //!   the administrator's action.
 
@@ -52,6 +54,11 @@ pub fn page() -> Page {
 pub fn fragments() -> Vec<Fragment> {
     vec![
         Fragment::admin_section(
+            "overview",
+            "Overview",
+            portcullis_core::template_source!("src/admin/console/templates", "admin-overview.html"),
+        ),
+        Fragment::admin_section(
             "users",
             "Users",
             portcullis_core::template_source!("src/admin/console/templates", "admin-users.html"),
@@ -77,6 +84,11 @@ pub fn assets() -> Vec<Asset> {
         portcullis_core::asset!(
             "src/admin/console/assets",
             "admin-console.js",
+            "text/javascript; charset=utf-8"
+        ),
+        portcullis_core::asset!(
+            "src/admin/console/assets",
+            "admin-overview.js",
             "text/javascript; charset=utf-8"
         ),
         portcullis_core::asset!(
@@ -190,6 +202,20 @@ pub fn endpoints() -> Vec<Endpoint> {
                     "impersonatedBy": {"type": ["string", "null"]},
                 }), &["id", "token", "userId", "userEmail", "createdAt", "expiresAt"])),
                 "nextCursor": {"type": ["string", "null"]},
+            }))),
+        get("/admin/console/stats", "consoleStats", portcullis_core::handler!(stats))
+            .summary(
+                "Totals for the overview",
+                "Users, live sessions, and accounts by way of signing in (`credential` is e-mail and password; each OAuth provider; passkeys). Counted at most once a minute and shared by every instance through the secondary storage; `countedAt` says when. Needs `user:list`.",
+            )
+            .returns(schema::object(json!({
+                "users": {"type": "integer"},
+                "activeSessions": {"type": ["integer", "null"], "description": "null with SESSION_STORE=secondary"},
+                "methods": schema::array(schema::object(json!({
+                    "method": {"type": "string"},
+                    "accounts": {"type": "integer"},
+                }))),
+                "countedAt": {"type": "string", "format": "date-time"},
             }))),
         Endpoint::new(
             Method::POST,
@@ -466,6 +492,59 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         })
         .collect();
     Ok(AuthResponse::json(json!({"sessions": sessions, "nextCursor": next})).no_store())
+}
+
+/// Where the overview's totals are kept between counts, and for how long.
+const STATS_KEY: &str = "admin-console:stats";
+const STATS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn stats(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    admin(ctx, req, "user", "list", YOU_ARE_NOT_ALLOWED_TO_LIST_USERS).await?;
+    // Counting scans indexes; once a minute for all instances is plenty for an overview.
+    if let Some(cached) = ctx.secondary.get(STATS_KEY).await?
+        && let Ok(v) = serde_json::from_str::<Value>(&cached)
+    {
+        return Ok(AuthResponse::json(v).no_store());
+    }
+    let users = ctx.adapter.count("user", &[]).await?;
+    let active_sessions = if ctx.config.session.store_in_secondary {
+        None
+    } else {
+        Some(
+            ctx.adapter
+                .count("session", &[Where::op("expiresAt", WhereOp::Gt, ctx.now())])
+                .await?,
+        )
+    };
+    let mut methods = Vec::new();
+    let mut providers: Vec<&str> = Vec::new();
+    if ctx.config.email_password_enabled {
+        providers.push("credential");
+    }
+    if let Some(oauth) = ctx.plugin::<crate::oauth::OAuth>() {
+        providers.extend(oauth.provider_ids());
+    }
+    for provider in providers {
+        let accounts = ctx
+            .adapter
+            .count("account", &[Where::eq("providerId", provider)])
+            .await?;
+        methods.push(json!({"method": provider, "accounts": accounts}));
+    }
+    if ctx.schema.table("passkey").is_some() {
+        let accounts = ctx.adapter.count("passkey", &[]).await?;
+        methods.push(json!({"method": "passkey", "accounts": accounts}));
+    }
+    let answer = json!({
+        "users": users,
+        "activeSessions": active_sessions,
+        "methods": methods,
+        "countedAt": ctx.now(),
+    });
+    ctx.secondary
+        .set(STATS_KEY, &answer.to_string(), Some(STATS_TTL))
+        .await?;
+    Ok(AuthResponse::json(answer).no_store())
 }
 
 async fn send_reset_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {

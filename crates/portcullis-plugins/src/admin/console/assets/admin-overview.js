@@ -1,0 +1,172 @@
+// Admin console, "Overview" (admin plugin): totals (GET /admin/console/stats), and with the
+// audit log on, sign-ins over time (GET /audit/stats) drawn as bars with the numbers in a
+// table, and the live feed (GET /audit/feed through EventSource, which reconnects with
+// Last-Event-ID and so receives each event once). Server text goes through textContent.
+import { BASE_PATH, api, errorText, showMessage } from "./api.js";
+import { absoluteTime, factsList } from "./devices.js";
+
+const $ = (id) => document.getElementById(id);
+const section = $("overview");
+const message = $("overview-message");
+const FEED_KEEP = 50;
+const SVG = "http://www.w3.org/2000/svg";
+const SERIES = [
+  ["signIns", "sign-ins", "Sign-ins"],
+  ["failedSignIns", "failed", "Failed sign-ins"],
+  ["signUps", "sign-ups", "Sign-ups"],
+];
+const METHOD_NAMES = { credential: "E-mail and password", passkey: "Passkeys" };
+const number = new Intl.NumberFormat();
+
+async function loadTotals() {
+  const { data, error } = await api("/admin/console/stats");
+  $("overview-totals").setAttribute("aria-busy", "false");
+  if (error) {
+    showMessage(message, errorText(error));
+    return;
+  }
+  $("overview-users").textContent = number.format(data.users);
+  $("overview-sessions").textContent =
+    data.activeSessions === null ? "Kept in Redis: see each user's" : number.format(data.activeSessions);
+  const list = $("overview-methods");
+  list.textContent = "";
+  for (const m of data.methods || []) {
+    const li = document.createElement("li");
+    li.textContent = `${METHOD_NAMES[m.method] || m.method}: ${number.format(m.accounts)}`;
+    list.append(li);
+  }
+  $("overview-counted").textContent = `Counted ${absoluteTime(data.countedAt)}; counts refresh once a minute.`;
+}
+
+function label(start, bucket) {
+  const d = new Date(start);
+  return bucket === "hour"
+    ? new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" }).format(d)
+    : new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" }).format(d);
+}
+
+function drawChart(data) {
+  const points = data.points || [];
+  const max = Math.max(1, ...points.flatMap((p) => SERIES.map(([key]) => p[key] || 0)));
+  const w = 640;
+  const h = 200;
+  const band = w / Math.max(points.length, 1);
+  const bar = Math.max(1, (band * 0.8) / SERIES.length);
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  svg.setAttribute("class", "overview-svg");
+  svg.setAttribute("role", "img");
+  const totals = SERIES.map(([key, , name]) => `${number.format(points.reduce((n, p) => n + (p[key] || 0), 0))} ${name.toLowerCase()}`);
+  const period = $("overview-days").selectedOptions[0].textContent.toLowerCase();
+  svg.setAttribute("aria-label", `${period[0].toUpperCase()}${period.slice(1)}: ${totals.join(", ")}. The numbers per ${data.bucket} are in the table below.`);
+  points.forEach((p, i) => {
+    SERIES.forEach(([key, cls], j) => {
+      const v = p[key] || 0;
+      const height = Math.round((v / max) * (h - 4));
+      const rect = document.createElementNS(SVG, "rect");
+      rect.setAttribute("x", String(i * band + band * 0.1 + j * bar));
+      rect.setAttribute("y", String(h - height));
+      rect.setAttribute("width", String(bar));
+      rect.setAttribute("height", String(height));
+      rect.setAttribute("class", `bar bar--${cls}`);
+      svg.append(rect);
+    });
+  });
+  const chart = $("overview-chart");
+  chart.textContent = "";
+  chart.append(svg);
+  const body = $("overview-table");
+  body.textContent = "";
+  for (const p of points) {
+    const tr = document.createElement("tr");
+    for (const text of [label(p.start, data.bucket), ...SERIES.map(([key]) => number.format(p[key] || 0))]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+}
+
+async function loadChart() {
+  const { data, error } = await api("/audit/stats", { query: { days: $("overview-days").value } });
+  if (error) return error;
+  drawChart(data);
+  return null;
+}
+
+function feedItem(e) {
+  const li = document.createElement("li");
+  li.className = "device";
+  const body = document.createElement("div");
+  body.className = "device-body";
+  const name = document.createElement("p");
+  name.className = "device-name";
+  name.textContent = `${e.action}${e.outcome === "failure" ? " (failed)" : ""}`;
+  body.append(
+    name,
+    factsList([
+      ["When", absoluteTime(e.createdAt)],
+      ["By", e.actorUserId || "No one signed in"],
+      ["Address", e.ipAddress || "Not known"],
+    ]),
+  );
+  li.append(body);
+  return li;
+}
+
+function startFeed() {
+  const list = $("overview-feed");
+  const state = $("overview-feed-state");
+  const pause = $("overview-feed-pause");
+  let paused = false;
+  const source = new EventSource(`${BASE_PATH}/audit/feed`);
+  source.addEventListener("open", () => {
+    state.textContent = paused ? "Paused: new events are kept until you resume." : "Live.";
+  });
+  const waiting = [];
+  source.addEventListener("audit", (event) => {
+    let e;
+    try {
+      e = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    waiting.push(e);
+    if (!paused) flush();
+  });
+  function flush() {
+    while (waiting.length) list.prepend(feedItem(waiting.shift()));
+    while (list.children.length > FEED_KEEP) list.lastElementChild.remove();
+  }
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED) {
+      state.textContent = "The live feed stopped. Reload the page to start it again.";
+    }
+  });
+  pause.addEventListener("click", () => {
+    paused = !paused;
+    pause.setAttribute("aria-pressed", String(paused));
+    pause.textContent = paused ? "Resume" : "Pause";
+    state.textContent = paused ? "Paused: new events are kept until you resume." : "Live.";
+    if (!paused) flush();
+  });
+}
+
+if (section) {
+  loadTotals();
+  loadChart().then((error) => {
+    if (error && error.status === 404) {
+      // No audit log: nothing to chart or follow.
+      $("overview-audit").hidden = true;
+      showMessage(message, "Turn on the audit log (ENABLE_AUDIT_LOG=true) to see sign-ins over time and the live activity feed.", "info");
+      return;
+    }
+    if (error) {
+      showMessage(message, errorText(error));
+      return;
+    }
+    $("overview-days").addEventListener("change", loadChart);
+    startFeed();
+  });
+}
