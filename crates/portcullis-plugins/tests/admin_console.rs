@@ -132,6 +132,23 @@ async fn the_page_is_for_administrators_only(backend: Backend) {
         )
         .await;
     assert_eq!(user.get("/admin").await.status, 403, "no longer one");
+
+    // With step-up, an administrator without two-factor is told what to do.
+    let srv = TestServer::builder(backend)
+        .env("ENABLE_ADMIN", "true")
+        .env("ENABLE_TWO_FACTOR", "true")
+        .env("ADMIN_STEP_UP", "true")
+        .start()
+        .await;
+    let (mut admin, _) = common::administrator(&srv, "ada@example.com", PASSWORD).await;
+    let res = admin.get("/admin").await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+    assert!(
+        res.text()
+            .contains("Administrators must use two-factor authentication here"),
+        "{}",
+        res.text()
+    );
 }
 
 fn emails(page: &Value) -> Vec<String> {
@@ -230,6 +247,10 @@ async fn users_are_found_a_page_at_a_time(backend: Backend) {
         ("limit=0", "limit must be a whole number from 1 to 100"),
         ("limit=101", "limit must be a whole number from 1 to 100"),
         ("status=gone", "status must be all or banned"),
+        (
+            "search=a%00b",
+            "search must be at most 320 characters, without control characters",
+        ),
     ] {
         let res = admin
             .get(&format!("/api/auth/admin/console/users?{query}"))

@@ -701,7 +701,7 @@ async fn mine_is_the_callers_and_list_is_for_admins(backend: Backend) {
     assert!(page.contains("/assets/security-activity.js"));
     let res = a.get("/assets/security-activity.js").await;
     assert_eq!(res.status, 200);
-    assert!(res.text().contains(r#"api("/audit/mine""#));
+    assert!(res.text().contains(r#"path: "/audit/mine""#));
 }
 
 async fn retention_drops_old_events(backend: Backend) {

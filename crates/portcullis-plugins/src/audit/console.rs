@@ -19,8 +19,8 @@ use portcullis_core::{ApiError, AuthContext};
 use portcullis_storage::{Query, SortDirection, Where, WhereOp};
 use serde_json::{Value, json};
 
+use super::endpoints::{bad, may_list};
 use super::store::{self, TABLE, id_floor};
-use super::{INVALID_AUDIT_QUERY, YOU_ARE_NOT_ALLOWED_TO_LIST_AUDIT_EVENTS};
 
 /// How long a reconnecting feed request waits for something new, and how often it looks.
 const FEED_HOLD: Duration = Duration::from_secs(15);
@@ -79,22 +79,6 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-async fn allowed(ctx: &AuthContext, req: &AuthRequest) -> Result<(), ApiError> {
-    crate::admin::operator(
-        ctx,
-        req,
-        "audit",
-        "list",
-        YOU_ARE_NOT_ALLOWED_TO_LIST_AUDIT_EVENTS,
-    )
-    .await
-    .map(|_| ())
-}
-
-fn bad(message: &str) -> ApiError {
-    ApiError::with_message(400, INVALID_AUDIT_QUERY, message.to_owned())
-}
-
 async fn stats(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let (step, buckets, bucket) = match req.query_param("days").unwrap_or("7") {
         "1" => (TimeDelta::hours(1), 24, "hour"),
@@ -102,7 +86,7 @@ async fn stats(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Api
         "30" => (TimeDelta::days(1), 30, "day"),
         _ => return Err(bad("days must be 1, 7 or 30")),
     };
-    allowed(ctx, req).await?;
+    may_list(ctx, req).await?;
     // The current hour or day is the last bucket.
     let now = ctx.now();
     let last = now.duration_trunc(step).unwrap_or(now);
@@ -165,7 +149,7 @@ async fn feed(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
         .filter(|v| !v.is_empty())
         .map(event_id)
         .transpose()?;
-    allowed(ctx, req).await?;
+    may_list(ctx, req).await?;
     let events = match (resume, after) {
         (_, Some(after)) => newer_than(ctx, after).await?,
         (Some(resume), None) => {

@@ -111,7 +111,7 @@ enum Format {
     Csv,
 }
 
-fn bad(message: &str) -> ApiError {
+pub(super) fn bad(message: &str) -> ApiError {
     ApiError::with_message(400, INVALID_AUDIT_QUERY, message.to_owned())
 }
 
@@ -224,7 +224,9 @@ async fn answer(
     Ok(res.no_store())
 }
 
-async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+/// The caller may read the whole log (`audit:list`; under the default access control, an
+/// administrator), else 403.
+pub(super) async fn may_list(ctx: &AuthContext, req: &AuthRequest) -> Result<(), ApiError> {
     crate::admin::operator(
         ctx,
         req,
@@ -232,7 +234,12 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
         "list",
         YOU_ARE_NOT_ALLOWED_TO_LIST_AUDIT_EVENTS,
     )
-    .await?;
+    .await
+    .map(|_| ())
+}
+
+async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    may_list(ctx, req).await?;
     let (mut filter, format) = common(req)?;
     filter.user_id = nonempty(req, "userId");
     filter.organization_id = nonempty(req, "organizationId");

@@ -224,6 +224,7 @@ pub(super) async fn plugin_page(
     let Some(p) = app.ui.plugin_pages().get(index) else {
         return not_found_page(&app, "");
     };
+    let mut context = p.context.clone();
     if let Some(gate) = p.gate {
         let Some(viewer) = app
             .ctx
@@ -252,41 +253,38 @@ pub(super) async fn plugin_page(
             });
         }
         // Who is looking, for the page's header (its data comes from its JSON endpoints).
-        let mut context = json!({"viewer": {
+        let who = json!({"viewer": {
             "id": viewer.user_id(),
             "email": viewer.user.get("email").and_then(|v| v.as_str()),
             "name": viewer.user.get("name").and_then(|v| v.as_str()),
         }});
-        if let (Some(m), serde_json::Value::Object(own)) =
-            (context.as_object_mut(), p.context.clone())
-        {
-            m.extend(own);
-        }
-        let page = render_page_with(
-            &app,
-            &visitor,
-            query.as_deref(),
-            p.template.file,
-            p.title,
-            p.path,
-            context,
-        )
-        .await;
-        return no_store(page);
+        context = match (who, context) {
+            (serde_json::Value::Object(mut m), serde_json::Value::Object(own)) => {
+                m.extend(own);
+                serde_json::Value::Object(m)
+            }
+            (who, _) => who,
+        };
     }
-    render_page_with(
+    let page = render_page_with(
         &app,
         &visitor,
         query.as_deref(),
         p.template.file,
         p.title,
         p.path,
-        p.context.clone(),
+        context,
     )
-    .await
+    .await;
+    // A gated page's answer is the visitor's own.
+    if p.gate.is_some() {
+        no_store(page)
+    } else {
+        page
+    }
 }
 
-/// A gated page's answers are the visitor's own: never kept by a shared cache or the browser.
+/// Never kept by a shared cache or the browser.
 fn no_store(mut res: Response) -> Response {
     res.headers_mut().insert(
         header::CACHE_CONTROL,

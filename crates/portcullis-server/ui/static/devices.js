@@ -79,3 +79,21 @@ export function factsList(pairs) {
   }
   return facts;
 }
+
+/**
+ * An `<li class="device">` of a list: `title` in bold, then the facts ([label, text] pairs).
+ * Returns `{li, body}`: add buttons to `li`, more details to `body`.
+ */
+export function listItem(title, pairs) {
+  const li = document.createElement("li");
+  li.className = "device";
+  const body = document.createElement("div");
+  body.className = "device-body";
+  const name = document.createElement("p");
+  name.className = "device-name";
+  name.textContent = title;
+  body.append(name);
+  if (pairs) body.append(factsList(pairs));
+  li.append(body);
+  return { li, body };
+}

@@ -249,6 +249,18 @@ fn page_limit(req: &AuthRequest) -> Result<i64, ApiError> {
     }
 }
 
+/// A query value as text to look for: at most 320 characters (an e-mail address's limit), no
+/// control characters (PostgreSQL refuses a NUL in text); empty counts as absent.
+fn text_query<'a>(req: &'a AuthRequest, name: &str) -> Result<Option<&'a str>, ApiError> {
+    match req.query_param(name).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) if v.chars().count() <= 320 && !v.chars().any(char::is_control) => Ok(Some(v)),
+        Some(_) => Err(bad_query(&format!(
+            "{name} must be at most 320 characters, without control characters"
+        ))),
+    }
+}
+
 fn bad_query(message: &str) -> ApiError {
     ApiError::validation(message.to_owned())
 }
@@ -282,11 +294,10 @@ async fn list_users(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
         _ => return Err(bad_query("status must be all or banned")),
     };
     admin(ctx, req, "user", "list", YOU_ARE_NOT_ALLOWED_TO_LIST_USERS).await?;
-    let search = req
-        .query_param("search")
+    let search = text_query(req, "search")?
         .map(str::trim)
         .filter(|s| !s.is_empty());
-    let cursor = req.query_param("cursor").filter(|c| !c.is_empty());
+    let cursor = text_query(req, "cursor")?;
     let mut users: Vec<Row> = Vec::new();
     // An exact id first: support staff are often handed one.
     if let Some(id) = search
@@ -331,8 +342,8 @@ async fn list_users(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
 }
 
 async fn get_user(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let user_id = text_query(req, "userId")?.unwrap_or_default().to_owned();
     admin(ctx, req, "user", "get", YOU_ARE_NOT_ALLOWED_TO_GET_USER).await?;
-    let user_id = req.query_param("userId").unwrap_or_default().to_owned();
     let user = existing_user(ctx, &user_id).await?;
     let sessions: Vec<Value> = session::list_user_sessions(ctx, &user_id)
         .await?
@@ -431,8 +442,8 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS,
     )
     .await?;
-    let user_id = req.query_param("userId").filter(|u| !u.is_empty());
-    let cursor = req.query_param("cursor").filter(|c| !c.is_empty());
+    let user_id = text_query(req, "userId")?;
+    let cursor = text_query(req, "cursor")?;
     let rows: Vec<Row> = if ctx.config.session.store_in_secondary {
         // Sessions live in the secondary storage, listed per user only.
         let Some(user_id) = user_id else {
@@ -557,6 +568,9 @@ async fn send_reset_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
     )
     .await?;
     let user_id = req.str_field("userId").unwrap_or_default();
+    if user_id.chars().any(char::is_control) {
+        return Err(bad_query("userId is an id, without control characters"));
+    }
     let user = existing_user(ctx, user_id).await?;
     let email = text(&user, "email").unwrap_or_default();
     portcullis_core::routes::password_reset::send_reset_link(ctx, email, None).await?;

@@ -4,7 +4,7 @@
 // server always goes through textContent.
 import { BASE_PATH, clearMessage, errorText, setBusy, showMessage, statusMessage } from "./api.js";
 import { fieldError, wireForm } from "./forms.js";
-import { absoluteTime, describeDevice, factsList } from "./devices.js";
+import { absoluteTime, describeDevice, factsList, listItem } from "./devices.js";
 import { pagedList } from "./paged-list.js";
 
 const $ = (id) => document.getElementById(id);
@@ -36,23 +36,14 @@ function filters() {
   return q;
 }
 
-function eventItem(e) {
-  const li = document.createElement("li");
-  li.className = "device";
-  const body = document.createElement("div");
-  body.className = "device-body";
-  const name = document.createElement("p");
-  name.className = "device-name";
-  name.textContent = `${e.action}${e.outcome === "failure" ? " (failed)" : ""}`;
-  body.append(
-    name,
-    factsList([
-      ["When", absoluteTime(e.createdAt)],
-      ["By", e.actorUserId || "No one signed in"],
-      ["About", e.targetUserId || e.targetId || "—"],
-      ["Address", e.ipAddress || "Not known"],
-    ]),
-  );
+/** An audit event as a list item, with a "Details" disclosure holding the rest. */
+export function eventItem(e) {
+  const { li, body } = listItem(`${e.action}${e.outcome === "failure" ? " (failed)" : ""}`, [
+    ["When", absoluteTime(e.createdAt)],
+    ["By", e.actorUserId || "No one signed in"],
+    ["About", e.targetUserId || e.targetId || "—"],
+    ["Address", e.ipAddress || "Not known"],
+  ]);
   const details = document.createElement("details");
   details.className = "device-details";
   const summary = document.createElement("summary");
@@ -73,7 +64,6 @@ function eventItem(e) {
   raw.textContent = JSON.stringify(e.details || {}, null, 2);
   details.append(summary, factsList(pairs), raw);
   body.append(details);
-  li.append(body);
   return li;
 }
 

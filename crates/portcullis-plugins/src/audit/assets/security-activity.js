@@ -1,8 +1,9 @@
 // Account page, "Recent security activity" section (audit plugin): the caller's own events
 // from /audit/mine, newest first, 20 at a time, with "Show older activity" following the
 // cursor. Read-only; text from the server always goes through textContent.
-import { api, errorText, showMessage } from "./api.js";
-import { absoluteTime, describeDevice, factsList } from "./devices.js";
+import { errorText } from "./api.js";
+import { absoluteTime, describeDevice, listItem } from "./devices.js";
+import { pagedList } from "./paged-list.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("security-activity");
@@ -40,17 +41,9 @@ const LABELS = {
   "security.new_device": "Sign-in from a new device",
 };
 
-let cursor = null;
-
 function eventItem(e) {
-  const li = document.createElement("li");
-  li.className = "device";
-  const body = document.createElement("div");
-  body.className = "device-body";
-  const name = document.createElement("p");
-  name.className = "device-name";
   const failed = e.outcome === "failure";
-  name.textContent = (failed && e.action === "user.sign_in" ? "Failed sign-in" : LABELS[e.action] || e.action) +
+  const title = (failed && e.action === "user.sign_in" ? "Failed sign-in" : LABELS[e.action] || e.action) +
     (failed && e.action !== "user.sign_in" ? " (failed)" : "");
   const pairs = [
     ["When", absoluteTime(e.createdAt)],
@@ -58,52 +51,20 @@ function eventItem(e) {
     ["Device", describeDevice(e.userAgent)],
   ];
   if (e.impersonatorUserId) pairs.push(["Done by", "An administrator, signed in as you"]);
-  body.append(name, factsList(pairs));
-  li.append(body);
-  return li;
-}
-
-async function load() {
-  const query = { limit: "20" };
-  if (cursor) query.cursor = cursor;
-  list.setAttribute("aria-busy", "true");
-  const { data, error } = await api("/audit/mine", { query });
-  list.setAttribute("aria-busy", "false");
-  if (!cursor) list.textContent = "";
-  if (error) {
-    showMessage(message, error.status === 401 ? "Your session has ended. Sign in again to see your activity." : errorText(error));
-    return;
-  }
-  const events = data && Array.isArray(data.events) ? data.events : [];
-  if (!cursor && events.length === 0) {
-    const li = document.createElement("li");
-    li.className = "muted";
-    li.textContent = "No activity recorded yet.";
-    list.append(li);
-  }
-  let first = null;
-  for (const e of events) {
-    const item = eventItem(e);
-    first = first || item;
-    list.append(item);
-  }
-  cursor = data && data.nextCursor ? data.nextCursor : null;
-  more.hidden = !cursor;
-  return first;
+  return listItem(title, pairs).li;
 }
 
 if (section && list) {
-  more.addEventListener("click", async () => {
-    more.disabled = true;
-    const first = await load();
-    more.disabled = false;
-    // Keyboard users continue from the first newly shown entry.
-    if (first) {
-      first.tabIndex = -1;
-      first.focus();
-    } else if (!more.hidden) {
-      more.focus();
-    }
+  const reload = pagedList({
+    list,
+    more,
+    message,
+    path: "/audit/mine",
+    key: "events",
+    query: () => ({ limit: "20" }),
+    item: eventItem,
+    empty: "No activity recorded yet.",
+    failed: (error) => (error.status === 401 ? "Your session has ended. Sign in again to see your activity." : errorText(error)),
   });
-  load();
+  reload();
 }

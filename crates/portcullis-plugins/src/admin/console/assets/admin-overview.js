@@ -3,7 +3,7 @@
 // table, and the live feed (GET /audit/feed through EventSource, which reconnects with
 // Last-Event-ID and so receives each event once). Server text goes through textContent.
 import { BASE_PATH, api, errorText, showMessage } from "./api.js";
-import { absoluteTime, factsList } from "./devices.js";
+import { absoluteTime } from "./devices.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("overview");
@@ -26,8 +26,8 @@ async function loadTotals() {
     return;
   }
   $("overview-users").textContent = number.format(data.users);
-  $("overview-sessions").textContent =
-    data.activeSessions === null ? "Kept in Redis: see each user's" : number.format(data.activeSessions);
+  const inRedis = data.activeSessions === null;
+  $("overview-sessions").textContent = inRedis ? "Not counted" : number.format(data.activeSessions);
   const list = $("overview-methods");
   list.textContent = "";
   for (const m of data.methods || []) {
@@ -35,7 +35,9 @@ async function loadTotals() {
     li.textContent = `${METHOD_NAMES[m.method] || m.method}: ${number.format(m.accounts)}`;
     list.append(li);
   }
-  $("overview-counted").textContent = `Counted ${absoluteTime(data.countedAt)}; counts refresh once a minute.`;
+  $("overview-counted").textContent =
+    `Counted ${absoluteTime(data.countedAt)}; counts refresh once a minute.` +
+    (inRedis ? " Sessions live in Redis (SESSION_STORE=secondary): see each user's under Users." : "");
 }
 
 function label(start, bucket) {
@@ -95,27 +97,9 @@ async function loadChart() {
   return null;
 }
 
-function feedItem(e) {
-  const li = document.createElement("li");
-  li.className = "device";
-  const body = document.createElement("div");
-  body.className = "device-body";
-  const name = document.createElement("p");
-  name.className = "device-name";
-  name.textContent = `${e.action}${e.outcome === "failure" ? " (failed)" : ""}`;
-  body.append(
-    name,
-    factsList([
-      ["When", absoluteTime(e.createdAt)],
-      ["By", e.actorUserId || "No one signed in"],
-      ["Address", e.ipAddress || "Not known"],
-    ]),
-  );
-  li.append(body);
-  return li;
-}
-
-function startFeed() {
+async function startFeed() {
+  // Only with the audit log, whose console section (and its script) is then on this page.
+  const { eventItem } = await import("./admin-audit-log.js");
   const list = $("overview-feed");
   const state = $("overview-feed-state");
   const pause = $("overview-feed-pause");
@@ -136,7 +120,7 @@ function startFeed() {
     if (!paused) flush();
   });
   function flush() {
-    while (waiting.length) list.prepend(feedItem(waiting.shift()));
+    while (waiting.length) list.prepend(eventItem(waiting.shift()));
     while (list.children.length > FEED_KEEP) list.lastElementChild.remove();
   }
   source.addEventListener("error", () => {

@@ -3,7 +3,7 @@
 // after a confirmation. Text from the server always goes through textContent.
 import { api, errorText, showMessage } from "./api.js";
 import { actionButton } from "./forms.js";
-import { absoluteTime, describeDevice, factsList } from "./devices.js";
+import { absoluteTime, describeDevice, listItem } from "./devices.js";
 import { pagedList } from "./paged-list.js";
 
 const $ = (id) => document.getElementById(id);
@@ -13,20 +13,14 @@ const message = $("admin-sessions-message");
 
 /** One session as a list item; `onEnded` runs once it has been revoked. */
 export function sessionItem(s, onEnded, messageEl) {
-  const li = document.createElement("li");
-  li.className = "device";
-  const body = document.createElement("div");
-  body.className = "device-body";
-  const name = document.createElement("p");
-  name.className = "device-name";
-  name.textContent = s.userEmail ? `${s.userEmail} · ${describeDevice(s.userAgent)}` : describeDevice(s.userAgent);
   const pairs = [
     ["Signed in", absoluteTime(s.createdAt)],
     ["Expires", absoluteTime(s.expiresAt)],
     ["Address", s.ipAddress || "Not known"],
   ];
   if (s.impersonatedBy) pairs.push(["Opened by", "An administrator signing in as this user"]);
-  body.append(name, factsList(pairs));
+  const device = describeDevice(s.userAgent);
+  const { li } = listItem(s.userEmail ? `${s.userEmail} · ${device}` : device, pairs);
   const who = s.userEmail || "this user";
   const end = actionButton("End session", `End session of ${who} on ${describeDevice(s.userAgent)}`, async (button) => {
     if (!window.confirm(`End this session of ${who}? That device is signed out at its next request.`)) return;
@@ -40,7 +34,7 @@ export function sessionItem(s, onEnded, messageEl) {
     showMessage(messageEl, `The session of ${who} was ended.`, "success");
     onEnded(li);
   }, "danger");
-  li.append(body, end);
+  li.append(end);
   return li;
 }
 

@@ -4,7 +4,7 @@
 // endpoints, which check the role again and record it. Server text goes through textContent.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
 import { actionButton, checkRequired, fieldError, wireForm } from "./forms.js";
-import { absoluteTime, describeDevice, factsList } from "./devices.js";
+import { absoluteTime, describeDevice, factsList, listItem } from "./devices.js";
 import { pagedList } from "./paged-list.js";
 import { sessionItem } from "./admin-sessions.js";
 
@@ -29,40 +29,17 @@ function statusOf(u) {
 }
 
 function userItem(u) {
-  const li = document.createElement("li");
-  li.className = "device";
-  const body = document.createElement("div");
-  body.className = "device-body";
-  const name = document.createElement("p");
-  name.className = "device-name";
-  name.textContent = u.email;
-  body.append(
-    name,
-    factsList([
-      ["Name", u.name || "Not given"],
-      ["Role", u.role || "user"],
-      ["Status", statusOf(u)],
-      ["Joined", absoluteTime(u.createdAt)],
-    ]),
-  );
-  const open = actionButton("Open", `Open ${u.email}`, (button) => openUser(u.id, button), "primary");
-  li.append(body, open);
+  const { li } = listItem(u.email, [
+    ["Name", u.name || "Not given"],
+    ["Role", u.role || "user"],
+    ["Status", statusOf(u)],
+    ["Joined", absoluteTime(u.createdAt)],
+  ]);
+  li.append(actionButton("Open", `Open ${u.email}`, (button) => openUser(u.id, button), "primary"));
   return li;
 }
 
-function simpleItem(text, pairs) {
-  const li = document.createElement("li");
-  li.className = "device";
-  const body = document.createElement("div");
-  body.className = "device-body";
-  const name = document.createElement("p");
-  name.className = "device-name";
-  name.textContent = text;
-  body.append(name);
-  if (pairs) body.append(factsList(pairs));
-  li.append(body);
-  return li;
-}
+const simpleItem = (text, pairs) => listItem(text, pairs).li;
 
 function fillList(ul, items, empty) {
   ul.textContent = "";
