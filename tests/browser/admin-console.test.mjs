@@ -4,7 +4,8 @@
 // - signed out, /admin leads to sign-in and back; a user gets a 403 page, not the console;
 // - an administrator sees the overview (totals, sign-ins over time, a live feed that shows a
 //   failed sign-in made elsewhere within seconds), finds a user and bans them (they can no
-//   longer sign in), signs in as another and stops, and exports the audit log as CSV and JSON
+//   longer sign in), signs in as another and stops, sends a test e-mail from Integrations and
+//   sees it sent, and exports the audit log as CSV and JSON
 //   lines, which hold what they did; part of it from the keyboard alone;
 // - every section, the user's detail and the 403 page pass the shared page checks (axe-core,
 //   overflow, screenshots at 360, 390 and 1280 px in both themes).
@@ -177,6 +178,19 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   await sessions.locator("li.device").first().waitFor();
   await sessions.getByText(ADMIN_EMAIL, { exact: false }).first().waitFor();
   await checkPage(page, "admin-sessions");
+
+  // Integrations: how mail is set up, a test message, and how it went.
+  await page.getByRole("link", { name: "Integrations" }).click();
+  const integrations = page.locator("#integrations");
+  await integrations.getByText("The development outbox (nothing leaves this server)").first().waitFor();
+  await integrations.getByLabel("Send a test").selectOption("sms");
+  await integrations.getByRole("button", { name: "Send a test message" }).click();
+  await page.locator("#integrations-test-to-error").getByText("international form").waitFor();
+  await integrations.getByLabel("Send a test").selectOption("email");
+  await integrations.getByRole("button", { name: "Send a test message" }).click();
+  await integrations.getByText("The test message is on its way.", { exact: false }).waitFor();
+  await integrations.getByText("Sent: admin-test (email)").waitFor();
+  await checkPage(page, "admin-integrations");
 
   // The audit log holds what was done, and exports it.
   await page.getByRole("link", { name: "Audit log" }).click();

@@ -21,7 +21,7 @@ pub use brand::{BrandOverlay, current_brand, with_brand};
 pub use config::{DeliveryConfig, MailBackend, SmsBackend};
 pub use http_api::{ResendMailer, SendGridMailer, TwilioSms, WebhookSms};
 pub use outbox::{Outbox, OutboxMessage};
-pub use queue::{Delivery, DeliveryStats};
+pub use queue::{Delivery, DeliveryStats, Outcome};
 pub use smtp::{SmtpMailer, SmtpSettings};
 pub use templates::{EmailTemplate, RenderedEmail, Templates};
 

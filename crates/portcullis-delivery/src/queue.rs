@@ -2,7 +2,7 @@
 //! Sends run concurrently, at most [`SEND_CONCURRENCY`] at once, and a message waiting for its
 //! next try holds no send slot, so a retry back-off never holds up the other messages.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,6 +35,37 @@ struct Counters {
     failed: AtomicU64,
     retried: AtomicU64,
     dropped: AtomicU64,
+    /// The last [`RECENT_OUTCOMES`] messages' outcomes, newest last.
+    recent: Mutex<VecDeque<Outcome>>,
+}
+
+/// Outcomes kept for an operator to judge each transport's health by.
+const RECENT_OUTCOMES: usize = 50;
+
+/// How one message ended: sent, or given up on (its error scrubbed of the recipient and the
+/// content, as the logs are).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub channel: &'static str,
+    pub transport: &'static str,
+    /// The message's kind: `verification`, `password-reset`, …
+    pub kind: String,
+    pub sent: bool,
+    pub attempts: u32,
+    pub error: Option<String>,
+}
+
+impl Counters {
+    fn record(&self, outcome: Outcome) {
+        // A poisoned lock still holds a usable list.
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() == RECENT_OUTCOMES {
+            recent.pop_front();
+        }
+        recent.push_back(outcome);
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -320,6 +351,16 @@ impl Delivery {
         (self.mail_transport, self.sms_transport)
     }
 
+    /// How the last messages this instance sent ended, oldest first.
+    pub fn recent(&self) -> Vec<Outcome> {
+        let recent = self
+            .counters
+            .recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        recent.iter().cloned().collect()
+    }
+
     pub fn stats(&self) -> DeliveryStats {
         DeliveryStats {
             sent: self.counters.sent.load(Ordering::Relaxed),
@@ -394,6 +435,15 @@ impl Sender {
                 Ok(()) => {
                     self.counters.sent.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(channel, kind, transport, attempt, "message sent");
+                    self.counters.record(Outcome {
+                        at: chrono::Utc::now(),
+                        channel,
+                        transport,
+                        kind: kind.to_owned(),
+                        sent: true,
+                        attempts: attempt,
+                        error: None,
+                    });
                     break;
                 }
                 Err(e) if e.is_temporary() && attempt < self.max_attempts => {
@@ -415,6 +465,15 @@ impl Sender {
                     self.counters.failed.fetch_add(1, Ordering::Relaxed);
                     let error = redact(e.to_string(), &private);
                     tracing::error!(channel, kind, transport, attempt, error, "message not sent");
+                    self.counters.record(Outcome {
+                        at: chrono::Utc::now(),
+                        channel,
+                        transport,
+                        kind: kind.to_owned(),
+                        sent: false,
+                        attempts: attempt,
+                        error: Some(error),
+                    });
                     break;
                 }
             }

@@ -6,7 +6,8 @@
 //! factors, never a password hash or a token; live sessions page across users and end; a
 //! reset link is mailed and recorded as the administrator's act; the overview's totals, its
 //! sign-ins over time from the audit log, and the live feed as Server-Sent Events that hold a
-//! reconnecting request until something new is recorded.
+//! reconnecting request until something new is recorded; the integrations (a provider's
+//! secret only as "set"), a test message through the real queue, and its outcome listed.
 
 mod common;
 
@@ -29,6 +30,9 @@ fn main() -> std::process::ExitCode {
         })
         .per_backend("the_overview_counts_and_follows", |b| {
             Box::pin(the_overview_counts_and_follows(b))
+        })
+        .per_backend("integrations_hide_secrets_and_send_a_test", |b| {
+            Box::pin(integrations_hide_secrets_and_send_a_test(b))
         })
         .run()
 }
@@ -513,4 +517,113 @@ async fn the_overview_counts_and_follows(backend: Backend) {
         let res = user.get(path).await;
         assert_eq!(res.status, 403, "{path}: {}", res.describe());
     }
+}
+
+async fn integrations_hide_secrets_and_send_a_test(backend: Backend) {
+    const SECRET: &str = "gh-secret-that-must-never-show";
+    let srv = TestServer::builder(backend)
+        .env("ENABLE_ADMIN", "true")
+        .env("ENABLE_AUDIT_LOG", "true")
+        .env("GITHUB_CLIENT_ID", "gh-client-id")
+        .env("GITHUB_CLIENT_SECRET", SECRET)
+        .start()
+        .await;
+    let (mut admin, admin_id) = common::administrator(&srv, "ada@example.com", PASSWORD).await;
+
+    let res = admin.get("/api/auth/admin/console/integrations").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert!(!res.text().contains(SECRET), "the secret never leaves");
+    let it = res.json();
+    assert_eq!(it["mail"]["transport"], "outbox");
+    assert_eq!(it["sms"]["transport"], "outbox");
+    let github = &it["providers"][0];
+    assert_eq!(github["id"], "github");
+    assert_eq!(github["clientId"], "gh-client-id");
+    assert_eq!(github["clientSecret"], "set");
+    assert!(
+        github["redirectUri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/api/auth/callback/github")),
+        "{github}"
+    );
+
+    // A test e-mail to the administrator, and a text message: both through the queue.
+    let res = admin
+        .post(
+            "/api/auth/admin/console/test-message",
+            json!({"channel": "email"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = admin
+        .post(
+            "/api/auth/admin/console/test-message",
+            json!({"channel": "sms", "to": "+15555550123"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let mail = srv
+        .last_message("ada@example.com", "admin-test")
+        .await
+        .expect("the test e-mail");
+    assert!(
+        mail.text
+            .contains("check that e-mail reaches ada@example.com"),
+        "{}",
+        mail.text
+    );
+    assert!(
+        srv.last_message("+15555550123", "admin-test")
+            .await
+            .is_some()
+    );
+    let recent = admin
+        .get("/api/auth/admin/console/integrations")
+        .await
+        .json()["delivery"]["recent"]
+        .clone();
+    let tests: Vec<&Value> = recent
+        .as_array()
+        .expect("recent")
+        .iter()
+        .filter(|o| o["kind"] == "admin-test")
+        .collect();
+    assert_eq!(tests.len(), 2, "{recent}");
+    assert!(
+        tests
+            .iter()
+            .all(|o| o["sent"] == true && o["transport"] == "outbox")
+    );
+    let res = admin
+        .get(&format!(
+            "/api/auth/audit/list?userId={admin_id}&action=admin.test_message"
+        ))
+        .await;
+    assert_eq!(res.json()["events"].as_array().map(Vec::len), Some(2));
+
+    for (body, message) in [
+        (json!({"channel": "fax"}), "channel must be email or sms"),
+        (
+            json!({"channel": "sms", "to": "5555"}),
+            "to must be a phone number in international form, such as +15555550123",
+        ),
+        (
+            json!({"channel": "email", "to": "nobody"}),
+            "to must be an e-mail address",
+        ),
+    ] {
+        let res = admin
+            .post("/api/auth/admin/console/test-message", body)
+            .await;
+        assert_validation(&res, message);
+    }
+
+    let mut user = srv.agent();
+    user.sign_up("Uma", "uma@example.com", PASSWORD).await;
+    let res = user.get("/api/auth/admin/console/integrations").await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+    assert_eq!(
+        res.json()["code"],
+        "YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS"
+    );
 }

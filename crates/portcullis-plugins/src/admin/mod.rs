@@ -65,6 +65,7 @@ portcullis_core::error_codes! {
     YOU_CANNOT_GRANT_A_ROLE_ABOVE_YOUR_OWN => "You cannot give a role that can do more than yours",
     ADMIN_TWO_FACTOR_REQUIRED => "Administrators must turn on two-factor authentication and sign in with it",
     ADMIN_REAUTHENTICATION_REQUIRED => "Confirm this action with your password or a code from your authenticator app",
+    YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS => "You are not allowed to see how mail, text messages and sign-in providers are set up",
 }
 
 const ALL_CODES: &[ErrorCode] = &[
@@ -96,6 +97,7 @@ const ALL_CODES: &[ErrorCode] = &[
     YOU_CANNOT_GRANT_A_ROLE_ABOVE_YOUR_OWN,
     ADMIN_TWO_FACTOR_REQUIRED,
     ADMIN_REAUTHENTICATION_REQUIRED,
+    YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS,
 ];
 
 pub struct Admin {
@@ -190,6 +192,14 @@ impl Plugin for Admin {
         let mut all = endpoints::all();
         all.extend(console::endpoints());
         all
+    }
+
+    fn templates(&self) -> Vec<portcullis_core::plugin_parts::TemplateSource> {
+        console::templates()
+    }
+
+    fn sends(&self) -> Vec<portcullis_core::plugin_parts::Sends> {
+        console::sends()
     }
 
     fn pages(&self) -> Vec<portcullis_core::plugin_parts::Page> {

@@ -112,6 +112,11 @@ impl OAuth {
         self.providers.iter().map(|p| p.id())
     }
 
+    /// The configured providers, in configuration order.
+    pub fn providers(&self) -> impl Iterator<Item = &Arc<Provider>> {
+        self.providers.iter()
+    }
+
     pub fn provider(&self, id: &str) -> Option<&Arc<Provider>> {
         self.providers.iter().find(|p| p.id() == id)
     }

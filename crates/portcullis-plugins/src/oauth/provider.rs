@@ -158,6 +158,11 @@ impl Provider {
         &self.settings.id
     }
 
+    /// Where the provider sends the browser back (`{baseURL}{basePath}/callback/{id}`).
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
     pub fn is_oidc(&self) -> bool {
         self.settings.kind == Kind::Oidc
     }

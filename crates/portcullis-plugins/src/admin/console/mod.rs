@@ -17,11 +17,13 @@
 //! - `POST /admin/console/send-reset-link`: mails the user a password reset link, audited as
 //!   the administrator's action.
 
+mod integrations;
+
 use http::Method;
 use portcullis_core::audit;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::openapi::schema;
-use portcullis_core::plugin_parts::{Asset, Fragment, Page};
+use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
 use portcullis_core::session::{self, SessionWithUser};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext, users};
@@ -51,6 +53,19 @@ pub fn page() -> Page {
     .gated(gate)
 }
 
+/// The test message's templates.
+pub fn templates() -> Vec<TemplateSource> {
+    vec![
+        portcullis_core::template_source!("src/admin/console/templates", "email-admin-test.html"),
+        portcullis_core::template_source!("src/admin/console/templates", "email-admin-test.txt"),
+        portcullis_core::template_source!("src/admin/console/templates", "sms-admin-test.txt"),
+    ]
+}
+
+pub fn sends() -> Vec<Sends> {
+    integrations::sends()
+}
+
 pub fn fragments() -> Vec<Fragment> {
     vec![
         Fragment::admin_section(
@@ -67,6 +82,14 @@ pub fn fragments() -> Vec<Fragment> {
             "sessions",
             "Sessions",
             portcullis_core::template_source!("src/admin/console/templates", "admin-sessions.html"),
+        ),
+        Fragment::admin_section(
+            "integrations",
+            "Integrations",
+            portcullis_core::template_source!(
+                "src/admin/console/templates",
+                "admin-integrations.html"
+            ),
         ),
         // While an administrator is signed in as someone: the way back.
         Fragment::new(
@@ -108,6 +131,11 @@ pub fn assets() -> Vec<Asset> {
         ),
         portcullis_core::asset!(
             "src/admin/console/assets",
+            "admin-integrations.js",
+            "text/javascript; charset=utf-8"
+        ),
+        portcullis_core::asset!(
+            "src/admin/console/assets",
             "admin-impersonation.js",
             "text/javascript; charset=utf-8"
         ),
@@ -136,7 +164,8 @@ fn gate(ctx: &AuthContext, viewer: &SessionWithUser) -> Result<(), &'static str>
 
 pub fn endpoints() -> Vec<Endpoint> {
     let get = |path, op, h| Endpoint::new(Method::GET, path, op, h).tag("Admin console");
-    vec![
+    let mut all = integrations::endpoints();
+    all.extend([
         get("/admin/console/users", "consoleListUsers", portcullis_core::handler!(list_users))
             .summary(
                 "Find users",
@@ -234,7 +263,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             "The user's id",
         )]))
         .returns(schema::status()),
-    ]
+    ]);
+    all
 }
 
 /// `limit` as asked, within 1..=MAX_LIMIT; anything unreadable is a 400.
