@@ -192,6 +192,15 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   await integrations.getByText("Sent: admin-test (email)").waitFor();
   await checkPage(page, "admin-integrations");
 
+  // Email templates: each one as sent, its HTML in a sandboxed frame.
+  await page.getByRole("link", { name: "Email templates" }).click();
+  const templates = page.locator("#email-templates");
+  await templates.getByLabel("Template").selectOption("password-reset");
+  await templates.locator("#email-template-subject").getByText("Reset", { exact: false }).waitFor();
+  const frame = page.frameLocator("#email-template-frame");
+  await frame.locator("body").getByText("/example-link?token=sample", { exact: false }).first().waitFor({ state: "attached" });
+  await checkPage(page, "admin-email-templates");
+
   // The audit log holds what was done, and exports it.
   await page.getByRole("link", { name: "Audit log" }).click();
   const log = page.locator("#audit-log");

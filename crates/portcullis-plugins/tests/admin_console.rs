@@ -7,7 +7,8 @@
 //! reset link is mailed and recorded as the administrator's act; the overview's totals, its
 //! sign-ins over time from the audit log, and the live feed as Server-Sent Events that hold a
 //! reconnecting request until something new is recorded; the integrations (a provider's
-//! secret only as "set"), a test message through the real queue, and its outcome listed.
+//! secret only as "set"), a test message through the real queue, and its outcome listed; every
+//! e-mail template previewed with sample values, in a frame only this origin may hold.
 
 mod common;
 
@@ -618,12 +619,77 @@ async fn integrations_hide_secrets_and_send_a_test(backend: Backend) {
         assert_validation(&res, message);
     }
 
+    // Every e-mail, rendered with sample values; the HTML framable by this origin only.
+    let res = admin.get("/api/auth/admin/console/email-templates").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let names = res.json()["templates"].clone();
+    for name in [
+        "verification",
+        "password-reset",
+        "new-sign-in",
+        "admin-test",
+    ] {
+        assert!(
+            names.as_array().expect("names").iter().any(|n| n == name),
+            "{name} in {names}"
+        );
+    }
+    for name in names.as_array().expect("names") {
+        let name = name.as_str().expect("name");
+        let res = admin
+            .get(&format!(
+                "/api/auth/admin/console/email-preview?template={name}&format=json"
+            ))
+            .await;
+        assert_eq!(res.status, 200, "{name}: {}", res.describe());
+        assert!(
+            !res.json()["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "{name} has a subject"
+        );
+        let res = admin
+            .get(&format!(
+                "/api/auth/admin/console/email-preview?template={name}"
+            ))
+            .await;
+        assert_eq!(res.status, 200, "{name}: {}", res.describe());
+        let csp = res.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("frame-ancestors 'self'") && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
+        assert_eq!(res.header("x-frame-options"), Some("SAMEORIGIN"));
+        assert!(res.text().contains("<html"), "{name}");
+    }
+    let res = admin
+        .get("/api/auth/admin/console/email-preview?template=verification")
+        .await;
+    assert!(
+        res.text().contains("/example-link?token=sample"),
+        "sample values"
+    );
+    let res = admin
+        .get("/api/auth/admin/console/email-preview?template=../../etc/passwd")
+        .await;
+    assert_validation(
+        &res,
+        "template must be one of the names /admin/console/email-templates lists",
+    );
+
     let mut user = srv.agent();
     user.sign_up("Uma", "uma@example.com", PASSWORD).await;
-    let res = user.get("/api/auth/admin/console/integrations").await;
-    assert_eq!(res.status, 403, "{}", res.describe());
-    assert_eq!(
-        res.json()["code"],
-        "YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS"
-    );
+    for path in [
+        "/api/auth/admin/console/integrations",
+        "/api/auth/admin/console/email-templates",
+        "/api/auth/admin/console/email-preview?template=verification",
+    ] {
+        let res = user.get(path).await;
+        assert_eq!(res.status, 403, "{path}: {}", res.describe());
+        assert_eq!(
+            res.json()["code"],
+            "YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS"
+        );
+    }
 }

@@ -72,7 +72,7 @@ pub fn endpoints() -> Vec<Endpoint> {
 
 /// `integration:read`: granted by a custom access control, or to any administrator under the
 /// default one.
-async fn may_read(
+pub(super) async fn may_read(
     ctx: &AuthContext,
     req: &AuthRequest,
 ) -> Result<portcullis_core::session::SessionWithUser, ApiError> {

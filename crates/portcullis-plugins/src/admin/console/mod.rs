@@ -17,6 +17,7 @@
 //! - `POST /admin/console/send-reset-link`: mails the user a password reset link, audited as
 //!   the administrator's action.
 
+mod email_preview;
 mod integrations;
 
 use http::Method;
@@ -91,6 +92,14 @@ pub fn fragments() -> Vec<Fragment> {
                 "admin-integrations.html"
             ),
         ),
+        Fragment::admin_section(
+            "email-templates",
+            "Email templates",
+            portcullis_core::template_source!(
+                "src/admin/console/templates",
+                "admin-email-templates.html"
+            ),
+        ),
         // While an administrator is signed in as someone: the way back.
         Fragment::new(
             "account.notices",
@@ -136,6 +145,11 @@ pub fn assets() -> Vec<Asset> {
         ),
         portcullis_core::asset!(
             "src/admin/console/assets",
+            "admin-email-templates.js",
+            "text/javascript; charset=utf-8"
+        ),
+        portcullis_core::asset!(
+            "src/admin/console/assets",
             "admin-impersonation.js",
             "text/javascript; charset=utf-8"
         ),
@@ -165,6 +179,7 @@ fn gate(ctx: &AuthContext, viewer: &SessionWithUser) -> Result<(), &'static str>
 pub fn endpoints() -> Vec<Endpoint> {
     let get = |path, op, h| Endpoint::new(Method::GET, path, op, h).tag("Admin console");
     let mut all = integrations::endpoints();
+    all.extend(email_preview::endpoints());
     all.extend([
         get("/admin/console/users", "consoleListUsers", portcullis_core::handler!(list_users))
             .summary(

@@ -1,5 +1,5 @@
 //! Security headers on every response: `nosniff` everywhere; on HTML, a CSP (unless the page
-//! brings its own), `X-Frame-Options` and `Referrer-Policy`; elsewhere, `no-store` on anything
+//! brings its own), `X-Frame-Options` (likewise) and `Referrer-Policy`; elsewhere, `no-store` on anything
 //! that sets a cookie.
 
 use http::{HeaderMap, HeaderValue, header};
@@ -26,7 +26,10 @@ pub(super) fn apply_security_headers(h: &mut HeaderMap) {
             ),
         );
         }
-        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        // Likewise a frame policy: a preview the console frames allows its own origin.
+        if !h.contains_key(header::X_FRAME_OPTIONS) {
+            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
         h.insert(
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
