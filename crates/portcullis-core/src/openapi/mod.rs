@@ -172,9 +172,18 @@ fn response_entry(
             "description": description,
             "content": {"text/html": {"schema": {"type": "string"}}},
         }),
+        // Each event of the stream, as its fields: a block may carry only `retry` or `id`.
         ResponseBody::EventStream => json!({
             "description": description,
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": {
+                "type": "object",
+                "properties": {
+                    "event": {"type": "string"},
+                    "data": {"type": "string"},
+                    "id": {"type": "string"},
+                    "retry": {"type": ["integer", "string"]},
+                },
+            }}},
         }),
         // No content type documented: a body, when there is one, is the usual error.
         ResponseBody::ErrorOrNothing => json!({"description": description}),

@@ -86,6 +86,31 @@ pub(super) async fn may_read(
     .await
 }
 
+/// An address as it may be shown: scheme, host, port and path. A user name, password, query
+/// or fragment may carry a credential (`https://sms.example/send?key=…`), so they go.
+fn shown_url(url: &str) -> Value {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let hidden = !u.username().is_empty()
+                || u.password().is_some()
+                || u.query().is_some()
+                || u.fragment().is_some();
+            // Setting these cannot fail on an address that has a host.
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            let mut shown = u.to_string();
+            if hidden {
+                shown.push_str(" (credentials and query hidden)");
+            }
+            json!(shown)
+        }
+        // Configuration validated it at start-up; anything else is not shown at all.
+        Err(_) => json!("set"),
+    }
+}
+
 fn set(secret: bool) -> Value {
     if secret { json!("set") } else { Value::Null }
 }
@@ -114,12 +139,12 @@ async fn integrations(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
             "transport": "smtp", "from": from, "host": host, "port": port,
             "tls": tls(*t), "username": user, "password": set(password.is_some()),
         }),
-        MailBackend::Resend { endpoint, .. } => {
-            json!({"transport": "resend", "from": from, "endpoint": endpoint, "apiKey": set(true)})
-        }
-        MailBackend::SendGrid { endpoint, .. } => {
-            json!({"transport": "sendgrid", "from": from, "endpoint": endpoint, "apiKey": set(true)})
-        }
+        MailBackend::Resend { endpoint, .. } => json!({
+            "transport": "resend", "from": from, "endpoint": shown_url(endpoint), "apiKey": set(true),
+        }),
+        MailBackend::SendGrid { endpoint, .. } => json!({
+            "transport": "sendgrid", "from": from, "endpoint": shown_url(endpoint), "apiKey": set(true),
+        }),
         MailBackend::Outbox => json!({"transport": "outbox", "from": from}),
     };
     let sms = match &d.sms {
@@ -130,10 +155,10 @@ async fn integrations(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
             ..
         } => json!({
             "transport": "twilio", "accountSid": account_sid, "from": from,
-            "endpoint": endpoint, "authToken": set(true),
+            "endpoint": shown_url(endpoint), "authToken": set(true),
         }),
         SmsBackend::Webhook { url, .. } => {
-            json!({"transport": "webhook", "url": url, "secret": set(true)})
+            json!({"transport": "webhook", "url": shown_url(url), "secret": set(true)})
         }
         SmsBackend::Outbox => json!({"transport": "outbox"}),
     };
@@ -148,7 +173,7 @@ async fn integrations(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
                     "clientId": s.client_id,
                     "clientSecret": set(!s.client_secret.is_empty()),
                     "issuer": s.issuer,
-                    "discoveryUrl": s.discovery_url.as_ref().map(ToString::to_string),
+                    "discoveryUrl": s.discovery_url.as_ref().map(|u| shown_url(u.as_str())),
                     "redirectUri": p.redirect_uri(),
                 })
             })
@@ -207,4 +232,23 @@ async fn test_message(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
     )
     .await?;
     Ok(AuthResponse::json(json!({"status": true})).no_store())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_url;
+    use serde_json::json;
+
+    #[test]
+    fn addresses_lose_what_may_be_a_credential() {
+        assert_eq!(
+            shown_url("https://sms.example.com/send"),
+            json!("https://sms.example.com/send")
+        );
+        assert_eq!(
+            shown_url("https://user:pw@sms.example.com:8443/send?key=abc#x"),
+            json!("https://sms.example.com:8443/send (credentials and query hidden)")
+        );
+        assert_eq!(shown_url("not a url"), json!("set"));
+    }
 }
