@@ -110,7 +110,7 @@ impl AuthContext {
         path: Option<&str>,
         on: &BrandRequest,
     ) -> Option<Arc<BrandOverlay>> {
-        for p in &self.plugins {
+        for p in self.live_plugins() {
             let scope = p.hooks().brand;
             let asked = match path {
                 Some(path) => scope.covers(path),
@@ -133,8 +133,7 @@ impl AuthContext {
     /// Whether any plugin brands requests at all: when none does, pages and the engine skip
     /// the look-up entirely.
     pub fn brands_requests(&self) -> bool {
-        self.plugins
-            .iter()
+        self.live_plugins()
             .any(|p| p.hooks().brand != crate::plugin::HookScope::Never)
     }
 }

@@ -44,6 +44,8 @@ pub struct AuthContext {
     pub clock: Arc<dyn Clock>,
     /// Work done after the answer (`ctx.defer`): what depends on whether an account exists.
     pub deferred: crate::deferred::Deferred,
+    /// Which plugins are on now (an administrator may turn some off while the server runs).
+    pub switches: crate::switches::PluginSwitches,
 }
 
 /// The full schema: Better Auth's core tables, then each plugin's additions, then the
@@ -73,14 +75,23 @@ pub fn build_schema(config: &Config, plugins: &[Arc<dyn Plugin>]) -> Schema {
 
 /// Collects the route table: core endpoints, then plugins' (a plugin may replace a core path).
 pub fn build_endpoints(plugins: &[Arc<dyn Plugin>]) -> Vec<Endpoint> {
-    let mut endpoints = routes::core_endpoints();
-    for p in plugins {
+    build_endpoint_table(plugins).0
+}
+
+/// The route table and, for each endpoint, the index of the plugin that brought it (`None`:
+/// core), for the runtime switches.
+pub fn build_endpoint_table(plugins: &[Arc<dyn Plugin>]) -> (Vec<Endpoint>, Vec<Option<usize>>) {
+    let mut table: Vec<(Endpoint, Option<usize>)> = routes::core_endpoints()
+        .into_iter()
+        .map(|e| (e, None))
+        .collect();
+    for (i, p) in plugins.iter().enumerate() {
         for e in p.endpoints() {
-            endpoints.retain(|x| !(x.path == e.path && x.method == e.method));
-            endpoints.push(e);
+            table.retain(|(x, _)| !(x.path == e.path && x.method == e.method));
+            table.push((e, Some(i)));
         }
     }
-    endpoints
+    table.into_iter().unzip()
 }
 
 impl AuthContext {

@@ -8,7 +8,7 @@ use http::{HeaderMap, Method};
 use portcullis_storage::{Adapter, SecondaryStorage};
 
 use crate::config::Config;
-use crate::context::{AuthContext, build_endpoints, build_schema};
+use crate::context::{AuthContext, build_endpoint_table, build_schema};
 use crate::cookies::parse_cookie_header;
 use crate::crypto::password::{PasswordError, PasswordHasher};
 use crate::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint, RouteIndex};
@@ -72,9 +72,10 @@ pub fn build(
         .flat_map(|p| p.rate_limit_rules())
         .collect();
     let rate_limiter = crate::rate_limit::RateLimiter::new(&config.rate_limit, plugin_rules);
-    let endpoints = build_endpoints(&parts.plugins);
+    let (endpoints, mut owners) = build_endpoint_table(&parts.plugins);
     let (endpoints, root_routes) =
-        crate::root_routes::add_root_endpoints(endpoints, &parts.plugins);
+        crate::root_routes::add_root_endpoints(endpoints, &mut owners, &parts.plugins);
+    let switches = crate::switches::PluginSwitches::new(parts.plugins.len(), owners);
     let ctx = Arc::new(AuthContext {
         cookies: AuthContext::cookie_jar(&config),
         routes: RouteIndex::new(root_routes.base_endpoints(&endpoints)),
@@ -95,6 +96,7 @@ pub fn build(
         delivery: parts.delivery,
         clock: parts.clock,
         deferred: Default::default(),
+        switches,
     });
     ctx.deferred.start(Arc::downgrade(&ctx));
     Ok(ctx)
@@ -306,8 +308,7 @@ impl AuthContext {
 
         // A brand only where a plugin asked for this path: nothing is looked up otherwise.
         let brand = if self
-            .plugins
-            .iter()
+            .live_plugins()
             .any(|p| p.hooks().brand.covers(&req.path))
         {
             let on =
@@ -333,8 +334,7 @@ impl AuthContext {
             None => handled.await,
         };
         for p in self
-            .plugins
-            .iter()
+            .live_plugins()
             .filter(|p| p.hooks().after.covers(&req.path))
         {
             p.after(self, &req, &mut res).await;
@@ -361,7 +361,7 @@ impl AuthContext {
             }
         }
         origin::check_callback_urls(&self.config, req)?;
-        for p in self.plugins.iter() {
+        for p in self.live_plugins() {
             if p.hooks().before.covers(&req.path) {
                 match p.before(self, req).await? {
                     Before::Continue => {}

@@ -140,7 +140,7 @@ pub async fn issue_session_in(
         both_factors: sign_in.both_factors,
         store: writes.store(),
     };
-    for p in ctx.plugins.iter().filter(|p| p.hooks().issue) {
+    for p in ctx.live_plugins().filter(|p| p.hooks().issue) {
         match p.hold_session(ctx, req, &pending).await {
             Ok(Some(answer)) => return Ok(Issued::Held(answer)),
             Ok(None) => {}
@@ -220,7 +220,7 @@ pub(crate) async fn announce(ctx: &AuthContext, req: &AuthRequest) {
     if issued.new_device {
         notify_new_device(ctx, &issued.session.user, req);
     }
-    for p in ctx.plugins.iter().filter(|p| p.hooks().issue) {
+    for p in ctx.live_plugins().filter(|p| p.hooks().issue) {
         p.session_issued(ctx, req, &issued).await;
     }
 }

@@ -33,6 +33,7 @@ pub mod routes;
 pub mod row_json;
 pub mod security_event;
 pub mod session;
+pub mod switches;
 pub mod users;
 pub mod validate;
 pub mod verification;

@@ -39,6 +39,14 @@ pub trait Plugin: Send + Sync {
         None
     }
 
+    /// Whether an administrator may turn this plugin off while the server runs
+    /// (`crate::switches`). Only for a plugin whose absence fails closed: off, it must not let
+    /// anyone in on less, nor lose a record. It must not replace an endpoint of core or of
+    /// another plugin (off, that path would answer 404 instead of the one it replaced).
+    fn switchable(&self) -> bool {
+        false
+    }
+
     /// Tables this plugin adds, or fields it adds to existing tables.
     fn schema(&self) -> Vec<Table> {
         Vec::new()

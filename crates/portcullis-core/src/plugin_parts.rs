@@ -248,13 +248,37 @@ macro_rules! job {
 /// first run after a random 50-100 % of `min(interval, 60 s)`), only by the instance that takes
 /// the lease `portcullis:lease:job:<name>` in secondary storage (a TTL a tenth shorter than the
 /// interval; without an answer from the storage it runs anyway, so a run must be safe to
-/// repeat), and stopped with the server after the requests have drained.
+/// repeat), and stopped with the server after the requests have drained. A job of a plugin
+/// that is switched off does not run.
+///
+/// A job made [`Job::on_every_instance`] is different: it keeps this instance's own state in
+/// step with the database (settings an administrator stored), so it takes no lease, every
+/// instance runs it, once before the server starts listening and then every `interval`.
 #[derive(Clone, Copy)]
 pub struct Job {
     /// `[a-z0-9_-]`, unique across plugins: names the lease and the log lines.
     pub name: &'static str,
     pub interval: std::time::Duration,
     pub run: JobFn,
+    /// Run by every instance, without a lease, and once at start-up.
+    pub every_instance: bool,
+}
+
+impl Job {
+    pub const fn new(name: &'static str, interval: std::time::Duration, run: JobFn) -> Self {
+        Job {
+            name,
+            interval,
+            run,
+            every_instance: false,
+        }
+    }
+
+    /// Every instance runs it (see [`Job`]).
+    pub const fn on_every_instance(mut self) -> Self {
+        self.every_instance = true;
+        self
+    }
 }
 
 impl std::fmt::Debug for Job {
@@ -262,6 +286,7 @@ impl std::fmt::Debug for Job {
         f.debug_struct("Job")
             .field("name", &self.name)
             .field("interval", &self.interval)
+            .field("every_instance", &self.every_instance)
             .finish_non_exhaustive()
     }
 }

@@ -22,12 +22,19 @@ pub struct RootRoutes {
 }
 
 /// Appends every plugin's root endpoints to `endpoints` (the base-path table) and indexes them.
+/// `owners` (the plugin of each endpoint) grows with them.
 pub fn add_root_endpoints(
     mut endpoints: Vec<Endpoint>,
+    owners: &mut Vec<Option<usize>>,
     plugins: &[Arc<dyn Plugin>],
 ) -> (Vec<Endpoint>, RootRoutes) {
     let start = endpoints.len();
-    endpoints.extend(plugins.iter().flat_map(|p| p.root_endpoints()));
+    for (i, p) in plugins.iter().enumerate() {
+        for e in p.root_endpoints() {
+            endpoints.push(e);
+            owners.push(Some(i));
+        }
+    }
     let index = RouteIndex::new(endpoints.get(start..).unwrap_or_default());
     (endpoints, RootRoutes { start, index })
 }
@@ -93,15 +100,18 @@ impl AuthContext {
         method: &Method,
         path: &'a str,
     ) -> Option<(usize, &'a str, HashMap<String, String>)> {
-        if let Some(rel) = crate::engine::relative_path(&self.config.base_path, path) {
-            return self
+        let found = match crate::engine::relative_path(&self.config.base_path, path) {
+            Some(rel) => self
                 .routes
                 .find(&self.endpoints, method, rel)
-                .map(|(i, params)| (i, rel, params));
-        }
-        self.root_routes
-            .find(&self.endpoints, method, path)
-            .map(|(i, params)| (i, path, params))
+                .map(|(i, params)| (i, rel, params)),
+            None => self
+                .root_routes
+                .find(&self.endpoints, method, path)
+                .map(|(i, params)| (i, path, params)),
+        };
+        // A plugin turned off answers as if it were never registered.
+        found.filter(|(i, _, _)| self.switches.endpoint_on(*i))
     }
 
     /// Whether a path outside the base path belongs to a root endpoint: the HTTP server hands

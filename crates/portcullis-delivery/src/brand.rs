@@ -26,6 +26,56 @@ pub struct BrandOverlay {
     pub primary_color: Option<String>,
     /// The e-mails' sender display name (`From: <name> <configured address>`).
     pub sender_name: Option<String>,
+    /// Instead of `APP_TAGLINE`, `APP_DESCRIPTION` and `APP_COMPANY_NAME` (plain text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tagline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    /// Instead of `APP_SUPPORT_EMAIL`: an address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_email: Option<String>,
+    /// Instead of `APP_SUPPORT_URL`, `APP_PRIVACY_URL` and `APP_TERMS_URL`: `https://` URLs or
+    /// paths on this server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_url: Option<String>,
+}
+
+/// Longest plain text kept (a tagline, a description, a company name).
+pub const TEXT_MAX: usize = 500;
+
+/// Plain text a page or an e-mail may show: not blank, no control characters, at most
+/// [`TEXT_MAX`] characters (templates escape it; this keeps headers and layouts sane).
+pub fn is_plain_text(v: &str) -> bool {
+    !v.trim().is_empty() && v.chars().count() <= TEXT_MAX && !v.chars().any(char::is_control)
+}
+
+/// An address for "contact support": one `@` between a local part and a domain with a dot,
+/// no spaces, quotes, angle brackets or control characters, at most 254 characters.
+pub fn is_email_address(v: &str) -> bool {
+    let Some((local, domain)) = v.split_once('@') else {
+        return false;
+    };
+    v.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !v.chars().any(|c| {
+            c.is_control() || c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\\' | ',' | ';')
+        })
+        && v.matches('@').count() == 1
+}
+
+/// A link a page may hold: an `https://` URL with a host, or a path on this server, with the
+/// same refusals as a logo's address.
+pub fn is_link(v: &str) -> bool {
+    is_logo_url(v)
 }
 
 /// The rule `APP_PRIMARY_COLOR` follows: `#` and 3, 6 or 8 hex digits.
@@ -82,6 +132,9 @@ impl BrandOverlay {
                 .name
                 .as_deref()
                 .is_none_or(|n| !n.chars().any(char::is_control))
+            && self.texts().all(|(_, v)| v.is_none_or(is_plain_text))
+            && self.support_email.as_deref().is_none_or(is_email_address)
+            && self.links().all(|(_, v)| v.is_none_or(is_link))
     }
 
     /// The overlay without any value that fails its rule.
@@ -92,7 +145,71 @@ impl BrandOverlay {
         self.name = self
             .name
             .filter(|n| !n.trim().is_empty() && !n.chars().any(char::is_control));
+        for v in [
+            &mut self.tagline,
+            &mut self.description,
+            &mut self.company_name,
+        ] {
+            *v = v.take().filter(|t| is_plain_text(t));
+        }
+        self.support_email = self.support_email.filter(|e| is_email_address(e));
+        for v in [
+            &mut self.support_url,
+            &mut self.privacy_url,
+            &mut self.terms_url,
+        ] {
+            *v = v.take().filter(|l| is_link(l));
+        }
         self
+    }
+
+    /// The plain-text values, by their `brand` key.
+    fn texts(&self) -> impl Iterator<Item = (&'static str, Option<&str>)> {
+        [
+            ("tagline", self.tagline.as_deref()),
+            ("description", self.description.as_deref()),
+            ("company_name", self.company_name.as_deref()),
+        ]
+        .into_iter()
+    }
+
+    /// The links, by their `brand` key.
+    fn links(&self) -> impl Iterator<Item = (&'static str, Option<&str>)> {
+        [
+            ("support_url", self.support_url.as_deref()),
+            ("privacy_url", self.privacy_url.as_deref()),
+            ("terms_url", self.terms_url.as_deref()),
+        ]
+        .into_iter()
+    }
+
+    /// `self` with `over`'s values where it has them: an organization's brand over the one
+    /// an administrator stored for the whole server. The key is `over`'s.
+    pub fn under(&self, over: &BrandOverlay) -> BrandOverlay {
+        let pick = |o: &Option<String>, base: &Option<String>| o.clone().or_else(|| base.clone());
+        BrandOverlay {
+            key: over.key.clone(),
+            name: pick(&over.name, &self.name),
+            logo_url: pick(&over.logo_url, &self.logo_url),
+            primary_color: pick(&over.primary_color, &self.primary_color),
+            sender_name: pick(&over.sender_name, &self.sender_name),
+            tagline: pick(&over.tagline, &self.tagline),
+            description: pick(&over.description, &self.description),
+            company_name: pick(&over.company_name, &self.company_name),
+            support_email: pick(&over.support_email, &self.support_email),
+            support_url: pick(&over.support_url, &self.support_url),
+            privacy_url: pick(&over.privacy_url, &self.privacy_url),
+            terms_url: pick(&over.terms_url, &self.terms_url),
+        }
+    }
+
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self
+            == BrandOverlay {
+                key: self.key.clone(),
+                ..Default::default()
+            }
     }
 
     /// Writes the overlay over a `brand` object of template globals. `base_url` makes a
@@ -114,6 +231,65 @@ impl BrandOverlay {
         }
         if let Some(c) = &self.primary_color {
             brand.insert("primary_color".into(), c.clone().into());
+        }
+        if let Some(e) = &self.support_email {
+            brand.insert("support_email".into(), e.clone().into());
+        }
+        for (key, value) in self.texts() {
+            if let Some(v) = value {
+                brand.insert(key.into(), v.into());
+            }
+        }
+        for (key, value) in self.links() {
+            if let Some(l) = value {
+                let url = match base_url {
+                    Some(base) if l.starts_with('/') => {
+                        format!("{}{l}", base.trim_end_matches('/'))
+                    }
+                    _ => l.to_owned(),
+                };
+                brand.insert(key.into(), url.into());
+            }
+        }
+    }
+}
+
+/// The brand an administrator stored for the whole server, over the configured one and under
+/// any other (an organization's): set by the admin console, read by every render.
+#[derive(Debug, Default)]
+pub struct StoredBrand(std::sync::RwLock<Option<Arc<BrandOverlay>>>);
+
+impl StoredBrand {
+    pub fn get(&self) -> Option<Arc<BrandOverlay>> {
+        // A poisoned lock still holds a whole value: a write is one assignment.
+        match self.0.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Sets it (`None` or an empty overlay: the configuration alone); whether that changed it.
+    pub fn set(&self, brand: Option<BrandOverlay>) -> bool {
+        let brand = brand
+            .map(BrandOverlay::sanitized)
+            .filter(|b| !b.is_empty())
+            .map(Arc::new);
+        let mut g = match self.0.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let changed = *g != brand;
+        *g = brand;
+        changed
+    }
+
+    /// The brand a message or page gets: `over` (an organization's) over the stored one.
+    pub fn layered(&self, over: Option<&BrandOverlay>) -> Option<BrandOverlay> {
+        match (self.get(), over) {
+            (Some(base), Some(o)) => Some(base.under(o)),
+            (Some(base), None) => Some((*base).clone()),
+            (None, Some(o)) => Some(o.clone()),
+            (None, None) => None,
         }
     }
 }
@@ -175,6 +351,7 @@ mod tests {
             logo_url: Some("/logo.svg".into()),
             primary_color: Some("red;x".into()),
             sender_name: Some("Acme\r\nBcc: x".into()),
+            ..Default::default()
         };
         assert!(!o.is_safe());
         let o = o.sanitized();

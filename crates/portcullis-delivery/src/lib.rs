@@ -17,7 +17,7 @@ pub mod templates;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-pub use brand::{BrandOverlay, current_brand, with_brand};
+pub use brand::{BrandOverlay, StoredBrand, current_brand, with_brand};
 pub use config::{DeliveryConfig, MailBackend, SmsBackend};
 pub use http_api::{ResendMailer, SendGridMailer, TwilioSms, WebhookSms};
 pub use outbox::{Outbox, OutboxMessage};

@@ -294,7 +294,11 @@ impl Delivery {
                 html: r.html,
                 text: r.text,
                 kind: template.kind().to_owned(),
-                from_name: brand.and_then(|b| b.sender_name.clone()),
+                from_name: self
+                    .templates
+                    .stored_brand()
+                    .layered(brand)
+                    .and_then(|b| b.sender_name),
             })),
             Err(e) => {
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);

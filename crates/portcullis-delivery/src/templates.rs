@@ -143,6 +143,8 @@ pub struct Templates {
     dir: Option<PathBuf>,
     /// The embedded core templates, then those plugins brought: (file name, source).
     sources: Arc<Vec<(&'static str, &'static str)>>,
+    /// The brand an administrator stored, under any other overlay (`StoredBrand`).
+    stored: crate::brand::StoredBrand,
 }
 
 /// Checks the templates plugins bring: plain `email-<name>.html`, `email-<name>.txt` or
@@ -277,6 +279,7 @@ impl Templates {
             globals,
             dir,
             sources,
+            stored: Default::default(),
         }
     }
 
@@ -334,7 +337,7 @@ impl Templates {
                 *brand = Value::Object(Default::default());
             }
             if let Some(b) = brand.as_object_mut() {
-                if let Some(o) = overlay {
+                if let Some(o) = self.stored.layered(overlay) {
                     o.apply(b, base_url.as_deref());
                 }
                 if b.get("name")
@@ -359,6 +362,11 @@ impl Templates {
             }
         }
         merged
+    }
+
+    /// The brand an administrator stored for every message (`None`: the configuration's).
+    pub fn stored_brand(&self) -> &crate::brand::StoredBrand {
+        &self.stored
     }
 
     pub fn render_email(

@@ -8,12 +8,17 @@
 //! sign-ins over time from the audit log, and the live feed as Server-Sent Events that hold a
 //! reconnecting request until something new is recorded; the integrations (a provider's
 //! secret only as "set"), a test message through the real queue, and its outcome listed; every
-//! e-mail template previewed with sample values, in a frame only this origin may hold.
+//! e-mail template previewed with sample values, in a frame only this origin may hold; a
+//! plugin switched off answers 404 everywhere it answered, leaves the pages and the API
+//! document, is followed by an instance that reads what another stored, and comes back on;
+//! the server's brand stored over the configuration shows on pages and e-mails, previews
+//! before it is saved, refuses values that break its rules, and resets.
 
 mod common;
 
 use portcullis_testkit::Suite;
 use portcullis_testkit::prelude::*;
+use portcullis_storage::Where;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "console-password-1";
@@ -34,6 +39,12 @@ fn main() -> std::process::ExitCode {
         })
         .per_backend("integrations_hide_secrets_and_send_a_test", |b| {
             Box::pin(integrations_hide_secrets_and_send_a_test(b))
+        })
+        .per_backend("plugins_switch_off_and_on", |b| {
+            Box::pin(plugins_switch_off_and_on(b))
+        })
+        .per_backend("the_brand_is_stored_over_the_configuration", |b| {
+            Box::pin(the_brand_is_stored_over_the_configuration(b))
         })
         .run()
 }
@@ -691,5 +702,264 @@ async fn integrations_hide_secrets_and_send_a_test(backend: Backend) {
             res.json()["code"],
             "YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS"
         );
+    }
+}
+
+/// What a visitor sees of the magic-link plugin: its endpoint's status, its page's status,
+/// whether the sign-in page offers it, and whether the API document lists it.
+async fn magic_link_seen(srv: &TestServer) -> (u16, u16, bool, bool) {
+    let endpoint = srv
+        .post("/sign-in/magic-link", json!({"email": "who@example.com"}))
+        .await
+        .status;
+    let page = srv.send(Request::get("/magic-link")).await.status;
+    let sign_in = srv.send(Request::get("/sign-in")).await.text();
+    let doc = openapi_document(srv).await;
+    (
+        endpoint,
+        page,
+        sign_in.contains("href=\"/magic-link\""),
+        doc["paths"].get("/sign-in/magic-link").is_some(),
+    )
+}
+
+async fn plugins_switch_off_and_on(backend: Backend) {
+    let srv = server(backend).await;
+    let (mut admin, admin_id) = common::administrator(&srv, "ada@example.com", PASSWORD).await;
+
+    let res = admin.get("/api/auth/admin/plugins").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let plugins = res.json()["plugins"].as_array().cloned().unwrap_or_default();
+    let of = |id: &str| plugins.iter().find(|p| p["id"] == id).cloned();
+    let magic = of("magic-link").expect("magic-link is registered");
+    assert_eq!(magic["enabled"], true);
+    assert_eq!(magic["switchable"], true);
+    assert_eq!(magic["updatedAt"], Value::Null);
+    for fixed in ["admin", "audit"] {
+        let p = of(fixed).expect("registered");
+        assert_eq!(p["switchable"], false, "{fixed}");
+        assert_eq!(p["enabled"], true, "{fixed}");
+    }
+
+    // Nobody else sees or switches them.
+    let mut user = srv.agent();
+    user.sign_up("Uma User", "uma@example.com", PASSWORD).await;
+    let res = user.get("/api/auth/admin/plugins").await;
+    assert_error(
+        &res,
+        403,
+        "YOU_ARE_NOT_ALLOWED_TO_SWITCH_PLUGINS",
+        "You are not allowed to see or switch plugins",
+    );
+    let res = user
+        .post("/api/auth/admin/plugins", json!({"id": "magic-link", "enabled": false}))
+        .await;
+    assert_eq!(res.status, 403, "{}", res.describe());
+    let res = srv
+        .post("/admin/plugins", json!({"id": "magic-link", "enabled": false}))
+        .await;
+    assert_eq!(res.status, 401, "{}", res.describe());
+
+    // What cannot be switched, and what is not there.
+    let res = admin
+        .post("/api/auth/admin/plugins", json!({"id": "admin", "enabled": false}))
+        .await;
+    assert_eq!(res.status, 400, "{}", res.describe());
+    assert_eq!(res.json()["code"], "PLUGIN_CANNOT_BE_SWITCHED");
+    let res = admin
+        .post("/api/auth/admin/plugins", json!({"id": "no-such", "enabled": false}))
+        .await;
+    assert_error(&res, 404, "PLUGIN_NOT_FOUND", "No plugin with this id is registered");
+    let res = admin
+        .post("/api/auth/admin/plugins", json!({"id": "magic-link"}))
+        .await;
+    assert_eq!(res.status, 400, "enabled is required: {}", res.describe());
+    let res = admin
+        .post("/api/auth/admin/plugins", json!({"id": "magic-link", "enabled": "no"}))
+        .await;
+    assert_eq!(res.status, 400, "enabled is a boolean: {}", res.describe());
+    assert_eq!(magic_link_seen(&srv).await, (200, 200, true, true), "still on");
+
+    // Off: as if never enabled.
+    let res = admin
+        .post("/api/auth/admin/plugins", json!({"id": "magic-link", "enabled": false}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let off = res.json();
+    assert_eq!(off["id"], "magic-link");
+    assert_eq!(off["enabled"], false);
+    assert_eq!(off["updatedBy"], admin_id.as_str());
+    assert_iso_date(&off["updatedAt"]);
+    assert_eq!(magic_link_seen(&srv).await, (404, 404, false, false), "off");
+    let res = admin.get("/api/auth/admin/plugins").await;
+    let listed = res.json()["plugins"].as_array().cloned().unwrap_or_default();
+    let magic = listed.iter().find(|p| p["id"] == "magic-link").cloned();
+    assert_eq!(magic.map(|m| m["enabled"].clone()), Some(json!(false)));
+    // Everything else still answers.
+    let res = srv.send(Request::get("/api/auth/ok")).await;
+    assert_eq!(res.status, 200);
+    let res = srv.send(Request::get("/sign-in")).await;
+    assert_eq!(res.status, 200);
+
+    // Recorded as the administrator's act.
+    let res = admin
+        .get(&format!(
+            "/api/auth/audit/list?userId={admin_id}&action=admin.switch_plugin"
+        ))
+        .await;
+    let events = res.json()["events"].as_array().cloned().unwrap_or_default();
+    assert_eq!(events.len(), 1, "{}", res.describe());
+    assert_eq!(events[0]["details"]["plugin"], "magic-link");
+    assert_eq!(events[0]["details"]["enabled"], false);
+
+    // Another instance turns it back on: this one follows at its next refresh.
+    let mut on = portcullis_storage::Row::new();
+    on.insert("enabled".into(), true.into());
+    srv.adapter()
+        .update("pluginSwitch", &[Where::eq("id", "magic-link")], on)
+        .await
+        .expect("update the stored switch");
+    // (The server's own loop may get there first: either way, by this call it has.)
+    portcullis_server::jobs::run_every_instance_jobs(&srv.app.ctx).await;
+    assert_eq!(magic_link_seen(&srv).await, (200, 200, true, true), "on again");
+
+    // And through the endpoint, off then on.
+    for enabled in [false, true] {
+        let res = admin
+            .post("/api/auth/admin/plugins", json!({"id": "magic-link", "enabled": enabled}))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+    }
+    assert_eq!(magic_link_seen(&srv).await.0, 200);
+}
+
+async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
+    let srv = server(backend).await;
+    let (mut admin, admin_id) = common::administrator(&srv, "ada@example.com", PASSWORD).await;
+
+    let res = admin.get("/api/auth/admin/console/branding").await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let state = res.json();
+    assert_eq!(state["configured"]["name"], APP_NAME);
+    assert_eq!(state["stored"], Value::Null);
+
+    // Nobody else.
+    let mut user = srv.agent();
+    user.sign_up("Uma User", "uma@example.com", PASSWORD).await;
+    let res = user.get("/api/auth/admin/console/branding").await;
+    assert_error(
+        &res,
+        403,
+        "YOU_ARE_NOT_ALLOWED_TO_UPDATE_BRANDING",
+        "You are not allowed to change the server's branding",
+    );
+    let res = user
+        .send(Request::get("/api/auth/admin/console/branding/preview?name=Evil"))
+        .await;
+    assert_eq!(res.status, 403);
+
+    // Values that break their rules, each named.
+    for (body, starts) in [
+        (json!({"logoUrl": "http://insecure.test/logo.png"}), "logoUrl must be"),
+        (json!({"primaryColor": "red"}), "primaryColor must be"),
+        (json!({"supportEmail": "nobody"}), "supportEmail must be"),
+        (json!({"termsUrl": "javascript:alert(1)"}), "termsUrl must be"),
+        (json!({"favicon": "/x.ico"}), "favicon is not a brand value"),
+    ] {
+        let res = admin.post("/api/auth/admin/console/branding", body.clone()).await;
+        assert_eq!(res.status, 400, "{body}: {}", res.describe());
+        let message = res.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(message.starts_with(starts), "{body}: {message}");
+    }
+    let res = admin
+        .post("/api/auth/admin/console/branding", json!({"name": 7}))
+        .await;
+    assert_eq!(res.status, 400, "{}", res.describe());
+
+    // A preview shows values before they are saved, framed by this origin only.
+    let res = admin
+        .get("/api/auth/admin/console/branding/preview?page=sign-in&name=Preview%20Co&primaryColor=%230f766e")
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert!(res.header("content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'self'") && c.contains("default-src 'none'")));
+    assert_eq!(res.header("x-frame-options"), Some("SAMEORIGIN"));
+    let page = res.text();
+    assert!(page.contains("Preview Co"), "{page}");
+    assert!(page.contains("brand-0f766e.css"), "the colour's stylesheet");
+    let res = admin
+        .get("/api/auth/admin/console/branding/preview?page=email&name=Mail%20Co")
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert!(res.text().contains("Mail Co"));
+    let res = admin
+        .get("/api/auth/admin/console/branding/preview?page=nope")
+        .await;
+    assert_eq!(res.status, 400);
+    let res = admin
+        .get("/api/auth/admin/console/branding/preview?logoUrl=javascript:x")
+        .await;
+    assert_eq!(res.status, 400);
+    let sign_in = srv.send(Request::get("/sign-in")).await.text();
+    assert!(!sign_in.contains("Preview Co"), "a preview stores nothing");
+
+    // Saved: every page and e-mail.
+    let res = admin
+        .post(
+            "/api/auth/admin/console/branding",
+            json!({"name": "Acme Console", "primaryColor": "#0f766e", "senderName": "Acme Help", "supportEmail": "help@acme.test", "tagline": null}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let state = res.json();
+    assert_eq!(state["stored"]["name"], "Acme Console");
+    assert_eq!(state["stored"]["tagline"], Value::Null);
+    assert_eq!(state["updatedBy"], admin_id.as_str());
+    let sign_in = srv.send(Request::get("/sign-in")).await.text();
+    assert!(sign_in.contains("Acme Console"), "the page shows the stored name");
+    assert!(sign_in.contains("brand-0f766e.css"));
+    let res = srv
+        .post(
+            "/request-password-reset",
+            json!({"email": "uma@example.com", "redirectTo": "/reset-password"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    srv.settle().await;
+    let mail = srv
+        .last_message("uma@example.com", "password-reset")
+        .await
+        .expect("a reset e-mail");
+    assert!(mail.html.contains("Acme Console"), "the e-mail shows the stored name");
+    assert!(mail.html.contains("help@acme.test"));
+    assert_eq!(mail.from_name.as_deref(), Some("Acme Help"));
+
+    // Another instance stores a different one: this one follows at its next refresh.
+    let mut set = portcullis_storage::Row::new();
+    set.insert(
+        "value".into(),
+        json!({"key": "server", "name": "Other Instance Co"}).to_string().into(),
+    );
+    srv.adapter()
+        .update("consoleBrand", &[Where::eq("id", "server")], set)
+        .await
+        .expect("update the stored brand");
+    portcullis_server::jobs::run_every_instance_jobs(&srv.app.ctx).await;
+    let sign_in = srv.send(Request::get("/sign-in")).await.text();
+    assert!(sign_in.contains("Other Instance Co"));
+
+    // Reset: the configuration again.
+    let res = admin
+        .post("/api/auth/admin/console/branding/reset", json!({}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["stored"], Value::Null);
+    let sign_in = srv.send(Request::get("/sign-in")).await.text();
+    assert!(sign_in.contains(APP_NAME) && !sign_in.contains("Other Instance Co"));
+    for action in ["admin.update_branding", "admin.reset_branding"] {
+        let res = admin
+            .get(&format!("/api/auth/audit/list?userId={admin_id}&action={action}"))
+            .await;
+        assert_eq!(res.json()["events"].as_array().map(Vec::len), Some(1), "{action}");
     }
 }

@@ -81,6 +81,7 @@ pub async fn build_app_with(
     let schema = Arc::new(engine::schema_for(&config, &plugins));
     crate::plugin_seams::check_jobs(&schema, &plugins)?;
     crate::plugin_seams::check_root_endpoints(&config, &plugins)?;
+    crate::plugin_seams::check_switchable(&plugins)?;
     let adapter = SqlAdapter::connect(
         &config.database_url,
         config.database_pool_size,
@@ -135,6 +136,7 @@ pub async fn build_app_with(
         },
         schema,
     )?;
+    crate::jobs::run_every_instance_jobs(&ctx).await;
     Ok(App { ctx, ui })
 }
 

@@ -221,12 +221,15 @@ pub enum JobOutcome {
 }
 
 /// Takes the job's lease (`portcullis:lease:job:<name>`) and, if this instance got it or the
-/// storage does not answer, runs the job once.
+/// storage does not answer, runs the job once. A job on every instance takes no lease.
 pub async fn run_job(
     ctx: &AuthContext,
     job: &Job,
     instance: &str,
 ) -> Result<JobOutcome, portcullis_core::plugin_parts::JobError> {
+    if job.every_instance {
+        return (job.run)(ctx).await.map(|()| JobOutcome::Ran);
+    }
     let key = format!("{JOB_LEASE_PREFIX}{}", job.name);
     match ctx
         .secondary
@@ -248,14 +251,36 @@ fn first_delay(interval: Duration) -> Duration {
     first / 2 + first.mul_f64(random_fraction() / 2.0)
 }
 
+/// Runs every job that each instance runs (`Job::on_every_instance`) once, before the server
+/// listens: the instance starts with what was stored (a plugin switched off stays off). A
+/// failure is logged; the job's loop tries again.
+pub async fn run_every_instance_jobs(ctx: &AuthContext) {
+    for job in ctx
+        .plugins
+        .iter()
+        .flat_map(|p| p.jobs())
+        .filter(|j| j.every_instance)
+    {
+        if let Err(e) = (job.run)(ctx).await {
+            tracing::warn!(job = job.name, error = %e, "job failed at start-up; retrying");
+        }
+    }
+}
+
 fn spawn_plugin_job(
     ctx: Arc<AuthContext>,
+    plugin: usize,
     job: Job,
     instance: String,
     mut stopped: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     let interval = job.interval.max(Duration::from_secs(1));
-    let mut delay = first_delay(interval);
+    // One already ran at start-up.
+    let mut delay = if job.every_instance {
+        interval
+    } else {
+        first_delay(interval)
+    };
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -264,6 +289,10 @@ fn spawn_plugin_job(
                 _ = stopped.changed() => break,
             }
             delay = interval;
+            if !ctx.switches.is_on(plugin) {
+                tracing::debug!(job = job.name, "job: its plugin is switched off");
+                continue;
+            }
             match run_job(&ctx, &job, &instance).await {
                 Ok(JobOutcome::Ran) => tracing::debug!(job = job.name, "job ran"),
                 Ok(JobOutcome::Skipped) => {
@@ -285,9 +314,16 @@ pub fn spawn(ctx: Arc<AuthContext>) -> Jobs {
     let plugin_tasks = ctx
         .plugins
         .iter()
-        .flat_map(|p| p.jobs())
-        .map(|job| {
-            let task = spawn_plugin_job(ctx.clone(), job, instance.clone(), stop.subscribe());
+        .enumerate()
+        .flat_map(|(i, p)| p.jobs().into_iter().map(move |job| (i, job)))
+        .map(|(plugin, job)| {
+            let task = spawn_plugin_job(
+                ctx.clone(),
+                plugin,
+                job,
+                instance.clone(),
+                stop.subscribe(),
+            );
             (job.name, task)
         })
         .collect();

@@ -98,6 +98,30 @@ pub fn check_jobs(
     Ok(())
 }
 
+/// Checks that a switchable plugin (`Plugin::switchable`) replaces no endpoint of core or of
+/// a plugin before it: switched off, that path would answer 404 instead of the one it replaced.
+pub fn check_switchable(plugins: &[Arc<dyn Plugin>]) -> Result<(), StartError> {
+    let mut seen: Vec<(http::Method, &'static str)> = portcullis_core::routes::core_endpoints()
+        .into_iter()
+        .map(|e| (e.method, e.path))
+        .collect();
+    for p in plugins {
+        for e in p.endpoints() {
+            if p.switchable() && seen.iter().any(|(m, q)| *m == e.method && *q == e.path) {
+                return Err(StartError::Plugin {
+                    plugin: p.id(),
+                    problem: format!(
+                        "endpoint {} {}: a switchable plugin must not replace an endpoint",
+                        e.method, e.path
+                    ),
+                });
+            }
+            seen.push((e.method, e.path));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the plugins' root endpoints (`Plugin::root_endpoints`): each path absolute, outside
 /// the base path, not one the server answers itself (pages, `/assets/`, `/api/`, `/dev/`,
 /// `/metrics`) nor a plugin page's, and no method and path twice.
@@ -201,10 +225,12 @@ mod tests {
         fn jobs(&self) -> Vec<Job> {
             self.jobs
                 .iter()
-                .map(|(name, secs)| Job {
-                    name,
-                    interval: Duration::from_secs(*secs),
-                    run: portcullis_core::job!(nothing),
+                .map(|(name, secs)| {
+                    Job::new(
+                        name,
+                        Duration::from_secs(*secs),
+                        portcullis_core::job!(nothing),
+                    )
                 })
                 .collect()
         }

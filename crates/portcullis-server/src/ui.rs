@@ -237,6 +237,10 @@ pub struct Ui {
     assets: Vec<(&'static str, &'static str, &'static [u8])>,
     /// The plugins' pages, served by the router while their plugin is registered.
     pages: Vec<Page>,
+    /// By page: the index of the plugin that brought it (for the runtime switches).
+    page_owners: Vec<usize>,
+    /// Each fragment's template file and the index of the plugin that brought it.
+    fragment_owners: Vec<(&'static str, usize)>,
 }
 
 /// A plain file name: what `PORTCULLIS_TEMPLATES_DIR` overrides by, and what `/assets/` serves.
@@ -282,6 +286,8 @@ impl Ui {
             .map(|(name, ct, body)| (*name, *ct, *body))
             .collect();
         let mut pages: Vec<Page> = Vec::new();
+        let mut page_owners: Vec<usize> = Vec::new();
+        let mut fragment_owners: Vec<(&'static str, usize)> = Vec::new();
         let mut slots: BTreeMap<&'static str, Vec<&'static str>> =
             SLOTS.iter().map(|s| (*s, Vec::new())).collect();
         let mut account_sections: Vec<Value> = CORE_ACCOUNT_SECTIONS
@@ -291,7 +297,7 @@ impl Ui {
         // The admin console's sections: the admin plugin's, then the others in registry order.
         let mut admin_sections: Vec<Value> = Vec::new();
         let mut admin_sections_of_admin = 0;
-        for p in plugins {
+        for (plugin_index, p) in plugins.iter().enumerate() {
             let refuse = |problem: String| StartError::Plugin {
                 plugin: p.id(),
                 problem,
@@ -324,9 +330,11 @@ impl Ui {
                     )));
                 }
                 pages.push(page);
+                page_owners.push(plugin_index);
             }
             for fragment in p.fragments() {
                 add_template(fragment.template.file, fragment.template.source)?;
+                fragment_owners.push((fragment.template.file, plugin_index));
                 let Some(list) = slots.get_mut(fragment.slot) else {
                     return Err(refuse(format!(
                         "fragment {}: no slot {:?} (slots: {})",
@@ -454,7 +462,48 @@ impl Ui {
             brand_css,
             assets,
             pages,
+            page_owners,
+            fragment_owners,
         }))
+    }
+
+    /// The plugin that brought page `index` of `plugin_pages`.
+    pub fn page_owner(&self, index: usize) -> Option<usize> {
+        self.page_owners.get(index).copied()
+    }
+
+    /// Page globals without the fragments of plugins switched off (`on` says which plugin
+    /// index is on): `slots` and the account and admin sections, to merge over a page's
+    /// context. `None` when every plugin with a fragment is on.
+    pub fn without_switched_off(&self, on: impl Fn(usize) -> bool) -> Option<Value> {
+        let hidden: Vec<&str> = self
+            .fragment_owners
+            .iter()
+            .filter(|(_, plugin)| !on(*plugin))
+            .map(|(file, _)| *file)
+            .collect();
+        if hidden.is_empty() {
+            return None;
+        }
+        let shown = |v: &Value| v.as_str().is_none_or(|f| !hidden.contains(&f));
+        let mut out = serde_json::Map::new();
+        if let Some(Value::Object(slots)) = self.globals.get("slots") {
+            let slots: serde_json::Map<String, Value> = slots
+                .iter()
+                .map(|(slot, files)| {
+                    let files = files.as_array().into_iter().flatten().filter(|f| shown(f));
+                    (slot.clone(), Value::Array(files.cloned().collect()))
+                })
+                .collect();
+            out.insert("slots".into(), Value::Object(slots));
+        }
+        for key in ["account_sections", "admin_sections"] {
+            if let Some(Value::Array(sections)) = self.globals.get(key) {
+                let kept = sections.iter().filter(|s| shown(&s["template"]));
+                out.insert(key.into(), Value::Array(kept.cloned().collect()));
+            }
+        }
+        Some(Value::Object(out))
     }
 
     /// A static asset by file name: `(content type, body)`.
@@ -616,6 +665,19 @@ mod tests {
             "{sign_in}"
         );
         assert!(sign_in.contains("Other ways to sign in"));
+        // Switched off at run time: its fragment leaves the page, its page has an owner.
+        assert_eq!(ui.page_owner(0), Some(0));
+        assert_eq!(ui.without_switched_off(|_| true), None, "all on");
+        let off = ui.without_switched_off(|plugin| plugin != 0).unwrap();
+        assert_eq!(off["slots"]["sign-in.buttons"], json!([]));
+        let sign_in = ui
+            .page_with("sign-in.html", "Sign in", "/sign-in", {
+                let mut extra = off.clone();
+                extra["features"] = json!({});
+                extra
+            })
+            .unwrap();
+        assert!(!sign_in.contains("x-button"), "{sign_in}");
         // Without the plugin: no list at all.
         let bare = Ui::new(&config(&[]));
         let sign_in = sign_in_page(&bare);

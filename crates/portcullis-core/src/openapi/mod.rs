@@ -365,6 +365,10 @@ pub fn document(ctx: &AuthContext) -> Value {
     let components = components(ctx);
     let mut paths = Map::new();
     for (i, e) in ctx.endpoints.iter().enumerate() {
+        // A plugin turned off is left out, as if never registered.
+        if !ctx.switches.endpoint_on(i) {
+            continue;
+        }
         let op = operation(e, &components);
         let entry = paths
             .entry(openapi_path(e.path))

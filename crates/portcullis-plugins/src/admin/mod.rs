@@ -12,8 +12,10 @@
 //! - Step-up (`ADMIN_STEP_UP`, on with `SECURITY_PRESET=strict`): admin endpoints need a fresh
 //!   session of an administrator with two-factor on, and impersonation and set-user-password
 //!   need their password or authenticator code again (ASVS 4.3.1, 4.3.3).
-//! - `console/`: the admin console at `/admin` (a gated page, its Users and Sessions sections,
-//!   and the read-only endpoints behind them under `/admin/console/*`).
+//! - `console/`: the admin console at `/admin` (a gated page, its sections, and the endpoints
+//!   behind them under `/admin/console/*`), the runtime plugin switches (`/admin/plugins`,
+//!   the `pluginSwitch` table) and the stored brand (`consoleBrand`), which every instance
+//!   reads every 2 seconds.
 //! - `cli.rs`: `portcullis user create|set-role|ban|list`, so the first administrator needs no SQL.
 //!
 //! Settings: `ENABLE_ADMIN` (off by default) and the `ADMIN_*` variables (README).
@@ -66,6 +68,10 @@ portcullis_core::error_codes! {
     ADMIN_TWO_FACTOR_REQUIRED => "Administrators must turn on two-factor authentication and sign in with it",
     ADMIN_REAUTHENTICATION_REQUIRED => "Confirm this action with your password or a code from your authenticator app",
     YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS => "You are not allowed to see how mail, text messages and sign-in providers are set up",
+    YOU_ARE_NOT_ALLOWED_TO_SWITCH_PLUGINS => "You are not allowed to see or switch plugins",
+    PLUGIN_NOT_FOUND => "No plugin with this id is registered",
+    PLUGIN_CANNOT_BE_SWITCHED => "This plugin is set by configuration only: turning it off while the server runs could let someone in on less or lose records",
+    YOU_ARE_NOT_ALLOWED_TO_UPDATE_BRANDING => "You are not allowed to change the server's branding",
 }
 
 const ALL_CODES: &[ErrorCode] = &[
@@ -98,6 +104,10 @@ const ALL_CODES: &[ErrorCode] = &[
     ADMIN_TWO_FACTOR_REQUIRED,
     ADMIN_REAUTHENTICATION_REQUIRED,
     YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS,
+    YOU_ARE_NOT_ALLOWED_TO_SWITCH_PLUGINS,
+    PLUGIN_NOT_FOUND,
+    PLUGIN_CANNOT_BE_SWITCHED,
+    YOU_ARE_NOT_ALLOWED_TO_UPDATE_BRANDING,
 ];
 
 pub struct Admin {
@@ -182,6 +192,13 @@ impl Plugin for Admin {
                 vec![Field::new("impersonatedBy", FieldType::String).no_input()],
             ),
         ]
+        .into_iter()
+        .chain(console::tables())
+        .collect()
+    }
+
+    fn jobs(&self) -> Vec<portcullis_core::plugin_parts::Job> {
+        vec![console::settings_job()]
     }
 
     fn error_codes(&self) -> &'static [ErrorCode] {

@@ -156,6 +156,11 @@ impl Plugin for Anonymous {
         "anonymous"
     }
 
+    /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
+    fn switchable(&self) -> bool {
+        true
+    }
+
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }

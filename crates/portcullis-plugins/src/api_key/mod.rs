@@ -60,6 +60,11 @@ impl Plugin for ApiKey {
         "api-key"
     }
 
+    /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
+    fn switchable(&self) -> bool {
+        true
+    }
+
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
@@ -99,11 +104,11 @@ impl Plugin for ApiKey {
         if self.settings.expiry_notice_days == 0 {
             return Vec::new();
         }
-        vec![Job {
-            name: "api-key-expiry-notices",
-            interval: std::time::Duration::from_secs(3600),
-            run: portcullis_core::job!(expiry_notice::run),
-        }]
+        vec![Job::new(
+            "api-key-expiry-notices",
+            std::time::Duration::from_secs(3600),
+            portcullis_core::job!(expiry_notice::run),
+        )]
     }
 
     fn templates(&self) -> Vec<TemplateSource> {

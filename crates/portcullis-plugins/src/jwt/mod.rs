@@ -247,6 +247,11 @@ impl Plugin for Jwt {
         "jwt"
     }
 
+    /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
+    fn switchable(&self) -> bool {
+        true
+    }
+
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
@@ -347,10 +352,10 @@ impl Plugin for Jwt {
             .settings
             .rotation_secs
             .map_or(3600, |r| (r / 10).clamp(60, 3600));
-        vec![Job {
-            name: "jwt-keys",
-            interval: std::time::Duration::from_secs(interval as u64),
-            run: portcullis_core::job!(rotate_on_schedule),
-        }]
+        vec![Job::new(
+            "jwt-keys",
+            std::time::Duration::from_secs(interval as u64),
+            portcullis_core::job!(rotate_on_schedule),
+        )]
     }
 }

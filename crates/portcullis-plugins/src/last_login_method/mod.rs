@@ -213,6 +213,11 @@ impl Plugin for LastLoginMethod {
         "last-login-method"
     }
 
+    /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
+    fn switchable(&self) -> bool {
+        true
+    }
+
     fn schema(&self) -> Vec<Table> {
         if !self.settings.store_in_database {
             return Vec::new();

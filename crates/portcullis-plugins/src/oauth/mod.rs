@@ -326,6 +326,11 @@ impl Plugin for OAuth {
         "oauth"
     }
 
+    /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
+    fn switchable(&self) -> bool {
+        true
+    }
+
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }

@@ -159,6 +159,11 @@ impl Plugin for OidcProvider {
         "oidc-provider"
     }
 
+    /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
+    fn switchable(&self) -> bool {
+        true
+    }
+
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }

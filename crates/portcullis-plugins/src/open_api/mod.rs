@@ -39,6 +39,11 @@ impl Plugin for OpenApi {
         "open-api"
     }
 
+    /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
+    fn switchable(&self) -> bool {
+        true
+    }
+
     fn endpoints(&self) -> Vec<Endpoint> {
         vec![
             Endpoint::new(

@@ -132,6 +132,7 @@ pub fn overlay(org: &Row) -> BrandOverlay {
             .map(str::to_owned),
         primary_color: text(org, COLOR).map(str::to_owned),
         sender_name: text(org, SENDER_NAME).map(str::to_owned),
+        ..Default::default()
     }
     .sanitized()
 }

@@ -69,6 +69,11 @@ impl Plugin for Username {
         "username"
     }
 
+    /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
+    fn switchable(&self) -> bool {
+        true
+    }
+
     fn schema(&self) -> Vec<Table> {
         vec![Table::new(
             "user",

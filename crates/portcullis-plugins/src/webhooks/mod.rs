@@ -278,11 +278,11 @@ impl Plugin for Webhooks {
     }
 
     fn jobs(&self) -> Vec<Job> {
-        vec![Job {
-            name: "webhooks-deliver",
-            interval: self.settings.interval,
-            run: portcullis_core::job!(deliver::run),
-        }]
+        vec![Job::new(
+            "webhooks-deliver",
+            self.settings.interval,
+            portcullis_core::job!(deliver::run),
+        )]
     }
 
     fn records_audit(&self) -> bool {

@@ -39,12 +39,7 @@ pub struct Features {
 
 impl Features {
     pub fn of(app: &App) -> Features {
-        let has = |method: Method, path: &str| {
-            app.ctx
-                .endpoints
-                .iter()
-                .any(|e| e.method == method && e.path == path)
-        };
+        let has = |method: Method, path: &str| app.ctx.serves(&method, path);
         let config = &app.ctx.config;
         Features {
             password_reset: config.email_password_enabled
@@ -130,8 +125,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
     }
 }
 
-/// The brand a plugin gives this page (an organization's), as values to merge over the
-/// page's context; nothing is looked up when no plugin brands pages.
+/// The brand this page shows over the configured one, as values to merge over the page's
+/// context: a plugin's (an organization's) over the one an administrator stored. Nothing is
+/// looked up when no plugin brands pages.
 async fn page_brand(
     app: &App,
     visitor: &Visitor,
@@ -139,21 +135,27 @@ async fn page_brand(
     path: &str,
 ) -> Option<serde_json::Value> {
     let ctx = &app.ctx;
-    if !ctx.brands_requests() {
-        return None;
-    }
-    let mut on = portcullis_core::branding::BrandRequest::from_headers(
-        &ctx.config,
-        &visitor.headers,
-        visitor.peer,
-    );
-    on.page = Some(portcullis_core::branding::PageVisit {
-        path: path.to_owned(),
-        query: url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect(),
-    });
-    let brand = ctx.brand_for(None, &on).await?;
+    let plugins = if ctx.brands_requests() {
+        let mut on = portcullis_core::branding::BrandRequest::from_headers(
+            &ctx.config,
+            &visitor.headers,
+            visitor.peer,
+        );
+        on.page = Some(portcullis_core::branding::PageVisit {
+            path: path.to_owned(),
+            query: url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+        });
+        ctx.brand_for(None, &on).await
+    } else {
+        None
+    };
+    let brand = ctx
+        .delivery
+        .templates()
+        .stored_brand()
+        .layered(plugins.as_deref())?;
     Some(app.ui.branded(&brand))
 }
 
@@ -188,6 +190,14 @@ async fn render_page_with(
     context: serde_json::Value,
 ) -> Response {
     let mut extra = json!({"features": Features::of(app), "query": query_context(query)});
+    // Fragments of plugins an administrator switched off leave the page.
+    if let (Some(m), Some(serde_json::Value::Object(shown))) = (
+        extra.as_object_mut(),
+        app.ui
+            .without_switched_off(|plugin| app.ctx.switches.is_on(plugin)),
+    ) {
+        m.extend(shown);
+    }
     if let (Some(m), Some(serde_json::Value::Object(brand))) = (
         extra.as_object_mut(),
         page_brand(app, visitor, query, path).await,
@@ -224,6 +234,14 @@ pub(super) async fn plugin_page(
     let Some(p) = app.ui.plugin_pages().get(index) else {
         return not_found_page(&app, "");
     };
+    // A plugin switched off has no pages, as if never registered.
+    if app
+        .ui
+        .page_owner(index)
+        .is_some_and(|plugin| !app.ctx.switches.is_on(plugin))
+    {
+        return not_found_page(&app, p.path);
+    }
     let mut context = p.context.clone();
     if let Some(gate) = p.gate {
         let Some(viewer) = app

@@ -186,10 +186,10 @@ impl Plugin for Seam {
     }
 
     fn jobs(&self) -> Vec<Job> {
-        vec![Job {
-            name: "seam-tick",
-            interval: Duration::from_secs(1),
-            run: portcullis_core::job!(tick),
-        }]
+        vec![Job::new(
+            "seam-tick",
+            Duration::from_secs(1),
+            portcullis_core::job!(tick),
+        )]
     }
 }

@@ -17,8 +17,31 @@
 //! - `POST /admin/console/send-reset-link`: mails the user a password reset link, audited as
 //!   the administrator's action.
 
+mod branding;
 mod email_preview;
 mod integrations;
+mod plugins;
+
+/// The console's tables: the plugin switches and the stored brand.
+pub fn tables() -> Vec<portcullis_storage::Table> {
+    vec![plugins::table(), branding::table()]
+}
+
+/// Every instance follows what administrators stored (plugin switches, the brand) every 2
+/// seconds, and once before it listens.
+pub fn settings_job() -> portcullis_core::plugin_parts::Job {
+    portcullis_core::plugin_parts::Job::new(
+        "console-settings",
+        plugins::REFRESH,
+        portcullis_core::job!(apply_stored),
+    )
+    .on_every_instance()
+}
+
+async fn apply_stored(ctx: &AuthContext) -> Result<(), portcullis_core::plugin_parts::JobError> {
+    plugins::apply_stored(ctx).await?;
+    branding::apply_stored(ctx).await
+}
 
 use http::Method;
 use portcullis_core::audit;
@@ -100,6 +123,16 @@ pub fn fragments() -> Vec<Fragment> {
                 "admin-email-templates.html"
             ),
         ),
+        Fragment::admin_section(
+            "branding",
+            "Branding",
+            portcullis_core::template_source!("src/admin/console/templates", "admin-branding.html"),
+        ),
+        Fragment::admin_section(
+            "plugins",
+            "Plugins",
+            portcullis_core::template_source!("src/admin/console/templates", "admin-plugins.html"),
+        ),
         // While an administrator is signed in as someone: the way back.
         Fragment::new(
             "account.notices",
@@ -153,6 +186,16 @@ pub fn assets() -> Vec<Asset> {
             "admin-impersonation.js",
             "text/javascript; charset=utf-8"
         ),
+        portcullis_core::asset!(
+            "src/admin/console/assets",
+            "admin-plugins.js",
+            "text/javascript; charset=utf-8"
+        ),
+        portcullis_core::asset!(
+            "src/admin/console/assets",
+            "admin-branding.js",
+            "text/javascript; charset=utf-8"
+        ),
     ]
 }
 
@@ -180,6 +223,8 @@ pub fn endpoints() -> Vec<Endpoint> {
     let get = |path, op, h| Endpoint::new(Method::GET, path, op, h).tag("Admin console");
     let mut all = integrations::endpoints();
     all.extend(email_preview::endpoints());
+    all.extend(plugins::endpoints());
+    all.extend(branding::endpoints());
     all.extend([
         get("/admin/console/users", "consoleListUsers", portcullis_core::handler!(list_users))
             .summary(

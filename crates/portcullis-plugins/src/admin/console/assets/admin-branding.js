@@ -1,0 +1,105 @@
+// Admin console, "Branding" (admin plugin): GET /admin/console/branding (the configured and
+// stored values), POST /admin/console/branding (store), POST /admin/console/branding/reset,
+// and a preview frame that follows the form (GET /admin/console/branding/preview). Server text
+// goes through textContent.
+import { BASE_PATH, api, errorText, setBusy, showMessage } from "./api.js";
+import { fieldError, wireForm } from "./forms.js";
+import { absoluteTime } from "./devices.js";
+
+const $ = (id) => document.getElementById(id);
+const section = $("branding");
+const form = $("branding-form");
+const message = $("branding-message");
+const frame = $("branding-preview");
+const pageChoice = $("branding-preview-page");
+
+/** The form's fields by their JSON key. */
+const inputs = () => [...form.querySelectorAll("input[name]")];
+
+/** The values typed, without the empty ones (those keep the configured value). */
+function values() {
+  const out = {};
+  for (const input of inputs()) {
+    const v = input.value.trim();
+    if (v) out[input.name] = v;
+  }
+  return out;
+}
+
+function showPreview() {
+  const query = new URLSearchParams({ page: pageChoice.value, ...values() });
+  frame.src = `${BASE_PATH}/admin/console/branding/preview?${query}`;
+}
+
+let timer = null;
+function previewSoon() {
+  clearTimeout(timer);
+  timer = setTimeout(showPreview, 400);
+}
+
+/** Shows the stored values in the form and the configured ones under each field. */
+function show(data) {
+  for (const input of inputs()) {
+    input.value = (data.stored && data.stored[input.name]) || "";
+    const hint = $(`${input.id}-hint`);
+    const configured = data.configured[input.name];
+    if (hint) {
+      hint.dataset.base = hint.dataset.base || hint.textContent;
+      hint.textContent = `${hint.dataset.base} Configured: ${configured ? configured : "not set"}.`;
+    }
+  }
+  $("branding-state").textContent = data.stored
+    ? `Stored branding is in use since ${absoluteTime(data.updatedAt)}.`
+    : "The configured branding is in use.";
+  showPreview();
+}
+
+/** A refusal naming a field ("logoUrl must be …") is shown at that field. */
+function showError(error) {
+  const field = /^(\w+) must be/.exec(error.message || "");
+  const input = field && form.querySelector(`input[name="${field[1]}"]`);
+  if (input) {
+    fieldError(input, `This ${error.message.slice(field[1].length + 1)}.`);
+    input.focus();
+  } else {
+    showMessage(message, errorText(error));
+  }
+}
+
+async function load() {
+  const { data, error } = await api("/admin/console/branding");
+  if (error) {
+    showMessage(message, errorText(error));
+    return;
+  }
+  show(data);
+}
+
+if (section && form) {
+  wireForm(form, message);
+  form.addEventListener("input", previewSoon);
+  pageChoice.addEventListener("change", showPreview);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    setBusy(form, true);
+    const { data, error } = await api("/admin/console/branding", { method: "POST", body: values() });
+    setBusy(form, false);
+    if (error) {
+      showError(error);
+      return;
+    }
+    show(data);
+    showMessage(message, "Saved. Every page and e-mail shows this branding, on every instance within a few seconds.", "success");
+  });
+  $("branding-reset").addEventListener("click", async () => {
+    if (!window.confirm("Reset the branding to the configured values? What was stored here is deleted.")) return;
+    const { data, error } = await api("/admin/console/branding/reset", { method: "POST" });
+    if (error) {
+      showMessage(message, errorText(error));
+      return;
+    }
+    show(data);
+    showMessage(message, "The configured branding is back in use.", "success");
+  });
+  load();
+}
