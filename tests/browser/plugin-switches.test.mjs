@@ -135,9 +135,9 @@ test("a brand saved on one instance shows on the other within 5 s, and resets", 
   await section.getByLabel("Name", { exact: true }).fill(name);
   await section.getByLabel("Primary colour").fill("#0f766e");
   const preview = page.frameLocator("#branding-preview");
-  await preview.getByText(name).first().waitFor();
+  await preview.getByText(name).filter({ visible: true }).first().waitFor();
   await section.getByLabel("Show").selectOption("email");
-  await preview.getByText(name).first().waitFor();
+  await preview.getByText(name).filter({ visible: true }).first().waitFor();
   assert.equal((await (await fetch(`${SECOND}/sign-in`)).text()).includes(name), false, "nothing saved yet");
 
   // A value that breaks its rule is shown at its field.

@@ -35,10 +35,11 @@ pub const TABLE: &str = "consoleBrand";
 /// The one row's id: the server's brand.
 const SERVER: &str = "server";
 
-/// What a preview may load: this server's own files (as the page itself would) and a logo
-/// from anywhere a logo may be, framed by this origin only. The console frames it sandboxed,
-/// so its scripts do not run there.
-const PREVIEW_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; font-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+/// What a page's preview may load: this server's own files (as the page itself would) and a
+/// logo from anywhere a logo may be, framed by this origin only. The console frames it
+/// sandboxed, so its scripts do not run there. An e-mail's preview has the Email templates
+/// section's policy (inline styles, as e-mail needs them, and nothing else).
+const PAGE_PREVIEW_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; font-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
 
 /// The preview's query: the page, then each value being edited (as in `FIELDS`).
 const PREVIEW_QUERY: &[(&str, &str)] = &[
@@ -423,14 +424,15 @@ async fn preview(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
     may(ctx, req).await?;
     let candidate = overlay_from(|k| req.query_param(k).map(str::to_owned))?;
     let stored = ctx.delivery.templates().stored_brand();
-    let html = if page == "email" {
+    let (html, policy) = if page == "email" {
         let vars = json!({
             "to": "sam@example.com",
             "url": portcullis_core::links::page_url(ctx, "/verify-email?token=sample"),
             "user": {"name": "Sam Sample", "email": "sam@example.com"},
             "expires_in_minutes": 60,
         });
-        ctx.delivery
+        let html = ctx
+            .delivery
             .templates()
             .render_email_branded(EmailTemplate::Verification, vars, Some(&candidate))
             .map_err(|e| {
@@ -439,8 +441,8 @@ async fn preview(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
                     portcullis_core::error::codes::VALIDATION_ERROR,
                     format!("the verification e-mail does not render: {e}"),
                 )
-            })?
-            .html
+            })?;
+        (html.html, super::email_preview::PREVIEW_CSP)
     } else {
         let brand = stored.layered(Some(&candidate)).unwrap_or(candidate);
         let mut globals = ctx.config.brand.globals(&ctx.config.base_url);
@@ -461,13 +463,15 @@ async fn preview(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
             "query": {},
             "preview": true,
         });
-        ctx.renderer
+        let html = ctx
+            .renderer
             .as_ref()
             .and_then(|r| r.render("sign-in.html", context))
-            .ok_or_else(ApiError::internal)?
+            .ok_or_else(ApiError::internal)?;
+        (html, PAGE_PREVIEW_CSP)
     };
     Ok(AuthResponse::html(html)
-        .header("content-security-policy", PREVIEW_CSP)
+        .header("content-security-policy", policy)
         .header("x-frame-options", "SAMEORIGIN")
         .no_store())
 }

@@ -15,7 +15,7 @@ use super::bad_query;
 use super::integrations::may_read;
 
 /// What a framed preview may do: show the e-mail's own styles and images, nothing more.
-const PREVIEW_CSP: &str = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+pub(super) const PREVIEW_CSP: &str = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![

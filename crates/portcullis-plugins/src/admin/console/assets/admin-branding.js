@@ -45,7 +45,8 @@ function show(data) {
     const configured = data.configured[input.name];
     if (hint) {
       hint.dataset.base = hint.dataset.base || hint.textContent;
-      hint.textContent = `${hint.dataset.base} Configured: ${configured ? configured : "not set"}.`;
+      const shown = configured || "not set";
+      hint.textContent = `${hint.dataset.base} Configured: ${shown}${/[.!?]$/.test(shown) ? "" : "."}`;
     }
   }
   $("branding-state").textContent = data.stored
