@@ -16,9 +16,9 @@
 
 mod common;
 
+use portcullis_storage::Where;
 use portcullis_testkit::Suite;
 use portcullis_testkit::prelude::*;
-use portcullis_storage::Where;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "console-password-1";
@@ -730,7 +730,10 @@ async fn plugins_switch_off_and_on(backend: Backend) {
     let res = admin.get("/api/auth/admin/plugins").await;
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(res.header("cache-control"), Some("no-store"));
-    let plugins = res.json()["plugins"].as_array().cloned().unwrap_or_default();
+    let plugins = res.json()["plugins"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let of = |id: &str| plugins.iter().find(|p| p["id"] == id).cloned();
     let magic = of("magic-link").expect("magic-link is registered");
     assert_eq!(magic["enabled"], true);
@@ -753,37 +756,64 @@ async fn plugins_switch_off_and_on(backend: Backend) {
         "You are not allowed to see or switch plugins",
     );
     let res = user
-        .post("/api/auth/admin/plugins", json!({"id": "magic-link", "enabled": false}))
+        .post(
+            "/api/auth/admin/plugins",
+            json!({"id": "magic-link", "enabled": false}),
+        )
         .await;
     assert_eq!(res.status, 403, "{}", res.describe());
     let res = srv
-        .post("/admin/plugins", json!({"id": "magic-link", "enabled": false}))
+        .post(
+            "/admin/plugins",
+            json!({"id": "magic-link", "enabled": false}),
+        )
         .await;
     assert_eq!(res.status, 401, "{}", res.describe());
 
     // What cannot be switched, and what is not there.
     let res = admin
-        .post("/api/auth/admin/plugins", json!({"id": "admin", "enabled": false}))
+        .post(
+            "/api/auth/admin/plugins",
+            json!({"id": "admin", "enabled": false}),
+        )
         .await;
     assert_eq!(res.status, 400, "{}", res.describe());
     assert_eq!(res.json()["code"], "PLUGIN_CANNOT_BE_SWITCHED");
     let res = admin
-        .post("/api/auth/admin/plugins", json!({"id": "no-such", "enabled": false}))
+        .post(
+            "/api/auth/admin/plugins",
+            json!({"id": "no-such", "enabled": false}),
+        )
         .await;
-    assert_error(&res, 404, "PLUGIN_NOT_FOUND", "No plugin with this id is registered");
+    assert_error(
+        &res,
+        404,
+        "PLUGIN_NOT_FOUND",
+        "No plugin with this id is registered",
+    );
     let res = admin
         .post("/api/auth/admin/plugins", json!({"id": "magic-link"}))
         .await;
     assert_eq!(res.status, 400, "enabled is required: {}", res.describe());
     let res = admin
-        .post("/api/auth/admin/plugins", json!({"id": "magic-link", "enabled": "no"}))
+        .post(
+            "/api/auth/admin/plugins",
+            json!({"id": "magic-link", "enabled": "no"}),
+        )
         .await;
     assert_eq!(res.status, 400, "enabled is a boolean: {}", res.describe());
-    assert_eq!(magic_link_seen(&srv).await, (200, 200, true, true), "still on");
+    assert_eq!(
+        magic_link_seen(&srv).await,
+        (200, 200, true, true),
+        "still on"
+    );
 
     // Off: as if never enabled.
     let res = admin
-        .post("/api/auth/admin/plugins", json!({"id": "magic-link", "enabled": false}))
+        .post(
+            "/api/auth/admin/plugins",
+            json!({"id": "magic-link", "enabled": false}),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let off = res.json();
@@ -793,7 +823,10 @@ async fn plugins_switch_off_and_on(backend: Backend) {
     assert_iso_date(&off["updatedAt"]);
     assert_eq!(magic_link_seen(&srv).await, (404, 404, false, false), "off");
     let res = admin.get("/api/auth/admin/plugins").await;
-    let listed = res.json()["plugins"].as_array().cloned().unwrap_or_default();
+    let listed = res.json()["plugins"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let magic = listed.iter().find(|p| p["id"] == "magic-link").cloned();
     assert_eq!(magic.map(|m| m["enabled"].clone()), Some(json!(false)));
     // Everything else still answers.
@@ -822,12 +855,19 @@ async fn plugins_switch_off_and_on(backend: Backend) {
         .expect("update the stored switch");
     // (The server's own loop may get there first: either way, by this call it has.)
     portcullis_server::jobs::run_every_instance_jobs(&srv.app.ctx).await;
-    assert_eq!(magic_link_seen(&srv).await, (200, 200, true, true), "on again");
+    assert_eq!(
+        magic_link_seen(&srv).await,
+        (200, 200, true, true),
+        "on again"
+    );
 
     // And through the endpoint, off then on.
     for enabled in [false, true] {
         let res = admin
-            .post("/api/auth/admin/plugins", json!({"id": "magic-link", "enabled": enabled}))
+            .post(
+                "/api/auth/admin/plugins",
+                json!({"id": "magic-link", "enabled": enabled}),
+            )
             .await;
         assert_eq!(res.status, 200, "{}", res.describe());
     }
@@ -855,21 +895,34 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
         "You are not allowed to change the server's branding",
     );
     let res = user
-        .send(Request::get("/api/auth/admin/console/branding/preview?name=Evil"))
+        .send(Request::get(
+            "/api/auth/admin/console/branding/preview?name=Evil",
+        ))
         .await;
     assert_eq!(res.status, 403);
 
     // Values that break their rules, each named.
     for (body, starts) in [
-        (json!({"logoUrl": "http://insecure.test/logo.png"}), "logoUrl must be"),
+        (
+            json!({"logoUrl": "http://insecure.test/logo.png"}),
+            "logoUrl must be",
+        ),
         (json!({"primaryColor": "red"}), "primaryColor must be"),
         (json!({"supportEmail": "nobody"}), "supportEmail must be"),
-        (json!({"termsUrl": "javascript:alert(1)"}), "termsUrl must be"),
+        (
+            json!({"termsUrl": "javascript:alert(1)"}),
+            "termsUrl must be",
+        ),
         (json!({"favicon": "/x.ico"}), "favicon is not a brand value"),
     ] {
-        let res = admin.post("/api/auth/admin/console/branding", body.clone()).await;
+        let res = admin
+            .post("/api/auth/admin/console/branding", body.clone())
+            .await;
         assert_eq!(res.status, 400, "{body}: {}", res.describe());
-        let message = res.json()["message"].as_str().unwrap_or_default().to_owned();
+        let message = res.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         assert!(message.starts_with(starts), "{body}: {message}");
     }
     let res = admin
@@ -882,7 +935,11 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
         .get("/api/auth/admin/console/branding/preview?page=sign-in&name=Preview%20Co&primaryColor=%230f766e")
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
-    assert!(res.header("content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'self'") && c.contains("default-src 'none'")));
+    assert!(
+        res.header("content-security-policy").is_some_and(
+            |c| c.contains("frame-ancestors 'self'") && c.contains("default-src 'none'")
+        )
+    );
     assert_eq!(res.header("x-frame-options"), Some("SAMEORIGIN"));
     let page = res.text();
     assert!(page.contains("Preview Co"), "{page}");
@@ -916,7 +973,10 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
     assert_eq!(state["stored"]["tagline"], Value::Null);
     assert_eq!(state["updatedBy"], admin_id.as_str());
     let sign_in = srv.send(Request::get("/sign-in")).await.text();
-    assert!(sign_in.contains("Acme Console"), "the page shows the stored name");
+    assert!(
+        sign_in.contains("Acme Console"),
+        "the page shows the stored name"
+    );
     assert!(sign_in.contains("brand-0f766e.css"));
     let res = srv
         .post(
@@ -930,7 +990,10 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
         .last_message("uma@example.com", "password-reset")
         .await
         .expect("a reset e-mail");
-    assert!(mail.html.contains("Acme Console"), "the e-mail shows the stored name");
+    assert!(
+        mail.html.contains("Acme Console"),
+        "the e-mail shows the stored name"
+    );
     assert!(mail.html.contains("help@acme.test"));
     assert_eq!(mail.from_name.as_deref(), Some("Acme Help"));
 
@@ -938,7 +1001,9 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
     let mut set = portcullis_storage::Row::new();
     set.insert(
         "value".into(),
-        json!({"key": "server", "name": "Other Instance Co"}).to_string().into(),
+        json!({"key": "server", "name": "Other Instance Co"})
+            .to_string()
+            .into(),
     );
     srv.adapter()
         .update("consoleBrand", &[Where::eq("id", "server")], set)
@@ -958,8 +1023,14 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
     assert!(sign_in.contains(APP_NAME) && !sign_in.contains("Other Instance Co"));
     for action in ["admin.update_branding", "admin.reset_branding"] {
         let res = admin
-            .get(&format!("/api/auth/audit/list?userId={admin_id}&action={action}"))
+            .get(&format!(
+                "/api/auth/audit/list?userId={admin_id}&action={action}"
+            ))
             .await;
-        assert_eq!(res.json()["events"].as_array().map(Vec::len), Some(1), "{action}");
+        assert_eq!(
+            res.json()["events"].as_array().map(Vec::len),
+            Some(1),
+            "{action}"
+        );
     }
 }

@@ -317,13 +317,8 @@ pub fn spawn(ctx: Arc<AuthContext>) -> Jobs {
         .enumerate()
         .flat_map(|(i, p)| p.jobs().into_iter().map(move |job| (i, job)))
         .map(|(plugin, job)| {
-            let task = spawn_plugin_job(
-                ctx.clone(),
-                plugin,
-                job,
-                instance.clone(),
-                stop.subscribe(),
-            );
+            let task =
+                spawn_plugin_job(ctx.clone(), plugin, job, instance.clone(), stop.subscribe());
             (job.name, task)
         })
         .collect();

@@ -14,9 +14,7 @@
 
 use http::Method;
 use portcullis_core::audit;
-use portcullis_core::branding::{
-    BrandOverlay, is_hex_color, is_logo_url, is_sender_name,
-};
+use portcullis_core::branding::{BrandOverlay, is_hex_color, is_logo_url, is_sender_name};
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint, ResponseBody};
 use portcullis_core::openapi::schema;
 use portcullis_core::plugin_parts::JobError;
@@ -27,8 +25,8 @@ use portcullis_delivery::brand::{is_email_address, is_link, is_plain_text};
 use portcullis_storage::{Field, FieldType, Query, Row, Table, Value as Cell, Where};
 use serde_json::{Map, Value, json};
 
-use super::super::endpoints::{event, operator};
 use super::super::YOU_ARE_NOT_ALLOWED_TO_UPDATE_BRANDING;
+use super::super::endpoints::{event, operator};
 use super::bad_query;
 
 pub const TABLE: &str = "consoleBrand";
@@ -148,7 +146,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     let body = BodySpec::object(
         FIELDS
             .iter()
-            .map(|(key, var, _)| FieldSpec::opt(*key, Ty::NullableString, *var))
+            .map(|(key, var, _)| FieldSpec::opt(key, Ty::NullableString, var))
             .collect(),
     );
     vec![
@@ -270,7 +268,7 @@ fn overlay_from(given: impl Fn(&str) -> Option<String>) -> Result<BrandOverlay, 
         ..Default::default()
     };
     for (key, _, rule) in FIELDS {
-        let Some(v) = given(*key)
+        let Some(v) = given(key)
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
         else {
@@ -453,7 +451,12 @@ async fn preview(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
             .primary_color
             .as_deref()
             .filter(|c| is_hex_color(c))
-            .map(|c| format!("/assets/brand-{}.css", c.trim_start_matches('#').to_ascii_lowercase()));
+            .map(|c| {
+                format!(
+                    "/assets/brand-{}.css",
+                    c.trim_start_matches('#').to_ascii_lowercase()
+                )
+            });
         let context = json!({
             "page_title": "Sign in",
             "request_path": "/sign-in",

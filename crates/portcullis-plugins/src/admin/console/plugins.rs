@@ -22,7 +22,9 @@ use portcullis_storage::{Field, FieldType, Query, Row, StorageError, Store, Tabl
 use serde_json::json;
 
 use super::super::endpoints::{event, operator};
-use super::super::{PLUGIN_CANNOT_BE_SWITCHED, PLUGIN_NOT_FOUND, YOU_ARE_NOT_ALLOWED_TO_SWITCH_PLUGINS};
+use super::super::{
+    PLUGIN_CANNOT_BE_SWITCHED, PLUGIN_NOT_FOUND, YOU_ARE_NOT_ALLOWED_TO_SWITCH_PLUGINS,
+};
 
 /// One row per plugin an administrator has switched: its id is the plugin's.
 pub const TABLE: &str = "pluginSwitch";
@@ -135,7 +137,14 @@ async fn may(
     req: &AuthRequest,
     action: &str,
 ) -> Result<portcullis_core::session::SessionWithUser, ApiError> {
-    operator(ctx, req, "plugin", action, YOU_ARE_NOT_ALLOWED_TO_SWITCH_PLUGINS).await
+    operator(
+        ctx,
+        req,
+        "plugin",
+        action,
+        YOU_ARE_NOT_ALLOWED_TO_SWITCH_PLUGINS,
+    )
+    .await
 }
 
 async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
