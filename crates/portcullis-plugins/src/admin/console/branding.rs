@@ -380,15 +380,7 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     set.insert("updatedAt".into(), ctx.now().into());
     set.insert("updatedBy".into(), me.user_id().into());
     let tx = ctx.begin().await?;
-    let key = [Where::eq("id", SERVER)];
-    let row = match tx.store().update(TABLE, &key, set.clone()).await? {
-        Some(row) => row,
-        None => {
-            let mut row = set;
-            row.insert("id".into(), SERVER.into());
-            tx.store().create(TABLE, row).await?
-        }
-    };
+    let row = super::put_row(tx.store(), TABLE, SERVER, set).await?;
     let changed: Vec<Value> = FIELDS
         .iter()
         .filter(|(k, _, _)| value_of(&overlay, k).is_some())

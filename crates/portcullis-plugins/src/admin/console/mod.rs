@@ -38,6 +38,27 @@ pub fn settings_job() -> portcullis_core::plugin_parts::Job {
     .on_every_instance()
 }
 
+/// Writes row `id` of a console table (one row per stored setting): updated where it exists,
+/// else created.
+async fn put_row(
+    store: &dyn portcullis_storage::Store,
+    table: &str,
+    id: &str,
+    set: Row,
+) -> Result<Row, ApiError> {
+    match store
+        .update(table, &[Where::eq("id", id)], set.clone())
+        .await?
+    {
+        Some(row) => Ok(row),
+        None => {
+            let mut row = set;
+            row.insert("id".into(), id.into());
+            Ok(store.create(table, row).await?)
+        }
+    }
+}
+
 async fn apply_stored(ctx: &AuthContext) -> Result<(), portcullis_core::plugin_parts::JobError> {
     plugins::apply_stored(ctx).await?;
     branding::apply_stored(ctx).await

@@ -18,7 +18,7 @@ use portcullis_core::openapi::schema;
 use portcullis_core::plugin_parts::JobError;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext, Plugin};
-use portcullis_storage::{Field, FieldType, Query, Row, StorageError, Store, Table, Value, Where};
+use portcullis_storage::{Field, FieldType, Query, Row, StorageError, Store, Table, Value};
 use serde_json::json;
 
 use super::super::endpoints::{event, operator};
@@ -173,15 +173,7 @@ async fn switch(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     set.insert("updatedAt".into(), ctx.now().into());
     set.insert("updatedBy".into(), me.user_id().into());
     let tx = ctx.begin().await?;
-    let key = [Where::eq("id", id)];
-    let row = match tx.store().update(TABLE, &key, set.clone()).await? {
-        Some(row) => row,
-        None => {
-            let mut row = set;
-            row.insert("id".into(), id.into());
-            tx.store().create(TABLE, row).await?
-        }
-    };
+    let row = super::put_row(tx.store(), TABLE, id, set).await?;
     let e = event(req, &me, "admin.switch_plugin", me.user_id())
         .detail("plugin", id)
         .detail("enabled", enabled);
