@@ -184,15 +184,22 @@ impl AuthContext {
         F: FnOnce(Arc<AuthContext>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), ApiError>> + Send + 'static,
     {
-        // The work sends its e-mails with the brand of the request that queued it.
+        // The work sends its e-mails with the brand and language of the request that queued it.
         let brand = portcullis_delivery::current_brand();
+        let language = portcullis_delivery::current_language();
         let job = Job {
             queued_at: tokio::time::Instant::now(),
             kind,
             about,
-            work: Box::new(move |ctx| match brand {
-                Some(b) => portcullis_delivery::with_brand(Some(b), work(ctx)).boxed(),
-                None => work(ctx).boxed(),
+            work: Box::new(move |ctx| {
+                let work = match brand {
+                    Some(b) => portcullis_delivery::with_brand(Some(b), work(ctx)).boxed(),
+                    None => work(ctx).boxed(),
+                };
+                match language {
+                    Some(l) => portcullis_delivery::with_language(l, work).boxed(),
+                    None => work,
+                }
             }),
         };
         self.deferred.push(self, job);

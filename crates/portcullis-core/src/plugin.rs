@@ -197,6 +197,13 @@ pub trait Plugin: Send + Sync {
         Vec::new()
     }
 
+    /// The plugin's message catalog: one Fluent file per shipped language, beside its code
+    /// (`messages/en.ftl`, `messages/fr.ftl`), for its pages, scripts and e-mails (`t()`). An
+    /// id another catalog defines stops start-up.
+    fn messages(&self) -> Vec<portcullis_delivery::Messages> {
+        Vec::new()
+    }
+
     /// The emails and text messages this plugin sends; start-up fails, naming the file, if one
     /// has no template.
     fn sends(&self) -> Vec<crate::plugin_parts::Sends> {

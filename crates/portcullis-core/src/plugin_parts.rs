@@ -2,6 +2,9 @@
 //! and the messages it sends. The engine only carries these; the delivery crate and the server
 //! consume them at start-up, so core stays free of templates.
 
+/// A plugin's message catalog file (`Plugin::messages`).
+pub use portcullis_delivery::Messages;
+
 use portcullis_delivery::EmailTemplate;
 
 /// A template file a plugin brings: its file name and its source (usually `include_str!`).

@@ -95,6 +95,9 @@ pub struct DeliveryConfig {
     /// `sms-<name>.txt`. Set by the server from `Plugin::templates`; overridable from
     /// `templates_dir` like the built-in ones.
     pub plugin_templates: Vec<(&'static str, &'static str)>,
+    /// Every message catalog (core's and the plugins'), with the language `APP_LANGUAGE`
+    /// forces; set by the server. The core e-mails' own catalog until then.
+    pub catalogs: std::sync::Arc<crate::Catalogs>,
 }
 
 impl DeliveryConfig {
@@ -112,6 +115,7 @@ impl DeliveryConfig {
             timeout: Duration::from_secs(10),
             globals: serde_json::json!({}),
             plugin_templates: Vec::new(),
+            catalogs: crate::templates::email_catalogs(None),
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod brand;
 pub mod config;
 pub mod http_api;
+pub mod i18n;
 pub mod outbox;
 pub mod queue;
 pub mod smtp;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use brand::{BrandOverlay, StoredBrand, current_brand, with_brand};
 pub use config::{DeliveryConfig, MailBackend, SmsBackend};
 pub use http_api::{ResendMailer, SendGridMailer, TwilioSms, WebhookSms};
+pub use i18n::{Catalogs, Messages, current_language, with_language};
 pub use outbox::{Outbox, OutboxMessage};
 pub use queue::{Delivery, DeliveryStats, Outcome};
 pub use smtp::{SmtpMailer, SmtpSettings};

@@ -239,6 +239,7 @@ impl Delivery {
                 cfg.templates_dir.clone(),
                 cfg.globals.clone(),
                 &cfg.plugin_templates,
+                cfg.catalogs.clone(),
             ),
             counters: counters.clone(),
             tracker: Tracker::new(),

@@ -134,6 +134,27 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("email-contact-support.txt"),
 ];
 
+/// The core e-mails' message catalog, one file per shipped language.
+pub const EMAIL_MESSAGES: &[(&str, crate::Messages)] = &[
+    (
+        "core e-mails",
+        crate::Messages::new("en", include_str!("../templates/messages/en.ftl")),
+    ),
+    (
+        "core e-mails",
+        crate::Messages::new("fr", include_str!("../templates/messages/fr.ftl")),
+    ),
+];
+
+/// The core e-mails' catalog alone, with `forced` as `APP_LANGUAGE`: what delivery uses
+/// until the server gives it every catalog.
+pub fn email_catalogs(forced: Option<&'static str>) -> Arc<crate::Catalogs> {
+    match crate::Catalogs::new(EMAIL_MESSAGES, forced) {
+        Ok(c) => Arc::new(c),
+        Err(e) => unreachable!("the core e-mail catalog is checked by its tests: {e}"),
+    }
+}
+
 /// Used when the configuration gives no `brand.name` or a colour that is not one.
 const DEFAULT_BRAND_NAME: &str = "Portcullis";
 
@@ -145,6 +166,7 @@ pub struct Templates {
     sources: Arc<Vec<(&'static str, &'static str)>>,
     /// The brand an administrator stored, under any other overlay (`StoredBrand`).
     stored: crate::brand::StoredBrand,
+    catalogs: Arc<crate::Catalogs>,
 }
 
 /// Checks the templates plugins bring: plain `email-<name>.html`, `email-<name>.txt` or
@@ -233,31 +255,34 @@ fn is_color(c: &str) -> bool {
     }
 }
 
-/// "1 minute", "15 minutes", "1 hour", "24 hours", "2 days"; whole units only.
-fn duration_words(minutes: u64) -> String {
+/// "1 minute", "15 minutes", "1 hour", "24 hours", "2 days" (in `language`); whole units only.
+fn duration_words(catalogs: &crate::Catalogs, language: &str, minutes: u64) -> String {
     let (n, unit) = if minutes >= 2 * 1440 && minutes.is_multiple_of(1440) {
-        (minutes / 1440, "day")
+        (minutes / 1440, "duration-days")
     } else if minutes >= 60 && minutes.is_multiple_of(60) {
-        (minutes / 60, "hour")
+        (minutes / 60, "duration-hours")
     } else {
-        (minutes, "minute")
+        (minutes, "duration-minutes")
     };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("n", n);
+    catalogs.text(language, unit, Some(&args))
 }
 
 impl Templates {
     /// The embedded core templates, each overridable from `dir`.
     pub fn new(dir: Option<PathBuf>, globals: Value) -> Self {
-        Templates::with_plugin_templates(dir, globals, &[])
+        Templates::with_plugin_templates(dir, globals, &[], email_catalogs(None))
     }
 
     /// The core templates and those plugins bring (`(file name, source)`; see
     /// [`check_plugin_templates`]), each overridable from `dir` by file name. A name already
-    /// known keeps its first source.
+    /// known keeps its first source. Messages come from `catalogs` (`t()`).
     pub fn with_plugin_templates(
         dir: Option<PathBuf>,
         globals: Value,
         plugin: &[(&'static str, &'static str)],
+        catalogs: Arc<crate::Catalogs>,
     ) -> Self {
         let mut sources = EMBEDDED.to_vec();
         for t in plugin {
@@ -274,12 +299,14 @@ impl Templates {
         env.set_lstrip_blocks(true);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.set_formatter(formatter);
+        catalogs.install(&mut env);
         Templates {
             env,
             globals,
             dir,
             sources,
             stored: Default::default(),
+            catalogs,
         }
     }
 
@@ -357,11 +384,19 @@ impl Templates {
                     }
                 }
             }
+            let language = self.catalogs.current();
             if let Some(minutes) = m.get("expires_in_minutes").and_then(Value::as_u64) {
-                m.insert("expires_in".into(), duration_words(minutes).into());
+                let words = duration_words(&self.catalogs, language, minutes);
+                m.insert("expires_in".into(), words.into());
             }
+            m.insert("lang".into(), language.into());
         }
         merged
+    }
+
+    /// Every message catalog, and the language policy (`APP_LANGUAGE`).
+    pub fn catalogs(&self) -> &Arc<crate::Catalogs> {
+        &self.catalogs
     }
 
     /// The brand an administrator stored for every message (`None`: the configuration's).
@@ -675,13 +710,67 @@ mod tests {
     }
 
     #[test]
+    fn core_emails_say_their_words_in_every_language() {
+        use crate::i18n::{self, LANGUAGES};
+        let files: Vec<_> = EMAIL_MESSAGES.iter().map(|(_, m)| *m).collect();
+        let mut problems = i18n::mismatches(&files);
+        let c = email_catalogs(None);
+        for (file, source) in EMBEDDED {
+            for id in i18n::ids_used(source) {
+                for language in LANGUAGES {
+                    if !c.defines(language, &id) {
+                        problems.push(format!("{file}: t({id:?}) is not defined in {language}"));
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[tokio::test]
+    async fn emails_are_written_in_the_language_of_the_request() {
+        let t = Templates::new(None, brand());
+        let vars = || {
+            json!({"user": {"name": "Bob"}, "url": "https://auth.acme.test/r?token=abc",
+                "expires_in_minutes": 60, "to": "bob@example.com"})
+        };
+        let en = t
+            .render_email(EmailTemplate::PasswordReset, vars())
+            .unwrap();
+        let fr = crate::with_language("fr", async {
+            t.render_email(EmailTemplate::PasswordReset, vars())
+        })
+        .await
+        .unwrap();
+        assert!(en.html.contains("<html lang=\"en\""), "{}", en.html);
+        assert!(fr.html.contains("<html lang=\"fr\""), "{}", fr.html);
+        assert_ne!(en.subject, fr.subject);
+        assert!(fr.text.contains("1 heure"), "{}", fr.text);
+        assert!(en.text.contains("1 hour"), "{}", en.text);
+        // APP_LANGUAGE: French with no request to ask.
+        let forced =
+            Templates::with_plugin_templates(None, brand(), &[], email_catalogs(Some("fr")));
+        let r = forced
+            .render_email(EmailTemplate::PasswordReset, vars())
+            .unwrap();
+        assert_eq!(r.subject, fr.subject);
+    }
+
+    #[test]
     fn durations_read_naturally() {
-        assert_eq!(duration_words(1), "1 minute");
-        assert_eq!(duration_words(15), "15 minutes");
-        assert_eq!(duration_words(60), "1 hour");
-        assert_eq!(duration_words(90), "90 minutes");
-        assert_eq!(duration_words(1440), "24 hours");
-        assert_eq!(duration_words(4320), "3 days");
+        let c = email_catalogs(None);
+        let words = |language, minutes| duration_words(&c, language, minutes);
+        assert_eq!(words("en", 1), "1 minute");
+        assert_eq!(words("en", 15), "15 minutes");
+        assert_eq!(words("en", 60), "1 hour");
+        assert_eq!(words("en", 90), "90 minutes");
+        assert_eq!(words("en", 1440), "24 hours");
+        assert_eq!(words("en", 4320), "3 days");
+        assert_eq!(words("fr", 1), "1 minute");
+        assert_eq!(words("fr", 15), "15 minutes");
+        assert_eq!(words("fr", 60), "1 heure");
+        assert_eq!(words("fr", 1440), "24 heures");
+        assert_eq!(words("fr", 4320), "3 jours");
     }
 
     #[test]
@@ -816,7 +905,7 @@ mod tests {
         ];
         check_plugin_templates(PLUGIN).unwrap();
         let ping = EmailTemplate::named("ping");
-        let t = Templates::with_plugin_templates(None, brand(), PLUGIN);
+        let t = Templates::with_plugin_templates(None, brand(), PLUGIN, email_catalogs(None));
         t.check_email(ping).unwrap();
         t.check_sms("ping").unwrap();
         assert_eq!(
@@ -836,7 +925,12 @@ mod tests {
 
         let dir = temp_dir("plugin");
         std::fs::write(dir.join("sms-ping.txt"), "Overridden {{ code }}").unwrap();
-        let t = Templates::with_plugin_templates(Some(dir.clone()), brand(), PLUGIN);
+        let t = Templates::with_plugin_templates(
+            Some(dir.clone()),
+            brand(),
+            PLUGIN,
+            email_catalogs(None),
+        );
         assert_eq!(
             t.render_sms("ping", json!({"code": "42"})).unwrap(),
             "Overridden 42"

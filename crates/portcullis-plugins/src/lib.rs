@@ -117,4 +117,6 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
 }
 
 #[cfg(test)]
+mod messages_tests;
+#[cfg(test)]
 mod tests;

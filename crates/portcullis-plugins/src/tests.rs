@@ -37,8 +37,9 @@ fn templates() -> (Templates, Vec<Sends>) {
         },
         "base_url": "https://auth.acme.test",
     });
+    let catalogs = std::sync::Arc::new(crate::messages_tests::catalogs(&plugins));
     (
-        Templates::with_plugin_templates(None, globals, &sources),
+        Templates::with_plugin_templates(None, globals, &sources, catalogs),
         sends,
     )
 }
@@ -91,7 +92,7 @@ fn plugin_emails_render() {
             .unwrap();
         assert!(!escaped.html.contains("<script>") && escaped.html.contains("&lt;script&gt;"));
         // No brand, no user, no expiry: still renders.
-        let bare = Templates::with_plugin_templates(None, json!({}), &[]);
+        let bare = Templates::new(None, json!({}));
         assert!(
             bare.render_email(kind, json!({})).is_err(),
             "not without the plugin"

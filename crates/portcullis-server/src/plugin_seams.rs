@@ -17,6 +17,7 @@ pub fn start_delivery(
     plugins: &[Arc<dyn Plugin>],
 ) -> Result<Arc<Delivery>, StartError> {
     let mut cfg = config.delivery.clone();
+    cfg.catalogs = crate::ui::catalogs(config, plugins)?;
     for p in plugins {
         let templates = p.templates();
         let pairs: Vec<_> = templates.iter().map(|t| (t.file, t.source)).collect();

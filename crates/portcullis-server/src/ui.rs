@@ -74,6 +74,57 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The hosted pages' and their scripts' message catalog, one file per shipped language.
+pub const MESSAGES: &[(&str, portcullis_delivery::Messages)] = &[
+    (
+        "core pages",
+        portcullis_delivery::Messages::new("en", include_str!("../ui/messages/en.ftl")),
+    ),
+    (
+        "core pages",
+        portcullis_delivery::Messages::new("fr", include_str!("../ui/messages/fr.ftl")),
+    ),
+    (
+        "core scripts",
+        portcullis_delivery::Messages::new("en", include_str!("../ui/messages/scripts-en.ftl")),
+    ),
+    (
+        "core scripts",
+        portcullis_delivery::Messages::new("fr", include_str!("../ui/messages/scripts-fr.ftl")),
+    ),
+    (
+        "core errors",
+        portcullis_delivery::Messages::new("en", include_str!("../ui/messages/errors-en.ftl")),
+    ),
+    (
+        "core errors",
+        portcullis_delivery::Messages::new("fr", include_str!("../ui/messages/errors-fr.ftl")),
+    ),
+];
+
+/// Every message catalog: the core e-mails', the core pages', then each plugin's, with the
+/// language `APP_LANGUAGE` forces. A catalog that does not fit stops start-up, named.
+pub fn catalogs(
+    config: &Config,
+    plugins: &[Arc<dyn Plugin>],
+) -> Result<Arc<portcullis_delivery::Catalogs>, StartError> {
+    let mut sources: Vec<(&'static str, portcullis_delivery::Messages)> =
+        portcullis_delivery::templates::EMAIL_MESSAGES.to_vec();
+    sources.extend_from_slice(MESSAGES);
+    for p in plugins {
+        sources.extend(p.messages().into_iter().map(|m| (p.id(), m)));
+    }
+    portcullis_delivery::Catalogs::new(&sources, config.brand.language)
+        .map(Arc::new)
+        .map_err(|e| match plugins.iter().find(|p| p.id() == e.origin) {
+            Some(p) => StartError::Plugin {
+                plugin: p.id(),
+                problem: e.to_string(),
+            },
+            None => StartError::Delivery(portcullis_delivery::DeliveryError::Config(e.to_string())),
+        })
+}
+
 /// `(file name, content type, body)`. The zxcvbn-ts files are vendored from npm at pinned
 /// versions (`ui/vendor/README.md`), loaded only by pages with a new password.
 pub const ASSETS: &[(&str, &str, &[u8])] = &[
@@ -91,6 +142,11 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         "api.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../ui/static/api.js"),
+    ),
+    (
+        "i18n.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/static/i18n.js"),
     ),
     (
         "shell.js",
@@ -205,12 +261,21 @@ pub const SLOTS: &[&str] = &[
     "admin.sections",
 ];
 
-/// The account area's own sections, before the plugins': `(id, navigation label, template)`.
+/// The account area's own sections, before the plugins': `(id, navigation label's message id,
+/// template)`.
 const CORE_ACCOUNT_SECTIONS: &[(&str, &str, &str)] = &[
-    ("profile", "Profile", "account-profile.html"),
-    ("email", "Email", "account-email.html"),
-    ("security", "Security", "account-security.html"),
-    ("sessions", "Sessions and devices", "account-sessions.html"),
+    ("profile", "account-section-profile", "account-profile.html"),
+    ("email", "account-section-email", "account-email.html"),
+    (
+        "security",
+        "account-section-security",
+        "account-security.html",
+    ),
+    (
+        "sessions",
+        "account-section-sessions",
+        "account-sessions.html",
+    ),
 ];
 
 /// Paths the server itself answers outside the base path: no plugin page may take them.
@@ -241,6 +306,7 @@ pub struct Ui {
     page_owners: Vec<usize>,
     /// Each fragment's template file and the index of the plugin that brought it.
     fragment_owners: Vec<(&'static str, usize)>,
+    catalogs: Arc<portcullis_delivery::Catalogs>,
 }
 
 /// A plain file name: what `PORTCULLIS_TEMPLATES_DIR` overrides by, and what `/assets/` serves.
@@ -267,8 +333,10 @@ fn plain_page_path(path: &str) -> bool {
 impl Ui {
     /// The core pages and assets only.
     pub fn new(config: &Config) -> Arc<Ui> {
-        // Nothing a plugin brings can fail when there is none.
-        Ui::with_plugins(config, &[]).unwrap_or_else(|_| unreachable!("no plugin to refuse"))
+        // Nothing a plugin brings can fail when there is none; core's catalogs are tested.
+        catalogs(config, &[])
+            .and_then(|c| Ui::with_plugins(config, &[], c))
+            .unwrap_or_else(|_| unreachable!("no plugin to refuse"))
     }
 
     /// The core pages and assets, and those the plugins bring: each page template and fragment
@@ -276,9 +344,11 @@ impl Ui {
     /// not under the base path, `/assets/`, `/api/` or `/dev/`, not another plugin's), each
     /// fragment in a known slot, each asset a new plain file name. A plugin that breaks one of
     /// these stops start-up, named.
+    /// Messages come from `catalogs` (see [`catalogs`]).
     pub fn with_plugins(
         config: &Config,
         plugins: &[Arc<dyn Plugin>],
+        catalogs: Arc<portcullis_delivery::Catalogs>,
     ) -> Result<Arc<Ui>, StartError> {
         let mut templates: Vec<(&'static str, &'static str)> = TEMPLATES.to_vec();
         let mut assets: Vec<(&'static str, &'static str, &'static [u8])> = ASSETS
@@ -416,6 +486,7 @@ impl Ui {
         env.set_loader(move |name| {
             portcullis_delivery::templates::load_override(dir.as_deref(), &templates, name)
         });
+        catalogs.install(&mut env);
         let b = &config.brand;
         let mut globals = b.globals(&config.base_url);
         if let Some(m) = globals.as_object_mut() {
@@ -464,6 +535,7 @@ impl Ui {
             pages,
             page_owners,
             fragment_owners,
+            catalogs,
         }))
     }
 
@@ -564,6 +636,9 @@ impl PageRenderer for Ui {
         let mut merged = self.globals.clone();
         if let (Some(m), Value::Object(extra)) = (merged.as_object_mut(), ctx) {
             m.extend(extra);
+            // The request's language (`<html lang>`, `t()`), unless the page says its own.
+            m.entry("lang")
+                .or_insert_with(|| self.catalogs.current().into());
         }
         let tpl = self
             .env
@@ -622,8 +697,95 @@ mod tests {
         .context(json!({"greeting": "hi there"}))
     }
 
+    /// The UI for `plugins`, with their catalogs.
+    fn ui_of(config: &Config, plugins: &[Arc<dyn Plugin>]) -> Result<Arc<Ui>, StartError> {
+        Ui::with_plugins(config, plugins, catalogs(config, plugins)?)
+    }
+
     fn build_ui(brings: Brings, extra: &[(&str, &str)]) -> Result<Arc<Ui>, StartError> {
-        Ui::with_plugins(&config(extra), &[Arc::new(brings)])
+        ui_of(&config(extra), &[Arc::new(brings)])
+    }
+
+    #[test]
+    fn core_pages_say_their_words_in_every_language() {
+        use portcullis_delivery::i18n::{self, LANGUAGES};
+        let all = catalogs(&config(&[]), &[]).expect("core catalogs");
+        let mut problems = Vec::new();
+        for origin in ["core pages", "core scripts", "core errors"] {
+            let files: Vec<_> = MESSAGES
+                .iter()
+                .filter(|(o, _)| *o == origin)
+                .map(|(_, m)| *m)
+                .collect();
+            problems.extend(
+                i18n::mismatches(&files)
+                    .into_iter()
+                    .map(|m| format!("{origin}: {m}")),
+            );
+        }
+        let scripts = ASSETS
+            .iter()
+            .filter(|(_, ct, _)| ct.starts_with("text/javascript"))
+            .filter(|(file, _, _)| !file.starts_with("zxcvbn"))
+            .map(|(file, _, body)| (*file, std::str::from_utf8(body).unwrap_or_default()));
+        for (file, source) in TEMPLATES.iter().copied().chain(scripts) {
+            for id in i18n::ids_used(source) {
+                for language in LANGUAGES {
+                    if !all.defines(language, &id) {
+                        problems.push(format!("{file}: t({id:?}) is not defined in {language}"));
+                    }
+                }
+            }
+        }
+        for (id, label, _) in CORE_ACCOUNT_SECTIONS {
+            for language in LANGUAGES {
+                if !all.defines(language, label) {
+                    problems.push(format!("account section {id}: {label:?} is not a message"));
+                }
+            }
+        }
+        for code in portcullis_core::error::codes::ALL {
+            if !all.defines("fr", &format!("js-error-{}", code.code)) {
+                problems.push(format!("error code {} has no French", code.code));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{} problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+    }
+
+    #[test]
+    fn pages_render_in_the_language_asked_for() {
+        let ui = Ui::new(&config(&[]));
+        let features = json!({"features": {
+            "password_reset": true, "email_verification": true, "dev_outbox": false,
+            "username_sign_in": false, "change_email": false, "send_verification_email": true,
+            "set_password": true, "delete_user": false,
+        }, "query": {"error": null, "status": null, "has_token": false}});
+        let page = |ui: &Ui, lang: Option<&str>| {
+            let mut ctx = features.clone();
+            if let Some(lang) = lang {
+                ctx["lang"] = json!(lang);
+            }
+            ui.page_with("sign-in.html", "page-title-sign-in", "/sign-in", ctx)
+                .unwrap()
+        };
+        let fr = page(&ui, Some("fr"));
+        assert!(fr.contains("<html lang=\"fr\""), "{fr}");
+        assert!(fr.contains("Aller au contenu"), "{fr}");
+        assert!(fr.contains("id=\"pc-messages\""), "{fr}");
+        assert!(fr.contains("<title>Connexion"), "{fr}");
+        let en = page(&ui, None);
+        assert!(
+            en.contains("<html lang=\"en\"") && en.contains("Skip to content"),
+            "{en}"
+        );
+        assert!(en.contains("<title>Sign in"), "{en}");
+        let forced = page(&Ui::new(&config(&[("APP_LANGUAGE", "fr")])), None);
+        assert!(forced.contains("<html lang=\"fr\""), "{forced}");
     }
 
     #[test]
@@ -852,7 +1014,7 @@ mod tests {
 
     #[test]
     fn plugins_add_page_globals_without_taking_a_name() {
-        let with = |plugins: Vec<Arc<dyn Plugin>>| Ui::with_plugins(&config(&[]), &plugins);
+        let with = |plugins: Vec<Arc<dyn Plugin>>| ui_of(&config(&[]), &plugins);
         let ui = with(vec![
             Arc::new(Globals("pie", json!({"pie_cookie": "pie.last"}))),
             Arc::new(Globals("none", Value::Null)),

@@ -24,10 +24,10 @@ const ARGS = [
 ];
 
 /**
- * Starts Chromium with a fresh profile. Returns `{context, page, problems, close}`: `problems`
+ * Starts Chromium with a fresh profile (in `locale`'s language when given, e.g. "fr-FR"). Returns `{context, page, problems, close}`: `problems`
  * collects CSP violations and uncaught page errors of every page the context opens.
  */
-export async function launch({ width = 1280, height = 900, colorScheme = "light" } = {}) {
+export async function launch({ width = 1280, height = 900, colorScheme = "light", locale } = {}) {
   assert.ok(BASE_URL, "set PORTCULLIS_URL to the running server, e.g. http://127.0.0.1:8787");
   const userDataDir = await mkdtemp(path.join(tmpdir(), "portcullis-chromium-"));
   const problems = [];
@@ -40,6 +40,8 @@ export async function launch({ width = 1280, height = 900, colorScheme = "light"
       baseURL: BASE_URL,
       viewport: { width, height },
       colorScheme,
+      // The browser's language: its Accept-Language, which picks the pages' language.
+      ...(locale ? { locale } : {}),
     });
   } catch (error) {
     await rm(userDataDir, { recursive: true, force: true });

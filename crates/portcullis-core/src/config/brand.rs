@@ -19,6 +19,9 @@ pub struct Brand {
     pub support_url: String,
     pub privacy_url: String,
     pub terms_url: String,
+    /// `APP_LANGUAGE`: every page and e-mail in this shipped language, whatever the
+    /// request's `Accept-Language` asks for.
+    pub language: Option<&'static str>,
 }
 
 impl Brand {
@@ -70,6 +73,18 @@ pub(super) fn load(src: &Sources, base_url: &Url) -> Result<Brand, ConfigError> 
         support_url: src.string("APP_SUPPORT_URL", ""),
         privacy_url: src.string("APP_PRIVACY_URL", ""),
         terms_url: src.string("APP_TERMS_URL", ""),
+        language: match src.get("APP_LANGUAGE").map(str::trim) {
+            None | Some("") => None,
+            Some(tag) => Some(portcullis_delivery::i18n::language_of(tag).ok_or_else(|| {
+                bad(
+                    "APP_LANGUAGE",
+                    format!(
+                        "must be one of {}, got `{tag}`",
+                        portcullis_delivery::i18n::LANGUAGES.join(", ")
+                    ),
+                )
+            })?),
+        },
     };
 
     Ok(brand)

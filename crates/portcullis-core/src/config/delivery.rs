@@ -210,6 +210,7 @@ pub(super) fn load(
         timeout: Duration::from_secs(15),
         globals,
         plugin_templates: Vec::new(),
+        catalogs: portcullis_delivery::templates::email_catalogs(None),
     })
 }
 

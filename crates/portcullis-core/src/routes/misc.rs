@@ -59,7 +59,7 @@ async fn error_page(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
     if let Some(html) = ctx
         .renderer
         .as_ref()
-        .and_then(|r| r.render("auth-error.html", json!({"error": code, "error_description": description, "page_title": "Something went wrong"})))
+        .and_then(|r| r.render("auth-error.html", json!({"error": code, "error_description": description, "page_title": "page-title-auth-error"})))
     {
         return Ok(AuthResponse::html(html));
     }

@@ -31,6 +31,7 @@ use portcullis_core::endpoint::{AuthRequest, AuthResponse, Body, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::issue::PendingSession;
 use portcullis_core::plugin::{HookScope, Hooks};
+use portcullis_core::plugin_parts::Messages;
 use portcullis_core::{ApiError, AuthContext, Plugin};
 use portcullis_storage::{Field, FieldType, Row, Table, Value, Where};
 
@@ -203,6 +204,13 @@ impl Plugin for Admin {
 
     fn error_codes(&self) -> &'static [ErrorCode] {
         ALL_CODES
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
     }
 
     fn endpoints(&self) -> Vec<Endpoint> {

@@ -22,7 +22,7 @@ use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::openapi::schema;
 use portcullis_core::plugin::{HookScope, Hooks};
-use portcullis_core::plugin_parts::{Asset, Fragment};
+use portcullis_core::plugin_parts::{Asset, Fragment, Messages};
 use portcullis_core::session::{self, Lookup, SessionWithUser};
 use portcullis_core::{
     ApiError, AuthContext, Config, ConfigError, Plugin, SignIn, issue_session, users,
@@ -154,6 +154,13 @@ async fn anonymous_session(ctx: &AuthContext, req: &AuthRequest) -> Option<Sessi
 impl Plugin for Anonymous {
     fn id(&self) -> &'static str {
         "anonymous"
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
     }
 
     /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).

@@ -30,7 +30,9 @@ use async_trait::async_trait;
 use portcullis_core::endpoint::{AuthRequest, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::plugin::{HookScope, Hooks};
-use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment, Job, Sends, TemplateSource};
+use portcullis_core::plugin_parts::{
+    Asset, ExpiringTable, Fragment, Job, Messages, Sends, TemplateSource,
+};
 use portcullis_core::{ApiError, AuthContext, Before, Plugin};
 use portcullis_storage::Table;
 
@@ -128,10 +130,17 @@ impl Plugin for ApiKey {
         vec![Sends::Email(expiry_notice::EMAIL)]
     }
 
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
+    }
+
     fn fragments(&self) -> Vec<Fragment> {
         vec![Fragment::account_section(
             "api-keys",
-            "API keys",
+            "api-key-section-label",
             portcullis_core::template_source!("src/api_key/templates", "account-api-keys.html"),
         )]
     }

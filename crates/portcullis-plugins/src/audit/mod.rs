@@ -25,7 +25,7 @@ use async_trait::async_trait;
 use portcullis_core::audit::AuditEvent;
 use portcullis_core::endpoint::Endpoint;
 use portcullis_core::error::ErrorCode;
-use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment};
+use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment, Messages};
 use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin};
 use portcullis_storage::{Store, Table};
 
@@ -91,6 +91,13 @@ impl Plugin for Audit {
         "audit"
     }
 
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
+    }
+
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
@@ -116,7 +123,7 @@ impl Plugin for Audit {
     fn fragments(&self) -> Vec<Fragment> {
         let mut v = vec![Fragment::account_section(
             "security-activity",
-            "Account activity",
+            "audit-activity-section",
             portcullis_core::template_source!(
                 "src/audit/templates",
                 "account-security-activity.html"
@@ -125,7 +132,7 @@ impl Plugin for Audit {
         if self.with_admin {
             v.push(Fragment::admin_section(
                 "audit-log",
-                "Audit log",
+                "audit-log-title",
                 portcullis_core::template_source!("src/audit/templates", "admin-audit-log.html"),
             ));
         }

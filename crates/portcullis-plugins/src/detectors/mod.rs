@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use portcullis_core::audit::{self, AuditEvent, Outcome, Severity};
-use portcullis_core::plugin_parts::{Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Messages, Sends, TemplateSource};
 use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin};
 use portcullis_delivery::EmailTemplate;
 use portcullis_storage::{Store, Value};
@@ -183,8 +183,14 @@ impl Detectors {
         Some((loc.latitude?, loc.longitude?))
     }
 
-    /// Compares this sign-in's place and time with the user's last, then keeps this one.
-    async fn travelled_too_fast(&self, ctx: &AuthContext, user: &str, ip: &str) -> Option<String> {
+    /// Compares this sign-in's place and time with the user's last, then keeps this one. Too
+    /// fast: the summary, and its numbers for the alert's message (`km`, `hours`, `kmh`).
+    async fn travelled_too_fast(
+        &self,
+        ctx: &AuthContext,
+        user: &str,
+        ip: &str,
+    ) -> Option<(String, serde_json::Value)> {
         let here = self.place(ip)?;
         let now = ctx.now().timestamp();
         let key = format!("detect:last-place:{user}");
@@ -205,9 +211,16 @@ impl Detectors {
         // A minute at least: two sign-ins in the same second are not infinitely fast.
         let hours = ((now - then).max(60) as f64) / 3600.0;
         (km > 500.0 && km / hours > self.settings.travel_kmh).then(|| {
-            format!(
-                "Two sign-ins {km:.0} km apart came {hours:.1} hours apart: faster than {:.0} km/h.",
-                self.settings.travel_kmh
+            let kmh = self.settings.travel_kmh;
+            (
+                format!(
+                    "Two sign-ins {km:.0} km apart came {hours:.1} hours apart: faster than {kmh:.0} km/h."
+                ),
+                json!({
+                    "km": format!("{km:.0}"),
+                    "hours": format!("{hours:.1}"),
+                    "kmh": format!("{kmh:.0}"),
+                }),
             )
         })
     }
@@ -245,6 +258,7 @@ impl Detectors {
         severity: Severity,
         cause: &AuditEvent,
         summary: String,
+        facts: serde_json::Value,
         user_email: Option<String>,
     ) -> Result<(), ApiError> {
         let action = match detector {
@@ -264,15 +278,22 @@ impl Detectors {
         audit::record(ctx, store, e).await?;
         ctx.metrics.security_detections.inc(&[detector]);
         tracing::warn!(event = action, ip = ?cause.ip_address, "security detection");
+        // `title` and `summary` in English, for override templates; the embedded ones say them
+        // in the recipient's language from `detector` and the summary's numbers (`facts`).
         let vars = |for_user: bool| {
-            json!({
+            let mut v = json!({
+                "detector": detector,
                 "title": detector.replace('_', " "),
                 "summary": summary,
                 "when": portcullis_storage::value::iso(&ctx.now()),
                 "ip": cause.ip_address,
                 "account": user_email,
                 "for_user": for_user,
-            })
+            });
+            if let (Some(map), Some(facts)) = (v.as_object_mut(), facts.as_object()) {
+                map.extend(facts.clone());
+            }
+            v
         };
         if let Some(op) = &self.settings.operator_email {
             ctx.delivery.send_email(op, ALERT_EMAIL, vars(false));
@@ -308,6 +329,13 @@ const GUESSES: &[&str] = &[
 impl Plugin for Detectors {
     fn id(&self) -> &'static str {
         "detectors"
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
     }
 
     fn templates(&self) -> Vec<TemplateSource> {
@@ -365,6 +393,7 @@ impl Plugin for Detectors {
                     Severity::Warning,
                     event,
                     summary,
+                    json!({"count": t.count, "seconds": t.window.as_secs()}),
                     None,
                 )
                 .await?;
@@ -391,6 +420,7 @@ impl Plugin for Detectors {
                     Severity::Warning,
                     event,
                     summary,
+                    json!({"count": t.count, "seconds": t.window.as_secs()}),
                     email,
                 )
                 .await?;
@@ -412,6 +442,7 @@ impl Plugin for Detectors {
                     Severity::Critical,
                     event,
                     summary,
+                    json!({"count": t.count, "seconds": t.window.as_secs()}),
                     None,
                 )
                 .await?;
@@ -429,13 +460,14 @@ impl Plugin for Detectors {
                     Severity::Info,
                     event,
                     summary,
+                    json!({}),
                     None,
                 )
                 .await?;
             }
             if let (Some(user), Some(ip)) =
                 (event.target_user_id.as_deref(), event.ip_address.as_deref())
-                && let Some(summary) = self.travelled_too_fast(ctx, user, ip).await
+                && let Some((summary, facts)) = self.travelled_too_fast(ctx, user, ip).await
             {
                 let email = email_of(ctx, user).await;
                 self.detected(
@@ -445,6 +477,7 @@ impl Plugin for Detectors {
                     Severity::Critical,
                     event,
                     summary,
+                    facts,
                     email,
                 )
                 .await?;

@@ -27,7 +27,7 @@ use portcullis_core::endpoint::{AuthRequest, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::openapi::schema;
 use portcullis_core::plugin::{HookScope, Hooks};
-use portcullis_core::plugin_parts::{Asset, ExpiringTable, Page};
+use portcullis_core::plugin_parts::{Asset, ExpiringTable, Messages, Page};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::{ApiError, AuthContext, Before, Plugin};
 use portcullis_storage::Table;
@@ -239,8 +239,15 @@ impl Plugin for DeviceAuthorization {
         vec![Page::new(
             VERIFICATION_PAGE,
             portcullis_core::template_source!("src/device_authorization/templates", "device.html"),
-            "Connect a device",
+            "device-authorization-title",
         )]
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
     }
 
     fn assets(&self) -> Vec<Asset> {

@@ -13,7 +13,7 @@ use portcullis_core::one_time_code::{
 };
 use portcullis_core::openapi::schema;
 use portcullis_core::passwordless::{self, ProvenUser};
-use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Asset, Fragment, Messages, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::{email_verification, password_reset};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty, is_email};
@@ -144,6 +144,13 @@ impl Plugin for EmailOtp {
         "email-otp"
     }
 
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
+    }
+
     /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
     fn switchable(&self) -> bool {
         true
@@ -245,7 +252,7 @@ impl Plugin for EmailOtp {
             Page::new(
                 "/email-otp",
                 portcullis_core::template_source!("src/email_otp/templates", "email-otp.html"),
-                "Sign in with a code",
+                "email-otp-title",
             )
             .context(json!({
                 "code_length": self.settings.policy.digits,

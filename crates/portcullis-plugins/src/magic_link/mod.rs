@@ -12,7 +12,7 @@ use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::codes;
 use portcullis_core::openapi::schema;
 use portcullis_core::passwordless::{self, ProvenUser};
-use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Asset, Fragment, Messages, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{
@@ -81,6 +81,13 @@ impl Plugin for MagicLink {
         "magic-link"
     }
 
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
+    }
+
     /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
     fn switchable(&self) -> bool {
         true
@@ -142,7 +149,7 @@ impl Plugin for MagicLink {
         vec![Page::new(
             "/magic-link",
             portcullis_core::template_source!("src/magic_link/templates", "magic-link.html"),
-            "Email me a sign-in link",
+            "magic-link-title",
         )]
     }
 

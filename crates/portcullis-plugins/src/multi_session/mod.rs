@@ -35,7 +35,7 @@ use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::openapi::schema;
 use portcullis_core::plugin::{HookScope, Hooks};
-use portcullis_core::plugin_parts::{Asset, Fragment};
+use portcullis_core::plugin_parts::{Asset, Fragment, Messages};
 use portcullis_core::session::{self, SessionWithUser};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin};
@@ -189,6 +189,13 @@ impl Plugin for MultiSession {
         "multi-session"
     }
 
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
+    }
+
     /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).
     fn switchable(&self) -> bool {
         true
@@ -206,7 +213,7 @@ impl Plugin for MultiSession {
     fn fragments(&self) -> Vec<Fragment> {
         vec![Fragment::account_section(
             "accounts",
-            "Accounts on this browser",
+            "multi-session-title",
             portcullis_core::template_source!(
                 "src/multi_session/templates",
                 "account-accounts.html"

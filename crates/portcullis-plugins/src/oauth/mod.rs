@@ -31,7 +31,7 @@ use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Body, Endpoint}
 use portcullis_core::error::ErrorCode;
 use portcullis_core::openapi::schema;
 use portcullis_core::plugin::{HookScope, Hooks};
-use portcullis_core::plugin_parts::{Asset, Fragment, Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Asset, Fragment, Messages, Sends, TemplateSource};
 use portcullis_core::session;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{AuthContext, Plugin};
@@ -513,7 +513,7 @@ impl Plugin for OAuth {
             ),
             Fragment::account_section(
                 "linked-accounts",
-                "Linked accounts",
+                "oauth-linked-accounts",
                 portcullis_core::template_source!(
                     "src/oauth/templates",
                     "account-linked-accounts.html"
@@ -546,6 +546,13 @@ impl Plugin for OAuth {
 
     fn sends(&self) -> Vec<Sends> {
         vec![Sends::Email(LINKED_EMAIL)]
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
     }
 
     fn page_globals(&self) -> serde_json::Value {

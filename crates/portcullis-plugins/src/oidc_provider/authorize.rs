@@ -462,9 +462,11 @@ pub async fn browser_session(
 
 /// How `next` is answered: a redirect, or for a `fetch` (the consent page) or an `Accept:
 /// application/json` request `{redirect: true, url}`, as Better Auth does.
-pub fn respond(req: &AuthRequest, next: Next) -> AuthResponse {
+pub fn respond(ctx: &AuthContext, req: &AuthRequest, next: Next) -> AuthResponse {
     match next {
-        Next::FormPost { action, fields } => form_post::page(&action, &fields),
+        Next::FormPost { action, fields } => {
+            form_post::page(ctx.delivery.templates().catalogs(), &action, &fields)
+        }
         Next::Redirect(url) => {
             let wants_json = req
                 .header(http::header::ACCEPT)
@@ -494,8 +496,8 @@ pub async fn authorize(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     };
     let session = browser_session(ctx, req).await?;
     match decide(ctx, req, &params, session.as_ref(), Answer::None).await {
-        Ok(next) => Ok(respond(req, next)),
-        Err(Failure::OAuth(e)) => Ok(respond(req, error_page(ctx, e.error, &e.description))),
+        Ok(next) => Ok(respond(ctx, req, next)),
+        Err(Failure::OAuth(e)) => Ok(respond(ctx, req, error_page(ctx, e.error, &e.description))),
         Err(Failure::Api(e)) => Err(e),
     }
 }

@@ -4,6 +4,7 @@
 
 use portcullis_core::endpoint::AuthResponse;
 use portcullis_core::routes::escape_html as escape;
+use portcullis_delivery::Catalogs;
 
 /// The origin a form may post to, for the page's `form-action`.
 fn origin_of(action: &str) -> String {
@@ -12,7 +13,10 @@ fn origin_of(action: &str) -> String {
         .unwrap_or_else(|_| "'none'".into())
 }
 
-pub fn page(action: &str, fields: &[(String, String)]) -> AuthResponse {
+/// The page, in the request's language (its words are in `messages/*.ftl`).
+pub fn page(catalogs: &Catalogs, action: &str, fields: &[(String, String)]) -> AuthResponse {
+    let language = catalogs.current();
+    let text = |id: &str| escape(&catalogs.text(language, id, None));
     let inputs: String = fields
         .iter()
         .map(|(k, v)| {
@@ -24,14 +28,17 @@ pub fn page(action: &str, fields: &[(String, String)]) -> AuthResponse {
         })
         .collect();
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{language}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Returning to the application</title></head><body>\
+         <title>{}</title></head><body>\
          <form id=\"form-post\" method=\"post\" action=\"{}\">{inputs}\
-         <p>Returning you to the application…</p>\
-         <button type=\"submit\">Continue</button></form>\
+         <p>{}</p>\
+         <button type=\"submit\">{}</button></form>\
          <script src=\"/assets/oidc-form-post.js\"></script></body></html>",
-        escape(action)
+        text("oidc-provider-form-post-title"),
+        escape(action),
+        text("oidc-provider-form-post-text"),
+        text("oidc-provider-form-post-continue"),
     );
     AuthResponse::html(html)
         .header(
@@ -49,9 +56,18 @@ mod tests {
     use super::*;
     use portcullis_core::endpoint::Body;
 
+    fn catalogs() -> Catalogs {
+        let en = portcullis_delivery::Messages::new("en", include_str!("messages/en.ftl"));
+        match Catalogs::new(&[("oidc-provider", en)], None) {
+            Ok(c) => c,
+            Err(e) => panic!("the plugin's catalog: {e}"),
+        }
+    }
+
     #[test]
     fn fields_are_escaped_and_the_form_may_post_only_to_the_client() {
         let res = page(
+            &catalogs(),
             "https://app.example.com/cb",
             &[("state".into(), "\"><script>x</script>".into())],
         );
@@ -60,6 +76,8 @@ mod tests {
         };
         assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""));
         assert!(!html.contains("<script>x"));
+        assert!(html.contains("<title>Returning to the application</title>"));
+        assert!(html.contains("<p>Returning you to the application…</p>"));
         let csp = res
             .headers
             .iter()

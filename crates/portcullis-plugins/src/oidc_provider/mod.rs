@@ -31,7 +31,7 @@ use http::Method;
 use portcullis_core::endpoint::{Auth, Endpoint};
 use portcullis_core::handler;
 use portcullis_core::openapi::schema;
-use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment, Page};
+use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment, Messages, Page};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext, ErrorCode, Plugin};
@@ -485,19 +485,26 @@ impl Plugin for OidcProvider {
         vec![Page::new(
             CONSENT_PAGE,
             portcullis_core::template_source!("src/oidc_provider/templates", "oauth-consent.html"),
-            "Allow access",
+            "oidc-provider-consent-title",
         )]
     }
 
     fn fragments(&self) -> Vec<Fragment> {
         vec![Fragment::account_section(
             "connected-apps",
-            "Connected apps",
+            "oidc-provider-connected-apps",
             portcullis_core::template_source!(
                 "src/oidc_provider/templates",
                 "account-connected-apps.html"
             ),
         )]
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
     }
 
     fn assets(&self) -> Vec<Asset> {

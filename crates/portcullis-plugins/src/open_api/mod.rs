@@ -26,7 +26,7 @@ async fn reference(ctx: &AuthContext, _req: &AuthRequest) -> Result<AuthResponse
         .and_then(|r| {
             r.render(
                 "reference.html",
-                json!({"reference": model, "openapi": doc, "page_title": "API reference"}),
+                json!({"reference": model, "openapi": doc, "page_title": "page-title-reference"}),
             )
         })
         .ok_or_else(|| ApiError::empty(404))?;

@@ -34,7 +34,7 @@ pub use settings::OrganizationSettings;
 use async_trait::async_trait;
 use portcullis_core::endpoint::Endpoint;
 use portcullis_core::error::ErrorCode;
-use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Asset, Fragment, Messages, Page, Sends, TemplateSource};
 use portcullis_core::validate::{FieldSpec, Ty};
 use portcullis_core::{AuthContext, Plugin};
 use portcullis_storage::Table;
@@ -141,6 +141,13 @@ impl Plugin for Organization {
         vec![Sends::Email(invitations::EMAIL)]
     }
 
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
+    }
+
     fn pages(&self) -> Vec<Page> {
         vec![Page::new(
             invitations::LANDING_PAGE,
@@ -148,7 +155,7 @@ impl Plugin for Organization {
                 "src/organization/templates",
                 "organization-invitation.html"
             ),
-            "Invitation",
+            "organization-invitation-title",
         )]
     }
 
@@ -170,7 +177,7 @@ impl Plugin for Organization {
     fn fragments(&self) -> Vec<Fragment> {
         vec![Fragment::account_section(
             "organizations",
-            "Organizations",
+            "organization-section-label",
             portcullis_core::template_source!(
                 "src/organization/templates",
                 "account-organizations.html"

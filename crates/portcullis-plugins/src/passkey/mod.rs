@@ -27,7 +27,7 @@ pub mod table;
 use async_trait::async_trait;
 use portcullis_core::endpoint::Endpoint;
 use portcullis_core::error::ErrorCode;
-use portcullis_core::plugin_parts::{Asset, Fragment, Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Asset, Fragment, Messages, Sends, TemplateSource};
 use portcullis_core::{AuthContext, Plugin};
 use portcullis_storage::Table;
 
@@ -88,6 +88,13 @@ impl Plugin for Passkey {
                 "email-passkey-changed.html"
             ),
             portcullis_core::template_source!("src/passkey/templates", "email-passkey-changed.txt"),
+        ]
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
         ]
     }
 

@@ -12,7 +12,7 @@ use portcullis_core::one_time_code::{
     self, CodeAccount, CodePolicy, INVALID_OTP, OTP_EXPIRED, TOO_MANY_ATTEMPTS,
 };
 use portcullis_core::openapi::schema;
-use portcullis_core::plugin_parts::{Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Messages, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::routes::password_reset;
 use portcullis_core::routes::sign_in::password_sign_in;
@@ -118,6 +118,13 @@ async fn find_by_number(store: &dyn Store, number: &str) -> Result<Option<Row>, 
 impl Plugin for PhoneNumber {
     fn id(&self) -> &'static str {
         "phone-number"
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
     }
 
     /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).

@@ -29,7 +29,7 @@ use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::ErrorCode;
 use portcullis_core::issue::PendingSession;
 use portcullis_core::plugin::{HookScope, Hooks};
-use portcullis_core::plugin_parts::{Asset, Fragment, Page, Sends, TemplateSource};
+use portcullis_core::plugin_parts::{Asset, Fragment, Messages, Page, Sends, TemplateSource};
 use portcullis_core::rate_limit::PathRule;
 use portcullis_core::security_event::{self, SecurityEvent};
 use portcullis_core::{ApiError, AuthContext, Plugin};
@@ -327,6 +327,13 @@ impl Plugin for TwoFactor {
         ]
     }
 
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
+    }
+
     fn sends(&self) -> Vec<Sends> {
         vec![
             Sends::Email(OTP_EMAIL),
@@ -340,7 +347,7 @@ impl Plugin for TwoFactor {
             Page::new(
                 challenge::PAGE,
                 portcullis_core::template_source!("src/two_factor/templates", "two-factor.html"),
-                "Two-step verification",
+                "two-factor-title",
             )
             .context(json!({
                 "otp_enabled": self.settings.otp_enabled,

@@ -9,7 +9,7 @@ use http::Method;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::error::{ErrorCode, codes};
 use portcullis_core::openapi::schema;
-use portcullis_core::plugin_parts::Fragment;
+use portcullis_core::plugin_parts::{Fragment, Messages};
 use portcullis_core::routes::sign_in::password_sign_in;
 use portcullis_core::session::{self, Lookup};
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
@@ -67,6 +67,13 @@ pub struct Username;
 impl Plugin for Username {
     fn id(&self) -> &'static str {
         "username"
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
     }
 
     /// Switched off, it fails closed: what it offers is gone, nothing opens (`switches`).

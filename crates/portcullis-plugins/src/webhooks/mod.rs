@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use portcullis_core::audit::AuditEvent;
 use portcullis_core::endpoint::Endpoint as Route;
 use portcullis_core::error::ErrorCode;
-use portcullis_core::plugin_parts::{ExpiringTable, Job};
+use portcullis_core::plugin_parts::{ExpiringTable, Job, Messages};
 use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin};
 use portcullis_storage::{StorageError, Store, Table};
 use serde_json::json;
@@ -248,6 +248,13 @@ fn payload(ctx: &AuthContext, e: &AuditEvent) -> String {
 impl Plugin for Webhooks {
     fn id(&self) -> &'static str {
         "webhooks"
+    }
+
+    fn messages(&self) -> Vec<Messages> {
+        vec![
+            Messages::new("en", include_str!("messages/en.ftl")),
+            Messages::new("fr", include_str!("messages/fr.ftl")),
+        ]
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {

@@ -34,19 +34,19 @@ fn router(app: App, edge: Edge) -> Router {
         .route("/api/health/live", get(live))
         .route(
             "/",
-            get(|s, q, v| page(s, q, v, "index.html", "Welcome", "/")),
+            get(|s, q, v| page(s, q, v, "index.html", "page-title-index", "/")),
         )
         .route(
             "/sign-in",
-            get(|s, q, v| page(s, q, v, "sign-in.html", "Sign in", "/sign-in")),
+            get(|s, q, v| page(s, q, v, "sign-in.html", "page-title-sign-in", "/sign-in")),
         )
         .route(
             "/sign-up",
-            get(|s, q, v| page(s, q, v, "sign-up.html", "Create account", "/sign-up")),
+            get(|s, q, v| page(s, q, v, "sign-up.html", "page-title-sign-up", "/sign-up")),
         )
         .route(
             "/account",
-            get(|s, q, v| page(s, q, v, "account.html", "Your account", "/account")),
+            get(|s, q, v| page(s, q, v, "account.html", "page-title-account", "/account")),
         )
         .route(
             "/forgot-password",
@@ -57,7 +57,7 @@ fn router(app: App, edge: Edge) -> Router {
                     v,
                     Feature::PasswordReset,
                     "forgot-password.html",
-                    "Forgot password",
+                    "page-title-forgot-password",
                     "/forgot-password",
                 )
             }),
@@ -71,7 +71,7 @@ fn router(app: App, edge: Edge) -> Router {
                     v,
                     Feature::PasswordReset,
                     "reset-password.html",
-                    "Choose a new password",
+                    "page-title-reset-password",
                     "/reset-password",
                 )
             }),
@@ -85,7 +85,7 @@ fn router(app: App, edge: Edge) -> Router {
                     v,
                     Feature::EmailVerification,
                     "verify-email.html",
-                    "Verify your email",
+                    "page-title-verify-email",
                     "/verify-email",
                 )
             }),

@@ -89,7 +89,7 @@ pub(super) async fn dev_outbox(State(app): State<App>) -> Response {
     outbox_page(
         &app,
         "dev-outbox.html",
-        "Outbox",
+        "page-title-dev-outbox",
         "/dev/outbox",
         json!({"messages": rows, "outbox_dir": outbox.dir().display().to_string()}),
     )
@@ -133,15 +133,11 @@ pub(super) async fn dev_outbox_message(State(app): State<App>, Path(id): Path<St
         }
     };
     let (time, iso) = outbox_time(&message);
-    let title = if message.subject.is_empty() {
-        "Message".to_owned()
-    } else {
-        message.subject.clone()
-    };
     outbox_page(
         &app,
         "dev-outbox-message.html",
-        &title,
+        // The template's <title> is the subject; this message id when there is none.
+        "page-title-dev-outbox-message",
         "/dev/outbox",
         json!({
             "message": {

@@ -261,7 +261,7 @@ pub(super) async fn plugin_page(
         if let Err(reason) = gate(&app.ctx, &viewer) {
             let body = app.ui.page_with(
                 "forbidden.html",
-                "Forbidden",
+                "page-title-forbidden",
                 p.path,
                 json!({"reason": reason}),
             );

@@ -17,12 +17,19 @@ pub(super) fn json_response(status: StatusCode, v: serde_json::Value) -> Respons
         .into_response()
 }
 
+/// A page, in the request's language (the edge chose it from `Accept-Language`).
 pub(super) fn html(status: StatusCode, body: String) -> Response {
     (
         status,
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
+            (header::VARY, "Accept-Language"),
+            (
+                header::CONTENT_LANGUAGE,
+                portcullis_delivery::current_language()
+                    .unwrap_or(portcullis_delivery::i18n::DEFAULT_LANGUAGE),
+            ),
         ],
         body,
     )
@@ -37,7 +44,10 @@ pub(super) fn not_found_page(app: &App, path: &str) -> Response {
     } else {
         path.to_owned()
     };
-    match app.ui.page("not-found.html", "Not found", &shown) {
+    match app
+        .ui
+        .page("not-found.html", "page-title-not-found", &shown)
+    {
         Some(body) => html(StatusCode::NOT_FOUND, body),
         None => StatusCode::NOT_FOUND.into_response(),
     }

@@ -109,6 +109,7 @@ portcullis_testkit::per_backend! {
     hosted_flows::dev_outbox_hidden_in_production,
     hosted_flows::verification_links_say_what_happened,
     hosted_flows::brand_favicon_and_not_found,
+    hosted_flows::pages_and_emails_follow_the_language,
     seam::issuance_is_held_or_announced_once,
     seam::before_hooks_answer_or_authenticate,
     seam::the_clock_expires_sessions_without_waiting,

@@ -5,8 +5,9 @@ import { api, clearMessage, errorText, sessionOnce, setBusy, showMessage } from 
 import { actionButton, checkNewPassword, checkRequired, fieldError, newPasswordErrors, showServerError, wireForm } from "./forms.js";
 import { absoluteTime, describeDevice, factsList, relativeTime } from "./devices.js";
 import { initSections, showSection, withheld } from "./sections.js";
+import { t } from "./i18n.js";
 
-const REAUTH_LINK = { href: "/sign-in?redirect=/account", text: "Sign in again" };
+const REAUTH_LINK = { href: "/sign-in?redirect=/account", text: t("js-account-sign-in-again") };
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,9 +21,9 @@ let hasPassword = false;
 /** Shows an API error; a session too old for the action gets the way to sign in again. */
 function showError(element, error, form, fields) {
   if (error && (error.code === "SESSION_NOT_FRESH" || error.code === "SESSION_EXPIRED")) {
-    showMessage(element, "For your security, sign in again before you do this.", "error", REAUTH_LINK);
+    showMessage(element, t("js-account-reauth-needed"), "error", REAUTH_LINK);
   } else if (error && error.status === 401) {
-    showMessage(element, "Your session has ended. Sign in again to continue.", "error", REAUTH_LINK);
+    showMessage(element, t("js-account-session-ended"), "error", REAUTH_LINK);
   } else if (form) {
     showServerError(form, element, error, fields);
   } else {
@@ -36,7 +37,7 @@ function fillUser(user) {
   $("summary-email").textContent = user.email || "";
   $("profile-email").textContent = user.email || "";
   const status = $("profile-email-status");
-  status.textContent = user.emailVerified ? "Verified" : "Not verified";
+  status.textContent = user.emailVerified ? t("js-account-email-verified") : t("js-account-email-not-verified");
   status.classList.toggle("badge--success", Boolean(user.emailVerified));
   status.classList.toggle("badge--warning", !user.emailVerified);
   const verify = $("email-verify");
@@ -44,8 +45,8 @@ function fillUser(user) {
   const how = $("change-email-how");
   if (how) {
     how.textContent = user.emailVerified
-      ? "We'll email your current address to approve the change, then send a link to the new one to confirm it."
-      : "We'll send a link to the new address to confirm it.";
+      ? t("js-account-change-email-how-verified")
+      : t("js-account-change-email-how-unverified");
   }
   const form = $("profile-form");
   form.elements.namedItem("name").value = user.name || "";
@@ -91,12 +92,12 @@ function initProfile() {
   wireForm(form, message);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!checkRequired(form, { name: "Enter your name." })) return;
+    if (!checkRequired(form, { name: t("js-account-enter-name") })) return;
     const name = form.elements.namedItem("name").value.trim();
     const imageInput = form.elements.namedItem("image");
     const image = imageInput.value.trim();
     if (image !== "" && !/^https?:\/\/\S+$/i.test(image)) {
-      fieldError(imageInput, "Enter a link that starts with https://, or leave it empty.");
+      fieldError(imageInput, t("js-account-image-invalid"));
       imageInput.focus();
       return;
     }
@@ -114,7 +115,7 @@ function initProfile() {
       current.user.name = name;
       current.user.image = image === "" ? null : image;
     }
-    showMessage(message, "Profile saved.", "success");
+    showMessage(message, t("js-account-profile-saved"), "success");
   });
 }
 
@@ -137,7 +138,7 @@ function initEmail() {
         showError(verifyMessage, error);
         return;
       }
-      showMessage(verifyMessage, `We've sent a link to ${email}. Open it to verify your address. No email? Check your spam folder, or send it again.`, "success");
+      showMessage(verifyMessage, t("js-account-verification-sent", { email }), "success");
     });
   }
 
@@ -147,11 +148,11 @@ function initEmail() {
   wireForm(form, message);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!checkRequired(form, { newEmail: "Enter the new email address." })) return;
+    if (!checkRequired(form, { newEmail: t("js-account-enter-new-email") })) return;
     const input = form.elements.namedItem("newEmail");
     const newEmail = input.value.trim();
     if (current && newEmail.toLowerCase() === String(current.user.email).toLowerCase()) {
-      fieldError(input, "That is already your email address.");
+      fieldError(input, t("js-account-same-email"));
       input.focus();
       return;
     }
@@ -162,15 +163,15 @@ function initEmail() {
     });
     setBusy(form, false);
     if (error) {
-      showError(message, error, form, { INVALID_EMAIL: { field: "newEmail", text: "Enter an email address like name@example.com." } });
+      showError(message, error, form, { INVALID_EMAIL: { field: "newEmail", text: t("js-forms-email-invalid") } });
       return;
     }
     form.reset();
     showMessage(
       message,
       current && current.user.emailVerified
-        ? `Almost done: open the link we sent to ${current.user.email} to approve the change. Then confirm ${newEmail} with the link we send there.`
-        : `Almost done: open the link we sent to ${newEmail} to confirm it.`,
+        ? t("js-account-change-email-approve", { email: current.user.email, newEmail })
+        : t("js-account-change-email-confirm", { newEmail }),
       "success",
     );
   });
@@ -186,9 +187,9 @@ function initPassword() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const ok = checkRequired(form, {
-      currentPassword: "Enter your current password.",
-      newPassword: "Choose a new password.",
-      confirmPassword: "Type the new password again.",
+      currentPassword: t("js-account-enter-current-password"),
+      newPassword: t("js-account-choose-new-password"),
+      confirmPassword: t("js-account-retype-new-password"),
     });
     const newPassword = form.elements.namedItem("newPassword");
     if (!checkNewPassword(newPassword, form.elements.namedItem("confirmPassword"), ok) || !ok) return;
@@ -205,7 +206,7 @@ function initPassword() {
     setBusy(form, false);
     if (error) {
       showError(message, error, form, {
-        INVALID_PASSWORD: { field: "currentPassword", text: "That is not your current password. Try again." },
+        INVALID_PASSWORD: { field: "currentPassword", text: t("js-account-wrong-current-password") },
         ...newPasswordErrors("newPassword"),
       });
       return;
@@ -218,7 +219,7 @@ function initPassword() {
     clearMessage(message);
     showMessage(
       message,
-      revokeOtherSessions ? "Password changed. Your other devices were signed out." : "Password changed.",
+      revokeOtherSessions ? t("js-account-password-changed-others-out") : t("js-account-password-changed"),
       "success",
     );
     if (revokeOtherSessions) await loadSessions();
@@ -232,7 +233,7 @@ function initSetPassword() {
   wireForm(form, message);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const ok = checkRequired(form, { newPassword: "Choose a password.", confirmPassword: "Type the password again." });
+    const ok = checkRequired(form, { newPassword: t("js-account-choose-password"), confirmPassword: t("js-account-retype-password") });
     const newPassword = form.elements.namedItem("newPassword");
     if (!checkNewPassword(newPassword, form.elements.namedItem("confirmPassword"), ok) || !ok) return;
     setBusy(form, true);
@@ -244,7 +245,7 @@ function initSetPassword() {
     }
     form.reset();
     await loadPasswordState();
-    showMessage($("password-message"), "Password set. You can now sign in with your email and this password.", "success");
+    showMessage($("password-message"), t("js-account-password-set"), "success");
   });
 }
 
@@ -252,7 +253,7 @@ function initSetPassword() {
 function confirmDeletion() {
   const dialog = $("delete-dialog");
   if (!dialog || typeof dialog.showModal !== "function") {
-    return Promise.resolve(window.confirm("Delete your account permanently? This cannot be undone."));
+    return Promise.resolve(window.confirm(t("js-account-delete-confirm")));
   }
   return new Promise((resolve) => {
     const onClose = () => {
@@ -272,7 +273,7 @@ function initDelete() {
   wireForm(form, message);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (hasPassword && !checkRequired(form, { password: "Enter your password to delete your account." })) return;
+    if (hasPassword && !checkRequired(form, { password: t("js-account-delete-enter-password") })) return;
     if (!(await confirmDeletion())) return;
     const body = hasPassword ? { password: form.elements.namedItem("password").value } : {};
     setBusy(form, true);
@@ -280,7 +281,7 @@ function initDelete() {
     if (error) {
       setBusy(form, false);
       showError(message, error, form, {
-        INVALID_PASSWORD: { field: "password", text: "That is not your password. Try again." },
+        INVALID_PASSWORD: { field: "password", text: t("js-account-delete-wrong-password") },
       });
       return;
     }
@@ -288,7 +289,13 @@ function initDelete() {
     if (data && typeof data.message === "string" && data.message !== "User deleted") {
       setBusy(form, false);
       form.reset();
-      showMessage(message, `${data.message}. Open the link in the email to finish.`, "info");
+      showMessage(
+        message,
+        data.message === "Verification email sent"
+          ? t("js-account-delete-email-sent")
+          : t("js-account-delete-check-email", { message: data.message }),
+        "info",
+      );
       return;
     }
     window.location.assign("/");
@@ -314,37 +321,39 @@ function deviceItem(session, here) {
   if (here) {
     const badge = document.createElement("span");
     badge.className = "badge badge--primary";
-    badge.textContent = "This device";
+    badge.textContent = t("js-account-this-device");
     head.append(badge);
   }
   if (session.impersonatedBy) {
     const badge = document.createElement("span");
     badge.className = "badge badge--warning";
-    badge.textContent = "Used by an administrator";
+    badge.textContent = t("js-account-used-by-admin");
     head.append(badge);
   }
 
   const meta = document.createElement("p");
   meta.className = "device-meta muted";
-  const parts = [here ? "Active now" : `Signed in ${relativeTime(session.createdAt)}`];
+  const parts = [here ? t("js-account-active-now") : t("js-account-signed-in-when", { when: relativeTime(session.createdAt) })];
   if (session.ipAddress) parts.push(session.ipAddress);
   meta.textContent = parts.join(" · ");
 
   const details = document.createElement("details");
   details.className = "device-details";
   const summary = document.createElement("summary");
-  summary.textContent = "Details";
+  summary.textContent = t("js-account-device-details");
   const facts = factsList([
-    ["Browser or app", session.userAgent || "Not known"],
-    ["IP address", session.ipAddress || "Not known"],
-    ["Signed in", absoluteTime(session.createdAt)],
-    ["Signed out automatically", absoluteTime(session.expiresAt)],
+    [t("js-account-fact-browser"), session.userAgent || t("js-devices-not-known")],
+    [t("js-account-fact-ip-address"), session.ipAddress || t("js-devices-not-known")],
+    [t("js-account-fact-signed-in"), absoluteTime(session.createdAt)],
+    [t("js-account-fact-expires"), absoluteTime(session.expiresAt)],
   ]);
   details.append(summary, facts);
 
   const action = actionButton(
-    "Sign out",
-    here ? "Sign out of this device" : `Sign out ${name.textContent}, ${parts[0].toLowerCase()}`,
+    t("js-account-sign-out"),
+    here
+      ? t("js-account-sign-out-here-label")
+      : t("js-account-sign-out-device-label", { device: name.textContent, when: parts[0].toLowerCase() }),
     (button) => (here ? signOutHere(button) : revokeSession(session.token, button)),
   );
 
@@ -376,8 +385,10 @@ async function loadSessions() {
   revokeOthers.disabled = others === 0;
   $("sessions-count").textContent =
     others === 0
-      ? "Only this device is signed in."
-      : `This device and ${others} other ${others === 1 ? "device are" : "devices are"} signed in.`;
+      ? t("js-account-sessions-only-this")
+      : others === 1
+        ? t("js-account-sessions-others-one", { n: others })
+        : t("js-account-sessions-others", { n: others });
 }
 
 async function revokeSession(token, button) {
@@ -391,7 +402,7 @@ async function revokeSession(token, button) {
     return;
   }
   await loadSessions();
-  showMessage(message, "That device was signed out.", "success");
+  showMessage(message, t("js-account-device-signed-out"), "success");
 }
 
 async function signOutHere(button) {
@@ -418,7 +429,7 @@ function initSessions() {
       return;
     }
     await loadSessions();
-    showMessage(message, "All other devices were signed out.", "success");
+    showMessage(message, t("js-account-others-signed-out"), "success");
   });
 }
 

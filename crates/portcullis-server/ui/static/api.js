@@ -3,29 +3,31 @@
 // Every page talks to the same JSON API a client application would use
 // (Better Auth wire format, mounted under /api/auth). Nothing here touches
 // innerHTML with server or user data: text always goes through textContent.
+import { LANG, has, t } from "./i18n.js";
 
 export const BASE_PATH = "/api/auth";
 
+// The words for an HTTP status with no usable body, by status (message ids).
 const STATUS_MESSAGES = {
-  0: "Could not reach the server. Check your connection and try again.",
-  400: "The request was not valid.",
-  401: "You need to sign in first.",
-  403: "You are not allowed to do that.",
-  404: "Not found.",
-  413: "The request was too large.",
-  422: "Some of the information you entered is not valid.",
-  429: "Too many attempts. Wait a moment and try again.",
-  500: "The server ran into a problem. Try again later.",
-  502: "The server is not reachable right now. Try again later.",
-  503: "The server is not available right now. Try again later.",
-  504: "The server took too long to answer. Try again later.",
+  0: "js-api-status-0",
+  400: "js-api-status-400",
+  401: "js-api-status-401",
+  403: "js-api-status-403",
+  404: "js-api-status-404",
+  413: "js-api-status-413",
+  422: "js-api-status-422",
+  429: "js-api-status-429",
+  500: "js-api-status-500",
+  502: "js-api-status-502",
+  503: "js-api-status-503",
+  504: "js-api-status-504",
 };
 
 /** A readable message for an HTTP status with no usable body. */
 export function statusMessage(status) {
-  if (STATUS_MESSAGES[status]) return STATUS_MESSAGES[status];
-  if (status >= 500) return STATUS_MESSAGES[500];
-  return `Request failed (HTTP ${status}).`;
+  if (STATUS_MESSAGES[status]) return t(STATUS_MESSAGES[status]);
+  if (status >= 500) return t(STATUS_MESSAGES[500]);
+  return t("js-api-status-other", { status });
 }
 
 /**
@@ -94,14 +96,22 @@ export async function api(path, { method = "GET", body, query } = {}) {
   return { data: null, error: { code, message, status: response.status } };
 }
 
+// Whether the page is in English, the language of the server's own messages.
+const ENGLISH = LANG.toLowerCase().split("-")[0] === "en";
+
 /**
- * Turn an API error into a sentence for people. Validation messages arrive as
- * "[body.email] Invalid email address"; the bracketed field prefix is dropped.
+ * Turn an API error into a sentence for people: the catalog's words for its code
+ * (js-error-CODE) when the page's language has them, else the server's message. Validation
+ * messages arrive as "[body.email] Invalid email address"; the bracketed field prefix is dropped.
  */
 export function errorText(error) {
   if (!error) return "";
-  let message = String(error.message || "").trim();
-  message = message.replace(/^\[[^\]]*\]\s*/, "");
+  const sent = String(error.message || "").trim();
+  const id = error.code ? `js-error-${error.code}` : "";
+  // The server speaks English: on an English page its own message stays, as it may say more
+  // than the code's usual words (which field a validation error is about).
+  if (id && has(id) && !(ENGLISH && sent)) return t(id);
+  let message = sent.replace(/^\[[^\]]*\]\s*/, "");
   if (!message) message = statusMessage(error.status);
   return message;
 }

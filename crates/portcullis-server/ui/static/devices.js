@@ -1,4 +1,5 @@
 // Devices as a person reads them: "Chrome on macOS", "5 minutes ago".
+import { LANG, dateTime, t } from "./i18n.js";
 
 const BROWSERS = [
   [/HeadlessChrome\//, "Headless Chrome"],
@@ -11,8 +12,8 @@ const BROWSERS = [
   [/^curl\//, "curl"],
   [/^node|undici/i, "Node.js"],
   [/^python-requests|^Python-urllib|^aiohttp/i, "Python"],
-  [/^okhttp/i, "an Android app"],
-  [/CFNetwork/, "an Apple app"],
+  [/^okhttp/i, t("js-devices-android-app")],
+  [/CFNetwork/, t("js-devices-apple-app")],
 ];
 
 const SYSTEMS = [
@@ -27,14 +28,14 @@ const SYSTEMS = [
 
 /** "Chrome on macOS" from a user agent; "Unknown device" when it says nothing useful. */
 export function describeDevice(ua) {
-  if (!ua) return "Unknown device";
+  if (!ua) return t("js-devices-unknown");
   const browser = (BROWSERS.find(([re]) => re.test(ua)) || [])[1] || "";
   const system = (SYSTEMS.find(([re]) => re.test(ua)) || [])[1] || "";
-  if (browser && system) return `${browser} on ${system}`;
+  if (browser && system) return t("js-devices-browser-on-system", { browser, system });
   if (browser || system) return browser || system;
   // An app that names itself first ("MyApp/1.2 …"): show that name.
   const first = ua.split(/[\s/]/)[0];
-  return /^[A-Za-z][\w.-]{1,40}$/.test(first) && first !== "Mozilla" ? first : "Unknown device";
+  return /^[A-Za-z][\w.-]{1,40}$/.test(first) && first !== "Mozilla" ? first : t("js-devices-unknown");
 }
 
 const UNITS = [
@@ -49,21 +50,21 @@ const UNITS = [
 /** "5 minutes ago", "yesterday", "just now", in the reader's language. */
 export function relativeTime(value, now = Date.now()) {
   const date = new Date(value);
-  if (!value || Number.isNaN(date.getTime())) return "at an unknown time";
+  if (!value || Number.isNaN(date.getTime())) return t("js-devices-unknown-time");
   const seconds = Math.round((date.getTime() - now) / 1000);
-  if (Math.abs(seconds) < 60) return "just now";
-  const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  if (Math.abs(seconds) < 60) return t("js-devices-just-now");
+  const format = new Intl.RelativeTimeFormat(LANG, { numeric: "auto" });
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
   }
-  return "just now";
+  return t("js-devices-just-now");
 }
 
 /** "5 Dec 2026, 14:10" in the reader's language, or `missing` when there is no date. */
-export function absoluteTime(value, missing = "Not known") {
+export function absoluteTime(value, missing = t("js-devices-not-known")) {
   const date = new Date(value);
   if (!value || Number.isNaN(date.getTime())) return missing;
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
+  return dateTime(date, { dateStyle: "medium", timeStyle: "short" });
 }
 
 /** A `<dl class="facts">` of [label, text] pairs; text always goes through textContent. */

@@ -2,6 +2,7 @@
 // same whether or not the address has an account, and so is what we show.
 import { keepRedirectOnLinks } from "./api.js";
 import { emailRequestForm } from "./forms.js";
+import { t } from "./i18n.js";
 
 keepRedirectOnLinks();
 
@@ -10,6 +11,5 @@ emailRequestForm({
   messageId: "forgot-password-message",
   path: "/request-password-reset",
   body: (email) => ({ email, redirectTo: "/reset-password" }),
-  sent: () =>
-    "If an account exists for that address, we've sent it a link to reset the password. Check your email.",
+  sent: () => t("js-forgot-password-sent"),
 });

@@ -4,6 +4,7 @@
 // to no field, in the form's message. A message never outlives the next edit or submit.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
 import { describePassword } from "./strength.js";
+import { t } from "./i18n.js";
 
 /** Shows `text` (and an optional `{href, text}` link) under `input` and marks it invalid. */
 export function fieldError(input, text, link) {
@@ -64,7 +65,7 @@ export function checkRequired(form, labels) {
       fieldError(input, ask);
       first = first || input;
     } else if (input.type === "email" && !looksLikeEmail(value)) {
-      fieldError(input, "Enter an email address like name@example.com.");
+      fieldError(input, t("js-forms-email-invalid"));
       first = first || input;
     }
   }
@@ -87,28 +88,26 @@ export function checkNewPassword(password, confirm, focus = true) {
   const max = Number.parseInt(password.dataset.maxLength || "", 10) || 128;
   let first = null;
   if (password.value !== "" && password.value.length < min) {
-    fieldError(password, `Use at least ${min} characters.`);
+    fieldError(password, t("js-forms-password-min", { min }));
     first = password;
   } else if (password.value.length > max) {
-    fieldError(password, `Use at most ${max} characters.`);
+    fieldError(password, t("js-forms-password-max", { max }));
     first = password;
   }
   if (confirm && confirm.value !== "" && password.value !== confirm.value) {
-    fieldError(confirm, "The passwords don't match. Type the same password twice.");
+    fieldError(confirm, t("js-forms-passwords-differ"));
     first = first || confirm;
   }
   if (first && focus) first.focus();
   return first === null;
 }
 
-const BREACHED = "This password has appeared in a data breach, so others may try it. Choose a different one.";
-
 /** Where the server's refusals of a new password go: at the field named `field`. */
 export function newPasswordErrors(field) {
   return {
     PASSWORD_TOO_SHORT: field,
     PASSWORD_TOO_LONG: field,
-    PASSWORD_COMPROMISED: { field, text: BREACHED },
+    PASSWORD_COMPROMISED: { field, text: t("js-forms-password-breached") },
   };
 }
 
@@ -160,14 +159,14 @@ export function initPasswordFields(root = document) {
       const show = input.type === "password";
       input.type = show ? "text" : "password";
       button.setAttribute("aria-pressed", show ? "true" : "false");
-      if (label) label.textContent = show ? "Hide" : "Show";
+      if (label) label.textContent = show ? t("js-forms-hide") : t("js-forms-show");
     });
     // A form that is sent or reset hides the password again.
     if (input.form) {
       const hide = () => {
         input.type = "password";
         button.setAttribute("aria-pressed", "false");
-        if (label) label.textContent = "Show";
+        if (label) label.textContent = t("js-forms-show");
       };
       input.form.addEventListener("reset", hide);
       input.form.addEventListener("submit", hide);
@@ -215,14 +214,14 @@ export function emailRequestForm({ formId, messageId, path, body, sent }) {
   wireForm(form, message);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!checkRequired(form, { email: "Enter your email address." })) return;
+    if (!checkRequired(form, { email: t("js-forms-enter-email") })) return;
     const email = form.elements.namedItem("email").value.trim();
     setBusy(form, true);
     const { error } = await api(path, { method: "POST", body: body(email) });
     setBusy(form, false);
     if (error) {
       showServerError(form, message, error, {
-        INVALID_EMAIL: { field: "email", text: "Enter an email address like name@example.com." },
+        INVALID_EMAIL: { field: "email", text: t("js-forms-email-invalid") },
       });
       return;
     }
@@ -247,7 +246,7 @@ export function renameForm(li, { idPrefix, current, maxLength, message, emptyTex
   field.className = "field";
   const lab = document.createElement("label");
   lab.htmlFor = id;
-  lab.textContent = "New name";
+  lab.textContent = t("js-forms-new-name");
   const input = document.createElement("input");
   input.id = id;
   input.name = "name";
@@ -265,12 +264,12 @@ export function renameForm(li, { idPrefix, current, maxLength, message, emptyTex
   const saveButton = document.createElement("button");
   saveButton.type = "submit";
   saveButton.className = "button button--primary button--small";
-  saveButton.textContent = "Save name";
-  saveButton.dataset.busyLabel = "Saving…";
+  saveButton.textContent = t("js-forms-save-name");
+  saveButton.dataset.busyLabel = t("js-forms-saving");
   const cancel = document.createElement("button");
   cancel.type = "button";
   cancel.className = "button button--small";
-  cancel.textContent = "Cancel";
+  cancel.textContent = t("js-forms-cancel");
   cancel.addEventListener("click", () => {
     f.remove();
     opener.focus();

@@ -5,6 +5,8 @@
 // gets a badge. The order of the methods never changes, so nothing moves under the reader.
 // The cookie's name comes from the page (the plugin's `last_login_method_cookie` global); a page
 // without it has no such plugin, and marks nothing.
+import { t } from "./i18n.js";
+
 export const LAST_LOGIN_COOKIE = document.documentElement.dataset.lastLoginCookie || "";
 
 export function lastLoginMethod() {
@@ -33,7 +35,7 @@ export function markLastLoginMethod(root = document) {
   if (!target) return;
   const badge = document.createElement("span");
   badge.className = "badge badge--primary last-used";
-  badge.textContent = "Last used";
+  badge.textContent = t("js-last-method-last-used");
   target.classList.add("is-last-used");
   target.prepend(badge);
 }

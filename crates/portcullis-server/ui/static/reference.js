@@ -5,6 +5,16 @@
 (() => {
   "use strict";
 
+  // The page's words come from /assets/i18n.js, a module this classic script loads; "try it"
+  // waits for it (`words`) before it says anything.
+  let t = (id) => id;
+  const words = import("/assets/i18n.js").then(
+    (i18n) => {
+      t = i18n.t;
+    },
+    () => {},
+  );
+
   const nav = document.getElementById("apiref-nav");
   const filter = document.getElementById("apiref-filter");
   const noMatch = document.getElementById("apiref-nomatch");
@@ -105,7 +115,7 @@
       if (input.dataset.in === "path") {
         if (!value) {
           input.focus();
-          return { error: `Fill in ${input.name}: it is part of the path.` };
+          return { error: t("js-reference-fill-path", { name: input.name }) };
         }
         path = path.replace(`{${input.name}}`, encodeURIComponent(value));
       } else if (input.dataset.in === "query" && value !== "") {
@@ -124,7 +134,7 @@
         JSON.parse(body.value);
       } catch (err) {
         body.focus();
-        return { error: `The body is not valid JSON: ${err.message}` };
+        return { error: t("js-reference-body-not-json", { error: err.message }) };
       }
       init.body = body.value;
       init.headers["Content-Type"] = "application/json";
@@ -146,12 +156,10 @@
     headers.replaceChildren();
     code.className = "apiref-status";
     if (res.type === "opaqueredirect") {
-      code.textContent = "3xx redirect";
+      code.textContent = t("js-reference-redirect-status");
       code.classList.add(statusClass(3));
-      bodyOut.textContent =
-        "The server answered with a redirect. Browsers do not let a page's script see where it " +
-        "leads: open the address in the browser to follow it.";
-      showStatus(form, `Redirect after ${ms} ms.`);
+      bodyOut.textContent = t("js-reference-redirect-body");
+      showStatus(form, t("js-reference-redirect-after", { ms }));
       result.hidden = false;
       return;
     }
@@ -169,7 +177,7 @@
     const text = await res.text();
     let shown = text;
     if (text === "") {
-      shown = "(empty body)";
+      shown = t("js-reference-empty-body");
     } else if ((res.headers.get("content-type") || "").includes("json")) {
       try {
         shown = JSON.stringify(JSON.parse(text), null, 2);
@@ -179,12 +187,13 @@
     }
     bodyOut.textContent = shown;
     result.hidden = false;
-    showStatus(form, `Answered ${res.status} in ${ms} ms.`);
+    showStatus(form, t("js-reference-answered", { status: res.status, ms }));
   }
 
   for (const form of document.querySelectorAll("form.apiref-try")) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      await words;
       const request = buildRequest(form);
       if (request.error) {
         showStatus(form, request.error, true);
@@ -192,13 +201,13 @@
       }
       const button = form.querySelector("button[type='submit']");
       button.disabled = true;
-      showStatus(form, "Sending…");
+      showStatus(form, t("js-reference-sending"));
       const started = performance.now();
       try {
         const res = await fetch(request.url, request.init);
         await renderAnswer(form, res, started);
       } catch (err) {
-        showStatus(form, `The request failed: ${err.message}`, true);
+        showStatus(form, t("js-reference-request-failed", { error: err.message }), true);
       } finally {
         button.disabled = false;
       }

@@ -2,6 +2,7 @@
 // the server will, then POST /api/auth/reset-password. The token is kept in memory only.
 import { api, queryParam, setBusy, showMessage } from "./api.js";
 import { checkNewPassword, checkRequired, newPasswordErrors, showServerError, wireForm } from "./forms.js";
+import { t } from "./i18n.js";
 
 const form = document.getElementById("reset-password-form");
 const message = document.getElementById("reset-password-message");
@@ -20,7 +21,10 @@ if (form) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const ok = checkRequired(form, { newPassword: "Choose a new password.", confirmPassword: "Type the new password again." });
+    const ok = checkRequired(form, {
+      newPassword: t("js-reset-password-choose-new"),
+      confirmPassword: t("js-reset-password-retype-new"),
+    });
     if (!checkNewPassword(password, confirm, ok) || !ok) return;
     setBusy(form, true);
     const { error } = await api("/reset-password", { method: "POST", body: { newPassword: password.value, token } });
@@ -28,11 +32,11 @@ if (form) {
       setBusy(form, false);
       if (error.code === "INVALID_TOKEN") {
         form.hidden = true;
-        if (title) title.textContent = "This link can't be used";
+        if (title) title.textContent = t("js-reset-password-link-unusable");
         if (intro) intro.hidden = true;
-        showMessage(message, "This reset link is invalid or has expired. Each link works once, for a limited time.", "error", {
+        showMessage(message, t("js-reset-password-link-invalid"), "error", {
           href: "/forgot-password",
-          text: "Ask for a new link",
+          text: t("js-reset-password-ask-new-link"),
         });
         return;
       }
@@ -41,12 +45,12 @@ if (form) {
     }
     form.reset();
     form.hidden = true;
-    if (title) title.textContent = "Password changed";
+    if (title) title.textContent = t("js-reset-password-changed");
     if (intro) intro.hidden = true;
-    document.title = document.title.replace(/^[^·]*·/, "Password changed ·");
-    showMessage(message, "Your password has been changed.", "success", {
+    document.title = document.title.replace(/^[^·]*·/, `${t("js-reset-password-changed")} ·`);
+    showMessage(message, t("js-reset-password-changed-text"), "success", {
       href: "/sign-in",
-      text: "Sign in with your new password",
+      text: t("js-reset-password-sign-in-new"),
     });
   });
 }

@@ -2,6 +2,7 @@
 // (their account, sign out) instead of "Sign in / Create account". Both sets stay hidden until
 // the session is known, so neither flashes.
 import { api, sessionOnce } from "./api.js";
+import { t } from "./i18n.js";
 
 const nav = document.querySelector(".site-nav");
 
@@ -13,7 +14,7 @@ async function start() {
   for (const item of nav.querySelectorAll("[data-nav]")) item.hidden = item.dataset.nav !== state;
   nav.dataset.session = state;
   const who = nav.querySelector("[data-nav-who]");
-  if (who && session) who.textContent = session.user.name || session.user.email || "Your account";
+  if (who && session) who.textContent = session.user.name || session.user.email || t("js-shell-your-account");
   const signOut = nav.querySelector("[data-sign-out]");
   if (signOut) {
     signOut.addEventListener("click", async () => {

@@ -4,6 +4,7 @@
 import { api, errorText, goToSecondStep, keepRedirectOnLinks, safeRedirect, setBusy, showMessage } from "./api.js";
 import { checkRequired, fieldError, wireForm } from "./forms.js";
 import { markLastLoginMethod } from "./last-method.js";
+import { t } from "./i18n.js";
 
 const form = document.getElementById("sign-in-form");
 const message = document.getElementById("sign-in-message");
@@ -19,17 +20,21 @@ if (form) {
   const hint = new URLSearchParams(window.location.search).get("email");
   if (hint && identifier && !identifier.value) identifier.value = hint;
   const password = form.elements.namedItem("password");
-  const wrong = () => ({
-    text: `That ${usernames ? "email, username" : "email"} or password is not right. Check both and try again, or`,
-    link: document.getElementById("forgot-password-link")
-      ? { href: "/forgot-password", text: "reset your password" }
-      : undefined,
-  });
+  // What a wrong email (or username) or password gets: a way to reset it when there is one.
+  const wrong = () => {
+    if (document.getElementById("forgot-password-link")) {
+      return {
+        text: usernames ? t("js-sign-in-wrong-username-or") : t("js-sign-in-wrong-email-or"),
+        link: { href: "/forgot-password", text: t("js-sign-in-reset-password") },
+      };
+    }
+    return { text: usernames ? t("js-sign-in-wrong-username") : t("js-sign-in-wrong-email"), link: undefined };
+  };
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const ask = usernames ? "Enter your email address or username." : "Enter your email address.";
-    if (!checkRequired(form, { email: ask, password: "Enter your password." })) return;
+    const ask = usernames ? t("js-sign-in-enter-email-or-username") : t("js-sign-in-enter-email");
+    if (!checkRequired(form, { email: ask, password: t("js-sign-in-enter-password") })) return;
     const id = identifier.value.trim();
     const byUsername = usernames && !id.includes("@");
     const rememberMe = form.elements.namedItem("rememberMe").checked;
@@ -48,24 +53,32 @@ if (form) {
         case "INVALID_PASSWORD":
         case "CREDENTIAL_ACCOUNT_NOT_FOUND": {
           const { text, link } = wrong();
-          fieldError(password, link ? text : text.replace(/, or$/, "."), link);
+          fieldError(password, text, link);
           password.focus();
           break;
         }
         case "INVALID_EMAIL":
-          fieldError(identifier, "Enter an email address like name@example.com.");
+          fieldError(identifier, t("js-forms-email-invalid"));
           identifier.focus();
           break;
         case "EMAIL_NOT_VERIFIED":
-          showMessage(message, "Verify your email address first: we've sent a new link to your inbox. Open it, then sign in here.", "info");
+          showMessage(message, t("js-sign-in-verify-email-first"), "info");
+          break;
+        case "PASSWORD_COMPROMISED":
+          // The server's words here say more than the code's usual ones: it has sent a reset link.
+          showMessage(message, t("js-sign-in-password-compromised"));
           break;
         case "TOO_MANY_ATTEMPTS":
         case "ACCOUNT_LOCKED":
           showMessage(
             message,
-            `${errorText(error)} Wait a few minutes before you try again${document.getElementById("forgot-password-link") ? ", or" : "."}`,
+            document.getElementById("forgot-password-link")
+              ? t("js-sign-in-wait-or", { error: errorText(error) })
+              : t("js-sign-in-wait", { error: errorText(error) }),
             "error",
-            document.getElementById("forgot-password-link") ? { href: "/forgot-password", text: "reset your password" } : undefined,
+            document.getElementById("forgot-password-link")
+              ? { href: "/forgot-password", text: t("js-sign-in-reset-password") }
+              : undefined,
           );
           break;
         default:
@@ -75,11 +88,11 @@ if (form) {
     }
 
     if (goToSecondStep(data)) {
-      showMessage(message, "Password accepted. One more step…", "info");
+      showMessage(message, t("js-sign-in-second-step"), "info");
       return;
     }
 
-    showMessage(message, "Signed in. Redirecting…", "success");
+    showMessage(message, t("js-sign-in-signed-in"), "success");
     window.location.assign(safeRedirect("/account"));
   });
 }

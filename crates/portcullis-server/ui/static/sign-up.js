@@ -3,6 +3,7 @@
 // at their field, with the way forward (an existing address gets links to sign in or reset).
 import { api, keepRedirectOnLinks, safeRedirect, setBusy, showMessage } from "./api.js";
 import { checkNewPassword, checkRequired, newPasswordErrors, showServerError, wireForm } from "./forms.js";
+import { t } from "./i18n.js";
 
 const form = document.getElementById("sign-up-form");
 const message = document.getElementById("sign-up-message");
@@ -19,10 +20,10 @@ if (form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const ok = checkRequired(form, {
-      name: "Enter your name.",
-      email: "Enter your email address.",
-      password: "Choose a password.",
-      confirmPassword: "Type your password again.",
+      name: t("js-sign-up-enter-name"),
+      email: t("js-sign-up-enter-email"),
+      password: t("js-sign-up-choose-password"),
+      confirmPassword: t("js-sign-up-retype-password"),
     });
     if (!checkNewPassword(password, confirm, ok) || !ok) return;
 
@@ -41,26 +42,26 @@ if (form) {
       setBusy(form, false);
       const exists = {
         field: "email",
-        text: "An account with this email already exists.",
-        link: { href: "/sign-in", text: "Sign in instead" },
+        text: t("js-sign-up-email-taken"),
+        link: { href: "/sign-in", text: t("js-sign-up-sign-in-instead") },
       };
       showServerError(form, message, error, {
         USER_ALREADY_EXISTS: exists,
         USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: exists,
-        INVALID_EMAIL: { field: "email", text: "Enter an email address like name@example.com." },
+        INVALID_EMAIL: { field: "email", text: t("js-forms-email-invalid") },
         ...newPasswordErrors("password"),
-        USERNAME_IS_ALREADY_TAKEN: { field: "username", text: "That username is taken. Try another." },
-        USERNAME_TOO_SHORT: { field: "username", text: "Use at least 3 characters." },
-        USERNAME_TOO_LONG: { field: "username", text: "Use at most 30 characters." },
-        INVALID_USERNAME: { field: "username", text: "Use only letters, digits, dots and underscores." },
+        USERNAME_IS_ALREADY_TAKEN: { field: "username", text: t("js-sign-up-username-taken") },
+        USERNAME_TOO_SHORT: { field: "username", text: t("js-sign-up-username-too-short") },
+        USERNAME_TOO_LONG: { field: "username", text: t("js-sign-up-username-too-long") },
+        INVALID_USERNAME: { field: "username", text: t("js-sign-up-username-invalid") },
       });
       if (canReset && (error.code === "USER_ALREADY_EXISTS" || error.code === "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")) {
         const slot = document.getElementById("sign-up-email-error");
         if (slot) {
-          slot.append(" or ");
+          slot.append(` ${t("js-sign-up-or")} `);
           const a = document.createElement("a");
           a.href = "/forgot-password";
-          a.textContent = "reset your password";
+          a.textContent = t("js-sign-up-reset-password");
           slot.append(a, ".");
         }
       }
@@ -70,10 +71,10 @@ if (form) {
     if (data && data.token === null) {
       form.reset();
       setBusy(form, false);
-      showMessage(message, `Almost done: we've sent a link to ${body.email}. Open it to verify your address, then sign in.`, "success");
+      showMessage(message, t("js-sign-up-verify-email", { email: body.email }), "success");
       return;
     }
-    showMessage(message, "Account created. Redirecting…", "success");
+    showMessage(message, t("js-sign-up-created"), "success");
     window.location.assign(safeRedirect("/account"));
   });
 }

@@ -3,59 +3,71 @@
 // keystroke only) estimates how guessable the password is. Its list of common passwords is the
 // same kind the server's breached-password check refuses, so a password it calls common is
 // reported as one the server is likely to refuse.
+import { t } from "./i18n.js";
 
 const SCRIPTS = ["/assets/zxcvbn-ts-core.js", "/assets/zxcvbn-ts-language-common.js"];
 
 // zxcvbn-ts reports warnings and suggestions by key; these are the words shown for them.
 const TRANSLATIONS = {
   warnings: {
-    straightRow: "Straight rows of keys are easy to guess.",
-    keyPattern: "Short keyboard patterns are easy to guess.",
-    simpleRepeat: "Repeated characters like \"aaa\" are easy to guess.",
-    extendedRepeat: "Repeated patterns like \"abcabc\" are easy to guess.",
-    sequences: "Sequences like \"abc\" or \"123\" are easy to guess.",
-    recentYears: "Recent years are easy to guess.",
-    dates: "Dates are easy to guess.",
-    topTen: "This is one of the most used passwords.",
-    topHundred: "This is a very common password.",
-    common: "This is a common password.",
-    similarToCommon: "This is close to a common password.",
-    wordByItself: "A single word is easy to guess.",
-    namesByThemselves: "Names on their own are easy to guess.",
-    commonNames: "Common names are easy to guess.",
-    userInputs: "Don't use your name or email address.",
-    pwned: "This password has appeared in a data breach.",
+    straightRow: t("js-strength-warning-straight-row"),
+    keyPattern: t("js-strength-warning-key-pattern"),
+    simpleRepeat: t("js-strength-warning-simple-repeat"),
+    extendedRepeat: t("js-strength-warning-extended-repeat"),
+    sequences: t("js-strength-warning-sequences"),
+    recentYears: t("js-strength-warning-recent-years"),
+    dates: t("js-strength-warning-dates"),
+    topTen: t("js-strength-warning-top-ten"),
+    topHundred: t("js-strength-warning-top-hundred"),
+    common: t("js-strength-warning-common"),
+    similarToCommon: t("js-strength-warning-similar-to-common"),
+    wordByItself: t("js-strength-warning-word-by-itself"),
+    namesByThemselves: t("js-strength-warning-names-by-themselves"),
+    commonNames: t("js-strength-warning-common-names"),
+    userInputs: t("js-strength-warning-user-inputs"),
+    pwned: t("js-strength-warning-pwned"),
   },
   suggestions: {
-    l33t: "Swapping letters for look-alike symbols doesn't help much.",
-    reverseWords: "Spelling a word backwards doesn't help much.",
-    allUppercase: "Capitalise some letters, not all.",
-    capitalization: "Capitalise more than the first letter.",
-    dates: "Avoid dates that mean something to you.",
-    recentYears: "Avoid recent years.",
-    associatedYears: "Avoid years that mean something to you.",
-    sequences: "Avoid sequences.",
-    repeated: "Avoid repeated words and characters.",
-    longerKeyboardPattern: "Avoid keyboard patterns.",
-    anotherWord: "Add another word or two that are less common.",
-    useWords: "A few unrelated words make a strong password.",
-    noNeed: "No symbols or capitals needed: length matters most.",
-    pwned: "If you use this password elsewhere, change it there too.",
+    l33t: t("js-strength-suggestion-l33t"),
+    reverseWords: t("js-strength-suggestion-reverse-words"),
+    allUppercase: t("js-strength-suggestion-all-uppercase"),
+    capitalization: t("js-strength-suggestion-capitalization"),
+    dates: t("js-strength-suggestion-dates"),
+    recentYears: t("js-strength-suggestion-recent-years"),
+    associatedYears: t("js-strength-suggestion-associated-years"),
+    sequences: t("js-strength-suggestion-sequences"),
+    repeated: t("js-strength-suggestion-repeated"),
+    longerKeyboardPattern: t("js-strength-suggestion-longer-keyboard-pattern"),
+    anotherWord: t("js-strength-suggestion-another-word"),
+    useWords: t("js-strength-suggestion-use-words"),
+    noNeed: t("js-strength-suggestion-no-need"),
+    pwned: t("js-strength-suggestion-pwned"),
   },
+  // Durations: zxcvbn-ts puts the number where {base} is.
   timeEstimation: {
-    ltSecond: "less than a second", second: "{base} second", seconds: "{base} seconds",
-    minute: "{base} minute", minutes: "{base} minutes", hour: "{base} hour", hours: "{base} hours",
-    day: "{base} day", days: "{base} days", month: "{base} month", months: "{base} months",
-    year: "{base} year", years: "{base} years", centuries: "centuries",
+    ltSecond: t("js-strength-time-lt-second"),
+    second: t("js-strength-time-second", { base: "{base}" }),
+    seconds: t("js-strength-time-seconds", { base: "{base}" }),
+    minute: t("js-strength-time-minute", { base: "{base}" }),
+    minutes: t("js-strength-time-minutes", { base: "{base}" }),
+    hour: t("js-strength-time-hour", { base: "{base}" }),
+    hours: t("js-strength-time-hours", { base: "{base}" }),
+    day: t("js-strength-time-day", { base: "{base}" }),
+    days: t("js-strength-time-days", { base: "{base}" }),
+    month: t("js-strength-time-month", { base: "{base}" }),
+    months: t("js-strength-time-months", { base: "{base}" }),
+    year: t("js-strength-time-year", { base: "{base}" }),
+    years: t("js-strength-time-years", { base: "{base}" }),
+    centuries: t("js-strength-time-centuries"),
   },
 };
 
 const LEVELS = [
-  ["weak", "Very weak"],
-  ["weak", "Weak"],
-  ["fair", "Fair"],
-  ["good", "Good"],
-  ["strong", "Strong"],
+  ["weak", t("js-strength-level-very-weak")],
+  ["weak", t("js-strength-level-weak")],
+  ["fair", t("js-strength-level-fair")],
+  ["good", t("js-strength-level-good")],
+  ["strong", t("js-strength-level-strong")],
 ];
 
 let estimator = null;
@@ -103,16 +115,23 @@ export async function describePassword(password, { min = 8, max = 128, userInput
   if (!password) return { level: "none", text: "" };
   if (password.length < min) {
     const left = min - password.length;
-    return { level: "too-short", text: `Too short: ${left} more character${left === 1 ? "" : "s"} needed.` };
+    return {
+      level: "too-short",
+      text: left === 1 ? t("js-strength-too-short-one", { n: left }) : t("js-strength-too-short", { n: left }),
+    };
   }
-  if (password.length > max) return { level: "too-long", text: `Too long: use at most ${max} characters.` };
+  if (password.length > max) return { level: "too-long", text: t("js-strength-too-long", { max }) };
   const zxcvbn = await loadEstimator();
   if (!zxcvbn) return { level: "none", text: "" };
   const result = zxcvbn.check(password, userInputs);
   const [level, label] = LEVELS[Math.max(0, Math.min(4, result.score))];
   const common = result.sequence.some((m) => m.pattern === "dictionary" && String(m.dictionaryName).startsWith("passwords") && m.token.length === password.length);
   const advice = common
-    ? "It is a known password: the server will likely refuse it. Choose another."
+    ? t("js-strength-known-password")
     : result.feedback.warning || result.feedback.suggestions[0] || "";
-  return { level: common ? "weak" : level, text: advice ? `${common ? "Weak" : label}. ${advice}` : `${label}.` };
+  const shown = common ? t("js-strength-level-weak") : label;
+  return {
+    level: common ? "weak" : level,
+    text: advice ? t("js-strength-verdict-advice", { level: shown, advice }) : t("js-strength-verdict", { level: label }),
+  };
 }

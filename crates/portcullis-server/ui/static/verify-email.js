@@ -1,6 +1,7 @@
 // Verify-email landing page, when it was opened with ?token=: verify through
 // GET /api/auth/verify-email?token=... (JSON answer) and show the outcome.
 import { api, goToSecondStep, queryParam, showMessage } from "./api.js";
+import { t } from "./i18n.js";
 
 const title = document.getElementById("verify-email-title");
 const message = document.getElementById("verify-email-message");
@@ -9,9 +10,9 @@ const actions = document.getElementById("verify-email-actions");
 const card = document.getElementById("verify-email-card");
 
 const EXPLANATIONS = {
-  INVALID_TOKEN: "This link is not valid. It may have been copied only in part, or replaced by a newer one.",
-  TOKEN_EXPIRED: "This link has expired.",
-  USER_NOT_FOUND: "The account for this link no longer exists.",
+  INVALID_TOKEN: t("js-verify-email-invalid-token"),
+  TOKEN_EXPIRED: t("js-verify-email-token-expired"),
+  USER_NOT_FOUND: t("js-verify-email-user-not-found"),
 };
 
 async function verify() {
@@ -26,17 +27,17 @@ async function verify() {
   if (actions) actions.hidden = false;
   if (error || !data || data.status !== true) {
     const code = (error && error.code) || "INVALID_TOKEN";
-    if (title) title.textContent = "Email not verified";
+    if (title) title.textContent = t("js-verify-email-not-verified-title");
     if (card) card.dataset.state = "error";
-    showMessage(message, EXPLANATIONS[code] || "We couldn't verify your email address with this link.", "error", {
+    showMessage(message, EXPLANATIONS[code] || t("js-verify-email-failed"), "error", {
       href: "/account#email",
-      text: "Send a new link from your account",
+      text: t("js-verify-email-send-new-link"),
     });
     return;
   }
-  if (title) title.textContent = "Email verified";
+  if (title) title.textContent = t("js-verify-email-verified-title");
   if (card) card.dataset.state = "verified";
-  showMessage(message, "Thank you: your email address is verified.", "success");
+  showMessage(message, t("js-verify-email-verified"), "success");
 }
 
 if (message) verify();

@@ -450,7 +450,7 @@ async fn preview(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
                 )
             });
         let context = json!({
-            "page_title": "Sign in",
+            "page_title": "nav-sign-in",
             "request_path": "/sign-in",
             "brand": globals["brand"],
             "brand_stylesheet": stylesheet,

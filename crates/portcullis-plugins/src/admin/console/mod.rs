@@ -93,7 +93,7 @@ pub fn page() -> Page {
     Page::new(
         "/admin",
         portcullis_core::template_source!("src/admin/console/templates", "admin-console.html"),
-        "Admin console",
+        "admin-console-title",
     )
     .gated(gate)
 }
@@ -115,22 +115,22 @@ pub fn fragments() -> Vec<Fragment> {
     vec![
         Fragment::admin_section(
             "overview",
-            "Overview",
+            "admin-section-overview",
             portcullis_core::template_source!("src/admin/console/templates", "admin-overview.html"),
         ),
         Fragment::admin_section(
             "users",
-            "Users",
+            "admin-section-users",
             portcullis_core::template_source!("src/admin/console/templates", "admin-users.html"),
         ),
         Fragment::admin_section(
             "sessions",
-            "Sessions",
+            "admin-section-sessions",
             portcullis_core::template_source!("src/admin/console/templates", "admin-sessions.html"),
         ),
         Fragment::admin_section(
             "integrations",
-            "Integrations",
+            "admin-section-integrations",
             portcullis_core::template_source!(
                 "src/admin/console/templates",
                 "admin-integrations.html"
@@ -138,7 +138,7 @@ pub fn fragments() -> Vec<Fragment> {
         ),
         Fragment::admin_section(
             "email-templates",
-            "Email templates",
+            "admin-section-email-templates",
             portcullis_core::template_source!(
                 "src/admin/console/templates",
                 "admin-email-templates.html"
@@ -146,12 +146,12 @@ pub fn fragments() -> Vec<Fragment> {
         ),
         Fragment::admin_section(
             "branding",
-            "Branding",
+            "admin-section-branding",
             portcullis_core::template_source!("src/admin/console/templates", "admin-branding.html"),
         ),
         Fragment::admin_section(
             "plugins",
-            "Plugins",
+            "admin-section-plugins",
             portcullis_core::template_source!("src/admin/console/templates", "admin-plugins.html"),
         ),
         // While an administrator is signed in as someone: the way back.
@@ -221,22 +221,18 @@ pub fn assets() -> Vec<Asset> {
 }
 
 /// Who may open the console: whoever may list users (an administrator under the default
-/// access control), stepped up when `ADMIN_STEP_UP` asks for it.
+/// access control), stepped up when `ADMIN_STEP_UP` asks for it. A refusal is a message id.
 fn gate(ctx: &AuthContext, viewer: &SessionWithUser) -> Result<(), &'static str> {
     let s = settings(ctx);
     if !may(s, viewer, "user", "list") {
-        return Err(
-            "The admin console is for administrators. Ask an administrator to give your account the admin role, or sign in with an administrator's account.",
-        );
+        return Err("admin-gate-not-admin");
     }
     match stepped_up(ctx, s, viewer) {
         Ok(()) => Ok(()),
-        Err(e) if e.code.as_deref() == Some(ADMIN_TWO_FACTOR_REQUIRED.code) => Err(
-            "Administrators must use two-factor authentication here. Turn it on under Security in your account, then sign in again with it.",
-        ),
-        Err(_) => Err(
-            "For your security, the admin console needs a recent sign-in. Sign in again to continue.",
-        ),
+        Err(e) if e.code.as_deref() == Some(ADMIN_TWO_FACTOR_REQUIRED.code) => {
+            Err("admin-gate-two-factor")
+        }
+        Err(_) => Err("admin-gate-recent-sign-in"),
     }
 }
 

@@ -4,6 +4,7 @@
 // The parts that act on that address (the Email section, setting a password for it) are
 // hidden: a guest keeps the account by creating one, as the notice says.
 import { sessionOnce } from "./api.js";
+import { t } from "./i18n.js";
 
 const notice = document.getElementById("guest-notice");
 const summary = document.getElementById("summary-email");
@@ -21,7 +22,7 @@ if (notice && session && session.user && session.user.isAnonymous === true) {
     const placeholder = session.user.email;
     const rename = () => {
       if (summary.textContent === placeholder || summary.textContent === "") {
-        summary.textContent = "Guest";
+        summary.textContent = t("js-anonymous-guest");
       }
     };
     rename();

@@ -1,6 +1,7 @@
 // "Continue as a guest" on the sign-in page: POST /api/auth/sign-in/anonymous, then go to
 // ?redirect= or /account. A later sign-up or sign-in from this browser replaces the guest.
 import { api, errorText, safeRedirect, showMessage, clearMessage } from "./api.js";
+import { t } from "./i18n.js";
 
 const button = document.getElementById("anonymous-sign-in");
 const message = document.getElementById("anonymous-sign-in-message");
@@ -16,13 +17,13 @@ if (button) {
       button.disabled = false;
       button.textContent = label;
       if (error.code === "ANONYMOUS_USERS_CANNOT_SIGN_IN_AGAIN_ANONYMOUSLY") {
-        showMessage(message, "You already have a guest session. Go to your account, or sign up to keep it.", "info", { href: "/account", text: "Go to your account" });
+        showMessage(message, t("js-anonymous-already-guest"), "info", { href: "/account", text: t("js-anonymous-go-to-account") });
       } else {
         showMessage(message, errorText(error));
       }
       return;
     }
-    showMessage(message, "Guest session started. Redirecting…", "success");
+    showMessage(message, t("js-anonymous-started"), "success");
     window.location.assign(safeRedirect("/account"));
   });
 }

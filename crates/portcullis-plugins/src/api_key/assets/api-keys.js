@@ -3,7 +3,8 @@
 // Text from the server always goes through textContent.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
 import { actionButton, checkRequired, renameForm, showServerError, wireForm } from "./forms.js";
-import { absoluteTime, factsList } from "./devices.js";
+import { factsList } from "./devices.js";
+import { dateTime, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("api-keys");
@@ -13,11 +14,14 @@ const list = $("api-keys-list");
 const created = $("api-key-created");
 const value = $("api-key-value");
 
-const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23api-keys", text: "Sign in again" };
+const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23api-keys", text: t("js-api-key-sign-in-again") };
+
+/** A date and time in the page's language, or `missing` when there is none. */
+const when = (value, missing) => (value && dateTime(value)) || missing;
 
 function showError(error, targetForm, fields) {
   if (error && error.status === 401) {
-    showMessage(message, "Your session has ended. Sign in again to manage your keys.", "error", SIGN_IN_AGAIN);
+    showMessage(message, t("js-api-key-session-ended"), "error", SIGN_IN_AGAIN);
   } else if (targetForm) {
     showServerError(targetForm, message, error, fields);
   } else {
@@ -33,29 +37,29 @@ function keyItem(key) {
 
   const name = document.createElement("p");
   name.className = "device-name";
-  name.textContent = key.name || "Unnamed key";
+  name.textContent = key.name || t("js-api-key-unnamed");
   const start = document.createElement("p");
   start.className = "device-meta muted";
-  start.textContent = key.start ? `Starts with ${key.start}…` : "Start not stored";
-  if (key.enabled === false) start.textContent += " · Turned off";
+  start.textContent = key.start ? t("js-api-key-starts-with", { start: key.start }) : t("js-api-key-start-not-stored");
+  if (key.enabled === false) start.textContent += ` · ${t("js-api-key-turned-off")}`;
 
   const facts = factsList([
-    ["Created", absoluteTime(key.createdAt)],
-    ["Expires", absoluteTime(key.expiresAt, "Never")],
-    ["Last used", absoluteTime(key.lastRequest, "Not yet")],
+    [t("js-api-key-created"), when(key.createdAt, t("js-api-key-not-known"))],
+    [t("js-api-key-expires"), when(key.expiresAt, t("js-api-key-never"))],
+    [t("js-api-key-last-used"), when(key.lastRequest, t("js-api-key-not-yet"))],
   ]);
   body.append(name, start, facts);
 
-  const label = key.name || key.start || "this key";
+  const label = key.name || key.start || t("js-api-key-this-key");
   const actions = document.createElement("div");
   actions.className = "form-actions";
-  const rename = actionButton("Rename", `Rename ${label}`, (opener) =>
+  const rename = actionButton(t("js-api-key-rename"), t("js-api-key-rename-label", { key: label }), (opener) =>
     renameForm(li, {
       idPrefix: `api-key-${key.id}`,
       current: key.name,
       maxLength: 32,
       message,
-      emptyText: "Enter a name for the key.",
+      emptyText: t("js-api-key-enter-new-name"),
       opener,
       save: async (name, f) => {
         const { error } = await api("/api-key/update", { method: "POST", body: { keyId: key.id, name } });
@@ -64,17 +68,17 @@ function keyItem(key) {
           return;
         }
         await loadKeys();
-        showMessage(message, "The key was renamed.", "success");
+        showMessage(message, t("js-api-key-renamed"), "success");
       },
     }));
-  const revoke = actionButton("Revoke", `Revoke ${label}`, (button) => revokeKey(key, button, label), "danger");
+  const revoke = actionButton(t("js-api-key-revoke"), t("js-api-key-revoke-label", { key: label }), (button) => revokeKey(key, button, label), "danger");
   actions.append(rename, revoke);
   li.append(body, actions);
   return li;
 }
 
 async function revokeKey(key, button, label) {
-  if (!window.confirm(`Revoke ${label}? Anything using it stops working at once.`)) return;
+  if (!window.confirm(t("js-api-key-revoke-confirm", { key: label }))) return;
   clearMessage(message);
   button.disabled = true;
   const { error } = await api("/api-key/delete", { method: "POST", body: { keyId: key.id } });
@@ -84,7 +88,7 @@ async function revokeKey(key, button, label) {
     return;
   }
   await loadKeys();
-  showMessage(message, "The key was revoked. Anything still using it is refused.", "success");
+  showMessage(message, t("js-api-key-revoked"), "success");
 }
 
 async function loadKeys() {
@@ -98,7 +102,7 @@ async function loadKeys() {
   if (keys.length === 0) {
     const li = document.createElement("li");
     li.className = "muted";
-    li.textContent = "You have no API keys yet.";
+    li.textContent = t("js-api-key-none");
     list.append(li);
     return;
   }
@@ -110,7 +114,7 @@ if (section && form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearMessage(message);
-    if (!checkRequired(form, { name: "Enter a name for the key, so you can tell it apart later." })) return;
+    if (!checkRequired(form, { name: t("js-api-key-enter-name") })) return;
     const body = { name: form.elements.name.value.trim() };
     const expires = form.elements.expiresIn.value;
     if (expires) body.expiresIn = Number(expires);
@@ -130,10 +134,10 @@ if (section && form) {
   $("api-key-copy").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(value.value);
-      showMessage(message, "The key was copied.", "success");
+      showMessage(message, t("js-api-key-copied"), "success");
     } catch {
       value.select();
-      showMessage(message, "Copying was blocked: the key is selected, press Ctrl+C (⌘C on a Mac) to copy it.");
+      showMessage(message, t("js-api-key-copy-blocked"));
     }
   });
   $("api-key-done").addEventListener("click", () => {

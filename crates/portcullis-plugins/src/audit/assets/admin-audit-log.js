@@ -6,6 +6,7 @@ import { BASE_PATH, clearMessage, errorText, setBusy, showMessage, statusMessage
 import { fieldError, wireForm } from "./forms.js";
 import { absoluteTime, describeDevice, factsList, listItem } from "./devices.js";
 import { pagedList } from "./paged-list.js";
+import { number, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("audit-filter-form");
@@ -28,7 +29,7 @@ function filters() {
     if (!v) continue;
     const when = new Date(v);
     if (Number.isNaN(when.getTime())) {
-      fieldError($(id), "Enter a date and time, or leave it empty.");
+      fieldError($(id), t("js-audit-invalid-time"));
       return null;
     }
     q[name] = when.toISOString();
@@ -38,29 +39,29 @@ function filters() {
 
 /** An audit event as a list item, with a "Details" disclosure holding the rest. */
 export function eventItem(e) {
-  const { li, body } = listItem(`${e.action}${e.outcome === "failure" ? " (failed)" : ""}`, [
-    ["When", absoluteTime(e.createdAt)],
-    ["By", e.actorUserId || "No one signed in"],
-    ["About", e.targetUserId || e.targetId || "—"],
-    ["Address", e.ipAddress || "Not known"],
+  const { li, body } = listItem(e.outcome === "failure" ? t("js-audit-event-failed", { action: e.action }) : e.action, [
+    [t("js-audit-when"), absoluteTime(e.createdAt)],
+    [t("js-audit-by"), e.actorUserId || t("js-audit-by-no-one")],
+    [t("js-audit-about"), e.targetUserId || e.targetId || "—"],
+    [t("js-audit-address"), e.ipAddress || t("js-audit-not-known")],
   ]);
   const details = document.createElement("details");
   details.className = "device-details";
   const summary = document.createElement("summary");
-  summary.textContent = "Details";
+  summary.textContent = t("js-audit-details");
   const pairs = [
-    ["Event id", e.id],
-    ["Severity", e.severity],
-    ["Device", describeDevice(e.userAgent)],
-    ["Session", e.sessionId || "—"],
-    ["Organization", e.organizationId || "—"],
+    [t("js-audit-event-id"), e.id],
+    [t("js-audit-severity"), e.severity],
+    [t("js-audit-device"), describeDevice(e.userAgent)],
+    [t("js-audit-session"), e.sessionId || "—"],
+    [t("js-audit-organization"), e.organizationId || "—"],
   ];
-  if (e.impersonatorUserId) pairs.push(["Impersonated by", e.impersonatorUserId]);
-  if (e.targetType) pairs.push(["Target", `${e.targetType} ${e.targetId || ""}`.trim()]);
+  if (e.impersonatorUserId) pairs.push([t("js-audit-impersonated-by"), e.impersonatorUserId]);
+  if (e.targetType) pairs.push([t("js-audit-target"), `${e.targetType} ${e.targetId || ""}`.trim()]);
   const raw = document.createElement("pre");
   raw.className = "code";
   raw.tabIndex = 0;
-  raw.setAttribute("aria-label", "Event details as JSON");
+  raw.setAttribute("aria-label", t("js-audit-details-json"));
   raw.textContent = JSON.stringify(e.details || {}, null, 2);
   details.append(summary, factsList(pairs), raw);
   body.append(details);
@@ -88,7 +89,7 @@ async function exportAs(format, button) {
         } catch {
           error.message = statusMessage(res.status);
         }
-        showMessage(message, `The export stopped: ${errorText(error)}`);
+        showMessage(message, t("js-audit-export-stopped", { error: errorText(error) }));
         return;
       }
       let text = await res.text();
@@ -112,7 +113,10 @@ async function exportAs(format, button) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-  showMessage(message, `Exported ${count} event${count === 1 ? "" : "s"}${cursor ? ` (the first ${EXPORT_LIMIT}; narrow the filters for the rest)` : ""}.`, "success");
+  const exported = cursor
+    ? t("js-audit-exported-limited", { count: number(count), limit: number(EXPORT_LIMIT) })
+    : t(count === 1 ? "js-audit-exported-one" : "js-audit-exported-other", { count: number(count) });
+  showMessage(message, exported, "success");
 }
 
 if (form && list) {
@@ -124,7 +128,7 @@ if (form && list) {
     key: "events",
     query: () => ({ ...(filters() || {}), limit: "25" }),
     item: eventItem,
-    empty: "No event matches these filters.",
+    empty: t("js-audit-no-match"),
   });
   wireForm(form, message);
   form.addEventListener("submit", async (event) => {

@@ -4,6 +4,7 @@
 import { errorText } from "./api.js";
 import { absoluteTime, describeDevice, listItem } from "./devices.js";
 import { pagedList } from "./paged-list.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("security-activity");
@@ -11,46 +12,50 @@ const list = $("security-activity-list");
 const more = $("security-activity-more");
 const message = $("security-activity-message");
 
-// What each action reads as; an action not listed shows its own name.
+// The message each action reads as; an action not listed shows its own name.
 const LABELS = {
-  "user.sign_up": "Account created",
-  "user.sign_in": "Signed in",
-  "user.sign_out": "Signed out",
-  "user.change_password": "Password changed",
-  "user.set_password": "Password set",
-  "user.reset_password": "Password reset",
-  "user.change_email": "E-mail address changed",
-  "session.revoke": "A session was signed out",
-  "session.revoke_others": "Other sessions were signed out",
-  "session.revoke_all": "All sessions were signed out",
-  "two_factor.enable": "Two-factor authentication turned on",
-  "two_factor.disable": "Two-factor authentication turned off",
-  "two_factor.totp_added": "Authenticator app added",
-  "passkey.add": "Passkey added",
-  "passkey.delete": "Passkey removed",
-  "api_key.create": "API key created",
-  "api_key.revoke": "API key revoked",
-  "oauth.link": "Sign-in provider linked",
-  "oauth.unlink": "Sign-in provider unlinked",
-  "admin.ban_user": "Account suspended by an administrator",
-  "admin.unban_user": "Suspension lifted by an administrator",
-  "admin.set_user_password": "Password set by an administrator",
-  "admin.impersonate_start": "An administrator signed in as you",
-  "admin.impersonate_stop": "An administrator stopped signing in as you",
-  "security.failure_burst_account": "Many failed sign-ins on your account",
-  "security.new_device": "Sign-in from a new device",
+  "user.sign_up": "js-audit-action-user-sign-up",
+  "user.sign_in": "js-audit-action-user-sign-in",
+  "user.sign_out": "js-audit-action-user-sign-out",
+  "user.change_password": "js-audit-action-user-change-password",
+  "user.set_password": "js-audit-action-user-set-password",
+  "user.reset_password": "js-audit-action-user-reset-password",
+  "user.change_email": "js-audit-action-user-change-email",
+  "session.revoke": "js-audit-action-session-revoke",
+  "session.revoke_others": "js-audit-action-session-revoke-others",
+  "session.revoke_all": "js-audit-action-session-revoke-all",
+  "two_factor.enable": "js-audit-action-two-factor-enable",
+  "two_factor.disable": "js-audit-action-two-factor-disable",
+  "two_factor.totp_added": "js-audit-action-two-factor-totp-added",
+  "passkey.add": "js-audit-action-passkey-add",
+  "passkey.delete": "js-audit-action-passkey-delete",
+  "api_key.create": "js-audit-action-api-key-create",
+  "api_key.revoke": "js-audit-action-api-key-revoke",
+  "oauth.link": "js-audit-action-oauth-link",
+  "oauth.unlink": "js-audit-action-oauth-unlink",
+  "admin.ban_user": "js-audit-action-admin-ban-user",
+  "admin.unban_user": "js-audit-action-admin-unban-user",
+  "admin.set_user_password": "js-audit-action-admin-set-user-password",
+  "admin.impersonate_start": "js-audit-action-admin-impersonate-start",
+  "admin.impersonate_stop": "js-audit-action-admin-impersonate-stop",
+  "security.failure_burst_account": "js-audit-action-security-failure-burst-account",
+  "security.new_device": "js-audit-action-security-new-device",
 };
 
 function eventItem(e) {
   const failed = e.outcome === "failure";
-  const title = (failed && e.action === "user.sign_in" ? "Failed sign-in" : LABELS[e.action] || e.action) +
-    (failed && e.action !== "user.sign_in" ? " (failed)" : "");
+  let title;
+  if (failed && e.action === "user.sign_in") title = t("js-audit-failed-sign-in");
+  else {
+    const label = Object.hasOwn(LABELS, e.action) ? t(LABELS[e.action]) : e.action;
+    title = failed ? t("js-audit-event-failed", { action: label }) : label;
+  }
   const pairs = [
-    ["When", absoluteTime(e.createdAt)],
-    ["Address", e.ipAddress || "Not known"],
-    ["Device", describeDevice(e.userAgent)],
+    [t("js-audit-when"), absoluteTime(e.createdAt)],
+    [t("js-audit-address"), e.ipAddress || t("js-audit-not-known")],
+    [t("js-audit-device"), describeDevice(e.userAgent)],
   ];
-  if (e.impersonatorUserId) pairs.push(["Done by", "An administrator, signed in as you"]);
+  if (e.impersonatorUserId) pairs.push([t("js-audit-done-by"), t("js-audit-done-by-administrator")]);
   return listItem(title, pairs).li;
 }
 
@@ -63,8 +68,8 @@ if (section && list) {
     key: "events",
     query: () => ({ limit: "20" }),
     item: eventItem,
-    empty: "No activity recorded yet.",
-    failed: (error) => (error.status === 401 ? "Your session has ended. Sign in again to see your activity." : errorText(error)),
+    empty: t("js-audit-no-activity"),
+    failed: (error) => (error.status === 401 ? t("js-audit-session-ended") : errorText(error)),
   });
   reload();
 }

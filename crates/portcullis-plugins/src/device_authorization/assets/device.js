@@ -6,6 +6,7 @@
 // textContent only.
 import { BASE_PATH, api, sessionOnce, setBusy, showMessage, statusMessage } from "./api.js";
 import { clearErrors, fieldError, wireForm } from "./forms.js";
+import { t } from "./i18n.js";
 
 const message = document.getElementById("device-message");
 const intro = document.getElementById("device-intro");
@@ -48,21 +49,21 @@ async function call(path, { method = "GET", body, query } = {}) {
 /** What to tell a person about a refused code, and what to do next. */
 function explain(error) {
   if (error.status === 429) {
-    return "Too many code checks from this network. Wait a while, then try again, or start again on your device.";
+    return t("js-device-authorization-too-many");
   }
   if (error.status === 0) return error.description;
   switch (error.error) {
     case "expired_token":
-      return "That code has expired. Start again on your device to get a new code.";
+      return t("js-device-authorization-expired");
     case "access_denied":
-      return "Someone else is already answering this code. Start again on your device to get a new one.";
+      return t("js-device-authorization-taken");
     case "unauthorized":
-      return "Your session has ended. Sign in again to continue.";
+      return t("js-device-authorization-session-ended");
     case "invalid_request":
       if (/already processed/i.test(error.description)) {
-        return "This code has already been answered. If your device is still waiting, start again on it.";
+        return t("js-device-authorization-already-answered");
       }
-      return "That code is not right. Check the code your device shows and try again.";
+      return t("js-device-authorization-wrong-code");
     default:
       return statusMessage(error.status);
   }
@@ -86,7 +87,7 @@ function signInFor(code) {
 function showReview(code, data) {
   document.getElementById("device-review-code").textContent = shown(code);
   const client = document.getElementById("device-review-client");
-  client.textContent = data.client_id || "An application";
+  client.textContent = data.client_id || t("js-device-authorization-an-application");
   // With the OpenID provider on, a registered client has a name worth showing instead.
   if (data.client_id) {
     api("/oauth2/public-client", { query: { client_id: data.client_id } }).then(({ data: found }) => {
@@ -96,10 +97,10 @@ function showReview(code, data) {
   const scopes = (data.scope || "").split(/\s+/).filter(Boolean);
   document.getElementById("device-review-scope").textContent = scopes.length
     ? scopes.join(", ")
-    : "Your account (no particular scopes)";
+    : t("js-device-authorization-no-scopes");
   codeForm.hidden = true;
   review.hidden = false;
-  intro.textContent = "A device is asking to sign in to your account.";
+  intro.textContent = t("js-device-authorization-asking");
   document.getElementById("device-approve").focus();
 }
 
@@ -126,8 +127,8 @@ async function check(code) {
     showMessage(
       message,
       data.status === "approved"
-        ? "This device is already connected. You can go back to it."
-        : "This code was denied. Start again on your device if you want to connect it.",
+        ? t("js-device-authorization-already-connected")
+        : t("js-device-authorization-was-denied"),
       "info",
     );
     return;
@@ -162,7 +163,7 @@ codeForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const code = codeInput.value.trim();
   if (normalized(code).length === 0) {
-    fieldError(codeInput, "Enter the code your device shows.");
+    fieldError(codeInput, t("js-device-authorization-enter-code"));
     codeInput.focus();
     return;
   }
@@ -173,13 +174,13 @@ review.addEventListener("submit", (event) => {
   event.preventDefault();
   answer("/device/approve", () => {
     intro.textContent = "";
-    showMessage(message, "Device connected. You can go back to it now; it will sign in by itself.", "success");
+    showMessage(message, t("js-device-authorization-connected"), "success");
   });
 });
 deny.addEventListener("click", () =>
   answer("/device/deny", () => {
     intro.textContent = "";
-    showMessage(message, "Denied. The device will not get into your account.", "info");
+    showMessage(message, t("js-device-authorization-denied"), "info");
   }),
 );
 
@@ -192,10 +193,10 @@ if (fromLink) {
       review.dataset.code = normalized(fromLink);
       check(fromLink);
     } else {
-      intro.textContent = "Sign in to connect the device showing this code.";
+      intro.textContent = t("js-device-authorization-sign-in-to-connect");
     }
   });
 }
 sessionOnce().then(({ session }) => {
-  if (!session) codeForm.querySelector("[type=submit]").textContent = "Sign in to continue";
+  if (!session) codeForm.querySelector("[type=submit]").textContent = t("js-device-authorization-sign-in-to-continue");
 });

@@ -6,6 +6,7 @@
 // expires, so a visitor who leaves for their mailbox and comes back is still at step 2.
 import { api, goToSecondStep, keepRedirectOnLinks, safeRedirectFrom, setBusy, showMessage, clearMessage } from "./api.js";
 import { checkRequired, fieldError, showServerError, wireForm } from "./forms.js";
+import { t } from "./i18n.js";
 
 const card = document.getElementById("email-otp-card");
 const emailForm = document.getElementById("email-otp-email-form");
@@ -55,7 +56,7 @@ async function sendCode(form) {
   setBusy(form, false);
   if (error) {
     showServerError(form, message, error, {
-      INVALID_EMAIL: { field: "email", text: "Enter an email address like name@example.com." },
+      INVALID_EMAIL: { field: "email", text: t("js-email-otp-invalid-email") },
     });
     return false;
   }
@@ -75,7 +76,7 @@ if (emailForm && codeForm) {
 
   emailForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!checkRequired(emailForm, { email: "Enter your email address." })) return;
+    if (!checkRequired(emailForm, { email: t("js-email-otp-email-required") })) return;
     email = emailForm.elements.namedItem("email").value.trim();
     if (!(await sendCode(emailForm))) return;
     sentTo.textContent = email;
@@ -88,7 +89,7 @@ if (emailForm && codeForm) {
     const input = codeForm.elements.namedItem("otp");
     const otp = input.value.replace(/\s+/g, "");
     if (!/^[0-9]{4,10}$/.test(otp)) {
-      fieldError(input, "Enter the digits from the email.");
+      fieldError(input, t("js-email-otp-code-digits"));
       input.focus();
       return;
     }
@@ -100,12 +101,12 @@ if (emailForm && codeForm) {
       if (error.code === "TOO_MANY_ATTEMPTS") {
         remember("");
         showStep("email");
-        showMessage(message, "Too many wrong codes. Ask for a new code, or wait a while and try again.");
+        showMessage(message, t("js-email-otp-too-many"));
       } else if (error.code === "OTP_EXPIRED") {
-        fieldError(input, "That code has expired. Send a new code.");
+        fieldError(input, t("js-email-otp-expired"));
         input.focus();
       } else if (error.code === "INVALID_OTP") {
-        fieldError(input, "That code is not right. Check the email and try again.");
+        fieldError(input, t("js-email-otp-wrong"));
         input.focus();
       } else {
         showServerError(codeForm, message, error);
@@ -114,16 +115,16 @@ if (emailForm && codeForm) {
     }
     remember("");
     if (goToSecondStep(data)) {
-      showMessage(message, "Code accepted. One more step…", "info");
+      showMessage(message, t("js-email-otp-second-step"), "info");
       return;
     }
-    showMessage(message, "Signed in. Redirecting…", "success");
+    showMessage(message, t("js-email-otp-signed-in"), "success");
     window.location.assign(safeRedirectFrom(["redirect", "callbackURL"], "/account"));
   });
 
   resend.addEventListener("click", async () => {
     clearMessage(message);
-    if (await sendCode(codeForm)) showMessage(message, `We've sent a new code to ${email}.`, "info");
+    if (await sendCode(codeForm)) showMessage(message, t("js-email-otp-resent", { email }), "info");
   });
   change.addEventListener("click", () => {
     clearMessage(message);

@@ -3,6 +3,7 @@
 // that fails comes back to this page with ?error=.
 import { keepRedirectOnLinks, safeRedirectFrom } from "./api.js";
 import { emailRequestForm } from "./forms.js";
+import { t } from "./i18n.js";
 
 keepRedirectOnLinks();
 
@@ -15,5 +16,5 @@ emailRequestForm({
     callbackURL: safeRedirectFrom(["redirect", "callbackURL"], "/account"),
     errorCallbackURL: "/magic-link",
   }),
-  sent: (email) => `Check your email: we've sent a sign-in link to ${email}. It works once and expires soon.`,
+  sent: (email) => t("js-magic-link-sent", { email }),
 });

@@ -4,6 +4,7 @@
 // another or signs the browser out). Text from the server always goes through textContent.
 import { api, clearMessage, errorText, sessionOnce, showMessage } from "./api.js";
 import { actionButton } from "./forms.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const message = $("accounts-message");
@@ -23,20 +24,20 @@ function accountItem({ session, user }, currentId) {
   if (here) {
     const badge = document.createElement("span");
     badge.className = "badge badge--primary";
-    badge.textContent = "In use now";
+    badge.textContent = t("js-multi-session-in-use");
     head.append(badge);
   }
   const meta = document.createElement("p");
   meta.className = "device-meta muted";
   meta.textContent = user.email;
 
-  const label = user.name ? `${user.name} (${user.email})` : user.email;
+  const label = user.name ? t("js-multi-session-account", { name: user.name, email: user.email }) : user.email;
   const actions = document.createElement("div");
   actions.className = "form-actions";
   if (!here) {
-    actions.append(actionButton("Switch", `Switch to ${label}`, (button) => switchTo(session, button, label), "primary"));
+    actions.append(actionButton(t("js-multi-session-switch"), t("js-multi-session-switch-to", { account: label }), (button) => switchTo(session, button, label), "primary"));
   }
-  actions.append(actionButton("Sign out", `Sign out of ${label}`, (button) => signOut(session, button, label, here)));
+  actions.append(actionButton(t("js-multi-session-sign-out"), t("js-multi-session-sign-out-of", { account: label }), (button) => signOut(session, button, label, here)));
 
   li.append(head, meta, actions);
   return li;
@@ -52,7 +53,7 @@ async function switchTo(session, button, label) {
   if (error) {
     button.disabled = false;
     showMessage(message, error.status === 401
-      ? `The session of ${label} has ended. Use "Add another account" to sign in to it again.`
+      ? t("js-multi-session-ended", { account: label })
       : errorText(error));
     return;
   }
@@ -77,7 +78,7 @@ async function signOut(session, button, label, here) {
     return;
   }
   await load();
-  showMessage(message, `Signed out of ${label}. Your other accounts stay signed in.`, "success");
+  showMessage(message, t("js-multi-session-signed-out", { account: label }), "success");
 }
 
 async function load() {
@@ -87,7 +88,7 @@ async function load() {
   ]);
   if (error || !Array.isArray(data)) {
     list.replaceChildren();
-    showMessage(message, error ? errorText(error) : "The accounts could not be listed. Reload the page to try again.");
+    showMessage(message, error ? errorText(error) : t("js-multi-session-list-failed"));
     return;
   }
   const currentId = current && current.session ? current.session.id : null;
@@ -95,7 +96,7 @@ async function load() {
   if (data.length <= 1) {
     const only = document.createElement("li");
     only.className = "muted";
-    only.textContent = "Only this account is signed in here. Add another to switch between them.";
+    only.textContent = t("js-multi-session-only-one");
     list.append(only);
   }
 }

@@ -3,6 +3,7 @@
 // (POST /link-social, then its authorization page; back here after). Server text goes through
 // textContent only.
 import { api, clearMessage, errorText, showMessage } from "./api.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const message = $("linked-accounts-message");
@@ -10,18 +11,18 @@ const list = $("linked-accounts-list");
 const labels = new Map(
   [...document.querySelectorAll("button[data-link-provider]")].map((b) => [b.dataset.linkProvider, b.dataset.providerLabel]),
 );
-const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23linked-accounts", text: "Sign in again" };
+const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23linked-accounts", text: t("js-oauth-sign-in-again") };
 
 function label(providerId) {
-  if (providerId === "credential") return "E-mail and password";
+  if (providerId === "credential") return t("js-oauth-email-and-password");
   return labels.get(providerId) || providerId;
 }
 
 function showError(error) {
   if (error && (error.status === 401 || error.code === "SESSION_NOT_FRESH")) {
-    showMessage(message, "Sign in again to change how you sign in.", "error", SIGN_IN_AGAIN);
+    showMessage(message, t("js-oauth-sign-in-again-to-change"), "error", SIGN_IN_AGAIN);
   } else if (error && error.code === "FAILED_TO_UNLINK_LAST_ACCOUNT") {
-    showMessage(message, "This is your only way to sign in. Link another account or set a password first.");
+    showMessage(message, t("js-oauth-only-way"));
   } else {
     showMessage(message, errorText(error));
   }
@@ -38,16 +39,18 @@ function item(account, count) {
   const meta = document.createElement("p");
   meta.className = "device-meta muted";
   meta.textContent = account.providerId === "credential"
-    ? "Your password signs you in."
-    : `Signs you in as ${account.accountId}${account.scopes && account.scopes.length ? ` · shares: ${account.scopes.join(", ")}` : ""}`;
+    ? t("js-oauth-password-signs-you-in")
+    : account.scopes && account.scopes.length
+      ? t("js-oauth-signs-you-in-as-sharing", { account: account.accountId, scopes: account.scopes.join(", ") })
+      : t("js-oauth-signs-you-in-as", { account: account.accountId });
   body.append(name, meta);
   li.append(body);
   if (account.providerId !== "credential") {
     const unlink = document.createElement("button");
     unlink.type = "button";
     unlink.className = "button button--danger";
-    unlink.textContent = "Unlink";
-    unlink.setAttribute("aria-label", `Unlink ${label(account.providerId)}`);
+    unlink.textContent = t("js-oauth-unlink");
+    unlink.setAttribute("aria-label", t("js-oauth-unlink-provider", { provider: label(account.providerId) }));
     unlink.disabled = count < 2;
     unlink.addEventListener("click", async () => {
       clearMessage(message);
@@ -58,7 +61,7 @@ function item(account, count) {
         showError(error);
         return;
       }
-      showMessage(message, `${label(account.providerId)} is no longer linked.`, "success");
+      showMessage(message, t("js-oauth-unlinked", { provider: label(account.providerId) }), "success");
       await load();
     });
     li.append(unlink);
@@ -108,11 +111,11 @@ for (const button of document.querySelectorAll("button[data-link-provider]")) {
 const failed = new URLSearchParams(window.location.search).get("error");
 if (failed) {
   const why = {
-    email_does_not_match: "The provider's e-mail address differs from yours here, so it was not linked.",
-    account_already_linked_to_different_user: "That provider account is already linked to another user.",
-    unable_to_link_account: "The provider did not confirm your e-mail address, so it was not linked.",
+    email_does_not_match: t("js-oauth-link-email-differs"),
+    account_already_linked_to_different_user: t("js-oauth-link-taken"),
+    unable_to_link_account: t("js-oauth-link-unverified"),
   };
-  showMessage(message, why[failed] || "The account could not be linked. Please try again.");
+  showMessage(message, why[failed] || t("js-oauth-link-failed"));
 }
 
 load();

@@ -2,6 +2,7 @@
 // provider, then go to its authorization page. Back from the provider, the browser lands on
 // ?redirect= (or /account); a failure lands on the error page, which says what went wrong.
 import { api, errorText, safeRedirect, showMessage, clearMessage } from "./api.js";
+import { t } from "./i18n.js";
 
 const message = document.getElementById("oauth-message");
 
@@ -24,7 +25,7 @@ for (const button of document.querySelectorAll("button[data-oauth-provider]")) {
     if (error || !data || !data.url) {
       button.disabled = false;
       text.textContent = label;
-      showMessage(message, error ? errorText(error) : "The provider could not be reached. Try again.");
+      showMessage(message, error ? errorText(error) : t("js-oauth-unreachable"));
       return;
     }
     window.location.assign(data.url);

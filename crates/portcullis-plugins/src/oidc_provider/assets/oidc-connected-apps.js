@@ -3,13 +3,14 @@
 import { api, clearMessage, errorText, showMessage } from "./api.js";
 import { actionButton } from "./forms.js";
 import { absoluteTime, factsList } from "./devices.js";
+import { t } from "./i18n.js";
 
 const list = document.getElementById("connected-apps-list");
 const message = document.getElementById("connected-apps-message");
 
 async function appItem(consent) {
   const { data: client } = await api("/oauth2/public-client", { query: { client_id: consent.clientId } });
-  const name = client?.client_name || "An application";
+  const name = client?.client_name || t("js-oidc-provider-an-application");
   const li = document.createElement("li");
   li.className = "device";
   const body = document.createElement("div");
@@ -20,15 +21,15 @@ async function appItem(consent) {
   body.append(
     title,
     factsList([
-      ["Can", consent.scopes.join(", ") || "nothing"],
-      ["Allowed", absoluteTime(consent.updatedAt || consent.createdAt)],
+      [t("js-oidc-provider-can"), consent.scopes.join(", ") || t("js-oidc-provider-can-nothing")],
+      [t("js-oidc-provider-allowed"), absoluteTime(consent.updatedAt || consent.createdAt)],
     ]),
   );
   const actions = document.createElement("div");
   actions.className = "form-actions";
   actions.append(
-    actionButton("Remove", `Remove ${name}`, async (button) => {
-      if (!window.confirm(`Remove ${name}? It loses access to your account at once.`)) return;
+    actionButton(t("js-oidc-provider-remove"), t("js-oidc-provider-remove-app", { name }), async (button) => {
+      if (!window.confirm(t("js-oidc-provider-remove-confirm", { name }))) return;
       clearMessage(message);
       button.disabled = true;
       const { error } = await api("/oauth2/delete-consent", { method: "POST", body: { id: consent.id } });
@@ -38,7 +39,7 @@ async function appItem(consent) {
         return;
       }
       li.remove();
-      showMessage(message, `${name} was removed.`, "success");
+      showMessage(message, t("js-oidc-provider-removed", { name }), "success");
       if (!list.children.length) empty();
     }, "danger"),
   );
@@ -49,7 +50,7 @@ async function appItem(consent) {
 function empty() {
   const li = document.createElement("li");
   li.className = "muted";
-  li.textContent = "No applications use your account.";
+  li.textContent = t("js-oidc-provider-no-apps");
   list.replaceChildren(li);
 }
 

@@ -3,21 +3,21 @@
 // authorization request, or to the application with access_denied). Text goes through
 // textContent only.
 import { api, errorText, queryParam, sessionOnce, setBusy, showMessage } from "./api.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("consent-form");
 const message = $("consent-message");
 
 const SCOPES = {
-  openid: "Know who you are (your account's identifier)",
-  profile: "See your name and profile picture",
-  email: "See your email address and whether it is verified",
-  offline_access: "Keep access while you are away, until you revoke it",
+  openid: t("js-oidc-provider-scope-openid"),
+  profile: t("js-oidc-provider-scope-profile"),
+  email: t("js-oidc-provider-scope-email"),
+  offline_access: t("js-oidc-provider-scope-offline-access"),
 };
 
 const EXPLAIN = {
-  INVALID_OAUTH_QUERY:
-    "This request has expired or was changed on the way. Go back to the application and sign in again.",
+  INVALID_OAUTH_QUERY: t("js-oidc-provider-request-expired"),
 };
 
 const query = window.location.search.slice(1);
@@ -25,29 +25,29 @@ const query = window.location.search.slice(1);
 async function show() {
   const clientId = queryParam("client_id");
   if (!clientId || !queryParam("sig")) {
-    showMessage(message, "This page is missing its request. Go back to the application and sign in again.");
+    showMessage(message, t("js-oidc-provider-request-missing"));
     return;
   }
   const { session } = await sessionOnce();
   const user = session?.user;
   if (!session) {
-    showMessage(message, "Your session has ended. Sign in, then start again from the application.", "error", {
+    showMessage(message, t("js-oidc-provider-session-ended"), "error", {
       href: "/sign-in",
-      text: "Sign in",
+      text: t("js-oidc-provider-sign-in"),
     });
     return;
   }
   const { data: client, error } = await api("/oauth2/public-client", { query: { client_id: clientId } });
   if (error) {
-    showMessage(message, "This application is not known here, or has been turned off. Contact whoever runs it.");
+    showMessage(message, t("js-oidc-provider-unknown-app"));
     return;
   }
-  const name = client.client_name || "An application";
-  $("consent-summary").textContent = `${name} wants to access your account.`;
+  const name = client.client_name || t("js-oidc-provider-an-application");
+  $("consent-summary").textContent = t("js-oidc-provider-wants-access", { name });
   if (client.logo_uri) {
     const logo = $("consent-logo");
     logo.src = client.logo_uri;
-    logo.alt = `${name} logo`;
+    logo.alt = t("js-oidc-provider-logo", { name });
     logo.hidden = false;
   }
   $("consent-client").hidden = false;
@@ -55,22 +55,24 @@ async function show() {
   list.replaceChildren();
   for (const scope of (queryParam("scope") || "openid").split(" ").filter(Boolean)) {
     const li = document.createElement("li");
-    li.textContent = SCOPES[scope] || `Use the “${scope}” permission`;
+    li.textContent = SCOPES[scope] || t("js-oidc-provider-scope-other", { scope });
     list.append(li);
   }
-  $("consent-account").textContent = `You are signed in as ${user?.email ?? "this account"}.`;
+  $("consent-account").textContent = user?.email != null
+    ? t("js-oidc-provider-signed-in-as", { email: user.email })
+    : t("js-oidc-provider-signed-in-as-this-account");
   const links = [];
-  if (client.policy_uri) links.push(["Privacy policy", client.policy_uri]);
-  if (client.tos_uri) links.push(["Terms of service", client.tos_uri]);
+  if (client.policy_uri) links.push([t("js-oidc-provider-privacy-policy"), client.policy_uri]);
+  if (client.tos_uri) links.push([t("js-oidc-provider-terms"), client.tos_uri]);
   if (links.length) {
     const p = $("consent-links");
-    p.textContent = `${name}'s `;
+    p.textContent = `${t("js-oidc-provider-links-of", { name })} `;
     links.forEach(([text, href], i) => {
       const a = document.createElement("a");
       a.href = href;
       a.rel = "noopener noreferrer";
-      a.textContent = text.toLowerCase();
-      if (i) p.append(" and ");
+      a.textContent = text;
+      if (i) p.append(` ${t("js-oidc-provider-links-and")} `);
       p.append(a);
     });
     p.append(".");

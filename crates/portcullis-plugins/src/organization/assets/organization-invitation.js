@@ -2,6 +2,7 @@
 // sign-in and sign-up, each coming back here; with one it shows the invitation and answers it
 // with accept-invitation or reject-invitation. Text goes through textContent only.
 import { api, errorText, queryParam, sessionOnce, setBusy, showMessage } from "./api.js";
+import { t } from "./i18n.js";
 
 const id = queryParam("id") || "";
 const summary = document.getElementById("invitation-summary");
@@ -11,19 +12,13 @@ const form = document.getElementById("invitation-form");
 const decline = document.getElementById("invitation-decline");
 
 const EXPLAIN = {
-  INVITATION_NOT_FOUND:
-    "This invitation has expired, was cancelled, or has already been answered. Ask whoever invited you to send a new one.",
-  YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION:
-    "This invitation was sent to another address. Sign out, then sign in with the address it was sent to.",
-  INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION:
-    "Whoever invited you has left the organization. Ask another member for a new invitation.",
-  EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION:
-    "Verify your email address first (see the message we sent you), then open this link again.",
-  EMAIL_VERIFICATION_REQUIRED_BEFORE_ACCEPTING_OR_REJECTING_INVITATION:
-    "Verify your email address first (see the message we sent you), then open this link again.",
-  ORGANIZATION_MEMBERSHIP_LIMIT_REACHED:
-    "The organization is full. Ask an administrator to make room, then try again.",
-  USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION: "You are already a member of this organization.",
+  INVITATION_NOT_FOUND: t("js-organization-invitation-not-found"),
+  YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION: t("js-organization-invitation-not-recipient"),
+  INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION: t("js-organization-invitation-inviter-left"),
+  EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION: t("js-organization-invitation-verify-first"),
+  EMAIL_VERIFICATION_REQUIRED_BEFORE_ACCEPTING_OR_REJECTING_INVITATION: t("js-organization-invitation-verify-first"),
+  ORGANIZATION_MEMBERSHIP_LIMIT_REACHED: t("js-organization-invitation-full"),
+  USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION: t("js-organization-invitation-already-member"),
 };
 const explain = (error) => EXPLAIN[error?.code] || errorText(error);
 
@@ -34,12 +29,12 @@ function here() {
 async function show() {
   if (!id) {
     summary.textContent = "";
-    showMessage(message, "This link has no invitation in it. Open the link from the invitation e-mail again.");
+    showMessage(message, t("js-organization-invitation-no-id"));
     return;
   }
   const { session } = await sessionOnce();
   if (!session) {
-    summary.textContent = "You have been invited to join an organization.";
+    summary.textContent = t("js-organization-invitation-invited");
     for (const [linkId, path] of [["invitation-sign-in", "/sign-in"], ["invitation-sign-up", "/sign-up"]]) {
       document.getElementById(linkId).setAttribute("href", `${path}?redirect=${encodeURIComponent(here())}`);
     }
@@ -52,8 +47,10 @@ async function show() {
     showMessage(message, explain(error));
     return;
   }
-  const role = data.role ? ` as ${data.role}` : "";
-  summary.textContent = `${data.inviterEmail} invited ${data.email} to join ${data.organizationName}${role}.`;
+  const parts = { inviter: data.inviterEmail, email: data.email, organization: data.organizationName, role: data.role };
+  summary.textContent = data.role
+    ? t("js-organization-invitation-summary-role", parts)
+    : t("js-organization-invitation-summary", parts);
   form.hidden = false;
 }
 
@@ -72,11 +69,14 @@ async function answer(path, done) {
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   answer("/organization/accept-invitation", () =>
-    showMessage(message, "You have joined the organization.", "success", { href: "/account", text: "Go to your account" }),
+    showMessage(message, t("js-organization-invitation-joined"), "success", {
+      href: "/account",
+      text: t("js-organization-invitation-go-to-account"),
+    }),
   );
 });
 decline.addEventListener("click", () =>
-  answer("/organization/reject-invitation", () => showMessage(message, "You declined the invitation.", "info")),
+  answer("/organization/reject-invitation", () => showMessage(message, t("js-organization-declined"), "info")),
 );
 
 show();

@@ -5,39 +5,40 @@
 // (accept, decline). Text from the server always goes through textContent.
 import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
 import { checkRequired, showServerError, wireForm } from "./forms.js";
+import { dateTime, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("organizations");
 const message = $("organizations-message");
 const roles = (section?.dataset.roles || "owner,admin,member").split(",").filter(Boolean);
-const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23organizations", text: "Sign in again" };
+const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23organizations", text: t("js-organization-sign-in-again") };
 const EXPLAIN = {
-  ORGANIZATION_ALREADY_EXISTS: "That slug is taken. Choose another.",
-  YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER: "The organization needs another owner first: make someone else an owner, then try again.",
-  YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER: "The organization needs another owner first: make someone else an owner, then try again.",
-  YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE: "Your role cannot give that role. Choose a role with no more rights than yours.",
-  YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER: "Your role cannot make that change. Ask an owner.",
-  YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER: "Your role cannot remove members. Ask an owner or an admin.",
-  YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION: "Your role cannot invite people. Ask an owner or an admin.",
-  USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION: "That address already has a pending invitation.",
-  USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION: "That person is already a member.",
-  TEAM_ALREADY_EXISTS: "A team with that name exists. Choose another name.",
-  YOU_ARE_NOT_ALLOWED_TO_CREATE_TEAMS_IN_THIS_ORGANIZATION: "Your role cannot create teams. Ask an owner or an admin.",
-  YOU_ARE_NOT_ALLOWED_TO_DELETE_TEAMS_IN_THIS_ORGANIZATION: "Your role cannot remove teams. Ask an owner or an admin.",
-  YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_TEAMS: "The organization has as many teams as it may. Remove one first.",
-  UNABLE_TO_REMOVE_LAST_TEAM: "An organization keeps at least one team. Create another before removing this one.",
-  TEAM_MEMBER_LIMIT_REACHED: "The team is full. Remove someone from it first.",
-  YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_TEAM_MEMBER: "Your role cannot add people to teams. Ask an owner or an admin.",
-  YOU_ARE_NOT_ALLOWED_TO_REMOVE_A_TEAM_MEMBER: "Your role cannot remove people from teams. Ask an owner or an admin.",
-  INVALID_LOGO_URL: "Enter an https:// address, or a path on this server such as /logo.svg.",
-  INVALID_BRAND_COLOR: "Enter a hex colour such as #4f46e5.",
-  INVALID_SENDER_NAME: "Use up to 64 characters, without quotes, backslashes or angle brackets.",
-  YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION: "Your role cannot change the organization. Ask an owner or an admin.",
+  ORGANIZATION_ALREADY_EXISTS: t("js-organization-slug-taken"),
+  YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER: t("js-organization-needs-owner"),
+  YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER: t("js-organization-needs-owner"),
+  YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE: t("js-organization-cannot-give-role"),
+  YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER: t("js-organization-cannot-update-member"),
+  YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER: t("js-organization-cannot-remove-members"),
+  YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION: t("js-organization-cannot-invite"),
+  USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION: t("js-organization-already-invited"),
+  USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION: t("js-organization-already-member"),
+  TEAM_ALREADY_EXISTS: t("js-organization-team-exists"),
+  YOU_ARE_NOT_ALLOWED_TO_CREATE_TEAMS_IN_THIS_ORGANIZATION: t("js-organization-cannot-create-teams"),
+  YOU_ARE_NOT_ALLOWED_TO_DELETE_TEAMS_IN_THIS_ORGANIZATION: t("js-organization-cannot-remove-teams"),
+  YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_TEAMS: t("js-organization-max-teams"),
+  UNABLE_TO_REMOVE_LAST_TEAM: t("js-organization-last-team"),
+  TEAM_MEMBER_LIMIT_REACHED: t("js-organization-team-full"),
+  YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_TEAM_MEMBER: t("js-organization-cannot-add-team-member"),
+  YOU_ARE_NOT_ALLOWED_TO_REMOVE_A_TEAM_MEMBER: t("js-organization-cannot-remove-team-member"),
+  INVALID_LOGO_URL: t("js-organization-invalid-logo"),
+  INVALID_BRAND_COLOR: t("js-organization-invalid-color"),
+  INVALID_SENDER_NAME: t("js-organization-invalid-sender"),
+  YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION: t("js-organization-cannot-update"),
 };
 
 function showError(error, form, fields) {
   if (error && error.status === 401 && !error.code?.startsWith("YOU_")) {
-    showMessage(message, "Your session has ended. Sign in again to manage organizations.", "error", SIGN_IN_AGAIN);
+    showMessage(message, t("js-organization-session-ended"), "error", SIGN_IN_AGAIN);
   } else if (form) {
     showServerError(form, message, { ...error, message: EXPLAIN[error?.code] || errorText(error) }, fields);
   } else {
@@ -102,7 +103,7 @@ async function call(path, body, done) {
 
 function roleSelect(member) {
   const select = document.createElement("select");
-  select.setAttribute("aria-label", `Role of ${member.user.email}`);
+  select.setAttribute("aria-label", t("js-organization-role-of", { email: member.user.email }));
   for (const r of roles) {
     const o = document.createElement("option");
     o.value = r;
@@ -111,7 +112,7 @@ function roleSelect(member) {
     select.append(o);
   }
   select.addEventListener("change", () =>
-    call("/organization/update-member-role", { memberId: member.id, role: select.value }, `${member.user.email} is now ${select.value}.`),
+    call("/organization/update-member-role", { memberId: member.id, role: select.value }, t("js-organization-role-changed", { email: member.user.email, role: select.value })),
   );
   return select;
 }
@@ -131,23 +132,25 @@ async function loadActive(session) {
     const who = m.user.name ? `${m.user.name} (${m.user.email})` : m.user.email;
     const buttons = [roleSelect(m)];
     if (m.userId === session.user.id) {
-      buttons.push(button("Leave", `Leave ${full.name}`, () =>
-        window.confirm(`Leave ${full.name}?`) && call("/organization/leave", { organizationId: full.id }, `You left ${full.name}.`), true));
+      buttons.push(button(t("js-organization-leave"), t("js-organization-leave-label", { organization: full.name }), () =>
+        window.confirm(t("js-organization-leave-confirm", { organization: full.name })) &&
+          call("/organization/leave", { organizationId: full.id }, t("js-organization-left", { organization: full.name })), true));
     } else {
-      buttons.push(button("Remove", `Remove ${m.user.email}`, () =>
-        window.confirm(`Remove ${m.user.email} from ${full.name}?`) &&
-          call("/organization/remove-member", { memberIdOrEmail: m.id, organizationId: full.id }, `${m.user.email} was removed.`), true));
+      buttons.push(button(t("js-organization-remove"), t("js-organization-remove-member-label", { email: m.user.email }), () =>
+        window.confirm(t("js-organization-remove-member-confirm", { email: m.user.email, organization: full.name })) &&
+          call("/organization/remove-member", { memberIdOrEmail: m.id, organizationId: full.id },
+            t("js-organization-member-removed", { email: m.user.email })), true));
     }
-    members.append(item(who, `Role: ${m.role}`, buttons));
+    members.append(item(who, t("js-organization-role-meta", { role: m.role }), buttons));
   }
   const pending = $("organization-pending");
   pending.textContent = "";
   const open = full.invitations.filter((i) => i.status === "pending");
-  if (open.length === 0) pending.append(emptyItem("No pending invitations."));
+  if (open.length === 0) pending.append(emptyItem(t("js-organization-no-pending")));
   for (const inv of open) {
-    pending.append(item(inv.email, `Role: ${inv.role} · expires ${new Date(inv.expiresAt).toLocaleString()}`, [
-      button("Cancel", `Cancel the invitation to ${inv.email}`, () =>
-        call("/organization/cancel-invitation", { invitationId: inv.id }, `The invitation to ${inv.email} was cancelled.`), true),
+    pending.append(item(inv.email, t("js-organization-pending-meta", { role: inv.role, date: dateTime(inv.expiresAt) }), [
+      button(t("js-organization-cancel"), t("js-organization-cancel-label", { email: inv.email }), () =>
+        call("/organization/cancel-invitation", { invitationId: inv.id }, t("js-organization-cancelled", { email: inv.email })), true),
     ]));
   }
   await loadBranding(full);
@@ -168,7 +171,7 @@ async function loadBranding(full) {
   form.elements.logo.value = brand.logo || "";
   form.elements.primaryColor.value = brand.primaryColor || "";
   form.elements.senderName.value = brand.senderName || "";
-  $("organization-branding-domain").textContent = brand.domain ? ` (at ${brand.domain})` : "";
+  $("organization-branding-domain").textContent = brand.domain ? ` ${t("js-organization-branding-at-domain", { domain: brand.domain })}` : "";
 }
 
 /** The active organization's teams, each with its members (add one of the organization's, remove). */
@@ -181,16 +184,18 @@ async function loadTeams(full) {
     list.append(emptyItem(errorText(error)));
     return;
   }
-  if (!teams.length) list.append(emptyItem("No teams yet. Create one below."));
+  if (!teams.length) list.append(emptyItem(t("js-organization-no-teams")));
   const emailOf = new Map(full.members.map((m) => [m.userId, m.user.email]));
   for (const team of teams) {
     // Only a team's own members may list it (as in Better Auth): others see that it exists.
     const { data: inTeam } = await api(`/organization/list-team-members?teamId=${encodeURIComponent(team.id)}`);
     const ids = (inTeam || []).map((tm) => tm.userId);
     const names = ids.map((id) => emailOf.get(id) || id);
-    const meta = !inTeam ? "Only its members see who is in it." : names.length ? `Members: ${names.join(", ")}` : "No members yet";
+    const meta = !inTeam
+      ? t("js-organization-team-hidden")
+      : names.length ? t("js-organization-team-members", { names: names.join(", ") }) : t("js-organization-team-no-members");
     const add = document.createElement("select");
-    add.setAttribute("aria-label", `Member to add to ${team.name}`);
+    add.setAttribute("aria-label", t("js-organization-team-add-select-label", { team: team.name }));
     for (const m of full.members.filter((m) => !ids.includes(m.userId))) {
       const o = document.createElement("option");
       o.value = m.userId;
@@ -199,20 +204,22 @@ async function loadTeams(full) {
     }
     const buttons = [];
     if (add.options.length) {
-      buttons.push(add, button("Add", `Add the chosen member to ${team.name}`, () =>
-        call("/organization/add-team-member", { teamId: team.id, userId: add.value }, `${emailOf.get(add.value)} joined ${team.name}.`)));
+      buttons.push(add, button(t("js-organization-add"), t("js-organization-team-add-label", { team: team.name }), () =>
+        call("/organization/add-team-member", { teamId: team.id, userId: add.value },
+          t("js-organization-team-joined", { email: emailOf.get(add.value), team: team.name }))));
     }
-    buttons.push(button("Remove team", `Remove team ${team.name}`, () =>
-      window.confirm(`Remove the team ${team.name}?`) &&
-        call("/organization/remove-team", { teamId: team.id, organizationId: full.id }, `The team ${team.name} was removed.`), true));
+    buttons.push(button(t("js-organization-remove-team"), t("js-organization-remove-team-label", { team: team.name }), () =>
+      window.confirm(t("js-organization-remove-team-confirm", { team: team.name })) &&
+        call("/organization/remove-team", { teamId: team.id, organizationId: full.id },
+          t("js-organization-team-removed", { team: team.name })), true));
     const li = item(team.name, meta, buttons);
     // Each member on a line of its own, with a short Remove (long addresses wrap).
     for (const id of ids) {
       const who = emailOf.get(id) || id;
       const line = document.createElement("p");
       line.className = "device-meta team-member";
-      line.append(document.createTextNode(`${who} `), button("Remove", `Remove ${who} from ${team.name}`, () =>
-        call("/organization/remove-team-member", { teamId: team.id, userId: id }, `${who} left ${team.name}.`)));
+      line.append(document.createTextNode(`${who} `), button(t("js-organization-remove"), t("js-organization-team-remove-member-label", { email: who, team: team.name }), () =>
+        call("/organization/remove-team-member", { teamId: team.id, userId: id }, t("js-organization-team-left", { email: who, team: team.name }))));
       li.querySelector(".device-body").append(line);
     }
     list.append(li);
@@ -225,15 +232,17 @@ async function loadMine() {
   const { data, error } = await api("/organization/list-user-invitations");
   if (error) {
     list.append(emptyItem(error.code === "EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION"
-      ? "Verify your email address to see invitations sent to it."
+      ? t("js-organization-verify-to-see")
       : errorText(error)));
     return;
   }
-  if (!data.length) list.append(emptyItem("No invitations."));
+  if (!data.length) list.append(emptyItem(t("js-organization-no-invitations")));
   for (const inv of data) {
-    list.append(item(`Invitation as ${inv.role}`, `Expires ${new Date(inv.expiresAt).toLocaleString()}`, [
-      button("Accept", "Accept the invitation", () => call("/organization/accept-invitation", { invitationId: inv.id }, "You joined the organization.")),
-      button("Decline", "Decline the invitation", () => call("/organization/reject-invitation", { invitationId: inv.id }, "You declined the invitation.")),
+    list.append(item(t("js-organization-invitation-as", { role: inv.role }), t("js-organization-invitation-expires", { date: dateTime(inv.expiresAt) }), [
+      button(t("js-organization-accept"), t("js-organization-accept-label"), () =>
+        call("/organization/accept-invitation", { invitationId: inv.id }, t("js-organization-joined"))),
+      button(t("js-organization-decline"), t("js-organization-decline-label"), () =>
+        call("/organization/reject-invitation", { invitationId: inv.id }, t("js-organization-declined"))),
     ]));
   }
 }
@@ -250,12 +259,12 @@ async function load() {
     return;
   }
   const active = session.session.activeOrganizationId;
-  if (!orgs.length) list.append(emptyItem("You belong to no organization yet. Create one below."));
+  if (!orgs.length) list.append(emptyItem(t("js-organization-none")));
   for (const org of orgs) {
     const isActive = org.id === active;
-    const buttons = isActive ? [] : [button("Make active", `Make ${org.name} active`, () =>
-      call("/organization/set-active", { organizationId: org.id }, `${org.name} is now active.`))];
-    list.append(item(org.name, isActive ? `${org.slug} · active` : org.slug, buttons));
+    const buttons = isActive ? [] : [button(t("js-organization-make-active"), t("js-organization-make-active-label", { organization: org.name }), () =>
+      call("/organization/set-active", { organizationId: org.id }, t("js-organization-now-active", { organization: org.name })))];
+    list.append(item(org.name, isActive ? t("js-organization-slug-active", { slug: org.slug }) : org.slug, buttons));
   }
   await Promise.all([loadActive(session), loadMine()]);
 }
@@ -266,7 +275,7 @@ if (section) {
   create.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearMessage(message);
-    if (!checkRequired(create, { name: "Enter the organization's name.", slug: "Enter a slug, such as acme-inc." })) return;
+    if (!checkRequired(create, { name: t("js-organization-enter-name"), slug: t("js-organization-enter-slug") })) return;
     setBusy(create, true);
     const { error } = await api("/organization/create", {
       method: "POST",
@@ -279,7 +288,7 @@ if (section) {
     }
     create.reset();
     await load();
-    showMessage(message, "The organization was created and is now active.", "success");
+    showMessage(message, t("js-organization-created"), "success");
   });
   const invite = $("organization-invite-form");
   const select = $("organization-invite-role");
@@ -293,7 +302,7 @@ if (section) {
   invite.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearMessage(message);
-    if (!checkRequired(invite, { email: "Enter the address to invite." })) return;
+    if (!checkRequired(invite, { email: t("js-organization-enter-invite-email") })) return;
     setBusy(invite, true);
     const email = invite.elements.email.value.trim();
     const { error } = await api("/organization/invite-member", { method: "POST", body: { email, role: select.value } });
@@ -304,7 +313,7 @@ if (section) {
     }
     invite.reset();
     await load();
-    showMessage(message, `An invitation was sent to ${email}.`, "success");
+    showMessage(message, t("js-organization-invitation-sent", { email }), "success");
   });
   const branding = $("organization-branding-form");
   wireForm(branding, message);
@@ -328,7 +337,7 @@ if (section) {
       return;
     }
     await load();
-    showMessage(message, "The branding was saved.", "success");
+    showMessage(message, t("js-organization-branding-saved"), "success");
   });
   const teamForm = $("organization-team-form");
   if (teamForm) {
@@ -336,7 +345,7 @@ if (section) {
     teamForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       clearMessage(message);
-      if (!checkRequired(teamForm, { name: "Enter the team's name." })) return;
+      if (!checkRequired(teamForm, { name: t("js-organization-enter-team-name") })) return;
       setBusy(teamForm, true);
       const name = teamForm.elements.name.value.trim();
       const { error } = await api("/organization/create-team", { method: "POST", body: { name } });
@@ -347,7 +356,7 @@ if (section) {
       }
       teamForm.reset();
       await load();
-      showMessage(message, `The team ${name} was created.`, "success");
+      showMessage(message, t("js-organization-team-created", { team: name }), "success");
     });
   }
   load();

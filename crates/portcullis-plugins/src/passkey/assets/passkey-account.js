@@ -5,6 +5,7 @@ import { api, clearMessage, errorText, setBusy, showMessage } from "./api.js";
 import { actionButton, renameForm, showServerError, wireForm } from "./forms.js";
 import { absoluteTime, factsList } from "./devices.js";
 import { creationOptions, registrationJSON, webauthnAvailable } from "./webauthn-json.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("passkeys");
@@ -12,15 +13,15 @@ const form = $("passkey-add-form");
 const message = $("passkeys-message");
 const list = $("passkeys-list");
 
-const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23security", text: "Sign in again" };
+const SIGN_IN_AGAIN = { href: "/sign-in?redirect=/account%23security", text: t("js-passkey-sign-in-again") };
 
 function showError(error, targetForm, fields) {
   if (error && (error.code === "HTTP_401" || error.code === "YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY")) {
-    showMessage(message, "That passkey is not yours to change.");
+    showMessage(message, t("js-passkey-not-yours"));
   } else if (error && error.status === 401) {
-    showMessage(message, "Your session has ended. Sign in again to manage your passkeys.", "error", SIGN_IN_AGAIN);
+    showMessage(message, t("js-passkey-session-ended"), "error", SIGN_IN_AGAIN);
   } else if (error && error.code === "SESSION_NOT_FRESH") {
-    showMessage(message, "For your safety, sign in again before adding a passkey.", "error", SIGN_IN_AGAIN);
+    showMessage(message, t("js-passkey-not-fresh"), "error", SIGN_IN_AGAIN);
   } else if (targetForm) {
     showServerError(targetForm, message, error, fields);
   } else {
@@ -36,24 +37,24 @@ function passkeyItem(passkey) {
   body.className = "device-body";
   const name = document.createElement("p");
   name.className = "device-name";
-  name.textContent = passkey.name || "Unnamed passkey";
+  name.textContent = passkey.name || t("js-passkey-unnamed");
   const kind = document.createElement("p");
   kind.className = "device-meta muted";
   kind.textContent = passkey.deviceType === "multiDevice"
-    ? "Synced passkey (kept by your password manager or platform account)"
-    : "Device-bound passkey (stays on one device or security key)";
-  body.append(name, kind, factsList([["Added", absoluteTime(passkey.createdAt)]]));
+    ? t("js-passkey-synced")
+    : t("js-passkey-device-bound");
+  body.append(name, kind, factsList([[t("js-passkey-added-on"), absoluteTime(passkey.createdAt)]]));
 
-  const label = passkey.name || "this passkey";
+  const label = passkey.name || t("js-passkey-this-passkey");
   const actions = document.createElement("div");
   actions.className = "form-actions";
-  const rename = actionButton("Rename", `Rename ${label}`, (opener) =>
+  const rename = actionButton(t("js-passkey-rename"), t("js-passkey-rename-label", { name: label }), (opener) =>
     renameForm(li, {
       idPrefix: `passkey-${passkey.id}`,
       current: passkey.name,
       maxLength: 64,
       message,
-      emptyText: "Enter a name for the passkey.",
+      emptyText: t("js-passkey-enter-name"),
       opener,
       save: async (name, f) => {
         const { error } = await api("/passkey/update-passkey", { method: "POST", body: { id: passkey.id, name } });
@@ -62,17 +63,17 @@ function passkeyItem(passkey) {
           return;
         }
         await loadPasskeys();
-        showMessage(message, "The passkey was renamed.", "success");
+        showMessage(message, t("js-passkey-renamed"), "success");
       },
     }));
-  const remove = actionButton("Delete", `Delete ${label}`, (button) => deletePasskey(passkey, button, label), "danger");
+  const remove = actionButton(t("js-passkey-delete"), t("js-passkey-delete-label", { name: label }), (button) => deletePasskey(passkey, button, label), "danger");
   actions.append(rename, remove);
   li.append(body, actions);
   return li;
 }
 
 async function deletePasskey(passkey, button, label) {
-  if (!window.confirm(`Delete ${label}? You will no longer be able to sign in with it.`)) return;
+  if (!window.confirm(t("js-passkey-delete-confirm", { name: label }))) return;
   clearMessage(message);
   button.disabled = true;
   const { error } = await api("/passkey/delete-passkey", { method: "POST", body: { id: passkey.id } });
@@ -82,7 +83,7 @@ async function deletePasskey(passkey, button, label) {
     return;
   }
   await loadPasskeys();
-  showMessage(message, "The passkey was deleted. It can no longer sign in to your account.", "success");
+  showMessage(message, t("js-passkey-deleted"), "success");
 }
 
 async function loadPasskeys() {
@@ -96,7 +97,7 @@ async function loadPasskeys() {
   if (passkeys.length === 0) {
     const li = document.createElement("li");
     li.className = "muted";
-    li.textContent = "You have no passkeys yet.";
+    li.textContent = t("js-passkey-none");
     list.append(li);
     return;
   }
@@ -114,11 +115,11 @@ async function addPasskey() {
     credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
   } catch (err) {
     if (err && err.name === "InvalidStateError") {
-      showMessage(message, "This device already holds a passkey for your account. Use another device or security key.");
+      showMessage(message, t("js-passkey-already-on-device"));
     } else if (err && err.name === "NotAllowedError") {
-      showMessage(message, "No passkey was created: the request was cancelled or timed out. Try again when you are ready.");
+      showMessage(message, t("js-passkey-not-created"));
     } else {
-      showMessage(message, "Your browser could not create a passkey. Try another browser or device.");
+      showMessage(message, t("js-passkey-cannot-create"));
     }
     return;
   }
@@ -128,7 +129,7 @@ async function addPasskey() {
   const verified = await api("/passkey/verify-registration", { method: "POST", body });
   if (verified.error) {
     if (verified.error.code === "FAILED_TO_VERIFY_REGISTRATION") {
-      showMessage(message, "The passkey could not be verified, so it was not added. Try again, or use another device.");
+      showMessage(message, t("js-passkey-not-verified"));
     } else {
       showError(verified.error, form);
     }
@@ -136,14 +137,14 @@ async function addPasskey() {
   }
   form.reset();
   await loadPasskeys();
-  showMessage(message, "Passkey added. You can now sign in with it.", "success");
+  showMessage(message, t("js-passkey-added"), "success");
 }
 
 if (section && form) {
   wireForm(form, message);
   if (!webauthnAvailable()) {
     form.hidden = true;
-    showMessage(message, "This browser cannot create passkeys. You can still see and delete the ones you have.", "info");
+    showMessage(message, t("js-passkey-unsupported"), "info");
   }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

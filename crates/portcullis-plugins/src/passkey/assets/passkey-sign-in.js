@@ -5,6 +5,7 @@
 // goes to POST /api/auth/passkey/verify-authentication, then to ?redirect= or /account.
 import { api, clearMessage, errorText, goToSecondStep, safeRedirect, showMessage } from "./api.js";
 import { authenticationJSON, requestOptions, webauthnAvailable } from "./webauthn-json.js";
+import { t } from "./i18n.js";
 
 const item = document.getElementById("passkey-sign-in-item");
 const button = document.getElementById("passkey-sign-in");
@@ -31,7 +32,7 @@ async function signIn(mediation) {
   // A passkey that did not verify the user (no PIN or biometric) is one factor: with two-factor
   // on, its second step follows.
   if (goToSecondStep(verified.data)) return true;
-  showMessage(message, "Signed in. Redirecting…", "success");
+  showMessage(message, t("js-passkey-signed-in"), "success");
   window.location.assign(safeRedirect("/account"));
   return true;
 }
@@ -40,18 +41,18 @@ function explain(err) {
   if (err && err.apiError) {
     const code = err.apiError.code;
     if (code === "PASSKEY_NOT_FOUND") {
-      return "This passkey is not registered here any more. Sign in with your password, then add a passkey again on your account page.";
+      return t("js-passkey-not-registered");
     }
     if (code === "AUTHENTICATION_FAILED") {
-      return "This passkey could not be verified. Try again, or sign in with your password.";
+      return t("js-passkey-sign-in-failed");
     }
-    if (code === "CHALLENGE_NOT_FOUND") return "The request expired. Try again.";
+    if (code === "CHALLENGE_NOT_FOUND") return t("js-passkey-request-expired");
     return errorText(err.apiError);
   }
   if (err && err.name === "NotAllowedError") {
-    return "No passkey was used. Try again, or sign in with your password.";
+    return t("js-passkey-none-used");
   }
-  return "Your browser could not use a passkey. Sign in with your password instead.";
+  return t("js-passkey-cannot-use");
 }
 
 async function startAutofill() {

@@ -5,6 +5,7 @@
 // Text only ever goes in through textContent; the QR code's SVG is parsed as SVG, not HTML.
 import { api, sessionOnce, setBusy, showMessage } from "./api.js";
 import { checkRequired, fieldError, showServerError, wireForm } from "./forms.js";
+import { t } from "./i18n.js";
 
 const section = document.getElementById("two-factor");
 const state = document.getElementById("two-factor-state");
@@ -15,12 +16,12 @@ const confirmForm = document.getElementById("two-factor-confirm-form");
 const manage = document.getElementById("two-factor-manage");
 const codesForm = document.getElementById("two-factor-codes-form");
 const disableForm = document.getElementById("two-factor-disable-form");
-const WRONG_PASSWORD = { INVALID_PASSWORD: { field: "password", text: "That password is not right." } };
+const WRONG_PASSWORD = { INVALID_PASSWORD: { field: "password", text: t("js-two-factor-wrong-password") } };
 
 function showState(on) {
   state.textContent = on
-    ? "On: signing in asks for a code from your authenticator app (or a backup code)."
-    : "Off: your password alone signs you in.";
+    ? t("js-two-factor-state-on")
+    : t("js-two-factor-state-off");
   enableForm.hidden = on;
   manage.hidden = !on;
   setup.hidden = true;
@@ -50,7 +51,7 @@ async function drawQr(totpURI) {
   const svg = doc.documentElement;
   if (svg.nodeName !== "svg") return;
   svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", "QR code for your authenticator app");
+  svg.setAttribute("aria-label", t("js-two-factor-qr-label"));
   figure.append(document.importNode(svg, true));
 }
 
@@ -77,7 +78,7 @@ if (section) {
 
   enableForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!checkRequired(enableForm, { password: "Enter your password." })) return;
+    if (!checkRequired(enableForm, { password: t("js-two-factor-enter-password") })) return;
     const password = enableForm.elements.namedItem("password");
     setBusy(enableForm, true);
     const { data, error } = await api("/two-factor/enable", { method: "POST", body: { password: password.value } });
@@ -100,7 +101,7 @@ if (section) {
     const input = confirmForm.elements.namedItem("code");
     const code = input.value.replace(/\s+/g, "");
     if (!/^[0-9]{6}$/.test(code)) {
-      fieldError(input, "Enter the 6 digits your app shows.");
+      fieldError(input, t("js-two-factor-enter-six-digits"));
       input.focus();
       return;
     }
@@ -110,7 +111,7 @@ if (section) {
     input.value = "";
     if (error) {
       if (error.code === "INVALID_CODE") {
-        fieldError(input, "That code is not right. Check the app's clock, and type the code it shows now.");
+        fieldError(input, t("js-two-factor-wrong-setup-code"));
         input.focus();
       } else {
         showServerError(confirmForm, message, error);
@@ -118,12 +119,12 @@ if (section) {
       return;
     }
     showState(true);
-    showMessage(message, "Two-step verification is on. Keep your backup codes safe.", "success");
+    showMessage(message, t("js-two-factor-now-on"), "success");
   });
 
   codesForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!checkRequired(codesForm, { password: "Enter your password." })) return;
+    if (!checkRequired(codesForm, { password: t("js-two-factor-enter-password") })) return;
     const password = codesForm.elements.namedItem("password");
     setBusy(codesForm, true);
     const { data, error } = await api("/two-factor/generate-backup-codes", { method: "POST", body: { password: password.value } });
@@ -135,12 +136,12 @@ if (section) {
     }
     listCodes(document.getElementById("two-factor-codes"), document.getElementById("two-factor-codes-download"), data.backupCodes || []);
     document.getElementById("two-factor-new-codes").hidden = false;
-    showMessage(message, "New backup codes are below; the old ones no longer work.", "success");
+    showMessage(message, t("js-two-factor-new-codes"), "success");
   });
 
   disableForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!checkRequired(disableForm, { password: "Enter your password." })) return;
+    if (!checkRequired(disableForm, { password: t("js-two-factor-enter-password") })) return;
     const password = disableForm.elements.namedItem("password");
     setBusy(disableForm, true);
     const { error } = await api("/two-factor/disable", { method: "POST", body: { password: password.value } });
@@ -152,6 +153,6 @@ if (section) {
     }
     document.getElementById("two-factor-new-codes").hidden = true;
     showState(false);
-    showMessage(message, "Two-step verification is off.", "success");
+    showMessage(message, t("js-two-factor-now-off"), "success");
   });
 }

@@ -4,6 +4,7 @@
 // site), else /account. Only the methods the user has (?methods=) are offered.
 import { api, keepRedirectOnLinks, queryParam, safeRedirectFrom, setBusy, showMessage, clearMessage } from "./api.js";
 import { fieldError, showServerError, wireForm } from "./forms.js";
+import { t } from "./i18n.js";
 
 const card = document.getElementById("two-factor-card");
 const message = document.getElementById("two-factor-message");
@@ -42,9 +43,9 @@ function show(kind, focus = true) {
 }
 
 function expired() {
-  showMessage(message, "This sign-in has expired or was already used. Sign in again to get a new one.", "error", {
+  showMessage(message, t("js-two-factor-expired"), "error", {
     href: "/sign-in",
-    text: "Sign in again",
+    text: t("js-two-factor-sign-in-again"),
   });
 }
 
@@ -52,12 +53,12 @@ async function verify(kind, form) {
   const input = form.elements.namedItem("code");
   const code = kind === "backup" ? input.value.trim() : input.value.replace(/\s+/g, "");
   if (kind !== "backup" && !/^[0-9]{6,10}$/.test(code)) {
-    fieldError(input, "Enter the digits of the code.");
+    fieldError(input, t("js-two-factor-enter-digits"));
     input.focus();
     return;
   }
   if (kind === "backup" && code === "") {
-    fieldError(input, "Enter one of your backup codes.");
+    fieldError(input, t("js-two-factor-enter-backup-code"));
     input.focus();
     return;
   }
@@ -68,22 +69,22 @@ async function verify(kind, form) {
     input.value = "";
     switch (error.code) {
       case "INVALID_CODE":
-        fieldError(input, kind === "otp" ? "That code is not right. Check the email and try again." : "That code is not right. Type the code your app shows now.");
+        fieldError(input, kind === "otp" ? t("js-two-factor-wrong-email-code") : t("js-two-factor-wrong-app-code"));
         input.focus();
         break;
       case "INVALID_BACKUP_CODE":
-        fieldError(input, "That backup code is not right, or was already used. Try another one.");
+        fieldError(input, t("js-two-factor-wrong-backup-code"));
         input.focus();
         break;
       case "OTP_HAS_EXPIRED":
-        fieldError(input, "That code has expired. Email yourself a new one.");
+        fieldError(input, t("js-two-factor-code-expired"));
         break;
       case "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE":
-        if (kind === "otp") showMessage(message, "Too many wrong codes. Email yourself a new code.");
+        if (kind === "otp") showMessage(message, t("js-two-factor-too-many-codes"));
         else expired();
         break;
       case "ACCOUNT_TEMPORARILY_LOCKED":
-        showMessage(message, "Too many wrong codes for this account. Wait 15 minutes, then try again.");
+        showMessage(message, t("js-two-factor-locked"));
         break;
       case "INVALID_TWO_FACTOR_COOKIE":
         expired();
@@ -93,7 +94,7 @@ async function verify(kind, form) {
     }
     return;
   }
-  showMessage(message, "Verified. Redirecting…", "success");
+  showMessage(message, t("js-two-factor-verified"), "success");
   window.location.assign(appCallback() || safeRedirectFrom(["redirect", "callbackURL"], "/account"));
 }
 
@@ -134,8 +135,8 @@ if (card) {
       else showServerError(forms.otp, message, error);
       return;
     }
-    status.textContent = "We've emailed you a code. It works once and expires in a few minutes.";
-    send.textContent = "Email me a new code";
+    status.textContent = t("js-two-factor-code-sent");
+    send.textContent = t("js-two-factor-send-new-code");
     forms.otp.elements.namedItem("code").focus();
   });
   show(offered.totp ? "totp" : offered.otp ? "otp" : "backup", false);

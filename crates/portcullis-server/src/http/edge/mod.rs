@@ -58,16 +58,25 @@ impl Edge {
             && req
                 .headers()
                 .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        // The language of everything the request renders: pages, e-mails, deferred work.
+        let language = ctx.delivery.templates().catalogs().negotiate(
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        );
         let inner = (!(preflight && edge.trusted)).then(|| answer(req));
         let ctx = ctx.clone();
-        Box::pin(ACCESS_NOTE.scope(Default::default(), async move {
-            let res = match inner {
-                Some(future) => future.await,
-                None => preflight_response(),
-            };
-            let note = ACCESS_NOTE.with(|note| note.take());
-            Ok(edge_response(&ctx, edge, note, res))
-        }))
+        Box::pin(portcullis_delivery::with_language(
+            language,
+            ACCESS_NOTE.scope(Default::default(), async move {
+                let res = match inner {
+                    Some(future) => future.await,
+                    None => preflight_response(),
+                };
+                let note = ACCESS_NOTE.with(|note| note.take());
+                Ok(edge_response(&ctx, edge, note, res))
+            }),
+        ))
     }
 }
 

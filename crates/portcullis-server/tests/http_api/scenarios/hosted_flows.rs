@@ -571,3 +571,63 @@ pub async fn brand_favicon_and_not_found(srv: &TestServer) {
         "no developer links for end users"
     );
 }
+
+/// Pages and e-mails speak the request's language: `Accept-Language` picks French or
+/// English, the page says which (`<html lang>`, `Content-Language`), and an e-mail a request
+/// sends is in that request's language, even when it is sent after the answer.
+pub async fn pages_and_emails_follow_the_language(srv: &TestServer) {
+    let page =
+        |accept: &'static str| srv.send(Request::get("/sign-in").header("accept-language", accept));
+    let fr = page("fr-CA,fr;q=0.9,en;q=0.5").await;
+    assert_page(&fr);
+    assert_eq!(fr.header("content-language"), Some("fr"));
+    assert!(
+        fr.header("vary")
+            .is_some_and(|v| v.contains("Accept-Language"))
+    );
+    let html = fr.text();
+    assert!(html.contains("<html lang=\"fr\""), "{html}");
+    assert!(html.contains("Se connecter"), "{html}");
+    assert!(!html.contains("Keep me signed in"), "{html}");
+    for accept in ["de-DE,de;q=0.9", "en-US", ""] {
+        let en = page(accept).await;
+        assert_eq!(en.header("content-language"), Some("en"), "{accept:?}");
+        let html = en.text();
+        assert!(
+            html.contains("<html lang=\"en\"") && html.contains("Sign in"),
+            "{accept:?}"
+        );
+    }
+    // The script messages travel in the page, in its language.
+    let start = html.find("id=\"pc-messages\">").expect("script messages") + 17;
+    let end = start
+        + html[start..]
+            .find("</script>")
+            .expect("end of the messages");
+    let messages: serde_json::Value = serde_json::from_str(&html[start..end]).expect("JSON");
+    assert_eq!(
+        messages["js-error-unknown"],
+        "Une erreur s'est produite. Réessayez."
+    );
+
+    // A reset link asked for in French is written in French; the same in English is not.
+    let email = "langue@example.com";
+    srv.sign_up("Amélie", email, "correct horse battery").await;
+    for (accept, greeting) in [("fr", "Bonjour Amélie"), ("en", "Hi Amélie")] {
+        let res = srv
+            .send(
+                Request::post("/api/auth/request-password-reset")
+                    .header("accept-language", accept)
+                    .json(&json!({"email": email, "redirectTo": "/reset-password"})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+        let sent = srv
+            .last_message(email, "password-reset")
+            .await
+            .expect("a reset e-mail");
+        assert!(sent.text.contains(greeting), "{accept}: {}", sent.text);
+        let lang = format!("<html lang=\"{accept}\"");
+        assert!(sent.html.contains(&lang), "{accept}: {}", sent.html);
+    }
+}

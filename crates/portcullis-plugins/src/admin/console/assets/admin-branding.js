@@ -5,6 +5,7 @@
 import { BASE_PATH, api, errorText, setBusy, showMessage } from "./api.js";
 import { fieldError, wireForm } from "./forms.js";
 import { absoluteTime } from "./devices.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("branding");
@@ -12,6 +13,20 @@ const form = $("branding-form");
 const message = $("branding-message");
 const frame = $("branding-preview");
 const pageChoice = $("branding-preview-page");
+
+/**
+ * The server's words for a value that fails its rule ("logoUrl must be …"), and the message
+ * that says them at the field.
+ */
+const RULES = {
+  "plain text of at most 100 characters": "js-admin-branding-rule-name",
+  "plain text of at most 500 characters, on one line": "js-admin-branding-rule-text",
+  "an https:// address or a path on this server, such as /assets/logo.svg": "js-admin-branding-rule-link",
+  "a hex colour such as #4f46e5": "js-admin-branding-rule-color",
+  "a name of at most 64 characters, without quotes, angle brackets or backslashes": "js-admin-branding-rule-sender",
+  "an e-mail address such as support@example.com": "js-admin-branding-rule-email",
+  "a string or null": "js-admin-branding-rule-string",
+};
 
 /** The form's fields by their JSON key. */
 const inputs = () => [...form.querySelectorAll("input[name]")];
@@ -45,13 +60,13 @@ function show(data) {
     const configured = data.configured[input.name];
     if (hint) {
       hint.dataset.base = hint.dataset.base || hint.textContent;
-      const shown = configured || "not set";
-      hint.textContent = `${hint.dataset.base} Configured: ${shown}${/[.!?]$/.test(shown) ? "" : "."}`;
+      const shown = configured || t("js-admin-branding-not-set");
+      hint.textContent = `${hint.dataset.base} ${t("js-admin-branding-configured", { value: shown })}${/[.!?]$/.test(shown) ? "" : "."}`;
     }
   }
   $("branding-state").textContent = data.stored
-    ? `Stored branding is in use since ${absoluteTime(data.updatedAt)}.`
-    : "The configured branding is in use.";
+    ? t("js-admin-branding-stored-since", { time: absoluteTime(data.updatedAt) })
+    : t("js-admin-branding-configured-in-use");
   showPreview();
 }
 
@@ -60,7 +75,9 @@ function showError(error) {
   const field = /^(\w+) must be/.exec(error.message || "");
   const input = field && form.querySelector(`input[name="${field[1]}"]`);
   if (input) {
-    fieldError(input, `This ${error.message.slice(field[1].length + 1)}.`);
+    const rest = error.message.slice(field[1].length + 1); // "must be …"
+    const expects = rest.replace(/^must be /, "");
+    fieldError(input, Object.hasOwn(RULES, expects) ? t(RULES[expects]) : `This ${rest}.`);
     input.focus();
   } else {
     showMessage(message, errorText(error));
@@ -90,17 +107,17 @@ if (section && form) {
       return;
     }
     show(data);
-    showMessage(message, "Saved. Every page and e-mail shows this branding, on every instance within a few seconds.", "success");
+    showMessage(message, t("js-admin-branding-saved"), "success");
   });
   $("branding-reset").addEventListener("click", async () => {
-    if (!window.confirm("Reset the branding to the configured values? What was stored here is deleted.")) return;
+    if (!window.confirm(t("js-admin-branding-reset-confirm"))) return;
     const { data, error } = await api("/admin/console/branding/reset", { method: "POST" });
     if (error) {
       showMessage(message, errorText(error));
       return;
     }
     show(data);
-    showMessage(message, "The configured branding is back in use.", "success");
+    showMessage(message, t("js-admin-branding-reset-done"), "success");
   });
   load();
 }

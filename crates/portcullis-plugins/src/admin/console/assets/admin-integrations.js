@@ -4,35 +4,61 @@
 import { api, errorText, setBusy, showMessage } from "./api.js";
 import { fieldError, wireForm } from "./forms.js";
 import { absoluteTime, factsList, listItem } from "./devices.js";
+import { number, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("integrations");
 const message = $("integrations-message");
 const form = $("integrations-test-form");
 
+/** Each setting's name (message ids). */
 const LABELS = {
-  transport: "Transport",
-  from: "From",
-  host: "Server",
-  port: "Port",
-  tls: "Encryption",
-  username: "User name",
-  password: "Password",
-  apiKey: "API key",
-  endpoint: "Endpoint",
-  accountSid: "Account SID",
-  authToken: "Auth token",
-  url: "Address",
-  secret: "Signing secret",
+  transport: "js-admin-integrations-transport",
+  from: "js-admin-integrations-from",
+  host: "js-admin-integrations-host",
+  port: "js-admin-integrations-port",
+  tls: "js-admin-integrations-tls",
+  username: "js-admin-integrations-username",
+  password: "js-admin-integrations-password",
+  apiKey: "js-admin-integrations-api-key",
+  endpoint: "js-admin-integrations-endpoint",
+  accountSid: "js-admin-integrations-account-sid",
+  authToken: "js-admin-integrations-auth-token",
+  url: "js-admin-integrations-url",
+  secret: "js-admin-integrations-secret",
 };
+/** Product names as they are; the others are message ids. */
 const TRANSPORTS = {
   smtp: "SMTP",
   resend: "Resend",
   sendgrid: "SendGrid",
   twilio: "Twilio",
-  webhook: "Webhook",
-  outbox: "The development outbox (nothing leaves this server)",
 };
+const TRANSPORT_IDS = {
+  webhook: "js-admin-integrations-webhook",
+  outbox: "js-admin-integrations-outbox",
+};
+const transportName = (id) =>
+  Object.hasOwn(TRANSPORT_IDS, id) ? t(TRANSPORT_IDS[id]) : TRANSPORTS[id] || id;
+
+/** The server's words for SMTP encryption (message ids). */
+const TLS = {
+  "TLS from the start": "js-admin-integrations-tls-wrapper",
+  "STARTTLS, required": "js-admin-integrations-tls-starttls",
+  "STARTTLS when offered": "js-admin-integrations-tls-opportunistic",
+  none: "js-admin-integrations-tls-none",
+};
+/** What the server adds to an address it shortened. */
+const HIDDEN = " (credentials and query hidden)";
+
+/** A setting's value as shown: the server's fixed words in the page's language. */
+function shownValue(key, value) {
+  if (key === "tls" && Object.hasOwn(TLS, value)) return t(TLS[value]);
+  if (typeof value !== "string") return String(value);
+  if (value === "set" && (key === "endpoint" || key === "url")) return t("js-admin-integrations-set");
+  if (value.endsWith(HIDDEN)) return `${value.slice(0, -HIDDEN.length)} ${t("js-admin-integrations-hidden")}`;
+  return value;
+}
 
 /** Settings whose value is a secret: the server says only whether each is set. */
 const SECRETS = new Set(["password", "apiKey", "authToken", "secret"]);
@@ -41,11 +67,11 @@ const SECRETS = new Set(["password", "apiKey", "authToken", "secret"]);
 function settings(obj) {
   const pairs = Object.entries(obj).map(([key, value]) => {
     let text;
-    if (SECRETS.has(key)) text = value === "set" ? "Set" : "Not set";
-    else if (key === "transport") text = TRANSPORTS[value] || value;
+    if (SECRETS.has(key)) text = value === "set" ? t("js-admin-integrations-set") : t("js-admin-integrations-not-set");
+    else if (key === "transport") text = transportName(value);
     else if (value === null || value === undefined || value === "") text = "—";
-    else text = String(value);
-    return [LABELS[key] || key, text];
+    else text = shownValue(key, value);
+    return [Object.hasOwn(LABELS, key) ? t(LABELS[key]) : key, text];
   });
   return factsList(pairs);
 }
@@ -63,10 +89,15 @@ function health(recent) {
     }
     byTransport.set(o.transport, h);
   }
-  if (byTransport.size === 0) return "No message has been sent since this instance started.";
+  if (byTransport.size === 0) return t("js-admin-integrations-none-sent");
   return [...byTransport.entries()]
-    .map(([t, h]) => `${TRANSPORTS[t] || t}: ${h.sent} sent, ${h.failed} failed` + (h.error ? ` (last failure ${absoluteTime(h.at)}: ${h.error})` : ""))
-    .join(". ") + ". From this instance's last 50 messages.";
+    .map(([id, h]) => {
+      const args = { transport: transportName(id), sent: number(h.sent), failed: number(h.failed) };
+      return h.error
+        ? t("js-admin-integrations-health-failure", { ...args, time: absoluteTime(h.at), error: h.error })
+        : t("js-admin-integrations-health", args);
+    })
+    .join(". ") + `. ${t("js-admin-integrations-health-source")}`;
 }
 
 async function load() {
@@ -84,10 +115,10 @@ async function load() {
       .slice(-10)
       .reverse()
       .map((o) =>
-        listItem(`${o.sent ? "Sent" : "Not sent"}: ${o.kind} (${o.channel})`, [
-          ["When", absoluteTime(o.at)],
-          ["Attempts", String(o.attempts)],
-          ...(o.error ? [["Error", o.error]] : []),
+        listItem(t(o.sent ? "js-admin-integrations-recent-sent" : "js-admin-integrations-recent-not-sent", { kind: o.kind, channel: o.channel }), [
+          [t("js-admin-integrations-when"), absoluteTime(o.at)],
+          [t("js-admin-integrations-attempts"), number(o.attempts)],
+          ...(o.error ? [[t("js-admin-integrations-error"), o.error]] : []),
         ]).li,
       ),
   );
@@ -97,14 +128,14 @@ async function load() {
       ? providers.map(
           (p) =>
             listItem(p.label || p.id, [
-              ["Id", p.id],
-              ["Client id", p.clientId],
-              ["Client secret", p.clientSecret === "set" ? "Set" : "Not set"],
-              ["Redirect address", p.redirectUri],
-              ...(p.issuer ? [["Issuer", p.issuer]] : []),
+              [t("js-admin-integrations-provider-id"), p.id],
+              [t("js-admin-integrations-client-id"), p.clientId],
+              [t("js-admin-integrations-client-secret"), p.clientSecret === "set" ? t("js-admin-integrations-set") : t("js-admin-integrations-not-set")],
+              [t("js-admin-integrations-redirect"), p.redirectUri],
+              ...(p.issuer ? [[t("js-admin-integrations-issuer"), p.issuer]] : []),
             ]).li,
         )
-      : [listItem("No social or OpenID Connect provider is set up.").li]),
+      : [listItem(t("js-admin-integrations-no-providers")).li]),
   );
 }
 
@@ -115,7 +146,7 @@ if (section && form) {
     const channel = $("integrations-test-channel").value;
     const to = $("integrations-test-to").value.trim();
     if (channel === "sms" && !/^\+\d{4,}$/.test(to)) {
-      fieldError($("integrations-test-to"), "Enter a phone number in international form, such as +15555550123.");
+      fieldError($("integrations-test-to"), t("js-admin-integrations-phone-required"));
       $("integrations-test-to").focus();
       return;
     }
@@ -126,7 +157,7 @@ if (section && form) {
       showMessage(message, errorText(error));
       return;
     }
-    showMessage(message, "The test message is on its way. Its outcome appears under Recent messages in a few seconds.", "success");
+    showMessage(message, t("js-admin-integrations-test-sent"), "success");
     // Give the queue a moment, then show how it went.
     setTimeout(load, 2000);
   });

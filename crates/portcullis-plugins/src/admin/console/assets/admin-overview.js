@@ -4,19 +4,21 @@
 // Last-Event-ID and so receives each event once). Server text goes through textContent.
 import { BASE_PATH, api, errorText, showMessage } from "./api.js";
 import { absoluteTime } from "./devices.js";
+import { dateTime, number, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const section = $("overview");
 const message = $("overview-message");
 const FEED_KEEP = 50;
 const SVG = "http://www.w3.org/2000/svg";
+/** [the answer's key, the bar's class, the message for the period's total]. */
 const SERIES = [
-  ["signIns", "sign-ins", "Sign-ins"],
-  ["failedSignIns", "failed", "Failed sign-ins"],
-  ["signUps", "sign-ups", "Sign-ups"],
+  ["signIns", "sign-ins", "js-admin-overview-total-sign-ins"],
+  ["failedSignIns", "failed", "js-admin-overview-total-failed"],
+  ["signUps", "sign-ups", "js-admin-overview-total-sign-ups"],
 ];
-const METHOD_NAMES = { credential: "E-mail and password", passkey: "Passkeys" };
-const number = new Intl.NumberFormat();
+const METHOD_NAMES = { credential: "js-admin-method-credential", passkey: "js-admin-method-passkey" };
+const methodName = (m) => (Object.hasOwn(METHOD_NAMES, m) ? t(METHOD_NAMES[m]) : m);
 
 async function loadTotals() {
   const { data, error } = await api("/admin/console/stats");
@@ -25,26 +27,26 @@ async function loadTotals() {
     showMessage(message, errorText(error));
     return;
   }
-  $("overview-users").textContent = number.format(data.users);
+  $("overview-users").textContent = number(data.users);
   const inRedis = data.activeSessions === null;
-  $("overview-sessions").textContent = inRedis ? "Not counted" : number.format(data.activeSessions);
+  $("overview-sessions").textContent = inRedis ? t("js-admin-overview-not-counted") : number(data.activeSessions);
   const list = $("overview-methods");
   list.textContent = "";
   for (const m of data.methods || []) {
     const li = document.createElement("li");
-    li.textContent = `${METHOD_NAMES[m.method] || m.method}: ${number.format(m.accounts)}`;
+    li.textContent = t("js-admin-overview-method", { method: methodName(m.method), count: number(m.accounts) });
     list.append(li);
   }
   $("overview-counted").textContent =
-    `Counted ${absoluteTime(data.countedAt)}; counts refresh once a minute.` +
-    (inRedis ? " Sessions live in Redis (SESSION_STORE=secondary): see each user's under Users." : "");
+    t("js-admin-overview-counted", { time: absoluteTime(data.countedAt) }) +
+    (inRedis ? ` ${t("js-admin-overview-sessions-in-redis")}` : "");
 }
 
 function label(start, bucket) {
   const d = new Date(start);
   return bucket === "hour"
-    ? new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" }).format(d)
-    : new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" }).format(d);
+    ? dateTime(d, { hour: "2-digit", minute: "2-digit" })
+    : dateTime(d, { month: "short", day: "numeric" });
 }
 
 function drawChart(data) {
@@ -58,9 +60,10 @@ function drawChart(data) {
   svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
   svg.setAttribute("class", "overview-svg");
   svg.setAttribute("role", "img");
-  const totals = SERIES.map(([key, , name]) => `${number.format(points.reduce((n, p) => n + (p[key] || 0), 0))} ${name.toLowerCase()}`);
-  const period = $("overview-days").selectedOptions[0].textContent.toLowerCase();
-  svg.setAttribute("aria-label", `${period[0].toUpperCase()}${period.slice(1)}: ${totals.join(", ")}. The numbers per ${data.bucket} are in the table below.`);
+  const totals = SERIES.map(([key, , id]) => t(id, { n: number(points.reduce((n, p) => n + (p[key] || 0), 0)) }));
+  const period = $("overview-days").selectedOptions[0].textContent;
+  const chartLabel = data.bucket === "hour" ? "js-admin-overview-chart-label-hour" : "js-admin-overview-chart-label-day";
+  svg.setAttribute("aria-label", t(chartLabel, { period, totals: totals.join(", ") }));
   points.forEach((p, i) => {
     SERIES.forEach(([key, cls], j) => {
       const v = p[key] || 0;
@@ -81,7 +84,7 @@ function drawChart(data) {
   body.textContent = "";
   for (const p of points) {
     const tr = document.createElement("tr");
-    for (const text of [label(p.start, data.bucket), ...SERIES.map(([key]) => number.format(p[key] || 0))]) {
+    for (const text of [label(p.start, data.bucket), ...SERIES.map(([key]) => number(p[key] || 0))]) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.append(td);
@@ -105,8 +108,9 @@ async function startFeed() {
   const pause = $("overview-feed-pause");
   let paused = false;
   const source = new EventSource(`${BASE_PATH}/audit/feed`);
+  const stateText = () => (paused ? t("js-admin-overview-feed-paused") : t("js-admin-overview-feed-live"));
   source.addEventListener("open", () => {
-    state.textContent = paused ? "Paused: new events are kept until you resume." : "Live.";
+    state.textContent = stateText();
   });
   const waiting = [];
   source.addEventListener("audit", (event) => {
@@ -125,14 +129,14 @@ async function startFeed() {
   }
   source.addEventListener("error", () => {
     if (source.readyState === EventSource.CLOSED) {
-      state.textContent = "The live feed stopped. Reload the page to start it again.";
+      state.textContent = t("js-admin-overview-feed-stopped");
     }
   });
   pause.addEventListener("click", () => {
     paused = !paused;
     pause.setAttribute("aria-pressed", String(paused));
-    pause.textContent = paused ? "Resume" : "Pause";
-    state.textContent = paused ? "Paused: new events are kept until you resume." : "Live.";
+    pause.textContent = paused ? t("js-admin-overview-resume") : t("js-admin-overview-pause");
+    state.textContent = stateText();
     if (!paused) flush();
   });
 }
@@ -143,7 +147,7 @@ if (section) {
     if (error && error.status === 404) {
       // No audit log: nothing to chart or follow.
       $("overview-audit").hidden = true;
-      showMessage(message, "Turn on the audit log (ENABLE_AUDIT_LOG=true) to see sign-ins over time and the live activity feed.", "info");
+      showMessage(message, t("js-admin-overview-audit-off"), "info");
       return;
     }
     if (error) {

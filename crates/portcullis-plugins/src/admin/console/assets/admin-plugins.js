@@ -4,53 +4,56 @@
 import { api, errorText, showMessage } from "./api.js";
 import { actionButton } from "./forms.js";
 import { absoluteTime, listItem } from "./devices.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const list = $("admin-plugins-list");
 const message = $("admin-plugins-message");
 
-/** What each plugin is, in the words an operator would use; unknown ids show as they are. */
+/** What each plugin is, in the words an operator would use (message ids); unknown ids show as they are. */
 const NAMES = {
-  bearer: "Bearer tokens",
-  "magic-link": "Magic links",
-  "email-otp": "E-mail codes",
-  username: "Usernames",
-  "phone-number": "Phone numbers",
-  anonymous: "Guest sign-in",
-  audit: "Audit log",
-  detectors: "Sign-in risk detection",
-  webhooks: "Webhooks",
-  admin: "Admin",
-  passkey: "Passkeys",
-  oauth: "Social and OpenID Connect sign-in",
-  "two-factor": "Two-factor authentication",
-  "multi-session": "Several accounts in one browser",
-  "last-login-method": "Last sign-in method",
-  "api-key": "API keys",
-  jwt: "JWT and JWKS",
-  "oidc-provider": "OpenID Connect provider",
-  organization: "Organizations",
-  "device-authorization": "Device sign-in",
-  "open-api": "API reference",
+  bearer: "js-admin-plugin-bearer",
+  "magic-link": "js-admin-plugin-magic-link",
+  "email-otp": "js-admin-plugin-email-otp",
+  username: "js-admin-plugin-username",
+  "phone-number": "js-admin-plugin-phone-number",
+  anonymous: "js-admin-plugin-anonymous",
+  audit: "js-admin-plugin-audit",
+  detectors: "js-admin-plugin-detectors",
+  webhooks: "js-admin-plugin-webhooks",
+  admin: "js-admin-plugin-admin",
+  passkey: "js-admin-plugin-passkey",
+  oauth: "js-admin-plugin-oauth",
+  "two-factor": "js-admin-plugin-two-factor",
+  "multi-session": "js-admin-plugin-multi-session",
+  "last-login-method": "js-admin-plugin-last-login-method",
+  "api-key": "js-admin-plugin-api-key",
+  jwt: "js-admin-plugin-jwt",
+  "oidc-provider": "js-admin-plugin-oidc-provider",
+  organization: "js-admin-plugin-organization",
+  "device-authorization": "js-admin-plugin-device-authorization",
+  "open-api": "js-admin-plugin-open-api",
 };
 
-const nameOf = (id) => NAMES[id] || id;
+const nameOf = (id) => (Object.hasOwn(NAMES, id) ? t(NAMES[id]) : id);
 
 function item(p) {
   const pairs = [
-    ["Id", p.id],
-    ["State", p.enabled ? "On" : "Off: its addresses answer “not found”"],
+    [t("js-admin-plugins-id"), p.id],
+    [t("js-admin-plugins-state"), p.enabled ? t("js-admin-plugins-on") : t("js-admin-plugins-off")],
   ];
-  if (!p.switchable) pairs.push(["Switch", "Set by configuration only"]);
-  if (p.updatedAt) pairs.push(["Last switched", absoluteTime(p.updatedAt)]);
+  if (!p.switchable) pairs.push([t("js-admin-plugins-switch"), t("js-admin-plugins-fixed")]);
+  if (p.updatedAt) pairs.push([t("js-admin-plugins-last-switched"), absoluteTime(p.updatedAt)]);
   const { li } = listItem(nameOf(p.id), pairs);
   li.dataset.plugin = p.id;
   if (p.switchable) {
-    const text = p.enabled ? "Turn off" : "Turn on";
-    const button = actionButton(text, `${text} ${nameOf(p.id)}`, async (b) => {
+    const name = nameOf(p.id);
+    const text = p.enabled ? t("js-admin-plugins-turn-off") : t("js-admin-plugins-turn-on");
+    const label = p.enabled ? t("js-admin-plugins-turn-off-named", { name }) : t("js-admin-plugins-turn-on-named", { name });
+    const button = actionButton(text, label, async (b) => {
       const question = p.enabled
-        ? `Turn off ${nameOf(p.id)}? Its addresses answer “not found” on every instance within a few seconds, until you turn it on again.`
-        : `Turn on ${nameOf(p.id)} again? Every instance serves it within a few seconds.`;
+        ? t("js-admin-plugins-turn-off-confirm", { name })
+        : t("js-admin-plugins-turn-on-confirm", { name });
       if (!window.confirm(question)) return;
       b.disabled = true;
       const { data, error } = await api("/admin/plugins", { method: "POST", body: { id: p.id, enabled: !p.enabled } });
@@ -59,7 +62,7 @@ function item(p) {
         showMessage(message, errorText(error));
         return;
       }
-      showMessage(message, `${nameOf(p.id)} is ${data.enabled ? "on" : "off"}. Every instance follows within a few seconds.`, "success");
+      showMessage(message, data.enabled ? t("js-admin-plugins-now-on", { name }) : t("js-admin-plugins-now-off", { name }), "success");
       const next = item(data);
       li.replaceWith(next);
       next.querySelector("button")?.focus();

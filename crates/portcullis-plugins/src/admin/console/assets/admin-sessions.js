@@ -5,6 +5,7 @@ import { api, errorText, showMessage } from "./api.js";
 import { actionButton } from "./forms.js";
 import { absoluteTime, describeDevice, listItem } from "./devices.js";
 import { pagedList } from "./paged-list.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const list = $("admin-sessions-list");
@@ -14,16 +15,16 @@ const message = $("admin-sessions-message");
 /** One session as a list item; `onEnded` runs once it has been revoked. */
 export function sessionItem(s, onEnded, messageEl) {
   const pairs = [
-    ["Signed in", absoluteTime(s.createdAt)],
-    ["Expires", absoluteTime(s.expiresAt)],
-    ["Address", s.ipAddress || "Not known"],
+    [t("js-admin-session-signed-in"), absoluteTime(s.createdAt)],
+    [t("js-admin-session-expires"), absoluteTime(s.expiresAt)],
+    [t("js-admin-session-address"), s.ipAddress || t("js-admin-not-known")],
   ];
-  if (s.impersonatedBy) pairs.push(["Opened by", "An administrator signing in as this user"]);
+  if (s.impersonatedBy) pairs.push([t("js-admin-session-opened-by"), t("js-admin-session-impersonated")]);
   const device = describeDevice(s.userAgent);
   const { li } = listItem(s.userEmail ? `${s.userEmail} · ${device}` : device, pairs);
-  const who = s.userEmail || "this user";
-  const end = actionButton("End session", `End session of ${who} on ${describeDevice(s.userAgent)}`, async (button) => {
-    if (!window.confirm(`End this session of ${who}? That device is signed out at its next request.`)) return;
+  const who = s.userEmail || t("js-admin-session-this-user");
+  const end = actionButton(t("js-admin-session-end"), t("js-admin-session-end-label", { who, device: describeDevice(s.userAgent) }), async (button) => {
+    if (!window.confirm(t("js-admin-session-end-confirm", { who }))) return;
     button.disabled = true;
     const { error } = await api("/admin/revoke-user-session", { method: "POST", body: { sessionToken: s.token } });
     if (error) {
@@ -31,7 +32,7 @@ export function sessionItem(s, onEnded, messageEl) {
       showMessage(messageEl, errorText(error));
       return;
     }
-    showMessage(messageEl, `The session of ${who} was ended.`, "success");
+    showMessage(messageEl, t("js-admin-session-ended", { who }), "success");
     onEnded(li);
   }, "danger");
   li.append(end);
@@ -47,7 +48,7 @@ if (list && more) {
     key: "sessions",
     query: () => ({ limit: "25" }),
     item: (s) => sessionItem(s, (li) => li.remove(), message),
-    empty: "No live sessions.",
+    empty: t("js-admin-sessions-empty"),
   });
   reload();
 }

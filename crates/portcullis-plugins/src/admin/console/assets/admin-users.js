@@ -7,6 +7,7 @@ import { actionButton, checkRequired, fieldError, wireForm } from "./forms.js";
 import { absoluteTime, describeDevice, factsList, listItem } from "./devices.js";
 import { pagedList } from "./paged-list.js";
 import { sessionItem } from "./admin-sessions.js";
+import { number, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const searchForm = $("admin-user-search-form");
@@ -24,18 +25,18 @@ let opener = null; // the button that opened it, to return focus to
 const displayName = (u) => u.name || u.email || u.id;
 
 function statusOf(u) {
-  if (!u.banned) return "Active";
-  return u.banExpires ? `Banned until ${absoluteTime(u.banExpires)}` : "Banned";
+  if (!u.banned) return t("js-admin-user-active");
+  return u.banExpires ? t("js-admin-user-banned-until", { time: absoluteTime(u.banExpires) }) : t("js-admin-user-banned");
 }
 
 function userItem(u) {
   const { li } = listItem(u.email, [
-    ["Name", u.name || "Not given"],
-    ["Role", u.role || "user"],
-    ["Status", statusOf(u)],
-    ["Joined", absoluteTime(u.createdAt)],
+    [t("js-admin-user-name"), u.name || t("js-admin-user-name-not-given")],
+    [t("js-admin-user-role"), u.role || "user"],
+    [t("js-admin-user-status"), statusOf(u)],
+    [t("js-admin-user-joined"), absoluteTime(u.createdAt)],
   ]);
-  li.append(actionButton("Open", `Open ${u.email}`, (button) => openUser(u.id, button), "primary"));
+  li.append(actionButton(t("js-admin-user-open"), t("js-admin-user-open-label", { email: u.email }), (button) => openUser(u.id, button), "primary"));
   return li;
 }
 
@@ -47,20 +48,22 @@ function fillList(ul, items, empty) {
   for (const item of items) ul.append(item);
 }
 
+/** What each recorded action says in a user's history (message ids); others show as they are. */
 const HISTORY_LABELS = {
-  "user.sign_up": "Account created",
-  "user.sign_in": "Signed in",
-  "user.sign_out": "Signed out",
-  "user.change_password": "Changed their password",
-  "user.reset_password": "Reset their password",
-  "user.change_email": "Changed their e-mail address",
-  "admin.ban_user": "Banned by an administrator",
-  "admin.unban_user": "Ban lifted by an administrator",
-  "admin.set_role": "Role changed by an administrator",
-  "admin.impersonate_start": "An administrator signed in as them",
-  "admin.impersonate_stop": "An administrator stopped signing in as them",
-  "admin.send_reset_link": "Sent a reset link by an administrator",
+  "user.sign_up": "js-admin-history-sign-up",
+  "user.sign_in": "js-admin-history-sign-in",
+  "user.sign_out": "js-admin-history-sign-out",
+  "user.change_password": "js-admin-history-change-password",
+  "user.reset_password": "js-admin-history-reset-password",
+  "user.change_email": "js-admin-history-change-email",
+  "admin.ban_user": "js-admin-history-ban",
+  "admin.unban_user": "js-admin-history-unban",
+  "admin.set_role": "js-admin-history-set-role",
+  "admin.impersonate_start": "js-admin-history-impersonate-start",
+  "admin.impersonate_stop": "js-admin-history-impersonate-stop",
+  "admin.send_reset_link": "js-admin-history-send-reset-link",
 };
+const historyLabel = (action) => (Object.hasOwn(HISTORY_LABELS, action) ? t(HISTORY_LABELS[action]) : action);
 
 async function fillHistory(userId) {
   const part = $("admin-user-history-part");
@@ -76,14 +79,14 @@ async function fillHistory(userId) {
     $("admin-user-history"),
     events.map((e) => {
       const failed = e.outcome === "failure";
-      const label = failed && e.action === "user.sign_in" ? "Failed sign-in" : HISTORY_LABELS[e.action] || e.action;
-      return simpleItem(failed && e.action !== "user.sign_in" ? `${label} (failed)` : label, [
-        ["When", absoluteTime(e.createdAt)],
-        ["Address", e.ipAddress || "Not known"],
-        ["Device", describeDevice(e.userAgent)],
+      const label = failed && e.action === "user.sign_in" ? t("js-admin-history-sign-in-failed") : historyLabel(e.action);
+      return simpleItem(failed && e.action !== "user.sign_in" ? t("js-admin-history-failed", { action: label }) : label, [
+        [t("js-admin-history-when"), absoluteTime(e.createdAt)],
+        [t("js-admin-history-address"), e.ipAddress || t("js-admin-not-known")],
+        [t("js-admin-history-device"), describeDevice(e.userAgent)],
       ]);
     }),
-    "Nothing recorded yet.",
+    t("js-admin-history-empty"),
   );
 }
 
@@ -96,15 +99,15 @@ function fillDetail(data) {
   facts.textContent = "";
   facts.append(
     factsList([
-      ["E-mail", `${u.email} (${u.emailVerified ? "verified" : "not verified"})`],
-      ["User id", u.id],
-      ["Role", u.role || "user"],
-      ["Status", statusOf(u)],
-      ...(u.banned && u.banReason ? [["Ban reason", u.banReason]] : []),
-      ["Joined", absoluteTime(u.createdAt)],
-      ["Password", f.password ? "Set" : "None"],
-      ["Two-factor", f.twoFactor ? "On" : "Off"],
-      ...(f.passkeys === null || f.passkeys === undefined ? [] : [["Passkeys", String(f.passkeys)]]),
+      [t("js-admin-user-email"), t(u.emailVerified ? "js-admin-user-email-verified" : "js-admin-user-email-not-verified", { email: u.email })],
+      [t("js-admin-user-id"), u.id],
+      [t("js-admin-user-role"), u.role || "user"],
+      [t("js-admin-user-status"), statusOf(u)],
+      ...(u.banned && u.banReason ? [[t("js-admin-user-ban-reason"), u.banReason]] : []),
+      [t("js-admin-user-joined"), absoluteTime(u.createdAt)],
+      [t("js-admin-user-password"), f.password ? t("js-admin-user-password-set") : t("js-admin-user-password-none")],
+      [t("js-admin-user-two-factor"), f.twoFactor ? t("js-admin-user-two-factor-on") : t("js-admin-user-two-factor-off")],
+      ...(f.passkeys === null || f.passkeys === undefined ? [] : [[t("js-admin-user-passkeys"), number(f.passkeys)]]),
     ]),
   );
   $("admin-ban").hidden = Boolean(u.banned);
@@ -114,25 +117,25 @@ function fillDetail(data) {
   fillList(
     $("admin-user-sessions"),
     (data.sessions || []).map((s) => sessionItem({ ...s, userEmail: u.email }, (li) => li.remove(), message)),
-    "No live sessions.",
+    t("js-admin-sessions-empty"),
   );
   fillList(
     $("admin-user-accounts"),
     (data.accounts || []).map((a) =>
-      simpleItem(a.providerId === "credential" ? "E-mail and password" : a.providerId, [
-        ["Account id", a.accountId],
-        ["Linked", absoluteTime(a.createdAt)],
+      simpleItem(a.providerId === "credential" ? t("js-admin-method-credential") : a.providerId, [
+        [t("js-admin-account-id"), a.accountId],
+        [t("js-admin-account-linked"), absoluteTime(a.createdAt)],
       ]),
     ),
-    "None.",
+    t("js-admin-accounts-empty"),
   );
   const orgs = data.organizations;
   $("admin-user-orgs-part").hidden = !Array.isArray(orgs);
   if (Array.isArray(orgs)) {
     fillList(
       $("admin-user-orgs"),
-      orgs.map((o) => simpleItem(o.name || o.slug || o.id, [["Role", o.role || "member"]])),
-      "Not a member of any organization.",
+      orgs.map((o) => simpleItem(o.name || o.slug || o.id, [[t("js-admin-user-role"), o.role || "member"]])),
+      t("js-admin-orgs-empty"),
     );
   }
 }
@@ -184,44 +187,44 @@ function wireActions() {
     event.preventDefault();
     const reason = $("admin-ban-reason").value.trim();
     const ok = await act({
-      confirm: `Ban ${shown.email}? They are signed out everywhere and cannot sign in until the ban is lifted.`,
+      confirm: t("js-admin-ban-confirm", { email: shown.email }),
       path: "/admin/ban-user",
       body: reason ? { userId: shown.id, banReason: reason } : { userId: shown.id },
-      done: `${shown.email} is banned.`,
+      done: t("js-admin-ban-done", { email: shown.email }),
       form: banForm,
     });
     if (ok) await refresh();
   });
   $("admin-unban").addEventListener("click", async () => {
     const ok = await act({
-      confirm: `Lift the ban on ${shown.email}? They can sign in again.`,
+      confirm: t("js-admin-unban-confirm", { email: shown.email }),
       path: "/admin/unban-user",
       body: { userId: shown.id },
-      done: `The ban on ${shown.email} is lifted.`,
+      done: t("js-admin-unban-done", { email: shown.email }),
     });
     if (ok) await refresh();
   });
   wireForm(roleForm, message);
   roleForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!checkRequired(roleForm, { role: "Enter a role, such as user or admin." })) return;
+    if (!checkRequired(roleForm, { role: t("js-admin-role-required") })) return;
     const roles = $("admin-role").value.split(",").map((r) => r.trim()).filter(Boolean);
     if (roles.length === 0) {
-      fieldError($("admin-role"), "Enter a role, such as user or admin.");
+      fieldError($("admin-role"), t("js-admin-role-required"));
       return;
     }
     const ok = await act({
-      confirm: `Give ${shown.email} the role ${roles.join(", ")}?`,
+      confirm: t("js-admin-role-confirm", { email: shown.email, role: roles.join(", ") }),
       path: "/admin/set-role",
       body: { userId: shown.id, role: roles.length === 1 ? roles[0] : roles },
-      done: `${shown.email} now has the role ${roles.join(", ")}.`,
+      done: t("js-admin-role-done", { email: shown.email, role: roles.join(", ") }),
       form: roleForm,
     });
     if (ok) await refresh();
   });
   $("admin-impersonate").addEventListener("click", async () => {
     const ok = await act({
-      confirm: `Sign in as ${shown.email}? You see and do what they can until you stop; it is recorded in the audit log.`,
+      confirm: t("js-admin-impersonate-confirm", { email: shown.email }),
       path: "/admin/impersonate-user",
       body: { userId: shown.id },
     });
@@ -229,31 +232,31 @@ function wireActions() {
   });
   $("admin-reset-link").addEventListener("click", async () => {
     await act({
-      confirm: `Send ${shown.email} a link to choose a new password? Their current password keeps working until they use it.`,
+      confirm: t("js-admin-reset-link-confirm", { email: shown.email }),
       path: "/admin/console/send-reset-link",
       body: { userId: shown.id },
-      done: `A reset link was sent to ${shown.email}.`,
+      done: t("js-admin-reset-link-done", { email: shown.email }),
     });
   });
   $("admin-revoke-all").addEventListener("click", async () => {
     const ok = await act({
-      confirm: `Sign ${shown.email} out on every device?`,
+      confirm: t("js-admin-revoke-all-confirm", { email: shown.email }),
       path: "/admin/revoke-user-sessions",
       body: { userId: shown.id },
-      done: `${shown.email} is signed out everywhere.`,
+      done: t("js-admin-revoke-all-done", { email: shown.email }),
     });
     if (ok) await refresh();
   });
   $("admin-delete").addEventListener("click", async () => {
     const email = shown.email;
     const ok = await act({
-      confirm: `Delete ${email} for good? Their account, sessions and sign-in methods are removed. This cannot be undone.`,
+      confirm: t("js-admin-delete-confirm", { email }),
       path: "/admin/remove-user",
       body: { userId: shown.id },
     });
     if (!ok) return;
     closeDetail();
-    showMessage(listMessage, `${email} was deleted.`, "success");
+    showMessage(listMessage, t("js-admin-delete-done", { email }), "success");
     reload();
   });
   $("admin-user-close").addEventListener("click", closeDetail);
@@ -281,7 +284,7 @@ if (searchForm && list) {
       limit: "25",
     }),
     item: userItem,
-    empty: "No user matches. Search by the start of an e-mail address, or a user's whole id.",
+    empty: t("js-admin-users-empty"),
   });
   searchForm.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -1,0 +1,60 @@
+# Ce que les scripts des pages disent pour les codes d'erreur de l'API du cœur (errorText dans /assets/i18n.js), en français.
+
+## portcullis-core/src/error.rs (codes)
+js-error-USER_NOT_FOUND = Utilisateur introuvable
+js-error-FAILED_TO_CREATE_USER = Impossible de créer l'utilisateur
+js-error-FAILED_TO_CREATE_SESSION = Impossible de créer la session
+js-error-FAILED_TO_UPDATE_USER = Impossible de mettre à jour l'utilisateur
+js-error-FAILED_TO_GET_SESSION = Impossible de récupérer la session
+js-error-INVALID_PASSWORD = Mot de passe incorrect
+js-error-INVALID_EMAIL = Adresse e-mail non valide
+js-error-INVALID_EMAIL_OR_PASSWORD = Adresse e-mail ou mot de passe incorrect
+js-error-INVALID_USER = Utilisateur non valide
+js-error-INVALID_TOKEN = Jeton non valide
+js-error-TOKEN_EXPIRED = Jeton expiré
+js-error-EMAIL_NOT_VERIFIED = Adresse e-mail non vérifiée
+js-error-PASSWORD_TOO_SHORT = Mot de passe trop court
+js-error-PASSWORD_TOO_LONG = Mot de passe trop long
+js-error-PASSWORD_COMPROMISED = Le mot de passe saisi a été compromis. Veuillez choisir un autre mot de passe.
+js-error-PASSWORD_CHECK_UNAVAILABLE = Impossible de vérifier le mot de passe. Veuillez réessayer plus tard.
+js-error-USER_ALREADY_EXISTS = Cet utilisateur existe déjà.
+js-error-USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL = Cet utilisateur existe déjà. Utilisez une autre adresse e-mail.
+js-error-EMAIL_CAN_NOT_BE_UPDATED = L'adresse e-mail ne peut pas être modifiée
+js-error-CREDENTIAL_ACCOUNT_NOT_FOUND = Compte avec mot de passe introuvable
+js-error-SESSION_EXPIRED = Session expirée. Reconnectez-vous pour effectuer cette action.
+js-error-ACCOUNT_NOT_FOUND = Compte introuvable
+js-error-USER_ALREADY_HAS_PASSWORD = L'utilisateur a déjà un mot de passe. Saisissez-le pour supprimer le compte.
+js-error-CROSS_SITE_NAVIGATION_LOGIN_BLOCKED = Connexion par navigation intersite bloquée. Cette requête ressemble à une attaque CSRF.
+js-error-SESSION_NOT_FRESH = La session n'est pas assez récente
+js-error-INVALID_ORIGIN = Origine non valide
+js-error-INVALID_CALLBACK_URL = callbackURL non valide
+js-error-INVALID_REDIRECT_URL = redirectURL non valide
+js-error-INVALID_ERROR_CALLBACK_URL = errorCallbackURL non valide
+js-error-INVALID_NEW_USER_CALLBACK_URL = newUserCallbackURL non valide
+js-error-MISSING_OR_NULL_ORIGIN = En-tête Origin absent ou nul
+js-error-FIELD_NOT_ALLOWED = Ce champ ne peut pas être défini
+js-error-VALIDATION_ERROR = Erreur de validation
+js-error-METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED = La méthode POST nécessite d'activer deferSessionRefresh dans la configuration des sessions
+js-error-PASSWORD_ALREADY_SET = L'utilisateur a déjà défini un mot de passe
+js-error-CHANGE_EMAIL_DISABLED = Le changement d'adresse e-mail est désactivé
+js-error-VERIFICATION_EMAIL_NOT_ENABLED = L'e-mail de vérification n'est pas activé
+js-error-EMAIL_ALREADY_VERIFIED = L'adresse e-mail est déjà vérifiée
+js-error-EMAIL_MISMATCH = Les adresses e-mail ne correspondent pas
+js-error-FAILED_TO_CREATE_VERIFICATION = Impossible de créer la vérification
+js-error-FAILED_TO_GET_USER_INFO = Impossible de récupérer les informations de l'utilisateur
+js-error-RESET_PASSWORD_DISABLED = La réinitialisation du mot de passe n'est pas activée
+js-error-UNAUTHORIZED = Non autorisé
+js-error-EMAIL_PASSWORD_DISABLED = La connexion par e-mail et mot de passe n'est pas activée
+js-error-EMAIL_PASSWORD_SIGN_UP_DISABLED = L'inscription par e-mail et mot de passe n'est pas activée
+js-error-BAD_REQUEST = JSON non valide dans le corps de la requête
+js-error-UNSUPPORTED_MEDIA_TYPE = Type de média non pris en charge
+js-error-PAYLOAD_TOO_LARGE = Le corps de la requête est trop volumineux
+js-error-NOT_FOUND = Introuvable
+js-error-INTERNAL_SERVER_ERROR = Erreur interne du serveur
+js-error-SERVICE_UNAVAILABLE = Service temporairement indisponible
+js-error-REAUTHENTICATION_REQUIRED = Saisissez à nouveau votre mot de passe, ou reconnectez-vous, pour mettre fin aux sessions
+
+## portcullis-core/src/one_time_code.rs (codes à usage unique)
+js-error-OTP_EXPIRED = Code expiré
+js-error-INVALID_OTP = Code non valide
+js-error-TOO_MANY_ATTEMPTS = Trop de tentatives

@@ -1,0 +1,56 @@
+// Messages for the page scripts. The server puts the page language's script messages (ids
+// beginning js-) in the page as JSON (<script type="application/json" id="pc-messages">);
+// each is text with {$name} placeholders this module fills.
+//
+//   import { t, errorText } from "/assets/i18n.js";
+//   status.textContent = t(messageId, { time });
+
+const element = document.getElementById("pc-messages");
+let messages = {};
+try {
+  messages = JSON.parse(element?.textContent || "{}");
+} catch {
+  messages = {};
+}
+
+/** The page's language (its <html lang>), for Intl formatting of dates and numbers. */
+export const LANG = document.documentElement.lang || "en";
+
+/** Whether the page has message `id`. */
+export function has(id) {
+  return Object.hasOwn(messages, id);
+}
+
+/** Message `id` with its {$name} placeholders filled from `args`; the id itself if unknown. */
+export function t(id, args = {}) {
+  const pattern = messages[id];
+  if (typeof pattern !== "string") {
+    console.warn(`no message ${id}`);
+    return id;
+  }
+  return pattern.replace(/\{\$([A-Za-z][A-Za-z0-9_-]*)\}/g, (_, name) =>
+    Object.hasOwn(args, name) ? String(args[name]) : "",
+  );
+}
+
+/**
+ * What to tell the user about an API error ({code, message}): the catalog's words for its
+ * code (js-error-CODE) when the page's language has them, else the server's message.
+ */
+export function errorText(error) {
+  const id = error?.code ? `js-error-${error.code}` : "";
+  if (id && has(id)) return t(id);
+  return error?.message || t("js-error-unknown");
+}
+
+/** A date and time in the page's language ("5 Dec 2026, 14:03"). */
+export function dateTime(value, options = { dateStyle: "medium", timeStyle: "short" }) {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return "";
+  return new Intl.DateTimeFormat(LANG, options).format(date);
+}
+
+/** A number in the page's language ("1,234" or "1 234"). */
+export function number(value) {
+  return new Intl.NumberFormat(LANG).format(value);
+}
