@@ -4,8 +4,11 @@
 //! - Core and each plugin bring one file per shipped language ([`Messages`]); an id is defined
 //!   once across all of them (start-up names the one defined twice).
 //! - Templates say `{{ t("sign-in-title") }}` or `{{ t("welcome-back", app=brand.name) }}`.
-//! - Ids that begin with [`SCRIPT_PREFIX`] also reach the page scripts, as JSON in the page
-//!   (`script_messages()`); they hold only text and `{ $variable }`, which the script fills.
+//! - Ids that begin with [`SCRIPT_PREFIX`] also reach the page scripts, as one script asset
+//!   per language that sets `globalThis.portcullisMessages` (`script_messages_url()` in a
+//!   template). Its name carries a hash of its content, so browsers keep it until it changes;
+//!   a classic script in the page's head, it is there before any module runs. They hold only
+//!   text and `{ $variable }`, which the script fills.
 //! - A request's language comes from `Accept-Language` ([`Catalogs::negotiate`]), or from
 //!   `APP_LANGUAGE` when an operator forces one, and is held for the request's work (and the
 //!   work it defers) by [`with_language`]. A message missing in that language is said in
@@ -20,6 +23,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use fluent_syntax::ast;
 use minijinja::value::{Kwargs, Value as MjValue};
 use minijinja::{AutoEscape, Environment, State};
+use sha2::Digest;
 use unic_langid::LanguageIdentifier;
 
 /// The languages Portcullis ships, by their tag: every catalog has one file for each.
@@ -62,8 +66,8 @@ pub fn language_of(tag: &str) -> Option<&'static str> {
 pub struct Catalogs {
     /// By the index of the language in [`LANGUAGES`].
     bundles: Vec<FluentBundle<FluentResource>>,
-    /// By language: the script messages as JSON safe inside `<script type="application/json">`.
-    scripts: Vec<String>,
+    /// By language: the script that sets the script messages, and its asset file name.
+    scripts: Vec<(String, String)>,
     /// `APP_LANGUAGE`: every request in this language, whatever it asks for.
     forced: Option<&'static str>,
     available: Vec<LanguageIdentifier>,
@@ -156,7 +160,10 @@ impl Catalogs {
                 // What a language lacks, its scripts say in the default language.
                 let mut all = scripts[default].clone();
                 all.extend(scripts[i].iter().map(|(k, v)| (k.clone(), v.clone())));
-                script_json(&all)
+                let script = format!("globalThis.portcullisMessages = {};\n", script_json(&all));
+                let hash = sha2::Sha256::digest(script.as_bytes());
+                let file = format!("messages-{}-{}.js", LANGUAGES[i], &hex::encode(hash)[..16]);
+                (script, file)
             })
             .collect();
         Ok(Catalogs {
@@ -268,13 +275,26 @@ impl Catalogs {
         language_of(language).is_some_and(|l| self.bundles[Catalogs::index(l)].has_message(id))
     }
 
-    /// The script messages of `language`, as JSON safe to put inside a
-    /// `<script type="application/json">` element.
-    pub fn script_json(&self, language: &str) -> &str {
-        &self.scripts[Catalogs::index(language)]
+    /// The script that gives the page scripts `language`'s messages: it sets
+    /// `globalThis.portcullisMessages` to them, as JSON.
+    pub fn script_messages(&self, language: &str) -> &str {
+        &self.scripts[Catalogs::index(language)].0
     }
 
-    /// Adds `t(id, name=value, ...)` and `script_messages()` to `env`. The language is the
+    /// The asset file name of `language`'s script messages (`messages-fr-<hash>.js`).
+    pub fn script_file(&self, language: &str) -> &str {
+        &self.scripts[Catalogs::index(language)].1
+    }
+
+    /// The script a `script_file` name serves, if it is one.
+    pub fn script_of_file(&self, file: &str) -> Option<&str> {
+        self.scripts
+            .iter()
+            .find(|(_, name)| name == file)
+            .map(|(json, _)| json.as_str())
+    }
+
+    /// Adds `t(id, name=value, ...)` and `script_messages_url()` to `env`. The language is the
     /// context's `lang` when it names a shipped one, else the work's ([`Catalogs::current`]).
     pub fn install(self: &Arc<Self>, env: &mut Environment<'static>) {
         let catalogs = self.clone();
@@ -297,9 +317,10 @@ impl Catalogs {
             },
         );
         let catalogs = self.clone();
-        env.add_function("script_messages", move |state: &State| -> MjValue {
+        env.add_function("script_messages_url", move |state: &State| -> MjValue {
             let language = catalogs.language_of_state(state);
-            MjValue::from_safe_string(catalogs.script_json(language).to_owned())
+            // `[a-z0-9./-]` only: nothing to escape (and `/` must not become `&#x2f;`).
+            MjValue::from_safe_string(format!("/assets/{}", catalogs.script_file(language)))
         });
     }
 
@@ -559,15 +580,29 @@ mod tests {
     #[test]
     fn script_messages_are_json_safe_inside_a_script_element() {
         let c = catalogs(None);
-        let fr: serde_json::Value = serde_json::from_str(c.script_json("fr")).unwrap();
+        let json = |script: &str| -> serde_json::Value {
+            let body = script
+                .strip_prefix("globalThis.portcullisMessages = ")
+                .unwrap();
+            serde_json::from_str(body.trim_end().strip_suffix(';').unwrap()).unwrap()
+        };
+        let fr = json(c.script_messages("fr"));
         assert_eq!(fr["js-saved"], "{$what} enregistré.");
         assert!(fr.get("hello").is_none());
+        let file = c.script_file("fr");
+        assert!(
+            file.starts_with("messages-fr-") && file.ends_with(".js"),
+            "{file}"
+        );
+        assert_eq!(c.script_of_file(file), Some(c.script_messages("fr")));
+        assert_ne!(c.script_file("en"), file);
+        assert_eq!(c.script_of_file("messages-fr-0000.js"), None);
         let sneaky = Catalogs::new(
             &[("core", Messages::new("en", "js-x = </script><b>&\n"))],
             None,
         )
         .unwrap();
-        assert!(!sneaky.script_json("en").contains('<'));
+        assert!(!sneaky.script_messages("en").contains('<'));
     }
 
     #[test]

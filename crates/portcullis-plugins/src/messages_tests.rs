@@ -3,39 +3,11 @@
 //! defined, its page titles and section labels are ids, and French has words for each of its
 //! error codes (what `errorText` shows).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use portcullis_core::{Config, Plugin, Sources};
+use portcullis_core::Plugin;
 use portcullis_delivery::i18n::{self, LANGUAGES};
 use portcullis_delivery::{Catalogs, Messages};
-
-/// Every plugin of the registry, those off by default switched on.
-fn every_plugin() -> Vec<Arc<dyn Plugin>> {
-    let env = HashMap::from(
-        [
-            ("ENABLE_PHONE_AUTH", "true"),
-            ("ENABLE_ANONYMOUS", "true"),
-            ("ENABLE_MULTI_SESSION", "true"),
-            ("ENABLE_JWT", "true"),
-            ("ENABLE_API_KEY", "true"),
-            ("ENABLE_TWO_FACTOR", "true"),
-            ("ENABLE_PASSKEYS", "true"),
-            ("ENABLE_ORGANIZATIONS", "true"),
-            ("ENABLE_DEVICE_AUTHORIZATION", "true"),
-            ("ENABLE_OIDC_PROVIDER", "true"),
-            ("ENABLE_SECURITY_DETECTORS", "true"),
-            ("ENABLE_WEBHOOKS", "true"),
-            ("ENABLE_ADMIN", "true"),
-            ("ENABLE_AUDIT_LOG", "true"),
-            ("GITHUB_CLIENT_ID", "gh-client"),
-            ("GITHUB_CLIENT_SECRET", "gh-secret-that-is-long-enough"),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned())),
-    );
-    let config = Config::load(&Sources::new(env).expect("sources")).expect("config");
-    crate::registry(&config).expect("registry")
-}
 
 /// Core's catalogs and every plugin's, as the server loads them.
 pub(crate) fn catalogs(plugins: &[Arc<dyn Plugin>]) -> Catalogs {
@@ -55,7 +27,7 @@ fn portcullis_server_messages() -> &'static [(&'static str, Messages)] {
 
 #[test]
 fn every_plugin_says_its_words_in_every_language() {
-    let plugins = every_plugin();
+    let plugins = crate::tests::every_plugin();
     for id in [
         "two-factor",
         "passkey",
@@ -72,6 +44,17 @@ fn every_plugin_says_its_words_in_every_language() {
     let all = catalogs(&plugins);
     let mut problems = Vec::new();
     for p in &plugins {
+        // `id` must be a message in every language; `what` says where it is used.
+        let undefined = |id: &str, what: &str, problems: &mut Vec<String>| {
+            for language in LANGUAGES {
+                if !all.defines(language, id) {
+                    problems.push(format!(
+                        "{}: {what} {id:?} is not a message in {language}",
+                        p.id()
+                    ));
+                }
+            }
+        };
         let files = p.messages();
         if !files.is_empty() {
             problems.extend(
@@ -83,30 +66,17 @@ fn every_plugin_says_its_words_in_every_language() {
         let mut sources: Vec<(&str, &str)> = Vec::new();
         for page in p.pages() {
             sources.push((page.template.file, page.template.source));
-            for language in LANGUAGES {
-                if !all.defines(language, page.title) {
-                    problems.push(format!(
-                        "{}: page {}: title {:?} is not a message in {language}",
-                        p.id(),
-                        page.path,
-                        page.title
-                    ));
-                }
-            }
+            undefined(
+                page.title,
+                &format!("page {}: title", page.path),
+                &mut problems,
+            );
         }
         for fragment in p.fragments() {
             sources.push((fragment.template.file, fragment.template.source));
             if let Some(section) = fragment.section {
-                for language in LANGUAGES {
-                    if !all.defines(language, section.label) {
-                        problems.push(format!(
-                            "{}: section {}: label {:?} is not a message in {language}",
-                            p.id(),
-                            section.id,
-                            section.label
-                        ));
-                    }
-                }
+                let what = format!("section {}: label", section.id);
+                undefined(section.label, &what, &mut problems);
             }
         }
         for t in p.templates() {
@@ -120,14 +90,7 @@ fn every_plugin_says_its_words_in_every_language() {
         }
         for (file, source) in sources {
             for id in i18n::ids_used(source) {
-                for language in LANGUAGES {
-                    if !all.defines(language, &id) {
-                        problems.push(format!(
-                            "{}: {file}: t({id:?}) is not defined in {language}",
-                            p.id()
-                        ));
-                    }
-                }
+                undefined(&id, &format!("{file}: t()"), &mut problems);
             }
         }
         for code in p.error_codes() {

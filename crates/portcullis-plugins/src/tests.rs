@@ -2,25 +2,45 @@
 //! here from the delivery crate with the templates).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use portcullis_core::plugin_parts::Sends;
-use portcullis_core::{Config, Sources};
+use portcullis_core::{Config, Plugin, Sources};
 use portcullis_delivery::Templates;
 use serde_json::{Value, json};
 
+/// Every plugin of the registry, those off by default switched on.
+pub(crate) fn every_plugin() -> Vec<Arc<dyn Plugin>> {
+    let env = HashMap::from(
+        [
+            ("ENABLE_PHONE_AUTH", "true"),
+            ("ENABLE_ANONYMOUS", "true"),
+            ("ENABLE_MULTI_SESSION", "true"),
+            ("ENABLE_JWT", "true"),
+            ("ENABLE_API_KEY", "true"),
+            ("ENABLE_TWO_FACTOR", "true"),
+            ("ENABLE_PASSKEYS", "true"),
+            ("ENABLE_ORGANIZATIONS", "true"),
+            ("ENABLE_DEVICE_AUTHORIZATION", "true"),
+            ("ORGANIZATION_TEAMS", "true"),
+            ("ORGANIZATION_DYNAMIC_ROLES", "true"),
+            ("ENABLE_OIDC_PROVIDER", "true"),
+            ("OIDC_DYNAMIC_REGISTRATION", "true"),
+            ("ENABLE_SECURITY_DETECTORS", "true"),
+            ("ENABLE_WEBHOOKS", "true"),
+            ("ENABLE_ADMIN", "true"),
+            ("ENABLE_AUDIT_LOG", "true"),
+            ("GITHUB_CLIENT_ID", "gh-client"),
+            ("GITHUB_CLIENT_SECRET", "gh-secret-that-is-long-enough"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    let config = Config::load(&Sources::new(env).expect("sources")).expect("config");
+    crate::registry(&config).expect("registry")
+}
+
 fn templates() -> (Templates, Vec<Sends>) {
-    let config = Config::load(
-        &Sources::new(HashMap::from([
-            ("ENABLE_PHONE_AUTH".to_owned(), "true".to_owned()),
-            ("ENABLE_TWO_FACTOR".to_owned(), "true".to_owned()),
-            ("ENABLE_PASSKEYS".to_owned(), "true".to_owned()),
-            ("ENABLE_ORGANIZATIONS".to_owned(), "true".to_owned()),
-            ("ENABLE_API_KEY".to_owned(), "true".to_owned()),
-        ]))
-        .expect("sources"),
-    )
-    .expect("config");
-    let plugins = crate::registry(&config).expect("registry");
+    let plugins = every_plugin();
     let sources: Vec<(&'static str, &'static str)> = plugins
         .iter()
         .flat_map(|p| p.templates())

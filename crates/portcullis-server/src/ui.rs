@@ -776,7 +776,7 @@ mod tests {
         let fr = page(&ui, Some("fr"));
         assert!(fr.contains("<html lang=\"fr\""), "{fr}");
         assert!(fr.contains("Aller au contenu"), "{fr}");
-        assert!(fr.contains("id=\"pc-messages\""), "{fr}");
+        assert!(fr.contains("<script src=\"/assets/messages-fr-"), "{fr}");
         assert!(fr.contains("<title>Connexion"), "{fr}");
         let en = page(&ui, None);
         assert!(

@@ -82,39 +82,17 @@ impl Plugin for OpenApi {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use portcullis_core::Endpoint;
     use portcullis_core::endpoint::ResponseBody;
     use portcullis_core::openapi::example::{Fill, example};
     use portcullis_core::openapi::schema::COMPONENTS;
     use portcullis_core::validate::{json_schema, validate};
-    use portcullis_core::{Config, Sources};
     use serde_json::{Map, Value};
 
     /// Every endpoint the server can register: core's and those of every plugin in the
     /// registry, with the plugins that are off by default switched on.
     fn every_endpoint() -> Vec<Endpoint> {
-        let env = HashMap::from(
-            [
-                ("ENABLE_PHONE_AUTH", "true"),
-                ("ENABLE_ANONYMOUS", "true"),
-                ("ENABLE_MULTI_SESSION", "true"),
-                ("ENABLE_JWT", "true"),
-                ("ENABLE_API_KEY", "true"),
-                ("ENABLE_TWO_FACTOR", "true"),
-                ("ENABLE_PASSKEYS", "true"),
-                ("ENABLE_ORGANIZATIONS", "true"),
-                ("ENABLE_DEVICE_AUTHORIZATION", "true"),
-                ("ORGANIZATION_TEAMS", "true"),
-                ("ORGANIZATION_DYNAMIC_ROLES", "true"),
-                ("ENABLE_OIDC_PROVIDER", "true"),
-                ("OIDC_DYNAMIC_REGISTRATION", "true"),
-            ]
-            .map(|(k, v)| (k.to_owned(), v.to_owned())),
-        );
-        let config = Config::load(&Sources::new(env).expect("sources")).expect("config");
-        let plugins = crate::registry(&config).expect("registry");
+        let plugins = crate::tests::every_plugin();
         for id in [
             "bearer",
             "magic-link",

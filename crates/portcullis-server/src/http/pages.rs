@@ -350,6 +350,23 @@ pub(super) async fn asset(State(app): State<App>, Path(file): Path<String>) -> R
         )
             .into_response();
     }
+    // The page scripts' messages of a language: named by a hash of their content.
+    if let Some(script) = app
+        .ctx
+        .delivery
+        .templates()
+        .catalogs()
+        .script_of_file(&file)
+    {
+        return (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=86400, immutable"),
+            ],
+            script.to_owned(),
+        )
+            .into_response();
+    }
     match app.ui.asset(&file) {
         Some((ct, body)) => ([(header::CONTENT_TYPE, ct), cache], body).into_response(),
         None => not_found_page(&app, &format!("/assets/{file}")),

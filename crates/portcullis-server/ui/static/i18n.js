@@ -1,17 +1,15 @@
-// Messages for the page scripts. The server puts the page language's script messages (ids
-// beginning js-) in the page as JSON (<script type="application/json" id="pc-messages">);
-// each is text with {$name} placeholders this module fills.
+// Messages for the page scripts: the page language's script messages (ids beginning js-),
+// set as globalThis.portcullisMessages by a classic script in the page's head
+// (/assets/messages-<lang>-<hash>.js, kept by the browser until its content changes), so they
+// are there before any module runs. Each is text with {$name} placeholders this module fills.
 //
 //   import { t, errorText } from "/assets/i18n.js";
 //   status.textContent = t(messageId, { time });
 
-const element = document.getElementById("pc-messages");
-let messages = {};
-try {
-  messages = JSON.parse(element?.textContent || "{}");
-} catch {
-  messages = {};
-}
+const messages =
+  globalThis.portcullisMessages && typeof globalThis.portcullisMessages === "object"
+    ? globalThis.portcullisMessages
+    : {};
 
 /** The page's language (its <html lang>), for Intl formatting of dates and numbers. */
 export const LANG = document.documentElement.lang || "en";

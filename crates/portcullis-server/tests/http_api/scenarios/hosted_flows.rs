@@ -250,8 +250,49 @@ pub async fn hosted_email_pages(srv: &TestServer) {
             "{asset}"
         );
     }
-    let sign_up = srv.send(Request::get("/assets/sign-up.js")).await.text();
-    assert!(sign_up.contains("Open it to verify your address, then sign in"));
+    let english = script_messages(srv, "en").await;
+    let said = |needle: &str| {
+        english.as_object().is_some_and(|m| {
+            m.values()
+                .any(|v| v.as_str().is_some_and(|t| t.contains(needle)))
+        })
+    };
+    assert!(said("Open it to verify your address, then sign in"));
+}
+
+/// The page scripts' messages in the language `accept` asks for: the script a page loads in
+/// its head, which is kept until its content changes.
+async fn script_messages(srv: &TestServer, accept: &str) -> serde_json::Value {
+    let page = srv
+        .send(Request::get("/sign-in").header("accept-language", accept))
+        .await
+        .text();
+    let marker = "<script src=\"";
+    let at = page
+        .find(&format!("{marker}/assets/messages-"))
+        .expect("script messages");
+    let at = at + marker.len();
+    let url = &page[at..at + page[at..].find('"').expect("end of the address")];
+    assert!(
+        url.starts_with(&format!("/assets/messages-{accept}-")),
+        "{url}"
+    );
+    let res = srv.send(Request::get(url)).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert!(
+        res.header("content-type")
+            .is_some_and(|c| c.starts_with("text/javascript"))
+    );
+    assert!(
+        res.header("cache-control")
+            .is_some_and(|c| c.contains("immutable"))
+    );
+    let script = res.text();
+    let json = script
+        .strip_prefix("globalThis.portcullisMessages = ")
+        .and_then(|s| s.trim_end().strip_suffix(';'))
+        .expect("a script that sets the messages");
+    serde_json::from_str(json).expect("JSON")
 }
 
 pub async fn sign_in_links_follow_config(srv: &TestServer) {
@@ -598,13 +639,8 @@ pub async fn pages_and_emails_follow_the_language(srv: &TestServer) {
             "{accept:?}"
         );
     }
-    // The script messages travel in the page, in its language.
-    let start = html.find("id=\"pc-messages\">").expect("script messages") + 17;
-    let end = start
-        + html[start..]
-            .find("</script>")
-            .expect("end of the messages");
-    let messages: serde_json::Value = serde_json::from_str(&html[start..end]).expect("JSON");
+    // The script messages: a script in the page's language.
+    let messages = script_messages(srv, "fr").await;
     assert_eq!(
         messages["js-error-unknown"],
         "Une erreur s'est produite. Réessayez."
