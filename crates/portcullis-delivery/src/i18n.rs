@@ -236,7 +236,7 @@ impl Catalogs {
                 (weight > 0).then_some((weight, id))
             })
             .collect();
-        ranges.sort_by(|a, b| b.0.cmp(&a.0));
+        ranges.sort_by_key(|r| std::cmp::Reverse(r.0));
         let requested: Vec<LanguageIdentifier> = ranges.into_iter().map(|(_, id)| id).collect();
         let chosen = fluent_langneg::negotiate_languages(
             &requested,
