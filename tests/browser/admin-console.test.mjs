@@ -178,6 +178,16 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   await sessions.locator("li.device").first().waitFor();
   await sessions.getByText(ADMIN_EMAIL, { exact: false }).first().waitFor();
   await checkPage(page, "admin-sessions");
+  // Filtered to one user by address, then to sessions opened as someone (none is left open).
+  await sessions.getByLabel("User", { exact: true }).fill(ADMIN_EMAIL.toUpperCase());
+  await sessions.getByRole("button", { name: "Show sessions" }).click();
+  await page.waitForFunction((email) => {
+    const rows = [...document.querySelectorAll("#admin-sessions-list li.device")];
+    return rows.length > 0 && rows.every((li) => li.textContent.includes(email));
+  }, ADMIN_EMAIL);
+  await sessions.getByLabel("Only sessions an administrator opened as the user").check();
+  await sessions.getByRole("button", { name: "Show sessions" }).click();
+  await sessions.getByText("No live sessions.").waitFor();
 
   // Integrations: how mail is set up, a test message, and how it went.
   await page.getByRole("link", { name: "Integrations" }).click();
@@ -206,7 +216,15 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   const log = page.locator("#audit-log");
   await log.getByLabel("Action").fill("admin.ban_user");
   await log.getByRole("button", { name: "Show events" }).click();
+  const banned = log.locator("#audit-log-list li.device").first();
+  await banned.getByText("admin.ban_user").waitFor();
+  // Users by address: who did it and to whom.
+  await banned.getByText(victim, { exact: true }).waitFor();
+  await banned.getByText(ADMIN_EMAIL, { exact: true }).waitFor();
+  await log.getByLabel("User", { exact: true }).fill(victim);
+  await log.getByRole("button", { name: "Show events" }).click();
   await log.locator("#audit-log-list li.device").first().getByText("admin.ban_user").waitFor();
+  await log.getByLabel("User", { exact: true }).fill("");
   await log.getByLabel("Action").fill("");
   await log.getByRole("button", { name: "Show events" }).click();
   await log.locator("#audit-log-list li.device").first().waitFor();

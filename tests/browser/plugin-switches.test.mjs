@@ -147,11 +147,19 @@ test("a brand saved on one instance shows on the other within 5 s, and resets", 
   await section.getByText("This must be an https:// address", { exact: false }).waitFor();
   assert.equal(await page.evaluate(() => document.activeElement?.id), "branding-logo");
   await section.getByLabel("Logo address").fill("");
+  await section.getByLabel("Domain").fill("Auth.Example.com");
+  await section.getByRole("button", { name: "Save branding" }).click();
+  await section.getByText("This must be a host name in lower case", { exact: false }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "branding-domain");
+  await section.getByLabel("Domain").fill("");
+  await section.getByLabel("Secondary colour").fill("#f59e0b");
 
   await section.getByRole("button", { name: "Save branding" }).click();
   await section.getByText("Saved.", { exact: false }).waitFor();
   const took = await untilSecondSignInShows(name);
   assert.ok(took < WITHIN_MS, `the second instance showed the brand in ${took} ms`);
+  const second = await (await fetch(`${SECOND}/sign-in`)).text();
+  assert.ok(second.includes("/assets/brand-0f766e-f59e0b.css"), "both stored colours, on the other instance");
   await page.goto("/sign-in");
   await page.getByText(name).first().waitFor();
 

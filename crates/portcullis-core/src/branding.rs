@@ -18,7 +18,8 @@ use http::HeaderMap;
 
 pub use portcullis_delivery::BrandOverlay;
 pub use portcullis_delivery::brand::{
-    LOGO_URL_MAX, SENDER_NAME_MAX, is_hex_color, is_logo_url, is_sender_name,
+    LOGO_URL_MAX, SENDER_NAME_MAX, domain_name, is_hex_color, is_host_name, is_logo_url,
+    is_sender_name,
 };
 
 use crate::config::Config;
@@ -75,30 +76,6 @@ impl BrandRequest {
             page: None,
         }
     }
-}
-
-/// A host name as stored for an organization: lower-case labels of `[a-z0-9-]` (no leading
-/// or trailing `-`) joined by dots, at most 253 characters. A port and a trailing dot are
-/// dropped; anything else (an address in brackets, a user, spaces) is not a host name.
-pub fn domain_name(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    let host = match raw.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => raw,
-    };
-    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-    let ok = !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        });
-    ok.then_some(host)
 }
 
 impl AuthContext {

@@ -44,6 +44,15 @@ pub struct BrandOverlay {
     pub privacy_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_url: Option<String>,
+    /// Instead of `APP_SECONDARY_COLOR`: a hex colour (the brand mark's second colour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_color: Option<String>,
+    /// Instead of `APP_FAVICON`: an `https://` URL or a path on this server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub favicon: Option<String>,
+    /// Instead of `APP_DOMAIN`: the host name e-mail footers and SMS codes name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
 }
 
 /// Longest plain text kept (a tagline, a description, a company name).
@@ -99,6 +108,36 @@ pub fn is_sender_name(v: &str) -> bool {
             .any(|c| c.is_control() || matches!(c, '"' | '<' | '>' | '\\'))
 }
 
+/// A host name as stored for an organization or the server's brand: lower-case labels of
+/// `[a-z0-9-]` (no leading or trailing `-`) joined by dots, at most 253 characters. A port and
+/// a trailing dot are dropped; anything else (an address in brackets, a user, spaces) is not a
+/// host name.
+pub fn domain_name(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let host = match raw.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => raw,
+    };
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
+    ok.then_some(host)
+}
+
+/// A host name exactly as [`domain_name`] would store it.
+pub fn is_host_name(v: &str) -> bool {
+    domain_name(v).is_some_and(|d| d == v)
+}
+
 /// Longest logo URL kept.
 pub const LOGO_URL_MAX: usize = 2048;
 
@@ -135,6 +174,8 @@ impl BrandOverlay {
             && self.texts().all(|(_, v)| v.is_none_or(is_plain_text))
             && self.support_email.as_deref().is_none_or(is_email_address)
             && self.links().all(|(_, v)| v.is_none_or(is_link))
+            && self.secondary_color.as_deref().is_none_or(is_hex_color)
+            && self.domain.as_deref().is_none_or(is_host_name)
     }
 
     /// The overlay without any value that fails its rule.
@@ -160,6 +201,9 @@ impl BrandOverlay {
         ] {
             *v = v.take().filter(|l| is_link(l));
         }
+        self.secondary_color = self.secondary_color.filter(|c| is_hex_color(c));
+        self.favicon = self.favicon.filter(|f| is_logo_url(f));
+        self.domain = self.domain.filter(|d| is_host_name(d));
         self
     }
 
@@ -173,12 +217,13 @@ impl BrandOverlay {
         .into_iter()
     }
 
-    /// The links, by their `brand` key.
+    /// The links and the icon, by their `brand` key: paths are made absolute for e-mails.
     fn links(&self) -> impl Iterator<Item = (&'static str, Option<&str>)> {
         [
             ("support_url", self.support_url.as_deref()),
             ("privacy_url", self.privacy_url.as_deref()),
             ("terms_url", self.terms_url.as_deref()),
+            ("favicon", self.favicon.as_deref()),
         ]
         .into_iter()
     }
@@ -200,6 +245,9 @@ impl BrandOverlay {
             support_url: pick(&over.support_url, &self.support_url),
             privacy_url: pick(&over.privacy_url, &self.privacy_url),
             terms_url: pick(&over.terms_url, &self.terms_url),
+            secondary_color: pick(&over.secondary_color, &self.secondary_color),
+            favicon: pick(&over.favicon, &self.favicon),
+            domain: pick(&over.domain, &self.domain),
         }
     }
 
@@ -234,6 +282,12 @@ impl BrandOverlay {
         }
         if let Some(e) = &self.support_email {
             brand.insert("support_email".into(), e.clone().into());
+        }
+        if let Some(c) = &self.secondary_color {
+            brand.insert("secondary_color".into(), c.clone().into());
+        }
+        if let Some(d) = &self.domain {
+            brand.insert("domain".into(), d.clone().into());
         }
         for (key, value) in self.texts() {
             if let Some(v) = value {

@@ -311,7 +311,7 @@ impl Catalogs {
                 // Escaped here, apostrophes kept ("Don't", not "Don&#x27;t"): every attribute
                 // of the templates is double-quoted.
                 Ok(match state.auto_escape() {
-                    AutoEscape::Html => MjValue::from_safe_string(escape_html(&text)),
+                    AutoEscape::Html => MjValue::from_safe_string(escape_html(&text, false)),
                     _ => MjValue::from(text),
                 })
             },
@@ -332,8 +332,10 @@ impl Catalogs {
     }
 }
 
-/// `&`, `<`, `>` and `"` as entities: enough for text and double-quoted attributes.
-fn escape_html(text: &str) -> String {
+/// `&`, `<`, `>` and `"` as entities: enough for text and double-quoted attributes; with
+/// `apostrophes`, `'` too (for single-quoted attributes a template may write). A message's
+/// apostrophes are kept, as French needs them readable in the page's source.
+pub(crate) fn escape_html(text: &str, apostrophes: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -341,6 +343,7 @@ fn escape_html(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            '\'' if apostrophes => out.push_str("&#x27;"),
             c => out.push(c),
         }
     }

@@ -165,7 +165,7 @@ pub struct Templates {
     /// The embedded core templates, then those plugins brought: (file name, source).
     sources: Arc<Vec<(&'static str, &'static str)>>,
     /// The brand an administrator stored, under any other overlay (`StoredBrand`).
-    stored: crate::brand::StoredBrand,
+    stored: Arc<crate::brand::StoredBrand>,
     catalogs: Arc<crate::Catalogs>,
 }
 
@@ -226,17 +226,7 @@ fn formatter(out: &mut Output, state: &State, value: &MjValue) -> Result<(), min
     let html = matches!(state.auto_escape(), AutoEscape::Html);
     match value.as_str() {
         Some(s) if html && !value.is_safe() => {
-            let mut escaped = String::with_capacity(s.len());
-            for c in s.chars() {
-                match c {
-                    '&' => escaped.push_str("&amp;"),
-                    '<' => escaped.push_str("&lt;"),
-                    '>' => escaped.push_str("&gt;"),
-                    '"' => escaped.push_str("&quot;"),
-                    '\'' => escaped.push_str("&#x27;"),
-                    c => escaped.push(c),
-                }
-            }
+            let escaped = crate::i18n::escape_html(s, true);
             out.write_str(&escaped).map_err(|_| {
                 minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write output")
             })
@@ -399,8 +389,9 @@ impl Templates {
         &self.catalogs
     }
 
-    /// The brand an administrator stored for every message (`None`: the configuration's).
-    pub fn stored_brand(&self) -> &crate::brand::StoredBrand {
+    /// The brand an administrator stored for every message and page (`None`: the
+    /// configuration's); the hosted pages' renderer holds the same one.
+    pub fn stored_brand(&self) -> &Arc<crate::brand::StoredBrand> {
         &self.stored
     }
 

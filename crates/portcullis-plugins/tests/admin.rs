@@ -44,6 +44,11 @@ fn main() -> std::process::ExitCode {
             Box::pin(step_up_for_administrators(b))
         })
         .per_backend("user_commands", |b| Box::pin(user_commands(b)))
+        .per_backend_on(
+            &[Backend::Sqlite],
+            "an_operators_ban_message_is_shown_as_written",
+            |b| Box::pin(an_operators_ban_message_is_shown_as_written(b)),
+        )
         .run()
 }
 
@@ -427,6 +432,35 @@ async fn bans_end_sessions_refuse_sign_in_and_run_out(backend: Backend) {
     assert_eq!(res.status, 200, "{}", res.describe());
     assert_eq!(res.json()["user"]["banned"], false);
     srv.agent().sign_in("banned@example.com", PASSWORD).await;
+}
+
+/// Pages name the error codes whose message the operator wrote, so their scripts show it as
+/// written instead of their catalog's words (`errorText` in `/assets/i18n.js`).
+async fn an_operators_ban_message_is_shown_as_written(backend: Backend) {
+    const OWN: &str = "Your account is on hold: write to help@example.com.";
+    let srv = server(backend, &[("ADMIN_BANNED_USER_MESSAGE", OWN)]).await;
+    let page = srv.send(Request::get("/sign-in")).await.text();
+    assert!(
+        page.contains(r#"data-operator-errors="BANNED_USER""#),
+        "{page}"
+    );
+    let (mut admin, _) = admin_agent(&srv, "ada@example.com").await;
+    let (_, user_id) = member(&srv, "held@example.com").await;
+    let res = admin
+        .post("/api/auth/admin/ban-user", json!({"userId": user_id}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = srv
+        .post(
+            "/sign-in/email",
+            json!({"email": "held@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.json(), json!({"message": OWN, "code": "BANNED_USER"}));
+    // Better Auth's own message is the catalog's to say in the page's language.
+    let srv = server(backend, &[]).await;
+    let page = srv.send(Request::get("/sign-in")).await.text();
+    assert!(!page.contains("data-operator-errors"));
 }
 
 async fn impersonation_lasts_an_hour_and_stops(backend: Backend) {

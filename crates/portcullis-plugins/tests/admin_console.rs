@@ -49,6 +49,9 @@ fn main() -> std::process::ExitCode {
         .run()
 }
 
+/// `APP_PRIMARY_COLOR` as the test servers leave it.
+const CONFIGURED_PRIMARY: &str = "#4f46e5";
+
 async fn server(backend: Backend) -> TestServer {
     TestServer::builder(backend)
         .env("ENABLE_ADMIN", "true")
@@ -257,12 +260,49 @@ async fn users_are_found_a_page_at_a_time(backend: Backend) {
         .get("/api/auth/admin/console/users?status=banned")
         .await;
     assert_eq!(emails(&res.json()), vec!["quinn@example.com".to_owned()]);
+    // Banned and by role; addresses not verified.
+    let res = admin
+        .get("/api/auth/admin/console/users?status=banned&role=admin")
+        .await;
+    assert_eq!(emails(&res.json()), Vec::<String>::new());
+    let res = admin.get("/api/auth/admin/console/users?role=admin").await;
+    assert_eq!(emails(&res.json()), vec!["ada@example.com".to_owned()]);
+    let res = admin
+        .get(&format!(
+            "/api/auth/admin/console/users?search={admin_id}&role=user"
+        ))
+        .await;
+    assert_eq!(
+        emails(&res.json()),
+        Vec::<String>::new(),
+        "an exact id obeys the filters"
+    );
+    for (email, verified) in [("pat0@example.com", true), ("quinn@example.com", false)] {
+        let mut set = portcullis_storage::Row::new();
+        set.insert("emailVerified".into(), verified.into());
+        srv.adapter()
+            .update("user", &[Where::eq("email", email)], set)
+            .await
+            .expect("set emailVerified");
+    }
+    let res = admin
+        .get("/api/auth/admin/console/users?status=unverified&limit=100")
+        .await;
+    let unverified = emails(&res.json());
+    assert!(
+        unverified.contains(&"quinn@example.com".to_owned()),
+        "{unverified:?}"
+    );
+    assert!(
+        !unverified.contains(&"pat0@example.com".to_owned()),
+        "{unverified:?}"
+    );
 
     // Bad input is a 400 that says what is wrong.
     for (query, message) in [
         ("limit=0", "limit must be a whole number from 1 to 100"),
         ("limit=101", "limit must be a whole number from 1 to 100"),
-        ("status=gone", "status must be all or banned"),
+        ("status=gone", "status must be all, banned or unverified"),
         (
             "search=a%00b",
             "search must be at most 320 characters, without control characters",
@@ -355,6 +395,46 @@ async fn a_users_detail_and_the_actions(backend: Backend) {
         .await
         .json();
     assert_eq!(page["sessions"].as_array().expect("sessions").len(), 1);
+    // By address, in any case; an address nobody has: no sessions.
+    let page = admin
+        .get("/api/auth/admin/console/sessions?userId=Rae%40Example.com")
+        .await
+        .json();
+    let by_address = page["sessions"].as_array().expect("sessions");
+    assert_eq!(by_address.len(), 1);
+    assert_eq!(by_address[0]["userEmail"], "rae@example.com");
+    let page = admin
+        .get("/api/auth/admin/console/sessions?userId=nobody%40example.com")
+        .await
+        .json();
+    assert_eq!(page["sessions"], json!([]));
+    // Only sessions an administrator opened as someone.
+    let none = admin
+        .get("/api/auth/admin/console/sessions?impersonated=true")
+        .await
+        .json();
+    assert_eq!(none["sessions"], json!([]));
+    let mut acting = srv.agent();
+    acting.sign_in("ada@example.com", PASSWORD).await;
+    let res = acting
+        .post(
+            "/api/auth/admin/impersonate-user",
+            json!({"userId": user_id}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let page = admin
+        .get("/api/auth/admin/console/sessions?impersonated=true")
+        .await
+        .json();
+    let opened = page["sessions"].as_array().expect("sessions");
+    assert_eq!(opened.len(), 1, "{page}");
+    assert_eq!(opened[0]["userEmail"], "rae@example.com");
+    assert!(opened[0]["impersonatedBy"].is_string());
+    let res = admin
+        .get("/api/auth/admin/console/sessions?impersonated=maybe")
+        .await;
+    assert_validation(&res, "impersonated must be true or false");
 
     // A reset link goes to the user, and the log says who sent it.
     let res = admin
@@ -913,7 +993,11 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
             json!({"termsUrl": "javascript:alert(1)"}),
             "termsUrl must be",
         ),
-        (json!({"favicon": "/x.ico"}), "favicon is not a brand value"),
+        (json!({"secondaryColor": "teal"}), "secondaryColor must be"),
+        (json!({"favicon": "http://x.test/x.ico"}), "favicon must be"),
+        (json!({"domain": "Auth.Example.com"}), "domain must be"),
+        (json!({"domain": "a b"}), "domain must be"),
+        (json!({"accent": "#fff"}), "accent is not a brand value"),
     ] {
         let res = admin
             .post("/api/auth/admin/console/branding", body.clone())
@@ -959,12 +1043,24 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
     assert_eq!(res.status, 400);
     let sign_in = srv.send(Request::get("/sign-in")).await.text();
     assert!(!sign_in.contains("Preview Co"), "a preview stores nothing");
+    let res = admin
+        .get("/api/auth/admin/console/branding/preview?secondaryColor=%23F59E0B")
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let css = format!(
+        "brand-{}-f59e0b.css",
+        CONFIGURED_PRIMARY.trim_start_matches('#')
+    );
+    assert!(
+        res.text().contains(&css),
+        "a secondary colour alone keeps the configured primary one"
+    );
 
     // Saved: every page and e-mail.
     let res = admin
         .post(
             "/api/auth/admin/console/branding",
-            json!({"name": "Acme Console", "primaryColor": "#0f766e", "senderName": "Acme Help", "supportEmail": "help@acme.test", "tagline": null}),
+            json!({"name": "Acme Console", "primaryColor": "#0f766e", "secondaryColor": "#F59E0B", "favicon": "https://cdn.acme.test/icon.png", "domain": "auth.acme.test", "senderName": "Acme Help", "supportEmail": "help@acme.test", "tagline": null}),
         )
         .await;
     assert_eq!(res.status, 200, "{}", res.describe());
@@ -977,7 +1073,44 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
         sign_in.contains("Acme Console"),
         "the page shows the stored name"
     );
-    assert!(sign_in.contains("brand-0f766e.css"));
+    assert!(sign_in.contains("brand-0f766e-f59e0b.css"), "both colours");
+    let icon_link = sign_in
+        .lines()
+        .find(|l| l.contains(r#"<link rel="icon""#))
+        .unwrap_or_default();
+    assert!(
+        icon_link.contains("cdn.acme.test") && icon_link.contains("icon.png"),
+        "{icon_link}"
+    );
+    let css = srv
+        .send(Request::get("/assets/brand-0f766e-f59e0b.css"))
+        .await;
+    assert_eq!(css.status, 200);
+    assert!(
+        css.text().contains("--pc-secondary:#f59e0b;"),
+        "{}",
+        css.text()
+    );
+    let icon = srv.send(Request::get("/favicon.ico")).await;
+    assert_eq!(icon.status, 307);
+    assert_eq!(
+        icon.header("location"),
+        Some("https://cdn.acme.test/icon.png")
+    );
+    // Pages the engine renders show it too: the error page and the API reference.
+    for path in [
+        "/api/auth/error?error=state_mismatch",
+        "/api/auth/reference",
+    ] {
+        let page = srv.send(Request::get(path)).await;
+        assert_eq!(page.status, 200, "{path}");
+        let page = page.text();
+        assert!(page.contains("Acme Console"), "{path}: the stored name");
+        assert!(
+            page.contains("brand-0f766e-f59e0b.css"),
+            "{path}: the colours"
+        );
+    }
     let res = srv
         .post(
             "/request-password-reset",
@@ -995,6 +1128,10 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
         "the e-mail shows the stored name"
     );
     assert!(mail.html.contains("help@acme.test"));
+    assert!(
+        mail.text.contains("auth.acme.test"),
+        "the stored domain in the footer"
+    );
     assert_eq!(mail.from_name.as_deref(), Some("Acme Help"));
 
     // Another instance stores a different one: this one follows at its next refresh.
@@ -1021,6 +1158,9 @@ async fn the_brand_is_stored_over_the_configuration(backend: Backend) {
     assert_eq!(res.json()["stored"], Value::Null);
     let sign_in = srv.send(Request::get("/sign-in")).await.text();
     assert!(sign_in.contains(APP_NAME) && !sign_in.contains("Other Instance Co"));
+    assert!(!sign_in.contains("cdn.acme.test") && !sign_in.contains("/assets/brand-"));
+    let icon = srv.send(Request::get("/favicon.ico")).await;
+    assert_eq!(icon.status, 200, "the built-in icon again");
     for action in ["admin.update_branding", "admin.reset_branding"] {
         let res = admin
             .get(&format!(

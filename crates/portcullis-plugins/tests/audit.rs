@@ -566,6 +566,24 @@ async fn list_filters_pages_and_exports(backend: Backend) {
         .map(|e| e["action"].as_str().expect("a"))
         .collect();
     assert_eq!(actions, ["user.sign_in", "user.sign_out", "user.sign_up"]);
+    // By address, in any case: the same events; an address nobody has: none.
+    let by_address = every_page(&mut admin, "userId=U0%40Example.com").await;
+    assert_eq!(by_address, u0);
+    assert!(
+        every_page(&mut admin, "userId=nobody%40example.com")
+            .await
+            .is_empty()
+    );
+    // The page names its users by address; a user's own history does not.
+    let res = admin
+        .get(&format!("/api/auth/audit/list?userId={}", ids[0]))
+        .await;
+    let users = &res.json()["users"];
+    assert_eq!(users[ids[0].as_str()], "u0@example.com", "{users}");
+    assert_eq!(users.as_object().map(|m| m.len()), Some(1), "{users}");
+    let mine = admin.get("/api/auth/audit/mine").await;
+    assert_eq!(mine.status, 200);
+    assert!(mine.json().get("users").is_none());
     // By action, outcome, organization, and time.
     let ups = every_page(&mut admin, "action=user.sign_up").await;
     assert_eq!(ups.len(), 3);

@@ -122,7 +122,12 @@ pub async fn build_app_with(
         None => Arc::new(MemoryStorage::new()),
     };
     let delivery = crate::plugin_seams::start_delivery(&config, &plugins)?;
-    let ui = Ui::with_plugins(&config, &plugins, delivery.templates().catalogs().clone())?;
+    let ui = Ui::with_plugins(
+        &config,
+        &plugins,
+        delivery.templates().catalogs().clone(),
+        delivery.templates().stored_brand().clone(),
+    )?;
     let renderer: Arc<dyn PageRenderer> = ui.clone();
     let ctx = engine::build(
         EngineParts {

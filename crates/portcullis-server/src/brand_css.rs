@@ -1,5 +1,6 @@
-//! The stylesheet of a brand colour other than `APP_PRIMARY_COLOR` (an organization's):
-//! `/assets/brand-<hex>.css`. Pages run under CSP `default-src 'self'`, so a colour cannot be
+//! The stylesheet of brand colours other than `APP_PRIMARY_COLOR` and `APP_SECONDARY_COLOR`
+//! (an organization's, or those an administrator stored): `/assets/brand-<hex>.css` or
+//! `/assets/brand-<hex>-<hex>.css` with a secondary colour. Pages run under CSP `default-src 'self'`, so a colour cannot be
 //! put inline; it is a stylesheet of its own, made from the file name alone (no database, no
 //! state), loaded after `brand.css`.
 //!
@@ -8,10 +9,9 @@
 //! colour used as text or focus ring is darkened (light theme) or lightened (dark theme) until
 //! it has 4.5:1 against every background it is used on.
 
-/// The file name's colour: `brand-<3, 6 or 8 hex digits>.css`, lower case, as `#rrggbb`
-/// (an alpha part is dropped: a see-through primary colour would change with the background).
-pub fn color_of_file(file: &str) -> Option<String> {
-    let hex = file.strip_prefix("brand-")?.strip_suffix(".css")?;
+/// A file name's colour: 3, 6 or 8 lower-case hex digits, as `#rrggbb` (an alpha part is
+/// dropped: a see-through colour would change with the background).
+fn color_of_hex(hex: &str) -> Option<String> {
     if !matches!(hex.len(), 3 | 6 | 8)
         || !hex
             .bytes()
@@ -22,11 +22,25 @@ pub fn color_of_file(file: &str) -> Option<String> {
     Some(format!("#{}", rgb_hex(parse(hex)?)))
 }
 
-/// The file a colour (`#4f46e5`, `#fff`, any case) is served under.
-pub fn file_of_color(color: &str) -> Option<String> {
-    let hex = color.strip_prefix('#')?.to_ascii_lowercase();
-    color_of_file(&format!("brand-{hex}.css"))?;
-    Some(format!("brand-{hex}.css"))
+/// The file name's colours: `brand-<primary>.css` or `brand-<primary>-<secondary>.css`, each
+/// as [`color_of_hex`] reads it.
+pub fn colors_of_file(file: &str) -> Option<(String, Option<String>)> {
+    let name = file.strip_prefix("brand-")?.strip_suffix(".css")?;
+    match name.split_once('-') {
+        None => Some((color_of_hex(name)?, None)),
+        Some((p, s)) => Some((color_of_hex(p)?, Some(color_of_hex(s)?))),
+    }
+}
+
+/// The file the colours (`#4f46e5`, `#fff`, any case) are served under.
+pub fn file_of_colors(primary: &str, secondary: Option<&str>) -> Option<String> {
+    let hex = |c: &str| Some(c.strip_prefix('#')?.to_ascii_lowercase());
+    let file = match secondary {
+        None => format!("brand-{}.css", hex(primary)?),
+        Some(s) => format!("brand-{}-{}.css", hex(primary)?, hex(s)?),
+    };
+    colors_of_file(&file)?;
+    Some(file)
 }
 
 type Rgb = [f64; 3];
@@ -107,8 +121,9 @@ fn readable(color: Rgb, toward: Rgb, on: &[Rgb; 3], soft: f64) -> Rgb {
     toward
 }
 
-/// The stylesheet for `color` (`#rrggbb`, as [`color_of_file`] gives it).
-pub fn stylesheet(color: &str) -> Option<String> {
+/// The stylesheet for a primary `color` and perhaps a secondary one (`#rrggbb`, as
+/// [`colors_of_file`] gives them).
+pub fn stylesheet(color: &str, secondary: Option<&str>) -> Option<String> {
     let c = parse(color.strip_prefix('#')?)?;
     let on_primary = if contrast(c, WHITE) >= contrast(c, BLACK) {
         WHITE
@@ -119,8 +134,14 @@ pub fn stylesheet(color: &str) -> Option<String> {
     let light = readable(c, BLACK, &LIGHT, 0.10);
     let dark = readable(c, WHITE, &DARK, 0.22);
     // light-dark(): the system's theme, or the visitor's pick (`:root[data-theme]`).
+    // The secondary colour only tints the brand mark beside the primary one: no text sits
+    // on it, so it is kept as it is.
+    let secondary = match secondary {
+        Some(s) => format!("--pc-secondary:#{};", rgb_hex(parse(s.strip_prefix('#')?)?)),
+        None => String::new(),
+    };
     Some(format!(
-        ":root{{--pc-primary:#{p};--pc-on-primary:#{o};\
+        ":root{{--pc-primary:#{p};--pc-on-primary:#{o};{secondary}\
          --accent-text:light-dark(#{l},#{d});--focus:light-dark(#{l},#{d});}}\n",
         p = rgb_hex(c),
         o = rgb_hex(on_primary),
@@ -147,14 +168,13 @@ mod tests {
 
     #[test]
     fn file_names_carry_only_plain_colours() {
+        let primary = |file: &str| colors_of_file(file).map(|(p, _)| p);
+        assert_eq!(primary("brand-4f46e5.css").as_deref(), Some("#4f46e5"));
+        assert_eq!(primary("brand-fff.css").as_deref(), Some("#ffffff"));
+        assert_eq!(primary("brand-11223344.css").as_deref(), Some("#112233"));
         assert_eq!(
-            color_of_file("brand-4f46e5.css").as_deref(),
-            Some("#4f46e5")
-        );
-        assert_eq!(color_of_file("brand-fff.css").as_deref(), Some("#ffffff"));
-        assert_eq!(
-            color_of_file("brand-11223344.css").as_deref(),
-            Some("#112233")
+            colors_of_file("brand-4f46e5-0f766e.css"),
+            Some(("#4f46e5".into(), Some("#0f766e".into())))
         );
         for bad in [
             "brand-4F46E5.css",
@@ -163,14 +183,29 @@ mod tests {
             "brand-zzz.css",
             "brand.css",
             "brand-fff.css.map",
+            "brand-fff-.css",
+            "brand-fff-fff-fff.css",
+            "brand--fff.css",
         ] {
-            assert_eq!(color_of_file(bad), None, "{bad}");
+            assert_eq!(colors_of_file(bad), None, "{bad}");
         }
         assert_eq!(
-            file_of_color("#4F46E5").as_deref(),
+            file_of_colors("#4F46E5", None).as_deref(),
             Some("brand-4f46e5.css")
         );
-        assert_eq!(file_of_color("red"), None);
+        assert_eq!(
+            file_of_colors("#4F46E5", Some("#0F766E")).as_deref(),
+            Some("brand-4f46e5-0f766e.css")
+        );
+        assert_eq!(file_of_colors("red", None), None);
+        assert_eq!(file_of_colors("#fff", Some("teal")), None);
+        let css = stylesheet("#4f46e5", Some("#0f766e")).expect("css");
+        assert!(css.contains("--pc-secondary:#0f766e;"), "{css}");
+        assert!(
+            !stylesheet("#4f46e5", None)
+                .expect("css")
+                .contains("--pc-secondary")
+        );
     }
 
     #[test]
@@ -179,7 +214,7 @@ mod tests {
             "#ffff00", "#ffffff", "#000000", "#777777", "#4f46e5", "#0f766e", "#ff5a5f", "#1a1a2e",
             "#00ffcc",
         ] {
-            let css = stylesheet(hex).expect("css");
+            let css = stylesheet(hex, None).expect("css");
             let primary = parse(&hex[1..]).expect("hex");
             let on = var(&css, "--pc-on-primary", false);
             assert!(
@@ -202,7 +237,7 @@ mod tests {
             }
         }
         // A colour that already reads well is kept as it is.
-        let css = stylesheet("#3730a3").expect("css");
+        let css = stylesheet("#3730a3", None).expect("css");
         assert!(css.contains("--accent-text:light-dark(#3730a3,"), "{css}");
     }
 }

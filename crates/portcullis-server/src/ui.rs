@@ -307,6 +307,11 @@ pub struct Ui {
     /// Each fragment's template file and the index of the plugin that brought it.
     fragment_owners: Vec<(&'static str, usize)>,
     catalogs: Arc<portcullis_delivery::Catalogs>,
+    /// The brand an administrator stored (the delivery's templates hold the same one), laid
+    /// under the brand of the work running on every render that does not bring its own.
+    stored_brand: Arc<portcullis_delivery::StoredBrand>,
+    /// `APP_PRIMARY_COLOR`, for a stored brand that changes the secondary colour alone.
+    configured_primary: String,
 }
 
 /// A plain file name: what `PORTCULLIS_TEMPLATES_DIR` overrides by, and what `/assets/` serves.
@@ -335,7 +340,7 @@ impl Ui {
     pub fn new(config: &Config) -> Arc<Ui> {
         // Nothing a plugin brings can fail when there is none; core's catalogs are tested.
         catalogs(config, &[])
-            .and_then(|c| Ui::with_plugins(config, &[], c))
+            .and_then(|c| Ui::with_plugins(config, &[], c, Default::default()))
             .unwrap_or_else(|_| unreachable!("no plugin to refuse"))
     }
 
@@ -349,6 +354,7 @@ impl Ui {
         config: &Config,
         plugins: &[Arc<dyn Plugin>],
         catalogs: Arc<portcullis_delivery::Catalogs>,
+        stored_brand: Arc<portcullis_delivery::StoredBrand>,
     ) -> Result<Arc<Ui>, StartError> {
         let mut templates: Vec<(&'static str, &'static str)> = TEMPLATES.to_vec();
         let mut assets: Vec<(&'static str, &'static str, &'static [u8])> = ASSETS
@@ -470,7 +476,7 @@ impl Ui {
             for asset in p.assets() {
                 if !plain_file_name(asset.file)
                     || asset.file == "brand.css"
-                    || crate::brand_css::color_of_file(asset.file).is_some()
+                    || crate::brand_css::colors_of_file(asset.file).is_some()
                     || assets.iter().any(|(n, _, _)| *n == asset.file)
                 {
                     return Err(refuse(format!(
@@ -536,6 +542,8 @@ impl Ui {
             page_owners,
             fragment_owners,
             catalogs,
+            stored_brand,
+            configured_primary: b.primary_color.clone(),
         }))
     }
 
@@ -586,9 +594,9 @@ impl Ui {
             .map(|(_, ct, body)| (*ct, *body))
     }
 
-    /// The `brand` page global with `overlay` over it, and the colour's stylesheet
-    /// (`/assets/brand-<hex>.css`) when it brings a colour: values to merge over a page's
-    /// context.
+    /// The `brand` page global with `overlay` over it, and the colours' stylesheet
+    /// (`/assets/brand-<hex>[-<hex>].css`) when it brings a colour: values to merge over a
+    /// page's context.
     pub fn branded(&self, overlay: &portcullis_core::branding::BrandOverlay) -> Value {
         let mut brand = self
             .globals
@@ -598,11 +606,16 @@ impl Ui {
         if let Some(b) = brand.as_object_mut() {
             overlay.apply(b, None);
         }
-        let stylesheet = overlay
-            .primary_color
-            .as_deref()
-            .and_then(crate::brand_css::file_of_color)
-            .map(|f| format!("/assets/{f}"));
+        // A secondary colour alone still names the configured primary one: one sheet holds both.
+        let secondary = overlay.secondary_color.as_deref();
+        let stylesheet = match (overlay.primary_color.as_deref(), secondary) {
+            (None, None) => None,
+            (primary, _) => crate::brand_css::file_of_colors(
+                primary.unwrap_or(&self.configured_primary),
+                secondary,
+            ),
+        }
+        .map(|f| format!("/assets/{f}"));
         json!({"brand": brand, "brand_stylesheet": stylesheet})
     }
 
@@ -639,6 +652,16 @@ impl PageRenderer for Ui {
             // The request's language (`<html lang>`, `t()`), unless the page says its own.
             m.entry("lang")
                 .or_insert_with(|| self.catalogs.current().into());
+            // A page that says no brand of its own (the engine's error page, the API
+            // reference) gets the one every hosted page gets.
+            if !m.contains_key("brand_stylesheet")
+                && let Some(b) = self
+                    .stored_brand
+                    .layered(portcullis_delivery::current_brand().as_deref())
+                && let Value::Object(branded) = self.branded(&b)
+            {
+                m.extend(branded);
+            }
         }
         let tpl = self
             .env
@@ -699,7 +722,12 @@ mod tests {
 
     /// The UI for `plugins`, with their catalogs.
     fn ui_of(config: &Config, plugins: &[Arc<dyn Plugin>]) -> Result<Arc<Ui>, StartError> {
-        Ui::with_plugins(config, plugins, catalogs(config, plugins)?)
+        Ui::with_plugins(
+            config,
+            plugins,
+            catalogs(config, plugins)?,
+            Default::default(),
+        )
     }
 
     fn build_ui(brings: Brings, extra: &[(&str, &str)]) -> Result<Arc<Ui>, StartError> {

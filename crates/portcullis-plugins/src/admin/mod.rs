@@ -231,6 +231,16 @@ impl Plugin for Admin {
         vec![console::page()]
     }
 
+    /// An operator's own ban message (`ADMIN_BANNED_USER_MESSAGE`) is shown as they wrote it:
+    /// the pages' scripts say the server's words for the codes listed here instead of their
+    /// catalog's.
+    fn page_globals(&self) -> serde_json::Value {
+        if self.settings.banned_user_message == BANNED_USER_MESSAGE {
+            return serde_json::Value::Null;
+        }
+        serde_json::json!({"operator_error_codes": [BANNED_USER.code]})
+    }
+
     fn fragments(&self) -> Vec<portcullis_core::plugin_parts::Fragment> {
         console::fragments()
     }

@@ -29,7 +29,10 @@ const COMMON_QUERY: &[(&str, &str)] = &[
 ];
 
 const LIST_QUERY: &[(&str, &str)] = &[
-    ("userId", "Only events this user did or underwent"),
+    (
+        "userId",
+        "Only events this user did or underwent: an id, or an e-mail address",
+    ),
     ("organizationId", "Only events in this organization"),
     ("action", "Only this action, e.g. `user.sign_in`"),
     ("outcome", "`success` or `failure`"),
@@ -67,6 +70,19 @@ fn page_schema() -> Value {
     }))
 }
 
+/// `/audit/list`'s page: with the addresses of the users it names, for people to read.
+fn list_page_schema() -> Value {
+    schema::object(json!({
+        "events": {"type": "array", "items": event_schema()},
+        "nextCursor": {"type": ["string", "null"]},
+        "users": {
+            "type": "object",
+            "description": "The e-mail address of each user the page's events name (actor, target, impersonator), by id; a deleted user is absent",
+            "additionalProperties": {"type": "string"},
+        },
+    }))
+}
+
 pub fn all(with_admin: bool) -> Vec<Endpoint> {
     let mut v = vec![
         Endpoint::new(
@@ -98,7 +114,7 @@ pub fn all(with_admin: bool) -> Vec<Endpoint> {
                 "Every recorded event, filtered, newest first. Needs `audit:list` (under the default access control, an administrator role).",
             )
             .query(LIST_QUERY)
-            .returns(page_schema()),
+            .returns(list_page_schema()),
         );
     }
     v
@@ -172,10 +188,48 @@ fn common(req: &AuthRequest) -> Result<(Filter, Format), ApiError> {
     ))
 }
 
+/// The e-mail addresses of the users `events` name, by id, in one read.
+async fn addresses(ctx: &AuthContext, events: &[Value]) -> Result<Value, ApiError> {
+    let mut ids: Vec<&str> = events
+        .iter()
+        .flat_map(|e| ["actorUserId", "targetUserId", "impersonatorUserId"].map(|k| e[k].as_str()))
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(json!({}));
+    }
+    let users = ctx
+        .adapter
+        .find_many(
+            "user",
+            &portcullis_storage::Query::filter(vec![portcullis_storage::Where::is_in(
+                "id",
+                ids.into_iter()
+                    .map(portcullis_storage::Value::from)
+                    .collect(),
+            )]),
+        )
+        .await?;
+    let by_id: serde_json::Map<String, Value> = users
+        .iter()
+        .filter_map(|u| {
+            let id = u.get("id")?.as_str()?;
+            let email = u.get("email")?.as_str()?;
+            Some((id.to_owned(), json!(email)))
+        })
+        .collect();
+    Ok(Value::Object(by_id))
+}
+
+/// A page of events in `format`; `with_addresses` adds the named users' addresses (for
+/// administrators only: a user's own history does not reveal who acted on it by address).
 async fn answer(
     ctx: &AuthContext,
     mut filter: Filter,
     format: Format,
+    with_addresses: bool,
 ) -> Result<AuthResponse, ApiError> {
     let limit = filter.limit;
     // One more than asked: whether a next page exists, without a count.
@@ -194,9 +248,11 @@ async fn answer(
     let events: Vec<Value> = rows.iter().map(store::event_json).collect();
     let res = match format {
         Format::Json => {
-            return Ok(
-                AuthResponse::json(json!({"events": events, "nextCursor": next})).no_store(),
-            );
+            let mut page = json!({"events": events, "nextCursor": next});
+            if with_addresses {
+                page["users"] = addresses(ctx, &events).await?;
+            }
+            return Ok(AuthResponse::json(page).no_store());
         }
         Format::Lines => {
             let mut out = String::new();
@@ -241,14 +297,23 @@ pub(super) async fn may_list(ctx: &AuthContext, req: &AuthRequest) -> Result<(),
 async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     may_list(ctx, req).await?;
     let (mut filter, format) = common(req)?;
-    filter.user_id = nonempty(req, "userId");
+    filter.user_id = match nonempty(req, "userId") {
+        // An address names the user who has it now; nobody has it: no events.
+        Some(v) if v.contains('@') => Some(
+            portcullis_core::users::find_user_by_email(ctx, &v)
+                .await?
+                .and_then(|u| u.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+                .unwrap_or_default(),
+        ),
+        other => other,
+    };
     filter.organization_id = nonempty(req, "organizationId");
-    answer(ctx, filter, format).await
+    answer(ctx, filter, format, true).await
 }
 
 async fn mine(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let me = req.session()?.user_id().to_owned();
     let (mut filter, format) = common(req)?;
     filter.user_id = Some(me);
-    answer(ctx, filter, format).await
+    answer(ctx, filter, format, false).await
 }

@@ -338,8 +338,8 @@ pub(super) async fn asset(State(app): State<App>, Path(file): Path<String>) -> R
     }
     // An organization's colour: made from the name alone, so it never changes and may be
     // cached for long.
-    if let Some(css) =
-        crate::brand_css::color_of_file(&file).and_then(|c| crate::brand_css::stylesheet(&c))
+    if let Some(css) = crate::brand_css::colors_of_file(&file)
+        .and_then(|(p, s)| crate::brand_css::stylesheet(&p, s.as_deref()))
     {
         return (
             [
@@ -373,10 +373,14 @@ pub(super) async fn asset(State(app): State<App>, Path(file): Path<String>) -> R
     }
 }
 
-/// `/favicon.ico`, which browsers ask for on their own: the brand's icon (`APP_FAVICON`) when
-/// one is set, else the built-in one.
+/// `/favicon.ico`, which browsers ask for on their own: the brand's icon (the stored one, else
+/// `APP_FAVICON`) when one is set, else the built-in one.
 pub(super) async fn favicon(State(app): State<App>) -> Response {
-    let brand = &app.ctx.config.brand.favicon;
+    let stored = app.ctx.delivery.templates().stored_brand().get();
+    let brand = stored
+        .as_ref()
+        .and_then(|b| b.favicon.as_deref())
+        .unwrap_or(&app.ctx.config.brand.favicon);
     if !brand.is_empty() && brand != "/favicon.ico" {
         return axum::response::Redirect::temporary(brand).into_response();
     }

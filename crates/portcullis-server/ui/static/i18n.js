@@ -31,11 +31,16 @@ export function t(id, args = {}) {
   );
 }
 
+/** Error codes whose message an operator wrote (a ban message): said as the server says it. */
+const OPERATOR_CODES = new Set((document.documentElement.dataset.operatorErrors || "").split(" ").filter(Boolean));
+
 /**
  * What to tell the user about an API error ({code, message}): the catalog's words for its
- * code (js-error-CODE) when the page's language has them, else the server's message.
+ * code (js-error-CODE) when the page's language has them, else the server's message. A message
+ * the operator wrote is theirs to word, so it is shown as it is.
  */
 export function errorText(error) {
+  if (error?.message && OPERATOR_CODES.has(error.code)) return error.message;
   const id = error?.code ? `js-error-${error.code}` : "";
   if (id && has(id)) return t(id);
   return error?.message || t("js-error-unknown");

@@ -5,7 +5,8 @@ import { api, errorText, showMessage } from "./api.js";
 /**
  * - `list`, `more`, `message`: the <ul>, its "show more" button and the message region;
  * - `path`, `key`: the endpoint and the answer's array (`events`, `users`, …);
- * - `query()`: the filters of the moment; `item(row)`: a row as an <li>;
+ * - `query()`: the filters of the moment; `item(row, page)`: a row as an <li> (`page`: the
+ *   whole answer, for what it says about every row);
  * - `empty`: what an empty list says; `failed(error)`: the words for an error (optional).
  * Returns `reload()`, which starts again from the first page.
  */
@@ -37,7 +38,7 @@ export function pagedList({ list, more, message, path, key, query = () => ({}), 
     }
     let first = null;
     for (const row of rows) {
-      const li = item(row);
+      const li = item(row, data);
       first = first || li;
       list.append(li);
     }

@@ -9,12 +9,15 @@
 //! The preview renders the sign-in page or an e-mail with the values being edited, before
 //! they are saved, as a document for a sandboxed frame (no script runs in it).
 //!
-//! Not editable here, since the stylesheets and links they feed are fixed at start-up:
-//! `APP_SECONDARY_COLOR`, `APP_FAVICON` and `APP_DOMAIN`.
+//! The secondary colour reaches pages through the brand colour stylesheet
+//! (`/assets/brand-<primary>-<secondary>.css`), the icon through `<link rel="icon">` and
+//! `/favicon.ico`, and the domain through e-mail footers and SMS codes.
 
 use http::Method;
 use portcullis_core::audit;
-use portcullis_core::branding::{BrandOverlay, is_hex_color, is_logo_url, is_sender_name};
+use portcullis_core::branding::{
+    BrandOverlay, is_hex_color, is_host_name, is_logo_url, is_sender_name,
+};
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint, ResponseBody};
 use portcullis_core::openapi::schema;
 use portcullis_core::plugin_parts::JobError;
@@ -48,6 +51,9 @@ const PREVIEW_QUERY: &[(&str, &str)] = &[
     ("companyName", "Instead of APP_COMPANY_NAME"),
     ("logoUrl", "Instead of APP_LOGO_URL"),
     ("primaryColor", "Instead of APP_PRIMARY_COLOR"),
+    ("secondaryColor", "Instead of APP_SECONDARY_COLOR"),
+    ("favicon", "Instead of APP_FAVICON"),
+    ("domain", "Instead of APP_DOMAIN"),
     ("senderName", "Instead of EMAIL_FROM_NAME"),
     ("supportEmail", "Instead of APP_SUPPORT_EMAIL"),
     ("supportUrl", "Instead of APP_SUPPORT_URL"),
@@ -65,6 +71,7 @@ enum Rule {
     Sender,
     Email,
     Link,
+    Host,
 }
 
 /// Each editable value: its JSON key, the variable it stands in for, and its rule.
@@ -75,6 +82,9 @@ const FIELDS: &[(&str, &str, Rule)] = &[
     ("companyName", "APP_COMPANY_NAME", Rule::Text),
     ("logoUrl", "APP_LOGO_URL", Rule::Logo),
     ("primaryColor", "APP_PRIMARY_COLOR", Rule::Color),
+    ("secondaryColor", "APP_SECONDARY_COLOR", Rule::Color),
+    ("favicon", "APP_FAVICON", Rule::Logo),
+    ("domain", "APP_DOMAIN", Rule::Host),
     ("senderName", "EMAIL_FROM_NAME", Rule::Sender),
     ("supportEmail", "APP_SUPPORT_EMAIL", Rule::Email),
     ("supportUrl", "APP_SUPPORT_URL", Rule::Link),
@@ -92,6 +102,7 @@ impl Rule {
             Rule::Sender => is_sender_name(v),
             Rule::Email => is_email_address(v),
             Rule::Link => is_link(v),
+            Rule::Host => is_host_name(v),
         }
     }
 
@@ -108,6 +119,7 @@ impl Rule {
                 "a name of at most 64 characters, without quotes, angle brackets or backslashes"
             }
             Rule::Email => "an e-mail address such as support@example.com",
+            Rule::Host => "a host name in lower case, such as auth.example.com",
         }
     }
 }
@@ -231,6 +243,9 @@ fn value_of<'a>(o: &'a BrandOverlay, key: &str) -> Option<&'a str> {
         "supportUrl" => o.support_url.as_deref(),
         "privacyUrl" => o.privacy_url.as_deref(),
         "termsUrl" => o.terms_url.as_deref(),
+        "secondaryColor" => o.secondary_color.as_deref(),
+        "favicon" => o.favicon.as_deref(),
+        "domain" => o.domain.as_deref(),
         _ => None,
     }
 }
@@ -248,6 +263,9 @@ fn slot<'a>(o: &'a mut BrandOverlay, key: &str) -> Option<&'a mut Option<String>
         "supportUrl" => &mut o.support_url,
         "privacyUrl" => &mut o.privacy_url,
         "termsUrl" => &mut o.terms_url,
+        "secondaryColor" => &mut o.secondary_color,
+        "favicon" => &mut o.favicon,
+        "domain" => &mut o.domain,
         _ => return None,
     })
 }
@@ -300,6 +318,9 @@ fn configured(ctx: &AuthContext) -> Value {
         support_url: Some(b.support_url.clone()),
         privacy_url: Some(b.privacy_url.clone()),
         terms_url: Some(b.terms_url.clone()),
+        secondary_color: Some(b.secondary_color.clone()),
+        favicon: Some(b.favicon.clone()),
+        domain: Some(b.domain.clone()),
     };
     values_json(&o)
 }
@@ -413,7 +434,6 @@ async fn preview(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
     }
     may(ctx, req).await?;
     let candidate = overlay_from(|k| req.query_param(k).map(str::to_owned))?;
-    let stored = ctx.delivery.templates().stored_brand();
     let (html, policy) = if page == "email" {
         let vars = json!({
             "to": "sam@example.com",
@@ -434,35 +454,21 @@ async fn preview(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, A
             })?;
         (html.html, super::email_preview::PREVIEW_CSP)
     } else {
-        let brand = stored.layered(Some(&candidate)).unwrap_or(candidate);
-        let mut globals = ctx.config.brand.globals(&ctx.config.base_url);
-        if let Some(b) = globals.get_mut("brand").and_then(Value::as_object_mut) {
-            brand.apply(b, None);
-        }
-        let stylesheet = brand
-            .primary_color
-            .as_deref()
-            .filter(|c| is_hex_color(c))
-            .map(|c| {
-                format!(
-                    "/assets/brand-{}.css",
-                    c.trim_start_matches('#').to_ascii_lowercase()
-                )
-            });
+        // The renderer lays the stored brand under the one of the work running (as it does
+        // for every page), so the candidate is rendered as an organization's brand would be.
         let context = json!({
             "page_title": "nav-sign-in",
             "request_path": "/sign-in",
-            "brand": globals["brand"],
-            "brand_stylesheet": stylesheet,
             "features": {},
             "query": {},
             "preview": true,
         });
-        let html = ctx
-            .renderer
-            .as_ref()
-            .and_then(|r| r.render("sign-in.html", context))
-            .ok_or_else(ApiError::internal)?;
+        let renderer = ctx.renderer.as_ref().ok_or_else(ApiError::internal)?;
+        let html = portcullis_delivery::with_brand(Some(std::sync::Arc::new(candidate)), async {
+            renderer.render("sign-in.html", context)
+        })
+        .await
+        .ok_or_else(ApiError::internal)?;
         (html, PAGE_PREVIEW_CSP)
     };
     Ok(AuthResponse::html(html)

@@ -87,22 +87,28 @@ pub(super) async fn may_read(
 }
 
 /// An address as it may be shown: scheme, host, port and path. A user name, password, query
-/// or fragment may carry a credential (`https://sms.example/send?key=…`), so they go.
+/// or fragment may carry a credential (`https://sms.example/send?key=…`), so each is replaced
+/// by `…`, which says something was there in any language.
 fn shown_url(url: &str) -> Value {
     match url::Url::parse(url) {
         Ok(mut u) => {
-            let hidden = !u.username().is_empty()
-                || u.password().is_some()
-                || u.query().is_some()
-                || u.fragment().is_some();
+            let credentials = !u.username().is_empty() || u.password().is_some();
+            let query = u.query().is_some();
+            let fragment = u.fragment().is_some();
             // Setting these cannot fail on an address that has a host.
             let _ = u.set_username("");
             let _ = u.set_password(None);
             u.set_query(None);
             u.set_fragment(None);
             let mut shown = u.to_string();
-            if hidden {
-                shown.push_str(" (credentials and query hidden)");
+            if credentials && let Some(at) = shown.find("://") {
+                shown.insert_str(at + 3, "…@");
+            }
+            if query {
+                shown.push_str("?…");
+            }
+            if fragment {
+                shown.push_str("#…");
             }
             json!(shown)
         }
@@ -115,11 +121,12 @@ fn set(secret: bool) -> Value {
     if secret { json!("set") } else { Value::Null }
 }
 
+/// The SMTP encryption, as a code the console names in its language.
 fn tls(t: SmtpTls) -> &'static str {
     match t {
-        SmtpTls::Wrapper => "TLS from the start",
-        SmtpTls::StartTls => "STARTTLS, required",
-        SmtpTls::Opportunistic => "STARTTLS when offered",
+        SmtpTls::Wrapper => "wrapper",
+        SmtpTls::StartTls => "starttls",
+        SmtpTls::Opportunistic => "opportunistic",
         SmtpTls::None => "none",
     }
 }
@@ -247,7 +254,7 @@ mod tests {
         );
         assert_eq!(
             shown_url("https://user:pw@sms.example.com:8443/send?key=abc#x"),
-            json!("https://sms.example.com:8443/send (credentials and query hidden)")
+            json!("https://…@sms.example.com:8443/send?…#…")
         );
         assert_eq!(shown_url("not a url"), json!("set"));
     }

@@ -246,11 +246,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/admin/console/users", "consoleListUsers", portcullis_core::handler!(list_users))
             .summary(
                 "Find users",
-                "Users ordered by e-mail address, a page at a time (keyset: pass `nextCursor` back as `cursor`). `search` matches the start of an address, or a user id exactly; `status=banned` lists banned users only. Needs `user:list`.",
+                "Users ordered by e-mail address, a page at a time (keyset: pass `nextCursor` back as `cursor`). `search` matches the start of an address, or a user id exactly; `status=banned` lists banned users only, `status=unverified` those who have not verified their address; `role` those with that role. Needs `user:list`.",
             )
             .query(&[
                 ("search", "The start of an e-mail address, or a user id"),
-                ("status", "`all` (default) or `banned`"),
+                ("status", "`all` (default), `banned` or `unverified`"),
+                ("role", "Only users whose role is exactly this, such as `admin`"),
                 ("cursor", "`nextCursor` of the previous page"),
                 ("limit", "Rows per page, 1 to 100 (25)"),
             ])
@@ -288,10 +289,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/admin/console/sessions", "consoleListSessions", portcullis_core::handler!(list_sessions))
             .summary(
                 "Live sessions",
-                "Sessions that have not expired, a page at a time (keyset), each with its user's address; `userId` keeps one user's. With `SESSION_STORE=secondary` only one user's can be listed. Needs `session:list`.",
+                "Sessions that have not expired, a page at a time (keyset), each with its user's address; `userId` keeps one user's (by id or address), `impersonated=true` those an administrator opened as someone. With `SESSION_STORE=secondary` only one user's can be listed. Needs `session:list`.",
             )
             .query(&[
-                ("userId", "Only this user's sessions"),
+                ("userId", "Only this user's sessions: an id, or an e-mail address"),
+                ("impersonated", "`true`: only sessions an administrator opened as the user"),
                 ("cursor", "`nextCursor` of the previous page"),
                 ("limit", "Rows per page, 1 to 100 (25)"),
             ])
@@ -395,11 +397,20 @@ fn text<'a>(row: &'a Row, name: &str) -> Option<&'a str> {
 
 async fn list_users(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let limit = page_limit(req)?;
-    let banned_only = match req.query_param("status").unwrap_or("all") {
-        "all" | "" => false,
-        "banned" => true,
-        _ => return Err(bad_query("status must be all or banned")),
-    };
+    // Each filter as the column it keeps and the value it wants.
+    let mut kept: Vec<(&str, Cell)> = Vec::new();
+    match req.query_param("status").unwrap_or("all") {
+        "all" | "" => {}
+        "banned" => kept.push(("banned", Cell::Bool(true))),
+        "unverified" => kept.push(("emailVerified", Cell::Bool(false))),
+        _ => return Err(bad_query("status must be all, banned or unverified")),
+    }
+    if let Some(role) = text_query(req, "role")?
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        kept.push(("role", Cell::String(role.to_owned())));
+    }
     admin(ctx, req, "user", "list", YOU_ARE_NOT_ALLOWED_TO_LIST_USERS).await?;
     let search = text_query(req, "search")?
         .map(str::trim)
@@ -410,7 +421,11 @@ async fn list_users(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
     if let Some(id) = search
         && cursor.is_none()
         && let Some(user) = users::find_user(ctx, id).await?
-        && (!banned_only || user.get("banned").and_then(Cell::as_bool) == Some(true))
+        && kept.iter().all(|(column, want)| match want {
+            // An unset flag reads as false, as the column's default.
+            Cell::Bool(b) => user.get(*column).and_then(Cell::as_bool).unwrap_or(false) == *b,
+            other => user.get(*column).and_then(Cell::as_str) == other.as_str(),
+        })
     {
         users.push(user);
     }
@@ -424,8 +439,8 @@ async fn list_users(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
     if let Some(after) = cursor {
         wheres.push(Where::op("email", WhereOp::Gt, after.to_owned()));
     }
-    if banned_only {
-        wheres.push(Where::eq("banned", true));
+    for (column, want) in &kept {
+        wheres.push(Where::eq(column, want.clone()));
     }
     let mut query = Query::filter(wheres).sort("email", SortDirection::Asc);
     query.limit = Some(limit + 1);
@@ -549,9 +564,27 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS,
     )
     .await?;
-    let user_id = text_query(req, "userId")?;
+    let impersonated = match req.query_param("impersonated").unwrap_or("false") {
+        "false" | "" => false,
+        "true" => true,
+        _ => return Err(bad_query("impersonated must be true or false")),
+    };
+    // An address names whoever has it now; nobody has it: nobody's sessions.
+    let by_address = match text_query(req, "userId")? {
+        Some(v) if v.contains('@') => Some(
+            users::find_user_by_email(ctx, v)
+                .await?
+                .and_then(|u| text(&u, "id").map(str::to_owned))
+                .unwrap_or_default(),
+        ),
+        _ => None,
+    };
+    let user_id = match &by_address {
+        Some(id) => Some(id.as_str()),
+        None => text_query(req, "userId")?,
+    };
     let cursor = text_query(req, "cursor")?;
-    let rows: Vec<Row> = if ctx.config.session.store_in_secondary {
+    let mut rows: Vec<Row> = if ctx.config.session.store_in_secondary {
         // Sessions live in the secondary storage, listed per user only.
         let Some(user_id) = user_id else {
             return Err(bad_query(
@@ -568,6 +601,9 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         if let Some(u) = user_id {
             wheres.push(Where::eq("userId", u));
         }
+        if impersonated {
+            wheres.push(Where::op("impersonatedBy", WhereOp::Ne, Cell::Null));
+        }
         if let Some(c) = cursor {
             wheres.push(Where::op("id", WhereOp::Gt, c.to_owned()));
         }
@@ -575,6 +611,10 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         query.limit = Some(limit + 1);
         ctx.adapter.find_many("session", &query).await?
     };
+    if impersonated {
+        // The secondary store's rows, filtered here (the database filtered its own).
+        rows.retain(|r| text(r, "impersonatedBy").is_some());
+    }
     let more = rows.len() as i64 > limit;
     let page: Vec<Row> = rows.into_iter().take(limit as usize).collect();
     let next = if more {

@@ -37,12 +37,16 @@ function filters() {
   return q;
 }
 
-/** An audit event as a list item, with a "Details" disclosure holding the rest. */
-export function eventItem(e) {
+/**
+ * An audit event as a list item, with a "Details" disclosure holding the rest. Users are named
+ * by address when the page of events says it (`page.users`, by id), else by id.
+ */
+export function eventItem(e, page) {
+  const who = (id) => (id && page?.users?.[id]) || id;
   const { li, body } = listItem(e.outcome === "failure" ? t("js-audit-event-failed", { action: e.action }) : e.action, [
     [t("js-audit-when"), absoluteTime(e.createdAt)],
-    [t("js-audit-by"), e.actorUserId || t("js-audit-by-no-one")],
-    [t("js-audit-about"), e.targetUserId || e.targetId || "—"],
+    [t("js-audit-by"), who(e.actorUserId) || t("js-audit-by-no-one")],
+    [t("js-audit-about"), who(e.targetUserId) || e.targetId || "—"],
     [t("js-audit-address"), e.ipAddress || t("js-audit-not-known")],
   ]);
   const details = document.createElement("details");
@@ -56,7 +60,9 @@ export function eventItem(e) {
     [t("js-audit-session"), e.sessionId || "—"],
     [t("js-audit-organization"), e.organizationId || "—"],
   ];
-  if (e.impersonatorUserId) pairs.push([t("js-audit-impersonated-by"), e.impersonatorUserId]);
+  if (e.actorUserId && who(e.actorUserId) !== e.actorUserId) pairs.push([t("js-audit-actor-id"), e.actorUserId]);
+  if (e.targetUserId && who(e.targetUserId) !== e.targetUserId) pairs.push([t("js-audit-target-user-id"), e.targetUserId]);
+  if (e.impersonatorUserId) pairs.push([t("js-audit-impersonated-by"), who(e.impersonatorUserId)]);
   if (e.targetType) pairs.push([t("js-audit-target"), `${e.targetType} ${e.targetId || ""}`.trim()]);
   const raw = document.createElement("pre");
   raw.className = "code";

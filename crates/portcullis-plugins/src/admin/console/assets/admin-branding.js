@@ -15,17 +15,24 @@ const frame = $("branding-preview");
 const pageChoice = $("branding-preview-page");
 
 /**
- * The server's words for a value that fails its rule ("logoUrl must be …"), and the message
- * that says them at the field.
+ * What each value must be, by its JSON key: a refusal names the key ("logoUrl must be …", the
+ * API's English for API users), and the field says the rule in the page's language.
  */
-const RULES = {
-  "plain text of at most 100 characters": "js-admin-branding-rule-name",
-  "plain text of at most 500 characters, on one line": "js-admin-branding-rule-text",
-  "an https:// address or a path on this server, such as /assets/logo.svg": "js-admin-branding-rule-link",
-  "a hex colour such as #4f46e5": "js-admin-branding-rule-color",
-  "a name of at most 64 characters, without quotes, angle brackets or backslashes": "js-admin-branding-rule-sender",
-  "an e-mail address such as support@example.com": "js-admin-branding-rule-email",
-  "a string or null": "js-admin-branding-rule-string",
+const RULE_OF_FIELD = {
+  name: "js-admin-branding-rule-name",
+  tagline: "js-admin-branding-rule-text",
+  description: "js-admin-branding-rule-text",
+  companyName: "js-admin-branding-rule-text",
+  logoUrl: "js-admin-branding-rule-link",
+  favicon: "js-admin-branding-rule-link",
+  supportUrl: "js-admin-branding-rule-link",
+  privacyUrl: "js-admin-branding-rule-link",
+  termsUrl: "js-admin-branding-rule-link",
+  primaryColor: "js-admin-branding-rule-color",
+  secondaryColor: "js-admin-branding-rule-color",
+  senderName: "js-admin-branding-rule-sender",
+  supportEmail: "js-admin-branding-rule-email",
+  domain: "js-admin-branding-rule-host",
 };
 
 /** The form's fields by their JSON key. */
@@ -70,14 +77,12 @@ function show(data) {
   showPreview();
 }
 
-/** A refusal naming a field ("logoUrl must be …") is shown at that field. */
+/** A refusal naming a field by its key ("logoUrl …") is shown at that field. */
 function showError(error) {
-  const field = /^(\w+) must be/.exec(error.message || "");
-  const input = field && form.querySelector(`input[name="${field[1]}"]`);
+  const key = /^(\w+) /.exec(error.message || "")?.[1];
+  const input = key && Object.hasOwn(RULE_OF_FIELD, key) && form.querySelector(`input[name="${key}"]`);
   if (input) {
-    const rest = error.message.slice(field[1].length + 1); // "must be …"
-    const expects = rest.replace(/^must be /, "");
-    fieldError(input, Object.hasOwn(RULES, expects) ? t(RULES[expects]) : `This ${rest}.`);
+    fieldError(input, t(RULE_OF_FIELD[key]));
     input.focus();
   } else {
     showMessage(message, errorText(error));

@@ -41,22 +41,19 @@ const TRANSPORT_IDS = {
 const transportName = (id) =>
   Object.hasOwn(TRANSPORT_IDS, id) ? t(TRANSPORT_IDS[id]) : TRANSPORTS[id] || id;
 
-/** The server's words for SMTP encryption (message ids). */
+/** SMTP encryption by the server's code (message ids). */
 const TLS = {
-  "TLS from the start": "js-admin-integrations-tls-wrapper",
-  "STARTTLS, required": "js-admin-integrations-tls-starttls",
-  "STARTTLS when offered": "js-admin-integrations-tls-opportunistic",
+  wrapper: "js-admin-integrations-tls-wrapper",
+  starttls: "js-admin-integrations-tls-starttls",
+  opportunistic: "js-admin-integrations-tls-opportunistic",
   none: "js-admin-integrations-tls-none",
 };
-/** What the server adds to an address it shortened. */
-const HIDDEN = " (credentials and query hidden)";
 
-/** A setting's value as shown: the server's fixed words in the page's language. */
+/** A setting's value as shown: the server's codes in the page's language. */
 function shownValue(key, value) {
   if (key === "tls" && Object.hasOwn(TLS, value)) return t(TLS[value]);
   if (typeof value !== "string") return String(value);
   if (value === "set" && (key === "endpoint" || key === "url")) return t("js-admin-integrations-set");
-  if (value.endsWith(HIDDEN)) return `${value.slice(0, -HIDDEN.length)} ${t("js-admin-integrations-hidden")}`;
   return value;
 }
 

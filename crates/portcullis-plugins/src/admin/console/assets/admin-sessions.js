@@ -1,8 +1,9 @@
 // Admin console, "Sessions" (admin plugin): live sessions across users from
 // GET /admin/console/sessions, a page at a time, each ended with /admin/revoke-user-session
-// after a confirmation. Text from the server always goes through textContent.
-import { api, errorText, showMessage } from "./api.js";
-import { actionButton } from "./forms.js";
+// after a confirmation; filtered by user (address or id) and by impersonation. Text from the
+// server always goes through textContent.
+import { api, errorText, setBusy, showMessage } from "./api.js";
+import { actionButton, wireForm } from "./forms.js";
 import { absoluteTime, describeDevice, listItem } from "./devices.js";
 import { pagedList } from "./paged-list.js";
 import { t } from "./i18n.js";
@@ -39,6 +40,8 @@ export function sessionItem(s, onEnded, messageEl) {
   return li;
 }
 
+const filterForm = $("admin-sessions-filter-form");
+
 if (list && more) {
   const reload = pagedList({
     list,
@@ -46,9 +49,22 @@ if (list && more) {
     message,
     path: "/admin/console/sessions",
     key: "sessions",
-    query: () => ({ limit: "25" }),
+    query: () => ({
+      userId: $("admin-sessions-user")?.value.trim() || undefined,
+      impersonated: $("admin-sessions-impersonated")?.checked ? "true" : undefined,
+      limit: "25",
+    }),
     item: (s) => sessionItem(s, (li) => li.remove(), message),
     empty: t("js-admin-sessions-empty"),
   });
+  if (filterForm) {
+    wireForm(filterForm, message);
+    filterForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      setBusy(filterForm, true);
+      await reload();
+      setBusy(filterForm, false);
+    });
+  }
   reload();
 }

@@ -281,6 +281,7 @@ if (searchForm && list) {
     query: () => ({
       search: $("admin-user-search").value.trim() || undefined,
       status: $("admin-user-status").value,
+      role: $("admin-user-role-filter").value.trim() || undefined,
       limit: "25",
     }),
     item: userItem,
