@@ -142,7 +142,17 @@ impl<'a> Generator<'a> {
         }
         let mut and = Vec::new();
         let mut or = Vec::new();
-        for w in wheres {
+        // The AND conditions first, then the OR group, as the SQL is written: positional
+        // placeholders (`?`) take their values in that order.
+        let ordered = wheres
+            .iter()
+            .filter(|w| matches!(w.connector, Connector::And))
+            .chain(
+                wheres
+                    .iter()
+                    .filter(|w| matches!(w.connector, Connector::Or)),
+            );
+        for w in ordered {
             let ty = self.field_type(&w.field)?;
             let col = self.q(&w.field);
             let clause = match (w.op, &w.value) {
@@ -545,6 +555,37 @@ mod tests {
         assert!(
             my.sql
                 .contains("WHERE `userId` = ? AND (`token` = ? OR `token` = ?)")
+        );
+    }
+
+    /// An OR condition given before an AND one: the values follow the SQL's order, as
+    /// positional placeholders (`?`) need them.
+    #[test]
+    fn values_follow_the_written_order_whatever_order_conditions_come_in() {
+        let t = session();
+        let q = Query::filter(vec![
+            Where::eq("token", "a").or(),
+            Where::eq("userId", "u1"),
+            Where::eq("token", "b").or(),
+        ]);
+        for dialect in [Dialect::Sqlite, Dialect::Mysql, Dialect::Postgres] {
+            let s = Generator::new(dialect, &t).select(&q).expect("sql");
+            let values: Vec<&Value> = s.params.iter().map(|(v, _)| v).collect();
+            assert_eq!(
+                values,
+                [&Value::from("u1"), &Value::from("a"), &Value::from("b")],
+                "{}",
+                s.sql
+            );
+        }
+        let pg = Generator::new(Dialect::Postgres, &t)
+            .select(&q)
+            .expect("sql");
+        assert!(
+            pg.sql
+                .ends_with("WHERE \"userId\" = $1 AND (\"token\" = $2 OR \"token\" = $3)"),
+            "{}",
+            pg.sql
         );
     }
 
