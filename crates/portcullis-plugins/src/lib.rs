@@ -53,9 +53,11 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     let two_factor = two_factor::TwoFactorSettings::load(config)?;
     // Before passkey and two-factor: a banned user is refused before any challenge.
     let admin = admin::AdminSettings::load(config, two_factor.is_some())?;
+    // Plugins that bring a section of the admin console (and its endpoints) only with it.
+    let with_admin = admin.is_some();
     // Records through the seam wherever it sits; its `/audit/list` needs admin's roles.
     if let Some(s) = audit::AuditSettings::load(config)? {
-        plugins.push(Arc::new(audit::Audit::new(s, admin.is_some())));
+        plugins.push(Arc::new(audit::Audit::new(s, with_admin)));
     }
     if let Some(s) = detectors::DetectorSettings::load(config)? {
         let geoip = detectors::load_geoip(config)?;
@@ -63,7 +65,7 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     // The outbox: written through the same seam, in the transaction of each change.
     if let Some(s) = webhooks::WebhookSettings::load(config)? {
-        plugins.push(Arc::new(webhooks::Webhooks::new(s, admin.is_some())));
+        plugins.push(Arc::new(webhooks::Webhooks::new(s, with_admin)));
     }
     if let Some(s) = admin {
         plugins.push(Arc::new(admin::Admin::new(s)));
@@ -93,7 +95,7 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
     }
     // After bearer: a bearer session and a key header are both seen; a key counts only once.
     if let Some(s) = api_key::ApiKeySettings::load(config)? {
-        plugins.push(Arc::new(api_key::ApiKey::new(s)));
+        plugins.push(Arc::new(api_key::ApiKey::new(s, with_admin)));
     }
     // After every plugin that changes a user: the token carries the user get-session answers.
     if let Some(s) = jwt::JwtSettings::load(config)? {
@@ -104,10 +106,11 @@ pub fn registry(config: &Config) -> Result<Vec<Arc<dyn Plugin>>, ConfigError> {
         plugins.push(Arc::new(oidc_provider::OidcProvider::new(
             s,
             &config.base_path,
+            with_admin,
         )));
     }
     if let Some(s) = organization::OrganizationSettings::load(config)? {
-        plugins.push(Arc::new(organization::Organization::new(s)));
+        plugins.push(Arc::new(organization::Organization::new(s, with_admin)));
     }
     if let Some(s) = device_authorization::DeviceAuthorizationSettings::load(config)? {
         plugins.push(Arc::new(device_authorization::DeviceAuthorization::new(s)));

@@ -2,7 +2,14 @@
 //! bodies; keys stored only as their hash; the per-key rate limit (429, then allowed once the
 //! window has passed); remaining uses that run out and refill; verify and permissions; expiry;
 //! the key header as a session (on and off); concurrent uses that never overspend; and a key
-//! deleted on one instance refused at once by another (PostgreSQL and Redis).
+//! deleted on one instance refused at once by another (PostgreSQL and Redis). With the admin
+//! plugin, the admin console's API keys: every key listed a page at a time (newest first, keys
+//! made in the same instant included, no repeats), filtered by owner, name or start and state,
+//! never with the key or its hash; a key turned off is refused at once and works again once
+//! turned on; a deleted key is gone; each act is audited; only operators may do any of it, and
+//! bad input is a 4xx with a code.
+
+mod common;
 
 use std::sync::Arc;
 
@@ -57,6 +64,16 @@ fn main() -> std::process::ExitCode {
         })
         .per_backend("concurrent_uses_never_overspend", |b| {
             Box::pin(concurrent_uses_never_overspend(b))
+        })
+        .per_backend("admin_console_lists_every_key_a_page_at_a_time", |b| {
+            Box::pin(admin_console_lists_every_key_a_page_at_a_time(b))
+        })
+        .per_backend(
+            "admin_console_turns_keys_off_and_on_and_deletes_them",
+            |b| Box::pin(admin_console_turns_keys_off_and_on_and_deletes_them(b)),
+        )
+        .per_backend("admin_console_is_for_operators_and_checks_its_input", |b| {
+            Box::pin(admin_console_is_for_operators_and_checks_its_input(b))
         })
         .test_needing(
             "deleted_key_is_refused_at_once_on_another_instance",
@@ -933,4 +950,471 @@ async fn deleted_key_is_refused_at_once_on_another_instance() {
     assert_eq!(res.status, 200, "{}", res.describe());
     let res = get_session_with_key(&first, &key).await;
     assert_error(&res, 401, "KEY_DISABLED", "API Key is disabled");
+}
+
+// --- the admin console's API keys ------------------------------------------------------------
+
+const CONSOLE: &str = "/api/auth/admin/console/api-keys";
+const WITH_CONSOLE: &[(&str, &str)] = &[
+    ("ENABLE_API_KEY", "true"),
+    ("API_KEY_SERVER_SECRET", SERVER_SECRET),
+    ("API_KEY_ENABLE_SESSIONS", "true"),
+    ("ENABLE_ADMIN", "true"),
+    ("ENABLE_AUDIT_LOG", "true"),
+];
+
+/// The fields of a key in the console's list, in order.
+const CONSOLE_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "start",
+    "prefix",
+    "userId",
+    "userEmail",
+    "state",
+    "enabled",
+    "expiresAt",
+    "createdAt",
+    "lastRequest",
+    "requestCount",
+    "permissions",
+];
+
+/// A key made by `agent` for its user: its id and plaintext.
+async fn own_key(agent: &mut Agent<'_>, body: Value) -> (String, String) {
+    let res = agent.post("/api/auth/api-key/create", body).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let v = res.json();
+    (
+        v["id"].as_str().expect("id").to_owned(),
+        v["key"].as_str().expect("key").to_owned(),
+    )
+}
+
+/// Every page of the console's list for `query`, `limit` at a time, following `nextCursor`:
+/// the keys in the order given, and the raw text of every page.
+async fn every_console_page(
+    admin: &mut Agent<'_>,
+    query: &str,
+    limit: usize,
+) -> (Vec<Value>, String) {
+    let mut keys = Vec::new();
+    let mut raw = String::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..50 {
+        let mut path = format!("{CONSOLE}?limit={limit}&{query}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={}", c.replace(':', "%3A")));
+        }
+        let res = admin.get(&path).await;
+        assert_eq!(res.status, 200, "{path}: {}", res.describe());
+        assert_eq!(res.header("cache-control"), Some("no-store"));
+        raw.push_str(&res.text());
+        let page = res.json();
+        let rows = page["apiKeys"].as_array().expect("apiKeys");
+        assert!(rows.len() <= limit, "{page}");
+        keys.extend(rows.iter().cloned());
+        match page["nextCursor"].as_str() {
+            Some(c) => {
+                assert_eq!(rows.len(), limit, "only a full page has a next one");
+                cursor = Some(c.to_owned());
+            }
+            None => return (keys, raw),
+        }
+    }
+    panic!("the listing never ends");
+}
+
+fn ids_of(keys: &[Value]) -> Vec<String> {
+    keys.iter()
+        .map(|k| k["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+/// The one audit event of `action` about key `key_id`.
+async fn console_event(admin: &mut Agent<'_>, action: &str, key_id: &str) -> Value {
+    let res = admin
+        .get(&format!("/api/auth/audit/list?action={action}"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let events: Vec<Value> = res.json()["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["targetId"] == json!(key_id))
+        .cloned()
+        .collect();
+    assert_eq!(events.len(), 1, "{action} for {key_id}: {events:?}");
+    events[0].clone()
+}
+
+async fn admin_console_lists_every_key_a_page_at_a_time(backend: Backend) {
+    let srv = server(backend, WITH_CONSOLE).await;
+    let (mut admin, _) = common::administrator(&srv, "root@example.com", PASSWORD).await;
+    let (mut ann, ann_id) = user(&srv, "ann@example.com").await;
+    let (mut bob, bob_id) = user(&srv, "bob@example.com").await;
+
+    let mut plaintexts = Vec::new();
+    let mut anns = Vec::new();
+    for i in 0..5 {
+        let (id, key) = own_key(
+            &mut ann,
+            json!({"name": format!("ann-tool-{i}"), "prefix": "an_"}),
+        )
+        .await;
+        anns.push(id);
+        plaintexts.push(key);
+    }
+    let mut bobs = Vec::new();
+    for name in ["bob-ci", "deploy"] {
+        let (id, key) = own_key(&mut bob, json!({"name": name, "prefix": "bo_"})).await;
+        bobs.push(id);
+        plaintexts.push(key);
+    }
+    // Keys made in one instant: four of Ann's share the first one's creation time exactly.
+    let first = srv
+        .adapter()
+        .find_one("apikey", &[Where::eq("id", anns[0].as_str())])
+        .await
+        .expect("read")
+        .expect("row");
+    let mut set = portcullis_storage::Row::new();
+    set.insert(
+        "createdAt".into(),
+        first.get("createdAt").cloned().expect("createdAt"),
+    );
+    let same: Vec<Cell> = anns[..4].iter().map(|i| Cell::from(i.as_str())).collect();
+    let changed = srv
+        .adapter()
+        .update_many("apikey", &[Where::is_in("id", same)], set)
+        .await
+        .expect("one instant");
+    assert_eq!(changed, 4);
+    // The newest key, a second later: it comes first.
+    srv.clock.advance(Duration::seconds(1));
+    let (latest, key) = own_key(&mut bob, json!({"name": "latest"})).await;
+    bobs.push(latest.clone());
+    plaintexts.push(key);
+
+    let every: Vec<String> = anns.iter().chain(&bobs).cloned().collect();
+    for limit in [1, 2, 3, 100] {
+        let (keys, raw) = every_console_page(&mut admin, "", limit).await;
+        let ids = ids_of(&keys);
+        assert_eq!(
+            sorted(ids.clone()),
+            sorted(every.clone()),
+            "limit {limit}: every key once, none twice"
+        );
+        assert_eq!(ids[0], latest, "newest first");
+        let times: Vec<_> = keys.iter().map(|k| parse_date(&k["createdAt"])).collect();
+        assert!(
+            times.windows(2).all(|w| w[0] >= w[1]),
+            "limit {limit}: newest first: {times:?}"
+        );
+        for k in &plaintexts {
+            assert!(!raw.contains(k.as_str()), "never a key");
+            let hash = portcullis_core::crypto::token::hash_token(k);
+            assert!(!raw.contains(&hash), "never a key's hash");
+        }
+    }
+    let (keys, _) = every_console_page(&mut admin, "", 100).await;
+    for k in &keys {
+        assert_eq!(fields(k), CONSOLE_FIELDS, "{k}");
+        let owner = k["userId"].as_str().expect("userId");
+        let email = if owner == ann_id {
+            "ann@example.com"
+        } else {
+            assert_eq!(owner, bob_id);
+            "bob@example.com"
+        };
+        assert_eq!(k["userEmail"], json!(email));
+        assert_eq!(k["state"], json!("enabled"));
+        assert_eq!(k["enabled"], json!(true));
+    }
+    let anns_newest = keys
+        .iter()
+        .find(|k| k["id"] == json!(anns[4]))
+        .expect("listed");
+    assert_eq!(anns_newest["name"], json!("ann-tool-4"));
+    assert_eq!(anns_newest["prefix"], json!("an_"));
+    assert_eq!(anns_newest["start"], json!(&plaintexts[4][..6]));
+    assert_eq!(anns_newest["requestCount"], json!(0));
+    assert_eq!(anns_newest["lastRequest"], Value::Null);
+    let res = admin.get(&format!("{CONSOLE}?limit=2")).await;
+    assert_matches_openapi(
+        &openapi_document(&srv).await,
+        "GET",
+        "/admin/console/api-keys",
+        200,
+        &res.json(),
+    );
+
+    // By owner: an id, or an address.
+    let (keys, _) = every_console_page(&mut admin, &format!("userId={ann_id}"), 2).await;
+    assert_eq!(sorted(ids_of(&keys)), sorted(anns.clone()));
+    let (keys, _) = every_console_page(&mut admin, "email=Bob%40Example.com", 2).await;
+    assert_eq!(sorted(ids_of(&keys)), sorted(bobs.clone()));
+    let (keys, _) = every_console_page(&mut admin, "email=nobody%40example.com", 2).await;
+    assert!(keys.is_empty());
+
+    // By name, prefix or first characters.
+    let (keys, _) = every_console_page(&mut admin, "q=tool-3", 2).await;
+    assert_eq!(ids_of(&keys), [anns[3].clone()]);
+    let (keys, _) = every_console_page(&mut admin, "q=bo_", 2).await;
+    assert_eq!(sorted(ids_of(&keys)), sorted(bobs[..2].to_vec()));
+    let start = &plaintexts[1][..6];
+    let (keys, _) = every_console_page(&mut admin, &format!("q={start}"), 2).await;
+    assert_eq!(ids_of(&keys), [anns[1].clone()]);
+    let (keys, _) = every_console_page(&mut admin, &format!("q=deploy&userId={ann_id}"), 2).await;
+    assert!(keys.is_empty(), "filters combine");
+
+    // By state: one key turned off, one expired.
+    let res = admin
+        .post(
+            &format!("{CONSOLE}/set-enabled"),
+            json!({"keyId": bobs[0], "enabled": false}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = admin
+        .post(
+            &format!("{CONSOLE}/set-enabled"),
+            json!({"keyId": anns[2], "enabled": false}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let (short, _) = own_key(
+        &mut ann,
+        json!({"name": "short-lived", "expiresIn": 86_400}),
+    )
+    .await;
+    srv.clock.advance(Duration::days(1) + Duration::seconds(1));
+    // Turning an expired key on does not make it usable: it stays expired.
+    let res = admin
+        .post(
+            &format!("{CONSOLE}/set-enabled"),
+            json!({"keyId": short, "enabled": true}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["state"], json!("expired"));
+    let (keys, _) = every_console_page(&mut admin, "state=expired", 2).await;
+    assert_eq!(ids_of(&keys), [short]);
+    let (keys, _) = every_console_page(&mut admin, "state=disabled", 1).await;
+    assert_eq!(
+        sorted(ids_of(&keys)),
+        sorted(vec![bobs[0].clone(), anns[2].clone()])
+    );
+    assert!(keys.iter().all(|k| k["state"] == json!("disabled")));
+    let (keys, _) = every_console_page(&mut admin, "state=enabled", 2).await;
+    let on: Vec<String> = every
+        .iter()
+        .filter(|i| **i != bobs[0] && **i != anns[2])
+        .cloned()
+        .collect();
+    assert_eq!(sorted(ids_of(&keys)), sorted(on));
+    let (keys, _) = every_console_page(
+        &mut admin,
+        &format!("state=disabled&q=ann-&userId={ann_id}"),
+        2,
+    )
+    .await;
+    assert_eq!(ids_of(&keys), [anns[2].clone()]);
+}
+
+async fn admin_console_turns_keys_off_and_on_and_deletes_them(backend: Backend) {
+    let srv = server(backend, WITH_CONSOLE).await;
+    let (mut admin, admin_id) = common::administrator(&srv, "root@example.com", PASSWORD).await;
+    let (mut owner, owner_id) = user(&srv, "owner@example.com").await;
+    let (id, key) = own_key(&mut owner, json!({"name": "nightly"})).await;
+    assert_eq!(get_session_with_key(&srv, &key).await.status, 200);
+
+    // Off: refused on the very next request, as a session and when verified.
+    let res = admin
+        .post(
+            &format!("{CONSOLE}/set-enabled"),
+            json!({"keyId": id, "enabled": false}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let off = res.json();
+    assert_eq!(off["enabled"], json!(false));
+    assert_eq!(off["state"], json!("disabled"));
+    assert_eq!(off["userEmail"], json!("owner@example.com"));
+    assert_matches_openapi(
+        &openapi_document(&srv).await,
+        "POST",
+        "/admin/console/api-keys/set-enabled",
+        200,
+        &off,
+    );
+    let res = get_session_with_key(&srv, &key).await;
+    assert_error(&res, 401, "KEY_DISABLED", "API Key is disabled");
+    let v = verify(&srv, json!({"key": key})).await;
+    assert_eq!(v["valid"], json!(false));
+    assert_eq!(v["error"]["code"], json!("KEY_DISABLED"));
+    let e = console_event(&mut admin, "api_key.admin_disable", &id).await;
+    assert_eq!(e["actorUserId"], json!(admin_id));
+    assert_eq!(e["targetUserId"], json!(owner_id));
+    assert_eq!(e["targetType"], json!("apiKey"));
+    assert_eq!(e["details"]["owner"], json!(owner_id));
+    assert_eq!(e["details"]["name"], json!("nightly"));
+
+    // On again: it works again.
+    let res = admin
+        .post(
+            &format!("{CONSOLE}/set-enabled"),
+            json!({"keyId": id, "enabled": true}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["state"], json!("enabled"));
+    let res = get_session_with_key(&srv, &key).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["user"]["id"], json!(owner_id));
+    assert_eq!(
+        verify(&srv, json!({"key": key})).await["valid"],
+        json!(true)
+    );
+    let e = console_event(&mut admin, "api_key.admin_enable", &id).await;
+    assert_eq!(e["targetUserId"], json!(owner_id));
+    // Its uses show in the list.
+    let listed = admin
+        .get(&format!("{CONSOLE}?userId={owner_id}"))
+        .await
+        .json();
+    assert_eq!(listed["apiKeys"][0]["requestCount"], json!(3));
+    assert!(listed["apiKeys"][0]["lastRequest"].is_string());
+
+    // Deleted: gone, refused, recorded; a second delete finds nothing.
+    let res = admin
+        .post(&format!("{CONSOLE}/delete"), json!({"keyId": id}))
+        .await;
+    assert_json(&res, 200, json!({"success": true}));
+    assert_eq!(
+        srv.count("apikey", &[Where::eq("id", id.as_str())]).await,
+        0
+    );
+    let res = get_session_with_key(&srv, &key).await;
+    assert_error(&res, 401, "INVALID_API_KEY", "Invalid API key.");
+    let e = console_event(&mut admin, "api_key.admin_delete", &id).await;
+    assert_eq!(e["actorUserId"], json!(admin_id));
+    assert_eq!(e["targetUserId"], json!(owner_id));
+    assert_eq!(e["severity"], json!("warning"));
+    let res = admin
+        .post(&format!("{CONSOLE}/delete"), json!({"keyId": id}))
+        .await;
+    assert_error(&res, 404, "KEY_NOT_FOUND", "API Key not found");
+    let listed = admin
+        .get(&format!("{CONSOLE}?userId={owner_id}"))
+        .await
+        .json();
+    assert_eq!(listed, json!({"apiKeys": [], "nextCursor": null}));
+    // The owner's own list agrees.
+    assert_eq!(
+        owner.get("/api/auth/api-key/list").await.json()["total"],
+        json!(0)
+    );
+}
+
+async fn admin_console_is_for_operators_and_checks_its_input(backend: Backend) {
+    let srv = server(backend, WITH_CONSOLE).await;
+    let (mut admin, _) = common::administrator(&srv, "root@example.com", PASSWORD).await;
+    let (mut someone, _) = user(&srv, "someone@example.com").await;
+    let (id, key) = own_key(&mut someone, json!({"name": "mine"})).await;
+
+    // A user, even for their own key, and no one signed out.
+    let calls = [
+        ("GET", CONSOLE.to_owned(), Value::Null),
+        (
+            "POST",
+            format!("{CONSOLE}/set-enabled"),
+            json!({"keyId": id, "enabled": false}),
+        ),
+        ("POST", format!("{CONSOLE}/delete"), json!({"keyId": id})),
+    ];
+    for (method, path, body) in &calls {
+        let res = if *method == "GET" {
+            someone.get(path).await
+        } else {
+            someone.post(path, body.clone()).await
+        };
+        assert_error(
+            &res,
+            403,
+            "YOU_ARE_NOT_ALLOWED_TO_MANAGE_API_KEYS",
+            "You are not allowed to see or manage other users' API keys",
+        );
+        let req = if *method == "GET" {
+            Request::get(path)
+        } else {
+            Request::post(path).json(body)
+        };
+        let res = srv.send(req).await;
+        assert_eq!(res.status, 401, "{path} signed out: {}", res.describe());
+    }
+    assert_eq!(
+        get_session_with_key(&srv, &key).await.status,
+        200,
+        "untouched"
+    );
+
+    // Bad input: a 400 or 404 with a code, never a 500.
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=ten",
+        "state=on",
+        "cursor=somewhere",
+        "cursor=2026-01-01T00%3A00%3A00Z_",
+        "q=a%00b",
+        "userId=a%01",
+    ] {
+        let res = admin.get(&format!("{CONSOLE}?{query}")).await;
+        assert_eq!(res.status, 400, "{query}: {}", res.describe());
+        assert_eq!(res.json()["code"], json!("VALIDATION_ERROR"), "{query}");
+    }
+    for (path, body) in [
+        ("set-enabled", json!({"enabled": false})),
+        ("set-enabled", json!({"keyId": id})),
+        ("set-enabled", json!({"keyId": id, "enabled": "no"})),
+        ("set-enabled", json!({"keyId": "", "enabled": false})),
+        ("set-enabled", json!({"keyId": 7, "enabled": false})),
+        ("delete", json!({})),
+        ("delete", json!({"keyId": "a\u{0}b"})),
+    ] {
+        let res = admin.post(&format!("{CONSOLE}/{path}"), body.clone()).await;
+        assert_eq!(res.status, 400, "{path} {body}: {}", res.describe());
+        assert_eq!(
+            res.json()["code"],
+            json!("VALIDATION_ERROR"),
+            "{path} {body}"
+        );
+    }
+    for (path, body) in [
+        (
+            "set-enabled",
+            json!({"keyId": "no-such-key", "enabled": false}),
+        ),
+        ("delete", json!({"keyId": "no-such-key"})),
+    ] {
+        let res = admin.post(&format!("{CONSOLE}/{path}"), body).await;
+        assert_error(&res, 404, "KEY_NOT_FOUND", "API Key not found");
+    }
+    assert_eq!(get_session_with_key(&srv, &key).await.status, 200);
+
+    // Without the admin plugin there is no console, nor these endpoints.
+    let plain = server(backend, WITH_SESSIONS).await;
+    let res = plain.send(Request::get(CONSOLE)).await;
+    assert_eq!(res.status, 404, "{}", res.describe());
+    let res = plain
+        .send(Request::post(&format!("{CONSOLE}/delete")).json(&json!({"keyId": id})))
+        .await;
+    assert_eq!(res.status, 404, "{}", res.describe());
 }

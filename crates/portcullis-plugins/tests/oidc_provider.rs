@@ -50,6 +50,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("clients_are_managed_by_administrators_only", |b| {
             Box::pin(clients_are_managed_by_administrators_only(b))
         })
+        .per_backend("the_console_lists_clients_a_page_at_a_time", |b| {
+            Box::pin(the_console_lists_clients_a_page_at_a_time(b))
+        })
         .per_backend(
             "optional_parameters_post_requests_and_userinfo_transports",
             |b| Box::pin(optional_parameters_post_requests_and_userinfo_transports(b)),
@@ -1045,6 +1048,120 @@ async fn clients_are_managed_by_administrators_only(backend: Backend) {
     assert_eq!(res.status, 200, "{}", res.describe());
     let res = admin.get("/api/auth/oauth2/get-clients").await;
     assert_eq!(res.json(), json!([]));
+}
+
+/// The admin console's "OAuth clients": its section and script only beside the admin plugin,
+/// and its list a keyset page at a time, for administrators only, never with a secret.
+async fn the_console_lists_clients_a_page_at_a_time(backend: Backend) {
+    let srv = server(backend, &[]).await;
+    let path = "/api/auth/admin/console/oauth-clients";
+    let res = srv.send(Request::get(path)).await;
+    assert_eq!(res.status, 401, "signed out: {}", res.describe());
+    let mut someone = srv.agent();
+    someone.sign_up("Hal", "hal@example.com", PASSWORD).await;
+    assert_code(
+        &someone.get(path).await,
+        403,
+        "YOU_ARE_NOT_ALLOWED_TO_MANAGE_OAUTH_CLIENTS",
+    );
+
+    let mut admin = administrator(&srv).await;
+    let console = admin.get("/admin").await;
+    assert_eq!(console.status, 200, "{}", console.describe());
+    let html = console.text();
+    for part in [
+        "href=\"#oauth-clients\"",
+        "id=\"oauth-client-form\"",
+        "/assets/admin-oauth-clients.js",
+    ] {
+        assert!(html.contains(part), "the console has {part}");
+    }
+    let script = srv
+        .send(Request::get("/assets/admin-oauth-clients.js"))
+        .await;
+    assert_eq!(script.status, 200);
+
+    let empty = admin.get(path).await;
+    assert_eq!(empty.status, 200, "{}", empty.describe());
+    assert_eq!(empty.json(), json!({"clients": [], "nextCursor": null}));
+    let mut made = Vec::new();
+    for name in ["One", "Two", "Three"] {
+        let c = client(
+            &mut admin,
+            json!({"client_name": name, "redirect_uris": [APP]}),
+        )
+        .await;
+        made.push(c["client_id"].as_str().expect("client_id").to_owned());
+    }
+    let ids = |page: &Value| -> Vec<String> {
+        page["clients"]
+            .as_array()
+            .expect("clients")
+            .iter()
+            .map(|c| c["client_id"].as_str().expect("client_id").to_owned())
+            .collect()
+    };
+    let first = admin.get(&format!("{path}?limit=2")).await;
+    assert_eq!(first.status, 200, "{}", first.describe());
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    let first = first.json();
+    let first_ids = ids(&first);
+    assert_eq!(first_ids.len(), 2);
+    assert_eq!(first["nextCursor"], json!(first_ids[1]));
+    for c in first["clients"].as_array().expect("clients") {
+        assert!(c.get("client_secret").is_none(), "never a secret: {c}");
+        assert_eq!(c["token_endpoint_auth_method"], "client_secret_basic");
+        assert_eq!(c["redirect_uris"], json!([APP]));
+        assert_eq!(c["disabled"], false);
+        assert!(c["client_id_issued_at"].is_i64(), "{c}");
+    }
+    let second = admin
+        .get(&format!("{path}?limit=2&cursor={}", first_ids[1]))
+        .await;
+    assert_eq!(second.status, 200, "{}", second.describe());
+    let second = second.json();
+    assert_eq!(second["nextCursor"], Value::Null);
+    let mut seen = [first_ids, ids(&second)].concat();
+    seen.sort();
+    made.sort();
+    assert_eq!(seen, made, "every client once, across the pages");
+
+    // What the console's edit sends (the admin API) shows in its list.
+    let res = admin
+        .post(
+            "/api/auth/oauth2/update-client",
+            json!({"client_id": made[0], "update": {"client_name": "Renamed", "disabled": true, "scope": null}}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let listed = admin.get(path).await.json();
+    let renamed = listed["clients"]
+        .as_array()
+        .expect("clients")
+        .iter()
+        .find(|c| c["client_id"] == made[0].as_str())
+        .expect("still listed")
+        .clone();
+    assert_eq!(renamed["client_name"], "Renamed");
+    assert_eq!(renamed["disabled"], true);
+
+    for query in ["limit=0", "limit=101", "limit=two", "cursor=%00x"] {
+        let res = admin.get(&format!("{path}?{query}")).await;
+        assert_code(&res, 400, "VALIDATION_ERROR");
+    }
+
+    // Without the admin plugin: neither the section's script nor its list.
+    let plain = TestServer::builder(backend)
+        .env("ENABLE_JWT", "true")
+        .env("ENABLE_OIDC_PROVIDER", "true")
+        .start()
+        .await;
+    let script = plain
+        .send(Request::get("/assets/admin-oauth-clients.js"))
+        .await;
+    assert_eq!(script.status, 404, "{}", script.describe());
+    let res = plain.send(Request::get(path)).await;
+    assert_eq!(res.status, 404, "{}", res.describe());
 }
 
 async fn discovery_and_dynamic_registration(backend: Backend) {

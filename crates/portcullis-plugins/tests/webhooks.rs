@@ -2,15 +2,15 @@
 //! the `standardwebhooks` package (`tests/webhooks/receiver.py`, pinned in
 //! `.ci/requirements.txt`): events written to the outbox with their change (none when it rolls
 //! back), signed, retried with backoff while the receiver fails and delivered once it recovers;
-//! endpoints from `[[webhooks]]` and the admin API with their filters, the delivery log and
-//! redelivery; three days of failures end in `failed`; two instances on one database send
+//! endpoints from `[[webhooks]]` and the admin API with their filters, the delivery log (a
+//! page at a time, deliveries of one instant split across pages) and redelivery; three days of failures end in `failed`; two instances on one database send
 //! each event once; a sender that dies holding a claim loses nothing.
 
 mod common;
 
 use chrono::Duration;
 use portcullis_core::audit::{self, AuditEvent};
-use portcullis_plugins::webhooks::deliver;
+use portcullis_plugins::webhooks::{Endpoint, deliver, store};
 use portcullis_storage::{Query, Row, Value as Cell, Where};
 use portcullis_testkit::Suite;
 use portcullis_testkit::prelude::*;
@@ -29,6 +29,9 @@ fn main() -> std::process::ExitCode {
         })
         .per_backend("admin_api_filters_log_and_redelivery", |b| {
             Box::pin(admin_api_filters_log_and_redelivery(b))
+        })
+        .per_backend("the_delivery_log_pages_newest_first", |b| {
+            Box::pin(the_delivery_log_pages_newest_first(b))
         })
         .per_backend("endpoints_are_cached_and_a_gone_one_fails_at_once", |b| {
             Box::pin(endpoints_are_cached_and_a_gone_one_fails_at_once(b))
@@ -379,6 +382,173 @@ async fn admin_api_filters_log_and_redelivery(backend: Backend) {
     assert_eq!(res.json()["endpoints"].as_array().map(Vec::len), Some(1));
 }
 
+/// Every page of the log through `admin`, `limit` deliveries at a time, following `nextCursor`
+/// (after `query`, e.g. `&status=failed`): every full page but the last says where to go on.
+async fn whole_log(admin: &mut Agent<'_>, query: &str, limit: usize) -> Vec<Value> {
+    let mut all: Vec<Value> = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..200 {
+        let mut path = format!("/api/auth/webhooks/list-deliveries?limit={limit}{query}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let res = admin.get(&path).await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+        let body = res.json();
+        let page = body["deliveries"].as_array().expect("deliveries").clone();
+        cursor = body["nextCursor"].as_str().map(str::to_owned);
+        assert!(
+            !page.is_empty() || all.is_empty(),
+            "a cursor led to an empty page"
+        );
+        if cursor.is_some() {
+            assert_eq!(page.len(), limit, "a page followed by more is full");
+        } else {
+            assert!(page.len() <= limit);
+            assert!(body["nextCursor"].is_null(), "{body}");
+        }
+        all.extend(page);
+        if cursor.is_none() {
+            return all;
+        }
+    }
+    panic!("the log never ended");
+}
+
+/// The ids of `log`, checked to be newest first, each once.
+fn ids_newest_first(log: &[Value]) -> Vec<String> {
+    let at = |d: &Value| d["createdAt"].as_str().expect("createdAt").to_owned();
+    for pair in log.windows(2) {
+        assert!(at(&pair[0]) >= at(&pair[1]), "newest first: {pair:?}");
+    }
+    let mut ids: Vec<String> = log
+        .iter()
+        .map(|d| d["id"].as_str().expect("id").to_owned())
+        .collect();
+    let listed = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), listed, "no delivery listed twice");
+    ids
+}
+
+/// The log pages by (`createdAt`, `id`): whatever the page size, the pages hold every matching
+/// delivery once, newest first, even when deliveries of one instant (one event's endpoints)
+/// fall on both sides of a page's end; filters hold on every page; a redelivery comes first.
+async fn the_delivery_log_pages_newest_first(backend: Backend) {
+    // The configured endpoint wants nothing this test does: only the rows written here count.
+    let file = config_for("http://127.0.0.1:9/unused", "\"organization.*\"");
+    let srv = server(backend, &file, &[]).await;
+    let (mut admin, _) = common::administrator(&srv, "root@example.com", PASSWORD).await;
+    let res = admin
+        .post(
+            "/api/auth/webhooks/create-endpoint",
+            json!({"url": "http://127.0.0.1:9/other", "events": ["organization.*"]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let added = res.json()["endpoint"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let endpoint = |id: &str| Endpoint {
+        id: id.to_owned(),
+        url: "http://127.0.0.1:9/unused".to_owned(),
+        secret: SECRET.to_owned(),
+        events: vec!["*".to_owned()],
+        description: None,
+        enabled: true,
+        configured: false,
+    };
+    let (configured, api) = (endpoint("receiver"), endpoint(&added));
+    // Instants a second apart, each with several deliveries (as one event's endpoints get).
+    let start = srv.app.ctx.now() - Duration::minutes(10);
+    let mut written = 0;
+    for (n, count) in [3, 1, 4, 2, 5, 1].into_iter().enumerate() {
+        let at = start + Duration::seconds(n as i64);
+        for k in 0..count {
+            let to = if k % 2 == 0 { &configured } else { &api };
+            store::enqueue(srv.adapter(), at, to, &format!("user.event_{n}"), "{}")
+                .await
+                .expect("enqueue");
+            written += 1;
+        }
+    }
+    let rows = deliveries(&srv).await;
+    assert_eq!(rows.len(), written);
+    let mut every: Vec<String> = rows.iter().map(|r| text(r, "id").to_owned()).collect();
+    every.sort_unstable();
+    let mut of_api: Vec<String> = rows
+        .iter()
+        .filter(|r| text(r, "endpointId") == added)
+        .map(|r| text(r, "id").to_owned())
+        .collect();
+    of_api.sort_unstable();
+
+    for limit in [1, 2, 3, 4, 7, 100] {
+        let log = whole_log(&mut admin, "", limit).await;
+        assert_eq!(ids_newest_first(&log), every, "pages of {limit}");
+        let log = whole_log(&mut admin, &format!("&endpointId={added}"), limit).await;
+        assert_eq!(
+            ids_newest_first(&log),
+            of_api,
+            "one endpoint's, pages of {limit}"
+        );
+    }
+    let first = whole_log(&mut admin, "", 100).await;
+    assert_eq!(first[0]["eventType"], "user.event_5", "the newest first");
+
+    // Status filters hold across pages.
+    let mut delivered: Vec<String> = every.iter().step_by(3).cloned().collect();
+    for id in &delivered {
+        let mut set = Row::new();
+        set.insert("status".into(), "delivered".into());
+        srv.adapter()
+            .update_many("webhookDelivery", &[Where::eq("id", id.as_str())], set)
+            .await
+            .expect("update");
+    }
+    delivered.sort_unstable();
+    let log = whole_log(&mut admin, "&status=delivered", 2).await;
+    assert!(log.iter().all(|d| d["status"] == "delivered"));
+    assert_eq!(ids_newest_first(&log), delivered);
+    let log = whole_log(&mut admin, "&status=pending", 2).await;
+    assert_eq!(log.len(), written - delivered.len());
+
+    // Sent again, a delivery is queued now: it heads the log.
+    let oldest = first.last().expect("a delivery")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let res = admin
+        .post(
+            "/api/auth/webhooks/redeliver",
+            json!({"deliveryId": oldest}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = admin
+        .get("/api/auth/webhooks/list-deliveries?limit=1")
+        .await;
+    assert_eq!(res.json()["deliveries"][0]["id"], oldest.as_str());
+    assert!(res.json()["nextCursor"].is_string());
+
+    for bad in [
+        "nope",
+        "12.bad!id",
+        "x.msg_1",
+        "-5.msg_1",
+        "999999999999999999.msg_1",
+        "99999999999999999999.msg_1",
+    ] {
+        let res = admin
+            .get(&format!("/api/auth/webhooks/list-deliveries?cursor={bad}"))
+            .await;
+        assert_eq!(res.status, 400, "{bad}: {}", res.describe());
+        assert_eq!(res.json()["code"], "INVALID_WEBHOOK_ENDPOINT");
+    }
+}
+
 async fn three_days_of_failures_end_in_failed(backend: Backend) {
     // Nothing listens on the discard port: every attempt fails to connect.
     let file = config_for("http://127.0.0.1:9/hook", "\"*\"");
@@ -470,14 +640,9 @@ async fn a_sender_that_dies_loses_nothing(backend: Backend) {
     // Another instance claimed it and was killed before it recorded the answer: its claim
     // stands for a minute, and no one sends the event meanwhile.
     let now = srv.app.ctx.now();
-    let took = portcullis_plugins::webhooks::store::claim(
-        srv.adapter(),
-        &id,
-        now,
-        now + Duration::seconds(60),
-    )
-    .await
-    .expect("claim");
+    let took = store::claim(srv.adapter(), &id, now, now + Duration::seconds(60))
+        .await
+        .expect("claim");
     assert!(took);
     assert_eq!(run(&srv).await, 0);
     srv.clock.advance(Duration::seconds(61));

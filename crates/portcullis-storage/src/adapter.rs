@@ -176,6 +176,15 @@ pub trait Store: Send + Sync {
     async fn find_one(&self, table: &str, wheres: &[Where]) -> Result<Option<Row>>;
     async fn find_many(&self, table: &str, query: &Query) -> Result<Vec<Row>>;
     async fn count(&self, table: &str, wheres: &[Where]) -> Result<i64>;
+    /// How many rows match `wheres`, for each value of the text column `field` (one grouped
+    /// query: a page of organizations and their member counts). Rows whose `field` is NULL are
+    /// left out; a value no row has is absent.
+    async fn count_by(
+        &self,
+        table: &str,
+        field: &str,
+        wheres: &[Where],
+    ) -> Result<Vec<(String, i64)>>;
     /// Updates the matching rows and returns one of them as updated, if any matched.
     async fn update(&self, table: &str, wheres: &[Where], set: Row) -> Result<Option<Row>>;
     async fn update_many(&self, table: &str, wheres: &[Where], set: Row) -> Result<u64>;

@@ -21,7 +21,7 @@
 //! Settings: `ENABLE_ADMIN` (off by default) and the `ADMIN_*` variables (README).
 
 pub mod cli;
-mod console;
+pub(crate) mod console;
 mod endpoints;
 mod settings;
 

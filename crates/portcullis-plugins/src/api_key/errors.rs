@@ -1,5 +1,5 @@
-//! `@better-auth/api-key` 1.7's error codes and messages, word for word, and the two of
-//! Portcullis's own that its service-facing verify needs.
+//! `@better-auth/api-key` 1.7's error codes and messages, word for word, the two of
+//! Portcullis's own that its service-facing verify needs, and the admin console's refusal.
 
 use portcullis_core::ErrorCode;
 
@@ -41,6 +41,8 @@ portcullis_core::error_codes! {
     INVALID_SERVER_SECRET => "The server secret is not valid.",
     // Portcullis's own: verify is for the server secret or a key allowed to verify.
     VERIFY_PERMISSION_REQUIRED => "Verifying API keys needs the server secret or an API key with the permission {\"apiKey\":[\"verify\"]}.",
+    // Portcullis's own: the admin console's API keys are for operators granted `apiKey`.
+    YOU_ARE_NOT_ALLOWED_TO_MANAGE_API_KEYS => "You are not allowed to see or manage other users' API keys",
 }
 
 pub const ALL: &[ErrorCode] = &[
@@ -78,4 +80,5 @@ pub const ALL: &[ErrorCode] = &[
     RATE_LIMITED,
     INVALID_SERVER_SECRET,
     VERIFY_PERMISSION_REQUIRED,
+    YOU_ARE_NOT_ALLOWED_TO_MANAGE_API_KEYS,
 ];

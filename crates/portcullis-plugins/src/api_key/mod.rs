@@ -13,9 +13,12 @@
 //! - `settings.rs`: `ENABLE_API_KEY` and the rest, or `[plugins.api_key]`.
 //! - `expiry_notice.rs`: the job that mails an owner a week before their key expires.
 //! - The account page's "API keys" section and the notice's e-mail (`templates/`, `assets/`).
+//! - `console.rs`: with the admin plugin, the admin console's "API keys" section: every user's
+//!   keys, turned off or on and deleted by an operator, each act audited.
 //!
 //! Expired keys are deleted by the cleanup job, and when a use meets one.
 
+mod console;
 pub mod endpoints;
 pub mod errors;
 pub mod expiry_notice;
@@ -40,11 +43,17 @@ pub use settings::ApiKeySettings;
 
 pub struct ApiKey {
     settings: ApiKeySettings,
+    /// The admin console's section and its endpoints are served only with the admin plugin,
+    /// whose roles decide who may use them.
+    with_admin: bool,
 }
 
 impl ApiKey {
-    pub fn new(settings: ApiKeySettings) -> Self {
-        ApiKey { settings }
+    pub fn new(settings: ApiKeySettings, with_admin: bool) -> Self {
+        ApiKey {
+            settings,
+            with_admin,
+        }
     }
 }
 
@@ -80,7 +89,11 @@ impl Plugin for ApiKey {
     }
 
     fn endpoints(&self) -> Vec<Endpoint> {
-        endpoints::endpoints()
+        let mut all = endpoints::endpoints();
+        if self.with_admin {
+            all.extend(console::endpoints());
+        }
+        all
     }
 
     fn expiring_tables(&self) -> Vec<ExpiringTable> {
@@ -137,19 +150,36 @@ impl Plugin for ApiKey {
         ]
     }
 
+    /// "API keys" on the account page; with the admin plugin, the admin console's "API keys".
     fn fragments(&self) -> Vec<Fragment> {
-        vec![Fragment::account_section(
+        let mut v = vec![Fragment::account_section(
             "api-keys",
             "api-key-section-label",
             portcullis_core::template_source!("src/api_key/templates", "account-api-keys.html"),
-        )]
+        )];
+        if self.with_admin {
+            v.push(Fragment::admin_section(
+                "api-keys",
+                "api-key-console-section-label",
+                portcullis_core::template_source!("src/api_key/templates", "admin-api-keys.html"),
+            ));
+        }
+        v
     }
 
     fn assets(&self) -> Vec<Asset> {
-        vec![portcullis_core::asset!(
+        let mut v = vec![portcullis_core::asset!(
             "src/api_key/assets",
             "api-keys.js",
             "text/javascript; charset=utf-8"
-        )]
+        )];
+        if self.with_admin {
+            v.push(portcullis_core::asset!(
+                "src/api_key/assets",
+                "admin-api-keys.js",
+                "text/javascript; charset=utf-8"
+            ));
+        }
+        v
     }
 }

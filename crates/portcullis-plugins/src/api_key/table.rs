@@ -58,6 +58,8 @@ pub fn schema(settings: &ApiKeySettings) -> Table {
             Field::new("metadata", String),
         ],
     )
+    // The admin console's newest-first pages (`console.rs`) read keys in this order.
+    .index(&["createdAt", "id"])
 }
 
 /// Better Auth's default key: the prefix, then `length` letters `[a-zA-Z]` from a CSPRNG
@@ -100,7 +102,8 @@ pub fn text<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
     row.get(field).and_then(Value::as_str)
 }
 
-fn parsed_json(row: &Row, field: &str) -> serde_json::Value {
+/// A JSON text column parsed (`permissions`, `metadata`), or null.
+pub fn parsed_json(row: &Row, field: &str) -> serde_json::Value {
     text(row, field)
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or(serde_json::Value::Null)

@@ -190,37 +190,13 @@ fn common(req: &AuthRequest) -> Result<(Filter, Format), ApiError> {
 
 /// The e-mail addresses of the users `events` name, by id, in one read.
 async fn addresses(ctx: &AuthContext, events: &[Value]) -> Result<Value, ApiError> {
-    let mut ids: Vec<&str> = events
+    let ids: Vec<&str> = events
         .iter()
         .flat_map(|e| ["actorUserId", "targetUserId", "impersonatorUserId"].map(|k| e[k].as_str()))
         .flatten()
         .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(json!({}));
-    }
-    let users = ctx
-        .adapter
-        .find_many(
-            "user",
-            &portcullis_storage::Query::filter(vec![portcullis_storage::Where::is_in(
-                "id",
-                ids.into_iter()
-                    .map(portcullis_storage::Value::from)
-                    .collect(),
-            )]),
-        )
-        .await?;
-    let by_id: serde_json::Map<String, Value> = users
-        .iter()
-        .filter_map(|u| {
-            let id = u.get("id")?.as_str()?;
-            let email = u.get("email")?.as_str()?;
-            Some((id.to_owned(), json!(email)))
-        })
-        .collect();
-    Ok(Value::Object(by_id))
+    let by_id = crate::admin::console::lists::user_emails(ctx, ids).await?;
+    Ok(json!(by_id))
 }
 
 /// A page of events in `format`; `with_addresses` adds the named users' addresses (for
@@ -298,14 +274,8 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
     may_list(ctx, req).await?;
     let (mut filter, format) = common(req)?;
     filter.user_id = match nonempty(req, "userId") {
-        // An address names the user who has it now; nobody has it: no events.
-        Some(v) if v.contains('@') => Some(
-            portcullis_core::users::find_user_by_email(ctx, &v)
-                .await?
-                .and_then(|u| u.get("id").and_then(|i| i.as_str()).map(str::to_owned))
-                .unwrap_or_default(),
-        ),
-        other => other,
+        Some(v) => Some(crate::admin::console::lists::user_named(ctx, &v).await?),
+        None => None,
     };
     filter.organization_id = nonempty(req, "organizationId");
     answer(ctx, filter, format, true).await

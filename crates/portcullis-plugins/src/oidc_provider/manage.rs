@@ -22,7 +22,10 @@ use super::errors::{
 };
 use super::tokens::{ACCESS, REFRESH};
 
-async fn administrator(ctx: &AuthContext, req: &AuthRequest) -> Result<SessionWithUser, ApiError> {
+pub(super) async fn administrator(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+) -> Result<SessionWithUser, ApiError> {
     if ctx.plugin::<crate::admin::Admin>().is_none() {
         return Err(ApiError::new(
             403,

@@ -12,10 +12,14 @@
 //!   `userinfo`, `introspect`, `revoke` (`resource`); RP-initiated logout (`logout`);
 //!   discovery (`discovery`); client management and RFC 7591 registration (`manage`);
 //!   consents, listed and revoked on the account page (`consents`).
+//! - With the admin plugin, the admin console's "OAuth clients" section (`console`): the
+//!   clients a page at a time, registered, edited, given a new secret and deleted through the
+//!   admin API above.
 
 mod authorize;
 pub mod clients;
 mod consents;
+mod console;
 mod discovery;
 pub mod errors;
 mod form_post;
@@ -48,16 +52,20 @@ pub struct OidcProvider {
     /// RFC 8414's root metadata path for this base path, kept for the process's life
     /// (endpoints name `'static` paths).
     authorization_server_root: &'static str,
+    /// The admin console's "OAuth clients" section is served only with the admin plugin, whose
+    /// console shows it and whose roles decide who may use it.
+    with_admin: bool,
 }
 
 impl OidcProvider {
-    pub fn new(settings: OidcProviderSettings, base_path: &str) -> Self {
+    pub fn new(settings: OidcProviderSettings, base_path: &str, with_admin: bool) -> Self {
         let authorization_server_root: &'static str = Box::leak(
             format!("/.well-known/oauth-authorization-server{base_path}").into_boxed_str(),
         );
         OidcProvider {
             settings,
             authorization_server_root,
+            with_admin,
         }
     }
 
@@ -478,6 +486,9 @@ impl Plugin for OidcProvider {
                 ),
             );
         }
+        if self.with_admin {
+            list.extend(console::endpoints());
+        }
         list
     }
 
@@ -489,15 +500,28 @@ impl Plugin for OidcProvider {
         )]
     }
 
+    /// "Connected apps" on the account page; with the admin plugin, the admin console's
+    /// "OAuth clients".
     fn fragments(&self) -> Vec<Fragment> {
-        vec![Fragment::account_section(
+        let mut v = vec![Fragment::account_section(
             "connected-apps",
             "oidc-provider-connected-apps",
             portcullis_core::template_source!(
                 "src/oidc_provider/templates",
                 "account-connected-apps.html"
             ),
-        )]
+        )];
+        if self.with_admin {
+            v.push(Fragment::admin_section(
+                "oauth-clients",
+                "oidc-provider-console-title",
+                portcullis_core::template_source!(
+                    "src/oidc_provider/templates",
+                    "admin-oauth-clients.html"
+                ),
+            ));
+        }
+        v
     }
 
     fn messages(&self) -> Vec<Messages> {
@@ -509,10 +533,18 @@ impl Plugin for OidcProvider {
 
     fn assets(&self) -> Vec<Asset> {
         let js = "text/javascript; charset=utf-8";
-        vec![
+        let mut v = vec![
             portcullis_core::asset!("src/oidc_provider/assets", "oidc-consent.js", js),
             portcullis_core::asset!("src/oidc_provider/assets", "oidc-connected-apps.js", js),
             portcullis_core::asset!("src/oidc_provider/assets", "oidc-form-post.js", js),
-        ]
+        ];
+        if self.with_admin {
+            v.push(portcullis_core::asset!(
+                "src/oidc_provider/assets",
+                "admin-oauth-clients.js",
+                js
+            ));
+        }
+        v
     }
 }

@@ -13,6 +13,8 @@
 //!   of the organizations that have one, re-read at most every [`CACHE_SECONDS`] by the
 //!   context's clock and at once after a change on this instance; with no domain set, a page
 //!   costs a map look-up, not a database read.
+//! - The admin console (`console.rs`) brands any organization through the same rules and
+//!   writes (`requested_changes`, `save_branding`), as an administrator who need not be a member.
 //!
 //! None of these columns is in Better Auth's answers: `org_json` lists its fields by name.
 
@@ -99,7 +101,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-fn branding_schema() -> serde_json::Value {
+pub(super) fn branding_schema() -> serde_json::Value {
     schema::object(json!({
         "organizationId": schema::string("The organization"),
         "name": schema::string("Its name"),
@@ -110,7 +112,7 @@ fn branding_schema() -> serde_json::Value {
     }))
 }
 
-fn branding_json(org: &Row) -> serde_json::Value {
+pub(super) fn branding_json(org: &Row) -> serde_json::Value {
     json!({
         "organizationId": text(org, "id"),
         "name": text(org, "name"),
@@ -164,8 +166,10 @@ fn org_id_of(req: &AuthRequest, s: &portcullis_core::session::SessionWithUser) -
         .or_else(|| active_org(s))
 }
 
-async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    let s = req.session()?;
+/// The changes a branding request asks for (`logo`, `primaryColor`, `senderName`), checked
+/// and normalised: an absent value is kept, `null` or blank clears it, a colour is stored
+/// lower-case. Members (`/organization/update-branding`) and the admin console share it.
+pub(super) fn requested_changes(req: &AuthRequest) -> Result<Row, ApiError> {
     let mut set = Row::new();
     if let Some(v) = field(req, "logo", is_logo_url, INVALID_LOGO_URL)? {
         set.insert("logo".into(), v);
@@ -181,6 +185,39 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     if let Some(v) = field(req, "senderName", is_sender_name, INVALID_SENDER_NAME)? {
         set.insert(SENDER_NAME.into(), v);
     }
+    Ok(set)
+}
+
+/// Writes the changes `set` to organization `org_id` with `event`, in one transaction, and
+/// drops the domain snapshot so this instance shows them at once. Nothing to change reads the
+/// organization as it is. Answers it, or 400 `ORGANIZATION_NOT_FOUND`.
+pub(super) async fn save_branding(
+    ctx: &AuthContext,
+    org_id: &str,
+    set: Row,
+    event: portcullis_core::audit::AuditEvent,
+) -> Result<Row, ApiError> {
+    let org = if set.is_empty() {
+        find_by_id(ctx.adapter.as_ref(), ORGANIZATION, org_id).await?
+    } else {
+        let tx = ctx.begin().await?;
+        let updated = tx
+            .store()
+            .update(ORGANIZATION, &[Where::eq("id", org_id)], set)
+            .await?;
+        if updated.is_some() {
+            portcullis_core::audit::record(ctx, tx.store(), event).await?;
+            tx.commit().await?;
+            super::brand_cache(ctx).invalidate();
+        }
+        updated
+    };
+    org.ok_or_else(|| bad(ORGANIZATION_NOT_FOUND))
+}
+
+async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
+    let s = req.session()?;
+    let set = requested_changes(req)?;
     let org_id = org_id_of(req, s).ok_or_else(|| bad(ORGANIZATION_NOT_FOUND))?;
     let store = ctx.adapter.as_ref();
     let member = member_of(store, s.user_id(), &org_id)
@@ -189,21 +226,8 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     if !may(ctx, &member, &org_id, json!({"organization": ["update"]})).await? {
         return Err(forbidden(YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION));
     }
-    let org = if set.is_empty() {
-        find_by_id(store, ORGANIZATION, &org_id).await?
-    } else {
-        let tx = ctx.begin().await?;
-        let updated = tx
-            .store()
-            .update(ORGANIZATION, &[Where::eq("id", org_id.as_str())], set)
-            .await?;
-        let e = super::members::member_event(req, "organization.update_branding", &member).by(s);
-        portcullis_core::audit::record(ctx, tx.store(), e).await?;
-        tx.commit().await?;
-        super::brand_cache(ctx).invalidate();
-        updated
-    };
-    let org = org.ok_or_else(|| bad(ORGANIZATION_NOT_FOUND))?;
+    let e = super::members::member_event(req, "organization.update_branding", &member).by(s);
+    let org = save_branding(ctx, &org_id, set, e).await?;
     Ok(json_ok(branding_json(&org)))
 }
 

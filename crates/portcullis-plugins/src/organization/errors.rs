@@ -72,6 +72,8 @@ portcullis_core::error_codes! {
     INVALID_ORGANIZATION_DOMAIN => "The domain must be a host name such as acme.example.com",
     ORGANIZATION_DOMAIN_ALREADY_TAKEN => "Another organization already has this domain",
     YOU_ARE_NOT_ALLOWED_TO_SET_THE_ORGANIZATION_DOMAIN => "Only a server administrator may set an organization's domain",
+    // Portcullis's own, for the admin console's Organizations section (`console.rs`).
+    YOU_ARE_NOT_ALLOWED_TO_MANAGE_ORGANIZATIONS => "Only a server administrator may see and manage every organization",
 }
 
 pub const ALL: &[ErrorCode] = &[
@@ -142,6 +144,7 @@ pub const ALL: &[ErrorCode] = &[
     INVALID_ORGANIZATION_DOMAIN,
     ORGANIZATION_DOMAIN_ALREADY_TAKEN,
     YOU_ARE_NOT_ALLOWED_TO_SET_THE_ORGANIZATION_DOMAIN,
+    YOU_ARE_NOT_ALLOWED_TO_MANAGE_ORGANIZATIONS,
 ];
 
 pub use portcullis_core::error::codes::INVALID_EMAIL;

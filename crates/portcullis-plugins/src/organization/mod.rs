@@ -12,11 +12,15 @@
 //!   (`ORGANIZATION_TEAMS`).
 //! - `branding.rs`: per-organization branding (Portcullis's own): logo, colour, sender name and
 //!   an administrator-set domain, used by the hosted pages and e-mails through `Plugin::brand`.
+//! - `console.rs`: with the admin plugin, the admin console's "Organizations" section: every
+//!   organization listed and opened, branded (with a live preview) or deleted by an
+//!   administrator who need not be a member.
 //!
 //! Settings: `ENABLE_ORGANIZATIONS` and the rest in `settings.rs`, or `[plugins.organization]`.
 
 mod access;
 pub mod branding;
+mod console;
 mod errors;
 mod invitations;
 mod members;
@@ -53,13 +57,17 @@ pub struct Organization {
     settings: OrganizationSettings,
     /// Organizations by domain, for branding by host.
     brands: branding::BrandCache,
+    /// The admin console's section is served only with the admin plugin, whose roles decide
+    /// who may use it.
+    with_admin: bool,
 }
 
 impl Organization {
-    pub fn new(settings: OrganizationSettings) -> Self {
+    pub fn new(settings: OrganizationSettings, with_admin: bool) -> Self {
         Organization {
             settings,
             brands: branding::BrandCache::default(),
+            with_admin,
         }
     }
 }
@@ -121,6 +129,9 @@ impl Plugin for Organization {
         if self.settings.dynamic_roles {
             all.extend(roles::endpoints());
         }
+        if self.with_admin {
+            all.extend(console::endpoints());
+        }
         all
     }
 
@@ -160,7 +171,7 @@ impl Plugin for Organization {
     }
 
     fn assets(&self) -> Vec<Asset> {
-        vec![
+        let mut v = vec![
             portcullis_core::asset!(
                 "src/organization/assets",
                 "organization-invitation.js",
@@ -171,18 +182,38 @@ impl Plugin for Organization {
                 "organizations.js",
                 "text/javascript; charset=utf-8"
             ),
-        ]
+        ];
+        if self.with_admin {
+            v.push(portcullis_core::asset!(
+                "src/organization/assets",
+                "admin-organizations.js",
+                "text/javascript; charset=utf-8"
+            ));
+        }
+        v
     }
 
+    /// The account page's "Organizations"; with the admin plugin, the admin console's.
     fn fragments(&self) -> Vec<Fragment> {
-        vec![Fragment::account_section(
+        let mut v = vec![Fragment::account_section(
             "organizations",
             "organization-section-label",
             portcullis_core::template_source!(
                 "src/organization/templates",
                 "account-organizations.html"
             ),
-        )]
+        )];
+        if self.with_admin {
+            v.push(Fragment::admin_section(
+                "organizations",
+                "organization-console-label",
+                portcullis_core::template_source!(
+                    "src/organization/templates",
+                    "admin-organizations.html"
+                ),
+            ));
+        }
+        v
     }
 
     fn hooks(&self) -> portcullis_core::plugin::Hooks {
@@ -204,6 +235,7 @@ impl Plugin for Organization {
         serde_json::json!({
             "organization_roles": self.settings.access.roles.keys().collect::<Vec<_>>(),
             "organization_teams": self.settings.teams.is_some(),
+            "organization_deletion": !self.settings.disable_deletion,
         })
     }
 }

@@ -294,6 +294,27 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     Ok(json_ok(org_json_parsed(&updated)))
 }
 
+/// Deletes organization `org_id` with everything that hangs on it (teams and their members,
+/// members, invitations, stored roles) through `store`: the caller's transaction, so all of it
+/// goes or nothing does. Members (`/organization/delete`) and the admin console share it.
+pub(super) async fn delete_with_dependents(
+    ctx: &AuthContext,
+    store: &dyn portcullis_storage::Store,
+    org_id: &str,
+) -> Result<(), ApiError> {
+    if settings(ctx).teams.is_some() {
+        super::teams::delete_org_teams(store, org_id).await?;
+    }
+    let by_org = [Where::eq("organizationId", org_id)];
+    for table in [MEMBER, INVITATION, ROLE] {
+        store.delete_many(table, &by_org).await?;
+    }
+    store
+        .delete_many(ORGANIZATION, &[Where::eq("id", org_id)])
+        .await?;
+    Ok(())
+}
+
 async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     let cfg = settings(ctx);
     if cfg.disable_deletion {
@@ -319,19 +340,11 @@ async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let org = find_by_id(store, ORGANIZATION, &org_id)
         .await?
         .ok_or_else(|| ApiError::empty(400))?;
-    // Everything that hangs on the organization goes with it, or nothing does.
     let tx = ctx.begin().await?;
-    let by_org = [Where::eq("organizationId", org_id.as_str())];
-    if cfg.teams.is_some() {
-        super::teams::delete_org_teams(tx.store(), &org_id).await?;
-    }
-    for table in [MEMBER, INVITATION, ROLE] {
-        tx.store().delete_many(table, &by_org).await?;
-    }
-    tx.store()
-        .delete_many(ORGANIZATION, &[Where::eq("id", org_id.as_str())])
-        .await?;
+    delete_with_dependents(ctx, tx.store(), &org_id).await?;
     tx.commit().await?;
+    // Its domain, if it had one, brands nothing from now on.
+    super::brand_cache(ctx).invalidate();
     let cookies = if active_org(&s).as_deref() == Some(org_id.as_str()) {
         set_active(ctx, req, &mut s, None, false).await?
     } else {

@@ -10,6 +10,9 @@
 //!   API (`endpoints.rs`: create, list, update, delete, the delivery log, redelivery).
 //! - In-process: an embedding Rust app registers its own plugin with `records_audit()` and
 //!   gets every event in `Plugin::audit`, in the transaction of the change.
+//! - With the admin plugin, the admin console's "Webhooks" section (`templates/`, `assets/`)
+//!   is built on that API: endpoints added, changed, turned off and deleted, the signing secret
+//!   shown once, and the delivery log with "Send again".
 //!
 //! Settings: `ENABLE_WEBHOOKS` (on by itself when `[[webhooks]]` is present),
 //! `WEBHOOK_INTERVAL` (seconds between delivery runs, 5) and `WEBHOOK_TIMEOUT` (seconds a
@@ -27,7 +30,7 @@ use chrono::{DateTime, Utc};
 use portcullis_core::audit::AuditEvent;
 use portcullis_core::endpoint::Endpoint as Route;
 use portcullis_core::error::ErrorCode;
-use portcullis_core::plugin_parts::{ExpiringTable, Job, Messages};
+use portcullis_core::plugin_parts::{Asset, ExpiringTable, Fragment, Job, Messages};
 use portcullis_core::{ApiError, AuthContext, Config, ConfigError, Plugin};
 use portcullis_storage::{StorageError, Store, Table};
 use serde_json::json;
@@ -149,7 +152,8 @@ impl WebhookSettings {
 pub struct Webhooks {
     settings: WebhookSettings,
     client: reqwest::Client,
-    /// `/webhooks/*` is served only with the admin plugin, whose roles decide who may use it.
+    /// `/webhooks/*` and the console section are served only with the admin plugin, whose
+    /// roles decide who may use them.
     with_admin: bool,
     /// Every endpoint as last read, and when (the context's clock): each audited action needs
     /// them, and reading the table and opening each secret every time is work for nothing.
@@ -275,6 +279,29 @@ impl Plugin for Webhooks {
         } else {
             Vec::new()
         }
+    }
+
+    /// With the admin plugin, the admin console's "Webhooks" section, from `/webhooks/*`.
+    fn fragments(&self) -> Vec<Fragment> {
+        if !self.with_admin {
+            return Vec::new();
+        }
+        vec![Fragment::admin_section(
+            "webhooks",
+            "webhooks-console-title",
+            portcullis_core::template_source!("src/webhooks/templates", "admin-webhooks.html"),
+        )]
+    }
+
+    fn assets(&self) -> Vec<Asset> {
+        if !self.with_admin {
+            return Vec::new();
+        }
+        vec![portcullis_core::asset!(
+            "src/webhooks/assets",
+            "admin-webhooks.js",
+            "text/javascript; charset=utf-8"
+        )]
     }
 
     fn expiring_tables(&self) -> Vec<ExpiringTable> {

@@ -259,23 +259,7 @@ export function renameForm(li, { idPrefix, current, maxLength, message, emptyTex
   err.className = "field-error";
   err.setAttribute("aria-live", "polite");
   field.append(lab, input, err);
-  const buttons = document.createElement("div");
-  buttons.className = "form-actions";
-  const saveButton = document.createElement("button");
-  saveButton.type = "submit";
-  saveButton.className = "button button--primary button--small";
-  saveButton.textContent = t("js-forms-save-name");
-  saveButton.dataset.busyLabel = t("js-forms-saving");
-  const cancel = document.createElement("button");
-  cancel.type = "button";
-  cancel.className = "button button--small";
-  cancel.textContent = t("js-forms-cancel");
-  cancel.addEventListener("click", () => {
-    f.remove();
-    opener.focus();
-  });
-  buttons.append(saveButton, cancel);
-  f.append(field, buttons);
+  f.append(field, saveAndCancel(f, opener, { save: t("js-forms-save-name"), saving: t("js-forms-saving"), cancel: t("js-forms-cancel") }));
   wireForm(f, message);
   f.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -287,4 +271,29 @@ export function renameForm(li, { idPrefix, current, maxLength, message, emptyTex
   });
   (li.querySelector(".device-body") || li).append(f);
   input.focus();
+}
+
+/**
+ * The "Save" and "Cancel" buttons of a small form opened in place (`save`, `saving` while busy,
+ * `cancel`: their words). Cancel removes `form` and gives the focus back to `opener`, the button
+ * that opened it. Returns their `.form-actions` row.
+ */
+export function saveAndCancel(form, opener, { save, saving, cancel }) {
+  const buttons = document.createElement("div");
+  buttons.className = "form-actions";
+  const saveButton = document.createElement("button");
+  saveButton.type = "submit";
+  saveButton.className = "button button--primary button--small";
+  saveButton.textContent = save;
+  saveButton.dataset.busyLabel = saving;
+  const cancelButton = document.createElement("button");
+  cancelButton.type = "button";
+  cancelButton.className = "button button--small";
+  cancelButton.textContent = cancel;
+  cancelButton.addEventListener("click", () => {
+    form.remove();
+    opener.focus();
+  });
+  buttons.append(saveButton, cancelButton);
+  return buttons;
 }

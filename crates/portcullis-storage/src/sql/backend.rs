@@ -20,7 +20,7 @@ use super::session_checks::{Answer, SessionChecks, Statements};
 use crate::adapter::{
     Adapter, MigrationPlan, MigrationReport, Query, Result, StorageError, Store, Transaction, Where,
 };
-use crate::schema::{FieldType, Schema, Table};
+use crate::schema::{Field, FieldType, Schema, Table};
 use crate::value::{Row, Value, iso, parse_date};
 
 /// The pool of each engine, with the connections kept out of it between queries.
@@ -912,6 +912,27 @@ impl<R: Runner> Store for R {
         let t = table(self.schema(), table_name)?;
         let stmt = Generator::new(self.dialect(), t).count(wheres)?;
         self.fetch_count(&stmt).await
+    }
+
+    async fn count_by(
+        &self,
+        table_name: &str,
+        field: &str,
+        wheres: &[Where],
+    ) -> Result<Vec<(String, i64)>> {
+        let t = table(self.schema(), table_name)?;
+        let stmt = Generator::new(self.dialect(), t).count_by(field, wheres)?;
+        // The answer's shape, read as rows are: the group's value in the first (`id`) column,
+        // then its count.
+        let shape = Table::new(table_name, vec![Field::new("count", FieldType::Number)]);
+        let rows = self.fetch(&shape, &stmt).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let value = r.get("id")?.as_str()?.to_owned();
+                Some((value, r.get("count")?.as_int()?))
+            })
+            .collect())
     }
 
     async fn update(&self, table_name: &str, wheres: &[Where], set: Row) -> Result<Option<Row>> {

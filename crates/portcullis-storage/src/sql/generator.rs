@@ -260,6 +260,22 @@ impl<'a> Generator<'a> {
         Ok(Statement { sql, params })
     }
 
+    /// `SELECT field, COUNT(*) … GROUP BY field`: the text column `field` first, then its count.
+    pub fn count_by(&self, field: &str, wheres: &[Where]) -> Result<Statement> {
+        if self.field_type(field)? != FieldType::String {
+            return Err(StorageError::InvalidSchema(format!(
+                "{}.{field}: rows are counted by a text column only",
+                self.table.name
+            )));
+        }
+        let mut params = Vec::new();
+        let col = self.q(field);
+        let mut sql = format!("SELECT {col}, COUNT(*) FROM {}", self.q(&self.table.name));
+        sql.push_str(&self.where_clause(wheres, &mut params)?);
+        sql.push_str(&format!(" GROUP BY {col}"));
+        Ok(Statement { sql, params })
+    }
+
     pub fn update(&self, wheres: &[Where], set: &Row, returning: bool) -> Result<Statement> {
         let mut params = Vec::new();
         let mut sets = Vec::new();
@@ -586,6 +602,26 @@ mod tests {
                 .ends_with("WHERE \"userId\" = $1 AND (\"token\" = $2 OR \"token\" = $3)"),
             "{}",
             pg.sql
+        );
+    }
+
+    #[test]
+    fn counts_by_a_text_column_only() {
+        let t = session();
+        let pg = Generator::new(Dialect::Postgres, &t)
+            .count_by(
+                "userId",
+                &[Where::is_in("userId", vec!["a".into(), "b".into()])],
+            )
+            .expect("sql");
+        assert_eq!(
+            pg.sql,
+            "SELECT \"userId\", COUNT(*) FROM \"session\" WHERE \"userId\" IN ($1, $2) GROUP BY \"userId\""
+        );
+        assert!(
+            Generator::new(Dialect::Postgres, &t)
+                .count_by("expiresAt", &[])
+                .is_err()
         );
     }
 

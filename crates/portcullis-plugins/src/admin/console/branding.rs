@@ -30,7 +30,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::YOU_ARE_NOT_ALLOWED_TO_UPDATE_BRANDING;
 use super::super::endpoints::{event, operator};
-use super::bad_query;
+use super::lists::bad_query;
 
 pub const TABLE: &str = "consoleBrand";
 /// The one row's id: the server's brand.

@@ -11,8 +11,8 @@ use portcullis_core::{ApiError, AuthContext};
 use portcullis_delivery::EmailTemplate;
 use serde_json::{Value, json};
 
-use super::bad_query;
 use super::integrations::may_read;
+use super::lists::bad_query;
 
 /// What a framed preview may do: show the e-mail's own styles and images, nothing more.
 pub(super) const PREVIEW_CSP: &str = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::super::YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS;
 use super::super::endpoints::{event, operator};
-use super::bad_query;
+use super::lists::bad_query;
 
 /// The test e-mail and text message.
 pub const TEST_EMAIL: EmailTemplate = EmailTemplate::named("admin-test");

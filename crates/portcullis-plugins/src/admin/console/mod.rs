@@ -20,6 +20,7 @@
 mod branding;
 mod email_preview;
 mod integrations;
+pub(crate) mod lists;
 mod plugins;
 
 /// The console's tables: the plugin switches and the stored brand.
@@ -75,16 +76,13 @@ use portcullis_core::{ApiError, AuthContext, users};
 use portcullis_storage::{Query, Row, SortDirection, Value as Cell, Where, WhereOp};
 use serde_json::{Value, json};
 
+use self::lists::{bad_query, page_limit, text_query, user_emails, user_named};
 use super::endpoints::{admin, event, existing_user, may, stepped_up};
 use super::{
     ADMIN_TWO_FACTOR_REQUIRED, YOU_ARE_NOT_ALLOWED_TO_GET_USER, YOU_ARE_NOT_ALLOWED_TO_LIST_USERS,
     YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS, YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD,
     settings,
 };
-
-/// Rows per page when the caller does not say, and at most.
-const DEFAULT_LIMIT: i64 = 25;
-const MAX_LIMIT: i64 = 100;
 
 /// Linked accounts, factors and memberships shown per user: far more than anyone has.
 const DETAIL_ROWS: i64 = 100;
@@ -346,34 +344,6 @@ pub fn endpoints() -> Vec<Endpoint> {
     all
 }
 
-/// `limit` as asked, within 1..=MAX_LIMIT; anything unreadable is a 400.
-fn page_limit(req: &AuthRequest) -> Result<i64, ApiError> {
-    match req.query_param("limit").filter(|v| !v.is_empty()) {
-        None => Ok(DEFAULT_LIMIT),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| bad_query("limit must be a whole number from 1 to 100")),
-    }
-}
-
-/// A query value as text to look for: at most 320 characters (an e-mail address's limit), no
-/// control characters (PostgreSQL refuses a NUL in text); empty counts as absent.
-fn text_query<'a>(req: &'a AuthRequest, name: &str) -> Result<Option<&'a str>, ApiError> {
-    match req.query_param(name).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) if v.chars().count() <= 320 && !v.chars().any(char::is_control) => Ok(Some(v)),
-        Some(_) => Err(bad_query(&format!(
-            "{name} must be at most 320 characters, without control characters"
-        ))),
-    }
-}
-
-fn bad_query(message: &str) -> ApiError {
-    ApiError::validation(message.to_owned())
-}
-
 /// The least string greater than every string starting with `prefix` (its last character
 /// moved one code point on), so that a prefix search is a range the e-mail index answers on
 /// every database, rather than a `LIKE` a prepared statement's generic plan cannot use.
@@ -569,20 +539,11 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
         "true" => true,
         _ => return Err(bad_query("impersonated must be true or false")),
     };
-    // An address names whoever has it now; nobody has it: nobody's sessions.
-    let by_address = match text_query(req, "userId")? {
-        Some(v) if v.contains('@') => Some(
-            users::find_user_by_email(ctx, v)
-                .await?
-                .and_then(|u| text(&u, "id").map(str::to_owned))
-                .unwrap_or_default(),
-        ),
-        _ => None,
+    let named = match text_query(req, "userId")? {
+        Some(v) => Some(user_named(ctx, v).await?),
+        None => None,
     };
-    let user_id = match &by_address {
-        Some(id) => Some(id.as_str()),
-        None => text_query(req, "userId")?,
-    };
+    let user_id = named.as_deref();
     let cursor = text_query(req, "cursor")?;
     let mut rows: Vec<Row> = if ctx.config.session.store_in_secondary {
         // Sessions live in the secondary storage, listed per user only.
@@ -622,30 +583,13 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     } else {
         None
     };
-    let mut user_ids: Vec<Cell> = Vec::new();
-    for s in &page {
-        if let Some(id) = text(s, "userId")
-            && !user_ids.iter().any(|u| u.as_str() == Some(id))
-        {
-            user_ids.push(Cell::String(id.to_owned()));
-        }
-    }
-    let owners = if user_ids.is_empty() {
-        Vec::new()
-    } else {
-        ctx.adapter
-            .find_many("user", &Query::filter(vec![Where::is_in("id", user_ids)]))
-            .await?
-    };
+    let owners: Vec<&str> = page.iter().filter_map(|s| text(s, "userId")).collect();
+    let emails = user_emails(ctx, owners).await?;
     let sessions: Vec<Value> = page
         .iter()
         .map(|s| {
             let mut v = session::session_json(ctx, s, None);
-            let email = owners
-                .iter()
-                .find(|u| text(u, "id") == text(s, "userId"))
-                .and_then(|u| text(u, "email"));
-            v["userEmail"] = json!(email);
+            v["userEmail"] = json!(text(s, "userId").and_then(|id| emails.get(id)));
             v
         })
         .collect();

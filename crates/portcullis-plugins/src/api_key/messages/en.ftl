@@ -77,6 +77,54 @@ js-api-key-enter-name = Enter a name for the key, so you can tell it apart later
 js-api-key-copied = The key was copied.
 js-api-key-copy-blocked = Copying was blocked: the key is selected, press Ctrl+C (⌘C on a Mac) to copy it.
 
+## Admin console section "API keys" (templates/admin-api-keys.html), with the admin plugin
+api-key-console-section-label = API keys
+api-key-console-intro = Every user's API keys, newest first. Turn off a key you think is misused: it is refused from its next request, until it is turned on again. Keys themselves are never shown, only their first characters.
+api-key-console-owner = Owner
+api-key-console-owner-hint = An e-mail address in full, or a user id.
+api-key-console-search = Name or first characters
+api-key-console-search-hint = Part of a key's name, or the characters it starts with.
+api-key-console-state = State
+api-key-console-state-any = Any
+api-key-console-state-enabled = On
+api-key-console-state-disabled = Turned off
+api-key-console-state-expired = Expired
+api-key-console-filter = Show keys
+api-key-console-filtering = Searching…
+api-key-console-loading = Loading keys…
+api-key-console-more = Show more keys
+api-key-console-list-label = Every user's API keys
+
+## Admin console section script (assets/admin-api-keys.js)
+js-api-key-console-unnamed = Unnamed key
+js-api-key-console-this-key = this key
+js-api-key-console-starts-with = Starts with
+js-api-key-console-start-value = { $start }…
+js-api-key-console-start-not-stored = Not stored
+js-api-key-console-owner = Owner
+js-api-key-console-state = State
+js-api-key-console-state-enabled = On
+js-api-key-console-state-disabled = Turned off
+js-api-key-console-state-expired = Expired
+js-api-key-console-created = Created
+js-api-key-console-expires = Expires
+js-api-key-console-never = Never
+js-api-key-console-last-used = Last used
+js-api-key-console-not-yet = Not yet
+js-api-key-console-not-known = Not known
+js-api-key-console-requests = Uses in the rate-limit window
+js-api-key-console-turn-off = Turn off
+js-api-key-console-turn-off-label = Turn off { $key } ({ $owner })
+js-api-key-console-turned-off = The key { $key } ({ $owner }) is turned off: every request made with it is refused.
+js-api-key-console-turn-on = Turn on
+js-api-key-console-turn-on-label = Turn on { $key } ({ $owner })
+js-api-key-console-turned-on = The key { $key } ({ $owner }) is turned on again.
+js-api-key-console-delete = Delete
+js-api-key-console-delete-label = Delete { $key } ({ $owner })
+js-api-key-console-delete-confirm = Delete the key { $key } ({ $owner })? Anything using it stops working at once, and this cannot be undone.
+js-api-key-console-deleted = The key { $key } ({ $owner }) was deleted.
+js-api-key-console-empty = No key matches.
+
 ## API error codes (errors.rs): the server's own messages
 js-error-INVALID_METADATA_TYPE = metadata must be an object or undefined
 js-error-REFILL_AMOUNT_AND_INTERVAL_REQUIRED = refillAmount is required when refillInterval is provided
@@ -112,3 +160,4 @@ js-error-ORGANIZATION_PLUGIN_REQUIRED = Organization plugin is required for orga
 js-error-RATE_LIMITED = Rate limit exceeded.
 js-error-INVALID_SERVER_SECRET = The server secret is not valid.
 js-error-VERIFY_PERMISSION_REQUIRED = Verifying API keys needs the server secret or an API key with the permission "apiKey":["verify"].
+js-error-YOU_ARE_NOT_ALLOWED_TO_MANAGE_API_KEYS = You are not allowed to see or manage other users' API keys

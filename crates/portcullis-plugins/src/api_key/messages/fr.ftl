@@ -77,6 +77,54 @@ js-api-key-enter-name = Saisissez un nom pour la clé, afin de la reconnaître p
 js-api-key-copied = La clé a été copiée.
 js-api-key-copy-blocked = La copie a été bloquée : la clé est sélectionnée, appuyez sur Ctrl+C (⌘C sur Mac) pour la copier.
 
+## Section Clés d'API de la console d'administration (templates/admin-api-keys.html), avec le module admin
+api-key-console-section-label = Clés d'API
+api-key-console-intro = Les clés d'API de tous les utilisateurs, des plus récentes aux plus anciennes. Désactivez une clé que vous pensez détournée : elle est refusée dès la requête suivante, jusqu'à ce qu'elle soit réactivée. Les clés elles-mêmes ne sont jamais affichées, seulement leurs premiers caractères.
+api-key-console-owner = Propriétaire
+api-key-console-owner-hint = Une adresse e-mail complète, ou un identifiant d'utilisateur.
+api-key-console-search = Nom ou premiers caractères
+api-key-console-search-hint = Une partie du nom d'une clé, ou les caractères par lesquels elle commence.
+api-key-console-state = État
+api-key-console-state-any = Tous
+api-key-console-state-enabled = Active
+api-key-console-state-disabled = Désactivée
+api-key-console-state-expired = Expirée
+api-key-console-filter = Afficher les clés
+api-key-console-filtering = Recherche…
+api-key-console-loading = Chargement des clés…
+api-key-console-more = Afficher plus de clés
+api-key-console-list-label = Les clés d'API de tous les utilisateurs
+
+## Script de la section de la console (assets/admin-api-keys.js)
+js-api-key-console-unnamed = Clé sans nom
+js-api-key-console-this-key = cette clé
+js-api-key-console-starts-with = Commence par
+js-api-key-console-start-value = { $start }…
+js-api-key-console-start-not-stored = Non conservé
+js-api-key-console-owner = Propriétaire
+js-api-key-console-state = État
+js-api-key-console-state-enabled = Active
+js-api-key-console-state-disabled = Désactivée
+js-api-key-console-state-expired = Expirée
+js-api-key-console-created = Création
+js-api-key-console-expires = Expiration
+js-api-key-console-never = Jamais
+js-api-key-console-last-used = Dernière utilisation
+js-api-key-console-not-yet = Pas encore
+js-api-key-console-not-known = Inconnue
+js-api-key-console-requests = Utilisations dans la fenêtre de limitation
+js-api-key-console-turn-off = Désactiver
+js-api-key-console-turn-off-label = Désactiver { $key } ({ $owner })
+js-api-key-console-turned-off = La clé { $key } ({ $owner }) est désactivée : toute requête faite avec elle est refusée.
+js-api-key-console-turn-on = Activer
+js-api-key-console-turn-on-label = Activer { $key } ({ $owner })
+js-api-key-console-turned-on = La clé { $key } ({ $owner }) est de nouveau active.
+js-api-key-console-delete = Supprimer
+js-api-key-console-delete-label = Supprimer { $key } ({ $owner })
+js-api-key-console-delete-confirm = Supprimer la clé { $key } ({ $owner }) ? Tout ce qui l'utilise cessera aussitôt de fonctionner, et c'est irréversible.
+js-api-key-console-deleted = La clé { $key } ({ $owner }) a été supprimée.
+js-api-key-console-empty = Aucune clé ne correspond.
+
 ## Codes d'erreur de l'API (errors.rs)
 js-error-INVALID_METADATA_TYPE = Les métadonnées doivent être un objet ou être absentes
 js-error-REFILL_AMOUNT_AND_INTERVAL_REQUIRED = refillAmount est obligatoire quand refillInterval est fourni
@@ -112,3 +160,4 @@ js-error-ORGANIZATION_PLUGIN_REQUIRED = Le module organization est nécessaire p
 js-error-RATE_LIMITED = Limite de requêtes dépassée.
 js-error-INVALID_SERVER_SECRET = Le secret du serveur n'est pas valide.
 js-error-VERIFY_PERMISSION_REQUIRED = La vérification des clés d'API nécessite le secret du serveur ou une clé d'API ayant la permission "apiKey":["verify"].
+js-error-YOU_ARE_NOT_ALLOWED_TO_MANAGE_API_KEYS = Vous n'êtes pas autorisé à voir ni à gérer les clés d'API des autres utilisateurs.

@@ -156,6 +156,61 @@ js-organization-invitation-summary-role = { $inviter } invited { $email } to joi
 js-organization-invitation-joined = You have joined the organization.
 js-organization-invitation-go-to-account = Go to your account
 
+## Admin console section "Organizations" (templates/admin-organizations.html), with the admin plugin
+organization-console-label = Organizations
+organization-console-intro = Every organization on this server, newest first. Open one to see its members, teams and invitations, change its branding and domain, or delete it. Each change is recorded.
+organization-console-search-label = Find organizations
+organization-console-search-hint = A part of the name or slug, or an organization's id.
+organization-console-searching = Searching…
+organization-console-search = Search
+organization-console-loading = Loading organizations…
+organization-console-more = Show more organizations
+organization-console-list-label = Organizations
+organization-console-detail-title = Organization
+organization-console-members = Members
+organization-console-teams = Teams
+organization-console-invitations = Pending invitations
+organization-console-branding = Branding and domain
+organization-console-branding-intro = How its sign-in pages and e-mails look. Leave a field empty to use the server's brand.
+organization-console-color-picker = Pick the primary colour
+organization-console-color-picker-hint = Sets the colour field above.
+organization-console-domain = Domain
+organization-console-domain-hint = A host name such as acme.example.com: requests for it show this brand. Leave it empty to clear it.
+organization-console-domain-save = Save domain
+organization-console-preview = Preview
+organization-console-preview-hint = Follows the form as you type. Nothing is saved until you save the branding.
+organization-console-preview-show = Show
+organization-console-preview-sign-in = The sign-in page
+organization-console-preview-email = An e-mail
+organization-console-preview-frame = Preview of the organization's brand
+organization-console-delete = Delete organization
+organization-console-close = Back to the list
+
+## Admin console section script (assets/admin-organizations.js)
+js-organization-console-showing = Showing { $shown } of { $total }.
+js-organization-console-slug = Slug
+js-organization-console-members = Members
+js-organization-console-domain = Domain
+js-organization-console-no-domain = None
+js-organization-console-created = Created
+js-organization-console-open = Open
+js-organization-console-open-label = Open { $organization }
+js-organization-console-id = Id
+js-organization-console-member-name = Name
+js-organization-console-not-given = Not given
+js-organization-console-role = Role
+js-organization-console-joined = Joined
+js-organization-console-no-members = No members.
+js-organization-console-no-teams = No teams.
+js-organization-console-expires = Expires
+js-organization-console-no-invitations = No pending invitations.
+js-organization-console-branding-saved = The branding of { $organization } was saved.
+js-organization-console-domain-saved = { $organization } now has the domain { $domain }.
+js-organization-console-domain-cleared = { $organization } no longer has a domain.
+js-organization-console-delete-confirm = Delete { $organization } with its members, teams and invitations? This cannot be undone.
+js-organization-console-deleted = { $organization } was deleted.
+js-organization-console-empty = No organization found.
+
 ## API error codes (errors.rs): the server's own messages
 js-error-YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_ORGANIZATION = You are not allowed to create a new organization
 js-error-YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS = You have reached the maximum number of organizations
@@ -224,3 +279,4 @@ js-error-INVALID_LOGO_URL = The logo must be an https:// address or a path on th
 js-error-INVALID_ORGANIZATION_DOMAIN = The domain must be a host name such as acme.example.com
 js-error-ORGANIZATION_DOMAIN_ALREADY_TAKEN = Another organization already has this domain
 js-error-YOU_ARE_NOT_ALLOWED_TO_SET_THE_ORGANIZATION_DOMAIN = Only a server administrator may set an organization's domain
+js-error-YOU_ARE_NOT_ALLOWED_TO_MANAGE_ORGANIZATIONS = Only a server administrator may see and manage every organization

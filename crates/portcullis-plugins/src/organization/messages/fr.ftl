@@ -156,6 +156,61 @@ js-organization-invitation-summary-role = { $inviter } a invité { $email } à r
 js-organization-invitation-joined = Vous avez rejoint l'organisation.
 js-organization-invitation-go-to-account = Accéder à votre compte
 
+## Section Organisations de la console d'administration (templates/admin-organizations.html), avec le module admin
+organization-console-label = Organisations
+organization-console-intro = Toutes les organisations de ce serveur, les plus récentes d'abord. Ouvrez-en une pour voir ses membres, équipes et invitations, modifier sa personnalisation et son domaine, ou la supprimer. Chaque modification est enregistrée.
+organization-console-search-label = Rechercher des organisations
+organization-console-search-hint = Une partie du nom ou de l'identifiant, ou l'id d'une organisation.
+organization-console-searching = Recherche…
+organization-console-search = Rechercher
+organization-console-loading = Chargement des organisations…
+organization-console-more = Afficher plus d'organisations
+organization-console-list-label = Organisations
+organization-console-detail-title = Organisation
+organization-console-members = Membres
+organization-console-teams = Équipes
+organization-console-invitations = Invitations en attente
+organization-console-branding = Personnalisation et domaine
+organization-console-branding-intro = L'apparence de ses pages de connexion et de ses e-mails. Laissez un champ vide pour utiliser l'identité du serveur.
+organization-console-color-picker = Choisir la couleur principale
+organization-console-color-picker-hint = Remplit le champ de couleur ci-dessus.
+organization-console-domain = Domaine
+organization-console-domain-hint = Un nom d'hôte comme acme.example.com : les requêtes qui lui sont adressées affichent cette personnalisation. Laissez-le vide pour le retirer.
+organization-console-domain-save = Enregistrer le domaine
+organization-console-preview = Aperçu
+organization-console-preview-hint = Suit le formulaire pendant la saisie. Rien n'est enregistré avant que vous enregistriez la personnalisation.
+organization-console-preview-show = Afficher
+organization-console-preview-sign-in = La page de connexion
+organization-console-preview-email = Un e-mail
+organization-console-preview-frame = Aperçu de la personnalisation de l'organisation
+organization-console-delete = Supprimer l'organisation
+organization-console-close = Retour à la liste
+
+## Script de la section de la console d'administration (assets/admin-organizations.js)
+js-organization-console-showing = { $shown } affichées sur { $total }.
+js-organization-console-slug = Identifiant
+js-organization-console-members = Membres
+js-organization-console-domain = Domaine
+js-organization-console-no-domain = Aucun
+js-organization-console-created = Créée le
+js-organization-console-open = Ouvrir
+js-organization-console-open-label = Ouvrir { $organization }
+js-organization-console-id = Id
+js-organization-console-member-name = Nom
+js-organization-console-not-given = Non renseigné
+js-organization-console-role = Rôle
+js-organization-console-joined = Membre depuis le
+js-organization-console-no-members = Aucun membre.
+js-organization-console-no-teams = Aucune équipe.
+js-organization-console-expires = Expire le
+js-organization-console-no-invitations = Aucune invitation en attente.
+js-organization-console-branding-saved = La personnalisation de { $organization } a été enregistrée.
+js-organization-console-domain-saved = { $organization } a désormais le domaine { $domain }.
+js-organization-console-domain-cleared = { $organization } n'a plus de domaine.
+js-organization-console-delete-confirm = Supprimer { $organization } avec ses membres, équipes et invitations ? Cette action est irréversible.
+js-organization-console-deleted = { $organization } a été supprimée.
+js-organization-console-empty = Aucune organisation trouvée.
+
 ## Codes d'erreur de l'API (errors.rs)
 js-error-YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_ORGANIZATION = Vous n'êtes pas autorisé à créer une organisation
 js-error-YOU_HAVE_REACHED_THE_MAXIMUM_NUMBER_OF_ORGANIZATIONS = Vous avez atteint le nombre maximal d'organisations
@@ -224,3 +279,4 @@ js-error-INVALID_LOGO_URL = Le logo doit être une adresse https:// ou un chemin
 js-error-INVALID_ORGANIZATION_DOMAIN = Le domaine doit être un nom d'hôte comme acme.example.com
 js-error-ORGANIZATION_DOMAIN_ALREADY_TAKEN = Une autre organisation a déjà ce domaine
 js-error-YOU_ARE_NOT_ALLOWED_TO_SET_THE_ORGANIZATION_DOMAIN = Seul un administrateur du serveur peut définir le domaine d'une organisation
+js-error-YOU_ARE_NOT_ALLOWED_TO_MANAGE_ORGANIZATIONS = Seul un administrateur du serveur peut voir et gérer toutes les organisations

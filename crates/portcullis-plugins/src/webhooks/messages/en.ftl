@@ -1,4 +1,96 @@
-# The webhooks plugin's error codes, in English (it has no pages or e-mails).
+# The webhooks plugin's admin console section, its script and its error codes, in English.
+
+## Admin console: "Webhooks" (templates/admin-webhooks.html); also the section's label
+webhooks-console-title = Webhooks
+webhooks-console-intro = Events such as sign-ups, sign-ins and administrators' actions, posted to other systems and signed with each endpoint's secret (Standard Webhooks). Failed deliveries are retried for three days.
+webhooks-console-endpoints = Endpoints
+webhooks-console-endpoints-loading = Loading endpoints…
+webhooks-console-add = Add an endpoint
+webhooks-console-url = URL
+webhooks-console-url-hint = Where events are posted: an http or https address.
+webhooks-console-events = Events
+webhooks-console-events-hint = Separated by commas or spaces: * for every event, user.* for every event of an area, or an action such as admin.ban_user.
+webhooks-console-description = Description
+webhooks-console-description-hint = Optional: what receives these events, for whoever reads this list.
+webhooks-console-adding = Adding…
+webhooks-console-add-button = Add endpoint
+webhooks-console-secret-title = Signing secret
+webhooks-console-secret-once = Copy it now and store it in the receiver's settings: it will not be shown again. If it is lost, delete the endpoint and add it again.
+webhooks-console-secret-label = Signing secret (shown once)
+webhooks-console-secret-hint = The receiver checks each request's webhook-signature header with it.
+webhooks-console-secret-copy = Copy secret
+webhooks-console-secret-done = Done
+webhooks-console-log = Delivery log
+webhooks-console-log-intro = Each event sent, or waiting to be sent, to an endpoint, newest first. Deliveries are kept for 30 days.
+webhooks-console-log-endpoint = Endpoint
+webhooks-console-log-endpoint-any = All endpoints
+webhooks-console-log-status = Status
+webhooks-console-log-status-any = Any
+webhooks-console-log-status-pending = Pending
+webhooks-console-log-status-delivered = Delivered
+webhooks-console-log-status-failed = Failed
+webhooks-console-log-busy = Filtering…
+webhooks-console-log-submit = Show deliveries
+webhooks-console-log-loading = Loading deliveries…
+webhooks-console-log-more = Show older deliveries
+webhooks-console-log-list-label = Deliveries
+
+## Scripts: endpoints (assets/admin-webhooks.js)
+js-webhooks-console-url = URL
+js-webhooks-console-events = Events
+js-webhooks-console-description = Description
+js-webhooks-console-state = State
+js-webhooks-console-on = On
+js-webhooks-console-off = Off
+js-webhooks-console-source = Source
+js-webhooks-console-source-config = Configuration file
+js-webhooks-console-source-api = Added here
+js-webhooks-console-config-note = This endpoint comes from the configuration file: change or remove it there, then restart the server.
+js-webhooks-console-no-endpoints = No endpoint yet. Add one below.
+js-webhooks-console-turn-off = Turn off
+js-webhooks-console-turn-on = Turn on
+js-webhooks-console-turn-off-label = Turn off { $url }
+js-webhooks-console-turn-on-label = Turn on { $url }
+js-webhooks-console-turned-off = { $url } is turned off: no event is sent to it.
+js-webhooks-console-turned-on = { $url } is turned on.
+js-webhooks-console-edit = Edit
+js-webhooks-console-edit-label = Edit { $url }
+js-webhooks-console-save = Save
+js-webhooks-console-saving = Saving…
+js-webhooks-console-cancel = Cancel
+js-webhooks-console-saved = Saved { $url }.
+js-webhooks-console-delete = Delete
+js-webhooks-console-delete-label = Delete { $url }
+js-webhooks-console-delete-confirm = Delete the endpoint { $url }? No more events are sent to it, and its pending deliveries fail.
+js-webhooks-console-deleted = Deleted { $url }.
+js-webhooks-console-enter-url = Enter the address events are posted to.
+js-webhooks-console-url-invalid = Enter an address that starts with http:// or https://.
+js-webhooks-console-enter-events = Enter at least one event, or * for every event.
+js-webhooks-console-events-invalid = Use action names, * or an area followed by .* (letters, digits, dots and underscores).
+js-webhooks-console-secret-for = The endpoint { $url } is added and turned on.
+js-webhooks-console-secret-copied = The signing secret is copied.
+js-webhooks-console-secret-copy-blocked = Copying was blocked: the secret is selected, press Ctrl+C (⌘C on a Mac) to copy it.
+
+## Scripts: the delivery log (assets/admin-webhooks.js)
+js-webhooks-console-endpoint = Endpoint
+js-webhooks-console-endpoint-gone = A deleted endpoint ({ $id })
+js-webhooks-console-status = Status
+js-webhooks-console-status-pending = Pending
+js-webhooks-console-status-delivered = Delivered
+js-webhooks-console-status-failed = Failed
+js-webhooks-console-attempts = Attempts
+js-webhooks-console-last-answer = Last answer
+js-webhooks-console-answer-status = HTTP { $status }
+js-webhooks-console-answer-none = None yet
+js-webhooks-console-reason-deleted = Not sent: the endpoint was deleted
+js-webhooks-console-queued = Queued
+js-webhooks-console-delivered-at = Delivered at
+js-webhooks-console-next-attempt = Next attempt
+js-webhooks-console-message-id = Message id (webhook-id)
+js-webhooks-console-send-again = Send again
+js-webhooks-console-send-again-label = Send again { $event } to { $url }
+js-webhooks-console-sent-again = { $event } is queued again, with the same webhook-id: it is sent within seconds.
+js-webhooks-console-log-empty = No delivery matches these filters.
 
 ## Error codes
 js-error-YOU_ARE_NOT_ALLOWED_TO_MANAGE_WEBHOOKS = You are not allowed to manage webhooks
