@@ -13,7 +13,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { BASE_URL, browserForFile, freshEmail, pathOf, signUpByApi } from "./lib/browser.mjs";
+import {
+  ADMIN,
+  BASE_URL,
+  browserForFile,
+  freshEmail,
+  needAdmin,
+  pathOf,
+  signInAsAdmin,
+  signUpByApi,
+  signUpElsewhere,
+} from "./lib/browser.mjs";
 import { checkPage } from "./lib/page-checks.mjs";
 
 let context;
@@ -21,21 +31,7 @@ let page;
 let problems;
 browserForFile((browser) => ({ context, page, problems } = browser));
 
-const ADMIN_EMAIL = process.env.ADMIN_EMAIL;
-const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD;
 const PASSWORD = "console user password 1";
-
-/** Signs someone up from outside the browser (no cookie lands in it); answers their id. */
-async function signUpElsewhere(email, name) {
-  const res = await fetch(`${BASE_URL}/api/auth/sign-up/email`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Origin: BASE_URL },
-    body: JSON.stringify({ name, email, password: PASSWORD }),
-  });
-  const text = await res.text();
-  assert.equal(res.status, 200, `sign-up of ${email}: ${text}`);
-  return JSON.parse(text).user.id;
-}
 
 async function signInElsewhere(email) {
   return fetch(`${BASE_URL}/api/auth/sign-in/email`, {
@@ -43,13 +39,6 @@ async function signInElsewhere(email) {
     headers: { "Content-Type": "application/json", Origin: BASE_URL },
     body: JSON.stringify({ email, password: PASSWORD }),
   });
-}
-
-function needAdmin(t) {
-  if (ADMIN_EMAIL && ADMIN_PASSWORD) return true;
-  assert.notEqual(process.env.EXPECT_ADMIN, "1", "ADMIN_EMAIL and ADMIN_PASSWORD are set");
-  t.skip("no administrator (set ADMIN_EMAIL and ADMIN_PASSWORD)");
-  return false;
 }
 
 test("the console is for administrators only", { timeout: 120_000 }, async (t) => {
@@ -75,16 +64,11 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   if (!needAdmin(t)) return;
   const victim = freshEmail("victim");
   const other = freshEmail("other");
-  await signUpElsewhere(victim, "Vic Victim");
-  await signUpElsewhere(other, "Oli Other");
+  await signUpElsewhere({ email: victim, name: "Vic Victim", password: PASSWORD });
+  await signUpElsewhere({ email: other, name: "Oli Other", password: PASSWORD });
 
   // Sign in on the sign-in page, and land back in the console.
-  await context.clearCookies();
-  await page.goto("/sign-in?redirect=%2Fadmin");
-  await page.getByLabel("Email").fill(ADMIN_EMAIL);
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.waitForURL((url) => pathOf(url) === "/admin");
+  await signInAsAdmin(page, context);
   await page.getByRole("heading", { name: "Admin console" }).waitFor();
 
   // The overview comes first: totals, sign-ins over time, and the live feed.
@@ -170,21 +154,21 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   await checkPage(page, "account-impersonating");
   await notice.getByRole("button", { name: "Stop and return to the admin console" }).click();
   await page.waitForURL((url) => pathOf(url) === "/admin");
-  await page.locator("#admin-viewer").getByText(ADMIN_EMAIL).waitFor();
+  await page.locator("#admin-viewer").getByText(ADMIN.email).waitFor();
 
   // Sessions: every live one, the administrator's among them.
   await page.getByRole("link", { name: "Sessions" }).click();
   const sessions = page.locator("#sessions");
   await sessions.locator("li.device").first().waitFor();
-  await sessions.getByText(ADMIN_EMAIL, { exact: false }).first().waitFor();
+  await sessions.getByText(ADMIN.email, { exact: false }).first().waitFor();
   await checkPage(page, "admin-sessions");
   // Filtered to one user by address, then to sessions opened as someone (none is left open).
-  await sessions.getByLabel("User", { exact: true }).fill(ADMIN_EMAIL.toUpperCase());
+  await sessions.getByLabel("User", { exact: true }).fill(ADMIN.email.toUpperCase());
   await sessions.getByRole("button", { name: "Show sessions" }).click();
   await page.waitForFunction((email) => {
     const rows = [...document.querySelectorAll("#admin-sessions-list li.device")];
     return rows.length > 0 && rows.every((li) => li.textContent.includes(email));
-  }, ADMIN_EMAIL);
+  }, ADMIN.email);
   await sessions.getByLabel("Only sessions an administrator opened as the user").check();
   await sessions.getByRole("button", { name: "Show sessions" }).click();
   await sessions.getByText("No live sessions.").waitFor();
@@ -220,7 +204,7 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   await banned.getByText("admin.ban_user").waitFor();
   // Users by address: who did it and to whom.
   await banned.getByText(victim, { exact: true }).waitFor();
-  await banned.getByText(ADMIN_EMAIL, { exact: true }).waitFor();
+  await banned.getByText(ADMIN.email, { exact: true }).waitFor();
   await log.getByLabel("User", { exact: true }).fill(victim);
   await log.getByRole("button", { name: "Show events" }).click();
   await log.locator("#audit-log-list li.device").first().getByText("admin.ban_user").waitFor();

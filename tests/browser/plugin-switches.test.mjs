@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, browserForFile, pathOf } from "./lib/browser.mjs";
+import { ADMIN, BASE_URL, browserForFile, signInAsAdmin } from "./lib/browser.mjs";
 import { checkPage } from "./lib/page-checks.mjs";
 
 let context;
@@ -16,13 +16,11 @@ let problems;
 browserForFile((browser) => ({ context, page, problems } = browser));
 
 const SECOND = (process.env.SECOND_URL || "").replace(/\/+$/, "");
-const ADMIN_EMAIL = process.env.ADMIN_EMAIL;
-const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD;
 /** How long another instance may take to follow a switch (the issue's promise). */
 const WITHIN_MS = 5000;
 
 function skipUnlessConfigured(t) {
-  if (SECOND && ADMIN_EMAIL && ADMIN_PASSWORD) return false;
+  if (SECOND && ADMIN.email && ADMIN.password) return false;
   assert.notEqual(process.env.EXPECT_PLUGIN_SWITCHES, "1", "SECOND_URL, ADMIN_EMAIL and ADMIN_PASSWORD are set");
   t.skip("needs two servers on one database (scripts/test starts them)");
   return true;
@@ -49,15 +47,6 @@ async function untilSecondAnswers(status) {
   }
 }
 
-async function signInToConsole() {
-  await context.clearCookies();
-  await page.goto("/sign-in?redirect=%2Fadmin");
-  await page.getByLabel("Email").fill(ADMIN_EMAIL);
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.waitForURL((url) => pathOf(url) === "/admin");
-}
-
 /** Milliseconds until the second instance's sign-in page does (or does not) show `text`. */
 async function untilSecondSignInShows(text, shown = true) {
   const started = Date.now();
@@ -73,7 +62,7 @@ test("a plugin switched off on one instance is gone from the other within 5 s", 
   if (skipUnlessConfigured(t)) return;
   assert.equal(await magicLinkOnSecond(), 200, "on to begin with");
 
-  await signInToConsole();
+  await signInAsAdmin(page, context);
   await page.getByRole("link", { name: "Plugins" }).click();
   const section = page.locator("#plugins");
   await section.getByRole("heading", { name: "Plugins" }).waitFor();
@@ -125,7 +114,7 @@ test("a plugin switched off on one instance is gone from the other within 5 s", 
 test("a brand saved on one instance shows on the other within 5 s, and resets", { timeout: 180_000 }, async (t) => {
   if (skipUnlessConfigured(t)) return;
   const name = `Acme ${Date.now()}`;
-  await signInToConsole();
+  await signInAsAdmin(page, context);
   await page.getByRole("link", { name: "Branding" }).click();
   const section = page.locator("#branding");
   await section.getByRole("heading", { name: "Branding" }).waitFor();

@@ -1,6 +1,7 @@
 // What the browser tests share: one Chromium per test file (Debian's, driven by
 // playwright-core), the server's address, and the steps many tests take (reading the
-// development outbox, making an account through the API).
+// development outbox, making an account through the API or from outside the browser, signing
+// in as the administrator).
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -143,4 +144,60 @@ export async function signUpByApi(page, { email, password, name = "Test Person" 
     headers: { Origin: BASE_URL },
   });
   assert.equal(res.status(), 200, `sign-up of ${email}: ${await res.text()}`);
+}
+
+/**
+ * The administrator the server was started with (`portcullis user create --role admin`), whose
+ * address and password arrive as ADMIN_EMAIL and ADMIN_PASSWORD.
+ */
+export const ADMIN = { email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD };
+
+/**
+ * Whether test `t` may run: skips it, answering false, when `flag` (an environment variable's
+ * name, e.g. "EXPECT_WEBHOOKS") is given and is not "1" (`what` says what is missing), or when
+ * there is no administrator (a failure instead when EXPECT_ADMIN=1).
+ */
+export function needAdmin(t, flag, what) {
+  if (flag && process.env[flag] !== "1") {
+    t.skip(`${what} (set ${flag}=1)`);
+    return false;
+  }
+  if (ADMIN.email && ADMIN.password) return true;
+  assert.notEqual(process.env.EXPECT_ADMIN, "1", "ADMIN_EMAIL and ADMIN_PASSWORD are set");
+  t.skip("no administrator (set ADMIN_EMAIL and ADMIN_PASSWORD)");
+  return false;
+}
+
+/**
+ * Signs the administrator in on the sign-in page (cookies cleared first), asking to go back to
+ * /admin (with `#hash` when given), and waits for /admin.
+ */
+export async function signInAsAdmin(page, context, { hash = "" } = {}) {
+  const fragment = hash.replace(/^#/, "");
+  const redirect = fragment ? `/admin#${fragment}` : "/admin";
+  await context.clearCookies();
+  await page.goto(`/sign-in?redirect=${encodeURIComponent(redirect)}`);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((url) => pathOf(url) === "/admin");
+}
+
+/**
+ * Signs someone up from outside the browser (no cookie lands in it): `{id, cookie}`, their user
+ * id and their session's Cookie header.
+ */
+export async function signUpElsewhere({ email, name = "Test Person", password }) {
+  const res = await fetch(`${BASE_URL}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: BASE_URL },
+    body: JSON.stringify({ name, email, password }),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, `sign-up of ${email}: ${text}`);
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  return { id: JSON.parse(text).user.id, cookie };
 }
