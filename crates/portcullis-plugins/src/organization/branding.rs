@@ -219,13 +219,7 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let s = req.session()?;
     let set = requested_changes(req)?;
     let org_id = org_id_of(req, s).ok_or_else(|| bad(ORGANIZATION_NOT_FOUND))?;
-    let store = ctx.adapter.as_ref();
-    let member = member_of(store, s.user_id(), &org_id)
-        .await?
-        .ok_or_else(|| bad(USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION))?;
-    if !may(ctx, &member, &org_id, json!({"organization": ["update"]})).await? {
-        return Err(forbidden(YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION));
-    }
+    let member = member_who_may_update(ctx, s.user_id(), &org_id).await?;
     let e = super::members::member_event(req, "organization.update_branding", &member).by(s);
     let org = save_branding(ctx, &org_id, set, e).await?;
     Ok(json_ok(branding_json(&org)))

@@ -264,12 +264,7 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         .or_else(|| active_org(&s))
         .ok_or_else(|| bad(ORGANIZATION_NOT_FOUND))?;
     let store = ctx.adapter.as_ref();
-    let member = member_of(store, s.user_id(), &org_id)
-        .await?
-        .ok_or_else(|| bad(USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION))?;
-    if !may(ctx, &member, &org_id, json!({"organization": ["update"]})).await? {
-        return Err(forbidden(YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION));
-    }
+    member_who_may_update(ctx, s.user_id(), &org_id).await?;
     if let Some(slug) = set.get("slug").and_then(Value::as_str)
         && let Some(other) = org_by_slug(store, slug).await?
         && text(&other, "id") != Some(org_id.as_str())

@@ -331,6 +331,22 @@ pub async fn may(
     Ok(access::allows(&s.access, &roles_of(member), &dynamic, &req))
 }
 
+/// The caller's membership of `org_id` when it may update the organization (`organization:
+/// [update]`): 400 when they are not a member, 403 when their role may not.
+pub async fn member_who_may_update(
+    ctx: &AuthContext,
+    user_id: &str,
+    org_id: &str,
+) -> Result<Row, ApiError> {
+    let member = member_of(ctx.adapter.as_ref(), user_id, org_id)
+        .await?
+        .ok_or_else(|| bad(USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION))?;
+    if !may(ctx, &member, org_id, json!({"organization": ["update"]})).await? {
+        return Err(forbidden(YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION));
+    }
+    Ok(member)
+}
+
 /// Sets (or clears) the session's active organization. The session cache is evicted by
 /// `update_fields`; when a cookie cache is in use (or `always` asks, as set-active does) the
 /// cookies are re-set so the cache carries the new value.
