@@ -17,20 +17,21 @@
 //! walks the `(createdAt, id)` index the table declares for it, so a page costs the same however
 //! many keys there are.
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use http::Method;
 use portcullis_core::audit::{self, AuditEvent, Severity};
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::openapi::schema;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext, users};
-use portcullis_storage::adapter::Connector;
-use portcullis_storage::{Query, Row, SortDirection, Value, Where, WhereOp};
+use portcullis_storage::{Row, Value, Where, WhereOp};
 use serde_json::json;
 
 use super::errors::{KEY_NOT_FOUND, YOU_ARE_NOT_ALLOWED_TO_MANAGE_API_KEYS};
 use super::table::{self, TABLE, date, millis, text};
-use crate::admin::console::lists::{bad_query, page_limit, text_query, user_emails};
+use crate::admin::console::lists::{
+    Cursor, bad_query, newest_first, page_limit, text_query, user_emails,
+};
 
 /// Reads one page may take while skipping keys its state filter leaves out (expired keys,
 /// which the cleanup job deletes, so few are ever skipped); past that the page is answered
@@ -170,41 +171,6 @@ impl State {
     }
 }
 
-/// Where a page ends, in the listing's order (newest first, then id descending): the last
-/// key's creation time and id. As a cursor: `<RFC 3339 time>_<id>`.
-#[derive(Debug, Clone, PartialEq)]
-struct Position {
-    at: DateTime<Utc>,
-    id: String,
-}
-
-impl Position {
-    fn of(row: &Row) -> Option<Self> {
-        Some(Position {
-            at: date(row, "createdAt")?,
-            id: text(row, "id")?.to_owned(),
-        })
-    }
-
-    fn encode(&self) -> String {
-        // Every digit the database gave: the next page compares the time for equality.
-        format!(
-            "{}_{}",
-            self.at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            self.id
-        )
-    }
-
-    fn decode(cursor: &str) -> Option<Self> {
-        let (at, id) = cursor.split_once('_')?;
-        let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
-        (!id.is_empty()).then(|| Position {
-            at,
-            id: id.to_owned(),
-        })
-    }
-}
-
 /// The listing's query, checked before anything is read.
 struct Filters<'a> {
     limit: i64,
@@ -212,7 +178,7 @@ struct Filters<'a> {
     email: Option<&'a str>,
     search: Option<&'a str>,
     state: Option<State>,
-    cursor: Option<Position>,
+    cursor: Option<Cursor>,
 }
 
 impl<'a> Filters<'a> {
@@ -227,7 +193,7 @@ impl<'a> Filters<'a> {
         let cursor = match text_query(req, "cursor")? {
             None => None,
             Some(c) => Some(
-                Position::decode(c)
+                Cursor::parse(c)
                     .ok_or_else(|| bad_query("cursor must be a nextCursor this listing gave"))?,
             ),
         };
@@ -240,76 +206,6 @@ impl<'a> Filters<'a> {
             cursor,
         })
     }
-}
-
-/// The next `n` keys matching `filters` after `after`, in the listing's order: newest first,
-/// keys made in the same instant by id, descending. The store sorts by one column, so time
-/// orders the keys, and an instant holding several keys (or cut by the limit) is read again in
-/// id order; keys made in the same millisecond are rare, so this is seldom more than two reads.
-/// Ids are only ever compared by the database, whose collation decides their order.
-async fn read_after(
-    ctx: &AuthContext,
-    filters: &[Where],
-    after: Option<&Position>,
-    n: i64,
-) -> Result<Vec<Row>, ApiError> {
-    let find = |extra: Vec<Where>, sort: &str, limit: i64| {
-        // The OR group last: the SQL puts it after every AND condition, and with `?`
-        // placeholders (SQLite, MySQL) the values must be bound in that same order.
-        let (or, and): (Vec<Where>, Vec<Where>) = filters
-            .iter()
-            .cloned()
-            .partition(|w| w.connector == Connector::Or);
-        let mut wheres = and;
-        wheres.extend(extra);
-        wheres.extend(or);
-        let query = Query::filter(wheres)
-            .sort(sort, SortDirection::Desc)
-            .limit(limit);
-        async move { ctx.adapter.find_many(TABLE, &query).await }
-    };
-    let mut rows = Vec::new();
-    if let Some(p) = after {
-        rows = find(
-            vec![
-                Where::eq("createdAt", p.at),
-                Where::op("id", WhereOp::Lt, p.id.as_str()),
-            ],
-            "id",
-            n,
-        )
-        .await?;
-        if rows.len() as i64 >= n {
-            return Ok(rows);
-        }
-    }
-    let room = n - rows.len() as i64;
-    let older: Vec<Where> = after
-        .map(|p| Where::op("createdAt", WhereOp::Lt, p.at))
-        .into_iter()
-        .collect();
-    let older = find(older, "createdAt", room).await?;
-    let cut = older.len() as i64 >= room;
-    let mut instants: Vec<(Option<DateTime<Utc>>, Vec<Row>)> = Vec::new();
-    for row in older {
-        let at = date(&row, "createdAt");
-        match instants.last_mut() {
-            Some((last, group)) if *last == at => group.push(row),
-            _ => instants.push((at, vec![row])),
-        }
-    }
-    let count = instants.len();
-    for (i, (at, group)) in instants.into_iter().enumerate() {
-        let room = n - rows.len() as i64;
-        match at {
-            Some(at) if group.len() > 1 || (cut && i + 1 == count) => {
-                rows.extend(find(vec![Where::eq("createdAt", at)], "id", room).await?);
-            }
-            _ => rows.extend(group),
-        }
-    }
-    rows.truncate(usize::try_from(n).unwrap_or(0));
-    Ok(rows)
 }
 
 async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -355,25 +251,36 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
     }
     let keep = |row: &Row| f.state.is_none_or(|s| State::of(row, now) == s);
 
+    // Each read takes one more than the page, to know whether another kept key follows.
+    let limit = usize::try_from(f.limit).unwrap_or(1);
     let mut page: Vec<Row> = Vec::new();
     let mut position = f.cursor.clone();
     let mut more = false;
-    for read in 1..=MAX_READS {
-        let batch = read_after(ctx, &wheres, position.as_ref(), f.limit + 1).await?;
-        let exhausted = (batch.len() as i64) <= f.limit;
+    let store = ctx.adapter.as_ref();
+    'reads: for read in 1..=MAX_READS {
+        let (batch, next) = newest_first(
+            store,
+            TABLE,
+            "createdAt",
+            &wheres,
+            position.as_ref(),
+            limit + 1,
+        )
+        .await?;
         for row in batch {
-            if keep(&row) && page.len() as i64 == f.limit {
+            let kept = keep(&row);
+            if kept && page.len() == limit {
                 more = true;
-                break;
+                break 'reads;
             }
-            if let Some(p) = Position::of(&row) {
+            if let Some(p) = Cursor::after(&row, "createdAt") {
                 position = Some(p);
             }
-            if keep(&row) {
+            if kept {
                 page.push(row);
             }
         }
-        if more || exhausted {
+        if next.is_none() {
             break;
         }
         if read == MAX_READS {
@@ -519,26 +426,6 @@ async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_anything_else() {
-        let at = DateTime::from_timestamp_millis(1_800_000_000_123).expect("date");
-        let p = Position {
-            at,
-            id: "Ab_9".into(),
-        };
-        assert_eq!(p.encode(), "2027-01-15T08:00:00.123Z_Ab_9");
-        assert_eq!(Position::decode(&p.encode()), Some(p));
-        let micro = at + TimeDelta::microseconds(456);
-        let q = Position {
-            at: micro,
-            id: "x".into(),
-        };
-        assert_eq!(Position::decode(&q.encode()).map(|p| p.at), Some(micro));
-        for bad in ["", "abc", "2027-01-15T08:00:00Z_", "yesterday_abc"] {
-            assert_eq!(Position::decode(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn a_keys_state_is_what_a_use_would_meet() {

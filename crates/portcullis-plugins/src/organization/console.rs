@@ -17,7 +17,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use http::Method;
 use portcullis_core::audit::{self, AuditEvent};
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
@@ -32,7 +31,7 @@ use super::branding::{self, COLOR, DOMAIN};
 use super::errors::*;
 use super::settings;
 use super::store::*;
-use crate::admin::console::lists::{bad_query, page_limit, text_query};
+use crate::admin::console::lists::{Cursor, bad_query, newest_first, page_limit, text_query};
 
 /// Members, teams and invitations shown in a detail: enough to judge an organization; the
 /// totals say when there are more.
@@ -164,106 +163,6 @@ fn organization_id(req: &AuthRequest) -> Result<&str, ApiError> {
         .ok_or_else(|| bad(ORGANIZATION_NOT_FOUND))
 }
 
-/// Where a page ended: the last organization's creation time and id.
-struct Cursor {
-    at: DateTime<Utc>,
-    id: String,
-}
-
-impl Cursor {
-    fn of(row: &Row) -> Option<String> {
-        let at = row.get("createdAt").and_then(Value::as_date)?;
-        let id = text(row, "id")?;
-        Some(format!(
-            "{}|{id}",
-            at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-        ))
-    }
-
-    fn parse(text: &str) -> Option<Cursor> {
-        let (at, id) = text.split_once('|')?;
-        let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
-        (!id.is_empty()).then(|| Cursor {
-            at,
-            id: id.to_owned(),
-        })
-    }
-}
-
-fn created_at(row: &Row) -> Option<DateTime<Utc>> {
-    row.get("createdAt").and_then(Value::as_date)
-}
-
-/// A page of organizations matching `filter`, newest first, after `after`, in the order
-/// (createdAt, id) both descending; and whether more follow. The storage sorts by one column,
-/// so organizations made in the same instant (the same millisecond on SQLite and MySQL) are
-/// read by id in their own query wherever a page starts or ends among them.
-async fn newest_first(
-    store: &dyn Store,
-    filter: &[Where],
-    after: Option<&Cursor>,
-    limit: usize,
-) -> Result<(Vec<Row>, bool), ApiError> {
-    // The conditions added here go first: the search is an OR group, and with `?`
-    // placeholders (SQLite, MySQL) the generator binds parameters in list order but writes
-    // the AND conditions before the OR group.
-    let with = |extra: Vec<Where>| {
-        extra
-            .into_iter()
-            .chain(filter.iter().cloned())
-            .collect::<Vec<_>>()
-    };
-    let at_most = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    let mut page = Vec::new();
-    // The rest of the instant the previous page ended in.
-    if let Some(c) = after {
-        let q = Query::filter(with(vec![
-            Where::eq("createdAt", c.at),
-            Where::op("id", WhereOp::Lt, c.id.as_str()),
-        ]))
-        .sort("id", SortDirection::Desc)
-        .limit(at_most(limit + 1));
-        page = store.find_many(ORGANIZATION, &q).await?;
-        if page.len() > limit {
-            page.truncate(limit);
-            return Ok((page, true));
-        }
-    }
-    let room = limit - page.len();
-    let older = match after {
-        Some(c) => with(vec![Where::op("createdAt", WhereOp::Lt, c.at)]),
-        None => with(Vec::new()),
-    };
-    let q = Query::filter(older)
-        .sort("createdAt", SortDirection::Desc)
-        .limit(at_most(room + 1));
-    let mut rows = store.find_many(ORGANIZATION, &q).await?;
-    // Stable: rows of one instant keep the order the database gave them.
-    rows.sort_by_key(|r| std::cmp::Reverse(created_at(r)));
-    if rows.len() <= room {
-        page.extend(rows);
-        return Ok((page, false));
-    }
-    if room == 0 {
-        return Ok((page, true));
-    }
-    // More follow: the page ends in the instant of its last row, which may have more rows than
-    // fit, read here in id order so that the next page goes on from the right one.
-    let last = created_at(&rows[room - 1]);
-    rows.truncate(room);
-    rows.retain(|r| created_at(r) != last);
-    let wanted = room - rows.len();
-    page.extend(rows);
-    let Some(last) = last else {
-        return Ok((page, true));
-    };
-    let q = Query::filter(with(vec![Where::eq("createdAt", last)]))
-        .sort("id", SortDirection::Desc)
-        .limit(at_most(wanted));
-    page.extend(store.find_many(ORGANIZATION, &q).await?);
-    Ok((page, true))
-}
-
 /// An organization as the console lists it.
 fn summary_json(org: &Row, members: u64) -> serde_json::Value {
     let mut v = serde_json::Value::Object(ordered(
@@ -299,7 +198,15 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
         ],
     };
     let store = ctx.adapter.as_ref();
-    let (page, more) = newest_first(store, &filter, cursor.as_ref(), limit).await?;
+    let (page, next) = newest_first(
+        store,
+        ORGANIZATION,
+        "createdAt",
+        &filter,
+        cursor.as_ref(),
+        limit,
+    )
+    .await?;
     let counts = member_counts(store, &page).await?;
     let organizations: Vec<serde_json::Value> = page
         .iter()
@@ -311,11 +218,7 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
             summary_json(o, n)
         })
         .collect();
-    let next = if more {
-        page.last().and_then(Cursor::of)
-    } else {
-        None
-    };
+    let next = next.map(|c| c.encode());
     Ok(AuthResponse::json(json!({"organizations": organizations, "nextCursor": next})).no_store())
 }
 
@@ -478,31 +381,4 @@ async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     tx.commit().await?;
     super::brand_cache(ctx).invalidate();
     Ok(AuthResponse::json(json!({"status": true})).no_store())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Cursor;
-
-    #[test]
-    fn a_cursor_is_read_back_as_written() {
-        let mut row = portcullis_storage::Row::new();
-        let at = chrono::DateTime::parse_from_rfc3339("2026-03-04T05:06:07.123456Z")
-            .expect("date")
-            .with_timezone(&chrono::Utc);
-        row.insert("createdAt".into(), at.into());
-        row.insert("id".into(), "Ab|c9".into());
-        let text = Cursor::of(&row).expect("cursor");
-        let back = Cursor::parse(&text).expect("parses");
-        assert_eq!(back.at, at);
-        assert_eq!(back.id, "Ab|c9");
-        for bad in [
-            "",
-            "2026-03-04T05:06:07Z",
-            "2026-03-04T05:06:07Z|",
-            "yesterday|x",
-        ] {
-            assert!(Cursor::parse(bad).is_none(), "{bad}");
-        }
-    }
 }

@@ -2,7 +2,6 @@
 //! deleted; the delivery log; redelivery. Each needs `webhook:manage` (under the default access
 //! control, an administrator role), through `admin::operator`.
 
-use chrono::{DateTime, Utc};
 use http::Method;
 use portcullis_core::audit::{self, AuditEvent};
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint as Route};
@@ -10,7 +9,7 @@ use portcullis_core::openapi::schema;
 use portcullis_core::session::SessionWithUser;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext};
-use portcullis_storage::{Query, Row, SortDirection, StorageError, Value, Where, WhereOp};
+use portcullis_storage::{Row, Value, Where};
 use serde_json::{Value as Json, json};
 
 use super::store::{self, DELIVERY, ENDPOINT};
@@ -18,6 +17,7 @@ use super::{
     INVALID_WEBHOOK_ENDPOINT, WEBHOOK_DELIVERY_NOT_FOUND, WEBHOOK_ENDPOINT_NOT_FOUND, Webhooks,
     YOU_ARE_NOT_ALLOWED_TO_MANAGE_WEBHOOKS, sign, valid_url,
 };
+use crate::admin::console::lists::{Cursor, newest_first};
 
 fn endpoint_schema() -> Json {
     schema::object(json!({
@@ -252,7 +252,7 @@ async fn deliveries(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
     }
     let limit = match req.query_param("limit").filter(|v| !v.is_empty()) {
         None => 100,
-        Some(v) => match v.parse::<i64>() {
+        Some(v) => match v.parse::<usize>() {
             Ok(n) if (1..=1000).contains(&n) => n,
             _ => return Err(invalid("limit must be a number from 1 to 1000")),
         },
@@ -260,124 +260,18 @@ async fn deliveries(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse
     let after = match req.query_param("cursor").filter(|v| !v.is_empty()) {
         None => None,
         Some(c) => Some(
-            LogPosition::parse(c)
+            Cursor::parse(c)
                 .ok_or_else(|| invalid("cursor must be the nextCursor of a previous page"))?,
         ),
     };
-    let (rows, next) = log_page(ctx, &wheres, after.as_ref(), limit).await?;
+    // Deliveries share an instant (one event's, for several endpoints): the log pages by
+    // (`createdAt`, `id`).
+    let db = ctx.adapter.as_ref();
+    let (rows, next) =
+        newest_first(db, DELIVERY, "createdAt", &wheres, after.as_ref(), limit).await?;
     let list: Vec<Json> = rows.iter().map(store::delivery_json).collect();
-    let next = next.map(|p| p.cursor());
+    let next = next.map(|c| c.encode());
     Ok(AuthResponse::json(json!({"deliveries": list, "nextCursor": next})).no_store())
-}
-
-/// A place in the delivery log, whose order is `createdAt` descending, then `id` descending:
-/// what comes after it is the deliveries of instant `created` with an `id` below `id`, then
-/// the older ones. Deliveries can share an instant (one event's, for several endpoints, to the
-/// millisecond SQLite and MySQL keep), so the instant alone cannot say where a page ended. An
-/// empty `id` is the end of its instant.
-struct LogPosition {
-    created: DateTime<Utc>,
-    id: String,
-}
-
-impl LogPosition {
-    /// Just after delivery `row`; `whole_instant`: after every delivery of its instant.
-    fn after(row: &Row, whole_instant: bool) -> Option<Self> {
-        let id = row.get("id").and_then(Value::as_str)?;
-        Some(LogPosition {
-            created: created_at(row)?,
-            id: if whole_instant { "" } else { id }.to_owned(),
-        })
-    }
-
-    /// `<microseconds since 1970>.<id>`: the instant exactly as stored (every backend keeps at
-    /// most microseconds), so comparing it with the column finds the same rows.
-    fn cursor(&self) -> String {
-        format!("{}.{}", self.created.timestamp_micros(), self.id)
-    }
-
-    fn parse(cursor: &str) -> Option<Self> {
-        let (micros, id) = cursor.split_once('.')?;
-        // From 1970 to the end of 9999: what every database can compare a date with.
-        let micros: i64 = micros.parse().ok()?;
-        if !(0..=253_402_300_799_999_999).contains(&micros) {
-            return None;
-        }
-        let created = DateTime::from_timestamp_micros(micros)?;
-        let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-');
-        (id.len() <= 100 && id.bytes().all(plain)).then(|| LogPosition {
-            created,
-            id: id.to_owned(),
-        })
-    }
-}
-
-fn created_at(row: &Row) -> Option<DateTime<Utc>> {
-    row.get("createdAt").and_then(Value::as_date)
-}
-
-/// One page of the log under `filters`: up to `limit` deliveries after `after`, and where the
-/// next page starts, if one follows. The storage sorts by one column, so the rows of one
-/// instant are put in `id` order by asking for that instant alone: at the cursor's instant,
-/// and at the instant where the page is cut.
-async fn log_page(
-    ctx: &AuthContext,
-    filters: &[Where],
-    after: Option<&LogPosition>,
-    limit: i64,
-) -> Result<(Vec<Row>, Option<LogPosition>), StorageError> {
-    let find = |extra: Vec<Where>, sort: &str, n: i64| {
-        let mut wheres = filters.to_vec();
-        wheres.extend(extra);
-        let query = Query::filter(wheres)
-            .sort(sort, SortDirection::Desc)
-            .limit(n);
-        async move { ctx.adapter.find_many(DELIVERY, &query).await }
-    };
-    let mut page = Vec::new();
-    let mut older = Vec::new();
-    if let Some(p) = after {
-        if !p.id.is_empty() {
-            page = find(
-                vec![
-                    Where::eq("createdAt", p.created),
-                    Where::op("id", WhereOp::Lt, p.id.as_str()),
-                ],
-                "id",
-                limit + 1,
-            )
-            .await?;
-        }
-        if page.len() as i64 > limit {
-            page.truncate(limit as usize);
-            let next = page.last().and_then(|r| LogPosition::after(r, false));
-            return Ok((page, next));
-        }
-        older.push(Where::op("createdAt", WhereOp::Lt, p.created));
-    }
-    let wanted = limit + 1 - page.len() as i64;
-    let mut rest = find(older, "createdAt", wanted).await?;
-    let edge = match rest.last().and_then(created_at) {
-        Some(edge) if rest.len() as i64 == wanted => edge,
-        // All that is left fits.
-        _ => {
-            page.extend(rest);
-            return Ok((page, None));
-        }
-    };
-    // More follow, and the page is cut at instant `edge`, whose rows came in no set order.
-    // Every newer row is here, and whole instants of them.
-    rest.retain(|r| created_at(r).is_some_and(|c| c > edge));
-    page.extend(rest);
-    if page.len() as i64 >= limit {
-        let next = page.last().and_then(|r| LogPosition::after(r, true));
-        return Ok((page, next));
-    }
-    // Then `edge`'s rows, in `id` order.
-    page.extend(find(vec![Where::eq("createdAt", edge)], "id", limit + 1).await?);
-    page.truncate(limit as usize);
-    let next = page.last().and_then(|r| LogPosition::after(r, false));
-    Ok((page, next))
 }
 
 async fn redeliver(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
