@@ -1157,9 +1157,9 @@ async fn admin_console_lists_every_key_a_page_at_a_time(backend: Backend) {
     // By owner: an id, or an address.
     let (keys, _) = every_console_page(&mut admin, &format!("userId={ann_id}"), 2).await;
     assert_eq!(sorted(ids_of(&keys)), sorted(anns.clone()));
-    let (keys, _) = every_console_page(&mut admin, "email=Bob%40Example.com", 2).await;
+    let (keys, _) = every_console_page(&mut admin, "userId=Bob%40Example.com", 2).await;
     assert_eq!(sorted(ids_of(&keys)), sorted(bobs.clone()));
-    let (keys, _) = every_console_page(&mut admin, "email=nobody%40example.com", 2).await;
+    let (keys, _) = every_console_page(&mut admin, "userId=nobody%40example.com", 2).await;
     assert!(keys.is_empty());
 
     // By name, prefix or first characters.

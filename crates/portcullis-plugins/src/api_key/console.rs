@@ -2,8 +2,9 @@
 //! decide who may use it): every user's keys, and an operator's two acts on one. Portcullis's
 //! own endpoints, not Better Auth's:
 //! - `GET /admin/console/api-keys`: keyset pages of every key, newest first, each with its
-//!   owner's address (read for the whole page in one query), filtered by owner, by name or
-//!   visible start, and by state; never the key nor its hash.
+//!   owner's address (read for the whole page in one query), filtered by owner (an id or an
+//!   address, as Sessions and the audit log take it), by name or visible start, and by state;
+//!   never the key nor its hash.
 //! - `POST /admin/console/api-keys/set-enabled`: turns a key off or on (`api_key.admin_disable`,
 //!   `api_key.admin_enable`).
 //! - `POST /admin/console/api-keys/delete`: deletes a key (`api_key.admin_delete`).
@@ -23,14 +24,14 @@ use portcullis_core::audit::{self, AuditEvent, Severity};
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::openapi::schema;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
-use portcullis_core::{ApiError, AuthContext, users};
+use portcullis_core::{ApiError, AuthContext};
 use portcullis_storage::{Row, Value, Where, WhereOp};
 use serde_json::json;
 
 use super::errors::{KEY_NOT_FOUND, YOU_ARE_NOT_ALLOWED_TO_MANAGE_API_KEYS};
 use super::table::{self, TABLE, date, millis, text};
 use crate::admin::console::lists::{
-    Cursor, bad_query, newest_first, page_limit, text_query, user_emails,
+    Cursor, bad_query, newest_first, page_limit, text_query, user_emails, user_named,
 };
 
 /// Reads one page may take while skipping keys its state filter leaves out (expired keys,
@@ -80,10 +81,9 @@ pub fn endpoints() -> Vec<Endpoint> {
              Needs `apiKey:list` (any administrator under the default access control).",
         )
         .query(&[
-            ("userId", "Only this user's keys"),
             (
-                "email",
-                "Only the keys of the user with this e-mail address",
+                "userId",
+                "Only this user's keys: an id, or an e-mail address",
             ),
             (
                 "q",
@@ -174,8 +174,7 @@ impl State {
 /// The listing's query, checked before anything is read.
 struct Filters<'a> {
     limit: i64,
-    user_id: Option<&'a str>,
-    email: Option<&'a str>,
+    user: Option<&'a str>,
     search: Option<&'a str>,
     state: Option<State>,
     cursor: Option<Cursor>,
@@ -199,8 +198,7 @@ impl<'a> Filters<'a> {
         };
         Ok(Filters {
             limit: page_limit(req)?,
-            user_id: text_query(req, "userId")?,
-            email: text_query(req, "email")?,
+            user: text_query(req, "userId")?,
             search: text_query(req, "q")?,
             state,
             cursor,
@@ -220,21 +218,10 @@ async fn list(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiE
     let f = Filters::from(req)?;
     let now = ctx.now();
     let mut wheres = Vec::new();
-    if let Some(user_id) = f.user_id {
-        wheres.push(Where::eq("referenceId", user_id));
-    }
-    if let Some(email) = f.email {
-        match users::find_user_by_email(ctx, email).await? {
-            Some(user) => wheres.push(Where::eq(
-                "referenceId",
-                text(&user, "id").unwrap_or_default(),
-            )),
-            None => {
-                return Ok(
-                    AuthResponse::json(json!({"apiKeys": [], "nextCursor": null})).no_store(),
-                );
-            }
-        }
+    if let Some(named) = f.user {
+        // An address nobody has names no one: `""`, which owns no key.
+        let owner = user_named(ctx, named).await?;
+        wheres.push(Where::eq("referenceId", owner));
     }
     if let Some(q) = f.search {
         wheres.push(Where::op("name", WhereOp::Contains, q).or());

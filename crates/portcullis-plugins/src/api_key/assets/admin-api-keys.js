@@ -22,11 +22,11 @@ const STATES = {
   expired: "js-api-key-console-state-expired",
 };
 
-/** The form's filters as query values: an owner with an @ is an address, else a user id. */
+/** The form's filters as query values; the owner is an address or a user id (the server tells). */
 function filters() {
   const q = { limit: "25" };
   const owner = $("api-key-console-owner").value.trim();
-  if (owner) q[owner.includes("@") ? "email" : "userId"] = owner;
+  if (owner) q.userId = owner;
   const search = $("api-key-console-search").value.trim();
   if (search) q.q = search;
   const state = $("api-key-console-state").value;
