@@ -919,11 +919,20 @@ mod console {
         }
     }
 
-    pub(super) async fn an_organizations_detail(backend: Backend) {
-        let srv = server(backend).await;
-        let (mut owner, owner_id) = user(&srv, "Olga Owner", "owner@example.com").await;
+    /// The organization the detail and the deletion look at: Olga owns it, Mia joined it and
+    /// its team Bakers, and an invitation (as an admin) is pending.
+    struct Acme<'a> {
+        owner: Agent<'a>,
+        owner_id: String,
+        org: String,
+        mia_id: String,
+        team_id: String,
+    }
+
+    async fn acme(srv: &TestServer) -> Acme<'_> {
+        let (mut owner, owner_id) = user(srv, "Olga Owner", "owner@example.com").await;
         let org = create_org(&mut owner, "acme", "Acme Corp").await;
-        let (_, mia_id) = join(&srv, &mut owner, &org, "Mia Member", "mia@example.com").await;
+        let (_, mia_id) = join(srv, &mut owner, &org, "Mia Member", "mia@example.com").await;
         ok(&owner
             .post(
                 "/api/auth/organization/invite-member",
@@ -936,6 +945,31 @@ mod console {
                 json!({"name": "Bakers", "organizationId": org}),
             )
             .await);
+        let team_id = team["id"].as_str().expect("team").to_owned();
+        ok(&owner
+            .post(
+                "/api/auth/organization/add-team-member",
+                json!({"teamId": team_id, "userId": mia_id, "organizationId": org}),
+            )
+            .await);
+        Acme {
+            owner,
+            owner_id,
+            org,
+            mia_id,
+            team_id,
+        }
+    }
+
+    pub(super) async fn an_organizations_detail(backend: Backend) {
+        let srv = server(backend).await;
+        let Acme {
+            owner_id,
+            org,
+            mia_id,
+            team_id,
+            ..
+        } = acme(&srv).await;
         // Another organization's people stay out of it.
         let (mut other, _) = user(&srv, "Otto Other", "otto@example.com").await;
         create_org(&mut other, "globex", "Globex").await;
@@ -987,7 +1021,7 @@ mod console {
         assert!(
             teams
                 .iter()
-                .any(|t| t["id"] == team["id"] && t["name"] == "Bakers"),
+                .any(|t| t["id"] == team_id.as_str() && t["name"] == "Bakers"),
             "{detail}"
         );
         assert_eq!(detail["teamCount"].as_u64(), Some(teams.len() as u64));
@@ -1140,29 +1174,14 @@ mod console {
 
     pub(super) async fn deleting_takes_everything_with_it(backend: Backend) {
         let srv = server(backend).await;
-        let (mut owner, owner_id) = user(&srv, "Olga Owner", "owner@example.com").await;
-        let org = create_org(&mut owner, "acme", "Acme Corp").await;
+        let Acme {
+            mut owner,
+            owner_id,
+            org,
+            mia_id,
+            team_id,
+        } = acme(&srv).await;
         let keep = create_org(&mut owner, "globex", "Globex").await;
-        let (_, mia_id) = join(&srv, &mut owner, &org, "Mia Member", "mia@example.com").await;
-        ok(&owner
-            .post(
-                "/api/auth/organization/invite-member",
-                json!({"email": "pending@example.com", "role": "member", "organizationId": org}),
-            )
-            .await);
-        let team = ok(&owner
-            .post(
-                "/api/auth/organization/create-team",
-                json!({"name": "Bakers", "organizationId": org}),
-            )
-            .await);
-        let team_id = team["id"].as_str().expect("team").to_owned();
-        ok(&owner
-            .post(
-                "/api/auth/organization/add-team-member",
-                json!({"teamId": team_id, "userId": mia_id, "organizationId": org}),
-            )
-            .await);
         let (mut admin, admin_id) = common::administrator(&srv, "root@example.com", PASSWORD).await;
         ok(&admin
             .post(
