@@ -5,8 +5,8 @@
 // - an administrator sees the overview (totals, sign-ins over time, a live feed that shows a
 //   failed sign-in made elsewhere within seconds), finds a user and bans them (they can no
 //   longer sign in), signs in as another and stops, sends a test e-mail from Integrations and
-//   sees it sent, and exports the audit log as CSV and JSON
-//   lines, which hold what they did; part of it from the keyboard alone;
+//   sees it sent and counted in its transport's health, and exports the audit log as CSV and
+//   JSON lines, which hold what they did; part of it from the keyboard alone;
 // - every section, the user's detail and the 403 page pass the shared page checks (axe-core,
 //   overflow, screenshots at 360, 390 and 1280 px in both themes).
 
@@ -184,6 +184,10 @@ test("an administrator bans, impersonates and exports the log", { timeout: 240_0
   await integrations.getByRole("button", { name: "Send a test message" }).click();
   await integrations.getByText("The test message is on its way.", { exact: false }).waitFor();
   await integrations.getByText("Sent: admin-test (email)").waitFor();
+  // Each transport's health, from every instance: the outbox's e-mail counted, never failed.
+  const mailHealth = page.locator("#integrations-health li", { hasText: "(email)" });
+  await mailHealth.getByText("Sent in the last 24 hours").waitFor();
+  assert.equal(await mailHealth.locator("dt", { hasText: "Last failure" }).locator("+ dd").textContent(), "Never");
   await checkPage(page, "admin-integrations");
 
   // Email templates: each one as sent, its HTML in a sandboxed frame.

@@ -76,6 +76,15 @@ pub fn build(
     let (endpoints, root_routes) =
         crate::root_routes::add_root_endpoints(endpoints, &mut owners, &parts.plugins);
     let switches = crate::switches::PluginSwitches::new(parts.plugins.len(), owners);
+    // Every instance keeps its messages' outcomes where the others read them (the console's
+    // transport health). A delivery already reporting somewhere keeps that log.
+    let _ =
+        parts
+            .delivery
+            .report_outcomes_to(Arc::new(crate::delivery_health::DeliveryHealth::new(
+                parts.secondary.clone(),
+                parts.clock.clone(),
+            )));
     let ctx = Arc::new(AuthContext {
         cookies: AuthContext::cookie_jar(&config),
         routes: RouteIndex::new(root_routes.base_endpoints(&endpoints)),

@@ -12,6 +12,7 @@ pub mod cookies;
 pub mod crypto;
 pub mod decoded_rows;
 pub mod deferred;
+pub mod delivery_health;
 pub mod endpoint;
 pub mod engine;
 pub mod error;

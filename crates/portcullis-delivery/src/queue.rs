@@ -2,11 +2,12 @@
 //! Sends run concurrently, at most [`SEND_CONCURRENCY`] at once, and a message waiting for its
 //! next try holds no send slot, so a retry back-off never holds up the other messages.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use serde_json::Value;
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -15,7 +16,7 @@ use crate::http_api::{ResendMailer, SendGridMailer, TwilioSms, WebhookSms};
 use crate::outbox::Outbox;
 use crate::smtp::{SmtpMailer, SmtpSettings};
 use crate::templates::{EmailTemplate, Templates};
-use crate::{DeliveryError, Email, MailTransport, Sms, SmsTransport, redact};
+use crate::{DeliveryError, Email, MailTransport, Sms, SmsTransport, redact, shown_reason};
 
 /// Messages waiting beyond this are dropped (and counted): a mail outage must not grow memory
 /// without bound.
@@ -35,19 +36,14 @@ struct Counters {
     failed: AtomicU64,
     retried: AtomicU64,
     dropped: AtomicU64,
-    /// The last [`RECENT_OUTCOMES`] messages' outcomes, newest last.
-    recent: Mutex<VecDeque<Outcome>>,
 }
 
-/// Outcomes kept for an operator to judge each transport's health by.
-const RECENT_OUTCOMES: usize = 50;
-
-/// How one message ended: sent, or given up on (its error scrubbed of the recipient and the
-/// content, as the logs are).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// How one message ended: sent, or given up on. The error is scrubbed of the recipient and the
+/// content, as the logs are, and of anything else that looks like an address or a phone
+/// number ([`shown_reason`]): operators read it in the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    pub at: chrono::DateTime<chrono::Utc>,
+    /// `email` or `sms`.
     pub channel: &'static str,
     pub transport: &'static str,
     /// The message's kind: `verification`, `password-reset`, …
@@ -57,16 +53,18 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-impl Counters {
-    fn record(&self, outcome: Outcome) {
-        // A poisoned lock still holds a usable list.
-        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        if recent.len() == RECENT_OUTCOMES {
-            recent.pop_front();
-        }
-        recent.push_back(outcome);
-    }
+/// Where each message's outcome is reported once it is sent or given up on: the server keeps
+/// them where every instance reads them, for the console's view of each transport's health.
+/// Called on the message's own task, after its last attempt and outside the send slots, so a
+/// slow log delays no other send; it cannot fail the message (problems are the log's to report).
+#[async_trait]
+pub trait OutcomeLog: Send + Sync {
+    async fn record(&self, outcome: &Outcome);
 }
+
+/// The log outcomes go to, set once after start-up (it needs storage the delivery crate knows
+/// nothing of); until then outcomes are only counted and logged.
+type SharedLog = Arc<OnceLock<Arc<dyn OutcomeLog>>>;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeliveryStats {
@@ -157,6 +155,7 @@ pub struct Delivery {
     outbox: Option<Outbox>,
     mail_transport: &'static str,
     sms_transport: &'static str,
+    log: SharedLog,
 }
 
 fn build_mail(cfg: &DeliveryConfig) -> Result<Arc<dyn MailTransport>, DeliveryError> {
@@ -233,6 +232,7 @@ impl Delivery {
     ) -> Arc<Delivery> {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         let counters = Arc::new(Counters::default());
+        let log = SharedLog::default();
         let delivery = Arc::new(Delivery {
             tx,
             templates: Templates::with_plugin_templates(
@@ -248,11 +248,13 @@ impl Delivery {
                 .then(|| Outbox::new(cfg.outbox_dir.clone())),
             mail_transport: mail.name(),
             sms_transport: sms.name(),
+            log: log.clone(),
         });
         let sender = Arc::new(Sender {
             mail,
             sms,
             counters,
+            log,
             permits: Semaphore::new(SEND_CONCURRENCY),
             max_attempts: cfg.max_attempts.max(1),
             retry_delay: cfg.retry_delay,
@@ -356,14 +358,10 @@ impl Delivery {
         (self.mail_transport, self.sms_transport)
     }
 
-    /// How the last messages this instance sent ended, oldest first.
-    pub fn recent(&self) -> Vec<Outcome> {
-        let recent = self
-            .counters
-            .recent
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        recent.iter().cloned().collect()
+    /// Reports every message's outcome to `log` from now on. The first log given stays: an
+    /// error hands back a later one.
+    pub fn report_outcomes_to(&self, log: Arc<dyn OutcomeLog>) -> Result<(), Arc<dyn OutcomeLog>> {
+        self.log.set(log)
     }
 
     pub fn stats(&self) -> DeliveryStats {
@@ -395,6 +393,7 @@ struct Sender {
     mail: Arc<dyn MailTransport>,
     sms: Arc<dyn SmsTransport>,
     counters: Arc<Counters>,
+    log: SharedLog,
     permits: Semaphore,
     max_attempts: u32,
     retry_delay: Duration,
@@ -417,7 +416,7 @@ impl Sender {
         };
         let mut delay = self.retry_delay;
         let mut attempt = 1;
-        loop {
+        let outcome = loop {
             let result = {
                 // Held for the attempt only, not for the back-off sleep below.
                 let _permit = self.permits.acquire().await.ok();
@@ -440,16 +439,14 @@ impl Sender {
                 Ok(()) => {
                     self.counters.sent.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(channel, kind, transport, attempt, "message sent");
-                    self.counters.record(Outcome {
-                        at: chrono::Utc::now(),
+                    break Outcome {
                         channel,
                         transport,
                         kind: kind.to_owned(),
                         sent: true,
                         attempts: attempt,
                         error: None,
-                    });
-                    break;
+                    };
                 }
                 Err(e) if e.is_temporary() && attempt < self.max_attempts => {
                     self.counters.retried.fetch_add(1, Ordering::Relaxed);
@@ -470,18 +467,20 @@ impl Sender {
                     self.counters.failed.fetch_add(1, Ordering::Relaxed);
                     let error = redact(e.to_string(), &private);
                     tracing::error!(channel, kind, transport, attempt, error, "message not sent");
-                    self.counters.record(Outcome {
-                        at: chrono::Utc::now(),
+                    break Outcome {
                         channel,
                         transport,
                         kind: kind.to_owned(),
                         sent: false,
                         attempts: attempt,
-                        error: Some(error),
-                    });
-                    break;
+                        error: Some(shown_reason(&error)),
+                    };
                 }
             }
+        };
+        // Before the message counts as finished, so a flush waits for its outcome to be kept.
+        if let Some(log) = self.log.get() {
+            log.record(&outcome).await;
         }
         drop(done);
     }
@@ -763,6 +762,97 @@ mod tests {
         for private in ["+14155550123", "987654", "carol@example.com"] {
             assert!(!text.contains(private), "{private} in logs:\n{text}");
         }
+    }
+
+    /// Keeps the outcomes reported to it; each report waits until `open` is set.
+    #[derive(Default)]
+    struct Kept {
+        outcomes: Mutex<Vec<Outcome>>,
+        open: tokio::sync::watch::Sender<bool>,
+    }
+
+    #[async_trait]
+    impl OutcomeLog for Kept {
+        async fn record(&self, outcome: &Outcome) {
+            let _ = self.open.subscribe().wait_for(|open| *open).await;
+            self.outcomes.lock().unwrap().push(outcome.clone());
+        }
+    }
+
+    #[tokio::test]
+    async fn outcomes_go_to_the_log_scrubbed() {
+        let mut cfg = config(temp_dir());
+        cfg.max_attempts = 2;
+        let d = Delivery::with_transports(cfg, Flaky::new(0, false), Arc::new(Echo));
+        let log = Arc::new(Kept::default());
+        log.open.send_replace(true);
+        assert!(d.report_outcomes_to(log.clone()).is_ok());
+        assert!(
+            d.report_outcomes_to(Arc::new(Kept::default())).is_err(),
+            "the first log stays"
+        );
+        welcome(&d, "carol@example.com");
+        d.send_sms(
+            "+14155550123",
+            "otp",
+            json!({ "otp": "987654", "expires_in_minutes": 5 }),
+        );
+        assert!(d.flush(Duration::from_secs(5)).await);
+        let mut outcomes = log.outcomes.lock().unwrap().clone();
+        outcomes.sort_by_key(|o| o.channel);
+        let [email, sms] = &outcomes[..] else {
+            panic!("{outcomes:?}")
+        };
+        assert_eq!(
+            (
+                email.channel,
+                email.transport,
+                email.kind.as_str(),
+                email.sent
+            ),
+            ("email", "flaky", "welcome", true)
+        );
+        assert_eq!((email.attempts, &email.error), (1, &None));
+        assert_eq!(
+            (
+                sms.channel,
+                sms.transport,
+                sms.kind.as_str(),
+                sms.sent,
+                sms.attempts
+            ),
+            ("sms", "echo", "otp", false, 2)
+        );
+        let error = sms.error.as_deref().unwrap_or_default();
+        assert!(
+            error.starts_with("echo: temporary failure: cannot send"),
+            "{error}"
+        );
+        for private in ["+14155550123", "987654"] {
+            assert!(!error.contains(private), "{error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_log_holds_up_no_send() {
+        let mail = Flaky::new(0, false);
+        let d = start_with(config(temp_dir()), mail.clone());
+        let log = Arc::new(Kept::default());
+        assert!(d.report_outcomes_to(log.clone()).is_ok());
+        // More messages than send slots, each outcome's report held until `open`.
+        for i in 0..(SEND_CONCURRENCY * 3) {
+            welcome(&d, &format!("user{i}@example.com"));
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while d.stats().sent < (SEND_CONCURRENCY * 3) as u64 {
+            assert!(tokio::time::Instant::now() < deadline, "{:?}", d.stats());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Sent, but not finished until their outcomes are kept.
+        assert!(!d.flush(Duration::from_millis(50)).await);
+        log.open.send_replace(true);
+        assert!(d.flush(Duration::from_secs(5)).await);
+        assert_eq!(log.outcomes.lock().unwrap().len(), SEND_CONCURRENCY * 3);
     }
 
     #[tokio::test]

@@ -19,6 +19,7 @@ mod common;
 use portcullis_storage::Where;
 use portcullis_testkit::Suite;
 use portcullis_testkit::prelude::*;
+use portcullis_testkit::runner::{Flavor, Service};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "console-password-1";
@@ -40,6 +41,12 @@ fn main() -> std::process::ExitCode {
         .per_backend("integrations_hide_secrets_and_send_a_test", |b| {
             Box::pin(integrations_hide_secrets_and_send_a_test(b))
         })
+        .test_needing(
+            "every_instance_shows_each_transports_health",
+            &[Service::REDIS],
+            Flavor::CurrentThread,
+            || Box::pin(every_instance_shows_each_transports_health()),
+        )
         .per_backend("plugins_switch_off_and_on", |b| {
             Box::pin(plugins_switch_off_and_on(b))
         })
@@ -782,6 +789,123 @@ async fn integrations_hide_secrets_and_send_a_test(backend: Backend) {
             res.json()["code"],
             "YOU_ARE_NOT_ALLOWED_TO_READ_INTEGRATIONS"
         );
+    }
+}
+
+/// Two instances behind one load balancer, sharing a database and Redis: the first sends a test
+/// e-mail (its outbox takes it), the second a text message through a webhook nothing listens
+/// on (refused). Whichever answers, the console shows both transports' health and both
+/// outcomes, and never the phone number.
+async fn every_instance_shows_each_transports_health() {
+    let redis = std::env::var("PORTCULLIS_TEST_REDIS_URL").expect("redis url");
+    let prefix = format!(
+        "it-delivery-health-{}:",
+        portcullis_core::crypto::token::generate_id(8)
+    );
+    let shared = [
+        ("ENABLE_ADMIN", "true"),
+        ("REDIS_URL", redis.as_str()),
+        ("REDIS_KEY_PREFIX", prefix.as_str()),
+    ];
+    let first = TestServer::builder(Backend::Sqlite)
+        .envs(shared)
+        .start()
+        .await;
+    let second = TestServer::builder(Backend::Sqlite)
+        .envs(shared)
+        .env("DATABASE_URL", first.app.ctx.config.database_url.clone())
+        // Port 1: the connection is refused; one attempt, so it fails at once.
+        .env("SMS_WEBHOOK_URL", "http://127.0.0.1:1/sms")
+        .env("SMS_WEBHOOK_SECRET", "webhook-secret-0123456789")
+        .env("MAIL_MAX_ATTEMPTS", "1")
+        .start()
+        .await;
+    let (mut on_first, _) = common::administrator(&first, "ada@example.com", PASSWORD).await;
+    let mut on_second = second.agent();
+    on_second.sign_in("ada@example.com", PASSWORD).await;
+
+    let res = on_first
+        .post(
+            "/api/auth/admin/console/test-message",
+            json!({"channel": "email"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let res = on_second
+        .post(
+            "/api/auth/admin/console/test-message",
+            json!({"channel": "sms", "to": "+15555550123"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    first.settle().await;
+    second.settle().await;
+    assert_eq!(first.app.ctx.delivery.stats().sent, 1);
+    assert_eq!(second.app.ctx.delivery.stats().failed, 1);
+
+    for agent in [&mut on_first, &mut on_second] {
+        let res = agent.get("/api/auth/admin/console/integrations").await;
+        assert_eq!(res.status, 200, "{}", res.describe());
+        for private in ["5555550123", "ada@example.com"] {
+            assert!(!res.text().contains(private), "{private}: {}", res.text());
+        }
+        let delivery = res.json()["delivery"].clone();
+        assert_eq!(delivery["shared"], true);
+        assert_eq!(delivery["windowHours"], 24);
+        let transports = delivery["transports"].as_array().expect("transports");
+        let health = |channel: &str| {
+            transports
+                .iter()
+                .find(|t| t["channel"] == channel)
+                .unwrap_or_else(|| panic!("{channel} in {delivery}"))
+        };
+        let (mail, sms) = (health("email"), health("sms"));
+        assert_eq!(
+            (&mail["transport"], &mail["sent"], &mail["failed"]),
+            (&json!("outbox"), &json!(1), &json!(0)),
+            "{delivery}"
+        );
+        assert_eq!(mail["lastSent"]["kind"], "admin-test");
+        assert!(mail["lastFailure"].is_null());
+        assert_eq!(
+            (&sms["transport"], &sms["sent"], &sms["failed"]),
+            (&json!("webhook"), &json!(0), &json!(1)),
+            "{delivery}"
+        );
+        assert!(sms["lastSent"].is_null());
+        let failure = &sms["lastFailure"];
+        assert_eq!(failure["attempts"], 1);
+        assert!(
+            failure["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("webhook: temporary failure")),
+            "{failure}"
+        );
+        assert_iso_date(&failure["at"]);
+        let recent: Vec<(String, bool)> = delivery["recent"]
+            .as_array()
+            .expect("recent")
+            .iter()
+            .map(|o| {
+                (
+                    format!(
+                        "{}/{}",
+                        o["channel"].as_str().unwrap_or_default(),
+                        o["kind"].as_str().unwrap_or_default()
+                    ),
+                    o["sent"] == true,
+                )
+            })
+            .collect();
+        assert!(
+            recent.contains(&("email/admin-test".into(), true)),
+            "{recent:?}"
+        );
+        assert!(
+            recent.contains(&("sms/admin-test".into(), false)),
+            "{recent:?}"
+        );
+        assert_eq!(recent.len(), 2, "{recent:?}");
     }
 }
 

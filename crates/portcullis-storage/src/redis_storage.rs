@@ -541,6 +541,36 @@ impl SecondaryStorage for RedisStorage {
             .await
     }
 
+    async fn list_push(&self, key: &str, value: &str, keep: usize, ttl: Duration) -> Result<()> {
+        // LPUSH, LTRIM and PEXPIRE in one atomic round trip.
+        static SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+            redis::Script::new(
+                "redis.call('LPUSH', KEYS[1], ARGV[1]) \
+                 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1) \
+                 redis.call('PEXPIRE', KEYS[1], ARGV[3]) return 1",
+            )
+        });
+        let v = value.to_owned();
+        let keep = keep.max(1);
+        self.write(key, |mut c, k| async move {
+            SCRIPT
+                .key(k)
+                .arg(v)
+                .arg(keep)
+                .arg(ttl_ms(ttl))
+                .invoke_async::<i64>(&mut c)
+                .await
+                .map(|_| ())
+        })
+        .await
+    }
+
+    async fn list_values(&self, key: &str) -> Result<Vec<String>> {
+        let k = self.key(key);
+        self.run(|mut c| async move { c.lrange::<_, Vec<String>>(k, 0, -1).await })
+            .await
+    }
+
     async fn ping(&self) -> Result<()> {
         self.run(|mut c| async move {
             redis::cmd("PING")

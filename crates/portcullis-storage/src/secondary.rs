@@ -49,6 +49,11 @@ pub trait SecondaryStorage: Send + Sync {
     async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<()>;
     async fn set_remove(&self, key: &str, member: &str) -> Result<()>;
     async fn set_members(&self, key: &str) -> Result<Vec<String>>;
+    /// Puts `value` at the head of the list at `key`, keeps only its `keep` newest values
+    /// (at least one), and makes the list live `ttl` from now: a log of the last few events.
+    async fn list_push(&self, key: &str, value: &str, keep: usize, ttl: Duration) -> Result<()>;
+    /// The values of the list at `key`, newest first; none when there is no list.
+    async fn list_values(&self, key: &str) -> Result<Vec<String>>;
     async fn ping(&self) -> Result<()>;
     fn backend_name(&self) -> &'static str;
 }
@@ -235,6 +240,35 @@ impl SecondaryStorage for MemoryStorage {
         })
     }
 
+    // Lists are kept as a JSON array of strings, newest first (their values may hold newlines).
+    async fn list_push(&self, key: &str, value: &str, keep: usize, ttl: Duration) -> Result<()> {
+        self.with(|m, now| {
+            let mut values: Vec<String> = m
+                .get(key)
+                .filter(|e| e.live(now))
+                .and_then(|e| serde_json::from_str(&e.value).ok())
+                .unwrap_or_default();
+            values.insert(0, value.to_owned());
+            values.truncate(keep.max(1));
+            m.insert(
+                key.to_owned(),
+                Entry {
+                    value: serde_json::Value::from(values).to_string(),
+                    expires: Some(now + ttl),
+                },
+            );
+        })
+    }
+
+    async fn list_values(&self, key: &str) -> Result<Vec<String>> {
+        self.with(|m, now| {
+            m.get(key)
+                .filter(|e| e.live(now))
+                .and_then(|e| serde_json::from_str(&e.value).ok())
+                .unwrap_or_default()
+        })
+    }
+
     async fn ping(&self) -> Result<()> {
         Ok(())
     }
@@ -244,7 +278,7 @@ impl SecondaryStorage for MemoryStorage {
     }
 }
 
-// The behaviour every backend shares (expiry, leases, counters, sets, get_many, get_linked) is
+// The behaviour every backend shares (expiry, leases, counters, sets, lists, get_many, get_linked) is
 // one contract run against MemoryStorage and RedisStorage: tests/secondary_contract.rs.
 #[cfg(test)]
 mod tests {

@@ -51,6 +51,12 @@ const CASES: &[(&str, Case)] = &[
     ("a_set_lives_at_least_its_longest_ttl", |s| {
         Box::pin(a_set_lives_at_least_its_longest_ttl(s))
     }),
+    ("lists_keep_their_newest_values", |s| {
+        Box::pin(lists_keep_their_newest_values(s))
+    }),
+    ("a_list_lives_its_ttl_from_the_last_push", |s| {
+        Box::pin(a_list_lives_its_ttl_from_the_last_push(s))
+    }),
     ("ping_answers", |s| Box::pin(ping_answers(s))),
 ];
 
@@ -375,6 +381,55 @@ async fn a_set_lives_at_least_its_longest_ttl(s: Storage) {
     s.set_add("short", "b", secs(30)).await.expect("add");
     assert_eq!(members(&s, "short").await, ["b"]);
     for k in ["grown", "kept", "short"] {
+        s.delete(k).await.expect("delete");
+    }
+}
+
+async fn list(s: &Storage, key: &str) -> Vec<String> {
+    s.list_values(key).await.expect("list_values")
+}
+
+async fn lists_keep_their_newest_values(s: Storage) {
+    assert!(list(&s, "log").await.is_empty(), "absent list");
+    for v in ["one", "two\nlines", "three", "three", "{\"a\":[1]}"] {
+        s.list_push("log", v, 4, secs(30)).await.expect("push");
+    }
+    assert_eq!(
+        list(&s, "log").await,
+        ["{\"a\":[1]}", "three", "three", "two\nlines"],
+        "newest first, the oldest dropped, repeats kept"
+    );
+    // Keeping fewer trims what is there; keeping none still keeps the newest.
+    s.list_push("log", "four", 2, secs(30)).await.expect("push");
+    assert_eq!(list(&s, "log").await, ["four", "{\"a\":[1]}"]);
+    s.list_push("log", "five", 0, secs(30)).await.expect("push");
+    assert_eq!(list(&s, "log").await, ["five"]);
+    // Lists are per key.
+    s.list_push("other", "x", 4, secs(30)).await.expect("push");
+    assert_eq!(list(&s, "other").await, ["x"]);
+    assert_eq!(list(&s, "log").await, ["five"]);
+    for k in ["log", "other"] {
+        s.delete(k).await.expect("delete");
+    }
+    assert!(list(&s, "log").await.is_empty(), "deleted");
+}
+
+async fn a_list_lives_its_ttl_from_the_last_push(s: Storage) {
+    s.list_push("renewed", "a", 10, ms(600))
+        .await
+        .expect("push");
+    s.list_push("short", "a", 10, ms(600)).await.expect("push");
+    tokio::time::sleep(ms(400)).await;
+    s.list_push("renewed", "b", 10, ms(600))
+        .await
+        .expect("push");
+    tokio::time::sleep(ms(400)).await;
+    assert_eq!(list(&s, "renewed").await, ["b", "a"], "renewed by the push");
+    assert!(list(&s, "short").await.is_empty(), "expired");
+    // An expired list starts again empty.
+    s.list_push("short", "b", 10, secs(30)).await.expect("push");
+    assert_eq!(list(&s, "short").await, ["b"]);
+    for k in ["renewed", "short"] {
         s.delete(k).await.expect("delete");
     }
 }

@@ -1,15 +1,15 @@
 //! The admin console's Integrations section: how mail, text messages and sign-in providers are
 //! set up, with every secret shown only as "set" (never its value, nor part of it); a test
-//! message through the real transport; and each transport's health from the last messages
-//! this instance sent (`Delivery::recent`).
+//! message through the real transport; and each transport's health across every instance
+//! (`portcullis_core::delivery_health`, kept in the secondary storage).
 
 use http::Method;
-use portcullis_core::audit;
 use portcullis_core::endpoint::{AuthRequest, AuthResponse, Endpoint};
 use portcullis_core::openapi::schema;
 use portcullis_core::plugin_parts::Sends;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext};
+use portcullis_core::{audit, delivery_health};
 use portcullis_delivery::config::SmtpTls;
 use portcullis_delivery::{EmailTemplate, MailBackend, SmsBackend};
 use serde_json::{Value, json};
@@ -37,7 +37,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         .tag("Admin console")
         .summary(
             "Mail, text messages and sign-in providers",
-            "How each is set up, secrets shown only as set or not, and the outcomes of the last 50 messages this instance sent. Needs `integration:read` (under the default access control, an administrator).",
+            "How each is set up, secrets shown only as set or not; each transport's messages sent and failed over the last 24 hours with its last success and failure, and the outcomes of the last 50 messages, from every instance (through Redis when configured); `sent`, `failed`, `retried` and `dropped` count this instance's since it started. `shared` is false when the secondary storage could not be read (then `transports` and `recent` are empty). Needs `integration:read` (under the default access control, an administrator).",
         )
         .returns(schema::object(json!({
             "mail": {"type": "object"},
@@ -48,6 +48,9 @@ pub fn endpoints() -> Vec<Endpoint> {
                 "failed": {"type": "integer"},
                 "retried": {"type": "integer"},
                 "dropped": {"type": "integer"},
+                "shared": {"type": "boolean"},
+                "windowHours": {"type": "integer"},
+                "transports": schema::array(json!({"type": "object"})),
                 "recent": schema::array(json!({"type": "object"})),
             })),
         }))),
@@ -188,6 +191,13 @@ async fn integrations(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
         None => Vec::new(),
     };
     let stats = ctx.delivery.stats();
+    let (shared, health) = match delivery_health::read(ctx.secondary.as_ref(), ctx.now()).await {
+        Ok(h) => (true, h),
+        Err(e) => {
+            tracing::warn!(error = %e, "delivery health not read: secondary storage unavailable");
+            (false, delivery_health::Health::default())
+        }
+    };
     Ok(AuthResponse::json(json!({
         "mail": mail,
         "sms": sms,
@@ -197,7 +207,10 @@ async fn integrations(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespon
             "failed": stats.failed,
             "retried": stats.retried,
             "dropped": stats.dropped,
-            "recent": ctx.delivery.recent(),
+            "shared": shared,
+            "windowHours": delivery_health::WINDOW_HOURS,
+            "transports": health.transports,
+            "recent": health.recent,
         },
     }))
     .no_store())

@@ -1,6 +1,6 @@
 // Admin console, "Integrations" (admin plugin): GET /admin/console/integrations (settings,
-// secrets only as "set"; the outcomes of this instance's last messages) and
-// POST /admin/console/test-message. Server text goes through textContent.
+// secrets only as "set"; each transport's health and the last messages' outcomes, from every
+// instance) and POST /admin/console/test-message. Server text goes through textContent.
 import { api, errorText, setBusy, showMessage } from "./api.js";
 import { fieldError, wireForm } from "./forms.js";
 import { absoluteTime, factsList, listItem } from "./devices.js";
@@ -73,28 +73,21 @@ function settings(obj) {
   return factsList(pairs);
 }
 
-/** Per transport: sent and failed among the recent messages, and the last error. */
-function health(recent) {
-  const byTransport = new Map();
-  for (const o of recent) {
-    const h = byTransport.get(o.transport) || { sent: 0, failed: 0, error: null, at: null };
-    if (o.sent) h.sent += 1;
-    else {
-      h.failed += 1;
-      h.error = o.error;
-      h.at = o.at;
-    }
-    byTransport.set(o.transport, h);
-  }
-  if (byTransport.size === 0) return t("js-admin-integrations-none-sent");
-  return [...byTransport.entries()]
-    .map(([id, h]) => {
-      const args = { transport: transportName(id), sent: number(h.sent), failed: number(h.failed) };
-      return h.error
-        ? t("js-admin-integrations-health-failure", { ...args, time: absoluteTime(h.at), error: h.error })
-        : t("js-admin-integrations-health", args);
-    })
-    .join(". ") + `. ${t("js-admin-integrations-health-source")}`;
+/** Each transport's health over the server's window, across every instance. */
+function health(delivery) {
+  if (delivery.shared === false) return [listItem(t("js-admin-integrations-health-unavailable")).li];
+  const transports = delivery.transports || [];
+  if (transports.length === 0) return [listItem(t("js-admin-integrations-none-sent")).li];
+  const hours = delivery.windowHours;
+  return transports.map((h) => {
+    const failure = h.lastFailure;
+    return listItem(t("js-admin-integrations-health-title", { transport: transportName(h.transport), channel: h.channel }), [
+      [t("js-admin-integrations-health-sent", { hours }), number(h.sent)],
+      [t("js-admin-integrations-health-failed", { hours }), number(h.failed)],
+      [t("js-admin-integrations-last-sent"), absoluteTime(h.lastSent?.at, t("js-admin-integrations-never"))],
+      [t("js-admin-integrations-last-failure"), failure ? `${absoluteTime(failure.at)}: ${failure.error || ""}` : t("js-admin-integrations-never")],
+    ]).li;
+  });
 }
 
 async function load() {
@@ -106,7 +99,7 @@ async function load() {
   $("integrations-mail").replaceChildren(settings(data.mail));
   $("integrations-sms").replaceChildren(settings(data.sms));
   const recent = data.delivery.recent || [];
-  $("integrations-health").textContent = health(recent);
+  $("integrations-health").replaceChildren(...health(data.delivery));
   $("integrations-recent").replaceChildren(
     ...recent
       .slice(-10)
