@@ -38,6 +38,9 @@ fn main() -> std::process::ExitCode {
         .per_backend("the_overview_counts_and_follows", |b| {
             Box::pin(the_overview_counts_and_follows(b))
         })
+        .per_backend("the_counts_index_a_better_auth_account_table", |b| {
+            Box::pin(the_counts_index_a_better_auth_account_table(b))
+        })
         .per_backend("integrations_hide_secrets_and_send_a_test", |b| {
             Box::pin(integrations_hide_secrets_and_send_a_test(b))
         })
@@ -502,21 +505,77 @@ async fn the_overview_counts_and_follows(backend: Backend) {
     assert_eq!(res.status, 401, "{}", res.describe());
     srv.settle().await;
 
+    // Never counted yet: the first visit counts.
     let res = admin.get("/api/auth/admin/console/stats").await;
     assert_eq!(res.status, 200, "{}", res.describe());
     let stats = res.json();
     assert_eq!(stats["users"], 2);
+    assert_eq!(stats["usersLive"], true);
     assert_eq!(stats["activeSessions"], 2);
     assert_eq!(
         stats["methods"],
         json!([{"method": "credential", "accounts": 2}])
     );
-    // Counted once a minute, for every instance together.
-    srv.agent()
-        .sign_up("Tia", "tia@example.com", PASSWORD)
+    let counted_at = stats["countedAt"].clone();
+    assert!(counted_at.is_string(), "{stats}");
+
+    // Later requests read the counters, and the users' total follows the audit log: Tia's
+    // sign-up, a user an administrator makes, and one who deletes their account.
+    let mut tia = srv.agent();
+    tia.sign_up("Tia", "tia@example.com", PASSWORD).await;
+    let res = admin
+        .post(
+            "/api/auth/admin/create-user",
+            json!({"email": "uma@example.com", "password": PASSWORD, "name": "Uma"}),
+        )
         .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let mut leaving = srv.agent();
+    leaving.sign_up("Lee", "lee@example.com", PASSWORD).await;
+    let res = leaving
+        .post("/api/auth/delete-user", json!({"password": PASSWORD}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    // Rows the log never saw (an import, say) wait for the next count.
+    let mut imported = portcullis_storage::Row::new();
+    for (k, v) in [
+        ("id", "imported-user"),
+        ("email", "imported@example.com"),
+        ("name", "Imported"),
+    ] {
+        imported.insert(k.into(), v.into());
+    }
+    imported.insert("emailVerified".into(), false.into());
+    imported.insert("createdAt".into(), srv.app.ctx.now().into());
+    imported.insert("updatedAt".into(), srv.app.ctx.now().into());
+    srv.app
+        .ctx
+        .adapter
+        .create("user", imported)
+        .await
+        .expect("an imported user");
     let again = admin.get("/api/auth/admin/console/stats").await.json();
-    assert_eq!(again, stats, "the minute's count");
+    assert_eq!(
+        again["users"], 4,
+        "Sam, the administrator, Tia and Uma: {again}"
+    );
+    assert_eq!(again["countedAt"], counted_at, "not counted again");
+    assert_eq!(again["activeSessions"], 2, "as of the count");
+
+    // The job counts afresh: the imported user, and the sessions and accounts since.
+    srv.run_job("console-counts").await;
+    let counted = admin.get("/api/auth/admin/console/stats").await.json();
+    assert_eq!(counted["users"], 5, "{counted}");
+    assert_ne!(counted["countedAt"], counted_at);
+    assert_eq!(
+        counted["activeSessions"], 3,
+        "the administrator's, Sam's, Tia's"
+    );
+    assert_eq!(
+        counted["methods"],
+        json!([{"method": "credential", "accounts": 4}]),
+        "the imported user has none"
+    );
 
     // Sign-ins over time: 24 hours, the current one last.
     let res = admin.get("/api/auth/audit/stats?days=1").await;
@@ -534,7 +593,7 @@ async fn the_overview_counts_and_follows(backend: Backend) {
     };
     assert_eq!(recent("signIns"), 1, "the administrator's: {points:?}");
     assert_eq!(recent("failedSignIns"), 1);
-    assert_eq!(recent("signUps"), 2, "Sam and Tia");
+    assert_eq!(recent("signUps"), 3, "Sam, Tia and Lee");
     assert!(points[..22].iter().all(|p| p["signIns"] == 0));
     let week = admin.get("/api/auth/audit/stats").await.json();
     assert_eq!(week["bucket"], "day");
@@ -545,7 +604,7 @@ async fn the_overview_counts_and_follows(backend: Backend) {
         .iter()
         .map(|p| p["signUps"].as_i64().expect("count"))
         .sum();
-    assert_eq!(sign_ups, 2);
+    assert_eq!(sign_ups, 3);
     let res = admin.get("/api/auth/audit/stats?days=2").await;
     assert_eq!(res.status, 400, "{}", res.describe());
     assert_eq!(res.json()["message"], "days must be 1, 7 or 30");
@@ -616,6 +675,104 @@ async fn the_overview_counts_and_follows(backend: Backend) {
         let res = user.get(path).await;
         assert_eq!(res.status, 403, "{path}: {}", res.describe());
     }
+}
+
+/// Core's tables as Better Auth 1.7's migrator makes them on each engine: `account.providerId`
+/// is `text`, which MySQL cannot index whole.
+fn better_auth_tables() -> portcullis_storage::DialectSql {
+    const PG: &str = r#"CREATE TABLE "user" ("id" text NOT NULL PRIMARY KEY, "name" text NOT NULL, "email" text NOT NULL UNIQUE, "emailVerified" boolean NOT NULL, "image" text, "createdAt" timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL, "updatedAt" timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL);
+CREATE TABLE "account" ("id" text NOT NULL PRIMARY KEY, "accountId" text NOT NULL, "providerId" text NOT NULL, "userId" text NOT NULL REFERENCES "user" ("id") ON DELETE CASCADE, "accessToken" text, "refreshToken" text, "idToken" text, "accessTokenExpiresAt" timestamptz, "refreshTokenExpiresAt" timestamptz, "scope" text, "password" text, "createdAt" timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL, "updatedAt" timestamptz NOT NULL);
+CREATE TABLE "session" ("id" text NOT NULL PRIMARY KEY, "expiresAt" timestamptz NOT NULL, "token" text NOT NULL UNIQUE, "createdAt" timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL, "updatedAt" timestamptz NOT NULL, "ipAddress" text, "userAgent" text, "userId" text NOT NULL REFERENCES "user" ("id") ON DELETE CASCADE);
+CREATE TABLE "verification" ("id" text NOT NULL PRIMARY KEY, "identifier" text NOT NULL, "value" text NOT NULL, "expiresAt" timestamptz NOT NULL, "createdAt" timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL, "updatedAt" timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL)"#;
+    const SQLITE: &str = r#"CREATE TABLE "user" ("id" text NOT NULL PRIMARY KEY, "name" text NOT NULL, "email" text NOT NULL UNIQUE, "emailVerified" integer NOT NULL, "image" text, "createdAt" date NOT NULL, "updatedAt" date NOT NULL);
+CREATE TABLE "account" ("id" text NOT NULL PRIMARY KEY, "accountId" text NOT NULL, "providerId" text NOT NULL, "userId" text NOT NULL REFERENCES "user" ("id") ON DELETE CASCADE, "accessToken" text, "refreshToken" text, "idToken" text, "accessTokenExpiresAt" date, "refreshTokenExpiresAt" date, "scope" text, "password" text, "createdAt" date NOT NULL, "updatedAt" date NOT NULL);
+CREATE TABLE "session" ("id" text NOT NULL PRIMARY KEY, "expiresAt" date NOT NULL, "token" text NOT NULL UNIQUE, "createdAt" date NOT NULL, "updatedAt" date NOT NULL, "ipAddress" text, "userAgent" text, "userId" text NOT NULL REFERENCES "user" ("id") ON DELETE CASCADE);
+CREATE TABLE "verification" ("id" text NOT NULL PRIMARY KEY, "identifier" text NOT NULL, "value" text NOT NULL, "expiresAt" date NOT NULL, "createdAt" date NOT NULL, "updatedAt" date NOT NULL)"#;
+    const MYSQL: &str = "CREATE TABLE `user` (`id` varchar(36) NOT NULL PRIMARY KEY, `name` text NOT NULL, `email` varchar(255) NOT NULL UNIQUE, `emailVerified` boolean NOT NULL, `image` text, `createdAt` timestamp(3) DEFAULT CURRENT_TIMESTAMP(3) NOT NULL, `updatedAt` timestamp(3) DEFAULT CURRENT_TIMESTAMP(3) NOT NULL);
+CREATE TABLE `account` (`id` varchar(36) NOT NULL PRIMARY KEY, `accountId` text NOT NULL, `providerId` text NOT NULL, `userId` varchar(36) NOT NULL, `accessToken` text, `refreshToken` text, `idToken` text, `accessTokenExpiresAt` timestamp(3) NULL, `refreshTokenExpiresAt` timestamp(3) NULL, `scope` text, `password` text, `createdAt` timestamp(3) DEFAULT CURRENT_TIMESTAMP(3) NOT NULL, `updatedAt` timestamp(3) NOT NULL, FOREIGN KEY (`userId`) REFERENCES `user` (`id`) ON DELETE CASCADE);
+CREATE TABLE `session` (`id` varchar(36) NOT NULL PRIMARY KEY, `expiresAt` timestamp(3) NOT NULL, `token` varchar(255) NOT NULL UNIQUE, `createdAt` timestamp(3) DEFAULT CURRENT_TIMESTAMP(3) NOT NULL, `updatedAt` timestamp(3) NOT NULL, `ipAddress` text, `userAgent` text, `userId` varchar(36) NOT NULL, FOREIGN KEY (`userId`) REFERENCES `user` (`id`) ON DELETE CASCADE);
+CREATE TABLE `verification` (`id` varchar(36) NOT NULL PRIMARY KEY, `identifier` varchar(255) NOT NULL, `value` text NOT NULL, `expiresAt` timestamp(3) NOT NULL, `createdAt` timestamp(3) DEFAULT CURRENT_TIMESTAMP(3) NOT NULL, `updatedAt` timestamp(3) DEFAULT CURRENT_TIMESTAMP(3) NOT NULL)";
+    portcullis_storage::DialectSql {
+        sqlite: Some(SQLITE.into()),
+        postgres: Some(PG.into()),
+        mysql: Some(MYSQL.into()),
+    }
+}
+
+/// A database Better Auth made, served with the admin plugin: the per-method counts' index is
+/// added to its `account` table (on MySQL only after the column is sized), and counts.
+async fn the_counts_index_a_better_auth_account_table(backend: Backend) {
+    use portcullis_storage::{Adapter, Migration, Schema, SqlAdapter};
+    let (dir, _dir) = portcullis_testkit::Resource::temp_dir("ba-tables").expect("a folder");
+    let (url, _db) = portcullis_testkit::fresh_database(backend, &dir)
+        .await
+        .expect("a database");
+    let made_by_better_auth = Schema {
+        tables: Vec::new(),
+        migrations: vec![Migration::new("better-auth", 1, "its tables").sql(better_auth_tables())],
+    };
+    let adapter = SqlAdapter::connect(&url, 2, 0, std::sync::Arc::new(Schema::default()))
+        .await
+        .expect("connect");
+    adapter
+        .migrate(&made_by_better_auth)
+        .await
+        .expect("Better Auth's tables");
+    drop(adapter);
+
+    // Start-up migrates it: it would stop here on MySQL if the index came before the resize.
+    let srv = TestServer::builder(backend)
+        .env("DATABASE_URL", url.as_str())
+        .env("ENABLE_ADMIN", "true")
+        .start()
+        .await;
+    let plan = srv
+        .app
+        .ctx
+        .adapter
+        .plan_migration(&srv.app.ctx.schema)
+        .await
+        .expect("plan");
+    assert!(
+        plan.statements.is_empty(),
+        "the index and the resize are done, once: {:?}",
+        plan.statements
+    );
+    if backend == Backend::Mysql {
+        // MariaDB would index a `text` column by a prefix; MySQL 8 refuses it. Either way the
+        // column is sized first, and the index covers it whole.
+        use sqlx::Connection;
+        let mut conn = sqlx::MySqlConnection::connect(&url).await.expect("MySQL");
+        let column: String = sqlx::query_scalar(
+            "SELECT CAST(COLUMN_TYPE AS CHAR) FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'account' AND COLUMN_NAME = 'providerId'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .expect("the column");
+        assert_eq!(column, "varchar(255)");
+        let prefix: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUB_PART AS SIGNED) FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'account_providerId_idx'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .expect("the index");
+        assert_eq!(prefix, None, "the whole column");
+        conn.close().await.expect("close");
+    }
+    let (mut admin, _) = common::administrator(&srv, "ada@example.com", PASSWORD).await;
+    srv.agent()
+        .sign_up("Sam", "sam@example.com", PASSWORD)
+        .await;
+    srv.run_job("console-counts").await;
+    let stats = admin.get("/api/auth/admin/console/stats").await.json();
+    assert_eq!(stats["users"], 2, "{stats}");
+    assert_eq!(stats["usersLive"], false, "no audit log: as of the count");
+    assert_eq!(
+        stats["methods"],
+        json!([{"method": "credential", "accounts": 2}])
+    );
 }
 
 async fn integrations_hide_secrets_and_send_a_test(backend: Backend) {

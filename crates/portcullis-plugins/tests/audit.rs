@@ -27,6 +27,10 @@ fn main() -> std::process::ExitCode {
         .per_backend("each_action_leaves_one_event", |b| {
             Box::pin(each_action_leaves_one_event(b))
         })
+        .per_backend(
+            "users_made_and_removed_without_a_session_are_recorded",
+            |b| Box::pin(users_made_and_removed_without_a_session_are_recorded(b)),
+        )
         .per_backend("admin_actions_leave_one_event_each", |b| {
             Box::pin(admin_actions_leave_one_event_each(b))
         })
@@ -105,6 +109,75 @@ fn details(row: &Row) -> Value {
         Some(Cell::String(s)) => serde_json::from_str(s).expect("details JSON"),
         other => panic!("details: {other:?}"),
     }
+}
+
+/// Every user made or removed leaves an event, also where no session is issued: a sign-up
+/// that must verify its address, and anonymous users deleted (the overview's live total of
+/// users counts these).
+async fn users_made_and_removed_without_a_session_are_recorded(backend: Backend) {
+    let srv = server(
+        backend,
+        &[
+            ("REQUIRE_EMAIL_VERIFICATION", "true"),
+            ("ENABLE_ANONYMOUS", "true"),
+        ],
+    )
+    .await;
+    let res = srv
+        .post(
+            "/sign-up/email",
+            json!({"name": "Val", "email": "val@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let body = res.json();
+    assert_eq!(body["token"], Value::Null, "no session before verifying");
+    let id = body["user"]["id"].as_str().expect("id").to_owned();
+    let e = only_event(&srv, "user.sign_up", "success").await;
+    assert_who(&e, Some(&id), Some(&id));
+    assert_eq!(details(&e)["method"], "email");
+    assert_eq!(details(&e)["verified"], false);
+    assert_eq!(text(&e, "sessionId"), None);
+
+    // A guest who leaves.
+    let mut guest = srv.agent();
+    let res = guest.post("/api/auth/sign-in/anonymous", json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let guest_id = res.json()["user"]["id"].as_str().expect("id").to_owned();
+    let res = guest
+        .post("/api/auth/delete-anonymous-user", json!({}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let e = only_event(&srv, "anonymous.delete", "success").await;
+    assert_who(&e, Some(&guest_id), Some(&guest_id));
+    assert_eq!(details(&e)["reason"], "asked");
+
+    // A guest who signs up for real (no verification asked here): the anonymous user goes,
+    // with its event.
+    let srv = server(backend, &[("ENABLE_ANONYMOUS", "true")]).await;
+    let mut guest = srv.agent();
+    let res = guest.post("/api/auth/sign-in/anonymous", json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let guest_id = res.json()["user"]["id"].as_str().expect("id").to_owned();
+    let res = guest
+        .post(
+            "/api/auth/sign-up/email",
+            json!({"name": "Oli", "email": "oli@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let e = only_event(&srv, "anonymous.delete", "success").await;
+    assert_who(&e, Some(&guest_id), Some(&guest_id));
+    assert_eq!(details(&e)["reason"], "linked");
+    let gone = srv
+        .adapter()
+        .find_many(
+            "user",
+            &Query::filter(vec![Where::eq("id", guest_id.as_str())]),
+        )
+        .await
+        .expect("read");
+    assert!(gone.is_empty(), "deleted with its event");
 }
 
 async fn each_action_leaves_one_event(backend: Backend) {

@@ -269,6 +269,18 @@ impl TestServer {
             .await
     }
 
+    /// Runs the plugin job of this name once, as the scheduler would (without its lease).
+    pub async fn run_job(&self, name: &str) {
+        let ctx = &self.app.ctx;
+        let job = ctx
+            .plugins
+            .iter()
+            .flat_map(|p| p.jobs())
+            .find(|j| j.name == name)
+            .unwrap_or_else(|| panic!("no job {name}"));
+        (job.run)(ctx).await.expect("the job runs");
+    }
+
     /// Waits until the work the requests so far left behind has run (`ctx.defer`: the lookups
     /// and sends done after the answer) and every message it and they asked for has been
     /// handed to its transport (the outbox, or a [`crate::MailSink`], which has it once this

@@ -140,6 +140,16 @@ async fn sign_up_email(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     req.state
         .set_created_user(std::sync::Arc::new(user.clone()));
     let issued = if cfg.require_email_verification {
+        // No session, so `issue` records nothing: the sign-up's event, with its user.
+        if crate::audit::enabled(ctx) {
+            let event = crate::audit::AuditEvent::new("user.sign_up")
+                .from_request(req)
+                .actor(user_id.as_str())
+                .target_user(user_id.as_str())
+                .detail("method", "email")
+                .detail("verified", false);
+            crate::audit::record(ctx, tx.store(), event).await?;
+        }
         None
     } else {
         let sign_in = SignIn::sign_up(user.clone(), "email").dont_remember(dont_remember);

@@ -198,8 +198,12 @@ impl Plugin for Admin {
         .collect()
     }
 
+    fn migrations(&self) -> Vec<portcullis_storage::Migration> {
+        console::migrations()
+    }
+
     fn jobs(&self) -> Vec<portcullis_core::plugin_parts::Job> {
-        vec![console::settings_job()]
+        vec![console::settings_job(), console::counts_job()]
     }
 
     fn error_codes(&self) -> &'static [ErrorCode] {

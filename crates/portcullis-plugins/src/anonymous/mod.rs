@@ -275,12 +275,30 @@ impl Plugin for Anonymous {
         if issued.session.user_id() == anonymous.user_id() || is_anonymous(&issued.session) {
             return;
         }
-        let mut writes = ctx.writes();
-        if let Err(e) = writes.delete_user(anonymous.user_id()).await {
+        if let Err(e) = delete_audited(ctx, req, anonymous.user_id(), "linked").await {
             // Better Auth logs and answers the sign-in anyway: the new session is valid.
             tracing::error!(error = %e.status, "could not delete the anonymous user after linking");
         }
     }
+}
+
+/// Deletes an anonymous user with its audit event (`reason`: `linked` or `asked`), together:
+/// the log's totals count every user removed.
+async fn delete_audited(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    user_id: &str,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let mut writes = portcullis_core::audit::writes(ctx).await?;
+    writes.delete_user(user_id).await?;
+    let event = portcullis_core::audit::AuditEvent::new("anonymous.delete")
+        .from_request(req)
+        .actor(user_id)
+        .target_user(user_id)
+        .detail("reason", reason);
+    portcullis_core::audit::record(ctx, writes.store(), event).await?;
+    writes.commit().await
 }
 
 async fn sign_in_anonymous(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -324,14 +342,7 @@ async fn delete_anonymous_user(
     if !is_anonymous(me) {
         return Err(ApiError::new(403, USER_IS_NOT_ANONYMOUS));
     }
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(|_| ApiError::new(500, FAILED_TO_DELETE_ANONYMOUS_USER))?;
-    tx.delete_user(me.user_id())
-        .await
-        .map_err(|_| ApiError::new(500, FAILED_TO_DELETE_ANONYMOUS_USER))?;
-    tx.commit()
+    delete_audited(ctx, req, me.user_id(), "asked")
         .await
         .map_err(|_| ApiError::new(500, FAILED_TO_DELETE_ANONYMOUS_USER))?;
     Ok(AuthResponse::json(json!({"success": true})).cookies(ctx.cookies.clear_session()))

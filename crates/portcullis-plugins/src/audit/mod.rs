@@ -41,6 +41,35 @@ const ALL_CODES: &[ErrorCode] = &[
     INVALID_AUDIT_QUERY,
 ];
 
+/// How many events of any of `actions` succeeded at or after `since`: one count per action over
+/// the time-ordered id's range, which the primary key answers. `None` when the log is not kept.
+/// For whoever keeps totals from the log (the admin console's overview).
+pub async fn successes_since(
+    ctx: &AuthContext,
+    actions: &[&str],
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<i64>, portcullis_storage::StorageError> {
+    use portcullis_storage::{Where, WhereOp};
+    if ctx.plugin::<Audit>().is_none() {
+        return Ok(None);
+    }
+    let mut total = 0;
+    for action in actions {
+        total += ctx
+            .adapter
+            .count(
+                TABLE,
+                &[
+                    Where::op("id", WhereOp::Gte, store::id_floor(since)),
+                    Where::eq("action", *action),
+                    Where::eq("outcome", "success"),
+                ],
+            )
+            .await?;
+    }
+    Ok(Some(total))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditSettings {
     /// Days an event is kept; the cleanup job deletes older ones.

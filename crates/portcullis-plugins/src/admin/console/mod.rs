@@ -13,19 +13,36 @@
 //!   linked accounts (never their tokens), factors and organizations.
 //! - `GET /admin/console/sessions`: keyset pages of live sessions, with their users' addresses.
 //! - `GET /admin/console/stats`: the overview's totals (users, live sessions, accounts by way
-//!   of signing in), counted at most once a minute for every instance together.
+//!   of signing in), read from counters a job keeps, never counted on the request
+//!   (`counts.rs`).
 //! - `POST /admin/console/send-reset-link`: mails the user a password reset link, audited as
 //!   the administrator's action.
 
 mod branding;
+mod counts;
 mod email_preview;
 mod integrations;
 pub(crate) mod lists;
 mod plugins;
 
-/// The console's tables: the plugin switches and the stored brand.
+/// The console's tables: the plugin switches, the stored brand, the overview's counts (and
+/// the index those read on `account`).
 pub fn tables() -> Vec<portcullis_storage::Table> {
-    vec![plugins::table(), branding::table()]
+    vec![
+        plugins::table(),
+        branding::table(),
+        counts::table(),
+        counts::account_index(),
+    ]
+}
+
+pub fn migrations() -> Vec<portcullis_storage::Migration> {
+    counts::migrations()
+}
+
+/// Counts the overview's totals afresh (see `counts.rs`).
+pub fn counts_job() -> portcullis_core::plugin_parts::Job {
+    counts::job()
 }
 
 /// Every instance follows what administrators stored (plugin switches, the brand) every 2
@@ -312,10 +329,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/admin/console/stats", "consoleStats", portcullis_core::handler!(stats))
             .summary(
                 "Totals for the overview",
-                "Users, live sessions, and accounts by way of signing in (`credential` is e-mail and password; each OAuth provider; passkeys). Counted at most once a minute and shared by every instance through the secondary storage; `countedAt` says when. Needs `user:list`.",
+                "Users, live sessions, and accounts by way of signing in (`credential` is e-mail and password; each OAuth provider; passkeys), from counters: a job counts them every 15 minutes (`countedAt` says when), and the users' total adds what the audit log recorded since (`usersLive`: true when it does). Needs `user:list`.",
             )
             .returns(schema::object(json!({
                 "users": {"type": "integer"},
+                "usersLive": {"type": "boolean", "description": "true when the total includes the audit log's events since countedAt"},
                 "activeSessions": {"type": ["integer", "null"], "description": "null with SESSION_STORE=secondary"},
                 "methods": schema::array(schema::object(json!({
                     "method": {"type": "string"},
@@ -596,62 +614,9 @@ async fn list_sessions(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRespo
     Ok(AuthResponse::json(json!({"sessions": sessions, "nextCursor": next})).no_store())
 }
 
-/// Where the overview's totals are kept between counts, and for how long.
-const STATS_KEY: &str = "admin-console:stats";
-const STATS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
-
 async fn stats(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
     admin(ctx, req, "user", "list", YOU_ARE_NOT_ALLOWED_TO_LIST_USERS).await?;
-    // Counting scans indexes; once a minute for all instances is plenty for an overview.
-    // The cache is a saving, not a need: with Redis away, count afresh and answer anyway.
-    if let Ok(Some(cached)) = ctx.secondary.get(STATS_KEY).await
-        && let Ok(v) = serde_json::from_str::<Value>(&cached)
-    {
-        return Ok(AuthResponse::json(v).no_store());
-    }
-    let users = ctx.adapter.count("user", &[]).await?;
-    let active_sessions = if ctx.config.session.store_in_secondary {
-        None
-    } else {
-        Some(
-            ctx.adapter
-                .count("session", &[Where::op("expiresAt", WhereOp::Gt, ctx.now())])
-                .await?,
-        )
-    };
-    let mut methods = Vec::new();
-    let mut providers: Vec<&str> = Vec::new();
-    if ctx.config.email_password_enabled {
-        providers.push("credential");
-    }
-    if let Some(oauth) = ctx.plugin::<crate::oauth::OAuth>() {
-        providers.extend(oauth.provider_ids());
-    }
-    for provider in providers {
-        let accounts = ctx
-            .adapter
-            .count("account", &[Where::eq("providerId", provider)])
-            .await?;
-        methods.push(json!({"method": provider, "accounts": accounts}));
-    }
-    if ctx.schema.table("passkey").is_some() {
-        let accounts = ctx.adapter.count("passkey", &[]).await?;
-        methods.push(json!({"method": "passkey", "accounts": accounts}));
-    }
-    let answer = json!({
-        "users": users,
-        "activeSessions": active_sessions,
-        "methods": methods,
-        "countedAt": ctx.now(),
-    });
-    if let Err(e) = ctx
-        .secondary
-        .set(STATS_KEY, &answer.to_string(), Some(STATS_TTL))
-        .await
-    {
-        tracing::warn!(error = %e, "admin console: the overview's counts were not cached");
-    }
-    Ok(AuthResponse::json(answer).no_store())
+    Ok(AuthResponse::json(counts::overview(ctx).await?).no_store())
 }
 
 async fn send_reset_link(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {

@@ -43,7 +43,8 @@ admin-overview-feed-intro = Events from every instance, newest first, as they ar
 admin-overview-pause = Pause
 js-admin-overview-not-counted = Not counted
 js-admin-overview-method = { $method }: { $count }
-js-admin-overview-counted = Counted { $time }; counts refresh once a minute.
+js-admin-overview-counted = Counted { $time }; counted again every 15 minutes.
+js-admin-overview-users-live = The users' total also follows the audit log since then.
 js-admin-overview-sessions-in-redis = Sessions live in Redis (SESSION_STORE=secondary): see each user's under Users.
 js-admin-overview-total-sign-ins = { $n } sign-ins
 js-admin-overview-total-failed = { $n } failed sign-ins

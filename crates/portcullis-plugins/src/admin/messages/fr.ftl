@@ -43,7 +43,8 @@ admin-overview-feed-intro = Les événements de toutes les instances, les plus r
 admin-overview-pause = Pause
 js-admin-overview-not-counted = Non compté
 js-admin-overview-method = { $method } : { $count }
-js-admin-overview-counted = Compté le { $time } ; les totaux sont actualisés une fois par minute.
+js-admin-overview-counted = Compté le { $time } ; recompté toutes les 15 minutes.
+js-admin-overview-users-live = Le total des utilisateurs suit aussi le journal d'audit depuis.
 js-admin-overview-sessions-in-redis = Les sessions sont stockées dans Redis (SESSION_STORE=secondary) : consultez celles de chaque utilisateur sous Utilisateurs.
 js-admin-overview-total-sign-ins = connexions : { $n }
 js-admin-overview-total-failed = connexions échouées : { $n }

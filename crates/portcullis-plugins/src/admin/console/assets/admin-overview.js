@@ -39,6 +39,7 @@ async function loadTotals() {
   }
   $("overview-counted").textContent =
     t("js-admin-overview-counted", { time: absoluteTime(data.countedAt) }) +
+    (data.usersLive ? ` ${t("js-admin-overview-users-live")}` : "") +
     (inRedis ? ` ${t("js-admin-overview-sessions-in-redis")}` : "");
 }
 
