@@ -165,18 +165,6 @@ fn record_keys() -> Vec<&'static str> {
     ]
 }
 
-/// Runs the plugin's job of this name once, as the scheduler would.
-async fn run_job(srv: &TestServer, name: &str) {
-    let ctx = &srv.app.ctx;
-    let job = ctx
-        .plugins
-        .iter()
-        .flat_map(|p| p.jobs())
-        .find(|j| j.name == name)
-        .unwrap_or_else(|| panic!("no job {name}"));
-    (job.run)(ctx).await.expect("the job runs");
-}
-
 async fn expiry_notices(srv: &TestServer, email: &str) -> Vec<portcullis_delivery::OutboxMessage> {
     srv.outbox()
         .await
@@ -200,7 +188,7 @@ async fn owners_are_told_once_before_a_key_expires(backend: Backend) {
             .await;
         assert_eq!(res.status, 200, "{}", res.describe());
     }
-    run_job(&srv, "api-key-expiry-notices").await;
+    srv.run_job("api-key-expiry-notices").await;
     assert!(
         expiry_notices(&srv, email).await.is_empty(),
         "ten days out: not yet"
@@ -208,8 +196,8 @@ async fn owners_are_told_once_before_a_key_expires(backend: Backend) {
 
     // Four days later the first key is six days from expiry.
     srv.clock.advance(Duration::days(4));
-    run_job(&srv, "api-key-expiry-notices").await;
-    run_job(&srv, "api-key-expiry-notices").await;
+    srv.run_job("api-key-expiry-notices").await;
+    srv.run_job("api-key-expiry-notices").await;
     let sent = expiry_notices(&srv, email).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(
