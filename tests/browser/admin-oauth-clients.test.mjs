@@ -7,9 +7,13 @@
 //   keyboard alone, and reads its client ID and secret, shown once; they get an access token
 //   from /oauth2/token (client credentials, from Node);
 // - the client is renamed and the list shows the new name;
+// - its grant types are edited: none at all is refused at the checkboxes; client credentials
+//   taken away, the token endpoint refuses them at once (unauthorized_client); given back,
+//   they work again;
 // - a new secret (confirmed) is shown once; the old one is refused at once, the new one works;
 // - the client is deleted (confirmed; a dismissed confirmation does nothing) and is gone, its
 //   secret with it;
+// - a public client's edit form refuses client credentials, as registration does;
 // - the section passes the shared page checks (axe-core, overflow, screenshots at 360, 390 and
 //   1280 px in both themes) with a client, its edit form and its credentials shown.
 // Skips unless EXPECT_OIDC_PROVIDER_CONSOLE=1 (the server has the plugins) and the
@@ -137,6 +141,37 @@ test("an administrator registers, edits, re-keys and deletes an OAuth client", {
   await renamedItem.getByText(renamed, { exact: true }).waitFor();
   assert.equal(await renamedItem.locator("form").count(), 0, "the edit form is closed");
 
+  // Its grant types, in the same form: none at all is refused in the page.
+  await renamedItem.getByRole("button", { name: `Edit ${renamed}` }).click();
+  let grantsEdit = renamedItem.getByRole("form", { name: `Edit ${renamed}` });
+  let grant = (label) => grantsEdit.getByRole("checkbox", { name: label, exact: true });
+  assert.equal(await grant("Client credentials").isChecked(), true, "ticked as registered");
+  assert.equal(await grant("Device code").isChecked(), false);
+  for (const label of ["Authorization code", "Refresh token", "Client credentials"]) await grant(label).uncheck();
+  await grantsEdit.getByRole("button", { name: "Save" }).click();
+  await grantsEdit.getByText("Choose at least one grant type.").waitFor();
+  assert.match(await focused(), /-grant-code$/, "the first grant type has the focus");
+  // Client credentials taken away: refused at the token endpoint at once.
+  await grant("Authorization code").check();
+  await grant("Refresh token").check();
+  await grantsEdit.getByRole("button", { name: "Save" }).click();
+  await renamedItem.getByText("Authorization code, Refresh token", { exact: true }).waitFor();
+  assert.equal(await renamedItem.locator("form").count(), 0, "the edit form is closed");
+  const withoutGrant = await clientCredentials(clientId, secret);
+  assert.equal(withoutGrant.status, 400, JSON.stringify(withoutGrant.body));
+  assert.equal(withoutGrant.body.error, "unauthorized_client");
+  // Given back, from the keyboard: Space ticks it, Enter in the form saves.
+  await renamedItem.getByRole("button", { name: `Edit ${renamed}` }).click();
+  grantsEdit = renamedItem.getByRole("form", { name: `Edit ${renamed}` });
+  grant = (label) => grantsEdit.getByRole("checkbox", { name: label, exact: true });
+  assert.equal(await grant("Client credentials").isChecked(), false, "as saved");
+  await grant("Client credentials").focus();
+  await page.keyboard.press("Space");
+  await grantsEdit.getByLabel("Name", { exact: true }).press("Enter");
+  await renamedItem.getByText("Authorization code, Refresh token, Client credentials", { exact: true }).waitFor();
+  const withGrant = await clientCredentials(clientId, secret);
+  assert.equal(withGrant.status, 200, JSON.stringify(withGrant.body));
+
   // Stored: the panel empties and closes.
   await panel.getByRole("button", { name: "I have stored them" }).click();
   await panel.waitFor({ state: "hidden" });
@@ -181,5 +216,26 @@ test("an administrator registers, edits, re-keys and deletes an OAuth client", {
   await page.reload();
   await page.waitForFunction(() => document.getElementById("oauth-clients-list")?.getAttribute("aria-busy") === "false");
   assert.equal(await list.locator("li.device", { hasText: clientId }).count(), 0, "gone after a reload");
+
+  // A public client cannot act for itself: its edit form refuses client credentials.
+  const appName = `Console app ${Date.now()}`;
+  await form.getByLabel("Name", { exact: true }).fill(appName);
+  await form.getByLabel("Redirect URIs", { exact: true }).fill(REDIRECT);
+  await form.getByLabel("Type", { exact: true }).selectOption("none");
+  await form.getByRole("button", { name: "Register client" }).click();
+  await panel.getByText(`${appName} is registered.`, { exact: false }).waitFor();
+  const appId = await idField.inputValue();
+  const appItem = list.locator("li.device", { hasText: appId });
+  await appItem.getByRole("button", { name: `Edit ${appName}` }).click();
+  const appEdit = appItem.getByRole("form", { name: `Edit ${appName}` });
+  await appEdit.getByRole("checkbox", { name: "Client credentials", exact: true }).check();
+  await appEdit.getByRole("button", { name: "Save" }).click();
+  await appEdit.getByText("A public client cannot use client credentials: untick Client credentials.").waitFor();
+  assert.match(await focused(), /-grant-credentials$/, "the grant at fault has the focus");
+  await appEdit.getByRole("button", { name: "Cancel" }).click();
+  await appItem.getByText("Authorization code, Refresh token", { exact: true }).waitFor();
+  page.once("dialog", (dialog) => dialog.accept());
+  await appItem.getByRole("button", { name: `Delete ${appName}` }).click();
+  await section.getByText(`${appName} was deleted.`).waitFor();
   assert.deepEqual(problems, []);
 });

@@ -50,6 +50,10 @@ fn main() -> std::process::ExitCode {
         .per_backend("clients_are_managed_by_administrators_only", |b| {
             Box::pin(clients_are_managed_by_administrators_only(b))
         })
+        .per_backend(
+            "grant_types_are_edited_with_the_checks_of_registration",
+            |b| Box::pin(grant_types_are_edited_with_the_checks_of_registration(b)),
+        )
         .per_backend("the_console_lists_clients_a_page_at_a_time", |b| {
             Box::pin(the_console_lists_clients_a_page_at_a_time(b))
         })
@@ -1048,6 +1052,138 @@ async fn clients_are_managed_by_administrators_only(backend: Backend) {
     assert_eq!(res.status, 200, "{}", res.describe());
     let res = admin.get("/api/auth/oauth2/get-clients").await;
     assert_eq!(res.json(), json!([]));
+}
+
+/// How many times the audit log recorded an update of this client.
+async fn client_updates(admin: &mut Agent<'_>, client_id: &str) -> usize {
+    let events = admin
+        .get("/api/auth/audit/list?action=oauth.client_update")
+        .await
+        .json()["events"]
+        .clone();
+    events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["targetId"] == client_id)
+        .count()
+}
+
+/// A client's grant types, changed through the admin API the console's edit form calls: what
+/// registration refuses is refused here too (and changes nothing), what is accepted takes
+/// effect at the next token request, and each change is audited as the client's update.
+async fn grant_types_are_edited_with_the_checks_of_registration(backend: Backend) {
+    const DEVICE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+    let srv = server(backend, &[]).await;
+    let mut admin = administrator(&srv).await;
+    let made = client(
+        &mut admin,
+        json!({
+            "client_name": "Service",
+            "redirect_uris": [APP],
+            "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+        }),
+    )
+    .await;
+    let id = made["client_id"].as_str().expect("id").to_owned();
+    let secret = made["client_secret"].as_str().expect("secret").to_owned();
+    let acts_for_itself = || {
+        token(
+            &srv,
+            Some((&id, &secret)),
+            &[("grant_type", "client_credentials")],
+        )
+    };
+    let res = acts_for_itself().await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    let update = |grants: Value| json!({"client_id": id, "update": {"grant_types": grants}});
+
+    // Refused as registration refuses them: none, an unknown grant, implicit.
+    for grants in [
+        json!([]),
+        json!(["password"]),
+        json!(["implicit", "authorization_code"]),
+        json!("client_credentials"),
+    ] {
+        let res = admin
+            .post("/api/auth/oauth2/update-client", update(grants.clone()))
+            .await;
+        assert_code(&res, 400, "INVALID_CLIENT_METADATA");
+    }
+    assert_eq!(
+        client_updates(&mut admin, &id).await,
+        0,
+        "a refused change is not recorded"
+    );
+    let stored = admin
+        .get(&format!("/api/auth/oauth2/get-client?client_id={id}"))
+        .await
+        .json();
+    assert_eq!(
+        stored["grant_types"],
+        json!(["authorization_code", "refresh_token", "client_credentials"]),
+        "unchanged"
+    );
+
+    // Client credentials taken away: the next request for it is refused.
+    let res = admin
+        .post(
+            "/api/auth/oauth2/update-client",
+            update(json!(["authorization_code", "refresh_token"])),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(
+        res.json()["grant_types"],
+        json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(res.json()["client_name"], "Service", "the rest kept");
+    assert_oauth_error(&acts_for_itself().await, 400, "unauthorized_client");
+    assert_eq!(client_updates(&mut admin, &id).await, 1);
+
+    // Given back, with the device grant: it works again.
+    let res = admin
+        .post(
+            "/api/auth/oauth2/update-client",
+            update(json!(["client_credentials", DEVICE])),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(
+        res.json()["grant_types"],
+        json!(["client_credentials", DEVICE])
+    );
+    let res = acts_for_itself().await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(client_updates(&mut admin, &id).await, 2);
+
+    // A public client cannot act for itself, at registration as after it.
+    let public = client(
+        &mut admin,
+        json!({"client_name": "App", "redirect_uris": [APP], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    let public_id = public["client_id"].as_str().expect("id").to_owned();
+    let res = admin
+        .post(
+            "/api/auth/oauth2/update-client",
+            json!({"client_id": public_id, "update": {"grant_types": ["authorization_code", "client_credentials"]}}),
+        )
+        .await;
+    assert_code(&res, 400, "INVALID_CLIENT_METADATA");
+    assert_eq!(
+        res.json()["message"],
+        "a public client cannot use the client_credentials grant"
+    );
+    let res = admin
+        .post(
+            "/api/auth/oauth2/update-client",
+            json!({"client_id": public_id, "update": {"grant_types": ["authorization_code"]}}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.describe());
+    assert_eq!(res.json()["grant_types"], json!(["authorization_code"]));
+    assert_eq!(res.json()["token_endpoint_auth_method"], "none");
 }
 
 /// The admin console's "OAuth clients": its section and script only beside the admin plugin,

@@ -1,6 +1,6 @@
 // Admin console, "OAuth clients" (oidc-provider plugin): the applications that sign people in
 // with this server, from GET /admin/console/oauth-clients a page at a time. Each is edited
-// (/oauth2/update-client), given a new secret (/oauth2/client/rotate-secret) or deleted
+// (/oauth2/update-client: name, URIs, scopes, grant types, state, consent), given a new secret (/oauth2/client/rotate-secret) or deleted
 // (/oauth2/delete-client), the last two after a confirmation; the form registers one
 // (/oauth2/create-client). A secret is shown once, in the credentials panel, and cleared from
 // the page when the administrator says it is stored. Text from the server always goes through
@@ -25,6 +25,15 @@ const shownSecret = $("oauth-client-credentials-secret");
 
 /** The ways of authenticating whose client holds a secret the console can show and replace. */
 const SECRET_METHODS = ["client_secret_basic", "client_secret_post"];
+
+/** The grant types a client may be given, in the order the edit form offers them. */
+const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+const GRANTS = [
+  ["authorization_code", "code"],
+  ["refresh_token", "refresh"],
+  ["client_credentials", "credentials"],
+  [DEVICE_GRANT, "device"],
+];
 
 /** Starts the list again from its first page (set once the list is wired). */
 let reload = async () => {};
@@ -67,12 +76,26 @@ function grantText(grant) {
       return t("js-oidc-provider-console-grant-refresh");
     case "client_credentials":
       return t("js-oidc-provider-console-grant-credentials");
-    case "urn:ietf:params:oauth:grant-type:device_code":
+    case DEVICE_GRANT:
       return t("js-oidc-provider-console-grant-device");
     default:
       return grant;
   }
 }
+
+/**
+ * What the server would refuse in these grant types for a client authenticating with
+ * `method`, at registration as on every edit (it checks both alike): "none" chosen, or "public"
+ * (a public client cannot act for itself); null when they are fine.
+ */
+function grantProblem(grants, method) {
+  if (grants.length === 0) return "none";
+  if (method === "none" && grants.includes("client_credentials")) return "public";
+  return null;
+}
+
+/** The grant types ticked in a form. */
+const grantsOf = (f) => [...f.querySelectorAll("input[name=grantTypes]:checked")].map((input) => input.value);
 
 /** The scopes a client may ask for: absent means every scope offered, empty means none. */
 function scopesText(scope) {
@@ -155,6 +178,42 @@ function checkField(id, name, label, checked, hint = "") {
     wrap.append(p);
   }
   return wrap;
+}
+
+/** The edit form's grant types: a checkbox each, ticked as the client has them. */
+function grantsField(id, chosen) {
+  const fieldset = document.createElement("fieldset");
+  fieldset.className = "field";
+  const legend = document.createElement("legend");
+  legend.textContent = t("js-oidc-provider-console-grant-types");
+  fieldset.append(legend);
+  for (const [grant, suffix] of GRANTS) {
+    const row = document.createElement("div");
+    row.className = "field field--check";
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.id = `${id}-grant-${suffix}`;
+    input.name = "grantTypes";
+    input.value = grant;
+    input.checked = chosen.includes(grant);
+    const lab = document.createElement("label");
+    lab.htmlFor = input.id;
+    lab.textContent = grantText(grant);
+    row.append(input, lab);
+    fieldset.append(row);
+  }
+  const hint = document.createElement("p");
+  hint.id = `${id}-grants-hint`;
+  hint.className = "hint";
+  hint.textContent = t("js-oidc-provider-console-grant-types-hint");
+  // Where fieldError puts a problem with the grant types: the first checkbox's error line.
+  const error = document.createElement("p");
+  error.id = `${id}-grant-code-error`;
+  error.className = "field-error";
+  error.setAttribute("aria-live", "polite");
+  fieldset.append(hint, error);
+  fieldset.setAttribute("aria-describedby", `${hint.id} ${error.id}`);
+  return fieldset;
 }
 
 /** Shows a client's id and, when it has one, its secret: the only time the secret is shown. */
@@ -265,6 +324,7 @@ function editForm(li, c, opener) {
       hint: t("js-oidc-provider-console-scopes-hint"),
       uris: true,
     }),
+    grantsField(id, c.grant_types || []),
     checkField(`${id}-disabled`, "disabled", t("js-oidc-provider-console-disable"), c.disabled === true, t("js-oidc-provider-console-disable-hint")),
     checkField(`${id}-skip-consent`, "skipConsent", t("js-oidc-provider-console-skip-consent"), c.skip_consent === true, t("js-oidc-provider-console-skip-consent-hint")),
     buttons,
@@ -273,11 +333,27 @@ function editForm(li, c, opener) {
   f.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!checkRequired(f, { name: t("js-oidc-provider-console-enter-name"), redirectUris: t("js-oidc-provider-console-enter-redirect") })) return;
+    const grants = grantsOf(f);
+    const problem = grantProblem(grants, c.token_endpoint_auth_method);
+    if (problem) {
+      const first = $(`${id}-grant-code`);
+      if (problem === "none") {
+        fieldError(first, t("js-oidc-provider-console-choose-grant"));
+        first.focus();
+      } else {
+        const credentials = $(`${id}-grant-credentials`);
+        fieldError(first, t("js-oidc-provider-console-public-no-credentials-edit"));
+        fieldError(credentials, t("js-oidc-provider-console-public-no-credentials-edit"));
+        credentials.focus();
+      }
+      return;
+    }
     const update = {
       client_name: f.elements.name.value.trim(),
       redirect_uris: lines(f.elements.redirectUris.value),
       post_logout_redirect_uris: lines(f.elements.postLogoutRedirectUris.value),
       scope: scopeOf(f.elements.scope.value),
+      grant_types: grants,
       disabled: f.elements.disabled.checked,
       skip_consent: f.elements.skipConsent.checked,
     };
@@ -341,14 +417,15 @@ async function register(event) {
   event.preventDefault();
   if (!checkRequired(form, { name: t("js-oidc-provider-console-enter-name"), redirectUris: t("js-oidc-provider-console-enter-redirect") })) return;
   const method = form.elements.authMethod.value;
-  const grants = [...form.querySelectorAll("input[name=grantTypes]:checked")].map((input) => input.value);
-  if (grants.length === 0) {
+  const grants = grantsOf(form);
+  const problem = grantProblem(grants, method);
+  if (problem === "none") {
     const first = $("oauth-client-grant-code");
     fieldError(first, t("js-oidc-provider-console-choose-grant"));
     first.focus();
     return;
   }
-  if (method === "none" && grants.includes("client_credentials")) {
+  if (problem === "public") {
     fieldError(form.elements.authMethod, t("js-oidc-provider-console-public-no-credentials"));
     form.elements.authMethod.focus();
     return;
