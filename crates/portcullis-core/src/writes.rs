@@ -129,6 +129,32 @@ impl<'c> Writes<'c> {
         Ok(gone)
     }
 
+    /// Sessions that name something being deleted forget it ([`session::Forget`]). In the
+    /// database: every session naming it, in these writes, and out of the session cache once
+    /// durable. In secondary storage (`SESSION_STORE=secondary`), where sessions are found by
+    /// user only: the sessions of `users`, once the writes are durable (a failure there is
+    /// logged: the session keeps a name that no longer finds anything).
+    pub async fn forget_in_sessions(
+        &mut self,
+        users: Vec<String>,
+        forget: Vec<session::Forget>,
+    ) -> Result<(), ApiError> {
+        if self.ctx.config.session.store_in_secondary {
+            let effect: Effect = Box::new(move |ctx| {
+                Box::pin(async move {
+                    if let Err(e) = session::forget_in_secondary(ctx, &users, &forget).await {
+                        tracing::warn!(error = %e, "sessions in secondary storage still name what was deleted");
+                    }
+                })
+            });
+            self.after_commit(AfterCommit::Run(effect)).await;
+            return Ok(());
+        }
+        let changed = session::forget_in_database(self.ctx, self.store(), &forget).await?;
+        self.after_commit(AfterCommit::EvictSessions(changed)).await;
+        Ok(())
+    }
+
     /// Commits (a no-op for direct writes), then runs the effects that waited for it.
     pub async fn commit(self) -> Result<(), ApiError> {
         let Writes { ctx, mode, pending } = self;

@@ -45,6 +45,12 @@ fn main() -> std::process::ExitCode {
             Box::pin(dynamic_roles_never_exceed_their_maker(b))
         })
         .test_needing(
+            "a_deleted_organization_is_forgotten_by_sessions_in_secondary_storage",
+            &[Service::REDIS],
+            Flavor::CurrentThread,
+            || Box::pin(a_deleted_organization_is_forgotten_by_sessions_in_secondary_storage()),
+        )
+        .test_needing(
             "a_role_change_is_seen_at_once_on_another_instance",
             &[Service::POSTGRES, Service::REDIS],
             Flavor::MultiThread { workers: 2 },
@@ -761,6 +767,16 @@ async fn deleting_an_organization_takes_everything_with_it(backend: Backend) {
     let org_id = org["id"].as_str().expect("id").to_owned();
     let (mut member, _) = join(&srv, &mut owner, &org_id, "crew@example.com", "member").await;
     invite(&srv, &mut owner, &org_id, "pending@example.com", "member").await;
+    // Someone else's active organization, which stays.
+    let (mut bystander, _) = user(&srv, "bystander@example.com").await;
+    let other = create_org(&mut bystander, "standing").await;
+    let active = |v: &Value| v["session"]["activeOrganizationId"].clone();
+    let session = member.get_session().await.expect("session");
+    assert_eq!(
+        active(&session),
+        org_id.as_str(),
+        "accepting made it active"
+    );
     let res = owner
         .post(
             "/api/auth/organization/delete",
@@ -774,19 +790,17 @@ async fn deleting_an_organization_takes_everything_with_it(backend: Backend) {
     )];
     assert_eq!(srv.count("member", &by_org).await, 0);
     assert_eq!(srv.count("invitation", &by_org).await, 0);
-    assert_eq!(srv.count("organization", &[]).await, 0);
+    assert_eq!(srv.count("organization", &[]).await, 1, "the bystander's");
     let session = owner.get_session().await.expect("session");
-    assert_eq!(session["session"]["activeOrganizationId"], Value::Null);
-    // The member's session still names it; every org endpoint refuses.
+    assert_eq!(active(&session), Value::Null);
+    // The member's session forgets it too (Better Auth 1.7 leaves it naming the deleted one),
+    // so nothing finds it as their active organization.
+    let session = member.get_session().await.expect("session");
+    assert_eq!(active(&session), Value::Null, "{session}");
     let res = member
         .get("/api/auth/organization/get-full-organization")
         .await;
-    assert_error(
-        &res,
-        400,
-        "ORGANIZATION_NOT_FOUND",
-        "Organization not found",
-    );
+    assert_eq!(ok(&res), Value::Null);
     let res = member
         .post(
             "/api/auth/organization/has-permission",
@@ -795,10 +809,80 @@ async fn deleting_an_organization_takes_everything_with_it(backend: Backend) {
         .await;
     assert_error(
         &res,
-        401,
-        "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION",
-        "User is not a member of the organization",
+        400,
+        "NO_ACTIVE_ORGANIZATION",
+        "No active organization",
     );
+    let session = bystander.get_session().await.expect("session");
+    assert_eq!(active(&session), other["id"]);
+}
+
+/// With `SESSION_STORE=secondary` (sessions in Redis, found by user only): a deleted
+/// organization's members' sessions forget it as their active organization, and its teams as
+/// their active team.
+async fn a_deleted_organization_is_forgotten_by_sessions_in_secondary_storage() {
+    let redis = std::env::var("PORTCULLIS_TEST_REDIS_URL").expect("redis url");
+    let prefix = format!("it-org-{}:", portcullis_core::crypto::token::generate_id(8));
+    let mut env = FULL.to_vec();
+    env.extend([
+        ("REDIS_URL", redis.as_str()),
+        ("REDIS_KEY_PREFIX", prefix.as_str()),
+        ("SESSION_STORE", "secondary"),
+    ]);
+    let srv = server(Backend::Sqlite, &env).await;
+    assert!(srv.app.ctx.config.session.store_in_secondary);
+    let (mut owner, _) = user(&srv, "kept-owner@example.com").await;
+    let org = create_org(&mut owner, "vanishing").await;
+    let org_id = org["id"].as_str().expect("id").to_owned();
+    let (mut member, added) =
+        join(&srv, &mut owner, &org_id, "kept-crew@example.com", "member").await;
+    // The member in the default team, and it active for them.
+    let session = owner.get_session().await.expect("session");
+    let team = session["session"]["activeTeamId"]
+        .as_str()
+        .expect("the default team, active")
+        .to_owned();
+    ok(&owner
+        .post(
+            "/api/auth/organization/add-team-member",
+            json!({"teamId": team, "userId": added["userId"]}),
+        )
+        .await);
+    ok(&member
+        .post(
+            "/api/auth/organization/set-active-team",
+            json!({"teamId": team}),
+        )
+        .await);
+    let (mut bystander, _) = user(&srv, "kept-bystander@example.com").await;
+    let other = create_org(&mut bystander, "lasting").await;
+    let before = member.get_session().await.expect("session");
+    assert_eq!(before["session"]["activeOrganizationId"], org_id.as_str());
+    assert_eq!(before["session"]["activeTeamId"], team.as_str());
+
+    let res = owner
+        .post(
+            "/api/auth/organization/delete",
+            json!({"organizationId": org_id}),
+        )
+        .await;
+    ok(&res);
+    for agent in [&mut owner, &mut member] {
+        let session = agent.get_session().await.expect("session");
+        assert_eq!(
+            session["session"]["activeOrganizationId"],
+            Value::Null,
+            "{session}"
+        );
+        assert_eq!(session["session"]["activeTeamId"], Value::Null, "{session}");
+        let res = agent
+            .get("/api/auth/organization/get-full-organization")
+            .await;
+        assert_eq!(ok(&res), Value::Null);
+    }
+    let session = bystander.get_session().await.expect("session");
+    assert_eq!(session["session"]["activeOrganizationId"], other["id"]);
+    assert!(session["session"]["activeTeamId"].is_string(), "{session}");
 }
 
 /// The enterprise example (`docs/examples/organization-access-control.json`): every role
@@ -984,6 +1068,9 @@ async fn a_role_change_is_seen_at_once_on_another_instance() {
         )
         .await;
     ok(&res);
+    // The deleter's cookie cache, re-set with the answer, no longer names it.
+    let session = owner.get_session().await.expect("session");
+    assert_eq!(session["session"]["activeOrganizationId"], Value::Null);
     let mut owner_b = second.agent();
     owner_b.jar = owner.jar.clone();
     let res = owner_b

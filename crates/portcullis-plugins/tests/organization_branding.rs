@@ -925,6 +925,7 @@ mod console {
         owner: Agent<'a>,
         owner_id: String,
         org: String,
+        mia: Agent<'a>,
         mia_id: String,
         team_id: String,
     }
@@ -932,7 +933,7 @@ mod console {
     async fn acme(srv: &TestServer) -> Acme<'_> {
         let (mut owner, owner_id) = user(srv, "Olga Owner", "owner@example.com").await;
         let org = create_org(&mut owner, "acme", "Acme Corp").await;
-        let (_, mia_id) = join(srv, &mut owner, &org, "Mia Member", "mia@example.com").await;
+        let (mia, mia_id) = join(srv, &mut owner, &org, "Mia Member", "mia@example.com").await;
         ok(&owner
             .post(
                 "/api/auth/organization/invite-member",
@@ -956,6 +957,7 @@ mod console {
             owner,
             owner_id,
             org,
+            mia,
             mia_id,
             team_id,
         }
@@ -1178,10 +1180,22 @@ mod console {
             mut owner,
             owner_id,
             org,
+            mut mia,
             mia_id,
             team_id,
         } = acme(&srv).await;
         let keep = create_org(&mut owner, "globex", "Globex").await;
+        // Mia works in it: it is her active organization (she accepted its invitation), and
+        // Bakers her active team.
+        ok(&mia
+            .post(
+                "/api/auth/organization/set-active-team",
+                json!({"teamId": team_id}),
+            )
+            .await);
+        let session = mia.get_session().await.expect("session");
+        assert_eq!(session["session"]["activeOrganizationId"], org.as_str());
+        assert_eq!(session["session"]["activeTeamId"], team_id.as_str());
         let (mut admin, admin_id) = common::administrator(&srv, "root@example.com", PASSWORD).await;
         ok(&admin
             .post(
@@ -1219,6 +1233,18 @@ mod console {
         ] {
             assert_eq!(count(&srv, table, field, value).await, 0, "{table}");
         }
+        // Mia's session forgets it and its team: nothing finds it as her active organization.
+        let session = mia.get_session().await.expect("session");
+        assert_eq!(
+            session["session"]["activeOrganizationId"],
+            Value::Null,
+            "{session}"
+        );
+        assert_eq!(session["session"]["activeTeamId"], Value::Null, "{session}");
+        let res = mia
+            .get("/api/auth/organization/get-full-organization")
+            .await;
+        assert_eq!(ok(&res), Value::Null);
         // Its members are still users; the other organization is untouched.
         assert_eq!(count(&srv, "user", "id", &mia_id).await, 1);
         assert_eq!(count(&srv, "user", "id", &owner_id).await, 1);

@@ -268,6 +268,91 @@ async fn sessions_ended(
     Ok(())
 }
 
+/// A session field that names something being deleted (an active organization, an active
+/// team), and the values that go: a session naming one of them forgets it (the field becomes
+/// null, as when its owner unsets it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forget {
+    pub field: String,
+    pub values: Vec<String>,
+}
+
+impl Forget {
+    pub fn new(field: &str, values: Vec<String>) -> Self {
+        Forget {
+            field: field.to_owned(),
+            values,
+        }
+    }
+
+    /// Whether `session` names one of the values.
+    pub fn names(&self, session: &Row) -> bool {
+        session
+            .get(&self.field)
+            .and_then(Value::as_str)
+            .is_some_and(|v| self.values.iter().any(|gone| gone == v))
+    }
+}
+
+/// [`Forget`] in sessions kept in the database, through `store` (the caller's transaction):
+/// every session naming a value, whoever's. Returns their stored tokens, for the session cache
+/// to drop once the change is durable.
+pub(crate) async fn forget_in_database(
+    ctx: &AuthContext,
+    store: &dyn Store,
+    forget: &[Forget],
+) -> Result<Vec<String>, ApiError> {
+    let mut changed = Vec::new();
+    for f in forget.iter().filter(|f| !f.values.is_empty()) {
+        let values = f.values.iter().map(|v| Value::from(v.as_str())).collect();
+        let naming = [Where::is_in(&f.field, values)];
+        let rows = store
+            .find_many(
+                "session",
+                &portcullis_storage::Query::filter(naming.to_vec()),
+            )
+            .await?;
+        if rows.is_empty() {
+            continue;
+        }
+        let mut set = Row::new();
+        set.insert(f.field.clone(), Value::Null);
+        set.insert("updatedAt".into(), ctx.now().into());
+        store.update_many("session", &naming, set).await?;
+        changed.extend(
+            rows.iter()
+                .filter_map(|r| r.get("token").and_then(Value::as_str).map(str::to_owned)),
+        );
+    }
+    Ok(changed)
+}
+
+/// [`Forget`] in sessions kept in secondary storage, which are found by user only: the live
+/// sessions of `users`.
+pub(crate) async fn forget_in_secondary(
+    ctx: &AuthContext,
+    users: &[String],
+    forget: &[Forget],
+) -> Result<(), ApiError> {
+    for user in users {
+        for stored in ctx.secondary.set_members(&user_sessions_key(user)).await? {
+            let key = session_cache_key(&stored);
+            let Some(mut row) = secondary_get(ctx, &key, ctx.session_table()).await? else {
+                continue;
+            };
+            let named: Vec<&Forget> = forget.iter().filter(|f| f.names(&row)).collect();
+            for f in &named {
+                row.insert(f.field.clone(), Value::Null);
+            }
+            if !named.is_empty() {
+                row.insert("updatedAt".into(), ctx.now().into());
+                put_secondary_session(ctx, &row).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Extends the session when more than `updateAge` has passed since the last extension.
 /// Returns true when it did (the caller then re-sets the cookies).
 pub async fn refresh_if_due(ctx: &AuthContext, s: &mut SessionWithUser) -> Result<bool, ApiError> {

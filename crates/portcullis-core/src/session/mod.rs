@@ -32,11 +32,11 @@ pub use cookies::{dont_remember, session_cookies, token_from_cookies};
 pub use json::{
     public_json, session_json, session_with_user_bytes, session_with_user_json, user_json,
 };
-pub(crate) use lifecycle::delete_sessions;
 pub use lifecycle::{
-    NewSession, Sessions, create_session, create_session_with, delete_by_token, format_ip,
+    Forget, NewSession, Sessions, create_session, create_session_with, delete_by_token, format_ip,
     list_user_sessions, refresh_if_due, update_fields,
 };
+pub(crate) use lifecycle::{delete_sessions, forget_in_database, forget_in_secondary};
 pub use lookup::{Lookup, find_live, find_session_row, find_stored_session_row, lookup};
 
 /// Whose session `/sign-out` just ended, in the request's state for after-hooks (a provider's

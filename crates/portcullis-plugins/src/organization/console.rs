@@ -362,7 +362,7 @@ async fn update_branding(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthRes
 }
 
 async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
-    let me = operator(ctx, req, "delete").await?;
+    let mut me = operator(ctx, req, "delete").await?;
     if settings(ctx).disable_deletion {
         return Err(ApiError::new(404, ORGANIZATION_DELETION_DISABLED));
     }
@@ -375,10 +375,14 @@ async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
         .target("organization", org_id)
         .detail("name", text(&org, "name").unwrap_or_default())
         .detail("slug", text(&org, "slug").unwrap_or_default());
-    let tx = ctx.begin().await?;
-    super::orgs::delete_with_dependents(ctx, tx.store(), org_id).await?;
+    let mut tx = ctx.begin().await?;
+    let forgotten = super::orgs::delete_with_dependents(ctx, &mut tx, org_id).await?;
     audit::record(ctx, tx.store(), e).await?;
     tx.commit().await?;
     super::brand_cache(ctx).invalidate();
-    Ok(AuthResponse::json(json!({"status": true})).no_store())
+    // The administrator may have been a member with it active.
+    let cookies = reread_if_forgotten(ctx, req, &mut me, &forgotten).await?;
+    Ok(AuthResponse::json(json!({"status": true}))
+        .no_store()
+        .cookies(cookies))
 }

@@ -3,9 +3,11 @@
 
 use super::ORGANIZATION_ID;
 use http::Method;
+use portcullis_core::Writes;
 use portcullis_core::crypto::token::generate_id;
 use portcullis_core::endpoint::{Auth, AuthRequest, AuthResponse, Endpoint, ResponseBody};
 use portcullis_core::openapi::schema;
+use portcullis_core::session::Forget;
 use portcullis_core::validate::{BodySpec, FieldSpec, Ty};
 use portcullis_core::{ApiError, AuthContext};
 use portcullis_storage::{Query, Row, Value, Where};
@@ -290,24 +292,38 @@ async fn update(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
 }
 
 /// Deletes organization `org_id` with everything that hangs on it (teams and their members,
-/// members, invitations, stored roles) through `store`: the caller's transaction, so all of it
-/// goes or nothing does. Members (`/organization/delete`) and the admin console share it.
+/// members, invitations, stored roles) through `w`, the caller's transaction, so all of it goes
+/// or nothing does; and sessions that name it as their active organization, or one of its
+/// teams as their active team, forget it in the same writes (Better Auth 1.7 clears only the
+/// deleting member's). Members (`/organization/delete`) and the admin console share it.
+/// Answers what sessions forgot, for the caller to tell whether its own session did.
 pub(super) async fn delete_with_dependents(
     ctx: &AuthContext,
-    store: &dyn portcullis_storage::Store,
+    w: &mut Writes<'_>,
     org_id: &str,
-) -> Result<(), ApiError> {
-    if settings(ctx).teams.is_some() {
-        super::teams::delete_org_teams(store, org_id).await?;
-    }
+) -> Result<Vec<Forget>, ApiError> {
     let by_org = [Where::eq("organizationId", org_id)];
-    for table in [MEMBER, INVITATION, ROLE] {
-        store.delete_many(table, &by_org).await?;
+    // Read before they go: sessions in secondary storage are found by user only.
+    let members: Vec<String> = w
+        .store()
+        .find_many(MEMBER, &Query::filter(by_org.to_vec()))
+        .await?
+        .iter()
+        .filter_map(|m| text(m, "userId").map(str::to_owned))
+        .collect();
+    let mut forget = vec![Forget::new("activeOrganizationId", vec![org_id.to_owned()])];
+    if settings(ctx).teams.is_some() {
+        let teams = super::teams::delete_org_teams(w.store(), org_id).await?;
+        forget.push(Forget::new("activeTeamId", teams));
     }
-    store
+    for table in [MEMBER, INVITATION, ROLE] {
+        w.store().delete_many(table, &by_org).await?;
+    }
+    w.store()
         .delete_many(ORGANIZATION, &[Where::eq("id", org_id)])
         .await?;
-    Ok(())
+    w.forget_in_sessions(members, forget.clone()).await?;
+    Ok(forget)
 }
 
 async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, ApiError> {
@@ -335,16 +351,12 @@ async fn delete(ctx: &AuthContext, req: &AuthRequest) -> Result<AuthResponse, Ap
     let org = find_by_id(store, ORGANIZATION, &org_id)
         .await?
         .ok_or_else(|| ApiError::empty(400))?;
-    let tx = ctx.begin().await?;
-    delete_with_dependents(ctx, tx.store(), &org_id).await?;
+    let mut tx = ctx.begin().await?;
+    let forgotten = delete_with_dependents(ctx, &mut tx, &org_id).await?;
     tx.commit().await?;
     // Its domain, if it had one, brands nothing from now on.
     super::brand_cache(ctx).invalidate();
-    let cookies = if active_org(&s).as_deref() == Some(org_id.as_str()) {
-        set_active(ctx, req, &mut s, None, false).await?
-    } else {
-        Vec::new()
-    };
+    let cookies = reread_if_forgotten(ctx, req, &mut s, &forgotten).await?;
     Ok(json_ok(org_json(&org)).cookies(cookies))
 }
 

@@ -387,6 +387,34 @@ pub async fn set_session_fields(
     }
 }
 
+/// The caller's session read again when writes not made through it changed it: `forgotten`
+/// (an organization deleted, `delete_with_dependents`) named in it. With a cookie cache in use,
+/// the cookies that carry it as it is now, so that this device's cached copy forgets too.
+pub async fn reread_if_forgotten(
+    ctx: &AuthContext,
+    req: &AuthRequest,
+    s: &mut SessionWithUser,
+    forgotten: &[session::Forget],
+) -> Result<Vec<SetCookie>, ApiError> {
+    if !forgotten.iter().any(|f| f.names(&s.session)) {
+        return Ok(Vec::new());
+    }
+    let Some(row) = session::find_session_row(ctx, &s.token).await? else {
+        return Ok(Vec::new());
+    };
+    s.session = row.into();
+    s.from_cookie_cache = false;
+    if ctx.config.session.cookie_cache_max_age > 0 {
+        Ok(session::session_cookies(
+            ctx,
+            s,
+            session::dont_remember(ctx, req),
+        ))
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// The caller's session for endpoints that answer without one in their own way (Better Auth's
 /// `getSessionFromCtx`).
 pub async fn optional_session(

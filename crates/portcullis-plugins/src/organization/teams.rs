@@ -212,24 +212,29 @@ pub async fn leave_org_teams(
     Ok(())
 }
 
-/// Deletes the organization's teams and their members (an organization deleted).
-pub async fn delete_org_teams(store: &dyn Store, org_id: &str) -> Result<(), ApiError> {
+/// Deletes the organization's teams and their members (an organization deleted); answers the
+/// ids of the teams deleted.
+pub async fn delete_org_teams(store: &dyn Store, org_id: &str) -> Result<Vec<String>, ApiError> {
     let teams = store
         .find_many(
             TEAM,
             &Query::filter(vec![Where::eq("organizationId", org_id)]),
         )
         .await?;
-    let ids: Vec<Value> = teams.iter().filter_map(|t| t.get("id").cloned()).collect();
+    let ids: Vec<String> = teams
+        .iter()
+        .filter_map(|t| text(t, "id").map(str::to_owned))
+        .collect();
     if !ids.is_empty() {
+        let values = ids.iter().map(|id| Value::from(id.as_str())).collect();
         store
-            .delete_many(TEAM_MEMBER, &[Where::is_in("teamId", ids)])
+            .delete_many(TEAM_MEMBER, &[Where::is_in("teamId", values)])
             .await?;
     }
     store
         .delete_many(TEAM, &[Where::eq("organizationId", org_id)])
         .await?;
-    Ok(())
+    Ok(ids)
 }
 
 pub async fn team_in(
